@@ -1,0 +1,34 @@
+import { z } from 'zod';
+import { eventTypeSchema } from './event.js';
+import { idSchema } from './ids.js';
+
+/**
+ * A live staff alert ("member nearby"), pushed by the cloud to staff clients over websocket.
+ * Frames on the socket are `{type: 'alert', alert}` (and later `alert_update`, `hello`).
+ */
+export const staffAlertSchema = z.object({
+  id: z.string().min(1).max(64),
+  seq: z.number().int().nonnegative().describe('per cloud, increasing; a client resumes from its last seq'),
+  at: z.number().int().nonnegative().describe('when the alert was raised (cloud clock)'),
+  eventAt: z.number().int().nonnegative().describe('when the underlying presence event happened'),
+  eventId: z.string().min(1).max(64),
+  eventType: eventTypeSchema,
+  siteId: idSchema,
+  storeId: idSchema.optional(),
+  zoneId: idSchema.optional(),
+  memberId: z.string().min(1).max(64),
+  memberName: z.string().max(200),
+  tier: z.string().max(40).optional(),
+  tags: z.array(z.string().max(60)).default([]),
+  message: z.string().max(500),
+  status: z.enum(['open', 'claimed', 'acked']).default('open'),
+  claimedBy: z.string().max(120).optional(),
+});
+export type StaffAlert = z.infer<typeof staffAlertSchema>;
+
+export const staffFrameSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('alert'), alert: staffAlertSchema }),
+  z.object({ type: z.literal('alert_update'), alert: staffAlertSchema }),
+  z.object({ type: z.literal('hello'), lastSeq: z.number().int().nonnegative(), storeIds: z.array(idSchema).optional() }),
+]);
+export type StaffFrame = z.infer<typeof staffFrameSchema>;

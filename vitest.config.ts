@@ -1,0 +1,25 @@
+import { fileURLToPath } from 'node:url';
+import { defineConfig } from 'vitest/config';
+
+const root = fileURLToPath(new URL('.', import.meta.url));
+const packages = ['protocol', 'firmware-config', 'gateway', 'cloud', 'simulators'];
+
+// Tests import workspace packages from their TypeScript sources, so a test never runs against a
+// stale dist/. CLI tests spawn the built dist/ (npm test builds first).
+const alias = packages.map((p) => ({ find: `@storesense/${p}`, replacement: `${root}${p}/src/index.ts` }));
+
+export default defineConfig({
+  resolve: { alias },
+  test: {
+    pool: 'forks',
+    testTimeout: 60_000,
+    hookTimeout: 60_000,
+    projects: [
+      ...packages.map((p) => ({
+        resolve: { alias },
+        test: { name: p, root: `${root}${p}`, include: ['src/**/*.test.ts', 'test/**/*.test.ts'], pool: 'forks' as const },
+      })),
+      { resolve: { alias }, test: { name: 'e2e', root: `${root}tests`, include: ['**/*.test.ts'], exclude: ['dist/**', 'node_modules/**'], pool: 'forks' as const, testTimeout: 180_000, hookTimeout: 120_000 } },
+    ],
+  },
+});
