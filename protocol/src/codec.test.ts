@@ -1,0 +1,102 @@
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { codecs, newId } from './codec.js';
+import type { PresenceEventInput } from './event.js';
+import { memberToken } from './member-keys.js';
+
+const event: PresenceEventInput = {
+  v: 1,
+  id: newId(1_767_607_200_000),
+  seq: 7,
+  type: 'arrival',
+  at: 1_767_607_200_000,
+  detectedAt: 1_767_607_201_250,
+  siteId: 'mall-sh-01',
+  gatewayId: 'gw-dept-1',
+  storeId: 'dept-store',
+  subject: { id: 's_3f9a01bc', memberId: 'M001', signals: ['ble'] },
+  visitId: newId(1_767_607_200_000),
+  floor: 0,
+  confidence: 0.93,
+  model: { name: 'rules', version: '1' },
+};
+
+describe('codecs', () => {
+  it('round-trips a presence event', () => {
+    const decoded = codecs.event.decode(codecs.event.encode(event));
+    expect(decoded).toEqual({ ok: true, value: event });
+  });
+
+  it('round-trips every other payload', () => {
+    const cases: [keyof typeof codecs, unknown][] = [
+      ['ack', { v: 1, at: 5, ids: ['a', 'b'], upTo: 4 }],
+      ['connState', { v: 1, state: 'offline', at: 9, version: '0.1.0' }],
+      ['command', { v: 1, requestId: 'r1', args: { x: 1 } }],
+      ['response', { v: 1, requestId: 'r1', status: 'error', error: 'no such command' }],
+      ['memberKeys', { v: 1, at: 1, periodMs: 900_000, members: [{ memberId: 'M1', key: 'ab'.repeat(16) }] }],
+      ['observation', { v: 1, at: 10, source: 'ble', receiverId: 'rx-1', subject: 's_1', rssiDbm: -70, token: '0123456789abcdef' }],
+      ['health', { v: 1, at: 1, version: '0.1.0', sources: { replay: { state: 'ok', observations: 3, rejected: 0 } }, outbox: { depth: 0, dropped: 0 }, model: { name: 'rules', version: '1' }, subjects: 2 }],
+    ];
+    for (const [name, value] of cases) {
+      const c = codecs[name];
+      expect(c.decode(c.encode(value)), name).toEqual({ ok: true, value });
+    }
+  });
+
+  it('rejects malformed JSON and invalid payloads with the path of each problem', () => {
+    const bad = codecs.event.decode('{"v":1,');
+    expect(bad.ok).toBe(false);
+    if (!bad.ok) expect(bad.error).toMatch(/malformed JSON/);
+
+    const invalid = codecs.event.decode(JSON.stringify({ ...event, type: 'teleport', subject: { id: '' }, confidence: 2 }));
+    expect(invalid.ok).toBe(false);
+    if (!invalid.ok) {
+      expect(invalid.issues.some((i) => i.startsWith('type:'))).toBe(true);
+      expect(invalid.issues.some((i) => i.startsWith('subject.id:'))).toBe(true);
+      expect(invalid.issues.some((i) => i.startsWith('confidence:'))).toBe(true);
+    }
+  });
+
+  it('requires floors on floor_change and a phase on dwell', () => {
+    const fc1 = codecs.event.decode(JSON.stringify({ ...event, type: 'floor_change' }));
+    expect(fc1.ok).toBe(false);
+    const dw = codecs.event.decode(JSON.stringify({ ...event, type: 'dwell' }));
+    expect(dw.ok).toBe(false);
+    if (!dw.ok) expect(dw.issues[0]).toMatch(/^phase:/);
+  });
+
+  it('decoders never throw on arbitrary bytes', () => {
+    fc.assert(fc.property(fc.uint8Array({ maxLength: 200 }), (bytes) => {
+      for (const c of Object.values(codecs)) c.decode(bytes);
+    }));
+    fc.assert(fc.property(fc.json(), (text) => {
+      for (const c of Object.values(codecs)) c.decode(text);
+    }));
+  });
+
+  it('encode refuses an invalid value instead of sending it', () => {
+    expect(() => codecs.ack.encode({ v: 2, at: 1, ids: [] })).toThrow();
+  });
+});
+
+describe('memberToken', () => {
+  const key = '00112233445566778899aabbccddeeff';
+  it('is stable within a period and rotates across periods', () => {
+    const p = 900_000;
+    const t0 = 1_767_607_200_000 - (1_767_607_200_000 % p);
+    expect(memberToken(key, t0, p)).toBe(memberToken(key, t0 + p - 1, p));
+    expect(memberToken(key, t0, p)).not.toBe(memberToken(key, t0 + p, p));
+    expect(memberToken(key, t0, p)).toMatch(/^[0-9a-f]{16}$/);
+  });
+  it('differs between keys', () => {
+    expect(memberToken(key, 0)).not.toBe(memberToken('ff'.repeat(16), 0));
+  });
+});
+
+describe('newId', () => {
+  it('is a ULID whose time part is the event time, reproducible with a seeded random', () => {
+    const id = newId(1_767_607_200_000, () => 0.5);
+    expect(id).toMatch(/^[0-9A-HJKMNP-TV-Z]{26}$/);
+    expect(newId(1_767_607_200_000, () => 0.5)).toBe(id);
+  });
+});
