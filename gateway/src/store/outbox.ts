@@ -1,0 +1,41 @@
+import type { PresenceEvent } from '@storesense/protocol';
+
+/** An event before the outbox gives it its per-gateway `seq`. */
+export type EventDraft = Omit<PresenceEvent, 'seq'>;
+
+/** One stored event awaiting the cloud's application ack. */
+export interface OutboxRow {
+  seq: number;
+  id: string;
+  createdAt: number;
+  /** When it was last handed to the uplink; undefined = not (re)sent yet. */
+  sentAt: number | undefined;
+  attempts: number;
+  event: PresenceEvent;
+}
+
+/**
+ * The store-and-forward queue between the journey machine and the uplink (DESIGN §3.6).
+ * Events are appended BEFORE publishing and deleted only on the cloud's application ack.
+ * @example
+ * const [e] = outbox.append([draft]); uplink.publishLive([e]); // later: outbox.ack([e.id])
+ */
+export interface Outbox {
+  /** Stores drafts in one transaction, assigning increasing `seq`s; returns the stored events. */
+  append(drafts: readonly EventDraft[]): PresenceEvent[];
+  /** Rows not handed to the uplink yet (or re-queued), oldest first. */
+  pending(limit: number): OutboxRow[];
+  markSent(seqs: readonly number[], at: number): void;
+  /** Re-queues rows sent before `before` and still unacked (ack timeout); returns how many. */
+  requeueSentBefore(before: number): number;
+  /** Re-queues every sent-but-unacked row (after a reconnect); returns how many. */
+  requeueAll(): number;
+  /** Deletes acked rows; unknown ids are ignored. Returns rows deleted. */
+  ack(ids: readonly string[]): number;
+  depth(): number;
+  /** Creation time of the oldest stored row, or undefined when empty. */
+  oldestAt(): number | undefined;
+  /** Rows dropped by the size/age bounds since the outbox was created (persisted). */
+  dropped(): number;
+  close(): void;
+}
