@@ -1,0 +1,6 @@
+/** Time is a dependency (STYLE habit 8): domain code asks a Clock, never `Date.now()`. */
+export interface Clock {
+  now(): number;
+}
+
+export const systemClock: Clock = { now: () => Date.now() };

@@ -1,0 +1,80 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { makeEvent } from '../testing/fixtures.js';
+import type { CloudStore, MemberRecord } from './cloud-store.js';
+
+/**
+ * The behaviour every CloudStore implementation must show (the aedes/MQTT.js abstract-store
+ * habit): call it from each implementation's test file with a factory of fresh stores.
+ */
+export function runCloudStoreContract(name: string, open: () => { store: CloudStore; cleanup: () => void }): void {
+  describe(`CloudStore contract: ${name}`, () => {
+    let store: CloudStore;
+    let cleanup: () => void;
+    beforeEach(() => {
+      ({ store, cleanup } = open());
+    });
+    afterEach(async () => {
+      await store.close();
+      cleanup();
+    });
+
+    it('stores an event once per id and lists newest first with filters', async () => {
+      const a = makeEvent({ at: 1000, type: 'approach' });
+      const b = makeEvent({ at: 2000, type: 'arrival', siteId: 'site2' });
+      expect(await store.insertEvent(a, 5)).toEqual({ inserted: true });
+      expect(await store.insertEvent(a, 6)).toEqual({ inserted: false });
+      await store.insertEvent(b, 7);
+      expect((await store.listEvents({ limit: 10 })).map((e) => e.event.id)).toEqual([b.id, a.id]);
+      expect((await store.listEvents({ limit: 10, siteId: 'site1' })).map((e) => e.event.id)).toEqual([a.id]);
+      expect((await store.listEvents({ limit: 10, type: 'arrival' })).map((e) => e.event.id)).toEqual([b.id]);
+      expect((await store.listEvents({ limit: 10, since: 1500 })).map((e) => e.event.id)).toEqual([b.id]);
+      expect(await store.listEvents({ limit: 1 })).toHaveLength(1);
+      expect((await store.listEvents({ limit: 10 }))[1]).toEqual({ event: a, receivedAt: 5 });
+    });
+
+    it('upserts members idempotently and never returns token keys in profiles', async () => {
+      const m: MemberRecord = { memberId: 'm1', name: 'Ann', tier: 'gold', tags: ['shoes'], consent: true, tokenKey: 'a'.repeat(32) };
+      const n: MemberRecord = { memberId: 'm2', name: 'Bo', tier: 'basic', tags: [], consent: false, tokenKey: 'b'.repeat(32) };
+      expect(await store.upsertMembers([m, n], 1)).toEqual({ inserted: 2, updated: 0 });
+      expect(await store.upsertMembers([m, n], 2)).toEqual({ inserted: 0, updated: 2 });
+      const profile = await store.getMember('m1');
+      expect(profile).toEqual({ memberId: 'm1', name: 'Ann', tier: 'gold', tags: ['shoes'], consent: true, updatedAt: 2 });
+      expect(JSON.stringify(await store.listMembers({ limit: 10 }))).not.toContain('aaaa');
+      expect(await store.listConsentingMemberKeys()).toEqual([{ memberId: 'm1', key: m.tokenKey }]);
+      expect(await store.getMember('nobody')).toBeUndefined();
+    });
+
+    it('assigns increasing alert seqs and answers cooldown lookups', async () => {
+      const base = { at: 10, eventAt: 5, eventId: 'e'.repeat(26), eventType: 'arrival' as const, siteId: 'site1', storeId: 'st1',
+        memberId: 'm1', memberName: 'Ann', tags: [], message: 'hi', status: 'open' as const };
+      const a1 = await store.insertAlert({ ...base, id: 'a1' });
+      const a2 = await store.insertAlert({ ...base, id: 'a2', eventAt: 9 });
+      expect(a2.seq).toBeGreaterThan(a1.seq);
+      expect((await store.listAlerts({ sinceSeq: a1.seq, limit: 10 })).map((a) => a.id)).toEqual(['a2']);
+      expect((await store.listAlerts({ limit: 10, newestFirst: true })).map((a) => a.id)).toEqual(['a2', 'a1']);
+      expect(await store.lastAlertEventAt({ memberId: 'm1', siteId: 'site1', storeId: 'st1', eventType: 'arrival' })).toBe(9);
+      expect(await store.lastAlertEventAt({ memberId: 'm1', siteId: 'site1', storeId: 'st1', eventType: 'approach' })).toBeUndefined();
+    });
+
+    it('keeps one offer per member, site, day and kind', async () => {
+      const offer = { id: 'o1', kind: 'welcome', memberId: 'm1', siteId: 'site1', storeId: 'st1', day: '2026-11-23', issuedAt: 1,
+        expiresAt: 2, status: 'issued' as const, eventId: 'e1' };
+      expect(await store.insertOffer(offer)).toEqual({ inserted: true });
+      expect(await store.insertOffer({ ...offer, id: 'o2' })).toEqual({ inserted: false });
+      expect(await store.hasOffer('m1', 'site1', '2026-11-23', 'welcome')).toBe(true);
+      expect(await store.hasOffer('m1', 'site1', '2026-11-24', 'welcome')).toBe(false);
+      expect(await store.listOffers({ limit: 10, memberId: 'm1' })).toEqual([offer]);
+    });
+
+    it('tracks gateway credentials and status', async () => {
+      await store.upsertGatewayCredential({ siteId: 's', gatewayId: 'g', username: 's.g', passwordHash: 'h', salt: 'x', provisionedAt: 1 });
+      expect((await store.getGatewayCredential('s.g'))?.gatewayId).toBe('g');
+      await store.updateGatewayConn('s', 'g', { v: 1, state: 'online', at: 3, version: '0.1.0' }, 4);
+      await store.updateGatewayConn('s', 'other', { v: 1, state: 'offline', at: 3, version: '0.1.0' }, 4);
+      const gws = await store.listGateways();
+      expect(gws.map((g) => [g.gatewayId, g.provisioned, g.conn?.state])).toEqual([['g', true, 'online'], ['other', false, 'offline']]);
+      expect((await store.counts()).gateways).toBe(2);
+      expect(await store.ping()).toBe(true);
+    });
+  });
+}

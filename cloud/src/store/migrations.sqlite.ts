@@ -1,0 +1,84 @@
+/**
+ * Schema migrations of `cloud.db`, applied in order; `PRAGMA user_version` records how many ran.
+ * Append only: never edit a migration that has shipped.
+ */
+export const MIGRATIONS: readonly string[] = [
+  // 1: events, members, alerts, offers, gateways
+  `
+  CREATE TABLE events (
+    id TEXT PRIMARY KEY,
+    site_id TEXT NOT NULL,
+    gateway_id TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    type TEXT NOT NULL,
+    at INTEGER NOT NULL,
+    received_at INTEGER NOT NULL,
+    store_id TEXT,
+    member_id TEXT,
+    body TEXT NOT NULL
+  );
+  CREATE INDEX events_at ON events (at DESC);
+  CREATE INDEX events_site_at ON events (site_id, at DESC);
+  CREATE INDEX events_member_at ON events (member_id, at DESC) WHERE member_id IS NOT NULL;
+
+  CREATE TABLE members (
+    member_id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    tier TEXT NOT NULL,
+    tags TEXT NOT NULL,
+    consent INTEGER NOT NULL,
+    token_key TEXT NOT NULL,
+    updated_at INTEGER NOT NULL
+  );
+
+  CREATE TABLE alerts (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    id TEXT NOT NULL UNIQUE,
+    at INTEGER NOT NULL,
+    event_at INTEGER NOT NULL,
+    event_id TEXT NOT NULL,
+    event_type TEXT NOT NULL,
+    site_id TEXT NOT NULL,
+    store_id TEXT NOT NULL DEFAULT '',
+    member_id TEXT NOT NULL,
+    body TEXT NOT NULL
+  );
+  CREATE INDEX alerts_cooldown ON alerts (member_id, site_id, store_id, event_type, event_at DESC);
+
+  CREATE TABLE offers (
+    id TEXT PRIMARY KEY,
+    kind TEXT NOT NULL,
+    member_id TEXT NOT NULL,
+    site_id TEXT NOT NULL,
+    store_id TEXT,
+    day TEXT NOT NULL,
+    issued_at INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL,
+    status TEXT NOT NULL,
+    event_id TEXT NOT NULL,
+    UNIQUE (member_id, site_id, day, kind)
+  );
+
+  CREATE TABLE gateways (
+    site_id TEXT NOT NULL,
+    gateway_id TEXT NOT NULL,
+    username TEXT NOT NULL UNIQUE,
+    password_hash TEXT NOT NULL,
+    salt TEXT NOT NULL,
+    provisioned_at INTEGER NOT NULL,
+    PRIMARY KEY (site_id, gateway_id)
+  );
+
+  CREATE TABLE gateway_status (
+    site_id TEXT NOT NULL,
+    gateway_id TEXT NOT NULL,
+    conn_state TEXT,
+    conn_at INTEGER,
+    conn_version TEXT,
+    conn_received_at INTEGER,
+    health TEXT,
+    health_received_at INTEGER,
+    PRIMARY KEY (site_id, gateway_id)
+  );
+  `,
+];

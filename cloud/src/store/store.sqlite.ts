@@ -1,0 +1,314 @@
+import Database from 'better-sqlite3';
+import type { ConnState, GatewayHealth, PresenceEvent, StaffAlert } from '@storesense/protocol';
+import type {
+  AlertKey,
+  AlertQuery,
+  CloudStore,
+  EventQuery,
+  GatewayCredential,
+  GatewayStatus,
+  MemberProfile,
+  MemberRecord,
+  NewAlert,
+  Offer,
+  OfferQuery,
+  PageQuery,
+  StoreCounts,
+  StoredEvent,
+} from './cloud-store.js';
+import { MIGRATIONS } from './migrations.sqlite.js';
+
+/** The only import of better-sqlite3 in the cloud (STYLE habit 2). */
+export interface SqliteStoreOptions {
+  /** File path, e.g. `${dataDir}/cloud.db`; ':memory:' for throwaway use. */
+  path: string;
+}
+
+/** Opens (creating and migrating when needed) the cloud database. */
+export function openSqliteStore(options: SqliteStoreOptions): CloudStore {
+  const db = new Database(options.path);
+  // Set on every connection: a fresh connection stays synchronous=FULL/DELETE otherwise
+  // (DEPENDENCIES.md). FULL, not NORMAL: an ack tells the gateway to delete its outbox row, so the
+  // event must survive a power cut once acked; NORMAL in WAL mode may lose the last commits.
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = FULL');
+  db.pragma('foreign_keys = ON');
+  db.pragma('busy_timeout = 5000');
+  migrate(db);
+  return new SqliteCloudStore(db);
+}
+
+function migrate(db: Database.Database): void {
+  const current = db.pragma('user_version', { simple: true }) as number;
+  for (let i = current; i < MIGRATIONS.length; i++) {
+    db.transaction(() => {
+      db.exec(MIGRATIONS[i]!);
+      db.pragma(`user_version = ${i + 1}`);
+    })();
+  }
+}
+
+type Row = Record<string, unknown>;
+
+class SqliteCloudStore implements CloudStore {
+  private readonly stmt;
+
+  constructor(private readonly db: Database.Database) {
+    // Prepared once (better-sqlite3 docs); dynamic filters use the NULL-or-match idiom instead of
+    // building SQL strings per query.
+    this.stmt = {
+      insertEvent: db.prepare(
+        `INSERT OR IGNORE INTO events (id, site_id, gateway_id, seq, type, at, received_at, store_id, member_id, body)
+         VALUES (@id, @siteId, @gatewayId, @seq, @type, @at, @receivedAt, @storeId, @memberId, @body)`,
+      ),
+      listEvents: db.prepare(
+        `SELECT body, received_at FROM events
+         WHERE (@siteId IS NULL OR site_id = @siteId) AND (@type IS NULL OR type = @type) AND (@since IS NULL OR at >= @since)
+         ORDER BY at DESC, id DESC LIMIT @limit`,
+      ),
+      upsertMember: db.prepare(
+        `INSERT INTO members (member_id, name, tier, tags, consent, token_key, updated_at)
+         VALUES (@memberId, @name, @tier, @tags, @consent, @tokenKey, @at)
+         ON CONFLICT (member_id) DO UPDATE SET name = excluded.name, tier = excluded.tier, tags = excluded.tags,
+           consent = excluded.consent, token_key = excluded.token_key, updated_at = excluded.updated_at`,
+      ),
+      memberExists: db.prepare('SELECT 1 FROM members WHERE member_id = ?'),
+      getMember: db.prepare('SELECT member_id, name, tier, tags, consent, updated_at FROM members WHERE member_id = ?'),
+      listMembers: db.prepare(
+        'SELECT member_id, name, tier, tags, consent, updated_at FROM members ORDER BY member_id LIMIT @limit OFFSET @offset',
+      ),
+      memberKeys: db.prepare('SELECT member_id, token_key FROM members WHERE consent = 1 ORDER BY member_id'),
+      insertAlert: db.prepare(
+        `INSERT INTO alerts (id, at, event_at, event_id, event_type, site_id, store_id, member_id, body)
+         VALUES (@id, @at, @eventAt, @eventId, @eventType, @siteId, @storeId, @memberId, @body)`,
+      ),
+      listAlertsAsc: db.prepare('SELECT seq, body FROM alerts WHERE seq > @since ORDER BY seq ASC LIMIT @limit'),
+      listAlertsDesc: db.prepare('SELECT seq, body FROM alerts WHERE seq > @since ORDER BY seq DESC LIMIT @limit'),
+      lastAlert: db.prepare(
+        `SELECT max(event_at) AS at FROM alerts
+         WHERE member_id = @memberId AND site_id = @siteId AND store_id = @storeId AND event_type = @eventType`,
+      ),
+      insertOffer: db.prepare(
+        `INSERT OR IGNORE INTO offers (id, kind, member_id, site_id, store_id, day, issued_at, expires_at, status, event_id)
+         VALUES (@id, @kind, @memberId, @siteId, @storeId, @day, @issuedAt, @expiresAt, @status, @eventId)`,
+      ),
+      hasOffer: db.prepare('SELECT 1 FROM offers WHERE member_id = ? AND site_id = ? AND day = ? AND kind = ?'),
+      listOffers: db.prepare(
+        `SELECT * FROM offers WHERE (@memberId IS NULL OR member_id = @memberId) AND (@siteId IS NULL OR site_id = @siteId)
+         ORDER BY issued_at DESC, id DESC LIMIT @limit`,
+      ),
+      upsertCredential: db.prepare(
+        `INSERT INTO gateways (site_id, gateway_id, username, password_hash, salt, provisioned_at)
+         VALUES (@siteId, @gatewayId, @username, @passwordHash, @salt, @provisionedAt)
+         ON CONFLICT (site_id, gateway_id) DO UPDATE SET username = excluded.username,
+           password_hash = excluded.password_hash, salt = excluded.salt, provisioned_at = excluded.provisioned_at`,
+      ),
+      getCredential: db.prepare('SELECT * FROM gateways WHERE username = ?'),
+      listCredentials: db.prepare('SELECT * FROM gateways WHERE (@siteId IS NULL OR site_id = @siteId) ORDER BY site_id, gateway_id'),
+      updateConn: db.prepare(
+        `INSERT INTO gateway_status (site_id, gateway_id, conn_state, conn_at, conn_version, conn_received_at)
+         VALUES (@siteId, @gatewayId, @state, @at, @version, @receivedAt)
+         ON CONFLICT (site_id, gateway_id) DO UPDATE SET conn_state = excluded.conn_state, conn_at = excluded.conn_at,
+           conn_version = excluded.conn_version, conn_received_at = excluded.conn_received_at`,
+      ),
+      updateHealth: db.prepare(
+        `INSERT INTO gateway_status (site_id, gateway_id, health, health_received_at)
+         VALUES (@siteId, @gatewayId, @health, @receivedAt)
+         ON CONFLICT (site_id, gateway_id) DO UPDATE SET health = excluded.health, health_received_at = excluded.health_received_at`,
+      ),
+      listGateways: db.prepare(
+        `SELECT k.site_id, k.gateway_id, g.username IS NOT NULL AS provisioned, s.conn_state, s.conn_at, s.conn_version,
+                s.conn_received_at, s.health, s.health_received_at
+         FROM (SELECT site_id, gateway_id FROM gateways UNION SELECT site_id, gateway_id FROM gateway_status) k
+         LEFT JOIN gateways g ON g.site_id = k.site_id AND g.gateway_id = k.gateway_id
+         LEFT JOIN gateway_status s ON s.site_id = k.site_id AND s.gateway_id = k.gateway_id
+         ORDER BY k.site_id, k.gateway_id`,
+      ),
+      counts: db.prepare(
+        `SELECT (SELECT count(*) FROM events) AS events, (SELECT count(*) FROM alerts) AS alerts,
+                (SELECT count(*) FROM members) AS members, (SELECT count(*) FROM offers) AS offers,
+                (SELECT count(*) FROM (SELECT site_id, gateway_id FROM gateways UNION SELECT site_id, gateway_id FROM gateway_status)) AS gateways`,
+      ),
+      ping: db.prepare('SELECT 1 AS ok'),
+    };
+  }
+
+  async insertEvent(event: PresenceEvent, receivedAt: number): Promise<{ inserted: boolean }> {
+    const info = this.stmt.insertEvent.run({
+      id: event.id,
+      siteId: event.siteId,
+      gatewayId: event.gatewayId,
+      seq: event.seq,
+      type: event.type,
+      at: event.at,
+      receivedAt,
+      storeId: event.storeId ?? null,
+      memberId: event.subject.memberId ?? null,
+      body: JSON.stringify(event),
+    });
+    return { inserted: info.changes === 1 };
+  }
+
+  async listEvents(q: EventQuery): Promise<StoredEvent[]> {
+    const rows = this.stmt.listEvents.all({ siteId: q.siteId ?? null, type: q.type ?? null, since: q.since ?? null, limit: q.limit }) as Row[];
+    return rows.map((r) => ({ event: JSON.parse(r.body as string) as PresenceEvent, receivedAt: r.received_at as number }));
+  }
+
+  async upsertMembers(members: readonly MemberRecord[], at: number): Promise<{ inserted: number; updated: number }> {
+    let inserted = 0;
+    let updated = 0;
+    // One transaction for the whole import: a restart re-imports idempotently, all or nothing.
+    this.db.transaction(() => {
+      for (const m of members) {
+        if (this.stmt.memberExists.get(m.memberId)) updated++;
+        else inserted++;
+        this.stmt.upsertMember.run({ ...m, tags: JSON.stringify(m.tags), consent: m.consent ? 1 : 0, at });
+      }
+    })();
+    return { inserted, updated };
+  }
+
+  async getMember(memberId: string): Promise<MemberProfile | undefined> {
+    const row = this.stmt.getMember.get(memberId) as Row | undefined;
+    return row ? toProfile(row) : undefined;
+  }
+
+  async listMembers(q: PageQuery): Promise<MemberProfile[]> {
+    return (this.stmt.listMembers.all({ limit: q.limit, offset: q.offset ?? 0 }) as Row[]).map(toProfile);
+  }
+
+  async listConsentingMemberKeys(): Promise<{ memberId: string; key: string }[]> {
+    return (this.stmt.memberKeys.all() as Row[]).map((r) => ({ memberId: r.member_id as string, key: r.token_key as string }));
+  }
+
+  async insertAlert(alert: NewAlert): Promise<StaffAlert> {
+    const info = this.stmt.insertAlert.run({
+      id: alert.id,
+      at: alert.at,
+      eventAt: alert.eventAt,
+      eventId: alert.eventId,
+      eventType: alert.eventType,
+      siteId: alert.siteId,
+      storeId: alert.storeId ?? '',
+      memberId: alert.memberId,
+      body: JSON.stringify(alert),
+    });
+    return { ...alert, seq: Number(info.lastInsertRowid) };
+  }
+
+  async listAlerts(q: AlertQuery): Promise<StaffAlert[]> {
+    const stmt = q.newestFirst ? this.stmt.listAlertsDesc : this.stmt.listAlertsAsc;
+    const rows = stmt.all({ since: q.sinceSeq ?? 0, limit: q.limit }) as Row[];
+    return rows.map((r) => ({ ...(JSON.parse(r.body as string) as NewAlert), seq: r.seq as number }));
+  }
+
+  async lastAlertEventAt(key: AlertKey): Promise<number | undefined> {
+    const row = this.stmt.lastAlert.get({ ...key, storeId: key.storeId ?? '' }) as { at: number | null };
+    return row.at ?? undefined;
+  }
+
+  async insertOffer(offer: Offer): Promise<{ inserted: boolean }> {
+    const info = this.stmt.insertOffer.run({ ...offer, storeId: offer.storeId ?? null });
+    return { inserted: info.changes === 1 };
+  }
+
+  async hasOffer(memberId: string, siteId: string, day: string, kind: string): Promise<boolean> {
+    return this.stmt.hasOffer.get(memberId, siteId, day, kind) !== undefined;
+  }
+
+  async listOffers(q: OfferQuery): Promise<Offer[]> {
+    const rows = this.stmt.listOffers.all({ memberId: q.memberId ?? null, siteId: q.siteId ?? null, limit: q.limit }) as Row[];
+    return rows.map((r) => ({
+      id: r.id as string,
+      kind: r.kind as string,
+      memberId: r.member_id as string,
+      siteId: r.site_id as string,
+      storeId: (r.store_id as string | null) ?? undefined,
+      day: r.day as string,
+      issuedAt: r.issued_at as number,
+      expiresAt: r.expires_at as number,
+      status: r.status as Offer['status'],
+      eventId: r.event_id as string,
+    }));
+  }
+
+  async upsertGatewayCredential(c: GatewayCredential): Promise<void> {
+    this.stmt.upsertCredential.run({ ...c });
+  }
+
+  async getGatewayCredential(username: string): Promise<GatewayCredential | undefined> {
+    const row = this.stmt.getCredential.get(username) as Row | undefined;
+    return row ? toCredential(row) : undefined;
+  }
+
+  async listGatewayCredentials(siteId?: string): Promise<GatewayCredential[]> {
+    return (this.stmt.listCredentials.all({ siteId: siteId ?? null }) as Row[]).map(toCredential);
+  }
+
+  async updateGatewayConn(siteId: string, gatewayId: string, conn: ConnState, receivedAt: number): Promise<void> {
+    this.stmt.updateConn.run({ siteId, gatewayId, state: conn.state, at: conn.at, version: conn.version, receivedAt });
+  }
+
+  async updateGatewayHealth(siteId: string, gatewayId: string, health: GatewayHealth, receivedAt: number): Promise<void> {
+    this.stmt.updateHealth.run({ siteId, gatewayId, health: JSON.stringify(health), receivedAt });
+  }
+
+  async listGateways(): Promise<GatewayStatus[]> {
+    return (this.stmt.listGateways.all() as Row[]).map((r) => ({
+      siteId: r.site_id as string,
+      gatewayId: r.gateway_id as string,
+      provisioned: r.provisioned === 1,
+      conn:
+        r.conn_state === null || r.conn_state === undefined
+          ? undefined
+          : {
+              state: r.conn_state as ConnState['state'],
+              at: r.conn_at as number,
+              version: r.conn_version as string,
+              receivedAt: r.conn_received_at as number,
+            },
+      health:
+        r.health === null || r.health === undefined
+          ? undefined
+          : { value: JSON.parse(r.health as string) as GatewayHealth, receivedAt: r.health_received_at as number },
+    }));
+  }
+
+  async counts(): Promise<StoreCounts> {
+    return this.stmt.counts.get() as StoreCounts;
+  }
+
+  async ping(): Promise<boolean> {
+    try {
+      return (this.stmt.ping.get() as { ok: number }).ok === 1;
+    } catch {
+      return false;
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.db.open) this.db.close();
+  }
+}
+
+function toProfile(r: Row): MemberProfile {
+  return {
+    memberId: r.member_id as string,
+    name: r.name as string,
+    tier: r.tier as string,
+    tags: JSON.parse(r.tags as string) as string[],
+    consent: r.consent === 1,
+    updatedAt: r.updated_at as number,
+  };
+}
+
+function toCredential(r: Row): GatewayCredential {
+  return {
+    siteId: r.site_id as string,
+    gatewayId: r.gateway_id as string,
+    username: r.username as string,
+    passwordHash: r.password_hash as string,
+    salt: r.salt as string,
+    provisionedAt: r.provisioned_at as number,
+  };
+}
