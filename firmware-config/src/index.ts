@@ -1,3 +1,9 @@
 /** @storesense/firmware-config — the site model, its validation and the per-gateway config derived from it. */
 export * from './site.schema.js';
 export * from './gateway-config.schema.js';
+export * from './site.loader.js';
+export * from './gateway-config.render.js';
+export * from './geometry.js';
+export * from './paths.js';
+export * from './members.csv.js';
+export * from './site.json-schema.js';

@@ -1,0 +1,145 @@
+#!/usr/bin/env node
+/**
+ * storesense-site: validate a site file, render one gateway's config from it, print the JSON Schema.
+ * Exit codes: 0 ok, 1 invalid input (site errors, unknown gateway), 2 bad usage.
+ */
+import { realpathSync, writeFileSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
+import { GatewayConfigError, renderGatewayConfig, type GatewayConfigOverrides } from './gateway-config.render.js';
+import { loadSiteFile } from './site.loader.js';
+import { siteJsonSchemaText } from './site.json-schema.js';
+import type { Site } from './site.schema.js';
+
+const USAGE = `Usage: storesense-site <command> [options]
+
+Commands:
+  validate <site.json>                 check a site file; prints a summary or every error with its path
+  render <site.json> --gateway <id>    print the config of one gateway (JSON)
+      [--mqtt-url <url>]               broker URL (default mqtt://127.0.0.1:1883)
+      [--data-dir <dir>]               gateway data directory (outbox)
+      [--out <file>]                   write to a file instead of stdout
+  schema [--out <file>]                print the JSON Schema of site files
+
+Options:
+  -h, --help                           show this help
+
+Exit codes: 0 ok, 1 invalid site or unknown gateway, 2 bad usage.
+Example: storesense-site render sites/dept-store.site.json --gateway gw-dept-1 --mqtt-url mqtt://cloud:1883
+`;
+
+class UsageError extends Error {}
+
+interface Io {
+  out: (text: string) => void;
+  err: (text: string) => void;
+}
+
+/** Runs the CLI with `argv` (without node and script) and returns the exit code. */
+export function runCli(argv: string[], io: Io = { out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t) }): number {
+  try {
+    return dispatch(argv, io);
+  } catch (err) {
+    if (err instanceof UsageError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS') === true) {
+      io.err(`storesense-site: ${(err as Error).message}\n\n${USAGE}`);
+      return 2;
+    }
+    if (err instanceof GatewayConfigError) {
+      io.err(`storesense-site: ${err.message}\n`);
+      return 1;
+    }
+    io.err(`storesense-site: ${(err as Error).message}\n`);
+    return 1;
+  }
+}
+
+function dispatch(argv: string[], io: Io): number {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    strict: true,
+    options: {
+      help: { type: 'boolean', short: 'h' },
+      gateway: { type: 'string', short: 'g' },
+      'mqtt-url': { type: 'string' },
+      'data-dir': { type: 'string' },
+      out: { type: 'string', short: 'o' },
+    },
+  });
+  const [command, ...args] = positionals;
+  if (values.help === true) {
+    io.out(USAGE);
+    return 0;
+  }
+  const expectArgs = (n: number, what: string) => {
+    if (args.length !== n) throw new UsageError(`${command} expects ${what}`);
+  };
+  const rejectOptions = (...names: (keyof typeof values)[]) => {
+    for (const n of names) if (values[n] !== undefined) throw new UsageError(`--${n} is not an option of ${command}`);
+  };
+  switch (command) {
+    case 'validate': {
+      expectArgs(1, 'one site file');
+      rejectOptions('gateway', 'mqtt-url', 'data-dir', 'out');
+      const site = load(args[0]!, io);
+      if (site === undefined) return 1;
+      io.out(`OK ${args[0]}: ${summary(site)}\n`);
+      return 0;
+    }
+    case 'render': {
+      expectArgs(1, 'one site file');
+      if (values.gateway === undefined) throw new UsageError('render needs --gateway <id>');
+      const site = load(args[0]!, io);
+      if (site === undefined) return 1;
+      const overrides: GatewayConfigOverrides = {};
+      if (values['mqtt-url'] !== undefined) overrides.mqtt = { url: values['mqtt-url'] };
+      if (values['data-dir'] !== undefined) overrides.dataDir = values['data-dir'];
+      const config = renderGatewayConfig(site, values.gateway, overrides);
+      emit(`${JSON.stringify(config, null, 2)}\n`, values.out, io);
+      return 0;
+    }
+    case 'schema': {
+      expectArgs(0, 'no arguments');
+      rejectOptions('gateway', 'mqtt-url', 'data-dir');
+      emit(siteJsonSchemaText(), values.out, io);
+      return 0;
+    }
+    case undefined:
+      throw new UsageError('missing command');
+    default:
+      throw new UsageError(`unknown command "${command}"`);
+  }
+}
+
+function load(path: string, io: Io): Site | undefined {
+  const result = loadSiteFile(path);
+  if (result.ok) return result.value;
+  io.err(`INVALID ${path}: ${result.issues.length} error(s)\n${result.issues.map((i) => `  ${i}\n`).join('')}`);
+  return undefined;
+}
+
+function emit(text: string, out: string | undefined, io: Io): void {
+  if (out === undefined) io.out(text);
+  else writeFileSync(out, text);
+}
+
+function summary(site: Site): string {
+  const zones = site.stores.reduce((n, s) => n + s.zones.length, 0);
+  const parts = [
+    `site ${site.id}`,
+    `${site.floors.length} floor(s)`,
+    `${site.stores.length} store(s)`,
+    `${zones} zone(s)`,
+    `${site.areas.length} area(s)`,
+    `${site.receivers.length} receiver(s)`,
+    `${site.terminals.length} terminal(s)`,
+    `${site.gateways.length} gateway(s): ${site.gateways.map((g) => g.id).join(', ')}`,
+  ];
+  return parts.join(', ');
+}
+
+// Run only when executed directly (the module is also imported by tests for runCli).
+// realpath: npm links bins through a symlink in node_modules/.bin.
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(realpathSync(process.argv[1])).href) {
+  process.exitCode = runCli(process.argv.slice(2));
+}

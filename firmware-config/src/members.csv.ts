@@ -1,0 +1,164 @@
+import { readFileSync } from 'node:fs';
+import { isValidId } from '@storesense/protocol';
+
+export const MEMBER_TIERS = ['basic', 'silver', 'gold', 'platinum'] as const;
+export type MemberTier = (typeof MEMBER_TIERS)[number];
+export const MEMBER_CSV_COLUMNS = ['memberId', 'name', 'tier', 'tags', 'consent', 'tokenKey'] as const;
+
+/** One demo member; `tokenKey` is the 32-hex secret behind the member's rotating BLE token. */
+export interface DemoMember {
+  memberId: string;
+  name: string;
+  tier: MemberTier;
+  tags: string[];
+  consent: boolean;
+  tokenKey: string;
+}
+
+/** A rejected row: `line` is 1-based in the file (the header is line 1; 0 = the file itself). */
+export interface MemberRowError {
+  line: number;
+  error: string;
+}
+
+export interface MembersCsv {
+  members: DemoMember[];
+  errors: MemberRowError[];
+}
+
+const TOKEN_KEY = /^[0-9a-f]{32}$/;
+const TAG = /^[a-z0-9][a-z0-9_-]{0,39}$/;
+
+/**
+ * Reads a members CSV (`memberId,name,tier,tags,consent,tokenKey`; tags `;`-separated, consent
+ * `yes|no`). Good rows are returned, bad rows are reported per line and skipped; never throws
+ * (an unreadable file is an error on line 0).
+ * @example const { members, errors } = loadMembersCsv(demoMembersPath);
+ */
+export function loadMembersCsv(path: string): MembersCsv {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    return { members: [], errors: [{ line: 0, error: `cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}` }] };
+  }
+  return parseMembersCsv(text);
+}
+
+/** Parses members CSV text; see `loadMembersCsv`. */
+export function parseMembersCsv(text: string): MembersCsv {
+  const members: DemoMember[] = [];
+  const errors: MemberRowError[] = [];
+  const rows = splitCsv(text.replace(/^\uFEFF/, ''));
+  const header = rows.shift();
+  if (header === undefined || header.fields.join(',') !== MEMBER_CSV_COLUMNS.join(',')) {
+    errors.push({ line: header?.line ?? 1, error: `expected header "${MEMBER_CSV_COLUMNS.join(',')}"` });
+    return { members, errors };
+  }
+  const seenIds = new Map<string, number>();
+  const seenKeys = new Map<string, number>();
+  for (const { line, fields, error } of rows) {
+    if (error !== undefined) {
+      errors.push({ line, error });
+      continue;
+    }
+    if (fields.length === 1 && fields[0]!.trim() === '') continue; // blank line
+    const parsed = parseRow(fields);
+    if (typeof parsed === 'string') {
+      errors.push({ line, error: parsed });
+      continue;
+    }
+    const dupId = seenIds.get(parsed.memberId);
+    if (dupId !== undefined) {
+      errors.push({ line, error: `duplicate memberId "${parsed.memberId}" (first on line ${dupId})` });
+      continue;
+    }
+    // Two members with one key would resolve to the same tokens: ambiguous identity.
+    const dupKey = seenKeys.get(parsed.tokenKey);
+    if (dupKey !== undefined) {
+      errors.push({ line, error: `tokenKey already used on line ${dupKey}` });
+      continue;
+    }
+    seenIds.set(parsed.memberId, line);
+    seenKeys.set(parsed.tokenKey, line);
+    members.push(parsed);
+  }
+  return { members, errors };
+}
+
+function parseRow(fields: string[]): DemoMember | string {
+  if (fields.length !== MEMBER_CSV_COLUMNS.length) return `expected ${MEMBER_CSV_COLUMNS.length} columns, got ${fields.length}`;
+  const [memberId, name, tier, tags, consent, tokenKey] = fields.map((f) => f.trim()) as [string, string, string, string, string, string];
+  const problems: string[] = [];
+  if (!isValidId(memberId)) problems.push(`memberId "${memberId}" is not a valid id (1-64 letters, digits, "-", "_")`);
+  if (name === '') problems.push('name is empty');
+  else if (name.length > 120) problems.push('name is longer than 120 characters');
+  if (!(MEMBER_TIERS as readonly string[]).includes(tier)) problems.push(`tier "${tier}" is not one of ${MEMBER_TIERS.join('|')}`);
+  const tagList = tags === '' ? [] : tags.split(';').map((t) => t.trim());
+  const badTag = tagList.find((t) => !TAG.test(t));
+  if (badTag !== undefined) problems.push(`tag "${badTag}" is not lower-case kebab-case`);
+  if (consent !== 'yes' && consent !== 'no') problems.push(`consent "${consent}" is not yes|no`);
+  // Never echo a key (STYLE: no secrets in logs); say what is wrong with it instead.
+  const key = tokenKey.toLowerCase();
+  if (!TOKEN_KEY.test(key)) problems.push(`tokenKey must be 32 hex characters (got ${tokenKey.length} characters${/^[0-9a-fA-F]*$/.test(tokenKey) ? '' : ', not all hex'})`);
+  if (problems.length > 0) return problems.join('; ');
+  return { memberId, name, tier: tier as MemberTier, tags: tagList, consent: consent === 'yes', tokenKey: key };
+}
+
+interface CsvRow {
+  line: number;
+  fields: string[];
+  error?: string;
+}
+
+/** RFC 4180 rows: quoted fields may hold commas, doubled quotes and newlines; CRLF or LF. */
+function splitCsv(text: string): CsvRow[] {
+  const rows: CsvRow[] = [];
+  let line = 1;
+  let i = 0;
+  while (i < text.length) {
+    const start = line;
+    const fields: string[] = [];
+    let field = '';
+    let error: string | undefined;
+    let quoted = false;
+    for (;;) {
+      if (i >= text.length) {
+        if (quoted) error = 'unterminated quoted field';
+        fields.push(field);
+        break;
+      }
+      const c = text[i]!;
+      if (quoted) {
+        if (c === '"' && text[i + 1] === '"') {
+          field += '"';
+          i += 2;
+        } else if (c === '"') {
+          quoted = false;
+          i++;
+        } else {
+          if (c === '\n') line++;
+          field += c;
+          i++;
+        }
+      } else if (c === '"' && field === '') {
+        quoted = true;
+        i++;
+      } else if (c === ',') {
+        fields.push(field);
+        field = '';
+        i++;
+      } else if (c === '\n' || c === '\r') {
+        fields.push(field);
+        i += c === '\r' && text[i + 1] === '\n' ? 2 : 1;
+        line++;
+        break;
+      } else {
+        field += c;
+        i++;
+      }
+    }
+    rows.push(error === undefined ? { line: start, fields } : { line: start, fields, error });
+  }
+  return rows;
+}

@@ -1,0 +1,26 @@
+import { fileURLToPath } from 'node:url';
+
+/*
+ * Files shipped with the package, resolved from this module's URL rather than the working
+ * directory. Both src/ (vitest) and dist/ (node) sit one level below the package root, so the same
+ * relative URL works from either.
+ */
+const packageRoot = new URL('../', import.meta.url);
+
+export const EXAMPLE_SITES = ['boutique', 'dept-store'] as const;
+export type ExampleSiteName = (typeof EXAMPLE_SITES)[number];
+
+/**
+ * Absolute path of a bundled example site file.
+ * @example loadSiteFile(exampleSitePath('dept-store'))
+ */
+export function exampleSitePath(name: ExampleSiteName): string {
+  if (!(EXAMPLE_SITES as readonly string[]).includes(name)) throw new Error(`unknown example site "${String(name)}" (known: ${EXAMPLE_SITES.join(', ')})`);
+  return fileURLToPath(new URL(`sites/${name}.site.json`, packageRoot));
+}
+
+/** Absolute path of the demo members CSV (`memberId,name,tier,tags,consent,tokenKey`). */
+export const demoMembersPath: string = fileURLToPath(new URL('sites/demo-members.csv', packageRoot));
+
+/** Absolute path of the generated JSON Schema for site files (`storesense-site schema`). */
+export const siteJsonSchemaPath: string = fileURLToPath(new URL('site.schema.json', packageRoot));
