@@ -1,0 +1,34 @@
+import type { FeatureWindow } from './features.js';
+
+/** Location states the journey machine reasons over. */
+export const LOCATION_CLASSES = ['absent', 'outside_near', 'inside'] as const;
+export type LocationClass = (typeof LOCATION_CLASSES)[number];
+
+/** One subject's class probabilities at one tick (absent + outsideNear + inside = 1). */
+export interface ClassProbs {
+  subject: string;
+  absent: number;
+  outsideNear: number;
+  inside: number;
+  /** Estimated floor when inside (undefined when unknown). */
+  floor: number | undefined;
+  floorConfidence: number;
+  /** Estimated zone when inside (undefined when no zone evidence). */
+  zoneId: string | undefined;
+  zoneConfidence: number;
+}
+
+/**
+ * Turns a batch of feature windows into class probabilities, one per window, same order.
+ * Called once per tick with every active subject, so an ONNX implementation does a single
+ * `session.run` on a [batch, FEATURE_COUNT] tensor (DESIGN §3.4). Implementations must be
+ * synchronous and deterministic for a given input.
+ * @example const probs = classifier.classify(windows, now); // probs[i].subject === windows[i].subject
+ */
+export interface Classifier {
+  readonly name: string;
+  readonly version: string;
+  classify(windows: readonly FeatureWindow[], at: number): ClassProbs[];
+  /** Releases native resources (ONNX session); optional. */
+  close?(): Promise<void> | void;
+}

@@ -1,0 +1,117 @@
+import { RECEIVER_ROLES, type ReceiverRole } from '@storesense/firmware-config';
+import type { SubjectTrack } from '../tracking/tracker.js';
+import type { SiteContext } from './site-context.js';
+
+/** Stand-in for "not heard": below any real RSSI, so max() ignores it and models see a constant. */
+export const MISSING_DBM = -110;
+/** A receiver's smoothed value counts only if it heard the subject this recently. */
+export const FRESH_MS = 4_000;
+
+/**
+ * The fixed-order numeric feature vector (the ONNX model's input row). Site-relative: per receiver
+ * ROLE, never per receiver id, so one model serves sites it was not trained on. Changing this list
+ * changes the model input: bump FEATURES_VERSION and retrain.
+ */
+export const FEATURE_NAMES = [
+  ...RECEIVER_ROLES.map((r) => `${r}MaxDbm`),
+  'storeSideMaxDbm',
+  'outsideSideMaxDbm',
+  'storeMinusOutsideDb',
+  'storefrontTrendDb',
+  'entranceTrendDb',
+  'storeSideTrendDb',
+  'sinceFirstSeenS',
+  'sinceLastSeenS',
+  'receiversHeard',
+  'bestFloorMarginDb',
+] as const;
+export const FEATURES_VERSION = '1';
+export const FEATURE_COUNT = FEATURE_NAMES.length;
+
+/** One subject's features at one tick: the vector for models plus the structure rules need. */
+export interface FeatureWindow {
+  subject: string;
+  at: number;
+  values: Float32Array;
+  roleMaxDbm: Record<ReceiverRole, number>;
+  storeSideMaxDbm: number;
+  outsideSideMaxDbm: number;
+  /** Strongest store-side smoothed RSSI per floor (floor evidence). */
+  floorDbm: Map<number, number>;
+  /** Strongest smoothed RSSI per store zone (store-side receivers with a zoneId), with its floor. */
+  zoneDbm: Map<string, { dbm: number; floor: number }>;
+  sinceFirstSeenMs: number;
+  /** Since the last radio sighting; Infinity for terminal-only subjects. */
+  sinceLastSeenMs: number;
+  receiversHeard: number;
+}
+
+/**
+ * Computes one subject's window at tick `now`. Deterministic: the same track and `now` give the
+ * same numbers (training uses this very function on generated traces).
+ */
+export function computeFeatures(track: SubjectTrack, now: number, ctx: SiteContext): FeatureWindow {
+  const roleMax = Object.fromEntries(RECEIVER_ROLES.map((r) => [r, MISSING_DBM])) as Record<ReceiverRole, number>;
+  const roleTrend = Object.fromEntries(RECEIVER_ROLES.map((r) => [r, 0])) as Record<ReceiverRole, number>;
+  let storeSide = MISSING_DBM;
+  let storeSideTrend = 0;
+  let outsideSide = MISSING_DBM;
+  let heard = 0;
+  const floorDbm = new Map<number, number>();
+  const zoneDbm = new Map<string, { dbm: number; floor: number }>();
+  for (const [rxId, r] of track.receivers) {
+    const info = ctx.receivers.get(rxId);
+    if (!info || now - r.lastSeenAt > FRESH_MS) continue;
+    heard += 1;
+    const dbm = r.fastDbm;
+    const trend = r.fastDbm - r.slowDbm;
+    if (dbm > roleMax[info.role]) {
+      roleMax[info.role] = dbm;
+      roleTrend[info.role] = trend;
+    }
+    if (info.storeSide) {
+      if (dbm > storeSide) {
+        storeSide = dbm;
+        storeSideTrend = trend;
+      }
+      floorDbm.set(info.floor, Math.max(floorDbm.get(info.floor) ?? MISSING_DBM, dbm));
+    } else {
+      outsideSide = Math.max(outsideSide, dbm);
+    }
+    // Zones are the store's own (dwell is reported inside the store); mall areas are context only.
+    if (info.storeSide && info.zoneId !== undefined) {
+      const prev = zoneDbm.get(info.zoneId);
+      if (!prev || dbm > prev.dbm) zoneDbm.set(info.zoneId, { dbm, floor: info.floor });
+    }
+  }
+  const floors = [...floorDbm.values()].sort((a, b) => b - a);
+  const bestFloorMargin = floors.length === 0 ? 0 : floors.length === 1 ? 20 : floors[0]! - floors[1]!;
+  const sinceFirstSeenMs = Math.max(0, now - track.firstSeenAt);
+  const sinceLastSeenMs = track.lastRadioAt === undefined ? Number.POSITIVE_INFINITY : Math.max(0, now - track.lastRadioAt);
+  const values = new Float32Array(FEATURE_COUNT);
+  let i = 0;
+  for (const role of RECEIVER_ROLES) values[i++] = roleMax[role];
+  values[i++] = storeSide;
+  values[i++] = outsideSide;
+  values[i++] = storeSide - outsideSide;
+  values[i++] = roleTrend.storefront;
+  values[i++] = roleTrend.entrance;
+  values[i++] = storeSideTrend;
+  values[i++] = Math.min(sinceFirstSeenMs, 3_600_000) / 1000;
+  values[i++] = Math.min(sinceLastSeenMs, 600_000) / 1000;
+  values[i++] = heard;
+  values[i++] = bestFloorMargin;
+  return {
+    subject: track.id,
+    at: now,
+    values,
+    roleMaxDbm: roleMax,
+    storeSideMaxDbm: storeSide,
+    outsideSideMaxDbm: outsideSide,
+    floorDbm,
+    zoneDbm,
+    sinceFirstSeenMs,
+    sinceLastSeenMs,
+    receiversHeard: heard,
+  };
+}

@@ -1,0 +1,59 @@
+import type { GatewayConfig, ReceiverRole } from '@storesense/firmware-config';
+
+/** What features need to know about a receiver, precomputed once from the config. */
+export interface ReceiverInfo {
+  id: string;
+  role: ReceiverRole;
+  floor: number;
+  zoneId: string | undefined;
+  /** True for receivers that hear the store from inside (entrance/inside/checkout, store escalators). */
+  storeSide: boolean;
+}
+
+export interface SiteContext {
+  siteId: string;
+  gatewayId: string;
+  storeId: string | undefined;
+  receivers: ReadonlyMap<string, ReceiverInfo>;
+  /** The store this gateway serves spans several floors (floor_change applies). */
+  multiFloor: boolean;
+  storeFloors: readonly number[];
+  zoneFloor: ReadonlyMap<string, number>;
+  /** Per-zone dwell threshold overrides. */
+  zoneDwellThresholdMs: ReadonlyMap<string, number>;
+  rssiOffsetDb: ReadonlyMap<string, number>;
+  terminalZone: ReadonlyMap<string, string | undefined>;
+}
+
+const STORE_SIDE_ROLES: ReadonlySet<ReceiverRole> = new Set(['entrance', 'inside', 'checkout', 'escalator']);
+
+export function siteContext(config: GatewayConfig): SiteContext {
+  const store = config.stores.find((s) => s.id === config.storeId) ?? config.stores[0];
+  const receivers = new Map<string, ReceiverInfo>();
+  const rssiOffsetDb = new Map<string, number>();
+  for (const r of config.receivers) {
+    // A mall escalator (no storeId) is outside the store; a store's own escalator is inside.
+    const storeSide = STORE_SIDE_ROLES.has(r.role) && (r.role !== 'escalator' || r.storeId !== undefined);
+    receivers.set(r.id, { id: r.id, role: r.role, floor: r.floor, zoneId: r.zoneId, storeSide });
+    rssiOffsetDb.set(r.id, r.calibration.rssiOffsetDb);
+  }
+  const zoneFloor = new Map<string, number>();
+  const zoneDwellThresholdMs = new Map<string, number>();
+  for (const z of [...config.areas, ...config.stores.flatMap((s) => s.zones)]) {
+    zoneFloor.set(z.id, z.floor);
+    if (z.dwellThresholdMs !== undefined) zoneDwellThresholdMs.set(z.id, z.dwellThresholdMs);
+  }
+  const storeFloors = store?.floors ?? config.floors.map((f) => f.level);
+  return {
+    siteId: config.siteId,
+    gatewayId: config.gatewayId,
+    storeId: config.storeId ?? store?.id,
+    receivers,
+    multiFloor: storeFloors.length > 1,
+    storeFloors,
+    zoneFloor,
+    zoneDwellThresholdMs,
+    rssiOffsetDb,
+    terminalZone: new Map(config.terminals.map((t) => [t.id, t.zoneId])),
+  };
+}

@@ -1,0 +1,220 @@
+import type { VisitSummary } from '@storesense/protocol';
+import type { ClassProbs } from '../classify/classifier.js';
+import type { JourneyEventDraft, JourneyState, MachineSettings, Place, Run, TickInput } from './journey.types.js';
+
+export * from './journey.types.js';
+
+/**
+ * One subject's journey, one tick at a time: class probabilities in, journey events out.
+ * Pure: no clock, no I/O; ids come from `settings.newId(at)`. Hysteresis: a place, zone or floor
+ * switch needs N consecutive ticks (settings.*Ticks) with probability ≥ minProb, and the event's
+ * `at` is the first tick of that run (the best estimate of the crossing); `detectedAt` is `now`.
+ * Leaving: either a clear outside pattern for `leaveTicks` (exit at the run start) or no/weak
+ * signal for `exitAbsenceMs` (exit at the last sighting).
+ * @example
+ * let s = initialJourneyState();
+ * ({ state: s, events } = nextJourneyState(s, { now, probs, lastSeenAt, purchases: [] }, settings));
+ */
+export function nextJourneyState(state: JourneyState, input: TickInput, settings: MachineSettings): { state: JourneyState; events: JourneyEventDraft[] } {
+  const s: JourneyState = { ...state, dwellMsByZone: { ...state.dwellMsByZone }, floors: [...state.floors] };
+  const events: JourneyEventDraft[] = [];
+  const { now, probs, lastSeenAt } = input;
+
+  for (const p of input.purchases) {
+    s.visitId ??= settings.newId(p.at);
+    s.purchased = true;
+    events.push(omitUndefined({
+      type: 'purchase', at: p.at, detectedAt: now, visitId: s.visitId, confidence: p.confidence,
+      terminalId: p.terminalId, amount: p.amount, currency: p.currency, zoneId: s.zone?.zoneId, floor: s.floor,
+    }));
+  }
+
+  const observed = observePlace(probs, settings.minProb);
+  s.absentSince = observed === 'absent' ? (s.absentSince ?? now) : observed === undefined ? s.absentSince : undefined;
+  const silentForMs = lastSeenAt === undefined ? Number.POSITIVE_INFINITY : now - lastSeenAt;
+  const absentForMs = s.absentSince === undefined ? 0 : now - s.absentSince;
+
+  if (s.place !== 'absent' && (silentForMs >= settings.exitAbsenceMs || absentForMs >= settings.exitAbsenceMs)) {
+    // Best estimate of the moment they left: the last sighting, or the start of a weak-signal streak.
+    const leftAt = Math.min(lastSeenAt ?? now, s.absentSince ?? now);
+    if (s.place === 'inside') events.push(...exitVisit(s, leftAt, now, 0.9));
+    else resetVisit(s);
+    s.place = 'absent';
+    s.placeRun = undefined;
+  } else if (observed !== undefined && observed !== 'absent' && observed !== s.place) {
+    const run = extendRun(s.placeRun, observed, now, placeProb(probs, observed));
+    const needed = observed === 'inside' ? settings.enterTicks : s.place === 'inside' ? settings.leaveTicks : settings.approachTicks;
+    s.placeRun = run;
+    if (run.ticks >= needed) {
+      events.push(...switchPlace(s, run, probs, now, settings));
+      s.placeRun = undefined;
+    }
+  } else if (observed !== undefined) {
+    s.placeRun = undefined;
+  }
+
+  if (s.place === 'inside' && probs && observed !== 'absent' && observed !== undefined) {
+    events.push(...trackFloor(s, probs, now, settings));
+    events.push(...trackZone(s, probs, now, settings));
+  }
+  if (s.place === 'inside' && s.zone) events.push(...dwellTicks(s, Math.min(now, lastSeenAt ?? now), now, settings));
+  return { state: s, events };
+}
+
+function observePlace(p: ClassProbs | undefined, minProb: number): Place | undefined {
+  if (!p) return 'absent';
+  if (p.inside >= minProb && p.inside >= p.outsideNear) return 'inside';
+  if (p.outsideNear >= minProb) return 'near';
+  if (p.absent >= minProb) return 'absent';
+  return undefined;
+}
+
+function placeProb(p: ClassProbs | undefined, place: Place): number {
+  if (!p) return place === 'absent' ? 1 : 0;
+  return place === 'inside' ? p.inside : place === 'near' ? p.outsideNear : p.absent;
+}
+
+function extendRun<T>(run: Run<T> | undefined, value: T, now: number, prob: number): Run<T> {
+  if (run && run.value === value) return { value, since: run.since, ticks: run.ticks + 1, probSum: run.probSum + prob };
+  return { value, since: now, ticks: 1, probSum: prob };
+}
+
+const mean = (run: Run<unknown>) => round3(run.probSum / Math.max(1, run.ticks));
+const round3 = (x: number) => Math.round(Math.min(1, Math.max(0, x)) * 1000) / 1000;
+
+function switchPlace(s: JourneyState, run: Run<Place>, probs: ClassProbs | undefined, now: number, settings: MachineSettings): JourneyEventDraft[] {
+  const events: JourneyEventDraft[] = [];
+  const at = run.since;
+  const confidence = mean(run);
+  const from = s.place;
+  if (run.value === 'inside') {
+    if (from === 'absent' || s.visitId === undefined) {
+      s.visitId ??= settings.newId(at);
+      if (from === 'absent') {
+        s.approachedAt = at;
+        events.push({ type: 'approach', at, detectedAt: now, visitId: s.visitId, confidence });
+      }
+    }
+    s.arrivedAt = at;
+    s.place = 'inside';
+    s.floor = probs?.floor;
+    if (s.floor !== undefined && !s.floors.includes(s.floor)) s.floors.push(s.floor);
+    events.push(omitUndefined({ type: 'arrival', at, detectedAt: now, visitId: s.visitId, confidence, floor: s.floor }));
+    if (probs?.zoneId !== undefined) s.zone = { zoneId: probs.zoneId, enteredAt: at, dwellStartedAt: undefined, nextUpdateAt: undefined };
+    return events;
+  }
+  if (run.value === 'near' && from === 'inside') {
+    events.push(...exitVisit(s, at, now, confidence));
+    s.place = 'near';
+    return events;
+  }
+  // absent -> near: the approach that opens a visit-or-pass.
+  s.visitId = settings.newId(at);
+  s.approachedAt = at;
+  s.place = 'near';
+  events.push({ type: 'approach', at, detectedAt: now, visitId: s.visitId, confidence });
+  return events;
+}
+
+function trackFloor(s: JourneyState, p: ClassProbs, now: number, settings: MachineSettings): JourneyEventDraft[] {
+  if (p.floor === undefined || p.floor === s.floor) {
+    s.floorRun = undefined;
+    return [];
+  }
+  if (s.floor === undefined) {
+    s.floor = p.floor;
+    if (!s.floors.includes(p.floor)) s.floors.push(p.floor);
+    return [];
+  }
+  const run = extendRun(s.floorRun, p.floor, now, p.floorConfidence);
+  s.floorRun = run;
+  if (run.ticks < settings.floorTicks) return [];
+  const fromFloor = s.floor;
+  s.floor = run.value;
+  s.floorRun = undefined;
+  if (!s.floors.includes(run.value)) s.floors.push(run.value);
+  if (!settings.multiFloor || s.visitId === undefined) return [];
+  return [{ type: 'floor_change', at: run.since, detectedAt: now, visitId: s.visitId, confidence: mean(run), fromFloor, toFloor: run.value, floor: run.value }];
+}
+
+function trackZone(s: JourneyState, p: ClassProbs, now: number, settings: MachineSettings): JourneyEventDraft[] {
+  if (p.zoneId === s.zone?.zoneId) {
+    s.zoneRun = undefined;
+    return [];
+  }
+  const run = extendRun(s.zoneRun, p.zoneId, now, p.zoneConfidence);
+  s.zoneRun = run;
+  if (run.ticks < settings.zoneTicks) return [];
+  s.zoneRun = undefined;
+  const events = closeZone(s, run.since, now);
+  if (run.value !== undefined) s.zone = { zoneId: run.value, enteredAt: run.since, dwellStartedAt: undefined, nextUpdateAt: undefined };
+  return events;
+}
+
+/** Dwell start/update for the current zone, using time backed by sightings (`evidenceAt`). */
+function dwellTicks(s: JourneyState, evidenceAt: number, now: number, settings: MachineSettings): JourneyEventDraft[] {
+  const z = s.zone;
+  if (!z || s.visitId === undefined) return [];
+  const events: JourneyEventDraft[] = [];
+  const threshold = settings.zoneDwellThresholdMs.get(z.zoneId) ?? settings.dwellThresholdMs;
+  let zone = z;
+  if (zone.dwellStartedAt === undefined && evidenceAt >= zone.enteredAt + threshold) {
+    const at = zone.enteredAt + threshold;
+    zone = { ...zone, dwellStartedAt: at, nextUpdateAt: at + settings.dwellUpdateMs };
+    events.push({ type: 'dwell', phase: 'start', at, detectedAt: now, visitId: s.visitId, zoneId: zone.zoneId, floor: s.floor, dwellMs: threshold, confidence: 0.8 });
+  }
+  while (zone.nextUpdateAt !== undefined && evidenceAt >= zone.nextUpdateAt) {
+    const at = zone.nextUpdateAt;
+    events.push({ type: 'dwell', phase: 'update', at, detectedAt: now, visitId: s.visitId, zoneId: zone.zoneId, floor: s.floor, dwellMs: at - zone.enteredAt, confidence: 0.8 });
+    zone = { ...zone, nextUpdateAt: at + settings.dwellUpdateMs };
+  }
+  s.zone = zone;
+  return events.map(omitUndefined);
+}
+
+function closeZone(s: JourneyState, at: number, now: number): JourneyEventDraft[] {
+  const z = s.zone;
+  s.zone = undefined;
+  if (!z || z.dwellStartedAt === undefined || s.visitId === undefined) return [];
+  const dwellMs = Math.max(0, at - z.enteredAt);
+  s.dwellMsByZone[z.zoneId] = (s.dwellMsByZone[z.zoneId] ?? 0) + dwellMs;
+  return [omitUndefined({ type: 'dwell', phase: 'end', at: Math.max(at, z.dwellStartedAt), detectedAt: now, visitId: s.visitId, zoneId: z.zoneId, floor: s.floor, dwellMs, confidence: 0.8 })];
+}
+
+function exitVisit(s: JourneyState, leftAt: number, now: number, confidence: number): JourneyEventDraft[] {
+  const visitId = s.visitId;
+  const at = Math.max(leftAt, s.arrivedAt ?? leftAt);
+  const events = closeZone(s, at, now);
+  if (visitId !== undefined) {
+    const summary: VisitSummary = {
+      leftAt: at,
+      durationMs: Math.max(0, at - (s.arrivedAt ?? at)),
+      zones: Object.entries(s.dwellMsByZone).map(([zoneId, dwellMs]) => ({ zoneId, dwellMs })),
+      floors: [...s.floors],
+      purchased: s.purchased,
+      ...(s.arrivedAt !== undefined ? { arrivedAt: s.arrivedAt } : {}),
+    };
+    events.push(omitUndefined({ type: 'exit', at, detectedAt: now, visitId, confidence: round3(confidence), floor: s.floor, summary }));
+  }
+  resetVisit(s);
+  return events;
+}
+
+function resetVisit(s: JourneyState): void {
+  s.visitId = undefined;
+  s.approachedAt = undefined;
+  s.arrivedAt = undefined;
+  s.zone = undefined;
+  s.zoneRun = undefined;
+  s.floor = undefined;
+  s.floorRun = undefined;
+  s.dwellMsByZone = {};
+  s.floors = [];
+  s.purchased = false;
+}
+
+/** Drops keys whose value is undefined so events stay minimal and compare cleanly in tests. */
+function omitUndefined<T extends object>(o: T): T {
+  for (const k of Object.keys(o) as (keyof T)[]) if (o[k] === undefined) delete o[k];
+  return o;
+}

@@ -1,0 +1,116 @@
+import type { DwellPhase, EventType, VisitSummary } from '@storesense/protocol';
+import type { ClassProbs } from '../classify/classifier.js';
+
+export type Place = 'absent' | 'near' | 'inside';
+
+/** A purchase already attributed to this subject by the pipeline. */
+export interface PurchaseInput {
+  at: number;
+  terminalId: string;
+  amount?: number;
+  currency?: string;
+  confidence: number;
+}
+
+/** What the machine sees of one subject at one tick. */
+export interface TickInput {
+  /** Tick time (becomes `detectedAt`). */
+  now: number;
+  /** This tick's class probabilities; undefined when the subject was not classified (terminal-only). */
+  probs: ClassProbs | undefined;
+  /** Last radio sighting of the subject. */
+  lastSeenAt: number | undefined;
+  purchases: readonly PurchaseInput[];
+}
+
+export interface MachineSettings {
+  dwellThresholdMs: number;
+  dwellUpdateMs: number;
+  exitAbsenceMs: number;
+  zoneDwellThresholdMs: ReadonlyMap<string, number>;
+  multiFloor: boolean;
+  /** Consecutive ticks needed to go absent -> near (approach). */
+  approachTicks: number;
+  /** Consecutive ticks needed to go near/absent -> inside (arrival). */
+  enterTicks: number;
+  /** Consecutive ticks of a clear outside pattern needed to leave (exit while still heard). */
+  leaveTicks: number;
+  zoneTicks: number;
+  floorTicks: number;
+  /** A tick counts for a place only when its probability is at least this. */
+  minProb: number;
+  /** Visit id generator (ULID from the event time). */
+  newId: (at: number) => string;
+}
+
+export const DEFAULT_TICKS = { approachTicks: 2, enterTicks: 3, leaveTicks: 6, zoneTicks: 4, floorTicks: 6, minProb: 0.55 } as const;
+
+/** A candidate switch under hysteresis: the value seen on `ticks` consecutive ticks since `since`. */
+export interface Run<T> {
+  value: T;
+  since: number;
+  ticks: number;
+  probSum: number;
+}
+
+export interface ZoneStay {
+  zoneId: string;
+  enteredAt: number;
+  /** Set once `dwell start` went out. */
+  dwellStartedAt: number | undefined;
+  nextUpdateAt: number | undefined;
+}
+
+export interface JourneyState {
+  place: Place;
+  visitId: string | undefined;
+  approachedAt: number | undefined;
+  arrivedAt: number | undefined;
+  placeRun: Run<Place> | undefined;
+  /** First tick of the current streak of "absent" ticks. */
+  absentSince: number | undefined;
+  zone: ZoneStay | undefined;
+  zoneRun: Run<string | undefined> | undefined;
+  floor: number | undefined;
+  floorRun: Run<number> | undefined;
+  dwellMsByZone: Record<string, number>;
+  floors: number[];
+  purchased: boolean;
+}
+
+/** An event as the machine decides it; the pipeline adds ids, subject, site and model. */
+export interface JourneyEventDraft {
+  type: EventType;
+  at: number;
+  detectedAt: number;
+  visitId: string;
+  confidence: number;
+  zoneId?: string;
+  floor?: number;
+  fromFloor?: number;
+  toFloor?: number;
+  phase?: DwellPhase;
+  dwellMs?: number;
+  amount?: number;
+  currency?: string;
+  terminalId?: string;
+  summary?: VisitSummary;
+}
+
+export function initialJourneyState(): JourneyState {
+  return {
+    place: 'absent',
+    visitId: undefined,
+    approachedAt: undefined,
+    arrivedAt: undefined,
+    placeRun: undefined,
+    absentSince: undefined,
+    zone: undefined,
+    zoneRun: undefined,
+    floor: undefined,
+    floorRun: undefined,
+    dwellMsByZone: {},
+    floors: [],
+    purchased: false,
+  };
+}

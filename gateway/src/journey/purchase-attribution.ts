@@ -1,0 +1,43 @@
+import type { Observation } from '@storesense/protocol';
+import type { SiteContext } from '../classify/site-context.js';
+import type { Tracker } from '../tracking/tracker.js';
+
+/** How far back checkout sightings count when an anonymous sale is attributed. */
+export const CHECKOUT_WINDOW_MS = 30_000;
+
+export interface Attribution {
+  subject: string;
+  /** How sure we are this subject paid: 1 for a member match, lower for proximity guesses. */
+  confidence: number;
+  how: 'member' | 'terminal_subject' | 'checkout_proximity' | 'terminal_only';
+}
+
+/**
+ * Which tracked subject a POS sale belongs to (brief: purchase semantics):
+ * 1. the terminal named a subject we track by radio (it knew the shopper's phone) -> that subject;
+ * 2. it named a member -> the most recently seen subject resolved to that member;
+ * 3. anonymous -> the subject strongest at checkout receivers within the last 30 s, among those
+ *    `eligible` (inside the store);
+ * 4. otherwise the terminal's own anonymous subject.
+ * Pure: reads the tracker, changes nothing.
+ */
+export function attributePurchase(obs: Observation, tracker: Tracker, ctx: SiteContext, eligible: (subject: string) => boolean): Attribution {
+  const named = tracker.get(obs.subject);
+  if (named && named.lastRadioAt !== undefined) return { subject: named.id, confidence: 1, how: 'terminal_subject' };
+  const memberId = obs.terminal?.memberId;
+  if (memberId !== undefined) {
+    const member = tracker.byMember(memberId);
+    if (member) return { subject: member.id, confidence: 1, how: 'member' };
+  }
+  let best: { subject: string; dbm: number } | undefined;
+  for (const t of tracker.all()) {
+    if (t.lastRadioAt === undefined || !eligible(t.id)) continue;
+    for (const [rxId, r] of t.receivers) {
+      if (ctx.receivers.get(rxId)?.role !== 'checkout') continue;
+      if (r.lastSeenAt < obs.at - CHECKOUT_WINDOW_MS || r.lastSeenAt > obs.at + 5_000) continue;
+      if (!best || r.fastDbm > best.dbm) best = { subject: t.id, dbm: r.fastDbm };
+    }
+  }
+  if (best) return { subject: best.subject, confidence: 0.6, how: 'checkout_proximity' };
+  return { subject: obs.subject, confidence: obs.terminal?.confidence ?? 0.9, how: 'terminal_only' };
+}

@@ -1,0 +1,87 @@
+import { memberToken, presenceEventSchema, type Observation } from '@storesense/protocol';
+import { describe, expect, it } from 'vitest';
+import { runOffline } from './offline.js';
+import { adverts, boutiqueConfig, twoFloorConfig } from './testing/fixtures.js';
+
+const T0 = 1_700_000_000_000;
+const KEY = '00112233445566778899aabbccddeeff';
+
+/** A shopper who walks up, enters, browses, pays at the till (anonymous POS) and leaves. */
+function shopperJourney(subject: string): Observation[] {
+  return [
+    ...adverts(subject, T0, T0 + 5_000, { 'rx-front': -72, 'rx-door': -86 }),
+    ...adverts(subject, T0 + 5_000, T0 + 8_000, { 'rx-front': -78, 'rx-door': -60, 'rx-sales': -75 }),
+    ...adverts(subject, T0 + 8_000, T0 + 30_000, { 'rx-front': -90, 'rx-door': -76, 'rx-sales': -58, 'rx-till': -80 }),
+    ...adverts(subject, T0 + 30_000, T0 + 45_000, { 'rx-door': -82, 'rx-sales': -76, 'rx-till': -55 }),
+    { v: 1, at: T0 + 40_000, source: 'terminal', receiverId: 'pos-1', subject: 't_pos-1_1', terminal: { kind: 'pos', action: 'purchase', amount: 59.9, currency: 'EUR' } },
+    ...adverts(subject, T0 + 45_000, T0 + 48_000, { 'rx-front': -75, 'rx-door': -62, 'rx-sales': -80 }),
+    ...adverts(subject, T0 + 48_000, T0 + 52_000, { 'rx-front': -66, 'rx-door': -84 }),
+  ];
+}
+
+describe('runOffline', () => {
+  it('detects approach, arrival, dwell, purchase and exit for a hand-built visit, plus a passer-by', () => {
+    const obs = [...shopperJourney('shopper'), ...adverts('passer', T0 + 2_000, T0 + 6_000, { 'rx-front': -78 })];
+    const events = runOffline(boutiqueConfig(), obs, { seed: 7 });
+    for (const e of events) expect(presenceEventSchema.safeParse(e).success).toBe(true);
+    const shopper = events.filter((e) => e.subject.id === 'shopper').map((e) => `${e.type}${e.phase ? `:${e.phase}` : ''}${e.zoneId ? `(${e.zoneId})` : ''}`);
+    expect(shopper).toEqual([
+      'approach',
+      'arrival',
+      'dwell:start(sales)',
+      'dwell:end(sales)',
+      'purchase(till)',
+      'dwell:start(till)',
+      'dwell:end(till)',
+      'exit',
+    ]);
+    const byType = Object.fromEntries(events.filter((e) => e.subject.id === 'shopper').map((e) => [`${e.type}${e.phase ?? ''}`, e]));
+    // Arrival close to the true crossing at T0+5 s (smoothing lags by about a second).
+    expect(byType['arrival']!.at).toBeGreaterThanOrEqual(T0 + 5_000);
+    expect(byType['arrival']!.at).toBeLessThanOrEqual(T0 + 7_000);
+    expect(byType['arrival']!.detectedAt! - byType['arrival']!.at).toBeLessThanOrEqual(2_000);
+    expect(byType['purchase']).toMatchObject({ at: T0 + 40_000, amount: 59.9, terminalId: 'pos-1' });
+    expect(byType['exit']!.at).toBeGreaterThanOrEqual(T0 + 45_000);
+    expect(byType['exit']!.at).toBeLessThanOrEqual(T0 + 50_000);
+    expect(byType['exit']!.summary).toMatchObject({ purchased: true, floors: [0] });
+    expect(new Set(events.filter((e) => e.subject.id === 'shopper').map((e) => e.visitId)).size).toBe(1);
+    expect(events.filter((e) => e.subject.id === 'passer').map((e) => e.type)).toEqual(['approach']);
+    expect(events.map((e) => e.seq)).toEqual(events.map((_, i) => i + 1));
+  });
+
+  it('is deterministic for a seed', () => {
+    const obs = shopperJourney('shopper');
+    expect(runOffline(boutiqueConfig(), obs, { seed: 3 })).toEqual(runOffline(boutiqueConfig(), [...obs].reverse(), { seed: 3 }));
+  });
+
+  it('resolves member tokens and links a member purchase to the member phone', () => {
+    const periodMs = 900_000;
+    const withToken = shopperJourney('phone-9').map((o) => (o.source === 'ble' ? { ...o, token: memberToken(KEY, o.at, periodMs) } : o));
+    const pos = withToken.find((o) => o.source === 'terminal')!;
+    pos.subject = 't_pos-1_2';
+    pos.terminal = { ...pos.terminal!, memberId: 'm-17' };
+    const events = runOffline(boutiqueConfig(), withToken, { memberKeys: { v: 1, at: T0, periodMs, members: [{ memberId: 'm-17', key: KEY }] } });
+    const mine = events.filter((e) => e.subject.id === 'phone-9');
+    expect(mine.map((e) => e.type)).toContain('purchase');
+    expect(mine.every((e) => e.subject.memberId === 'm-17')).toBe(true);
+  });
+
+  it('reports a floor change in a two-floor store', () => {
+    const s = 'climber';
+    const obs = [
+      ...adverts(s, T0, T0 + 3_000, { 'rx-front': -70, 'rx-door': -85 }),
+      ...adverts(s, T0 + 3_000, T0 + 15_000, { 'rx-door': -62, 'rx-sales': -65, 'rx-up': -90 }),
+      ...adverts(s, T0 + 15_000, T0 + 30_000, { 'rx-up': -58, 'rx-sales': -88 }),
+    ];
+    const events = runOffline(twoFloorConfig(), obs);
+    const fc = events.find((e) => e.type === 'floor_change');
+    expect(fc).toMatchObject({ fromFloor: 0, toFloor: 1 });
+    expect(fc!.at).toBeGreaterThanOrEqual(T0 + 15_000);
+    expect(fc!.at).toBeLessThanOrEqual(T0 + 18_000);
+    expect(events.find((e) => e.type === 'exit')!.summary!.floors).toEqual([0, 1]);
+  });
+
+  it('returns nothing for no observations', () => {
+    expect(runOffline(boutiqueConfig(), [])).toEqual([]);
+  });
+});

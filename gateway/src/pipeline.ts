@@ -1,0 +1,182 @@
+import type { GatewayConfig } from '@storesense/firmware-config';
+import { newId as protocolNewId, type Observation } from '@storesense/protocol';
+import type { Classifier } from './classify/classifier.js';
+import { computeFeatures, FRESH_MS, type FeatureWindow } from './classify/features.js';
+import { siteContext, type SiteContext } from './classify/site-context.js';
+import type { MemberResolver } from './identity/member-resolver.js';
+import { attributePurchase } from './journey/purchase-attribution.js';
+import {
+  DEFAULT_TICKS,
+  initialJourneyState,
+  nextJourneyState,
+  type JourneyEventDraft,
+  type JourneyState,
+  type MachineSettings,
+  type PurchaseInput,
+} from './journey/journey.machine.js';
+import type { Logger } from './log.js';
+import type { EventDraft } from './store/outbox.js';
+import { Tracker } from './tracking/tracker.js';
+
+export interface PipelineOptions {
+  config: GatewayConfig;
+  classifier: Classifier;
+  logger: Logger;
+  resolver?: MemberResolver;
+  /** Id source for event and visit ids; defaults to protocol `newId(at)` (ULID with the event time). */
+  newId?: (at: number) => string;
+  /** Hysteresis tick counts; defaults suit 250 ms ticks and are scaled for other tick lengths. */
+  ticks?: Partial<typeof DEFAULT_TICKS>;
+  /** Forget subjects whose journey is over after this long without a sighting. */
+  pruneAfterMs?: number;
+}
+
+export interface PipelineStats {
+  subjects: number;
+  observations: number;
+  purchasesAttributed: Record<string, number>;
+}
+
+/**
+ * The detection spine shared by the live gateway and `runOffline`: identity -> tracker ->
+ * features -> classifier (one batch per tick) -> journey machine -> event drafts.
+ * No clock and no I/O: observations carry their time, `tick(now)` is driven from outside.
+ * @example pipeline.ingest(obs); const drafts = pipeline.tick(now);
+ */
+export class Pipeline {
+  readonly ctx: SiteContext;
+  private readonly tracker: Tracker;
+  private readonly journeys = new Map<string, JourneyState>();
+  private readonly purchases: Observation[] = [];
+  private readonly settings: MachineSettings;
+  private readonly newId: (at: number) => string;
+  private readonly pruneAfterMs: number;
+  private readonly log: Logger;
+  private observations = 0;
+  private readonly attributed: Record<string, number> = {};
+  private lastPruneAt = Number.NEGATIVE_INFINITY;
+
+  constructor(private readonly opts: PipelineOptions) {
+    const { config } = opts;
+    this.ctx = siteContext(config);
+    this.log = opts.logger.child({ module: 'pipeline' });
+    this.tracker = new Tracker({ rssiOffsetDb: this.ctx.rssiOffsetDb });
+    this.newId = opts.newId ?? ((at) => protocolNewId(at));
+    // Tick counts are tuned for 250 ms ticks; keep the same time spans at other tick lengths.
+    const scale = 250 / config.tickMs;
+    const ticks = Object.fromEntries(
+      Object.entries({ ...DEFAULT_TICKS, ...opts.ticks }).map(([k, v]) => [k, k === 'minProb' ? v : Math.max(1, Math.round(v * scale))]),
+    ) as typeof DEFAULT_TICKS;
+    this.settings = {
+      dwellThresholdMs: config.journey.dwellThresholdMs,
+      dwellUpdateMs: config.journey.dwellUpdateMs,
+      exitAbsenceMs: config.journey.exitAbsenceMs,
+      zoneDwellThresholdMs: this.ctx.zoneDwellThresholdMs,
+      multiFloor: this.ctx.multiFloor,
+      ...ticks,
+      newId: this.newId,
+    };
+    this.pruneAfterMs = opts.pruneAfterMs ?? Math.max(10 * 60_000, 2 * config.journey.exitAbsenceMs);
+  }
+
+  get classifier(): Classifier {
+    return this.opts.classifier;
+  }
+
+  stats(): PipelineStats {
+    return { subjects: this.tracker.size, observations: this.observations, purchasesAttributed: { ...this.attributed } };
+  }
+
+  /** Folds one (already validated) observation into the tracker. Never throws on odd input. */
+  ingest(obs: Observation): void {
+    this.observations += 1;
+    let memberId: string | undefined;
+    if (obs.token !== undefined && this.opts.resolver) memberId = this.opts.resolver.resolve(obs.token, obs.at);
+    if (obs.source === 'terminal' && obs.terminal?.memberId !== undefined) memberId = obs.terminal.memberId;
+    this.tracker.observe(obs, memberId);
+    if (obs.source === 'terminal' && obs.terminal?.action === 'purchase') this.purchases.push(obs);
+  }
+
+  /** Runs one tick at `now`: classifies every fresh subject in one batch, advances journeys. */
+  tick(now: number): EventDraft[] {
+    const byPurchase = this.attributePurchases(now);
+    const windows: FeatureWindow[] = [];
+    for (const t of this.tracker.all()) {
+      if (t.lastRadioAt !== undefined && now - t.lastRadioAt <= FRESH_MS) windows.push(computeFeatures(t, now, this.ctx));
+    }
+    const probs = windows.length > 0 ? this.opts.classifier.classify(windows, now) : [];
+    const probsBySubject = new Map(probs.map((p) => [p.subject, p]));
+    const subjects = new Set<string>([...probsBySubject.keys(), ...byPurchase.keys()]);
+    for (const [id, s] of this.journeys) if (s.place !== 'absent') subjects.add(id);
+
+    const drafts: EventDraft[] = [];
+    for (const subject of subjects) {
+      const track = this.tracker.get(subject);
+      const before = this.journeys.get(subject) ?? initialJourneyState();
+      const { state, events } = nextJourneyState(
+        before,
+        { now, probs: probsBySubject.get(subject), lastSeenAt: track?.lastRadioAt, purchases: byPurchase.get(subject) ?? [] },
+        this.settings,
+      );
+      this.journeys.set(subject, state);
+      for (const e of events) drafts.push(this.toDraft(subject, e));
+    }
+    if (now - this.lastPruneAt >= 10_000) this.prune(now);
+    drafts.sort((a, b) => a.at - b.at);
+    return drafts;
+  }
+
+  private attributePurchases(now: number): Map<string, PurchaseInput[]> {
+    const out = new Map<string, PurchaseInput[]>();
+    const due = this.purchases.filter((p) => p.at <= now);
+    if (due.length === 0) return out;
+    this.purchases.splice(0, this.purchases.length, ...this.purchases.filter((p) => p.at > now));
+    for (const obs of due) {
+      const a = attributePurchase(obs, this.tracker, this.ctx, (id) => this.journeys.get(id)?.place === 'inside');
+      this.attributed[a.how] = (this.attributed[a.how] ?? 0) + 1;
+      const list = out.get(a.subject) ?? [];
+      list.push({
+        at: obs.at,
+        terminalId: obs.receiverId,
+        confidence: a.confidence,
+        ...(obs.terminal?.amount !== undefined ? { amount: obs.terminal.amount } : {}),
+        ...(obs.terminal?.currency !== undefined ? { currency: obs.terminal.currency } : {}),
+      });
+      out.set(a.subject, list);
+    }
+    return out;
+  }
+
+  private toDraft(subject: string, e: JourneyEventDraft): EventDraft {
+    const track = this.tracker.get(subject);
+    const { type, at, detectedAt, visitId, confidence, ...rest } = e;
+    return {
+      v: 1,
+      id: this.newId(at),
+      type,
+      at,
+      detectedAt,
+      siteId: this.ctx.siteId,
+      gatewayId: this.ctx.gatewayId,
+      ...(this.ctx.storeId !== undefined ? { storeId: this.ctx.storeId } : {}),
+      subject: {
+        id: subject,
+        signals: track ? [...track.signals].sort() : ['terminal'],
+        ...(track?.memberId !== undefined ? { memberId: track.memberId } : {}),
+        ...(track?.randomized ? { randomized: true } : {}),
+      },
+      visitId,
+      ...rest,
+      confidence,
+      model: { name: this.opts.classifier.name, version: this.opts.classifier.version },
+    };
+  }
+
+  private prune(now: number): void {
+    this.lastPruneAt = now;
+    const gone = this.tracker.prune(now, this.pruneAfterMs, (id) => (this.journeys.get(id)?.place ?? 'absent') === 'absent');
+    for (const id of gone) this.journeys.delete(id);
+    for (const [id, s] of this.journeys) if (s.place === 'absent' && !this.tracker.get(id)) this.journeys.delete(id);
+    if (gone.length > 0) this.log.debug({ pruned: gone.length, subjects: this.tracker.size }, 'pruned idle subjects');
+  }
+}
