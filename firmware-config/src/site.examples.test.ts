@@ -54,3 +54,13 @@ describe('example sites', () => {
     }
   });
 });
+
+describe('site.schema.json', () => {
+  it('requires what has no default and leaves defaulted fields optional (editor completion)', () => {
+    const schema = JSON.parse(readFileSync(siteJsonSchemaPath, 'utf8')) as { required: string[]; properties: Record<string, unknown> };
+    expect(schema.required).toEqual(expect.arrayContaining(['version', 'id', 'name', 'floors', 'stores', 'receivers', 'gateways']));
+    expect(schema.required).not.toContain('journey');
+    expect(schema.required).not.toContain('areas');
+    expect(Object.keys(schema.properties)).toContain('$schema');
+  });
+});
