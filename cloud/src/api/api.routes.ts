@@ -1,0 +1,89 @@
+import { eventTypeSchema, idSchema } from '@storesense/protocol';
+import { Hono } from 'hono';
+import { z } from 'zod';
+import { alertSocketHandlers, type AlertSocketOptions } from '../alerts/alerts.ws.js';
+import { CONSOLE_HTML } from '../console/console.page.js';
+import type { Logger } from '../log.js';
+import type { Metrics } from '../metrics.js';
+import type { CloudStore } from '../store/cloud-store.js';
+import { HttpError, parseQuery } from './http-error.js';
+
+export interface ApiOptions {
+  store: CloudStore;
+  logger: Logger;
+  metrics: Metrics;
+  /** Broker state for /health. */
+  broker: () => { kind: 'embedded' | 'external'; connected: boolean; clients?: number };
+  /** Alert socket wiring; the route is absent when omitted (in-process API tests). */
+  alertSocket?: Omit<AlertSocketOptions, 'store' | 'logger' | 'metrics'>;
+}
+
+const limitSchema = z.coerce.number().int().min(1).max(1000).default(100);
+const eventsQuery = z.object({
+  siteId: idSchema.optional(),
+  type: eventTypeSchema.optional(),
+  since: z.coerce.number().int().nonnegative().optional().describe('event time lower bound, ms since epoch'),
+  limit: limitSchema,
+});
+const alertsQuery = z.object({ since: z.coerce.number().int().nonnegative().optional().describe('alert seq'), limit: limitSchema });
+const membersQuery = z.object({ limit: limitSchema, offset: z.coerce.number().int().nonnegative().default(0) });
+const offersQuery = z.object({ memberId: z.string().min(1).max(64).optional(), siteId: idSchema.optional(), limit: limitSchema });
+
+/**
+ * The HTTP API, versioned under /api/v1, plus the live console at `/`. Every error funnels to the
+ * one `onError`; query parameters are validated with zod and a 400 lists each problem's path.
+ * Member token keys never appear in any answer (profiles exclude them at the store interface).
+ */
+export function createApi(options: ApiOptions): Hono {
+  const { store, metrics } = options;
+  const log = options.logger.child({ module: 'api' });
+  const app = new Hono();
+
+  app.onError((err, c) => {
+    if (err instanceof HttpError) return c.json(err.body, err.status);
+    metrics.inc('api.errors');
+    log.error({ err, path: c.req.path }, 'request failed');
+    return c.json({ error: 'internal error' }, 500);
+  });
+  app.notFound((c) => c.json({ error: `no route for ${c.req.method} ${c.req.path}` }, 404));
+
+  app.get('/', (c) => c.html(CONSOLE_HTML));
+
+  app.get('/api/v1/health', async (c) => {
+    const dbOk = await store.ping();
+    const broker = options.broker();
+    const counts = dbOk ? await store.counts() : undefined;
+    const ok = dbOk && broker.connected;
+    return c.json({ ok, db: { ok: dbOk }, broker, counts, metrics: metrics.snapshot() }, ok ? 200 : 503);
+  });
+
+  app.get('/api/v1/events', async (c) => {
+    const q = parseQuery(eventsQuery, c.req.query());
+    const rows = await store.listEvents(q);
+    return c.json({ events: rows.map((r) => ({ ...r.event, receivedAt: r.receivedAt })) });
+  });
+
+  app.get('/api/v1/alerts', async (c) => {
+    const q = parseQuery(alertsQuery, c.req.query());
+    const alerts = await store.listAlerts({ sinceSeq: q.since ?? 0, limit: q.limit, newestFirst: true });
+    return c.json({ alerts, lastSeq: alerts[0]?.seq ?? q.since ?? 0 });
+  });
+
+  app.get('/api/v1/gateways', async (c) => c.json({ gateways: await store.listGateways() }));
+
+  app.get('/api/v1/members', async (c) => {
+    const q = parseQuery(membersQuery, c.req.query());
+    return c.json({ members: await store.listMembers(q) });
+  });
+
+  app.get('/api/v1/offers', async (c) => {
+    const q = parseQuery(offersQuery, c.req.query());
+    return c.json({ offers: await store.listOffers(q) });
+  });
+
+  if (options.alertSocket) {
+    const [gate, upgrade] = alertSocketHandlers({ ...options.alertSocket, store, logger: options.logger, metrics });
+    app.get('/api/v1/alerts/ws', gate, upgrade);
+  }
+  return app;
+}

@@ -1,0 +1,23 @@
+import { formatIssues } from '@storesense/protocol';
+import type { z } from 'zod';
+
+/** An error with an HTTP status and a JSON body; the app's one `onError` turns it into a response. */
+export class HttpError extends Error {
+  constructor(
+    readonly status: 400 | 401 | 403 | 404 | 409 | 500 | 503,
+    readonly body: { error: string; issues?: string[] },
+  ) {
+    super(body.error);
+    this.name = 'HttpError';
+  }
+}
+
+/**
+ * Validates query parameters; a 400 lists every problem with its path (`limit: Too big: ...`).
+ * @example const q = parseQuery(eventsQuerySchema, c.req.query());
+ */
+export function parseQuery<S extends z.ZodType>(schema: S, query: Record<string, string>): z.output<S> {
+  const parsed = schema.safeParse(query);
+  if (!parsed.success) throw new HttpError(400, { error: 'invalid query parameters', issues: formatIssues(parsed.error.issues) });
+  return parsed.data;
+}

@@ -1,0 +1,267 @@
+import { mkdirSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import type { Server } from 'node:http';
+import { createAdaptorServer } from '@hono/node-server';
+import type { Site } from '@storesense/firmware-config';
+import { isValidId, type PresenceEvent } from '@storesense/protocol';
+import { WebSocketServer } from 'ws';
+import { AlertHub } from './alerts/alert-hub.js';
+import { AlertService } from './alerts/alert.service.js';
+import type { AuthorizeSocket } from './alerts/alerts.ws.js';
+import { createApi } from './api/api.routes.js';
+import { startEmbeddedBroker, type BrokerLimits, type EmbeddedBroker } from './broker/aedes.broker.js';
+import type { BrokerLink } from './broker/broker-link.js';
+import { gatewayUsername, hashPassword, parseGatewayUsername } from './broker/credentials.js';
+import { connectExternalBroker, redactUrl } from './broker/mqtt.link.js';
+import { systemClock, type Clock } from './clock.js';
+import { Ingest, type IngestOutcome } from './ingest/ingest.js';
+import { createLogger, type Logger } from './log.js';
+import { MemberKeysPublisher } from './members/member-keys.publisher.js';
+import { importMembersCsv, type MembersImportResult } from './members/members.import.js';
+import { Metrics } from './metrics.js';
+import type { Rule } from './rules/rules.js';
+import { RulesRunner } from './rules/rules.runner.js';
+import type { CloudStore } from './store/cloud-store.js';
+import { openSqliteStore } from './store/store.sqlite.js';
+
+export interface CloudOptions {
+  /** Holds `cloud.db`; created when missing. */
+  dataDir: string;
+  httpHost?: string;
+  /** 0 (default) picks a free port; `start()` reports the real one. */
+  httpPort?: number;
+  mqttHost?: string;
+  mqttPort?: number;
+  /** An external MQTT 3.1.1 broker (e.g. `mqtt://127.0.0.1:1883`) instead of the embedded aedes. */
+  brokerUrl?: string;
+  /** Site models: store names, time zones, gateway stores, token periods. */
+  sites?: Site[];
+  /** Members CSV imported (upserted) on every start. */
+  membersCsvPath?: string;
+  logger?: Logger;
+  clock?: Clock;
+  /** Ack batching window per gateway (default 20 ms; the contract promises ~50 ms). */
+  ackDelayMs?: number;
+  rules?: readonly Rule[];
+  /** Issue-6 seam for staff socket auth; allows all by default. */
+  authorizeSocket?: AuthorizeSocket;
+  brokerLimits?: Partial<BrokerLimits>;
+}
+
+export interface CloudEndpoints {
+  httpUrl: string;
+  mqttUrl: string;
+  httpPort: number;
+  mqttPort: number;
+}
+
+export interface ProvisionGatewayInput {
+  siteId: string;
+  gatewayId: string;
+  /** Defaults to the convention `${siteId}.${gatewayId}`. */
+  username?: string;
+  password: string;
+}
+
+/**
+ * The cloud, wired (the composition root, STYLE habit 1).
+ * @example
+ * const cloud = createCloud({ dataDir: '/var/lib/storesense', sites: [site], membersCsvPath: 'members.csv' });
+ * const { httpUrl, mqttUrl } = await cloud.start();
+ * await cloud.provisionGateway({ siteId: 'mall-bj-01', gatewayId: 'gw-boutique-1', password: 's3cret' });
+ */
+export interface Cloud {
+  start(): Promise<CloudEndpoints>;
+  stop(): Promise<void>;
+  /** Stores (or replaces) a gateway's MQTT credentials and publishes its member keys. Needs start(). */
+  provisionGateway(input: ProvisionGatewayInput): Promise<{ username: string }>;
+  /** In-process ingest (same validation, storage, rules and ack as the MQTT path). Needs start(). */
+  ingestEvent(event: PresenceEvent | unknown): Promise<IngestOutcome>;
+  /** Re-imports a members CSV and republishes member keys. Needs start(). */
+  importMembers(path: string): Promise<MembersImportResult>;
+  readonly metrics: Metrics;
+  /** The store, once started (tests and future admin tooling). */
+  readonly store: CloudStore | undefined;
+}
+
+interface Running {
+  store: CloudStore;
+  link: BrokerLink;
+  embedded: EmbeddedBroker | undefined;
+  ingest: Ingest;
+  keys: MemberKeysPublisher;
+  http: Server | undefined;
+  wss: WebSocketServer | undefined;
+}
+
+export function createCloud(options: CloudOptions): Cloud {
+  const logger = options.logger ?? createLogger();
+  const log = logger.child({ module: 'cloud' });
+  const clock = options.clock ?? systemClock;
+  const metrics = new Metrics();
+  const sites = new Map<string, Site>((options.sites ?? []).map((s) => [s.id, s]));
+  let running: Running | undefined;
+  let starting: Promise<CloudEndpoints> | undefined;
+
+  const need = (what: string): Running => {
+    if (!running) throw new Error(`cloud not started: ${what} needs start() first`);
+    return running;
+  };
+
+  async function doStart(): Promise<CloudEndpoints> {
+    mkdirSync(options.dataDir, { recursive: true });
+    const partial: Partial<Running> = {};
+    try {
+      const store = (partial.store = openSqliteStore({ path: join(options.dataDir, 'cloud.db') }));
+      if (options.membersCsvPath) await importMembersCsv(options.membersCsvPath, { store, clock, logger, metrics });
+
+      let mqttUrl: string;
+      let mqttPort: number;
+      if (options.brokerUrl) {
+        partial.link = await connectExternalBroker({ url: options.brokerUrl, logger, metrics });
+        mqttUrl = redactUrl(options.brokerUrl);
+        mqttPort = Number(new URL(options.brokerUrl).port || 1883);
+      } else {
+        const mqttHost = options.mqttHost ?? '127.0.0.1';
+        partial.embedded = await startEmbeddedBroker({
+          host: mqttHost,
+          port: options.mqttPort ?? 0,
+          logger,
+          metrics,
+          ...(options.brokerLimits ? { limits: options.brokerLimits } : {}),
+          lookupCredential: async (username) => store.getGatewayCredential(username),
+        });
+        partial.link = partial.embedded.link;
+        mqttPort = partial.embedded.port;
+        mqttUrl = `mqtt://${urlHost(mqttHost)}:${mqttPort}`;
+      }
+      const link = partial.link;
+
+      const hub = new AlertHub();
+      const alerts = new AlertService({ store, hub, clock, logger, metrics });
+      const rules = new RulesRunner({ store, alerts, sites, clock, logger, metrics, ...(options.rules ? { rules: options.rules } : {}) });
+      partial.ingest = new Ingest({
+        link,
+        store,
+        clock,
+        logger,
+        metrics,
+        ...(options.ackDelayMs !== undefined ? { ackDelayMs: options.ackDelayMs } : {}),
+        onNewEvent: async (event) => {
+          await rules.onEvent(event);
+        },
+      });
+      await partial.ingest.start();
+
+      partial.keys = new MemberKeysPublisher({ link, store, sites, clock, logger, metrics });
+      // A feature failing here must not stop the cloud (Zigbee2MQTT's extension habit).
+      await partial.keys.publishAll().catch((err: unknown) => log.error({ err }, 'initial member keys publish failed'));
+
+      const embedded = partial.embedded;
+      const api = createApi({
+        store,
+        logger,
+        metrics,
+        broker: () =>
+          embedded
+            ? { kind: 'embedded', connected: link.isConnected(), clients: embedded.connectedClients() }
+            : { kind: 'external', connected: link.isConnected() },
+        alertSocket: { hub, ...(options.authorizeSocket ? { authorizeSocket: options.authorizeSocket } : {}) },
+      });
+      // perMessageDeflate off: alerts are small and compression costs CPU and memory per socket.
+      const wss = (partial.wss = new WebSocketServer({ noServer: true, perMessageDeflate: false }));
+      const http = (partial.http = createAdaptorServer({ fetch: api.fetch, websocket: { server: wss } }) as Server);
+      const httpHost = options.httpHost ?? '127.0.0.1';
+      await new Promise<void>((resolve, reject) => {
+        http.once('error', reject);
+        http.listen(options.httpPort ?? 0, httpHost, () => {
+          http.off('error', reject);
+          resolve();
+        });
+      });
+      http.on('error', (err) => log.error({ err }, 'http server error'));
+      const httpPort = (http.address() as AddressInfo).port;
+      running = partial as Running;
+      const endpoints = { httpUrl: `http://${urlHost(httpHost)}:${httpPort}`, mqttUrl, httpPort, mqttPort };
+      log.info(endpoints, 'cloud started');
+      return endpoints;
+    } catch (err) {
+      await shutdown(partial);
+      throw err;
+    }
+  }
+
+  async function shutdown(r: Partial<Running>): Promise<void> {
+    const step = async (name: string, fn: () => Promise<void> | void) => {
+      try {
+        await fn();
+      } catch (err) {
+        log.warn({ err, step: name }, 'shutdown step failed');
+      }
+    };
+    await step('http', async () => {
+      if (!r.http) return;
+      for (const ws of r.wss?.clients ?? []) ws.terminate();
+      const http = r.http;
+      const closed = new Promise<void>((resolve) => http.close(() => resolve()));
+      http.closeAllConnections();
+      await closed;
+    });
+    await step('ingest', () => r.ingest?.stop());
+    await step('broker', async () => {
+      if (r.embedded) await r.embedded.close();
+      else await r.link?.close();
+    });
+    await step('store', () => r.store?.close());
+  }
+
+  return {
+    metrics,
+    get store() {
+      return running?.store;
+    },
+    start() {
+      if (running) return Promise.reject(new Error('cloud already started'));
+      starting ??= doStart().finally(() => {
+        starting = undefined;
+      });
+      return starting;
+    },
+    async stop() {
+      if (starting) await starting.catch(() => undefined);
+      const r = running;
+      running = undefined;
+      if (!r) return;
+      await shutdown(r);
+      log.info('cloud stopped');
+    },
+    async provisionGateway(input) {
+      const r = need('provisionGateway');
+      if (!isValidId(input.siteId) || !isValidId(input.gatewayId)) throw new TypeError('siteId and gatewayId must be valid ids');
+      if (input.password.length < 8) throw new TypeError('gateway password must have at least 8 characters');
+      const username = input.username ?? gatewayUsername(input.siteId, input.gatewayId);
+      if (input.username === undefined && !parseGatewayUsername(username)) throw new TypeError(`cannot derive a username from ${username}`);
+      const { passwordHash, salt } = await hashPassword(input.password);
+      await r.store.upsertGatewayCredential({ siteId: input.siteId, gatewayId: input.gatewayId, username, passwordHash, salt, provisionedAt: clock.now() });
+      log.info({ siteId: input.siteId, gatewayId: input.gatewayId, username }, 'gateway provisioned');
+      await r.keys.publishGateway(input.siteId, input.gatewayId);
+      return { username };
+    },
+    async ingestEvent(event) {
+      return need('ingestEvent').ingest.ingestEvent(event);
+    },
+    async importMembers(path) {
+      const r = need('importMembers');
+      const result = await importMembersCsv(path, { store: r.store, clock, logger, metrics });
+      await r.keys.publishAll();
+      return result;
+    },
+  };
+}
+
+/** A host usable in a URL: wildcard binds are reached on loopback; IPv6 literals get brackets. */
+function urlHost(host: string): string {
+  if (host === '0.0.0.0' || host === '::' || host === '') return '127.0.0.1';
+  return host.includes(':') ? `[${host}]` : host;
+}

@@ -1,0 +1,133 @@
+import { codecs, filters, parseTopic, presenceEventSchema, safeParseWith, type PresenceEvent } from '@storesense/protocol';
+import type { BrokerLink } from '../broker/broker-link.js';
+import type { Clock } from '../clock.js';
+import type { Logger } from '../log.js';
+import type { Metrics } from '../metrics.js';
+import type { CloudStore } from '../store/cloud-store.js';
+import { AckBatcher } from './ack-batcher.js';
+
+export interface IngestOptions {
+  link: BrokerLink;
+  store: CloudStore;
+  clock: Clock;
+  logger: Logger;
+  metrics: Metrics;
+  ackDelayMs?: number;
+  /** Called once per newly stored event (never for duplicates), after the ack is queued. */
+  onNewEvent?: (event: PresenceEvent) => Promise<void>;
+}
+
+export type IngestOutcome = { status: 'stored' | 'duplicate'; id: string } | { status: 'rejected'; reason: string };
+
+/**
+ * Cloud ingest (DESIGN §5): subscribe, validate, store with a unique key on event id, then ack.
+ * Invalid messages are counted, logged with topic and reason, and dropped (not acked: there may be
+ * no id to ack, and a bad event must show up as a stuck outbox row on the gateway, not vanish).
+ */
+export class Ingest {
+  private readonly log: Logger;
+  private readonly acks: AckBatcher;
+
+  constructor(private readonly options: IngestOptions) {
+    this.log = options.logger.child({ module: 'ingest' });
+    this.acks = new AckBatcher({
+      link: options.link,
+      clock: options.clock,
+      logger: options.logger,
+      metrics: options.metrics,
+      ...(options.ackDelayMs !== undefined ? { delayMs: options.ackDelayMs } : {}),
+    });
+  }
+
+  async start(): Promise<void> {
+    const { link } = this.options;
+    await link.subscribe(filters.allEvents, async (topic, payload) => {
+      await this.handleEventMessage(topic, payload);
+    });
+    await link.subscribe(filters.allConnStates, (topic, payload) => this.handleStateMessage(topic, payload));
+    await link.subscribe(filters.allHealth, (topic, payload) => this.handleStateMessage(topic, payload));
+  }
+
+  async stop(): Promise<void> {
+    await this.acks.flushAll();
+  }
+
+  /** One MQTT message on an event topic: the whole validate-store-ack path. */
+  async handleEventMessage(topic: string, payload: Buffer): Promise<IngestOutcome> {
+    const parsed = parseTopic(topic);
+    if (!parsed || parsed.kind !== 'event') return this.reject(topic, 'topic', 'not an event topic of the contract');
+    const decoded = codecs.event.decode(payload);
+    if (!decoded.ok) return this.reject(topic, decoded.error.startsWith('malformed JSON') ? 'malformed' : 'schema', decoded.error);
+    const event = decoded.value;
+    if (event.siteId !== parsed.siteId) return this.reject(topic, 'mismatch', `payload siteId ${event.siteId} differs from the topic's`, event.id);
+    if (event.gatewayId !== parsed.gatewayId) {
+      return this.reject(topic, 'mismatch', `payload gatewayId ${event.gatewayId} differs from the topic's`, event.id);
+    }
+    if (event.type !== parsed.type) return this.reject(topic, 'mismatch', `payload type ${event.type} differs from the topic's`, event.id);
+    return this.accept(event);
+  }
+
+  /**
+   * In-process ingest (tests, simulators, an HTTP bridge later): validates like the MQTT path and
+   * stores; an ack is still published to the gateway's ack topic.
+   */
+  async ingestEvent(input: unknown): Promise<IngestOutcome> {
+    const parsed = safeParseWith(presenceEventSchema, input);
+    if (!parsed.ok) return this.reject('(in-process)', 'schema', parsed.error);
+    return this.accept(parsed.value);
+  }
+
+  private async accept(event: PresenceEvent): Promise<IngestOutcome> {
+    const { store, clock, metrics } = this.options;
+    const { inserted } = await store.insertEvent(event, clock.now());
+    // Duplicates are acked too: the gateway missed our earlier ack and must be able to delete the row.
+    this.acks.add(event.siteId, event.gatewayId, event.id);
+    if (!inserted) {
+      metrics.inc('ingest.duplicate');
+      this.log.debug({ eventId: event.id, siteId: event.siteId, gatewayId: event.gatewayId }, 'duplicate event acked again');
+      return { status: 'duplicate', id: event.id };
+    }
+    metrics.inc('ingest.stored');
+    this.log.debug({ eventId: event.id, siteId: event.siteId, gatewayId: event.gatewayId, type: event.type }, 'event stored');
+    if (this.options.onNewEvent) {
+      try {
+        await this.options.onNewEvent(event);
+      } catch (err) {
+        metrics.inc('ingest.on_new_event_failed');
+        this.log.error({ err, eventId: event.id }, 'processing a stored event failed');
+      }
+    }
+    return { status: 'stored', id: event.id };
+  }
+
+  private reject(topic: string, kind: 'topic' | 'malformed' | 'schema' | 'mismatch', reason: string, eventId?: string): IngestOutcome {
+    this.options.metrics.inc('ingest.rejected');
+    this.options.metrics.inc(`ingest.rejected.${kind}`);
+    this.log.warn({ topic, reason, kind, eventId }, 'event rejected');
+    return { status: 'rejected', reason };
+  }
+
+  /** Retained state/conn and state/health: the latest per gateway goes to the status table. */
+  async handleStateMessage(topic: string, payload: Buffer): Promise<void> {
+    const { store, clock, metrics } = this.options;
+    const parsed = parseTopic(topic);
+    if (!parsed || (parsed.kind !== 'stateConn' && parsed.kind !== 'stateHealth')) return;
+    if (payload.length === 0) return; // a cleared retained message
+    if (parsed.kind === 'stateConn') {
+      const decoded = codecs.connState.decode(payload);
+      if (!decoded.ok) return this.rejectState(topic, decoded.error);
+      await store.updateGatewayConn(parsed.siteId, parsed.gatewayId, decoded.value, clock.now());
+      this.log.info({ siteId: parsed.siteId, gatewayId: parsed.gatewayId, state: decoded.value.state }, 'gateway connection state');
+    } else {
+      const decoded = codecs.health.decode(payload);
+      if (!decoded.ok) return this.rejectState(topic, decoded.error);
+      await store.updateGatewayHealth(parsed.siteId, parsed.gatewayId, decoded.value, clock.now());
+    }
+    metrics.inc('ingest.state_updates');
+  }
+
+  private rejectState(topic: string, reason: string): void {
+    this.options.metrics.inc('ingest.state_rejected');
+    this.log.warn({ topic, reason }, 'gateway state rejected');
+  }
+}
