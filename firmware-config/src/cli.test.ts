@@ -54,6 +54,22 @@ describe.skipIf(!built)('storesense-site CLI', () => {
     expect(missing.stderr).toContain('ENOENT');
   });
 
+  it('validate prints warnings but passes, and fails on them with --strict', () => {
+    const json = JSON.parse(readFileSync(boutique, 'utf8'));
+    json.stores[0].zones[0].dwelThresholdMs = 1000;
+    const file = join(dir, 'typo.site.json');
+    writeFileSync(file, JSON.stringify(json));
+    const lax = run('validate', file);
+    expect(lax.code).toBe(0);
+    expect(lax.stdout).toContain('OK ');
+    expect(lax.stderr).toContain('1 warning(s)\n  warning: stores[0].zones[0].dwelThresholdMs: unknown key (ignored)\n');
+    const strict = run('validate', file, '--strict');
+    expect(strict.code).toBe(1);
+    expect(strict.stdout).toBe('');
+    expect(strict.stderr).toContain('warnings are errors with --strict');
+    expect(run('validate', boutique, '--strict').code).toBe(0);
+  });
+
   it('render prints a valid gateway config', () => {
     const r = run('render', dept, '--gateway', 'gw-dept-1', '--mqtt-url', 'mqtt://cloud:1883', '--data-dir', '/data/gateway');
     expect(r.code).toBe(0);
@@ -98,6 +114,7 @@ describe.skipIf(!built)('storesense-site CLI', () => {
     [['validate', 'x.json', '--bogus'], "Unknown option '--bogus'"],
     [['validate', 'x.json', '--gateway', 'g'], '--gateway is not an option of validate'],
     [['schema', 'extra'], 'schema expects no arguments'],
+    [['render', 'x.json', '--gateway', 'g', '--strict'], '--strict is not an option of render'],
   ])('bad usage %j exits 2', (args, message) => {
     const r = run(...args);
     expect(r.code).toBe(2);

@@ -3,18 +3,21 @@
  * storesense-site: validate a site file, render one gateway's config from it, print the JSON Schema.
  * Exit codes: 0 ok, 1 invalid input (site errors, unknown gateway), 2 bad usage.
  */
-import { realpathSync, writeFileSync } from 'node:fs';
+import { readFileSync, realpathSync, writeFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { GatewayConfigError, renderGatewayConfig, type GatewayConfigOverrides } from './gateway-config.render.js';
 import { loadSiteFile } from './site.loader.js';
 import { siteJsonSchemaText } from './site.json-schema.js';
+import { findUnknownKeys, lintSite } from './site.lint.js';
 import type { Site } from './site.schema.js';
 
 const USAGE = `Usage: storesense-site <command> [options]
 
 Commands:
-  validate <site.json>                 check a site file; prints a summary or every error with its path
+  validate <site.json> [--strict]      check a site file; prints a summary or every error with its path,
+                                       and warnings (unknown keys, odd geometry, unwired devices);
+                                       --strict makes warnings fail too
   render <site.json> --gateway <id>    print the config of one gateway (JSON)
       [--mqtt-url <url>]               broker URL (default mqtt://127.0.0.1:1883)
       [--data-dir <dir>]               gateway data directory (outbox)
@@ -64,6 +67,7 @@ function dispatch(argv: string[], io: Io): number {
       'mqtt-url': { type: 'string' },
       'data-dir': { type: 'string' },
       out: { type: 'string', short: 'o' },
+      strict: { type: 'boolean' },
     },
   });
   const [command, ...args] = positionals;
@@ -83,11 +87,18 @@ function dispatch(argv: string[], io: Io): number {
       rejectOptions('gateway', 'mqtt-url', 'data-dir', 'out');
       const site = load(args[0]!, io);
       if (site === undefined) return 1;
+      const warnings = [...findUnknownKeys(readJson(args[0]!)), ...lintSite(site)];
+      if (warnings.length > 0) io.err(`${warnings.length} warning(s)\n${warnings.map((w) => `  warning: ${w}\n`).join('')}`);
+      if (values.strict === true && warnings.length > 0) {
+        io.err(`INVALID ${args[0]}: warnings are errors with --strict\n`);
+        return 1;
+      }
       io.out(`OK ${args[0]}: ${summary(site)}\n`);
       return 0;
     }
     case 'render': {
       expectArgs(1, 'one site file');
+      rejectOptions('strict');
       if (values.gateway === undefined) throw new UsageError('render needs --gateway <id>');
       const site = load(args[0]!, io);
       if (site === undefined) return 1;
@@ -100,7 +111,7 @@ function dispatch(argv: string[], io: Io): number {
     }
     case 'schema': {
       expectArgs(0, 'no arguments');
-      rejectOptions('gateway', 'mqtt-url', 'data-dir');
+      rejectOptions('gateway', 'mqtt-url', 'data-dir', 'strict');
       emit(siteJsonSchemaText(), values.out, io);
       return 0;
     }
@@ -116,6 +127,11 @@ function load(path: string, io: Io): Site | undefined {
   if (result.ok) return result.value;
   io.err(`INVALID ${path}: ${result.issues.length} error(s)\n${result.issues.map((i) => `  ${i}\n`).join('')}`);
   return undefined;
+}
+
+/** Only called after loadSiteFile succeeded on the same path, so the file reads and parses. */
+function readJson(path: string): unknown {
+  return JSON.parse(readFileSync(path, 'utf8').replace(/^\uFEFF/, ''));
 }
 
 function emit(text: string, out: string | undefined, io: Io): void {

@@ -7,3 +7,4 @@ export * from './geometry.js';
 export * from './paths.js';
 export * from './members.csv.js';
 export * from './site.json-schema.js';
+export * from './site.lint.js';
