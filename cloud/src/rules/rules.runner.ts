@@ -21,9 +21,13 @@ export interface RulesRunnerOptions {
 /** Looks up the facts a rule needs, runs the pure `evaluateRules`, then executes each action. */
 export class RulesRunner {
   private readonly log: Logger;
+  private readonly rules: readonly Rule[];
+  private readonly offerKinds: string[];
 
   constructor(private readonly options: RulesRunnerOptions) {
     this.log = options.logger.child({ module: 'rules' });
+    this.rules = options.rules ?? DEFAULT_RULES;
+    this.offerKinds = [...new Set(this.rules.flatMap((r) => (r.action.kind === 'offer' ? [r.action.offerKind] : [])))];
   }
 
   async onEvent(event: PresenceEvent): Promise<Action[]> {
@@ -37,7 +41,7 @@ export class RulesRunner {
       return [];
     }
     const ctx = await this.context(event, memberId);
-    const actions = evaluateRules(event, member, ctx, this.options.rules ?? DEFAULT_RULES);
+    const actions = evaluateRules(event, member, ctx, this.rules);
     for (const action of actions) {
       try {
         await this.execute(action);
@@ -55,7 +59,8 @@ export class RulesRunner {
     const storeName = site?.stores.find((s) => s.id === storeId)?.name ?? storeId ?? site?.name ?? event.siteId;
     const day = localDay(event.at, site?.timezone ?? 'UTC');
     const lastAlertEventAt = await this.options.store.lastAlertEventAt({ memberId, siteId: event.siteId, storeId, eventType: event.type });
-    const offersToday = (await this.options.store.hasOffer(memberId, event.siteId, day, 'welcome')) ? ['welcome'] : [];
+    const offersToday: string[] = [];
+    for (const kind of this.offerKinds) if (await this.options.store.hasOffer(memberId, event.siteId, day, kind)) offersToday.push(kind);
     return { now: this.options.clock.now(), day, storeId, storeName, lastAlertEventAt, offersToday };
   }
 
