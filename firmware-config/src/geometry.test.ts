@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { distanceM, pointInShape, shapeAreaM2, shapeBounds, shapeCenter, storeAt, zoneAt } from './geometry.js';
+import fc from 'fast-check';
+import { distanceM, pointInShape, shapeAreaM2, shapeBounds, shapeCenter, shapePolygon, storeAt, zoneAt } from './geometry.js';
 import { exampleSitePath } from './paths.js';
 import { loadSiteFile } from './site.loader.js';
 import { renderGatewayConfig } from './gateway-config.render.js';
@@ -89,5 +90,42 @@ describe('zoneAt / storeAt on the dept-store example', () => {
     expect(storeAt(site, 2, { x: 10, y: 10 })?.id).toBe('dept-store');
     expect(storeAt(site, 3, { x: 10, y: 10 })).toBeUndefined();
     expect(storeAt(site, 0, { x: 24, y: -3 })).toBeUndefined();
+  });
+});
+
+describe('geometry properties', () => {
+  const coord = fc.double({ min: -1000, max: 1000, noNaN: true });
+  const size = fc.double({ min: 0.01, max: 500, noNaN: true });
+  const rectArb = fc.record({ x: coord, y: coord, w: size, h: size });
+
+  it('a rect and the polygon of its corners agree on containment, area and centre', () => {
+    fc.assert(
+      fc.property(rectArb, coord, coord, (r, px, py) => {
+        const asRect: Shape = { rect: r };
+        const asPoly: Shape = { polygon: shapePolygon(asRect) };
+        const p = { x: px, y: py };
+        // Points within 1e-9 of an edge may round either way; skip that sliver.
+        const nearEdge = Math.min(Math.abs(px - r.x), Math.abs(px - r.x - r.w), Math.abs(py - r.y), Math.abs(py - r.y - r.h)) < 1e-6;
+        if (!nearEdge) expect(pointInShape(p, asPoly)).toBe(pointInShape(p, asRect));
+        expect(shapeAreaM2(asPoly)).toBeCloseTo(shapeAreaM2(asRect), 3);
+        const c = shapeCenter(asPoly);
+        expect(c.x).toBeCloseTo(shapeCenter(asRect).x, 3);
+        expect(c.y).toBeCloseTo(shapeCenter(asRect).y, 3);
+        expect(pointInShape(shapeCenter(asRect), asRect)).toBe(true);
+      }),
+    );
+  });
+
+  it('a point is inside a shape only if it is inside its bounds (within tolerance)', () => {
+    const poly = fc.array(fc.record({ x: coord, y: coord }), { minLength: 3, maxLength: 8 });
+    fc.assert(
+      fc.property(poly, coord, coord, (pts, px, py) => {
+        const shape: Shape = { polygon: pts };
+        const b = shapeBounds(shape);
+        // Boundary tests carry a 1e-9 m tolerance, so allow that much outside the bounds.
+        const tol = 1e-6;
+        if (pointInShape({ x: px, y: py }, shape)) expect(px >= b.minX - tol && px <= b.maxX + tol && py >= b.minY - tol && py <= b.maxY + tol).toBe(true);
+      }),
+    );
   });
 });
