@@ -44,6 +44,43 @@ describe('validateSite', () => {
     expect(r.issues.some((i) => i.startsWith('version: '))).toBe(true);
   });
 
+  it('explains a shape that is neither a rect nor a polygon, and details a near miss', () => {
+    const site = boutiqueJson();
+    site.stores[0].zones[0].shape = { circle: { r: 2 } };
+    site.stores[0].zones[1].shape = { rect: { x: 0, y: 0, w: -4, h: 2 } };
+    const r = validateSite(site);
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    expect(r.issues).toEqual([
+      'stores[0].zones[0].shape: expected a shape: {rect: {x, y, w, h}} or {polygon: [{x, y}, ...]}',
+      'stores[0].zones[1].shape.rect.w: Too small: expected number to be >0',
+    ]);
+  });
+
+  it('reports type errors and dangling references in the same pass', () => {
+    const site = boutiqueJson();
+    site.receivers[2].role = 'ceiling'; // type error: zod skips refinements after this
+    site.receivers[3].position = null;
+    site.gateways[0].receivers.push('rx-ghost');
+    site.stores[0].zones[4].floor = 3;
+    site.stores[0].zones[5].floor = 'one'; // unreadable: no floor check, no crash
+    const r = validateSite(site);
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    expect(r.issues.filter((i) => i.startsWith('receivers[2].role: ') || i.startsWith('receivers[3].position: ') || i.startsWith('stores[0].zones[5].floor: '))).toHaveLength(3);
+    expect(r.issues).toContain('gateways[0].receivers[5]: unknown receiver "rx-ghost"');
+    expect(r.issues).toContain('stores[0].zones[4].floor: floor 3 is not declared in floors');
+    // The fitting-room receiver on an invalid zone floor is not double-reported.
+    expect(new Set(r.issues).size).toBe(r.issues.length);
+  });
+
+  it('survives arbitrary JSON', () => {
+    for (const json of [null, 42, 'site', [], {}, { floors: 'x', stores: [null, 1, { zones: 'y' }], gateways: [{ receivers: [1, null] }] }]) {
+      const r = validateSite(json);
+      expect(r.ok).toBe(false);
+    }
+  });
+
   it('rejects a device placed in a zone of another floor and terminal ids that shadow receivers', () => {
     const site = boutiqueJson();
     site.floors.push({ level: 1, name: 'Mezzanine' });

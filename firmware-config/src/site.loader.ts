@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { safeParseWith, type Result } from '@storesense/protocol';
+import { formatPath, safeParseWith, type Result } from '@storesense/protocol';
+import { crossCheckSite, lenientSiteSchema } from './site.cross-check.js';
 import { siteSchema, type Site } from './site.schema.js';
 
 /**
@@ -8,7 +9,17 @@ import { siteSchema, type Site } from './site.schema.js';
  * @example const r = validateSite(JSON.parse(text)); if (!r.ok) console.error(r.issues.join('\n'));
  */
 export function validateSite(json: unknown): Result<Site> {
-  return safeParseWith(siteSchema, json);
+  const result = safeParseWith(siteSchema, json);
+  if (result.ok) return result;
+  // zod skips the cross-reference refinement once any field fails; run it on what can be read so
+  // dangling references show up in the same report (see site.cross-check.ts).
+  const seen = new Set(result.issues);
+  const extra = crossCheckSite(lenientSiteSchema.parse(json))
+    .map(({ path, message }) => `${formatPath(path)}: ${message}`)
+    .filter((issue) => !seen.has(issue));
+  if (extra.length === 0) return result;
+  const issues = [...result.issues, ...extra];
+  return { ok: false, error: issues.join('; '), issues };
 }
 
 /** Parses site JSON text then validates it; malformed JSON is reported with line and column. */

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { DEFAULT_TOKEN_PERIOD_MS, formatPath, idSchema, TERMINAL_KINDS } from '@storesense/protocol';
+import { DEFAULT_TOKEN_PERIOD_MS, idSchema, TERMINAL_KINDS } from '@storesense/protocol';
+import { crossCheckSite } from './site.cross-check.js';
 
 /**
  * The site model (DESIGN §2): one mall or stand-alone store, its floors, stores, zones, receivers,
@@ -15,7 +16,7 @@ export const shapeSchema = z
   .union([
     z.object({ rect: z.object({ x: z.number(), y: z.number(), w: z.number().positive(), h: z.number().positive() }) }).strict(),
     z.object({ polygon: z.array(pointSchema).min(3) }).strict(),
-  ])
+  ], { error: 'expected a shape: {rect: {x, y, w, h}} or {polygon: [{x, y}, ...]}' })
   .describe('a rectangle {rect: {x, y, w, h}} (x, y = south-west corner) or a polygon {polygon: [{x, y}, ...]}');
 export type Shape = z.infer<typeof shapeSchema>;
 
@@ -126,83 +127,9 @@ const siteShape = z.object({
     .default({ periodMs: DEFAULT_TOKEN_PERIOD_MS }),
 });
 
-function checkUnique(ctx: z.RefinementCtx, ids: { id: string; path: PropertyKey[] }[], what: string): void {
-  const seen = new Map<string, string>();
-  for (const { id, path } of ids) {
-    const before = seen.get(id);
-    if (before !== undefined) ctx.addIssue({ code: 'custom', path: [...path, 'id'], message: `duplicate ${what} id "${id}" (first at ${before})` });
-    else seen.set(id, formatPath(path));
-  }
-}
-
 /** The whole site, with cross-reference checks (floors declared, ids unique and resolvable). */
 export const siteSchema = siteShape.superRefine((site, ctx) => {
-  const levels = new Set(site.floors.map((f) => f.level));
-  const floorCheck = (floor: number, path: PropertyKey[]) => {
-    if (!levels.has(floor)) ctx.addIssue({ code: 'custom', path, message: `floor ${floor} is not declared in floors` });
-  };
-  const storeIds = new Set(site.stores.map((s) => s.id));
-  const zoneIds = new Set<string>();
-  const zoneFloors = new Map<string, number>();
-  const zones: { id: string; path: PropertyKey[] }[] = [];
-  site.areas.forEach((z, i) => {
-    floorCheck(z.floor, ['areas', i, 'floor']);
-    zoneIds.add(z.id);
-    zoneFloors.set(z.id, z.floor);
-    zones.push({ id: z.id, path: ['areas', i] });
-  });
-  site.stores.forEach((s, i) => {
-    s.floors.forEach((f, j) => floorCheck(f, ['stores', i, 'floors', j]));
-    // An undeclared floor is reported as such; a declared floor the store does not occupy gets its own message.
-    s.entrances.forEach((e, j) => {
-      if (!levels.has(e.floor)) floorCheck(e.floor, ['stores', i, 'entrances', j, 'floor']);
-      else if (!s.floors.includes(e.floor)) ctx.addIssue({ code: 'custom', path: ['stores', i, 'entrances', j, 'floor'], message: `entrance floor ${e.floor} is not one of the store's floors` });
-    });
-    s.zones.forEach((z, j) => {
-      if (!levels.has(z.floor)) floorCheck(z.floor, ['stores', i, 'zones', j, 'floor']);
-      else if (!s.floors.includes(z.floor)) ctx.addIssue({ code: 'custom', path: ['stores', i, 'zones', j, 'floor'], message: `zone floor ${z.floor} is not one of the store's floors` });
-      zoneIds.add(z.id);
-      zoneFloors.set(z.id, z.floor);
-      zones.push({ id: z.id, path: ['stores', i, 'zones', j] });
-    });
-  });
-  checkUnique(ctx, site.stores.map((s, i) => ({ id: s.id, path: ['stores', i] })), 'store');
-  checkUnique(ctx, zones, 'zone');
-  checkUnique(ctx, site.receivers.map((r, i) => ({ id: r.id, path: ['receivers', i] })), 'receiver');
-  checkUnique(ctx, site.terminals.map((t, i) => ({ id: t.id, path: ['terminals', i] })), 'terminal');
-  checkUnique(ctx, site.gateways.map((g, i) => ({ id: g.id, path: ['gateways', i] })), 'gateway');
-  // Terminals report observations under their own id as receiverId, so the two id spaces must not overlap.
-  const receiverIds = new Set(site.receivers.map((r) => r.id));
-  site.terminals.forEach((t, i) => {
-    if (receiverIds.has(t.id)) ctx.addIssue({ code: 'custom', path: ['terminals', i, 'id'], message: `terminal id "${t.id}" is also a receiver id` });
-  });
-  // A device attached to a zone must be on that zone's floor (a floor typo would silently misplace it).
-  const zoneFloorCheck = (zoneId: string | undefined, floor: number, path: PropertyKey[]) => {
-    const zf = zoneId === undefined ? undefined : zoneFloors.get(zoneId);
-    if (zf !== undefined && zf !== floor) ctx.addIssue({ code: 'custom', path, message: `zone "${zoneId}" is on floor ${zf}, not ${floor}` });
-  };
-  const terminalIds = new Set(site.terminals.map((t) => t.id));
-  site.receivers.forEach((r, i) => {
-    floorCheck(r.floor, ['receivers', i, 'floor']);
-    if (r.storeId !== undefined && !storeIds.has(r.storeId)) ctx.addIssue({ code: 'custom', path: ['receivers', i, 'storeId'], message: `unknown store "${r.storeId}"` });
-    if (r.zoneId !== undefined && !zoneIds.has(r.zoneId)) ctx.addIssue({ code: 'custom', path: ['receivers', i, 'zoneId'], message: `unknown zone "${r.zoneId}"` });
-    zoneFloorCheck(r.zoneId, r.floor, ['receivers', i, 'zoneId']);
-  });
-  site.terminals.forEach((t, i) => {
-    floorCheck(t.floor, ['terminals', i, 'floor']);
-    if (!storeIds.has(t.storeId)) ctx.addIssue({ code: 'custom', path: ['terminals', i, 'storeId'], message: `unknown store "${t.storeId}"` });
-    if (t.zoneId !== undefined && !zoneIds.has(t.zoneId)) ctx.addIssue({ code: 'custom', path: ['terminals', i, 'zoneId'], message: `unknown zone "${t.zoneId}"` });
-    zoneFloorCheck(t.zoneId, t.floor, ['terminals', i, 'zoneId']);
-  });
-  site.gateways.forEach((g, i) => {
-    if (g.storeId !== undefined && !storeIds.has(g.storeId)) ctx.addIssue({ code: 'custom', path: ['gateways', i, 'storeId'], message: `unknown store "${g.storeId}"` });
-    g.receivers.forEach((r, j) => {
-      if (!receiverIds.has(r)) ctx.addIssue({ code: 'custom', path: ['gateways', i, 'receivers', j], message: `unknown receiver "${r}"` });
-    });
-    g.terminals.forEach((t, j) => {
-      if (!terminalIds.has(t)) ctx.addIssue({ code: 'custom', path: ['gateways', i, 'terminals', j], message: `unknown terminal "${t}"` });
-    });
-  });
+  for (const { path, message } of crossCheckSite(site)) ctx.addIssue({ code: 'custom', path, message });
 });
 export type Site = z.infer<typeof siteSchema>;
 export type SiteInput = z.input<typeof siteSchema>;
