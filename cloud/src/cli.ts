@@ -1,0 +1,169 @@
+#!/usr/bin/env node
+import { readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { loadSiteFile, type Site } from '@storesense/firmware-config';
+import { isValidId } from '@storesense/protocol';
+import { z } from 'zod';
+import { createCloud, type ProvisionGatewayInput } from './app.js';
+import { createLogger } from './log.js';
+
+const HELP = `storesense-cloud: broker, ingest, rules, staff alerts, API and live console
+
+Usage: storesense-cloud [--site FILE]... [--members CSV] [--gateway SITE.GW:PASSWORD]... [--gateways JSON]
+
+Options:
+  --site FILE          a site file (repeatable); store names, time zones, gateway stores
+  --members CSV        members CSV (memberId,name,tier,tags,consent,tokenKey), imported on start
+  --gateway S.G:PASS   provision gateway G of site S with a password (repeatable; visible in the
+                       process list, prefer --gateways for real deployments)
+  --gateways JSON      a file [{"siteId", "gatewayId", "password", "username"?}, ...]
+  -h, --help           this text
+
+Environment:
+  STORESENSE_HTTP_PORT   HTTP port (default 8080; a free port is used if 8080 is taken)
+  STORESENSE_MQTT_PORT   embedded broker port (default 1883; a free port is used if taken)
+  STORESENSE_HTTP_HOST   HTTP bind address (default 127.0.0.1; 0.0.0.0 to serve the LAN)
+  STORESENSE_MQTT_HOST   broker bind address (default 127.0.0.1)
+  STORESENSE_DATA_DIR    data directory holding cloud.db (default ./data)
+  STORESENSE_BROKER_URL  use this external MQTT broker instead of the embedded one
+  STORESENSE_LOG_LEVEL   pino level (default info); logs go to stderr
+`;
+
+const gatewaysFileSchema = z.array(
+  z.object({ siteId: z.string(), gatewayId: z.string(), password: z.string().min(8), username: z.string().optional() }),
+);
+
+class UsageError extends Error {}
+
+function fail(message: string): never {
+  throw new UsageError(message);
+}
+
+/** Parses `site.gw:password` (the password may itself contain ':'). */
+function parseGatewayFlag(flag: string): ProvisionGatewayInput {
+  const colon = flag.indexOf(':');
+  const dot = flag.indexOf('.');
+  if (colon < 0 || dot < 0 || dot > colon) fail(`--gateway expects SITE.GATEWAY:PASSWORD, got "${flag.slice(0, Math.max(colon, 0)) || flag.slice(0, 20)}…"`);
+  return { siteId: flag.slice(0, dot), gatewayId: flag.slice(dot + 1, colon), password: flag.slice(colon + 1) };
+}
+
+function portFromEnv(name: string, fallback: number): { port: number; explicit: boolean } {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return { port: fallback, explicit: false };
+  const port = Number(raw);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) fail(`${name} must be a port number 0-65535, got "${raw}"`);
+  return { port, explicit: true };
+}
+
+function portFree(host: string, port: number): Promise<boolean> {
+  return new Promise((done) => {
+    const probe = createServer();
+    probe.once('error', () => done(false));
+    probe.listen(port, host, () => probe.close(() => done(true)));
+  });
+}
+
+/** A default port that is taken falls back to a free one (said on stderr); an explicit one does not. */
+async function choosePort(what: string, host: string, wanted: { port: number; explicit: boolean }): Promise<number> {
+  if (wanted.port === 0 || wanted.explicit || (await portFree(host, wanted.port))) return wanted.port;
+  process.stderr.write(`storesense-cloud: ${what} port ${wanted.port} on ${host} is taken; using a free port instead\n`);
+  return 0;
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      site: { type: 'string', multiple: true, default: [] },
+      members: { type: 'string' },
+      gateway: { type: 'string', multiple: true, default: [] },
+      gateways: { type: 'string' },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+    strict: true,
+  });
+  if (values.help) {
+    process.stdout.write(HELP);
+    return;
+  }
+
+  // Refuse to start on any invalid input, reporting every problem at once (STYLE habit 4).
+  const problems: string[] = [];
+  const sites: Site[] = [];
+  for (const file of values.site) {
+    const loaded = loadSiteFile(resolve(file));
+    if (loaded.ok) sites.push(loaded.value);
+    else problems.push(...loaded.issues.map((i) => `${file}: ${i}`));
+  }
+  const gateways: ProvisionGatewayInput[] = [];
+  for (const flag of values.gateway) {
+    try {
+      gateways.push(parseGatewayFlag(flag));
+    } catch (err) {
+      problems.push((err as Error).message);
+    }
+  }
+  if (values.gateways) {
+    try {
+      const parsed = gatewaysFileSchema.safeParse(JSON.parse(readFileSync(values.gateways, 'utf8')));
+      if (parsed.success) gateways.push(...parsed.data.map((g) => ({ ...g, ...(g.username ? { username: g.username } : {}) })));
+      else problems.push(...parsed.error.issues.map((i) => `${values.gateways}: [${i.path.join('.')}] ${i.message}`));
+    } catch (err) {
+      problems.push(`${values.gateways}: ${(err as Error).message}`);
+    }
+  }
+  for (const g of gateways) {
+    if (!isValidId(g.siteId) || !isValidId(g.gatewayId)) problems.push(`gateway ${g.siteId}.${g.gatewayId}: site and gateway ids must be valid ids`);
+    if (g.password.length < 8) problems.push(`gateway ${g.siteId}.${g.gatewayId}: password must have at least 8 characters`);
+  }
+  if (problems.length > 0) fail(`invalid configuration:\n  ${problems.join('\n  ')}`);
+
+  const brokerUrl = process.env.STORESENSE_BROKER_URL || undefined;
+  const httpHost = process.env.STORESENSE_HTTP_HOST || '127.0.0.1';
+  const mqttHost = process.env.STORESENSE_MQTT_HOST || '127.0.0.1';
+  const httpPort = await choosePort('HTTP', httpHost, portFromEnv('STORESENSE_HTTP_PORT', 8080));
+  const mqttPort = brokerUrl ? 0 : await choosePort('MQTT', mqttHost, portFromEnv('STORESENSE_MQTT_PORT', 1883));
+  const logger = createLogger({ destination: process.stderr });
+  const cloud = createCloud({
+    dataDir: resolve(process.env.STORESENSE_DATA_DIR || './data'),
+    httpHost,
+    httpPort,
+    mqttHost,
+    mqttPort,
+    sites,
+    logger,
+    ...(brokerUrl ? { brokerUrl } : {}),
+    ...(values.members ? { membersCsvPath: resolve(values.members) } : {}),
+  });
+
+  const endpoints = await cloud.start();
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'stopping');
+    cloud.stop().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        logger.error({ err }, 'stop failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+
+  for (const g of gateways) {
+    const { username } = await cloud.provisionGateway(g);
+    process.stdout.write(`provisioned gateway ${g.siteId}/${g.gatewayId} (mqtt username ${username})\n`);
+  }
+  process.stdout.write(
+    `storesense cloud running\n  console  ${endpoints.httpUrl}/\n  api      ${endpoints.httpUrl}/api/v1/health\n  alerts   ${endpoints.httpUrl.replace(/^http/, 'ws')}/api/v1/alerts/ws\n  mqtt     ${endpoints.mqttUrl}${brokerUrl ? ' (external)' : ''}\n`,
+  );
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`storesense-cloud: ${err instanceof UsageError ? err.message : ((err as Error).stack ?? String(err))}\n`);
+  process.exit(err instanceof UsageError ? 2 : 1);
+});
