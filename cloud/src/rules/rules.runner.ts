@@ -23,6 +23,7 @@ export class RulesRunner {
   private readonly log: Logger;
   private readonly rules: readonly Rule[];
   private readonly offerKinds: string[];
+  private readonly perMember = new Map<string, Promise<unknown>>();
 
   constructor(private readonly options: RulesRunnerOptions) {
     this.log = options.logger.child({ module: 'rules' });
@@ -33,6 +34,19 @@ export class RulesRunner {
   async onEvent(event: PresenceEvent): Promise<Action[]> {
     const memberId = event.subject.memberId;
     if (memberId === undefined) return []; // anonymous shoppers cause no member actions
+    // The broker hands over up to `concurrency` messages at once; two events of one member must
+    // not both read "no alert yet" and both alert, so evaluation is serialised per member.
+    const previous = this.perMember.get(memberId) ?? Promise.resolve();
+    const run = previous.then(() => this.evaluate(event, memberId));
+    const tail = run.catch(() => undefined);
+    this.perMember.set(memberId, tail);
+    void tail.then(() => {
+      if (this.perMember.get(memberId) === tail) this.perMember.delete(memberId);
+    });
+    return run;
+  }
+
+  private async evaluate(event: PresenceEvent, memberId: string): Promise<Action[]> {
     const { store } = this.options;
     const member = await store.getMember(memberId);
     if (!member) {
