@@ -100,6 +100,18 @@ describe('staff alerts over websocket', () => {
     sock.ws.close();
   });
 
+  it('starts live without since: no backlog, a hello with the newest seq', async () => {
+    const newest = (await t.cloud.store!.listAlerts({ limit: 1, newestFirst: true }))[0]!;
+    const sock = openSocket(`${t.endpoints.httpUrl.replace('http', 'ws')}/api/v1/alerts/ws`);
+    await sock.opened;
+    await waitFor(() => sock.frames.length > 0, 5000, 'hello');
+    expect(sock.frames).toEqual([{ type: 'hello', lastSeq: newest.seq }]);
+    await publish('arrival', T0 + 3 * 60 * 60_000, 'M0004');
+    await waitFor(() => alertsOf(sock.frames).length === 1, 5000, 'live alert');
+    expect(alertsOf(sock.frames)[0]!.seq).toBeGreaterThan(newest.seq);
+    sock.ws.close();
+  });
+
   it('refuses a bad since with 400 before upgrading', async () => {
     const ws = new WebSocket(`${t.endpoints.httpUrl.replace('http', 'ws')}/api/v1/alerts/ws?since=-4`);
     const status = await new Promise<number>((resolve) => ws.on('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0)));

@@ -29,10 +29,14 @@ export interface AlertSocketOptions {
   maxBufferedBytes?: number;
 }
 
-const wsQuerySchema = z.object({ since: z.coerce.number().int().nonnegative().default(0) });
+// Without `since` a socket starts live (its hello tells the current seq); with it, it resumes.
+const wsQuerySchema = z.object({ since: z.coerce.number().int().nonnegative().optional() });
 const PAGE = 500;
 
-/** `GET /api/v1/alerts/ws?since=<seq>`: missed alerts with seq > since, a `hello`, then live ones. */
+/**
+ * `GET /api/v1/alerts/ws?since=<seq>`: missed alerts with seq > since (at most `maxCatchUp`), a
+ * `hello` with the seq the socket is now current to, then live alerts. Without `since`, no backlog.
+ */
 export function alertSocketHandlers(options: AlertSocketOptions): [gate: MiddlewareHandler, upgrade: MiddlewareHandler] {
   const log = options.logger.child({ module: 'alerts-ws' });
   const authorize = options.authorizeSocket ?? allowAllSockets;
@@ -56,8 +60,9 @@ export function alertSocketHandlers(options: AlertSocketOptions): [gate: Middlew
     const { since } = parseQuery(wsQuerySchema, c.req.query());
     const storeIds = c.get('socketScope' as never) as readonly string[] | undefined;
     const socketId = nextSocketId++;
-    let lastSent = since;
+    let lastSent = since ?? -1; // -1: resolved to the newest seq before the backlog is read
     let live = false;
+    let closed = false;
     const queued: StaffAlert[] = [];
     let unsubscribe: (() => void) | undefined;
     const inScope = (a: StaffAlert) => !storeIds || (a.storeId !== undefined && storeIds.includes(a.storeId));
@@ -80,12 +85,14 @@ export function alertSocketHandlers(options: AlertSocketOptions): [gate: Middlew
           send({ type: 'alert', alert });
           lastSent = alert.seq;
         };
-        // Subscribe before reading the backlog so nothing raised in between is lost; the queue
-        // is drained after the backlog, skipping what the backlog already covered.
-        unsubscribe = options.hub.subscribe((alert) => (live ? sendAlert(alert) : queued.push(alert)));
         options.metrics.inc('alerts_ws.opened');
         log.info({ socketId, since }, 'alert socket opened');
         (async () => {
+          if (lastSent < 0) lastSent = (await options.store.listAlerts({ limit: 1, newestFirst: true }))[0]?.seq ?? 0;
+          // Subscribe before reading the backlog so nothing raised in between is lost (an alert is
+          // stored before it is published); the queue is drained after the backlog, by seq.
+          if (closed) return;
+          unsubscribe = options.hub.subscribe((alert) => (live ? sendAlert(alert) : queued.push(alert)));
           let sent = 0;
           while (sent < maxCatchUp) {
             const page = await options.store.listAlerts({ sinceSeq: lastSent, limit: Math.min(PAGE, maxCatchUp - sent) });
@@ -106,6 +113,7 @@ export function alertSocketHandlers(options: AlertSocketOptions): [gate: Middlew
         });
       },
       onClose() {
+        closed = true;
         unsubscribe?.();
         log.info({ socketId }, 'alert socket closed');
       },
