@@ -1,7 +1,11 @@
 /** @storesense/gateway — edge pipeline: sources -> identity -> tracker -> classifier -> journey -> outbox -> uplink. */
+export * from './app.js';
 export * from './clock.js';
 export * from './log.js';
+export * from './version.js';
+export * from './config-file.js';
 export * from './classify/classifier.js';
+export * from './classify/create-classifier.js';
 export * from './classify/features.js';
 export * from './classify/site-context.js';
 export * from './classify/rules.classifier.js';
@@ -11,4 +15,7 @@ export * from './journey/journey.machine.js';
 export * from './journey/purchase-attribution.js';
 export * from './pipeline.js';
 export * from './offline.js';
+export * from './sources/source.js';
+export * from './sources/parse-observations.js';
+export * from './sources/replay/replay.source.js';
 export * from './store/outbox.js';

@@ -12,9 +12,10 @@ export class TestCloud {
   acking = true;
   private client!: MqttClient;
 
-  static async connect(url: string, clientId = `cloud-${Math.random().toString(16).slice(2)}`): Promise<TestCloud> {
+  static async connect(url: string, opts: { clientId?: string; password?: string } = {}): Promise<TestCloud> {
     const c = new TestCloud();
-    c.client = mqtt.connect(url, { clientId, clean: true, reconnectPeriod: 200 });
+    const clientId = opts.clientId ?? `cloud-${Math.random().toString(16).slice(2)}`;
+    c.client = mqtt.connect(url, { clientId, clean: true, reconnectPeriod: 200, username: 'cloud', ...(opts.password ? { password: opts.password } : {}) });
     await new Promise<void>((resolve, reject) => {
       c.client.once('connect', () => resolve());
       c.client.once('error', reject);

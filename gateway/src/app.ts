@@ -1,0 +1,262 @@
+import { join } from 'node:path';
+import type { GatewayConfig } from '@storesense/firmware-config';
+import { observationSchema, topics, type GatewayHealth, type Observation, type PresenceEvent, type SourceHealth } from '@storesense/protocol';
+import type { Classifier } from './classify/classifier.js';
+import { createClassifier } from './classify/create-classifier.js';
+import { systemClock, type Clock } from './clock.js';
+import { MemberResolver } from './identity/member-resolver.js';
+import { createLogger, type Logger } from './log.js';
+import { Pipeline } from './pipeline.js';
+import { createHttpObservationSource, type HttpObservationSource } from './sources/http-observations/http-observations.source.js';
+import { createMqttObservationSource } from './sources/mqtt-observations/mqtt-observations.source.js';
+import { createReplaySource } from './sources/replay/replay.source.js';
+import type { Source } from './sources/source.js';
+import { createStatusApp } from './status/status.api.js';
+import { listen } from './status/status.server.js';
+import { SqliteOutbox } from './store/outbox.sqlite.js';
+import { MqttUplink } from './uplink/mqtt.uplink.js';
+import { GATEWAY_VERSION } from './version.js';
+
+export { runOffline, type RunOfflineOptions } from './offline.js';
+
+export interface GatewayDeps {
+  clock?: Clock;
+  logger?: Logger;
+  /** MQTT password; else config.mqtt.password; else env[config.mqtt.passwordEnv]. */
+  mqttPassword?: string;
+  classifier?: Classifier;
+  /** Extra sources (tests, embedders), started like configured ones. */
+  sources?: Source[];
+  /** Environment to read passwordEnv from; default process.env. */
+  env?: NodeJS.ProcessEnv;
+  /** false runs without an uplink (events stay in the outbox); default true. */
+  uplink?: boolean;
+}
+
+/** A running gateway (see createGateway). */
+export interface Gateway {
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  /** Feeds observations directly (validated; invalid ones are counted and dropped). */
+  ingest(observations: Observation[]): void;
+  health(): GatewayHealth;
+  /** Base URL of the local status API once started, if enabled. */
+  statusUrl(): string | undefined;
+  /** Called for every event after it is stored in the outbox; returns an unsubscribe function. */
+  onEvent(cb: (e: PresenceEvent) => void): () => void;
+}
+
+/**
+ * The composition root (DESIGN §3): sources -> identity -> tracker -> features -> classifier ->
+ * journey -> outbox -> uplink, plus the status API. Each source and extension starts in its own
+ * try/catch, so one broken part never stops the rest; only the outbox (the event store) is vital.
+ * @example
+ * const gw = createGateway(config, { logger }); await gw.start(); gw.onEvent((e) => console.log(e.type));
+ */
+export function createGateway(config: GatewayConfig, deps: GatewayDeps = {}): Gateway {
+  const clock = deps.clock ?? systemClock;
+  const logger = (deps.logger ?? createLogger()).child({ siteId: config.siteId, gatewayId: config.gatewayId });
+  const log = logger.child({ module: 'app' });
+  const env = deps.env ?? process.env;
+  const password = deps.mqttPassword ?? config.mqtt.password ?? env[config.mqtt.passwordEnv];
+  const classifier = deps.classifier ?? createClassifier(config);
+  const resolver = new MemberResolver({ periodMs: config.memberTokens.periodMs, logger });
+  const pipeline = new Pipeline({ config, classifier, logger, resolver });
+  const listeners = new Set<(e: PresenceEvent) => void>();
+  const sources: Source[] = [];
+  const unavailable = new Map<string, string>();
+  let httpSource: HttpObservationSource | undefined;
+  let outbox: SqliteOutbox | undefined;
+  let uplink: MqttUplink | undefined;
+  let server: { url: string; close(): Promise<void> } | undefined;
+  let tickTimer: NodeJS.Timeout | undefined;
+  let rejectedDirect = 0;
+  let tickErrors = 0;
+  let started = false;
+
+  const ingestValid = (observations: Observation[]) => {
+    for (const o of observations) {
+      try {
+        pipeline.ingest(o);
+      } catch (err) {
+        rejectedDirect += 1;
+        log.warn({ err: (err as Error).message }, 'observation dropped by the pipeline');
+      }
+    }
+  };
+
+  const tick = () => {
+    try {
+      const drafts = pipeline.tick(clock.now());
+      if (drafts.length === 0 || !outbox) return;
+      // Stored before publishing: a crash between the two loses nothing (DESIGN §3.6).
+      const stored = outbox.append(drafts);
+      uplink?.publishLive(stored);
+      for (const e of stored) {
+        for (const cb of listeners) {
+          try {
+            cb(e);
+          } catch (err) {
+            log.warn({ err: (err as Error).message, eventId: e.id }, 'onEvent listener threw');
+          }
+        }
+      }
+    } catch (err) {
+      tickErrors += 1;
+      log.error({ err: (err as Error).message, tickErrors }, 'tick failed; continuing');
+    }
+  };
+
+  const health = (): GatewayHealth => {
+    const now = clock.now();
+    const srcs: Record<string, SourceHealth> = {};
+    for (const s of sources) {
+      try {
+        srcs[s.name] = s.health();
+      } catch (err) {
+        srcs[s.name] = { state: 'degraded', detail: (err as Error).message.slice(0, 500), observations: 0, rejected: 0 };
+      }
+    }
+    for (const [name, detail] of unavailable) srcs[name] = { state: 'unavailable', detail: detail.slice(0, 500), observations: 0, rejected: 0 };
+    if (rejectedDirect > 0) srcs['direct'] = { state: 'ok', observations: 0, rejected: rejectedDirect };
+    const oldest = outbox?.oldestAt();
+    return {
+      v: 1,
+      at: now,
+      version: GATEWAY_VERSION,
+      sources: srcs,
+      outbox: {
+        depth: outbox?.depth() ?? 0,
+        dropped: outbox?.dropped() ?? 0,
+        ...(oldest !== undefined ? { oldestUnsentAgeMs: Math.max(0, now - oldest) } : {}),
+      },
+      model: { name: classifier.name, version: classifier.version },
+      subjects: pipeline.stats().subjects,
+    };
+  };
+
+  const buildSources = (): Source[] => {
+    const out: Source[] = [];
+    config.sources.forEach((sc, i) => {
+      const name = `${sc.kind}${config.sources.filter((x) => x.kind === sc.kind).length > 1 ? `#${i}` : ''}`;
+      try {
+        if (sc.kind === 'replay') {
+          out.push(rename(createReplaySource({ path: sc.path, speed: sc.speed, rebase: sc.rebase, loop: sc.loop, clock, logger }), name));
+        } else if (sc.kind === 'mqtt_observations') {
+          out.push(rename(createMqttObservationSource({
+            url: sc.url ?? config.mqtt.url,
+            topic: sc.topic ?? topics.observations(config.siteId, config.gatewayId),
+            clientId: `${config.siteId}.${config.gatewayId}.obs`,
+            username: config.mqtt.username ?? `${config.siteId}.${config.gatewayId}`,
+            ...(password !== undefined ? { password } : {}),
+            reconnectMinMs: config.uplink.reconnectMinMs,
+            reconnectMaxMs: config.uplink.reconnectMaxMs,
+            logger,
+          }), name));
+        } else {
+          httpSource ??= createHttpObservationSource({ logger });
+          out.push(httpSource);
+        }
+      } catch (err) {
+        unavailable.set(name, (err as Error).message);
+        log.error({ source: name, err: (err as Error).message }, 'source could not be created');
+      }
+    });
+    return [...out, ...(deps.sources ?? [])];
+  };
+
+  return {
+    async start() {
+      if (started) return;
+      started = true;
+      // The outbox is the one vital part: without it events would be lost, so failure is fatal.
+      outbox = new SqliteOutbox({ path: join(config.dataDir, 'outbox.db'), maxRows: config.outbox.maxRows, maxAgeMs: config.outbox.maxAgeMs, clock, logger });
+      if (deps.uplink !== false) {
+        try {
+          uplink = new MqttUplink({
+            config, outbox, clock, logger, password, health,
+            onMemberKeys: (payload) => resolver.setKeys(payload),
+            onCommand: (name) => {
+              if (name === 'stats') return { pipeline: pipeline.stats(), uplink: uplink?.status() };
+              throw new Error(`unknown command "${name}"`);
+            },
+          });
+          uplink.start();
+        } catch (err) {
+          log.error({ err: (err as Error).message }, 'uplink failed to start; events stay in the outbox');
+        }
+      }
+      sources.push(...buildSources());
+      if (config.statusApi || httpSource) {
+        try {
+          const app = createStatusApp({ health, logger, ...(httpSource ? { observations: httpSource } : {}) });
+          server = await listen(app, config.statusApi?.host ?? '127.0.0.1', config.statusApi?.port ?? 0);
+          log.info({ url: server.url }, 'status api listening');
+        } catch (err) {
+          log.error({ err: (err as Error).message }, 'status api failed to start');
+        }
+      }
+      for (const s of sources) {
+        try {
+          await s.start(ingestValid);
+          log.info({ source: s.name }, 'source started');
+        } catch (err) {
+          unavailable.set(s.name, (err as Error).message);
+          log.error({ source: s.name, err: (err as Error).message }, 'source failed to start; continuing without it');
+        }
+      }
+      tickTimer = setInterval(tick, config.tickMs);
+      log.info({ tickMs: config.tickMs, classifier: `${classifier.name}@${classifier.version}`, sources: sources.map((s) => s.name) }, 'gateway started');
+    },
+
+    async stop() {
+      if (!started) return;
+      started = false;
+      for (const s of sources) {
+        try {
+          await s.stop();
+        } catch (err) {
+          log.warn({ source: s.name, err: (err as Error).message }, 'source failed to stop');
+        }
+      }
+      if (tickTimer) clearInterval(tickTimer);
+      tick(); // flush decisions due now into the outbox before closing it
+      try {
+        await uplink?.stop();
+      } catch (err) {
+        log.warn({ err: (err as Error).message }, 'uplink failed to stop cleanly');
+      }
+      await server?.close().catch(() => {});
+      server = undefined;
+      try {
+        await classifier.close?.();
+      } catch {
+        // nothing useful to do on shutdown
+      }
+      outbox?.close();
+      log.info('gateway stopped');
+    },
+
+    ingest(observations: Observation[]) {
+      const good: Observation[] = [];
+      for (const o of observations) {
+        const r = observationSchema.safeParse(o);
+        if (r.success) good.push(r.data);
+        else rejectedDirect += 1;
+      }
+      ingestValid(good);
+    },
+
+    health,
+    statusUrl: () => server?.url,
+    onEvent(cb) {
+      listeners.add(cb);
+      return () => listeners.delete(cb);
+    },
+  };
+}
+
+function rename(source: Source, name: string): Source {
+  if (source.name === name) return source;
+  return { name, start: (e) => source.start(e), stop: () => source.stop(), health: () => source.health() };
+}

@@ -1,0 +1,69 @@
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { startAedes, waitFor } from './testing/aedes-broker.js';
+import { boutiqueConfig } from './testing/fixtures.js';
+import { TestCloud } from './testing/test-cloud.js';
+
+/** CLI tests run the built dist/ (npm test builds first), as an operator would. */
+const CLI = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
+
+function run(args: string[], env: NodeJS.ProcessEnv = {}) {
+  const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, LOG_LEVEL: 'info', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d) => (stdout += String(d)));
+  child.stderr.on('data', (d) => (stderr += String(d)));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return { child, exited, out: () => stdout, err: () => stderr };
+}
+
+describe.skipIf(!existsSync(CLI))('storesense-gateway CLI (dist)', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'gateway-cli-'));
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('refuses an invalid config and prints every error with its path', async () => {
+    const path = join(dir, 'bad.json');
+    writeFileSync(path, JSON.stringify({ version: 1, siteId: 'bad id', gatewayId: 'gw1', floors: [], receivers: [{ id: 'rx', role: 'nope', floor: 'x', position: { x: 0, y: 0 } }], memberTokens: { periodMs: 1 } }));
+    const p = run(['--config', path]);
+    expect(await p.exited).toBe(1);
+    expect(p.err()).toContain('siteId:');
+    expect(p.err()).toContain('floors:');
+    expect(p.err()).toContain('receivers[0].role:');
+    expect(p.err()).toContain('receivers[0].floor:');
+  });
+
+  it('explains that the onnx classifier is not available yet', async () => {
+    const path = join(dir, 'gw.json');
+    writeFileSync(path, JSON.stringify(boutiqueConfig({ dataDir: join(dir, 'data') })));
+    const p = run(['--config', path, '--classifier', 'onnx']);
+    expect(await p.exited).toBe(1);
+    expect(p.err()).toMatch(/onnx classifier is not available yet/);
+  });
+
+  it('runs, goes online, and on SIGTERM stops gracefully publishing offline; the password never reaches the log', async () => {
+    const broker = await startAedes({ password: 'cli-secret' });
+    const cloud = await TestCloud.connect(broker.url, { password: 'cli-secret' });
+    try {
+      const path = join(dir, 'gw.json');
+      writeFileSync(path, JSON.stringify(boutiqueConfig({ dataDir: join(dir, 'data'), mqtt: { url: broker.url, passwordEnv: 'GW_TEST_PW' }, statusApi: { host: '127.0.0.1', port: 0 } })));
+      const p = run(['--config', path], { GW_TEST_PW: 'cli-secret' });
+      await waitFor(() => cloud.conn.some((c) => c.state === 'online'), 10_000, 'online');
+      expect(p.out()).toContain('storesense-gateway running');
+      p.child.kill('SIGTERM');
+      expect(await p.exited).toBe(0);
+      await waitFor(() => cloud.conn.at(-1)?.state === 'offline', 5_000, 'offline');
+      expect(existsSync(join(dir, 'data', 'outbox.db'))).toBe(true);
+      expect(p.out() + p.err()).not.toContain('cli-secret');
+    } finally {
+      await cloud.close();
+      await broker.close();
+    }
+  }, 30_000);
+});

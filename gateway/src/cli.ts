@@ -1,0 +1,102 @@
+#!/usr/bin/env node
+import { parseArgs } from 'node:util';
+import { createGateway, type Gateway } from './app.js';
+import { createClassifier } from './classify/create-classifier.js';
+import { loadGatewayConfig } from './config-file.js';
+import { createLogger } from './log.js';
+import { GATEWAY_VERSION } from './version.js';
+
+const USAGE = `storesense-gateway ${GATEWAY_VERSION}
+
+Usage: storesense-gateway --config <gateway-config.json> [--classifier rules|onnx] [--log-level info]
+
+  --config F        gateway config (firmware-config: storesense-site render); validated, refused if invalid
+  --classifier K    override config.classifier.kind (onnx is not available yet)
+  --log-level L     pino level (trace, debug, info, warn, error); default info or $LOG_LEVEL
+  --help            this text
+
+MQTT password: $STORESENSE_MQTT_PASSWORD (or config.mqtt.passwordEnv), or config.mqtt.password.`;
+
+async function main(argv: string[]): Promise<number> {
+  let args;
+  try {
+    args = parseArgs({
+      args: argv,
+      options: {
+        config: { type: 'string' },
+        classifier: { type: 'string' },
+        'log-level': { type: 'string' },
+        help: { type: 'boolean' },
+      },
+      strict: true,
+    }).values;
+  } catch (err) {
+    process.stderr.write(`${(err as Error).message}\n\n${USAGE}\n`);
+    return 2;
+  }
+  if (args.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  if (!args.config) {
+    process.stderr.write(`--config is required\n\n${USAGE}\n`);
+    return 2;
+  }
+  const loaded = loadGatewayConfig(args.config);
+  if (!loaded.ok) {
+    process.stderr.write(`invalid gateway config ${args.config}:\n${loaded.errors.map((e) => `  ${e}`).join('\n')}\n`);
+    return 1;
+  }
+  const config = loaded.config;
+  const kind = args.classifier;
+  if (kind !== undefined && kind !== 'rules' && kind !== 'onnx') {
+    process.stderr.write(`--classifier must be rules or onnx, got "${kind}"\n`);
+    return 2;
+  }
+  const logger = createLogger(args['log-level'] ? { level: args['log-level'] } : {});
+  let gateway: Gateway;
+  try {
+    const classifier = createClassifier(config, kind ?? config.classifier.kind);
+    gateway = createGateway(config, { logger, classifier });
+    await gateway.start();
+  } catch (err) {
+    process.stderr.write(`storesense-gateway: cannot start: ${(err as Error).message}\n`);
+    logger.flush?.();
+    return 1;
+  }
+  const url = gateway.statusUrl();
+  logger.info({ siteId: config.siteId, gatewayId: config.gatewayId, statusUrl: url }, 'storesense-gateway running');
+
+  // Last-resort guards: every handler is wrapped already; if something slips through, log it and
+  // keep serving rather than lose the in-memory journeys (the outbox is durable either way).
+  process.on('uncaughtException', (err) => logger.error({ err: err.message, stack: err.stack }, 'uncaught exception'));
+  process.on('unhandledRejection', (reason) => logger.error({ err: String(reason) }, 'unhandled rejection'));
+
+  return new Promise<number>((resolve) => {
+    let stopping = false;
+    const shutdown = (signal: string) => {
+      if (stopping) return;
+      stopping = true;
+      logger.info({ signal }, 'stopping');
+      const force = setTimeout(() => resolve(1), 10_000);
+      force.unref();
+      gateway
+        .stop()
+        .then(() => resolve(0))
+        .catch((err: Error) => {
+          logger.error({ err: err.message }, 'stop failed');
+          resolve(1);
+        });
+    };
+    process.on('SIGINT', () => shutdown('SIGINT'));
+    process.on('SIGTERM', () => shutdown('SIGTERM'));
+  });
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (err: Error) => {
+    process.stderr.write(`storesense-gateway: ${err.message}\n`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,76 @@
+import type { Logger } from '../../log.js';
+import { MqttConnection } from '../../mqtt/mqtt.adapter.js';
+import { parseObservationPayload } from '../parse-observations.js';
+import { SourceCounters, type Emit, type Source } from '../source.js';
+
+export interface MqttObservationSourceOptions {
+  url: string;
+  topic: string;
+  clientId: string;
+  username?: string;
+  password?: string;
+  reconnectMinMs: number;
+  reconnectMaxMs: number;
+  logger: Logger;
+}
+
+/**
+ * Observations published on a (local) broker, e.g. by the simulator or ESP32 bridges.
+ * Payload: a JSON array of observations or a single observation. Every entry is validated; bad
+ * ones are counted and logged (first few per message), good ones kept. Clean session: stale
+ * observations queued while we were away are worthless for live presence.
+ */
+export function createMqttObservationSource(opts: MqttObservationSourceOptions): Source {
+  const log = opts.logger.child({ module: 'source', source: 'mqtt_observations', topic: opts.topic });
+  const counters = new SourceCounters();
+  let conn: MqttConnection | undefined;
+
+  return {
+    name: 'mqtt_observations',
+    start(emit: Emit) {
+      conn = new MqttConnection({
+        url: opts.url,
+        clientId: opts.clientId,
+        ...(opts.username !== undefined ? { username: opts.username } : {}),
+        ...(opts.password !== undefined ? { password: opts.password } : {}),
+        clean: true,
+        subscriptions: [{ topic: opts.topic, qos: 1 }],
+        reconnectMinMs: opts.reconnectMinMs,
+        reconnectMaxMs: opts.reconnectMaxMs,
+        logger: opts.logger,
+      });
+      conn.onConnect(() => {
+        counters.state = 'ok';
+        counters.detail = undefined;
+      });
+      conn.onDisconnect(() => {
+        counters.state = 'degraded';
+        counters.detail = 'broker connection lost';
+      });
+      conn.onMessage((topic, payload) => {
+        if (topic !== opts.topic) return;
+        const parsed = parseObservationPayload(payload.toString('utf8'));
+        if (parsed.rejected.length > 0) {
+          counters.rejected += parsed.rejected.length;
+          log.warn({ rejected: parsed.rejected.length, first: parsed.rejected.slice(0, 3) }, 'rejected observations');
+        }
+        if (parsed.observations.length > 0) {
+          counters.accepted(parsed.observations);
+          emit(parsed.observations);
+        }
+      });
+      counters.state = 'degraded';
+      counters.detail = 'connecting';
+      conn.start();
+    },
+    async stop() {
+      await conn?.stop(true);
+      counters.state = 'stopped';
+    },
+    health: () => {
+      const s = counters.snapshot();
+      const lastError = conn?.status().lastError;
+      return s.state !== 'ok' && lastError ? { ...s, detail: lastError.slice(0, 500) } : s;
+    },
+  };
+}

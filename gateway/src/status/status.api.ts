@@ -1,0 +1,42 @@
+import { Hono } from 'hono';
+import type { GatewayHealth } from '@storesense/protocol';
+import type { Logger } from '../log.js';
+import type { HttpObservationSource } from '../sources/http-observations/http-observations.source.js';
+
+export interface StatusApiOptions {
+  health: () => GatewayHealth;
+  /** Present when the http_observations source is configured; otherwise POST answers 404. */
+  observations?: HttpObservationSource;
+  logger: Logger;
+  maxBodyBytes?: number;
+}
+
+/**
+ * The gateway's local HTTP API (the only file importing hono):
+ * - `GET /api/v1/health` -> GatewayHealth
+ * - `POST /api/v1/observations` (NDJSON, a JSON array or one object) -> 200 `{accepted}`, or
+ *   400 `{accepted, rejected: [{at, error}]}` when some entries were invalid (the good ones are kept).
+ * Tests call `app.request()` in-process.
+ */
+export function createStatusApp(opts: StatusApiOptions): Hono {
+  const log = opts.logger.child({ module: 'status-api' });
+  const maxBodyBytes = opts.maxBodyBytes ?? 5 * 1024 * 1024;
+  const app = new Hono();
+  app.get('/api/v1/health', (c) => c.json(opts.health()));
+  app.post('/api/v1/observations', async (c) => {
+    if (!opts.observations) return c.json({ error: 'http_observations source is not configured' }, 404);
+    const length = Number(c.req.header('content-length') ?? '0');
+    if (length > maxBodyBytes) return c.json({ error: `body larger than ${maxBodyBytes} bytes` }, 413);
+    const body = await c.req.text();
+    if (body.length > maxBodyBytes) return c.json({ error: `body larger than ${maxBodyBytes} bytes` }, 413);
+    const { accepted, rejected } = opts.observations.accept(body);
+    if (rejected.length > 0) return c.json({ accepted, rejected: rejected.slice(0, 100), rejectedCount: rejected.length }, 400);
+    return c.json({ accepted });
+  });
+  app.notFound((c) => c.json({ error: 'not found' }, 404));
+  app.onError((err, c) => {
+    log.error({ err: err.message, path: c.req.path }, 'status api error');
+    return c.json({ error: 'internal error' }, 500);
+  });
+  return app;
+}
