@@ -37,6 +37,8 @@ export interface CloudOptions {
   brokerUrl?: string;
   /** Site models: store names, time zones, gateway stores, token periods. */
   sites?: Site[];
+  /** Ingest only these sites' topics (sharding, or tests on a shared broker); all when absent. */
+  ingestSiteIds?: readonly string[];
   /** Members CSV imported (upserted) on every start. */
   membersCsvPath?: string;
   logger?: Logger;
@@ -148,6 +150,7 @@ export function createCloud(options: CloudOptions): Cloud {
         logger,
         metrics,
         ...(options.ackDelayMs !== undefined ? { ackDelayMs: options.ackDelayMs } : {}),
+        ...(options.ingestSiteIds ? { siteIds: options.ingestSiteIds } : {}),
         onNewEvent: async (event) => {
           await rules.onEvent(event);
         },

@@ -33,7 +33,9 @@ describe('ingest through an external broker (the machine\'s Mosquitto)', () => {
     // Unique ids per run: the broker is shared with other tests and runs.
     const siteId = `test-${randomBytes(4).toString('hex')}`;
     const gatewayId = 'gw1';
-    const t = await startTestCloud({ brokerUrl: url });
+    // Scoped to this run's site: other packages' tests publish events on the same broker, and this
+    // cloud must not ingest (and ack) them.
+    const t = await startTestCloud({ brokerUrl: url, ingestSiteIds: [siteId] });
     const gw = await connectClient(url);
     try {
       expect(t.endpoints.mqttUrl).toBe(`${url}`);

@@ -1,4 +1,4 @@
-import { codecs, filters, parseTopic, presenceEventSchema, safeParseWith, type PresenceEvent } from '@storesense/protocol';
+import { codecs, filters, isValidId, parseTopic, presenceEventSchema, safeParseWith, type PresenceEvent } from '@storesense/protocol';
 import type { BrokerLink } from '../broker/broker-link.js';
 import type { Clock } from '../clock.js';
 import type { Logger } from '../log.js';
@@ -13,6 +13,11 @@ export interface IngestOptions {
   logger: Logger;
   metrics: Metrics;
   ackDelayMs?: number;
+  /**
+   * Ingest only these sites (a cloud node serving part of a shared broker, or a test on a shared
+   * Mosquitto). All sites when absent.
+   */
+  siteIds?: readonly string[];
   /** Called once per newly stored event (never for duplicates), after the ack is queued. */
   onNewEvent?: (event: PresenceEvent) => Promise<void>;
 }
@@ -40,12 +45,16 @@ export class Ingest {
   }
 
   async start(): Promise<void> {
-    const { link } = this.options;
-    await link.subscribe(filters.allEvents, async (topic, payload) => {
-      await this.handleEventMessage(topic, payload);
-    });
-    await link.subscribe(filters.allConnStates, (topic, payload) => this.handleStateMessage(topic, payload));
-    await link.subscribe(filters.allHealth, (topic, payload) => this.handleStateMessage(topic, payload));
+    const { link, siteIds } = this.options;
+    const scope = (filter: string) => (siteIds ? siteIds.map((site) => forSite(filter, site)) : [filter]);
+    for (const f of scope(filters.allEvents)) {
+      await link.subscribe(f, async (topic, payload) => {
+        await this.handleEventMessage(topic, payload);
+      });
+    }
+    for (const f of [...scope(filters.allConnStates), ...scope(filters.allHealth)]) {
+      await link.subscribe(f, (topic, payload) => this.handleStateMessage(topic, payload));
+    }
   }
 
   async stop(): Promise<void> {
@@ -130,4 +139,16 @@ export class Ingest {
     this.options.metrics.inc('ingest.state_rejected');
     this.log.warn({ topic, reason }, 'gateway state rejected');
   }
+}
+
+/**
+ * Narrows a protocol `filters.all*` filter (`storesense/v1/+/+/...`) to one site. Stand-in until
+ * the protocol offers per-site filters (requested); the site level is the third one (DESIGN §4).
+ */
+export function forSite(filter: string, siteId: string): string {
+  if (!isValidId(siteId)) throw new TypeError(`siteId ${JSON.stringify(siteId)} is not a valid id`);
+  const levels = filter.split('/');
+  if (levels[2] !== '+') throw new TypeError(`${filter} has no site wildcard`);
+  levels[2] = siteId;
+  return levels.join('/');
 }

@@ -1,0 +1,90 @@
+import { join } from 'node:path';
+import { codecs, filters, topics } from '@storesense/protocol';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createLogger } from '../log.js';
+import { Metrics } from '../metrics.js';
+import type { CloudStore } from '../store/cloud-store.js';
+import { openSqliteStore } from '../store/store.sqlite.js';
+import { makeEvent, tempDir } from '../testing/fixtures.js';
+import { MemoryLink } from '../testing/memory.link.js';
+import { forSite, Ingest } from './ingest.js';
+
+describe('Ingest (memory link)', () => {
+  let store: CloudStore;
+  let cleanup: () => void;
+  let link: MemoryLink;
+  let metrics: Metrics;
+  let ingest: Ingest;
+  const clock = { now: () => 42 };
+
+  beforeEach(async () => {
+    const t = tempDir();
+    cleanup = t.cleanup;
+    store = openSqliteStore({ path: join(t.dir, 'cloud.db') });
+    link = new MemoryLink();
+    metrics = new Metrics();
+    ingest = new Ingest({ link, store, clock, logger: createLogger({ level: 'silent' }), metrics, ackDelayMs: 5 });
+    await ingest.start();
+  });
+  afterEach(async () => {
+    await ingest.stop();
+    await store.close();
+    cleanup();
+  });
+
+  it.each([
+    ['a gateway mismatch', topics.event('site1', 'other', 'arrival'), makeEvent(), /gatewayId/],
+    ['a type mismatch', topics.event('site1', 'gw1', 'exit'), makeEvent({ type: 'arrival' }), /type/],
+    ['a non-contract topic', 'storesense/v1/site1/gw1/event/arrival/extra', makeEvent(), /not an event topic/],
+  ])('rejects %s', async (_name, topic, event, reason) => {
+    const outcome = await ingest.handleEventMessage(topic, codecs.event.encode(event));
+    expect(outcome.status).toBe('rejected');
+    expect(outcome.status === 'rejected' && outcome.reason).toMatch(reason);
+    expect(await store.counts()).toMatchObject({ events: 0 });
+  });
+
+  it('acks stored and duplicate ids in one batch with the clock time', async () => {
+    const a = makeEvent();
+    const b = makeEvent();
+    await link.inject(topics.event('site1', 'gw1', 'arrival'), codecs.event.encode(a));
+    await link.inject(topics.event('site1', 'gw1', 'arrival'), codecs.event.encode(b));
+    await link.inject(topics.event('site1', 'gw1', 'arrival'), codecs.event.encode(a));
+    await ingest.stop(); // flushes
+    expect(link.published).toHaveLength(1);
+    const ack = link.published[0]!;
+    expect(ack.topic).toBe(topics.ack('site1', 'gw1'));
+    expect(ack.options).toEqual({ qos: 1, retain: false });
+    expect(JSON.parse(ack.payload.toString())).toEqual({ v: 1, at: 42, ids: [a.id, b.id] });
+    expect(metrics.snapshot()).toMatchObject({ 'ingest.stored': 2, 'ingest.duplicate': 1 });
+  });
+
+  it('rejects a malformed state message and ignores a cleared retained one', async () => {
+    await link.inject(topics.stateConn('site1', 'gw1'), Buffer.from('{"v":1}'));
+    await link.inject(topics.stateConn('site1', 'gw1'), Buffer.alloc(0));
+    expect(metrics.get('ingest.state_rejected')).toBe(1);
+    expect(await store.listGateways()).toEqual([]);
+  });
+});
+
+describe('forSite', () => {
+  it('narrows the protocol filters to one site', () => {
+    expect(forSite(filters.allEvents, 'mall-1')).toBe('storesense/v1/mall-1/+/event/+');
+    expect(forSite(filters.allConnStates, 'mall-1')).toBe('storesense/v1/mall-1/+/state/conn');
+    expect(() => forSite(filters.allEvents, 'bad/site')).toThrow(/valid id/);
+  });
+
+  it('makes ingest subscribe per site when scoped', async () => {
+    const link = new MemoryLink();
+    const t = tempDir();
+    const store = openSqliteStore({ path: join(t.dir, 'c.db') });
+    const ingest = new Ingest({ link, store, clock: { now: () => 0 }, logger: createLogger({ level: 'silent' }), metrics: new Metrics(), siteIds: ['a', 'b'] });
+    await ingest.start();
+    expect(link.filters).toEqual([
+      'storesense/v1/a/+/event/+', 'storesense/v1/b/+/event/+',
+      'storesense/v1/a/+/state/conn', 'storesense/v1/b/+/state/conn',
+      'storesense/v1/a/+/state/health', 'storesense/v1/b/+/state/health',
+    ]);
+    await store.close();
+    t.cleanup();
+  });
+});
