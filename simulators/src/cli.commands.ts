@@ -1,0 +1,184 @@
+import { existsSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { demoMembersPath, EXAMPLE_SITES, exampleSitePath, loadMembersCsv, loadSiteFile, type DemoMember, type ExampleSiteName } from '@storesense/firmware-config';
+import { parseDurationMs } from './duration.js';
+import { createHttpSink } from './http.sink.js';
+import { createLogger, type Logger } from './log.js';
+import { createMqttSink } from './mqtt.adapter.js';
+import { replayTrace, type ObservationSink } from './replay.js';
+import { namedScenario, type ScriptedShopper } from './scenario.js';
+import { readTraceFile } from './trace-file.reader.js';
+import { generateWorld } from './trace-file.writer.js';
+
+export interface CliIo {
+  stdout(text: string): void;
+  stderr(text: string): void;
+  logger?: Logger;
+}
+
+const USAGE = `storesense-sim <command> [options]
+
+  generate --site F --out DIR [--seed N] [--duration D] [--members CSV] [--start ISO]
+           [--shoppers-per-hour N] [--member-share X] [--scenario member-visit --member ID]
+      F: a site file, or an example name (boutique, dept-store). D: 90s, 10m, 2h (default 10m).
+  replay   --trace F --to URL [--speed X] [--site-id S] [--gateway-id G] [--no-rebase]
+      URL: mqtt://host:port[?username=&password=] (publishes JSON arrays to the gateway's obs topic)
+           http://host:port (POSTs NDJSON to /api/v1/observations)
+`;
+
+/** Usage errors exit 2, runtime failures 1. */
+class UsageError extends Error {}
+
+const defaultIo: CliIo = { stdout: (t) => process.stdout.write(t), stderr: (t) => process.stderr.write(t) };
+
+/**
+ * Runs the CLI and resolves to the exit code (never throws).
+ * @example process.exitCode = await runCli(process.argv.slice(2));
+ */
+export async function runCli(argv: readonly string[], io: CliIo = defaultIo): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    if (command === 'generate') return await generate(rest, io);
+    if (command === 'replay') return await replay(rest, io);
+    if (command === undefined || command === 'help' || command === '--help' || command === '-h') {
+      io.stdout(USAGE);
+      return command === undefined ? 2 : 0;
+    }
+    throw new UsageError(`unknown command "${command}"`);
+  } catch (err) {
+    if (err instanceof UsageError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+      io.stderr(`storesense-sim: ${(err as Error).message}\n\n${USAGE}`);
+      return 2;
+    }
+    io.stderr(`storesense-sim: ${(err as Error).message}\n`);
+    return 1;
+  }
+}
+
+function resolveSitePath(arg: string): string {
+  if (existsSync(arg)) return arg;
+  if ((EXAMPLE_SITES as readonly string[]).includes(arg)) return exampleSitePath(arg as ExampleSiteName);
+  return arg; // loadSiteFile reports it as unreadable
+}
+
+function number(name: string, text: string | undefined, fallback: number): number {
+  if (text === undefined) return fallback;
+  const n = Number(text);
+  if (!Number.isFinite(n)) throw new UsageError(`--${name} expects a number, got "${text}"`);
+  return n;
+}
+
+async function generate(args: string[], io: CliIo): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    strict: true,
+    options: {
+      site: { type: 'string' },
+      out: { type: 'string' },
+      seed: { type: 'string' },
+      duration: { type: 'string' },
+      members: { type: 'string' },
+      start: { type: 'string' },
+      'shoppers-per-hour': { type: 'string' },
+      'member-share': { type: 'string' },
+      scenario: { type: 'string' },
+      member: { type: 'string' },
+    },
+  });
+  if (values.site === undefined) throw new UsageError('generate needs --site');
+  if (values.out === undefined) throw new UsageError('generate needs --out');
+  const durationMs = parseDurationMs(values.duration ?? '10m');
+  if (durationMs === undefined) throw new UsageError(`--duration "${values.duration}" is not a duration like 90s, 10m, 2h`);
+  let startAt: number | undefined;
+  if (values.start !== undefined) {
+    startAt = Date.parse(values.start);
+    if (Number.isNaN(startAt)) throw new UsageError(`--start "${values.start}" is not an ISO date-time`);
+  }
+  const sitePath = resolveSitePath(values.site);
+  const site = loadSiteFile(sitePath);
+  if (!site.ok) throw new Error(`invalid site: ${site.issues.join('; ')}`);
+  const membersPath = values.members ?? demoMembersPath;
+  let members: DemoMember[] = [];
+  if (values.members !== undefined || existsSync(membersPath)) {
+    const csv = loadMembersCsv(membersPath);
+    for (const e of csv.errors) io.stderr(`members ${membersPath}:${e.line}: ${e.error}\n`);
+    if (csv.errors.some((e) => e.line === 0)) throw new Error(`cannot use members file ${membersPath}`);
+    members = csv.members;
+  }
+  const scenarios: ScriptedShopper[] = [];
+  if (values.scenario !== undefined) {
+    let member: DemoMember | undefined;
+    if (values.member !== undefined) {
+      member = members.find((m) => m.memberId === values.member);
+      if (member === undefined) throw new UsageError(`member "${values.member}" is not in ${membersPath}`);
+    }
+    try {
+      scenarios.push(namedScenario(values.scenario, member));
+    } catch (err) {
+      throw new UsageError((err as Error).message);
+    }
+  } else if (values.member !== undefined) {
+    throw new UsageError('--member goes with --scenario');
+  }
+  const started = performance.now();
+  const result = await generateWorld({
+    site: site.value,
+    siteFile: values.site,
+    seed: number('seed', values.seed, 1),
+    durationMs,
+    ...(startAt !== undefined ? { startAt } : {}),
+    shoppersPerHour: number('shoppers-per-hour', values['shoppers-per-hour'], 240),
+    memberShare: number('member-share', values['member-share'], 0.15),
+    members,
+    scenarios,
+    outDir: values.out,
+  });
+  const elapsedMs = Math.round(performance.now() - started);
+  io.stdout(`${JSON.stringify({ ...result, elapsedMs, observationsPerSecond: Math.round(result.observations / Math.max(0.001, elapsedMs / 1000)) })}\n`);
+  return 0;
+}
+
+async function replay(args: string[], io: CliIo): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    strict: true,
+    options: {
+      trace: { type: 'string' },
+      to: { type: 'string' },
+      speed: { type: 'string' },
+      'site-id': { type: 'string' },
+      'gateway-id': { type: 'string' },
+      rebase: { type: 'boolean' },
+      'no-rebase': { type: 'boolean' },
+    },
+  });
+  if (values.trace === undefined) throw new UsageError('replay needs --trace');
+  if (values.to === undefined) throw new UsageError('replay needs --to mqtt://host:port or http://host:port');
+  const speed = number('speed', values.speed, 1);
+  if (!(speed > 0)) throw new UsageError('--speed must be > 0');
+  const logger = io.logger ?? createLogger();
+  const trace = await readTraceFile(values.trace, (line, error) => logger.warn({ line, error }, 'trace line rejected'));
+  const siteId = values['site-id'] ?? trace.header.siteId;
+  let sink: ObservationSink;
+  const scheme = values.to.split(':')[0];
+  if (scheme === 'mqtt' || scheme === 'mqtts' || scheme === 'ws' || scheme === 'wss') {
+    const gatewayId = values['gateway-id'];
+    if (gatewayId === undefined) {
+      trace.close();
+      throw new UsageError('replay to MQTT needs --gateway-id (the topic is storesense/v1/{site}/{gateway}/obs)');
+    }
+    sink = await createMqttSink({ url: values.to, siteId, gatewayId, logger });
+  } else if (scheme === 'http' || scheme === 'https') {
+    sink = createHttpSink({ baseUrl: values.to });
+  } else {
+    trace.close();
+    throw new UsageError(`--to "${values.to}" is neither mqtt:// nor http://`);
+  }
+  try {
+    const r = await replayTrace({ observations: trace, sink, speed, rebase: values['no-rebase'] !== true, logger });
+    io.stdout(`${JSON.stringify({ ...r, linesRead: trace.stats.lines, rejectedLines: trace.stats.rejected })}\n`);
+    return r.failedBatches > 0 ? 1 : 0;
+  } finally {
+    await sink.close();
+  }
+}

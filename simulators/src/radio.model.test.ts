@@ -1,0 +1,67 @@
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_RADIO, hearAdvert, lossProbability, meanRssiDbm, type RadioReceiver } from './radio.model.js';
+import { Rng } from './random.js';
+
+const rx: RadioReceiver = { id: 'rx', floor: 0, x: 0, y: 0, refDbm: -59, exponent: 2.2, offsetDb: 0, storeId: 'shop' };
+
+/** Mean reported RSSI and share of adverts heard at (x, 0) on `level`, over many adverts. */
+function measure(x: number, level = 0, storeId = 'shop', n = 4000): { mean: number; heard: number } {
+  const rng = new Rng(99);
+  let sum = 0;
+  let heard = 0;
+  for (let i = 0; i < n; i++) {
+    const r = hearAdvert(rx, x, 0, level, storeId, 0, DEFAULT_RADIO, rng);
+    if (r !== undefined) {
+      sum += r;
+      heard++;
+    }
+  }
+  return { mean: heard > 0 ? sum / heard : NaN, heard: heard / n };
+}
+
+describe('radio model', () => {
+  it('follows the log-distance law: -10 n dB per decade of distance', () => {
+    const far = { ...DEFAULT_RADIO, phoneHeightM: 0, receiverHeightM: 0 };
+    expect(meanRssiDbm(rx, 1, 0, 0, 'shop', 0, far)).toBeCloseTo(-59, 6);
+    expect(meanRssiDbm(rx, 10, 0, 0, 'shop', 0, far)).toBeCloseTo(-59 - 22, 6);
+  });
+
+  it('reports weaker RSSI on average as distance grows, and hears less', () => {
+    const at = [1, 3, 6, 12, 20].map((d) => measure(d));
+    for (let i = 1; i < at.length; i++) {
+      expect(at[i]!.mean).toBeLessThan(at[i - 1]!.mean);
+      expect(at[i]!.heard).toBeLessThanOrEqual(at[i - 1]!.heard + 0.02);
+    }
+    // Near: only the ~10 % base loss.
+    expect(at[0]!.heard).toBeGreaterThan(0.85);
+    expect(at[0]!.heard).toBeLessThan(0.95);
+  });
+
+  it('has shadowing of about sigma dB around the mean', () => {
+    const rng = new Rng(5);
+    const xs: number[] = [];
+    for (let i = 0; i < 5000; i++) xs.push(hearAdvert(rx, 3, 0, 0, 'shop', 0, DEFAULT_RADIO, rng)!);
+    const got = xs.filter((x) => x !== undefined);
+    const mean = got.reduce((s, x) => s + x, 0) / got.length;
+    const sd = Math.sqrt(got.reduce((s, x) => s + (x - mean) ** 2, 0) / got.length);
+    expect(mean).toBeCloseTo(meanRssiDbm(rx, 3, 0, 0, 'shop', 0, DEFAULT_RADIO), 0);
+    expect(sd).toBeGreaterThan(3.6);
+    expect(sd).toBeLessThan(4.4);
+  });
+
+  it('attenuates by a floor slab and by the storefront wall', () => {
+    const same = meanRssiDbm(rx, 2, 0, 0, 'shop', 0, DEFAULT_RADIO);
+    const above = meanRssiDbm(rx, 2, 0, 1, 'shop', 0, DEFAULT_RADIO);
+    expect(same - above).toBeGreaterThan(DEFAULT_RADIO.floorAttenuationDb);
+    expect(measure(2, 1).heard).toBeLessThan(measure(2, 0).heard);
+    expect(measure(2, 2).heard).toBe(0);
+    const outside = meanRssiDbm(rx, 2, 0, 0, '', 0, DEFAULT_RADIO);
+    expect(same - outside).toBeCloseTo(DEFAULT_RADIO.wallAttenuationDb, 6);
+  });
+
+  it('loses more packets near sensitivity', () => {
+    expect(lossProbability(-60, DEFAULT_RADIO)).toBeCloseTo(0.1, 2);
+    expect(lossProbability(-89, DEFAULT_RADIO)).toBeGreaterThan(0.5);
+    expect(lossProbability(-94, DEFAULT_RADIO)).toBeGreaterThan(0.9);
+  });
+});

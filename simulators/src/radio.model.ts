@@ -1,0 +1,113 @@
+import type { Receiver } from '@storesense/firmware-config';
+import type { Rng } from './random.js';
+import { storeAtPoint, type SiteLayout } from './site-layout.js';
+
+/**
+ * BLE radio between a phone and the site's receivers.
+ *
+ * Mean received power follows the log-distance path loss model with log-normal shadowing
+ * (Rappaport, "Wireless Communications: Principles and Practice", 2nd ed., §4.9):
+ *   RSSI = refRssiAt1m - 10 n log10(d) - floors * floorAttenuation - wall + X(0, sigma) + offset
+ * with the receiver's own refRssiAt1mDbm and pathLossExponent from the site's calibration.
+ * - Shadowing sigma 4 dB: BLE RSSI spreads of several dB at a fixed spot are reported by Faragher &
+ *   Harle, "Location Fingerprinting With Bluetooth Low Energy Beacons", IEEE JSAC 33(11), 2015;
+ *   published indoor log-normal sigmas for BLE are mostly 3-6 dB.
+ * - Floor attenuation 18 dB per slab: ITU-R P.1238 gives floor penetration loss of about 15 dB for
+ *   one floor in offices at 1.8-2 GHz (+4 dB per further floor); the brief asks for 15-20 dB.
+ * - Storefront wall 3 dB between a phone and a receiver on opposite sides of a store footprint
+ *   (order of magnitude of glass/plasterboard at 2.4 GHz in ITU-R P.2040).
+ * - Sensitivity -95 dBm: typical BLE 1M PHY receivers list -93 to -97 dBm.
+ * - Packet loss: a base 10 % (advertising-channel collisions, scanner duty cycle), rising to ~100 %
+ *   near sensitivity along a logistic curve (PER grows steeply in the last few dB above sensitivity).
+ * - Per-phone transmit offset N(0, 2 dB) (handset heterogeneity) and a per-receiver calibration error
+ *   N(0, 1 dB) on top of the declared rssiOffsetDb, so a gateway never sees a perfectly calibrated site.
+ * The receiver's declared calibration.rssiOffsetDb is its reporting bias: readings include it, a
+ * gateway that knows the site can subtract it.
+ */
+export interface RadioParams {
+  sensitivityDbm: number;
+  shadowingSigmaDb: number;
+  floorAttenuationDb: number;
+  floorHeightM: number;
+  phoneHeightM: number;
+  receiverHeightM: number;
+  baseLossRate: number;
+  /** Loss reaches ~55 % this many dB above sensitivity. */
+  lossKneeDb: number;
+  wallAttenuationDb: number;
+  phoneTxSigmaDb: number;
+  calibrationErrorSigmaDb: number;
+}
+
+export const DEFAULT_RADIO: Readonly<RadioParams> = {
+  sensitivityDbm: -95,
+  shadowingSigmaDb: 4,
+  floorAttenuationDb: 18,
+  floorHeightM: 4.5,
+  phoneHeightM: 1.2,
+  receiverHeightM: 2.7,
+  baseLossRate: 0.1,
+  lossKneeDb: 6,
+  wallAttenuationDb: 3,
+  phoneTxSigmaDb: 2,
+  calibrationErrorSigmaDb: 1,
+};
+
+/** A receiver flattened for the hot loop. */
+export interface RadioReceiver {
+  id: string;
+  floor: number;
+  x: number;
+  y: number;
+  refDbm: number;
+  exponent: number;
+  /** Declared offset plus this receiver's hidden calibration error. */
+  offsetDb: number;
+  /** Store whose footprint contains the receiver on its floor (for the wall term), or ''. */
+  storeId: string;
+}
+
+export function buildRadioReceivers(layout: SiteLayout, params: RadioParams, rng: Rng): RadioReceiver[] {
+  return layout.site.receivers.map((r: Receiver) => ({
+    id: r.id,
+    floor: r.floor,
+    x: r.position.x,
+    y: r.position.y,
+    refDbm: r.calibration.refRssiAt1mDbm,
+    exponent: r.calibration.pathLossExponent,
+    offsetDb: r.calibration.rssiOffsetDb + rng.normal(0, params.calibrationErrorSigmaDb),
+    storeId: storeAtPoint(layout, r.floor, r.position)?.id ?? '',
+  }));
+}
+
+/** Mean RSSI (no shadowing) from a phone at (x, y, level) inside `phoneStoreId` ('' outside). */
+export function meanRssiDbm(rx: RadioReceiver, x: number, y: number, level: number, phoneStoreId: string, txOffsetDb: number, p: RadioParams): number {
+  const dx = x - rx.x;
+  const dy = y - rx.y;
+  const dz = (level - rx.floor) * p.floorHeightM + p.phoneHeightM - p.receiverHeightM;
+  const d2 = Math.max(0.25, dx * dx + dy * dy + dz * dz);
+  // Slabs between phone and receiver: a phone on a ride counts the slab once it is past halfway.
+  const floors = Math.abs(Math.round(level) - rx.floor);
+  const wall = floors === 0 && phoneStoreId !== rx.storeId ? p.wallAttenuationDb : 0;
+  // 10 n log10(d) = 5 n log10(d^2): one log, no sqrt.
+  return rx.refDbm + txOffsetDb - 5 * rx.exponent * Math.log10(d2) - floors * p.floorAttenuationDb - wall + rx.offsetDb;
+}
+
+/** Probability an advert above sensitivity is lost anyway. */
+export function lossProbability(rssiDbm: number, p: RadioParams): number {
+  return p.baseLossRate + (1 - p.baseLossRate) / (1 + Math.exp((rssiDbm - (p.sensitivityDbm + p.lossKneeDb)) / 1.5));
+}
+
+/**
+ * One advert at one receiver: the reported integer RSSI, or undefined when not heard. Receivers
+ * whose mean is more than 4 sigma below sensitivity are skipped without drawing (speed; the
+ * truncated tail is < 1e-4).
+ */
+export function hearAdvert(rx: RadioReceiver, x: number, y: number, level: number, phoneStoreId: string, txOffsetDb: number, p: RadioParams, rng: Rng): number | undefined {
+  const mean = meanRssiDbm(rx, x, y, level, phoneStoreId, txOffsetDb, p);
+  if (mean + 4 * p.shadowingSigmaDb < p.sensitivityDbm) return undefined;
+  const rssi = Math.round(mean + rng.normal(0, p.shadowingSigmaDb));
+  if (rssi < p.sensitivityDbm) return undefined;
+  if (rng.next() < lossProbability(rssi, p)) return undefined;
+  return Math.min(20, rssi);
+}

@@ -1,0 +1,239 @@
+import type { DemoMember, Site } from '@storesense/firmware-config';
+import { PROTOCOL_VERSION, TRACE_FORMAT, TRUTH_FORMAT, type Observation, type TraceHeader, type TruthEvent, type TruthHeader } from '@storesense/protocol';
+import { DEFAULT_RADIO, buildRadioReceivers, type RadioParams } from './radio.model.js';
+import { Rng } from './random.js';
+import type { ScriptedShopper } from './scenario.js';
+import { DEFAULT_INTENT_MIX, DEFAULT_PLAN_PARAMS, planShopper, type Intent, type PlanParams, type ShopperPlan } from './shopper.plan.js';
+import { buildLayout, type SiteLayout } from './site-layout.js';
+import { journeyTruth } from './truth.journey.js';
+import { Phone } from './world.phone.js';
+import { TerminalCounters, terminalObservations } from './world.terminals.js';
+
+export const SIMULATOR_VERSION = '0.1.0';
+/** Default trace start, fixed so that files are reproducible: Monday 2026-01-05 10:00 UTC. */
+export const DEFAULT_START_AT = Date.UTC(2026, 0, 5, 10, 0, 0);
+
+/**
+ * Advertising intervals of phones: Android's AdvertiseSettings modes LOW_LATENCY (~100 ms),
+ * BALANCED (~250 ms) and LOW_POWER (~1 s), plus 500 ms seen from app SDKs. Weights: most apps
+ * advertise in the background at low power.
+ */
+export const ADVERT_INTERVAL_MIX: Readonly<Record<string, number>> = { '100': 0.1, '250': 0.3, '500': 0.2, '1000': 0.4 };
+
+export interface WorldOptions {
+  site: Site;
+  /** PRNG seed; same seed + site + duration + start = identical output. */
+  seed?: number;
+  durationMs: number;
+  /** Trace start, ms since epoch (default DEFAULT_START_AT). */
+  startAt?: number;
+  /** Background corridor traffic, Poisson arrivals (default 240/h; 0 disables it). */
+  shoppersPerHour?: number;
+  /** Members to draw from; consent=no members behave as anonymous shoppers. */
+  members?: readonly DemoMember[];
+  /** Share of background shoppers who are members (default 0.15), while members last. */
+  memberShare?: number;
+  intentMix?: Partial<Record<Intent, number>>;
+  radio?: Partial<RadioParams>;
+  plan?: Partial<PlanParams>;
+  scenarios?: readonly ScriptedShopper[];
+  /** ISO 4217 code on POS observations (default CNY). */
+  currency?: string;
+  /** Site file name recorded in the headers. */
+  siteFile?: string;
+  /** Generation window: observations are produced and sorted this many ms at a time (default 10 s). */
+  windowMs?: number;
+}
+
+/** One shopper as planned (exposed for tests, evaluation and debugging). */
+export interface PlannedShopper {
+  subject: string;
+  memberId: string | undefined;
+  intent: Intent;
+  scenario: string | undefined;
+  storeId: string;
+  spawnAt: number;
+  endAt: number;
+  advertIntervalMs: number;
+  plan: ShopperPlan;
+  truth: TruthEvent[];
+  terminalObservations: Observation[];
+  phone: Phone;
+}
+
+export interface World {
+  readonly header: TraceHeader;
+  readonly truthHeader: TruthHeader;
+  readonly layout: SiteLayout;
+  readonly shoppers: readonly PlannedShopper[];
+  /** True events in [start, end), sorted by (at, subject, order of occurrence). */
+  truth(): TruthEvent[];
+  /** Observations in [start, end) as sorted batches, one generation window at a time. Single use. */
+  observationBatches(): Generator<Observation[]>;
+}
+
+/**
+ * Builds a seeded world: every shopper is planned up front (cheap), observations are generated
+ * lazily window by window so hours of traffic stream in bounded memory.
+ * @example
+ * const world = createWorld({ site, seed: 7, durationMs: 10 * 60_000 });
+ * for (const batch of world.observationBatches()) for (const o of batch) ingest(o);
+ */
+export function createWorld(options: WorldOptions): World {
+  const site = options.site;
+  const seed = options.seed ?? 1;
+  const startAt = options.startAt ?? DEFAULT_START_AT;
+  const durationMs = Math.max(0, Math.round(options.durationMs));
+  const endAt = startAt + durationMs;
+  const currency = options.currency ?? 'CNY';
+  const radio: RadioParams = { ...DEFAULT_RADIO, ...options.radio };
+  const params: PlanParams = { ...DEFAULT_PLAN_PARAMS, ...options.plan };
+  const mix = { ...DEFAULT_INTENT_MIX, ...options.intentMix };
+  const windowMs = Math.max(100, options.windowMs ?? 10_000);
+  const layout = buildLayout(site);
+  const master = new Rng(seed);
+  const receivers = buildRadioReceivers(layout, radio, master.fork());
+  const counters = new TerminalCounters();
+  const subjects = new Set<string>();
+  const newSubject = (rng: Rng) => {
+    for (;;) {
+      const s = `s_${rng.hex(8)}`;
+      if (!subjects.has(s)) {
+        subjects.add(s);
+        return s;
+      }
+    }
+  };
+  const scripted = options.scenarios ?? [];
+  const scriptedMembers = new Set(scripted.map((s) => s.memberId).filter((m) => m !== undefined));
+  const pool = (options.members ?? []).filter((m) => !scriptedMembers.has(m.memberId));
+  const shoppers: PlannedShopper[] = [];
+
+  const addShopper = (s: {
+    plan: ShopperPlan;
+    rng: Rng;
+    subject: string;
+    member: { memberId: string; tokenKey: string } | undefined;
+    advertIntervalMs: number;
+    recall: number | undefined;
+    scenario: string | undefined;
+  }) => {
+    const segs = s.plan.segments;
+    const spawnAt = segs[0]?.t0 ?? startAt;
+    const truth = journeyTruth(layout, segs, s.subject, s.member?.memberId, s.plan.purchases);
+    const terminalRng = s.rng.fork();
+    const radioRng = s.rng.fork();
+    const terminalObs = terminalObservations(layout, { subject: s.subject, memberId: s.member?.memberId, segments: segs, purchases: s.plan.purchases, truth, recallOverride: s.recall }, terminalRng, counters, currency);
+    const phone = new Phone(
+      { subject: s.subject, segments: segs, advertIntervalMs: s.advertIntervalMs, txOffsetDb: radioRng.normal(0, radio.phoneTxSigmaDb), tokenKey: s.member?.tokenKey },
+      radioRng,
+    );
+    shoppers.push({
+      subject: s.subject,
+      memberId: s.member?.memberId,
+      intent: s.plan.intent,
+      scenario: s.scenario,
+      storeId: s.plan.storeId,
+      spawnAt,
+      endAt: segs[segs.length - 1]?.t1 ?? spawnAt,
+      advertIntervalMs: s.advertIntervalMs,
+      plan: s.plan,
+      truth,
+      terminalObservations: terminalObs,
+      phone,
+    });
+  };
+
+  for (const sc of scripted) {
+    const rng = master.fork();
+    const subject = sc.subject ?? newSubject(rng);
+    subjects.add(subject);
+    let plan = sc.plan({ layout, rng, params, startAt });
+    if (sc.approachAtMs !== undefined) {
+      const probe = journeyTruth(layout, plan.segments, subject, undefined, plan.purchases).find((e) => e.type === 'approach');
+      if (probe !== undefined) plan = shiftPlan(plan, startAt + sc.approachAtMs - probe.at);
+    }
+    const member = sc.memberId !== undefined && sc.tokenKey !== undefined ? { memberId: sc.memberId, tokenKey: sc.tokenKey } : undefined;
+    addShopper({ plan, rng, subject, member, advertIntervalMs: sc.advertIntervalMs ?? 250, recall: sc.terminalRecall, scenario: sc.name });
+  }
+
+  const rate = Math.max(0, options.shoppersPerHour ?? 240);
+  if (rate > 0) {
+    const meanGapMs = 3_600_000 / rate;
+    const memberShare = options.memberShare ?? 0.15;
+    for (let t = startAt + master.exponential(meanGapMs); t < endAt; t += master.exponential(meanGapMs)) {
+      const rng = master.fork();
+      const subject = newSubject(rng);
+      let member: { memberId: string; tokenKey: string } | undefined;
+      if (pool.length > 0 && rng.chance(memberShare)) {
+        const m = pool.splice(rng.int(pool.length), 1)[0]!;
+        if (m.consent) member = { memberId: m.memberId, tokenKey: m.tokenKey };
+      }
+      const advertIntervalMs = Number(rng.weighted(ADVERT_INTERVAL_MIX));
+      const plan = planShopper(layout, rng, params, mix, Math.round(t), rng.uniform(1.2, 1.4));
+      addShopper({ plan, rng, subject, member, advertIntervalMs, recall: undefined, scenario: undefined });
+    }
+  }
+  shoppers.sort((a, b) => a.spawnAt - b.spawnAt || cmp(a.subject, b.subject));
+
+  const header: TraceHeader = {
+    format: TRACE_FORMAT,
+    v: PROTOCOL_VERSION,
+    siteId: site.id,
+    startedAt: startAt,
+    durationMs,
+    seed,
+    generator: `storesense-sim ${SIMULATOR_VERSION}`,
+    ...(options.siteFile !== undefined ? { site: options.siteFile } : {}),
+  };
+  let used = false;
+  return {
+    header,
+    truthHeader: { ...header, format: TRUTH_FORMAT },
+    layout,
+    shoppers,
+    truth() {
+      const all: { e: TruthEvent; i: number }[] = [];
+      for (const s of shoppers) s.truth.forEach((e, i) => e.at >= startAt && e.at < endAt && all.push({ e, i }));
+      all.sort((a, b) => a.e.at - b.e.at || cmp(a.e.subject, b.e.subject) || a.i - b.i);
+      return all.map((x) => x.e);
+    },
+    *observationBatches() {
+      if (used) throw new Error('observationBatches() can be iterated once per world (phones keep state); create a new world');
+      used = true;
+      const terminalObs = shoppers.flatMap((s) => s.terminalObservations).filter((o) => o.at >= startAt && o.at < endAt);
+      terminalObs.sort(compareObservations);
+      let ti = 0;
+      let next = 0;
+      let active: PlannedShopper[] = [];
+      const periodMs = site.memberTokens.periodMs;
+      for (let w0 = startAt; w0 < endAt; w0 += windowMs) {
+        const w1 = Math.min(w0 + windowMs, endAt);
+        while (next < shoppers.length && shoppers[next]!.spawnAt < w1) active.push(shoppers[next++]!);
+        const batch: Observation[] = [];
+        for (const s of active) s.phone.emit(startAt, w1, receivers, layout, radio, periodMs, batch);
+        active = active.filter((s) => !s.phone.done);
+        while (ti < terminalObs.length && terminalObs[ti]!.at < w1) batch.push(terminalObs[ti++]!);
+        batch.sort(compareObservations);
+        yield batch;
+      }
+    },
+  };
+}
+
+function shiftPlan(plan: ShopperPlan, deltaMs: number): ShopperPlan {
+  return {
+    ...plan,
+    segments: plan.segments.map((s) => ({ ...s, t0: s.t0 + deltaMs, t1: s.t1 + deltaMs })),
+    purchases: plan.purchases.map((p) => ({ ...p, at: p.at + deltaMs })),
+  };
+}
+
+function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** Total order on observations: time, then receiver, subject and source (ties are otherwise impossible). */
+export function compareObservations(a: Observation, b: Observation): number {
+  return a.at - b.at || cmp(a.receiverId, b.receiverId) || cmp(a.subject, b.subject) || cmp(a.source, b.source);
+}
