@@ -36,8 +36,8 @@ describe('runOffline', () => {
       'exit',
     ]);
     const byType = Object.fromEntries(events.filter((e) => e.subject.id === 'shopper').map((e) => [`${e.type}${e.phase ?? ''}`, e]));
-    // Arrival close to the true crossing at T0+5 s (smoothing lags by about a second).
-    expect(byType['arrival']!.at).toBeGreaterThanOrEqual(T0 + 5_000);
+    // Arrival close to the true crossing at T0+5 s.
+    expect(byType['arrival']!.at).toBeGreaterThanOrEqual(T0 + 4_000); // crossing-lag compensation may overshoot an ideal step
     expect(byType['arrival']!.at).toBeLessThanOrEqual(T0 + 7_000);
     expect(byType['arrival']!.detectedAt! - byType['arrival']!.at).toBeLessThanOrEqual(2_000);
     expect(byType['purchase']).toMatchObject({ at: T0 + 40_000, amount: 59.9, terminalId: 'pos-1' });

@@ -18,6 +18,9 @@ import type { Logger } from './log.js';
 import type { EventDraft } from './store/outbox.js';
 import { Tracker } from './tracking/tracker.js';
 
+/** ≈ fast EWMA tau (1.5 s) × ln 2: how late a step in RSSI shows as a crossing of the smoothed values. */
+export const CROSSING_LAG_MS = 1_000;
+
 export interface PipelineOptions {
   config: GatewayConfig;
   classifier: Classifier;
@@ -73,6 +76,9 @@ export class Pipeline {
       exitAbsenceMs: config.journey.exitAbsenceMs,
       zoneDwellThresholdMs: this.ctx.zoneDwellThresholdMs,
       multiFloor: this.ctx.multiFloor,
+      floorLinkZones: this.ctx.floorLinkZones,
+      floorLinkWindowMs: 60_000,
+      crossingLagMs: CROSSING_LAG_MS,
       ...ticks,
       newId: this.newId,
     };

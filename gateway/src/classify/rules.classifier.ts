@@ -22,7 +22,9 @@ const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));
  * The honest baseline (and the fallback when a model fails to load): compares the strongest
  * store-side receiver (entrance/inside/checkout) with the strongest outside one
  * (storefront/corridor), gated by how strong the subject is at all.
- * - P(present) = σ((strongest − approachRssiDbm) / presenceScale), faded out as the last sighting ages
+ * - P(present) = σ((near − approachRssiDbm) / presenceScale), near = the strongest storefront or
+ *   store-side receiver (a strong corridor receiver far from the door is not "near the store"),
+ *   faded out as the last sighting ages
  * - P(inside | present) = σ((storeSide + bias − outsideSide) / sideScale)
  * Floor = argmax of per-floor store-side evidence; zone = strongest zone receiver on that floor.
  */
@@ -48,14 +50,14 @@ export class RulesClassifier implements Classifier {
   }
 
   private one(w: FeatureWindow): ClassProbs {
-    const strongest = Math.max(w.storeSideMaxDbm, w.outsideSideMaxDbm);
-    if (w.receiversHeard === 0 || strongest <= MISSING_DBM || w.sinceLastSeenMs > FRESH_MS) {
+    const near = Math.max(w.storeSideMaxDbm, w.roleMaxDbm.storefront);
+    if (w.receiversHeard === 0 || near <= MISSING_DBM || w.sinceLastSeenMs > FRESH_MS) {
       return { subject: w.subject, absent: 1, outsideNear: 0, inside: 0, floor: undefined, floorConfidence: 0, zoneId: undefined, zoneConfidence: 0 };
     }
     // Fade presence over the last second or two of freshness, so a phone that fell silent
     // drifts towards absent instead of jumping.
     const freshness = w.sinceLastSeenMs <= FRESH_MS / 2 ? 1 : 1 - (w.sinceLastSeenMs - FRESH_MS / 2) / FRESH_MS;
-    const present = sigmoid((strongest - this.approach) / this.presenceScale) * freshness;
+    const present = sigmoid((near - this.approach) / this.presenceScale) * freshness;
     const insideGivenPresent = sigmoid((w.storeSideMaxDbm + this.bias - w.outsideSideMaxDbm) / this.sideScale);
     const inside = present * insideGivenPresent;
     const outsideNear = present - inside;

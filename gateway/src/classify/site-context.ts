@@ -19,6 +19,8 @@ export interface SiteContext {
   multiFloor: boolean;
   storeFloors: readonly number[];
   zoneFloor: ReadonlyMap<string, number>;
+  /** Zones where floors connect: escalator zones and the zones of escalator receivers. */
+  floorLinkZones: ReadonlySet<string>;
   /** Per-zone dwell threshold overrides. */
   zoneDwellThresholdMs: ReadonlyMap<string, number>;
   rssiOffsetDb: ReadonlyMap<string, number>;
@@ -43,6 +45,9 @@ export function siteContext(config: GatewayConfig): SiteContext {
     zoneFloor.set(z.id, z.floor);
     if (z.dwellThresholdMs !== undefined) zoneDwellThresholdMs.set(z.id, z.dwellThresholdMs);
   }
+  const floorLinkZones = new Set<string>();
+  for (const z of [...config.areas, ...config.stores.flatMap((s) => s.zones)]) if (z.kind === 'escalator') floorLinkZones.add(z.id);
+  for (const r of config.receivers) if (r.role === 'escalator' && r.zoneId !== undefined) floorLinkZones.add(r.zoneId);
   const storeFloors = store?.floors ?? config.floors.map((f) => f.level);
   return {
     siteId: config.siteId,
@@ -52,6 +57,7 @@ export function siteContext(config: GatewayConfig): SiteContext {
     multiFloor: storeFloors.length > 1,
     storeFloors,
     zoneFloor,
+    floorLinkZones,
     zoneDwellThresholdMs,
     rssiOffsetDb,
     terminalZone: new Map(config.terminals.map((t) => [t.id, t.zoneId])),

@@ -37,7 +37,11 @@ function settings(over: Partial<MachineSettings> = {}): MachineSettings {
     exitAbsenceMs: 12_000,
     zoneDwellThresholdMs: new Map(),
     multiFloor: false,
+    floorLinkZones: new Set(),
+    floorLinkWindowMs: 60_000,
+    crossingLagMs: 0,
     ...DEFAULT_TICKS,
+    floorTicks: 6,
     newId: (at) => `visit-${at - T0}-${n++}`,
     ...over,
   };
@@ -119,6 +123,24 @@ describe('nextJourneyState', () => {
       segments: [{ ticks: 4, place: 'near' }, { ticks: 20, place: 'inside', floor: 0 }, { ticks: 20, place: 'inside', floor: 1 }, { ticks: 60, silent: true }],
       settings: { multiFloor: true },
       expected: ['approach@0', 'arrival@1000', 'floor_change@6000', 'exit@10750'],
+    },
+    {
+      name: 'with escalator zones, a floor change without passing an escalator is not believed',
+      segments: [{ ticks: 4, place: 'near' }, { ticks: 20, place: 'inside', floor: 0, zoneId: 'sales' }, { ticks: 20, place: 'inside', floor: 1, zoneId: 'upper' }, { ticks: 60, silent: true }],
+      settings: { multiFloor: true, floorLinkZones: new Set(['esc']) },
+      expected: ['approach@0', 'arrival@1000', 'exit@10750'],
+    },
+    {
+      name: 'with escalator zones, a floor change right after the escalator is reported',
+      segments: [{ ticks: 4, place: 'near' }, { ticks: 20, place: 'inside', floor: 0, zoneId: 'esc' }, { ticks: 20, place: 'inside', floor: 1, zoneId: 'upper' }, { ticks: 60, silent: true }],
+      settings: { multiFloor: true, floorLinkZones: new Set(['esc']) },
+      expected: ['approach@0', 'arrival@1000', 'floor_change@6000', 'exit@10750'],
+    },
+    {
+      name: 'crossing lag moves switch times back',
+      segments: [{ ticks: 4, place: 'near' }, { ticks: 20, place: 'inside' }, { ticks: 8, place: 'near' }],
+      settings: { crossingLagMs: 500 },
+      expected: ['approach@-500', 'arrival@500', 'exit@5500'],
     },
     {
       name: 'no floor_change in a single-floor store',

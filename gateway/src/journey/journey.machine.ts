@@ -53,6 +53,7 @@ export function nextJourneyState(state: JourneyState, input: TickInput, settings
     s.placeRun = undefined;
   }
 
+  if (probs?.zoneId !== undefined && settings.floorLinkZones.has(probs.zoneId)) s.lastFloorLinkAt = now;
   if (s.place === 'inside' && probs && observed !== 'absent' && observed !== undefined) {
     events.push(...trackFloor(s, probs, now, settings));
     events.push(...trackZone(s, probs, now, settings));
@@ -84,7 +85,7 @@ const round3 = (x: number) => Math.round(Math.min(1, Math.max(0, x)) * 1000) / 1
 
 function switchPlace(s: JourneyState, run: Run<Place>, probs: ClassProbs | undefined, now: number, settings: MachineSettings): JourneyEventDraft[] {
   const events: JourneyEventDraft[] = [];
-  const at = run.since;
+  const at = run.since - settings.crossingLagMs;
   const confidence = mean(run);
   const from = s.place;
   if (run.value === 'inside') {
@@ -126,6 +127,11 @@ function trackFloor(s: JourneyState, p: ClassProbs, now: number, settings: Machi
     if (!s.floors.includes(p.floor)) s.floors.push(p.floor);
     return [];
   }
+  const linked = settings.floorLinkZones.size === 0 || (s.lastFloorLinkAt !== undefined && now - s.lastFloorLinkAt <= settings.floorLinkWindowMs);
+  if (!linked) {
+    s.floorRun = undefined;
+    return [];
+  }
   const run = extendRun(s.floorRun, p.floor, now, p.floorConfidence);
   s.floorRun = run;
   if (run.ticks < settings.floorTicks) return [];
@@ -134,7 +140,7 @@ function trackFloor(s: JourneyState, p: ClassProbs, now: number, settings: Machi
   s.floorRun = undefined;
   if (!s.floors.includes(run.value)) s.floors.push(run.value);
   if (!settings.multiFloor || s.visitId === undefined) return [];
-  return [{ type: 'floor_change', at: run.since, detectedAt: now, visitId: s.visitId, confidence: mean(run), fromFloor, toFloor: run.value, floor: run.value }];
+  return [{ type: 'floor_change', at: Math.max(run.since - settings.crossingLagMs, s.arrivedAt ?? 0), detectedAt: now, visitId: s.visitId, confidence: mean(run), fromFloor, toFloor: run.value, floor: run.value }];
 }
 
 function trackZone(s: JourneyState, p: ClassProbs, now: number, settings: MachineSettings): JourneyEventDraft[] {
@@ -146,8 +152,9 @@ function trackZone(s: JourneyState, p: ClassProbs, now: number, settings: Machin
   s.zoneRun = run;
   if (run.ticks < settings.zoneTicks) return [];
   s.zoneRun = undefined;
-  const events = closeZone(s, run.since, now);
-  if (run.value !== undefined) s.zone = { zoneId: run.value, enteredAt: run.since, dwellStartedAt: undefined, nextUpdateAt: undefined };
+  const at = Math.max(run.since - settings.crossingLagMs, s.zone?.enteredAt ?? s.arrivedAt ?? 0);
+  const events = closeZone(s, at, now);
+  if (run.value !== undefined) s.zone = { zoneId: run.value, enteredAt: at, dwellStartedAt: undefined, nextUpdateAt: undefined };
   return events;
 }
 
@@ -201,6 +208,7 @@ function exitVisit(s: JourneyState, leftAt: number, now: number, confidence: num
 }
 
 function resetVisit(s: JourneyState): void {
+  s.lastFloorLinkAt = undefined;
   s.visitId = undefined;
   s.approachedAt = undefined;
   s.arrivedAt = undefined;

@@ -37,13 +37,25 @@ export interface MachineSettings {
   leaveTicks: number;
   zoneTicks: number;
   floorTicks: number;
+  /**
+   * Zones where floors connect (escalators). When non-empty, a floor change is accepted only if
+   * the subject was placed in one of them within `floorLinkWindowMs`: a strong receiver on the
+   * floor above is otherwise easily mistaken for a change of floor.
+   */
+  floorLinkZones: ReadonlySet<string>;
+  floorLinkWindowMs: number;
+  /**
+   * Smoothing makes every switch visible a little late; event times are moved back by this much
+   * (about the fast EWMA's time constant × ln 2).
+   */
+  crossingLagMs: number;
   /** A tick counts for a place only when its probability is at least this. */
   minProb: number;
   /** Visit id generator (ULID from the event time). */
   newId: (at: number) => string;
 }
 
-export const DEFAULT_TICKS = { approachTicks: 2, enterTicks: 3, leaveTicks: 6, zoneTicks: 4, floorTicks: 6, minProb: 0.55 } as const;
+export const DEFAULT_TICKS = { approachTicks: 2, enterTicks: 3, leaveTicks: 6, zoneTicks: 4, floorTicks: 12, minProb: 0.55 } as const;
 
 /** A candidate switch under hysteresis: the value seen on `ticks` consecutive ticks since `since`. */
 export interface Run<T> {
@@ -73,6 +85,8 @@ export interface JourneyState {
   zoneRun: Run<string | undefined> | undefined;
   floor: number | undefined;
   floorRun: Run<number> | undefined;
+  /** Last tick the subject was placed in a floor-link zone (escalator). */
+  lastFloorLinkAt: number | undefined;
   dwellMsByZone: Record<string, number>;
   floors: number[];
   purchased: boolean;
@@ -109,6 +123,7 @@ export function initialJourneyState(): JourneyState {
     zoneRun: undefined,
     floor: undefined,
     floorRun: undefined,
+    lastFloorLinkAt: undefined,
     dwellMsByZone: {},
     floors: [],
     purchased: false,
