@@ -38,6 +38,21 @@ describe('createCloud', () => {
     gw.end(true);
   });
 
+  it('pings staff sockets so dead ones can be dropped', async () => {
+    const t = await startTestCloud({ socketPingMs: 30 });
+    try {
+      const ws = new WebSocket(`${t.endpoints.httpUrl.replace('http', 'ws')}/api/v1/alerts/ws`);
+      let pings = 0;
+      ws.on('ping', () => pings++);
+      await new Promise((resolve) => ws.once('open', resolve));
+      await waitFor(() => pings >= 3, 5000, 'pings');
+      expect(ws.readyState).toBe(WebSocket.OPEN); // it answers (ws auto-pongs), so it stays
+      ws.close();
+    } finally {
+      await t.stop();
+    }
+  });
+
   it('raises one alert for two concurrent arrivals of the same member', async () => {
     const t = await startTestCloud();
     try {

@@ -9,6 +9,7 @@ import { WebSocketServer } from 'ws';
 import { AlertHub } from './alerts/alert-hub.js';
 import { AlertService } from './alerts/alert.service.js';
 import type { AuthorizeSocket } from './alerts/alerts.ws.js';
+import { startSocketHeartbeat } from './alerts/socket-heartbeat.js';
 import { createApi } from './api/api.routes.js';
 import { startEmbeddedBroker, type BrokerLimits, type EmbeddedBroker } from './broker/aedes.broker.js';
 import type { BrokerLink } from './broker/broker-link.js';
@@ -49,6 +50,8 @@ export interface CloudOptions {
   /** Issue-6 seam for staff socket auth; allows all by default. */
   authorizeSocket?: AuthorizeSocket;
   brokerLimits?: Partial<BrokerLimits>;
+  /** Staff sockets are pinged this often; one that misses a pong is dropped (default 30 s). */
+  socketPingMs?: number;
 }
 
 export interface CloudEndpoints {
@@ -95,6 +98,7 @@ interface Running {
   keys: MemberKeysPublisher;
   http: Server | undefined;
   wss: WebSocketServer | undefined;
+  stopHeartbeat: (() => void) | undefined;
 }
 
 export function createCloud(options: CloudOptions): Cloud {
@@ -174,6 +178,7 @@ export function createCloud(options: CloudOptions): Cloud {
       });
       // perMessageDeflate off: alerts are small and compression costs CPU and memory per socket.
       const wss = (partial.wss = new WebSocketServer({ noServer: true, perMessageDeflate: false }));
+      partial.stopHeartbeat = startSocketHeartbeat(wss, options.socketPingMs ?? 30_000);
       const http = (partial.http = createAdaptorServer({ fetch: api.fetch, websocket: { server: wss } }) as Server);
       const httpHost = options.httpHost ?? '127.0.0.1';
       await new Promise<void>((resolve, reject) => {
@@ -204,6 +209,7 @@ export function createCloud(options: CloudOptions): Cloud {
       }
     };
     await step('http', async () => {
+      r.stopHeartbeat?.();
       if (!r.http) return;
       for (const ws of r.wss?.clients ?? []) ws.terminate();
       const http = r.http;
