@@ -17,6 +17,7 @@ import type {
   StoredEvent,
 } from './cloud-store.js';
 import { MIGRATIONS } from './migrations.sqlite.js';
+import { toCredential, toGatewayStatus, toProfile, type Row } from './store.sqlite.rows.js';
 
 /** The only import of better-sqlite3 in the cloud (STYLE habit 2). */
 export interface SqliteStoreOptions {
@@ -48,7 +49,6 @@ function migrate(db: Database.Database): void {
   }
 }
 
-type Row = Record<string, unknown>;
 
 class SqliteCloudStore implements CloudStore {
   private readonly stmt;
@@ -254,24 +254,7 @@ class SqliteCloudStore implements CloudStore {
   }
 
   async listGateways(): Promise<GatewayStatus[]> {
-    return (this.stmt.listGateways.all() as Row[]).map((r) => ({
-      siteId: r.site_id as string,
-      gatewayId: r.gateway_id as string,
-      provisioned: r.provisioned === 1,
-      conn:
-        r.conn_state === null || r.conn_state === undefined
-          ? undefined
-          : {
-              state: r.conn_state as ConnState['state'],
-              at: r.conn_at as number,
-              version: r.conn_version as string,
-              receivedAt: r.conn_received_at as number,
-            },
-      health:
-        r.health === null || r.health === undefined
-          ? undefined
-          : { value: JSON.parse(r.health as string) as GatewayHealth, receivedAt: r.health_received_at as number },
-    }));
+    return (this.stmt.listGateways.all() as Row[]).map(toGatewayStatus);
   }
 
   async counts(): Promise<StoreCounts> {
@@ -289,26 +272,4 @@ class SqliteCloudStore implements CloudStore {
   async close(): Promise<void> {
     if (this.db.open) this.db.close();
   }
-}
-
-function toProfile(r: Row): MemberProfile {
-  return {
-    memberId: r.member_id as string,
-    name: r.name as string,
-    tier: r.tier as string,
-    tags: JSON.parse(r.tags as string) as string[],
-    consent: r.consent === 1,
-    updatedAt: r.updated_at as number,
-  };
-}
-
-function toCredential(r: Row): GatewayCredential {
-  return {
-    siteId: r.site_id as string,
-    gatewayId: r.gateway_id as string,
-    username: r.username as string,
-    passwordHash: r.password_hash as string,
-    salt: r.salt as string,
-    provisionedAt: r.provisioned_at as number,
-  };
 }

@@ -1,0 +1,48 @@
+import type { ConnState, GatewayHealth } from '@storesense/protocol';
+import type { GatewayCredential, GatewayStatus, MemberProfile } from './cloud-store.js';
+
+/** Row-to-domain mappers of the SQLite store (snake_case columns to camelCase values). */
+export type Row = Record<string, unknown>;
+
+export function toProfile(r: Row): MemberProfile {
+  return {
+    memberId: r.member_id as string,
+    name: r.name as string,
+    tier: r.tier as string,
+    tags: JSON.parse(r.tags as string) as string[],
+    consent: r.consent === 1,
+    updatedAt: r.updated_at as number,
+  };
+}
+
+export function toCredential(r: Row): GatewayCredential {
+  return {
+    siteId: r.site_id as string,
+    gatewayId: r.gateway_id as string,
+    username: r.username as string,
+    passwordHash: r.password_hash as string,
+    salt: r.salt as string,
+    provisionedAt: r.provisioned_at as number,
+  };
+}
+
+export function toGatewayStatus(r: Row): GatewayStatus {
+  return {
+      siteId: r.site_id as string,
+      gatewayId: r.gateway_id as string,
+      provisioned: r.provisioned === 1,
+      conn:
+        r.conn_state === null || r.conn_state === undefined
+          ? undefined
+          : {
+              state: r.conn_state as ConnState['state'],
+              at: r.conn_at as number,
+              version: r.conn_version as string,
+              receivedAt: r.conn_received_at as number,
+            },
+      health:
+        r.health === null || r.health === undefined
+          ? undefined
+          : { value: JSON.parse(r.health as string) as GatewayHealth, receivedAt: r.health_received_at as number },
+  };
+}
