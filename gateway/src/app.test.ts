@@ -100,8 +100,8 @@ describe('createGateway (real broker, real HTTP, real SQLite file)', () => {
     gw = createGateway(config(), { logger: silentLogger(), sources: [broken] });
     await gw.start();
     expect(gw.health().sources['broken']).toMatchObject({ state: 'unavailable', detail: 'no such device' });
-    gw.ingest([ble(Date.now(), 'rx-front', 'p', -70), { v: 1 } as unknown as Observation]);
-    expect(gw.health().sources['direct']).toMatchObject({ rejected: 1 });
+    gw.ingest([ble(Date.now(), 'rx-front', 'p', -70), { v: 1 } as unknown as Observation, ble(Date.now() + 3_600_000, 'rx-front', 'q', -70)]);
+    expect(gw.health().sources['direct']).toMatchObject({ rejected: 2 });
     expect(gw.health().subjects).toBe(1);
   });
 

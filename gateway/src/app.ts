@@ -19,6 +19,9 @@ import { GATEWAY_VERSION } from './version.js';
 
 export { runOffline, type RunOfflineOptions } from './offline.js';
 
+/** Observations stamped further ahead of the gateway clock than this are dropped (bad receiver clock). */
+export const MAX_FUTURE_MS = 10_000;
+
 export interface GatewayDeps {
   clock?: Clock;
   logger?: Logger;
@@ -71,11 +74,19 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps = {}): Ga
   let server: { url: string; close(): Promise<void> } | undefined;
   let tickTimer: NodeJS.Timeout | undefined;
   let rejectedDirect = 0;
+  let futureDropped = 0;
   let tickErrors = 0;
   let started = false;
 
   const ingestValid = (observations: Observation[]) => {
+    const latestOkAt = clock.now() + MAX_FUTURE_MS;
     for (const o of observations) {
+      if (o.at > latestOkAt) {
+        // A receiver with a wrong clock would keep a subject "present" until that future time.
+        futureDropped += 1;
+        if (futureDropped <= 10 || futureDropped % 1000 === 0) log.warn({ receiverId: o.receiverId, aheadMs: o.at - clock.now(), futureDropped }, 'observation from the future dropped');
+        continue;
+      }
       try {
         pipeline.ingest(o);
       } catch (err) {
@@ -118,7 +129,9 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps = {}): Ga
       }
     }
     for (const [name, detail] of unavailable) srcs[name] = { state: 'unavailable', detail: detail.slice(0, 500), observations: 0, rejected: 0 };
-    if (rejectedDirect > 0) srcs['direct'] = { state: 'ok', observations: 0, rejected: rejectedDirect };
+    if (rejectedDirect > 0 || futureDropped > 0) {
+      srcs['direct'] = { state: 'ok', observations: 0, rejected: rejectedDirect + futureDropped, ...(futureDropped > 0 ? { detail: `${futureDropped} observations from the future dropped` } : {}) };
+    }
     const oldest = outbox?.oldestAt();
     return {
       v: 1,
