@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { DEFAULT_TOKEN_PERIOD_MS } from '@storesense/protocol';
 import { demoMembersPath, EXAMPLE_SITES, exampleSitePath, loadMembersCsv, loadSiteFile, type DemoMember, type ExampleSiteName } from '@storesense/firmware-config';
 import { parseDurationMs } from './duration.js';
 import { createHttpSink } from './http.sink.js';
@@ -8,6 +9,7 @@ import { createMqttSink } from './mqtt.adapter.js';
 import { replayTrace, type ObservationSink } from './replay.js';
 import { namedScenario, type ScriptedShopper } from './scenario.js';
 import { readTraceFile } from './trace-file.reader.js';
+import { createTokenRebaser, type TokenRebaser } from './token-rebase.js';
 import { generateWorld } from './trace-file.writer.js';
 
 export interface CliIo {
@@ -22,8 +24,12 @@ const USAGE = `storesense-sim <command> [options]
            [--shoppers-per-hour N] [--member-share X] [--scenario member-visit --member ID]
       F: a site file, or an example name (boutique, dept-store). D: 90s, 10m, 2h (default 10m).
   replay   --trace F --to URL [--speed X] [--site-id S] [--gateway-id G] [--no-rebase]
+           [--site F] [--members CSV] [--token-period D]
       URL: mqtt://host:port[?username=&password=] (publishes JSON arrays to the gateway's obs topic)
            http://host:port (POSTs NDJSON to /api/v1/observations)
+      Rebasing (the default) re-derives member tokens for the new times with the members' keys
+      (--members, default the demo CSV) and the token period (--site's, or --token-period, default 15m).
+      --site also supplies the default --gateway-id (its first gateway).
 `;
 
 /** Usage errors exit 2, runtime failures 1. */
@@ -68,6 +74,16 @@ function number(name: string, text: string | undefined, fallback: number): numbe
   return n;
 }
 
+/** Reads a members CSV, printing bad rows; the default demo CSV is optional, an explicit one is not. */
+function loadMembers(explicit: string | undefined, io: CliIo): { path: string; members: DemoMember[] } {
+  const path = explicit ?? demoMembersPath;
+  if (explicit === undefined && !existsSync(path)) return { path, members: [] };
+  const csv = loadMembersCsv(path);
+  for (const e of csv.errors) io.stderr(`members ${path}:${e.line}: ${e.error}\n`);
+  if (csv.errors.some((e) => e.line === 0)) throw new Error(`cannot use members file ${path}`);
+  return { path, members: csv.members };
+}
+
 async function generate(args: string[], io: CliIo): Promise<number> {
   const { values } = parseArgs({
     args,
@@ -97,14 +113,7 @@ async function generate(args: string[], io: CliIo): Promise<number> {
   const sitePath = resolveSitePath(values.site);
   const site = loadSiteFile(sitePath);
   if (!site.ok) throw new Error(`invalid site: ${site.issues.join('; ')}`);
-  const membersPath = values.members ?? demoMembersPath;
-  let members: DemoMember[] = [];
-  if (values.members !== undefined || existsSync(membersPath)) {
-    const csv = loadMembersCsv(membersPath);
-    for (const e of csv.errors) io.stderr(`members ${membersPath}:${e.line}: ${e.error}\n`);
-    if (csv.errors.some((e) => e.line === 0)) throw new Error(`cannot use members file ${membersPath}`);
-    members = csv.members;
-  }
+  const { path: membersPath, members } = loadMembers(values.members, io);
   const scenarios: ScriptedShopper[] = [];
   if (values.scenario !== undefined) {
     let member: DemoMember | undefined;
@@ -150,22 +159,44 @@ async function replay(args: string[], io: CliIo): Promise<number> {
       'gateway-id': { type: 'string' },
       rebase: { type: 'boolean' },
       'no-rebase': { type: 'boolean' },
+      site: { type: 'string' },
+      members: { type: 'string' },
+      'token-period': { type: 'string' },
     },
   });
   if (values.trace === undefined) throw new UsageError('replay needs --trace');
   if (values.to === undefined) throw new UsageError('replay needs --to mqtt://host:port or http://host:port');
   const speed = number('speed', values.speed, 1);
   if (!(speed > 0)) throw new UsageError('--speed must be > 0');
+  const rebase = values['no-rebase'] !== true;
+  let periodMs = DEFAULT_TOKEN_PERIOD_MS;
+  let defaultGatewayId: string | undefined;
+  if (values.site !== undefined) {
+    const site = loadSiteFile(resolveSitePath(values.site));
+    if (!site.ok) throw new Error(`invalid site: ${site.issues.join('; ')}`);
+    periodMs = site.value.memberTokens.periodMs;
+    defaultGatewayId = site.value.gateways[0]?.id;
+  }
+  if (values['token-period'] !== undefined) {
+    const p = parseDurationMs(values['token-period']);
+    if (p === undefined || p <= 0) throw new UsageError(`--token-period "${values['token-period']}" is not a duration`);
+    periodMs = p;
+  }
+  let retoken: TokenRebaser | undefined;
+  if (rebase) {
+    const { members } = loadMembers(values.members, io);
+    if (members.length > 0) retoken = createTokenRebaser({ periodMs, keys: members.map((m) => ({ memberId: m.memberId, key: m.tokenKey })) });
+  }
   const logger = io.logger ?? createLogger();
   const trace = await readTraceFile(values.trace, (line, error) => logger.warn({ line, error }, 'trace line rejected'));
   const siteId = values['site-id'] ?? trace.header.siteId;
   let sink: ObservationSink;
   const scheme = values.to.split(':')[0];
   if (scheme === 'mqtt' || scheme === 'mqtts' || scheme === 'ws' || scheme === 'wss') {
-    const gatewayId = values['gateway-id'];
+    const gatewayId = values['gateway-id'] ?? defaultGatewayId;
     if (gatewayId === undefined) {
       trace.close();
-      throw new UsageError('replay to MQTT needs --gateway-id (the topic is storesense/v1/{site}/{gateway}/obs)');
+      throw new UsageError('replay to MQTT needs --gateway-id or --site (the topic is storesense/v1/{site}/{gateway}/obs)');
     }
     sink = await createMqttSink({ url: values.to, siteId, gatewayId, logger });
   } else if (scheme === 'http' || scheme === 'https') {
@@ -175,9 +206,11 @@ async function replay(args: string[], io: CliIo): Promise<number> {
     throw new UsageError(`--to "${values.to}" is neither mqtt:// nor http://`);
   }
   try {
-    const r = await replayTrace({ observations: trace, sink, speed, rebase: values['no-rebase'] !== true, logger });
-    io.stdout(`${JSON.stringify({ ...r, linesRead: trace.stats.lines, rejectedLines: trace.stats.rejected })}\n`);
-    return r.failedBatches > 0 ? 1 : 0;
+    const r = await replayTrace({ observations: trace, sink, speed, rebase, logger, ...(retoken ? { retoken } : {}) });
+    const tokens = retoken ? { retokened: retoken.stats.retokened, unknownTokens: retoken.stats.unknown } : {};
+    io.stdout(`${JSON.stringify({ ...r, linesRead: trace.stats.lines, rejectedLines: trace.stats.rejected, ...tokens })}\n`);
+    // Partial failures are reported in the counts; only "nothing could be delivered" is a failure.
+    return r.sent === 0 && r.failedBatches > 0 ? 1 : 0;
   } finally {
     await sink.close();
   }

@@ -85,8 +85,11 @@ describe('storesense-sim CLI', () => {
       const port = (server.address() as AddressInfo).port;
       const c = io();
       expect(await runCli(['replay', '--trace', tracePath, '--speed', '1000', '--to', `http://127.0.0.1:${port}`], c)).toBe(0);
-      const r = JSON.parse(c.out) as { sent: number; rejectedLines: number };
+      const r = JSON.parse(c.out) as { sent: number; rejectedLines: number; retokened: number; unknownTokens: number };
       expect(r.rejectedLines).toBe(1);
+      // Rebased to now: the member's tokens were re-derived with the demo members' keys.
+      expect(r.retokened).toBe(r.sent);
+      expect(r.unknownTokens).toBe(0);
       expect(r.sent).toBe(lines.length - 3); // minus header, garbage and the trailing empty line
       expect(received).toBe(r.sent);
     } finally {

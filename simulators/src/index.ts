@@ -17,3 +17,4 @@ export * from './replay.js';
 export * from './mqtt.adapter.js';
 export * from './http.sink.js';
 export * from './log.js';
+export * from './token-rebase.js';

@@ -65,3 +65,16 @@ describe('radio model', () => {
     expect(lossProbability(-94, DEFAULT_RADIO)).toBeGreaterThan(0.9);
   });
 });
+
+describe('body shadowing', () => {
+  it('costs nothing towards a receiver in front and bodyLossDb towards one behind', () => {
+    // Phone at (5, 0); receiver at the origin. Facing -x = towards the receiver.
+    const front = meanRssiDbm(rx, 5, 0, 0, 'shop', 0, DEFAULT_RADIO, -1, 0);
+    const behind = meanRssiDbm(rx, 5, 0, 0, 'shop', 0, DEFAULT_RADIO, 1, 0);
+    const side = meanRssiDbm(rx, 5, 0, 0, 'shop', 0, DEFAULT_RADIO, 0, 1);
+    const unknown = meanRssiDbm(rx, 5, 0, 0, 'shop', 0, DEFAULT_RADIO);
+    expect(front).toBeCloseTo(unknown, 9);
+    expect(side).toBeCloseTo(unknown, 9);
+    expect(front - behind).toBeCloseTo(DEFAULT_RADIO.bodyLossDb, 9);
+  });
+});

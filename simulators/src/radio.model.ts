@@ -19,6 +19,9 @@ import { storeAtPoint, type SiteLayout } from './site-layout.js';
  * - Sensitivity -95 dBm: typical BLE 1M PHY receivers list -93 to -97 dBm.
  * - Packet loss: a base 10 % (advertising-channel collisions, scanner duty cycle), rising to ~100 %
  *   near sensitivity along a logistic curve (PER grows steeply in the last few dB above sensitivity).
+ * - Body shadowing: a phone carried in front of the body loses up to bodyLossDb towards receivers
+ *   behind the carrier, scaled by the cosine of the angle (on-body 2.4 GHz measurements report
+ *   several dB, sometimes over 10 dB, of torso loss; 5 dB at 180 degrees is a conservative middle).
  * - Per-phone transmit offset N(0, 2 dB) (handset heterogeneity) and a per-receiver calibration error
  *   N(0, 1 dB) on top of the declared rssiOffsetDb, so a gateway never sees a perfectly calibrated site.
  * The receiver's declared calibration.rssiOffsetDb is its reporting bias: readings include it, a
@@ -35,6 +38,8 @@ export interface RadioParams {
   /** Loss reaches ~55 % this many dB above sensitivity. */
   lossKneeDb: number;
   wallAttenuationDb: number;
+  /** Extra loss towards a receiver straight behind the carrier (0 in front, cosine in between). */
+  bodyLossDb: number;
   phoneTxSigmaDb: number;
   calibrationErrorSigmaDb: number;
 }
@@ -49,6 +54,7 @@ export const DEFAULT_RADIO: Readonly<RadioParams> = {
   baseLossRate: 0.1,
   lossKneeDb: 6,
   wallAttenuationDb: 3,
+  bodyLossDb: 5,
   phoneTxSigmaDb: 2,
   calibrationErrorSigmaDb: 1,
 };
@@ -80,17 +86,24 @@ export function buildRadioReceivers(layout: SiteLayout, params: RadioParams, rng
   }));
 }
 
-/** Mean RSSI (no shadowing) from a phone at (x, y, level) inside `phoneStoreId` ('' outside). */
-export function meanRssiDbm(rx: RadioReceiver, x: number, y: number, level: number, phoneStoreId: string, txOffsetDb: number, p: RadioParams): number {
+/**
+ * Mean RSSI (no shadowing) from a phone at (x, y, level) inside `phoneStoreId` ('' outside), its
+ * carrier facing (hx, hy) (0, 0 = unknown, no body loss).
+ */
+export function meanRssiDbm(rx: RadioReceiver, x: number, y: number, level: number, phoneStoreId: string, txOffsetDb: number, p: RadioParams, hx = 0, hy = 0): number {
   const dx = x - rx.x;
   const dy = y - rx.y;
+  // cos of the angle between facing and the direction to the receiver: -1 = receiver right behind.
+  const horiz = Math.sqrt(dx * dx + dy * dy);
+  const cos = horiz > 1e-6 ? -(dx * hx + dy * hy) / horiz : 0;
+  const body = cos < 0 ? -cos * p.bodyLossDb : 0;
   const dz = (level - rx.floor) * p.floorHeightM + p.phoneHeightM - p.receiverHeightM;
   const d2 = Math.max(0.25, dx * dx + dy * dy + dz * dz);
   // Slabs between phone and receiver: a phone on a ride counts the slab once it is past halfway.
   const floors = Math.abs(Math.round(level) - rx.floor);
   const wall = floors === 0 && phoneStoreId !== rx.storeId ? p.wallAttenuationDb : 0;
   // 10 n log10(d) = 5 n log10(d^2): one log, no sqrt.
-  return rx.refDbm + txOffsetDb - 5 * rx.exponent * Math.log10(d2) - floors * p.floorAttenuationDb - wall + rx.offsetDb;
+  return rx.refDbm + txOffsetDb - 5 * rx.exponent * Math.log10(d2) - floors * p.floorAttenuationDb - wall - body + rx.offsetDb;
 }
 
 /** Probability an advert above sensitivity is lost anyway. */
@@ -103,8 +116,8 @@ export function lossProbability(rssiDbm: number, p: RadioParams): number {
  * whose mean is more than 4 sigma below sensitivity are skipped without drawing (speed; the
  * truncated tail is < 1e-4).
  */
-export function hearAdvert(rx: RadioReceiver, x: number, y: number, level: number, phoneStoreId: string, txOffsetDb: number, p: RadioParams, rng: Rng): number | undefined {
-  const mean = meanRssiDbm(rx, x, y, level, phoneStoreId, txOffsetDb, p);
+export function hearAdvert(rx: RadioReceiver, x: number, y: number, level: number, phoneStoreId: string, txOffsetDb: number, p: RadioParams, rng: Rng, hx = 0, hy = 0): number | undefined {
+  const mean = meanRssiDbm(rx, x, y, level, phoneStoreId, txOffsetDb, p, hx, hy);
   if (mean + 4 * p.shadowingSigmaDb < p.sensitivityDbm) return undefined;
   const rssi = Math.round(mean + rng.normal(0, p.shadowingSigmaDb));
   if (rssi < p.sensitivityDbm) return undefined;

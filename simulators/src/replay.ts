@@ -1,5 +1,6 @@
 import type { Observation } from '@storesense/protocol';
 import { silentLogger, type Logger } from './log.js';
+import type { TokenRebaser } from './token-rebase.js';
 
 /** Time as a dependency: replay paces against this clock, tests pass a fake one. */
 export interface Clock {
@@ -33,6 +34,8 @@ export interface ReplayOptions {
   batchWindowMs?: number;
   /** Largest batch (default 500). */
   maxBatch?: number;
+  /** Re-derives member tokens for rebased times (see token-rebase.ts); without it tokens keep their original period. */
+  retoken?: TokenRebaser;
   signal?: AbortSignal;
   logger?: Logger;
 }
@@ -106,7 +109,11 @@ export async function replayTrace(options: ReplayOptions): Promise<ReplayResult>
     if (batch.length > 0 && (due - batchFirstDue > batchWindowMs || batch.length >= maxBatch)) await flush();
     if (batch.length === 0) batchFirstDue = due;
     batchLastDue = due;
-    batch.push(result.offsetMs === 0 ? o : { ...o, at: o.at + result.offsetMs });
+    if (result.offsetMs === 0) batch.push(o);
+    else {
+      const shifted = { ...o, at: o.at + result.offsetMs };
+      batch.push(options.retoken && o.token !== undefined ? options.retoken(shifted, o.at) : shifted);
+    }
   }
   if (!result.aborted) await flush();
   result.elapsedMs = clock.now() - startWall;

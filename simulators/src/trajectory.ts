@@ -18,6 +18,9 @@ export interface Segment {
   present: boolean;
   /** An escalator ride: truth holds the departure state until t1, radio interpolates height. */
   ride: boolean;
+  /** Unit heading the shopper faces (the last walking direction while standing); 0,0 if unknown. */
+  hx: number;
+  hy: number;
 }
 
 /** Position of a shopper at one instant; `z01` is the fraction of an escalator ride done (0 otherwise). */
@@ -28,6 +31,9 @@ export interface Pose {
   present: boolean;
   /** Height above the floor-0 slab in floors (e.g. 0.5 = halfway up a ride from floor 0 to 1). */
   level: number;
+  /** Unit heading the shopper faces (for body shadowing); 0,0 if unknown. */
+  hx: number;
+  hy: number;
 }
 
 /**
@@ -41,6 +47,8 @@ export class TrajectoryBuilder {
   private readonly segments: Segment[] = [];
   private x: number;
   private y: number;
+  private hx = 0;
+  private hy = 0;
 
   constructor(
     private t: number,
@@ -96,7 +104,12 @@ export class TrajectoryBuilder {
   }
 
   private push(ms: number, x1: number, y1: number, floor1: number, present: boolean, ride: boolean): this {
-    this.segments.push({ t0: this.t, t1: this.t + ms, x0: this.x, y0: this.y, x1, y1, floor0: this.floor, floor1, present, ride });
+    const d = Math.hypot(x1 - this.x, y1 - this.y);
+    if (d > 1e-6 && present) {
+      this.hx = (x1 - this.x) / d;
+      this.hy = (y1 - this.y) / d;
+    }
+    this.segments.push({ t0: this.t, t1: this.t + ms, x0: this.x, y0: this.y, x1, y1, floor0: this.floor, floor1, present, ride, hx: this.hx, hy: this.hy });
     this.t += ms;
     this.x = x1;
     this.y = y1;
@@ -136,6 +149,8 @@ export class TrajectoryCursor {
     out.x = s.x0 + (s.x1 - s.x0) * f;
     out.y = s.y0 + (s.y1 - s.y0) * f;
     out.present = s.present;
+    out.hx = s.hx;
+    out.hy = s.hy;
     if (s.ride) {
       out.floor = f >= 1 ? s.floor1 : s.floor0;
       out.level = s.floor0 + (s.floor1 - s.floor0) * f;
@@ -148,5 +163,5 @@ export class TrajectoryCursor {
 }
 
 export function newPose(): Pose {
-  return { x: 0, y: 0, floor: 0, present: false, level: 0 };
+  return { x: 0, y: 0, floor: 0, present: false, level: 0, hx: 0, hy: 0 };
 }

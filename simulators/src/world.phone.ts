@@ -64,7 +64,7 @@ export class Phone {
       }
       for (let i = 0; i < receivers.length; i++) {
         const rx = receivers[i]!;
-        const rssi = hearAdvert(rx, pose.x, pose.y, pose.level, storeId, spec.txOffsetDb, radio, rng);
+        const rssi = hearAdvert(rx, pose.x, pose.y, pose.level, storeId, spec.txOffsetDb, radio, rng, pose.hx, pose.hy);
         if (rssi === undefined || at < fromAt) continue;
         out.push(
           token === undefined

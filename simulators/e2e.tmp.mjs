@@ -1,0 +1,14 @@
+import { loadSiteFile, exampleSitePath, renderGatewayConfig, loadMembersCsv, demoMembersPath } from '@storesense/firmware-config';
+import { createWorld, memberJourney } from '@storesense/simulators';
+import { runOffline } from '@storesense/gateway';
+const name = process.argv[2] ?? 'boutique';
+const site = loadSiteFile(exampleSitePath(name)).value;
+const { members } = loadMembersCsv(demoMembersPath);
+const m = members[0];
+const world = createWorld({ site, durationMs: 240000, shoppersPerHour: 0, scenarios: [memberJourney({ memberId: m.memberId, key: m.tokenKey })] });
+const obs = [...world.observationBatches()].flat();
+const cfg = renderGatewayConfig(site, site.gateways[0].id);
+const events = runOffline(cfg, obs, { memberKeys: { v: 1, at: 0, periodMs: site.memberTokens.periodMs, members: [{ memberId: m.memberId, key: m.tokenKey }] } });
+const t0 = world.header.startedAt;
+console.log('TRUTH'); for (const e of world.truth()) console.log(' ', e.type, e.phase ?? '', e.zoneId ?? '', ((e.at - t0)/1000).toFixed(1), e.memberId ?? '');
+console.log('DETECTED'); for (const e of events) console.log(' ', e.type, e.phase ?? '', e.zoneId ?? '', ((e.at - t0)/1000).toFixed(1), e.subject.memberId ?? '', e.fromFloor ?? '', e.toFloor ?? '');

@@ -1,0 +1,11 @@
+import { loadSiteFile, exampleSitePath, loadMembersCsv, demoMembersPath } from '@storesense/firmware-config';
+import { generateWorld, memberJourney } from '@storesense/simulators';
+const name = process.argv[2] ?? 'boutique';
+const dur = Number(process.argv[3] ?? 600000);
+const site = loadSiteFile(exampleSitePath(name));
+if (!site.ok) throw new Error(site.error);
+const { members } = loadMembersCsv(demoMembersPath);
+const t0 = performance.now();
+const r = await generateWorld({ site: site.value, seed: 7, durationMs: dur, outDir: `/tmp/sim-out-${name}`, members, shoppersPerHour: Number(process.argv[4] ?? 240) });
+const el = performance.now() - t0;
+console.log(r, el.toFixed(0), 'ms', (r.observations / el * 1000).toFixed(0), 'obs/s');
