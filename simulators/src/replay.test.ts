@@ -22,8 +22,8 @@ describe('replayTrace pacing (fake clock)', () => {
     const sink = new MemorySink(clock);
     const r = await replayTrace({ observations: [obs(T0), obs(T0 + 1000), obs(T0 + 2000), obs(T0 + 6000)], sink, speed: 2, clock, sleep: clock.sleep });
     expect(sink.batches.map((b) => b.at - 5_000_000)).toEqual([0, 500, 1000, 3000]);
-    // Spacing of `at` is kept (journey logic runs on observation time); the first is now.
-    expect(sink.batches.flatMap((b) => b.observations.map((o) => o.at - 5_000_000))).toEqual([0, 1000, 2000, 6000]);
+    // Rebased like the gateway's replay source: now + (at - first) / speed.
+    expect(sink.batches.flatMap((b) => b.observations.map((o) => o.at - 5_000_000))).toEqual([0, 500, 1000, 3000]);
     expect(r).toMatchObject({ sent: 4, batches: 4, failedBatches: 0, firstAt: T0, lastAt: T0 + 6000, offsetMs: 5_000_000 - T0, elapsedMs: 3000 });
   });
 

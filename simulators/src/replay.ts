@@ -22,9 +22,11 @@ export interface ReplayOptions {
   /** 1 = real time, 10 = ten times faster (default 1). */
   speed?: number;
   /**
-   * Shift `at` so the first observation happens now (default true). Spacing is kept as recorded,
-   * not divided by speed: the gateway's journey logic runs on observation time, so dwell times stay
-   * true at any speed; only the wall-clock pacing is compressed.
+   * Map times to now (default true): `at' = now + (at - first) / speed`, as the gateway's own replay
+   * source does, so observation times agree with a live gateway's tick clock (which drops
+   * observations more than 10 s in the future). At speed > 1 durations shrink by `speed`; use
+   * speed 1 (or the gateway's runOffline) when dwell times must stay true. Without rebase, times
+   * are kept and only the pacing follows `speed`.
    */
   rebase?: boolean;
   clock?: Clock;
@@ -47,7 +49,7 @@ export interface ReplayResult {
   failedObservations: number;
   firstAt: number | undefined;
   lastAt: number | undefined;
-  /** Added to every `at` (0 without rebase). */
+  /** Added to the first `at` (0 without rebase); later ones also shrink by speed. */
   offsetMs: number;
   /** Clock time the replay took. */
   elapsedMs: number;
@@ -111,7 +113,7 @@ export async function replayTrace(options: ReplayOptions): Promise<ReplayResult>
     batchLastDue = due;
     if (result.offsetMs === 0) batch.push(o);
     else {
-      const shifted = { ...o, at: o.at + result.offsetMs };
+      const shifted = { ...o, at: Math.round(due) };
       batch.push(options.retoken && o.token !== undefined ? options.retoken(shifted, o.at) : shifted);
     }
   }

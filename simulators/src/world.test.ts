@@ -33,6 +33,10 @@ describe('world determinism', () => {
     const a = collect(createWorld({ ...base, windowMs: 10_000 }));
     const b = collect(createWorld({ ...base, windowMs: 1_337 }));
     expect(b).toEqual(a);
+    expect([...createWorld(base).observations()]).toEqual(a);
+    const once = createWorld(base);
+    once.observationBatches().next();
+    expect(() => once.observationBatches().next()).toThrow(/once per world/);
   });
 
   it('starts at the fixed default epoch unless told otherwise', () => {

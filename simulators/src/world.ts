@@ -70,6 +70,8 @@ export interface World {
   truth(): TruthEvent[];
   /** Observations in [start, end) as sorted batches, one generation window at a time. Single use. */
   observationBatches(): Generator<Observation[]>;
+  /** The same observations one by one (e.g. `replayTrace({ observations: world.observations(), ... })`). Single use. */
+  observations(): Generator<Observation>;
 }
 
 /**
@@ -218,7 +220,14 @@ export function createWorld(options: WorldOptions): World {
         yield batch;
       }
     },
+    observations() {
+      return flatten(this.observationBatches());
+    },
   };
+}
+
+function* flatten(batches: Generator<Observation[]>): Generator<Observation> {
+  for (const b of batches) yield* b;
 }
 
 function shiftPlan(plan: ShopperPlan, deltaMs: number): ShopperPlan {
