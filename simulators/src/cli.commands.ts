@@ -8,7 +8,9 @@ import { createLogger, type Logger } from './log.js';
 import { createMqttSink } from './mqtt.adapter.js';
 import { replayTrace, type ObservationSink } from './replay.js';
 import { namedScenario, type ScriptedShopper } from './scenario.js';
-import { readTraceFile } from './trace-file.reader.js';
+import { evaluateOffline } from './evaluate.run.js';
+import { readTraceFile, readTruthFile } from './trace-file.reader.js';
+import { ChunkedFileWriter } from './trace-file.writer.js';
 import { createTokenRebaser, type TokenRebaser } from './token-rebase.js';
 import { generateWorld } from './trace-file.writer.js';
 
@@ -30,6 +32,9 @@ const USAGE = `storesense-sim <command> [options]
       Rebasing (the default) re-derives member tokens for the new times with the members' keys
       (--members, default the demo CSV) and the token period (--site's, or --token-period, default 15m).
       --site also supplies the default --gateway-id (its first gateway).
+  evaluate --site F --trace F --truth F [--gateway-id G] [--members CSV] [--events-out F]
+      Runs the gateway pipeline offline over the trace and scores its events against the truth
+      (precision, recall, timing, latency, dwell error, floor accuracy). Loads the trace in memory.
 `;
 
 /** Usage errors exit 2, runtime failures 1. */
@@ -46,6 +51,7 @@ export async function runCli(argv: readonly string[], io: CliIo = defaultIo): Pr
   try {
     if (command === 'generate') return await generate(rest, io);
     if (command === 'replay') return await replay(rest, io);
+    if (command === 'evaluate') return await evaluate(rest, io);
     if (command === undefined || command === 'help' || command === '--help' || command === '-h') {
       io.stdout(USAGE);
       return command === undefined ? 2 : 0;
@@ -214,4 +220,44 @@ async function replay(args: string[], io: CliIo): Promise<number> {
   } finally {
     await sink.close();
   }
+}
+
+async function evaluate(args: string[], io: CliIo): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    strict: true,
+    options: {
+      site: { type: 'string' },
+      trace: { type: 'string' },
+      truth: { type: 'string' },
+      'gateway-id': { type: 'string' },
+      members: { type: 'string' },
+      'events-out': { type: 'string' },
+    },
+  });
+  if (values.site === undefined || values.trace === undefined || values.truth === undefined) throw new UsageError('evaluate needs --site, --trace and --truth');
+  const site = loadSiteFile(resolveSitePath(values.site));
+  if (!site.ok) throw new Error(`invalid site: ${site.issues.join('; ')}`);
+  const gatewayId = values['gateway-id'] ?? site.value.gateways[0]?.id;
+  if (gatewayId === undefined || !site.value.gateways.some((g) => g.id === gatewayId)) {
+    throw new UsageError(`gateway "${gatewayId ?? ''}" is not in site ${site.value.id} (known: ${site.value.gateways.map((g) => g.id).join(', ')})`);
+  }
+  const { members } = loadMembers(values.members, io);
+  const logger = io.logger ?? createLogger();
+  const trace = await readTraceFile(values.trace, (line, error) => logger.warn({ line, error }, 'trace line rejected'));
+  const observations = [];
+  for await (const o of trace) observations.push(o);
+  const truthFile = await readTruthFile(values.truth, (line, error) => logger.warn({ line, error }, 'truth line rejected'));
+  const truth = [];
+  for await (const e of truthFile) truth.push(e);
+  const r = evaluateOffline({ site: site.value, gatewayId, observations, truth, members });
+  if (values['events-out'] !== undefined) {
+    const out = new ChunkedFileWriter(values['events-out']);
+    for (const e of r.events) await out.write(`${JSON.stringify(e)}\n`);
+    await out.close();
+  }
+  io.stdout(
+    `${JSON.stringify({ gatewayId, observations: observations.length, rejectedLines: trace.stats.rejected + truthFile.stats.rejected, truthEvents: truth.length, detectedEvents: r.events.length, ...r.score })}\n`,
+  );
+  return 0;
 }

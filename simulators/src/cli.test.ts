@@ -97,6 +97,21 @@ describe('storesense-sim CLI', () => {
     }
   });
 
+  it('evaluates a generated trace against its truth with the gateway pipeline', async () => {
+    const dir = tempDir();
+    expect(await runCli(['generate', '--site', 'boutique', '--duration', '3m', '--out', dir, '--shoppers-per-hour', '0', '--scenario', 'member-visit', '--member', 'M0001'], io())).toBe(0);
+    const c = io();
+    const eventsOut = join(dir, 'events.ndjson');
+    expect(await runCli(['evaluate', '--site', 'boutique', '--trace', join(dir, 'trace.ndjson'), '--truth', join(dir, 'truth.ndjson'), '--events-out', eventsOut], c)).toBe(0);
+    const r = JSON.parse(c.out) as { truthEvents: number; detectedEvents: number; kinds: Record<string, { truth: number }>; memberAccuracy: number | null };
+    expect(r.truthEvents).toBe(6);
+    expect(r.kinds['purchase']!.truth).toBe(1);
+    expect(readFileSync(eventsOut, 'utf8').trim().split('\n')).toHaveLength(r.detectedEvents);
+    const bad = io();
+    expect(await runCli(['evaluate', '--site', 'boutique', '--trace', join(dir, 'trace.ndjson'), '--truth', join(dir, 'truth.ndjson'), '--gateway-id', 'nope'], bad)).toBe(2);
+    expect(bad.err).toMatch(/gateway "nope"/);
+  });
+
   const bin = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
   it.skipIf(!existsSync(bin))('runs as a built binary (dist/cli.js)', async () => {
     const { stdout } = await promisify(execFile)(process.execPath, [bin, 'help']);

@@ -18,3 +18,5 @@ export * from './mqtt.adapter.js';
 export * from './http.sink.js';
 export * from './log.js';
 export * from './token-rebase.js';
+export * from './evaluate.score.js';
+export * from './evaluate.run.js';

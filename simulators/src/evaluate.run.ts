@@ -1,0 +1,38 @@
+import { renderGatewayConfig, type DemoMember, type Site } from '@storesense/firmware-config';
+import { runOffline } from '@storesense/gateway';
+import type { Observation, PresenceEvent, TruthEvent } from '@storesense/protocol';
+import { scoreJourney, type JourneyScore, type ScoredKind } from './evaluate.score.js';
+
+/**
+ * Runs the gateway's own pipeline offline (`runOffline`: tracker, classifier, journey machine, no
+ * outbox or uplink) over a trace and scores its events against the truth.
+ * @example
+ * const world = createWorld({ site, durationMs: 600_000, members });
+ * const { score } = evaluateOffline({ site, observations: [...world.observations()], truth: world.truth(), members });
+ */
+export interface EvaluateOfflineOptions {
+  site: Site;
+  /** Default: the site's first gateway. */
+  gatewayId?: string;
+  observations: readonly Observation[];
+  truth: readonly TruthEvent[];
+  /** Consenting members' keys go to the gateway, as the cloud would send them. */
+  members?: readonly DemoMember[];
+  tolerance?: Partial<Record<ScoredKind, number>>;
+  seed?: number;
+}
+
+export interface EvaluateOfflineResult {
+  gatewayId: string;
+  events: PresenceEvent[];
+  score: JourneyScore;
+}
+
+export function evaluateOffline(o: EvaluateOfflineOptions): EvaluateOfflineResult {
+  const gatewayId = o.gatewayId ?? o.site.gateways[0]!.id;
+  const config = renderGatewayConfig(o.site, gatewayId);
+  const consenting = (o.members ?? []).filter((m) => m.consent);
+  const memberKeys = { v: 1, at: o.truth[0]?.at ?? 0, periodMs: o.site.memberTokens.periodMs, members: consenting.map((m) => ({ memberId: m.memberId, key: m.tokenKey })) };
+  const events = runOffline(config, o.observations, { memberKeys, seed: o.seed ?? 1 });
+  return { gatewayId, events, score: scoreJourney(o.truth, events, o.tolerance) };
+}
