@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { DEFAULT_RADIO, hearAdvert, lossProbability, meanRssiDbm, type RadioReceiver } from './radio.model.js';
 import { Rng } from './random.js';
 
-const rx: RadioReceiver = { id: 'rx', floor: 0, x: 0, y: 0, refDbm: -59, exponent: 2.2, offsetDb: 0, storeId: 'shop' };
+const rx: RadioReceiver = { id: 'rx', source: 'ble', floor: 0, x: 0, y: 0, refDbm: -59, exponent: 2.2, offsetDb: 0, storeId: 'shop' };
 
 /** Mean reported RSSI and share of adverts heard at (x, 0) on `level`, over many adverts. */
 function measure(x: number, level = 0, storeId = 'shop', n = 4000): { mean: number; heard: number } {
@@ -76,5 +76,26 @@ describe('body shadowing', () => {
     expect(front).toBeCloseTo(unknown, 9);
     expect(side).toBeCloseTo(unknown, 9);
     expect(front - behind).toBeCloseTo(DEFAULT_RADIO.bodyLossDb, 9);
+  });
+});
+
+describe('receiver kinds', () => {
+  it('lets BLE-capable receivers hear adverts under their own source and skips WiFi-only ones', async () => {
+    const { exampleSite } = await import('./testing/fixtures.js');
+    const { buildLayout } = await import('./site-layout.js');
+    const { buildRadioReceivers } = await import('./radio.model.js');
+    const site = exampleSite('boutique');
+    const kinds = ['ble', 'wifi', 'espresense', 'meraki', 'ble_wifi'] as const;
+    const mixed = { ...site, receivers: site.receivers.map((r, i) => ({ ...r, kind: kinds[i % kinds.length]! })) };
+    const rxs = buildRadioReceivers(buildLayout(mixed), DEFAULT_RADIO, new Rng(1));
+    expect(rxs.map((r) => [r.id, r.source])).toEqual([
+      ['rx-storefront', 'ble'],
+      ['rx-inside-west', 'espresense'],
+      ['rx-inside-east', 'meraki'],
+      ['rx-checkout', 'ble'],
+    ]);
+    // The same hidden calibration errors as with all-BLE receivers: kinds never reshuffle draws.
+    const plain = buildRadioReceivers(buildLayout(site), DEFAULT_RADIO, new Rng(1));
+    expect(rxs.find((r) => r.id === 'rx-checkout')!.offsetDb).toBe(plain.find((r) => r.id === 'rx-checkout')!.offsetDb);
   });
 });

@@ -62,6 +62,8 @@ export const DEFAULT_RADIO: Readonly<RadioParams> = {
 /** A receiver flattened for the hot loop. */
 export interface RadioReceiver {
   id: string;
+  /** The observation source its reports carry ('ble', or the bridge that relays them). */
+  source: 'ble' | 'espresense' | 'meraki';
   floor: number;
   x: number;
   y: number;
@@ -73,17 +75,42 @@ export interface RadioReceiver {
   storeId: string;
 }
 
+/** Receiver kinds that hear BLE, and the source their observations carry; 'wifi' only hears probes. */
+const BLE_SOURCE: Readonly<Record<Receiver['kind'], RadioReceiver['source'] | undefined>> = {
+  ble: 'ble',
+  ble_wifi: 'ble',
+  espresense: 'espresense',
+  meraki: 'meraki',
+  wifi: undefined,
+};
+
+/**
+ * The site's BLE-capable receivers with their hidden calibration errors. A calibration error is
+ * drawn for every receiver (BLE or not) so adding a WiFi receiver never reshuffles the others.
+ */
 export function buildRadioReceivers(layout: SiteLayout, params: RadioParams, rng: Rng): RadioReceiver[] {
-  return layout.site.receivers.map((r: Receiver) => ({
+  const out: RadioReceiver[] = [];
+  for (const r of layout.site.receivers) {
+    const errorDb = rng.normal(0, params.calibrationErrorSigmaDb);
+    const source = BLE_SOURCE[r.kind];
+    if (source === undefined) continue;
+    out.push(flatten(layout, r, source, errorDb));
+  }
+  return out;
+}
+
+function flatten(layout: SiteLayout, r: Receiver, source: RadioReceiver['source'], errorDb: number): RadioReceiver {
+  return {
     id: r.id,
+    source,
     floor: r.floor,
     x: r.position.x,
     y: r.position.y,
     refDbm: r.calibration.refRssiAt1mDbm,
     exponent: r.calibration.pathLossExponent,
-    offsetDb: r.calibration.rssiOffsetDb + rng.normal(0, params.calibrationErrorSigmaDb),
+    offsetDb: r.calibration.rssiOffsetDb + errorDb,
     storeId: storeAtPoint(layout, r.floor, r.position)?.id ?? '',
-  }));
+  };
 }
 
 /**

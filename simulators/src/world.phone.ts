@@ -68,8 +68,8 @@ export class Phone {
         if (rssi === undefined || at < fromAt) continue;
         out.push(
           token === undefined
-            ? { v: 1, at, source: 'ble', receiverId: rx.id, subject: spec.subject, rssiDbm: rssi }
-            : { v: 1, at, source: 'ble', receiverId: rx.id, subject: spec.subject, rssiDbm: rssi, token },
+            ? { v: 1, at, source: rx.source, receiverId: rx.id, subject: spec.subject, rssiDbm: rssi }
+            : { v: 1, at, source: rx.source, receiverId: rx.id, subject: spec.subject, rssiDbm: rssi, token },
         );
       }
     }
