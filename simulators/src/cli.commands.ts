@@ -25,6 +25,7 @@ const USAGE = `storesense-sim <command> [options]
   generate --site F --out DIR [--seed N] [--duration D] [--members CSV] [--start ISO]
            [--shoppers-per-hour N] [--member-share X] [--scenario member-visit --member ID]
       F: a site file, or an example name (boutique, dept-store). D: 90s, 10m, 2h (default 10m).
+      --member-share defaults to 0.15, or 0 with --scenario (background traffic stays anonymous).
   replay   --trace F --to URL [--speed X] [--site-id S] [--gateway-id G] [--no-rebase]
            [--site F] [--members CSV] [--token-period D]
       URL: mqtt://host:port[?username=&password=] (publishes JSON arrays to the gateway's obs topic)
@@ -143,7 +144,7 @@ async function generate(args: string[], io: CliIo): Promise<number> {
     durationMs,
     ...(startAt !== undefined ? { startAt } : {}),
     shoppersPerHour: number('shoppers-per-hour', values['shoppers-per-hour'], 240),
-    memberShare: number('member-share', values['member-share'], 0.15),
+    ...(values['member-share'] !== undefined ? { memberShare: number('member-share', values['member-share'], 0.15) } : {}),
     members,
     scenarios,
     outDir: values.out,

@@ -47,6 +47,11 @@ describe('member-visit scenario', () => {
     const busy = createWorld({ site, durationMs: 4 * 60_000, shoppersPerHour: 900, members: demoMembers(), scenarios: [scenario] });
     expect(busy.truth().filter((e) => e.subject === 's_0000feed')).toEqual(alone.truth());
     expect(busy.shoppers.filter((s) => s.memberId === member.memberId)).toHaveLength(1);
+    // With a scenario, background shoppers are anonymous unless memberShare says otherwise.
+    expect(busy.shoppers.filter((s) => s.memberId !== undefined)).toHaveLength(1);
+    const mixed = createWorld({ site, durationMs: 10 * 60_000, shoppersPerHour: 900, members: demoMembers(), memberShare: 0.5, scenarios: [scenario] });
+    expect(mixed.shoppers.filter((s) => s.memberId !== undefined).length).toBeGreaterThan(1);
+    expect(mixed.shoppers.filter((s) => s.memberId === member.memberId)).toHaveLength(1);
   });
 
   it('rotates member tokens every period, each matching memberToken', () => {

@@ -31,7 +31,10 @@ export interface WorldOptions {
   shoppersPerHour?: number;
   /** Members to draw from; consent=no members behave as anonymous shoppers. */
   members?: readonly DemoMember[];
-  /** Share of background shoppers who are members (default 0.15), while members last. */
+  /**
+   * Share of background shoppers who are members, while members last. Default 0.15, or 0 when
+   * scenarios are given (a scripted member then is the only member: background stays anonymous).
+   */
   memberShare?: number;
   intentMix?: Partial<Record<Intent, number>>;
   radio?: Partial<RadioParams>;
@@ -162,7 +165,7 @@ export function createWorld(options: WorldOptions): World {
   const rate = Math.max(0, options.shoppersPerHour ?? 240);
   if (rate > 0) {
     const meanGapMs = 3_600_000 / rate;
-    const memberShare = options.memberShare ?? 0.15;
+    const memberShare = options.memberShare ?? (scripted.length > 0 ? 0 : 0.15);
     for (let t = startAt + master.exponential(meanGapMs); t < endAt; t += master.exponential(meanGapMs)) {
       const rng = master.fork();
       const subject = newSubject(rng);
