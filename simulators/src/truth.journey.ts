@@ -154,10 +154,10 @@ export function journeyTruth(
       const f = k / n;
       const s = locate(true, seg.floor0, pos(f));
       if (key(s) !== curKey) {
-        // Bisect (fPrev, f] down to a millisecond for the moment of change.
+        // Bisect (fPrev, f] to 0.1 ms so the rounded time of the change is exact to the millisecond.
         let lo = fPrev;
         let hi = f;
-        while ((hi - lo) * (seg.t1 - seg.t0) > 1) {
+        while ((hi - lo) * (seg.t1 - seg.t0) > 0.1) {
           const mid = (lo + hi) / 2;
           if (key(locate(true, seg.floor0, pos(mid))) === curKey) lo = mid;
           else hi = mid;
