@@ -4,7 +4,7 @@ import type { Classifier } from './classify/classifier.js';
 import { RulesClassifier } from './classify/rules.classifier.js';
 import { MemberResolver } from './identity/member-resolver.js';
 import { silentLogger, type Logger } from './log.js';
-import { Pipeline } from './pipeline.js';
+import { Pipeline, type PipelineOptions } from './pipeline.js';
 
 export interface RunOfflineOptions {
   classifier?: Classifier;
@@ -15,6 +15,8 @@ export interface RunOfflineOptions {
   /** Keep ticking this long after the last observation so pending exits are emitted; default exitAbsenceMs + 5 s. */
   drainMs?: number;
   logger?: Logger;
+  /** Hysteresis overrides (tuning experiments). */
+  ticks?: PipelineOptions['ticks'];
 }
 
 /**
@@ -35,6 +37,7 @@ export function runOffline(config: GatewayConfig, observations: readonly Observa
     logger,
     resolver,
     newId: (at) => newId(at, random),
+    ...(opts.ticks ? { ticks: opts.ticks } : {}),
   });
   const sorted = [...observations].sort((a, b) => a.at - b.at);
   const out: PresenceEvent[] = [];

@@ -63,7 +63,7 @@ export class Pipeline {
     const { config } = opts;
     this.ctx = siteContext(config);
     this.log = opts.logger.child({ module: 'pipeline' });
-    this.tracker = new Tracker({ rssiOffsetDb: this.ctx.rssiOffsetDb });
+    this.tracker = new Tracker({ rssiCorrectionDb: this.ctx.rssiCorrectionDb });
     this.newId = opts.newId ?? ((at) => protocolNewId(at));
     // Tick counts are tuned for 250 ms ticks; keep the same time spans at other tick lengths.
     const scale = 250 / config.tickMs;
@@ -79,6 +79,8 @@ export class Pipeline {
       floorLinkZones: this.ctx.floorLinkZones,
       floorLinkWindowMs: 60_000,
       crossingLagMs: CROSSING_LAG_MS,
+      doorGating: this.ctx.doorNearDbm.size > 0,
+      doorWindowMs: 4_000,
       ...ticks,
       newId: this.newId,
     };
@@ -112,6 +114,7 @@ export class Pipeline {
     }
     const probs = windows.length > 0 ? this.opts.classifier.classify(windows, now) : [];
     const probsBySubject = new Map(probs.map((p) => [p.subject, p]));
+    const atDoor = new Set(windows.filter((w) => w.doorMarginDb > 0).map((w) => w.subject));
     const subjects = new Set<string>([...probsBySubject.keys(), ...byPurchase.keys()]);
     for (const [id, s] of this.journeys) if (s.place !== 'absent') subjects.add(id);
 
@@ -121,7 +124,7 @@ export class Pipeline {
       const before = this.journeys.get(subject) ?? initialJourneyState();
       const { state, events } = nextJourneyState(
         before,
-        { now, probs: probsBySubject.get(subject), lastSeenAt: track?.lastRadioAt, purchases: byPurchase.get(subject) ?? [] },
+        { now, probs: probsBySubject.get(subject), lastSeenAt: track?.lastRadioAt, purchases: byPurchase.get(subject) ?? [], atDoor: atDoor.has(subject) },
         this.settings,
       );
       this.journeys.set(subject, state);

@@ -24,6 +24,7 @@ export const FEATURE_NAMES = [
   'sinceLastSeenS',
   'receiversHeard',
   'bestFloorMarginDb',
+  'doorMarginDb',
 ] as const;
 export const FEATURES_VERSION = '1';
 export const FEATURE_COUNT = FEATURE_NAMES.length;
@@ -44,6 +45,8 @@ export interface FeatureWindow {
   /** Since the last radio sighting; Infinity for terminal-only subjects. */
   sinceLastSeenMs: number;
   receiversHeard: number;
+  /** Strongest entrance receiver minus its door-radius level (> 0: at a door); -Infinity without one heard. */
+  doorMarginDb: number;
 }
 
 /**
@@ -57,6 +60,7 @@ export function computeFeatures(track: SubjectTrack, now: number, ctx: SiteConte
   let storeSideTrend = 0;
   let outsideSide = MISSING_DBM;
   let heard = 0;
+  let doorMargin = Number.NEGATIVE_INFINITY;
   const floorDbm = new Map<number, number>();
   const zoneDbm = new Map<string, { dbm: number; floor: number }>();
   for (const [rxId, r] of track.receivers) {
@@ -65,6 +69,8 @@ export function computeFeatures(track: SubjectTrack, now: number, ctx: SiteConte
     heard += 1;
     const dbm = r.fastDbm;
     const trend = r.fastDbm - r.slowDbm;
+    const doorLevel = ctx.doorNearDbm.get(rxId);
+    if (doorLevel !== undefined) doorMargin = Math.max(doorMargin, dbm - doorLevel);
     if (dbm > roleMax[info.role]) {
       roleMax[info.role] = dbm;
       roleTrend[info.role] = trend;
@@ -101,6 +107,7 @@ export function computeFeatures(track: SubjectTrack, now: number, ctx: SiteConte
   values[i++] = Math.min(sinceLastSeenMs, 600_000) / 1000;
   values[i++] = heard;
   values[i++] = bestFloorMargin;
+  values[i++] = Number.isFinite(doorMargin) ? Math.max(-40, doorMargin) : -40;
   return {
     subject: track.id,
     at: now,
@@ -113,5 +120,6 @@ export function computeFeatures(track: SubjectTrack, now: number, ctx: SiteConte
     sinceFirstSeenMs,
     sinceLastSeenMs,
     receiversHeard: heard,
+    doorMarginDb: doorMargin,
   };
 }

@@ -23,21 +23,38 @@ export interface SiteContext {
   floorLinkZones: ReadonlySet<string>;
   /** Per-zone dwell threshold overrides. */
   zoneDwellThresholdMs: ReadonlyMap<string, number>;
-  rssiOffsetDb: ReadonlyMap<string, number>;
+  /**
+   * Added to every reported RSSI: −calibration.rssiOffsetDb. The site's offset is the receiver's
+   * reporting bias (readings include it; simulators/src/radio.model.ts models it that way), so the
+   * gateway subtracts it to get comparable levels across receivers.
+   */
+  rssiCorrectionDb: ReadonlyMap<string, number>;
+  /**
+   * Per entrance receiver: the (corrected) RSSI of a phone DOOR_RADIUS_M away by its calibration.
+   * Crossing a door passes close to its entrance receiver; arrival and exit require it.
+   */
+  doorNearDbm: ReadonlyMap<string, number>;
   terminalZone: ReadonlyMap<string, string | undefined>;
 }
+
+/** Someone crossing a door passes within this distance of the door's entrance receiver. */
+export const DOOR_RADIUS_M = 4;
 
 const STORE_SIDE_ROLES: ReadonlySet<ReceiverRole> = new Set(['entrance', 'inside', 'checkout', 'escalator']);
 
 export function siteContext(config: GatewayConfig): SiteContext {
   const store = config.stores.find((s) => s.id === config.storeId) ?? config.stores[0];
   const receivers = new Map<string, ReceiverInfo>();
-  const rssiOffsetDb = new Map<string, number>();
+  const rssiCorrectionDb = new Map<string, number>();
+  const doorNearDbm = new Map<string, number>();
   for (const r of config.receivers) {
     // A mall escalator (no storeId) is outside the store; a store's own escalator is inside.
     const storeSide = STORE_SIDE_ROLES.has(r.role) && (r.role !== 'escalator' || r.storeId !== undefined);
     receivers.set(r.id, { id: r.id, role: r.role, floor: r.floor, zoneId: r.zoneId, storeSide });
-    rssiOffsetDb.set(r.id, r.calibration.rssiOffsetDb);
+    rssiCorrectionDb.set(r.id, -r.calibration.rssiOffsetDb);
+    if (r.role === 'entrance') {
+      doorNearDbm.set(r.id, r.calibration.refRssiAt1mDbm - 10 * r.calibration.pathLossExponent * Math.log10(DOOR_RADIUS_M));
+    }
   }
   const zoneFloor = new Map<string, number>();
   const zoneDwellThresholdMs = new Map<string, number>();
@@ -59,7 +76,8 @@ export function siteContext(config: GatewayConfig): SiteContext {
     zoneFloor,
     floorLinkZones,
     zoneDwellThresholdMs,
-    rssiOffsetDb,
+    rssiCorrectionDb,
+    doorNearDbm,
     terminalZone: new Map(config.terminals.map((t) => [t.id, t.zoneId])),
   };
 }

@@ -13,6 +13,7 @@ interface Segment {
   floor?: number;
   silent?: boolean;
   purchaseAtTick?: number;
+  door?: boolean;
 }
 
 function probsFor(seg: Segment): ClassProbs {
@@ -40,8 +41,14 @@ function settings(over: Partial<MachineSettings> = {}): MachineSettings {
     floorLinkZones: new Set(),
     floorLinkWindowMs: 60_000,
     crossingLagMs: 0,
+    doorGating: false,
+    doorWindowMs: 10_000,
     ...DEFAULT_TICKS,
+    // The table below was written for these counts; the defaults are tuned separately.
+    enterTicks: 3,
+    leaveTicks: 6,
     floorTicks: 6,
+    minProb: 0.55,
     newId: (at) => `visit-${at - T0}-${n++}`,
     ...over,
   };
@@ -58,7 +65,7 @@ function run(segments: Segment[], s: MachineSettings = settings()) {
       const now = T0 + i * TICK;
       if (!seg.silent) lastSeenAt = now;
       const purchases: PurchaseInput[] = seg.purchaseAtTick === k ? [{ at: now, terminalId: 'pos-1', amount: 42, currency: 'EUR', confidence: 1 }] : [];
-      const r = nextJourneyState(state, { now, probs: seg.silent ? undefined : probsFor(seg), lastSeenAt, purchases }, s);
+      const r = nextJourneyState(state, { now, probs: seg.silent ? undefined : probsFor(seg), lastSeenAt, purchases, atDoor: seg.door ?? false }, s);
       state = r.state;
       out.push(...r.events);
     }
@@ -135,6 +142,30 @@ describe('nextJourneyState', () => {
       segments: [{ ticks: 4, place: 'near' }, { ticks: 20, place: 'inside', floor: 0, zoneId: 'esc' }, { ticks: 20, place: 'inside', floor: 1, zoneId: 'upper' }, { ticks: 60, silent: true }],
       settings: { multiFloor: true, floorLinkZones: new Set(['esc']) },
       expected: ['approach@0', 'arrival@1000', 'floor_change@6000', 'exit@10750'],
+    },
+    {
+      name: 'with door receivers, near -> inside without passing the door is not an arrival',
+      segments: [{ ticks: 8, place: 'near' }, { ticks: 20, place: 'inside' }, { ticks: 60, silent: true }],
+      settings: { doorGating: true },
+      expected: ['approach@0'],
+    },
+    {
+      name: 'with door receivers, passing the door makes the arrival; leaving through it the exit',
+      segments: [{ ticks: 6, place: 'near' }, { ticks: 2, place: 'near', door: true }, { ticks: 20, place: 'inside' }, { ticks: 2, place: 'inside', door: true }, { ticks: 10, place: 'near' }],
+      settings: { doorGating: true },
+      expected: ['approach@0', 'arrival@2000', 'exit@7500'],
+    },
+    {
+      name: 'with door receivers, a phone first heard inside arrives after a long steady run without a door',
+      segments: [{ ticks: 40, place: 'inside' }, { ticks: 60, silent: true }],
+      settings: { doorGating: true },
+      expected: ['approach@0', 'arrival@0', 'exit@9750'],
+    },
+    {
+      name: 'with door receivers, a short inside blip of a far subject is not an arrival',
+      segments: [{ ticks: 10, place: 'inside' }, { ticks: 60, silent: true }],
+      settings: { doorGating: true },
+      expected: [],
     },
     {
       name: 'crossing lag moves switch times back',

@@ -29,6 +29,7 @@ export function nextJourneyState(state: JourneyState, input: TickInput, settings
     }));
   }
 
+  if (input.atDoor) s.lastDoorAt = now;
   const observed = observePlace(probs, settings.minProb);
   s.absentSince = observed === 'absent' ? (s.absentSince ?? now) : observed === undefined ? s.absentSince : undefined;
   const silentForMs = lastSeenAt === undefined ? Number.POSITIVE_INFINITY : now - lastSeenAt;
@@ -45,7 +46,9 @@ export function nextJourneyState(state: JourneyState, input: TickInput, settings
     const run = extendRun(s.placeRun, observed, now, placeProb(probs, observed));
     const needed = observed === 'inside' ? settings.enterTicks : s.place === 'inside' ? settings.leaveTicks : settings.approachTicks;
     s.placeRun = run;
-    if (run.ticks >= needed) {
+    // A blocked run keeps counting: door evidence often shows a moment after the crossing (the
+    // smoothed entrance RSSI rises late), and the event keeps the run's start as its time.
+    if (run.ticks >= needed && !doorBlocks(s, run, settings)) {
       events.push(...switchPlace(s, run, probs, now, settings));
       s.placeRun = undefined;
     }
@@ -61,6 +64,24 @@ export function nextJourneyState(state: JourneyState, input: TickInput, settings
   if (s.place === 'inside' && s.zone) events.push(...dwellTicks(s, Math.min(now, lastSeenAt ?? now), now, settings));
   return { state: s, events };
 }
+
+/**
+ * Crossing between outside and inside must go through a door (when the store has door
+ * receivers): door evidence no earlier than `doorWindowMs` before the run started. A subject first
+ * heard already inside (absent -> inside: a phone switched on in the store) may skip the door
+ * after a long, steady run (DOORLESS_ENTRY_FACTOR x enterTicks).
+ */
+function doorBlocks(s: JourneyState, run: Run<Place>, settings: MachineSettings): boolean {
+  if (!settings.doorGating) return false;
+  const entering = run.value === 'inside' && s.place !== 'inside';
+  const leaving = run.value === 'near' && s.place === 'inside';
+  if (!entering && !leaving) return false;
+  const doorSeen = s.lastDoorAt !== undefined && s.lastDoorAt >= run.since - settings.doorWindowMs;
+  if (doorSeen) return false;
+  return !(entering && s.place === 'absent' && run.ticks >= settings.enterTicks * DOORLESS_ENTRY_FACTOR);
+}
+
+const DOORLESS_ENTRY_FACTOR = 10;
 
 function observePlace(p: ClassProbs | undefined, minProb: number): Place | undefined {
   if (!p) return 'absent';

@@ -21,6 +21,8 @@ export interface TickInput {
   /** Last radio sighting of the subject. */
   lastSeenAt: number | undefined;
   purchases: readonly PurchaseInput[];
+  /** The subject is at a door this tick (close to an entrance receiver). */
+  atDoor?: boolean;
 }
 
 export interface MachineSettings {
@@ -45,6 +47,13 @@ export interface MachineSettings {
   floorLinkZones: ReadonlySet<string>;
   floorLinkWindowMs: number;
   /**
+   * When true (the store has entrance receivers), switching between outside-near and inside needs
+   * door evidence within `doorWindowMs`: without it, a window shopper whose signals happen to
+   * favour the inside receivers for a few seconds would "arrive".
+   */
+  doorGating: boolean;
+  doorWindowMs: number;
+  /**
    * Smoothing makes every switch visible a little late; event times are moved back by this much
    * (about the fast EWMA's time constant × ln 2).
    */
@@ -55,7 +64,7 @@ export interface MachineSettings {
   newId: (at: number) => string;
 }
 
-export const DEFAULT_TICKS = { approachTicks: 2, enterTicks: 3, leaveTicks: 6, zoneTicks: 4, floorTicks: 12, minProb: 0.55 } as const;
+export const DEFAULT_TICKS = { approachTicks: 2, enterTicks: 4, leaveTicks: 8, zoneTicks: 4, floorTicks: 12, minProb: 0.65 } as const;
 
 /** A candidate switch under hysteresis: the value seen on `ticks` consecutive ticks since `since`. */
 export interface Run<T> {
@@ -87,6 +96,8 @@ export interface JourneyState {
   floorRun: Run<number> | undefined;
   /** Last tick the subject was placed in a floor-link zone (escalator). */
   lastFloorLinkAt: number | undefined;
+  /** Last tick the subject was at a door. */
+  lastDoorAt: number | undefined;
   dwellMsByZone: Record<string, number>;
   floors: number[];
   purchased: boolean;
@@ -124,6 +135,7 @@ export function initialJourneyState(): JourneyState {
     floor: undefined,
     floorRun: undefined,
     lastFloorLinkAt: undefined,
+    lastDoorAt: undefined,
     dwellMsByZone: {},
     floors: [],
     purchased: false,

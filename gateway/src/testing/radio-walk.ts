@@ -16,12 +16,16 @@ export interface Waypoint {
  * calibration, a wall penalty when phone and receiver are on different sides of the store outline,
  * a floor penalty per level, Gaussian shadowing and advert loss. Linear motion between waypoints.
  */
-export function radioWalk(config: GatewayConfig, subject: string, startAt: number, walk: Waypoint[], opts: { seed?: number; advertMs?: number; sigmaDb?: number; lossRate?: number } = {}): Observation[] {
+export function radioWalk(config: GatewayConfig, subject: string, startAt: number, walk: Waypoint[], opts: { seed?: number; advertMs?: number; sigmaDb?: number; lossRate?: number; wallDb?: number; floorDb?: number; sensitivityDbm?: number } = {}): Observation[] {
   const rand = mulberry32(opts.seed ?? 42);
   const gauss = () => Math.sqrt(-2 * Math.log(1 - rand())) * Math.cos(2 * Math.PI * rand());
   const advertMs = opts.advertMs ?? 500;
-  const sigma = opts.sigmaDb ?? 3;
-  const loss = opts.lossRate ?? 0.2;
+  // Defaults in line with the simulator's radio model (simulators/src/radio.model.ts).
+  const sigma = opts.sigmaDb ?? 4;
+  const loss = opts.lossRate ?? 0.15;
+  const wallDbFull = opts.wallDb ?? 3;
+  const floorDbPer = opts.floorDb ?? 18;
+  const sensitivity = opts.sensitivityDbm ?? -95;
   const store = config.stores[0]!;
   const out: Observation[] = [];
   const end = walk[walk.length - 1]!.t;
@@ -32,10 +36,10 @@ export function radioWalk(config: GatewayConfig, subject: string, startAt: numbe
       if (rand() < loss) continue;
       const d = Math.max(0.5, Math.hypot(r.position.x - p.x, r.position.y - p.y));
       const rxInside = pointInShape(r.position, store.shape);
-      const wallDb = phoneInside !== rxInside ? 8 : 0;
-      const floorDb = 15 * Math.abs(r.floor - p.floor);
+      const wallDb = phoneInside !== rxInside ? wallDbFull : 0;
+      const floorDb = floorDbPer * Math.abs(r.floor - p.floor);
       const rssi = r.calibration.refRssiAt1mDbm - 10 * r.calibration.pathLossExponent * Math.log10(d) - wallDb - floorDb + sigma * gauss();
-      if (rssi < -100) continue;
+      if (rssi < sensitivity) continue;
       out.push({ v: 1, at: startAt + t, source: 'ble', receiverId: r.id, subject, rssiDbm: Math.round(rssi) });
     }
   }

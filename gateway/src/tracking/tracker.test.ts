@@ -33,8 +33,8 @@ describe('Tracker', () => {
     expect(s.receivers.get('rx')!.lastSeenAt).toBe(5000);
   });
 
-  it('applies receiver calibration offsets', () => {
-    const t = new Tracker({ rssiOffsetDb: new Map([['rx', 5]]) });
+  it('applies receiver calibration corrections', () => {
+    const t = new Tracker({ rssiCorrectionDb: new Map([['rx', 5]]) });
     t.observe(ble(0, 'rx', 's', -70));
     expect(t.get('s')!.receivers.get('rx')!.fastDbm).toBe(-65);
   });

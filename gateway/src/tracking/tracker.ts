@@ -35,8 +35,8 @@ export interface SubjectTrack {
 export interface TrackerOptions {
   fastTauMs?: number;
   slowTauMs?: number;
-  /** Per-receiver calibration added to every RSSI (receivers[].calibration.rssiOffsetDb). */
-  rssiOffsetDb?: ReadonlyMap<string, number>;
+  /** Per-receiver correction added to every reported RSSI (see SiteContext.rssiCorrectionDb). */
+  rssiCorrectionDb?: ReadonlyMap<string, number>;
   maxTerminalSightings?: number;
 }
 
@@ -64,7 +64,7 @@ export class Tracker {
   constructor(opts: TrackerOptions = {}) {
     this.fastTauMs = opts.fastTauMs ?? 1_500;
     this.slowTauMs = opts.slowTauMs ?? 6_000;
-    this.offsets = opts.rssiOffsetDb ?? new Map();
+    this.offsets = opts.rssiCorrectionDb ?? new Map();
     this.maxTerminal = opts.maxTerminalSightings ?? 8;
   }
 
