@@ -99,3 +99,27 @@ describe('receiver kinds', () => {
     expect(rxs.find((r) => r.id === 'rx-checkout')!.offsetDb).toBe(plain.find((r) => r.id === 'rx-checkout')!.offsetDb);
   });
 });
+
+describe('cull table', () => {
+  it('only skips receivers hearAdvert would skip without drawing', async () => {
+    const { cullTable, distance2, CULL_FLOORS } = await import('./radio.model.js');
+    const rxs: RadioReceiver[] = [rx, { ...rx, id: 'rx2', floor: 1, exponent: 2.8, offsetDb: 2 }];
+    const table = cullTable(rxs, 1.5, DEFAULT_RADIO);
+    const pick = new Rng(8);
+    let culled = 0;
+    for (let n = 0; n < 5000; n++) {
+      const x = pick.uniform(-200, 200);
+      const y = pick.uniform(-200, 200);
+      const level = pick.uniform(0, 3);
+      rxs.forEach((r, i) => {
+        const k = Math.abs(Math.round(level) - r.floor);
+        if (distance2(r, x, y, level, DEFAULT_RADIO) <= table[i * CULL_FLOORS + k]!) return;
+        culled++;
+        const a = new Rng(n);
+        expect(hearAdvert(r, x, y, level, '', 1.5, DEFAULT_RADIO, a)).toBeUndefined();
+        expect(a.uint32()).toBe(new Rng(n).uint32()); // nothing drawn
+      });
+    }
+    expect(culled).toBeGreaterThan(1000);
+  });
+});

@@ -151,3 +151,31 @@ export function hearAdvert(rx: RadioReceiver, x: number, y: number, level: numbe
   if (rng.next() < lossProbability(rssi, p)) return undefined;
   return Math.min(20, rssi);
 }
+
+/** Floor differences covered by a cull table; farther receivers are checked the slow way. */
+export const CULL_FLOORS = 8;
+
+/**
+ * Per phone: for each receiver and floor difference k, the squared distance beyond which the
+ * phone's mean RSSI (before wall and body losses, which only lower it) is more than 4 sigma under
+ * sensitivity. `hearAdvert` would skip such a receiver without drawing, so skipping it earlier with
+ * one multiply-add instead of a log10 changes nothing but speed.
+ */
+export function cullTable(receivers: readonly RadioReceiver[], txOffsetDb: number, p: RadioParams): Float64Array {
+  const table = new Float64Array(receivers.length * CULL_FLOORS);
+  receivers.forEach((rx, i) => {
+    for (let k = 0; k < CULL_FLOORS; k++) {
+      const budgetDb = rx.refDbm + txOffsetDb + rx.offsetDb + 4 * p.shadowingSigmaDb - p.sensitivityDbm - k * p.floorAttenuationDb;
+      table[i * CULL_FLOORS + k] = 10 ** (budgetDb / (5 * rx.exponent));
+    }
+  });
+  return table;
+}
+
+/** The clamped squared 3D distance meanRssiDbm uses. */
+export function distance2(rx: RadioReceiver, x: number, y: number, level: number, p: RadioParams): number {
+  const dx = x - rx.x;
+  const dy = y - rx.y;
+  const dz = (level - rx.floor) * p.floorHeightM + p.phoneHeightM - p.receiverHeightM;
+  return Math.max(0.25, dx * dx + dy * dy + dz * dz);
+}

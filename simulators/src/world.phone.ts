@@ -1,5 +1,5 @@
 import { memberToken, type Observation } from '@storesense/protocol';
-import { hearAdvert, type RadioParams, type RadioReceiver } from './radio.model.js';
+import { CULL_FLOORS, cullTable, distance2, hearAdvert, type RadioParams, type RadioReceiver } from './radio.model.js';
 import type { Rng } from './random.js';
 import { storeAtPoint, type SiteLayout } from './site-layout.js';
 import { newPose, TrajectoryCursor, type Segment } from './trajectory.js';
@@ -26,6 +26,7 @@ export class Phone {
   readonly endAt: number;
   private tokenCounter = -1;
   private token = '';
+  private cull: Float64Array | undefined;
 
   constructor(
     private readonly spec: PhoneSpec,
@@ -47,6 +48,7 @@ export class Phone {
    */
   emit(fromAt: number, untilAt: number, receivers: readonly RadioReceiver[], layout: SiteLayout, radio: RadioParams, periodMs: number, out: Observation[]): void {
     const { spec, rng, pose } = this;
+    const cull = (this.cull ??= cullTable(receivers, spec.txOffsetDb, radio));
     while (this.nextAt < untilAt && this.nextAt <= this.endAt) {
       const at = this.nextAt;
       this.nextAt += spec.advertIntervalMs + rng.int(11);
@@ -64,6 +66,8 @@ export class Phone {
       }
       for (let i = 0; i < receivers.length; i++) {
         const rx = receivers[i]!;
+        const k = Math.abs(Math.round(pose.level) - rx.floor);
+        if (k < CULL_FLOORS && distance2(rx, pose.x, pose.y, pose.level, radio) > cull[i * CULL_FLOORS + k]!) continue;
         const rssi = hearAdvert(rx, pose.x, pose.y, pose.level, storeId, spec.txOffsetDb, radio, rng, pose.hx, pose.hy);
         if (rssi === undefined || at < fromAt) continue;
         out.push(
