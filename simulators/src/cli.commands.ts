@@ -91,6 +91,24 @@ function loadMembers(explicit: string | undefined, io: CliIo): { path: string; m
   return { path, members: csv.members };
 }
 
+function nonNegative(name: string, text: string | undefined, fallback: number): number {
+  const n = number(name, text, fallback);
+  if (n < 0) throw new UsageError(`--${name} must be ≥ 0, got "${text}"`);
+  return n;
+}
+
+function share(text: string): number {
+  const n = number('member-share', text, 0);
+  if (n < 0 || n > 1) throw new UsageError(`--member-share must be between 0 and 1, got "${text}"`);
+  return n;
+}
+
+function integer(name: string, text: string | undefined, fallback: number): number {
+  const n = number(name, text, fallback);
+  if (!Number.isSafeInteger(n)) throw new UsageError(`--${name} expects an integer, got "${text}"`);
+  return n;
+}
+
 async function generate(args: string[], io: CliIo): Promise<number> {
   const { values } = parseArgs({
     args,
@@ -140,11 +158,11 @@ async function generate(args: string[], io: CliIo): Promise<number> {
   const result = await generateWorld({
     site: site.value,
     siteFile: values.site,
-    seed: number('seed', values.seed, 1),
+    seed: integer('seed', values.seed, 1),
     durationMs,
     ...(startAt !== undefined ? { startAt } : {}),
-    shoppersPerHour: number('shoppers-per-hour', values['shoppers-per-hour'], 240),
-    ...(values['member-share'] !== undefined ? { memberShare: number('member-share', values['member-share'], 0.15) } : {}),
+    shoppersPerHour: nonNegative('shoppers-per-hour', values['shoppers-per-hour'], 240),
+    ...(values['member-share'] !== undefined ? { memberShare: share(values['member-share']) } : {}),
     members,
     scenarios,
     outDir: values.out,

@@ -43,6 +43,9 @@ describe('storesense-sim CLI', () => {
       ['generate', '--site', 'boutique', '--out', out, '--scenario', 'member-visit', '--member', 'NOBODY'],
       ['generate', '--site', 'boutique', '--out', out, '--scenario', 'moonwalk'],
       ['generate', '--site', 'boutique', '--out', out, '--bogus'],
+      ['generate', '--site', 'boutique', '--out', out, '--seed', '1.5'],
+      ['generate', '--site', 'boutique', '--out', out, '--shoppers-per-hour', '-3'],
+      ['generate', '--site', 'boutique', '--out', out, '--member-share', '2'],
       ['replay', '--trace', 'x'],
       ['teleport'],
     ]) {

@@ -1,7 +1,7 @@
 import { once } from 'node:events';
 import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
 import { join } from 'node:path';
-import { encodeLine } from '@storesense/protocol';
+import { encodeLine, traceHeaderSchema, truthHeaderSchema } from '@storesense/protocol';
 import { encodeObservationLine, encodeTruthLine } from './trace-codec.js';
 import { createWorld, type WorldOptions } from './world.js';
 
@@ -85,6 +85,9 @@ export interface GenerateResult {
  */
 export async function generateWorld(options: GenerateOptions): Promise<GenerateResult> {
   const world = createWorld(options);
+  // Never write a file our own reader would refuse (e.g. a site file name over 500 characters).
+  traceHeaderSchema.parse(world.header);
+  truthHeaderSchema.parse(world.truthHeader);
   mkdirSync(options.outDir, { recursive: true });
   const traceFile = join(options.outDir, 'trace.ndjson');
   const truthFile = join(options.outDir, 'truth.ndjson');

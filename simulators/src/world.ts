@@ -87,7 +87,10 @@ export interface World {
 export function createWorld(options: WorldOptions): World {
   const site = options.site;
   const seed = options.seed ?? 1;
-  const startAt = options.startAt ?? DEFAULT_START_AT;
+  if (!Number.isSafeInteger(seed)) throw new RangeError(`seed must be an integer, got ${seed}`);
+  if (!Number.isFinite(options.durationMs) || options.durationMs < 0) throw new RangeError(`durationMs must be a non-negative number, got ${options.durationMs}`);
+  const startAt = Math.round(options.startAt ?? DEFAULT_START_AT);
+  if (!Number.isSafeInteger(startAt) || startAt < 0) throw new RangeError(`startAt must be ms since the epoch, got ${options.startAt}`);
   const durationMs = Math.max(0, Math.round(options.durationMs));
   const endAt = startAt + durationMs;
   const currency = options.currency ?? 'CNY';
