@@ -20,3 +20,4 @@ export * from './log.js';
 export * from './token-rebase.js';
 export * from './evaluate.score.js';
 export * from './evaluate.run.js';
+export * from './world.wifi.js';

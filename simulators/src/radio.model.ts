@@ -63,7 +63,7 @@ export const DEFAULT_RADIO: Readonly<RadioParams> = {
 export interface RadioReceiver {
   id: string;
   /** The observation source its reports carry ('ble', or the bridge that relays them). */
-  source: 'ble' | 'espresense' | 'meraki';
+  source: 'ble' | 'wifi' | 'espresense' | 'meraki';
   floor: number;
   x: number;
   y: number;
@@ -84,19 +84,40 @@ const BLE_SOURCE: Readonly<Record<Receiver['kind'], RadioReceiver['source'] | un
   wifi: undefined,
 };
 
+/** Receiver kinds that capture WiFi probe requests (Meraki's scanning API reports both radios). */
+const WIFI_SOURCE: Readonly<Record<Receiver['kind'], RadioReceiver['source'] | undefined>> = {
+  ble: undefined,
+  ble_wifi: 'wifi',
+  espresense: undefined,
+  meraki: 'meraki',
+  wifi: 'wifi',
+};
+
+export interface ReceiverSets {
+  ble: RadioReceiver[];
+  wifi: RadioReceiver[];
+}
+
 /**
- * The site's BLE-capable receivers with their hidden calibration errors. A calibration error is
- * drawn for every receiver (BLE or not) so adding a WiFi receiver never reshuffles the others.
+ * The site's receivers that hear BLE adverts and those that hear WiFi probes, with their hidden
+ * calibration errors: one draw per receiver in site order, whatever its kind, so changing one
+ * receiver's kind never reshuffles the others.
  */
-export function buildRadioReceivers(layout: SiteLayout, params: RadioParams, rng: Rng): RadioReceiver[] {
-  const out: RadioReceiver[] = [];
+export function buildReceiverSets(layout: SiteLayout, params: RadioParams, rng: Rng): ReceiverSets {
+  const sets: ReceiverSets = { ble: [], wifi: [] };
   for (const r of layout.site.receivers) {
     const errorDb = rng.normal(0, params.calibrationErrorSigmaDb);
-    const source = BLE_SOURCE[r.kind];
-    if (source === undefined) continue;
-    out.push(flatten(layout, r, source, errorDb));
+    const ble = BLE_SOURCE[r.kind];
+    const wifi = WIFI_SOURCE[r.kind];
+    if (ble !== undefined) sets.ble.push(flatten(layout, r, ble, errorDb));
+    if (wifi !== undefined) sets.wifi.push(flatten(layout, r, wifi, errorDb));
   }
-  return out;
+  return sets;
+}
+
+/** The BLE-capable receivers (see buildReceiverSets). */
+export function buildRadioReceivers(layout: SiteLayout, params: RadioParams, rng: Rng): RadioReceiver[] {
+  return buildReceiverSets(layout, params, rng).ble;
 }
 
 function flatten(layout: SiteLayout, r: Receiver, source: RadioReceiver['source'], errorDb: number): RadioReceiver {

@@ -1,6 +1,6 @@
 import type { DemoMember, Site } from '@storesense/firmware-config';
 import { PROTOCOL_VERSION, TRACE_FORMAT, TRUTH_FORMAT, type Observation, type TraceHeader, type TruthEvent, type TruthHeader } from '@storesense/protocol';
-import { DEFAULT_RADIO, buildRadioReceivers, type RadioParams } from './radio.model.js';
+import { DEFAULT_RADIO, buildReceiverSets, type RadioParams } from './radio.model.js';
 import { Rng } from './random.js';
 import type { ScriptedShopper } from './scenario.js';
 import { DEFAULT_INTENT_MIX, DEFAULT_PLAN_PARAMS, planShopper, type Intent, type PlanParams, type ShopperPlan } from './shopper.plan.js';
@@ -8,6 +8,7 @@ import { buildLayout, type SiteLayout } from './site-layout.js';
 import { journeyTruth } from './truth.journey.js';
 import { Phone } from './world.phone.js';
 import { TerminalCounters, terminalObservations } from './world.terminals.js';
+import { DEFAULT_WIFI, WifiProber, type WifiParams } from './world.wifi.js';
 
 export const SIMULATOR_VERSION = '0.1.0';
 /** Default trace start, fixed so that files are reproducible: Monday 2026-01-05 10:00 UTC. */
@@ -38,6 +39,8 @@ export interface WorldOptions {
   memberShare?: number;
   intentMix?: Partial<Record<Intent, number>>;
   radio?: Partial<RadioParams>;
+  /** WiFi probe requests (heard only by wifi / ble_wifi / meraki receivers). */
+  wifi?: Partial<WifiParams>;
   plan?: Partial<PlanParams>;
   scenarios?: readonly ScriptedShopper[];
   /** ISO 4217 code on POS observations (default CNY). */
@@ -62,6 +65,7 @@ export interface PlannedShopper {
   truth: TruthEvent[];
   terminalObservations: Observation[];
   phone: Phone;
+  wifi: WifiProber;
 }
 
 export interface World {
@@ -100,7 +104,8 @@ export function createWorld(options: WorldOptions): World {
   const windowMs = Math.max(100, options.windowMs ?? 10_000);
   const layout = buildLayout(site);
   const master = new Rng(seed);
-  const receivers = buildRadioReceivers(layout, radio, master.fork());
+  const wifiParams: WifiParams = { ...DEFAULT_WIFI, ...options.wifi };
+  const { ble: receivers, wifi: wifiReceivers } = buildReceiverSets(layout, radio, master.fork());
   const counters = new TerminalCounters();
   const subjects = new Set<string>();
   const newSubject = (rng: Rng) => {
@@ -132,10 +137,10 @@ export function createWorld(options: WorldOptions): World {
     const terminalRng = s.rng.fork();
     const radioRng = s.rng.fork();
     const terminalObs = terminalObservations(layout, { subject: s.subject, memberId: s.member?.memberId, segments: segs, purchases: s.plan.purchases, truth, recallOverride: s.recall }, terminalRng, counters, currency);
-    const phone = new Phone(
-      { subject: s.subject, segments: segs, advertIntervalMs: s.advertIntervalMs, txOffsetDb: radioRng.normal(0, radio.phoneTxSigmaDb), tokenKey: s.member?.tokenKey },
-      radioRng,
-    );
+    const txOffsetDb = radioRng.normal(0, radio.phoneTxSigmaDb);
+    const phone = new Phone({ subject: s.subject, segments: segs, advertIntervalMs: s.advertIntervalMs, txOffsetDb, tokenKey: s.member?.tokenKey }, radioRng);
+    // Forked last, so WiFi never shifts the BLE, terminal or plan streams.
+    const wifi = new WifiProber(segs, s.rng.fork(), wifiParams, txOffsetDb);
     shoppers.push({
       subject: s.subject,
       memberId: s.member?.memberId,
@@ -149,6 +154,7 @@ export function createWorld(options: WorldOptions): World {
       truth,
       terminalObservations: terminalObs,
       phone,
+      wifi,
     });
   };
 
@@ -219,8 +225,11 @@ export function createWorld(options: WorldOptions): World {
         const w1 = Math.min(w0 + windowMs, endAt);
         while (next < shoppers.length && shoppers[next]!.spawnAt < w1) active.push(shoppers[next++]!);
         const batch: Observation[] = [];
-        for (const s of active) s.phone.emit(startAt, w1, receivers, layout, radio, periodMs, batch);
-        active = active.filter((s) => !s.phone.done);
+        for (const s of active) {
+          s.phone.emit(startAt, w1, receivers, layout, radio, periodMs, batch);
+          s.wifi.emit(startAt, w1, wifiReceivers, layout, radio, batch);
+        }
+        active = active.filter((s) => !(s.phone.done && s.wifi.done));
         while (ti < terminalObs.length && terminalObs[ti]!.at < w1) batch.push(terminalObs[ti++]!);
         batch.sort(compareObservations);
         yield batch;
