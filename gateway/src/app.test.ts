@@ -6,6 +6,7 @@ import { topics, type Observation, type PresenceEvent } from '@storesense/protoc
 import type { GatewayConfigInput } from '@storesense/firmware-config';
 import { createGateway, type Gateway } from './app.js';
 import { ClassifierUnavailableError } from './classify/create-classifier.js';
+import { RULES_CLASSIFIER_VERSION } from './classify/rules.classifier.js';
 import { silentLogger } from './log.js';
 import type { Source } from './sources/source.js';
 import { startAedes, waitFor, type TestBroker } from './testing/aedes-broker.js';
@@ -73,7 +74,7 @@ describe('createGateway (real broker, real HTTP, real SQLite file)', () => {
     expect([...cloud.uniqueIds()].sort()).toEqual(seen.map((e) => e.id).sort());
     const h = gw.health();
     expect(h.sources['http_observations']).toMatchObject({ state: 'ok', rejected: 0 });
-    expect(h.model).toEqual({ name: 'rules', version: '1' });
+    expect(h.model).toEqual({ name: 'rules', version: RULES_CLASSIFIER_VERSION });
     const res = await fetch(`${url}/api/v1/health`);
     expect(((await res.json()) as { v: number }).v).toBe(1);
     await gw.stop();

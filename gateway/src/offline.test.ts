@@ -73,7 +73,7 @@ describe('runOffline', () => {
       ...adverts(s, T0 + 3_000, T0 + 15_000, { 'rx-door': -62, 'rx-sales': -65, 'rx-up': -90 }),
       ...adverts(s, T0 + 15_000, T0 + 30_000, { 'rx-up': -58, 'rx-sales': -88 }),
     ];
-    const events = runOffline(twoFloorConfig(), obs);
+    const events = runOffline(twoFloorConfig(), obs, { drainMs: 20_000 });
     const fc = events.find((e) => e.type === 'floor_change');
     expect(fc).toMatchObject({ fromFloor: 0, toFloor: 1 });
     expect(fc!.at).toBeGreaterThanOrEqual(T0 + 15_000);

@@ -12,7 +12,10 @@ export interface RunOfflineOptions {
   memberKeys?: unknown;
   /** Seed for the random part of event/visit ULIDs, so two runs give identical output. */
   seed?: number;
-  /** Keep ticking this long after the last observation so pending exits are emitted; default exitAbsenceMs + 5 s. */
+  /**
+   * Keep ticking this long after the last observation. Default 0: a trace that ends while people are
+   * inside should not turn into exits (its truth has none); pass exitAbsenceMs + 5 s to flush them.
+   */
   drainMs?: number;
   logger?: Logger;
   /** Hysteresis overrides (tuning experiments). */
@@ -45,7 +48,7 @@ export function runOffline(config: GatewayConfig, observations: readonly Observa
   const last = sorted[sorted.length - 1];
   if (!first || !last) return out;
   const tickMs = config.tickMs;
-  const end = last.at + (opts.drainMs ?? config.journey.exitAbsenceMs + 5_000);
+  const end = last.at + (opts.drainMs ?? 0);
   let i = 0;
   for (let now = Math.ceil(first.at / tickMs) * tickMs; now <= end + tickMs; now += tickMs) {
     while (i < sorted.length && sorted[i]!.at <= now) pipeline.ingest(sorted[i++]!);

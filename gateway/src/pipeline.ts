@@ -81,6 +81,7 @@ export class Pipeline {
       crossingLagMs: CROSSING_LAG_MS,
       doorGating: this.ctx.doorNearDbm.size > 0,
       doorWindowMs: 4_000,
+      reentryGapMs: 10_000,
       ...ticks,
       newId: this.newId,
     };

@@ -25,6 +25,7 @@ export const FEATURE_NAMES = [
   'receiversHeard',
   'bestFloorMarginDb',
   'doorMarginDb',
+  'approachMarginDb',
 ] as const;
 export const FEATURES_VERSION = '1';
 export const FEATURE_COUNT = FEATURE_NAMES.length;
@@ -45,8 +46,17 @@ export interface FeatureWindow {
   /** Since the last radio sighting; Infinity for terminal-only subjects. */
   sinceLastSeenMs: number;
   receiversHeard: number;
-  /** Strongest entrance receiver minus its door-radius level (> 0: at a door); -Infinity without one heard. */
+  /**
+   * > 0: at a door: strongest entrance receiver − its door-radius level. -Infinity without an
+   * entrance receiver hearing the subject. (A relative test, "entrance within 3 dB of the strongest
+   * other receiver", was tried for weak phones and tripled false arrivals/exits in simulation.)
+   */
   doorMarginDb: number;
+  /**
+   * How far above "within ~8 m of an entrance" the subject is: the best of storefront/entrance
+   * receivers against their calibrated approach level. -Infinity when none of them hears it.
+   */
+  approachMarginDb: number;
 }
 
 /**
@@ -61,6 +71,7 @@ export function computeFeatures(track: SubjectTrack, now: number, ctx: SiteConte
   let outsideSide = MISSING_DBM;
   let heard = 0;
   let doorMargin = Number.NEGATIVE_INFINITY;
+  let approachMargin = Number.NEGATIVE_INFINITY;
   const floorDbm = new Map<number, number>();
   const zoneDbm = new Map<string, { dbm: number; floor: number }>();
   for (const [rxId, r] of track.receivers) {
@@ -71,6 +82,8 @@ export function computeFeatures(track: SubjectTrack, now: number, ctx: SiteConte
     const trend = r.fastDbm - r.slowDbm;
     const doorLevel = ctx.doorNearDbm.get(rxId);
     if (doorLevel !== undefined) doorMargin = Math.max(doorMargin, dbm - doorLevel);
+    const approachLevel = ctx.approachLevelDbm.get(rxId);
+    if (approachLevel !== undefined) approachMargin = Math.max(approachMargin, dbm - approachLevel);
     if (dbm > roleMax[info.role]) {
       roleMax[info.role] = dbm;
       roleTrend[info.role] = trend;
@@ -108,6 +121,7 @@ export function computeFeatures(track: SubjectTrack, now: number, ctx: SiteConte
   values[i++] = heard;
   values[i++] = bestFloorMargin;
   values[i++] = Number.isFinite(doorMargin) ? Math.max(-40, doorMargin) : -40;
+  values[i++] = Number.isFinite(approachMargin) ? Math.max(-40, approachMargin) : -40;
   return {
     subject: track.id,
     at: now,
@@ -121,5 +135,6 @@ export function computeFeatures(track: SubjectTrack, now: number, ctx: SiteConte
     sinceLastSeenMs,
     receiversHeard: heard,
     doorMarginDb: doorMargin,
+    approachMarginDb: approachMargin,
   };
 }

@@ -2,7 +2,7 @@ import type { Classifier, ClassProbs } from './classifier.js';
 import { FRESH_MS, MISSING_DBM, type FeatureWindow } from './features.js';
 
 export interface RulesClassifierOptions {
-  /** Signal at least this strong at some receiver means "near the store" (journey.approachRssiDbm). */
+  /** journey.approachRssiDbm: store-side receivers hear an inside phone down to this minus INSIDE_HEARD_MARGIN_DB. */
   approachRssiDbm: number;
   /** Softness of the presence sigmoid, dB. */
   presenceScaleDb?: number;
@@ -14,19 +14,25 @@ export interface RulesClassifierOptions {
   zoneScaleDb?: number;
 }
 
-export const RULES_CLASSIFIER_VERSION = '1';
+export const RULES_CLASSIFIER_VERSION = '2';
+
+/** Store-side receivers count a phone as inside down to approachRssiDbm minus this. */
+export const INSIDE_HEARD_MARGIN_DB = 7;
 
 const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));
 
 /**
- * The honest baseline (and the fallback when a model fails to load): compares the strongest
- * store-side receiver (entrance/inside/checkout) with the strongest outside one
- * (storefront/corridor), gated by how strong the subject is at all.
- * - P(present) = σ((near − approachRssiDbm) / presenceScale), near = the strongest storefront or
- *   store-side receiver (a strong corridor receiver far from the door is not "near the store"),
- *   faded out as the last sighting ages
- * - P(inside | present) = σ((storeSide + bias − outsideSide) / sideScale)
- * Floor = argmax of per-floor store-side evidence; zone = strongest zone receiver on that floor.
+ * The honest baseline (and the fallback when a model fails to load). Three pieces of evidence:
+ * - side: P(store side) = σ((storeSide + bias − outsideSide) / sideScale), the strongest
+ *   entrance/inside/checkout receiver against the strongest storefront/corridor one;
+ * - near: σ(approachMarginDb / presenceScale), storefront/entrance receivers against the level
+ *   their calibration predicts ~8 m from the entrance (a strong corridor receiver far from the
+ *   door is not "near the store");
+ * - heard inside: σ((storeSide − (approachRssiDbm − INSIDE_HEARD_MARGIN_DB)) / presenceScale). A
+ *   phone deep in a big store may be weak everywhere and still be inside.
+ * inside = side × heardInside, outside_near = (1 − side) × near, absent = the rest; all fade out
+ * as the last sighting ages. Floor = argmax of per-floor store-side evidence; zone = strongest zone
+ * receiver on that floor.
  */
 export class RulesClassifier implements Classifier {
   readonly name = 'rules';
@@ -50,20 +56,20 @@ export class RulesClassifier implements Classifier {
   }
 
   private one(w: FeatureWindow): ClassProbs {
-    const near = Math.max(w.storeSideMaxDbm, w.roleMaxDbm.storefront);
-    if (w.receiversHeard === 0 || near <= MISSING_DBM || w.sinceLastSeenMs > FRESH_MS) {
+    if (w.receiversHeard === 0 || w.sinceLastSeenMs > FRESH_MS) {
       return { subject: w.subject, absent: 1, outsideNear: 0, inside: 0, floor: undefined, floorConfidence: 0, zoneId: undefined, zoneConfidence: 0 };
     }
-    // Fade presence over the last second or two of freshness, so a phone that fell silent
-    // drifts towards absent instead of jumping.
+    // Fade over the last part of the freshness window, so a phone that fell silent drifts
+    // towards absent instead of jumping.
     const freshness = w.sinceLastSeenMs <= FRESH_MS / 2 ? 1 : 1 - (w.sinceLastSeenMs - FRESH_MS / 2) / FRESH_MS;
-    const present = sigmoid((near - this.approach) / this.presenceScale) * freshness;
-    const insideGivenPresent = sigmoid((w.storeSideMaxDbm + this.bias - w.outsideSideMaxDbm) / this.sideScale);
-    const inside = present * insideGivenPresent;
-    const outsideNear = present - inside;
+    const side = sigmoid((w.storeSideMaxDbm + this.bias - w.outsideSideMaxDbm) / this.sideScale);
+    const near = Number.isFinite(w.approachMarginDb) ? sigmoid(w.approachMarginDb / this.presenceScale) : 0;
+    const heardInside = w.storeSideMaxDbm <= MISSING_DBM ? 0 : sigmoid((w.storeSideMaxDbm - (this.approach - INSIDE_HEARD_MARGIN_DB)) / this.presenceScale);
+    const inside = side * heardInside * freshness;
+    const outsideNear = (1 - side) * near * freshness;
     const { floor, floorConfidence } = this.floor(w);
     const { zoneId, zoneConfidence } = this.zone(w, floor);
-    return { subject: w.subject, absent: 1 - present, outsideNear, inside, floor, floorConfidence, zoneId, zoneConfidence };
+    return { subject: w.subject, absent: Math.max(0, 1 - inside - outsideNear), outsideNear, inside, floor, floorConfidence, zoneId, zoneConfidence };
   }
 
   private floor(w: FeatureWindow): { floor: number | undefined; floorConfidence: number } {

@@ -34,11 +34,21 @@ export interface SiteContext {
    * Crossing a door passes close to its entrance receiver; arrival and exit require it.
    */
   doorNearDbm: ReadonlyMap<string, number>;
+  /**
+   * Per storefront/entrance receiver: the RSSI its calibration predicts for a phone
+   * APPROACH_RADIUS_M from the nearest entrance (never below journey.approachRssiDbm). Stronger
+   * means "approaching the store" in the brief's sense (within ~8 m of an entrance).
+   */
+  approachLevelDbm: ReadonlyMap<string, number>;
+  /** journey.approachRssiDbm: the floor of every approach level, and the presence level inside. */
+  approachRssiDbm: number;
   terminalZone: ReadonlyMap<string, string | undefined>;
 }
 
 /** Someone crossing a door passes within this distance of the door's entrance receiver. */
 export const DOOR_RADIUS_M = 4;
+/** The brief's approach: within ~8 m of a store entrance, outside. */
+export const APPROACH_RADIUS_M = 8;
 
 const STORE_SIDE_ROLES: ReadonlySet<ReceiverRole> = new Set(['entrance', 'inside', 'checkout', 'escalator']);
 
@@ -46,12 +56,20 @@ export function siteContext(config: GatewayConfig): SiteContext {
   const store = config.stores.find((s) => s.id === config.storeId) ?? config.stores[0];
   const receivers = new Map<string, ReceiverInfo>();
   const rssiCorrectionDb = new Map<string, number>();
+  const approachLevelDbm = new Map<string, number>();
+  const entrances = config.stores.flatMap((s) => s.entrances);
   const doorNearDbm = new Map<string, number>();
   for (const r of config.receivers) {
     // A mall escalator (no storeId) is outside the store; a store's own escalator is inside.
     const storeSide = STORE_SIDE_ROLES.has(r.role) && (r.role !== 'escalator' || r.storeId !== undefined);
     receivers.set(r.id, { id: r.id, role: r.role, floor: r.floor, zoneId: r.zoneId, storeSide });
     rssiCorrectionDb.set(r.id, -r.calibration.rssiOffsetDb);
+    if (r.role === 'storefront' || r.role === 'entrance') {
+      const sameFloor = entrances.filter((e) => e.floor === r.floor);
+      const toDoorM = sameFloor.length === 0 ? 0 : Math.min(...sameFloor.map((e) => Math.hypot(e.at.x - r.position.x, e.at.y - r.position.y)));
+      const level = r.calibration.refRssiAt1mDbm - 10 * r.calibration.pathLossExponent * Math.log10(APPROACH_RADIUS_M + toDoorM);
+      approachLevelDbm.set(r.id, Math.max(config.journey.approachRssiDbm, level));
+    }
     if (r.role === 'entrance') {
       doorNearDbm.set(r.id, r.calibration.refRssiAt1mDbm - 10 * r.calibration.pathLossExponent * Math.log10(DOOR_RADIUS_M));
     }
@@ -78,6 +96,8 @@ export function siteContext(config: GatewayConfig): SiteContext {
     zoneDwellThresholdMs,
     rssiCorrectionDb,
     doorNearDbm,
+    approachLevelDbm,
+    approachRssiDbm: config.journey.approachRssiDbm,
     terminalZone: new Map(config.terminals.map((t) => [t.id, t.zoneId])),
   };
 }

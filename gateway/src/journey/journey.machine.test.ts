@@ -43,6 +43,7 @@ function settings(over: Partial<MachineSettings> = {}): MachineSettings {
     crossingLagMs: 0,
     doorGating: false,
     doorWindowMs: 10_000,
+    reentryGapMs: 0,
     ...DEFAULT_TICKS,
     // The table below was written for these counts; the defaults are tuned separately.
     enterTicks: 3,
@@ -166,6 +167,13 @@ describe('nextJourneyState', () => {
       segments: [{ ticks: 10, place: 'inside' }, { ticks: 60, silent: true }],
       settings: { doorGating: true },
       expected: [],
+    },
+    {
+      name: 'a re-entry right after an exit needs reentryGapMs',
+      segments: [{ ticks: 4, place: 'near' }, { ticks: 10, place: 'inside' }, { ticks: 10, place: 'near' }, { ticks: 10, place: 'inside' }, { ticks: 20, place: 'near' }, { ticks: 10, place: 'inside' }, { ticks: 8, place: 'near' }],
+      settings: { reentryGapMs: 5_000 },
+      // exit at 3500; the inside run at 6000 is too soon; the one at 13500 is fine
+      expected: ['approach@0', 'arrival@1000', 'exit@3500', 'arrival@13500', 'exit@16000'],
     },
     {
       name: 'crossing lag moves switch times back',

@@ -48,7 +48,8 @@ export function nextJourneyState(state: JourneyState, input: TickInput, settings
     s.placeRun = run;
     // A blocked run keeps counting: door evidence often shows a moment after the crossing (the
     // smoothed entrance RSSI rises late), and the event keeps the run's start as its time.
-    if (run.ticks >= needed && !doorBlocks(s, run, settings)) {
+    const tooSoon = observed === 'inside' && s.lastExitAt !== undefined && run.since - s.lastExitAt < settings.reentryGapMs;
+    if (run.ticks >= needed && !tooSoon && !doorBlocks(s, run, settings)) {
       events.push(...switchPlace(s, run, probs, now, settings));
       s.placeRun = undefined;
     }
@@ -223,6 +224,7 @@ function exitVisit(s: JourneyState, leftAt: number, now: number, confidence: num
       ...(s.arrivedAt !== undefined ? { arrivedAt: s.arrivedAt } : {}),
     };
     events.push(omitUndefined({ type: 'exit', at, detectedAt: now, visitId, confidence: round3(confidence), floor: s.floor, summary }));
+    s.lastExitAt = at;
   }
   resetVisit(s);
   return events;

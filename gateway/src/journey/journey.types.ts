@@ -53,6 +53,8 @@ export interface MachineSettings {
    */
   doorGating: boolean;
   doorWindowMs: number;
+  /** After an exit, a new arrival needs at least this much time (people rarely turn back at once). */
+  reentryGapMs: number;
   /**
    * Smoothing makes every switch visible a little late; event times are moved back by this much
    * (about the fast EWMA's time constant × ln 2).
@@ -98,6 +100,8 @@ export interface JourneyState {
   lastFloorLinkAt: number | undefined;
   /** Last tick the subject was at a door. */
   lastDoorAt: number | undefined;
+  /** When the last visit ended (exit `at`). */
+  lastExitAt: number | undefined;
   dwellMsByZone: Record<string, number>;
   floors: number[];
   purchased: boolean;
@@ -136,6 +140,7 @@ export function initialJourneyState(): JourneyState {
     floorRun: undefined,
     lastFloorLinkAt: undefined,
     lastDoorAt: undefined,
+    lastExitAt: undefined,
     dwellMsByZone: {},
     floors: [],
     purchased: false,
