@@ -1,11 +1,12 @@
 import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { DEFAULT_TOKEN_PERIOD_MS } from '@storesense/protocol';
+import { DEFAULT_TOKEN_PERIOD_MS, topics } from '@storesense/protocol';
 import { demoMembersPath, EXAMPLE_SITES, exampleSitePath, loadMembersCsv, loadSiteFile, type DemoMember, type ExampleSiteName } from '@storesense/firmware-config';
 import { parseDurationMs } from './duration.js';
 import { createHttpSink } from './http.sink.js';
 import { createLogger, type Logger } from './log.js';
-import { createMqttSink } from './mqtt.adapter.js';
+import { createMqttSink, subscribeMqtt } from './mqtt.adapter.js';
+import { recordTrace } from './record.js';
 import { replayTrace, type ObservationSink } from './replay.js';
 import { namedScenario, type ScriptedShopper } from './scenario.js';
 import { evaluateOffline } from './evaluate.run.js';
@@ -33,6 +34,8 @@ const USAGE = `storesense-sim <command> [options]
       Rebasing (the default) re-derives member tokens for the new times with the members' keys
       (--members, default the demo CSV) and the token period (--site's, or --token-period, default 15m).
       --site also supplies the default --gateway-id (its first gateway).
+  record   --from mqtt://host:port[?username=&password=] --site-id S --gateway-id G --out F [--duration D]
+      Subscribes to the gateway's obs topic and writes a sorted trace file (until D or Ctrl-C).
   evaluate --site F --trace F --truth F [--gateway-id G] [--members CSV] [--events-out F]
       Runs the gateway pipeline offline over the trace and scores its events against the truth
       (precision, recall, timing, latency, dwell error, floor accuracy). Loads the trace in memory.
@@ -53,6 +56,7 @@ export async function runCli(argv: readonly string[], io: CliIo = defaultIo): Pr
     if (command === 'generate') return await generate(rest, io);
     if (command === 'replay') return await replay(rest, io);
     if (command === 'evaluate') return await evaluate(rest, io);
+    if (command === 'record') return await record(rest, io);
     if (command === undefined || command === 'help' || command === '--help' || command === '-h') {
       io.stdout(USAGE);
       return command === undefined ? 2 : 0;
@@ -279,4 +283,53 @@ async function evaluate(args: string[], io: CliIo): Promise<number> {
     `${JSON.stringify({ gatewayId, observations: observations.length, rejectedLines: trace.stats.rejected + truthFile.stats.rejected, truthEvents: truth.length, detectedEvents: r.events.length, ...r.score })}\n`,
   );
   return 0;
+}
+
+async function record(args: string[], io: CliIo): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    strict: true,
+    options: {
+      from: { type: 'string' },
+      'site-id': { type: 'string' },
+      'gateway-id': { type: 'string' },
+      out: { type: 'string' },
+      duration: { type: 'string' },
+    },
+  });
+  const { from, out } = values;
+  const siteId = values['site-id'];
+  const gatewayId = values['gateway-id'];
+  if (from === undefined || siteId === undefined || gatewayId === undefined || out === undefined) throw new UsageError('record needs --from, --site-id, --gateway-id and --out');
+  let topic: string;
+  try {
+    topic = topics.observations(siteId, gatewayId);
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+  let durationMs: number | undefined;
+  if (values.duration !== undefined) {
+    durationMs = parseDurationMs(values.duration);
+    if (durationMs === undefined) throw new UsageError(`--duration "${values.duration}" is not a duration like 90s, 10m, 2h`);
+  }
+  const logger = io.logger ?? createLogger();
+  const stop = new AbortController();
+  const onSignal = () => stop.abort();
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  try {
+    const r = await recordTrace({
+      siteId,
+      outFile: out,
+      ...(durationMs !== undefined ? { durationMs } : {}),
+      signal: stop.signal,
+      logger,
+      subscribe: (onPayload) => subscribeMqtt({ url: from, topic, logger, onMessage: (_t, payload) => onPayload(payload.toString('utf8')) }),
+    });
+    io.stdout(`${JSON.stringify(r)}\n`);
+    return 0;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
 }

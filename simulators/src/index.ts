@@ -21,3 +21,4 @@ export * from './token-rebase.js';
 export * from './evaluate.score.js';
 export * from './evaluate.run.js';
 export * from './world.wifi.js';
+export * from './record.js';

@@ -56,3 +56,45 @@ export async function createMqttSink(o: MqttSinkOptions): Promise<ObservationSin
     },
   };
 }
+
+export interface MqttSubscriptionOptions {
+  url: string;
+  /** A topic filter, e.g. topics.observations(site, gw) or `storesense/v1/{site}/+/obs`. */
+  topic: string;
+  onMessage(topic: string, payload: Buffer): void;
+  username?: string;
+  password?: string;
+  clientId?: string;
+  connectTimeoutMs?: number;
+  logger?: Logger;
+}
+
+/** Subscribes (QoS 1) and hands every message to `onMessage`; a throwing handler is logged, never fatal. */
+export async function subscribeMqtt(o: MqttSubscriptionOptions): Promise<{ close(): Promise<void> }> {
+  const parsed = splitBrokerUrl(o.url);
+  const log = (o.logger ?? silentLogger()).child({ module: 'mqtt-subscription', broker: parsed.url, topic: o.topic });
+  const username = o.username ?? parsed.username;
+  const password = o.password ?? parsed.password;
+  const client: MqttClient = await connectAsync(parsed.url, {
+    clientId: o.clientId ?? `storesense-sim-record-${process.pid}`,
+    connectTimeout: o.connectTimeoutMs ?? 10_000,
+    reconnectPeriod: 1_000,
+    ...(username !== undefined ? { username } : {}),
+    ...(password !== undefined ? { password } : {}),
+  });
+  client.on('error', (err) => log.warn({ err: err.message }, 'mqtt error'));
+  client.on('message', (topic, payload) => {
+    try {
+      o.onMessage(topic, payload);
+    } catch (err) {
+      log.warn({ err: (err as Error).message }, 'message handler failed; message dropped');
+    }
+  });
+  await client.subscribeAsync(o.topic, { qos: 1 });
+  log.info('subscribed');
+  return {
+    async close() {
+      await client.endAsync();
+    },
+  };
+}
