@@ -1,7 +1,7 @@
 import type { GatewayConfig } from '@storesense/firmware-config';
 import { newId, type Observation, type PresenceEvent } from '@storesense/protocol';
 import type { Classifier } from './classify/classifier.js';
-import { RulesClassifier } from './classify/rules.classifier.js';
+import { createClassifier } from './classify/create-classifier.js';
 import { MemberResolver } from './identity/member-resolver.js';
 import { silentLogger, type Logger } from './log.js';
 import { Pipeline, type PipelineOptions } from './pipeline.js';
@@ -36,7 +36,7 @@ export function runOffline(config: GatewayConfig, observations: readonly Observa
   if (opts.memberKeys !== undefined) resolver.setKeys(opts.memberKeys);
   const pipeline = new Pipeline({
     config,
-    classifier: opts.classifier ?? new RulesClassifier({ approachRssiDbm: config.journey.approachRssiDbm }),
+    classifier: opts.classifier ?? createClassifier(config, 'rules'),
     logger,
     resolver,
     newId: (at) => newId(at, random),

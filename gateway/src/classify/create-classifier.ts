@@ -1,6 +1,7 @@
 import type { GatewayConfig } from '@storesense/firmware-config';
 import type { Classifier } from './classifier.js';
 import { RulesClassifier } from './rules.classifier.js';
+import { siteContext } from './site-context.js';
 
 export class ClassifierUnavailableError extends Error {
   constructor(message: string, options?: { cause?: unknown }) {
@@ -21,5 +22,5 @@ export function createClassifier(config: GatewayConfig, kind: 'rules' | 'onnx' =
     const where = config.classifier.modelPath ? ` (modelPath ${config.classifier.modelPath})` : '';
     throw new ClassifierUnavailableError(`the onnx classifier is not available yet in this gateway build${where}; use --classifier rules`);
   }
-  return new RulesClassifier({ approachRssiDbm: config.journey.approachRssiDbm });
+  return new RulesClassifier({ approachRssiDbm: config.journey.approachRssiDbm, site: siteContext(config) });
 }

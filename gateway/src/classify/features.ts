@@ -40,6 +40,8 @@ export interface FeatureWindow {
   outsideSideMaxDbm: number;
   /** Strongest store-side smoothed RSSI per floor (floor evidence). */
   floorDbm: Map<number, number>;
+  /** Fresh store-side receivers with their smoothed RSSI (position estimation). */
+  storeSideDbm: Map<string, number>;
   /** Strongest smoothed RSSI per store zone (store-side receivers with a zoneId), with its floor. */
   zoneDbm: Map<string, { dbm: number; floor: number }>;
   sinceFirstSeenMs: number;
@@ -74,6 +76,7 @@ export function computeFeatures(track: SubjectTrack, now: number, ctx: SiteConte
   let approachMargin = Number.NEGATIVE_INFINITY;
   const floorDbm = new Map<number, number>();
   const zoneDbm = new Map<string, { dbm: number; floor: number }>();
+  const storeSideDbm = new Map<string, number>();
   for (const [rxId, r] of track.receivers) {
     const info = ctx.receivers.get(rxId);
     if (!info || now - r.lastSeenAt > FRESH_MS) continue;
@@ -89,6 +92,7 @@ export function computeFeatures(track: SubjectTrack, now: number, ctx: SiteConte
       roleTrend[info.role] = trend;
     }
     if (info.storeSide) {
+      storeSideDbm.set(rxId, dbm);
       if (dbm > storeSide) {
         storeSide = dbm;
         storeSideTrend = trend;
@@ -130,6 +134,7 @@ export function computeFeatures(track: SubjectTrack, now: number, ctx: SiteConte
     storeSideMaxDbm: storeSide,
     outsideSideMaxDbm: outsideSide,
     floorDbm,
+    storeSideDbm,
     zoneDbm,
     sinceFirstSeenMs,
     sinceLastSeenMs,

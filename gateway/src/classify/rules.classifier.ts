@@ -1,5 +1,9 @@
 import type { Classifier, ClassProbs } from './classifier.js';
 import { FRESH_MS, MISSING_DBM, type FeatureWindow } from './features.js';
+import type { SiteContext } from './site-context.js';
+import { estimateZone, type ZoneEstimate } from './zone-estimate.js';
+
+const toZone = (z: ZoneEstimate) => ({ zoneId: z.zoneId, zoneConfidence: z.confidence });
 
 export interface RulesClassifierOptions {
   /** journey.approachRssiDbm: store-side receivers hear an inside phone down to this minus INSIDE_HEARD_MARGIN_DB. */
@@ -10,6 +14,8 @@ export interface RulesClassifierOptions {
   sideScaleDb?: number;
   /** Added to the store-side level before comparing (positive favours inside). */
   insideBiasDb?: number;
+  /** With the site, zones come from a position estimate (zone-estimate.ts); without, from the strongest zone receiver. */
+  site?: SiteContext;
   /** Softness of zone and floor confidences, dB. */
   zoneScaleDb?: number;
 }
@@ -43,7 +49,10 @@ export class RulesClassifier implements Classifier {
   private readonly bias: number;
   private readonly zoneScale: number;
 
+  private readonly ctx: SiteContext | undefined;
+
   constructor(opts: RulesClassifierOptions) {
+    this.ctx = opts.site;
     this.approach = opts.approachRssiDbm;
     this.presenceScale = opts.presenceScaleDb ?? 2.5;
     this.sideScale = opts.sideScaleDb ?? 3;
@@ -68,7 +77,7 @@ export class RulesClassifier implements Classifier {
     const inside = side * heardInside * freshness;
     const outsideNear = (1 - side) * near * freshness;
     const { floor, floorConfidence } = this.floor(w);
-    const { zoneId, zoneConfidence } = this.zone(w, floor);
+    const { zoneId, zoneConfidence } = this.ctx ? toZone(estimateZone(w, floor, this.ctx)) : this.zone(w, floor);
     return { subject: w.subject, absent: Math.max(0, 1 - inside - outsideNear), outsideNear, inside, floor, floorConfidence, zoneId, zoneConfidence };
   }
 

@@ -1,4 +1,4 @@
-import type { GatewayConfig, ReceiverRole } from '@storesense/firmware-config';
+import type { GatewayConfig, Point, ReceiverRole, Zone } from '@storesense/firmware-config';
 
 /** What features need to know about a receiver, precomputed once from the config. */
 export interface ReceiverInfo {
@@ -8,6 +8,9 @@ export interface ReceiverInfo {
   zoneId: string | undefined;
   /** True for receivers that hear the store from inside (entrance/inside/checkout, store escalators). */
   storeSide: boolean;
+  position: Point;
+  refRssiAt1mDbm: number;
+  pathLossExponent: number;
 }
 
 export interface SiteContext {
@@ -19,6 +22,8 @@ export interface SiteContext {
   multiFloor: boolean;
   storeFloors: readonly number[];
   zoneFloor: ReadonlyMap<string, number>;
+  /** The served stores' zones per floor (dwell happens in these). */
+  storeZonesByFloor: ReadonlyMap<number, readonly Zone[]>;
   /** Zones where floors connect: escalator zones and the zones of escalator receivers. */
   floorLinkZones: ReadonlySet<string>;
   /** Per-zone dwell threshold overrides. */
@@ -62,7 +67,10 @@ export function siteContext(config: GatewayConfig): SiteContext {
   for (const r of config.receivers) {
     // A mall escalator (no storeId) is outside the store; a store's own escalator is inside.
     const storeSide = STORE_SIDE_ROLES.has(r.role) && (r.role !== 'escalator' || r.storeId !== undefined);
-    receivers.set(r.id, { id: r.id, role: r.role, floor: r.floor, zoneId: r.zoneId, storeSide });
+    receivers.set(r.id, {
+      id: r.id, role: r.role, floor: r.floor, zoneId: r.zoneId, storeSide,
+      position: r.position, refRssiAt1mDbm: r.calibration.refRssiAt1mDbm, pathLossExponent: r.calibration.pathLossExponent,
+    });
     rssiCorrectionDb.set(r.id, -r.calibration.rssiOffsetDb);
     if (r.role === 'storefront' || r.role === 'entrance') {
       const sameFloor = entrances.filter((e) => e.floor === r.floor);
@@ -80,6 +88,8 @@ export function siteContext(config: GatewayConfig): SiteContext {
     zoneFloor.set(z.id, z.floor);
     if (z.dwellThresholdMs !== undefined) zoneDwellThresholdMs.set(z.id, z.dwellThresholdMs);
   }
+  const storeZonesByFloor = new Map<number, Zone[]>();
+  for (const z of config.stores.flatMap((s) => s.zones)) storeZonesByFloor.set(z.floor, [...(storeZonesByFloor.get(z.floor) ?? []), z]);
   const floorLinkZones = new Set<string>();
   for (const z of [...config.areas, ...config.stores.flatMap((s) => s.zones)]) if (z.kind === 'escalator') floorLinkZones.add(z.id);
   for (const r of config.receivers) if (r.role === 'escalator' && r.zoneId !== undefined) floorLinkZones.add(r.zoneId);
@@ -93,6 +103,7 @@ export function siteContext(config: GatewayConfig): SiteContext {
     storeFloors,
     zoneFloor,
     floorLinkZones,
+    storeZonesByFloor,
     zoneDwellThresholdMs,
     rssiCorrectionDb,
     doorNearDbm,

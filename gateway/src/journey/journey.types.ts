@@ -66,7 +66,7 @@ export interface MachineSettings {
   newId: (at: number) => string;
 }
 
-export const DEFAULT_TICKS = { approachTicks: 2, enterTicks: 4, leaveTicks: 8, zoneTicks: 4, floorTicks: 12, minProb: 0.65 } as const;
+export const DEFAULT_TICKS = { approachTicks: 2, enterTicks: 4, leaveTicks: 8, zoneTicks: 12, floorTicks: 12, minProb: 0.65 } as const;
 
 /** A candidate switch under hysteresis: the value seen on `ticks` consecutive ticks since `since`. */
 export interface Run<T> {
