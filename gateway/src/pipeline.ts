@@ -142,7 +142,10 @@ export class Pipeline {
     if (due.length === 0) return out;
     this.purchases.splice(0, this.purchases.length, ...this.purchases.filter((p) => p.at > now));
     for (const obs of due) {
-      const a = attributePurchase(obs, this.tracker, this.ctx, (id) => this.journeys.get(id)?.place === 'inside');
+      const a = attributePurchase(obs, this.tracker, this.ctx, (id) => {
+        const j = this.journeys.get(id);
+        return j && { inside: j.place === 'inside', zoneId: j.zone?.zoneId, zoneEnteredAt: j.zone?.enteredAt, purchased: j.purchased };
+      });
       this.attributed[a.how] = (this.attributed[a.how] ?? 0) + 1;
       const list = out.get(a.subject) ?? [];
       list.push({
