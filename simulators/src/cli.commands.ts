@@ -24,9 +24,10 @@ export interface CliIo {
 const USAGE = `storesense-sim <command> [options]
 
   generate --site F --out DIR [--seed N] [--duration D] [--members CSV] [--start ISO]
-           [--shoppers-per-hour N] [--member-share X] [--scenario member-visit --member ID]
+           [--shoppers-per-hour N] [--member-share X] [--ble-share X] [--scenario member-visit --member ID]
       F: a site file, or an example name (boutique, dept-store). D: 90s, 10m, 2h (default 10m).
       --member-share defaults to 0.15, or 0 with --scenario (background traffic stays anonymous).
+      --ble-share: share of background phones advertising BLE (default 1; the rest are BLE-silent).
   replay   --trace F --to URL [--speed X] [--site-id S] [--gateway-id G] [--no-rebase]
            [--site F] [--members CSV] [--token-period D]
       URL: mqtt://host:port[?username=&password=] (publishes JSON arrays to the gateway's obs topic)
@@ -101,9 +102,9 @@ function nonNegative(name: string, text: string | undefined, fallback: number): 
   return n;
 }
 
-function share(text: string): number {
-  const n = number('member-share', text, 0);
-  if (n < 0 || n > 1) throw new UsageError(`--member-share must be between 0 and 1, got "${text}"`);
+function share(name: string, text: string): number {
+  const n = number(name, text, 0);
+  if (n < 0 || n > 1) throw new UsageError(`--${name} must be between 0 and 1, got "${text}"`);
   return n;
 }
 
@@ -126,6 +127,7 @@ async function generate(args: string[], io: CliIo): Promise<number> {
       start: { type: 'string' },
       'shoppers-per-hour': { type: 'string' },
       'member-share': { type: 'string' },
+      'ble-share': { type: 'string' },
       scenario: { type: 'string' },
       member: { type: 'string' },
     },
@@ -166,7 +168,8 @@ async function generate(args: string[], io: CliIo): Promise<number> {
     durationMs,
     ...(startAt !== undefined ? { startAt } : {}),
     shoppersPerHour: nonNegative('shoppers-per-hour', values['shoppers-per-hour'], 240),
-    ...(values['member-share'] !== undefined ? { memberShare: share(values['member-share']) } : {}),
+    ...(values['member-share'] !== undefined ? { memberShare: share('member-share', values['member-share']) } : {}),
+    ...(values['ble-share'] !== undefined ? { bleShare: share('ble-share', values['ble-share']) } : {}),
     members,
     scenarios,
     outDir: values.out,

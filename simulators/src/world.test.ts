@@ -162,3 +162,17 @@ function groupBy(events: TruthEvent[]): Map<string, TruthEvent[]> {
   }
   return m;
 }
+
+describe('bleShare', () => {
+  it('silences some phones without changing the truth or the other phones', () => {
+    const base = { site: boutique, seed: 8, durationMs: 10 * 60_000, shoppersPerHour: 600 };
+    const all = createWorld(base);
+    const some = createWorld({ ...base, bleShare: 0.5 });
+    expect(some.truth()).toEqual(all.truth());
+    const silent = new Set(some.shoppers.filter((s) => !s.advertises).map((s) => s.subject));
+    expect(silent.size).toBeGreaterThan(5);
+    expect(silent.size).toBeLessThan(some.shoppers.length - 5);
+    const a = collect(all).filter((o) => !silent.has(o.subject));
+    expect(collect(some)).toEqual(a);
+  });
+});

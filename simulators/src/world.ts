@@ -41,6 +41,12 @@ export interface WorldOptions {
   radio?: Partial<RadioParams>;
   /** WiFi probe requests (heard only by wifi / ble_wifi / meraki receivers). */
   wifi?: Partial<WifiParams>;
+  /**
+   * Share of background shoppers whose phone advertises BLE (an app or SDK running); the others are
+   * invisible to BLE receivers but still in the truth (so evaluate counts them as misses). Default 1.
+   * Scripted shoppers always advertise.
+   */
+  bleShare?: number;
   plan?: Partial<PlanParams>;
   scenarios?: readonly ScriptedShopper[];
   /** ISO 4217 code on POS observations (default CNY). */
@@ -65,6 +71,8 @@ export interface PlannedShopper {
   truth: TruthEvent[];
   terminalObservations: Observation[];
   phone: Phone;
+  /** False when this shopper's phone does not advertise BLE (see bleShare). */
+  advertises: boolean;
   wifi: WifiProber;
 }
 
@@ -105,6 +113,7 @@ export function createWorld(options: WorldOptions): World {
   const layout = buildLayout(site);
   const master = new Rng(seed);
   const wifiParams: WifiParams = { ...DEFAULT_WIFI, ...options.wifi };
+  const bleShare = options.bleShare ?? 1;
   const { ble: receivers, wifi: wifiReceivers } = buildReceiverSets(layout, radio, master.fork());
   const counters = new TerminalCounters();
   const subjects = new Set<string>();
@@ -141,6 +150,7 @@ export function createWorld(options: WorldOptions): World {
     const phone = new Phone({ subject: s.subject, segments: segs, advertIntervalMs: s.advertIntervalMs, txOffsetDb, tokenKey: s.member?.tokenKey }, radioRng);
     // Forked last, so WiFi never shifts the BLE, terminal or plan streams.
     const wifi = new WifiProber(segs, s.rng.fork(), wifiParams, txOffsetDb);
+    const advertises = s.scenario !== undefined || s.rng.fork().chance(bleShare);
     shoppers.push({
       subject: s.subject,
       memberId: s.member?.memberId,
@@ -155,6 +165,7 @@ export function createWorld(options: WorldOptions): World {
       terminalObservations: terminalObs,
       phone,
       wifi,
+      advertises,
     });
   };
 
@@ -226,10 +237,10 @@ export function createWorld(options: WorldOptions): World {
         while (next < shoppers.length && shoppers[next]!.spawnAt < w1) active.push(shoppers[next++]!);
         const batch: Observation[] = [];
         for (const s of active) {
-          s.phone.emit(startAt, w1, receivers, layout, radio, periodMs, batch);
+          if (s.advertises) s.phone.emit(startAt, w1, receivers, layout, radio, periodMs, batch);
           s.wifi.emit(startAt, w1, wifiReceivers, layout, radio, batch);
         }
-        active = active.filter((s) => !(s.phone.done && s.wifi.done));
+        active = active.filter((s) => !((s.phone.done || !s.advertises) && s.wifi.done));
         while (ti < terminalObs.length && terminalObs[ti]!.at < w1) batch.push(terminalObs[ti++]!);
         batch.sort(compareObservations);
         yield batch;
