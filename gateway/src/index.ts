@@ -19,3 +19,7 @@ export * from './sources/source.js';
 export * from './sources/parse-observations.js';
 export * from './sources/replay/replay.source.js';
 export * from './store/outbox.js';
+export * from './store/outbox.sqlite.js';
+export * from './uplink/mqtt.uplink.js';
+export * from './classify/zone-estimate.js';
+export * from './store/outbox.sqlite.js';

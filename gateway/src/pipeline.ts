@@ -79,6 +79,7 @@ export class Pipeline {
       floorLinkZones: this.ctx.floorLinkZones,
       floorLinkWindowMs: 60_000,
       crossingLagMs: CROSSING_LAG_MS,
+      floorArrivalDelayMs: 9_000,
       doorGating: this.ctx.doorNearDbm.size > 0,
       doorWindowMs: 4_000,
       reentryGapMs: 10_000,

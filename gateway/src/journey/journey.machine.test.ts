@@ -41,6 +41,7 @@ function settings(over: Partial<MachineSettings> = {}): MachineSettings {
     floorLinkZones: new Set(),
     floorLinkWindowMs: 60_000,
     crossingLagMs: 0,
+    floorArrivalDelayMs: 0,
     doorGating: false,
     doorWindowMs: 10_000,
     reentryGapMs: 0,

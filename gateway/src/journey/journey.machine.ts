@@ -162,7 +162,8 @@ function trackFloor(s: JourneyState, p: ClassProbs, now: number, settings: Machi
   s.floorRun = undefined;
   if (!s.floors.includes(run.value)) s.floors.push(run.value);
   if (!settings.multiFloor || s.visitId === undefined) return [];
-  return [{ type: 'floor_change', at: Math.max(run.since - settings.crossingLagMs, s.arrivedAt ?? 0), detectedAt: now, visitId: s.visitId, confidence: mean(run), fromFloor, toFloor: run.value, floor: run.value }];
+  const at = Math.min(now, Math.max(run.since - settings.crossingLagMs + settings.floorArrivalDelayMs, s.arrivedAt ?? 0));
+  return [{ type: 'floor_change', at, detectedAt: now, visitId: s.visitId, confidence: mean(run), fromFloor, toFloor: run.value, floor: run.value }];
 }
 
 function trackZone(s: JourneyState, p: ClassProbs, now: number, settings: MachineSettings): JourneyEventDraft[] {

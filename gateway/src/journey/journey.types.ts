@@ -60,13 +60,19 @@ export interface MachineSettings {
    * (about the fast EWMA's time constant × ln 2).
    */
   crossingLagMs: number;
+  /**
+   * Floor evidence flips about halfway up an escalator, while a floor change happens on arrival at
+   * the top: floor_change `at` is moved this much later (capped at the tick time). Half of a
+   * typical 18 s ride (4.5 m rise at 0.5 m/s).
+   */
+  floorArrivalDelayMs: number;
   /** A tick counts for a place only when its probability is at least this. */
   minProb: number;
   /** Visit id generator (ULID from the event time). */
   newId: (at: number) => string;
 }
 
-export const DEFAULT_TICKS = { approachTicks: 2, enterTicks: 4, leaveTicks: 8, zoneTicks: 12, floorTicks: 12, minProb: 0.65 } as const;
+export const DEFAULT_TICKS = { approachTicks: 2, enterTicks: 4, leaveTicks: 8, zoneTicks: 12, floorTicks: 40, minProb: 0.65 } as const;
 
 /** A candidate switch under hysteresis: the value seen on `ticks` consecutive ticks since `since`. */
 export interface Run<T> {
