@@ -1,0 +1,72 @@
+import { parseArgs } from 'node:util';
+import { loadSiteFile, type DemoMember } from '@storesense/firmware-config';
+import { integer, loadMembers, nonNegative, resolveSitePath, share, UsageError, type CliIo } from './cli.shared.js';
+import { parseDurationMs } from './duration.js';
+import { namedScenario, type ScriptedShopper } from './scenario.js';
+import { generateWorld } from './trace-file.writer.js';
+
+/** `storesense-sim generate`: a seeded world to trace.ndjson + truth.ndjson. */
+export async function generateCommand(args: string[], io: CliIo): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    strict: true,
+    options: {
+      site: { type: 'string' },
+      out: { type: 'string' },
+      seed: { type: 'string' },
+      duration: { type: 'string' },
+      members: { type: 'string' },
+      start: { type: 'string' },
+      'shoppers-per-hour': { type: 'string' },
+      'member-share': { type: 'string' },
+      'ble-share': { type: 'string' },
+      scenario: { type: 'string' },
+      member: { type: 'string' },
+    },
+  });
+  if (values.site === undefined) throw new UsageError('generate needs --site');
+  if (values.out === undefined) throw new UsageError('generate needs --out');
+  const durationMs = parseDurationMs(values.duration ?? '10m');
+  if (durationMs === undefined) throw new UsageError(`--duration "${values.duration}" is not a duration like 90s, 10m, 2h`);
+  let startAt: number | undefined;
+  if (values.start !== undefined) {
+    startAt = Date.parse(values.start);
+    if (Number.isNaN(startAt)) throw new UsageError(`--start "${values.start}" is not an ISO date-time`);
+  }
+  const sitePath = resolveSitePath(values.site);
+  const site = loadSiteFile(sitePath);
+  if (!site.ok) throw new Error(`invalid site: ${site.issues.join('; ')}`);
+  const { path: membersPath, members } = loadMembers(values.members, io);
+  const scenarios: ScriptedShopper[] = [];
+  if (values.scenario !== undefined) {
+    let member: DemoMember | undefined;
+    if (values.member !== undefined) {
+      member = members.find((m) => m.memberId === values.member);
+      if (member === undefined) throw new UsageError(`member "${values.member}" is not in ${membersPath}`);
+    }
+    try {
+      scenarios.push(namedScenario(values.scenario, member));
+    } catch (err) {
+      throw new UsageError((err as Error).message);
+    }
+  } else if (values.member !== undefined) {
+    throw new UsageError('--member goes with --scenario');
+  }
+  const started = performance.now();
+  const result = await generateWorld({
+    site: site.value,
+    siteFile: values.site,
+    seed: integer('seed', values.seed, 1),
+    durationMs,
+    ...(startAt !== undefined ? { startAt } : {}),
+    shoppersPerHour: nonNegative('shoppers-per-hour', values['shoppers-per-hour'], 240),
+    ...(values['member-share'] !== undefined ? { memberShare: share('member-share', values['member-share']) } : {}),
+    ...(values['ble-share'] !== undefined ? { bleShare: share('ble-share', values['ble-share']) } : {}),
+    members,
+    scenarios,
+    outDir: values.out,
+  });
+  const elapsedMs = Math.round(performance.now() - started);
+  io.stdout(`${JSON.stringify({ ...result, elapsedMs, observationsPerSecond: Math.round(result.observations / Math.max(0.001, elapsedMs / 1000)) })}\n`);
+  return 0;
+}
