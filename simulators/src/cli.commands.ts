@@ -9,10 +9,12 @@ export type { CliIo } from './cli.shared.js';
 const USAGE = `storesense-sim <command> [options]
 
   generate --site F --out DIR [--seed N] [--duration D] [--members CSV] [--start ISO]
-           [--shoppers-per-hour N] [--member-share X] [--ble-share X] [--scenario member-visit --member ID]
+           [--shoppers-per-hour N] [--member-share X] [--ble-share X] [--ble-rotation D]
+           [--scenario member-visit --member ID]
       F: a site file, or an example name (boutique, dept-store). D: 90s, 10m, 2h (default 10m).
       --member-share defaults to 0.15, or 0 with --scenario (background traffic stays anonymous).
       --ble-share: share of background phones advertising BLE (default 1; the rest are BLE-silent).
+      --ble-rotation D: anonymous phones change BLE address (subject) every D (default off; real: 15m).
   replay   --trace F --to URL [--speed X] [--site-id S] [--gateway-id G] [--no-rebase]
            [--site F] [--members CSV] [--token-period D]
       URL: mqtt://host:port[?username=&password=] (publishes JSON arrays to the gateway's obs topic)

@@ -20,6 +20,7 @@ export async function generateCommand(args: string[], io: CliIo): Promise<number
       'shoppers-per-hour': { type: 'string' },
       'member-share': { type: 'string' },
       'ble-share': { type: 'string' },
+      'ble-rotation': { type: 'string' },
       scenario: { type: 'string' },
       member: { type: 'string' },
     },
@@ -32,6 +33,11 @@ export async function generateCommand(args: string[], io: CliIo): Promise<number
   if (values.start !== undefined) {
     startAt = Date.parse(values.start);
     if (Number.isNaN(startAt)) throw new UsageError(`--start "${values.start}" is not an ISO date-time`);
+  }
+  let bleRotationMs: number | undefined;
+  if (values['ble-rotation'] !== undefined) {
+    bleRotationMs = parseDurationMs(values['ble-rotation']);
+    if (bleRotationMs === undefined) throw new UsageError(`--ble-rotation "${values['ble-rotation']}" is not a duration like 15m`);
   }
   const sitePath = resolveSitePath(values.site);
   const site = loadSiteFile(sitePath);
@@ -62,6 +68,7 @@ export async function generateCommand(args: string[], io: CliIo): Promise<number
     shoppersPerHour: nonNegative('shoppers-per-hour', values['shoppers-per-hour'], 240),
     ...(values['member-share'] !== undefined ? { memberShare: share('member-share', values['member-share']) } : {}),
     ...(values['ble-share'] !== undefined ? { bleShare: share('ble-share', values['ble-share']) } : {}),
+    ...(bleRotationMs !== undefined ? { bleRotationMs } : {}),
     members,
     scenarios,
     outDir: values.out,

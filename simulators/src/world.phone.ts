@@ -11,7 +11,8 @@ import { newPose, TrajectoryCursor, type Segment } from './trajectory.js';
  * §4.4.2.2.1), so two phones never stay in lockstep.
  */
 export interface PhoneSpec {
-  subject: string;
+  /** The phone's BLE subjects over time (one entry unless its address rotates), sorted by `from`. */
+  subjects: readonly { from: number; subject: string }[];
   segments: readonly Segment[];
   advertIntervalMs: number;
   txOffsetDb: number;
@@ -27,6 +28,7 @@ export class Phone {
   private tokenCounter = -1;
   private token = '';
   private cull: Float64Array | undefined;
+  private subjectIndex = 0;
 
   constructor(
     private readonly spec: PhoneSpec,
@@ -55,6 +57,9 @@ export class Phone {
       this.cursor.poseAt(at, pose);
       if (!pose.present) continue;
       const storeId = storeAtPoint(layout, pose.floor, pose)?.id ?? '';
+      const subjects = spec.subjects;
+      while (this.subjectIndex < subjects.length - 1 && subjects[this.subjectIndex + 1]!.from <= at) this.subjectIndex++;
+      const subject = subjects[this.subjectIndex]!.subject;
       let token: string | undefined;
       if (spec.tokenKey !== undefined) {
         const counter = Math.floor(at / periodMs);
@@ -72,8 +77,8 @@ export class Phone {
         if (rssi === undefined || at < fromAt) continue;
         out.push(
           token === undefined
-            ? { v: 1, at, source: rx.source, receiverId: rx.id, subject: spec.subject, rssiDbm: rssi }
-            : { v: 1, at, source: rx.source, receiverId: rx.id, subject: spec.subject, rssiDbm: rssi, token },
+            ? { v: 1, at, source: rx.source, receiverId: rx.id, subject, rssiDbm: rssi }
+            : { v: 1, at, source: rx.source, receiverId: rx.id, subject, rssiDbm: rssi, token },
         );
       }
     }

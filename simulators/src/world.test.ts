@@ -176,3 +176,29 @@ describe('bleShare', () => {
     expect(collect(some)).toEqual(a);
   });
 });
+
+describe('bleRotationMs', () => {
+  it('rotates anonymous subjects over time without changing anything else', () => {
+    const base = { site: boutique, seed: 4, durationMs: 30 * 60_000, shoppersPerHour: 400, members: demoMembers(), memberShare: 0.2 };
+    const plain = createWorld(base);
+    const rotating = createWorld({ ...base, bleRotationMs: 3 * 60_000 });
+    const rotated = rotating.shoppers.filter((s) => s.subjects.length > 1);
+    expect(rotated.length).toBeGreaterThan(3);
+    expect(rotating.shoppers.filter((s) => s.memberId !== undefined).every((s) => s.subjects.length === 1)).toBe(true);
+    const owner = new Map<string, string>();
+    for (const s of rotating.shoppers) for (const x of s.subjects) owner.set(x.subject, s.subject);
+    // Same observations once every rotated subject is mapped back to its phone's first one.
+    const canon = (obs: Observation[]) => obs.map((o) => ({ ...o, subject: owner.get(o.subject) ?? o.subject })).sort(compareObservations);
+    expect(canon(collect(rotating))).toEqual(canon(collect(plain)));
+    // Truth: the same events, each carrying the subject in use at its time.
+    const t = rotating.truth();
+    expect(t.map((e) => ({ ...e, subject: owner.get(e.subject) ?? e.subject })).sort((a, b) => a.at - b.at || (a.subject < b.subject ? -1 : 1))).toEqual(
+      [...plain.truth()].sort((a, b) => a.at - b.at || (a.subject < b.subject ? -1 : 1)),
+    );
+    const s = rotated[0]!;
+    for (const e of s.truth) {
+      const current = [...s.subjects].reverse().find((x) => x.from <= e.at)!;
+      expect(e.subject).toBe(current.subject);
+    }
+  });
+});

@@ -47,6 +47,14 @@ export interface WorldOptions {
    * Scripted shoppers always advertise.
    */
   bleShare?: number;
+  /**
+   * Anonymous phones change their BLE address (so the gateway's subject) this often, as resolvable
+   * private addresses do (Bluetooth Core Spec v5.3 Vol 3 Part C Appendix A recommends a 15 min
+   * TGAP(private_addr_int)). The first change comes at a random point of the first period. Truth
+   * events carry the subject in use at their time. Default 0 = off (one subject per phone); member
+   * phones keep one subject (their token identifies them anyway).
+   */
+  bleRotationMs?: number;
   plan?: Partial<PlanParams>;
   scenarios?: readonly ScriptedShopper[];
   /** ISO 4217 code on POS observations (default CNY). */
@@ -73,6 +81,8 @@ export interface PlannedShopper {
   phone: Phone;
   /** False when this shopper's phone does not advertise BLE (see bleShare). */
   advertises: boolean;
+  /** Every BLE subject this phone used, in order, with the time it started (see bleRotationMs). */
+  subjects: { from: number; subject: string }[];
   wifi: WifiProber;
 }
 
@@ -114,6 +124,7 @@ export function createWorld(options: WorldOptions): World {
   const master = new Rng(seed);
   const wifiParams: WifiParams = { ...DEFAULT_WIFI, ...options.wifi };
   const bleShare = options.bleShare ?? 1;
+  const rotationMs = Math.max(0, options.bleRotationMs ?? 0);
   const { ble: receivers, wifi: wifiReceivers } = buildReceiverSets(layout, radio, master.fork());
   const counters = new TerminalCounters();
   const subjects = new Set<string>();
@@ -142,15 +153,22 @@ export function createWorld(options: WorldOptions): World {
   }) => {
     const segs = s.plan.segments;
     const spawnAt = segs[0]?.t0 ?? startAt;
-    const truth = journeyTruth(layout, segs, s.subject, s.member?.memberId, s.plan.purchases);
+    let truth = journeyTruth(layout, segs, s.subject, s.member?.memberId, s.plan.purchases);
     const terminalRng = s.rng.fork();
     const radioRng = s.rng.fork();
     const terminalObs = terminalObservations(layout, { subject: s.subject, memberId: s.member?.memberId, segments: segs, purchases: s.plan.purchases, truth, recallOverride: s.recall }, terminalRng, counters, currency);
     const txOffsetDb = radioRng.normal(0, radio.phoneTxSigmaDb);
-    const phone = new Phone({ subject: s.subject, segments: segs, advertIntervalMs: s.advertIntervalMs, txOffsetDb, tokenKey: s.member?.tokenKey }, radioRng);
-    // Forked last, so WiFi never shifts the BLE, terminal or plan streams.
+    // Forked after the others, so WiFi, silence and rotation never shift the BLE, terminal or plan streams.
     const wifi = new WifiProber(segs, s.rng.fork(), wifiParams, txOffsetDb);
     const advertises = s.scenario !== undefined || s.rng.fork().chance(bleShare);
+    const endAt = segs[segs.length - 1]?.t1 ?? spawnAt;
+    const subjectTimeline = [{ from: -Infinity, subject: s.subject }];
+    if (rotationMs > 0 && s.member === undefined && s.scenario === undefined) {
+      const rotRng = s.rng.fork();
+      for (let t = spawnAt + rotRng.uniform(0, rotationMs); t < endAt; t += rotationMs) subjectTimeline.push({ from: Math.ceil(t), subject: newSubject(rotRng) });
+      if (subjectTimeline.length > 1) truth = truth.map((e) => ({ ...e, subject: subjectAt(subjectTimeline, e.at) }));
+    }
+    const phone = new Phone({ subjects: subjectTimeline, segments: segs, advertIntervalMs: s.advertIntervalMs, txOffsetDb, tokenKey: s.member?.tokenKey }, radioRng);
     shoppers.push({
       subject: s.subject,
       memberId: s.member?.memberId,
@@ -158,7 +176,7 @@ export function createWorld(options: WorldOptions): World {
       scenario: s.scenario,
       storeId: s.plan.storeId,
       spawnAt,
-      endAt: segs[segs.length - 1]?.t1 ?? spawnAt,
+      endAt,
       advertIntervalMs: s.advertIntervalMs,
       plan: s.plan,
       truth,
@@ -166,6 +184,7 @@ export function createWorld(options: WorldOptions): World {
       phone,
       wifi,
       advertises,
+      subjects: subjectTimeline.map((x, i) => ({ from: i === 0 ? spawnAt : x.from, subject: x.subject })),
     });
   };
 
@@ -250,6 +269,16 @@ export function createWorld(options: WorldOptions): World {
       return flatten(this.observationBatches());
     },
   };
+}
+
+/** The subject in use at `at` on a timeline sorted by `from`. */
+export function subjectAt(timeline: readonly { from: number; subject: string }[], at: number): string {
+  let subject = timeline[0]!.subject;
+  for (const x of timeline) {
+    if (x.from > at) break;
+    subject = x.subject;
+  }
+  return subject;
 }
 
 function* flatten(batches: Generator<Observation[]>): Generator<Observation> {
