@@ -64,7 +64,9 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps = {}): Ga
   const password = deps.mqttPassword ?? config.mqtt.password ?? env[config.mqtt.passwordEnv];
   const classifier = deps.classifier ?? createClassifier(config);
   const resolver = new MemberResolver({ periodMs: config.memberTokens.periodMs, logger });
-  const pipeline = new Pipeline({ config, classifier, logger, resolver });
+  // The rules classifier is the baseline and the fallback when another classifier fails at run time.
+  const fallback = classifier.name === 'rules' ? undefined : createClassifier(config, 'rules');
+  const pipeline = new Pipeline({ config, classifier, logger, resolver, ...(fallback ? { fallback } : {}) });
   const listeners = new Set<(e: PresenceEvent) => void>();
   const sources: Source[] = [];
   const unavailable = new Map<string, string>();

@@ -86,3 +86,24 @@ describe('runOffline', () => {
     expect(runOffline(boutiqueConfig(), [])).toEqual([]);
   });
 });
+
+describe('classifier fallback', () => {
+  it('uses the fallback for ticks where the classifier throws, and names it in events', async () => {
+    const { Pipeline } = await import('./pipeline.js');
+    const { createClassifier } = await import('./classify/create-classifier.js');
+    const { silentLogger } = await import('./log.js');
+    const config = boutiqueConfig();
+    const broken = { name: 'broken', version: '0', classify: () => { throw new Error('session lost'); } };
+    const p = new Pipeline({ config, classifier: broken, fallback: createClassifier(config, 'rules'), logger: silentLogger() });
+    const obs = shopperJourney('s1').sort((a, b) => a.at - b.at);
+    const events = [];
+    let i = 0;
+    for (let now = T0; now < T0 + 60_000; now += 250) {
+      while (i < obs.length && obs[i]!.at <= now) p.ingest(obs[i++]!);
+      events.push(...p.tick(now));
+    }
+    expect(events.map((e) => e.type)).toContain('arrival');
+    expect(events.every((e) => e.model.name === 'rules')).toBe(true);
+    expect(p.stats().classifierErrors).toBeGreaterThan(0);
+  });
+});

@@ -1,6 +1,6 @@
 import type { GatewayConfig } from '@storesense/firmware-config';
 import { newId as protocolNewId, type Observation } from '@storesense/protocol';
-import type { Classifier } from './classify/classifier.js';
+import type { Classifier, ClassProbs } from './classify/classifier.js';
 import { computeFeatures, FRESH_MS, type FeatureWindow } from './classify/features.js';
 import { siteContext, type SiteContext } from './classify/site-context.js';
 import type { MemberResolver } from './identity/member-resolver.js';
@@ -32,10 +32,13 @@ export interface PipelineOptions {
   ticks?: Partial<typeof DEFAULT_TICKS>;
   /** Forget subjects whose journey is over after this long without a sighting. */
   pruneAfterMs?: number;
+  /** Used for a tick when `classifier` throws or returns a malformed batch (DESIGN §3.4: rules are the fallback). */
+  fallback?: Classifier;
 }
 
 export interface PipelineStats {
   subjects: number;
+  classifierErrors: number;
   observations: number;
   purchasesAttributed: Record<string, number>;
 }
@@ -58,11 +61,15 @@ export class Pipeline {
   private observations = 0;
   private readonly attributed: Record<string, number> = {};
   private lastPruneAt = Number.NEGATIVE_INFINITY;
+  private classifierErrors = 0;
+  /** The classifier that produced the current tick's probabilities (named in events). */
+  private model: Classifier;
 
   constructor(private readonly opts: PipelineOptions) {
     const { config } = opts;
     this.ctx = siteContext(config);
     this.log = opts.logger.child({ module: 'pipeline' });
+    this.model = opts.classifier;
     this.tracker = new Tracker({ rssiCorrectionDb: this.ctx.rssiCorrectionDb });
     this.newId = opts.newId ?? ((at) => protocolNewId(at));
     // Tick counts are tuned for 250 ms ticks; keep the same time spans at other tick lengths.
@@ -94,7 +101,7 @@ export class Pipeline {
   }
 
   stats(): PipelineStats {
-    return { subjects: this.tracker.size, observations: this.observations, purchasesAttributed: { ...this.attributed } };
+    return { subjects: this.tracker.size, classifierErrors: this.classifierErrors, observations: this.observations, purchasesAttributed: { ...this.attributed } };
   }
 
   /** Folds one (already validated) observation into the tracker. Never throws on odd input. */
@@ -114,7 +121,7 @@ export class Pipeline {
     for (const t of this.tracker.all()) {
       if (t.lastRadioAt !== undefined && now - t.lastRadioAt <= FRESH_MS) windows.push(computeFeatures(t, now, this.ctx));
     }
-    const probs = windows.length > 0 ? this.opts.classifier.classify(windows, now) : [];
+    const probs = windows.length > 0 ? this.classify(windows, now) : [];
     const probsBySubject = new Map(probs.map((p) => [p.subject, p]));
     const atDoor = new Set(windows.filter((w) => w.doorMarginDb > 0).map((w) => w.subject));
     const subjects = new Set<string>([...probsBySubject.keys(), ...byPurchase.keys()]);
@@ -135,6 +142,24 @@ export class Pipeline {
     if (now - this.lastPruneAt >= 10_000) this.prune(now);
     drafts.sort((a, b) => a.at - b.at);
     return drafts;
+  }
+
+  /** Runs the classifier; on a throw or a wrong-sized batch, the fallback takes this tick. */
+  private classify(windows: FeatureWindow[], now: number): ClassProbs[] {
+    try {
+      const out = this.opts.classifier.classify(windows, now);
+      if (out.length !== windows.length) throw new Error(`returned ${out.length} results for ${windows.length} windows`);
+      this.model = this.opts.classifier;
+      return out;
+    } catch (err) {
+      this.classifierErrors += 1;
+      if (this.classifierErrors <= 10 || this.classifierErrors % 1000 === 0) {
+        this.log.error({ err: (err as Error).message, classifier: this.opts.classifier.name, classifierErrors: this.classifierErrors }, 'classifier failed; using the fallback for this tick');
+      }
+      if (!this.opts.fallback) throw err;
+      this.model = this.opts.fallback;
+      return this.opts.fallback.classify(windows, now);
+    }
   }
 
   private attributePurchases(now: number): Map<string, PurchaseInput[]> {
@@ -182,7 +207,7 @@ export class Pipeline {
       visitId,
       ...rest,
       confidence,
-      model: { name: this.opts.classifier.name, version: this.opts.classifier.version },
+      model: { name: this.model.name, version: this.model.version },
     };
   }
 

@@ -1,5 +1,5 @@
 import mqtt, { type MqttClient } from 'mqtt';
-import { codecs, filters, parseTopic, topics, type ConnState, type PresenceEvent } from '@storesense/protocol';
+import { codecs, filters, parseTopic, topics, type CommandResponse, type ConnState, type PresenceEvent } from '@storesense/protocol';
 
 /**
  * A stand-in for the cloud in uplink tests: receives events, acks them (unless told not to),
@@ -8,6 +8,7 @@ import { codecs, filters, parseTopic, topics, type ConnState, type PresenceEvent
 export class TestCloud {
   readonly events: PresenceEvent[] = [];
   readonly conn: ConnState[] = [];
+  readonly responses: { name: string; response: CommandResponse }[] = [];
   healthCount = 0;
   acking = true;
   private client!: MqttClient;
@@ -21,7 +22,7 @@ export class TestCloud {
       c.client.once('error', reject);
     });
     c.client.on('message', (topic, payload) => c.onMessage(topic, payload));
-    await c.client.subscribeAsync([filters.allEvents, filters.allConnStates, filters.allHealth], { qos: 1 });
+    await c.client.subscribeAsync([filters.allEvents, filters.allConnStates, filters.allHealth, filters.allResponses], { qos: 1 });
     return c;
   }
 
@@ -50,6 +51,9 @@ export class TestCloud {
     } else if (t.kind === 'stateConn') {
       const s = codecs.connState.decode(payload);
       if (s.ok) this.conn.push(s.value);
+    } else if (t.kind === 'response') {
+      const r = codecs.response.decode(payload);
+      if (r.ok) this.responses.push({ name: t.name, response: r.value });
     } else if (t.kind === 'stateHealth') {
       this.healthCount += 1;
     }

@@ -167,4 +167,21 @@ describe('MqttUplink against a real aedes broker', () => {
     await waitFor(() => up.status().badAcks === 2, 5_000, 'bad acks counted');
     expect(up.connected).toBe(true);
   });
+
+  it('answers commands on response/{name}: ping, unknown, and ignores garbage', async () => {
+    broker = await startAedes();
+    cloud = await TestCloud.connect(broker.url);
+    const config = boutiqueConfig();
+    const up = makeUplink(broker.url);
+    await waitFor(() => up.connected, 5_000, 'connect');
+    await new Promise((r) => setTimeout(r, 100)); // subscriptions settle after CONNACK
+    await cloud.publish(topics.command(config.siteId, config.gatewayId, 'ping'), 'garbage');
+    await cloud.publish(topics.command(config.siteId, config.gatewayId, 'ping'), JSON.stringify({ v: 1, requestId: 'r1' }));
+    await cloud.publish(topics.command(config.siteId, config.gatewayId, 'reboot'), JSON.stringify({ v: 1, requestId: 'r2', args: {} }));
+    await waitFor(() => cloud!.responses.length >= 2, 5_000, 'responses');
+    const byId = Object.fromEntries(cloud.responses.map((r) => [r.response.requestId, r]));
+    expect(byId['r1']).toMatchObject({ name: 'ping', response: { status: 'ok' } });
+    expect(byId['r2']).toMatchObject({ name: 'reboot', response: { status: 'error', error: 'unknown command "reboot"' } });
+    expect(up.connected).toBe(true);
+  });
 });
