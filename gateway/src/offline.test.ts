@@ -107,3 +107,16 @@ describe('classifier fallback', () => {
     expect(p.stats().classifierErrors).toBeGreaterThan(0);
   });
 });
+
+describe('WiFi-only subjects', () => {
+  it('are tracked but start no journey', () => {
+    const probes: Observation[] = [];
+    for (let t = 0; t < 20_000; t += 500) {
+      probes.push({ v: 1, at: T0 + t, source: 'wifi', receiverId: 'rx-front', subject: 'w_1', rssiDbm: -50, randomized: true });
+      probes.push({ v: 1, at: T0 + t, source: 'meraki', receiverId: 'rx-sales', subject: 'w_2', rssiDbm: -50, randomized: false });
+    }
+    expect(runOffline(boutiqueConfig(), probes, { drainMs: 20_000 })).toEqual([]);
+    const merakiBle = adverts('b_1', T0, T0 + 5_000, { 'rx-front': -60 }).map((o) => ({ ...o, source: 'meraki' as const }));
+    expect(runOffline(boutiqueConfig(), merakiBle).map((e) => e.type)).toEqual(['approach']);
+  });
+});

@@ -119,6 +119,10 @@ export class Pipeline {
     const byPurchase = this.attributePurchases(now);
     const windows: FeatureWindow[] = [];
     for (const t of this.tracker.all()) {
+      // Journeys come from BLE (and terminals). WiFi-only subjects are tracked and counted but
+      // start no journey: probes come in bursts ~45 s apart, mostly from a fresh random MAC each
+      // time, so each burst would be a new "shopper"; their RSSI also is not on the BLE scale.
+      if (!t.signals.has('ble')) continue;
       if (t.lastRadioAt !== undefined && now - t.lastRadioAt <= FRESH_MS) windows.push(computeFeatures(t, now, this.ctx));
     }
     const probs = windows.length > 0 ? this.classify(windows, now) : [];

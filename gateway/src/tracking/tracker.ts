@@ -43,9 +43,14 @@ export interface TrackerOptions {
 /** A sample that arrives in the same millisecond (or late) still counts a little. */
 const MIN_ALPHA = 0.05;
 
-export function signalKindOf(source: Observation['source']): SignalKind {
+/**
+ * The radio behind an observation. Meraki reports both BLE adverts and WiFi probes under one
+ * source; only probes carry `randomized` (a MAC property), so that field tells them apart.
+ */
+export function signalKindOf(source: Observation['source'], randomized?: boolean): SignalKind {
   if (source === 'terminal') return 'terminal';
-  if (source === 'wifi' || source === 'meraki') return 'wifi';
+  if (source === 'wifi') return 'wifi';
+  if (source === 'meraki') return randomized === undefined ? 'ble' : 'wifi';
   return 'ble';
 }
 
@@ -87,7 +92,7 @@ export class Tracker {
     }
     t.firstSeenAt = Math.min(t.firstSeenAt, obs.at);
     t.lastSeenAt = Math.max(t.lastSeenAt, obs.at);
-    t.signals.add(signalKindOf(obs.source));
+    t.signals.add(signalKindOf(obs.source, obs.randomized));
     if (obs.randomized) t.randomized = true;
     if (memberId !== undefined) t.memberId = memberId;
     if (obs.source === 'terminal') {
