@@ -24,7 +24,8 @@ describe('runOffline', () => {
     const obs = [...shopperJourney('shopper'), ...adverts('passer', T0 + 2_000, T0 + 6_000, { 'rx-front': -78 })];
     const events = runOffline(boutiqueConfig(), obs, { seed: 7 });
     for (const e of events) expect(presenceEventSchema.safeParse(e).success).toBe(true);
-    const shopper = events.filter((e) => e.subject.id === 'shopper').map((e) => `${e.type}${e.phase ? `:${e.phase}` : ''}${e.zoneId ? `(${e.zoneId})` : ''}`);
+    // Dwell updates are left out: whether one falls just before leaving depends on smoothing lag.
+    const shopper = events.filter((e) => e.subject.id === 'shopper' && e.phase !== 'update').map((e) => `${e.type}${e.phase ? `:${e.phase}` : ''}${e.zoneId ? `(${e.zoneId})` : ''}`);
     expect(shopper).toEqual([
       'approach',
       'arrival',

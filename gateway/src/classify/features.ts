@@ -40,7 +40,10 @@ export interface FeatureWindow {
   outsideSideMaxDbm: number;
   /** Strongest store-side smoothed RSSI per floor (floor evidence). */
   floorDbm: Map<number, number>;
-  /** Fresh store-side receivers with their smoothed RSSI (position estimation). */
+  /**
+   * Fresh store-side receivers with their slow-EWMA RSSI (τ 6 s), for position estimation: a
+   * steadier position keeps one stay in one zone (dwell), at the cost of ~2.5 s of lag.
+   */
   storeSideDbm: Map<string, number>;
   /** Strongest smoothed RSSI per store zone (store-side receivers with a zoneId), with its floor. */
   zoneDbm: Map<string, { dbm: number; floor: number }>;
@@ -92,7 +95,7 @@ export function computeFeatures(track: SubjectTrack, now: number, ctx: SiteConte
       roleTrend[info.role] = trend;
     }
     if (info.storeSide) {
-      storeSideDbm.set(rxId, dbm);
+      storeSideDbm.set(rxId, r.slowDbm);
       if (dbm > storeSide) {
         storeSide = dbm;
         storeSideTrend = trend;

@@ -42,6 +42,7 @@ function settings(over: Partial<MachineSettings> = {}): MachineSettings {
     floorLinkWindowMs: 60_000,
     crossingLagMs: 0,
     floorArrivalDelayMs: 0,
+    zoneLagMs: 0,
     doorGating: false,
     doorWindowMs: 10_000,
     reentryGapMs: 0,

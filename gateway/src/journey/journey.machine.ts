@@ -175,7 +175,7 @@ function trackZone(s: JourneyState, p: ClassProbs, now: number, settings: Machin
   s.zoneRun = run;
   if (run.ticks < settings.zoneTicks) return [];
   s.zoneRun = undefined;
-  const at = Math.max(run.since - settings.crossingLagMs, s.zone?.enteredAt ?? s.arrivedAt ?? 0);
+  const at = Math.max(run.since - settings.zoneLagMs, s.zone?.enteredAt ?? s.arrivedAt ?? 0);
   const events = closeZone(s, at, now);
   if (run.value !== undefined) s.zone = { zoneId: run.value, enteredAt: at, dwellStartedAt: undefined, nextUpdateAt: undefined };
   return events;

@@ -66,6 +66,8 @@ export interface MachineSettings {
    * typical 18 s ride (4.5 m rise at 0.5 m/s).
    */
   floorArrivalDelayMs: number;
+  /** Like crossingLagMs, for zone changes (zones are estimated from the slow EWMA, τ 6 s). */
+  zoneLagMs: number;
   /** A tick counts for a place only when its probability is at least this. */
   minProb: number;
   /** Visit id generator (ULID from the event time). */
