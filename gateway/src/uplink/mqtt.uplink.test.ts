@@ -184,4 +184,17 @@ describe('MqttUplink against a real aedes broker', () => {
     expect(byId['r2']).toMatchObject({ name: 'reboot', response: { status: 'error', error: 'unknown command "reboot"' } });
     expect(up.connected).toBe(true);
   });
+
+  it('drops a stored event that fails the contract instead of retrying it forever', async () => {
+    broker = await startAedes();
+    cloud = await TestCloud.connect(broker.url);
+    const up = makeUplink(broker.url);
+    await waitFor(() => up.connected, 5_000, 'connect');
+    const bad = { ...draft(1), type: 'dwell' as const }; // a dwell without a phase is invalid
+    const stored = outbox.append([bad, draft(2)]);
+    up.publishLive(stored);
+    await waitFor(() => outbox.depth() === 0, 5_000, 'outbox empty');
+    expect(up.status().invalidDropped).toBe(1);
+    expect([...cloud.uniqueIds()]).toEqual([draft(2).id]);
+  });
 });

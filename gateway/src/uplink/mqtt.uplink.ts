@@ -34,6 +34,8 @@ export interface UplinkStatus {
   requeued: number;
   badAcks: number;
   publishErrors: number;
+  /** Stored events that failed the contract schema and were dropped instead of retried forever. */
+  invalidDropped: number;
 }
 
 /**
@@ -55,7 +57,7 @@ export class MqttUplink {
   private readonly gw: string;
   private readonly timers: NodeJS.Timeout[] = [];
   private tokens = 0;
-  private readonly stats = { publishedLive: 0, publishedBacklog: 0, acked: 0, requeued: 0, badAcks: 0, publishErrors: 0 };
+  private readonly stats = { publishedLive: 0, publishedBacklog: 0, acked: 0, requeued: 0, badAcks: 0, publishErrors: 0, invalidDropped: 0 };
 
   constructor(private readonly opts: UplinkOptions) {
     const { config } = opts;
@@ -184,8 +186,10 @@ export class MqttUplink {
     try {
       payload = codecs.event.encode(e);
     } catch (err) {
-      this.stats.publishErrors += 1;
-      this.log.error({ eventId: e.id, err: (err as Error).message }, 'event failed validation; left in outbox');
+      // It would fail the same way forever and the cloud would reject it anyway: drop it loudly.
+      this.stats.invalidDropped += 1;
+      this.opts.outbox.ack([e.id]);
+      this.log.error({ eventId: e.id, type: e.type, err: (err as Error).message.slice(0, 500) }, 'event failed contract validation; dropped from the outbox');
       return;
     }
     this.conn.publish(topics.event(this.site, this.gw, e.type), payload, { qos: 1 }).catch((err: Error) => {
