@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -105,6 +105,26 @@ describe('createGateway (real broker, real HTTP, real SQLite file)', () => {
     expect(gw.health().sources['direct']).toMatchObject({ rejected: 2 });
     expect(gw.health().subjects).toBe(1);
   });
+
+  it('runs a configured replay source (rebased to now) through to events', async () => {
+    const t0 = 1_700_000_000_000;
+    const obs = [
+      ...adverts('walker', t0, t0 + 3_000, { 'rx-front': -62, 'rx-door': -85 }, 250),
+      ...adverts('walker', t0 + 3_000, t0 + 8_000, { 'rx-front': -86, 'rx-door': -64, 'rx-sales': -60 }, 250),
+    ];
+    const tracePath = join(dir, 'trace.ndjson');
+    writeFileSync(tracePath, [JSON.stringify({ format: 'storesense-trace', v: 1, siteId: 'test-site', startedAt: t0 }), ...obs.map((o) => JSON.stringify(o)), 'not json'].join('\n'));
+    gw = createGateway(config({ sources: [{ kind: 'replay', path: tracePath, speed: 2, rebase: true, loop: false }] }), { logger: silentLogger() });
+    const seen: PresenceEvent[] = [];
+    gw.onEvent((e) => seen.push(e));
+    const startedAt = Date.now();
+    await gw.start();
+    await waitFor(() => seen.some((e) => e.type === 'arrival'), 10_000, 'arrival from the replay');
+    expect(seen.map((e) => e.type).slice(0, 2)).toEqual(['approach', 'arrival']);
+    expect(seen[0]!.at).toBeGreaterThanOrEqual(startedAt - 2_000);
+    await waitFor(() => gw!.health().sources['replay']?.detail === 'finished', 10_000, 'replay finished');
+    expect(gw.health().sources['replay']).toMatchObject({ rejected: 1, observations: obs.length });
+  }, 30_000);
 
   it('refuses the onnx classifier clearly until it exists', () => {
     expect(() => createGateway(config({ classifier: { kind: 'onnx', modelPath: 'm.onnx' } }), { logger: silentLogger() })).toThrow(ClassifierUnavailableError);
