@@ -46,3 +46,16 @@ function fromValues(values: unknown[]): ParsedBatch {
   });
   return out;
 }
+
+/**
+ * A rejection reason safe for logs: JSON.parse quotes a snippet of the input ("garbage ab"... is
+ * not valid JSON), which could be part of a token or an unhashed identifier; logs get "…" instead.
+ */
+export function reasonForLog(error: string): string {
+  return error.replace(/"[^"]*"(\.\.\.)?/g, '"…"').slice(0, 300);
+}
+
+/** Log the first few rejections, then one in a thousand, so a broken sender cannot flood the log. */
+export function shouldLogRejection(totalRejected: number): boolean {
+  return totalRejected <= 10 || totalRejected % 1000 === 0;
+}

@@ -1,5 +1,5 @@
 import type { Logger } from '../../log.js';
-import { parseObservationPayload, type ParsedBatch } from '../parse-observations.js';
+import { parseObservationPayload, reasonForLog, shouldLogRejection, type ParsedBatch } from '../parse-observations.js';
 import { SourceCounters, type Emit, type Source } from '../source.js';
 
 /** The http_observations source: fed by `POST /api/v1/observations` on the status API. */
@@ -27,7 +27,9 @@ export function createHttpObservationSource(opts: { logger: Logger }): HttpObser
       const parsed = parseObservationPayload(body);
       if (parsed.rejected.length > 0) {
         counters.rejected += parsed.rejected.length;
-        log.warn({ rejected: parsed.rejected.length, first: parsed.rejected.slice(0, 3) }, 'rejected observations');
+        if (shouldLogRejection(counters.rejected)) {
+          log.warn({ rejected: parsed.rejected.length, totalRejected: counters.rejected, first: parsed.rejected.slice(0, 3).map((r) => ({ at: r.at, error: reasonForLog(r.error) })) }, 'rejected observations');
+        }
       }
       if (parsed.observations.length > 0 && emit) {
         counters.accepted(parsed.observations);

@@ -1,6 +1,6 @@
 import type { Logger } from '../../log.js';
 import { MqttConnection } from '../../mqtt/mqtt.adapter.js';
-import { parseObservationPayload } from '../parse-observations.js';
+import { parseObservationPayload, reasonForLog, shouldLogRejection } from '../parse-observations.js';
 import { SourceCounters, type Emit, type Source } from '../source.js';
 
 export interface MqttObservationSourceOptions {
@@ -52,7 +52,9 @@ export function createMqttObservationSource(opts: MqttObservationSourceOptions):
         const parsed = parseObservationPayload(payload.toString('utf8'));
         if (parsed.rejected.length > 0) {
           counters.rejected += parsed.rejected.length;
-          log.warn({ rejected: parsed.rejected.length, first: parsed.rejected.slice(0, 3) }, 'rejected observations');
+          if (shouldLogRejection(counters.rejected)) {
+          log.warn({ rejected: parsed.rejected.length, totalRejected: counters.rejected, first: parsed.rejected.slice(0, 3).map((r) => ({ at: r.at, error: reasonForLog(r.error) })) }, 'rejected observations');
+        }
         }
         if (parsed.observations.length > 0) {
           counters.accepted(parsed.observations);

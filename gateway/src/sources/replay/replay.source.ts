@@ -3,6 +3,7 @@ import { createInterface } from 'node:readline';
 import { parseObservationLine, parseTraceHeader, type Observation } from '@storesense/protocol';
 import type { Clock } from '../../clock.js';
 import type { Logger } from '../../log.js';
+import { reasonForLog, shouldLogRejection } from '../parse-observations.js';
 import { SourceCounters, type Emit, type Source } from '../source.js';
 
 export interface ReplaySourceOptions {
@@ -70,7 +71,7 @@ export function createReplaySource(opts: ReplaySourceOptions): Source {
         const r = parseObservationLine(line);
         if (!r.ok) {
           counters.rejected += 1;
-          if (counters.rejected <= 10) log.warn({ line: lineNo, error: r.error.slice(0, 300) }, 'rejected trace line');
+          if (shouldLogRejection(counters.rejected)) log.warn({ line: lineNo, totalRejected: counters.rejected, error: reasonForLog(r.error) }, 'rejected trace line');
           continue;
         }
         first ??= r.value.at;
