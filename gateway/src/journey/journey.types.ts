@@ -74,7 +74,7 @@ export interface MachineSettings {
   newId: (at: number) => string;
 }
 
-export const DEFAULT_TICKS = { approachTicks: 2, enterTicks: 4, leaveTicks: 8, zoneTicks: 12, floorTicks: 40, minProb: 0.65 } as const;
+export const DEFAULT_TICKS = { approachTicks: 2, enterTicks: 6, leaveTicks: 10, zoneTicks: 12, floorTicks: 40, minProb: 0.7 } as const;
 
 /** A candidate switch under hysteresis: the value seen on `ticks` consecutive ticks since `since`. */
 export interface Run<T> {
