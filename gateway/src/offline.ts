@@ -19,7 +19,7 @@ export interface RunOfflineOptions {
   drainMs?: number;
   logger?: Logger;
   /** Hysteresis overrides (tuning experiments). */
-  ticks?: PipelineOptions['ticks'];
+  hold?: PipelineOptions['hold'];
 }
 
 /**
@@ -40,7 +40,7 @@ export function runOffline(config: GatewayConfig, observations: readonly Observa
     logger,
     resolver,
     newId: (at) => newId(at, random),
-    ...(opts.ticks ? { ticks: opts.ticks } : {}),
+    ...(opts.hold ? { hold: opts.hold } : {}),
   });
   const sorted = [...observations].sort((a, b) => a.at - b.at);
   const out: PresenceEvent[] = [];

@@ -6,7 +6,8 @@ import { siteContext, type SiteContext } from './classify/site-context.js';
 import type { MemberResolver } from './identity/member-resolver.js';
 import { attributePurchase } from './journey/purchase-attribution.js';
 import {
-  DEFAULT_TICKS,
+  DEFAULT_HOLD,
+  type HoldSettings,
   initialJourneyState,
   nextJourneyState,
   type JourneyEventDraft,
@@ -30,8 +31,8 @@ export interface PipelineOptions {
   resolver?: MemberResolver;
   /** Id source for event and visit ids; defaults to protocol `newId(at)` (ULID with the event time). */
   newId?: (at: number) => string;
-  /** Hysteresis tick counts; defaults suit 250 ms ticks and are scaled for other tick lengths. */
-  ticks?: Partial<typeof DEFAULT_TICKS>;
+  /** Hysteresis overrides (durations, independent of the tick rate). */
+  hold?: Partial<HoldSettings>;
   /** Forget subjects whose journey is over after this long without a sighting. */
   pruneAfterMs?: number;
   /** Used for a tick when `classifier` throws or returns a malformed batch (DESIGN §3.4: rules are the fallback). */
@@ -74,11 +75,6 @@ export class Pipeline {
     this.model = opts.classifier;
     this.tracker = new Tracker({ rssiCorrectionDb: this.ctx.rssiCorrectionDb });
     this.newId = opts.newId ?? ((at) => protocolNewId(at));
-    // Tick counts are tuned for 250 ms ticks; keep the same time spans at other tick lengths.
-    const scale = 250 / config.tickMs;
-    const ticks = Object.fromEntries(
-      Object.entries({ ...DEFAULT_TICKS, ...opts.ticks }).map(([k, v]) => [k, k === 'minProb' ? v : Math.max(1, Math.round(v * scale))]),
-    ) as typeof DEFAULT_TICKS;
     this.settings = {
       dwellThresholdMs: config.journey.dwellThresholdMs,
       dwellUpdateMs: config.journey.dwellUpdateMs,
@@ -93,7 +89,8 @@ export class Pipeline {
       doorGating: this.ctx.doorNearDbm.size > 0,
       doorWindowMs: 4_000,
       reentryGapMs: 10_000,
-      ...ticks,
+      ...DEFAULT_HOLD,
+      ...opts.hold,
       newId: this.newId,
     };
     this.pruneAfterMs = opts.pruneAfterMs ?? Math.max(10 * 60_000, 2 * config.journey.exitAbsenceMs);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ClassProbs } from '../classify/classifier.js';
-import { DEFAULT_TICKS, initialJourneyState, nextJourneyState, type JourneyEventDraft, type MachineSettings, type PurchaseInput } from './journey.machine.js';
+import { DEFAULT_HOLD, initialJourneyState, nextJourneyState, type JourneyEventDraft, type MachineSettings, type PurchaseInput } from './journey.machine.js';
 
 const T0 = 1_700_000_000_000;
 const TICK = 250;
@@ -46,11 +46,15 @@ function settings(over: Partial<MachineSettings> = {}): MachineSettings {
     doorGating: false,
     doorWindowMs: 10_000,
     reentryGapMs: 0,
-    ...DEFAULT_TICKS,
-    // The table below was written for these counts; the defaults are tuned separately.
-    enterTicks: 3,
-    leaveTicks: 6,
-    floorTicks: 6,
+    ...DEFAULT_HOLD,
+    // The table below was written for 250 ms ticks and these holds (2, 3, 6, 4, 6 ticks and a
+    // 30-tick doorless entry); the defaults are tuned separately.
+    approachHoldMs: 250,
+    enterHoldMs: 500,
+    leaveHoldMs: 1_250,
+    zoneHoldMs: 750,
+    floorHoldMs: 1_250,
+    doorlessEntryHoldMs: 7_250,
     minProb: 0.55,
     newId: (at) => `visit-${at - T0}-${n++}`,
     ...over,
@@ -58,14 +62,14 @@ function settings(over: Partial<MachineSettings> = {}): MachineSettings {
 }
 
 /** Runs segments tick by tick; returns events with times relative to T0. */
-function run(segments: Segment[], s: MachineSettings = settings()) {
+function run(segments: Segment[], s: MachineSettings = settings(), tickMs = TICK) {
   let state = initialJourneyState();
   let lastSeenAt: number | undefined;
   const out: JourneyEventDraft[] = [];
   let i = 0;
   for (const seg of segments) {
     for (let k = 0; k < seg.ticks; k++, i++) {
-      const now = T0 + i * TICK;
+      const now = T0 + i * tickMs;
       if (!seg.silent) lastSeenAt = now;
       const purchases: PurchaseInput[] = seg.purchaseAtTick === k ? [{ at: now, terminalId: 'pos-1', amount: 42, currency: 'EUR', confidence: 1 }] : [];
       const r = nextJourneyState(state, { now, probs: seg.silent ? undefined : probsFor(seg), lastSeenAt, purchases, atDoor: seg.door ?? false }, s);
@@ -234,10 +238,17 @@ describe('nextJourneyState', () => {
     expect(new Set(events.map((e) => e.visitId)).size).toBe(2);
   });
 
+  it('holds are durations: the same walk at 4x the tick rate gives the same events', () => {
+    const walk = (k: number): Segment[] => [
+      { ticks: 4 * k, place: 'near' }, { ticks: 100 * k, place: 'inside', zoneId: 'sales' }, { ticks: 20 * k, place: 'inside', zoneId: 'till' }, { ticks: 8 * k, place: 'near' },
+    ];
+    expect(brief(run(walk(4), settings(), TICK / 4).events)).toEqual(brief(run(walk(1)).events));
+  });
+
   it('does not mutate the input state', () => {
     const s0 = initialJourneyState();
     const frozen = JSON.stringify(s0);
-    nextJourneyState(s0, { now: T0, probs: probsFor({ ticks: 1, place: 'inside' }), lastSeenAt: T0, purchases: [] }, settings({ enterTicks: 1 }));
+    nextJourneyState(s0, { now: T0, probs: probsFor({ ticks: 1, place: 'inside' }), lastSeenAt: T0, purchases: [] }, settings({ enterHoldMs: 0 }));
     expect(JSON.stringify(s0)).toBe(frozen);
   });
 });

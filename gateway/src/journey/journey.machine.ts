@@ -7,9 +7,9 @@ export * from './journey.types.js';
 /**
  * One subject's journey, one tick at a time: class probabilities in, journey events out.
  * Pure: no clock, no I/O; ids come from `settings.newId(at)`. Hysteresis: a place, zone or floor
- * switch needs N consecutive ticks (settings.*Ticks) with probability ≥ minProb, and the event's
+ * switch must hold for settings.*HoldMs of consecutive ticks with probability ≥ minProb, and the event's
  * `at` is the first tick of that run (the best estimate of the crossing); `detectedAt` is `now`.
- * Leaving: either a clear outside pattern for `leaveTicks` (exit at the run start) or no/weak
+ * Leaving: either a clear outside pattern for `leaveHoldMs` (exit at the run start) or no/weak
  * signal for `exitAbsenceMs` (exit at the last sighting).
  * @example
  * let s = initialJourneyState();
@@ -44,12 +44,12 @@ export function nextJourneyState(state: JourneyState, input: TickInput, settings
     s.placeRun = undefined;
   } else if (observed !== undefined && observed !== 'absent' && observed !== s.place) {
     const run = extendRun(s.placeRun, observed, now, placeProb(probs, observed));
-    const needed = observed === 'inside' ? settings.enterTicks : s.place === 'inside' ? settings.leaveTicks : settings.approachTicks;
+    const holdMs = observed === 'inside' ? settings.enterHoldMs : s.place === 'inside' ? settings.leaveHoldMs : settings.approachHoldMs;
     s.placeRun = run;
     // A blocked run keeps counting: door evidence often shows a moment after the crossing (the
     // smoothed entrance RSSI rises late), and the event keeps the run's start as its time.
     const tooSoon = observed === 'inside' && s.lastExitAt !== undefined && run.since - s.lastExitAt < settings.reentryGapMs;
-    if (run.ticks >= needed && !tooSoon && !doorBlocks(s, run, settings)) {
+    if (held(run, now, holdMs) && !tooSoon && !doorBlocks(s, run, now, settings)) {
       events.push(...switchPlace(s, run, probs, now, settings));
       s.placeRun = undefined;
     }
@@ -70,19 +70,22 @@ export function nextJourneyState(state: JourneyState, input: TickInput, settings
  * Crossing between outside and inside must go through a door (when the store has door
  * receivers): door evidence no earlier than `doorWindowMs` before the run started. A subject first
  * heard already inside (absent -> inside: a phone switched on in the store) may skip the door
- * after a long, steady run (DOORLESS_ENTRY_FACTOR x enterTicks).
+ * after a long, steady run (doorlessEntryHoldMs).
  */
-function doorBlocks(s: JourneyState, run: Run<Place>, settings: MachineSettings): boolean {
+function doorBlocks(s: JourneyState, run: Run<Place>, now: number, settings: MachineSettings): boolean {
   if (!settings.doorGating) return false;
   const entering = run.value === 'inside' && s.place !== 'inside';
   const leaving = run.value === 'near' && s.place === 'inside';
   if (!entering && !leaving) return false;
   const doorSeen = s.lastDoorAt !== undefined && s.lastDoorAt >= run.since - settings.doorWindowMs;
   if (doorSeen) return false;
-  return !(entering && s.place === 'absent' && run.ticks >= settings.enterTicks * DOORLESS_ENTRY_FACTOR);
+  return !(entering && s.place === 'absent' && held(run, now, settings.doorlessEntryHoldMs));
 }
 
-const DOORLESS_ENTRY_FACTOR = 10;
+/** The run has lasted `holdMs` from its first tick to `now` (a zero hold fires on the first tick). */
+function held(run: Run<unknown>, now: number, holdMs: number): boolean {
+  return now - run.since >= holdMs;
+}
 
 function observePlace(p: ClassProbs | undefined, minProb: number): Place | undefined {
   if (!p) return 'absent';
@@ -156,7 +159,7 @@ function trackFloor(s: JourneyState, p: ClassProbs, now: number, settings: Machi
   }
   const run = extendRun(s.floorRun, p.floor, now, p.floorConfidence);
   s.floorRun = run;
-  if (run.ticks < settings.floorTicks) return [];
+  if (!held(run, now, settings.floorHoldMs)) return [];
   const fromFloor = s.floor;
   s.floor = run.value;
   s.floorRun = undefined;
@@ -173,7 +176,7 @@ function trackZone(s: JourneyState, p: ClassProbs, now: number, settings: Machin
   }
   const run = extendRun(s.zoneRun, p.zoneId, now, p.zoneConfidence);
   s.zoneRun = run;
-  if (run.ticks < settings.zoneTicks) return [];
+  if (!held(run, now, settings.zoneHoldMs)) return [];
   s.zoneRun = undefined;
   const at = Math.max(run.since - settings.zoneLagMs, s.zone?.enteredAt ?? s.arrivedAt ?? 0);
   const events = closeZone(s, at, now);

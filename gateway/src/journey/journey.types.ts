@@ -31,14 +31,20 @@ export interface MachineSettings {
   exitAbsenceMs: number;
   zoneDwellThresholdMs: ReadonlyMap<string, number>;
   multiFloor: boolean;
-  /** Consecutive ticks needed to go absent -> near (approach). */
-  approachTicks: number;
-  /** Consecutive ticks needed to go near/absent -> inside (arrival). */
-  enterTicks: number;
-  /** Consecutive ticks of a clear outside pattern needed to leave (exit while still heard). */
-  leaveTicks: number;
-  zoneTicks: number;
-  floorTicks: number;
+  /**
+   * How long a candidate place, zone or floor must hold, from its first tick to the current one,
+   * before the switch is made. Durations, not tick counts: the same settings hold at any tick
+   * rate (N ticks of 250 ms span (N − 1) × 250 ms). absent -> near (approach):
+   */
+  approachHoldMs: number;
+  /** near/absent -> inside (arrival). */
+  enterHoldMs: number;
+  /** inside -> near on a clear outside pattern (exit while still heard). */
+  leaveHoldMs: number;
+  zoneHoldMs: number;
+  floorHoldMs: number;
+  /** A subject first heard already inside may arrive without door evidence after this long. */
+  doorlessEntryHoldMs: number;
   /**
    * Zones where floors connect (escalators). When non-empty, a floor change is accepted only if
    * the subject was placed in one of them within `floorLinkWindowMs`: a strong receiver on the
@@ -74,7 +80,20 @@ export interface MachineSettings {
   newId: (at: number) => string;
 }
 
-export const DEFAULT_TICKS = { approachTicks: 2, enterTicks: 6, leaveTicks: 10, zoneTicks: 12, floorTicks: 40, minProb: 0.7 } as const;
+/**
+ * Hysteresis defaults, tuned against the simulator's traces (see README "Measured"). At 250 ms
+ * ticks: approach 2 ticks, arrival 6, exit by pattern 10, zone 12, floor 40.
+ */
+export const DEFAULT_HOLD = {
+  approachHoldMs: 250,
+  enterHoldMs: 1_250,
+  leaveHoldMs: 2_250,
+  zoneHoldMs: 3_750,
+  floorHoldMs: 9_750,
+  doorlessEntryHoldMs: 10_000,
+  minProb: 0.7,
+} as const;
+export type HoldSettings = { -readonly [K in keyof typeof DEFAULT_HOLD]: number };
 
 /** A candidate switch under hysteresis: the value seen on `ticks` consecutive ticks since `since`. */
 export interface Run<T> {
