@@ -43,13 +43,13 @@ export function nextJourneyState(state: JourneyState, input: TickInput, settings
     s.place = 'absent';
     s.placeRun = undefined;
   } else if (observed !== undefined && observed !== 'absent' && observed !== s.place) {
-    const run = extendRun(s.placeRun, observed, now, placeProb(probs, observed));
+    const run = extendRun(s.placeRun, observed, now, placeProb(probs, observed), s.lastTickAt);
     const holdMs = observed === 'inside' ? settings.enterHoldMs : s.place === 'inside' ? settings.leaveHoldMs : settings.approachHoldMs;
     s.placeRun = run;
     // A blocked run keeps counting: door evidence often shows a moment after the crossing (the
     // smoothed entrance RSSI rises late), and the event keeps the run's start as its time.
     const tooSoon = observed === 'inside' && s.lastExitAt !== undefined && run.since - s.lastExitAt < settings.reentryGapMs;
-    if (held(run, now, holdMs) && !tooSoon && !doorBlocks(s, run, now, settings)) {
+    if (held(run, holdMs) && !tooSoon && !doorBlocks(s, run, now, settings)) {
       events.push(...switchPlace(s, run, probs, now, settings));
       s.placeRun = undefined;
     }
@@ -63,6 +63,7 @@ export function nextJourneyState(state: JourneyState, input: TickInput, settings
     events.push(...trackZone(s, probs, now, settings));
   }
   if (s.place === 'inside' && s.zone) events.push(...dwellTicks(s, Math.min(now, lastSeenAt ?? now), now, settings));
+  s.lastTickAt = now;
   return { state: s, events };
 }
 
@@ -79,12 +80,12 @@ function doorBlocks(s: JourneyState, run: Run<Place>, now: number, settings: Mac
   if (!entering && !leaving) return false;
   const doorSeen = s.lastDoorAt !== undefined && s.lastDoorAt >= run.since - settings.doorWindowMs;
   if (doorSeen) return false;
-  return !(entering && s.place === 'absent' && held(run, now, settings.doorlessEntryHoldMs));
+  return !(entering && s.place === 'absent' && held(run, settings.doorlessEntryHoldMs));
 }
 
-/** The run has lasted `holdMs` from its first tick to `now` (a zero hold fires on the first tick). */
-function held(run: Run<unknown>, now: number, holdMs: number): boolean {
-  return now - run.since >= holdMs;
+/** The run has been supported for `holdMs` (a zero hold fires on its first tick). */
+function held(run: Run<unknown>, holdMs: number): boolean {
+  return run.heldMs >= holdMs;
 }
 
 function observePlace(p: ClassProbs | undefined, minProb: number): Place | undefined {
@@ -100,9 +101,17 @@ function placeProb(p: ClassProbs | undefined, place: Place): number {
   return place === 'inside' ? p.inside : place === 'near' ? p.outsideNear : p.absent;
 }
 
-function extendRun<T>(run: Run<T> | undefined, value: T, now: number, prob: number): Run<T> {
-  if (run && run.value === value) return { value, since: run.since, ticks: run.ticks + 1, probSum: run.probSum + prob };
-  return { value, since: now, ticks: 1, probSum: prob };
+/**
+ * Extends a run with this tick, or starts a new one. Time counts only between consecutive
+ * supporting ticks: an ambiguous tick (or one that skipped this run) in between adds nothing, so a
+ * hold means that long of actual support, at any tick rate.
+ */
+function extendRun<T>(run: Run<T> | undefined, value: T, now: number, prob: number, prevTickAt: number | undefined): Run<T> {
+  if (run && run.value === value) {
+    const gainMs = run.lastAt === prevTickAt ? now - run.lastAt : 0;
+    return { value, since: run.since, lastAt: now, heldMs: run.heldMs + gainMs, ticks: run.ticks + 1, probSum: run.probSum + prob };
+  }
+  return { value, since: now, lastAt: now, heldMs: 0, ticks: 1, probSum: prob };
 }
 
 const mean = (run: Run<unknown>) => round3(run.probSum / Math.max(1, run.ticks));
@@ -157,9 +166,9 @@ function trackFloor(s: JourneyState, p: ClassProbs, now: number, settings: Machi
     s.floorRun = undefined;
     return [];
   }
-  const run = extendRun(s.floorRun, p.floor, now, p.floorConfidence);
+  const run = extendRun(s.floorRun, p.floor, now, p.floorConfidence, s.lastTickAt);
   s.floorRun = run;
-  if (!held(run, now, settings.floorHoldMs)) return [];
+  if (!held(run, settings.floorHoldMs)) return [];
   const fromFloor = s.floor;
   s.floor = run.value;
   s.floorRun = undefined;
@@ -174,9 +183,9 @@ function trackZone(s: JourneyState, p: ClassProbs, now: number, settings: Machin
     s.zoneRun = undefined;
     return [];
   }
-  const run = extendRun(s.zoneRun, p.zoneId, now, p.zoneConfidence);
+  const run = extendRun(s.zoneRun, p.zoneId, now, p.zoneConfidence, s.lastTickAt);
   s.zoneRun = run;
-  if (!held(run, now, settings.zoneHoldMs)) return [];
+  if (!held(run, settings.zoneHoldMs)) return [];
   s.zoneRun = undefined;
   const at = Math.max(run.since - settings.zoneLagMs, s.zone?.enteredAt ?? s.arrivedAt ?? 0);
   const events = closeZone(s, at, now);

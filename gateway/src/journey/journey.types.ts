@@ -95,10 +95,14 @@ export const DEFAULT_HOLD = {
 } as const;
 export type HoldSettings = { -readonly [K in keyof typeof DEFAULT_HOLD]: number };
 
-/** A candidate switch under hysteresis: the value seen on `ticks` consecutive ticks since `since`. */
+/** A candidate switch under hysteresis: the value seen since `since`, supported for `heldMs`. */
 export interface Run<T> {
   value: T;
   since: number;
+  /** The last tick that supported it. */
+  lastAt: number;
+  /** Time between consecutive supporting ticks (gaps and ambiguous ticks do not count). */
+  heldMs: number;
   ticks: number;
   probSum: number;
 }
@@ -127,6 +131,8 @@ export interface JourneyState {
   lastFloorLinkAt: number | undefined;
   /** Last tick the subject was at a door. */
   lastDoorAt: number | undefined;
+  /** The previous tick this subject was processed at. */
+  lastTickAt: number | undefined;
   /** When the last visit ended (exit `at`). */
   lastExitAt: number | undefined;
   dwellMsByZone: Record<string, number>;
@@ -167,6 +173,7 @@ export function initialJourneyState(): JourneyState {
     floorRun: undefined,
     lastFloorLinkAt: undefined,
     lastDoorAt: undefined,
+    lastTickAt: undefined,
     lastExitAt: undefined,
     dwellMsByZone: {},
     floors: [],
