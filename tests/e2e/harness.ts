@@ -20,7 +20,7 @@ import { staffFrameSchema, type Observation, type PresenceEvent, type StaffAlert
 import { createHttpSink, createWorld, memberJourney, replayTrace, type ReplayResult } from '@storesense/simulators';
 import WebSocket from 'ws';
 
-export const SPEED = 5;
+export const SPEED = Number(process.env.E2E_SPEED ?? 5);
 export const TICK_MS = 250 / SPEED;
 
 export function tempDir(prefix: string): { dir: string; cleanup(): void } {

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PresenceEvent, TruthEvent } from '@storesense/protocol';
 import {
   cloudEvents, demoMember, gatewayConfig, loadDeptStore, matching, memberVisitScenario, replayInto,
-  ScaledClock, staffSocket, startCloud, startGateway, tempDir, waitFor,
+  ScaledClock, SPEED, staffSocket, startCloud, startGateway, tempDir, waitFor,
   type RunningGateway,
 } from './harness.js';
 
@@ -32,7 +32,7 @@ describe('member journey through gateway and cloud', () => {
     await alerts.opened;
 
     const config = gatewayConfig(site, endpoints.mqttUrl, `${tmp.dir}/gateway`);
-    gw = await startGateway(config, new ScaledClock(scenario.observations[0]!.at, 5), 'e2e-secret-1');
+    gw = await startGateway(config, new ScaledClock(scenario.observations[0]!.at, SPEED), 'e2e-secret-1');
     // Member keys are retained by the broker: the gateway can resolve tokens once it has them.
     await waitFor('member keys at the gateway', () => gw!.gateway.health().sources !== undefined && cloud.store !== undefined);
     const replay = await replayInto(gw.gateway, scenario.observations, gw.clock);
@@ -49,7 +49,7 @@ describe('member journey through gateway and cloud', () => {
       console.log(scenario.truth.map((t) => `truth ${t.type}:${t.phase ?? ''} ${t.zoneId ?? ''} +${t.at - t0}`).join('\n'));
       console.log([...stored].sort((a, b) => a.at - b.at).map((e) => `got ${e.type}:${e.phase ?? ''} ${e.zoneId ?? ''} +${e.at - t0} det+${(e.detectedAt ?? 0) - t0} ${e.subject.id}`).join('\n'));
     }
-  });
+  }, 600_000);
 
   afterAll(async () => {
     alerts?.close();

@@ -9,7 +9,7 @@ import type { Cloud } from '@storesense/cloud';
 import { topics, type PresenceEvent } from '@storesense/protocol';
 import {
   cloudEvents, demoMember, gatewayConfig, loadDeptStore, memberVisitScenario, replayInto,
-  ScaledClock, startCloud, startGateway, tempDir, waitFor, type RunningGateway,
+  ScaledClock, SPEED, startCloud, startGateway, tempDir, waitFor, type RunningGateway,
 } from './harness.js';
 
 const MOSQUITTO = 'mqtt://127.0.0.1:1883';
@@ -42,13 +42,13 @@ describe.skipIf(!available)('gateway and cloud through the machine Mosquitto', (
     const started = await startCloud(`${tmp.dir}/cloud`, { brokerUrl: MOSQUITTO, sites: [site], ingestSiteIds: [site.id] });
     cloud = started.cloud;
     await cloud.provisionGateway({ siteId: site.id, gatewayId: site.gateways[0]!.id, password: 'unused-by-anonymous-mosquitto' });
-    gw = await startGateway(gatewayConfig(site, MOSQUITTO, `${tmp.dir}/gateway`), new ScaledClock(scenario.observations[0]!.at, 5), 'unused');
+    gw = await startGateway(gatewayConfig(site, MOSQUITTO, `${tmp.dir}/gateway`), new ScaledClock(scenario.observations[0]!.at, SPEED), 'unused');
     await replayInto(gw.gateway, scenario.observations, gw.clock);
     await waitFor('the exit at the cloud', async () => {
       stored = await cloudEvents(started.endpoints.httpUrl, site.id);
       return stored.some((e) => e.type === 'exit') && gw!.gateway.health().outbox.depth === 0;
     });
-  });
+  }, 600_000);
 
   afterAll(async () => {
     await gw?.gateway.stop();

@@ -7,7 +7,7 @@ import type { Cloud } from '@storesense/cloud';
 import type { PresenceEvent } from '@storesense/protocol';
 import {
   cloudEvents, demoMember, gatewayConfig, loadDeptStore, memberVisitScenario, replayInto,
-  ScaledClock, startCloud, startGateway, tempDir, waitFor, type RunningGateway,
+  ScaledClock, SPEED, startCloud, startGateway, tempDir, waitFor, type RunningGateway,
 } from './harness.js';
 
 describe('cloud outage mid-scenario', () => {
@@ -25,7 +25,7 @@ describe('cloud outage mid-scenario', () => {
     cloud = first.cloud;
     const { httpPort, mqttPort } = first.endpoints;
     await cloud.provisionGateway({ siteId: site.id, gatewayId: site.gateways[0]!.id, password: 'outage-pw' });
-    gw = await startGateway(gatewayConfig(site, first.endpoints.mqttUrl, `${tmp.dir}/gateway`), new ScaledClock(scenario.observations[0]!.at, 5), 'outage-pw');
+    gw = await startGateway(gatewayConfig(site, first.endpoints.mqttUrl, `${tmp.dir}/gateway`), new ScaledClock(scenario.observations[0]!.at, SPEED), 'outage-pw');
 
     // Down from the member's arrival until after the purchase: dwell and purchase happen offline.
     const outage = (async () => {
@@ -47,7 +47,7 @@ describe('cloud outage mid-scenario', () => {
       return stored.some((e) => e.type === 'exit') && gw!.gateway.health().outbox.depth === 0;
     }, 120_000);
     stored = await cloudEvents(httpUrl, site.id);
-  });
+  }, 600_000);
 
   afterAll(async () => {
     await gw?.gateway.stop();
