@@ -22,7 +22,7 @@ import { Tracker } from './tracking/tracker.js';
 /** ≈ fast EWMA tau (1.5 s) × ln 2: how late a step in RSSI shows as a crossing of the smoothed values. */
 export const CROSSING_LAG_MS = 1_000;
 /** Zones come from the slow EWMA (τ 6 s): its crossing lag, measured against the simulator's truth. */
-export const ZONE_LAG_MS = 2_500;
+export const ZONE_LAG_MS = 3_500;
 
 export interface PipelineOptions {
   config: GatewayConfig;

@@ -24,6 +24,8 @@ export const RULES_CLASSIFIER_VERSION = '2';
 
 /** Store-side receivers count a phone as inside down to approachRssiDbm minus this. */
 export const INSIDE_HEARD_MARGIN_DB = 7;
+/** Below this P(inside) no zone is estimated (the journey machine uses zones only inside). */
+const MIN_INSIDE_FOR_ZONE = 0.2;
 
 const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));
 
@@ -77,7 +79,8 @@ export class RulesClassifier implements Classifier {
     const inside = side * heardInside * freshness;
     const outsideNear = (1 - side) * near * freshness;
     const { floor, floorConfidence } = this.floor(w);
-    const { zoneId, zoneConfidence } = this.ctx ? toZone(estimateZone(w, floor, this.ctx)) : this.zone(w, floor);
+    // Zones matter only inside; skipping the position search elsewhere keeps busy corridors cheap.
+    const { zoneId, zoneConfidence } = inside < MIN_INSIDE_FOR_ZONE ? { zoneId: undefined, zoneConfidence: 0 } : this.ctx ? toZone(estimateZone(w, floor, this.ctx)) : this.zone(w, floor);
     return { subject: w.subject, absent: Math.max(0, 1 - inside - outsideNear), outsideNear, inside, floor, floorConfidence, zoneId, zoneConfidence };
   }
 
