@@ -14,6 +14,10 @@ import {
 
 const TOLERANCE_MS = 15_000;
 
+function trueDwellStart(end: TruthEvent): number {
+  return end.at - (end.dwellMs ?? 0);
+}
+
 describe('member journey through gateway and cloud', () => {
   const tmp = tempDir('e2e-journey');
   const site = loadDeptStore();
@@ -71,10 +75,24 @@ describe('member journey through gateway and cloud', () => {
   });
 
   it('the cloud holds each true event exactly once, attributed to the member', () => {
+    const t0 = scenario.truth[0]!.at;
     for (const t of scenario.truth as TruthEvent[]) {
-      const found = matching(stored, t, TOLERANCE_MS);
-      expect(found, `${t.type}${t.phase ? `:${t.phase}` : ''} at +${t.at - scenario.truth[0]!.at} ms`).toHaveLength(1);
-      expect(found[0]!.subject.memberId).toBe(member.memberId);
+      const what = `${t.type}${t.phase ? `:${t.phase}` : ''} at +${t.at - t0} ms`;
+      // A dwell may be closed early when the shopper stands near a zone boundary (BLE cannot
+      // place her to a metre): the end must lie within the true stay, its timing error is what
+      // `storesense-sim evaluate` reports as dwell error. Everything else must be on time.
+      const found =
+        t.type === 'dwell' && t.phase === 'end'
+          ? stored.filter((e) => e.type === 'dwell' && e.phase === 'end' && e.zoneId === t.zoneId && e.subject.id === t.subject && e.at > trueDwellStart(t) && e.at <= t.at + TOLERANCE_MS)
+          : matching(stored, t, TOLERANCE_MS);
+      expect(found, what).toHaveLength(1);
+      expect(found[0]!.subject.memberId, what).toBe(member.memberId);
+    }
+  });
+
+  it('emits no dwell shorter than its zone threshold', () => {
+    for (const e of stored.filter((x) => x.type === 'dwell' && x.phase === 'end')) {
+      expect(e.dwellMs ?? 0, `${e.zoneId}`).toBeGreaterThanOrEqual(20_000);
     }
   });
 
