@@ -80,6 +80,7 @@ export class Pipeline {
       dwellUpdateMs: config.journey.dwellUpdateMs,
       exitAbsenceMs: config.journey.exitAbsenceMs,
       zoneDwellThresholdMs: this.ctx.zoneDwellThresholdMs,
+      dwellZoneIds: new Set([...this.ctx.storeZonesByFloor.values()].flatMap((zones) => zones.map((z) => z.id))),
       multiFloor: this.ctx.multiFloor,
       floorLinkZones: this.ctx.floorLinkZones,
       floorLinkWindowMs: 60_000,

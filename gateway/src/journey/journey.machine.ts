@@ -19,6 +19,9 @@ export function nextJourneyState(state: JourneyState, input: TickInput, settings
   const s: JourneyState = { ...state, dwellMsByZone: { ...state.dwellMsByZone }, floors: [...state.floors] };
   const events: JourneyEventDraft[] = [];
   const { now, probs, lastSeenAt } = input;
+  // Dwell is reported in the store's own zones only: a zone outside them (a mall corridor) counts
+  // as "no zone", whatever the classifier says.
+  const zoned = probs && probs.zoneId !== undefined && settings.dwellZoneIds !== undefined && !settings.dwellZoneIds.has(probs.zoneId) ? { ...probs, zoneId: undefined } : probs;
 
   for (const p of input.purchases) {
     s.visitId ??= settings.newId(p.at);
@@ -38,7 +41,7 @@ export function nextJourneyState(state: JourneyState, input: TickInput, settings
   if (s.place !== 'absent' && (silentForMs >= settings.exitAbsenceMs || absentForMs >= settings.exitAbsenceMs)) {
     // Best estimate of the moment they left: the last sighting, or the start of a weak-signal streak.
     const leftAt = Math.min(lastSeenAt ?? now, s.absentSince ?? now);
-    if (s.place === 'inside') events.push(...exitVisit(s, leftAt, now, 0.9));
+    if (s.place === 'inside') events.push(...exitVisit(s, leftAt, now, 0.9, settings));
     else resetVisit(s);
     s.place = 'absent';
     s.placeRun = undefined;
@@ -50,7 +53,7 @@ export function nextJourneyState(state: JourneyState, input: TickInput, settings
     // smoothed entrance RSSI rises late), and the event keeps the run's start as its time.
     const tooSoon = observed === 'inside' && s.lastExitAt !== undefined && run.since - s.lastExitAt < settings.reentryGapMs;
     if (held(run, holdMs) && !tooSoon && !doorBlocks(s, run, now, settings)) {
-      events.push(...switchPlace(s, run, probs, now, settings));
+      events.push(...switchPlace(s, run, zoned, now, settings));
       s.placeRun = undefined;
     }
   } else if (observed !== undefined) {
@@ -58,11 +61,11 @@ export function nextJourneyState(state: JourneyState, input: TickInput, settings
   }
 
   if (probs?.zoneId !== undefined && settings.floorLinkZones.has(probs.zoneId)) s.lastFloorLinkAt = now;
-  if (s.place === 'inside' && probs && observed !== 'absent' && observed !== undefined) {
-    events.push(...trackFloor(s, probs, now, settings));
-    events.push(...trackZone(s, probs, now, settings));
+  if (s.place === 'inside' && zoned && observed !== 'absent' && observed !== undefined) {
+    events.push(...trackFloor(s, zoned, now, settings));
+    events.push(...trackZone(s, zoned, now, settings));
   }
-  if (s.place === 'inside' && s.zone) events.push(...dwellTicks(s, Math.min(now, lastSeenAt ?? now), now, settings));
+  if (s.place === 'inside' && s.zone) events.push(...dwellTicks(s, settledUntil(s, Math.min(now, lastSeenAt ?? now), now, settings), now, settings));
   s.lastTickAt = now;
   return { state: s, events };
 }
@@ -139,7 +142,7 @@ function switchPlace(s: JourneyState, run: Run<Place>, probs: ClassProbs | undef
     return events;
   }
   if (run.value === 'near' && from === 'inside') {
-    events.push(...exitVisit(s, at, now, confidence));
+    events.push(...exitVisit(s, at, now, confidence, settings));
     s.place = 'near';
     return events;
   }
@@ -188,12 +191,33 @@ function trackZone(s: JourneyState, p: ClassProbs, now: number, settings: Machin
   if (!held(run, settings.zoneHoldMs)) return [];
   s.zoneRun = undefined;
   const at = Math.max(run.since - settings.zoneLagMs, s.zone?.enteredAt ?? s.arrivedAt ?? 0);
-  const events = closeZone(s, at, now);
+  const events = closeZone(s, at, now, settings);
   if (run.value !== undefined) s.zone = { zoneId: run.value, enteredAt: at, dwellStartedAt: undefined, nextUpdateAt: undefined };
   return events;
 }
 
-/** Dwell start/update for the current zone, using time backed by sightings (`evidenceAt`). */
+/**
+ * The latest time up to which the stay in the current zone is settled: no later decision can date
+ * the zone's (lag-corrected) leave before it. Zone switches and exits are dated back to the start of
+ * their run minus the smoothing lag, so a dwell decided on raw time alone could start after the
+ * leave that is found a few seconds later (a zero-length or too-short dwell: start and end at the
+ * same `at`). Deciding dwell start/update only up to here keeps start.at = entry + threshold ≤
+ * every later corrected leave, so every dwell end has dwellMs ≥ its threshold. Bounds:
+ * - the last sighting (dwell counts only while backed by sightings, `evidenceAt`);
+ * - a run not yet begun starts after `now`, dated back by at most max(zoneLagMs, crossingLagMs);
+ * - a pending zone run (its start − zoneLagMs) or exit run (its start − crossingLagMs);
+ * - a streak of absent ticks (an absence exit is dated to its start at the latest).
+ * The cost is detection latency: dwell start goes out about zoneLagMs later than the raw stay says.
+ */
+export function settledUntil(s: JourneyState, evidenceAt: number, now: number, settings: MachineSettings): number {
+  let t = Math.min(evidenceAt, now - Math.max(settings.zoneLagMs, settings.crossingLagMs));
+  if (s.zoneRun) t = Math.min(t, s.zoneRun.since - settings.zoneLagMs);
+  if (s.placeRun && s.placeRun.value !== 'inside') t = Math.min(t, s.placeRun.since - settings.crossingLagMs);
+  if (s.absentSince !== undefined) t = Math.min(t, s.absentSince);
+  return t;
+}
+
+/** Dwell start/update for the current zone, decided only for time settled up to `evidenceAt` (see settledUntil). */
 function dwellTicks(s: JourneyState, evidenceAt: number, now: number, settings: MachineSettings): JourneyEventDraft[] {
   const z = s.zone;
   if (!z || s.visitId === undefined) return [];
@@ -214,19 +238,27 @@ function dwellTicks(s: JourneyState, evidenceAt: number, now: number, settings: 
   return events.map(omitUndefined);
 }
 
-function closeZone(s: JourneyState, at: number, now: number): JourneyEventDraft[] {
+/**
+ * Leaves the current zone at `at` (lag-corrected). Now that the stay's end is known, a dwell start
+ * (and updates) that settledUntil held back goes out first if the stay reached its threshold: a
+ * stay that crosses the threshold within the last smoothing lag before leaving is still a dwell.
+ */
+function closeZone(s: JourneyState, at: number, now: number, settings: MachineSettings): JourneyEventDraft[] {
+  const caughtUp = s.place === 'inside' && s.zone ? dwellTicks(s, at, now, settings) : [];
   const z = s.zone;
   s.zone = undefined;
-  if (!z || z.dwellStartedAt === undefined || s.visitId === undefined) return [];
-  const dwellMs = Math.max(0, at - z.enteredAt);
+  if (!z || z.dwellStartedAt === undefined || s.visitId === undefined) return caughtUp;
+  // settledUntil keeps `at` ≥ dwellStartedAt; the max is only a last guard against an end before its start.
+  const endAt = Math.max(at, z.dwellStartedAt);
+  const dwellMs = endAt - z.enteredAt;
   s.dwellMsByZone[z.zoneId] = (s.dwellMsByZone[z.zoneId] ?? 0) + dwellMs;
-  return [omitUndefined({ type: 'dwell', phase: 'end', at: Math.max(at, z.dwellStartedAt), detectedAt: now, visitId: s.visitId, zoneId: z.zoneId, floor: s.floor, dwellMs, confidence: 0.8 })];
+  return [...caughtUp, omitUndefined({ type: 'dwell', phase: 'end', at: endAt, detectedAt: now, visitId: s.visitId, zoneId: z.zoneId, floor: s.floor, dwellMs, confidence: 0.8 })];
 }
 
-function exitVisit(s: JourneyState, leftAt: number, now: number, confidence: number): JourneyEventDraft[] {
+function exitVisit(s: JourneyState, leftAt: number, now: number, confidence: number, settings: MachineSettings): JourneyEventDraft[] {
   const visitId = s.visitId;
   const at = Math.max(leftAt, s.arrivedAt ?? leftAt);
-  const events = closeZone(s, at, now);
+  const events = closeZone(s, at, now, settings);
   if (visitId !== undefined) {
     const summary: VisitSummary = {
       leftAt: at,

@@ -74,6 +74,11 @@ export interface MachineSettings {
   floorArrivalDelayMs: number;
   /** Like crossingLagMs, for zone changes (zones are estimated from the slow EWMA, τ 6 s). */
   zoneLagMs: number;
+  /**
+   * The zones where dwell is reported (the served stores' zones). A classifier zone outside this set
+   * (a mall area such as a corridor) is treated as no zone. Undefined: every zone counts.
+   */
+  dwellZoneIds?: ReadonlySet<string>;
   /** A tick counts for a place only when its probability is at least this. */
   minProb: number;
   /** Visit id generator (ULID from the event time). */
