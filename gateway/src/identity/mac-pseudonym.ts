@@ -61,3 +61,15 @@ export function displayMac(rawMac: string, atMs: number, pepper: SitePepper, sho
   if (showMac) return normalizeMac(rawMac) ?? rawMac;
   return pseudonymizeMac(rawMac, atMs, pepper)?.subject ?? 'invalid-mac';
 }
+
+/**
+ * For sources that name a device by an id that may embed a MAC (ESPresense `id` is the bare MAC for
+ * unidentified devices, or e.g. `iBeacon:…`, `irk:…`): a MAC-shaped id goes through
+ * `pseudonymizeMac`; any other id is hashed the same way in its own domain ("id|"), per UTC day.
+ */
+export function pseudonymizeDeviceId(deviceId: string, atMs: number, pepper: SitePepper): MacPseudonym | undefined {
+  if (normalizeMac(deviceId) !== undefined) return pseudonymizeMac(deviceId, atMs, pepper);
+  if (deviceId === '' || !Number.isFinite(atMs)) return undefined;
+  const digest = createHmac('sha256', pepper).update(`id|${deviceId}|${utcDay(atMs)}`).digest('hex');
+  return { subject: `s_${digest.slice(0, 16)}`, randomized: false };
+}
