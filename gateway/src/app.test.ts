@@ -126,6 +126,27 @@ describe('createGateway (real broker, real HTTP, real SQLite file)', () => {
     expect(gw.health().sources['replay']).toMatchObject({ rejected: 1, observations: obs.length });
   }, 30_000);
 
+  it('answers health() after stop with the outbox figures read before closing, and again after a restart', async () => {
+    // No uplink: events stay in the outbox, so its depth is worth reporting.
+    gw = createGateway(config(), { logger: silentLogger(), uplink: false });
+    const seen: PresenceEvent[] = [];
+    gw.onEvent((e) => seen.push(e));
+    await gw.start();
+    const t0 = Date.now();
+    while (!seen.some((e) => e.type === 'approach') && Date.now() - t0 < 10_000) {
+      gw.ingest([ble(Date.now(), 'rx-front', 'walker', -62), ble(Date.now(), 'rx-door', 'walker', -85)]);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(seen.map((e) => e.type)).toContain('approach');
+    await gw.stop();
+    const stopped = gw.health(); // used to throw "The database connection is not open"
+    expect(stopped.outbox.depth).toBe(seen.length);
+    expect(stopped.outbox.oldestUnsentAgeMs).toBeGreaterThanOrEqual(0);
+    expect(gw.health().outbox.depth).toBe(seen.length); // stable on repeated calls
+    await gw.start();
+    expect(gw.health().outbox.depth).toBe(seen.length); // the rows were kept in the file
+  }, 20_000);
+
   it('refuses the onnx classifier clearly until it exists', () => {
     expect(() => createGateway(config({ classifier: { kind: 'onnx', modelPath: 'm.onnx' } }), { logger: silentLogger() })).toThrow(ClassifierUnavailableError);
   });

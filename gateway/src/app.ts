@@ -72,6 +72,8 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps = {}): Ga
   const unavailable = new Map<string, string>();
   let httpSource: HttpObservationSource | undefined;
   let outbox: SqliteOutbox | undefined;
+  /** The outbox's figures as last read: health() reports these once the outbox is closed (after stop). */
+  let outboxSeen: { depth: number; dropped: number; oldestAt: number | undefined } = { depth: 0, dropped: 0, oldestAt: undefined };
   let uplink: MqttUplink | undefined;
   let server: { url: string; close(): Promise<void> } | undefined;
   let tickTimer: NodeJS.Timeout | undefined;
@@ -120,6 +122,17 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps = {}): Ga
     }
   };
 
+  /** Reads the open outbox (keeping the figures); a closed or failing one gives the last figures read. */
+  const readOutbox = () => {
+    if (!outbox) return outboxSeen;
+    try {
+      outboxSeen = { depth: outbox.depth(), dropped: outbox.dropped(), oldestAt: outbox.oldestAt() };
+    } catch (err) {
+      log.warn({ err: (err as Error).message }, 'outbox unreadable; health reports its last known figures');
+    }
+    return outboxSeen;
+  };
+
   const health = (): GatewayHealth => {
     const now = clock.now();
     const srcs: Record<string, SourceHealth> = {};
@@ -134,15 +147,15 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps = {}): Ga
     if (rejectedDirect > 0 || futureDropped > 0) {
       srcs['direct'] = { state: 'ok', observations: 0, rejected: rejectedDirect + futureDropped, ...(futureDropped > 0 ? { detail: `${futureDropped} observations from the future dropped` } : {}) };
     }
-    const oldest = outbox?.oldestAt();
+    const { depth, dropped, oldestAt: oldest } = readOutbox();
     return {
       v: 1,
       at: now,
       version: GATEWAY_VERSION,
       sources: srcs,
       outbox: {
-        depth: outbox?.depth() ?? 0,
-        dropped: outbox?.dropped() ?? 0,
+        depth,
+        dropped,
         ...(oldest !== undefined ? { oldestUnsentAgeMs: Math.max(0, now - oldest) } : {}),
       },
       model: { name: classifier.name, version: classifier.version },
@@ -248,8 +261,12 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps = {}): Ga
       } catch {
         // nothing useful to do on shutdown
       }
+      // health() stays callable after stop (status pages, tests, the CLI's last report): it gives
+      // the figures read just before closing. The rows themselves stay in the file for the next start.
+      readOutbox();
       outbox?.close();
-      log.info('gateway stopped');
+      outbox = undefined;
+      log.info({ outboxDepth: outboxSeen.depth }, 'gateway stopped');
     },
 
     ingest(observations: Observation[]) {
