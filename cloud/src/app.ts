@@ -11,6 +11,11 @@ import { AlertService } from './alerts/alert.service.js';
 import type { AuthorizeSocket } from './alerts/alerts.ws.js';
 import { startSocketHeartbeat } from './alerts/socket-heartbeat.js';
 import { createApi } from './api/api.routes.js';
+import { AuthService } from './auth/auth.service.js';
+import { LoginThrottle } from './auth/login-throttle.js';
+import { ticketSocketAuthorizer, type StaffAuthMode } from './auth/socket-auth.js';
+import type { StaffSeed } from './auth/staff.seed.js';
+import type { StaffRole } from './store/cloud-store.js';
 import { startEmbeddedBroker, type BrokerLimits, type EmbeddedBroker } from './broker/aedes.broker.js';
 import type { BrokerLink } from './broker/broker-link.js';
 import { gatewayUsername, hashPassword, parseGatewayUsername } from './broker/credentials.js';
@@ -47,7 +52,24 @@ export interface CloudOptions {
   /** Ack batching window per gateway (default 20 ms; the contract promises ~50 ms). */
   ackDelayMs?: number;
   rules?: readonly Rule[];
-  /** Issue-6 seam for staff socket auth; allows all by default. */
+  /**
+   * Staff alert socket policy: 'required' needs a ticket (POST /api/v1/alerts/ticket after login)
+   * and scopes the socket to the staff member's stores, and guards GET /api/v1/alerts; 'open'
+   * (the default here, for tests and demos) also accepts sockets without a ticket, getting every
+   * alert. The CLI defaults to 'required'. A foreign Origin is refused in both modes.
+   */
+  staffAuth?: StaffAuthMode;
+  /** Staff, operator and analyst accounts created or updated on start (passwords hashed with scrypt). */
+  staff?: readonly StaffSeed[];
+  /** Browser origins allowed on the alert socket besides the cloud's own (the request's Host). */
+  allowedOrigins?: readonly string[];
+  /** Login session lifetime (default 12 h). */
+  sessionTtlMs?: number;
+  /** Socket ticket lifetime (default 30 s). */
+  ticketTtlMs?: number;
+  /** Failed logins per username or address before a pause (default 10 per 5 minutes). */
+  loginThrottle?: { maxFailures?: number; windowMs?: number };
+  /** Replaces the ticket policy above entirely (custom auth); the default policy when absent. */
   authorizeSocket?: AuthorizeSocket;
   brokerLimits?: Partial<BrokerLimits>;
   /** Staff sockets are pinged this often; one that misses a pong is dropped (default 30 s). */
@@ -83,6 +105,10 @@ export interface Cloud {
   provisionGateway(input: ProvisionGatewayInput): Promise<{ username: string }>;
   /** In-process ingest (same validation, storage, rules and ack as the MQTT path). Needs start(). */
   ingestEvent(event: PresenceEvent | unknown): Promise<IngestOutcome>;
+  /** Creates or updates staff accounts. Needs start(). */
+  seedStaff(staff: readonly StaffSeed[]): Promise<number>;
+  /** A long-lived bearer token for tooling (returned once, stored hashed). Needs start(). */
+  createApiToken(input: { name: string; role: StaffRole; siteId?: string }): Promise<{ token: string }>;
   /** Re-imports a members CSV and republishes member keys. Needs start(). */
   importMembers(path: string): Promise<MembersImportResult>;
   readonly metrics: Metrics;
@@ -96,6 +122,7 @@ interface Running {
   embedded: EmbeddedBroker | undefined;
   ingest: Ingest;
   keys: MemberKeysPublisher;
+  auth: AuthService;
   http: Server | undefined;
   wss: WebSocketServer | undefined;
   stopHeartbeat: (() => void) | undefined;
@@ -165,6 +192,16 @@ export function createCloud(options: CloudOptions): Cloud {
       // A feature failing here must not stop the cloud (Zigbee2MQTT's extension habit).
       await partial.keys.publishAll().catch((err: unknown) => log.error({ err }, 'initial member keys publish failed'));
 
+      const auth = (partial.auth = new AuthService({
+        store, clock, logger, metrics,
+        ...(options.sessionTtlMs !== undefined ? { sessionTtlMs: options.sessionTtlMs } : {}),
+        ...(options.ticketTtlMs !== undefined ? { ticketTtlMs: options.ticketTtlMs } : {}),
+      }));
+      if (options.staff) await auth.seedStaff(options.staff);
+      const staffAuth = options.staffAuth ?? 'open';
+      const authorizeSocket =
+        options.authorizeSocket ?? ticketSocketAuthorizer({ auth, mode: staffAuth, ...(options.allowedOrigins ? { allowedOrigins: options.allowedOrigins } : {}) });
+
       const embedded = partial.embedded;
       const api = createApi({
         store,
@@ -174,7 +211,8 @@ export function createCloud(options: CloudOptions): Cloud {
           embedded
             ? { kind: 'embedded', connected: link.isConnected(), clients: embedded.connectedClients() }
             : { kind: 'external', connected: link.isConnected() },
-        alertSocket: { hub, ...(options.authorizeSocket ? { authorizeSocket: options.authorizeSocket } : {}) },
+        alertSocket: { hub, authorizeSocket },
+        staff: { auth, alerts, mode: staffAuth, throttle: new LoginThrottle(clock, options.loginThrottle) },
       });
       // perMessageDeflate off: alerts are small and compression costs CPU and memory per socket.
       const wss = (partial.wss = new WebSocketServer({ noServer: true, perMessageDeflate: false }));
@@ -259,6 +297,12 @@ export function createCloud(options: CloudOptions): Cloud {
     },
     async ingestEvent(event) {
       return need('ingestEvent').ingest.ingestEvent(event);
+    },
+    async seedStaff(staff) {
+      return need('seedStaff').auth.seedStaff(staff);
+    },
+    async createApiToken(input) {
+      return need('createApiToken').auth.createApiToken(input);
     },
     async importMembers(path) {
       const r = need('importMembers');

@@ -4,11 +4,26 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { demoMembersPath, exampleSitePath } from '@storesense/firmware-config';
 import { describe, expect, it } from 'vitest';
+import { WebSocket } from 'ws';
 import { tempDir } from './testing/fixtures.js';
 import { connectClient, waitFor } from './testing/harness.js';
 
 // CLI tests spawn the built dist/ (npm test builds first), like the rest of the repo.
 const cliPath = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
+const demoStaffPath = fileURLToPath(new URL('../demo/staff.json', import.meta.url));
+
+/** Opens an alert socket and reports its first frame type or its close code. */
+function firstSocketOutcome(url: string): Promise<string> {
+  return new Promise((resolve) => {
+    const ws = new WebSocket(url);
+    ws.on('message', (d) => {
+      resolve(`frame:${(JSON.parse(String(d)) as { type: string }).type}`);
+      ws.close();
+    });
+    ws.on('close', (code) => resolve(`close:${code}`));
+    ws.on('error', () => undefined);
+  });
+}
 const built = existsSync(cliPath);
 if (!built) console.warn(`skipping CLI tests: ${cliPath} is missing (run npx tsc -b first)`);
 
@@ -64,6 +79,51 @@ describe.skipIf(!built)('storesense-cloud CLI', () => {
     expect(out.stderr).toContain('--gateway expects SITE.GATEWAY:PASSWORD');
     expect(out.stderr).toContain('password must have at least 8 characters');
     expect(out.stderr).not.toContain('short');
+    t.cleanup();
+  });
+
+  it('requires alert tickets by default, seeds --staff, and opens sockets with --open-alerts', async () => {
+    const t = tempDir();
+    const start = async (extra: string[]) => {
+      const r = run(['--site', exampleSitePath('dept-store'), '--staff', demoStaffPath, ...extra], {
+        STORESENSE_HTTP_PORT: '0', STORESENSE_MQTT_PORT: '0', STORESENSE_DATA_DIR: join(t.dir, 'data'),
+      });
+      await waitFor(() => r.out.stdout.includes('storesense cloud running'), 20_000, 'cli start');
+      return { ...r, httpUrl: /console\s+(http:\/\/\S+)\//.exec(r.out.stdout)![1]! };
+    };
+    const required = await start([]);
+    try {
+      expect(required.out.stdout).toContain('ticket required');
+      const ws = `${required.httpUrl.replace('http', 'ws')}/api/v1/alerts/ws`;
+      expect(await firstSocketOutcome(ws)).toBe('close:4401');
+      const login = await fetch(`${required.httpUrl}/api/v1/auth/login`, { method: 'POST', body: JSON.stringify({ username: 'wang', password: 'demo-staff-pass' }) });
+      const { token } = (await login.json()) as { token: string };
+      const ticket = (await (await fetch(`${required.httpUrl}/api/v1/alerts/ticket`, { method: 'POST', headers: { authorization: `Bearer ${token}` } })).json()) as { ticket: string };
+      expect(await firstSocketOutcome(`${ws}?ticket=${ticket.ticket}`)).toBe('frame:hello');
+      expect(required.out.stderr).not.toContain('demo-staff-pass');
+    } finally {
+      required.child.kill('SIGTERM');
+      expect(await required.exited).toBe(0);
+    }
+    const open = await start(['--open-alerts']);
+    try {
+      expect(await firstSocketOutcome(`${open.httpUrl.replace('http', 'ws')}/api/v1/alerts/ws`)).toBe('frame:hello');
+    } finally {
+      open.child.kill('SIGTERM');
+      expect(await open.exited).toBe(0);
+      t.cleanup();
+    }
+  }, 60_000);
+
+  it('refuses a staff file with unknown stores', async () => {
+    const t = tempDir();
+    const staffFile = join(t.dir, 'staff.json');
+    writeFileSync(staffFile, JSON.stringify([{ username: 'x', password: 'long-enough', displayName: 'X', siteId: 'mall-sh-01', storeIds: ['nope'] }]));
+    const { out, exited } = run(['--site', exampleSitePath('dept-store'), '--staff', staffFile, '--allow-origin', 'https://x.example/path'], { STORESENSE_DATA_DIR: join(t.dir, 'data') });
+    expect(await exited).toBe(2);
+    expect(out.stderr).toContain('staff x: site mall-sh-01 has no store nope');
+    expect(out.stderr).toContain('--allow-origin expects');
+    expect(out.stderr).not.toContain('long-enough');
     t.cleanup();
   });
 });

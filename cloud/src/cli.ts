@@ -7,11 +7,13 @@ import { loadSiteFile, type Site } from '@storesense/firmware-config';
 import { isValidId } from '@storesense/protocol';
 import { z } from 'zod';
 import { createCloud, type ProvisionGatewayInput } from './app.js';
+import { checkStaffAgainstSites, loadStaffFile, type StaffSeed } from './auth/staff.seed.js';
 import { createLogger } from './log.js';
 
 const HELP = `storesense-cloud: broker, ingest, rules, staff alerts, API and live console
 
 Usage: storesense-cloud [--site FILE]... [--members CSV] [--gateway SITE.GW:PASSWORD]... [--gateways JSON]
+                        [--staff JSON] [--open-alerts] [--allow-origin URL]...
 
 Options:
   --site FILE          a site file (repeatable); store names, time zones, gateway stores
@@ -19,6 +21,13 @@ Options:
   --gateway S.G:PASS   provision gateway G of site S with a password (repeatable; visible in the
                        process list, prefer --gateways for real deployments)
   --gateways JSON      a file [{"siteId", "gatewayId", "password", "username"?}, ...]
+  --staff JSON         staff accounts [{"username", "password", "displayName", "role"?, "siteId"?,
+                       "storeIds"?}], role staff (default; needs siteId and storeIds), operator or
+                       analyst; created or updated on start, passwords stored as scrypt hashes
+  --open-alerts        also accept alert sockets without a ticket (every alert, no login): demos
+                       only. Default: a ticket from POST /api/v1/alerts/ticket is required
+  --allow-origin URL   a browser origin allowed on the alert socket besides the cloud's own
+                       (repeatable), e.g. https://staff.example.com behind a proxy
   -h, --help           this text
 
 Environment:
@@ -79,6 +88,9 @@ async function main(): Promise<void> {
       members: { type: 'string' },
       gateway: { type: 'string', multiple: true, default: [] },
       gateways: { type: 'string' },
+      staff: { type: 'string' },
+      'open-alerts': { type: 'boolean', default: false },
+      'allow-origin': { type: 'string', multiple: true, default: [] },
       help: { type: 'boolean', short: 'h', default: false },
     },
     strict: true,
@@ -117,6 +129,16 @@ async function main(): Promise<void> {
     if (!isValidId(g.siteId) || !isValidId(g.gatewayId)) problems.push(`gateway ${g.siteId}.${g.gatewayId}: site and gateway ids must be valid ids`);
     if (g.password.length < 8) problems.push(`gateway ${g.siteId}.${g.gatewayId}: password must have at least 8 characters`);
   }
+  let staff: StaffSeed[] = [];
+  if (values.staff) {
+    const loaded = loadStaffFile(resolve(values.staff));
+    if (loaded.ok) staff = loaded.staff;
+    else problems.push(...loaded.issues.map((i) => `${values.staff}: ${i}`));
+    problems.push(...checkStaffAgainstSites(staff, sites).map((p) => `${values.staff}: ${p}`));
+  }
+  for (const origin of values['allow-origin']) {
+    if (!/^https?:\/\/[^/\s]+$/.test(origin)) problems.push(`--allow-origin expects scheme://host[:port] without a path, got "${origin}"`);
+  }
   if (problems.length > 0) fail(`invalid configuration:\n  ${problems.join('\n  ')}`);
 
   const brokerUrl = process.env.STORESENSE_BROKER_URL || undefined;
@@ -133,6 +155,9 @@ async function main(): Promise<void> {
     mqttPort,
     sites,
     logger,
+    staff,
+    staffAuth: values['open-alerts'] ? 'open' : 'required',
+    allowedOrigins: values['allow-origin'],
     ...(brokerUrl ? { brokerUrl } : {}),
     ...(values.members ? { membersCsvPath: resolve(values.members) } : {}),
   });
@@ -159,7 +184,7 @@ async function main(): Promise<void> {
     process.stdout.write(`provisioned gateway ${g.siteId}/${g.gatewayId} (mqtt username ${username})\n`);
   }
   process.stdout.write(
-    `storesense cloud running\n  console  ${endpoints.httpUrl}/\n  api      ${endpoints.httpUrl}/api/v1/health\n  alerts   ${endpoints.httpUrl.replace(/^http/, 'ws')}/api/v1/alerts/ws\n  mqtt     ${endpoints.mqttUrl}${brokerUrl ? ' (external)' : ''}\n`,
+    `storesense cloud running\n  console  ${endpoints.httpUrl}/\n  staff    ${endpoints.httpUrl}/staff\n  api      ${endpoints.httpUrl}/api/v1/health\n  alerts   ${endpoints.httpUrl.replace(/^http/, 'ws')}/api/v1/alerts/ws (${values['open-alerts'] ? 'open: no ticket needed' : 'ticket required'})\n  mqtt     ${endpoints.mqttUrl}${brokerUrl ? ' (external)' : ''}\n`,
   );
 }
 

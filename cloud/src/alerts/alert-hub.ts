@@ -1,10 +1,15 @@
 import type { StaffAlert } from '@storesense/protocol';
 
-export type AlertListener = (alert: StaffAlert) => void;
+/** A new alert, or a change of an earlier one (claimed, acknowledged). */
+export interface AlertChange {
+  type: 'alert' | 'alert_update';
+  alert: StaffAlert;
+}
+export type AlertListener = (change: AlertChange) => void;
 
 /**
- * In-process fan-out of new alerts to live sockets. The seam for scale-out (DESIGN §5): a Redis
- * or LISTEN/NOTIFY hub implements the same two methods.
+ * In-process fan-out of alert changes to live sockets. The seam for scale-out (DESIGN §5): a Redis
+ * or LISTEN/NOTIFY hub implements the same methods.
  */
 export class AlertHub {
   private readonly listeners = new Set<AlertListener>();
@@ -15,9 +20,17 @@ export class AlertHub {
   }
 
   publish(alert: StaffAlert): void {
+    this.emit({ type: 'alert', alert });
+  }
+
+  publishUpdate(alert: StaffAlert): void {
+    this.emit({ type: 'alert_update', alert });
+  }
+
+  private emit(change: AlertChange): void {
     for (const l of this.listeners) {
       try {
-        l(alert);
+        l(change);
       } catch {
         // A broken socket must not stop the others; the socket's own handler logs and closes it.
       }

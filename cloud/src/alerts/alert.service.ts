@@ -5,10 +5,20 @@ import type { Metrics } from '../metrics.js';
 import type { Action } from '../rules/rules.js';
 import type { CloudStore } from '../store/cloud-store.js';
 import type { AlertHub } from './alert-hub.js';
+import { inScope, scopeOf, type Principal } from '../auth/principal.js';
+import { decideTransition, type AlertAction } from './alert-status.js';
+
+/** The answer to a claim or ack, shaped for HTTP (the route maps `status` one to one). */
+export type AlertActionResult =
+  | { status: 200; alert: StaffAlert }
+  | { status: 403 | 404 | 409; error: string; alert?: StaffAlert };
 
 type StaffAlertAction = Extract<Action, { kind: 'staff_alert' }>;
 
-/** The staff-alert action adapter: store (which assigns the seq), then fan out to live sockets. */
+/**
+ * The staff-alert action adapter: store (which assigns the seq), then fan out to live sockets;
+ * claims and acks by staff, broadcast as `alert_update` to every socket whose scope holds the store.
+ */
 export class AlertService {
   private readonly log: Logger;
 
@@ -40,4 +50,29 @@ export class AlertService {
     this.deps.hub.publish(alert);
     return alert;
   }
+
+  /** Claims or acknowledges an alert for a staff member of its store (operators: any store). */
+  async act(alertId: string, action: AlertAction, principal: Principal): Promise<AlertActionResult> {
+    const actor = { username: principal.username ?? `api:${principal.displayName}`, displayName: principal.displayName };
+    // Two tries: a lost compare-and-set (someone claimed in between) is decided again on fresh data.
+    for (let attempt = 0; attempt < 2; attempt++) {
+      const [alert, handling] = await Promise.all([this.deps.store.getAlert(alertId), this.deps.store.getAlertHandling(alertId)]);
+      // Out of scope answers like a missing alert would leak existence; a 404 for both is safer.
+      if (!alert || !handling || !inScope(scopeOf(principal), alert)) return { status: 404, error: 'no such alert' };
+      const decision = decideTransition(alert, handling, action, actor);
+      if (decision.kind === 'unchanged') return { status: 200, alert: decision.alert };
+      if (decision.kind === 'conflict') {
+        this.deps.metrics.inc(`alerts.${action}_conflict`);
+        return { status: 409, error: decision.error, alert: decision.alert };
+      }
+      if (await this.deps.store.updateAlertStatus(alertId, handling, decision.next, decision.handledBy)) {
+        this.deps.metrics.inc(`alerts.${action === 'claim' ? 'claimed' : 'acked'}`);
+        this.log.info({ seq: alert.seq, alertId, username: actor.username, status: decision.next.status }, `alert ${action}`);
+        this.deps.hub.publishUpdate(decision.next);
+        return { status: 200, alert: decision.next };
+      }
+    }
+    return { status: 409, error: 'alert changed concurrently; reload' };
+  }
 }
+

@@ -1,12 +1,17 @@
 import { eventTypeSchema, idSchema } from '@storesense/protocol';
-import { Hono } from 'hono';
+import { Hono, type MiddlewareHandler } from 'hono';
 import { z } from 'zod';
 import { alertSocketHandlers, type AlertSocketOptions } from '../alerts/alerts.ws.js';
+import { scopeOf } from '../auth/principal.js';
+import type { StaffAuthMode } from '../auth/socket-auth.js';
 import { CONSOLE_HTML } from '../console/console.page.js';
+import { STAFF_HTML } from '../console/staff.page.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
 import type { CloudStore } from '../store/cloud-store.js';
+import { optionalAuth, principalOf, requireRole } from './auth.middleware.js';
 import { HttpError, parseQuery } from './http-error.js';
+import { registerStaffRoutes, type StaffRoutesOptions } from './staff.routes.js';
 
 export interface ApiOptions {
   store: CloudStore;
@@ -16,6 +21,8 @@ export interface ApiOptions {
   broker: () => { kind: 'embedded' | 'external'; connected: boolean; clients?: number };
   /** Alert socket wiring; the route is absent when omitted (in-process API tests). */
   alertSocket?: Omit<AlertSocketOptions, 'store' | 'logger' | 'metrics'>;
+  /** Staff login, tickets, claim/ack; absent in in-process API tests. 'required' also guards GET /alerts. */
+  staff?: Omit<StaffRoutesOptions, 'store' | 'logger' | 'metrics'> & { mode: StaffAuthMode };
 }
 
 const limitSchema = z.coerce.number().int().min(1).max(1000).default(100);
@@ -48,6 +55,7 @@ export function createApi(options: ApiOptions): Hono {
   app.notFound((c) => c.json({ error: `no route for ${c.req.method} ${c.req.path}` }, 404));
 
   app.get('/', (c) => c.html(CONSOLE_HTML));
+  app.get('/staff', (c) => c.html(STAFF_HTML));
 
   app.get('/api/v1/health', async (c) => {
     const dbOk = await store.ping();
@@ -63,9 +71,18 @@ export function createApi(options: ApiOptions): Hono {
     return c.json({ events: rows.map((r) => ({ ...r.event, receivedAt: r.receivedAt })) });
   });
 
-  app.get('/api/v1/alerts', async (c) => {
+  // With staff auth required, the alert listing needs a token and is limited to its scope (the
+  // same alerts its socket would get); open mode keeps the unauthenticated listing (demo, e2e).
+  const alertsAuth: MiddlewareHandler = options.staff
+    ? options.staff.mode === 'required'
+      ? requireRole(options.staff.auth, ['staff', 'operator', 'analyst'])
+      : optionalAuth(options.staff.auth)
+    : async (_c, next) => next();
+  app.get('/api/v1/alerts', alertsAuth, async (c) => {
     const q = parseQuery(alertsQuery, c.req.query());
-    const alerts = await store.listAlerts({ sinceSeq: q.since ?? 0, limit: q.limit, newestFirst: true });
+    const principal = principalOf(c);
+    const scope = principal ? scopeOf(principal) : {};
+    const alerts = await store.listAlerts({ ...scope, sinceSeq: q.since ?? 0, limit: q.limit, newestFirst: true });
     return c.json({ alerts, lastSeq: alerts[0]?.seq ?? q.since ?? 0 });
   });
 
@@ -81,6 +98,7 @@ export function createApi(options: ApiOptions): Hono {
     return c.json({ offers: await store.listOffers(q) });
   });
 
+  if (options.staff) registerStaffRoutes(app, { ...options.staff, store, logger: options.logger, metrics });
   if (options.alertSocket) {
     const [gate, upgrade] = alertSocketHandlers({ ...options.alertSocket, store, logger: options.logger, metrics });
     app.get('/api/v1/alerts/ws', gate, upgrade);

@@ -76,5 +76,49 @@ export function runCloudStoreContract(name: string, open: () => { store: CloudSt
       expect((await store.counts()).gateways).toBe(2);
       expect(await store.ping()).toBe(true);
     });
+
+    it('claims an alert by compare-and-set and lists alerts by scope and handling', async () => {
+      const base = { at: 1, eventAt: 1, eventId: 'e1', eventType: 'arrival' as const, siteId: 'site1', memberId: 'm1', memberName: 'Ann',
+        tags: [], message: 'hi', status: 'open' as const };
+      const a = await store.insertAlert({ ...base, id: 'a', storeId: 'st1' });
+      await store.insertAlert({ ...base, id: 'b', storeId: 'st2' });
+      await store.insertAlert({ ...base, id: 'c', siteId: 'site2', storeId: 'st1' });
+      expect(await store.getAlertHandling('a')).toEqual({ status: 'open', handledBy: undefined });
+      const claimed = { ...a, status: 'claimed' as const, claimedBy: 'Alice' };
+      expect(await store.updateAlertStatus('a', { status: 'open', handledBy: undefined }, claimed, 'alice')).toBe(true);
+      // The second claimant read 'open' too: the compare-and-set fails for it.
+      expect(await store.updateAlertStatus('a', { status: 'open', handledBy: undefined }, { ...a, status: 'claimed', claimedBy: 'Bob' }, 'bob')).toBe(false);
+      expect(await store.getAlert('a')).toEqual(claimed);
+      expect(await store.getAlertHandling('a')).toEqual({ status: 'claimed', handledBy: 'alice' });
+      expect(await store.getAlert('zzz')).toBeUndefined();
+      const ids = async (q: Parameters<CloudStore['listAlerts']>[0]) => (await store.listAlerts(q)).map((x) => x.id);
+      expect(await ids({ limit: 10, siteId: 'site1' })).toEqual(['a', 'b']);
+      expect(await ids({ limit: 10, siteId: 'site1', storeIds: ['st1'] })).toEqual(['a']);
+      expect(await ids({ limit: 10, storeIds: ['st1'] })).toEqual(['a', 'c']);
+      expect(await ids({ limit: 10, handledOnly: true })).toEqual(['a']);
+      expect(await ids({ limit: 10, upToSeq: a.seq })).toEqual(['a']);
+    });
+
+    it('keeps staff with hashes apart from profiles; tokens by hash, tickets taken once', async () => {
+      const account = { username: 'alice', displayName: 'Alice', role: 'staff' as const, siteId: 's', storeIds: ['st1'], passwordHash: 'h', salt: 'x', updatedAt: 1 };
+      await store.upsertStaff(account);
+      await store.upsertStaff({ ...account, username: 'olga', role: 'operator', siteId: undefined, storeIds: [] });
+      expect(await store.getStaff('alice')).toEqual(account);
+      expect(await store.listStaff()).toEqual([
+        { username: 'alice', displayName: 'Alice', role: 'staff', siteId: 's', storeIds: ['st1'], updatedAt: 1 },
+        { username: 'olga', displayName: 'Alice', role: 'operator', siteId: undefined, storeIds: [], updatedAt: 1 },
+      ]);
+      const ticket = { tokenHash: 't1', kind: 'ticket' as const, username: 'alice', name: 'alice', role: 'staff' as const, siteId: 's', storeIds: ['st1'], createdAt: 1, expiresAt: 31 };
+      await store.insertAuthToken(ticket);
+      await store.insertAuthToken({ ...ticket, tokenHash: 's1', kind: 'session', expiresAt: 1000 });
+      await store.insertAuthToken({ tokenHash: 'k1', kind: 'api', name: 'tool', role: 'analyst', siteId: undefined, storeIds: [], createdAt: 1, expiresAt: undefined });
+      expect(await store.getAuthToken('t1', 'session')).toBeUndefined();
+      expect(await store.takeAuthToken('t1', 'ticket')).toEqual(ticket);
+      expect(await store.takeAuthToken('t1', 'ticket')).toBeUndefined();
+      expect(await store.deleteExpiredAuthTokens(1000)).toBe(1);
+      expect(await store.getAuthToken('k1', 'api')).toMatchObject({ name: 'tool', username: undefined, expiresAt: undefined });
+      await store.deleteAuthToken('k1');
+      expect(await store.getAuthToken('k1', 'api')).toBeUndefined();
+    });
   });
 }

@@ -25,6 +25,26 @@ export interface CloudStore {
   listAlerts(query: AlertQuery): Promise<StaffAlert[]>;
   /** Event time of the newest alert for this member, site, store and event type (cooldowns). */
   lastAlertEventAt(key: AlertKey): Promise<number | undefined>;
+  getAlert(id: string): Promise<StaffAlert | undefined>;
+  /**
+   * Compare-and-set of an alert's status: writes `next` only while the stored status and handler
+   * are still `expect` (claims race between phones). False when someone else got there first.
+   */
+  updateAlertStatus(id: string, expect: AlertHandling, next: StaffAlert, handledBy: string | undefined): Promise<boolean>;
+  /** Who handles an alert now (the username; `claimedBy` in the alert is the display name). */
+  getAlertHandling(id: string): Promise<AlertHandling | undefined>;
+
+  // staff accounts and auth tokens (sessions, API tokens, socket tickets), hashed
+  upsertStaff(account: StaffAccount): Promise<void>;
+  /** With the password hash: for the auth service only, never served. */
+  getStaff(username: string): Promise<StaffAccount | undefined>;
+  listStaff(): Promise<StaffProfile[]>;
+  insertAuthToken(token: AuthToken): Promise<void>;
+  getAuthToken(tokenHash: string, kind: AuthTokenKind): Promise<AuthToken | undefined>;
+  /** Deletes and returns in one step, so a single-use ticket can be redeemed once only. */
+  takeAuthToken(tokenHash: string, kind: AuthTokenKind): Promise<AuthToken | undefined>;
+  deleteAuthToken(tokenHash: string): Promise<void>;
+  deleteExpiredAuthTokens(now: number): Promise<number>;
 
   // offers: one per (member, site, day, kind)
   insertOffer(offer: Offer): Promise<{ inserted: boolean }>;
@@ -81,6 +101,13 @@ export type NewAlert = Omit<StaffAlert, 'seq'>;
 export interface AlertQuery {
   /** Alerts with seq strictly greater than this. */
   sinceSeq?: number;
+  /** Alerts with seq less than or equal to this. */
+  upToSeq?: number;
+  /** Only this site's alerts; with `storeIds`, only those stores' alerts (a staff member's scope). */
+  siteId?: string;
+  storeIds?: readonly string[];
+  /** Only claimed or acknowledged alerts (status catch-up after a reconnect). */
+  handledOnly?: boolean;
   limit: number;
   /** Newest first when true (API listing); oldest first otherwise (socket catch-up). */
   newestFirst?: boolean;
@@ -137,4 +164,42 @@ export interface StoreCounts {
   members: number;
   offers: number;
   gateways: number;
+}
+
+export type AlertHandling = { status: StaffAlert['status']; handledBy: string | undefined };
+
+export type StaffRole = 'operator' | 'staff' | 'analyst';
+
+/** A person who logs in. Staff are scoped to stores of one site; operators and analysts see all. */
+export interface StaffProfile {
+  username: string;
+  displayName: string;
+  role: StaffRole;
+  siteId?: string | undefined;
+  storeIds: string[];
+  updatedAt: number;
+}
+
+export interface StaffAccount extends StaffProfile {
+  /** scrypt(password, salt), hex. */
+  passwordHash: string;
+  salt: string;
+}
+
+export type AuthTokenKind = 'session' | 'api' | 'ticket';
+
+/** A bearer secret as stored: its SHA-256 and what it stands for (never the secret itself). */
+export interface AuthToken {
+  tokenHash: string;
+  kind: AuthTokenKind;
+  /** The staff account behind a session or ticket; absent for API tokens. */
+  username?: string | undefined;
+  /** A label: the username, or an API token's name. */
+  name: string;
+  role: StaffRole;
+  siteId?: string | undefined;
+  storeIds: string[];
+  createdAt: number;
+  /** Absent: no expiry (API tokens until deleted). */
+  expiresAt?: number | undefined;
 }

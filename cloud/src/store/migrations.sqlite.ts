@@ -81,4 +81,35 @@ export const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (site_id, gateway_id)
   );
   `,
+  // 2: staff accounts, hashed session/API tokens and socket tickets, alert status (claim/ack)
+  `
+  ALTER TABLE alerts ADD COLUMN status TEXT NOT NULL DEFAULT 'open';
+  ALTER TABLE alerts ADD COLUMN handled_by TEXT;
+  CREATE INDEX alerts_site_store_seq ON alerts (site_id, store_id, seq);
+
+  CREATE TABLE staff (
+    username TEXT PRIMARY KEY,
+    display_name TEXT NOT NULL,
+    role TEXT NOT NULL,
+    site_id TEXT,
+    store_ids TEXT NOT NULL,
+    password_hash TEXT NOT NULL,
+    salt TEXT NOT NULL,
+    updated_at INTEGER NOT NULL
+  );
+
+  -- Only SHA-256 hashes of tokens are stored: a copy of the database does not log anyone in.
+  CREATE TABLE auth_tokens (
+    token_hash TEXT PRIMARY KEY,
+    kind TEXT NOT NULL,
+    username TEXT,
+    name TEXT NOT NULL,
+    role TEXT NOT NULL,
+    site_id TEXT,
+    store_ids TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    expires_at INTEGER
+  );
+  CREATE INDEX auth_tokens_expiry ON auth_tokens (expires_at) WHERE expires_at IS NOT NULL;
+  `,
 ];

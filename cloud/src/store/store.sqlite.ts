@@ -1,8 +1,11 @@
 import Database from 'better-sqlite3';
 import type { ConnState, GatewayHealth, PresenceEvent, StaffAlert } from '@storesense/protocol';
 import type {
+  AlertHandling,
   AlertKey,
   AlertQuery,
+  AuthToken,
+  AuthTokenKind,
   CloudStore,
   EventQuery,
   GatewayCredential,
@@ -13,10 +16,13 @@ import type {
   Offer,
   OfferQuery,
   PageQuery,
+  StaffAccount,
+  StaffProfile,
   StoreCounts,
   StoredEvent,
 } from './cloud-store.js';
 import { MIGRATIONS } from './migrations.sqlite.js';
+import { SqliteAuthTables } from './store.sqlite.auth.js';
 import { toCredential, toGatewayStatus, toProfile, type Row } from './store.sqlite.rows.js';
 
 /** The only import of better-sqlite3 in the cloud (STYLE habit 2). */
@@ -52,8 +58,10 @@ function migrate(db: Database.Database): void {
 
 class SqliteCloudStore implements CloudStore {
   private readonly stmt;
+  private readonly auth: SqliteAuthTables;
 
   constructor(private readonly db: Database.Database) {
+    this.auth = new SqliteAuthTables(db);
     // Prepared once (better-sqlite3 docs); dynamic filters use the NULL-or-match idiom instead of
     // building SQL strings per query.
     this.stmt = {
@@ -82,8 +90,24 @@ class SqliteCloudStore implements CloudStore {
         `INSERT INTO alerts (id, at, event_at, event_id, event_type, site_id, store_id, member_id, body)
          VALUES (@id, @at, @eventAt, @eventId, @eventType, @siteId, @storeId, @memberId, @body)`,
       ),
-      listAlertsAsc: db.prepare('SELECT seq, body FROM alerts WHERE seq > @since ORDER BY seq ASC LIMIT @limit'),
-      listAlertsDesc: db.prepare('SELECT seq, body FROM alerts WHERE seq > @since ORDER BY seq DESC LIMIT @limit'),
+      listAlertsAsc: db.prepare(
+        `SELECT seq, body FROM alerts
+         WHERE seq > @since AND (@upTo IS NULL OR seq <= @upTo) AND (@siteId IS NULL OR site_id = @siteId)
+           AND (@stores IS NULL OR store_id IN (SELECT value FROM json_each(@stores))) AND (@handledOnly = 0 OR status <> 'open')
+         ORDER BY seq ASC LIMIT @limit`,
+      ),
+      listAlertsDesc: db.prepare(
+        `SELECT seq, body FROM alerts
+         WHERE seq > @since AND (@upTo IS NULL OR seq <= @upTo) AND (@siteId IS NULL OR site_id = @siteId)
+           AND (@stores IS NULL OR store_id IN (SELECT value FROM json_each(@stores))) AND (@handledOnly = 0 OR status <> 'open')
+         ORDER BY seq DESC LIMIT @limit`,
+      ),
+      getAlert: db.prepare('SELECT seq, body FROM alerts WHERE id = ?'),
+      getHandling: db.prepare('SELECT status, handled_by FROM alerts WHERE id = ?'),
+      updateAlertStatus: db.prepare(
+        `UPDATE alerts SET status = @status, handled_by = @handledBy, body = @body
+         WHERE id = @id AND status = @expectStatus AND coalesce(handled_by, '') = @expectBy`,
+      ),
       lastAlert: db.prepare(
         `SELECT max(event_at) AS at FROM alerts
          WHERE member_id = @memberId AND site_id = @siteId AND store_id = @storeId AND event_type = @eventType`,
@@ -198,8 +222,70 @@ class SqliteCloudStore implements CloudStore {
 
   async listAlerts(q: AlertQuery): Promise<StaffAlert[]> {
     const stmt = q.newestFirst ? this.stmt.listAlertsDesc : this.stmt.listAlertsAsc;
-    const rows = stmt.all({ since: q.sinceSeq ?? 0, limit: q.limit }) as Row[];
+    const rows = stmt.all({
+      since: q.sinceSeq ?? 0,
+      upTo: q.upToSeq ?? null,
+      siteId: q.siteId ?? null,
+      stores: q.storeIds ? JSON.stringify(q.storeIds) : null,
+      handledOnly: q.handledOnly ? 1 : 0,
+      limit: q.limit,
+    }) as Row[];
     return rows.map((r) => ({ ...(JSON.parse(r.body as string) as NewAlert), seq: r.seq as number }));
+  }
+
+  async getAlert(id: string): Promise<StaffAlert | undefined> {
+    const r = this.stmt.getAlert.get(id) as Row | undefined;
+    return r ? { ...(JSON.parse(r.body as string) as NewAlert), seq: r.seq as number } : undefined;
+  }
+
+  async getAlertHandling(id: string): Promise<AlertHandling | undefined> {
+    const r = this.stmt.getHandling.get(id) as Row | undefined;
+    return r ? { status: r.status as StaffAlert['status'], handledBy: (r.handled_by as string | null) ?? undefined } : undefined;
+  }
+
+  async updateAlertStatus(id: string, expect: AlertHandling, next: StaffAlert, handledBy: string | undefined): Promise<boolean> {
+    const { seq: _seq, ...body } = next;
+    const info = this.stmt.updateAlertStatus.run({
+      id,
+      status: next.status,
+      handledBy: handledBy ?? null,
+      body: JSON.stringify(body),
+      expectStatus: expect.status,
+      expectBy: expect.handledBy ?? '',
+    });
+    return info.changes === 1;
+  }
+
+  async upsertStaff(account: StaffAccount): Promise<void> {
+    this.auth.upsertStaff(account);
+  }
+
+  async getStaff(username: string): Promise<StaffAccount | undefined> {
+    return this.auth.getStaff(username);
+  }
+
+  async listStaff(): Promise<StaffProfile[]> {
+    return this.auth.listStaff();
+  }
+
+  async insertAuthToken(token: AuthToken): Promise<void> {
+    this.auth.insertToken(token);
+  }
+
+  async getAuthToken(tokenHash: string, kind: AuthTokenKind): Promise<AuthToken | undefined> {
+    return this.auth.getToken(tokenHash, kind);
+  }
+
+  async takeAuthToken(tokenHash: string, kind: AuthTokenKind): Promise<AuthToken | undefined> {
+    return this.auth.takeToken(tokenHash, kind);
+  }
+
+  async deleteAuthToken(tokenHash: string): Promise<void> {
+    this.auth.deleteToken(tokenHash);
+  }
+
+  async deleteExpiredAuthTokens(now: number): Promise<number> {
+    return this.auth.deleteExpired(now);
   }
 
   async lastAlertEventAt(key: AlertKey): Promise<number | undefined> {

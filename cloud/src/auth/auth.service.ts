@@ -1,0 +1,148 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { DECOY_CREDENTIAL, hashPassword, verifyPassword } from '../broker/credentials.js';
+import type { Clock } from '../clock.js';
+import type { Logger } from '../log.js';
+import type { Metrics } from '../metrics.js';
+import type { AuthToken, CloudStore, StaffRole } from '../store/cloud-store.js';
+import type { Principal } from './principal.js';
+import type { StaffSeed } from './staff.seed.js';
+
+export interface AuthServiceOptions {
+  store: CloudStore;
+  clock: Clock;
+  logger: Logger;
+  metrics: Metrics;
+  /** Login sessions last this long (default 12 h: one shift). */
+  sessionTtlMs?: number;
+  /** Socket tickets last this long (default 30 s): a ticket only bridges "fetch" to "open socket". */
+  ticketTtlMs?: number;
+}
+
+export type TicketRedemption = { ok: true; principal: Principal } | { ok: false; reason: 'ticket expired' | 'ticket unknown or already used' };
+
+/** 32 random bytes: guessing is hopeless, so a fast SHA-256 (not scrypt) is enough to store them. */
+const newSecret = (prefix: string) => `${prefix}_${randomBytes(32).toString('base64url')}`;
+export const hashToken = (token: string) => createHash('sha256').update(token).digest('hex');
+
+/**
+ * Staff accounts (scrypt), login sessions and API tokens (bearer, stored hashed) and single-use
+ * socket tickets. Browsers cannot set headers on a WebSocket, so the socket takes a ticket in its
+ * URL instead of the session token: it is short-lived and dies on first use, so a URL that leaks
+ * into a proxy log is worthless.
+ * @example
+ * const s = await auth.login('wang', 'pw'); const p = await auth.authenticate(s.token);
+ * const { ticket } = await auth.issueTicket(p!); // then GET /api/v1/alerts/ws?ticket=…
+ */
+export class AuthService {
+  private readonly log: Logger;
+  private readonly sessionTtlMs: number;
+  private readonly ticketTtlMs: number;
+
+  constructor(private readonly deps: AuthServiceOptions) {
+    this.log = deps.logger.child({ module: 'auth' });
+    this.sessionTtlMs = deps.sessionTtlMs ?? 12 * 3600_000;
+    this.ticketTtlMs = deps.ticketTtlMs ?? 30_000;
+  }
+
+  /** Creates or replaces accounts (passwords re-hashed with a fresh salt). */
+  async seedStaff(seeds: readonly StaffSeed[]): Promise<number> {
+    for (const s of seeds) {
+      const { passwordHash, salt } = await hashPassword(s.password);
+      await this.deps.store.upsertStaff({
+        username: s.username,
+        displayName: s.displayName,
+        role: s.role,
+        siteId: s.siteId,
+        storeIds: [...s.storeIds],
+        passwordHash,
+        salt,
+        updatedAt: this.deps.clock.now(),
+      });
+    }
+    if (seeds.length > 0) this.log.info({ count: seeds.length }, 'staff accounts seeded');
+    return seeds.length;
+  }
+
+  /** A session for a right username and password; undefined otherwise (the caller says no more). */
+  async login(username: string, password: string): Promise<{ token: string; expiresAt: number; principal: Principal } | undefined> {
+    const account = await this.deps.store.getStaff(username);
+    // An unknown user costs one scrypt too, so timing does not tell which part was wrong.
+    const ok = await verifyPassword(password, account ?? DECOY_CREDENTIAL);
+    if (!account || !ok) {
+      this.deps.metrics.inc('auth.login_failed');
+      this.log.warn({ known: account !== undefined }, 'login failed');
+      return undefined;
+    }
+    const now = this.deps.clock.now();
+    const token = newSecret('sst');
+    const expiresAt = now + this.sessionTtlMs;
+    await this.deps.store.insertAuthToken({
+      tokenHash: hashToken(token), kind: 'session', username, name: username, role: account.role,
+      siteId: account.siteId, storeIds: account.storeIds, createdAt: now, expiresAt,
+    });
+    // Expired rows are swept on login: rare enough to be cheap, frequent enough to keep it small.
+    await this.deps.store.deleteExpiredAuthTokens(now);
+    this.deps.metrics.inc('auth.login');
+    this.log.info({ username, role: account.role }, 'login');
+    return { token, expiresAt, principal: { kind: 'session', username, displayName: account.displayName, role: account.role, siteId: account.siteId, storeIds: account.storeIds } };
+  }
+
+  /** The principal behind a bearer token (session or API token), or undefined. */
+  async authenticate(token: string): Promise<Principal | undefined> {
+    const hash = hashToken(token);
+    const row = (await this.deps.store.getAuthToken(hash, 'session')) ?? (await this.deps.store.getAuthToken(hash, 'api'));
+    if (!row || this.expired(row)) return undefined;
+    return this.principalOf(row);
+  }
+
+  async logout(token: string): Promise<void> {
+    await this.deps.store.deleteAuthToken(hashToken(token));
+  }
+
+  /** A single-use socket ticket for this principal. */
+  async issueTicket(p: Principal): Promise<{ ticket: string; expiresAt: number }> {
+    const now = this.deps.clock.now();
+    const ticket = newSecret('stk');
+    const expiresAt = now + this.ticketTtlMs;
+    await this.deps.store.insertAuthToken({
+      tokenHash: hashToken(ticket), kind: 'ticket', username: p.username, name: p.displayName, role: p.role,
+      siteId: p.siteId, storeIds: [...p.storeIds], createdAt: now, expiresAt,
+    });
+    this.deps.metrics.inc('auth.tickets');
+    return { ticket, expiresAt };
+  }
+
+  /** Redeems a ticket: deleted on first use whatever the outcome. */
+  async redeemTicket(ticket: string): Promise<TicketRedemption> {
+    const row = await this.deps.store.takeAuthToken(hashToken(ticket), 'ticket');
+    if (!row) return { ok: false, reason: 'ticket unknown or already used' };
+    if (this.expired(row)) return { ok: false, reason: 'ticket expired' };
+    const principal = await this.principalOf(row);
+    return principal ? { ok: true, principal } : { ok: false, reason: 'ticket unknown or already used' };
+  }
+
+  /** A long-lived API token (operator tooling, analytics jobs). The plain token is returned once. */
+  async createApiToken(input: { name: string; role: StaffRole; siteId?: string; storeIds?: string[] }): Promise<{ token: string }> {
+    const token = newSecret('sat');
+    await this.deps.store.insertAuthToken({
+      tokenHash: hashToken(token), kind: 'api', name: input.name, role: input.role, siteId: input.siteId,
+      storeIds: input.storeIds ?? [], createdAt: this.deps.clock.now(),
+    });
+    this.log.info({ name: input.name, role: input.role }, 'api token created');
+    return { token };
+  }
+
+  private expired(row: AuthToken): boolean {
+    return row.expiresAt !== undefined && row.expiresAt <= this.deps.clock.now();
+  }
+
+  /** Sessions and tickets follow the account as it is now (a removed account stops working). */
+  private async principalOf(row: AuthToken): Promise<Principal | undefined> {
+    if (row.username === undefined) {
+      return { kind: 'api', displayName: row.name, role: row.role, siteId: row.siteId, storeIds: row.storeIds };
+    }
+    const account = await this.deps.store.getStaff(row.username);
+    if (!account) return undefined;
+    return { kind: 'session', username: account.username, displayName: account.displayName, role: account.role, siteId: account.siteId, storeIds: account.storeIds };
+  }
+}

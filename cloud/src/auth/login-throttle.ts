@@ -1,0 +1,50 @@
+import type { Clock } from '../clock.js';
+
+/**
+ * Slows online password guessing: after `maxFailures` failed logins for one username within
+ * `windowMs`, that username is paused until the window has passed; one client address gets five
+ * times as many (a store behind one NAT address must not lock all its staff out, but a spray over
+ * many usernames from one address is still stopped). A success clears the username's count only.
+ * In memory: per cloud node and reset on restart, which is enough against online guessing.
+ * Trade-off: someone who knows a username can pause that account's logins for a window.
+ */
+export class LoginThrottle {
+  private readonly failures = new Map<string, number[]>();
+  private readonly maxFailures: number;
+  private readonly windowMs: number;
+
+  constructor(private readonly clock: Clock, options: { maxFailures?: number; windowMs?: number } = {}) {
+    this.maxFailures = options.maxFailures ?? 10;
+    this.windowMs = options.windowMs ?? 5 * 60_000;
+  }
+
+  /** Milliseconds until this username may try again from this address; 0 when allowed now. */
+  retryAfterMs(username: string, address: string): number {
+    const now = this.clock.now();
+    let wait = 0;
+    for (const [key, max] of this.keys(username, address)) {
+      const recent = this.recent(key, now);
+      if (recent.length >= max) wait = Math.max(wait, recent[recent.length - max]! + this.windowMs - now);
+    }
+    return wait;
+  }
+
+  fail(username: string, address: string): void {
+    const now = this.clock.now();
+    for (const [key] of this.keys(username, address)) this.failures.set(key, [...this.recent(key, now), now]);
+    // Bound memory under a spray of usernames: forget the oldest keys.
+    while (this.failures.size > 10_000) this.failures.delete(this.failures.keys().next().value!);
+  }
+
+  succeed(username: string): void {
+    this.failures.delete(`user:${username.toLowerCase()}`);
+  }
+
+  private keys(username: string, address: string): [string, number][] {
+    return [[`user:${username.toLowerCase()}`, this.maxFailures], [`addr:${address}`, this.maxFailures * 5]];
+  }
+
+  private recent(key: string, now: number): number[] {
+    return (this.failures.get(key) ?? []).filter((t) => t > now - this.windowMs);
+  }
+}
