@@ -43,7 +43,7 @@ export const gatewayConfigSchema = z.object({
   mqtt: z
     .object({
       url: z.string().default('mqtt://127.0.0.1:1883'),
-      username: z.string().optional().describe('renderGatewayConfig sets `${siteId}.${gatewayId}` (the cloud broker convention)'),
+      username: z.string().optional().describe('defaults to `${siteId}.${gatewayId}` (the cloud broker convention): renderGatewayConfig sets it, and the gateway uses it when absent'),
       password: z.string().optional().describe('prefer passwordEnv; a password here is never logged'),
       passwordEnv: z.string().default('STORESENSE_MQTT_PASSWORD'),
     })

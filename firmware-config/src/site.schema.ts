@@ -69,7 +69,9 @@ export const receiverSchema = z.object({
   zoneId: idSchema.optional(),
   calibration: z
     .object({
-      rssiOffsetDb: z.number().min(-30).max(30).default(0).describe('added to every RSSI this receiver reports'),
+      rssiOffsetDb: z.number().min(-30).max(30).default(0).describe(
+        "this receiver's reporting bias, dB: its readings come out this much above the true level (the simulator adds it to every RSSI it reports); the gateway subtracts it from every reading before comparing receivers",
+      ),
       refRssiAt1mDbm: z.number().min(-100).max(0).default(-59).describe('RSSI of a reference phone at 1 m'),
       pathLossExponent: z.number().min(1).max(6).default(2.2),
     })
