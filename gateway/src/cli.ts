@@ -18,6 +18,12 @@ Usage: storesense-gateway --config <gateway-config.json> [--classifier rules|onn
 MQTT password: $STORESENSE_MQTT_PASSWORD (or config.mqtt.passwordEnv), or config.mqtt.password.`;
 
 async function main(argv: string[]): Promise<number> {
+  // `decode …` is the installer's parser tool (src/decode/decode.cli.ts); loaded only when used.
+  if (argv[0] === 'decode') {
+    const { runDecode } = await import('./decode/decode.cli.js');
+    const write = (stream: NodeJS.WriteStream) => (text: string) => void stream.write(text);
+    return runDecode(argv.slice(1), { stdout: write(process.stdout), stderr: write(process.stderr), env: process.env, nowMs: () => Date.now() });
+  }
   let args;
   try {
     args = parseArgs({
