@@ -39,12 +39,12 @@ describe.skipIf(!existsSync(CLI))('storesense-gateway CLI (dist)', () => {
     expect(p.err()).toContain('receivers[0].floor:');
   });
 
-  it('explains that the onnx classifier is not available yet', async () => {
+  it('refuses to start the onnx classifier with a missing model, naming the path', async () => {
     const path = join(dir, 'gw.json');
     writeFileSync(path, JSON.stringify(boutiqueConfig({ dataDir: join(dir, 'data') })));
-    const p = run(['--config', path, '--classifier', 'onnx']);
+    const p = run(['--config', path, '--classifier', 'onnx', '--model', join(dir, 'nope.onnx')]);
     expect(await p.exited).toBe(1);
-    expect(p.err()).toMatch(/onnx classifier is not available yet/);
+    expect(p.err()).toMatch(/onnx classifier cannot start \(modelPath .*nope\.onnx\): cannot read model/);
   });
 
   it('runs, goes online, and on SIGTERM stops gracefully publishing offline; the password never reaches the log', async () => {

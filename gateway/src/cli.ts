@@ -8,10 +8,11 @@ import { GATEWAY_VERSION } from './version.js';
 
 const USAGE = `storesense-gateway ${GATEWAY_VERSION}
 
-Usage: storesense-gateway --config <gateway-config.json> [--classifier rules|onnx] [--log-level info]
+Usage: storesense-gateway --config <gateway-config.json> [--classifier rules|onnx] [--model F.onnx] [--log-level info]
 
   --config F        gateway config (firmware-config: storesense-site render); validated, refused if invalid
-  --classifier K    override config.classifier.kind (onnx is not available yet)
+  --classifier K    override config.classifier.kind (onnx: the place model; rules stay its run-time fallback)
+  --model F         ONNX model for --classifier onnx (default config.classifier.modelPath, else gateway/model/journey-mlp.onnx)
   --log-level L     pino level (trace, debug, info, warn, error); default info or $LOG_LEVEL
   --help            this text
 
@@ -31,6 +32,7 @@ async function main(argv: string[]): Promise<number> {
       options: {
         config: { type: 'string' },
         classifier: { type: 'string' },
+        model: { type: 'string' },
         'log-level': { type: 'string' },
         help: { type: 'boolean' },
       },
@@ -53,7 +55,7 @@ async function main(argv: string[]): Promise<number> {
     process.stderr.write(`invalid gateway config ${args.config}:\n${loaded.errors.map((e) => `  ${e}`).join('\n')}\n`);
     return 1;
   }
-  const config = loaded.config;
+  const config = args.model === undefined ? loaded.config : { ...loaded.config, classifier: { ...loaded.config.classifier, modelPath: args.model } };
   const kind = args.classifier;
   if (kind !== undefined && kind !== 'rules' && kind !== 'onnx') {
     process.stderr.write(`--classifier must be rules or onnx, got "${kind}"\n`);

@@ -25,8 +25,10 @@ const USAGE = `storesense-sim <command> [options]
   record   --from mqtt://host:port[?username=&password=] --site-id S --gateway-id G --out F [--duration D]
       Subscribes to the gateway's obs topic and writes a sorted trace file (until D or Ctrl-C).
   evaluate --site F --trace F --truth F [--gateway-id G] [--members CSV] [--events-out F]
+           [--classifier rules|onnx] [--model F.onnx]
       Runs the gateway pipeline offline over the trace and scores its events against the truth
       (precision, recall, timing, latency, dwell error, floor accuracy). Loads the trace in memory.
+      --classifier onnx runs the gateway's ONNX place model (--model, default the gateway's packaged one).
 `;
 
 /** Usage errors exit 2, runtime failures 1. */

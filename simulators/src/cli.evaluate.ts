@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
-import { loadSiteFile } from '@storesense/firmware-config';
+import { loadSiteFile, renderGatewayConfig } from '@storesense/firmware-config';
+import { createClassifier, type Classifier } from '@storesense/gateway';
 import { loadMembers, resolveSitePath, UsageError, type CliIo } from './cli.shared.js';
 import { evaluateOffline } from './evaluate.run.js';
 import { createLogger } from './log.js';
@@ -18,6 +19,8 @@ export async function evaluateCommand(args: string[], io: CliIo): Promise<number
       'gateway-id': { type: 'string' },
       members: { type: 'string' },
       'events-out': { type: 'string' },
+      classifier: { type: 'string' },
+      model: { type: 'string' },
     },
   });
   if (values.site === undefined || values.trace === undefined || values.truth === undefined) throw new UsageError('evaluate needs --site, --trace and --truth');
@@ -27,6 +30,14 @@ export async function evaluateCommand(args: string[], io: CliIo): Promise<number
   if (gatewayId === undefined || !site.value.gateways.some((g) => g.id === gatewayId)) {
     throw new UsageError(`gateway "${gatewayId ?? ''}" is not in site ${site.value.id} (known: ${site.value.gateways.map((g) => g.id).join(', ')})`);
   }
+  const kind = values.classifier ?? 'rules';
+  if (kind !== 'rules' && kind !== 'onnx') throw new UsageError(`--classifier must be rules or onnx, got "${kind}"`);
+  if (values.model !== undefined && kind !== 'onnx') throw new UsageError('--model needs --classifier onnx');
+  let classifier: Classifier | undefined;
+  if (kind === 'onnx') {
+    const config = renderGatewayConfig(site.value, gatewayId);
+    classifier = createClassifier({ ...config, classifier: { ...config.classifier, kind, ...(values.model !== undefined ? { modelPath: values.model } : {}) } }, kind);
+  }
   const { members } = loadMembers(values.members, io);
   const logger = io.logger ?? createLogger();
   const trace = await readTraceFile(values.trace, (line, error) => logger.warn({ line, error }, 'trace line rejected'));
@@ -35,14 +46,19 @@ export async function evaluateCommand(args: string[], io: CliIo): Promise<number
   const truthFile = await readTruthFile(values.truth, (line, error) => logger.warn({ line, error }, 'truth line rejected'));
   const truth = [];
   for await (const e of truthFile) truth.push(e);
-  const r = evaluateOffline({ site: site.value, gatewayId, observations, truth, members });
+  let r;
+  try {
+    r = evaluateOffline({ site: site.value, gatewayId, observations, truth, members, ...(classifier ? { classifier } : {}) });
+  } finally {
+    await classifier?.close?.();
+  }
   if (values['events-out'] !== undefined) {
     const out = new ChunkedFileWriter(values['events-out']);
     for (const e of r.events) await out.write(`${JSON.stringify(e)}\n`);
     await out.close();
   }
   io.stdout(
-    `${JSON.stringify({ gatewayId, observations: observations.length, rejectedLines: trace.stats.rejected + truthFile.stats.rejected, truthEvents: truth.length, detectedEvents: r.events.length, ...r.score })}\n`,
+    `${JSON.stringify({ gatewayId, observations: observations.length, rejectedLines: trace.stats.rejected + truthFile.stats.rejected, truthEvents: truth.length, classifier: classifier ? `${classifier.name}@${classifier.version}` : 'rules', detectedEvents: r.events.length, ...r.score })}\n`,
   );
   return 0;
 }

@@ -1,5 +1,5 @@
 import { renderGatewayConfig, type DemoMember, type Site } from '@storesense/firmware-config';
-import { runOffline } from '@storesense/gateway';
+import { runOffline, type Classifier } from '@storesense/gateway';
 import type { Observation, PresenceEvent, TruthEvent } from '@storesense/protocol';
 import { scoreJourney, type JourneyScore, type ScoredKind } from './evaluate.score.js';
 
@@ -20,6 +20,8 @@ export interface EvaluateOfflineOptions {
   members?: readonly DemoMember[];
   tolerance?: Partial<Record<ScoredKind, number>>;
   seed?: number;
+  /** The gateway classifier to evaluate (default: the rules baseline). */
+  classifier?: Classifier;
 }
 
 export interface EvaluateOfflineResult {
@@ -33,6 +35,6 @@ export function evaluateOffline(o: EvaluateOfflineOptions): EvaluateOfflineResul
   const config = renderGatewayConfig(o.site, gatewayId);
   const consenting = (o.members ?? []).filter((m) => m.consent);
   const memberKeys = { v: 1, at: o.truth[0]?.at ?? 0, periodMs: o.site.memberTokens.periodMs, members: consenting.map((m) => ({ memberId: m.memberId, key: m.tokenKey })) };
-  const events = runOffline(config, o.observations, { memberKeys, seed: o.seed ?? 1 });
+  const events = runOffline(config, o.observations, { memberKeys, seed: o.seed ?? 1, ...(o.classifier ? { classifier: o.classifier } : {}) });
   return { gatewayId, events, score: scoreJourney(o.truth, events, o.tolerance) };
 }

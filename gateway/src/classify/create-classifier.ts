@@ -1,5 +1,7 @@
+import { fileURLToPath } from 'node:url';
 import type { GatewayConfig } from '@storesense/firmware-config';
 import type { Classifier } from './classifier.js';
+import { OnnxClassifier } from './onnx.classifier.js';
 import { RulesClassifier } from './rules.classifier.js';
 import { siteContext } from './site-context.js';
 
@@ -10,17 +12,24 @@ export class ClassifierUnavailableError extends Error {
   }
 }
 
+/** The model trained by `node gateway/dist/model/train.js` (gateway/model/journey-mlp.onnx), from src/ or dist/. */
+export const DEFAULT_MODEL_PATH = fileURLToPath(new URL('../../model/journey-mlp.onnx', import.meta.url));
+
 /**
- * Builds the configured classifier. `onnx` is not implemented yet: it fails clearly instead of
- * silently running rules, so nobody benchmarks the baseline believing it is the model.
- * The ONNX classifier will live in `classify/onnx.classifier.ts` (the only onnxruntime import),
- * load `classifier.modelPath`, check input [N, FEATURE_COUNT] / output [N, 3] at load, and run one
- * batch per tick through the same `Classifier` interface.
+ * Builds the configured classifier. `onnx` loads `classifier.modelPath` (default: the packaged
+ * gateway/model/journey-mlp.onnx) and checks it against this build's feature contract; a missing
+ * or mismatched model fails clearly (ClassifierUnavailableError) instead of silently running rules,
+ * so nobody benchmarks the baseline believing it is the model. Rules remain the run-time fallback
+ * (the composition root passes them to the pipeline).
  */
 export function createClassifier(config: GatewayConfig, kind: 'rules' | 'onnx' = config.classifier.kind): Classifier {
   if (kind === 'onnx') {
-    const where = config.classifier.modelPath ? ` (modelPath ${config.classifier.modelPath})` : '';
-    throw new ClassifierUnavailableError(`the onnx classifier is not available yet in this gateway build${where}; use --classifier rules`);
+    const modelPath = config.classifier.modelPath ?? DEFAULT_MODEL_PATH;
+    try {
+      return OnnxClassifier.load({ model: modelPath, site: siteContext(config) });
+    } catch (err) {
+      throw new ClassifierUnavailableError(`the onnx classifier cannot start (modelPath ${modelPath}): ${(err as Error).message}; use --classifier rules`, { cause: err });
+    }
   }
   return new RulesClassifier({ approachRssiDbm: config.journey.approachRssiDbm, site: siteContext(config) });
 }

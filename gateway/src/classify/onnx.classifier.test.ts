@@ -1,0 +1,115 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { silentLogger } from '../log.js';
+import { MODEL_INPUT_NAME, MODEL_OUTPUT_NAME } from '../model/contract.js';
+import { initMlp, predict, type Mlp } from '../model/mlp.js';
+import { mlpToOnnx, type MlpOnnxOptions } from '../model/onnx-export.js';
+import { Pipeline } from '../pipeline.js';
+import { adverts, boutiqueConfig } from '../testing/fixtures.js';
+import { Tracker } from '../tracking/tracker.js';
+import { ClassifierUnavailableError, createClassifier } from './create-classifier.js';
+import { computeFeatures, FEATURE_COUNT, type FeatureWindow } from './features.js';
+import { ModelRejectedError, OnnxClassifier, runWithPublicApi } from './onnx.classifier.js';
+import { siteContext } from './site-context.js';
+
+const T0 = 1_700_000_000_000;
+const config = boutiqueConfig();
+const ctx = siteContext(config);
+const dir = mkdtempSync(join(tmpdir(), 'onnx-classifier-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const okOptions: MlpOnnxOptions = { inputName: MODEL_INPUT_NAME, outputName: MODEL_OUTPUT_NAME };
+const tinyMlp = (inputs = FEATURE_COUNT, classes = 3, seed = 3): Mlp => {
+  const m = initMlp(inputs, [8], classes, seed);
+  // Standardization as in trained models: raw dBm / seconds scaled to O(1).
+  return { ...m, shift: new Float64Array(inputs).fill(80), scale: new Float64Array(inputs).fill(0.05) };
+};
+
+/** Feature windows of a few subjects walking past, into and inside the fixture boutique. */
+function windows(): FeatureWindow[] {
+  const tracker = new Tracker({ rssiCorrectionDb: ctx.rssiCorrectionDb });
+  const obs = [
+    ...adverts('a', T0, T0 + 6_000, { 'rx-front': -72, 'rx-door': -86 }),
+    ...adverts('b', T0, T0 + 6_000, { 'rx-door': -60, 'rx-sales': -75 }),
+    ...adverts('c', T0, T0 + 6_000, { 'rx-sales': -58, 'rx-till': -80 }),
+  ].sort((x, y) => x.at - y.at);
+  for (const o of obs) tracker.observe(o);
+  return [...tracker.all()].map((t) => computeFeatures(t, T0 + 6_000, ctx));
+}
+
+describe('OnnxClassifier', () => {
+  it('runs a whole tick in one batch and matches the TypeScript forward pass to 1e-5', () => {
+    const mlp = tinyMlp();
+    const c = OnnxClassifier.load({ model: mlpToOnnx(mlp, okOptions), site: ctx });
+    const ws = windows();
+    const probs = c.classify(ws);
+    expect(probs.map((p) => p.subject)).toEqual(ws.map((w) => w.subject));
+    ws.forEach((w, i) => {
+      const ts = predict(mlp, w.values);
+      const p = probs[i]!;
+      expect(Math.abs(p.absent - ts[0]!)).toBeLessThan(1e-5);
+      expect(Math.abs(p.outsideNear - ts[1]!)).toBeLessThan(1e-5);
+      expect(Math.abs(p.inside - ts[2]!)).toBeLessThan(1e-5);
+      expect(p.absent + p.outsideNear + p.inside).toBeCloseTo(1, 5);
+    });
+    expect(c.name).toBe('onnx');
+    expect(c.version).toMatch(/^f1-[0-9a-f]{12}$/);
+    c.close();
+  });
+
+  it('its synchronous native path gives what the public async InferenceSession.run gives', async () => {
+    const bytes = mlpToOnnx(tinyMlp(), okOptions);
+    const c = OnnxClassifier.load({ model: bytes, site: ctx });
+    const ws = windows();
+    const x = new Float32Array(ws.length * FEATURE_COUNT);
+    ws.forEach((w, i) => x.set(w.values, i * FEATURE_COUNT));
+    const sync = c.runRaw(x, ws.length);
+    const pub = await runWithPublicApi(bytes, x, ws.length);
+    expect(Array.from(sync)).toEqual(Array.from(pub));
+    c.close();
+  });
+
+  it.each([
+    ['a wrong input name', mlpToOnnx(tinyMlp(), { ...okOptions, inputName: 'features' }), /input .*name "features".*expected input features_v1_/],
+    ['a model for another feature list', mlpToOnnx(tinyMlp(), { ...okOptions, inputName: 'features_v1_00000000' }), /name "features_v1_00000000"/],
+    ['the wrong feature count', mlpToOnnx(tinyMlp(FEATURE_COUNT - 2), okOptions), /width 16/],
+    ['a fixed batch size', mlpToOnnx(tinyMlp(), { ...okOptions, inputDims: [1, FEATURE_COUNT] }), /fixed batch dimension 1/],
+    ['float64 tensors', mlpToOnnx(tinyMlp(), { ...okOptions, elemType: 'double' }), /element type 11/],
+    ['four output classes', mlpToOnnx(tinyMlp(FEATURE_COUNT, 4), okOptions), /output .*width 4/],
+    ['a wrong output name', mlpToOnnx(tinyMlp(), { ...okOptions, outputName: 'probs' }), /output .*name "probs"/],
+    ['bytes that are no model', new TextEncoder().encode('not an onnx model'), /onnxruntime cannot load the model/],
+  ])('refuses %s at load with a clear message', (_what, bytes, message) => {
+    expect(() => OnnxClassifier.load({ model: bytes, site: ctx })).toThrow(ModelRejectedError);
+    expect(() => OnnxClassifier.load({ model: bytes, site: ctx })).toThrow(message);
+  });
+
+  it('createClassifier(onnx) loads modelPath, and names the path when it cannot', () => {
+    const path = join(dir, 'ok.onnx');
+    writeFileSync(path, mlpToOnnx(tinyMlp(), okOptions));
+    const c = createClassifier({ ...config, classifier: { kind: 'onnx', modelPath: path } });
+    expect(c.name).toBe('onnx');
+    void c.close?.();
+    const missing = join(dir, 'missing.onnx');
+    expect(() => createClassifier({ ...config, classifier: { kind: 'onnx', modelPath: missing } })).toThrow(ClassifierUnavailableError);
+    expect(() => createClassifier({ ...config, classifier: { kind: 'onnx', modelPath: missing } })).toThrow(/missing\.onnx.*cannot read model/);
+  });
+
+  it('when the model fails at run time, the pipeline runs that tick with the rules fallback', () => {
+    const onnx = OnnxClassifier.load({ model: mlpToOnnx(tinyMlp(), okOptions), site: ctx });
+    onnx.close(); // every run now throws
+    const fallback = createClassifier(config, 'rules');
+    const pipeline = new Pipeline({ config, classifier: onnx, fallback, logger: silentLogger() });
+    const obs = adverts('walker', T0, T0 + 20_000, { 'rx-front': -66, 'rx-door': -84 });
+    let i = 0;
+    const drafts = [];
+    for (let now = T0; now <= T0 + 20_000; now += config.tickMs) {
+      while (i < obs.length && obs[i]!.at <= now) pipeline.ingest(obs[i++]!);
+      drafts.push(...pipeline.tick(now));
+    }
+    expect(pipeline.stats().classifierErrors).toBeGreaterThan(0);
+    expect(drafts.map((d) => d.type)).toContain('approach');
+    expect(drafts.every((d) => d.model.name === 'rules')).toBe(true);
+  });
+});

@@ -1,0 +1,176 @@
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { InferenceSession, Tensor } from 'onnxruntime-node';
+// The public InferenceSession.run() is `setImmediate(() => nativeSession.run(...))` wrapped in a
+// Promise: the work is synchronous on the event loop either way. The pipeline's tick (and
+// runOffline, which must stay deterministic) is synchronous, so we call the same native session
+// directly. classify.onnx.test.ts checks it against the public async API on every test run, so an
+// onnxruntime upgrade that changes this internal surface fails loudly.
+import { binding, initOrt } from 'onnxruntime-node/dist/binding.js';
+import { MODEL_INPUT_NAME, MODEL_INPUT_WIDTH, MODEL_OUTPUT_NAME, MODEL_OUTPUT_WIDTH } from '../model/contract.js';
+import type { Classifier, ClassProbs } from './classifier.js';
+import { FEATURE_COUNT, FEATURES_VERSION, MISSING_DBM, type FeatureWindow } from './features.js';
+import type { SiteContext } from './site-context.js';
+import { estimateZone } from './zone-estimate.js';
+
+/**
+ * The same model through onnxruntime's public, asynchronous API. The reference the synchronous
+ * path is checked against (tests, training verification); not used per tick.
+ */
+export async function runWithPublicApi(model: Uint8Array, x: Float32Array, rows: number): Promise<Float32Array> {
+  const session = await InferenceSession.create(model, { intraOpNumThreads: 1, interOpNumThreads: 1 });
+  try {
+    const out = await session.run({ [MODEL_INPUT_NAME]: new Tensor('float32', x, [rows, FEATURE_COUNT]) });
+    const t = out[MODEL_OUTPUT_NAME];
+    if (!t) throw new Error(`model has no output ${MODEL_OUTPUT_NAME}`);
+    return t.data as Float32Array;
+  } finally {
+    await session.release();
+  }
+}
+
+/** The model file does not match what this gateway's feature module produces. */
+export class ModelRejectedError extends Error {
+  override name = 'ModelRejectedError';
+}
+
+export interface OnnxClassifierOptions {
+  /** A .onnx file path, or its bytes. */
+  model: string | Uint8Array;
+  /** Site geometry for floor and zone estimation (the model gives place probabilities only). */
+  site: SiteContext;
+  /** Softness of the floor confidence, dB (as the rules classifier). */
+  zoneScaleDb?: number;
+}
+
+/** Below this P(inside) no zone is estimated (as the rules classifier). */
+const MIN_INSIDE_FOR_ZONE = 0.2;
+const ORT_FLOAT = 1;
+
+interface ValueMetadata {
+  name: string;
+  isTensor: boolean;
+  shape: number[];
+  symbolicDimensions: string[];
+  type: number;
+}
+
+const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));
+
+function describe(m: ValueMetadata): string {
+  const dims = m.shape.map((d, i) => (d === -1 ? m.symbolicDimensions[i] || '?' : String(d)));
+  return `${m.name} ${m.isTensor ? `type ${m.type}` : 'non-tensor'} [${dims.join(', ')}]`;
+}
+
+/** Exactly one float32 tensor named `name` of rank 2: dynamic batch, `width` columns. */
+function check(kind: 'input' | 'output', list: readonly ValueMetadata[], name: string, width: number): void {
+  const want = `${kind} ${name} float32 [N, ${width}]`;
+  if (list.length !== 1) throw new ModelRejectedError(`model has ${list.length} ${kind}s (${list.map(describe).join('; ')}); expected one: ${want}`);
+  const m = list[0]!;
+  const problems: string[] = [];
+  if (m.name !== name) problems.push(`name "${m.name}"`);
+  if (!m.isTensor || m.type !== ORT_FLOAT) problems.push(`element type ${m.type} (not float32)`);
+  if (m.shape.length !== 2) problems.push(`rank ${m.shape.length}`);
+  else {
+    if (m.shape[0] !== -1) problems.push(`fixed batch dimension ${m.shape[0]}`);
+    if (m.shape[1] !== width) problems.push(`width ${m.shape[1]}`);
+  }
+  if (problems.length > 0) throw new ModelRejectedError(`model ${kind} does not match features v${FEATURES_VERSION}: ${problems.join(', ')}; expected ${want}`);
+}
+
+/**
+ * The ONNX classifier: one native session per process, created at load; one `run` per tick over
+ * every subject's feature row ([N, FEATURE_COUNT] float32 -> [N, 3] probabilities over
+ * LOCATION_CLASSES). Floor and zone come from the same evidence as the rules classifier (the model
+ * only decides absent / outside-near / inside). A model whose input/output names, element types or
+ * shapes differ from this build's feature contract is refused at load (ModelRejectedError).
+ * At run time it throws on anything odd (non-finite output); the pipeline then uses its rules
+ * fallback for that tick.
+ * @example const c = OnnxClassifier.load({ model: 'gateway/model/journey-mlp.onnx', site: siteContext(config) });
+ */
+export class OnnxClassifier implements Classifier {
+  readonly name = 'onnx';
+  readonly version: string;
+  private closed = false;
+
+  private constructor(
+    private readonly session: InstanceType<typeof binding.InferenceSession>,
+    private readonly ctx: SiteContext,
+    private readonly zoneScale: number,
+    digest: string,
+  ) {
+    this.version = `f${FEATURES_VERSION}-${digest}`;
+  }
+
+  static load(opts: OnnxClassifierOptions): OnnxClassifier {
+    let bytes: Uint8Array;
+    try {
+      bytes = typeof opts.model === 'string' ? readFileSync(opts.model) : opts.model;
+    } catch (err) {
+      throw new ModelRejectedError(`cannot read model ${String(opts.model)}: ${(err as Error).message}`);
+    }
+    initOrt();
+    const session = new binding.InferenceSession();
+    try {
+      const copy = new Uint8Array(bytes); // its own ArrayBuffer (a Buffer may share a pooled one)
+      session.loadModel(copy.buffer, 0, copy.byteLength, { intraOpNumThreads: 1, interOpNumThreads: 1, executionMode: 'sequential', graphOptimizationLevel: 'all' });
+    } catch (err) {
+      throw new ModelRejectedError(`onnxruntime cannot load the model: ${(err as Error).message}`);
+    }
+    try {
+      check('input', session.inputMetadata as ValueMetadata[], MODEL_INPUT_NAME, MODEL_INPUT_WIDTH);
+      check('output', session.outputMetadata as ValueMetadata[], MODEL_OUTPUT_NAME, MODEL_OUTPUT_WIDTH);
+    } catch (err) {
+      session.dispose();
+      throw err;
+    }
+    const digest = createHash('sha256').update(bytes).digest('hex').slice(0, 12);
+    return new OnnxClassifier(session, opts.site, opts.zoneScaleDb ?? 3, digest);
+  }
+
+  /** Raw model output for a row-major [rows, FEATURE_COUNT] batch (training verification uses it). */
+  runRaw(x: Float32Array, rows: number): Float32Array {
+    if (this.closed) throw new Error('onnx classifier is closed');
+    const feeds = { [MODEL_INPUT_NAME]: new Tensor('float32', x, [rows, FEATURE_COUNT]) };
+    const out = this.session.run(feeds, { [MODEL_OUTPUT_NAME]: null }, {})[MODEL_OUTPUT_NAME] as Tensor | undefined;
+    if (!out || out.type !== 'float32' || out.data.length !== rows * MODEL_OUTPUT_WIDTH) throw new Error(`model returned ${out ? `${out.type} x${out.data.length}` : 'nothing'} for ${rows} rows`);
+    return out.data as Float32Array;
+  }
+
+  classify(windows: readonly FeatureWindow[]): ClassProbs[] {
+    if (windows.length === 0) return [];
+    const x = new Float32Array(windows.length * FEATURE_COUNT);
+    windows.forEach((w, i) => x.set(w.values, i * FEATURE_COUNT));
+    const p = this.runRaw(x, windows.length);
+    return windows.map((w, i) => {
+      const absent = p[i * 3]!;
+      const outsideNear = p[i * 3 + 1]!;
+      const inside = p[i * 3 + 2]!;
+      if (!Number.isFinite(absent + outsideNear + inside)) throw new Error(`non-finite model output for row ${i}`);
+      const { floor, floorConfidence } = this.floor(w);
+      const zone = inside < MIN_INSIDE_FOR_ZONE ? undefined : estimateZone(w, floor, this.ctx);
+      return { subject: w.subject, absent, outsideNear, inside, floor, floorConfidence, zoneId: zone?.zoneId, zoneConfidence: zone?.confidence ?? 0 };
+    });
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.session.dispose();
+  }
+
+  /** The floor with the strongest store-side evidence (the rules classifier's estimate). */
+  private floor(w: FeatureWindow): { floor: number | undefined; floorConfidence: number } {
+    let best: number | undefined;
+    let bestDbm = MISSING_DBM;
+    let second = MISSING_DBM;
+    for (const [floor, dbm] of w.floorDbm) {
+      if (dbm > bestDbm) {
+        second = bestDbm;
+        bestDbm = dbm;
+        best = floor;
+      } else if (dbm > second) second = dbm;
+    }
+    return { floor: best, floorConfidence: best === undefined ? 0 : sigmoid((bestDbm - second) / this.zoneScale) };
+  }
+}

@@ -1,0 +1,110 @@
+import { createHash } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import { basename } from 'node:path';
+import { LOCATION_CLASSES } from '../classify/classifier.js';
+import { FEATURE_NAMES, FEATURES_VERSION } from '../classify/features.js';
+import { MODEL_INPUT_NAME, MODEL_OUTPUT_NAME } from './contract.js';
+import type { TickMetrics } from './train.core.js';
+
+/** The scored kinds the journey comparison averages (dwell = dwell start). */
+export const MACRO_KINDS = ['arrival', 'dwell_start', 'floor_change', 'exit'] as const;
+
+export interface EventComparison {
+  site: string;
+  seed: number;
+  /** `storesense-sim evaluate` JSON output. */
+  rules: Record<string, unknown>;
+  onnx: Record<string, unknown>;
+}
+
+interface KindLike {
+  truth: number;
+  precision: number | null;
+  recall: number | null;
+}
+
+/** F1 per kind and their mean over kinds that occur in the truth. */
+export function eventF1(result: Record<string, unknown>): { f1: Record<string, number | null>; macro: number | null } {
+  const kinds = (result.kinds ?? {}) as Record<string, KindLike>;
+  const f1: Record<string, number | null> = {};
+  const present: number[] = [];
+  for (const k of MACRO_KINDS) {
+    const s = kinds[k];
+    if (!s || s.truth === 0) {
+      f1[k] = null;
+      continue;
+    }
+    const p = s.precision ?? 0;
+    const r = s.recall ?? 0;
+    const v = p + r === 0 ? 0 : (2 * p * r) / (p + r);
+    f1[k] = Math.round(v * 1000) / 1000;
+    present.push(v);
+  }
+  return { f1, macro: present.length === 0 ? null : Math.round((present.reduce((a, b) => a + b, 0) / present.length) * 1000) / 1000 };
+}
+
+export interface CardInput {
+  modelFile: string;
+  bytes: Uint8Array;
+  sites: string;
+  trainSeeds: string;
+  holdoutSeeds: string;
+  duration: string;
+  epochs: number;
+  seed: number;
+  trainRows: number;
+  classCounts: number[];
+  maxDiff: number;
+  tick: { site: string; seed: number; model: TickMetrics; rules: TickMetrics }[];
+  events: EventComparison[];
+}
+
+const fmt = (v: number | null | undefined) => (v === null || v === undefined ? '–' : v.toFixed(3));
+
+export function writeModelCard(path: string, c: CardInput): void {
+  const sha = createHash('sha256').update(c.bytes).digest('hex');
+  const lines = [
+    '# Model card: journey-mlp (ONNX place classifier)',
+    '',
+    '_Written by `node gateway/dist/model/train.js`; rerun it to regenerate the model and this card._',
+    '',
+    `- File: \`${basename(c.modelFile)}\`, ${c.bytes.length} bytes, sha256 \`${sha}\` (the gateway names it \`onnx@f${FEATURES_VERSION}-${sha.slice(0, 12)}\` in events).`,
+    `- Graph: ONNX IR 7, opset 13: Add/Mul (standardization), MatMul/Add/Relu ×2, MatMul/Add/Softmax. ${FEATURE_NAMES.length} → 32 → 32 → ${LOCATION_CLASSES.length}.`,
+    `- Input \`${MODEL_INPUT_NAME}\` float32 [N, ${FEATURE_NAMES.length}] (features v${FEATURES_VERSION}; the suffix hashes FEATURE_NAMES), output \`${MODEL_OUTPUT_NAME}\` float32 [N, ${LOCATION_CLASSES.length}] over ${LOCATION_CLASSES.join(' / ')}.`,
+    '- Scope: place only. Floor and zone still come from the evidence the rules classifier uses (strongest floor, zone model matching).',
+    `- Training: plain TypeScript (gateway/src/model/mlp.ts), Adam lr 1e-3, batch 64, ${c.epochs} epochs, seed ${c.seed}, class weights (even share / class share)^0.5. Deterministic: the same traces and seed give the same bytes.`,
+    `- Data: simulator traces (\`storesense-sim generate\`), sites ${c.sites}, training seeds ${c.trainSeeds}, ${c.duration} each; held-out seeds ${c.holdoutSeeds}. ${c.trainRows} training rows after a seeded cap per class (${LOCATION_CLASSES.map((n, i) => `${n} ${c.classCounts[i]}`).join(', ')}).`,
+    '- Rows: exactly what the gateway hands its classifier (runOffline with a recording classifier: same tracker, 250 ms tick, subject selection and computeFeatures).',
+    '- Labels from truth events: inside = [arrival, exit); outside_near = approach → arrival (when it follows within 30 s), else 5 s after an approach, and 4 s after an exit; ticks near a door crossing (±1.5 s), after a passer-by\'s approach (to 30 s), after an exit (to 20 s) and 3 s before an approach/arrival are ignored (the truth has no positions); everything else is absent.',
+    `- Check: onnxruntime-node vs the TypeScript forward pass on all held-out rows: max |Δp| = ${c.maxDiff.toExponential(2)} (limit 1e-5).`,
+    '',
+    '## Held-out: tick level (labelled ticks, argmax)',
+    '',
+    '| site | seed | rows | rules acc | model acc | rules macro-F1 | model macro-F1 | model F1 absent / near / inside |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- |',
+    ...c.tick.map((t) => `| ${t.site} | ${t.seed} | ${t.model.rows} | ${fmt(t.rules.accuracy)} | ${fmt(t.model.accuracy)} | ${fmt(t.rules.macroF1)} | ${fmt(t.model.macroF1)} | ${t.model.f1.map(fmt).join(' / ')} |`),
+    '',
+  ];
+  if (c.events.length > 0) {
+    lines.push(
+      '## Held-out: journey events (`storesense-sim evaluate`, rules vs `--classifier onnx`)',
+      '',
+      'F1 per kind (dwell = dwell start); macro = mean over the kinds present in the truth.',
+      '',
+      '| site | seed | classifier | arrival | dwell | floor_change | exit | macro F1 |',
+      '| --- | --- | --- | --- | --- | --- | --- | --- |',
+    );
+    const macros = { rules: [] as number[], onnx: [] as number[] };
+    for (const e of c.events) {
+      for (const which of ['rules', 'onnx'] as const) {
+        const f = eventF1(e[which]);
+        if (f.macro !== null) macros[which].push(f.macro);
+        lines.push(`| ${e.site} | ${e.seed} | ${which} | ${MACRO_KINDS.map((k) => fmt(f.f1[k])).join(' | ')} | ${fmt(f.macro)} |`);
+      }
+    }
+    const mean = (v: number[]) => (v.length === 0 ? null : v.reduce((a, b) => a + b, 0) / v.length);
+    lines.push('', `Mean macro F1 over held-out traces: rules ${fmt(mean(macros.rules))}, onnx ${fmt(mean(macros.onnx))}.`, '');
+  }
+  lines.push('## Limits', '', '- Simulated data only (the simulator\'s radio model); real receivers need recorded, labelled traces.', '- Labels are derived from events, so ambiguous stretches are skipped, not learned.', '- The journey machine\'s hysteresis was tuned for the rules classifier\'s probabilities.', '');
+  writeFileSync(path, lines.join('\n'));
+}

@@ -1,0 +1,84 @@
+import onnxProto from 'onnx-proto';
+import type { Mlp } from './mlp.js';
+
+const { onnx } = onnxProto;
+
+/** ONNX TensorProto.DataType values used here. */
+const ELEM = { float: 1, double: 11 } as const;
+
+export interface MlpOnnxOptions {
+  inputName: string;
+  outputName: string;
+  /** Key/value pairs stored in the model's metadata_props (feature names, version, training facts). */
+  metadata?: Record<string, string>;
+  /** Element type of the graph (tests build deliberately wrong `double` models). Default float. */
+  elemType?: keyof typeof ELEM;
+  /** Overrides the declared input shape (tests build deliberately wrong models); default [N, inputs]. */
+  inputDims?: (number | string)[];
+  /** Softmax at the end (default true; tests may drop it). */
+  softmax?: boolean;
+  docString?: string;
+}
+
+const dim = (d: number | string) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d });
+
+/**
+ * Serialises an MLP as an ONNX model (IR 7, opset 13): an optional Add + Mul input standardization,
+ * then per layer MatMul + Add, Relu between
+ * layers, Softmax at the end. No timestamps or random ids: the same weights give the same bytes.
+ */
+export function mlpToOnnx(mlp: Mlp, o: MlpOnnxOptions): Uint8Array {
+  const elem = ELEM[o.elemType ?? 'float'];
+  const tensor = (name: string, dims: number[], values: Float64Array) =>
+    elem === ELEM.float ? { name, dims, dataType: elem, floatData: Array.from(Float32Array.from(values)) } : { name, dims, dataType: elem, doubleData: Array.from(values) };
+  const initializer = [];
+  const node = [];
+  let x = o.inputName;
+  if (mlp.shift && mlp.scale) {
+    const n = mlp.shift.length;
+    initializer.push(tensor('input_shift', [n], mlp.shift), tensor('input_scale', [n], mlp.scale));
+    node.push({ opType: 'Add', input: [x, 'input_shift'], output: ['shifted'], name: 'standardize_shift' });
+    node.push({ opType: 'Mul', input: ['shifted', 'input_scale'], output: ['standardized'], name: 'standardize_scale' });
+    x = 'standardized';
+  }
+  const last = mlp.layers.length - 1;
+  for (const [l, layer] of mlp.layers.entries()) {
+    initializer.push(tensor(`W${l}`, [layer.inputs, layer.outputs], layer.w), tensor(`B${l}`, [layer.outputs], layer.b));
+    node.push({ opType: 'MatMul', input: [x, `W${l}`], output: [`mm${l}`], name: `matmul${l}` });
+    const addOut = l === last && o.softmax === false ? o.outputName : `z${l}`;
+    node.push({ opType: 'Add', input: [`mm${l}`, `B${l}`], output: [addOut], name: `add${l}` });
+    if (l < last) {
+      node.push({ opType: 'Relu', input: [`z${l}`], output: [`h${l}`], name: `relu${l}` });
+      x = `h${l}`;
+    } else if (o.softmax !== false) {
+      node.push({ opType: 'Softmax', input: [`z${l}`], output: [o.outputName], name: 'softmax', attribute: [{ name: 'axis', type: onnx.AttributeProto.AttributeType.INT, i: -1 }] });
+    }
+  }
+  const inputs = mlp.layers[0]?.inputs ?? 0;
+  const classes = mlp.layers[last]?.outputs ?? 0;
+  const valueInfo = (name: string, dims: (number | string)[]) => ({ name, type: { tensorType: { elemType: elem, shape: { dim: dims.map(dim) } } } });
+  const model = onnx.ModelProto.create({
+    irVersion: 7,
+    producerName: 'storesense-gateway',
+    producerVersion: '1',
+    domain: 'storesense',
+    modelVersion: 1,
+    docString: o.docString ?? '',
+    opsetImport: [{ domain: '', version: 13 }],
+    metadataProps: Object.entries(o.metadata ?? {}).map(([key, value]) => ({ key, value })),
+    graph: {
+      name: 'journey_mlp',
+      node,
+      initializer,
+      input: [valueInfo(o.inputName, o.inputDims ?? ['N', inputs])],
+      output: [valueInfo(o.outputName, ['N', classes])],
+    },
+  });
+  return onnx.ModelProto.encode(model).finish();
+}
+
+/** Reads an ONNX file's metadata_props (model card facts, feature names). */
+export function onnxMetadata(bytes: Uint8Array): Record<string, string> {
+  const m = onnx.ModelProto.decode(bytes);
+  return Object.fromEntries(m.metadataProps.map((p) => [p.key ?? '', p.value ?? '']));
+}

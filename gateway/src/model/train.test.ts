@@ -1,0 +1,119 @@
+import * as fc from 'fast-check';
+import type { Observation, TruthEvent } from '@storesense/protocol';
+import { describe, expect, it } from 'vitest';
+import { computeFeatures, FEATURE_COUNT, FRESH_MS } from '../classify/features.js';
+import { siteContext } from '../classify/site-context.js';
+import { boutiqueConfig } from '../testing/fixtures.js';
+import { Tracker } from '../tracking/tracker.js';
+import { collectFeatureRows, type LabelledRows } from './dataset.js';
+import { ABSENT, IGNORE, INSIDE, OUTSIDE_NEAR, TruthLabels } from './labels.js';
+import { seededRandom } from './mlp.js';
+import { onnxMetadata } from './onnx-export.js';
+import { fitPlaceModel, onnxVersusTs } from './train.core.js';
+
+const T0 = 1_700_000_000_000;
+const config = boutiqueConfig();
+const ctx = siteContext(config);
+const RECEIVERS = config.receivers.map((r) => r.id);
+
+/** A tiny synthetic labelled set: the class is decided by two features, plus noise. */
+function tinySet(rows: number, seed: number): LabelledRows {
+  const rand = seededRandom(seed);
+  const x = new Float32Array(rows * FEATURE_COUNT);
+  const y = new Uint8Array(rows);
+  for (let r = 0; r < rows; r++) {
+    for (let f = 0; f < FEATURE_COUNT; f++) x[r * FEATURE_COUNT + f] = -100 + 60 * rand();
+    const a = x[r * FEATURE_COUNT]!;
+    const b = x[r * FEATURE_COUNT + 1]!;
+    y[r] = a > -60 ? INSIDE : b > -70 ? OUTSIDE_NEAR : ABSENT;
+  }
+  return { x, y, rulesY: new Uint8Array(rows), floor: new Float64Array(rows).fill(Number.NaN), rows, ignored: 0 };
+}
+
+describe('place model training', () => {
+  it('is deterministic: the same data and seed give the same ONNX bytes; another seed does not', () => {
+    const data = [tinySet(300, 1)];
+    const a = fitPlaceModel(data, { seed: 5, epochs: 3 });
+    const b = fitPlaceModel(data, { seed: 5, epochs: 3 });
+    const c = fitPlaceModel(data, { seed: 6, epochs: 3 });
+    expect(Buffer.from(a.bytes).equals(Buffer.from(b.bytes))).toBe(true);
+    expect(Buffer.from(a.bytes).equals(Buffer.from(c.bytes))).toBe(false);
+    expect(onnxMetadata(a.bytes)).toMatchObject({ features_version: '1', classes: 'absent,outside_near,inside', seed: '5' });
+  });
+
+  it('learns the tiny task, and onnxruntime gives the TypeScript forward pass to 1e-5', () => {
+    const train = tinySet(600, 2);
+    const test = tinySet(300, 3);
+    const m = fitPlaceModel([train], { seed: 1, epochs: 20 });
+    expect(onnxVersusTs(m.bytes, m.mlp, ctx, test.x, test.rows)).toBeLessThan(1e-5);
+  });
+});
+
+describe('training features', () => {
+  const obsArb = fc.array(
+    fc.record({
+      dtMs: fc.integer({ min: 0, max: 3_000 }),
+      subject: fc.constantFrom('p1', 'p2', 'p3'),
+      receiverId: fc.constantFrom(...RECEIVERS),
+      rssiDbm: fc.integer({ min: -100, max: -40 }),
+    }),
+    { minLength: 1, maxLength: 120 },
+  );
+
+  it('are exactly computeFeatures over the tracker at each 250 ms tick (the inference function), for any observations', () => {
+    fc.assert(
+      fc.property(obsArb, (steps) => {
+        let at = T0;
+        const obs: Observation[] = steps.map((s) => {
+          at += s.dtMs;
+          return { v: 1, at, source: 'ble', receiverId: s.receiverId, subject: s.subject, rssiDbm: s.rssiDbm };
+        });
+        const rows = collectFeatureRows(config, obs);
+        // Independent recomputation: a fresh tracker fed everything heard up to the row's tick.
+        for (const row of rows) {
+          const tracker = new Tracker({ rssiCorrectionDb: ctx.rssiCorrectionDb });
+          for (const o of obs) if (o.at <= row.at) tracker.observe(o);
+          const track = tracker.get(row.subject)!;
+          expect(row.at % config.tickMs).toBe(0);
+          expect(row.at - track.lastRadioAt!).toBeLessThanOrEqual(FRESH_MS);
+          expect(Array.from(row.values)).toEqual(Array.from(computeFeatures(track, row.at, ctx).values));
+        }
+        // Every fresh subject at every tick got a row (none skipped).
+        const expected = new Set<string>();
+        const first = Math.ceil(obs[0]!.at / config.tickMs) * config.tickMs;
+        for (let now = first; now <= obs[obs.length - 1]!.at + config.tickMs; now += config.tickMs) {
+          const last = new Map<string, number>();
+          for (const o of obs) if (o.at <= now) last.set(o.subject, o.at);
+          for (const [s, t] of last) if (now - t <= FRESH_MS) expected.add(`${s}@${now}`);
+        }
+        expect(new Set(rows.map((r) => `${r.subject}@${r.at}`))).toEqual(expected);
+      }),
+      { numRuns: 25 },
+    );
+  });
+});
+
+describe('TruthLabels', () => {
+  const ev = (type: TruthEvent['type'], s: number, extra: Partial<TruthEvent> = {}): TruthEvent => ({ type, at: T0 + s * 1000, subject: 'p', storeId: 'boutique', ...extra });
+  it('derives inside / near / ignored / absent from a visit and a pass', () => {
+    const labels = new TruthLabels(
+      [ev('approach', 10), ev('arrival', 16, { floor: 0 }), ev('exit', 100), ev('approach', 300)],
+      { storeId: 'boutique' },
+    );
+    const at = (s: number) => labels.at('p', T0 + s * 1000).label;
+    expect(at(0)).toBe(ABSENT);
+    expect(at(8)).toBe(IGNORE); // just before the approach
+    expect(at(12)).toBe(OUTSIDE_NEAR); // walking in
+    expect(at(16)).toBe(IGNORE); // the door crossing
+    expect(at(18)).toBe(INSIDE);
+    expect(labels.at('p', T0 + 50_000).floor).toBe(0);
+    expect(at(101)).toBe(IGNORE); // the door crossing
+    expect(at(102)).toBe(OUTSIDE_NEAR);
+    expect(at(110)).toBe(IGNORE);
+    expect(at(200)).toBe(ABSENT);
+    expect(at(302)).toBe(OUTSIDE_NEAR); // a pass: near for a few seconds
+    expect(at(320)).toBe(IGNORE);
+    expect(at(400)).toBe(ABSENT);
+    expect(labels.at('someone-else', T0).label).toBe(ABSENT);
+  });
+});

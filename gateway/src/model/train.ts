@@ -1,0 +1,154 @@
+#!/usr/bin/env node
+/**
+ * Trains the ONNX place model from simulator traces, with no Python:
+ *   node gateway/dist/model/train.js [--site boutique --site dept-store | --site F]
+ *     [--seeds 1-6] [--holdout 101,102] [--duration 30m] [--epochs 12] [--seed 7] [--no-eval]
+ * 1. generates trace.ndjson + truth.ndjson per site and seed with the simulator CLI (cached in
+ *    gateway/model/data/), 2. collects the gateway's own feature rows (runOffline) and labels them
+ *    from the truth, 3. trains the MLP, 4. exports gateway/model/journey-mlp.onnx and checks
+ *    onnxruntime against the TypeScript forward pass (1e-5), 5. scores held-out seeds (tick level,
+ *    and events through `storesense-sim evaluate` with rules vs onnx) into MODEL_CARD.md.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { EXAMPLE_SITES, exampleSitePath, loadSiteFile, renderGatewayConfig, type ExampleSiteName, type GatewayConfig } from '@storesense/firmware-config';
+import { parseTrace, parseTruth } from '@storesense/protocol';
+import { siteContext } from '../classify/site-context.js';
+import { collectFeatureRows, labelRows, type LabelledRows } from './dataset.js';
+import { predictBatch } from './mlp.js';
+import { argmaxRows, fitPlaceModel, onnxVersusTs, tickMetrics, type TickMetrics } from './train.core.js';
+import { writeModelCard, type EventComparison } from './model-card.js';
+
+const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+const SIM_CLI = join(ROOT, 'simulators/dist/cli.js');
+const MODEL_DIR = join(ROOT, 'gateway/model');
+
+function seedList(text: string): number[] {
+  return text.split(',').flatMap((part) => {
+    const [a, b] = part.split('-').map(Number);
+    if (!Number.isInteger(a) || (b !== undefined && !Number.isInteger(b))) throw new Error(`bad seed list "${text}"`);
+    return b === undefined ? [a!] : Array.from({ length: b - a! + 1 }, (_, i) => a! + i);
+  });
+}
+
+interface SiteRef {
+  name: string;
+  path: string;
+  config: GatewayConfig;
+}
+
+function siteRef(arg: string): SiteRef {
+  const path = (EXAMPLE_SITES as readonly string[]).includes(arg) ? exampleSitePath(arg as ExampleSiteName) : resolve(arg);
+  const site = loadSiteFile(path);
+  if (!site.ok) throw new Error(`invalid site ${arg}: ${site.error}`);
+  const gw = site.value.gateways[0];
+  if (!gw) throw new Error(`site ${arg} has no gateway`);
+  const name = (EXAMPLE_SITES as readonly string[]).includes(arg) ? arg : site.value.id;
+  return { name, path, config: renderGatewayConfig(site.value, gw.id) };
+}
+
+/** Generates (once) and returns the trace directory for a site and seed. */
+function traceDir(dataDir: string, site: SiteRef, seed: number, duration: string): string {
+  const dir = join(dataDir, `${site.name}-s${seed}-${duration}`);
+  if (!existsSync(join(dir, 'truth.ndjson'))) {
+    execFileSync(process.execPath, [SIM_CLI, 'generate', '--site', site.path, '--seed', String(seed), '--duration', duration, '--out', dir], { stdio: ['ignore', 'ignore', 'inherit'] });
+  }
+  return dir;
+}
+
+function loadLabelled(site: SiteRef, dir: string): LabelledRows {
+  const trace = parseTrace(readFileSync(join(dir, 'trace.ndjson'), 'utf8'));
+  const truth = parseTruth(readFileSync(join(dir, 'truth.ndjson'), 'utf8'));
+  if (!trace.ok || !truth.ok) throw new Error(`unreadable trace in ${dir}`);
+  return labelRows(site.config, collectFeatureRows(site.config, trace.value.records), truth.value.records);
+}
+
+/** `storesense-sim evaluate` on one held-out trace, rules or onnx. */
+function evaluate(site: SiteRef, dir: string, model: string | undefined): Record<string, unknown> {
+  const args = [SIM_CLI, 'evaluate', '--site', site.path, '--trace', join(dir, 'trace.ndjson'), '--truth', join(dir, 'truth.ndjson')];
+  if (model !== undefined) args.push('--classifier', 'onnx', '--model', model);
+  return JSON.parse(execFileSync(process.execPath, args, { encoding: 'utf8', maxBuffer: 1 << 26 })) as Record<string, unknown>;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    strict: true,
+    options: {
+      site: { type: 'string', multiple: true },
+      seeds: { type: 'string', default: '1-6' },
+      holdout: { type: 'string', default: '101,102' },
+      duration: { type: 'string', default: '30m' },
+      epochs: { type: 'string', default: '12' },
+      seed: { type: 'string', default: '7' },
+      'data-dir': { type: 'string', default: join(MODEL_DIR, 'data') },
+      out: { type: 'string', default: join(MODEL_DIR, 'journey-mlp.onnx') },
+      card: { type: 'string', default: join(MODEL_DIR, 'MODEL_CARD.md') },
+      'no-eval': { type: 'boolean', default: false },
+    },
+  });
+  const sites = (values.site ?? ['boutique', 'dept-store']).map(siteRef);
+  const trainSeeds = seedList(values.seeds);
+  const holdoutSeeds = seedList(values.holdout);
+  const overlap = trainSeeds.filter((s) => holdoutSeeds.includes(s));
+  if (overlap.length > 0) throw new Error(`held-out seeds overlap training seeds: ${overlap.join(',')}`);
+  const epochs = Number(values.epochs);
+  const seed = Number(values.seed);
+  mkdirSync(values['data-dir'], { recursive: true });
+  const log = (m: string) => process.stderr.write(`${new Date().toISOString()} ${m}\n`);
+
+  const train: LabelledRows[] = [];
+  for (const site of sites) {
+    for (const s of trainSeeds) {
+      const l = loadLabelled(site, traceDir(values['data-dir'], site, s, values.duration));
+      log(`train ${site.name} seed ${s}: ${l.rows} rows (${l.ignored} ignored)`);
+      train.push(l);
+    }
+  }
+  const sitesNote = sites.map((s) => s.name).join('+');
+  const fitted = fitPlaceModel(train, { seed, epochs, onEpoch: (e, loss) => log(`epoch ${e + 1}/${epochs} loss ${loss.toFixed(4)}`) }, {
+    sites: sitesNote,
+    train_seeds: values.seeds,
+    trace_duration: values.duration,
+  });
+  writeFileSync(values.out, fitted.bytes);
+  log(`wrote ${values.out} (${fitted.bytes.length} bytes, ${fitted.trainRows} training rows)`);
+
+  const tick: { site: string; seed: number; model: TickMetrics; rules: TickMetrics; maxDiff: number }[] = [];
+  const events: EventComparison[] = [];
+  let maxDiff = 0;
+  for (const site of sites) {
+    for (const s of holdoutSeeds) {
+      const dir = traceDir(values['data-dir'], site, s, values.duration);
+      const l = loadLabelled(site, dir);
+      const diff = onnxVersusTs(fitted.bytes, fitted.mlp, siteContext(site.config), l.x, l.rows);
+      maxDiff = Math.max(maxDiff, diff);
+      const model = tickMetrics(l.y, argmaxRows(predictBatch(fitted.mlp, l.x, l.rows), l.rows));
+      const rules = tickMetrics(l.y, l.rulesY);
+      tick.push({ site: site.name, seed: s, model, rules, maxDiff: diff });
+      log(`held-out ${site.name} seed ${s}: tick macro-F1 model ${model.macroF1} rules ${rules.macroF1}; onnx vs ts ${diff.toExponential(2)}`);
+      if (!values['no-eval']) {
+        events.push({ site: site.name, seed: s, rules: evaluate(site, dir, undefined), onnx: evaluate(site, dir, resolve(values.out)) });
+        log(`evaluated ${site.name} seed ${s}`);
+      }
+    }
+  }
+  if (maxDiff > 1e-5) {
+    log(`onnxruntime and the TypeScript forward pass differ by ${maxDiff} (> 1e-5): refusing the model`);
+    return 1;
+  }
+  writeModelCard(values.card, { modelFile: values.out, bytes: fitted.bytes, sites: sitesNote, trainSeeds: values.seeds, holdoutSeeds: values.holdout, duration: values.duration, epochs, seed, trainRows: fitted.trainRows, classCounts: fitted.classCounts, maxDiff, tick, events });
+  log(`wrote ${values.card}`);
+  return 0;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (err: Error) => {
+    process.stderr.write(`train: ${err.message}\n`);
+    process.exit(1);
+  },
+);
