@@ -80,12 +80,15 @@ export function parseRadiotap(b: Uint8Array): ParseResult<Radiotap> {
   let nsBitBase = 0;
   for (const w of words) {
     if (ns === 'vendor') {
-      // A vendor namespace starts with OUI[3], sub_ns[1], skip_length[2] (2-aligned), then data.
-      off = align(off, 2);
-      if (off + 6 > len) return { ok: false, reason: 'vendor namespace header past the radiotap length' };
-      const skip = dv.getUint16(off + 4, true);
-      off += 6 + skip;
-      if (off > len) return { ok: false, reason: 'vendor namespace data past the radiotap length' };
+      // A vendor namespace starts with OUI[3], sub_ns[1], skip_length[2] (2-aligned), then data;
+      // skip_length covers the data of all its presence words, so it is skipped once, at its start.
+      if (nsBitBase === 0) {
+        off = align(off, 2);
+        if (off + 6 > len) return { ok: false, reason: 'vendor namespace header past the radiotap length' };
+        const skip = dv.getUint16(off + 4, true);
+        off += 6 + skip;
+        if (off > len) return { ok: false, reason: 'vendor namespace data past the radiotap length' };
+      }
     } else {
       for (let bit = 0; bit < 29; bit++) {
         if (((w >>> bit) & 1) === 0) continue;
@@ -106,6 +109,7 @@ export function parseRadiotap(b: Uint8Array): ParseResult<Radiotap> {
       nsBitBase = 0;
     } else if ((w >>> BIT_VENDOR_NS) & 1) {
       ns = 'vendor';
+      nsBitBase = 0;
     } else {
       nsBitBase += 32;
     }

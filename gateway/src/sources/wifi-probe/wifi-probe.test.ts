@@ -42,6 +42,13 @@ describe('radiotap', () => {
     const r = parseRadiotap(frame);
     expect(r.ok && r.value).toMatchObject({ lengthBytes: 35, flags: 0x10, hasFcs: true, channelFrequencyMhz: 2412, antennaSignalDbm: -60, antenna: 0, tsftUs: 0x0807060504030201n });
   });
+  it('skips a vendor namespace (2-aligned OUI, sub_ns, skip_length) and resumes the radiotap namespace', () => {
+    // word0: antsignal | vendor-NS next | ext; word1 (vendor, 2 words via ext); word2: vendor cont. | radiotap-NS next | ext;
+    // word3: radiotap channel. Data: antsignal -60 @20, pad, vendor header @22 (skip 2) + 2 bytes, channel @30 = 5180 MHz; it_len 34.
+    const b = hexToBytes('00 00 22 00  20 00 00 c0  01 00 00 80  00 00 00 a0  08 00 00 00  c4 00  00 11 22 00 02 00 aa bb  3c 14 40 01');
+    const r = parseRadiotap(b!);
+    expect(r.ok && r.value).toMatchObject({ lengthBytes: 34, antennaSignalDbm: -60, channelFrequencyMhz: 5180 });
+  });
   it('rejects a length beyond the buffer and a non-zero version', () => {
     expect(parseRadiotap(frame.subarray(0, 20)).ok).toBe(false);
     const v1 = Uint8Array.from(frame);
