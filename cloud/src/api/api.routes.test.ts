@@ -90,6 +90,9 @@ describe('HTTP API (in-process, app.request)', () => {
     const page = await app.request('/');
     expect(page.headers.get('content-type')).toContain('text/html');
     expect(await page.text()).toContain('/api/v1/alerts/ws');
+    const staff = await app.request('/staff');
+    expect(staff.headers.get('content-security-policy')).toMatch(/script-src 'sha256-[^']+'.*frame-ancestors 'none'/);
+    expect(await staff.text()).toContain('/api/v1/alerts/ticket');
     const missing = await get('/api/v1/nope');
     expect(missing.status).toBe(404);
     expect(missing.body.error).toContain('/api/v1/nope');

@@ -5,7 +5,7 @@ import { alertSocketHandlers, type AlertSocketOptions } from '../alerts/alerts.w
 import { scopeOf } from '../auth/principal.js';
 import type { StaffAuthMode } from '../auth/socket-auth.js';
 import { CONSOLE_HTML } from '../console/console.page.js';
-import { STAFF_HTML } from '../console/staff.page.js';
+import { STAFF_CSP, STAFF_HTML } from '../console/staff.page.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
 import type { CloudStore } from '../store/cloud-store.js';
@@ -55,7 +55,12 @@ export function createApi(options: ApiOptions): Hono {
   app.notFound((c) => c.json({ error: `no route for ${c.req.method} ${c.req.path}` }, 404));
 
   app.get('/', (c) => c.html(CONSOLE_HTML));
-  app.get('/staff', (c) => c.html(STAFF_HTML));
+  app.get('/favicon.ico', (c) => c.body(null, 204)); // browsers ask; a 404 would be noise
+  app.get('/staff', (c) => {
+    c.header('Content-Security-Policy', STAFF_CSP);
+    c.header('Referrer-Policy', 'no-referrer');
+    return c.html(STAFF_HTML);
+  });
 
   app.get('/api/v1/health', async (c) => {
     const dbOk = await store.ping();

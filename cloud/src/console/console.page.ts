@@ -29,7 +29,7 @@ export const CONSOLE_HTML = /* html */ `<!doctype html>
 </style>
 </head>
 <body>
-<h1>storesense <span id="status">connecting</span></h1>
+<h1>storesense <span id="status">connecting</span> <a href="/staff" style="font-size:.8rem;font-weight:400">staff view</a></h1>
 <h2>Staff alerts</h2>
 <ul id="alerts"><li class="meta">No alerts yet.</li></ul>
 <h2>Recent events</h2>
@@ -86,7 +86,13 @@ export const CONSOLE_HTML = /* html */ `<!doctype html>
       const frame = JSON.parse(m.data);
       if (frame.type === 'alert') { addAlert(frame.alert, true); loadEvents(); }
     };
-    ws.onclose = () => { statusEl.textContent = 'reconnecting'; statusEl.className = ''; setTimeout(connect, 2000); };
+    ws.onclose = (e) => {
+      // 4401/4403: this cloud requires staff sign-in (tickets); the staff view at /staff does that.
+      const refused = e.code >= 4000;
+      statusEl.textContent = refused ? 'alerts need sign-in: /staff' : 'reconnecting';
+      statusEl.className = '';
+      setTimeout(connect, refused ? 30000 : 2000);
+    };
   }
 
   loadAlerts().catch(() => {}).finally(connect);

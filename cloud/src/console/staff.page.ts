@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+
 /**
  * The staff view at `/staff`, made for a phone: log in, then live alerts of the staff member's
  * stores with Claim / Done buttons and who has each one. Static HTML and vanilla JS in a string
@@ -177,3 +179,21 @@ export const STAFF_HTML = /* html */ `<!doctype html>
 </body>
 </html>
 `;
+
+const inlineScript = /<script>([\s\S]*)<\/script>/.exec(STAFF_HTML)?.[1] ?? '';
+
+/**
+ * Content-Security-Policy of the staff page: only its own inline script (by hash) runs, it talks
+ * only to its own origin, and no other site may frame it (a framed Claim button is clickjacking).
+ * The session token sits in sessionStorage, so keeping foreign script out is what protects it.
+ */
+export const STAFF_CSP = [
+  "default-src 'none'",
+  `script-src 'sha256-${createHash('sha256').update(inlineScript).digest('base64')}'`,
+  "style-src 'unsafe-inline'",
+  "connect-src 'self'",
+  "img-src 'self'",
+  "frame-ancestors 'none'",
+  "base-uri 'none'",
+  "form-action 'none'",
+].join('; ');
