@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../log.js';
+import { runOffline } from '../offline.js';
 import { MODEL_INPUT_NAME, MODEL_OUTPUT_NAME } from '../model/contract.js';
 import { initMlp, predict, type Mlp } from '../model/mlp.js';
 import { mlpToOnnx, type MlpOnnxOptions } from '../model/onnx-export.js';
@@ -111,5 +112,36 @@ describe('OnnxClassifier', () => {
     expect(pipeline.stats().classifierErrors).toBeGreaterThan(0);
     expect(drafts.map((d) => d.type)).toContain('approach');
     expect(drafts.every((d) => d.model.name === 'rules')).toBe(true);
+  });
+});
+
+describe('the packaged model (gateway/model/journey-mlp.onnx)', () => {
+  it('matches this build\'s feature contract (retrain after changing FEATURE_NAMES: node gateway/dist/model/train.js)', () => {
+    const c = createClassifier({ ...config, classifier: { kind: 'onnx' } });
+    expect(c.name).toBe('onnx');
+    void c.close?.();
+  });
+
+  it('gives identical runOffline output twice (deterministic offline evaluation)', () => {
+    const obs = [
+      ...adverts('shopper', T0, T0 + 5_000, { 'rx-front': -72, 'rx-door': -86 }),
+      ...adverts('shopper', T0 + 5_000, T0 + 8_000, { 'rx-front': -78, 'rx-door': -60, 'rx-sales': -75 }),
+      ...adverts('shopper', T0 + 8_000, T0 + 40_000, { 'rx-front': -90, 'rx-door': -76, 'rx-sales': -58, 'rx-till': -80 }),
+      ...adverts('shopper', T0 + 40_000, T0 + 44_000, { 'rx-front': -75, 'rx-door': -62, 'rx-sales': -80 }),
+      ...adverts('shopper', T0 + 44_000, T0 + 50_000, { 'rx-front': -66, 'rx-door': -84 }),
+      ...adverts('passer', T0 + 2_000, T0 + 6_000, { 'rx-front': -78 }),
+    ];
+    const run = () => {
+      const c = createClassifier({ ...config, classifier: { kind: 'onnx' } });
+      try {
+        return runOffline(config, obs, { classifier: c, seed: 3, drainMs: config.journey.exitAbsenceMs + 5_000 });
+      } finally {
+        void c.close?.();
+      }
+    };
+    const a = run();
+    expect(a.map((e) => e.type)).toContain('arrival');
+    expect(a.every((e) => e.model.name === 'onnx')).toBe(true);
+    expect(run()).toEqual(a);
   });
 });
