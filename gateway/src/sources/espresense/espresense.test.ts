@@ -33,6 +33,10 @@ describe('parseEspresenseMessage', () => {
     const r = parseEspresenseMessage('espresense/devices/a/office', { rssi: -60, distance: -3, int: 'x' });
     expect(r).toEqual({ ok: true, value: { deviceId: 'a', room: 'office', rssiDbm: -60 } });
   });
+  it('every truncation of a payload is parsed or rejected, never thrown', () => {
+    const full = '{"mac":"58b1294494d3","id":"watch:darrell","name":"W","idType":250,"rssi@1m":-71,"rssi":-76,"raw":1.58,"distance":2.25,"int":619}';
+    for (let n = 0; n < full.length; n++) expect(parseEspresenseMessage('espresense/devices/watch:darrell/laundry', full.slice(0, n)).ok).toBe(false);
+  });
   it('fuzz: random topics and payloads never throw', () => {
     fc.assert(fc.property(fc.string(), fc.oneof(fc.string(), fc.json(), fc.jsonValue(), fc.uint8Array()), (topic, payload) => {
       expect(() => parseEspresenseMessage(topic, payload)).not.toThrow();

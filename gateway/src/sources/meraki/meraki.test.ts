@@ -36,6 +36,9 @@ describe('Meraki v3 (own fixture by the documented shape, numbers as strings)', 
     expect(obs[2]).toMatchObject({ ok: true, value: { source: 'meraki', randomized: true, rssiDbm: -80 } });
     expect(JSON.stringify(obs)).not.toMatch(/00005e005301|00:00:5e:00:53:01|daa119e755dc|da:a1:19/i);
   });
+  it('every truncation of the body is rejected, never thrown', () => {
+    for (let n = 0; n < v3.length - 2; n += 7) expect(parseMerakiBody(v3.slice(0, n), { secret: 'shop-secret-1' }).ok).toBe(false);
+  });
   it('fuzz: random JSON and mutated bodies never throw', () => {
     const body = JSON.parse(v3) as Record<string, unknown>;
     fc.assert(fc.property(fc.jsonValue(), fc.jsonValue(), (a, b) => {
