@@ -14,7 +14,7 @@ import { createApi } from './api/api.routes.js';
 import { AuthService } from './auth/auth.service.js';
 import { LoginThrottle } from './auth/login-throttle.js';
 import { ticketSocketAuthorizer, type StaffAuthMode } from './auth/socket-auth.js';
-import type { StaffSeed } from './auth/staff.seed.js';
+import type { StaffSeedInput } from './auth/staff.seed.js';
 import type { StaffRole } from './store/cloud-store.js';
 import { startEmbeddedBroker, type BrokerLimits, type EmbeddedBroker } from './broker/aedes.broker.js';
 import type { BrokerLink } from './broker/broker-link.js';
@@ -60,7 +60,7 @@ export interface CloudOptions {
    */
   staffAuth?: StaffAuthMode;
   /** Staff, operator and analyst accounts created or updated on start (passwords hashed with scrypt). */
-  staff?: readonly StaffSeed[];
+  staff?: readonly StaffSeedInput[];
   /** Browser origins allowed on the alert socket besides the cloud's own (the request's Host). */
   allowedOrigins?: readonly string[];
   /** Login session lifetime (default 12 h). */
@@ -106,7 +106,7 @@ export interface Cloud {
   /** In-process ingest (same validation, storage, rules and ack as the MQTT path). Needs start(). */
   ingestEvent(event: PresenceEvent | unknown): Promise<IngestOutcome>;
   /** Creates or updates staff accounts. Needs start(). */
-  seedStaff(staff: readonly StaffSeed[]): Promise<number>;
+  seedStaff(staff: readonly StaffSeedInput[]): Promise<number>;
   /** A long-lived bearer token for tooling (returned once, stored hashed). Needs start(). */
   createApiToken(input: { name: string; role: StaffRole; siteId?: string }): Promise<{ token: string }>;
   /** Re-imports a members CSV and republishes member keys. Needs start(). */

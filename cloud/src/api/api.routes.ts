@@ -70,7 +70,11 @@ export function createApi(options: ApiOptions): Hono {
     return c.json({ ok, db: { ok: dbOk }, broker, counts, metrics: metrics.snapshot() }, ok ? 200 : 503);
   });
 
-  app.get('/api/v1/events', async (c) => {
+  // With staff auth required, the operator listings need an operator or analyst token: member
+  // profiles and journeys are personal data. Open mode keeps them open (demo, e2e).
+  const noAuth: MiddlewareHandler = async (_c, next) => next();
+  const readAuth: MiddlewareHandler = options.staff?.mode === 'required' ? requireRole(options.staff.auth, ['operator', 'analyst']) : noAuth;
+  app.get('/api/v1/events', readAuth, async (c) => {
     const q = parseQuery(eventsQuery, c.req.query());
     const rows = await store.listEvents(q);
     return c.json({ events: rows.map((r) => ({ ...r.event, receivedAt: r.receivedAt })) });
@@ -82,7 +86,7 @@ export function createApi(options: ApiOptions): Hono {
     ? options.staff.mode === 'required'
       ? requireRole(options.staff.auth, ['staff', 'operator', 'analyst'])
       : optionalAuth(options.staff.auth)
-    : async (_c, next) => next();
+    : noAuth;
   app.get('/api/v1/alerts', alertsAuth, async (c) => {
     const q = parseQuery(alertsQuery, c.req.query());
     const principal = principalOf(c);
@@ -91,14 +95,14 @@ export function createApi(options: ApiOptions): Hono {
     return c.json({ alerts, lastSeq: alerts[0]?.seq ?? q.since ?? 0 });
   });
 
-  app.get('/api/v1/gateways', async (c) => c.json({ gateways: await store.listGateways() }));
+  app.get('/api/v1/gateways', readAuth, async (c) => c.json({ gateways: await store.listGateways() }));
 
-  app.get('/api/v1/members', async (c) => {
+  app.get('/api/v1/members', readAuth, async (c) => {
     const q = parseQuery(membersQuery, c.req.query());
     return c.json({ members: await store.listMembers(q) });
   });
 
-  app.get('/api/v1/offers', async (c) => {
+  app.get('/api/v1/offers', readAuth, async (c) => {
     const q = parseQuery(offersQuery, c.req.query());
     return c.json({ offers: await store.listOffers(q) });
   });

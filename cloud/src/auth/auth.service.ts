@@ -1,11 +1,12 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { formatIssues } from '@storesense/protocol';
 import { DECOY_CREDENTIAL, hashPassword, verifyPassword } from '../broker/credentials.js';
 import type { Clock } from '../clock.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
 import type { AuthToken, CloudStore, StaffRole } from '../store/cloud-store.js';
 import type { Principal } from './principal.js';
-import type { StaffSeed } from './staff.seed.js';
+import { staffFileSchema, type StaffSeedInput } from './staff.seed.js';
 
 export interface AuthServiceOptions {
   store: CloudStore;
@@ -44,8 +45,11 @@ export class AuthService {
     this.ticketTtlMs = deps.ticketTtlMs ?? 30_000;
   }
 
-  /** Creates or replaces accounts (passwords re-hashed with a fresh salt). */
-  async seedStaff(seeds: readonly StaffSeed[]): Promise<number> {
+  /** Creates or replaces accounts (passwords re-hashed with a fresh salt); invalid seeds throw, listing every problem. */
+  async seedStaff(input: readonly StaffSeedInput[]): Promise<number> {
+    const parsed = staffFileSchema.safeParse(input);
+    if (!parsed.success) throw new TypeError(`invalid staff accounts: ${formatIssues(parsed.error.issues).join('; ')}`);
+    const seeds = parsed.data;
     for (const s of seeds) {
       const { passwordHash, salt } = await hashPassword(s.password);
       await this.deps.store.upsertStaff({

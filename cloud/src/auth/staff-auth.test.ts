@@ -4,12 +4,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { makeEvent } from '../testing/fixtures.js';
 import { startTestCloud, waitFor, type TestCloud } from '../testing/harness.js';
-import type { StaffSeed } from './staff.seed.js';
+import type { StaffSeedInput } from './staff.seed.js';
 
 // Real server on an ephemeral port, real ws clients; staff auth 'required' (the CLI default).
 const SITE = 'mall-bj-01';
 const PW = { alice: 'alice-secret-1', bob: 'bob-secret-22', carol: 'carol-secret-333', olga: 'olga-operator-4', ana: 'ana-analyst-55' };
-const STAFF: StaffSeed[] = [
+const STAFF: StaffSeedInput[] = [
   { username: 'alice', password: PW.alice, displayName: 'Alice Wu', role: 'staff', siteId: SITE, storeIds: ['boutique'] },
   { username: 'bob', password: PW.bob, displayName: 'Bob Li', role: 'staff', siteId: SITE, storeIds: ['boutique'] },
   { username: 'carol', password: PW.carol, displayName: 'Carol Ma', role: 'staff', siteId: SITE, storeIds: ['annex'] },
@@ -187,6 +187,12 @@ describe('staff auth: login, tickets, scoped sockets, claim and ack', () => {
     expect(JSON.stringify(staff.body)).not.toMatch(/passwordHash|salt|secret/);
     expect((await call('POST', '/api/v1/alerts/ticket', ana)).status).toBe(403);
 
+    for (const path of ['/api/v1/events', '/api/v1/members', '/api/v1/offers', '/api/v1/gateways']) {
+      expect((await call('GET', path)).status).toBe(401);
+      expect((await call('GET', path, alice)).status).toBe(403);
+      expect((await call('GET', path, ana)).status).toBe(200);
+    }
+    expect((await call('GET', '/api/v1/health')).status).toBe(200); // monitoring stays open
     const api = await t.cloud.createApiToken({ name: 'reporting', role: 'analyst' });
     expect((await call('GET', '/api/v1/alerts', api.token)).status).toBe(200);
     expect((await call('GET', '/api/v1/staff', api.token)).status).toBe(403);

@@ -22,6 +22,8 @@ export const staffSeedSchema = z
     path: ['storeIds'],
   });
 export type StaffSeed = z.output<typeof staffSeedSchema>;
+/** What callers write (role defaults to staff, storeIds to []). */
+export type StaffSeedInput = z.input<typeof staffSeedSchema>;
 export const staffFileSchema = z.array(staffSeedSchema);
 
 /** Reads and validates a staff file; every problem is listed (never the passwords). */

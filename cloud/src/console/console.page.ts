@@ -42,6 +42,9 @@ export const CONSOLE_HTML = /* html */ `<!doctype html>
   const statusEl = document.getElementById('status');
   let lastSeq = 0;
   const seen = new Set();
+  // Signed in at /staff in this tab (operator or analyst): the same session token, same origin.
+  const token = sessionStorage.getItem('storesense.token');
+  const authed = (path, init) => fetch(path, { ...init, headers: token ? { authorization: 'Bearer ' + token } : {} });
   const time = (ms) => new Date(ms).toLocaleTimeString();
   const text = (tag, cls, value) => { const el = document.createElement(tag); if (cls) el.className = cls; el.textContent = value; return el; };
 
@@ -59,14 +62,15 @@ export const CONSOLE_HTML = /* html */ `<!doctype html>
   }
 
   async function loadAlerts() {
-    const res = await fetch('/api/v1/alerts?limit=50');
+    const res = await authed('/api/v1/alerts?limit=50');
     const body = await res.json();
     body.alerts.slice().reverse().forEach((a) => addAlert(a, false));
   }
 
   async function loadEvents() {
     try {
-      const res = await fetch('/api/v1/events?limit=20');
+      const res = await authed('/api/v1/events?limit=20');
+      if (res.status === 401 || res.status === 403) { statusEl.textContent = 'sign in as operator or analyst at /staff'; return; }
       const body = await res.json();
       eventsEl.innerHTML = '';
       for (const e of body.events) {
@@ -78,12 +82,17 @@ export const CONSOLE_HTML = /* html */ `<!doctype html>
     } catch { /* next refresh */ }
   }
 
-  function connect() {
+  async function connect() {
     const proto = location.protocol === 'https:' ? 'wss:' : 'ws:';
-    const ws = new WebSocket(proto + '//' + location.host + '/api/v1/alerts/ws?since=' + lastSeq);
-    ws.onopen = () => { statusEl.textContent = 'live'; statusEl.className = 'live'; };
+    let ticket = '';
+    if (token) {
+      const res = await authed('/api/v1/alerts/ticket', { method: 'POST' }).catch(() => null);
+      if (res && res.ok) ticket = '&ticket=' + encodeURIComponent((await res.json()).ticket);
+    }
+    const ws = new WebSocket(proto + '//' + location.host + '/api/v1/alerts/ws?since=' + lastSeq + ticket);
     ws.onmessage = (m) => {
       const frame = JSON.parse(m.data);
+      if (frame.type === 'hello') { statusEl.textContent = 'live'; statusEl.className = 'live'; }
       if (frame.type === 'alert') { addAlert(frame.alert, true); loadEvents(); }
     };
     ws.onclose = (e) => {

@@ -32,6 +32,7 @@ describe.skipIf(!haveChromium)('staff page in headless Chromium', () => {
       staff: [
         { username: 'alice', password: 'alice-secret-1', displayName: 'Alice Wu', role: 'staff', siteId: SITE, storeIds: ['boutique'] },
         { username: 'bob', password: 'bob-secret-22', displayName: 'Bob Li', role: 'staff', siteId: SITE, storeIds: ['boutique'] },
+        { username: 'olga', password: 'olga-operator-4', displayName: 'Olga Operator', role: 'operator' },
       ],
     });
   });
@@ -116,5 +117,13 @@ describe.skipIf(!haveChromium)('staff page in headless Chromium', () => {
     await b.screenshot({ path: screenshotPath });
     expect(existsSync(screenshotPath)).toBe(true);
     expect(pages.flatMap((p) => p.problems)).toEqual([]);
+  }, 60_000);
+
+  it('an operator signed in at /staff uses the live console at / with the same session', async () => {
+    const o = await signIn('olga', 'olga-operator-4');
+    await o.click('#console-link');
+    await o.waitForSelector('#status.live', { timeout: 10_000 });
+    await expect.poll(() => o.locator('#events tr').count(), { timeout: 10_000 }).toBeGreaterThan(0);
+    expect(await o.locator('li.alert').count()).toBeGreaterThan(0);
   }, 60_000);
 });

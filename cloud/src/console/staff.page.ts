@@ -53,7 +53,7 @@ export const STAFF_HTML = /* html */ `<!doctype html>
 </section>
 <section id="alerts-view" hidden>
   <div style="display:flex;justify-content:space-between;align-items:center;margin-bottom:8px">
-    <span id="who"></span><button id="logout" class="secondary" type="button">Sign out</button>
+    <span id="who"></span><a id="console-link" href="/" hidden>console</a><button id="logout" class="secondary" type="button">Sign out</button>
   </div>
   <ul id="alerts"><li class="meta empty">No alerts yet.</li></ul>
 </section>
@@ -145,6 +145,7 @@ export const STAFF_HTML = /* html */ `<!doctype html>
   async function start() {
     $('login-view').hidden = true; $('alerts-view').hidden = false;
     $('who').textContent = me.displayName + ' · ' + (me.storeIds.length ? me.storeIds.join(', ') : me.role);
+    $('console-link').hidden = me.role === 'staff';
     const res = await api('GET', '/api/v1/alerts?limit=50');
     if (res.status === 200) res.body.alerts.slice().reverse().forEach((a) => upsert(a, false));
     connect();
