@@ -16,7 +16,7 @@ function decode(...args: string[]) {
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
 
-describe.skipIf(!existsSync(CLI))('storesense-gateway decode (dist)', () => {
+describe.skipIf(!existsSync(CLI))('storesense-gateway decode (dist)', { timeout: 60_000 }, () => {
   it('ble: prints the advert and the member token; the address is pseudonymised unless --show-mac', () => {
     const hex = hexOf('ble/eddystone-eid-member-token.hex');
     const r = decode('ble', hex, '--address', '7A:11:22:33:44:55');

@@ -37,8 +37,12 @@ export interface Advert {
   eddystone?: EddystoneFrame;
 }
 
-/** Extended advertising allows up to 254 bytes of AdvData per PDU (Core 5.4 Vol 6 Part B §2.3.4.9); more is not an advert. */
-export const MAX_ADV_DATA_BYTES = 254 + 31;
+/**
+ * Extended advertising: the host may hand the controller up to 1650 octets of advertising data,
+ * fragmented over chained PDUs (Core 5.4 Vol 4 Part E §7.8.54, HCI LE Set Extended Advertising Data);
+ * anything longer cannot be one advert.
+ */
+export const MAX_ADV_DATA_BYTES = 1650;
 
 export const APPLE_COMPANY_ID = 0x004c;
 export const EDDYSTONE_UUID16 = 0xfeaa;
