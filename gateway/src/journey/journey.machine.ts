@@ -209,7 +209,7 @@ function trackZone(s: JourneyState, p: ClassProbs, now: number, settings: Machin
  * - a streak of absent ticks (an absence exit is dated to its start at the latest).
  * The cost is detection latency: dwell start goes out about zoneLagMs later than the raw stay says.
  */
-export function settledUntil(s: JourneyState, evidenceAt: number, now: number, settings: MachineSettings): number {
+function settledUntil(s: JourneyState, evidenceAt: number, now: number, settings: MachineSettings): number {
   let t = Math.min(evidenceAt, now - Math.max(settings.zoneLagMs, settings.crossingLagMs));
   if (s.zoneRun) t = Math.min(t, s.zoneRun.since - settings.zoneLagMs);
   if (s.placeRun && s.placeRun.value !== 'inside') t = Math.min(t, s.placeRun.since - settings.crossingLagMs);
