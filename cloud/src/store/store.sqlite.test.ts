@@ -28,4 +28,22 @@ describe('openSqliteStore', () => {
     raw.close();
     t.cleanup();
   });
+
+  it('migrates a version-1 database: earlier alerts are open and can be claimed', async () => {
+    const t = tempDir();
+    const path = join(t.dir, 'cloud.db');
+    const v1 = new Database(path);
+    v1.exec(MIGRATIONS[0]!);
+    v1.pragma('user_version = 1');
+    const body = { id: 'old', at: 1, eventAt: 1, eventId: 'e1', eventType: 'arrival', siteId: 's', storeId: 'st', memberId: 'm', memberName: 'M', tags: [], message: 'hi', status: 'open' };
+    v1.prepare(`INSERT INTO alerts (id, at, event_at, event_id, event_type, site_id, store_id, member_id, body) VALUES ('old', 1, 1, 'e1', 'arrival', 's', 'st', 'm', ?)`).run(JSON.stringify(body));
+    v1.close();
+    const store = openSqliteStore({ path });
+    expect(await store.getAlertHandling('old')).toEqual({ status: 'open', handledBy: undefined });
+    const alert = (await store.getAlert('old'))!;
+    expect(await store.updateAlertStatus('old', { status: 'open', handledBy: undefined }, { ...alert, status: 'claimed', claimedBy: 'A' }, 'a')).toBe(true);
+    expect((await store.listAlerts({ limit: 5, storeIds: ['st'], handledOnly: true }))[0]).toMatchObject({ id: 'old', status: 'claimed' });
+    await store.close();
+    t.cleanup();
+  });
 });

@@ -22,6 +22,7 @@ import type {
   StoredEvent,
 } from './cloud-store.js';
 import { MIGRATIONS } from './migrations.sqlite.js';
+import { SqliteAlertTables } from './store.sqlite.alerts.js';
 import { SqliteAuthTables } from './store.sqlite.auth.js';
 import { toCredential, toGatewayStatus, toProfile, type Row } from './store.sqlite.rows.js';
 
@@ -59,9 +60,11 @@ function migrate(db: Database.Database): void {
 class SqliteCloudStore implements CloudStore {
   private readonly stmt;
   private readonly auth: SqliteAuthTables;
+  private readonly alerts: SqliteAlertTables;
 
   constructor(private readonly db: Database.Database) {
     this.auth = new SqliteAuthTables(db);
+    this.alerts = new SqliteAlertTables(db);
     // Prepared once (better-sqlite3 docs); dynamic filters use the NULL-or-match idiom instead of
     // building SQL strings per query.
     this.stmt = {
@@ -86,32 +89,6 @@ class SqliteCloudStore implements CloudStore {
         'SELECT member_id, name, tier, tags, consent, updated_at FROM members ORDER BY member_id LIMIT @limit OFFSET @offset',
       ),
       memberKeys: db.prepare('SELECT member_id, token_key FROM members WHERE consent = 1 ORDER BY member_id'),
-      insertAlert: db.prepare(
-        `INSERT INTO alerts (id, at, event_at, event_id, event_type, site_id, store_id, member_id, body)
-         VALUES (@id, @at, @eventAt, @eventId, @eventType, @siteId, @storeId, @memberId, @body)`,
-      ),
-      listAlertsAsc: db.prepare(
-        `SELECT seq, body FROM alerts
-         WHERE seq > @since AND (@upTo IS NULL OR seq <= @upTo) AND (@siteId IS NULL OR site_id = @siteId)
-           AND (@stores IS NULL OR store_id IN (SELECT value FROM json_each(@stores))) AND (@handledOnly = 0 OR status <> 'open')
-         ORDER BY seq ASC LIMIT @limit`,
-      ),
-      listAlertsDesc: db.prepare(
-        `SELECT seq, body FROM alerts
-         WHERE seq > @since AND (@upTo IS NULL OR seq <= @upTo) AND (@siteId IS NULL OR site_id = @siteId)
-           AND (@stores IS NULL OR store_id IN (SELECT value FROM json_each(@stores))) AND (@handledOnly = 0 OR status <> 'open')
-         ORDER BY seq DESC LIMIT @limit`,
-      ),
-      getAlert: db.prepare('SELECT seq, body FROM alerts WHERE id = ?'),
-      getHandling: db.prepare('SELECT status, handled_by FROM alerts WHERE id = ?'),
-      updateAlertStatus: db.prepare(
-        `UPDATE alerts SET status = @status, handled_by = @handledBy, body = @body
-         WHERE id = @id AND status = @expectStatus AND coalesce(handled_by, '') = @expectBy`,
-      ),
-      lastAlert: db.prepare(
-        `SELECT max(event_at) AS at FROM alerts
-         WHERE member_id = @memberId AND site_id = @siteId AND store_id = @storeId AND event_type = @eventType`,
-      ),
       insertOffer: db.prepare(
         `INSERT OR IGNORE INTO offers (id, kind, member_id, site_id, store_id, day, issued_at, expires_at, status, event_id)
          VALUES (@id, @kind, @memberId, @siteId, @storeId, @day, @issuedAt, @expiresAt, @status, @eventId)`,
@@ -206,54 +183,27 @@ class SqliteCloudStore implements CloudStore {
   }
 
   async insertAlert(alert: NewAlert): Promise<StaffAlert> {
-    const info = this.stmt.insertAlert.run({
-      id: alert.id,
-      at: alert.at,
-      eventAt: alert.eventAt,
-      eventId: alert.eventId,
-      eventType: alert.eventType,
-      siteId: alert.siteId,
-      storeId: alert.storeId ?? '',
-      memberId: alert.memberId,
-      body: JSON.stringify(alert),
-    });
-    return { ...alert, seq: Number(info.lastInsertRowid) };
+    return this.alerts.insertAlert(alert);
   }
 
   async listAlerts(q: AlertQuery): Promise<StaffAlert[]> {
-    const stmt = q.newestFirst ? this.stmt.listAlertsDesc : this.stmt.listAlertsAsc;
-    const rows = stmt.all({
-      since: q.sinceSeq ?? 0,
-      upTo: q.upToSeq ?? null,
-      siteId: q.siteId ?? null,
-      stores: q.storeIds ? JSON.stringify(q.storeIds) : null,
-      handledOnly: q.handledOnly ? 1 : 0,
-      limit: q.limit,
-    }) as Row[];
-    return rows.map((r) => ({ ...(JSON.parse(r.body as string) as NewAlert), seq: r.seq as number }));
+    return this.alerts.listAlerts(q);
   }
 
   async getAlert(id: string): Promise<StaffAlert | undefined> {
-    const r = this.stmt.getAlert.get(id) as Row | undefined;
-    return r ? { ...(JSON.parse(r.body as string) as NewAlert), seq: r.seq as number } : undefined;
+    return this.alerts.getAlert(id);
   }
 
   async getAlertHandling(id: string): Promise<AlertHandling | undefined> {
-    const r = this.stmt.getHandling.get(id) as Row | undefined;
-    return r ? { status: r.status as StaffAlert['status'], handledBy: (r.handled_by as string | null) ?? undefined } : undefined;
+    return this.alerts.getAlertHandling(id);
   }
 
   async updateAlertStatus(id: string, expect: AlertHandling, next: StaffAlert, handledBy: string | undefined): Promise<boolean> {
-    const { seq: _seq, ...body } = next;
-    const info = this.stmt.updateAlertStatus.run({
-      id,
-      status: next.status,
-      handledBy: handledBy ?? null,
-      body: JSON.stringify(body),
-      expectStatus: expect.status,
-      expectBy: expect.handledBy ?? '',
-    });
-    return info.changes === 1;
+    return this.alerts.updateAlertStatus(id, expect, next, handledBy);
+  }
+
+  async lastAlertEventAt(key: AlertKey): Promise<number | undefined> {
+    return this.alerts.lastAlertEventAt(key);
   }
 
   async upsertStaff(account: StaffAccount): Promise<void> {
@@ -286,11 +236,6 @@ class SqliteCloudStore implements CloudStore {
 
   async deleteExpiredAuthTokens(now: number): Promise<number> {
     return this.auth.deleteExpired(now);
-  }
-
-  async lastAlertEventAt(key: AlertKey): Promise<number | undefined> {
-    const row = this.stmt.lastAlert.get({ ...key, storeId: key.storeId ?? '' }) as { at: number | null };
-    return row.at ?? undefined;
   }
 
   async insertOffer(offer: Offer): Promise<{ inserted: boolean }> {

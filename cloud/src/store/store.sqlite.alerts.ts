@@ -1,0 +1,96 @@
+import type Database from 'better-sqlite3';
+import type { StaffAlert } from '@storesense/protocol';
+import type { AlertHandling, AlertKey, AlertQuery, NewAlert } from './cloud-store.js';
+import type { Row } from './store.sqlite.rows.js';
+
+/** Staff alerts of the SQLite store: insert (seq), scoped listings, cooldown lookup, status CAS. */
+export class SqliteAlertTables {
+  private readonly stmt;
+
+  constructor(db: Database.Database) {
+    this.stmt = {
+      insertAlert: db.prepare(
+        `INSERT INTO alerts (id, at, event_at, event_id, event_type, site_id, store_id, member_id, body)
+         VALUES (@id, @at, @eventAt, @eventId, @eventType, @siteId, @storeId, @memberId, @body)`,
+      ),
+      listAlertsAsc: db.prepare(
+        `SELECT seq, body FROM alerts
+         WHERE seq > @since AND (@upTo IS NULL OR seq <= @upTo) AND (@siteId IS NULL OR site_id = @siteId)
+           AND (@stores IS NULL OR store_id IN (SELECT value FROM json_each(@stores))) AND (@handledOnly = 0 OR status <> 'open')
+         ORDER BY seq ASC LIMIT @limit`,
+      ),
+      listAlertsDesc: db.prepare(
+        `SELECT seq, body FROM alerts
+         WHERE seq > @since AND (@upTo IS NULL OR seq <= @upTo) AND (@siteId IS NULL OR site_id = @siteId)
+           AND (@stores IS NULL OR store_id IN (SELECT value FROM json_each(@stores))) AND (@handledOnly = 0 OR status <> 'open')
+         ORDER BY seq DESC LIMIT @limit`,
+      ),
+      getAlert: db.prepare('SELECT seq, body FROM alerts WHERE id = ?'),
+      getHandling: db.prepare('SELECT status, handled_by FROM alerts WHERE id = ?'),
+      updateAlertStatus: db.prepare(
+        `UPDATE alerts SET status = @status, handled_by = @handledBy, body = @body
+         WHERE id = @id AND status = @expectStatus AND coalesce(handled_by, '') = @expectBy`,
+      ),
+      lastAlert: db.prepare(
+        `SELECT max(event_at) AS at FROM alerts
+         WHERE member_id = @memberId AND site_id = @siteId AND store_id = @storeId AND event_type = @eventType`,
+      ),
+    };
+  }
+
+  insertAlert(alert: NewAlert): StaffAlert {
+    const info = this.stmt.insertAlert.run({
+      id: alert.id,
+      at: alert.at,
+      eventAt: alert.eventAt,
+      eventId: alert.eventId,
+      eventType: alert.eventType,
+      siteId: alert.siteId,
+      storeId: alert.storeId ?? '',
+      memberId: alert.memberId,
+      body: JSON.stringify(alert),
+    });
+    return { ...alert, seq: Number(info.lastInsertRowid) };
+  }
+
+  listAlerts(q: AlertQuery): StaffAlert[] {
+    const stmt = q.newestFirst ? this.stmt.listAlertsDesc : this.stmt.listAlertsAsc;
+    const rows = stmt.all({
+      since: q.sinceSeq ?? 0,
+      upTo: q.upToSeq ?? null,
+      siteId: q.siteId ?? null,
+      stores: q.storeIds ? JSON.stringify(q.storeIds) : null,
+      handledOnly: q.handledOnly ? 1 : 0,
+      limit: q.limit,
+    }) as Row[];
+    return rows.map((r) => ({ ...(JSON.parse(r.body as string) as NewAlert), seq: r.seq as number }));
+  }
+
+  getAlert(id: string): StaffAlert | undefined {
+    const r = this.stmt.getAlert.get(id) as Row | undefined;
+    return r ? { ...(JSON.parse(r.body as string) as NewAlert), seq: r.seq as number } : undefined;
+  }
+
+  getAlertHandling(id: string): AlertHandling | undefined {
+    const r = this.stmt.getHandling.get(id) as Row | undefined;
+    return r ? { status: r.status as StaffAlert['status'], handledBy: (r.handled_by as string | null) ?? undefined } : undefined;
+  }
+
+  updateAlertStatus(id: string, expect: AlertHandling, next: StaffAlert, handledBy: string | undefined): boolean {
+    const { seq: _seq, ...body } = next;
+    const info = this.stmt.updateAlertStatus.run({
+      id,
+      status: next.status,
+      handledBy: handledBy ?? null,
+      body: JSON.stringify(body),
+      expectStatus: expect.status,
+      expectBy: expect.handledBy ?? '',
+    });
+    return info.changes === 1;
+  }
+
+  lastAlertEventAt(key: AlertKey): number | undefined {
+    const row = this.stmt.lastAlert.get({ ...key, storeId: key.storeId ?? '' }) as { at: number | null };
+    return row.at ?? undefined;
+  }
+}
