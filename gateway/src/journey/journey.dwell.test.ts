@@ -19,6 +19,8 @@ interface Segment {
   ticks: number;
   place: Place;
   zoneId?: string;
+  floor?: number;
+  door?: boolean;
 }
 
 function settings(over: Partial<MachineSettings> = {}): MachineSettings {
@@ -53,7 +55,7 @@ function probs(seg: Segment): ClassProbs {
     absent: p === 'absent' ? 0.9 : 0.05,
     outsideNear: p === 'near' ? 0.9 : 0.05,
     inside: p === 'inside' ? 0.9 : 0.05,
-    floor: 0,
+    floor: seg.floor ?? 0,
     floorConfidence: 0.8,
     zoneId: seg.zoneId,
     zoneConfidence: 0.7,
@@ -69,7 +71,7 @@ function run(segments: Segment[], s: MachineSettings = settings()): JourneyEvent
     for (let k = 0; k < seg.ticks; k++, i++) {
       const now = T0 + i * TICK;
       if (seg.place !== 'silent') lastSeenAt = now;
-      const r = nextJourneyState(state, { now, probs: seg.place === 'silent' ? undefined : probs(seg), lastSeenAt, purchases: [] }, s);
+      const r = nextJourneyState(state, { now, probs: seg.place === 'silent' ? undefined : probs(seg), lastSeenAt, purchases: [], atDoor: seg.door ?? false }, s);
       state = r.state;
       out.push(...r.events);
     }
@@ -150,21 +152,23 @@ describe('dwell under lag correction', () => {
     expect(start.detectedAt).toBe(end.detectedAt);
   });
 
-  it('on random walks: no short dwell, no end before its start, no event before its visit, no corridor dwell', () => {
+  it('on random walks (floors, doors, lags): no short dwell, no end before its start, no event outside its visit, no corridor dwell', () => {
     const segment = fc.record({
       ticks: fc.integer({ min: 1, max: 90 }),
       place: fc.constantFrom<Place>('absent', 'near', 'inside', 'inside', 'inside', 'silent'),
       zoneId: fc.constantFrom(undefined, 'sales', 'till', 'corridor'),
+      floor: fc.constantFrom(0, 0, 1),
+      door: fc.boolean(),
     });
     fc.assert(
-      fc.property(fc.array(segment, { minLength: 1, maxLength: 30 }), fc.constantFrom(0, 1_000), fc.constantFrom(0, 3_500, 6_000), (segments, crossingLagMs, zoneLagMs) => {
-        const s = settings({ crossingLagMs, zoneLagMs, zoneDwellThresholdMs: new Map([['till', 5_000]]) });
+      fc.property(fc.array(segment, { minLength: 1, maxLength: 30 }), fc.constantFrom(0, 1_000), fc.constantFrom(0, 3_500, 6_000), fc.boolean(), (segments, crossingLagMs, zoneLagMs, doorGating) => {
+        const s = settings({ crossingLagMs, zoneLagMs, doorGating, multiFloor: true, floorArrivalDelayMs: 9_000, zoneDwellThresholdMs: new Map([['till', 5_000]]) });
         const events = run([...segments, { ticks: 60, place: 'silent' }], s);
         expect(invariantViolations(events, s)).toEqual([]);
       }),
       { numRuns: 400 },
     );
-  });
+  }, 30_000); // ~1 s alone; generous for a loaded machine
 });
 
 /** Every rule a journey's events must keep, as readable violations (empty when all hold). */
@@ -177,9 +181,12 @@ function invariantViolations(events: JourneyEventDraft[], s: MachineSettings): s
     const what = `${e.type}${e.phase ? `:${e.phase}` : ''}@${e.at}`;
     if (e.at > e.detectedAt) bad.push(`${what} detected before it happened (${e.detectedAt})`);
     if (e.type === 'arrival') arrivedAt.set(e.visitId, e.at);
+    if (e.type === 'floor_change' && e.at < (arrivedAt.get(e.visitId) ?? Number.POSITIVE_INFINITY)) bad.push(`${what} before its arrival`);
+    if ((e.type === 'floor_change' || e.type === 'arrival') && exited.has(e.visitId)) bad.push(`${what} after the visit's exit`);
     if (e.type === 'exit') {
       if (e.at < (arrivedAt.get(e.visitId) ?? Number.NEGATIVE_INFINITY)) bad.push(`${what} before its arrival`);
       if (open.has(e.visitId)) bad.push(`${what} with dwell still open`);
+      if (exited.has(e.visitId)) bad.push(`${what}: a second exit of the visit`);
       exited.add(e.visitId);
     }
     if (e.type !== 'dwell') continue;
