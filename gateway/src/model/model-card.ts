@@ -52,6 +52,7 @@ export interface CardInput {
   duration: string;
   epochs: number;
   seed: number;
+  balancePower: number;
   trainRows: number;
   classCounts: number[];
   maxDiff: number;
@@ -72,7 +73,7 @@ export function writeModelCard(path: string, c: CardInput): void {
     `- Graph: ONNX IR 7, opset 13: Add/Mul (standardization), MatMul/Add/Relu ×2, MatMul/Add/Softmax. ${FEATURE_NAMES.length} → 32 → 32 → ${LOCATION_CLASSES.length}.`,
     `- Input \`${MODEL_INPUT_NAME}\` float32 [N, ${FEATURE_NAMES.length}] (features v${FEATURES_VERSION}; the suffix hashes FEATURE_NAMES), output \`${MODEL_OUTPUT_NAME}\` float32 [N, ${LOCATION_CLASSES.length}] over ${LOCATION_CLASSES.join(' / ')}.`,
     '- Scope: place only. Floor and zone still come from the evidence the rules classifier uses (strongest floor, zone model matching).',
-    `- Training: plain TypeScript (gateway/src/model/mlp.ts), Adam lr 1e-3, batch 64, ${c.epochs} epochs, seed ${c.seed}, class weights (even share / class share)^0.5. Deterministic: the same traces and seed give the same bytes.`,
+    `- Training: plain TypeScript (gateway/src/model/mlp.ts), Adam lr 1e-3, batch 64, ${c.epochs} epochs, seed ${c.seed}, class weights (even share / class share)^${c.balancePower}. Deterministic: the same traces and seed give the same bytes.`,
     `- Data: simulator traces (\`storesense-sim generate\`), sites ${c.sites}, training seeds ${c.trainSeeds}, ${c.duration} each; held-out seeds ${c.holdoutSeeds}. ${c.trainRows} training rows after a seeded cap per class (${LOCATION_CLASSES.map((n, i) => `${n} ${c.classCounts[i]}`).join(', ')}).`,
     '- Rows: exactly what the gateway hands its classifier (runOffline with a recording classifier: same tracker, 250 ms tick, subject selection and computeFeatures).',
     '- Labels from truth events: inside = [arrival, exit); outside_near = approach → arrival (when it follows within 30 s), else 5 s after an approach, and 4 s after an exit; ticks near a door crossing (±1.5 s), after a passer-by\'s approach (to 30 s), after an exit (to 20 s) and 3 s before an approach/arrival are ignored (the truth has no positions); everything else is absent.',

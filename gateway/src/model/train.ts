@@ -2,7 +2,7 @@
 /**
  * Trains the ONNX place model from simulator traces, with no Python:
  *   node gateway/dist/model/train.js [--site boutique --site dept-store | --site F]
- *     [--seeds 1-6] [--holdout 101,102] [--duration 30m] [--epochs 12] [--seed 7] [--no-eval]
+ *     [--seeds 1-6] [--holdout 101,102] [--duration 30m] [--epochs 12] [--seed 7] [--balance 0.5] [--no-eval]
  * 1. generates trace.ndjson + truth.ndjson per site and seed with the simulator CLI (cached in
  *    gateway/model/data/), 2. collects the gateway's own feature rows (runOffline) and labels them
  *    from the truth, 3. trains the MLP, 4. exports gateway/model/journey-mlp.onnx and checks
@@ -84,6 +84,7 @@ async function main(argv: string[]): Promise<number> {
       duration: { type: 'string', default: '30m' },
       epochs: { type: 'string', default: '12' },
       seed: { type: 'string', default: '7' },
+      balance: { type: 'string', default: '0.5' },
       'data-dir': { type: 'string', default: join(MODEL_DIR, 'data') },
       out: { type: 'string', default: join(MODEL_DIR, 'journey-mlp.onnx') },
       card: { type: 'string', default: join(MODEL_DIR, 'MODEL_CARD.md') },
@@ -109,10 +110,12 @@ async function main(argv: string[]): Promise<number> {
     }
   }
   const sitesNote = sites.map((s) => s.name).join('+');
-  const fitted = fitPlaceModel(train, { seed, epochs, onEpoch: (e, loss) => log(`epoch ${e + 1}/${epochs} loss ${loss.toFixed(4)}`) }, {
+  const balancePower = Number(values.balance);
+  const fitted = fitPlaceModel(train, { seed, epochs, balancePower, onEpoch: (e, loss) => log(`epoch ${e + 1}/${epochs} loss ${loss.toFixed(4)}`) }, {
     sites: sitesNote,
     train_seeds: values.seeds,
     trace_duration: values.duration,
+    balance_power: String(balancePower),
   });
   writeFileSync(values.out, fitted.bytes);
   log(`wrote ${values.out} (${fitted.bytes.length} bytes, ${fitted.trainRows} training rows)`);
@@ -140,7 +143,7 @@ async function main(argv: string[]): Promise<number> {
     log(`onnxruntime and the TypeScript forward pass differ by ${maxDiff} (> 1e-5): refusing the model`);
     return 1;
   }
-  writeModelCard(values.card, { modelFile: values.out, bytes: fitted.bytes, sites: sitesNote, trainSeeds: values.seeds, holdoutSeeds: values.holdout, duration: values.duration, epochs, seed, trainRows: fitted.trainRows, classCounts: fitted.classCounts, maxDiff, tick, events });
+  writeModelCard(values.card, { modelFile: values.out, bytes: fitted.bytes, balancePower, sites: sitesNote, trainSeeds: values.seeds, holdoutSeeds: values.holdout, duration: values.duration, epochs, seed, trainRows: fitted.trainRows, classCounts: fitted.classCounts, maxDiff, tick, events });
   log(`wrote ${values.card}`);
   return 0;
 }
