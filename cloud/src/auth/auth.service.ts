@@ -51,7 +51,15 @@ export class AuthService {
     if (!parsed.success) throw new TypeError(`invalid staff accounts: ${formatIssues(parsed.error.issues).join('; ')}`);
     const seeds = parsed.data;
     for (const s of seeds) {
-      const { passwordHash, salt } = await hashPassword(s.password);
+      const existing = await this.deps.store.getStaff(s.username);
+      // An unchanged password keeps its hash (restarts re-seed the same file); a changed one is
+      // re-hashed and signs the person out everywhere.
+      const same = existing !== undefined && (await verifyPassword(s.password, existing));
+      const { passwordHash, salt } = same ? existing : await hashPassword(s.password);
+      if (existing && !same) {
+        const revoked = await this.deps.store.deleteAuthTokensOfUser(s.username);
+        this.log.info({ username: s.username, revoked }, 'password changed; sessions revoked');
+      }
       await this.deps.store.upsertStaff({
         username: s.username,
         displayName: s.displayName,

@@ -196,6 +196,13 @@ describe('staff auth: login, tickets, scoped sockets, claim and ack', () => {
     const api = await t.cloud.createApiToken({ name: 'reporting', role: 'analyst' });
     expect((await call('GET', '/api/v1/alerts', api.token)).status).toBe(200);
     expect((await call('GET', '/api/v1/staff', api.token)).status).toBe(403);
+    // Re-seeding the same password keeps sessions; a new password signs the person out.
+    const carol = await login('carol');
+    await t.cloud.seedStaff([STAFF[2]!]);
+    expect((await call('GET', '/api/v1/auth/me', carol)).status).toBe(200);
+    await t.cloud.seedStaff([{ ...STAFF[2]!, password: 'carol-new-secret' }]);
+    expect((await call('GET', '/api/v1/auth/me', carol)).status).toBe(401);
+    await t.cloud.seedStaff([STAFF[2]!]);
     const loggedOut = await login('bob');
     expect((await call('POST', '/api/v1/auth/logout', loggedOut)).status).toBe(204);
     expect((await call('GET', '/api/v1/auth/me', loggedOut)).status).toBe(401);

@@ -117,6 +117,9 @@ export function runCloudStoreContract(name: string, open: () => { store: CloudSt
       expect(await store.takeAuthToken('t1', 'ticket')).toBeUndefined();
       expect(await store.deleteExpiredAuthTokens(1000)).toBe(1);
       expect(await store.getAuthToken('k1', 'api')).toMatchObject({ name: 'tool', username: undefined, expiresAt: undefined });
+      await store.insertAuthToken({ ...ticket, tokenHash: 's2', kind: 'session', expiresAt: 5000 });
+      expect(await store.deleteAuthTokensOfUser('alice')).toBe(1);
+      expect(await store.getAuthToken('s2', 'session')).toBeUndefined();
       await store.deleteAuthToken('k1');
       expect(await store.getAuthToken('k1', 'api')).toBeUndefined();
     });

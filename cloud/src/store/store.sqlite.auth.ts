@@ -25,6 +25,7 @@ export class SqliteAuthTables {
       // RETURNING makes redeem-once atomic: two sockets presenting one ticket cannot both get it.
       takeToken: db.prepare('DELETE FROM auth_tokens WHERE token_hash = ? AND kind = ? RETURNING *'),
       deleteToken: db.prepare('DELETE FROM auth_tokens WHERE token_hash = ?'),
+      deleteOfUser: db.prepare('DELETE FROM auth_tokens WHERE username = ?'),
       deleteExpired: db.prepare('DELETE FROM auth_tokens WHERE expires_at IS NOT NULL AND expires_at <= ?'),
     };
   }
@@ -58,6 +59,10 @@ export class SqliteAuthTables {
 
   deleteToken(tokenHash: string): void {
     this.stmt.deleteToken.run(tokenHash);
+  }
+
+  deleteOfUser(username: string): number {
+    return this.stmt.deleteOfUser.run(username).changes;
   }
 
   deleteExpired(now: number): number {

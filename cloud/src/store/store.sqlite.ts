@@ -234,6 +234,10 @@ class SqliteCloudStore implements CloudStore {
     this.auth.deleteToken(tokenHash);
   }
 
+  async deleteAuthTokensOfUser(username: string): Promise<number> {
+    return this.auth.deleteOfUser(username);
+  }
+
   async deleteExpiredAuthTokens(now: number): Promise<number> {
     return this.auth.deleteExpired(now);
   }
