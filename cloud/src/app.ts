@@ -10,6 +10,7 @@ import { AlertHub } from './alerts/alert-hub.js';
 import { AlertService } from './alerts/alert.service.js';
 import type { AuthorizeSocket } from './alerts/alerts.ws.js';
 import { startSocketHeartbeat } from './alerts/socket-heartbeat.js';
+import { SocketRegistry } from './alerts/socket-registry.js';
 import { createApi } from './api/api.routes.js';
 import { AuthService } from './auth/auth.service.js';
 import { LoginThrottle } from './auth/login-throttle.js';
@@ -192,8 +193,10 @@ export function createCloud(options: CloudOptions): Cloud {
       // A feature failing here must not stop the cloud (Zigbee2MQTT's extension habit).
       await partial.keys.publishAll().catch((err: unknown) => log.error({ err }, 'initial member keys publish failed'));
 
+      const sockets = new SocketRegistry();
       const auth = (partial.auth = new AuthService({
         store, clock, logger, metrics,
+        onSignedOutEverywhere: (username) => void sockets.closeAll(username, 'signed out'),
         ...(options.sessionTtlMs !== undefined ? { sessionTtlMs: options.sessionTtlMs } : {}),
         ...(options.ticketTtlMs !== undefined ? { ticketTtlMs: options.ticketTtlMs } : {}),
       }));
@@ -211,7 +214,7 @@ export function createCloud(options: CloudOptions): Cloud {
           embedded
             ? { kind: 'embedded', connected: link.isConnected(), clients: embedded.connectedClients() }
             : { kind: 'external', connected: link.isConnected() },
-        alertSocket: { hub, authorizeSocket },
+        alertSocket: { hub, authorizeSocket, registry: sockets },
         staff: { auth, alerts, mode: staffAuth, throttle: new LoginThrottle(clock, options.loginThrottle) },
       });
       // perMessageDeflate off: alerts are small and compression costs CPU and memory per socket.

@@ -9,6 +9,7 @@ import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
 import type { CloudStore } from '../store/cloud-store.js';
 import type { AlertChange, AlertHub } from './alert-hub.js';
+import type { SocketRegistry } from './socket-registry.js';
 
 /**
  * Decides whether a socket may open (ticket, Origin) and which alerts it gets: `siteId` and
@@ -18,7 +19,7 @@ import type { AlertChange, AlertHub } from './alert-hub.js';
  */
 export type AuthorizeSocket = (request: { url: string; headers: Headers }) => Promise<SocketAuthorization>;
 export type SocketAuthorization =
-  | { ok: true; siteId?: string | undefined; storeIds?: readonly string[] | undefined; who?: string }
+  | { ok: true; siteId?: string | undefined; storeIds?: readonly string[] | undefined; who?: string; username?: string | undefined }
   | { ok: false; status: 401 | 403; reason: string };
 export const allowAllSockets: AuthorizeSocket = async () => ({ ok: true });
 
@@ -28,6 +29,8 @@ export interface AlertSocketOptions {
   logger: Logger;
   metrics: Metrics;
   authorizeSocket?: AuthorizeSocket;
+  /** Where sockets of signed-in accounts are registered, so a sign-out everywhere closes them. */
+  registry?: SocketRegistry;
   /** Catch-up sends at most this many missed alerts (the newest are in the REST listing anyway). */
   maxCatchUp?: number;
   /** On resume, the current status of at most this many earlier, handled alerts is re-sent. */
@@ -75,6 +78,7 @@ export function alertSocketHandlers(options: AlertSocketOptions): [gate: Middlew
     let closed = false;
     const queued: AlertChange[] = [];
     let unsubscribe: (() => void) | undefined;
+    let unregister: (() => void) | undefined;
     const query = { siteId: scope.siteId, storeIds: scope.storeIds };
 
     return {
@@ -102,6 +106,9 @@ export function alertSocketHandlers(options: AlertSocketOptions): [gate: Middlew
           send(change);
           lastSent = change.alert.seq;
         };
+        if (verdict.username !== undefined && options.registry) {
+          unregister = options.registry.add(verdict.username, (code, reason) => ws.close(code, reason));
+        }
         options.metrics.inc('alerts_ws.opened');
         log.info({ socketId, since, who: verdict.who, storeIds: scope.storeIds }, 'alert socket opened');
         (async () => {
@@ -134,6 +141,7 @@ export function alertSocketHandlers(options: AlertSocketOptions): [gate: Middlew
       onClose() {
         closed = true;
         unsubscribe?.();
+        unregister?.();
         if (verdict.ok) log.info({ socketId }, 'alert socket closed');
       },
       onError(evt) {

@@ -17,6 +17,8 @@ export interface AuthServiceOptions {
   sessionTtlMs?: number;
   /** Socket tickets last this long (default 30 s): a ticket only bridges "fetch" to "open socket". */
   ticketTtlMs?: number;
+  /** Called when an account is signed out everywhere (its open sockets should close). */
+  onSignedOutEverywhere?: (username: string) => void;
 }
 
 export type TicketRedemption = { ok: true; principal: Principal } | { ok: false; reason: 'ticket expired' | 'ticket unknown or already used' };
@@ -59,6 +61,7 @@ export class AuthService {
       if (existing && !same) {
         const revoked = await this.deps.store.deleteAuthTokensOfUser(s.username);
         this.log.info({ username: s.username, revoked }, 'password changed; sessions revoked');
+        this.deps.onSignedOutEverywhere?.(s.username);
       }
       await this.deps.store.upsertStaff({
         username: s.username,

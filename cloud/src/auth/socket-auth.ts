@@ -36,7 +36,7 @@ export function ticketSocketAuthorizer(options: TicketSocketAuthOptions): Author
     if (!redeemed.ok) return { ok: false, status: 401, reason: redeemed.reason };
     const p = redeemed.principal;
     if (p.role === 'analyst') return { ok: false, status: 403, reason: 'role analyst may not receive staff alerts' };
-    return { ok: true, ...scopeOf(p), who: p.username ?? p.displayName };
+    return { ok: true, ...scopeOf(p), who: p.username ?? p.displayName, username: p.username };
   };
 }
 

@@ -198,10 +198,13 @@ describe('staff auth: login, tickets, scoped sockets, claim and ack', () => {
     expect((await call('GET', '/api/v1/staff', api.token)).status).toBe(403);
     // Re-seeding the same password keeps sessions; a new password signs the person out.
     const carol = await login('carol');
+    const carolSocket = open(`ticket=${await ticket(carol)}`);
+    await carolSocket.hello();
     await t.cloud.seedStaff([STAFF[2]!]);
     expect((await call('GET', '/api/v1/auth/me', carol)).status).toBe(200);
     await t.cloud.seedStaff([{ ...STAFF[2]!, password: 'carol-new-secret' }]);
     expect((await call('GET', '/api/v1/auth/me', carol)).status).toBe(401);
+    expect(await carolSocket.closed).toEqual({ code: 4401, reason: 'signed out' });
     await t.cloud.seedStaff([STAFF[2]!]);
     const loggedOut = await login('bob');
     expect((await call('POST', '/api/v1/auth/logout', loggedOut)).status).toBe(204);
