@@ -17,6 +17,10 @@ const env = process.env;
 const dataDir = resolve(env.STORESENSE_DATA_DIR ?? join(root, 'data'));
 const siteFile = join(root, 'firmware-config/sites/dept-store.site.json');
 const membersCsv = join(root, 'firmware-config/sites/demo-members.csv');
+// Demo staff accounts (cloud/demo/staff.json): staff "wang" sees the department store's alerts.
+const staffFile = join(root, 'cloud/demo/staff.json');
+const demoStaff = { username: 'wang', password: 'demo-staff-pass' };
+const demoOperator = { username: 'ops', password: 'demo-operator-pass' };
 const site = JSON.parse(readFileSync(siteFile, 'utf8'));
 const gatewayId = site.gateways[0].id;
 const durationArg = env.STORESENSE_SIM_DURATION ?? '1h';
@@ -154,7 +158,7 @@ async function main() {
   const gatewayConfigFile = join(dataDir, 'gateway.json');
   writeFileSync(gatewayConfigFile, `${JSON.stringify(gatewayConfig, null, 2)}\n`);
 
-  run('cloud', ['cloud/dist/cli.js', '--site', siteFile, '--members', membersCsv, '--gateways', gatewaysFile], {
+  run('cloud', ['cloud/dist/cli.js', '--site', siteFile, '--members', membersCsv, '--gateways', gatewaysFile, '--staff', staffFile], {
     STORESENSE_HTTP_PORT: String(httpPort),
     STORESENSE_MQTT_PORT: String(mqttPort),
     STORESENSE_DATA_DIR: dataDir,
@@ -164,7 +168,8 @@ async function main() {
 
   // The scripted member is one the cloud has not alerted on lately (alerts have a 10-minute
   // cooldown per member), so a restart shows a fresh alert too.
-  const memberId = await pickScriptedMember(httpUrl);
+  const operatorToken = await login(httpUrl, demoOperator);
+  const memberId = await pickScriptedMember(httpUrl, operatorToken);
   say(`generating ${durationArg} of simulated traffic for "${site.name}"…`);
   const simDir = join(dataDir, 'sim');
   const genStatus = await runToEnd([
@@ -179,7 +184,7 @@ async function main() {
   const gatewayUrl = `http://127.0.0.1:${gatewayPort}`;
   await waitForHttp(`${gatewayUrl}/api/v1/health`, 'gateway');
 
-  followAlerts(httpUrl);
+  followAlerts(httpUrl, await login(httpUrl, demoStaff));
 
   run('simulator', [
     'simulators/dist/cli.js', 'replay', '--trace', join(simDir, 'trace.ndjson'), '--to', gatewayUrl,
@@ -188,15 +193,28 @@ async function main() {
 
   say(`cloud MQTT broker: mqtt://127.0.0.1:${mqttPort}   gateway status: ${gatewayUrl}/api/v1/health`);
   say(`logs: ${join(dataDir, 'logs')}`);
+  say(`staff alerts: ${httpUrl}/staff   (log in as ${demoStaff.username} / ${demoStaff.password}; operator: ${demoOperator.username} / ${demoOperator.password})`);
   say(`console: ${httpUrl}/   (member alerts appear within about 30 s; Ctrl-C stops everything)`);
 }
 
-async function pickScriptedMember(httpUrl) {
+/** Signs a demo account in; returns its bearer token. */
+async function login(httpUrl, account) {
+  const res = await fetch(`${httpUrl}/api/v1/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(account),
+  });
+  if (!res.ok) throw new Error(`demo login as ${account.username} failed: HTTP ${res.status}`);
+  return (await res.json()).token;
+}
+
+async function pickScriptedMember(httpUrl, token) {
   const consenting = loadMembersCsv(membersCsv).members.filter((m) => m.consent);
   if (consenting.length === 0) throw new Error(`no consenting member in ${membersCsv}`);
   let recent = new Set();
   try {
-    const { alerts } = await (await fetch(`${httpUrl}/api/v1/alerts?limit=200`)).json();
+    const res = await fetch(`${httpUrl}/api/v1/alerts?limit=200`, { headers: { authorization: `Bearer ${token}` } });
+    const { alerts } = await res.json();
     recent = new Set(alerts.filter((a) => Date.now() - a.eventAt < 15 * 60_000).map((a) => a.memberId));
   } catch {
     // no history: any member will do
@@ -204,25 +222,39 @@ async function pickScriptedMember(httpUrl) {
   return (consenting.find((m) => !recent.has(m.memberId)) ?? consenting[0]).memberId;
 }
 
-/** Prints staff alerts as they arrive, through the same websocket the console uses. */
-function followAlerts(httpUrl) {
-  const connect = () => {
+/**
+ * Prints staff alerts as they arrive, exactly as the staff page gets them: a signed-in staff
+ * member asks for a single-use ticket and opens the websocket with it (again on every reconnect).
+ */
+function followAlerts(httpUrl, token) {
+  let lastSeq = 0;
+  const connect = async () => {
     if (stopping) return;
-    const ws = new WebSocket(`${httpUrl.replace('http', 'ws')}/api/v1/alerts/ws`);
+    let ticket;
+    try {
+      const res = await fetch(`${httpUrl}/api/v1/alerts/ticket`, { method: 'POST', headers: { authorization: `Bearer ${token}` } });
+      ticket = (await res.json()).ticket;
+    } catch {
+      setTimeout(connect, 2000);
+      return;
+    }
+    const ws = new WebSocket(`${httpUrl.replace('http', 'ws')}/api/v1/alerts/ws?ticket=${encodeURIComponent(ticket)}&since=${lastSeq}`);
     ws.on('message', (data) => {
       try {
         const frame = JSON.parse(String(data));
         if (frame.type !== 'alert') return;
         const a = frame.alert;
+        if (a.seq <= lastSeq) return;
+        lastSeq = a.seq;
         say(`alert #${a.seq}: ${a.message}`);
       } catch {
         // not a frame we print
       }
     });
     ws.on('error', () => {});
-    ws.on('close', () => setTimeout(connect, 2000));
+    ws.on('close', () => setTimeout(() => void connect(), 2000));
   };
-  connect();
+  void connect();
 }
 
 process.on('SIGINT', () => void stop(0));
