@@ -5,6 +5,9 @@ import { createClassifier } from './classify/create-classifier.js';
 import { MemberResolver } from './identity/member-resolver.js';
 import { silentLogger, type Logger } from './log.js';
 import { Pipeline, type PipelineOptions } from './pipeline.js';
+import { mulberry32 } from './random.js';
+
+export { mulberry32 };
 
 export interface RunOfflineOptions {
   classifier?: Classifier;
@@ -57,14 +60,3 @@ export function runOffline(config: GatewayConfig, observations: readonly Observa
   return out;
 }
 
-/** Small seeded PRNG (mulberry32): deterministic ids for reproducible offline runs. */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}

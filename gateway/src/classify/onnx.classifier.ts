@@ -9,7 +9,8 @@ import { InferenceSession, Tensor } from 'onnxruntime-node';
 import { binding, initOrt } from 'onnxruntime-node/dist/binding.js';
 import { MODEL_INPUT_NAME, MODEL_INPUT_WIDTH, MODEL_OUTPUT_NAME, MODEL_OUTPUT_WIDTH } from '../model/contract.js';
 import type { Classifier, ClassProbs } from './classifier.js';
-import { FEATURE_COUNT, FEATURES_VERSION, MISSING_DBM, type FeatureWindow } from './features.js';
+import { FEATURE_COUNT, FEATURES_VERSION, type FeatureWindow } from './features.js';
+import { estimateFloor } from './rules.classifier.js';
 import type { SiteContext } from './site-context.js';
 import { estimateZone } from './zone-estimate.js';
 
@@ -55,7 +56,6 @@ interface ValueMetadata {
   type: number;
 }
 
-const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));
 
 function describe(m: ValueMetadata): string {
   const dims = m.shape.map((d, i) => (d === -1 ? m.symbolicDimensions[i] || '?' : String(d)));
@@ -147,7 +147,7 @@ export class OnnxClassifier implements Classifier {
       const outsideNear = p[i * 3 + 1]!;
       const inside = p[i * 3 + 2]!;
       if (!Number.isFinite(absent + outsideNear + inside)) throw new Error(`non-finite model output for row ${i}`);
-      const { floor, floorConfidence } = this.floor(w);
+      const { floor, floorConfidence } = estimateFloor(w, this.zoneScale);
       const zone = inside < MIN_INSIDE_FOR_ZONE ? undefined : estimateZone(w, floor, this.ctx);
       return { subject: w.subject, absent, outsideNear, inside, floor, floorConfidence, zoneId: zone?.zoneId, zoneConfidence: zone?.confidence ?? 0 };
     });
@@ -159,18 +159,5 @@ export class OnnxClassifier implements Classifier {
     this.session.dispose();
   }
 
-  /** The floor with the strongest store-side evidence (the rules classifier's estimate). */
-  private floor(w: FeatureWindow): { floor: number | undefined; floorConfidence: number } {
-    let best: number | undefined;
-    let bestDbm = MISSING_DBM;
-    let second = MISSING_DBM;
-    for (const [floor, dbm] of w.floorDbm) {
-      if (dbm > bestDbm) {
-        second = bestDbm;
-        bestDbm = dbm;
-        best = floor;
-      } else if (dbm > second) second = dbm;
-    }
-    return { floor: best, floorConfidence: best === undefined ? 0 : sigmoid((bestDbm - second) / this.zoneScale) };
-  }
+
 }

@@ -78,25 +78,13 @@ export class RulesClassifier implements Classifier {
     const heardInside = w.storeSideMaxDbm <= MISSING_DBM ? 0 : sigmoid((w.storeSideMaxDbm - (this.approach - INSIDE_HEARD_MARGIN_DB)) / this.presenceScale);
     const inside = side * heardInside * freshness;
     const outsideNear = (1 - side) * near * freshness;
-    const { floor, floorConfidence } = this.floor(w);
+    const { floor, floorConfidence } = estimateFloor(w, this.zoneScale);
     // Zones matter only inside; skipping the position search elsewhere keeps busy corridors cheap.
     const { zoneId, zoneConfidence } = inside < MIN_INSIDE_FOR_ZONE ? { zoneId: undefined, zoneConfidence: 0 } : this.ctx ? toZone(estimateZone(w, floor, this.ctx)) : this.zone(w, floor);
     return { subject: w.subject, absent: Math.max(0, 1 - inside - outsideNear), outsideNear, inside, floor, floorConfidence, zoneId, zoneConfidence };
   }
 
-  private floor(w: FeatureWindow): { floor: number | undefined; floorConfidence: number } {
-    let best: number | undefined;
-    let bestDbm = MISSING_DBM;
-    let second = MISSING_DBM;
-    for (const [floor, dbm] of w.floorDbm) {
-      if (dbm > bestDbm) {
-        second = bestDbm;
-        bestDbm = dbm;
-        best = floor;
-      } else if (dbm > second) second = dbm;
-    }
-    return { floor: best, floorConfidence: best === undefined ? 0 : sigmoid((bestDbm - second) / this.zoneScale) };
-  }
+
 
   private zone(w: FeatureWindow, floor: number | undefined): { zoneId: string | undefined; zoneConfidence: number } {
     let best: string | undefined;
@@ -112,4 +100,22 @@ export class RulesClassifier implements Classifier {
     }
     return { zoneId: best, zoneConfidence: best === undefined ? 0 : sigmoid((bestDbm - second) / this.zoneScale) };
   }
+}
+
+/**
+ * The floor with the strongest store-side evidence, and how sure that is (the margin over the
+ * runner-up floor, squashed by `scaleDb`). Shared by every classifier that learns place only.
+ */
+export function estimateFloor(w: FeatureWindow, scaleDb: number): { floor: number | undefined; floorConfidence: number } {
+  let best: number | undefined;
+  let bestDbm = MISSING_DBM;
+  let second = MISSING_DBM;
+  for (const [floor, dbm] of w.floorDbm) {
+    if (dbm > bestDbm) {
+      second = bestDbm;
+      bestDbm = dbm;
+      best = floor;
+    } else if (dbm > second) second = dbm;
+  }
+  return { floor: best, floorConfidence: best === undefined ? 0 : sigmoid((bestDbm - second) / scaleDb) };
 }

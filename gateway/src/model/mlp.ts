@@ -1,3 +1,4 @@
+import { mulberry32 } from '../random.js';
 /**
  * A small multilayer perceptron in plain TypeScript: dense layers with ReLU between them and a
  * softmax at the end, trained with Adam on a weighted cross-entropy. Deterministic: the only
@@ -48,17 +49,8 @@ export interface Dataset {
   features: number;
 }
 
-/** Small seeded PRNG (mulberry32). */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Small seeded PRNG (mulberry32), the same one offline runs use for ids. */
+export const seededRandom = mulberry32;
 
 function gaussian(rand: () => number): number {
   const u = Math.max(rand(), 1e-12);
