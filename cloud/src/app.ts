@@ -216,6 +216,7 @@ export function createCloud(options: CloudOptions): Cloud {
             : { kind: 'external', connected: link.isConnected() },
         alertSocket: { hub, authorizeSocket, registry: sockets },
         staff: { auth, alerts, mode: staffAuth, throttle: new LoginThrottle(clock, options.loginThrottle) },
+        sites,
       });
       // perMessageDeflate off: alerts are small and compression costs CPU and memory per socket.
       const wss = (partial.wss = new WebSocketServer({ noServer: true, perMessageDeflate: false }));

@@ -1,3 +1,4 @@
+import type { Site } from '@storesense/firmware-config';
 import { eventTypeSchema, idSchema } from '@storesense/protocol';
 import { Hono, type MiddlewareHandler } from 'hono';
 import { z } from 'zod';
@@ -6,9 +7,11 @@ import { scopeOf } from '../auth/principal.js';
 import type { StaffAuthMode } from '../auth/socket-auth.js';
 import { CONSOLE_HTML } from '../console/console.page.js';
 import { STAFF_CSP, STAFF_HTML } from '../console/staff.page.js';
+import { AnalyticsService } from '../analytics/analytics.service.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
 import type { CloudStore } from '../store/cloud-store.js';
+import { registerAnalyticsRoutes } from './analytics.routes.js';
 import { optionalAuth, principalOf, requireRole } from './auth.middleware.js';
 import { HttpError, parseQuery } from './http-error.js';
 import { registerStaffRoutes, type StaffRoutesOptions } from './staff.routes.js';
@@ -23,6 +26,8 @@ export interface ApiOptions {
   alertSocket?: Omit<AlertSocketOptions, 'store' | 'logger' | 'metrics'>;
   /** Staff login, tickets, claim/ack; absent in in-process API tests. 'required' also guards GET /alerts. */
   staff?: Omit<StaffRoutesOptions, 'store' | 'logger' | 'metrics'> & { mode: StaffAuthMode };
+  /** Known sites: analytics buckets days and hours in each site's time zone (UTC when unknown). */
+  sites?: ReadonlyMap<string, Site>;
 }
 
 const limitSchema = z.coerce.number().int().min(1).max(1000).default(100);
@@ -106,6 +111,8 @@ export function createApi(options: ApiOptions): Hono {
     const q = parseQuery(offersQuery, c.req.query());
     return c.json({ offers: await store.listOffers(q) });
   });
+
+  registerAnalyticsRoutes(app, new AnalyticsService({ store, sites: options.sites ?? new Map() }), readAuth);
 
   if (options.staff) registerStaffRoutes(app, { ...options.staff, store, logger: options.logger, metrics });
   if (options.alertSocket) {

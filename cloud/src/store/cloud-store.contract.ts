@@ -32,6 +32,29 @@ export function runCloudStoreContract(name: string, open: () => { store: CloudSt
       expect((await store.listEvents({ limit: 10 }))[1]).toEqual({ event: a, receivedAt: 5 });
     });
 
+    it('lists a site’s events in a half-open time range, oldest first, by type', async () => {
+      const a = makeEvent({ at: 1000, type: 'approach' });
+      const b = makeEvent({ at: 2000, type: 'arrival' });
+      const c = makeEvent({ at: 3000, type: 'arrival' });
+      await store.insertEvent(makeEvent({ at: 2000, type: 'arrival', siteId: 'site2' }), 1);
+      for (const e of [c, a, b]) await store.insertEvent(e, 1);
+      expect((await store.listEventsInRange({ siteId: 'site1', from: 1000, to: 3000 })).map((e) => e.id)).toEqual([a.id, b.id]);
+      expect((await store.listEventsInRange({ siteId: 'site1', from: 0, to: 9000, types: ['arrival'] })).map((e) => e.id)).toEqual([b.id, c.id]);
+      expect(await store.listEventsInRange({ siteId: 'site1', from: 0, to: 9000, types: [] })).toEqual([]);
+      expect((await store.listEventsInRange({ siteId: 'site1', from: 0, to: 1001 }))[0]).toEqual(a);
+    });
+
+    it('lists a site’s offers by issue time', async () => {
+      const offer = { id: 'o1', kind: 'welcome', memberId: 'm1', siteId: 'site1', storeId: undefined, day: '2026-11-23', issuedAt: 10,
+        expiresAt: 20, status: 'issued' as const, eventId: 'e1' };
+      await store.insertOffer(offer);
+      await store.insertOffer({ ...offer, id: 'o2', memberId: 'm2', issuedAt: 30 });
+      await store.insertOffer({ ...offer, id: 'o3', siteId: 'site2' });
+      expect((await store.listOffersIssued('site1', 0, 100)).map((o) => o.id)).toEqual(['o1', 'o2']);
+      expect(await store.listOffersIssued('site1', 11, 30)).toEqual([]);
+      expect(await store.listOffersIssued('site1', 10, 11)).toEqual([offer]);
+    });
+
     it('upserts members idempotently and never returns token keys in profiles', async () => {
       const m: MemberRecord = { memberId: 'm1', name: 'Ann', tier: 'gold', tags: ['shoes'], consent: true, tokenKey: 'a'.repeat(32) };
       const n: MemberRecord = { memberId: 'm2', name: 'Bo', tier: 'basic', tags: [], consent: false, tokenKey: 'b'.repeat(32) };

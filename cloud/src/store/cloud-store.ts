@@ -12,6 +12,8 @@ export interface CloudStore {
   // events: the unique key is the event id (the gateway's idempotency key)
   insertEvent(event: PresenceEvent, receivedAt: number): Promise<{ inserted: boolean }>;
   listEvents(query: EventQuery): Promise<StoredEvent[]>;
+  /** A site's events with `from <= at < to`, oldest first, optionally of some types only (analytics input; no limit). */
+  listEventsInRange(query: EventRangeQuery): Promise<PresenceEvent[]>;
 
   // members
   upsertMembers(members: readonly MemberRecord[], at: number): Promise<{ inserted: number; updated: number }>;
@@ -52,6 +54,8 @@ export interface CloudStore {
   insertOffer(offer: Offer): Promise<{ inserted: boolean }>;
   hasOffer(memberId: string, siteId: string, day: string, kind: string): Promise<boolean>;
   listOffers(query: OfferQuery): Promise<Offer[]>;
+  /** A site's offers issued with `from <= issuedAt < to`, oldest first (analytics input). */
+  listOffersIssued(siteId: string, from: number, to: number): Promise<Offer[]>;
 
   // gateways: credentials (provisioning) and status (from retained state topics)
   upsertGatewayCredential(credential: GatewayCredential): Promise<void>;
@@ -78,6 +82,14 @@ export interface EventQuery {
   /** Event time lower bound (ms, inclusive). */
   since?: number;
   limit: number;
+}
+
+export interface EventRangeQuery {
+  siteId: string;
+  /** Event time bounds (ms): `from` inclusive, `to` exclusive. */
+  from: number;
+  to: number;
+  types?: readonly EventType[];
 }
 
 export interface StoredEvent {

@@ -112,4 +112,9 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX auth_tokens_expiry ON auth_tokens (expires_at) WHERE expires_at IS NOT NULL;
   `,
+  // 3: analytics reads a site's events of some types over a time range, and offers by issue time
+  `
+  CREATE INDEX events_site_type_at ON events (site_id, type, at);
+  CREATE INDEX offers_site_issued ON offers (site_id, issued_at);
+  `,
 ];

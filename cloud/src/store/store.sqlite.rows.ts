@@ -1,5 +1,5 @@
 import type { ConnState, GatewayHealth } from '@storesense/protocol';
-import type { GatewayCredential, GatewayStatus, MemberProfile } from './cloud-store.js';
+import type { GatewayCredential, GatewayStatus, MemberProfile, Offer } from './cloud-store.js';
 
 /** Row-to-domain mappers of the SQLite store (snake_case columns to camelCase values). */
 export type Row = Record<string, unknown>;
@@ -44,5 +44,20 @@ export function toGatewayStatus(r: Row): GatewayStatus {
         r.health === null || r.health === undefined
           ? undefined
           : { value: JSON.parse(r.health as string) as GatewayHealth, receivedAt: r.health_received_at as number },
+  };
+}
+
+export function toOffer(r: Row): Offer {
+  return {
+    id: r.id as string,
+    kind: r.kind as string,
+    memberId: r.member_id as string,
+    siteId: r.site_id as string,
+    storeId: (r.store_id as string | null) ?? undefined,
+    day: r.day as string,
+    issuedAt: r.issued_at as number,
+    expiresAt: r.expires_at as number,
+    status: r.status as Offer['status'],
+    eventId: r.event_id as string,
   };
 }

@@ -8,6 +8,7 @@ import type {
   AuthTokenKind,
   CloudStore,
   EventQuery,
+  EventRangeQuery,
   GatewayCredential,
   GatewayStatus,
   MemberProfile,
@@ -24,7 +25,7 @@ import type {
 import { MIGRATIONS } from './migrations.sqlite.js';
 import { SqliteAlertTables } from './store.sqlite.alerts.js';
 import { SqliteAuthTables } from './store.sqlite.auth.js';
-import { toCredential, toGatewayStatus, toProfile, type Row } from './store.sqlite.rows.js';
+import { toCredential, toGatewayStatus, toOffer, toProfile, type Row } from './store.sqlite.rows.js';
 
 /** The only import of better-sqlite3 in the cloud (STYLE habit 2). */
 export interface SqliteStoreOptions {
@@ -77,6 +78,13 @@ class SqliteCloudStore implements CloudStore {
          WHERE (@siteId IS NULL OR site_id = @siteId) AND (@type IS NULL OR type = @type) AND (@since IS NULL OR at >= @since)
          ORDER BY at DESC, id DESC LIMIT @limit`,
       ),
+      // json_each lets one prepared statement take any set of types (bound as a JSON array).
+      eventsInRange: db.prepare(
+        `SELECT body FROM events
+         WHERE site_id = @siteId AND at >= @from AND at < @to AND (@types IS NULL OR type IN (SELECT value FROM json_each(@types)))
+         ORDER BY at, id`,
+      ),
+      offersIssued: db.prepare('SELECT * FROM offers WHERE site_id = ? AND issued_at >= ? AND issued_at < ? ORDER BY issued_at, id'),
       upsertMember: db.prepare(
         `INSERT INTO members (member_id, name, tier, tags, consent, token_key, updated_at)
          VALUES (@memberId, @name, @tier, @tags, @consent, @tokenKey, @at)
@@ -153,6 +161,11 @@ class SqliteCloudStore implements CloudStore {
   async listEvents(q: EventQuery): Promise<StoredEvent[]> {
     const rows = this.stmt.listEvents.all({ siteId: q.siteId ?? null, type: q.type ?? null, since: q.since ?? null, limit: q.limit }) as Row[];
     return rows.map((r) => ({ event: JSON.parse(r.body as string) as PresenceEvent, receivedAt: r.received_at as number }));
+  }
+
+  async listEventsInRange(q: EventRangeQuery): Promise<PresenceEvent[]> {
+    const rows = this.stmt.eventsInRange.all({ siteId: q.siteId, from: q.from, to: q.to, types: q.types ? JSON.stringify(q.types) : null }) as Row[];
+    return rows.map((r) => JSON.parse(r.body as string) as PresenceEvent);
   }
 
   async upsertMembers(members: readonly MemberRecord[], at: number): Promise<{ inserted: number; updated: number }> {
@@ -253,18 +266,11 @@ class SqliteCloudStore implements CloudStore {
 
   async listOffers(q: OfferQuery): Promise<Offer[]> {
     const rows = this.stmt.listOffers.all({ memberId: q.memberId ?? null, siteId: q.siteId ?? null, limit: q.limit }) as Row[];
-    return rows.map((r) => ({
-      id: r.id as string,
-      kind: r.kind as string,
-      memberId: r.member_id as string,
-      siteId: r.site_id as string,
-      storeId: (r.store_id as string | null) ?? undefined,
-      day: r.day as string,
-      issuedAt: r.issued_at as number,
-      expiresAt: r.expires_at as number,
-      status: r.status as Offer['status'],
-      eventId: r.event_id as string,
-    }));
+    return rows.map(toOffer);
+  }
+
+  async listOffersIssued(siteId: string, from: number, to: number): Promise<Offer[]> {
+    return (this.stmt.offersIssued.all(siteId, from, to) as Row[]).map(toOffer);
   }
 
   async upsertGatewayCredential(c: GatewayCredential): Promise<void> {

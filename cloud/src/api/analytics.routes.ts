@@ -1,0 +1,53 @@
+import { idSchema } from '@storesense/protocol';
+import type { Hono, MiddlewareHandler } from 'hono';
+import { z } from 'zod';
+import type { AnalyticsService } from '../analytics/analytics.service.js';
+import { parseQuery } from './http-error.js';
+
+/** The longest range one request may cover: keeps a report to one bounded scan of the events. */
+export const MAX_RANGE_MS = 93 * 24 * 3_600_000;
+
+const msSchema = z.coerce.number().int().nonnegative().describe('ms since epoch');
+const rangeShape = { siteId: idSchema, from: msSchema.describe('inclusive, ms since epoch'), to: msSchema.describe('exclusive, ms since epoch') };
+
+// The range check names `to` as its path, so a 400 says which parameter to fix.
+function checkRange(q: { from: number; to: number }, ctx: z.RefinementCtx): void {
+  if (q.to <= q.from) ctx.addIssue({ code: 'custom', path: ['to'], message: 'must be after from' });
+  else if (q.to - q.from > MAX_RANGE_MS) ctx.addIssue({ code: 'custom', path: ['to'], message: `range longer than ${MAX_RANGE_MS / 86_400_000} days` });
+}
+
+const footfallQuery = z.object({ ...rangeShape, storeId: idSchema.optional(), bucket: z.enum(['hour', 'day']).default('hour') }).superRefine(checkRange);
+const dwellQuery = z.object({ ...rangeShape, storeId: idSchema.optional(), zoneId: idSchema.optional() }).superRefine(checkRange);
+const rangeQuery = z.object(rangeShape).superRefine(checkRange);
+
+/**
+ * GET /api/v1/analytics/{footfall,dwell,floors,returning,offers,summary}: aggregate figures only
+ * (no subject or member ids), yet still behind `auth` (operator or analyst when staff auth is required).
+ */
+export function registerAnalyticsRoutes(app: Hono, analytics: AnalyticsService, auth: MiddlewareHandler): void {
+  const base = '/api/v1/analytics';
+  app.get(`${base}/footfall`, auth, async (c) => {
+    const q = parseQuery(footfallQuery, c.req.query());
+    return c.json({ siteId: q.siteId, from: q.from, to: q.to, bucket: q.bucket, ...(await analytics.footfall(q, q.bucket, q.storeId)) });
+  });
+  app.get(`${base}/dwell`, auth, async (c) => {
+    const q = parseQuery(dwellQuery, c.req.query());
+    return c.json({ siteId: q.siteId, from: q.from, to: q.to, ...(await analytics.dwell(q, { storeId: q.storeId, zoneId: q.zoneId })) });
+  });
+  app.get(`${base}/floors`, auth, async (c) => {
+    const q = parseQuery(rangeQuery, c.req.query());
+    return c.json({ siteId: q.siteId, from: q.from, to: q.to, flows: await analytics.floors(q) });
+  });
+  app.get(`${base}/returning`, auth, async (c) => {
+    const q = parseQuery(rangeQuery, c.req.query());
+    return c.json({ siteId: q.siteId, from: q.from, to: q.to, ...(await analytics.returning(q)) });
+  });
+  app.get(`${base}/offers`, auth, async (c) => {
+    const q = parseQuery(rangeQuery, c.req.query());
+    return c.json({ siteId: q.siteId, from: q.from, to: q.to, ...(await analytics.offers(q)) });
+  });
+  app.get(`${base}/summary`, auth, async (c) => {
+    const q = parseQuery(rangeQuery, c.req.query());
+    return c.json(await analytics.summary(q));
+  });
+}
