@@ -24,7 +24,44 @@ export const mqttObservationSourceSchema = z.object({
 export const httpObservationSourceSchema = z.object({
   kind: z.literal('http_observations').describe('POST /api/v1/observations (NDJSON or JSON array) on the gateway status API'),
 });
-export const sourceSchema = z.discriminatedUnion('kind', [replaySourceSchema, mqttObservationSourceSchema, httpObservationSourceSchema]);
+const receiverMap = z.record(z.string().min(1), idSchema);
+export const espresenseSourceSchema = z.object({
+  kind: z.literal('espresense').describe('ESPresense nodes publishing espresense/devices/{id}/{room} on a broker'),
+  url: z.string().url().optional().describe('the broker the nodes publish to; defaults to the uplink broker (or point the nodes at a local one)'),
+  topic: z.string().default('espresense/devices/#').describe('subscription; its prefix before /devices is the ESPresense base topic'),
+  rooms: receiverMap.default({}).describe('ESPresense room -> receiver id; a room not listed is used as the receiver id when it is a valid id'),
+});
+export const merakiSourceSchema = z.object({
+  kind: z.literal('meraki').describe('Cisco Meraki Scanning API receiver: GET/POST /api/v1/meraki on the status API'),
+  validator: z.string().min(1).describe('the validator string Meraki shows in the dashboard; GET answers it'),
+  secret: z.string().optional().describe('prefer secretEnv; never logged'),
+  secretEnv: z.string().default('STORESENSE_MERAKI_SECRET').describe('environment variable holding the shared secret'),
+  apReceivers: receiverMap.default({}).describe('AP MAC (any format) -> receiver id; unlisted APs become `ap-<12 hex>`'),
+});
+export const wifiProbeSourceSchema = z.union([
+  z.object({
+    kind: z.literal('wifi_probe'),
+    receiverId: idSchema.describe('the receiver the capture stands for'),
+    pcap: z.string().min(1).describe('replay a radiotap pcap file (paced by its timestamps)'),
+    speed: z.number().positive().max(100_000).default(1),
+  }),
+  z.object({
+    kind: z.literal('wifi_probe'),
+    receiverId: idSchema,
+    interface: z.string().min(1).default('mon0').describe('a monitor-mode interface (iw dev wlan0 interface add mon0 type monitor)'),
+    tool: z.enum(['tshark', 'tcpdump']).default('tshark'),
+    toolPath: z.string().optional().describe('the capture binary; defaults to the tool name on PATH'),
+  }),
+]);
+export const bleSourceSchema = z.object({
+  kind: z.literal('ble').describe('a local Bluetooth adapter scanned passively'),
+  adapter: z.literal('noble').default('noble'),
+  receiverId: idSchema.describe('the receiver this adapter stands for'),
+  silenceRestartMs: z.number().int().positive().default(120_000).describe('no advertisement for this long -> health degraded and the scan restarts'),
+});
+export const sourceSchema = z.union([replaySourceSchema, mqttObservationSourceSchema, httpObservationSourceSchema, espresenseSourceSchema, merakiSourceSchema, wifiProbeSourceSchema, bleSourceSchema]);
+/** Source kinds that see raw MACs and so need the site pepper. */
+export const MAC_SOURCE_KINDS = ['espresense', 'meraki', 'wifi_probe', 'ble'] as const;
 export type SourceConfig = z.infer<typeof sourceSchema>;
 
 export const gatewayConfigSchema = z.object({
@@ -69,6 +106,12 @@ export const gatewayConfigSchema = z.object({
     .object({ host: z.string().default('127.0.0.1'), port: z.number().int().min(0).max(65535).default(0).describe('0 = ephemeral') })
     .optional(),
   sources: z.array(sourceSchema).default([]),
+  identity: z
+    .object({
+      pepperEnv: z.string().default('STORESENSE_SITE_PEPPER').describe('environment variable holding the site pepper (HMAC key for MAC pseudonyms)'),
+      pepper: z.string().min(16).optional().describe('prefer pepperEnv; stays on the gateway, never logged. Missing with a MAC source configured: generated and kept in dataDir/site-pepper (0600)'),
+    })
+    .default({ pepperEnv: 'STORESENSE_SITE_PEPPER' }),
 });
 export type GatewayConfig = z.infer<typeof gatewayConfigSchema>;
 export type GatewayConfigInput = z.input<typeof gatewayConfigSchema>;

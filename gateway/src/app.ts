@@ -10,6 +10,13 @@ import { Pipeline } from './pipeline.js';
 import { createHttpObservationSource, type HttpObservationSource } from './sources/http-observations/http-observations.source.js';
 import { createMqttObservationSource } from './sources/mqtt-observations/mqtt-observations.source.js';
 import { createReplaySource } from './sources/replay/replay.source.js';
+import { createEspresenseSource } from './sources/espresense/espresense.source.js';
+import { createMerakiSource, type MerakiSource } from './sources/meraki/meraki.source.js';
+import { createWifiProbeSource } from './sources/wifi-probe/wifi-probe.source.js';
+import { createBleSource } from './sources/ble/ble.source.js';
+import type { NobleLike } from './sources/ble/ble.adapter.js';
+import { resolveSitePepper } from './identity/site-pepper.js';
+import { MAC_SOURCE_KINDS } from '@storesense/firmware-config';
 import type { Source } from './sources/source.js';
 import { createStatusApp } from './status/status.api.js';
 import { listen } from './status/status.server.js';
@@ -34,6 +41,8 @@ export interface GatewayDeps {
   env?: NodeJS.ProcessEnv;
   /** false runs without an uplink (events stay in the outbox); default true. */
   uplink?: boolean;
+  /** A noble-like BLE stack for `ble` sources (tests inject a fake); default: load @abandonware/noble. */
+  noble?: () => Promise<NobleLike>;
 }
 
 /** A running gateway (see createGateway). */
@@ -71,6 +80,8 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps = {}): Ga
   const sources: Source[] = [];
   const unavailable = new Map<string, string>();
   let httpSource: HttpObservationSource | undefined;
+  let merakiSource: MerakiSource | undefined;
+  let pepper: string | undefined;
   let outbox: SqliteOutbox | undefined;
   /** The outbox's figures as last read: health() reports these once the outbox is closed (after stop). */
   let outboxSeen: { depth: number; dropped: number; oldestAt: number | undefined } = { depth: 0, dropped: 0, oldestAt: undefined };
@@ -181,9 +192,49 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps = {}): Ga
             reconnectMaxMs: config.uplink.reconnectMaxMs,
             logger,
           }), name));
-        } else {
+        } else if (sc.kind === 'http_observations') {
           httpSource ??= createHttpObservationSource({ logger });
           out.push(httpSource);
+        } else {
+          // Every other kind sees raw MACs and pseudonymises them with the site pepper.
+          if (pepper === undefined) throw new Error('no site pepper');
+          if (sc.kind === 'espresense') {
+            out.push(rename(createEspresenseSource({
+              url: sc.url ?? config.mqtt.url,
+              topic: sc.topic,
+              clientId: `${config.siteId}.${config.gatewayId}.espresense${i}`,
+              ...(sc.url === undefined ? { username: config.mqtt.username ?? `${config.siteId}.${config.gatewayId}`, ...(password !== undefined ? { password } : {}) } : {}),
+              rooms: sc.rooms,
+              pepper,
+              reconnectMinMs: config.uplink.reconnectMinMs,
+              reconnectMaxMs: config.uplink.reconnectMaxMs,
+              clock,
+              logger,
+            }), name));
+          } else if (sc.kind === 'meraki') {
+            const secret = sc.secret ?? env[sc.secretEnv];
+            if (!secret) throw new Error(`meraki: no shared secret (set ${sc.secretEnv})`);
+            if (merakiSource) throw new Error('only one meraki source per gateway');
+            merakiSource = createMerakiSource({ validator: sc.validator, secret, apReceivers: sc.apReceivers, pepper, logger });
+            out.push(rename(merakiSource, name));
+          } else if (sc.kind === 'wifi_probe') {
+            out.push(rename(createWifiProbeSource({
+              receiverId: sc.receiverId,
+              pepper,
+              clock,
+              logger,
+              ...('pcap' in sc ? { pcap: { path: sc.pcap, speed: sc.speed } } : { live: { interface: sc.interface, tool: sc.tool, ...(sc.toolPath !== undefined ? { toolPath: sc.toolPath } : {}) } }),
+            }), name));
+          } else {
+            out.push(rename(createBleSource({
+              receiverId: sc.receiverId,
+              silenceRestartMs: sc.silenceRestartMs,
+              pepper,
+              clock,
+              logger,
+              ...(deps.noble ? { loadNoble: deps.noble } : {}),
+            }), name));
+          }
         }
       } catch (err) {
         unavailable.set(name, (err as Error).message);
@@ -214,10 +265,21 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps = {}): Ga
           log.error({ err: (err as Error).message }, 'uplink failed to start; events stay in the outbox');
         }
       }
+      try {
+        pepper = resolveSitePepper({
+          identity: config.identity,
+          env,
+          dataDir: config.dataDir,
+          needed: config.sources.some((sc) => (MAC_SOURCE_KINDS as readonly string[]).includes(sc.kind)),
+          logger,
+        });
+      } catch (err) {
+        log.error({ err: (err as Error).message }, 'site pepper unavailable; MAC-based sources will not start');
+      }
       sources.push(...buildSources());
-      if (config.statusApi || httpSource) {
+      if (config.statusApi || httpSource || merakiSource) {
         try {
-          const app = createStatusApp({ health, logger, ...(httpSource ? { observations: httpSource } : {}) });
+          const app = createStatusApp({ health, logger, ...(httpSource ? { observations: httpSource } : {}), ...(merakiSource ? { meraki: merakiSource } : {}) });
           server = await listen(app, config.statusApi?.host ?? '127.0.0.1', config.statusApi?.port ?? 0);
           log.info({ url: server.url }, 'status api listening');
         } catch (err) {

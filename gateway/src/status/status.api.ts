@@ -2,11 +2,14 @@ import { Hono } from 'hono';
 import type { GatewayHealth } from '@storesense/protocol';
 import type { Logger } from '../log.js';
 import type { HttpObservationSource } from '../sources/http-observations/http-observations.source.js';
+import type { MerakiSource } from '../sources/meraki/meraki.source.js';
 
 export interface StatusApiOptions {
   health: () => GatewayHealth;
   /** Present when the http_observations source is configured; otherwise POST answers 404. */
   observations?: HttpObservationSource;
+  /** Present when a meraki source is configured: `GET|POST /api/v1/meraki`. */
+  meraki?: MerakiSource;
   logger: Logger;
   maxBodyBytes?: number;
 }
@@ -16,6 +19,8 @@ export interface StatusApiOptions {
  * - `GET /api/v1/health` -> GatewayHealth
  * - `POST /api/v1/observations` (NDJSON, a JSON array or one object) -> 200 `{accepted}`, or
  *   400 `{accepted, rejected: [{at, error}]}` when some entries were invalid (the good ones are kept).
+ * - `GET /api/v1/meraki` -> the validator (text); `POST /api/v1/meraki` -> Scanning API v2/v3 body
+ *   (403 on a wrong secret), when a meraki source is configured.
  * Tests call `app.request()` in-process.
  */
 export function createStatusApp(opts: StatusApiOptions): Hono {
@@ -33,6 +38,18 @@ export function createStatusApp(opts: StatusApiOptions): Hono {
     if (rejected.length > 0) return c.json({ accepted, rejected: rejected.slice(0, 100), rejectedCount: rejected.length }, 400);
     return c.json({ accepted });
   });
+  if (opts.meraki) {
+    const meraki = opts.meraki;
+    app.get('/api/v1/meraki', (c) => c.text(meraki.validator));
+    app.post('/api/v1/meraki', async (c) => {
+      const length = Number(c.req.header('content-length') ?? '0');
+      if (length > maxBodyBytes) return c.json({ error: `body larger than ${maxBodyBytes} bytes` }, 413);
+      const body = await c.req.text();
+      if (body.length > maxBodyBytes) return c.json({ error: `body larger than ${maxBodyBytes} bytes` }, 413);
+      const r = meraki.accept(body);
+      return c.json(r.body, r.status);
+    });
+  }
   app.notFound((c) => c.json({ error: 'not found' }, 404));
   app.onError((err, c) => {
     log.error({ err: err.message, path: c.req.path }, 'status api error');

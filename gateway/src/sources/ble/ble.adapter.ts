@@ -1,0 +1,74 @@
+/**
+ * The only file that loads a BLE stack (@abandonware/noble). It is loaded lazily inside a
+ * try/catch: the package is optional (not installed on every host), and on a host without
+ * Bluetooth its require throws (EAFNOSUPPORT from the HCI socket). Either way the caller gets an
+ * Error with the reason and reports the source `unavailable`; the gateway runs on.
+ */
+
+/** The part of a noble peripheral we use: address, RSSI and the parsed advertisement. */
+export interface NoblePeripheralLike {
+  address: string;
+  rssi: number;
+  advertisement: {
+    localName?: string | undefined;
+    txPowerLevel?: number | undefined;
+    manufacturerData?: Uint8Array | undefined;
+    serviceData?: readonly { uuid: string; data: Uint8Array }[] | undefined;
+    serviceUuids?: readonly string[] | undefined;
+  };
+}
+
+/** The part of noble we use (an EventEmitter); tests inject a fake with the same shape. */
+export interface NobleLike {
+  readonly state?: string;
+  on(event: 'stateChange', listener: (state: string) => void): unknown;
+  on(event: 'discover', listener: (p: NoblePeripheralLike) => void): unknown;
+  removeAllListeners(event?: string): unknown;
+  startScanningAsync(serviceUuids: string[], allowDuplicates: boolean): Promise<void>;
+  stopScanningAsync?(): Promise<void>;
+  stopScanning?(): void;
+}
+
+const NOBLE_MODULE = '@abandonware/noble';
+
+/** Loads noble; rejects with a readable reason when the module is missing or the host has no Bluetooth. */
+export async function loadNoble(): Promise<NobleLike> {
+  try {
+    // A variable specifier: the package is optional, so the compiler must not require its types.
+    const mod = (await import(NOBLE_MODULE)) as { default?: NobleLike } & NobleLike;
+    return mod.default ?? mod;
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    if (e.code === 'ERR_MODULE_NOT_FOUND' || e.code === 'MODULE_NOT_FOUND') throw new Error(`${NOBLE_MODULE} is not installed (see docs/sources.md)`, { cause: err });
+    throw new Error(`${NOBLE_MODULE} failed to load: ${e.code ?? ''} ${e.message}`.trim(), { cause: err });
+  }
+}
+
+const AD_UUID16_COMPLETE = 0x03;
+const AD_NAME_COMPLETE = 0x09;
+const AD_TX_POWER = 0x0a;
+const AD_SERVICE_DATA16 = 0x16;
+const AD_MANUFACTURER = 0xff;
+
+/**
+ * noble hands the advertisement already split into fields; we rebuild the AD structures (Core
+ * Vol 3 Part C §11) so the one byte parser (`parseAdvert`) serves every BLE path.
+ */
+export function advertisementBytes(adv: NoblePeripheralLike['advertisement']): Uint8Array {
+  const parts: number[] = [];
+  const push = (type: number, data: ArrayLike<number>) => {
+    if (data.length + 1 > 255) return;
+    parts.push(data.length + 1, type, ...Array.from(data));
+  };
+  const uuids16 = (adv.serviceUuids ?? []).filter((u) => /^[0-9a-f]{4}$/i.test(u));
+  if (uuids16.length > 0) push(AD_UUID16_COMPLETE, uuids16.flatMap((u) => { const n = Number.parseInt(u, 16); return [n & 0xff, n >> 8]; }));
+  if (adv.localName) push(AD_NAME_COMPLETE, new TextEncoder().encode(adv.localName));
+  if (adv.txPowerLevel !== undefined && Number.isInteger(adv.txPowerLevel) && adv.txPowerLevel >= -127 && adv.txPowerLevel <= 127) push(AD_TX_POWER, [adv.txPowerLevel & 0xff]);
+  for (const sd of adv.serviceData ?? []) {
+    if (!/^[0-9a-f]{4}$/i.test(sd.uuid)) continue;
+    const n = Number.parseInt(sd.uuid, 16);
+    push(AD_SERVICE_DATA16, [n & 0xff, n >> 8, ...Array.from(sd.data)]);
+  }
+  if (adv.manufacturerData && adv.manufacturerData.length > 0) push(AD_MANUFACTURER, adv.manufacturerData);
+  return Uint8Array.from(parts);
+}
