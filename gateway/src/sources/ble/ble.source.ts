@@ -31,14 +31,18 @@ export function createBleSource(opts: BleSourceOptions): Source {
   let lastAdvertAt: number | undefined;
   let scanningSince: number | undefined;
   let restarts = 0;
+  let silent = false;
 
   const startScan = async () => {
     if (!noble) return;
     try {
       await noble.startScanningAsync([], true);
       scanningSince = opts.clock.now();
-      counters.state = 'ok';
-      counters.detail = undefined;
+      // After a silence restart, stay degraded (with the reason) until an advert is heard again.
+      if (!silent) {
+        counters.state = 'ok';
+        counters.detail = undefined;
+      }
     } catch (err) {
       counters.state = 'degraded';
       counters.detail = `scan failed to start: ${(err as Error).message}`;
@@ -66,6 +70,7 @@ export function createBleSource(opts: BleSourceOptions): Source {
         if (counters.rejected <= 10 || counters.rejected % 1000 === 0) log.debug({ reason: obs.reason, rejected: counters.rejected }, 'advert dropped');
         return;
       }
+      silent = false;
       if (counters.state === 'degraded' && scanningSince !== undefined) {
         counters.state = 'ok';
         counters.detail = undefined;
@@ -84,6 +89,7 @@ export function createBleSource(opts: BleSourceOptions): Source {
     const silentMs = opts.clock.now() - since;
     if (silentMs < opts.silenceRestartMs) return;
     restarts += 1;
+    silent = true;
     counters.state = 'degraded';
     counters.detail = `no advertisement for ${Math.round(silentMs / 1000)} s; scan restarted ${restarts}x`;
     log.warn({ silentMs, restarts }, 'no advertisement; restarting the scan');
