@@ -8,6 +8,8 @@ export { gatewayUsername, parseGatewayUsername } from './broker/credentials.js';
 export type { IngestOutcome } from './ingest/ingest.js';
 export type * from './store/cloud-store.js';
 export { openSqliteStore } from './store/store.sqlite.js';
+export { AnalyticsService, type AnalyticsRange, type AnalyticsSummary } from './analytics/analytics.service.js';
+export * from './analytics/analytics.js';
 export { DEFAULT_RULES, evaluateRules, type Action, type Rule, type RuleContext } from './rules/rules.js';
 export { localDay } from './rules/local-day.js';
 export { allowAllSockets, type AuthorizeSocket, type SocketAuthorization } from './alerts/alerts.ws.js';
