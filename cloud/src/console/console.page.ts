@@ -1,8 +1,11 @@
 /**
  * The live console at `/`: static HTML and vanilla JS, no build step, kept as a string in a TS
  * module so it ships inside dist/. Lists recent alerts (REST), appends live ones (websocket,
- * resuming from the last seq after a reconnect) and shows a small table of recent events.
+ * resuming from the last seq after a reconnect), shows a small table of recent events and the
+ * analytics section (`console.analytics.ts`).
  */
+import { ANALYTICS_CSS, ANALYTICS_HTML, ANALYTICS_SCRIPT } from './console.analytics.js';
+
 export const CONSOLE_HTML = /* html */ `<!doctype html>
 <html lang="en">
 <head>
@@ -26,6 +29,7 @@ export const CONSOLE_HTML = /* html */ `<!doctype html>
   table { width: 100%; border-collapse: collapse; font-size: .85rem; }
   th, td { text-align: left; padding: 4px 6px; border-bottom: 1px solid #8883; }
   @media (max-width: 600px) { .hide-narrow { display: none; } }
+${ANALYTICS_CSS}
 </style>
 </head>
 <body>
@@ -35,6 +39,7 @@ export const CONSOLE_HTML = /* html */ `<!doctype html>
 <h2>Recent events</h2>
 <table><thead><tr><th>time</th><th>type</th><th class="hide-narrow">site</th><th>store / zone</th><th>member</th></tr></thead>
 <tbody id="events"></tbody></table>
+${ANALYTICS_HTML}
 <script>
 (() => {
   const alertsEl = document.getElementById('alerts');
@@ -109,6 +114,7 @@ export const CONSOLE_HTML = /* html */ `<!doctype html>
   setInterval(loadEvents, 5000);
 })();
 </script>
+<script>${ANALYTICS_SCRIPT}</script>
 </body>
 </html>
 `;
