@@ -5,11 +5,14 @@ import { Writable } from 'node:stream';
 import mqtt from 'mqtt';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { GatewayConfigInput } from '@storesense/firmware-config';
+import { memberToken, topics, type PresenceEvent } from '@storesense/protocol';
 import { createGateway, type Gateway } from '../app.js';
 import { PEPPER_FILE } from '../identity/site-pepper.js';
 import { createLogger, silentLogger } from '../log.js';
 import { startAedes, waitFor, type TestBroker } from '../testing/aedes-broker.js';
 import { boutiqueConfig, ble } from '../testing/fixtures.js';
+import { FakeNoble } from '../testing/fake-noble.js';
+import { TestCloud } from '../testing/test-cloud.js';
 import { decodeProbeCapture } from './wifi-probe/probe-capture.decode.js';
 
 const ESPRESENSE = '/work/shared/fixtures/espresense/stationary-watch-10-rooms.jsonp';
@@ -47,7 +50,9 @@ describe('real sources wired into the gateway (real broker, HTTP, files)', () =>
 
   it.skipIf(!shared)('espresense: the real capture lines published to a broker become observations and a tracked subject', async () => {
     const rooms = { basement: 'rx-front', garage: 'rx-front', laundry: 'rx-door', bathroom: 'rx-door', dining: 'rx-sales', family: 'rx-sales', master: 'rx-sales', office: 'rx-till', office_alt: 'rx-till', upstairs_hallway: 'rx-sales' };
-    gw = createGateway(config({ sources: [{ kind: 'espresense', url: broker.url, rooms }] }), { logger: silentLogger(), uplink: false });
+    const logLines: string[] = [];
+    const sink = new Writable({ write(chunk, _enc, cb) { logLines.push(String(chunk)); cb(); } });
+    gw = createGateway(config({ sources: [{ kind: 'espresense', url: broker.url, rooms }] }), { logger: createLogger({ level: 'debug' }, sink), uplink: false });
     await gw.start();
     await waitFor(() => gw!.health().sources['espresense']?.state === 'ok', 10_000, 'espresense connected');
     const lines = readFileSync(ESPRESENSE, 'utf8').split('\n').filter((l) => l.trim() !== '');
@@ -62,6 +67,8 @@ describe('real sources wired into the gateway (real broker, HTTP, files)', () =>
     expect(h.sources['espresense']).toMatchObject({ state: 'ok' });
     expect(h.sources['espresense']!.observations + h.sources['espresense']!.rejected).toBe(lines.length);
     await waitFor(() => gw!.health().subjects >= 1, 5_000, 'a tracked subject');
+    // The watch's MAC (payload `mac`) and its ESPresense id never reach a log line.
+    expect(logLines.join('')).not.toMatch(/58b1294494d3|58:b1:29|watch:darrell/i);
   });
 
   it.skipIf(!shared)('meraki: validator on GET, real v2 body and a v3 body on POST become observations; a wrong secret is 403', async () => {
@@ -143,4 +150,36 @@ describe('real sources wired into the gateway (real broker, HTTP, files)', () =>
     expect(await res.json()).toEqual({ accepted: 1 });
     expect(gw.health().sources['http_observations']).toMatchObject({ state: 'ok', observations: 1 });
   });
+
+  it('ble with a fake noble: Eddystone-EID adverts of a member phone give an event with the member resolved from the retained keys', async () => {
+    const KEY = 'aabbccddeeff00112233445566778899';
+    const cfg = config({ sources: [{ kind: 'ble', receiverId: 'rx-front' }] });
+    const cloud = await TestCloud.connect(broker.url);
+    try {
+      await cloud.publish(topics.memberKeys(cfg.siteId, cfg.gatewayId), JSON.stringify({ v: 1, at: Date.now(), periodMs: cfg.memberTokens.periodMs, members: [{ memberId: 'M042', key: KEY }] }), true);
+      const noble = new FakeNoble();
+      gw = createGateway(cfg, { logger: silentLogger(), noble: async () => noble });
+      const events: PresenceEvent[] = [];
+      gw.onEvent((e) => events.push(e));
+      await gw.start();
+      noble.powerOn();
+      await waitFor(() => gw!.health().sources['ble']?.state === 'ok', 5_000, 'ble scanning');
+      // A member phone in front of the store (storefront receiver), advertising every 100 ms.
+      const deadline = Date.now() + 10_000;
+      while (!events.some((e) => e.subject.memberId === 'M042') && Date.now() < deadline) {
+        const at = Date.now();
+        const hex = memberToken(KEY, at, cfg.memberTokens.periodMs);
+        noble.emit('discover', { address: '5e:00:11:22:33:44', rssi: -58, advertisement: { serviceUuids: ['feaa'], serviceData: [{ uuid: 'feaa', data: Uint8Array.from(('30f6' + hex).match(/../g)!.map((b) => Number.parseInt(b, 16))) }] } });
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      const e = events.find((x) => x.subject.memberId === 'M042');
+      expect(e, 'an event carrying the member').toBeDefined();
+      expect(e!.subject.id).toMatch(/^s_[0-9a-f]{16}$/);
+      expect(gw.health().sources['ble']!.observations).toBeGreaterThan(0);
+    } finally {
+      await gw?.stop();
+      gw = undefined;
+      await cloud.close();
+    }
+  }, 20_000);
 });

@@ -1,36 +1,19 @@
-import { EventEmitter } from 'node:events';
 import { describe, expect, it } from 'vitest';
 import { memberToken, type Observation } from '@storesense/protocol';
 import { systemClock } from '../../clock.js';
 import { MemberResolver } from '../../identity/member-resolver.js';
 import { silentLogger } from '../../log.js';
 import { waitFor } from '../../testing/aedes-broker.js';
-import { advertisementBytes, loadNoble, type NobleLike, type NoblePeripheralLike } from './ble.adapter.js';
+import { FakeNoble } from '../../testing/fake-noble.js';
+import { advertisementBytes, loadNoble, type NoblePeripheralLike } from './ble.adapter.js';
 import { createBleSource } from './ble.source.js';
 import { parseAdvert } from './advert.parse.js';
-
-/** A noble-like fake: powers on, counts scans, and lets the test emit 'discover'. */
-class FakeNoble extends EventEmitter implements NobleLike {
-  state = 'unknown';
-  scans: { uuids: string[]; dup: boolean }[] = [];
-  stops = 0;
-  async startScanningAsync(uuids: string[], allowDuplicates: boolean) {
-    this.scans.push({ uuids, dup: allowDuplicates });
-  }
-  async stopScanningAsync() {
-    this.stops += 1;
-  }
-  powerOn() {
-    this.state = 'poweredOn';
-    this.emit('stateChange', 'poweredOn');
-  }
-}
 
 const KEY = '00112233445566778899aabbccddeeff';
 const PERIOD_MS = 900_000;
 const hex = (h: string) => Uint8Array.from(h.match(/../g)!.map((b) => Number.parseInt(b, 16)));
 
-function eidPeripheral(address: string, at: number, rssi = -61): NoblePeripheralLike {
+export function eidPeripheral(address: string, at: number, rssi = -61): NoblePeripheralLike {
   // Eddystone-EID (frame 0x30, tx power at 0 m, 8-byte ephemeral id) carrying the member token.
   return { address, rssi, advertisement: { serviceUuids: ['feaa'], serviceData: [{ uuid: 'feaa', data: hex(`30f6${memberToken(KEY, at, PERIOD_MS)}`) }] } };
 }
