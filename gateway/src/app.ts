@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import type { GatewayConfig } from '@storesense/firmware-config';
-import { observationSchema, topics, type GatewayHealth, type Observation, type PresenceEvent, type SourceHealth } from '@storesense/protocol';
+import { observationSchema, type GatewayHealth, type Observation, type PresenceEvent, type SourceHealth } from '@storesense/protocol';
 import type { Classifier } from './classify/classifier.js';
 import { createClassifier } from './classify/create-classifier.js';
 import { systemClock, type Clock } from './clock.js';
@@ -8,13 +8,9 @@ import { MemberResolver } from './identity/member-resolver.js';
 import { createLogger, type Logger } from './log.js';
 import { Pipeline } from './pipeline.js';
 import { createHttpObservationSource, type HttpObservationSource } from './sources/http-observations/http-observations.source.js';
-import { createMqttObservationSource } from './sources/mqtt-observations/mqtt-observations.source.js';
-import { createReplaySource } from './sources/replay/replay.source.js';
-import { createEspresenseSource } from './sources/espresense/espresense.source.js';
-import { createMerakiSource, type MerakiSource } from './sources/meraki/meraki.source.js';
-import { createWifiProbeSource } from './sources/wifi-probe/wifi-probe.source.js';
-import { createBleSource } from './sources/ble/ble.source.js';
 import type { NobleLike } from './sources/ble/ble.adapter.js';
+import { createConfiguredSource } from './sources/configured-source.js';
+import type { MerakiSource } from './sources/meraki/meraki.source.js';
 import { resolveSitePepper } from './identity/site-pepper.js';
 import { MAC_SOURCE_KINDS } from '@storesense/firmware-config';
 import type { Source } from './sources/source.js';
@@ -179,63 +175,15 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps = {}): Ga
     config.sources.forEach((sc, i) => {
       const name = `${sc.kind}${config.sources.filter((x) => x.kind === sc.kind).length > 1 ? `#${i}` : ''}`;
       try {
-        if (sc.kind === 'replay') {
-          out.push(rename(createReplaySource({ path: sc.path, speed: sc.speed, rebase: sc.rebase, loop: sc.loop, clock, logger }), name));
-        } else if (sc.kind === 'mqtt_observations') {
-          out.push(rename(createMqttObservationSource({
-            url: sc.url ?? config.mqtt.url,
-            topic: sc.topic ?? topics.observations(config.siteId, config.gatewayId),
-            clientId: `${config.siteId}.${config.gatewayId}.obs`,
-            username: config.mqtt.username ?? `${config.siteId}.${config.gatewayId}`,
-            ...(password !== undefined ? { password } : {}),
-            reconnectMinMs: config.uplink.reconnectMinMs,
-            reconnectMaxMs: config.uplink.reconnectMaxMs,
-            logger,
-          }), name));
-        } else if (sc.kind === 'http_observations') {
+        if (sc.kind === 'http_observations') {
           httpSource ??= createHttpObservationSource({ logger });
           out.push(httpSource);
-        } else {
-          // Every other kind sees raw MACs and pseudonymises them with the site pepper.
-          if (pepper === undefined) throw new Error('no site pepper');
-          if (sc.kind === 'espresense') {
-            out.push(rename(createEspresenseSource({
-              url: sc.url ?? config.mqtt.url,
-              topic: sc.topic,
-              clientId: `${config.siteId}.${config.gatewayId}.espresense${i}`,
-              ...(sc.url === undefined ? { username: config.mqtt.username ?? `${config.siteId}.${config.gatewayId}`, ...(password !== undefined ? { password } : {}) } : {}),
-              rooms: sc.rooms,
-              pepper,
-              reconnectMinMs: config.uplink.reconnectMinMs,
-              reconnectMaxMs: config.uplink.reconnectMaxMs,
-              clock,
-              logger,
-            }), name));
-          } else if (sc.kind === 'meraki') {
-            const secret = sc.secret ?? env[sc.secretEnv];
-            if (!secret) throw new Error(`meraki: no shared secret (set ${sc.secretEnv})`);
-            if (merakiSource) throw new Error('only one meraki source per gateway');
-            merakiSource = createMerakiSource({ validator: sc.validator, secret, apReceivers: sc.apReceivers, pepper, logger });
-            out.push(rename(merakiSource, name));
-          } else if (sc.kind === 'wifi_probe') {
-            out.push(rename(createWifiProbeSource({
-              receiverId: sc.receiverId,
-              pepper,
-              clock,
-              logger,
-              ...('pcap' in sc ? { pcap: { path: sc.pcap, speed: sc.speed } } : { live: { interface: sc.interface, tool: sc.tool, ...(sc.toolPath !== undefined ? { toolPath: sc.toolPath } : {}) } }),
-            }), name));
-          } else {
-            out.push(rename(createBleSource({
-              receiverId: sc.receiverId,
-              silenceRestartMs: sc.silenceRestartMs,
-              pepper,
-              clock,
-              logger,
-              ...(deps.noble ? { loadNoble: deps.noble } : {}),
-            }), name));
-          }
+          return;
         }
+        if (sc.kind === 'meraki' && merakiSource) throw new Error('only one meraki source per gateway');
+        const built = createConfiguredSource(sc, i, { config, clock, logger, env, ...(password !== undefined ? { password } : {}), ...(pepper !== undefined ? { pepper } : {}), ...(deps.noble ? { noble: deps.noble } : {}) });
+        if (built.meraki) merakiSource = built.meraki;
+        out.push(rename(built.source, name));
       } catch (err) {
         unavailable.set(name, (err as Error).message);
         log.error({ source: name, err: (err as Error).message }, 'source could not be created');
