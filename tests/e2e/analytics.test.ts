@@ -11,6 +11,7 @@ import { demoMembersPath, loadMembersCsv, renderGatewayConfig } from '@storesens
 import { AnalyticsService, openSqliteStore, type CloudStore } from '@storesense/cloud';
 import { runOffline } from '@storesense/gateway';
 import { createWorld } from '@storesense/simulators';
+import { percentile } from '@storesense/cloud';
 import type { PresenceEvent, TruthEvent } from '@storesense/protocol';
 import { loadDeptStore } from './harness.js';
 
@@ -66,13 +67,16 @@ describe('analytics agree with the simulator’s truth (dept-store, offline pipe
     const s = await analytics.summary(range);
     const trueFloorChanges = truth.filter((t) => t.type === 'floor_change').length;
     const measuredFloorChanges = s.floors.reduce((n, f) => n + f.count, 0);
-    const trueDwellEnds = truth.filter((t) => t.type === 'dwell' && t.phase === 'end').length;
+    const trueDwellMs = truth.filter((t) => t.type === 'dwell' && t.phase === 'end').map((t) => t.dwellMs ?? 0).sort((a, b) => a - b);
+    const trueDwellEnds = trueDwellMs.length;
+    const trueP50 = percentile(trueDwellMs, 50)!;
     const trueArrivals = truth.filter((t) => t.type === 'arrival');
     const trueMemberShare = trueArrivals.filter((t) => t.memberId !== undefined).length / trueArrivals.length;
-    console.log(`floor changes truth ${trueFloorChanges} measured ${measuredFloorChanges}; dwell ends truth ${trueDwellEnds} measured ${s.dwell.count} (p50 ${s.dwell.p50Ms} ms, p90 ${s.dwell.p90Ms} ms); member share truth ${trueMemberShare.toFixed(3)} measured ${s.returning.memberShare?.toFixed(3)}`);
+    console.log(`floor changes truth ${trueFloorChanges} measured ${measuredFloorChanges}; dwell ends truth ${trueDwellEnds} measured ${s.dwell.count} (p50 ${s.dwell.p50Ms} ms, p90 ${s.dwell.p90Ms} ms); true dwell p50 ${trueP50} ms; member share truth ${trueMemberShare.toFixed(3)} measured ${s.returning.memberShare?.toFixed(3)}`);
     expect(measuredFloorChanges).toBeGreaterThan(0);
     expect(Math.abs(measuredFloorChanges - trueFloorChanges)).toBeLessThanOrEqual(Math.max(3, trueFloorChanges * 0.3));
     expect(Math.abs(s.dwell.count - trueDwellEnds)).toBeLessThanOrEqual(Math.max(3, trueDwellEnds * 0.3));
+    expect(Math.abs(s.dwell.p50Ms! - trueP50)).toBeLessThanOrEqual(trueP50 * 0.25);
     expect(Math.abs((s.returning.memberShare ?? 0) - trueMemberShare)).toBeLessThanOrEqual(0.1);
   });
 });
