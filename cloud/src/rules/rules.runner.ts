@@ -6,7 +6,8 @@ import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
 import type { CloudStore } from '../store/cloud-store.js';
 import { localDay } from './local-day.js';
-import { DEFAULT_RULES, evaluateRules, type Action, type Rule, type RuleContext } from './rules.js';
+import { ruleSchema } from './rule.schema.js';
+import { evaluateRules, type Action, type Rule, type RuleContext } from './rules.js';
 
 export interface RulesRunnerOptions {
   store: CloudStore;
@@ -15,47 +16,83 @@ export interface RulesRunnerOptions {
   clock: Clock;
   logger: Logger;
   metrics: Metrics;
+  /** A fixed rule set (tests, embedding); the enabled rules of the store's rules table when absent. */
   rules?: readonly Rule[];
+  /** Webhook call timeout. */
+  webhookTimeoutMs?: number;
 }
 
 /** Looks up the facts a rule needs, runs the pure `evaluateRules`, then executes each action. */
 export class RulesRunner {
   private readonly log: Logger;
-  private readonly rules: readonly Rule[];
-  private readonly offerKinds: string[];
-  private readonly perMember = new Map<string, Promise<unknown>>();
+  private readonly perSubject = new Map<string, Promise<unknown>>();
+  /** Enabled rules from the store, loaded on first use and dropped by `invalidate()`. */
+  private cached: Promise<readonly Rule[]> | undefined;
 
   constructor(private readonly options: RulesRunnerOptions) {
     this.log = options.logger.child({ module: 'rules' });
-    this.rules = options.rules ?? DEFAULT_RULES;
-    this.offerKinds = [...new Set(this.rules.flatMap((r) => (r.action.kind === 'offer' ? [r.action.offerKind] : [])))];
+  }
+
+  /** Call after the rules table changed (the API does): the next event reloads the rules. */
+  invalidate(): void {
+    this.cached = undefined;
+  }
+
+  private rules(): Promise<readonly Rule[]> {
+    if (this.options.rules) return Promise.resolve(this.options.rules);
+    this.cached ??= this.loadRules().catch((err: unknown) => {
+      this.cached = undefined; // retry on the next event rather than caching a failure
+      throw err;
+    });
+    return this.cached;
+  }
+
+  private async loadRules(): Promise<readonly Rule[]> {
+    const rules: Rule[] = [];
+    for (const raw of await this.options.store.listRules()) {
+      // A row edited by hand must not break evaluation: it is skipped, counted and logged.
+      const parsed = ruleSchema.safeParse(raw);
+      if (!parsed.success) {
+        this.options.metrics.inc('rules.invalid_stored_rule');
+        this.log.warn({ ruleId: (raw as { id?: unknown }).id, issues: parsed.error.issues.length }, 'stored rule is invalid; skipped');
+      } else if (parsed.data.enabled) rules.push(parsed.data);
+    }
+    this.log.info({ rules: rules.length }, 'rules loaded');
+    return rules;
   }
 
   async onEvent(event: PresenceEvent): Promise<Action[]> {
     const memberId = event.subject.memberId;
-    if (memberId === undefined) return []; // anonymous shoppers cause no member actions
-    // The broker hands over up to `concurrency` messages at once; two events of one member must
-    // not both read "no alert yet" and both alert, so evaluation is serialised per member.
-    const previous = this.perMember.get(memberId) ?? Promise.resolve();
+    // The broker hands over up to `concurrency` messages at once; two events of one shopper must
+    // not both read "no alert yet" and both alert, so evaluation is serialised per subject.
+    const key = memberId !== undefined ? `m:${memberId}` : `s:${event.subject.id}`;
+    const previous = this.perSubject.get(key) ?? Promise.resolve();
     const run = previous.then(() => this.evaluate(event, memberId));
     const tail = run.catch(() => undefined);
-    this.perMember.set(memberId, tail);
+    this.perSubject.set(key, tail);
     void tail.then(() => {
-      if (this.perMember.get(memberId) === tail) this.perMember.delete(memberId);
+      if (this.perSubject.get(key) === tail) this.perSubject.delete(key);
     });
     return run;
   }
 
-  private async evaluate(event: PresenceEvent, memberId: string): Promise<Action[]> {
+  private async evaluate(event: PresenceEvent, memberId: string | undefined): Promise<Action[]> {
     const { store } = this.options;
-    const member = await store.getMember(memberId);
-    if (!member) {
-      this.options.metrics.inc('rules.unknown_member');
-      this.log.debug({ eventId: event.id, memberId }, 'event names an unknown member');
-      return [];
+    const rules = await this.rules();
+    let member;
+    if (memberId === undefined) {
+      // Anonymous shoppers only reach prospect/any rules; skip the lookups when there are none.
+      if (!rules.some((r) => r.audience !== 'member' && r.eventTypes.includes(event.type))) return [];
+    } else {
+      member = await store.getMember(memberId);
+      if (!member) {
+        this.options.metrics.inc('rules.unknown_member');
+        this.log.debug({ eventId: event.id, memberId }, 'event names an unknown member');
+        return [];
+      }
     }
-    const ctx = await this.context(event, memberId);
-    const actions = evaluateRules(event, member, ctx, this.rules);
+    const ctx = await this.context(event, memberId, rules);
+    const actions = evaluateRules(event, member, ctx, rules);
     for (const action of actions) {
       try {
         await this.execute(action);
@@ -67,20 +104,45 @@ export class RulesRunner {
     return actions;
   }
 
-  private async context(event: PresenceEvent, memberId: string): Promise<RuleContext> {
+  private async context(event: PresenceEvent, memberId: string | undefined, rules: readonly Rule[]): Promise<RuleContext> {
     const site = this.options.sites.get(event.siteId);
     const storeId = event.storeId ?? site?.gateways.find((g) => g.id === event.gatewayId)?.storeId;
     const storeName = site?.stores.find((s) => s.id === storeId)?.name ?? storeId ?? site?.name ?? event.siteId;
     const day = localDay(event.at, site?.timezone ?? 'UTC');
-    const lastAlertEventAt = await this.options.store.lastAlertEventAt({ memberId, siteId: event.siteId, storeId, eventType: event.type });
+    const { store } = this.options;
+    const lastAlertEventAt = memberId === undefined ? undefined : await store.lastAlertEventAt({ memberId, siteId: event.siteId, storeId, eventType: event.type });
+    const offerActions = rules.filter((r) => r.eventTypes.includes(event.type)).flatMap((r) => r.actions.flatMap((a) => (a.kind === 'offer' ? [a] : [])));
     const offersToday: string[] = [];
-    for (const kind of this.offerKinds) if (await this.options.store.hasOffer(memberId, event.siteId, day, kind)) offersToday.push(kind);
-    return { now: this.options.clock.now(), day, storeId, storeName, lastAlertEventAt, offersToday };
+    const storeOfferCountsToday: Record<string, number> = {};
+    for (const a of offerActions) {
+      if (memberId !== undefined && !offersToday.includes(a.offerKind) && (await store.hasOffer(memberId, event.siteId, day, a.offerKind))) offersToday.push(a.offerKind);
+      if (a.dailyBudgetPerStore !== undefined && storeOfferCountsToday[a.offerKind] === undefined) {
+        storeOfferCountsToday[a.offerKind] = await store.countOffersOnDay({ siteId: event.siteId, storeId, day, kind: a.offerKind });
+      }
+    }
+    return { now: this.options.clock.now(), day, timeZone: site?.timezone ?? 'UTC', storeId, storeName, lastAlertEventAt, offersToday, storeOfferCountsToday };
   }
 
   private async execute(action: Action): Promise<void> {
     if (action.kind === 'staff_alert') {
       await this.options.alerts.raise(action);
+      return;
+    }
+    if (action.kind === 'webhook') {
+      const res = await fetch(action.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ ruleId: action.ruleId, event: action.event, memberId: action.memberId, storeId: action.storeId }),
+        signal: AbortSignal.timeout(this.options.webhookTimeoutMs ?? 5000),
+      });
+      this.options.metrics.inc(res.ok ? 'rules.webhook_ok' : 'rules.webhook_failed');
+      if (!res.ok) this.log.warn({ ruleId: action.ruleId, status: res.status }, 'webhook answered an error');
+      return;
+    }
+    if (action.memberId === undefined) {
+      // No channel reaches an anonymous phone yet, and offers are keyed by member: counted only.
+      this.options.metrics.inc('offers.prospect');
+      this.log.info({ ruleId: action.ruleId, siteId: action.event.siteId, kind: action.offerKind }, 'prospect offer (not stored)');
       return;
     }
     const { inserted } = await this.options.store.insertOffer({

@@ -2,7 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { makeEvent } from '../testing/fixtures.js';
 import type { MemberProfile } from '../store/cloud-store.js';
 import { localDay } from './local-day.js';
-import { evaluateRules, type RuleContext } from './rules.js';
+import { DEFAULT_RULES, evaluateRules, localMinuteOfDay, ruleSchema, type Action, type Rule, type RuleContext } from './rules.js';
+
+const label = (a: Action): string => (a.kind === 'staff_alert' ? `staff_alert:${a.message}` : a.kind === 'offer' ? `offer:${a.offerKind}` : `webhook:${a.url}`);
 
 const T0 = Date.UTC(2026, 10, 23, 2, 0, 0); // 10:00 in Shanghai
 const MIN = 60_000;
@@ -52,7 +54,7 @@ describe('evaluateRules (built-in rule set)', () => {
   it.each(table)('$name', (row) => {
     const event = makeEvent({ type: row.type, at: T0, subject: { id: 's1', memberId: 'M1', signals: ['ble'] }, ...(row.type === 'dwell' ? { phase: 'start' } : {}) });
     const actions = evaluateRules(event, row.member, ctx(row.ctx));
-    expect(actions.map((a) => (a.kind === 'staff_alert' ? `staff_alert:${a.message}` : `offer:${a.offerKind}`))).toEqual(row.expect);
+    expect(actions.map(label)).toEqual(row.expect);
   });
 
   it('an offer carries the site day, the store and a 4 h validity from the issue time', () => {
@@ -70,5 +72,60 @@ describe('localDay', () => {
     [Date.UTC(2026, 10, 22, 16, 0), 'Not/AZone', '2026-11-22'],
   ])('%i in %s is %s', (at, tz, day) => {
     expect(localDay(at, tz)).toBe(day);
+  });
+});
+
+describe('declarative rules', () => {
+  const base: Rule = { id: 'r1', name: 'test', enabled: true, eventTypes: ['arrival'], audience: 'member', cooldownMs: 0, actions: [{ kind: 'staff_alert', message: '{name} at {store} ({tier})' }] };
+  const attract: Rule = { ...base, id: 'attract', audience: 'prospect', eventTypes: ['approach'], actions: [{ kind: 'offer', offerKind: 'attract', validForMs: 30 * MIN }] };
+  const gold = { ...member, tier: 'gold', tags: ['shoes'] };
+  // T0 = 02:00 UTC = 10:00 in Shanghai.
+  type DRow = { name: string; rule: Rule; type?: Row['type']; member?: MemberProfile | undefined; event?: Record<string, unknown>; ctx?: Partial<RuleContext>; expect: string[] };
+  const rows: DRow[] = [
+    { name: 'template renders name, store and tier', rule: base, expect: ['staff_alert:Li Na at Boutique (platinum)'] },
+    { name: 'disabled rule -> nothing', rule: { ...base, enabled: false }, expect: [] },
+    { name: 'tier filter matches', rule: { ...base, memberTiers: ['platinum'] }, expect: ['staff_alert:Li Na at Boutique (platinum)'] },
+    { name: 'tier filter excludes', rule: { ...base, memberTiers: ['gold'] }, expect: [] },
+    { name: 'tag filter: any one tag matches', rule: { ...base, memberTags: ['shoes', 'handbags'] }, expect: ['staff_alert:Li Na at Boutique (platinum)'] },
+    { name: 'tag filter excludes', rule: { ...base, memberTags: ['shoes'] }, expect: [] },
+    { name: 'tier + tag both needed', rule: { ...base, memberTiers: ['gold'], memberTags: ['shoes'] }, member: gold, expect: ['staff_alert:Li Na at Boutique (gold)'] },
+    { name: 'prospect gets an attract offer', rule: attract, type: 'approach', member: undefined, expect: ['offer:attract'] },
+    { name: 'member does not get a prospect-only offer', rule: attract, type: 'approach', expect: [] },
+    { name: 'audience any reaches a prospect, but alerts need a member', rule: { ...base, audience: 'any', actions: [{ kind: 'staff_alert' }, { kind: 'offer', offerKind: 'o', validForMs: 1 }] }, member: undefined, expect: ['offer:o'] },
+    { name: 'member-only rule ignores a prospect', rule: base, member: undefined, expect: [] },
+    { name: 'time window in site tz: 10:00 Shanghai inside 09:00-12:00', rule: { ...base, timeOfDay: { from: '09:00', to: '12:00' } }, ctx: { timeZone: 'Asia/Shanghai' }, expect: ['staff_alert:Li Na at Boutique (platinum)'] },
+    { name: 'same window read in UTC (02:00) -> outside', rule: { ...base, timeOfDay: { from: '09:00', to: '12:00' } }, ctx: { timeZone: 'UTC' }, expect: [] },
+    { name: 'window end is exclusive', rule: { ...base, timeOfDay: { from: '08:00', to: '10:00' } }, ctx: { timeZone: 'Asia/Shanghai' }, expect: [] },
+    { name: 'window wrapping midnight 22:00-03:00 includes 02:00 UTC', rule: { ...base, timeOfDay: { from: '22:00', to: '03:00' } }, ctx: { timeZone: 'UTC' }, expect: ['staff_alert:Li Na at Boutique (platinum)'] },
+    { name: 'window wrapping midnight excludes 10:00 Shanghai', rule: { ...base, timeOfDay: { from: '22:00', to: '03:00' } }, ctx: { timeZone: 'Asia/Shanghai' }, expect: [] },
+    { name: 'dwell below threshold -> nothing', rule: { ...base, eventTypes: ['dwell'], minDwellMs: 60_000 }, type: 'dwell', event: { dwellMs: 59_999, zoneId: 'z1' }, expect: [] },
+    { name: 'dwell at threshold -> alert with zone', rule: { ...base, eventTypes: ['dwell'], minDwellMs: 60_000, zoneIds: ['z1'], actions: [{ kind: 'staff_alert', message: '{name} in {zone}' }] }, type: 'dwell', event: { dwellMs: 60_000, zoneId: 'z1' }, expect: ['staff_alert:Li Na in z1'] },
+    { name: 'zone filter excludes another zone', rule: { ...base, eventTypes: ['dwell'], zoneIds: ['z1'] }, type: 'dwell', event: { dwellMs: 60_000, zoneId: 'z2' }, expect: [] },
+    { name: 'store filter excludes', rule: { ...base, storeIds: ['other'] }, expect: [] },
+    { name: 'site filter excludes', rule: { ...base, siteIds: ['elsewhere'] }, expect: [] },
+    { name: 'rule cooldown suppresses alert', rule: { ...base, cooldownMs: 5 * MIN }, ctx: { lastAlertEventAt: T0 - 4 * MIN }, expect: [] },
+    { name: 'rule cooldown elapsed', rule: { ...base, cooldownMs: 5 * MIN }, ctx: { lastAlertEventAt: T0 - 5 * MIN }, expect: ['staff_alert:Li Na at Boutique (platinum)'] },
+    { name: 'per-member cap reached', rule: { ...base, actions: [{ kind: 'offer', offerKind: 'o', validForMs: 1, perMemberCapPerDay: 2 }] }, ctx: { memberOfferCountsToday: { o: 2 } }, expect: [] },
+    { name: 'per-member cap not reached', rule: { ...base, actions: [{ kind: 'offer', offerKind: 'o', validForMs: 1, perMemberCapPerDay: 2 }] }, ctx: { memberOfferCountsToday: { o: 1 } }, expect: ['offer:o'] },
+    { name: 'store budget spent', rule: { ...base, actions: [{ kind: 'offer', offerKind: 'o', validForMs: 1, dailyBudgetPerStore: 50 }] }, ctx: { storeOfferCountsToday: { o: 50 } }, expect: [] },
+    { name: 'store budget left', rule: { ...base, actions: [{ kind: 'offer', offerKind: 'o', validForMs: 1, dailyBudgetPerStore: 50 }] }, ctx: { storeOfferCountsToday: { o: 49 } }, expect: ['offer:o'] },
+    { name: 'webhook action', rule: { ...base, actions: [{ kind: 'webhook', url: 'https://example.test/hook' }] }, expect: ['webhook:https://example.test/hook'] },
+  ];
+  it.each(rows)('$name', (row) => {
+    const type = row.type ?? 'arrival';
+    const m = 'member' in row ? row.member : member;
+    const subject = m ? { id: 's1', memberId: m.memberId, signals: ['ble' as const] } : { id: 's9', signals: ['ble' as const] };
+    const event = makeEvent({ type, at: T0, subject, ...(type === 'dwell' ? { phase: 'end' } : {}), ...row.event });
+    expect(ruleSchema.safeParse(row.rule).success).toBe(true);
+    expect(evaluateRules(event, m, ctx(row.ctx), [row.rule]).map(label)).toEqual(row.expect);
+  });
+
+  it('the built-in rules are valid rule data', () => {
+    for (const r of DEFAULT_RULES) expect(ruleSchema.parse(r)).toEqual(r);
+  });
+
+  it('localMinuteOfDay reads the site time zone', () => {
+    expect(localMinuteOfDay(T0, 'Asia/Shanghai')).toBe(600);
+    expect(localMinuteOfDay(T0, 'UTC')).toBe(120);
   });
 });

@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { makeEvent } from '../testing/fixtures.js';
+import { DEFAULT_RULES, type Rule } from '../rules/rules.js';
 import type { CloudStore, MemberRecord } from './cloud-store.js';
 
 /**
@@ -145,6 +146,35 @@ export function runCloudStoreContract(name: string, open: () => { store: CloudSt
       expect(await store.getAuthToken('s2', 'session')).toBeUndefined();
       await store.deleteAuthToken('k1');
       expect(await store.getAuthToken('k1', 'api')).toBeUndefined();
+    });
+  
+    it('starts with the built-in rules seeded, in order', async () => {
+      expect(await store.listRules()).toEqual(DEFAULT_RULES);
+    });
+
+    it('creates, replaces in place, reads and deletes rules', async () => {
+      const rule: Rule = { id: 'vip-dwell', name: 'VIP dwell', enabled: true, eventTypes: ['dwell'], audience: 'member', memberTiers: ['platinum'], minDwellMs: 60_000, cooldownMs: 0, actions: [{ kind: 'staff_alert' }] };
+      expect(await store.putRule(rule, 10)).toEqual({ created: true });
+      expect(await store.getRule('vip-dwell')).toEqual(rule);
+      expect((await store.listRules()).map((r) => r.id)).toEqual([...DEFAULT_RULES.map((r) => r.id), 'vip-dwell']);
+      expect(await store.putRule({ ...DEFAULT_RULES[0]!, enabled: false }, 11)).toEqual({ created: false });
+      const listed = await store.listRules();
+      expect(listed[0]).toMatchObject({ id: DEFAULT_RULES[0]!.id, enabled: false });
+      expect(listed.map((r) => r.id)).toEqual([...DEFAULT_RULES.map((r) => r.id), 'vip-dwell']);
+      expect(await store.deleteRule('vip-dwell')).toBe(true);
+      expect(await store.deleteRule('vip-dwell')).toBe(false);
+      expect(await store.getRule('vip-dwell')).toBeUndefined();
+    });
+
+    it('counts offers of a kind per site, store and day (rule budgets)', async () => {
+      const offer = { id: 'o1', kind: 'attract', memberId: 'M1', siteId: 's', storeId: 'st1', day: '2026-11-23', issuedAt: 1, expiresAt: 2, status: 'issued' as const, eventId: 'e1' };
+      await store.insertOffer(offer);
+      await store.insertOffer({ ...offer, id: 'o2', memberId: 'M2' });
+      await store.insertOffer({ ...offer, id: 'o3', memberId: 'M3', storeId: 'st2' });
+      await store.insertOffer({ ...offer, id: 'o4', memberId: 'M4', day: '2026-11-24' });
+      expect(await store.countOffersOnDay({ siteId: 's', storeId: 'st1', day: '2026-11-23', kind: 'attract' })).toBe(2);
+      expect(await store.countOffersOnDay({ siteId: 's', storeId: undefined, day: '2026-11-23', kind: 'attract' })).toBe(3);
+      expect(await store.countOffersOnDay({ siteId: 's', storeId: 'st1', day: '2026-11-23', kind: 'welcome' })).toBe(0);
     });
   });
 }

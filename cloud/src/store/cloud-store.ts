@@ -1,4 +1,5 @@
 import type { ConnState, EventType, GatewayHealth, PresenceEvent, StaffAlert } from '@storesense/protocol';
+import type { Rule } from '../rules/rule.schema.js';
 
 /**
  * Persistence of the cloud behind one interface (DESIGN §5), so PostgreSQL can follow SQLite:
@@ -64,6 +65,16 @@ export interface CloudStore {
   updateGatewayConn(siteId: string, gatewayId: string, conn: ConnState, receivedAt: number): Promise<void>;
   updateGatewayHealth(siteId: string, gatewayId: string, health: GatewayHealth, receivedAt: number): Promise<void>;
   listGateways(): Promise<GatewayStatus[]>;
+
+  /** Offers of a kind issued at a site (and store, when given) on a site-local day (rule budgets). */
+  countOffersOnDay(q: { siteId: string; storeId: string | undefined; day: string; kind: string }): Promise<number>;
+
+  // rules (declarative, edited through the API): listed in insertion order
+  listRules(): Promise<Rule[]>;
+  getRule(id: string): Promise<Rule | undefined>;
+  /** Creates or replaces (a replaced rule keeps its place in the order). */
+  putRule(rule: Rule, at: number): Promise<{ created: boolean }>;
+  deleteRule(id: string): Promise<boolean>;
 
   counts(): Promise<StoreCounts>;
   /** True when the database answers a trivial query. */

@@ -2,6 +2,20 @@
  * Schema migrations of `cloud.db`, applied in order; `PRAGMA user_version` records how many ran.
  * Append only: never edit a migration that has shipped.
  */
+/**
+ * The rules seeded by migration 4 (frozen: the built-in rule set as it shipped; `DEFAULT_RULES`
+ * may move on, this may not).
+ */
+const SEED_RULES_V4 = [
+  { id: 'member-approach-alert', name: 'Member near the store', enabled: true, eventTypes: ['approach'], audience: 'member', cooldownMs: 600_000,
+    actions: [{ kind: 'staff_alert', message: '{name} ({tier}) is near {store}' }] },
+  { id: 'member-arrival-alert', name: 'Member inside the store', enabled: true, eventTypes: ['arrival'], audience: 'member', cooldownMs: 600_000,
+    actions: [{ kind: 'staff_alert', message: '{name} ({tier}) is now inside {store}' }] },
+  { id: 'welcome-offer', name: 'Welcome offer, first arrival of the day', enabled: true, eventTypes: ['arrival'], audience: 'member', cooldownMs: 0,
+    actions: [{ kind: 'offer', offerKind: 'welcome', validForMs: 14_400_000, perMemberCapPerDay: 1 }] },
+];
+const sqlText = (s: string): string => `'${s.replace(/'/g, "''")}'`;
+
 export const MIGRATIONS: readonly string[] = [
   // 1: events, members, alerts, offers, gateways
   `
@@ -116,5 +130,16 @@ export const MIGRATIONS: readonly string[] = [
   `
   CREATE INDEX events_site_type_at ON events (site_id, type, at);
   CREATE INDEX offers_site_issued ON offers (site_id, issued_at);
+  `,
+  // 4: rules as data (edited through /api/v1/rules), seeded with the built-in set when empty
+  `
+  CREATE TABLE rules (
+    id TEXT PRIMARY KEY,
+    position INTEGER NOT NULL,
+    enabled INTEGER NOT NULL,
+    body TEXT NOT NULL,
+    updated_at INTEGER NOT NULL
+  );
+  ${SEED_RULES_V4.map((r, i) => `INSERT INTO rules (id, position, enabled, body, updated_at) SELECT ${sqlText(r.id)}, ${i}, 1, ${sqlText(JSON.stringify(r))}, 0 WHERE NOT EXISTS (SELECT 1 FROM rules WHERE id = ${sqlText(r.id)});`).join('\n  ')}
   `,
 ];

@@ -25,6 +25,8 @@ import type {
 import { MIGRATIONS } from './migrations.sqlite.js';
 import { SqliteAlertTables } from './store.sqlite.alerts.js';
 import { SqliteAuthTables } from './store.sqlite.auth.js';
+import { SqliteRuleTables } from './store.sqlite.rules.js';
+import type { Rule } from '../rules/rule.schema.js';
 import { toCredential, toGatewayStatus, toOffer, toProfile, type Row } from './store.sqlite.rows.js';
 
 /** The only import of better-sqlite3 in the cloud (STYLE habit 2). */
@@ -62,10 +64,12 @@ class SqliteCloudStore implements CloudStore {
   private readonly stmt;
   private readonly auth: SqliteAuthTables;
   private readonly alerts: SqliteAlertTables;
+  private readonly rules: SqliteRuleTables;
 
   constructor(private readonly db: Database.Database) {
     this.auth = new SqliteAuthTables(db);
     this.alerts = new SqliteAlertTables(db);
+    this.rules = new SqliteRuleTables(db);
     // Prepared once (better-sqlite3 docs); dynamic filters use the NULL-or-match idiom instead of
     // building SQL strings per query.
     this.stmt = {
@@ -296,6 +300,26 @@ class SqliteCloudStore implements CloudStore {
 
   async listGateways(): Promise<GatewayStatus[]> {
     return (this.stmt.listGateways.all() as Row[]).map(toGatewayStatus);
+  }
+
+  async countOffersOnDay(q: { siteId: string; storeId: string | undefined; day: string; kind: string }): Promise<number> {
+    return this.rules.countOffers(q);
+  }
+
+  async listRules(): Promise<Rule[]> {
+    return this.rules.list();
+  }
+
+  async getRule(id: string): Promise<Rule | undefined> {
+    return this.rules.get(id);
+  }
+
+  async putRule(rule: Rule, at: number): Promise<{ created: boolean }> {
+    return this.rules.put(rule, at);
+  }
+
+  async deleteRule(id: string): Promise<boolean> {
+    return this.rules.delete(id);
   }
 
   async counts(): Promise<StoreCounts> {
