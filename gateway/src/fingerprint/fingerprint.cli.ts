@@ -67,6 +67,7 @@ async function main(): Promise<number> {
         `building accuracy        ${pct(accuracy.buildingAccuracy)}`,
         `floor accuracy           ${pct(accuracy.floorAccuracy)}`,
         `building+floor accuracy  ${pct(accuracy.buildingFloorAccuracy)}`,
+        ...(accuracy.zoneAccuracy === undefined ? [] : [`zone accuracy            ${pct(accuracy.zoneAccuracy)}`]),
         `elapsed ${(report.elapsedMs.total / 1000).toFixed(1)} s (load ${(report.elapsedMs.load / 1000).toFixed(1)} s)`,
       ].join('\n') + '\n',
     );

@@ -28,7 +28,7 @@ export interface FingerprintModelOptions {
   distance?: Distance;
   /** Neighbours voting on the building. */
   kBuilding?: number;
-  /** Neighbours (within the predicted building) voting on the floor. */
+  /** Neighbours (within the predicted building) voting on the floor, and (within that floor) on the zone. */
   kFloor?: number;
   /** Receivers heard in fewer training rows than this are dropped. */
   minReceiverRows?: number;
@@ -37,6 +37,8 @@ export interface FingerprintModelOptions {
 export interface FingerprintPrediction {
   building: string;
   floor: number;
+  /** Zone, when the calibration walk labelled zones on the predicted floor. */
+  zoneId?: string;
   /** Distance to the nearest training fingerprint (for confidence / outlier checks). */
   nearestDistance: number;
 }
@@ -79,11 +81,11 @@ function buildIndex(set: EncodedSet): Postings[] {
   return postings;
 }
 
-/** Indices of the k smallest distances among rows passing `keep`, nearest first; ties -> lower row. */
-function nearest(dist: Float64Array, k: number, keep: (row: number) => boolean): number[] {
+/** The k rows (from `candidates`, ascending) with the smallest distances, nearest first; ties -> lower row. */
+function nearest(dist: Float64Array, k: number, candidates: Int32Array): number[] {
   const best: number[] = [];
-  for (let r = 0; r < dist.length; r++) {
-    if (!keep(r)) continue;
+  for (let c = 0; c < candidates.length; c++) {
+    const r = candidates[c]!;
     const d = dist[r]!;
     if (best.length === k && d >= dist[best[k - 1]!]!) continue;
     let at = best.length === k ? k - 1 : best.length;
@@ -95,6 +97,19 @@ function nearest(dist: Float64Array, k: number, keep: (row: number) => boolean):
     best[at] = r;
   }
   return best;
+}
+
+/** Row indices grouped by a key (ascending within each group); rows with key undefined are left out. */
+function groupRows(rows: number, key: (row: number) => string | undefined): Map<string, Int32Array> {
+  const lists = new Map<string, number[]>();
+  for (let r = 0; r < rows; r++) {
+    const k = key(r);
+    if (k === undefined) continue;
+    const list = lists.get(k);
+    if (list) list.push(r);
+    else lists.set(k, [r]);
+  }
+  return new Map([...lists].map(([k, v]) => [k, Int32Array.from(v)]));
 }
 
 /** Majority vote; ties go to the label of the nearest neighbour holding a tied count. */
@@ -120,6 +135,11 @@ export function trainFingerprintModel(train: readonly Fingerprint[], options: Fi
   const set = encodeFingerprints(train, vocabulary, o.preprocessing);
   const index = buildIndex(set);
   const rows = train.length;
+  const zones = train.map((fp) => fp.zoneId);
+  const allRows = Int32Array.from({ length: rows }, (_, r) => r);
+  // Candidate lists, so the floor and zone votes only scan the rows of the chosen building / floor.
+  const byBuilding = groupRows(rows, (r) => set.building[r]!);
+  const zonedByFloor = groupRows(rows, (r) => (zones[r] === undefined ? undefined : `${set.building[r]!}\u0000${set.floor[r]!}`));
   // Per-row sum (Sørensen) or sum of squares (Euclidean), the part of the distance not shared.
   const self = Float64Array.from(set.val, (v) => v.reduce((s, x) => s + (o.distance === 'sorensen' ? x : x * x), 0));
   const overlap = new Float64Array(rows);
@@ -155,11 +175,14 @@ export function trainFingerprintModel(train: readonly Fingerprint[], options: Fi
     rows,
     predict(fp) {
       distances(fp);
-      const nb = nearest(dist, o.kBuilding, () => true);
+      const nb = nearest(dist, o.kBuilding, allRows);
       const building = vote(nb, (r) => set.building[r]!);
-      const nf = nearest(dist, o.kFloor, (r) => set.building[r] === building);
+      const nf = nearest(dist, o.kFloor, byBuilding.get(building)!);
       const floor = vote(nf, (r) => set.floor[r]!);
-      return { building, floor, nearestDistance: dist[nb[0]!]! };
+      const p: FingerprintPrediction = { building, floor, nearestDistance: dist[nb[0]!]! };
+      const zoned = zonedByFloor.get(`${building}\u0000${floor}`);
+      if (zoned !== undefined) p.zoneId = vote(nearest(dist, o.kFloor, zoned), (r) => zones[r]!);
+      return p;
     },
   };
 }
@@ -170,12 +193,16 @@ export interface FingerprintAccuracy {
   floorAccuracy: number;
   /** Building and floor both right (the dataset paper's "building+floor" hit rate). */
   buildingFloorAccuracy: number;
+  /** Over test rows that carry a zoneId (absent when none do). */
+  zoneAccuracy?: number;
 }
 
 export function evaluateFingerprintModel(model: FingerprintModel, test: readonly Fingerprint[]): FingerprintAccuracy {
   let b = 0;
   let f = 0;
   let bf = 0;
+  let zoned = 0;
+  let z = 0;
   for (const fp of test) {
     const p = model.predict(fp);
     const bOk = p.building === fp.building;
@@ -183,7 +210,13 @@ export function evaluateFingerprintModel(model: FingerprintModel, test: readonly
     if (bOk) b++;
     if (fOk) f++;
     if (bOk && fOk) bf++;
+    if (fp.zoneId !== undefined) {
+      zoned++;
+      if (p.zoneId === fp.zoneId) z++;
+    }
   }
   const n = Math.max(1, test.length);
-  return { rows: test.length, buildingAccuracy: b / n, floorAccuracy: f / n, buildingFloorAccuracy: bf / n };
+  const acc: FingerprintAccuracy = { rows: test.length, buildingAccuracy: b / n, floorAccuracy: f / n, buildingFloorAccuracy: bf / n };
+  if (zoned > 0) acc.zoneAccuracy = z / zoned;
+  return acc;
 }
