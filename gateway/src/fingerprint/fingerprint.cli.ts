@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { performance } from 'node:perf_hooks';
-import { loadFingerprints } from './fingerprint.dataset.js';
+import { loadFingerprints, type FingerprintParseError } from './fingerprint.dataset.js';
 import { evaluateFingerprintModel, trainFingerprintModel, type Distance } from './fingerprint.model.js';
 
 /**
@@ -42,7 +42,12 @@ async function main(): Promise<number> {
     return 2;
   }
   const t0 = performance.now();
-  const [train, validate] = await Promise.all([loadFingerprints(args.train), loadFingerprints(args.validate)]);
+  // A garbled line in a calibration walk is reported and skipped, not fatal (first 10 shown).
+  let badRows = 0;
+  const onBadRow = (file: string) => (e: FingerprintParseError) => {
+    if (++badRows <= 10) process.stderr.write(`skipped ${file} ${e.message}\n`);
+  };
+  const [train, validate] = await Promise.all([loadFingerprints(args.train, onBadRow(args.train)), loadFingerprints(args.validate, onBadRow(args.validate))]);
   const t1 = performance.now();
   const model = trainFingerprintModel(train, {
     ...(args.k === undefined ? {} : { kBuilding: args.k, kFloor: args.k }),
@@ -53,6 +58,7 @@ async function main(): Promise<number> {
   const report = {
     train: { path: args.train, rows: train.length, receivers: model.receiverIds.length },
     validate: { path: args.validate, rows: validate.length },
+    badRows,
     method: { kind: 'knn', ...model.options },
     ...accuracy,
     elapsedMs: { load: Math.round(t1 - t0), trainAndEvaluate: Math.round(t2 - t1), total: Math.round(t2 - t0) },

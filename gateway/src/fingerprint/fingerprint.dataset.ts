@@ -85,9 +85,12 @@ export function parseJsonlRow(text: string, line: number): Fingerprint {
   return fp;
 }
 
-/** Streams a fingerprint file (format chosen by extension: .csv = UJIIndoorLoc, else JSON lines). */
-export async function loadFingerprints(path: string): Promise<Fingerprint[]> {
-  const out: Fingerprint[] = [];
+/**
+ * Yields a fingerprint file's rows one at a time (format chosen by extension: .csv = UJIIndoorLoc,
+ * else JSON lines). A bad row throws FingerprintParseError unless `onBadRow` is given, in which case
+ * it is reported there and skipped (a calibration walk with one garbled line stays usable).
+ */
+export async function* streamFingerprints(path: string, onBadRow?: (e: FingerprintParseError) => void): AsyncGenerator<Fingerprint> {
   const rl = createInterface({ input: createReadStream(path, 'utf8'), crlfDelay: Infinity });
   const csv = path.toLowerCase().endsWith('.csv');
   let header: ReturnType<typeof parseUjiHeader> | undefined;
@@ -95,10 +98,23 @@ export async function loadFingerprints(path: string): Promise<Fingerprint[]> {
   for await (const text of rl) {
     line++;
     if (text.trim() === '') continue;
-    if (!csv) out.push(parseJsonlRow(text, line));
-    else if (header === undefined) header = parseUjiHeader(text);
-    else out.push(parseUjiRow(text, header, line));
+    if (csv && header === undefined) {
+      header = parseUjiHeader(text); // a bad header is never skippable
+      continue;
+    }
+    try {
+      yield header === undefined ? parseJsonlRow(text, line) : parseUjiRow(text, header, line);
+    } catch (e) {
+      if (!(e instanceof FingerprintParseError) || onBadRow === undefined) throw e;
+      onBadRow(e);
+    }
   }
+}
+
+/** Loads a whole fingerprint file (see streamFingerprints). */
+export async function loadFingerprints(path: string, onBadRow?: (e: FingerprintParseError) => void): Promise<Fingerprint[]> {
+  const out: Fingerprint[] = [];
+  for await (const fp of streamFingerprints(path, onBadRow)) out.push(fp);
   return out;
 }
 

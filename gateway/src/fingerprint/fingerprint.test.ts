@@ -106,6 +106,12 @@ describe('fingerprint model', () => {
     writeFileSync(trainPath, synthetic(60, 3).map(toLine).join('\n') + '\n');
     writeFileSync(validatePath, synthetic(30, 4).map(toLine).join('\n') + '\n');
     expect((await loadFingerprints(trainPath)).length).toBe(60);
+    const garbled = path.join(dir, 'garbled.jsonl');
+    writeFileSync(garbled, `${toLine(synthetic(1, 5)[0]!)}\n{oops\n\n${toLine(synthetic(1, 6)[0]!)}\n`);
+    await expect(loadFingerprints(garbled)).rejects.toThrow(/line 2: invalid JSON/);
+    const bad: number[] = [];
+    expect((await loadFingerprints(garbled, (e) => bad.push(e.line))).length).toBe(2);
+    expect(bad).toEqual([2]);
     const cli = fileURLToPath(new URL('../../dist/fingerprint/fingerprint.cli.js', import.meta.url));
     if (!existsSync(cli)) {
       console.warn(`skipping CLI check: ${cli} not built (run npx tsc -b)`);
