@@ -43,3 +43,5 @@ export { createWifiProbeSource, tsharkArgs, type WifiProbeSourceOptions } from '
 export { createBleSource, type BleSourceOptions } from './sources/ble/ble.source.js';
 export { advertisementBytes, loadNoble, type NobleLike, type NoblePeripheralLike } from './sources/ble/ble.adapter.js';
 export { resolveSitePepper, PEPPER_FILE } from './identity/site-pepper.js';
+export * from './fingerprint/fingerprint.dataset.js';
+export * from './fingerprint/fingerprint.model.js';
