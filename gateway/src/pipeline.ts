@@ -91,6 +91,9 @@ export class Pipeline {
       doorWindowMs: 4_000,
       reentryGapMs: 10_000,
       ...DEFAULT_HOLD,
+      // The classifier's own decision settings (tuned to its probabilities), then explicit overrides.
+      // A fallback tick keeps them: one tick of rules probabilities under slightly different holds.
+      ...opts.classifier.decision,
       ...opts.hold,
       newId: this.newId,
     };

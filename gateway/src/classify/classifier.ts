@@ -19,6 +19,19 @@ export interface ClassProbs {
 }
 
 /**
+ * Journey-machine decision settings a classifier brings with it (DESIGN §3.4): how sure a tick must
+ * be (`minProb`) and how long an entry / a leave must hold. Chosen on validation seeds for that
+ * classifier's probabilities (the ONNX model carries them in its metadata); unset fields keep the
+ * journey machine's defaults, which were tuned for the rules classifier.
+ */
+export interface DecisionSettings {
+  minProb?: number;
+  approachHoldMs?: number;
+  enterHoldMs?: number;
+  leaveHoldMs?: number;
+}
+
+/**
  * Turns a batch of feature windows into class probabilities, one per window, same order.
  * Called once per tick with every active subject, so an ONNX implementation does a single
  * `session.run` on a [batch, FEATURE_COUNT] tensor (DESIGN §3.4). Implementations must be
@@ -28,6 +41,8 @@ export interface ClassProbs {
 export interface Classifier {
   readonly name: string;
   readonly version: string;
+  /** Decision settings for the journey machine (see DecisionSettings); absent = the defaults. */
+  readonly decision?: DecisionSettings;
   classify(windows: readonly FeatureWindow[], at: number): ClassProbs[];
   /** Releases native resources (ONNX session); optional. */
   close?(): Promise<void> | void;

@@ -6,13 +6,13 @@ import { silentLogger } from '../log.js';
 import { runOffline } from '../offline.js';
 import { MODEL_INPUT_NAME, MODEL_OUTPUT_NAME } from '../model/contract.js';
 import { initMlp, predict, type Mlp } from '../model/mlp.js';
-import { mlpToOnnx, type MlpOnnxOptions } from '../model/onnx-export.js';
+import { mlpToOnnx, onnxMetadata, withOnnxMetadata, type MlpOnnxOptions } from '../model/onnx-export.js';
 import { Pipeline } from '../pipeline.js';
 import { adverts, boutiqueConfig } from '../testing/fixtures.js';
 import { Tracker } from '../tracking/tracker.js';
 import { ClassifierUnavailableError, createClassifier } from './create-classifier.js';
 import { computeFeatures, FEATURE_COUNT, type FeatureWindow } from './features.js';
-import { ModelRejectedError, OnnxClassifier, runWithPublicApi } from './onnx.classifier.js';
+import { DECISION_METADATA_KEY, ModelRejectedError, OnnxClassifier, parseDecision, runWithPublicApi } from './onnx.classifier.js';
 import { siteContext } from './site-context.js';
 
 const T0 = 1_700_000_000_000;
@@ -112,6 +112,44 @@ describe('OnnxClassifier', () => {
     expect(pipeline.stats().classifierErrors).toBeGreaterThan(0);
     expect(drafts.map((d) => d.type)).toContain('approach');
     expect(drafts.every((d) => d.model.name === 'rules')).toBe(true);
+  });
+});
+
+describe('decision settings carried in the model metadata', () => {
+  it('parses valid settings and refuses unknown keys, non-numbers and out-of-range values', () => {
+    expect(parseDecision(undefined)).toBeUndefined();
+    expect(parseDecision('{"minProb":0.6,"enterHoldMs":500}')).toEqual({ minProb: 0.6, enterHoldMs: 500 });
+    expect(() => parseDecision('{"minProb":0.2}')).toThrow(ModelRejectedError);
+    expect(() => parseDecision('{"zoneHoldMs":100}')).toThrow(/unknown setting "zoneHoldMs"/);
+    expect(() => parseDecision('{"leaveHoldMs":"1s"}')).toThrow(ModelRejectedError);
+    expect(() => parseDecision('not json')).toThrow(/not JSON/);
+  });
+
+  it('withOnnxMetadata adds an entry without touching the graph; the classifier exposes it and the pipeline applies it', () => {
+    const plain = mlpToOnnx(tinyMlp(), { ...okOptions, metadata: { seed: '3' } });
+    const tuned = withOnnxMetadata(plain, { [DECISION_METADATA_KEY]: JSON.stringify({ minProb: 0.55, enterHoldMs: 750 }) });
+    expect(onnxMetadata(tuned)).toEqual({ seed: '3', decision: '{"minProb":0.55,"enterHoldMs":750}' });
+    const a = OnnxClassifier.load({ model: plain, site: ctx });
+    const b = OnnxClassifier.load({ model: tuned, site: ctx });
+    try {
+      expect(a.decision).toBeUndefined();
+      expect(b.decision).toEqual({ minProb: 0.55, enterHoldMs: 750 });
+      const x = Float32Array.from(windows().flatMap((w) => [...w.values]));
+      expect(b.runRaw(x, 3)).toEqual(a.runRaw(x, 3));
+      // The pipeline's machine settings: defaults, then the classifier's decision, then explicit overrides.
+      const settingsOf = (p: Pipeline) => (p as unknown as { settings: { minProb: number; enterHoldMs: number; leaveHoldMs: number } }).settings;
+      const s = settingsOf(new Pipeline({ config, classifier: b, logger: silentLogger(), hold: { leaveHoldMs: 1_000 } }));
+      expect([s.minProb, s.enterHoldMs, s.leaveHoldMs]).toEqual([0.55, 750, 1_000]);
+      expect(settingsOf(new Pipeline({ config, classifier: createClassifier(config, 'rules'), logger: silentLogger() })).minProb).toBe(0.7);
+    } finally {
+      a.close();
+      b.close();
+    }
+  });
+
+  it('refuses a model whose decision settings are invalid', () => {
+    const bad = withOnnxMetadata(mlpToOnnx(tinyMlp(), okOptions), { [DECISION_METADATA_KEY]: '{"minProb":2}' });
+    expect(() => OnnxClassifier.load({ model: bad, site: ctx })).toThrow(/minProb=2 is outside/);
   });
 });
 

@@ -8,7 +8,8 @@ import { InferenceSession, Tensor } from 'onnxruntime-node';
 // onnxruntime upgrade that changes this internal surface fails loudly.
 import { binding, initOrt } from 'onnxruntime-node/dist/binding.js';
 import { MODEL_INPUT_NAME, MODEL_INPUT_WIDTH, MODEL_OUTPUT_NAME, MODEL_OUTPUT_WIDTH } from '../model/contract.js';
-import type { Classifier, ClassProbs } from './classifier.js';
+import { onnxMetadata } from '../model/onnx-export.js';
+import type { Classifier, ClassProbs, DecisionSettings } from './classifier.js';
 import { FEATURE_COUNT, FEATURES_VERSION, type FeatureWindow } from './features.js';
 import { estimateFloor } from './rules.classifier.js';
 import type { SiteContext } from './site-context.js';
@@ -47,6 +48,38 @@ export interface OnnxClassifierOptions {
 /** Below this P(inside) no zone is estimated (as the rules classifier). */
 const MIN_INSIDE_FOR_ZONE = 0.2;
 const ORT_FLOAT = 1;
+/** Metadata key of the decision settings chosen on validation seeds (JSON). */
+export const DECISION_METADATA_KEY = 'decision';
+
+/** Plausible ranges: a model file whose settings fall outside them is refused, not half-applied. */
+const DECISION_RANGES: Record<keyof DecisionSettings, [number, number]> = {
+  minProb: [0.34, 0.99],
+  approachHoldMs: [0, 30_000],
+  enterHoldMs: [0, 30_000],
+  leaveHoldMs: [0, 30_000],
+};
+
+/** Parses the model's `decision` metadata (absent = the journey machine's defaults). */
+export function parseDecision(text: string | undefined): DecisionSettings | undefined {
+  if (text === undefined || text === '') return undefined;
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch {
+    throw new ModelRejectedError(`model metadata "${DECISION_METADATA_KEY}" is not JSON: ${text.slice(0, 80)}`);
+  }
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new ModelRejectedError(`model metadata "${DECISION_METADATA_KEY}" is not an object`);
+  const out: DecisionSettings = {};
+  for (const [key, value] of Object.entries(raw)) {
+    const range = DECISION_RANGES[key as keyof DecisionSettings] as [number, number] | undefined;
+    if (!range) throw new ModelRejectedError(`model metadata "${DECISION_METADATA_KEY}" has an unknown setting "${key}"`);
+    if (typeof value !== 'number' || !Number.isFinite(value) || value < range[0] || value > range[1]) {
+      throw new ModelRejectedError(`model decision setting ${key}=${String(value)} is outside [${range[0]}, ${range[1]}]`);
+    }
+    out[key as keyof DecisionSettings] = value;
+  }
+  return out;
+}
 
 interface ValueMetadata {
   name: string;
@@ -91,6 +124,7 @@ function check(kind: 'input' | 'output', list: readonly ValueMetadata[], name: s
 export class OnnxClassifier implements Classifier {
   readonly name = 'onnx';
   readonly version: string;
+  readonly decision: DecisionSettings | undefined;
   private closed = false;
 
   private constructor(
@@ -98,8 +132,10 @@ export class OnnxClassifier implements Classifier {
     private readonly ctx: SiteContext,
     private readonly zoneScale: number,
     digest: string,
+    decision: DecisionSettings | undefined,
   ) {
     this.version = `f${FEATURES_VERSION}-${digest}`;
+    this.decision = decision;
   }
 
   static load(opts: OnnxClassifierOptions): OnnxClassifier {
@@ -117,15 +153,18 @@ export class OnnxClassifier implements Classifier {
     } catch (err) {
       throw new ModelRejectedError(`onnxruntime cannot load the model: ${(err as Error).message}`);
     }
+    let decision: DecisionSettings | undefined;
     try {
       check('input', session.inputMetadata as ValueMetadata[], MODEL_INPUT_NAME, MODEL_INPUT_WIDTH);
       check('output', session.outputMetadata as ValueMetadata[], MODEL_OUTPUT_NAME, MODEL_OUTPUT_WIDTH);
+      // onnxruntime accepted the bytes, so they decode as a ModelProto; only the settings can be bad.
+      decision = parseDecision(onnxMetadata(bytes)[DECISION_METADATA_KEY]);
     } catch (err) {
       session.dispose();
       throw err;
     }
     const digest = createHash('sha256').update(bytes).digest('hex').slice(0, 12);
-    return new OnnxClassifier(session, opts.site, opts.zoneScaleDb ?? 3, digest);
+    return new OnnxClassifier(session, opts.site, opts.zoneScaleDb ?? 3, digest, decision);
   }
 
   /** Raw model output for a row-major [rows, FEATURE_COUNT] batch (training verification uses it). */

@@ -4,6 +4,7 @@ import { basename } from 'node:path';
 import { LOCATION_CLASSES } from '../classify/classifier.js';
 import { FEATURE_NAMES, FEATURES_VERSION } from '../classify/features.js';
 import { MODEL_INPUT_NAME, MODEL_OUTPUT_NAME } from './contract.js';
+import type { DecisionSettings } from '../classify/classifier.js';
 import type { TickMetrics } from './train.core.js';
 
 /** The scored kinds the journey comparison averages (dwell = dwell start). */
@@ -44,6 +45,10 @@ export function eventF1(result: Record<string, unknown>): { f1: Record<string, n
 }
 
 export interface CardInput {
+  /** The exact training command (recorded so the numbers can be reproduced). */
+  command?: string;
+  /** Decision settings stored in the model (chosen on validation seeds). */
+  decision?: DecisionSettings | undefined;
   modelFile: string;
   bytes: Uint8Array;
   sites: string;
@@ -77,6 +82,10 @@ export function writeModelCard(path: string, c: CardInput): void {
     `- Data: simulator traces (\`storesense-sim generate\`), sites ${c.sites}, training seeds ${c.trainSeeds}, ${c.duration} each; held-out seeds ${c.holdoutSeeds}. ${c.trainRows} training rows after a seeded cap per class (${LOCATION_CLASSES.map((n, i) => `${n} ${c.classCounts[i]}`).join(', ')}).`,
     '- Rows: exactly what the gateway hands its classifier (runOffline with a recording classifier: same tracker, 250 ms tick, subject selection and computeFeatures).',
     '- Labels from truth events: inside = [arrival, exit); outside_near = approach → arrival (when it follows within 30 s), else 5 s after an approach, and 4 s after an exit; ticks near a door crossing (±1.5 s), after a passer-by\'s approach (to 30 s), after an exit (to 20 s) and 3 s before an approach/arrival are ignored (the truth has no positions); everything else is absent.',
+    c.decision
+      ? `- Decision settings (metadata \`decision\`, applied by the gateway's journey machine for this model; the rules keep the defaults minProb 0.7, enter 1250 ms, leave 2250 ms): \`${JSON.stringify(c.decision)}\`, chosen on the training/validation seeds only with \`node gateway/dist/model/tune-decision.js\` (mean journey macro F1 over ${c.trainSeeds} of both sites).`
+      : '- Decision settings: none stored; the journey machine uses its defaults (tuned for the rules classifier).',
+    ...(c.command ? [`- Command: \`${c.command}\` (from the repository root, after \`npx tsc -b\`).`] : []),
     `- Check: onnxruntime-node vs the TypeScript forward pass on all held-out rows: max |Δp| = ${c.maxDiff.toExponential(2)} (limit 1e-5).`,
     '',
     '## Held-out: tick level (labelled ticks, argmax)',
@@ -106,6 +115,6 @@ export function writeModelCard(path: string, c: CardInput): void {
     const mean = (v: number[]) => (v.length === 0 ? null : v.reduce((a, b) => a + b, 0) / v.length);
     lines.push('', `Mean macro F1 over held-out traces: rules ${fmt(mean(macros.rules))}, onnx ${fmt(mean(macros.onnx))}.`, '');
   }
-  lines.push('## Limits', '', '- Simulated data only (the simulator\'s radio model); real receivers need recorded, labelled traces.', '- Labels are derived from events, so ambiguous stretches are skipped, not learned.', '- The journey machine\'s hysteresis was tuned for the rules classifier\'s probabilities.', '');
+  lines.push('## Limits', '', '- Simulated data only (the simulator\'s radio model); real receivers need recorded, labelled traces.', '- Labels are derived from events, so ambiguous stretches are skipped, not learned.', "- The journey machine's defaults were tuned for the rules classifier; the model carries its own decision settings (above).", '');
   writeFileSync(path, lines.join('\n'));
 }

@@ -82,3 +82,12 @@ export function onnxMetadata(bytes: Uint8Array): Record<string, string> {
   const m = onnx.ModelProto.decode(bytes);
   return Object.fromEntries(m.metadataProps.map((p) => [p.key ?? '', p.value ?? '']));
 }
+
+/** The same model with metadata_props entries added or replaced (e.g. decision settings); graph untouched. */
+export function withOnnxMetadata(bytes: Uint8Array, extra: Record<string, string>): Uint8Array {
+  const m = onnx.ModelProto.decode(bytes);
+  const props = new Map(m.metadataProps.map((p) => [p.key ?? '', p.value ?? '']));
+  for (const [key, value] of Object.entries(extra)) props.set(key, value);
+  m.metadataProps = [...props].map(([key, value]) => onnx.StringStringEntryProto.create({ key, value }));
+  return onnx.ModelProto.encode(m).finish();
+}

@@ -20,6 +20,8 @@ import { siteContext } from '../classify/site-context.js';
 import { collectFeatureRows, labelRows, type LabelledRows } from './dataset.js';
 import { predictBatch } from './mlp.js';
 import { argmaxRows, fitPlaceModel, onnxVersusTs, tickMetrics, type TickMetrics } from './train.core.js';
+import { DECISION_METADATA_KEY, parseDecision } from '../classify/onnx.classifier.js';
+import { writeAccuracyReport } from './accuracy-report.js';
 import { writeModelCard, type EventComparison } from './model-card.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -89,6 +91,10 @@ async function main(argv: string[]): Promise<number> {
       out: { type: 'string', default: join(MODEL_DIR, 'journey-mlp.onnx') },
       card: { type: 'string', default: join(MODEL_DIR, 'MODEL_CARD.md') },
       'no-eval': { type: 'boolean', default: false },
+      // Journey-machine decision settings chosen on validation seeds (tune-decision.js), stored in the model.
+      decision: { type: 'string' },
+      // Optional per-event precision/recall/F1 report of the held-out comparison (docs/accuracy.md).
+      accuracy: { type: 'string' },
     },
   });
   const sites = (values.site ?? ['boutique', 'dept-store']).map(siteRef);
@@ -111,11 +117,13 @@ async function main(argv: string[]): Promise<number> {
   }
   const sitesNote = sites.map((s) => s.name).join('+');
   const balancePower = Number(values.balance);
+  const decision = parseDecision(values.decision);
   const fitted = fitPlaceModel(train, { seed, epochs, balancePower, onEpoch: (e, loss) => log(`epoch ${e + 1}/${epochs} loss ${loss.toFixed(4)}`) }, {
     sites: sitesNote,
     train_seeds: values.seeds,
     trace_duration: values.duration,
     balance_power: String(balancePower),
+    ...(decision ? { [DECISION_METADATA_KEY]: JSON.stringify(decision) } : {}),
   });
   writeFileSync(values.out, fitted.bytes);
   log(`wrote ${values.out} (${fitted.bytes.length} bytes, ${fitted.trainRows} training rows)`);
@@ -143,8 +151,13 @@ async function main(argv: string[]): Promise<number> {
     log(`onnxruntime and the TypeScript forward pass differ by ${maxDiff} (> 1e-5): refusing the model`);
     return 1;
   }
-  writeModelCard(values.card, { modelFile: values.out, bytes: fitted.bytes, balancePower, sites: sitesNote, trainSeeds: values.seeds, holdoutSeeds: values.holdout, duration: values.duration, epochs, seed, trainRows: fitted.trainRows, classCounts: fitted.classCounts, maxDiff, tick, events });
+  const command = `node gateway/dist/model/train.js ${argv.map((a) => (/^[\w./:=,-]+$/.test(a) ? a : `'${a}'`)).join(' ')}`.trim();
+  writeModelCard(values.card, { command, decision, modelFile: values.out, bytes: fitted.bytes, balancePower, sites: sitesNote, trainSeeds: values.seeds, holdoutSeeds: values.holdout, duration: values.duration, epochs, seed, trainRows: fitted.trainRows, classCounts: fitted.classCounts, maxDiff, tick, events });
   log(`wrote ${values.card}`);
+  if (values.accuracy !== undefined && events.length > 0) {
+    writeAccuracyReport(values.accuracy, { command, modelFile: values.out, bytes: fitted.bytes, decision, events });
+    log(`wrote ${values.accuracy}`);
+  }
   return 0;
 }
 
