@@ -217,6 +217,8 @@ export function createCloud(options: CloudOptions): Cloud {
         alertSocket: { hub, authorizeSocket, registry: sockets },
         staff: { auth, alerts, mode: staffAuth, throttle: new LoginThrottle(clock, options.loginThrottle) },
         sites,
+        clock,
+        onRulesChanged: () => rules.invalidate(),
       });
       // perMessageDeflate off: alerts are small and compression costs CPU and memory per socket.
       const wss = (partial.wss = new WebSocketServer({ noServer: true, perMessageDeflate: false }));

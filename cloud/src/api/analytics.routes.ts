@@ -16,9 +16,9 @@ function checkRange(q: { from: number; to: number }, ctx: z.RefinementCtx): void
   else if (q.to - q.from > MAX_RANGE_MS) ctx.addIssue({ code: 'custom', path: ['to'], message: `range longer than ${MAX_RANGE_MS / 86_400_000} days` });
 }
 
-const footfallQuery = z.object({ ...rangeShape, storeId: idSchema.optional(), bucket: z.enum(['hour', 'day']).default('hour') }).superRefine(checkRange);
-const dwellQuery = z.object({ ...rangeShape, storeId: idSchema.optional(), zoneId: idSchema.optional() }).superRefine(checkRange);
-const rangeQuery = z.object(rangeShape).superRefine(checkRange);
+export const footfallQuery = z.object({ ...rangeShape, storeId: idSchema.optional(), bucket: z.enum(['hour', 'day']).default('hour') }).superRefine(checkRange);
+export const dwellQuery = z.object({ ...rangeShape, storeId: idSchema.optional(), zoneId: idSchema.optional() }).superRefine(checkRange);
+export const rangeQuery = z.object(rangeShape).superRefine(checkRange);
 
 /**
  * GET /api/v1/analytics/{footfall,dwell,floors,returning,offers,summary}: aggregate figures only

@@ -1,17 +1,19 @@
 import type { Site } from '@storesense/firmware-config';
-import { eventTypeSchema, idSchema } from '@storesense/protocol';
 import { Hono, type MiddlewareHandler } from 'hono';
-import { z } from 'zod';
 import { alertSocketHandlers, type AlertSocketOptions } from '../alerts/alerts.ws.js';
 import { scopeOf } from '../auth/principal.js';
 import type { StaffAuthMode } from '../auth/socket-auth.js';
 import { CONSOLE_HTML } from '../console/console.page.js';
 import { STAFF_CSP, STAFF_HTML } from '../console/staff.page.js';
 import { AnalyticsService } from '../analytics/analytics.service.js';
+import { systemClock, type Clock } from '../clock.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
 import type { CloudStore } from '../store/cloud-store.js';
 import { registerAnalyticsRoutes } from './analytics.routes.js';
+import { alertsQuery, eventsQuery, membersQuery, offersQuery } from './api.schemas.js';
+import { buildOpenApi } from './openapi.js';
+import { registerRulesRoutes } from './rules.routes.js';
 import { optionalAuth, principalOf, requireRole } from './auth.middleware.js';
 import { HttpError, parseQuery } from './http-error.js';
 import { registerStaffRoutes, type StaffRoutesOptions } from './staff.routes.js';
@@ -28,18 +30,11 @@ export interface ApiOptions {
   staff?: Omit<StaffRoutesOptions, 'store' | 'logger' | 'metrics'> & { mode: StaffAuthMode };
   /** Known sites: analytics buckets days and hours in each site's time zone (UTC when unknown). */
   sites?: ReadonlyMap<string, Site>;
+  /** Rule edit times; system clock when absent. */
+  clock?: Clock;
+  /** Told after a rule is created, replaced or deleted (the rules runner drops its cache). */
+  onRulesChanged?: () => void;
 }
-
-const limitSchema = z.coerce.number().int().min(1).max(1000).default(100);
-const eventsQuery = z.object({
-  siteId: idSchema.optional(),
-  type: eventTypeSchema.optional(),
-  since: z.coerce.number().int().nonnegative().optional().describe('event time lower bound, ms since epoch'),
-  limit: limitSchema,
-});
-const alertsQuery = z.object({ since: z.coerce.number().int().nonnegative().optional().describe('alert seq'), limit: limitSchema });
-const membersQuery = z.object({ limit: limitSchema, offset: z.coerce.number().int().nonnegative().default(0) });
-const offersQuery = z.object({ memberId: z.string().min(1).max(64).optional(), siteId: idSchema.optional(), limit: limitSchema });
 
 /**
  * The HTTP API, versioned under /api/v1, plus the live console at `/`. Every error funnels to the
@@ -114,10 +109,20 @@ export function createApi(options: ApiOptions): Hono {
 
   registerAnalyticsRoutes(app, new AnalyticsService({ store, sites: options.sites ?? new Map() }), readAuth);
 
+  // Rules decide who is announced and who gets offers: operators only when staff auth is required.
+  const operatorAuth: MiddlewareHandler = options.staff?.mode === 'required' ? requireRole(options.staff.auth, ['operator']) : noAuth;
+  registerRulesRoutes(app, {
+    store, clock: options.clock ?? systemClock, logger: options.logger, auth: operatorAuth,
+    ...(options.onRulesChanged ? { onRulesChanged: options.onRulesChanged } : {}),
+  });
+
   if (options.staff) registerStaffRoutes(app, { ...options.staff, store, logger: options.logger, metrics });
   if (options.alertSocket) {
     const [gate, upgrade] = alertSocketHandlers({ ...options.alertSocket, store, logger: options.logger, metrics });
     app.get('/api/v1/alerts/ws', gate, upgrade);
   }
+  // Built once from the routes' own zod schemas; open like /health (it describes, never serves data).
+  let openApi: unknown;
+  app.get('/api/v1/openapi.json', (c) => c.json((openApi ??= buildOpenApi())));
   return app;
 }

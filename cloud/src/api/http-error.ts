@@ -21,3 +21,19 @@ export function parseQuery<S extends z.ZodType>(schema: S, query: Record<string,
   if (!parsed.success) throw new HttpError(400, { error: 'invalid query parameters', issues: formatIssues(parsed.error.issues) });
   return parsed.data;
 }
+
+/**
+ * Validates a JSON request body; malformed JSON and each schema problem answer 400 with the
+ * problem's path (`actions[0].validForMs: Invalid input: expected number, received string`).
+ */
+export async function parseJsonBody<S extends z.ZodType>(schema: S, req: { json(): Promise<unknown> }): Promise<z.output<S>> {
+  let raw: unknown;
+  try {
+    raw = await req.json();
+  } catch {
+    throw new HttpError(400, { error: 'invalid body', issues: ['(root): malformed JSON'] });
+  }
+  const parsed = schema.safeParse(raw);
+  if (!parsed.success) throw new HttpError(400, { error: 'invalid body', issues: formatIssues(parsed.error.issues) });
+  return parsed.data;
+}

@@ -19,7 +19,7 @@ export interface StaffRoutesOptions {
   metrics: Metrics;
 }
 
-const loginBody = z.object({ username: z.string().min(1).max(64), password: z.string().min(1).max(200) });
+export const loginBody = z.object({ username: z.string().min(1).max(64), password: z.string().min(1).max(200) });
 const alertIdParam = z.string().min(1).max(64);
 
 async function parseBody<S extends z.ZodType>(c: Context, schema: S): Promise<z.output<S>> {

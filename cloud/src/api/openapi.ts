@@ -1,0 +1,116 @@
+import { z } from 'zod';
+import { ruleSchema } from '../rules/rule.schema.js';
+import { dwellQuery, footfallQuery, rangeQuery } from './analytics.routes.js';
+import { alertsQuery, eventsQuery, membersQuery, offersQuery } from './api.schemas.js';
+import { rulePutBody } from './rules.routes.js';
+import { loginBody } from './staff.routes.js';
+
+type Auth = 'none' | 'bearer' | 'optional';
+interface RouteDoc {
+  method: 'get' | 'post' | 'put' | 'delete';
+  /** OpenAPI path template (`{id}`, not Hono's `:id`). */
+  path: string;
+  summary: string;
+  auth: Auth;
+  query?: z.ZodObject;
+  body?: z.ZodType;
+  /** Status → description; 400/401/403 are added from `query`/`body`/`auth`. */
+  responses: Record<string, string>;
+}
+
+const analytics = (name: string, query: z.ZodObject, summary: string): RouteDoc => ({
+  method: 'get', path: `/api/v1/analytics/${name}`, summary, auth: 'bearer', query, responses: { '200': 'figures' },
+});
+
+/**
+ * Every route under /api/v1. A test compares this with the routes registered on the Hono app,
+ * so a new route without an entry here fails the build's tests.
+ */
+export const ROUTE_DOCS: readonly RouteDoc[] = [
+  { method: 'get', path: '/api/v1/health', summary: 'DB and broker state, counts, metrics', auth: 'none', responses: { '200': 'healthy', '503': 'DB or broker down' } },
+  { method: 'get', path: '/api/v1/openapi.json', summary: 'this document', auth: 'none', responses: { '200': 'OpenAPI 3.1 document' } },
+  { method: 'get', path: '/api/v1/events', summary: 'events, newest first', auth: 'bearer', query: eventsQuery, responses: { '200': '{events}' } },
+  { method: 'get', path: '/api/v1/alerts', summary: 'staff alerts, newest first, scoped to the token', auth: 'bearer', query: alertsQuery, responses: { '200': '{alerts, lastSeq}' } },
+  { method: 'get', path: '/api/v1/alerts/ws', summary: 'alert websocket (upgrade; `ticket`, `since`)', auth: 'none', responses: { '101': 'switching protocols' } },
+  { method: 'get', path: '/api/v1/gateways', summary: 'gateways with connection state and health', auth: 'bearer', responses: { '200': '{gateways}' } },
+  { method: 'get', path: '/api/v1/members', summary: 'member profiles (never token keys)', auth: 'bearer', query: membersQuery, responses: { '200': '{members}' } },
+  { method: 'get', path: '/api/v1/offers', summary: 'offers, newest first', auth: 'bearer', query: offersQuery, responses: { '200': '{offers}' } },
+  analytics('footfall', footfallQuery, 'approaches, arrivals and capture rate per store and bucket'),
+  analytics('dwell', dwellQuery, 'completed dwell percentiles and buckets'),
+  analytics('floors', rangeQuery, 'floor-change flows'),
+  analytics('returning', rangeQuery, 'returning subjects and members'),
+  analytics('offers', rangeQuery, 'offer conversion'),
+  analytics('summary', rangeQuery, 'headline figures'),
+  { method: 'post', path: '/api/v1/auth/login', summary: 'session token for a staff account', auth: 'none', body: loginBody, responses: { '200': '{token, expiresAt, user}', '401': 'invalid username or password', '429': 'too many failures' } },
+  { method: 'post', path: '/api/v1/auth/logout', summary: 'end this session', auth: 'bearer', responses: { '200': 'signed out' } },
+  { method: 'get', path: '/api/v1/auth/me', summary: 'the token\'s principal', auth: 'bearer', responses: { '200': '{user}' } },
+  { method: 'post', path: '/api/v1/alerts/ticket', summary: 'single-use alert socket ticket', auth: 'bearer', responses: { '200': '{ticket, expiresAt}' } },
+  { method: 'post', path: '/api/v1/alerts/{id}/claim', summary: 'claim an alert', auth: 'bearer', responses: { '200': '{alert}', '404': 'no such alert in scope', '409': 'claimed by someone else' } },
+  { method: 'post', path: '/api/v1/alerts/{id}/ack', summary: 'mark an alert done', auth: 'bearer', responses: { '200': '{alert}', '404': 'no such alert in scope', '409': 'claimed by someone else' } },
+  { method: 'get', path: '/api/v1/staff', summary: 'staff accounts (operator)', auth: 'bearer', responses: { '200': '{staff}' } },
+  { method: 'get', path: '/api/v1/rules', summary: 'all rules in evaluation order (operator)', auth: 'bearer', responses: { '200': '{rules}' } },
+  { method: 'post', path: '/api/v1/rules', summary: 'create a rule (operator)', auth: 'bearer', body: ruleSchema, responses: { '201': '{rule}', '409': 'rule id exists' } },
+  { method: 'get', path: '/api/v1/rules/{id}', summary: 'one rule (operator)', auth: 'bearer', responses: { '200': '{rule}', '404': 'no such rule' } },
+  { method: 'put', path: '/api/v1/rules/{id}', summary: 'replace a rule (operator)', auth: 'bearer', body: rulePutBody, responses: { '200': '{rule}', '404': 'no such rule' } },
+  { method: 'delete', path: '/api/v1/rules/{id}', summary: 'delete a rule (operator)', auth: 'bearer', responses: { '204': 'deleted', '404': 'no such rule' } },
+];
+
+// Query strings arrive as strings and are coerced: describe what a client sends (io: 'input').
+// `$schema` is dropped: OpenAPI 3.1 already implies JSON Schema 2020-12 for every schema object.
+function jsonSchema(s: z.ZodType): Record<string, unknown> {
+  const { $schema: _drop, ...rest } = z.toJSONSchema(s, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
+  return rest;
+}
+
+const errorRef = { $ref: '#/components/schemas/Error' };
+
+function operation(r: RouteDoc): Record<string, unknown> {
+  const parameters: Record<string, unknown>[] = [];
+  for (const m of r.path.matchAll(/\{(\w+)\}/g)) parameters.push({ name: m[1], in: 'path', required: true, schema: { type: 'string' } });
+  if (r.query) {
+    for (const [name, field] of Object.entries(r.query.shape)) {
+      const schema = jsonSchema(field as z.ZodType);
+      const { description, ...rest } = schema;
+      parameters.push({ name, in: 'query', required: !(field as z.ZodType).safeParse(undefined).success, schema: rest, ...(description ? { description } : {}) });
+    }
+  }
+  const responses: Record<string, unknown> = {};
+  for (const [code, description] of Object.entries(r.responses)) {
+    responses[code] = code.startsWith('2') && code !== '204' ? { description, content: { 'application/json': { schema: { type: 'object' } } } }
+      : code === '204' || code === '101' ? { description } : { description, content: { 'application/json': { schema: errorRef } } };
+  }
+  if (r.query || r.body || r.path.includes('{')) responses['400'] ??= { description: 'invalid input; `issues` lists each path', content: { 'application/json': { schema: errorRef } } };
+  if (r.auth !== 'none') {
+    responses['401'] ??= { description: 'authentication required (when staff auth is required)', content: { 'application/json': { schema: errorRef } } };
+    responses['403'] ??= { description: 'role not allowed', content: { 'application/json': { schema: errorRef } } };
+  }
+  return {
+    summary: r.summary,
+    operationId: `${r.method}${r.path.replace('/api/v1', '').replace(/[{}]/g, '').replace(/[/.-](\w)/g, (_m, ch: string) => ch.toUpperCase())}`,
+    ...(parameters.length ? { parameters } : {}),
+    ...(r.body ? { requestBody: { required: true, content: { 'application/json': { schema: r.body === ruleSchema ? { $ref: '#/components/schemas/Rule' } : jsonSchema(r.body) } } } } : {}),
+    responses,
+    // Bearer is needed when the cloud runs with staff auth required; open mode serves without.
+    ...(r.auth === 'none' ? { security: [] } : { security: r.auth === 'optional' ? [{}, { bearer: [] }] : [{ bearer: [] }] }),
+  };
+}
+
+/** The OpenAPI 3.1 document of /api/v1, request schemas generated from the routes' zod schemas. */
+export function buildOpenApi(): Record<string, unknown> {
+  const paths: Record<string, Record<string, unknown>> = {};
+  for (const r of ROUTE_DOCS) (paths[r.path] ??= {})[r.method] = operation(r);
+  return {
+    openapi: '3.1.0',
+    info: { title: 'storesense cloud API', version: '1' },
+    servers: [{ url: '/' }],
+    security: [{ bearer: [] }],
+    paths,
+    components: {
+      securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'session token (POST /api/v1/auth/login) or API token' } },
+      schemas: {
+        Error: { type: 'object', required: ['error'], properties: { error: { type: 'string' }, issues: { type: 'array', items: { type: 'string' } } } },
+        Rule: jsonSchema(ruleSchema),
+      },
+    },
+  };
+}
