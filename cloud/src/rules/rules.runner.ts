@@ -4,7 +4,7 @@ import type { AlertService } from '../alerts/alert.service.js';
 import type { Clock } from '../clock.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
-import type { CloudStore } from '../store/cloud-store.js';
+import type { CloudStore, MemberProfile } from '../store/cloud-store.js';
 import { localDay } from './local-day.js';
 import { ruleSchema } from './rule.schema.js';
 import { evaluateRules, type Action, type Rule, type RuleContext } from './rules.js';
@@ -79,7 +79,7 @@ export class RulesRunner {
   private async evaluate(event: PresenceEvent, memberId: string | undefined): Promise<Action[]> {
     const { store } = this.options;
     const rules = await this.rules();
-    let member;
+    let member: MemberProfile | undefined;
     if (memberId === undefined) {
       // Anonymous shoppers only reach prospect/any rules; skip the lookups when there are none.
       if (!rules.some((r) => r.audience !== 'member' && r.eventTypes.includes(event.type))) return [];
