@@ -1,7 +1,8 @@
 import type { Clock } from '../../clock.js';
 import type { SitePepper } from '../../identity/mac-pseudonym.js';
 import type { Logger } from '../../log.js';
-import { MqttConnection } from '../../mqtt/mqtt.adapter.js';
+import type { MqttConnection } from '../../mqtt/mqtt.adapter.js';
+import { openSubscription } from '../mqtt-subscription.js';
 import { SourceCounters, type Emit, type Source } from '../source.js';
 import { espresenseToObservation } from './espresense.observation.js';
 import { parseEspresenseMessage } from './espresense.parse.js';
@@ -63,29 +64,7 @@ export function createEspresenseSource(opts: EspresenseSourceOptions): Source {
     name: 'espresense',
     start(e: Emit) {
       emit = e;
-      conn = new MqttConnection({
-        url: opts.url,
-        clientId: opts.clientId,
-        ...(opts.username !== undefined ? { username: opts.username } : {}),
-        ...(opts.password !== undefined ? { password: opts.password } : {}),
-        clean: true, // stale reports are worthless for live presence
-        subscriptions: [{ topic: opts.topic, qos: 0 }],
-        reconnectMinMs: opts.reconnectMinMs,
-        reconnectMaxMs: opts.reconnectMaxMs,
-        logger: opts.logger,
-      });
-      conn.onConnect(() => {
-        counters.state = 'ok';
-        counters.detail = undefined;
-      });
-      conn.onDisconnect(() => {
-        counters.state = 'degraded';
-        counters.detail = 'broker connection lost';
-      });
-      conn.onMessage(onMessage);
-      counters.state = 'degraded';
-      counters.detail = 'connecting';
-      conn.start();
+      conn = openSubscription({ ...opts, qos: 0 }, counters, onMessage);
     },
     async stop() {
       emit = undefined;

@@ -1,5 +1,6 @@
 import type { Logger } from '../../log.js';
-import { MqttConnection } from '../../mqtt/mqtt.adapter.js';
+import type { MqttConnection } from '../../mqtt/mqtt.adapter.js';
+import { openSubscription } from '../mqtt-subscription.js';
 import { parseObservationPayload, reasonForLog, shouldLogRejection } from '../parse-observations.js';
 import { SourceCounters, type Emit, type Source } from '../source.js';
 
@@ -28,42 +29,20 @@ export function createMqttObservationSource(opts: MqttObservationSourceOptions):
   return {
     name: 'mqtt_observations',
     start(emit: Emit) {
-      conn = new MqttConnection({
-        url: opts.url,
-        clientId: opts.clientId,
-        ...(opts.username !== undefined ? { username: opts.username } : {}),
-        ...(opts.password !== undefined ? { password: opts.password } : {}),
-        clean: true,
-        subscriptions: [{ topic: opts.topic, qos: 1 }],
-        reconnectMinMs: opts.reconnectMinMs,
-        reconnectMaxMs: opts.reconnectMaxMs,
-        logger: opts.logger,
-      });
-      conn.onConnect(() => {
-        counters.state = 'ok';
-        counters.detail = undefined;
-      });
-      conn.onDisconnect(() => {
-        counters.state = 'degraded';
-        counters.detail = 'broker connection lost';
-      });
-      conn.onMessage((topic, payload) => {
+      conn = openSubscription({ ...opts, qos: 1 }, counters, (topic, payload) => {
         if (topic !== opts.topic) return;
         const parsed = parseObservationPayload(payload.toString('utf8'));
         if (parsed.rejected.length > 0) {
           counters.rejected += parsed.rejected.length;
           if (shouldLogRejection(counters.rejected)) {
-          log.warn({ rejected: parsed.rejected.length, totalRejected: counters.rejected, first: parsed.rejected.slice(0, 3).map((r) => ({ at: r.at, error: reasonForLog(r.error) })) }, 'rejected observations');
-        }
+            log.warn({ rejected: parsed.rejected.length, totalRejected: counters.rejected, first: parsed.rejected.slice(0, 3).map((r) => ({ at: r.at, error: reasonForLog(r.error) })) }, 'rejected observations');
+          }
         }
         if (parsed.observations.length > 0) {
           counters.accepted(parsed.observations);
           emit(parsed.observations);
         }
       });
-      counters.state = 'degraded';
-      counters.detail = 'connecting';
-      conn.start();
     },
     async stop() {
       await conn?.stop(true);
