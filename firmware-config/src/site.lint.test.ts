@@ -1,11 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { EXAMPLE_SITES, exampleSitePath } from './paths.js';
+import { EXAMPLE_SITES, exampleSitePath, HELD_OUT_SITES } from './paths.js';
 import { validateSite } from './site.loader.js';
 import { distanceToEdgeM, findUnknownKeys, lintSite } from './site.lint.js';
 import type { Site } from './site.schema.js';
 
-function raw(name: (typeof EXAMPLE_SITES)[number]): any {
+function raw(name: (typeof EXAMPLE_SITES)[number] | (typeof HELD_OUT_SITES)[number]): any {
   return JSON.parse(readFileSync(exampleSitePath(name), 'utf8'));
 }
 function valid(json: unknown): Site {
@@ -15,7 +15,7 @@ function valid(json: unknown): Site {
 }
 
 describe('findUnknownKeys', () => {
-  it.each(EXAMPLE_SITES)('%s has none', (name) => {
+  it.each([...EXAMPLE_SITES, ...HELD_OUT_SITES])('%s has none', (name) => {
     expect(findUnknownKeys(raw(name))).toEqual([]);
   });
 
@@ -45,7 +45,7 @@ describe('findUnknownKeys', () => {
 });
 
 describe('lintSite', () => {
-  it.each(EXAMPLE_SITES)('%s is clean', (name) => {
+  it.each([...EXAMPLE_SITES, ...HELD_OUT_SITES])('%s is clean', (name) => {
     expect(lintSite(valid(raw(name)))).toEqual([]);
   });
 
