@@ -19,6 +19,14 @@ export interface DemoMember {
 export interface MemberRowError {
   line: number;
   error: string;
+  /** The same problems one by one, each naming its column (`(row)` for the row as a whole). */
+  problems?: MemberFieldProblem[];
+}
+
+/** One problem of a rejected row: the CSV column (or `(row)`, `(header)`) and what is wrong. */
+export interface MemberFieldProblem {
+  field: string;
+  message: string;
 }
 
 export interface MembersCsv {
@@ -47,36 +55,48 @@ export function loadMembersCsv(path: string): MembersCsv {
 
 /** Parses members CSV text; see `loadMembersCsv`. */
 export function parseMembersCsv(text: string): MembersCsv {
+  const { members, errors } = parseMembersCsvReport(text);
+  return { members, errors: errors.map(({ line, error }) => ({ line, error })) };
+}
+
+/**
+ * Like `parseMembersCsv`, with each rejected row's problems also listed one by one under the
+ * column they concern (an import report: `{ line: 3, problems: [{ field: 'tier', message }] }`).
+ */
+export function parseMembersCsvReport(text: string): { members: DemoMember[]; errors: Required<MemberRowError>[] } {
   const members: DemoMember[] = [];
-  const errors: MemberRowError[] = [];
+  const errors: Required<MemberRowError>[] = [];
   const rows = splitCsv(text.replace(/^\uFEFF/, ''));
   const header = rows.shift();
   if (header === undefined || header.fields.join(',') !== MEMBER_CSV_COLUMNS.join(',')) {
-    errors.push({ line: header?.line ?? 1, error: `expected header "${MEMBER_CSV_COLUMNS.join(',')}"` });
+    const error = `expected header "${MEMBER_CSV_COLUMNS.join(',')}"`;
+    errors.push({ line: header?.line ?? 1, error, problems: [{ field: '(header)', message: error }] });
     return { members, errors };
   }
   const seenIds = new Map<string, number>();
   const seenKeys = new Map<string, number>();
   for (const { line, fields, error } of rows) {
     if (error !== undefined) {
-      errors.push({ line, error });
+      errors.push({ line, error, problems: [{ field: '(row)', message: error }] });
       continue;
     }
     if (fields.length === 1 && fields[0]!.trim() === '') continue; // blank line
     const parsed = parseRow(fields);
-    if (typeof parsed === 'string') {
-      errors.push({ line, error: parsed });
+    if (Array.isArray(parsed)) {
+      errors.push({ line, error: parsed.map((p) => p.message).join('; '), problems: parsed });
       continue;
     }
     const dupId = seenIds.get(parsed.memberId);
     if (dupId !== undefined) {
-      errors.push({ line, error: `duplicate memberId "${parsed.memberId}" (first on line ${dupId})` });
+      const error = `duplicate memberId "${parsed.memberId}" (first on line ${dupId})`;
+      errors.push({ line, error, problems: [{ field: 'memberId', message: error }] });
       continue;
     }
     // Two members with one key would resolve to the same tokens: ambiguous identity.
     const dupKey = seenKeys.get(parsed.tokenKey);
     if (dupKey !== undefined) {
-      errors.push({ line, error: `tokenKey already used on line ${dupKey}` });
+      const error = `tokenKey already used on line ${dupKey}`;
+      errors.push({ line, error, problems: [{ field: 'tokenKey', message: error }] });
       continue;
     }
     seenIds.set(parsed.memberId, line);
@@ -86,22 +106,23 @@ export function parseMembersCsv(text: string): MembersCsv {
   return { members, errors };
 }
 
-function parseRow(fields: string[]): DemoMember | string {
-  if (fields.length !== MEMBER_CSV_COLUMNS.length) return `expected ${MEMBER_CSV_COLUMNS.length} columns, got ${fields.length}`;
+function parseRow(fields: string[]): DemoMember | MemberFieldProblem[] {
+  if (fields.length !== MEMBER_CSV_COLUMNS.length) return [{ field: '(row)', message: `expected ${MEMBER_CSV_COLUMNS.length} columns, got ${fields.length}` }];
   const [memberId, name, tier, tags, consent, tokenKey] = fields.map((f) => f.trim()) as [string, string, string, string, string, string];
-  const problems: string[] = [];
-  if (!isValidId(memberId)) problems.push(`memberId "${memberId}" is not a valid id (1-64 letters, digits, "-", "_")`);
-  if (name === '') problems.push('name is empty');
-  else if (name.length > 120) problems.push('name is longer than 120 characters');
-  if (!(MEMBER_TIERS as readonly string[]).includes(tier)) problems.push(`tier "${tier}" is not one of ${MEMBER_TIERS.join('|')}`);
+  const problems: MemberFieldProblem[] = [];
+  const bad = (field: string, message: string): void => void problems.push({ field, message });
+  if (!isValidId(memberId)) bad('memberId', `memberId "${memberId}" is not a valid id (1-64 letters, digits, "-", "_")`);
+  if (name === '') bad('name', 'name is empty');
+  else if (name.length > 120) bad('name', 'name is longer than 120 characters');
+  if (!(MEMBER_TIERS as readonly string[]).includes(tier)) bad('tier', `tier "${tier}" is not one of ${MEMBER_TIERS.join('|')}`);
   const tagList = tags === '' ? [] : tags.split(';').map((t) => t.trim());
   const badTag = tagList.find((t) => !TAG.test(t));
-  if (badTag !== undefined) problems.push(`tag "${badTag}" is not lower-case kebab-case`);
-  if (consent !== 'yes' && consent !== 'no') problems.push(`consent "${consent}" is not yes|no`);
+  if (badTag !== undefined) bad('tags', `tag "${badTag}" is not lower-case kebab-case`);
+  if (consent !== 'yes' && consent !== 'no') bad('consent', `consent "${consent}" is not yes|no`);
   // Never echo a key (STYLE: no secrets in logs); say what is wrong with it instead.
   const key = tokenKey.toLowerCase();
-  if (!TOKEN_KEY.test(key)) problems.push(`tokenKey must be 32 hex characters (got ${tokenKey.length} characters${/^[0-9a-fA-F]*$/.test(tokenKey) ? '' : ', not all hex'})`);
-  if (problems.length > 0) return problems.join('; ');
+  if (!TOKEN_KEY.test(key)) bad('tokenKey', `tokenKey must be 32 hex characters (got ${tokenKey.length} characters${/^[0-9a-fA-F]*$/.test(tokenKey) ? '' : ', not all hex'})`);
+  if (problems.length > 0) return problems;
   return { memberId, name, tier: tier as MemberTier, tags: tagList, consent: consent === 'yes', tokenKey: key };
 }
 
