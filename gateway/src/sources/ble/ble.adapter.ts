@@ -18,18 +18,59 @@ export interface NoblePeripheralLike {
   };
 }
 
-/** The part of noble we use (an EventEmitter); tests inject a fake with the same shape. */
+/**
+ * The part of noble we use (an EventEmitter); tests inject a fake with the same shape, or the real
+ * noble over fake bindings (`loadNobleWithBindings`).
+ * @example const noble = await loadNoble(); noble.on('discover', (p) => …); await noble.startScanningAsync([], true);
+ */
 export interface NobleLike {
   readonly state?: string;
   on(event: 'stateChange', listener: (state: string) => void): unknown;
   on(event: 'discover', listener: (p: NoblePeripheralLike) => void): unknown;
+  /** noble: 'scanStart' / 'scanStop' (also when the adapter stops a scan by itself), 'warning' (message). */
+  on(event: 'scanStart' | 'scanStop' | 'warning', listener: (...args: unknown[]) => void): unknown;
   removeAllListeners(event?: string): unknown;
+  removeListener(event: 'stateChange', listener: (state: string) => void): unknown;
+  removeListener(event: 'discover', listener: (p: NoblePeripheralLike) => void): unknown;
+  removeListener(event: 'scanStart' | 'scanStop' | 'warning', listener: (...args: unknown[]) => void): unknown;
   startScanningAsync(serviceUuids: string[], allowDuplicates: boolean): Promise<void>;
   stopScanningAsync?(): Promise<void>;
   stopScanning?(): void;
+  /** HCI reset of the adapter (noble's hci-socket bindings); used after repeated scan failures. */
+  reset?(): void;
+}
+
+/**
+ * What noble's `lib/noble.js` needs from a bindings object (its hci-socket, mac and win bindings
+ * all have this shape): an EventEmitter that emits 'stateChange', 'scanStart', 'scanStop' and
+ * 'discover' (uuid, address, addressType, connectable, advertisement, rssi, scannable).
+ */
+export interface NobleBindingsLike {
+  on(event: string, listener: (...args: unknown[]) => void): unknown;
+  init(): void;
+  startScanning(serviceUuids: string[] | undefined, allowDuplicates: boolean): void;
+  stopScanning(): void;
 }
 
 const NOBLE_MODULE = '@abandonware/noble';
+// noble's entry that takes the bindings instead of opening an HCI socket (package has no "exports").
+const NOBLE_WITH_BINDINGS = '@abandonware/noble/with-bindings.js';
+
+/**
+ * The real noble over given bindings (tests drive noble's own state, scan and discover logic with
+ * fake bindings; an embedder could pass websocket/distributed bindings). Rejects when noble is not
+ * installed.
+ */
+export async function loadNobleWithBindings(bindings: NobleBindingsLike): Promise<NobleLike> {
+  let factory: (b: NobleBindingsLike) => NobleLike;
+  try {
+    const mod = (await import(NOBLE_WITH_BINDINGS)) as { default: (b: NobleBindingsLike) => NobleLike };
+    factory = mod.default;
+  } catch (err) {
+    throw new Error(`${NOBLE_MODULE} is not installed (see docs/sources.md)`, { cause: err });
+  }
+  return factory(bindings);
+}
 
 /** Loads noble; rejects with a readable reason when the module is missing or the host has no Bluetooth. */
 export async function loadNoble(): Promise<NobleLike> {
