@@ -3,11 +3,18 @@ import { loadSiteFile, renderGatewayConfig } from '@storesense/firmware-config';
 import { createClassifier, type Classifier } from '@storesense/gateway';
 import { loadMembers, resolveSitePath, UsageError, type CliIo } from './cli.shared.js';
 import { evaluateOffline } from './evaluate.run.js';
+import { formatEvaluation } from './evaluate.format.js';
+import { summarizeEvaluation } from './evaluate.summary.js';
 import { createLogger } from './log.js';
 import { readTraceFile, readTruthFile } from './trace-file.reader.js';
 import { ChunkedFileWriter } from './trace-file.writer.js';
 
-/** `storesense-sim evaluate`: the gateway pipeline offline over a trace, scored against the truth. */
+/**
+ * `storesense-sim evaluate`: the gateway pipeline offline over a trace, scored against the truth.
+ * Output: one JSON object with `--json` (the summary: `byType`, `macroF1`, ... beside the raw
+ * per-kind score), the human report with `--human`; with neither, the report on a terminal and
+ * JSON when stdout is piped, so scripts that parse the output keep working.
+ */
 export async function evaluateCommand(args: string[], io: CliIo): Promise<number> {
   const { values } = parseArgs({
     args,
@@ -21,8 +28,12 @@ export async function evaluateCommand(args: string[], io: CliIo): Promise<number
       'events-out': { type: 'string' },
       classifier: { type: 'string' },
       model: { type: 'string' },
+      json: { type: 'boolean', default: false },
+      human: { type: 'boolean', default: false },
     },
   });
+  if (values.json && values.human) throw new UsageError('--json and --human exclude each other');
+  const asJson = values.json || (!values.human && process.stdout.isTTY !== true);
   if (values.site === undefined || values.trace === undefined || values.truth === undefined) throw new UsageError('evaluate needs --site, --trace and --truth');
   const site = loadSiteFile(resolveSitePath(values.site));
   if (!site.ok) throw new Error(`invalid site: ${site.issues.join('; ')}`);
@@ -57,8 +68,13 @@ export async function evaluateCommand(args: string[], io: CliIo): Promise<number
     for (const e of r.events) await out.write(`${JSON.stringify(e)}\n`);
     await out.close();
   }
-  io.stdout(
-    `${JSON.stringify({ gatewayId, observations: observations.length, rejectedLines: trace.stats.rejected + truthFile.stats.rejected, truthEvents: truth.length, classifier: classifier ? `${classifier.name}@${classifier.version}` : 'rules', detectedEvents: r.events.length, ...r.score })}\n`,
-  );
+  const endAt = truthFile.header.durationMs === undefined ? undefined : truthFile.header.startedAt + truthFile.header.durationMs;
+  const summary = summarizeEvaluation(r.score, truth, endAt === undefined ? {} : { endAt });
+  const header = { gatewayId, observations: observations.length, truthEvents: truth.length, classifier: classifier ? `${classifier.name}@${classifier.version}` : 'rules', detectedEvents: r.events.length };
+  if (asJson) {
+    io.stdout(`${JSON.stringify({ ...header, rejectedLines: trace.stats.rejected + truthFile.stats.rejected, ...summary, ...r.score })}\n`);
+  } else {
+    io.stdout(formatEvaluation(header, summary));
+  }
   return 0;
 }

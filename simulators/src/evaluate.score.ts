@@ -6,8 +6,12 @@ import type { PresenceEvent, TruthEvent } from '@storesense/protocol';
  * length error and floor accuracy. Pure.
  *
  * Matching: per subject and kind (approach, arrival, dwell start, dwell end, floor_change,
- * purchase, exit; dwell updates are not scored; a dwell needs the same zone), each true event in
- * time order takes the closest unmatched detection within the kind's tolerance.
+ * purchase, exit; dwell updates are not scored; a dwell needs the same zone; any event needs the
+ * same store when both sides name one), each true event in time order takes the closest unmatched
+ * detection with |detected.at - truth.at| <= the kind's tolerance (inclusive). A second detection
+ * of the same true event is left unmatched and counts against precision. A matched event of a
+ * member with the wrong memberId still matches (the journey was right) and counts against
+ * memberAccuracy.
  * @example const score = scoreJourney(world.truth(), runOffline(config, observations));
  */
 export const SCORED_KINDS = ['approach', 'arrival', 'dwell_start', 'dwell_end', 'floor_change', 'purchase', 'exit'] as const;
@@ -29,6 +33,7 @@ export interface Spread {
   mean: number;
   median: number;
   p90: number;
+  p95: number;
 }
 
 export interface KindScore {
@@ -49,8 +54,10 @@ export interface JourneyScore {
   kinds: Record<ScoredKind, KindScore>;
   /** |detected.dwellMs - truth.dwellMs| over matched dwell ends. */
   dwellErrorMs: Spread | null;
-  /** Matched floor changes with the right fromFloor and toFloor. */
+  /** Matched floor changes with the right fromFloor and toFloor, over matched floor changes. */
   floorAccuracy: number | null;
+  /** Floor changes matched with the right fromFloor and toFloor (count; divide by truth for accuracy over all). */
+  floorChangesCorrect: number;
   /** Matched events of member subjects that carry the right memberId. */
   memberAccuracy: number | null;
 }
@@ -60,6 +67,7 @@ interface Scorable {
   subject: string;
   at: number;
   zoneId: string | undefined;
+  storeId: string | undefined;
 }
 
 function kindOf(e: { type: string; phase?: string | undefined }): ScoredKind | undefined {
@@ -71,7 +79,7 @@ export function spread(values: readonly number[]): Spread | null {
   if (values.length === 0) return null;
   const s = [...values].sort((a, b) => a - b);
   const q = (p: number) => s[Math.min(s.length - 1, Math.floor(p * s.length))]!;
-  return { n: s.length, mean: Math.round(s.reduce((a, b) => a + b, 0) / s.length), median: q(0.5), p90: q(0.9) };
+  return { n: s.length, mean: Math.round(s.reduce((a, b) => a + b, 0) / s.length), median: q(0.5), p90: q(0.9), p95: q(0.95) };
 }
 
 export function scoreJourney(truth: readonly TruthEvent[], detected: readonly PresenceEvent[], tolerance: Partial<Record<ScoredKind, number>> = {}): JourneyScore {
@@ -90,11 +98,11 @@ export function scoreJourney(truth: readonly TruthEvent[], detected: readonly Pr
   };
   const truthGroups = group(truth, (e) => {
     const kind = kindOf(e);
-    return kind && { kind, subject: e.subject, at: e.at, zoneId: e.zoneId };
+    return kind && { kind, subject: e.subject, at: e.at, zoneId: e.zoneId, storeId: e.storeId };
   });
   const detectedGroups = group(detected, (e) => {
     const kind = kindOf(e);
-    return kind && { kind, subject: e.subject.id, at: e.at, zoneId: e.zoneId };
+    return kind && { kind, subject: e.subject.id, at: e.at, zoneId: e.zoneId, storeId: e.storeId };
   });
   const kinds = Object.fromEntries(SCORED_KINDS.map((k) => [k, { truth: 0, detected: 0, matched: 0, timing: [] as number[], latency: [] as number[] }]));
   for (const list of truthGroups.values()) kinds[list[0]!.s.kind]!.truth += list.length;
@@ -113,6 +121,7 @@ export function scoreJourney(truth: readonly TruthEvent[], detected: readonly Pr
       let bestDt = Infinity;
       dList.forEach((d, i) => {
         if (used[i] || (t.s.zoneId !== undefined && (t.s.kind === 'dwell_start' || t.s.kind === 'dwell_end') && d.s.zoneId !== t.s.zoneId)) return;
+        if (t.s.storeId !== undefined && d.s.storeId !== undefined && d.s.storeId !== t.s.storeId) return;
         const dt = Math.abs(d.s.at - t.s.at);
         if (dt <= tol[t.s.kind] && dt < bestDt) {
           best = i;
@@ -148,6 +157,7 @@ export function scoreJourney(truth: readonly TruthEvent[], detected: readonly Pr
     ) as Record<ScoredKind, KindScore>,
     dwellErrorMs: spread(dwellErrors),
     floorAccuracy: ratio(floorsRight, floorsMatched),
+    floorChangesCorrect: floorsRight,
     memberAccuracy: ratio(membersRight, memberEvents),
   };
 }
