@@ -94,6 +94,25 @@ describe.skipIf(!built)('storesense-site CLI', () => {
     expect(r.stderr).toContain('unknown gateway "gw-x" in site "mall-bj-01" (known: gw-boutique-1)');
   });
 
+  it('render --esp32 prints each ESPresense node in json, env or mqtt form', () => {
+    const shop = exampleSitePath('espresense-shop');
+    const json = run('render', shop, '--esp32', '--mqtt-url', 'mqtt://10.0.0.2', '--receiver', 'esp-till');
+    expect(json.code).toBe(0);
+    const parsed = JSON.parse(json.stdout) as { nodes: { room: string; mqtt: { host: string } }[] };
+    expect(parsed.nodes.map((n) => [n.room, n.mqtt.host])).toEqual([['esp_till', '10.0.0.2']]);
+    const env = run('render', shop, '--esp32', '--format', 'env');
+    expect(env.code).toBe(0);
+    expect(env.stdout.match(/^ESPRESENSE_ROOM=/gm)).toHaveLength(4);
+    const mqtt = run('render', shop, '--esp32', '--format', 'mqtt', '--receiver', 'esp-door');
+    expect(mqtt.stdout).toContain("-t 'espresense/rooms/esp_door/max_distance/set' -m '15.5'");
+  });
+
+  it('render --esp32 on a site without ESPresense receivers exits 1 naming the path', () => {
+    const r = run('render', boutique, '--esp32', '--receiver', 'rx-entrance');
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('  receivers[1].kind: receiver "rx-entrance" is "ble", not "espresense"\n');
+  });
+
   it('schema prints the committed JSON Schema', () => {
     const r = run('schema');
     expect(r.code).toBe(0);
@@ -115,6 +134,9 @@ describe.skipIf(!built)('storesense-site CLI', () => {
     [['validate', 'x.json', '--gateway', 'g'], '--gateway is not an option of validate'],
     [['schema', 'extra'], 'schema expects no arguments'],
     [['render', 'x.json', '--gateway', 'g', '--strict'], '--strict is not an option of render'],
+    [['render', 'x.json', '--esp32', '--format', 'yaml'], '--format must be json, env or mqtt'],
+    [['render', 'x.json', '--gateway', 'g', '--receiver', 'r'], '--receiver is not an option of render'],
+    [['validate', 'x.json', '--esp32'], '--esp32 is not an option of validate'],
   ])('bad usage %j exits 2', (args, message) => {
     const r = run(...args);
     expect(r.code).toBe(2);

@@ -6,6 +6,7 @@
 import { readFileSync, realpathSync, writeFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
+import { esp32NodesToEnv, esp32NodesToMqttCommands, Esp32RenderError, renderEsp32Nodes, type Esp32RenderOptions } from './esp32.render.js';
 import { GatewayConfigError, renderGatewayConfig, type GatewayConfigOverrides } from './gateway-config.render.js';
 import { loadSiteFile } from './site.loader.js';
 import { siteJsonSchemaText } from './site.json-schema.js';
@@ -22,6 +23,17 @@ Commands:
       [--mqtt-url <url>]               broker URL (default mqtt://127.0.0.1:1883)
       [--data-dir <dir>]               gateway data directory (outbox)
       [--out <file>]                   write to a file instead of stdout
+  render <site.json> --esp32           print the settings of each ESPresense node (receivers of kind
+                                       "espresense") and the gateway's matching espresense source
+      [--receiver <id>]                only this receiver
+      [--gateway <id>]                 only this gateway's receivers
+      [--format json|env|mqtt]         json (default), KEY=value blocks, or mosquitto_pub commands
+      [--mqtt-url <url>]               the broker the nodes publish to (default mqtt://gateway.local:1883)
+      [--mqtt-user <user>]             broker user for the nodes
+      [--mqtt-password-env <NAME>]     rendered as \${NAME}; the password itself is never rendered
+      [--include <prefixes>]           ESPresense include filter (default: report every device)
+      [--max-distance <m>]             override the distance derived from calibration
+      [--out <file>]
   schema [--out <file>]                print the JSON Schema of site files
 
 Options:
@@ -32,6 +44,9 @@ Example: storesense-site render sites/dept-store.site.json --gateway gw-dept-1 -
 `;
 
 class UsageError extends Error {}
+
+/** Options that only `render --esp32` takes. */
+const ESP32_OPTIONS = ['esp32', 'receiver', 'format', 'mqtt-user', 'mqtt-password-env', 'include', 'max-distance'] as const;
 
 interface Io {
   out: (text: string) => void;
@@ -46,6 +61,10 @@ export function runCli(argv: string[], io: Io = { out: (t) => process.stdout.wri
     if (err instanceof UsageError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS') === true) {
       io.err(`storesense-site: ${(err as Error).message}\n\n${USAGE}`);
       return 2;
+    }
+    if (err instanceof Esp32RenderError) {
+      io.err(`storesense-site: ${err.issues.length} error(s)\n${err.issues.map((i) => `  ${i}\n`).join('')}`);
+      return 1;
     }
     if (err instanceof GatewayConfigError) {
       io.err(`storesense-site: ${err.message}\n`);
@@ -68,6 +87,13 @@ function dispatch(argv: string[], io: Io): number {
       'data-dir': { type: 'string' },
       out: { type: 'string', short: 'o' },
       strict: { type: 'boolean' },
+      esp32: { type: 'boolean' },
+      receiver: { type: 'string' },
+      format: { type: 'string' },
+      'mqtt-user': { type: 'string' },
+      'mqtt-password-env': { type: 'string' },
+      include: { type: 'string' },
+      'max-distance': { type: 'string' },
     },
   });
   const [command, ...args] = positionals;
@@ -84,7 +110,7 @@ function dispatch(argv: string[], io: Io): number {
   switch (command) {
     case 'validate': {
       expectArgs(1, 'one site file');
-      rejectOptions('gateway', 'mqtt-url', 'data-dir', 'out');
+      rejectOptions('gateway', 'mqtt-url', 'data-dir', 'out', ...ESP32_OPTIONS);
       const site = load(args[0]!, io);
       if (site === undefined) return 1;
       const warnings = [...findUnknownKeys(readJson(args[0]!)), ...lintSite(site)];
@@ -99,6 +125,26 @@ function dispatch(argv: string[], io: Io): number {
     case 'render': {
       expectArgs(1, 'one site file');
       rejectOptions('strict');
+      if (values.esp32 === true) {
+        rejectOptions('data-dir');
+        const format = values.format ?? 'json';
+        if (format !== 'json' && format !== 'env' && format !== 'mqtt') throw new UsageError(`--format must be json, env or mqtt, got "${format}"`);
+        const site = load(args[0]!, io);
+        if (site === undefined) return 1;
+        const opts: Esp32RenderOptions = {};
+        if (values['mqtt-url'] !== undefined) opts.mqttUrl = values['mqtt-url'];
+        if (values['mqtt-user'] !== undefined) opts.mqttUser = values['mqtt-user'];
+        if (values['mqtt-password-env'] !== undefined) opts.mqttPasswordEnv = values['mqtt-password-env'];
+        if (values.receiver !== undefined) opts.receiverId = values.receiver;
+        if (values.gateway !== undefined) opts.gatewayId = values.gateway;
+        if (values.include !== undefined) opts.include = values.include;
+        if (values['max-distance'] !== undefined) opts.maxDistanceM = Number(values['max-distance']);
+        const render = renderEsp32Nodes(site, opts);
+        const text = format === 'json' ? `${JSON.stringify(render, null, 2)}\n` : format === 'env' ? esp32NodesToEnv(render) : esp32NodesToMqttCommands(render);
+        emit(text, values.out, io);
+        return 0;
+      }
+      rejectOptions(...ESP32_OPTIONS);
       if (values.gateway === undefined) throw new UsageError('render needs --gateway <id>');
       const site = load(args[0]!, io);
       if (site === undefined) return 1;
@@ -111,7 +157,7 @@ function dispatch(argv: string[], io: Io): number {
     }
     case 'schema': {
       expectArgs(0, 'no arguments');
-      rejectOptions('gateway', 'mqtt-url', 'data-dir', 'strict');
+      rejectOptions('gateway', 'mqtt-url', 'data-dir', 'strict', ...ESP32_OPTIONS);
       emit(siteJsonSchemaText(), values.out, io);
       return 0;
     }

@@ -8,3 +8,4 @@ export * from './paths.js';
 export * from './members.csv.js';
 export * from './site.json-schema.js';
 export * from './site.lint.js';
+export * from './esp32.render.js';

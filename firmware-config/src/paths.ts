@@ -19,11 +19,18 @@ export const HELD_OUT_SITES = ['sports-store'] as const;
 export type HeldOutSiteName = (typeof HELD_OUT_SITES)[number];
 
 /**
+ * Example sites that show an installation feature (ESPresense receivers, smart terminals) rather
+ * than journeys: kept out of EXAMPLE_SITES so adding one never changes training data or traces.
+ */
+export const INSTALL_EXAMPLE_SITES = ['espresense-shop'] as const;
+export type InstallExampleSiteName = (typeof INSTALL_EXAMPLE_SITES)[number];
+
+/**
  * Absolute path of a bundled example site file.
  * @example loadSiteFile(exampleSitePath('dept-store'))
  */
-export function exampleSitePath(name: ExampleSiteName | HeldOutSiteName): string {
-  const known: readonly string[] = [...EXAMPLE_SITES, ...HELD_OUT_SITES];
+export function exampleSitePath(name: ExampleSiteName | HeldOutSiteName | InstallExampleSiteName): string {
+  const known: readonly string[] = [...EXAMPLE_SITES, ...HELD_OUT_SITES, ...INSTALL_EXAMPLE_SITES];
   if (!known.includes(name)) throw new Error(`unknown example site "${String(name)}" (known: ${known.join(', ')})`);
   return fileURLToPath(new URL(`sites/${name}.site.json`, packageRoot));
 }
