@@ -106,6 +106,13 @@ export const gatewayConfigSchema = z.object({
     .object({ host: z.string().default('127.0.0.1'), port: z.number().int().min(0).max(65535).default(0).describe('0 = ephemeral') })
     .optional(),
   sources: z.array(sourceSchema).default([]),
+  record: z
+    .object({
+      dir: z.string().min(1).describe('trace files (protocol trace NDJSON, header per file) go here: trace-000001-<start>.ndjson, …'),
+      maxBytes: z.number().int().min(4096).default(64 * 1024 * 1024).describe('rotate before a file would exceed this size'),
+    })
+    .optional()
+    .describe('also record every observation the gateway ingests (pseudonymous) for storesense-sim replay/evaluate'),
   identity: z
     .object({
       pepperEnv: z.string().default('STORESENSE_SITE_PEPPER').describe('environment variable holding the site pepper (HMAC key for MAC pseudonyms)'),

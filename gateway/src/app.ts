@@ -7,6 +7,7 @@ import { systemClock, type Clock } from './clock.js';
 import { MemberResolver } from './identity/member-resolver.js';
 import { createLogger, type Logger } from './log.js';
 import { Pipeline } from './pipeline.js';
+import { openConfiguredRecorder, type TraceRecorder } from './record/trace.recorder.js';
 import { createHttpObservationSource, type HttpObservationSource } from './sources/http-observations/http-observations.source.js';
 import type { NobleLike } from './sources/ble/ble.adapter.js';
 import { createConfiguredSource } from './sources/configured-source.js';
@@ -84,12 +85,14 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps = {}): Ga
   let uplink: MqttUplink | undefined;
   let server: { url: string; close(): Promise<void> } | undefined;
   let tickTimer: NodeJS.Timeout | undefined;
+  let recorder: TraceRecorder | undefined;
   let rejectedDirect = 0;
   let futureDropped = 0;
   let tickErrors = 0;
   let started = false;
 
   const ingestValid = (observations: Observation[]) => {
+    recorder?.write(observations);
     const latestOkAt = clock.now() + MAX_FUTURE_MS;
     for (const o of observations) {
       if (o.at > latestOkAt) {
@@ -225,6 +228,7 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps = {}): Ga
         log.error({ err: (err as Error).message }, 'site pepper unavailable; MAC-based sources will not start');
       }
       sources.push(...buildSources());
+      recorder = openConfiguredRecorder(config, { clock, logger });
       if (config.statusApi || httpSource || merakiSource) {
         try {
           const app = createStatusApp({ health, logger, ...(httpSource ? { observations: httpSource } : {}), ...(merakiSource ? { meraki: merakiSource } : {}) });
@@ -258,6 +262,8 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps = {}): Ga
         }
       }
       if (tickTimer) clearInterval(tickTimer);
+      recorder?.close();
+      recorder = undefined;
       tick(); // flush decisions due now into the outbox before closing it
       try {
         await uplink?.stop();

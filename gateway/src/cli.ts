@@ -9,6 +9,8 @@ import { GATEWAY_VERSION } from './version.js';
 const USAGE = `storesense-gateway ${GATEWAY_VERSION}
 
 Usage: storesense-gateway --config <gateway-config.json> [--classifier rules|onnx] [--model F.onnx] [--log-level info]
+       storesense-gateway record --config F --out DIR [--max-bytes N] [--duration D]   observations -> trace files
+       storesense-gateway decode ble|probe|espresense|meraki …                          what the parsers make of an input
 
   --config F        gateway config (firmware-config: storesense-site render); validated, refused if invalid
   --classifier K    override config.classifier.kind (onnx: the place model; rules stay its run-time fallback)
@@ -24,6 +26,15 @@ async function main(argv: string[]): Promise<number> {
     const { runDecode } = await import('./decode/decode.cli.js');
     const write = (stream: NodeJS.WriteStream) => (text: string) => void stream.write(text);
     return runDecode(argv.slice(1), { stdout: write(process.stdout), stderr: write(process.stderr), env: process.env, nowMs: () => Date.now() });
+  }
+  // `record …` writes the configured sources' observations to trace files (src/record/record.cli.ts).
+  if (argv[0] === 'record') {
+    const { runRecord } = await import('./record/record.cli.js');
+    const stop = new AbortController();
+    process.once('SIGINT', () => stop.abort());
+    process.once('SIGTERM', () => stop.abort());
+    const logger = createLogger({}, process.stderr);
+    return runRecord(argv.slice(1), { stdout: (t) => void process.stdout.write(t), stderr: (t) => void process.stderr.write(t), env: process.env, logger, signal: stop.signal });
   }
   let args;
   try {
