@@ -1,9 +1,14 @@
 import { readFileSync } from 'node:fs';
-import { isValidId } from '@storesense/protocol';
+import { isValidId, parseLegacyBeacon, type LegacyCard } from '@storesense/protocol';
 
 export const MEMBER_TIERS = ['basic', 'silver', 'gold', 'platinum'] as const;
 export type MemberTier = (typeof MEMBER_TIERS)[number];
 export const MEMBER_CSV_COLUMNS = ['memberId', 'name', 'tier', 'tags', 'consent', 'tokenKey'] as const;
+/**
+ * Optional trailing column: `legacyBeacon` = the member card's static iBeacon as `uuid:major:minor`
+ * (empty for members without a card). Files without it keep working.
+ */
+export const MEMBER_CSV_LEGACY_BEACON_COLUMN = 'legacyBeacon';
 
 /** One demo member; `tokenKey` is the 32-hex secret behind the member's rotating BLE token. */
 export interface DemoMember {
@@ -13,6 +18,8 @@ export interface DemoMember {
   tags: string[];
   consent: boolean;
   tokenKey: string;
+  /** The member card's static iBeacon (legacy mode), when the CSV has one for this member. */
+  legacyBeacon?: Omit<LegacyCard, 'memberId'>;
 }
 
 /** A rejected row: `line` is 1-based in the file (the header is line 1; 0 = the file itself). */
@@ -68,20 +75,23 @@ export function parseMembersCsvReport(text: string): { members: DemoMember[]; er
   const errors: Required<MemberRowError>[] = [];
   const rows = splitCsv(text.replace(/^\uFEFF/, ''));
   const header = rows.shift();
-  if (header === undefined || header.fields.join(',') !== MEMBER_CSV_COLUMNS.join(',')) {
+  const headerText = header?.fields.join(',');
+  const withBeacon = headerText === `${MEMBER_CSV_COLUMNS.join(',')},${MEMBER_CSV_LEGACY_BEACON_COLUMN}`;
+  if (header === undefined || (headerText !== MEMBER_CSV_COLUMNS.join(',') && !withBeacon)) {
     const error = `expected header "${MEMBER_CSV_COLUMNS.join(',')}"`;
     errors.push({ line: header?.line ?? 1, error, problems: [{ field: '(header)', message: error }] });
     return { members, errors };
   }
   const seenIds = new Map<string, number>();
   const seenKeys = new Map<string, number>();
+  const seenBeacons = new Map<string, number>();
   for (const { line, fields, error } of rows) {
     if (error !== undefined) {
       errors.push({ line, error, problems: [{ field: '(row)', message: error }] });
       continue;
     }
     if (fields.length === 1 && fields[0]!.trim() === '') continue; // blank line
-    const parsed = parseRow(fields);
+    const parsed = parseRow(fields, withBeacon);
     if (Array.isArray(parsed)) {
       errors.push({ line, error: parsed.map((p) => p.message).join('; '), problems: parsed });
       continue;
@@ -99,6 +109,15 @@ export function parseMembersCsvReport(text: string): { members: DemoMember[]; er
       errors.push({ line, error, problems: [{ field: 'tokenKey', message: error }] });
       continue;
     }
+    // One card, two members: the gateway could not tell whose card it heard.
+    const beacon = parsed.legacyBeacon ? `${parsed.legacyBeacon.uuid}:${parsed.legacyBeacon.major}:${parsed.legacyBeacon.minor}` : undefined;
+    const dupBeacon = beacon === undefined ? undefined : seenBeacons.get(beacon);
+    if (dupBeacon !== undefined) {
+      const error = `legacyBeacon already used on line ${dupBeacon}`;
+      errors.push({ line, error, problems: [{ field: MEMBER_CSV_LEGACY_BEACON_COLUMN, message: error }] });
+      continue;
+    }
+    if (beacon !== undefined) seenBeacons.set(beacon, line);
     seenIds.set(parsed.memberId, line);
     seenKeys.set(parsed.tokenKey, line);
     members.push(parsed);
@@ -106,9 +125,10 @@ export function parseMembersCsvReport(text: string): { members: DemoMember[]; er
   return { members, errors };
 }
 
-function parseRow(fields: string[]): DemoMember | MemberFieldProblem[] {
-  if (fields.length !== MEMBER_CSV_COLUMNS.length) return [{ field: '(row)', message: `expected ${MEMBER_CSV_COLUMNS.length} columns, got ${fields.length}` }];
-  const [memberId, name, tier, tags, consent, tokenKey] = fields.map((f) => f.trim()) as [string, string, string, string, string, string];
+function parseRow(fields: string[], withBeacon: boolean): DemoMember | MemberFieldProblem[] {
+  const width = MEMBER_CSV_COLUMNS.length + (withBeacon ? 1 : 0);
+  if (fields.length !== width) return [{ field: '(row)', message: `expected ${width} columns, got ${fields.length}` }];
+  const [memberId, name, tier, tags, consent, tokenKey, beaconText = ''] = fields.map((f) => f.trim()) as [string, string, string, string, string, string, string?];
   const problems: MemberFieldProblem[] = [];
   const bad = (field: string, message: string): void => void problems.push({ field, message });
   if (!isValidId(memberId)) bad('memberId', `memberId "${memberId}" is not a valid id (1-64 letters, digits, "-", "_")`);
@@ -122,8 +142,10 @@ function parseRow(fields: string[]): DemoMember | MemberFieldProblem[] {
   // Never echo a key (STYLE: no secrets in logs); say what is wrong with it instead.
   const key = tokenKey.toLowerCase();
   if (!TOKEN_KEY.test(key)) bad('tokenKey', `tokenKey must be 32 hex characters (got ${tokenKey.length} characters${/^[0-9a-fA-F]*$/.test(tokenKey) ? '' : ', not all hex'})`);
+  const legacyBeacon = beaconText === '' ? undefined : parseLegacyBeacon(beaconText);
+  if (beaconText !== '' && legacyBeacon === undefined) bad(MEMBER_CSV_LEGACY_BEACON_COLUMN, `legacyBeacon "${beaconText.slice(0, 60)}" is not uuid:major:minor (major and minor 0-65535)`);
   if (problems.length > 0) return problems;
-  return { memberId, name, tier: tier as MemberTier, tags: tagList, consent: consent === 'yes', tokenKey: key };
+  return { memberId, name, tier: tier as MemberTier, tags: tagList, consent: consent === 'yes', tokenKey: key, ...(legacyBeacon ? { legacyBeacon } : {}) };
 }
 
 interface CsvRow {

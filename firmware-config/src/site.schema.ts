@@ -125,7 +125,13 @@ const siteShape = z.object({
   gateways: z.array(gatewaySchema).min(1),
   journey: journeySchema,
   memberTokens: z
-    .object({ periodMs: z.number().int().min(60_000).default(DEFAULT_TOKEN_PERIOD_MS) })
+    .object({
+      periodMs: z.number().int().min(60_000).default(DEFAULT_TOKEN_PERIOD_MS),
+      legacyCards: z
+        .boolean()
+        .optional()
+        .describe('legacy mode: also resolve members\' static iBeacon cards at this site. Off when absent: a static beacon can be followed by anyone listening, so only turn it on where card holders were told'),
+    })
     .default({ periodMs: DEFAULT_TOKEN_PERIOD_MS }),
 });
 
