@@ -49,7 +49,7 @@ export const wifiProbeSourceSchema = z.union([
     kind: z.literal('wifi_probe'),
     receiverId: idSchema,
     interface: z.string().min(1).default('mon0').describe('a monitor-mode interface (iw dev wlan0 interface add mon0 type monitor)'),
-    tool: z.enum(['tshark', 'tcpdump']).default('tshark'),
+    tool: z.enum(['tshark', 'tcpdump']).default('tshark').describe('capture child process: tshark (field lines on stdout) or tcpdump (a pcap stream on stdout, -w -)'),
     toolPath: z.string().optional().describe('the capture binary; defaults to the tool name on PATH'),
   }),
 ]);

@@ -6,7 +6,9 @@ import type { Clock } from '../../clock.js';
 import type { SitePepper } from '../../identity/mac-pseudonym.js';
 import type { Logger } from '../../log.js';
 import { SourceCounters, type Emit, type Source } from '../source.js';
-import { decodeProbeCapture, type ProbeSighting } from './probe-capture.decode.js';
+import { LINKTYPE_IEEE802_11_RADIOTAP } from './pcap.read.js';
+import { PcapStreamReader } from './pcap.stream.js';
+import { decodeProbeCapture, decodeRadiotapFrame, type ProbeSighting } from './probe-capture.decode.js';
 import { probeToObservation } from './probe.observation.js';
 import { parseTsharkProbeLine } from './tshark-fields.parse.js';
 
@@ -17,7 +19,7 @@ export interface WifiProbeSourceOptions {
   logger: Logger;
   /** Replay a radiotap pcap, paced by its timestamps; times are rebased to now and compressed by `speed`. */
   pcap?: { path: string; speed: number };
-  /** Live capture: a child process whose stdout lines are parsed. */
+  /** Live capture: a child process (tshark field lines, or tcpdump's pcap stream on stdout). */
   live?: { interface: string; tool: 'tshark' | 'tcpdump'; toolPath?: string };
   retryMinMs?: number;
   retryMaxMs?: number;
@@ -30,7 +32,16 @@ export function tsharkArgs(iface: string): string[] {
 }
 
 /**
- * WiFi probe requests, from a pcap replay or a live capture tool (the only file spawning tshark).
+ * The tcpdump command: probe requests only (BPF `type mgt subtype probe-req`), radiotap link type,
+ * written as a pcap stream to stdout, flushed per packet (-U) so frames arrive as they are heard.
+ */
+export function tcpdumpArgs(iface: string): string[] {
+  return ['-i', iface, '-I', '-y', 'IEEE802_11_RADIO', '-U', '-w', '-', 'type mgt subtype probe-req'];
+}
+
+/**
+ * WiFi probe requests, from a pcap replay or a live capture tool (the only file spawning tshark or
+ * tcpdump; tshark's field lines and tcpdump's pcap stream are both parsed here).
  * Source MACs are pseudonymised in `probeToObservation`; lines and frames are never logged. A
  * missing binary or an exiting capture is reported as `unavailable` with the reason and retried
  * with exponential backoff; nothing here throws into the gateway.
@@ -105,16 +116,64 @@ export function createWifiProbeSource(opts: WifiProbeSourceOptions): Source {
     if (!timer) timer = setTimeout(() => { timer = undefined; spawnCapture(); }, delayMs);
   };
 
+  /** tshark -T fields: one tab-separated line per probe request. */
+  const readTsharkLines = (c: ChildProcess) => {
+    const lines = createInterface({ input: c.stdout! });
+    lines.on('line', (line) => {
+      try {
+        const p = parseTsharkProbeLine(line);
+        if (!p.ok) {
+          counters.rejected += 1;
+          return;
+        }
+        failures = 0;
+        const o = convert(p.value);
+        if (o) deliver([o]);
+      } catch (err) {
+        counters.rejected += 1;
+        log.warn({ err: (err as Error).message }, 'tshark line handler failed');
+      }
+    });
+  };
+
+  /** tcpdump -w -: a pcap stream cut anywhere by the pipe; each complete record is a radiotap frame. */
+  const readPcapStream = (c: ChildProcess, bin: string, fail: (reason: string) => void) => {
+    const reader = new PcapStreamReader();
+    let linktypeChecked = false;
+    c.stdout!.on('data', (chunk: Buffer) => {
+      try {
+        const out = reader.push(chunk);
+        if (!linktypeChecked && reader.header) {
+          linktypeChecked = true;
+          if (reader.header.linktype !== LINKTYPE_IEEE802_11_RADIOTAP) {
+            fail(`${bin}: capture link type ${reader.header.linktype}, not radiotap (127): is ${opts.live!.interface} in monitor mode?`);
+            return;
+          }
+        }
+        const batch: Observation[] = [];
+        for (const r of out.records) {
+          const f = decodeRadiotapFrame(r.atMs, r.data);
+          if (!f.ok) {
+            counters.rejected += 1;
+            continue;
+          }
+          failures = 0;
+          const o = convert({ atMs: f.value.atMs, sourceMac: f.value.probe.sourceMac, ...(f.value.signalDbm !== undefined ? { signalDbm: f.value.signalDbm } : {}) });
+          if (o) batch.push(o);
+        }
+        deliver(batch);
+        if (out.error) fail(`${bin}: unreadable pcap stream: ${out.error}`);
+      } catch (err) {
+        counters.rejected += 1;
+        log.warn({ err: (err as Error).message }, 'tcpdump stream handler failed');
+      }
+    });
+  };
+
   const spawnCapture = () => {
     const live = opts.live!;
     if (stopped) return;
-    if (live.tool === 'tcpdump') {
-      // No tcpdump line parser yet: say so instead of silently capturing nothing.
-      counters.state = 'unavailable';
-      counters.detail = 'tool tcpdump is not supported yet; use tshark';
-      return;
-    }
-    const bin = live.toolPath ?? 'tshark';
+    const bin = live.toolPath ?? live.tool;
     let stderrTail = '';
     let settled = false;
     const failOnce = (reason: string) => {
@@ -124,7 +183,7 @@ export function createWifiProbeSource(opts: WifiProbeSourceOptions): Source {
       unavailable(reason);
     };
     try {
-      const c = spawn(bin, tsharkArgs(live.interface), { stdio: ['ignore', 'pipe', 'pipe'] });
+      const c = spawn(bin, live.tool === 'tcpdump' ? tcpdumpArgs(live.interface) : tsharkArgs(live.interface), { stdio: ['ignore', 'pipe', 'pipe'] });
       child = c;
       c.on('error', (err) => failOnce(`${bin}: ${err.message}`));
       c.on('exit', (code, signal) => failOnce(`${bin} exited (${signal ?? `code ${code}`})${stderrTail ? `: ${stderrTail}` : ''}`));
@@ -133,22 +192,8 @@ export function createWifiProbeSource(opts: WifiProbeSourceOptions): Source {
         counters.state = 'ok';
         counters.detail = `capturing on ${live.interface}`;
       });
-      const lines = createInterface({ input: c.stdout! });
-      lines.on('line', (line) => {
-        try {
-          const p = parseTsharkProbeLine(line);
-          if (!p.ok) {
-            counters.rejected += 1;
-            return;
-          }
-          failures = 0;
-          const o = convert(p.value);
-          if (o) deliver([o]);
-        } catch (err) {
-          counters.rejected += 1;
-          log.warn({ err: (err as Error).message }, 'tshark line handler failed');
-        }
-      });
+      if (live.tool === 'tcpdump') readPcapStream(c, bin, (reason) => { c.kill('SIGTERM'); failOnce(reason); });
+      else readTsharkLines(c);
     } catch (err) {
       failOnce(`${bin}: ${(err as Error).message}`);
     }
