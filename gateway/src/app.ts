@@ -8,6 +8,8 @@ import { MemberResolver } from './identity/member-resolver.js';
 import { createLogger, type Logger } from './log.js';
 import { Pipeline } from './pipeline.js';
 import { openConfiguredRecorder, type TraceRecorder } from './record/trace.recorder.js';
+import type { WifiBackend } from './wifi/node-wifi.adapter.js';
+import { WifiMonitor } from './wifi/wifi.monitor.js';
 import { createHttpObservationSource, type HttpObservationSource } from './sources/http-observations/http-observations.source.js';
 import type { NobleLike } from './sources/ble/ble.adapter.js';
 import { createConfiguredSource } from './sources/configured-source.js';
@@ -40,6 +42,8 @@ export interface GatewayDeps {
   uplink?: boolean;
   /** A noble-like BLE stack for `ble` sources (tests inject a fake); default: load @abandonware/noble. */
   noble?: () => Promise<NobleLike>;
+  /** WiFi uplink/survey reader shown by the status API (default node-wifi/nmcli); false: none. */
+  wifi?: (() => Promise<WifiBackend>) | false;
 }
 
 /** A running gateway (see createGateway). */
@@ -86,6 +90,7 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps = {}): Ga
   let server: { url: string; close(): Promise<void> } | undefined;
   let tickTimer: NodeJS.Timeout | undefined;
   let recorder: TraceRecorder | undefined;
+  const wifi = deps.wifi === false ? undefined : new WifiMonitor({ clock, logger, ...(deps.wifi ? { load: deps.wifi } : {}) });
   let rejectedDirect = 0;
   let futureDropped = 0;
   let tickErrors = 0;
@@ -184,7 +189,7 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps = {}): Ga
           return;
         }
         if (sc.kind === 'meraki' && merakiSource) throw new Error('only one meraki source per gateway');
-        const built = createConfiguredSource(sc, i, { config, clock, logger, env, ...(password !== undefined ? { password } : {}), ...(pepper !== undefined ? { pepper } : {}), ...(deps.noble ? { noble: deps.noble } : {}) });
+        const built = createConfiguredSource(sc, i, { config, clock, logger, env, ...(password !== undefined ? { password } : {}), ...(pepper !== undefined ? { pepper } : {}), ...(deps.noble ? { noble: deps.noble } : {}), legacyCards: resolver });
         if (built.meraki) merakiSource = built.meraki;
         out.push(rename(built.source, name));
       } catch (err) {
@@ -231,9 +236,10 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps = {}): Ga
       recorder = openConfiguredRecorder(config, { clock, logger });
       if (config.statusApi || httpSource || merakiSource) {
         try {
-          const app = createStatusApp({ health, logger, ...(httpSource ? { observations: httpSource } : {}), ...(merakiSource ? { meraki: merakiSource } : {}) });
+          const app = createStatusApp({ health, logger, ...(httpSource ? { observations: httpSource } : {}), ...(merakiSource ? { meraki: merakiSource } : {}), ...(wifi ? { wifi } : {}) });
           server = await listen(app, config.statusApi?.host ?? '127.0.0.1', config.statusApi?.port ?? 0);
           log.info({ url: server.url }, 'status api listening');
+          wifi?.start();
         } catch (err) {
           log.error({ err: (err as Error).message }, 'status api failed to start');
         }
@@ -264,6 +270,7 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps = {}): Ga
       if (tickTimer) clearInterval(tickTimer);
       recorder?.close();
       recorder = undefined;
+      wifi?.stop();
       tick(); // flush decisions due now into the outbox before closing it
       try {
         await uplink?.stop();

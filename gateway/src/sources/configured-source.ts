@@ -3,6 +3,7 @@ import { topics } from '@storesense/protocol';
 import type { Clock } from '../clock.js';
 import type { Logger } from '../log.js';
 import type { NobleLike } from './ble/ble.adapter.js';
+import type { LegacyCardTable } from './ble/advert.observation.js';
 import { createBleSource } from './ble/ble.source.js';
 import { createEspresenseSource } from './espresense/espresense.source.js';
 import { createMerakiSource, type MerakiSource } from './meraki/meraki.source.js';
@@ -21,6 +22,8 @@ export interface SourceContext {
   /** The site pepper; MAC-bearing kinds refuse to be built without it. */
   pepper?: string;
   noble?: () => Promise<NobleLike>;
+  /** Legacy member cards (the MemberResolver) for the BLE-bearing kinds. */
+  legacyCards?: LegacyCardTable;
 }
 
 /**
@@ -61,6 +64,7 @@ export function createConfiguredSource(sc: Exclude<SourceConfig, { kind: 'http_o
         ...(sc.url === undefined ? { username: gwUser, ...(password !== undefined ? { password } : {}) } : {}),
         rooms: sc.rooms,
         pepper,
+        ...(ctx.legacyCards?.tokenFor ? { legacyCards: { tokenFor: ctx.legacyCards.tokenFor.bind(ctx.legacyCards) } } : {}),
         reconnectMinMs: config.uplink.reconnectMinMs,
         reconnectMaxMs: config.uplink.reconnectMaxMs,
         clock,
@@ -90,6 +94,7 @@ export function createConfiguredSource(sc: Exclude<SourceConfig, { kind: 'http_o
       receiverId: sc.receiverId,
       silenceRestartMs: sc.silenceRestartMs,
       pepper,
+      ...(ctx.legacyCards ? { legacyCards: ctx.legacyCards } : {}),
       clock,
       logger,
       ...(ctx.noble ? { loadNoble: ctx.noble } : {}),

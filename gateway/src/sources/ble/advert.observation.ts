@@ -18,7 +18,12 @@ export interface BleSighting {
  * A Map-backed implementation: `legacyCardTable([{uuid, major, minor, subject}])`.
  */
 export interface LegacyCardTable {
-  subjectFor(beacon: IBeaconFrame): string | undefined;
+  subjectFor?(beacon: IBeaconFrame): string | undefined;
+  /**
+   * A registered card -> its holder's current rotating token (the gateway's MemberResolver), so the
+   * card resolves to the member through the same path as the app's token.
+   */
+  tokenFor?(beacon: IBeaconFrame, atMs: number): string | undefined;
 }
 
 export function legacyCardTable(cards: readonly { uuid: string; major: number; minor: number; subject: string }[]): LegacyCardTable {
@@ -43,10 +48,10 @@ export function memberTokenOf(advert: Advert): string | undefined {
 
 /** Pure: sighting -> Observation. The address is pseudonymised here and nowhere else. */
 export function bleSightingToObservation(s: BleSighting, opts: BleObservationOptions): ParseResult<Observation> {
-  const card = s.advert.ibeacon ? opts.legacyCards?.subjectFor(s.advert.ibeacon) : undefined;
+  const card = s.advert.ibeacon ? opts.legacyCards?.subjectFor?.(s.advert.ibeacon) : undefined;
   const pseudo = pseudonymizeMac(s.addressMac, s.atMs, opts.pepper);
   if (card === undefined && pseudo === undefined) return { ok: false, reason: 'advertiser address is not a MAC' };
-  const token = memberTokenOf(s.advert);
+  const token = memberTokenOf(s.advert) ?? (s.advert.ibeacon ? opts.legacyCards?.tokenFor?.(s.advert.ibeacon, s.atMs) : undefined);
   const candidate = {
     v: 1,
     at: Math.round(s.atMs),

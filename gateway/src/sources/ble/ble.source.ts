@@ -4,7 +4,7 @@ import type { Logger } from '../../log.js';
 import { SourceCounters, type Emit, type Source } from '../source.js';
 import { systemTimers, type Timers } from '../timers.js';
 import { advertisementBytes, loadNoble, type NobleLike, type NoblePeripheralLike } from './ble.adapter.js';
-import { bleSightingToObservation } from './advert.observation.js';
+import { bleSightingToObservation, type LegacyCardTable } from './advert.observation.js';
 import { parseAdvert } from './advert.parse.js';
 import { bleRestartDelayMs } from './ble.restart.js';
 
@@ -13,6 +13,8 @@ export interface BleSourceOptions {
   /** No advertisement for this long -> health degraded and the scan is restarted. */
   silenceRestartMs: number;
   pepper: SitePepper;
+  /** Legacy member cards (the gateway's MemberResolver): a registered iBeacon card gets its holder's token. */
+  legacyCards?: LegacyCardTable;
   clock: Clock;
   logger: Logger;
   /** Default: `loadNoble` (the real stack); tests inject a fake noble or the real noble over fake bindings. */
@@ -145,7 +147,7 @@ export function createBleSource(opts: BleSourceOptions): Source {
       lastAdvertAt = at;
       const advert = parseAdvert(advertisementBytes(p.advertisement ?? {}));
       const obs = advert.ok
-        ? bleSightingToObservation({ atMs: at, receiverId: opts.receiverId, addressMac: p.address, rssiDbm: p.rssi, advert: advert.value }, { pepper: opts.pepper })
+        ? bleSightingToObservation({ atMs: at, receiverId: opts.receiverId, addressMac: p.address, rssiDbm: p.rssi, advert: advert.value }, { pepper: opts.pepper, ...(opts.legacyCards ? { legacyCards: opts.legacyCards } : {}) })
         : advert;
       if (!obs.ok) {
         counters.rejected += 1;

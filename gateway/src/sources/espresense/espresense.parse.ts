@@ -96,3 +96,18 @@ export function parseEspresenseMessage(topic: string, payload: unknown, baseTopi
   }
   return { ok: true, value: r };
 }
+
+/**
+ * ESPresense names an iBeacon `iBeacon:<uuid>-<major>-<minor>` (its device-id scheme; e.g.
+ * `iBeacon:e5ca1ade-f007-ba11-0000-000000000000-100-1`). Returns the beacon, or undefined for any
+ * other id. Lenient about case and about `:` instead of `-` before major/minor.
+ */
+export function iBeaconOfEspresenseId(deviceId: string): { uuid: string; major: number; minor: number } | undefined {
+  const m = /^ibeacon:([0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12})[-:](\d{1,5})[-:](\d{1,5})$/i.exec(deviceId);
+  if (!m) return undefined;
+  const hex = m[1]!.replace(/-/g, '').toLowerCase();
+  const major = Number(m[2]);
+  const minor = Number(m[3]);
+  if (major > 0xffff || minor > 0xffff) return undefined;
+  return { uuid: `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`, major, minor };
+}

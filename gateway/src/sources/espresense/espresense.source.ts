@@ -4,7 +4,7 @@ import type { Logger } from '../../log.js';
 import type { MqttConnection } from '../../mqtt/mqtt.adapter.js';
 import { openSubscription } from '../mqtt-subscription.js';
 import { SourceCounters, type Emit, type Source } from '../source.js';
-import { espresenseToObservation } from './espresense.observation.js';
+import { espresenseToObservation, type EspresenseObservationOptions } from './espresense.observation.js';
 import { parseEspresenseMessage } from './espresense.parse.js';
 
 export interface EspresenseSourceOptions {
@@ -17,6 +17,8 @@ export interface EspresenseSourceOptions {
   /** ESPresense room -> receiver id; unlisted rooms are used as ids when valid. */
   rooms: Record<string, string>;
   pepper: SitePepper;
+  /** Legacy member cards (the gateway's MemberResolver); absent: iBeacons are plain devices. */
+  legacyCards?: EspresenseObservationOptions['legacyCards'];
   reconnectMinMs: number;
   reconnectMaxMs: number;
   clock: Clock;
@@ -45,7 +47,7 @@ export function createEspresenseSource(opts: EspresenseSourceOptions): Source {
     try {
       if (!topic.startsWith(`${base}/devices/`)) return;
       const report = parseEspresenseMessage(topic, payload, base);
-      const obs = report.ok ? espresenseToObservation(report.value, opts.clock.now(), { pepper: opts.pepper, receiverForRoom }) : report;
+      const obs = report.ok ? espresenseToObservation(report.value, opts.clock.now(), { pepper: opts.pepper, receiverForRoom, ...(opts.legacyCards ? { legacyCards: opts.legacyCards } : {}) }) : report;
       if (!obs.ok) {
         counters.rejected += 1;
         if (counters.rejected <= 10 || counters.rejected % 1000 === 0) log.warn({ reason: obs.reason, rejected: counters.rejected }, 'espresense report dropped');
