@@ -3,8 +3,7 @@ import { Hono, type MiddlewareHandler } from 'hono';
 import { alertSocketHandlers, type AlertSocketOptions } from '../alerts/alerts.ws.js';
 import { scopeOf } from '../auth/principal.js';
 import type { StaffAuthMode } from '../auth/socket-auth.js';
-import { CONSOLE_HTML } from '../console/console.page.js';
-import { STAFF_CSP, STAFF_HTML } from '../console/staff.page.js';
+import { registerConsoleRoutes } from '../console/console.assets.js';
 import { AnalyticsService } from '../analytics/analytics.service.js';
 import { systemClock, type Clock } from '../clock.js';
 import type { Logger } from '../log.js';
@@ -54,13 +53,7 @@ export function createApi(options: ApiOptions): Hono {
   });
   app.notFound((c) => c.json({ error: `no route for ${c.req.method} ${c.req.path}` }, 404));
 
-  app.get('/', (c) => c.html(CONSOLE_HTML));
-  app.get('/favicon.ico', (c) => c.body(null, 204)); // browsers ask; a 404 would be noise
-  app.get('/staff', (c) => {
-    c.header('Content-Security-Policy', STAFF_CSP);
-    c.header('Referrer-Policy', 'no-referrer');
-    return c.html(STAFF_HTML);
-  });
+  registerConsoleRoutes(app); // `/`, `/staff`, `/assets/console/*`
 
   app.get('/api/v1/health', async (c) => {
     const dbOk = await store.ping();

@@ -1,19 +1,18 @@
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { exampleSitePath, loadSiteFile } from '@storesense/firmware-config';
 import type { PresenceEvent } from '@storesense/protocol';
 import { chromium, type BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeEvent, tempDir } from '../testing/fixtures.js';
 import { startTestCloud, type TestCloud } from '../testing/harness.js';
+import { SCREENSHOTS, screenshotPath } from './browser.harness.js';
 
 // The console's analytics section in a real headless Chromium against a real cloud (open mode),
-// fed a deterministic synthetic day at the dept-store; writes docs/screenshots/analytics.png.
+// fed a deterministic synthetic day at the dept-store; with STORESENSE_SCREENSHOTS=1 writes docs/screenshots/analytics.png.
 const CHROMIUM = '/usr/bin/chromium';
 const haveChromium = existsSync(CHROMIUM);
 if (!haveChromium) console.warn(`skipping the console analytics browser test: ${CHROMIUM} is missing (apt-get install chromium)`);
-const screenshotPath = fileURLToPath(new URL('../../../docs/screenshots/analytics.png', import.meta.url));
 const ZONES = ['cosmetics', 'fragrance', 'womenswear', 'shoes', 'menswear', 'kids'];
 const DAY0 = Date.UTC(2026, 10, 23, 2, 0); // 10:00 in Asia/Shanghai
 
@@ -87,7 +86,7 @@ describe.skipIf(!haveChromium)('console analytics in headless Chromium', () => {
     const page = await context.newPage();
     const problems: string[] = [];
     page.on('pageerror', (e) => problems.push(e.message));
-    await page.goto(t.endpoints.httpUrl + '/');
+    await page.goto(t.endpoints.httpUrl + '/#/analytics');
     await page.waitForSelector('#an-footfall rect.c-arr');
     const tiles = await page.locator('#an-tiles .tile').allTextContents();
     expect(tiles.length).toBe(7);
@@ -96,8 +95,10 @@ describe.skipIf(!haveChromium)('console analytics in headless Chromium', () => {
     expect(await page.locator('#an-dwell rect.c-dwell').count()).toBe(7); // 6 buckets + legend
     expect(await page.locator('#an-floors rect.c-flow').count()).toBeGreaterThan(1);
     expect(problems).toEqual([]);
-    mkdirSync(join(screenshotPath, '..'), { recursive: true });
-    await page.locator('#analytics').screenshot({ path: screenshotPath });
-    expect(existsSync(screenshotPath)).toBe(true);
+    if (SCREENSHOTS) {
+      const path = screenshotPath('analytics');
+      await page.locator('#analytics').screenshot({ path });
+      expect(existsSync(path)).toBe(true);
+    }
   });
 });

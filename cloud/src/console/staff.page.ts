@@ -4,6 +4,7 @@ import { createHash } from 'node:crypto';
  * The staff view at `/staff`, made for a phone: log in, then live alerts of the staff member's
  * stores with Claim / Done buttons and who has each one. Static HTML and vanilla JS in a string
  * (ships inside dist/, no build step). Data is only ever inserted with textContent.
+ * Alert cards show the member summary and the recommendation when the alert carries them.
  * The session token lives in sessionStorage (this tab only); the socket gets a fresh single-use
  * ticket on every (re)connect and resumes from the last seq it saw.
  */
@@ -38,6 +39,10 @@ export const STAFF_HTML = /* html */ `<!doctype html>
   .actions { display: flex; gap: 8px; margin-top: 8px; }
   .actions button { flex: 1; }
   .note { font-size: .85rem; color: #c62828; margin-top: 4px; }
+  .summary { font-size: .85rem; margin-top: 4px; }
+  .rec { margin-top: 6px; padding: 6px 8px; border-radius: 6px; background: #0b5cad14; font-size: .9rem; overflow-wrap: anywhere; }
+  .rec-headline { font-weight: 600; }
+  .rec ul { margin: 4px 0 0; padding-left: 18px; }
   [hidden] { display: none !important; }
 </style>
 </head>
@@ -84,6 +89,17 @@ export const STAFF_HTML = /* html */ `<!doctype html>
     li.dataset.status = a.status;
     li.replaceChildren(text('div', 'msg', a.message),
       text('div', 'meta', time(a.eventAt) + ' · ' + (a.storeId || a.siteId) + (a.tier ? ' · ' + a.tier : '') + (a.tags.length ? ' · ' + a.tags.join(', ') : '')));
+    if (a.member) li.append(text('div', 'summary', memberSummary(a.member)));
+    if (a.recommendation && (a.recommendation.headline || a.recommendation.items.length)) {
+      const rec = document.createElement('div'); rec.className = 'rec';
+      rec.append(text('div', 'rec-headline', a.recommendation.headline));
+      if (a.recommendation.items.length) {
+        const ul = document.createElement('ul');
+        for (const i of a.recommendation.items) { const item = text('li', '', ''); item.append(text('b', '', i.label), ' — ' + i.reason); ul.append(item); }
+        rec.append(ul);
+      }
+      li.append(rec);
+    }
     if (a.status !== 'open') li.append(text('div', 'claimed-by', (a.status === 'acked' ? 'Done by ' : 'Claimed by ') + (a.claimedBy || 'someone')));
     const mine = a.claimedBy === me?.displayName;
     const actions = document.createElement('div'); actions.className = 'actions';
@@ -96,6 +112,17 @@ export const STAFF_HTML = /* html */ `<!doctype html>
       alertsEl.insertBefore(li, after || null);
       while (alertsEl.children.length > 100) alertsEl.lastElementChild.remove();
     }
+  }
+
+  // "12 visits · last seen 3 days ago · spent 2,480 CNY": what staff need at a glance.
+  function memberSummary(m) {
+    const parts = [m.visits + (m.visits === 1 ? ' visit' : ' visits')];
+    if (m.lastSeenAt) {
+      const days = Math.floor((Date.now() - m.lastSeenAt) / 86400000);
+      parts.push('last seen ' + (days < 1 ? 'today' : days === 1 ? 'yesterday' : days + ' days ago'));
+    } else parts.push('first visit');
+    if (m.totalSpend > 0) parts.push('spent ' + Math.round(m.totalSpend).toLocaleString() + (m.currency ? ' ' + m.currency : ''));
+    return parts.join(' · ');
   }
 
   function button(label, action, a) {

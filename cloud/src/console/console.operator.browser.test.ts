@@ -1,0 +1,176 @@
+import { codecs, topics } from '@storesense/protocol';
+import { demoMembersPath, exampleSitePath, loadSiteFile } from '@storesense/firmware-config';
+import type { MqttClient } from 'mqtt';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { makeEvent } from '../testing/fixtures.js';
+import { connectClient, startTestCloud, waitFor, type TestCloud } from '../testing/harness.js';
+import { haveChromium, openBrowser, SCREENSHOTS, screenshotPath, type BrowserSession } from './browser.harness.js';
+
+// The operator/analyst console in a real headless Chromium against a real cloud with sign-in
+// required: gateways publish their retained state over MQTT, members arrive and buy through
+// ingest (so alerts and welcome offers come from the real rules runner).
+if (!haveChromium) console.warn('skipping the operator console browser test: /usr/bin/chromium is missing (apt-get install chromium)');
+const SITE = 'mall-sh-01';
+const STORE = 'dept-store';
+const DESKTOP = { width: 1200, height: 900 };
+
+describe.skipIf(!haveChromium)('operator console in headless Chromium', () => {
+  let t: TestCloud;
+  const gateways: MqttClient[] = [];
+  const browsers: BrowserSession[] = [];
+
+  async function gateway(gatewayId: string, state: 'online' | 'offline', depth: number): Promise<void> {
+    const password = `${gatewayId}-secret-password`;
+    await t.cloud.provisionGateway({ siteId: SITE, gatewayId, password });
+    const gw = await connectClient(t.endpoints.mqttUrl, `${SITE}.${gatewayId}`, password);
+    gateways.push(gw);
+    const at = Date.now();
+    await gw.publishAsync(topics.stateConn(SITE, gatewayId), codecs.connState.encode({ v: 1, state, at, version: '0.1.0' }), { qos: 1, retain: true });
+    const health = {
+      v: 1, at, version: '0.1.0', subjects: 7, model: { name: 'rules', version: '1' },
+      sources: { ble: { state: 'ok', observations: 1200, rejected: 3, lastObservationAt: at }, espresense: { state: 'ok', observations: 400, rejected: 0 } },
+      outbox: { depth, dropped: 0, ...(depth ? { oldestUnsentAgeMs: 4000 } : {}) },
+    };
+    await gw.publishAsync(topics.stateHealth(SITE, gatewayId), codecs.health.encode(health), { qos: 0, retain: true });
+  }
+
+  beforeAll(async () => {
+    const site = loadSiteFile(exampleSitePath('dept-store'));
+    if (!site.ok) throw new Error(site.error);
+    t = await startTestCloud({
+      sites: [site.value],
+      membersCsvPath: demoMembersPath,
+      staffAuth: 'required',
+      staff: [
+        { username: 'olga', password: 'olga-operator-4', displayName: 'Olga Operator', role: 'operator' },
+        { username: 'ana', password: 'ana-analyst-77', displayName: 'Ana Analyst', role: 'analyst' },
+        { username: 'wang', password: 'wang-staff-55', displayName: 'Wang Fang', role: 'staff', siteId: SITE, storeIds: [STORE] },
+      ],
+    });
+    await gateway('gw-dept-1', 'online', 4);
+    await gateway('gw-dept-2', 'offline', 0);
+    await waitFor(async () => (await t.cloud.store!.listGateways()).filter((g) => g.conn && g.health).length === 2, 5000, 'gateway state');
+
+    // Members arrive, browse and one buys: real ingest, so alerts and welcome offers are the runner's.
+    let at = Date.now() - 3 * 3_600_000;
+    const base = { siteId: SITE, gatewayId: 'gw-dept-1', storeId: STORE };
+    for (const [memberId, zoneId] of [['M0001', 'silk-scarves'], ['M0002', 'cosmetics'], ['M0004', 'shoes']] as const) {
+      const subject = { id: `s_${memberId}`, signals: ['ble' as const], memberId };
+      for (const e of [
+        makeEvent({ ...base, subject, type: 'approach', at: (at += 30_000) }),
+        makeEvent({ ...base, subject, type: 'arrival', at: (at += 20_000) }),
+        makeEvent({ ...base, subject, type: 'dwell', phase: 'end', zoneId, dwellMs: 420_000, at: (at += 420_000) }),
+      ]) expect((await t.cloud.ingestEvent(e)).status).toBe('stored');
+    }
+    const buy = makeEvent({ ...base, type: 'purchase', at: (at += 60_000), subject: { id: 'pos_1', signals: ['terminal'], memberId: 'M0001' }, amount: 1280, currency: 'CNY' });
+    expect((await t.cloud.ingestEvent(buy)).status).toBe('stored');
+  });
+
+  afterAll(async () => {
+    for (const b of browsers) await b.close();
+    for (const gw of gateways) await gw.endAsync().catch(() => undefined);
+    await t?.stop();
+  });
+
+  async function signIn(username: string, password: string): Promise<Page> {
+    const b = await openBrowser(DESKTOP);
+    browsers.push(b);
+    await b.page.goto(`${t.endpoints.httpUrl}/`);
+    await b.page.waitForSelector('#login-view:not([hidden])');
+    await b.page.getByLabel('Username').fill(username);
+    await b.page.getByLabel('Password').fill(password);
+    await b.page.getByRole('button', { name: 'Sign in' }).click();
+    return b.page;
+  }
+  const problems = () => browsers.flatMap((b) => b.problems);
+
+  it('an operator signs in and sees sites and gateways with their health, the offline one flagged', async () => {
+    const page = await signIn('olga', 'olga-operator-4');
+    await page.waitForSelector('#status.live');
+    const online = page.locator('tr.gw[data-gateway="gw-dept-1"]');
+    await online.waitFor();
+    expect(await online.getAttribute('data-state')).toBe('online');
+    expect(await online.textContent()).toContain('4 (oldest 4 s)'); // outbox backlog
+    expect(await online.locator('.chip', { hasText: 'ble: ok' }).count()).toBe(1);
+    const offline = page.locator('tr.gw[data-gateway="gw-dept-2"]');
+    expect(await offline.getAttribute('data-state')).toBe('offline');
+    expect(await offline.getAttribute('class')).toContain('bad');
+    expect(await page.locator(`section.site[data-site="${SITE}"] h3`).textContent()).toContain('1/2 up');
+    expect(await page.locator('#health .tile', { hasText: 'MQTT broker' }).textContent()).toContain('embedded');
+    await expect.poll(() => page.locator('#alerts li.alert').count()).toBeGreaterThan(0);
+    await expect.poll(() => page.locator('#events tr.event').count()).toBeGreaterThan(0);
+    const nav = await page.locator('#nav a').allTextContents();
+    expect(nav).toEqual(['Overview', 'Members', 'Rules', 'Offers', 'Analytics', 'Staff view']);
+    if (SCREENSHOTS) await page.screenshot({ path: screenshotPath('console-gateways'), fullPage: true });
+    expect(problems()).toEqual([]);
+  }, 60_000);
+
+  it('an operator creates a rule, sees the API 400 paths next to the fields of a bad one, toggles and deletes it', async () => {
+    const page = browsers[0]!.page;
+    await page.click('#nav a[data-route=rules]');
+    await page.waitForSelector('tr[data-rule="welcome-offer"]');
+    await page.getByRole('link', { name: 'New rule' }).click();
+    await page.getByLabel('Id', { exact: true }).fill('vip-fragrance');
+    await page.getByLabel('Name', { exact: true }).fill('VIP in fragrance');
+    await page.getByLabel('Zones').fill('fragrance');
+    await page.getByLabel('Member tiers').fill('gold, platinum');
+    await page.getByRole('button', { name: 'Create rule' }).click();
+    await page.waitForSelector('tr[data-rule="vip-fragrance"]');
+    const stored = await t.cloud.store!.getRule('vip-fragrance');
+    expect(stored).toMatchObject({ name: 'VIP in fragrance', enabled: true, zoneIds: ['fragrance'], memberTiers: ['gold', 'platinum'], eventTypes: ['arrival'] });
+
+    // A bad rule: negative cooldown, an offer action without its validity. The API's paths show by the fields.
+    await page.getByRole('link', { name: 'New rule' }).click();
+    await page.getByLabel('Id', { exact: true }).fill('bad-rule');
+    await page.getByLabel('Name', { exact: true }).fill('Broken');
+    await page.getByLabel('Cooldown per subject (ms)').fill('-5');
+    await page.getByLabel('Actions (JSON)').fill('[{"kind": "offer", "offerKind": "vip"}]');
+    await page.getByRole('button', { name: 'Create rule' }).click();
+    const cooldownError = page.locator('.field-error[data-field=cooldownMs] .issue');
+    await cooldownError.waitFor();
+    expect(await cooldownError.textContent()).toMatch(/^cooldownMs: /);
+    expect(await page.locator('.field-error[data-field=actions] .issue').textContent()).toMatch(/^actions\[0\]\.validForMs: /);
+    expect(await page.getByLabel('Cooldown per subject (ms)').getAttribute('aria-invalid')).toBe('true');
+    expect(await page.locator('#rule-errors').textContent()).toContain('invalid body');
+    expect(await t.cloud.store!.getRule('bad-rule')).toBeUndefined();
+    if (SCREENSHOTS) await page.screenshot({ path: screenshotPath('console-rules'), fullPage: true });
+
+    await page.getByRole('link', { name: 'Cancel' }).click();
+    const row = page.locator('tr[data-rule="vip-fragrance"]');
+    await row.getByRole('checkbox', { name: 'Enabled: VIP in fragrance' }).click();
+    await page.waitForSelector('tr.disabled[data-rule="vip-fragrance"]');
+    expect((await t.cloud.store!.getRule('vip-fragrance'))?.enabled).toBe(false);
+    await row.getByRole('button', { name: 'Delete VIP in fragrance' }).click();
+    await row.getByRole('button', { name: 'Delete VIP in fragrance' }).click(); // confirm
+    await page.waitForSelector('tr[data-rule="vip-fragrance"]', { state: 'detached' });
+    expect(await t.cloud.store!.getRule('vip-fragrance')).toBeUndefined();
+    expect(problems()).toEqual([]);
+  }, 60_000);
+
+  it('an analyst reads gateways, offers and analytics but gets no rules editor and no member profiles', async () => {
+    const page = await signIn('ana', 'ana-analyst-77');
+    await page.waitForSelector('tr.gw[data-gateway="gw-dept-1"]');
+    // Rules and member profiles are operator-only in the API (profiles are personal data).
+    expect(await page.locator('#nav a').allTextContents()).toEqual(['Overview', 'Offers', 'Analytics', 'Staff view']);
+    for (const view of ['rules', 'members']) {
+      await page.goto(`${t.endpoints.httpUrl}/#/${view}`);
+      await page.waitForSelector(`main[data-denied="${view}"] .error`);
+      expect(await page.locator('main .error').textContent()).toContain('operator role');
+    }
+    expect(await page.locator('#rule-form, a[href="#/rules/new"], #import-form').count()).toBe(0);
+    const rulesStatus = "fetch('/api/v1/rules', { headers: { authorization: 'Bearer ' + sessionStorage.getItem('storesense.token') } }).then((r) => r.status)";
+    expect(await page.evaluate<number>(rulesStatus)).toBe(403);
+    await page.click('#nav a[data-route=analytics]');
+    await page.waitForSelector('#an-footfall rect.c-arr');
+    expect(problems()).toEqual([]);
+  }, 60_000);
+
+  it('a staff member signing in at the console is sent to the staff view', async () => {
+    const page = await signIn('wang', 'wang-staff-55');
+    await page.waitForURL(/\/staff$/);
+    await page.waitForSelector('#status.live');
+    expect(await page.locator('#who').textContent()).toContain('Wang Fang');
+    expect(problems()).toEqual([]);
+  }, 60_000);
+});

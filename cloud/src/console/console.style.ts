@@ -1,0 +1,85 @@
+/**
+ * The console's stylesheet, served as `/assets/console/console.css`. Colours are variables with a
+ * dark set under `prefers-color-scheme: dark`, so the console follows the system theme; status
+ * colours keep enough contrast on both.
+ */
+export const CONSOLE_CSS = /* css */ `
+:root { font-family: system-ui, sans-serif; color-scheme: light dark;
+  --bg: #fff; --fg: #1b1f24; --muted: #59636e; --line: #d0d7de; --panel: #f6f8fa; --accent: #0b5cad;
+  --ok: #1a7f37; --warn: #9a6700; --bad: #c62828; --idle: #6e7781; --ok-bg: #dafbe1; --warn-bg: #fff8c5; --bad-bg: #ffebe9; }
+@media (prefers-color-scheme: dark) {
+  :root { --bg: #0d1117; --fg: #e6edf3; --muted: #9198a1; --line: #30363d; --panel: #161b22; --accent: #4493f8;
+    --ok: #3fb950; --warn: #d29922; --bad: #f85149; --idle: #8b949e; --ok-bg: #12261e; --warn-bg: #272115; --bad-bg: #2d1517; }
+}
+* { box-sizing: border-box; }
+body { margin: 0; background: var(--bg); color: var(--fg); }
+a { color: var(--accent); }
+header.top { display: flex; flex-wrap: wrap; gap: 6px 14px; align-items: center; padding: 8px 14px; border-bottom: 1px solid var(--line); background: var(--panel); }
+.brand { font-weight: 700; font-size: 1.1rem; color: var(--fg); text-decoration: none; }
+nav#nav { display: flex; flex-wrap: wrap; gap: 4px; flex: 1; }
+nav#nav a { padding: 6px 10px; border-radius: 6px; text-decoration: none; color: var(--fg); }
+nav#nav a[aria-current=page] { background: var(--accent); color: #fff; }
+nav#nav a.aside { margin-left: auto; color: var(--muted); }
+#status { font-size: .8rem; padding: 2px 8px; border-radius: 10px; background: var(--idle); color: #fff; }
+#status.live { background: var(--ok); }
+#who { font-size: .85rem; color: var(--muted); }
+main { padding: 12px 14px 40px; max-width: 1200px; margin-inline: auto; }
+h2 { font-size: 1.1rem; margin: 18px 0 8px; }
+h3 { font-size: 1rem; margin: 14px 0 6px; display: flex; gap: 8px; align-items: center; }
+.meta { font-size: .8rem; color: var(--muted); }
+.error { color: var(--bad); }
+.ok-text { color: var(--ok); } .warn-text { color: var(--warn); }
+button, .button, input, select, textarea { font: inherit; }
+button, .button { cursor: pointer; background: var(--accent); color: #fff; border: none; border-radius: 6px; padding: 7px 12px; text-decoration: none; display: inline-block; }
+button.secondary { background: transparent; color: var(--fg); border: 1px solid var(--line); }
+button.danger { color: var(--bad); border-color: var(--bad); }
+button:disabled { opacity: .5; cursor: default; }
+input, select, textarea { background: var(--bg); color: var(--fg); border: 1px solid var(--line); border-radius: 6px; padding: 6px 8px; }
+textarea { width: 100%; font-family: ui-monospace, monospace; font-size: .85rem; }
+:focus-visible { outline: 2px solid var(--accent); outline-offset: 1px; }
+[aria-invalid=true] { border-color: var(--bad); }
+[hidden] { display: none !important; }
+.table-wrap { overflow-x: auto; }
+table { width: 100%; border-collapse: collapse; font-size: .85rem; }
+th, td { text-align: left; padding: 5px 6px; border-bottom: 1px solid var(--line); vertical-align: top; }
+th { font-weight: 600; color: var(--muted); }
+tr.gw.bad td { background: var(--bad-bg); } tr.gw.warn td { background: var(--warn-bg); }
+tr.disabled td { opacity: .6; }
+.chip { display: inline-block; font-size: .75rem; padding: 1px 7px; border-radius: 9px; margin: 1px 3px 1px 0; border: 1px solid currentColor; white-space: nowrap; }
+.chip.ok { color: var(--ok); } .chip.warn { color: var(--warn); } .chip.bad { color: var(--bad); } .chip.idle { color: var(--idle); }
+.tiles { display: grid; grid-template-columns: repeat(auto-fill, minmax(130px, 1fr)); gap: 8px; margin-bottom: 10px; }
+.tile { border: 1px solid var(--line); border-radius: 6px; padding: 6px 8px; overflow-wrap: anywhere; }
+.tile b { display: block; font-size: 1.2rem; }
+.tile span { font-size: .75rem; color: var(--muted); }
+.tile.ok b { color: var(--ok); } .tile.bad b { color: var(--bad); }
+.panel { border: 1px solid var(--line); border-radius: 8px; padding: 10px 12px; margin: 10px 0; background: var(--panel); }
+.recommendation ul { margin: 6px 0 0; padding-left: 18px; }
+.cols { display: grid; grid-template-columns: repeat(auto-fit, minmax(340px, 1fr)); gap: 16px; }
+ul.alerts { list-style: none; padding: 0; margin: 0; }
+li.alert { border: 1px solid var(--line); border-left: 6px solid var(--warn); border-radius: 6px; padding: 8px 10px; margin-bottom: 6px; }
+li.alert.arrival { border-left-color: var(--ok); }
+li.alert.acked { opacity: .6; }
+.msg { font-weight: 600; }
+.inline-form { display: flex; flex-wrap: wrap; gap: 8px; align-items: center; margin: 8px 0; }
+.pager { display: flex; gap: 10px; align-items: center; margin-top: 8px; }
+.title-row { display: flex; justify-content: space-between; align-items: center; }
+.rule-form { display: grid; gap: 10px; max-width: 720px; }
+.field { display: grid; gap: 3px; }
+.field label { font-weight: 600; font-size: .9rem; }
+.field .pair { display: flex; gap: 8px; }
+.checks { display: flex; flex-wrap: wrap; gap: 4px 14px; border: 1px solid var(--line); border-radius: 6px; }
+.checks label { font-weight: 400; }
+.field-error { color: var(--bad); font-size: .85rem; margin: 0; }
+.field-error .issue { display: block; }
+.buttons { display: flex; gap: 12px; align-items: center; }
+#login-view { max-width: 360px; margin: 48px auto; padding: 0 14px; }
+#login { display: grid; gap: 10px; }
+#login input, #login button { padding: 10px; }
+#analytics .charts, .charts { display: grid; grid-template-columns: repeat(auto-fit, minmax(380px, 1fr)); gap: 12px; }
+figure { margin: 0; border: 1px solid var(--line); border-radius: 6px; padding: 6px; }
+figcaption { font-size: .8rem; font-weight: 600; margin-bottom: 4px; }
+figure svg { width: 100%; height: auto; font-size: 10px; }
+figure svg text { fill: currentColor; }
+.c-appr { fill: #9aa7b8; } .c-arr { fill: var(--ok); } .c-dwell { fill: #d4a017; } .c-flow { fill: #3b6fd4; }
+@media (max-width: 640px) { .hide-narrow { display: none; } .charts { grid-template-columns: 1fr; } nav#nav a.aside { margin-left: 0; } }
+`;

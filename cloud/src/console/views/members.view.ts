@@ -1,0 +1,121 @@
+/**
+ * `/assets/console/members.js`: member search (GET /api/v1/members?q=&tier=&limit=&offset=), a
+ * profile with purchases and the staff recommendation (GET /api/v1/members/:id), and, for
+ * operators, a CSV import whose per-row errors are listed (POST /api/v1/members/import).
+ * Browser JS inside String.raw: it must not contain backticks or dollar-brace.
+ */
+export const MEMBERS_JS = String.raw`
+import { api, errorBox, fmt, get, h, session, table, tile } from './core.js';
+
+const PAGE = 25;
+const state = { q: '', tier: '', offset: 0, tiers: new Set() };
+
+/** Consent as stored may be flags ({marketing: true, ...}) or one boolean; show what is granted. */
+function consentText(c) {
+  if (c === undefined || c === null) return '–';
+  if (typeof c === 'boolean') return c ? 'yes' : 'no';
+  if (typeof c === 'object') { const on = Object.keys(c).filter((k) => c[k] === true); return on.length ? on.join(', ') : 'none'; }
+  return String(c);
+}
+
+const memberLink = (id, label) => h('a', { href: '#/members/' + encodeURIComponent(id), text: label || id });
+
+function importForm() {
+  const file = h('input', { type: 'file', id: 'import-file', accept: '.csv,text/csv', required: true });
+  const result = h('div', { id: 'import-result', 'aria-live': 'polite' });
+  const form = h('form', { id: 'import-form', class: 'inline-form' },
+    h('label', { for: 'import-file', text: 'Import members (CSV)' }), file, h('button', { type: 'submit', text: 'Import' }));
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    if (!file.files.length) { result.replaceChildren(errorBox('Choose a CSV file first.')); return; }
+    result.replaceChildren(h('p', { class: 'meta', text: 'Importing…' }));
+    const res = await api('POST', '/api/v1/members/import', await file.files[0].text(), 'text/csv');
+    if (res.status !== 200) { result.replaceChildren(errorBox('Import refused: ' + (res.body.error || 'HTTP ' + res.status) + (res.body.issues ? ': ' + res.body.issues.join('; ') : ''))); return; }
+    const r = res.body;
+    result.replaceChildren(
+      h('p', { role: 'status', class: r.rejected ? 'warn-text' : 'ok-text', text: r.imported + ' imported, ' + r.updated + ' updated, ' + r.rejected + ' rejected' }),
+      r.errors.length ? table([
+        { label: 'Row', cell: (x) => String(x.row) }, { label: 'Field', cell: (x) => x.field || '–' }, { label: 'Problem', cell: (x) => x.message },
+      ], r.errors, { label: 'import errors', cls: 'import-errors' }) : null);
+    state.offset = 0;
+    loadList();
+  });
+  return h('section', { class: 'panel' }, form, result);
+}
+
+let listBox = null;
+let pager = null;
+let tierSelect = null;
+
+async function loadList() {
+  if (!listBox) return;
+  const qs = new URLSearchParams({ limit: String(PAGE), offset: String(state.offset) });
+  if (state.q) qs.set('q', state.q);
+  if (state.tier) qs.set('tier', state.tier);
+  let body;
+  try { body = await get('/api/v1/members?' + qs); } catch (err) { listBox.replaceChildren(errorBox('Members unavailable: ' + err.message)); return; }
+  const members = body.members;
+  const total = typeof body.total === 'number' ? body.total : members.length;
+  for (const m of members) if (m.tier && !state.tiers.has(m.tier)) { state.tiers.add(m.tier); tierSelect.append(h('option', { value: m.tier, text: m.tier })); }
+  listBox.replaceChildren(table([
+    { label: 'Member', cell: (m) => [memberLink(m.id, m.name || m.id), h('div', { class: 'meta', text: m.id })] },
+    { label: 'Tier', cell: (m) => m.tier || '–' },
+    { label: 'Tags', cls: 'hide-narrow', cell: (m) => fmt.list(m.tags) },
+    { label: 'Consent', cls: 'hide-narrow', cell: (m) => consentText(m.consent) },
+    { label: 'Visits', cell: (m) => (m.visits === undefined ? '–' : String(m.visits)) },
+    { label: 'Last seen', cls: 'hide-narrow', cell: (m) => fmt.dateTime(m.lastSeenAt) },
+    { label: 'Spend', cell: (m) => fmt.money(m.totalSpend) },
+  ], members, { label: 'members', empty: state.q || state.tier ? 'No member matches.' : 'No members yet.', rowAttrs: (m) => ({ dataset: { member: m.id } }) }));
+  const to = state.offset + members.length;
+  pager.replaceChildren(
+    h('button', { type: 'button', class: 'secondary', text: 'Previous', disabled: state.offset === 0, onclick: () => { state.offset = Math.max(0, state.offset - PAGE); loadList(); } }),
+    h('span', { class: 'meta', text: total ? state.offset + 1 + '–' + to + ' of ' + total : '0 members' }),
+    h('button', { type: 'button', class: 'secondary', text: 'Next', disabled: to >= total, onclick: () => { state.offset += PAGE; loadList(); } }));
+}
+
+function listView(main) {
+  const q = h('input', { type: 'search', id: 'member-q', value: state.q, placeholder: 'name, id or tag', autocomplete: 'off' });
+  tierSelect = h('select', { id: 'member-tier' }, h('option', { value: '', text: 'any tier' }), [...state.tiers].map((t) => h('option', { value: t, text: t, selected: t === state.tier })));
+  const search = h('form', { id: 'member-search', class: 'inline-form', role: 'search' },
+    h('label', { for: 'member-q', text: 'Search' }), q, h('label', { for: 'member-tier', text: 'Tier' }), tierSelect, h('button', { type: 'submit', text: 'Search' }));
+  search.addEventListener('submit', (e) => { e.preventDefault(); state.q = q.value.trim(); state.tier = tierSelect.value; state.offset = 0; loadList(); });
+  tierSelect.addEventListener('change', () => { state.tier = tierSelect.value; state.offset = 0; loadList(); });
+  listBox = h('div', { id: 'members-list' }, h('p', { class: 'meta', text: 'Loading members…' }));
+  pager = h('div', { class: 'pager' });
+  main.replaceChildren(h('h2', { text: 'Members' }), session.can('edit') ? importForm() : null, search, listBox, pager);
+  return loadList();
+}
+
+async function profileView(main, id) {
+  main.replaceChildren(h('p', { class: 'meta', text: 'Loading member…' }));
+  const res = await api('GET', '/api/v1/members/' + encodeURIComponent(id));
+  if (res.status !== 200) { main.replaceChildren(h('h2', { text: 'Member ' + id }), errorBox(res.body.error || 'HTTP ' + res.status), h('a', { href: '#/members', text: 'All members' })); return; }
+  const { member, purchases, recommendation } = res.body;
+  const spend = purchases.reduce((n, p) => n + (Number(p.amount) || 0), 0);
+  const currency = purchases.length ? purchases[0].currency : '';
+  const rec = recommendation || { headline: '', items: [] };
+  main.replaceChildren(
+    h('p', {}, h('a', { href: '#/members', text: '← All members' })),
+    h('h2', { id: 'member-name' }, member.name || member.id, ' ', h('span', { class: 'chip ok', text: member.tier || 'no tier' })),
+    h('div', { class: 'tiles' },
+      tile(member.id, 'member id'), tile(fmt.list(member.tags), 'tags'), tile(consentText(member.consent), 'consent'),
+      tile(String(purchases.length), 'purchases'), tile(fmt.money(spend, currency), 'total spend'),
+      member.lastSeenAt ? tile(fmt.dateTime(member.lastSeenAt), 'last seen') : null),
+    member.preferences ? h('p', { class: 'meta', text: 'Preferences: ' + (typeof member.preferences === 'string' ? member.preferences : JSON.stringify(member.preferences)) }) : null,
+    h('section', { class: 'panel recommendation', id: 'recommendation', 'aria-labelledby': 'rec-title' },
+      h('h3', { id: 'rec-title', text: 'What to show: ' + (rec.headline || 'no recommendation yet') }),
+      rec.items.length ? h('ul', {}, rec.items.map((i) => h('li', {}, h('b', { text: i.label }), ' — ', i.reason))) : null),
+    h('h3', { text: 'Purchases' }),
+    table([
+      { label: 'When', cell: (p) => fmt.dateTime(p.at) },
+      { label: 'Store', cell: (p) => p.storeId || '–' },
+      { label: 'Amount', cell: (p) => fmt.money(p.amount, p.currency) },
+      { label: 'Offer', cls: 'hide-narrow', cell: (p) => p.offerId || '–' },
+    ], purchases, { label: 'purchases', cls: 'purchases', empty: 'No purchases yet.', rowAttrs: () => ({ class: 'purchase' }) }));
+}
+
+export function render(main, params) {
+  listBox = null;
+  return params[0] ? profileView(main, params[0]) : listView(main);
+}
+`;

@@ -1,0 +1,122 @@
+/**
+ * `/assets/console/overview.js`: cloud health (GET /api/v1/health), sites and their gateways with
+ * the state each last published on its retained `state/conn` and `state/health` topics (GET
+ * /api/v1/gateways), live staff alerts and recent events. A gateway is offline when its last
+ * `conn` said so (the broker publishes its last will), stale when its health is older than
+ * STALE_MS (gateways publish every 10 s by default), degraded when a source or the outbox says so.
+ * Browser JS inside String.raw: it must not contain backticks or dollar-brace.
+ */
+export const STALE_MS = 60_000;
+
+export const OVERVIEW_JS = String.raw`
+import { chip, errorBox, fmt, get, h, session, table, tile } from './core.js';
+import { live } from './live.js';
+
+const STALE_MS = ${STALE_MS};
+
+/** One gateway's verdict: level (ok / warn / bad / idle) and the reasons, newest facts first. */
+export function gatewayVerdict(g, now) {
+  const reasons = [];
+  const healthAt = g.health ? g.health.receivedAt : 0;
+  if (g.conn && g.conn.state === 'offline') return { level: 'bad', label: 'offline', reasons: ['offline since ' + fmt.dateTime(g.conn.at)] };
+  if (!g.conn && !g.health) return { level: 'idle', label: g.provisioned ? 'never connected' : 'unknown', reasons };
+  if (!healthAt || now - healthAt > STALE_MS) reasons.push(healthAt ? 'health ' + fmt.ago(healthAt, now) : 'no health report');
+  const hv = g.health && g.health.value;
+  if (hv) {
+    for (const [name, s] of Object.entries(hv.sources)) if (s.state !== 'ok') reasons.push(name + ' ' + s.state + (s.detail ? ': ' + s.detail : ''));
+    if (hv.outbox.dropped > 0) reasons.push(hv.outbox.dropped + ' events dropped');
+  }
+  if (reasons.length === 0) return { level: 'ok', label: 'online', reasons };
+  const stale = !healthAt || now - healthAt > STALE_MS;
+  return { level: 'warn', label: stale ? 'stale' : 'degraded', reasons };
+}
+
+function gatewayRows(gateways, now) {
+  return table([
+    { label: 'Gateway', cell: (g) => h('b', { text: g.gatewayId }) },
+    { label: 'State', cell: (g) => { const v = gatewayVerdict(g, now); return [chip(v.label, v.level), v.reasons.length ? h('div', { class: 'meta', text: v.reasons.join('; ') }) : null]; } },
+    { label: 'Last seen', cell: (g) => fmt.ago(Math.max(g.conn ? g.conn.receivedAt : 0, g.health ? g.health.receivedAt : 0), now) },
+    { label: 'Outbox backlog', cell: (g) => g.health ? g.health.value.outbox.depth + (g.health.value.outbox.oldestUnsentAgeMs ? ' (oldest ' + fmt.secs(g.health.value.outbox.oldestUnsentAgeMs) + ')' : '') : '–' },
+    { label: 'Sources', cls: 'hide-narrow', cell: (g) => g.health ? Object.entries(g.health.value.sources).map(([n, s]) => chip(n + ': ' + s.state, s.state === 'ok' ? 'ok' : s.state === 'stopped' ? 'idle' : 'warn')) : '–' },
+    { label: 'Subjects', cls: 'hide-narrow', cell: (g) => g.health ? String(g.health.value.subjects) : '–' },
+    { label: 'Version / model', cls: 'hide-narrow', cell: (g) => (g.conn ? g.conn.version : '–') + (g.health ? ' · ' + g.health.value.model.name + ' ' + g.health.value.model.version : '') },
+  ], gateways, { label: 'gateways', empty: 'No gateways yet.', rowAttrs: (g) => ({ class: 'gw ' + gatewayVerdict(g, now).level, dataset: { gateway: g.gatewayId, state: gatewayVerdict(g, now).label } }) });
+}
+
+function healthTiles(health) {
+  const c = health.counts || {};
+  return h('div', { class: 'tiles', id: 'health' },
+    tile(health.ok ? 'ok' : 'degraded', 'cloud', health.ok ? 'ok' : 'bad'),
+    tile(health.db.ok ? 'ok' : 'down', 'database', health.db.ok ? 'ok' : 'bad'),
+    tile(health.broker.connected ? health.broker.kind + (health.broker.clients !== undefined ? ' · ' + health.broker.clients + ' clients' : '') : 'down', 'MQTT broker', health.broker.connected ? 'ok' : 'bad'),
+    tile(String(c.gateways ?? '–'), 'gateways'), tile(String(c.events ?? '–'), 'events'), tile(String(c.members ?? '–'), 'members'),
+    tile(String(c.alerts ?? '–'), 'alerts'), tile(String(c.offers ?? '–'), 'offers'));
+}
+
+function alertItem(a, fresh) {
+  return h('li', { class: 'alert ' + a.eventType + ' ' + a.status + (fresh ? ' fresh' : ''), dataset: { alertId: a.id, status: a.status } },
+    h('div', { class: 'msg', text: a.message }),
+    h('div', { class: 'meta', text: [fmt.time(a.eventAt), a.eventType, a.storeId || a.siteId, a.tier, a.tags.join(', '), a.status !== 'open' ? a.status + ' by ' + (a.claimedBy || 'someone') : ''].filter(Boolean).join(' · ') }));
+}
+
+export async function render(main) {
+  const healthBox = h('div', {}, h('p', { class: 'meta', text: 'Loading health…' }));
+  const sitesBox = h('div', { id: 'sites' });
+  const alertsList = h('ul', { id: 'alerts', class: 'alerts', 'aria-live': 'polite' });
+  const eventsBox = h('div', {});
+  main.replaceChildren(
+    h('h2', { text: 'Cloud' }), healthBox,
+    h('h2', { text: 'Sites and gateways' }), sitesBox,
+    h('div', { class: 'cols' },
+      h('section', {}, h('h2', { text: 'Live staff alerts' }), alertsList),
+      h('section', {}, h('h2', { text: 'Recent events' }), eventsBox)));
+
+  function drawAlerts() {
+    const all = [...live.alerts.values()].sort((a, b) => b.seq - a.seq).slice(0, 30);
+    alertsList.replaceChildren(...(all.length ? all.map((a) => alertItem(a, false)) : [h('li', { class: 'meta', text: 'No alerts yet.' })]));
+  }
+  const unsubscribe = live.subscribe(() => { drawAlerts(); loadEvents(); });
+  drawAlerts();
+
+  async function loadHealth() {
+    try {
+      const [health, gws] = await Promise.all([fetch('/api/v1/health').then((r) => r.json()), get('/api/v1/gateways')]);
+      healthBox.replaceChildren(healthTiles(health));
+      const now = Date.now();
+      const bySite = new Map();
+      for (const g of gws.gateways) { if (!bySite.has(g.siteId)) bySite.set(g.siteId, []); bySite.get(g.siteId).push(g); }
+      const sites = [...bySite.keys()].sort();
+      sitesBox.replaceChildren(...(sites.length ? sites.map((siteId) => {
+        const list = bySite.get(siteId);
+        const levels = list.map((g) => gatewayVerdict(g, now).level);
+        const worst = levels.includes('bad') ? 'bad' : levels.includes('warn') ? 'warn' : levels.includes('ok') ? 'ok' : 'idle';
+        const online = levels.filter((l) => l !== 'bad' && l !== 'idle').length;
+        return h('section', { class: 'site', dataset: { site: siteId } },
+          h('h3', {}, siteId, ' ', chip(online + '/' + list.length + ' up', worst)),
+          gatewayRows(list, now));
+      }) : [h('p', { class: 'meta', text: 'No gateways have connected or been provisioned yet.' })]));
+    } catch (err) {
+      sitesBox.replaceChildren(errorBox('Gateways unavailable: ' + err.message));
+    }
+  }
+
+  async function loadEvents() {
+    try {
+      const body = await get('/api/v1/events?limit=15');
+      eventsBox.replaceChildren(table([
+        { label: 'Time', cell: (e) => fmt.time(e.at) },
+        { label: 'Type', cell: (e) => e.type },
+        { label: 'Store / zone', cell: (e) => [e.storeId, e.zoneId].filter(Boolean).join(' / ') || e.siteId },
+        { label: 'Member', cell: (e) => !e.subject.memberId ? '' : !session.can('edit') ? e.subject.memberId : h('a', { href: '#/members/' + encodeURIComponent(e.subject.memberId), text: e.subject.memberId }) },
+      ], body.events, { label: 'recent events', empty: 'No events yet.', rowAttrs: () => ({ class: 'event' }) }));
+      eventsBox.querySelector('tbody').id = 'events';
+    } catch (err) {
+      eventsBox.replaceChildren(errorBox('Events unavailable: ' + err.message));
+    }
+  }
+
+  await Promise.all([loadHealth(), loadEvents()]);
+  const timer = setInterval(() => { loadHealth(); loadEvents(); }, 10000);
+  return () => { clearInterval(timer); unsubscribe(); };
+}
+`;
