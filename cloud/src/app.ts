@@ -26,6 +26,7 @@ import { Ingest, type IngestOutcome } from './ingest/ingest.js';
 import { createLogger, type Logger } from './log.js';
 import { MemberKeysPublisher } from './members/member-keys.publisher.js';
 import { importMembersCsv, type MembersImportResult } from './members/members.import.js';
+import { MembersService } from './members/members.service.js';
 import { Metrics } from './metrics.js';
 import type { Rule } from './rules/rules.js';
 import { RulesRunner } from './rules/rules.runner.js';
@@ -173,7 +174,12 @@ export function createCloud(options: CloudOptions): Cloud {
       const link = partial.link;
 
       const hub = new AlertHub();
-      const alerts = new AlertService({ store, hub, clock, logger, metrics });
+      const members = new MembersService({
+        store, sites, clock, logger, metrics,
+        // Profiles changed (API import, edit, erasure): gateways get the new key set.
+        onMembersChanged: () => void partial.keys?.publishAll().catch((err: unknown) => log.error({ err }, 'member keys publish failed')),
+      });
+      const alerts = new AlertService({ store, hub, clock, logger, metrics, describeMember: (event, member, storeId) => members.forAlert(event, member, storeId) });
       const rules = new RulesRunner({ store, alerts, sites, clock, logger, metrics, ...(options.rules ? { rules: options.rules } : {}) });
       partial.ingest = new Ingest({
         link,
@@ -218,6 +224,7 @@ export function createCloud(options: CloudOptions): Cloud {
         staff: { auth, alerts, mode: staffAuth, throttle: new LoginThrottle(clock, options.loginThrottle) },
         sites,
         clock,
+        members,
         onRulesChanged: () => rules.invalidate(),
       });
       // perMessageDeflate off: alerts are small and compression costs CPU and memory per socket.

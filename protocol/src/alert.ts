@@ -2,6 +2,26 @@ import { z } from 'zod';
 import { eventTypeSchema } from './event.js';
 import { idSchema } from './ids.js';
 
+/** Who the alert is about, as staff may see it (no contact data, no keys). Optional in alerts. */
+export const alertMemberSummarySchema = z.object({
+  id: z.string().min(1).max(64),
+  name: z.string().max(200),
+  tier: z.string().max(40).optional(),
+  tags: z.array(z.string().max(60)).default([]),
+  visits: z.number().int().nonnegative().describe('distinct visits with an arrival'),
+  lastSeenAt: z.number().int().nonnegative().nullable().describe('event time of the previous sighting; null when none'),
+  totalSpend: z.number().nonnegative(),
+  currency: z.string().length(3).optional(),
+});
+export type AlertMemberSummary = z.infer<typeof alertMemberSummarySchema>;
+
+/** "What to show this member": a headline and a few suggestions, each with its reason. */
+export const recommendationSchema = z.object({
+  headline: z.string().max(300),
+  items: z.array(z.object({ label: z.string().max(160), reason: z.string().max(300) })).max(8),
+});
+export type Recommendation = z.infer<typeof recommendationSchema>;
+
 /**
  * A live staff alert ("member nearby"), pushed by the cloud to staff clients over websocket.
  * Frames on the socket are `{type: 'alert', alert}` (and later `alert_update`, `hello`).
@@ -23,6 +43,8 @@ export const staffAlertSchema = z.object({
   message: z.string().max(500),
   status: z.enum(['open', 'claimed', 'acked']).default('open'),
   claimedBy: z.string().max(120).optional(),
+  member: alertMemberSummarySchema.optional().describe('member summary (clouds since issue 6)'),
+  recommendation: recommendationSchema.optional().describe('what to show this member (clouds since issue 6)'),
 });
 export type StaffAlert = z.infer<typeof staffAlertSchema>;
 

@@ -1,9 +1,9 @@
-import { newId, type StaffAlert } from '@storesense/protocol';
+import { newId, type AlertMemberSummary, type PresenceEvent, type Recommendation, type StaffAlert } from '@storesense/protocol';
 import type { Clock } from '../clock.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
 import type { Action } from '../rules/rules.js';
-import type { CloudStore } from '../store/cloud-store.js';
+import type { CloudStore, MemberProfile } from '../store/cloud-store.js';
 import type { AlertHub } from './alert-hub.js';
 import { inScope, scopeOf, type Principal } from '../auth/principal.js';
 import { decideTransition, type AlertAction } from './alert-status.js';
@@ -22,12 +22,30 @@ type StaffAlertAction = Extract<Action, { kind: 'staff_alert' }>;
 export class AlertService {
   private readonly log: Logger;
 
-  constructor(private readonly deps: { store: CloudStore; hub: AlertHub; clock: Clock; logger: Logger; metrics: Metrics }) {
+  constructor(
+    private readonly deps: {
+      store: CloudStore;
+      hub: AlertHub;
+      clock: Clock;
+      logger: Logger;
+      metrics: Metrics;
+      /** The member summary and recommendation an alert carries (absent: name, tier and tags only). */
+      describeMember?: (event: PresenceEvent, member: MemberProfile, storeId: string | undefined) => Promise<{ member: AlertMemberSummary; recommendation: Recommendation }>;
+    },
+  ) {
     this.log = deps.logger.child({ module: 'alerts' });
   }
 
   async raise(action: StaffAlertAction): Promise<StaffAlert> {
     const { event, member } = action;
+    let extras: { member: AlertMemberSummary; recommendation: Recommendation } | undefined;
+    try {
+      extras = await this.deps.describeMember?.(event, member, action.storeId);
+    } catch (err) {
+      // The alert matters more than its garnish: raise it without the summary.
+      this.deps.metrics.inc('alerts.describe_failed');
+      this.log.warn({ err, eventId: event.id, memberId: member.memberId }, 'member summary for alert failed');
+    }
     const at = this.deps.clock.now();
     const alert = await this.deps.store.insertAlert({
       id: newId(at),
@@ -44,6 +62,7 @@ export class AlertService {
       tags: member.tags,
       message: action.message,
       status: 'open',
+      ...(extras ? { member: extras.member, recommendation: extras.recommendation } : {}),
     });
     this.deps.metrics.inc('alerts.raised');
     this.log.info({ seq: alert.seq, alertId: alert.id, eventId: event.id, memberId: member.memberId, siteId: event.siteId, storeId: action.storeId }, 'staff alert');

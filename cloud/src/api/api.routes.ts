@@ -10,7 +10,9 @@ import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
 import type { CloudStore } from '../store/cloud-store.js';
 import { registerAnalyticsRoutes } from './analytics.routes.js';
-import { alertsQuery, eventsQuery, membersQuery, offersQuery } from './api.schemas.js';
+import { MembersService } from '../members/members.service.js';
+import { alertsQuery, eventsQuery, offersQuery } from './api.schemas.js';
+import { registerMembersRoutes } from './members.routes.js';
 import { buildOpenApi } from './openapi.js';
 import { registerRulesRoutes } from './rules.routes.js';
 import { optionalAuth, principalOf, requireRole } from './auth.middleware.js';
@@ -33,6 +35,8 @@ export interface ApiOptions {
   clock?: Clock;
   /** Told after a rule is created, replaced or deleted (the rules runner drops its cache). */
   onRulesChanged?: () => void;
+  /** Member profiles (the cloud's, which republishes keys on change); a plain one over `store` when absent. */
+  members?: MembersService;
 }
 
 /**
@@ -90,11 +94,6 @@ export function createApi(options: ApiOptions): Hono {
 
   app.get('/api/v1/gateways', readAuth, async (c) => c.json({ gateways: await store.listGateways() }));
 
-  app.get('/api/v1/members', readAuth, async (c) => {
-    const q = parseQuery(membersQuery, c.req.query());
-    return c.json({ members: await store.listMembers(q) });
-  });
-
   app.get('/api/v1/offers', readAuth, async (c) => {
     const q = parseQuery(offersQuery, c.req.query());
     return c.json({ offers: await store.listOffers(q) });
@@ -104,6 +103,10 @@ export function createApi(options: ApiOptions): Hono {
 
   // Rules decide who is announced and who gets offers: operators only when staff auth is required.
   const operatorAuth: MiddlewareHandler = options.staff?.mode === 'required' ? requireRole(options.staff.auth, ['operator']) : noAuth;
+  const members =
+    options.members ??
+    new MembersService({ store, sites: options.sites ?? new Map(), clock: options.clock ?? systemClock, logger: options.logger, metrics });
+  registerMembersRoutes(app, members, operatorAuth);
   registerRulesRoutes(app, {
     store, clock: options.clock ?? systemClock, logger: options.logger, auth: operatorAuth,
     ...(options.onRulesChanged ? { onRulesChanged: options.onRulesChanged } : {}),

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { ruleSchema } from '../rules/rule.schema.js';
 import { dwellQuery, footfallQuery, rangeQuery } from './analytics.routes.js';
-import { alertsQuery, eventsQuery, membersQuery, offersQuery } from './api.schemas.js';
+import { alertsQuery, eventsQuery, memberPutBody, membersQuery, offersQuery } from './api.schemas.js';
 import { rulePutBody } from './rules.routes.js';
 import { loginBody } from './staff.routes.js';
 
@@ -14,9 +14,13 @@ interface RouteDoc {
   auth: Auth;
   query?: z.ZodObject;
   body?: z.ZodType;
+  /** Request body media type (JSON when absent). */
+  contentType?: 'text/csv';
   /** Status → description; 400/401/403 are added from `query`/`body`/`auth`. */
   responses: Record<string, string>;
 }
+
+const membersCsvBody = z.string().describe(`memberId,name,tier,tags,consent,tokenKey (tags ";"-separated, consent yes|no)`);
 
 const analytics = (name: string, query: z.ZodObject, summary: string): RouteDoc => ({
   method: 'get', path: `/api/v1/analytics/${name}`, summary, auth: 'bearer', query, responses: { '200': 'figures' },
@@ -33,7 +37,11 @@ export const ROUTE_DOCS: readonly RouteDoc[] = [
   { method: 'get', path: '/api/v1/alerts', summary: 'staff alerts, newest first, scoped to the token', auth: 'bearer', query: alertsQuery, responses: { '200': '{alerts, lastSeq}' } },
   { method: 'get', path: '/api/v1/alerts/ws', summary: 'alert websocket (upgrade; `ticket`, `since`)', auth: 'none', responses: { '101': 'switching protocols' } },
   { method: 'get', path: '/api/v1/gateways', summary: 'gateways with connection state and health', auth: 'bearer', responses: { '200': '{gateways}' } },
-  { method: 'get', path: '/api/v1/members', summary: 'member profiles (never token keys)', auth: 'bearer', query: membersQuery, responses: { '200': '{members}' } },
+  { method: 'get', path: '/api/v1/members', summary: 'member summaries with visits and spend, by id (operator; never token keys)', auth: 'bearer', query: membersQuery, responses: { '200': '{members, total}' } },
+  { method: 'post', path: '/api/v1/members/import', summary: 'import a members CSV (operator); good rows land, bad rows are reported', auth: 'bearer', body: membersCsvBody, contentType: 'text/csv', responses: { '200': '{imported, updated, rejected, errors: [{row, field, message}]}', '413': 'CSV too large', '415': 'not text/csv' } },
+  { method: 'get', path: '/api/v1/members/{id}', summary: 'one member with purchases and a recommendation (operator)', auth: 'bearer', responses: { '200': '{member, purchases, recommendation}', '404': 'no such member' } },
+  { method: 'put', path: '/api/v1/members/{id}', summary: 'create or replace a member profile (operator); tokenKey is write-only', auth: 'bearer', body: memberPutBody, responses: { '200': '{member} (replaced)', '201': '{member} (created)' } },
+  { method: 'delete', path: '/api/v1/members/{id}', summary: 'erase a member (operator): profile and keys deleted, events keep a pseudonym', auth: 'bearer', responses: { '204': 'erased', '404': 'no such member' } },
   { method: 'get', path: '/api/v1/offers', summary: 'offers, newest first', auth: 'bearer', query: offersQuery, responses: { '200': '{offers}' } },
   analytics('footfall', footfallQuery, 'approaches, arrivals and capture rate per store and bucket'),
   analytics('dwell', dwellQuery, 'completed dwell percentiles and buckets'),
@@ -88,7 +96,7 @@ function operation(r: RouteDoc): Record<string, unknown> {
     summary: r.summary,
     operationId: `${r.method}${r.path.replace('/api/v1', '').replace(/[{}]/g, '').replace(/[/.-](\w)/g, (_m, ch: string) => ch.toUpperCase())}`,
     ...(parameters.length ? { parameters } : {}),
-    ...(r.body ? { requestBody: { required: true, content: { 'application/json': { schema: r.body === ruleSchema ? { $ref: '#/components/schemas/Rule' } : jsonSchema(r.body) } } } } : {}),
+    ...(r.body ? { requestBody: { required: true, content: { [r.contentType ?? 'application/json']: { schema: r.body === ruleSchema ? { $ref: '#/components/schemas/Rule' } : jsonSchema(r.body) } } } } : {}),
     responses,
     // Bearer is needed when the cloud runs with staff auth required; open mode serves without.
     ...(r.auth === 'none' ? { security: [] } : { security: r.auth === 'optional' ? [{}, { bearer: [] }] : [{ bearer: [] }] }),

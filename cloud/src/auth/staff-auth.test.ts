@@ -190,7 +190,9 @@ describe('staff auth: login, tickets, scoped sockets, claim and ack', () => {
     for (const path of ['/api/v1/events', '/api/v1/members', '/api/v1/offers', '/api/v1/gateways']) {
       expect((await call('GET', path)).status).toBe(401);
       expect((await call('GET', path, alice)).status).toBe(403);
-      expect((await call('GET', path, ana)).status).toBe(200);
+      // Member profiles are operator-only (issue 6: analysts read aggregates).
+      expect((await call('GET', path, ana)).status).toBe(path === '/api/v1/members' ? 403 : 200);
+      expect((await call('GET', path, olga)).status).toBe(200);
     }
     expect((await call('GET', '/api/v1/health')).status).toBe(200); // monitoring stays open
     const api = await t.cloud.createApiToken({ name: 'reporting', role: 'analyst' });

@@ -62,7 +62,7 @@ export function runCloudStoreContract(name: string, open: () => { store: CloudSt
       expect(await store.upsertMembers([m, n], 1)).toEqual({ inserted: 2, updated: 0 });
       expect(await store.upsertMembers([m, n], 2)).toEqual({ inserted: 0, updated: 2 });
       const profile = await store.getMember('m1');
-      expect(profile).toEqual({ memberId: 'm1', name: 'Ann', tier: 'gold', tags: ['shoes'], consent: true, updatedAt: 2 });
+      expect(profile).toEqual({ memberId: 'm1', name: 'Ann', tier: 'gold', tags: ['shoes'], consent: true, marketingConsent: true, preferences: {}, devices: [], updatedAt: 2 });
       expect(JSON.stringify(await store.listMembers({ limit: 10 }))).not.toContain('aaaa');
       expect(await store.listConsentingMemberKeys()).toEqual([{ memberId: 'm1', key: m.tokenKey }]);
       expect(await store.getMember('nobody')).toBeUndefined();
@@ -80,14 +80,92 @@ export function runCloudStoreContract(name: string, open: () => { store: CloudSt
       expect(await store.lastAlertEventAt({ memberId: 'm1', siteId: 'site1', storeId: 'st1', eventType: 'approach' })).toBeUndefined();
     });
 
-    it('keeps one offer per member, site, day and kind', async () => {
+    it('keeps one offer per event, rule and kind; several per member and day are allowed (caps are the rules\' business)', async () => {
       const offer = { id: 'o1', kind: 'welcome', memberId: 'm1', siteId: 'site1', storeId: 'st1', day: '2026-11-23', issuedAt: 1,
-        expiresAt: 2, status: 'issued' as const, eventId: 'e1' };
+        expiresAt: 2, status: 'issued' as const, eventId: 'e1', ruleId: 'r1' };
       expect(await store.insertOffer(offer)).toEqual({ inserted: true });
-      expect(await store.insertOffer({ ...offer, id: 'o2' })).toEqual({ inserted: false });
+      expect(await store.insertOffer({ ...offer, id: 'o2' })).toEqual({ inserted: false }); // same event, rule, kind
+      expect(await store.insertOffer({ ...offer, id: 'o3', eventId: 'e2', issuedAt: 5 })).toEqual({ inserted: true });
       expect(await store.hasOffer('m1', 'site1', '2026-11-23', 'welcome')).toBe(true);
       expect(await store.hasOffer('m1', 'site1', '2026-11-24', 'welcome')).toBe(false);
-      expect(await store.listOffers({ limit: 10, memberId: 'm1' })).toEqual([offer]);
+      expect(await store.countOffersOnDay({ siteId: 'site1', storeId: undefined, day: '2026-11-23', kind: 'welcome', memberId: 'm1' })).toBe(2);
+      expect(await store.lastOfferIssuedAt({ memberId: 'm1', siteId: 'site1', kind: 'welcome' })).toBe(5);
+      expect(await store.lastOfferIssuedAt({ memberId: 'm2', siteId: 'site1', kind: 'welcome' })).toBeUndefined();
+      expect((await store.listOffers({ limit: 10, memberId: 'm1' })).map((o) => o.id)).toEqual(['o3', 'o1']);
+      expect(await store.getOffer('o1')).toEqual(offer);
+    });
+
+    it('stores prospect offers by subject, redeems open offers once, expires the rest, and tracks deliveries', async () => {
+      const base = { kind: 'attract', siteId: 's', storeId: 'st1', day: '2026-11-23', issuedAt: 100, expiresAt: 200, status: 'issued' as const };
+      await store.insertOffer({ ...base, id: 'p1', memberId: null, subject: 'anon-1', eventId: 'e1', title: 'Coffee on us' });
+      expect(await store.getOffer('p1')).toMatchObject({ memberId: null, subject: 'anon-1', title: 'Coffee on us' });
+      expect(await store.countOffersOnDay({ siteId: 's', storeId: 'st1', day: '2026-11-23', kind: 'attract', subject: 'anon-1' })).toBe(1);
+      await store.insertOffer({ ...base, id: 'm1a', memberId: 'M1', eventId: 'e2', expiresAt: 300 });
+      await store.insertOffer({ ...base, id: 'm1b', memberId: 'M1', eventId: 'e3', expiresAt: 250 });
+      expect((await store.listOpenOffers('M1', 's', 150)).map((o) => o.id)).toEqual(['m1b', 'm1a']); // soonest expiry first
+      expect(await store.listOpenOffers('M1', 's', 99)).toEqual([]);
+      expect(await store.redeemOffer('m1b', { at: 150, eventId: 'buy1', amount: 42.5, currency: 'CNY' })).toBe(true);
+      expect(await store.redeemOffer('m1b', { at: 151, eventId: 'buy2', amount: 1, currency: 'CNY' })).toBe(false);
+      expect(await store.getOffer('m1b')).toMatchObject({ status: 'redeemed', redeemedAt: 150, redeemedEventId: 'buy1', amount: 42.5, currency: 'CNY' });
+      expect(await store.offersRedeemedBy(['buy1', 'nope'])).toEqual(new Map([['buy1', 'm1b']]));
+      // A late delivery keeps the redemption; an issued offer becomes delivered.
+      await store.setOfferDelivery('m1b', 'delivered', 160);
+      await store.setOfferDelivery('m1a', 'delivered', 161);
+      expect(await store.getOffer('m1b')).toMatchObject({ status: 'redeemed', deliveredAt: 160 });
+      expect(await store.getOffer('m1a')).toMatchObject({ status: 'delivered', deliveredAt: 161 });
+      expect(await store.expireOffers(250)).toBe(1); // p1 (200); m1a runs to 300
+      expect((await store.listOffers({ limit: 10, status: 'expired' })).map((o) => o.id)).toEqual(['p1']);
+      expect(await store.redeemOffer('p1', { at: 199, eventId: 'late', amount: 1, currency: undefined })).toBe(false);
+      expect((await store.listOffers({ limit: 10, storeId: 'st2' }))).toEqual([]);
+
+      await store.enqueueDelivery('m1a', 10);
+      await store.enqueueDelivery('m1a', 11); // once
+      expect(await store.dueDeliveries(9, 10)).toEqual([]);
+      const [d] = await store.dueDeliveries(10, 10);
+      expect(d).toMatchObject({ offerId: 'm1a', status: 'pending', attempts: 0, nextAttemptAt: 10 });
+      await store.updateDelivery({ ...d!, attempts: 1, nextAttemptAt: 50, lastStatus: 500, lastError: 'HTTP 500', updatedAt: 10 });
+      expect(await store.dueDeliveries(49, 10)).toEqual([]);
+      expect(await store.getDelivery('m1a')).toMatchObject({ attempts: 1, lastStatus: 500, lastError: 'HTTP 500' });
+    });
+
+    it('puts whole profiles (token key write-only), searches with activity, and erases a member to a pseudonym', async () => {
+      await store.putMember({ memberId: 'M1', name: 'Li Na', nickname: 'Nana', tier: 'gold', tags: ['silk-scarves'], consent: true, marketingConsent: true,
+        preferences: { size: 'M' }, devices: [{ deviceId: 'd1', platform: 'ios' }], tokenKey: 'a'.repeat(32) }, 1);
+      expect(await store.putMember({ memberId: 'M1', name: 'Li Na', tier: 'platinum', tags: [], consent: true, marketingConsent: false }, 2)).toEqual({ created: false });
+      expect(await store.putMember({ memberId: 'M2', name: 'Bo_%', tier: 'basic', tags: ['shoes'], consent: false, marketingConsent: true }, 2)).toEqual({ created: true });
+      expect(await store.getMember('M1')).toEqual({ memberId: 'M1', name: 'Li Na', tier: 'platinum', tags: [], consent: true, marketingConsent: false, preferences: {}, devices: [], updatedAt: 2 });
+      expect((await store.getMember('M2'))?.marketingConsent).toBe(false); // no marketing without presence consent
+      expect(await store.listConsentingMemberKeys()).toEqual([{ memberId: 'M1', key: 'a'.repeat(32) }]); // key kept
+      const visit = (type: 'arrival' | 'purchase' | 'approach', at: number, visitId: string, extra = {}) =>
+        makeEvent({ type, at, visitId, subject: { id: 's1', memberId: 'M1', signals: ['ble'] }, ...extra });
+      for (const e of [visit('approach', 5, 'v1'), visit('arrival', 10, 'v1'), visit('arrival', 11, 'v1'), visit('arrival', 50, 'v2'),
+        visit('purchase', 60, 'v2', { amount: 100, currency: 'CNY' }), visit('purchase', 70, 'v2', { amount: 20.5, currency: 'CNY' })]) await store.insertEvent(e, 1);
+      expect(await store.memberActivity('M1')).toEqual({ visits: 2, lastSeenAt: 70, totalSpend: 120.5, currency: 'CNY' });
+      expect(await store.memberActivity('M2')).toEqual({ visits: 0, lastSeenAt: null, totalSpend: 0 });
+      const all = await store.searchMembers({ limit: 10 });
+      expect(all.total).toBe(2);
+      expect(all.members[0]).toMatchObject({ memberId: 'M1', visits: 2, totalSpend: 120.5 });
+      expect(JSON.stringify(all)).not.toContain('aaaa');
+      expect((await store.searchMembers({ limit: 10, q: 'li n' })).members.map((m) => m.memberId)).toEqual(['M1']);
+      expect((await store.searchMembers({ limit: 10, q: 'SHOES' })).members.map((m) => m.memberId)).toEqual(['M2']);
+      expect((await store.searchMembers({ limit: 10, q: '_%' })).members.map((m) => m.memberId)).toEqual(['M2']); // wildcards are literal
+      expect(await store.searchMembers({ limit: 10, tier: 'gold' })).toEqual({ members: [], total: 0 });
+      expect(await store.searchMembers({ limit: 1, offset: 1 })).toMatchObject({ members: [{ memberId: 'M2' }], total: 2 });
+      expect((await store.listMemberEvents('M1', { limit: 10, types: ['purchase'] })).map((e) => e.at)).toEqual([70, 60]);
+
+      await store.insertAlert({ id: 'al1', at: 10, eventAt: 10, eventId: 'e', eventType: 'arrival', siteId: 'site1', memberId: 'M1', memberName: 'Li Na',
+        tier: 'gold', tags: ['silk-scarves'], message: 'Li Na (gold) is here', status: 'open' });
+      await store.insertOffer({ id: 'o1', kind: 'welcome', memberId: 'M1', siteId: 'site1', day: 'd', issuedAt: 1, expiresAt: 999, status: 'issued', eventId: 'e' });
+      await store.enqueueDelivery('o1', 1);
+      expect(await store.eraseMember('M1', 'erased-x1')).toEqual({ erased: true, events: 6 });
+      expect(await store.getMember('M1')).toBeUndefined();
+      expect(await store.listConsentingMemberKeys()).toEqual([]);
+      const dump = JSON.stringify([await store.listEvents({ limit: 100 }), await store.listAlerts({ limit: 10 }), await store.listOffers({ limit: 10 })]);
+      expect(dump).not.toMatch(/"M1"|Li Na|silk/);
+      expect((await store.listEvents({ limit: 1 }))[0]!.event.subject.memberId).toBe('erased-x1');
+      expect((await store.getOffer('o1'))?.memberId).toBe('erased-x1');
+      expect(await store.dueDeliveries(1000, 10)).toEqual([]);
+      expect(await store.memberActivity('erased-x1')).toMatchObject({ visits: 2, totalSpend: 120.5 }); // aggregates survive
     });
 
     it('tracks gateway credentials and status', async () => {
@@ -169,9 +247,9 @@ export function runCloudStoreContract(name: string, open: () => { store: CloudSt
     it('counts offers of a kind per site, store and day (rule budgets)', async () => {
       const offer = { id: 'o1', kind: 'attract', memberId: 'M1', siteId: 's', storeId: 'st1', day: '2026-11-23', issuedAt: 1, expiresAt: 2, status: 'issued' as const, eventId: 'e1' };
       await store.insertOffer(offer);
-      await store.insertOffer({ ...offer, id: 'o2', memberId: 'M2' });
-      await store.insertOffer({ ...offer, id: 'o3', memberId: 'M3', storeId: 'st2' });
-      await store.insertOffer({ ...offer, id: 'o4', memberId: 'M4', day: '2026-11-24' });
+      await store.insertOffer({ ...offer, id: 'o2', memberId: 'M2', eventId: 'e2' });
+      await store.insertOffer({ ...offer, id: 'o3', memberId: 'M3', storeId: 'st2', eventId: 'e3' });
+      await store.insertOffer({ ...offer, id: 'o4', memberId: 'M4', day: '2026-11-24', eventId: 'e4' });
       expect(await store.countOffersOnDay({ siteId: 's', storeId: 'st1', day: '2026-11-23', kind: 'attract' })).toBe(2);
       expect(await store.countOffersOnDay({ siteId: 's', storeId: undefined, day: '2026-11-23', kind: 'attract' })).toBe(3);
       expect(await store.countOffersOnDay({ siteId: 's', storeId: 'st1', day: '2026-11-23', kind: 'welcome' })).toBe(0);

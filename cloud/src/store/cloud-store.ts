@@ -22,6 +22,19 @@ export interface CloudStore {
   listMembers(query: PageQuery): Promise<MemberProfile[]>;
   /** Token keys of consenting members only; the caller must never log or serve them over HTTP. */
   listConsentingMemberKeys(): Promise<{ memberId: string; key: string }[]>;
+  /** Creates or replaces a whole profile; a missing `tokenKey` keeps the stored one (or a fresh random one). */
+  putMember(member: MemberUpsert, at: number): Promise<{ created: boolean }>;
+  /** Profiles with their activity, filtered and paged, ordered by member id; `total` ignores the page. */
+  searchMembers(query: MemberSearch): Promise<{ members: MemberWithActivity[]; total: number }>;
+  /** Visits, last sighting and spend of one member, from the events. */
+  memberActivity(memberId: string): Promise<MemberActivity>;
+  /** A member's events, newest first, optionally of some types only. */
+  listMemberEvents(memberId: string, query: { types?: readonly EventType[]; limit: number }): Promise<PresenceEvent[]>;
+  /**
+   * Erasure: deletes the profile and its token key, and replaces the member id by `pseudonym` in
+   * events, alerts (names and tags blanked) and offers; pending offer deliveries are dropped.
+   */
+  eraseMember(memberId: string, pseudonym: string): Promise<{ erased: boolean; events: number }>;
 
   // staff alerts: `seq` is assigned by the store, increasing
   insertAlert(alert: NewAlert): Promise<StaffAlert>;
@@ -51,10 +64,30 @@ export interface CloudStore {
   deleteAuthTokensOfUser(username: string): Promise<number>;
   deleteExpiredAuthTokens(now: number): Promise<number>;
 
-  // offers: one per (member, site, day, kind)
+  // offers: one per (event, rule, kind); caps and budgets are decided by the rules from counts
   insertOffer(offer: Offer): Promise<{ inserted: boolean }>;
   hasOffer(memberId: string, siteId: string, day: string, kind: string): Promise<boolean>;
   listOffers(query: OfferQuery): Promise<Offer[]>;
+  getOffer(id: string): Promise<Offer | undefined>;
+  /** Issue time of the newest offer of a kind for this member (or prospect subject) at a site (offer cooldowns). */
+  lastOfferIssuedAt(q: { memberId?: string | undefined; subject?: string | undefined; siteId: string; kind: string }): Promise<number | undefined>;
+  /** A member's offers at a site still open (issued, delivered or failed) at `at`: `issuedAt <= at < expiresAt`. */
+  listOpenOffers(memberId: string, siteId: string, at: number): Promise<Offer[]>;
+  /** Compare-and-set to `redeemed` while the offer is still open; false when it no longer is. */
+  redeemOffer(id: string, redemption: { at: number; eventId: string; amount: number | undefined; currency: string | undefined }): Promise<boolean>;
+  /** Marks open offers past their expiry `expired`; returns how many. */
+  expireOffers(now: number): Promise<number>;
+  /** Offer ids redeemed by these (purchase) event ids. */
+  offersRedeemedBy(eventIds: readonly string[]): Promise<Map<string, string>>;
+  /** Delivery bookkeeping: `delivered` sets deliveredAt (and status, unless already redeemed or expired); `failed` likewise. */
+  setOfferDelivery(id: string, outcome: 'delivered' | 'failed', at: number): Promise<void>;
+
+  // offer deliveries: the durable queue of webhook pushes
+  enqueueDelivery(offerId: string, at: number): Promise<void>;
+  /** Pending deliveries due at `now`, oldest due first. */
+  dueDeliveries(now: number, limit: number): Promise<OfferDelivery[]>;
+  updateDelivery(delivery: OfferDelivery): Promise<void>;
+  getDelivery(offerId: string): Promise<OfferDelivery | undefined>;
   /** A site's offers issued with `from <= issuedAt < to`, oldest first (analytics input). */
   listOffersIssued(siteId: string, from: number, to: number): Promise<Offer[]>;
 
@@ -66,8 +99,8 @@ export interface CloudStore {
   updateGatewayHealth(siteId: string, gatewayId: string, health: GatewayHealth, receivedAt: number): Promise<void>;
   listGateways(): Promise<GatewayStatus[]>;
 
-  /** Offers of a kind issued at a site (and store, when given) on a site-local day (rule budgets). */
-  countOffersOnDay(q: { siteId: string; storeId: string | undefined; day: string; kind: string }): Promise<number>;
+  /** Offers of a kind issued at a site (and store, member or subject, when given) on a site-local day (budgets, caps). */
+  countOffersOnDay(q: { siteId: string; storeId: string | undefined; day: string; kind: string; memberId?: string | undefined; subject?: string | undefined }): Promise<number>;
 
   // rules (declarative, edited through the API): listed in insertion order
   listRules(): Promise<Rule[]>;
@@ -118,8 +151,54 @@ export interface MemberRecord {
   tokenKey: string;
 }
 
-/** What the API and the rules see of a member: everything but the token key. */
-export type MemberProfile = Omit<MemberRecord, 'tokenKey'> & { updatedAt: number };
+/** A phone or card the member registered with the member app (no push tokens: the push service holds those). */
+export interface MemberDevice {
+  deviceId: string;
+  platform: 'ios' | 'android' | 'card' | 'other';
+  label?: string | undefined;
+  registeredAt?: number | undefined;
+}
+
+/**
+ * What the API and the rules see of a member: everything but the token key. `consent` is the
+ * presence consent (sensing, alerts); `marketingConsent` additionally allows offers. The optional
+ * fields are always filled by the store; they are optional for callers that build profiles by hand.
+ */
+export interface MemberProfile {
+  memberId: string;
+  name: string;
+  nickname?: string | undefined;
+  tier: string;
+  tags: string[];
+  consent: boolean;
+  marketingConsent?: boolean | undefined;
+  /** Free key/value preferences (`size: M`, `colour: navy`, `language: zh`). */
+  preferences?: Record<string, string> | undefined;
+  devices?: MemberDevice[] | undefined;
+  updatedAt: number;
+}
+
+/** A whole profile as written through the API; `tokenKey` is write-only. */
+export type MemberUpsert = Omit<MemberProfile, 'updatedAt'> & { tokenKey?: string | undefined };
+
+/** Activity derived from events: visits (distinct visit ids with an arrival), last sighting, spend. */
+export interface MemberActivity {
+  visits: number;
+  lastSeenAt: number | null;
+  totalSpend: number;
+  /** Currency of the latest purchase (spend is summed as-is: one currency per deployment). */
+  currency?: string | undefined;
+}
+
+export type MemberWithActivity = MemberProfile & MemberActivity;
+
+export interface MemberSearch {
+  /** Case-insensitive substring of id, name, nickname or a tag. */
+  q?: string | undefined;
+  tier?: string | undefined;
+  limit: number;
+  offset?: number | undefined;
+}
 
 export type NewAlert = Omit<StaffAlert, 'seq'>;
 
@@ -145,24 +224,54 @@ export interface AlertKey {
   eventType: EventType;
 }
 
+export const OFFER_STATUSES = ['issued', 'delivered', 'failed', 'redeemed', 'expired'] as const;
+export type OfferStatus = (typeof OFFER_STATUSES)[number];
+
+/**
+ * An offer. `memberId` is null for a prospect (an attract offer to an anonymous subject, whose
+ * pseudonymous `subject` id is kept instead). Status: issued, then delivered or failed (push),
+ * then redeemed (a purchase before expiry) or expired.
+ */
 export interface Offer {
   id: string;
   kind: string;
-  memberId: string;
+  memberId: string | null;
   siteId: string;
   storeId?: string | undefined;
   /** Site-local calendar day (YYYY-MM-DD) the offer belongs to; part of the unique key. */
   day: string;
   issuedAt: number;
   expiresAt: number;
-  status: 'issued' | 'redeemed' | 'expired';
+  status: OfferStatus;
   eventId: string;
+  ruleId?: string | undefined;
+  subject?: string | undefined;
+  title?: string | undefined;
+  deliveredAt?: number | undefined;
+  redeemedAt?: number | undefined;
+  redeemedEventId?: string | undefined;
+  /** Purchase amount attributed to the offer on redemption. */
+  amount?: number | undefined;
+  currency?: string | undefined;
 }
 
 export interface OfferQuery {
-  memberId?: string;
-  siteId?: string;
+  memberId?: string | undefined;
+  siteId?: string | undefined;
+  storeId?: string | undefined;
+  status?: OfferStatus | undefined;
   limit: number;
+}
+
+/** One offer's push through the delivery webhook: retried with backoff until delivered or given up. */
+export interface OfferDelivery {
+  offerId: string;
+  status: 'pending' | 'delivered' | 'failed' | 'cancelled';
+  attempts: number;
+  nextAttemptAt: number;
+  lastStatus?: number | undefined;
+  lastError?: string | undefined;
+  updatedAt: number;
 }
 
 export interface GatewayCredential {

@@ -142,4 +142,61 @@ export const MIGRATIONS: readonly string[] = [
   );
   ${SEED_RULES_V4.map((r, i) => `INSERT INTO rules (id, position, enabled, body, updated_at) SELECT ${sqlText(r.id)}, ${i}, 1, ${sqlText(JSON.stringify(r))}, 0 WHERE NOT EXISTS (SELECT 1 FROM rules WHERE id = ${sqlText(r.id)});`).join('\n  ')}
   `,
+  // 5: member profiles (nickname, marketing consent, preferences, devices); offers without the
+  // one-per-day unique key (caps > 1 are the rules' business), for prospects too (member_id NULL,
+  // subject), with delivery and redemption columns; the durable delivery queue of offers.
+  `
+  ALTER TABLE members ADD COLUMN nickname TEXT;
+  -- Marketing consent started as the one CSV consent flag: members who consented keep offers.
+  ALTER TABLE members ADD COLUMN consent_marketing INTEGER NOT NULL DEFAULT 0;
+  UPDATE members SET consent_marketing = consent;
+  ALTER TABLE members ADD COLUMN preferences TEXT NOT NULL DEFAULT '{}';
+  ALTER TABLE members ADD COLUMN devices TEXT NOT NULL DEFAULT '[]';
+  CREATE INDEX members_tier ON members (tier, member_id);
+  CREATE INDEX events_member_type_at ON events (member_id, type, at) WHERE member_id IS NOT NULL;
+
+  CREATE TABLE offers_v5 (
+    id TEXT PRIMARY KEY,
+    kind TEXT NOT NULL,
+    rule_id TEXT,
+    member_id TEXT,
+    subject TEXT,
+    site_id TEXT NOT NULL,
+    store_id TEXT,
+    day TEXT NOT NULL,
+    title TEXT NOT NULL DEFAULT '',
+    issued_at INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL,
+    status TEXT NOT NULL,
+    event_id TEXT NOT NULL,
+    delivered_at INTEGER,
+    redeemed_at INTEGER,
+    redeemed_event_id TEXT,
+    amount REAL,
+    currency TEXT,
+    -- One offer per triggering event, rule and kind: a replayed event cannot issue twice.
+    UNIQUE (event_id, rule_id, kind)
+  );
+  INSERT INTO offers_v5 (id, kind, member_id, site_id, store_id, day, title, issued_at, expires_at, status, event_id)
+    SELECT id, kind, member_id, site_id, store_id, day, kind, issued_at, expires_at, status, event_id FROM offers;
+  DROP TABLE offers;
+  ALTER TABLE offers_v5 RENAME TO offers;
+  CREATE INDEX offers_site_issued ON offers (site_id, issued_at);
+  CREATE INDEX offers_member_day ON offers (member_id, site_id, day, kind) WHERE member_id IS NOT NULL;
+  CREATE INDEX offers_subject_day ON offers (subject, site_id, day, kind) WHERE subject IS NOT NULL;
+  CREATE INDEX offers_store_day ON offers (site_id, store_id, day, kind);
+  CREATE INDEX offers_open ON offers (member_id, site_id, expires_at) WHERE status IN ('issued', 'delivered', 'failed');
+  CREATE INDEX offers_redeemed_event ON offers (redeemed_event_id) WHERE redeemed_event_id IS NOT NULL;
+
+  CREATE TABLE offer_deliveries (
+    offer_id TEXT PRIMARY KEY,
+    status TEXT NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at INTEGER NOT NULL,
+    last_status INTEGER,
+    last_error TEXT,
+    updated_at INTEGER NOT NULL
+  );
+  CREATE INDEX offer_deliveries_due ON offer_deliveries (next_attempt_at) WHERE status = 'pending';
+  `,
 ];

@@ -1,5 +1,5 @@
 import type { ConnState, GatewayHealth } from '@storesense/protocol';
-import type { GatewayCredential, GatewayStatus, MemberProfile, Offer } from './cloud-store.js';
+import type { GatewayCredential, GatewayStatus, MemberDevice, MemberProfile, Offer, OfferDelivery } from './cloud-store.js';
 
 /** Row-to-domain mappers of the SQLite store (snake_case columns to camelCase values). */
 export type Row = Record<string, unknown>;
@@ -8,9 +8,13 @@ export function toProfile(r: Row): MemberProfile {
   return {
     memberId: r.member_id as string,
     name: r.name as string,
+    ...(typeof r.nickname === 'string' ? { nickname: r.nickname } : {}),
     tier: r.tier as string,
     tags: JSON.parse(r.tags as string) as string[],
     consent: r.consent === 1,
+    marketingConsent: r.consent_marketing === 1,
+    preferences: JSON.parse((r.preferences as string | undefined) ?? '{}') as Record<string, string>,
+    devices: JSON.parse((r.devices as string | undefined) ?? '[]') as MemberDevice[],
     updatedAt: r.updated_at as number,
   };
 }
@@ -47,11 +51,13 @@ export function toGatewayStatus(r: Row): GatewayStatus {
   };
 }
 
+const opt = <T>(v: unknown): T | undefined => (v === null || v === undefined ? undefined : (v as T));
+
 export function toOffer(r: Row): Offer {
   return {
     id: r.id as string,
     kind: r.kind as string,
-    memberId: r.member_id as string,
+    memberId: (r.member_id as string | null) ?? null,
     siteId: r.site_id as string,
     storeId: (r.store_id as string | null) ?? undefined,
     day: r.day as string,
@@ -59,5 +65,25 @@ export function toOffer(r: Row): Offer {
     expiresAt: r.expires_at as number,
     status: r.status as Offer['status'],
     eventId: r.event_id as string,
+    ruleId: opt<string>(r.rule_id),
+    subject: opt<string>(r.subject),
+    title: r.title === '' ? undefined : opt<string>(r.title),
+    deliveredAt: opt<number>(r.delivered_at),
+    redeemedAt: opt<number>(r.redeemed_at),
+    redeemedEventId: opt<string>(r.redeemed_event_id),
+    amount: opt<number>(r.amount),
+    currency: opt<string>(r.currency),
+  };
+}
+
+export function toDelivery(r: Row): OfferDelivery {
+  return {
+    offerId: r.offer_id as string,
+    status: r.status as OfferDelivery['status'],
+    attempts: r.attempts as number,
+    nextAttemptAt: r.next_attempt_at as number,
+    lastStatus: opt<number>(r.last_status),
+    lastError: opt<string>(r.last_error),
+    updatedAt: r.updated_at as number,
   };
 }

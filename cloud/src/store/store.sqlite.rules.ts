@@ -20,9 +20,6 @@ export class SqliteRuleTables {
       ),
       exists: db.prepare('SELECT 1 FROM rules WHERE id = ?'),
       delete: db.prepare('DELETE FROM rules WHERE id = ?'),
-      countOffers: db.prepare(
-        `SELECT count(*) AS n FROM offers WHERE site_id = @siteId AND (@storeId IS NULL OR store_id = @storeId) AND day = @day AND kind = @kind`,
-      ),
     };
   }
 
@@ -43,9 +40,5 @@ export class SqliteRuleTables {
 
   delete(id: string): boolean {
     return this.stmt.delete.run(id).changes > 0;
-  }
-
-  countOffers(q: { siteId: string; storeId: string | undefined; day: string; kind: string }): number {
-    return (this.stmt.countOffers.get({ ...q, storeId: q.storeId ?? null }) as { n: number }).n;
   }
 }

@@ -46,4 +46,21 @@ describe('openSqliteStore', () => {
     await store.close();
     t.cleanup();
   });
+
+  it('migrates a version-4 database: old offers keep their rows, and a second offer per member and day is allowed', async () => {
+    const t = tempDir();
+    const path = join(t.dir, 'cloud.db');
+    const v4 = new Database(path);
+    for (const m of MIGRATIONS.slice(0, 4)) v4.exec(m);
+    v4.pragma('user_version = 4');
+    v4.prepare(`INSERT INTO members (member_id, name, tier, tags, consent, token_key, updated_at) VALUES ('m1', 'Ann', 'gold', '[]', 1, ?, 1)`).run('a'.repeat(32));
+    v4.prepare(`INSERT INTO offers (id, kind, member_id, site_id, store_id, day, issued_at, expires_at, status, event_id) VALUES ('o1', 'welcome', 'm1', 's', 'st', 'd', 1, 9, 'issued', 'e1')`).run();
+    v4.close();
+    const store = openSqliteStore({ path });
+    expect(await store.getOffer('o1')).toMatchObject({ memberId: 'm1', kind: 'welcome', status: 'issued', title: 'welcome' });
+    expect(await store.insertOffer({ id: 'o2', kind: 'welcome', memberId: 'm1', siteId: 's', day: 'd', issuedAt: 2, expiresAt: 9, status: 'issued', eventId: 'e2' })).toEqual({ inserted: true });
+    expect((await store.getMember('m1'))?.marketingConsent).toBe(true); // consent carried over
+    await store.close();
+    t.cleanup();
+  });
 });

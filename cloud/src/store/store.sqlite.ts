@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import type { ConnState, GatewayHealth, PresenceEvent, StaffAlert } from '@storesense/protocol';
+import type { ConnState, EventType, GatewayHealth, PresenceEvent, StaffAlert } from '@storesense/protocol';
 import type {
   AlertHandling,
   AlertKey,
@@ -11,10 +11,15 @@ import type {
   EventRangeQuery,
   GatewayCredential,
   GatewayStatus,
+  MemberActivity,
   MemberProfile,
   MemberRecord,
+  MemberSearch,
+  MemberUpsert,
+  MemberWithActivity,
   NewAlert,
   Offer,
+  OfferDelivery,
   OfferQuery,
   PageQuery,
   StaffAccount,
@@ -25,9 +30,11 @@ import type {
 import { MIGRATIONS } from './migrations.sqlite.js';
 import { SqliteAlertTables } from './store.sqlite.alerts.js';
 import { SqliteAuthTables } from './store.sqlite.auth.js';
+import { SqliteMemberTables } from './store.sqlite.members.js';
+import { SqliteOfferTables } from './store.sqlite.offers.js';
 import { SqliteRuleTables } from './store.sqlite.rules.js';
 import type { Rule } from '../rules/rule.schema.js';
-import { toCredential, toGatewayStatus, toOffer, toProfile, type Row } from './store.sqlite.rows.js';
+import { toCredential, toGatewayStatus, toProfile, type Row } from './store.sqlite.rows.js';
 
 /** The only import of better-sqlite3 in the cloud (STYLE habit 2). */
 export interface SqliteStoreOptions {
@@ -65,11 +72,15 @@ class SqliteCloudStore implements CloudStore {
   private readonly auth: SqliteAuthTables;
   private readonly alerts: SqliteAlertTables;
   private readonly rules: SqliteRuleTables;
+  private readonly members: SqliteMemberTables;
+  private readonly offers: SqliteOfferTables;
 
   constructor(private readonly db: Database.Database) {
     this.auth = new SqliteAuthTables(db);
     this.alerts = new SqliteAlertTables(db);
     this.rules = new SqliteRuleTables(db);
+    this.members = new SqliteMemberTables(db);
+    this.offers = new SqliteOfferTables(db);
     // Prepared once (better-sqlite3 docs); dynamic filters use the NULL-or-match idiom instead of
     // building SQL strings per query.
     this.stmt = {
@@ -88,28 +99,9 @@ class SqliteCloudStore implements CloudStore {
          WHERE site_id = @siteId AND at >= @from AND at < @to AND (@types IS NULL OR type IN (SELECT value FROM json_each(@types)))
          ORDER BY at, id`,
       ),
-      offersIssued: db.prepare('SELECT * FROM offers WHERE site_id = ? AND issued_at >= ? AND issued_at < ? ORDER BY issued_at, id'),
-      upsertMember: db.prepare(
-        `INSERT INTO members (member_id, name, tier, tags, consent, token_key, updated_at)
-         VALUES (@memberId, @name, @tier, @tags, @consent, @tokenKey, @at)
-         ON CONFLICT (member_id) DO UPDATE SET name = excluded.name, tier = excluded.tier, tags = excluded.tags,
-           consent = excluded.consent, token_key = excluded.token_key, updated_at = excluded.updated_at`,
-      ),
-      memberExists: db.prepare('SELECT 1 FROM members WHERE member_id = ?'),
-      getMember: db.prepare('SELECT member_id, name, tier, tags, consent, updated_at FROM members WHERE member_id = ?'),
-      listMembers: db.prepare(
-        'SELECT member_id, name, tier, tags, consent, updated_at FROM members ORDER BY member_id LIMIT @limit OFFSET @offset',
-      ),
+      getMember: db.prepare('SELECT * FROM members WHERE member_id = ?'),
+      listMembers: db.prepare('SELECT * FROM members ORDER BY member_id LIMIT @limit OFFSET @offset'),
       memberKeys: db.prepare('SELECT member_id, token_key FROM members WHERE consent = 1 ORDER BY member_id'),
-      insertOffer: db.prepare(
-        `INSERT OR IGNORE INTO offers (id, kind, member_id, site_id, store_id, day, issued_at, expires_at, status, event_id)
-         VALUES (@id, @kind, @memberId, @siteId, @storeId, @day, @issuedAt, @expiresAt, @status, @eventId)`,
-      ),
-      hasOffer: db.prepare('SELECT 1 FROM offers WHERE member_id = ? AND site_id = ? AND day = ? AND kind = ?'),
-      listOffers: db.prepare(
-        `SELECT * FROM offers WHERE (@memberId IS NULL OR member_id = @memberId) AND (@siteId IS NULL OR site_id = @siteId)
-         ORDER BY issued_at DESC, id DESC LIMIT @limit`,
-      ),
       upsertCredential: db.prepare(
         `INSERT INTO gateways (site_id, gateway_id, username, password_hash, salt, provisioned_at)
          VALUES (@siteId, @gatewayId, @username, @passwordHash, @salt, @provisionedAt)
@@ -173,17 +165,27 @@ class SqliteCloudStore implements CloudStore {
   }
 
   async upsertMembers(members: readonly MemberRecord[], at: number): Promise<{ inserted: number; updated: number }> {
-    let inserted = 0;
-    let updated = 0;
-    // One transaction for the whole import: a restart re-imports idempotently, all or nothing.
-    this.db.transaction(() => {
-      for (const m of members) {
-        if (this.stmt.memberExists.get(m.memberId)) updated++;
-        else inserted++;
-        this.stmt.upsertMember.run({ ...m, tags: JSON.stringify(m.tags), consent: m.consent ? 1 : 0, at });
-      }
-    })();
-    return { inserted, updated };
+    return this.members.upsertCsv(members, at);
+  }
+
+  async putMember(member: MemberUpsert, at: number): Promise<{ created: boolean }> {
+    return this.members.put(member, at);
+  }
+
+  async searchMembers(q: MemberSearch): Promise<{ members: MemberWithActivity[]; total: number }> {
+    return this.members.search(q);
+  }
+
+  async memberActivity(memberId: string): Promise<MemberActivity> {
+    return this.members.activity(memberId);
+  }
+
+  async listMemberEvents(memberId: string, q: { types?: readonly EventType[]; limit: number }): Promise<PresenceEvent[]> {
+    return this.members.events(memberId, q);
+  }
+
+  async eraseMember(memberId: string, pseudonym: string): Promise<{ erased: boolean; events: number }> {
+    return this.members.erase(memberId, pseudonym);
   }
 
   async getMember(memberId: string): Promise<MemberProfile | undefined> {
@@ -260,21 +262,63 @@ class SqliteCloudStore implements CloudStore {
   }
 
   async insertOffer(offer: Offer): Promise<{ inserted: boolean }> {
-    const info = this.stmt.insertOffer.run({ ...offer, storeId: offer.storeId ?? null });
-    return { inserted: info.changes === 1 };
+    return { inserted: this.offers.insert(offer) };
   }
 
   async hasOffer(memberId: string, siteId: string, day: string, kind: string): Promise<boolean> {
-    return this.stmt.hasOffer.get(memberId, siteId, day, kind) !== undefined;
+    return this.offers.has(memberId, siteId, day, kind);
   }
 
   async listOffers(q: OfferQuery): Promise<Offer[]> {
-    const rows = this.stmt.listOffers.all({ memberId: q.memberId ?? null, siteId: q.siteId ?? null, limit: q.limit }) as Row[];
-    return rows.map(toOffer);
+    return this.offers.list(q);
+  }
+
+  async getOffer(id: string): Promise<Offer | undefined> {
+    return this.offers.get(id);
   }
 
   async listOffersIssued(siteId: string, from: number, to: number): Promise<Offer[]> {
-    return (this.stmt.offersIssued.all(siteId, from, to) as Row[]).map(toOffer);
+    return this.offers.issuedBetween(siteId, from, to);
+  }
+
+  async lastOfferIssuedAt(q: { memberId?: string | undefined; subject?: string | undefined; siteId: string; kind: string }): Promise<number | undefined> {
+    return this.offers.lastIssued(q);
+  }
+
+  async listOpenOffers(memberId: string, siteId: string, at: number): Promise<Offer[]> {
+    return this.offers.open(memberId, siteId, at);
+  }
+
+  async redeemOffer(id: string, r: { at: number; eventId: string; amount: number | undefined; currency: string | undefined }): Promise<boolean> {
+    return this.offers.redeem(id, r);
+  }
+
+  async expireOffers(now: number): Promise<number> {
+    return this.offers.expire(now);
+  }
+
+  async offersRedeemedBy(eventIds: readonly string[]): Promise<Map<string, string>> {
+    return this.offers.redeemedBy(eventIds);
+  }
+
+  async setOfferDelivery(id: string, outcome: 'delivered' | 'failed', at: number): Promise<void> {
+    this.offers.setDelivery(id, outcome, at);
+  }
+
+  async enqueueDelivery(offerId: string, at: number): Promise<void> {
+    this.offers.enqueue(offerId, at);
+  }
+
+  async dueDeliveries(now: number, limit: number): Promise<OfferDelivery[]> {
+    return this.offers.due(now, limit);
+  }
+
+  async updateDelivery(delivery: OfferDelivery): Promise<void> {
+    this.offers.updateDelivery(delivery);
+  }
+
+  async getDelivery(offerId: string): Promise<OfferDelivery | undefined> {
+    return this.offers.getDelivery(offerId);
   }
 
   async upsertGatewayCredential(c: GatewayCredential): Promise<void> {
@@ -302,8 +346,8 @@ class SqliteCloudStore implements CloudStore {
     return (this.stmt.listGateways.all() as Row[]).map(toGatewayStatus);
   }
 
-  async countOffersOnDay(q: { siteId: string; storeId: string | undefined; day: string; kind: string }): Promise<number> {
-    return this.rules.countOffers(q);
+  async countOffersOnDay(q: { siteId: string; storeId: string | undefined; day: string; kind: string; memberId?: string | undefined; subject?: string | undefined }): Promise<number> {
+    return this.offers.count(q);
   }
 
   async listRules(): Promise<Rule[]> {
