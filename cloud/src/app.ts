@@ -25,6 +25,7 @@ import { systemClock, type Clock } from './clock.js';
 import { Ingest, type IngestOutcome } from './ingest/ingest.js';
 import { createLogger, type Logger } from './log.js';
 import { MemberKeysPublisher } from './members/member-keys.publisher.js';
+import { combineLegacyCards, legacyCardsFromCsv, legacyCardsFromProfiles } from './members/legacy-cards.js';
 import { importMembersCsv, type MembersImportResult } from './members/members.import.js';
 import { MembersService } from './members/members.service.js';
 import { Metrics } from './metrics.js';
@@ -195,7 +196,10 @@ export function createCloud(options: CloudOptions): Cloud {
       });
       await partial.ingest.start();
 
-      partial.keys = new MemberKeysPublisher({ link, store, sites, clock, logger, metrics });
+      partial.keys = new MemberKeysPublisher({
+        link, store, sites, clock, logger, metrics,
+        legacyCards: combineLegacyCards(legacyCardsFromProfiles(store), ...(options.membersCsvPath ? [legacyCardsFromCsv(options.membersCsvPath)] : [])),
+      });
       // A feature failing here must not stop the cloud (Zigbee2MQTT's extension habit).
       await partial.keys.publishAll().catch((err: unknown) => log.error({ err }, 'initial member keys publish failed'));
 

@@ -1,10 +1,11 @@
-import { codecs, DEFAULT_TOKEN_PERIOD_MS, topics } from '@storesense/protocol';
+import { codecs, DEFAULT_TOKEN_PERIOD_MS, topics, type LegacyCard } from '@storesense/protocol';
 import type { Site } from '@storesense/firmware-config';
 import type { BrokerLink } from '../broker/broker-link.js';
 import type { Clock } from '../clock.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
 import type { CloudStore } from '../store/cloud-store.js';
+import type { LegacyCardSource } from './legacy-cards.js';
 
 export interface MemberKeysPublisherOptions {
   link: BrokerLink;
@@ -13,7 +14,14 @@ export interface MemberKeysPublisherOptions {
   clock: Clock;
   logger: Logger;
   metrics: Metrics;
+  /**
+   * Legacy member cards (static iBeacons). Sent only to gateways of sites whose site file sets
+   * `memberTokens.legacyCards`, and only for members whose keys are sent (consenting).
+   */
+  legacyCards?: LegacyCardSource;
 }
+
+type MemberKeyRow = { memberId: string; key: string };
 
 /**
  * Publishes retained `members/keys` (consenting members' token keys) to each gateway: every
@@ -36,22 +44,40 @@ export class MemberKeysPublisher {
       for (const g of site.gateways) targets.set(`${site.id}/${g.id}`, { siteId: site.id, gatewayId: g.id });
     }
     const keys = await this.options.store.listConsentingMemberKeys();
+    const cards = await this.listCards(keys);
     let sent = 0;
-    for (const t of targets.values()) if (await this.publishTo(t.siteId, t.gatewayId, keys)) sent++;
+    for (const t of targets.values()) if (await this.publishTo(t.siteId, t.gatewayId, keys, cards)) sent++;
     return sent;
   }
 
   /** One gateway (after it is provisioned). */
   async publishGateway(siteId: string, gatewayId: string): Promise<boolean> {
-    return this.publishTo(siteId, gatewayId, await this.options.store.listConsentingMemberKeys());
+    const keys = await this.options.store.listConsentingMemberKeys();
+    return this.publishTo(siteId, gatewayId, keys, await this.listCards(keys));
   }
 
-  private async publishTo(siteId: string, gatewayId: string, members: { memberId: string; key: string }[]): Promise<boolean> {
-    const periodMs = this.options.sites.get(siteId)?.memberTokens.periodMs ?? DEFAULT_TOKEN_PERIOD_MS;
+  /** Cards of consenting members only; a failing card source costs the cards, never the keys. */
+  private async listCards(keys: MemberKeyRow[]): Promise<LegacyCard[]> {
+    if (!this.options.legacyCards) return [];
     try {
-      const payload = codecs.memberKeys.encode({ v: 1, at: this.options.clock.now(), periodMs, members });
+      const consenting = new Set(keys.map((k) => k.memberId));
+      return (await this.options.legacyCards.list()).filter((c) => consenting.has(c.memberId));
+    } catch (err) {
+      this.options.metrics.inc('member_keys.legacy_cards_failed');
+      this.log.warn({ err: (err as Error).message }, 'legacy cards unavailable; publishing keys without them');
+      return [];
+    }
+  }
+
+  private async publishTo(siteId: string, gatewayId: string, members: MemberKeyRow[], cards: LegacyCard[]): Promise<boolean> {
+    const site = this.options.sites.get(siteId);
+    const periodMs = site?.memberTokens.periodMs ?? DEFAULT_TOKEN_PERIOD_MS;
+    // Legacy mode is per site and opt-in: a static beacon is linkable by anyone listening.
+    const legacyCards = site?.memberTokens.legacyCards === true ? cards : [];
+    try {
+      const payload = codecs.memberKeys.encode({ v: 1, at: this.options.clock.now(), periodMs, members, ...(legacyCards.length > 0 ? { legacyCards } : {}) });
       await this.options.link.publish(topics.memberKeys(siteId, gatewayId), payload, { qos: 1, retain: true });
-      this.log.info({ siteId, gatewayId, members: members.length }, 'member keys published');
+      this.log.info({ siteId, gatewayId, members: members.length, legacyCards: legacyCards.length }, 'member keys published');
       return true;
     } catch (err) {
       this.options.metrics.inc('member_keys.publish_failed');
