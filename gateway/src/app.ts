@@ -11,6 +11,7 @@ import { openConfiguredRecorder, type TraceRecorder } from './record/trace.recor
 import type { WifiBackend } from './wifi/node-wifi.adapter.js';
 import { WifiMonitor } from './wifi/wifi.monitor.js';
 import { createHttpObservationSource, type HttpObservationSource } from './sources/http-observations/http-observations.source.js';
+import { terminalCredentials } from './sources/http-observations/terminal-auth.js';
 import type { NobleLike } from './sources/ble/ble.adapter.js';
 import { createConfiguredSource } from './sources/configured-source.js';
 import type { MerakiSource } from './sources/meraki/meraki.source.js';
@@ -184,7 +185,7 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps = {}): Ga
       const name = `${sc.kind}${config.sources.filter((x) => x.kind === sc.kind).length > 1 ? `#${i}` : ''}`;
       try {
         if (sc.kind === 'http_observations') {
-          httpSource ??= createHttpObservationSource({ logger });
+          httpSource ??= createHttpObservationSource({ logger, terminals: terminalCredentials(sc.terminals, config.terminals, env) });
           out.push(httpSource);
           return;
         }

@@ -11,6 +11,7 @@ const USAGE = `storesense-gateway ${GATEWAY_VERSION}
 Usage: storesense-gateway --config <gateway-config.json> [--classifier rules|onnx] [--model F.onnx] [--log-level info]
        storesense-gateway record --config F --out DIR [--max-bytes N] [--duration D]   observations -> trace files
        storesense-gateway decode ble|probe|espresense|meraki …                          what the parsers make of an input
+       storesense-gateway wifi scan|status [--json]                                     uplink and nearby access points (nmcli)
 
   --config F        gateway config (firmware-config: storesense-site render); validated, refused if invalid
   --classifier K    override config.classifier.kind (onnx: the place model; rules stay its run-time fallback)
@@ -35,6 +36,11 @@ async function main(argv: string[]): Promise<number> {
     process.once('SIGTERM', () => stop.abort());
     const logger = createLogger({}, process.stderr);
     return runRecord(argv.slice(1), { stdout: (t) => void process.stdout.write(t), stderr: (t) => void process.stderr.write(t), env: process.env, logger, signal: stop.signal });
+  }
+  // `wifi scan|status`: the installer's view of the uplink and nearby APs (src/wifi/wifi.cli.ts).
+  if (argv[0] === 'wifi') {
+    const { runWifi } = await import('./wifi/wifi.cli.js');
+    return runWifi(argv.slice(1), { stdout: (t) => void process.stdout.write(t), stderr: (t) => void process.stderr.write(t), nowMs: () => Date.now() });
   }
   let args;
   try {

@@ -3,6 +3,7 @@ import type { GatewayHealth } from '@storesense/protocol';
 import type { Logger } from '../log.js';
 import type { HttpObservationSource } from '../sources/http-observations/http-observations.source.js';
 import type { MerakiSource } from '../sources/meraki/meraki.source.js';
+import type { WifiStatus } from '../wifi/wifi.survey.js';
 
 export interface StatusApiOptions {
   health: () => GatewayHealth;
@@ -10,15 +11,21 @@ export interface StatusApiOptions {
   observations?: HttpObservationSource;
   /** Present when a meraki source is configured: `GET|POST /api/v1/meraki`. */
   meraki?: MerakiSource;
+  /** The gateway's WiFi uplink and last site survey (WifiMonitor): `wifi` in health, `GET /api/v1/wifi[?refresh=1]`. */
+  wifi?: { status(): WifiStatus; refresh(): Promise<WifiStatus> };
   logger: Logger;
   maxBodyBytes?: number;
 }
 
 /**
  * The gateway's local HTTP API (the only file importing hono):
- * - `GET /api/v1/health` -> GatewayHealth
+ * - `GET /api/v1/health` -> GatewayHealth, plus `wifi` (WifiStatus) when a WiFi monitor is given
+ * - `GET /api/v1/wifi` -> WifiStatus (uplink + last survey, or `available: false` with the reason);
+ *   `?refresh=1` reads nmcli again first
  * - `POST /api/v1/observations` (NDJSON, a JSON array or one object) -> 200 `{accepted}`, or
- *   400 `{accepted, rejected: [{at, error}]}` when some entries were invalid (the good ones are kept).
+ *   400 `{accepted, rejected: [{at, error}]}` when some entries were invalid (the good ones are kept);
+ *   with terminals configured, 401 without a terminal's bearer token and 403 (nothing kept) when a
+ *   terminal posts anything but its own detections.
  * - `GET /api/v1/meraki` -> the validator (text); `POST /api/v1/meraki` -> Scanning API v2/v3 body
  *   (403 on a wrong secret), when a meraki source is configured.
  * Tests call `app.request()` in-process.
@@ -27,16 +34,19 @@ export function createStatusApp(opts: StatusApiOptions): Hono {
   const log = opts.logger.child({ module: 'status-api' });
   const maxBodyBytes = opts.maxBodyBytes ?? 5 * 1024 * 1024;
   const app = new Hono();
-  app.get('/api/v1/health', (c) => c.json(opts.health()));
+  app.get('/api/v1/health', (c) => c.json(opts.wifi ? { ...opts.health(), wifi: opts.wifi.status() } : opts.health()));
+  app.get('/api/v1/wifi', async (c) => {
+    if (!opts.wifi) return c.json({ error: 'wifi status is not enabled' }, 404);
+    return c.json(c.req.query('refresh') === '1' ? await opts.wifi.refresh() : opts.wifi.status());
+  });
   app.post('/api/v1/observations', async (c) => {
     if (!opts.observations) return c.json({ error: 'http_observations source is not configured' }, 404);
     const length = Number(c.req.header('content-length') ?? '0');
     if (length > maxBodyBytes) return c.json({ error: `body larger than ${maxBodyBytes} bytes` }, 413);
     const body = await c.req.text();
     if (body.length > maxBodyBytes) return c.json({ error: `body larger than ${maxBodyBytes} bytes` }, 413);
-    const { accepted, rejected } = opts.observations.accept(body);
-    if (rejected.length > 0) return c.json({ accepted, rejected: rejected.slice(0, 100), rejectedCount: rejected.length }, 400);
-    return c.json({ accepted });
+    const answer = opts.observations.acceptRequest(c.req.header('authorization'), body);
+    return c.json(answer.body, answer.status);
   });
   if (opts.meraki) {
     const meraki = opts.meraki;
