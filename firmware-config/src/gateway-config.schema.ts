@@ -23,6 +23,10 @@ export const mqttObservationSourceSchema = z.object({
 });
 export const httpObservationSourceSchema = z.object({
   kind: z.literal('http_observations').describe('POST /api/v1/observations (NDJSON or JSON array) on the gateway status API'),
+  terminals: z
+    .record(idSchema, z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected an environment variable name'))
+    .optional()
+    .describe('terminal id -> environment variable holding its bearer token. When set, every POST needs `Authorization: Bearer <token>` and may carry only that terminal\'s own detections (401/403 otherwise); absent: open ingest for lab and simulator use'),
 });
 const receiverMap = z.record(z.string().min(1), idSchema);
 export const espresenseSourceSchema = z.object({
