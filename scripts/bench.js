@@ -2,8 +2,11 @@
 // `npm run bench`: runs every benchmark, prints each result, and rewrites docs/benchmarks.md with
 // the figures beside the machine, Node version and commit they were measured on.
 // Quick mode for a smoke run: BENCH_QUICK=1 npm run bench (smaller inputs, docs not rewritten).
+// One or some benchmarks only: npm run bench -- --only classifier-inference[,gateway-throughput]
+// reruns those and replaces just their sections of docs/benchmarks.md (each section names the
+// commit and date it was measured at); the other sections are kept as they are.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -11,11 +14,20 @@ import { fileURLToPath } from 'node:url';
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const quick = process.env.BENCH_QUICK === '1';
 
-const benches = [
-  { name: 'simulator generation', file: 'simulators/dist/bench.js', args: quick ? ['dept-store', '10m', '600'] : ['dept-store', '2h', '600'] },
-  { name: 'gateway throughput', file: 'bench/dist/gateway-throughput.bench.js', args: quick ? ['5', '600', '2'] : ['30', '600', '5'] },
-  { name: 'end-to-end latency', file: 'bench/dist/e2e-latency.bench.js', args: quick ? ['8', '600'] : ['40', '600'] },
+const allBenches = [
+  { name: 'simulator generation', id: 'simulator-generation', file: 'simulators/dist/bench.js', args: quick ? ['dept-store', '10m', '600'] : ['dept-store', '2h', '600'] },
+  { name: 'gateway throughput', id: 'gateway-throughput', file: 'bench/dist/gateway-throughput.bench.js', args: quick ? ['5', '600', '2'] : ['30', '600', '5'] },
+  { name: 'end-to-end latency', id: 'e2e-latency', file: 'bench/dist/e2e-latency.bench.js', args: quick ? ['8', '600'] : ['40', '600'] },
+  { name: 'classifier inference', id: 'classifier-inference', file: 'bench/dist/classifier-inference.bench.js', args: quick ? ['4', '1200', '1'] : ['10', '1200', '5'] },
 ];
+const onlyArg = process.argv.indexOf('--only');
+const only = onlyArg >= 0 ? (process.argv[onlyArg + 1] ?? '').split(',').filter(Boolean) : undefined;
+const unknown = (only ?? []).filter((id) => !allBenches.some((b) => b.id === id));
+if (unknown.length > 0 || (only && only.length === 0)) {
+  process.stderr.write(`--only takes a comma-separated list of: ${allBenches.map((b) => b.id).join(', ')}\n`);
+  process.exit(2);
+}
+const benches = only ? allBenches.filter((b) => only.includes(b.id)) : allBenches;
 
 const git = (...args) => {
   try {
@@ -48,26 +60,15 @@ for (const b of benches) {
 
 if (quick) process.exit(0);
 
-const g = results['simulator generation'];
-const t = results['gateway throughput'];
-const e = results['end-to-end latency'];
 const fmt = (n) => n.toLocaleString('en-US');
-const md = `# Benchmarks
+const us = (x) => (x >= 1000 ? `${fmt(Math.round(x))} µs` : `${x} µs`);
+const measured = `_Measured at commit ${machine.commit} on ${machine.date}._`;
 
-Measured by \`npm run bench\` (\`scripts/bench.js\`), which rewrites this file. The machine is shared
-and noisy (${machine.cores} cores): figures are medians over repeated runs where it says so, and
-ratios matter more than absolute values.
-
-| | |
-| --- | --- |
-| machine | ${machine.cpu}, ${machine.cores} cores, ${machine.memGiB} GiB |
-| Node | ${machine.node} |
-| commit | ${machine.commit} |
-| date | ${machine.date} |
-
-## Gateway replay throughput
-
-The gateway's whole decision path — observation validation, member-token resolution, tracker,
+/** Section title -> body, per benchmark id (the title is the `## ` heading in docs/benchmarks.md). */
+const sections = {
+  'gateway-throughput': (t) => ({
+    title: 'Gateway replay throughput',
+    body: `The gateway's whole decision path — observation validation, member-token resolution, tracker,
 features, rules classifier, journey state machine — and the SQLite outbox (WAL, one transaction per
 250 ms tick), driven tick by tick as fast as one core allows. ${t.traceMinutes} minutes of the
 simulated department store at ${t.shoppersPerHour} shoppers/hour: ${fmt(t.observations)} observations,
@@ -77,11 +78,11 @@ ${fmt(t.events)} events.
 | --- | --- | --- | --- | --- |
 | ${fmt(t.medianObservationsPerSecond)} | ${fmt(t.minObservationsPerSecond)} | ${fmt(t.maxObservationsPerSecond)} | ${t.runs} | ${t.realTimeFactor}× |
 
-Command: \`${t.command}\`
-
-## End-to-end latency: observation into the gateway → staff websocket alert
-
-Real cloud (aedes on loopback, SQLite with \`synchronous=FULL\`) and real gateway (system clock,
+Command: \`${t.command}\``,
+  }),
+  'e2e-latency': (e) => ({
+    title: 'End-to-end latency: observation into the gateway → staff websocket alert',
+    body: `Real cloud (aedes on loopback, SQLite with \`synchronous=FULL\`) and real gateway (system clock,
 250 ms ticks, outbox, MQTT QoS 1) in one process; the department store replayed in real time at
 ${e.shoppersPerHour} shoppers/hour (${fmt(e.observationsPerSecond)} observations/s) with
 ${e.scriptedMembers} scripted member visits. Latency runs from the member's last observation before
@@ -95,15 +96,70 @@ write, MQTT, cloud validation and storage, rules, alert storage and the websocke
 How long the journey machine waits for evidence before deciding (event \`detectedAt − at\`, the
 hysteresis that keeps false arrivals out) is separate: p50 ${e.detectionP50Ms} ms, p99 ${e.detectionP99Ms} ms.
 
-Command: \`${e.command}\`
-
-## Simulator generation
-
-${g.durationMs / 3_600_000} h of the department store at ${g.shoppersPerHour} shoppers/hour: ${fmt(g.shoppers)} shoppers,
+Command: \`${e.command}\``,
+  }),
+  'simulator-generation': (g) => ({
+    title: 'Simulator generation',
+    body: `${g.durationMs / 3_600_000} h of the department store at ${g.shoppersPerHour} shoppers/hour: ${fmt(g.shoppers)} shoppers,
 ${fmt(g.observations)} observations (${g.traceMiB} MiB of NDJSON) in ${fmt(g.elapsedMs)} ms —
 ${fmt(g.observationsPerSecond)} observations/s.
 
-Command: \`${g.command}\`
+Command: \`${g.command}\``,
+  }),
+  'classifier-inference': (c) => ({
+    title: 'Classifier inference cost per tick',
+    body: `The pipeline calls its classifier once per 250 ms tick with every active subject's feature
+window; the ONNX classifier packs them into one [batch, ${c.features}] tensor for a single native run
+(onnxruntime-node, intraOp threads 1, model \`${c.model}\`), then adds floor and zone estimates.
+Inputs are ${fmt(c.windows)} real feature windows recorded from the gateway's own offline run over
+${c.traceMinutes} min of the department store at ${c.shoppersPerHour} shoppers/hour, where a tick
+carries ${c.subjectsPerTick.median} subjects at the median (p99 ${c.subjectsPerTick.p99}); batch 256 stands
+for a large mall gateway. "native run only" times the session run on the packed tensor, without
+the JS around it. p50 and p99 are per round, median over ${c.rounds} rounds; the worst round's p99
+beside them. The machine was shared while measuring (load average ${c.loadAverage.join(', ')} on
+${machine.cores} cores), which is what the p99s mostly show.
+
+| classifier | batch | p50 per tick | p99 per tick | p50 per subject | p99 per subject | worst-round p99 per tick | calls |
+| --- | --- | --- | --- | --- | --- | --- | --- |
+${c.series.map((x) => `| ${x.classifier} | ${x.batch} | ${us(x.p50Us)} | ${us(x.p99Us)} | ${us(x.perSubjectP50Us)} | ${us(x.perSubjectP99Us)} | ${us(x.worstRoundP99Us)} | ${fmt(x.calls)} |`).join('\n')}
+
+Command: \`${c.command}\``,
+  }),
+};
+
+const render = (id) => {
+  const { title, body } = sections[id](results[allBenches.find((b) => b.id === id).name]);
+  return { title, text: `## ${title}\n\n${body}\n\n${measured}\n` };
+};
+const header = `# Benchmarks
+
+Measured by \`npm run bench\` (\`scripts/bench.js\`), which rewrites this file (\`npm run bench -- --only
+<id>\` reruns one benchmark and replaces its section). The machine is shared
+and noisy (${machine.cores} cores): figures are medians over repeated runs where it says so, and
+ratios matter more than absolute values.
+
+| | |
+| --- | --- |
+| machine | ${machine.cpu}, ${machine.cores} cores, ${machine.memGiB} GiB |
+| Node | ${machine.node} |
+| commit | ${machine.commit}${only ? ' (last full run: see each section)' : ''} |
+| date | ${machine.date} |
 `;
-writeFileSync(join(root, 'docs/benchmarks.md'), md);
+const docPath = join(root, 'docs/benchmarks.md');
+let md;
+if (!only) {
+  md = [header, ...['gateway-throughput', 'e2e-latency', 'simulator-generation', 'classifier-inference'].map((id) => render(id).text)].join('\n');
+} else {
+  // Split the existing file at its `## ` headings, replace (or append) the sections rerun.
+  const existing = existsSync(docPath) ? readFileSync(docPath, 'utf8') : header;
+  const parts = existing.split(/^(?=## )/m);
+  for (const b of benches) {
+    const { title, text } = render(b.id);
+    const i = parts.findIndex((p) => p.startsWith(`## ${title}\n`));
+    if (i >= 0) parts[i] = i === parts.length - 1 ? text : `${text}\n`;
+    else parts.push(`${parts[parts.length - 1].endsWith('\n\n') ? '' : '\n'}${text}`);
+  }
+  md = parts.join('');
+}
+writeFileSync(docPath, md);
 process.stdout.write('docs/benchmarks.md written\n');
