@@ -113,3 +113,37 @@ export function advertisementBytes(adv: NoblePeripheralLike['advertisement']): U
   if (adv.manufacturerData && adv.manufacturerData.length > 0) push(AD_MANUFACTURER, adv.manufacturerData);
   return Uint8Array.from(parts);
 }
+
+// noble's per-peripheral caches (lib/noble.js), its hci-socket bindings' (lib/hci-socket/bindings.js)
+// and their Gap's (lib/hci-socket/gap.js), keyed by peripheral uuid or address.
+const NOBLE_CACHES = ['_peripherals', '_services', '_characteristics', '_descriptors', '_discoveredPeripheralUUids'];
+const BINDINGS_CACHES = ['_addresses', '_addresseTypes', '_connectable', 'scannable'];
+
+type Caches = Record<string, unknown> & { _bindings?: Record<string, unknown> & { _gap?: Record<string, unknown> } };
+const isMap = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** How many peripherals noble holds in its cache (0 for a noble-like without one). */
+export function nobleCacheSize(noble: NobleLike): number {
+  const p = (noble as unknown as Caches)['_peripherals'];
+  return isMap(p) ? Object.keys(p).length : 0;
+}
+
+/**
+ * noble keeps every peripheral it ever heard, in maps at three layers, for the life of the process
+ * (noble/noble#636: out of memory after half a day of rotating beacons; abandonware/noble#109). In
+ * a store, phones rotate random addresses every few minutes, so these grow without bound. We only
+ * read adverts and never connect, so the caches serve us nothing: empty them. Only maps that exist
+ * are replaced, so a noble without them (a fake, another version) is left alone. Returns how many
+ * peripherals were dropped. Side effect: advert fields noble merged across reports start afresh.
+ */
+export function pruneNobleCaches(noble: NobleLike): number {
+  const n = noble as unknown as Caches;
+  const dropped = nobleCacheSize(noble);
+  for (const key of NOBLE_CACHES) if (isMap(n[key])) n[key] = {};
+  const b = n._bindings;
+  if (isMap(b)) {
+    for (const key of BINDINGS_CACHES) if (isMap(b[key])) b[key] = {};
+    if (isMap(b._gap) && isMap(b._gap['_discoveries'])) b._gap['_discoveries'] = {};
+  }
+  return dropped;
+}

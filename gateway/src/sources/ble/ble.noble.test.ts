@@ -4,7 +4,7 @@ import type { Observation } from '@storesense/protocol';
 import { silentLogger } from '../../log.js';
 import { FakeNobleBindings } from '../../testing/fake-noble-bindings.js';
 import { TestClock, settle } from '../../testing/test-clock.js';
-import { loadNobleWithBindings } from './ble.adapter.js';
+import { loadNobleWithBindings, nobleCacheSize, pruneNobleCaches, type NobleLike } from './ble.adapter.js';
 import { bleRestartDelayMs } from './ble.restart.js';
 import { createBleSource } from './ble.source.js';
 
@@ -26,15 +26,16 @@ const installed = nobleInstalled();
 async function setup(opts: { silenceRestartMs?: number } = {}) {
   const clock = new TestClock();
   const bindings = new FakeNobleBindings();
+  let nobleRef: NobleLike | undefined;
   const src = createBleSource({
     receiverId: 'rx-door', silenceRestartMs: opts.silenceRestartMs ?? 120_000, pepper: 'pepper-0123456789abcdef',
     clock, timers: clock, logger: silentLogger(), restartMinMs: 1_000, restartMaxMs: 8_000, commandTimeoutMs: 5_000,
-    loadNoble: () => loadNobleWithBindings(bindings),
+    loadNoble: async () => (nobleRef = await loadNobleWithBindings(bindings)),
   });
   const got: Observation[] = [];
   await src.start((o) => got.push(...o));
   await settle();
-  return { clock, bindings, src, got };
+  return { clock, bindings, src, got, noble: () => nobleRef };
 }
 
 describe.skipIf(!installed)(`ble source on the real @abandonware/noble over fake bindings${installed ? '' : ' (skipped: @abandonware/noble is not installed; it is an optionalDependency)'}`, () => {
@@ -149,6 +150,21 @@ describe.skipIf(!installed)(`ble source on the real @abandonware/noble over fake
     expect(src.health().state).toBe('ok');
     await src.stop();
   });
+  it("noble's peripheral caches are emptied periodically, so rotating random addresses do not grow memory without bound", async () => {
+    const { clock, bindings, src, got, noble } = await setup({ silenceRestartMs: 60_000 });
+    const cacheSize = () => nobleCacheSize(noble()!);
+    bindings.setState('poweredOn');
+    await settle();
+    for (let i = 0; i < 300; i++) bindings.advertise(`5e:00:00:00:${(i >> 8).toString(16).padStart(2, '0')}:${(i & 0xff).toString(16).padStart(2, '0')}`, IBEACON, -70);
+    expect(got).toHaveLength(300);
+    expect(cacheSize()).toBe(300);
+    await clock.advance(10 * 60_000);
+    expect(cacheSize()).toBe(0);
+    bindings.advertise(ADDRESS, IBEACON, -60);
+    expect(got).toHaveLength(301);
+    expect(cacheSize()).toBe(1);
+    await src.stop();
+  });
 });
 
 describe('bleRestartDelayMs', () => {
@@ -156,5 +172,18 @@ describe('bleRestartDelayMs', () => {
     [1, 1_000], [2, 2_000], [3, 4_000], [6, 32_000], [7, 60_000], [1_000, 60_000], [0, 1_000],
   ])('failure %i waits %i ms', (failures, ms) => {
     expect(bleRestartDelayMs(failures, 1_000, 60_000)).toBe(ms);
+  });
+});
+
+describe('pruneNobleCaches', () => {
+  it("empties noble's, the hci-socket bindings' and their Gap's per-peripheral maps, and nothing else", () => {
+    const gap = { _discoveries: { 'aa:bb:cc:dd:ee:ff': {} }, _scanState: 'started' };
+    const bindings = { _addresses: { aabbccddeeff: 'aa:bb:cc:dd:ee:ff' }, _addresseTypes: { aabbccddeeff: 'random' }, _connectable: { aabbccddeeff: false }, scannable: { aabbccddeeff: true }, _handles: { 1: 'x' }, _gap: gap };
+    const noble = { _peripherals: { aabbccddeeff: {} }, _services: { aabbccddeeff: {} }, _characteristics: { aabbccddeeff: {} }, _descriptors: { aabbccddeeff: {} }, _discoveredPeripheralUUids: { aabbccddeeff: true }, _bindings: bindings, _state: 'poweredOn' };
+    expect(pruneNobleCaches(noble as unknown as NobleLike)).toBe(1);
+    expect(noble).toMatchObject({ _peripherals: {}, _services: {}, _characteristics: {}, _descriptors: {}, _discoveredPeripheralUUids: {}, _state: 'poweredOn' });
+    expect(noble._bindings).toMatchObject({ _addresses: {}, _addresseTypes: {}, _connectable: {}, scannable: {}, _handles: { 1: 'x' } });
+    expect(gap).toEqual({ _discoveries: {}, _scanState: 'started' });
+    expect(pruneNobleCaches({} as unknown as NobleLike)).toBe(0);
   });
 });

@@ -3,7 +3,7 @@ import type { SitePepper } from '../../identity/mac-pseudonym.js';
 import type { Logger } from '../../log.js';
 import { SourceCounters, type Emit, type Source } from '../source.js';
 import { systemTimers, type Timers } from '../timers.js';
-import { advertisementBytes, loadNoble, type NobleLike, type NoblePeripheralLike } from './ble.adapter.js';
+import { advertisementBytes, loadNoble, nobleCacheSize, pruneNobleCaches, type NobleLike, type NoblePeripheralLike } from './ble.adapter.js';
 import { bleSightingToObservation, type LegacyCardTable } from './advert.observation.js';
 import { parseAdvert } from './advert.parse.js';
 import { bleRestartDelayMs } from './ble.restart.js';
@@ -26,6 +26,9 @@ export interface BleSourceOptions {
   restartMaxMs?: number;
   /** A scan start (or stop) that noble has not confirmed within this is a failure (noble waits forever). */
   commandTimeoutMs?: number;
+  /** noble's peripheral caches are emptied this often, or sooner past `cacheMaxPeripherals` (see pruneNobleCaches). */
+  cachePruneMs?: number;
+  cacheMaxPeripherals?: number;
 }
 
 /** After this many consecutive scan failures, the adapter gets an HCI reset before the next try. */
@@ -66,6 +69,9 @@ export function createBleSource(opts: BleSourceOptions): Source {
   let restarts = 0;
   let warnings = 0;
   let silent = false;
+  let lastPruneAt = opts.clock.now();
+  const cachePruneMs = opts.cachePruneMs ?? 10 * 60_000;
+  const cacheMaxPeripherals = opts.cacheMaxPeripherals ?? 5_000;
 
   const setState = (state: 'ok' | 'degraded' | 'unavailable', detail?: string) => {
     counters.state = state;
@@ -195,13 +201,25 @@ export function createBleSource(opts: BleSourceOptions): Source {
 
   const onWarning = (message: unknown) => {
     warnings += 1;
+    // e.g. "Initialization of USB device failed": the adapter will not power on by itself.
+    if (!poweredOn) setState('degraded', `waiting for the adapter to power on; noble: ${String(message).slice(0, 200)}`);
     if (warnings <= 10 || warnings % 1000 === 0) log.warn({ warning: String(message).slice(0, 200), warnings }, 'noble warning');
+  };
+
+  const pruneCaches = () => {
+    if (!noble) return;
+    const now = opts.clock.now();
+    if (now - lastPruneAt < cachePruneMs && nobleCacheSize(noble) < cacheMaxPeripherals) return;
+    lastPruneAt = now;
+    const dropped = pruneNobleCaches(noble);
+    if (dropped > 0) log.debug({ dropped }, 'noble peripheral caches emptied');
   };
 
   const checkSilence = () => {
     watchdogTimer = undefined;
     if (!running) return;
     try {
+      pruneCaches();
       const since = lastAdvertAt ?? scanningSince;
       if (poweredOn && scanning && since !== undefined && opts.clock.now() - since >= opts.silenceRestartMs) {
         const silentMs = opts.clock.now() - since;
