@@ -20,6 +20,7 @@ export const mqttObservationSourceSchema = z.object({
   kind: z.literal('mqtt_observations'),
   url: z.string().url().optional().describe('local broker; defaults to the uplink broker'),
   topic: z.string().optional().describe("defaults to topics.observations(site, gateway)"),
+  terminalTopics: z.boolean().optional().describe('also take smart terminals on topics.terminalObservations(site, gateway, terminalId): each message must hold only that terminal\'s own detections (the broker ACL lets terminal user {id} write only its own topic)'),
 });
 export const httpObservationSourceSchema = z.object({
   kind: z.literal('http_observations').describe('POST /api/v1/observations (NDJSON or JSON array) on the gateway status API'),

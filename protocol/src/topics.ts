@@ -16,6 +16,7 @@ import { TOPIC_ROOT } from './version.js';
  * | command/{name}    | down | 1 / no      |
  * | response/{name}   | up   | 1 / no      |
  * | obs               | local| 1 / no      | (observations into a gateway)
+ * | obs/terminal/{id} | local| 1 / no      | (one smart terminal's own detections; broker ACL: user {id} writes only here)
  */
 function prefix(siteId: string, gatewayId: string): string {
   assertId('siteId', siteId);
@@ -37,6 +38,11 @@ export const topics = {
   memberKeys: (siteId: string, gatewayId: string) => `${prefix(siteId, gatewayId)}/members/keys`,
   /** Local ingest of observations into a gateway (simulator replay, ESP32 bridges); never crosses the uplink. */
   observations: (siteId: string, gatewayId: string) => `${prefix(siteId, gatewayId)}/obs`,
+  /** Local: one smart terminal's detections. The broker lets terminal user `{id}` write only here; the gateway checks the payload is that terminal's. */
+  terminalObservations: (siteId: string, gatewayId: string, terminalId: string) => {
+    assertId('terminalId', terminalId);
+    return `${prefix(siteId, gatewayId)}/obs/terminal/${terminalId}`;
+  },
   command: (siteId: string, gatewayId: string, name: string) => {
     assertId('command name', name);
     return `${prefix(siteId, gatewayId)}/command/${name}`;
@@ -57,12 +63,15 @@ export const filters = {
   /** Everything addressed to one gateway or published by it. */
   gateway: (siteId: string, gatewayId: string) => `${prefix(siteId, gatewayId)}/#`,
   gatewayCommands: (siteId: string, gatewayId: string) => `${prefix(siteId, gatewayId)}/command/+`,
+  /** Every terminal's detections for one gateway (the gateway's mqtt_observations source with terminalTopics). */
+  terminalObservations: (siteId: string, gatewayId: string) => `${prefix(siteId, gatewayId)}/obs/terminal/+`,
 } as const;
 
 export type ParsedTopic =
   | { kind: 'event'; siteId: string; gatewayId: string; type: EventType }
   | { kind: 'ack' | 'stateConn' | 'stateHealth' | 'config' | 'memberKeys' | 'observations'; siteId: string; gatewayId: string }
-  | { kind: 'command' | 'response'; siteId: string; gatewayId: string; name: string };
+  | { kind: 'command' | 'response'; siteId: string; gatewayId: string; name: string }
+  | { kind: 'terminalObservations'; siteId: string; gatewayId: string; terminalId: string };
 
 /** Parses a concrete topic of the contract; anything else (wrong root, bad id, unknown suffix) is null. */
 export function parseTopic(topic: string): ParsedTopic | null {
@@ -79,6 +88,7 @@ export function parseTopic(topic: string): ParsedTopic | null {
     if (a === 'obs') return { kind: 'observations', siteId, gatewayId };
     return null;
   }
+  if (rest.length === 3 && a === 'obs' && b === 'terminal' && isValidId(rest[2]!)) return { kind: 'terminalObservations', siteId, gatewayId, terminalId: rest[2]! };
   if (rest.length !== 2 || b === undefined) return null;
   if (a === 'event') {
     return (EVENT_TYPES as readonly string[]).includes(b) ? { kind: 'event', siteId, gatewayId, type: b as EventType } : null;

@@ -1,5 +1,5 @@
 import type { GatewayConfig, SourceConfig } from '@storesense/firmware-config';
-import { topics } from '@storesense/protocol';
+import { filters, topics } from '@storesense/protocol';
 import type { Clock } from '../clock.js';
 import type { Logger } from '../log.js';
 import type { NobleLike } from './ble/ble.adapter.js';
@@ -42,6 +42,7 @@ export function createConfiguredSource(sc: Exclude<SourceConfig, { kind: 'http_o
       source: createMqttObservationSource({
         url: sc.url ?? config.mqtt.url,
         topic: sc.topic ?? topics.observations(config.siteId, config.gatewayId),
+        ...(sc.terminalTopics === true ? { terminalTopics: { filter: filters.terminalObservations(config.siteId, config.gatewayId), terminals: config.terminals } } : {}),
         clientId: `${config.siteId}.${config.gatewayId}.obs`,
         username: gwUser,
         ...(password !== undefined ? { password } : {}),

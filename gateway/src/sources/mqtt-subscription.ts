@@ -8,6 +8,8 @@ export interface SubscriptionOptions {
   username?: string;
   password?: string;
   topic: string;
+  /** More filters on the same connection (e.g. per-terminal topics). */
+  extraTopics?: readonly string[];
   qos: 0 | 1;
   reconnectMinMs: number;
   reconnectMaxMs: number;
@@ -28,7 +30,7 @@ export function openSubscription(opts: SubscriptionOptions, counters: SourceCoun
     ...(opts.username !== undefined ? { username: opts.username } : {}),
     ...(opts.password !== undefined ? { password: opts.password } : {}),
     clean: true,
-    subscriptions: [{ topic: opts.topic, qos: opts.qos }],
+    subscriptions: [opts.topic, ...(opts.extraTopics ?? [])].map((topic) => ({ topic, qos: opts.qos })),
     reconnectMinMs: opts.reconnectMinMs,
     reconnectMaxMs: opts.reconnectMaxMs,
     logger: opts.logger,

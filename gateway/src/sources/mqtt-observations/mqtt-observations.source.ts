@@ -1,4 +1,6 @@
+import { parseTopic, type TerminalKind } from '@storesense/protocol';
 import type { Logger } from '../../log.js';
+import { postedAsItself } from '../http-observations/terminal-auth.js';
 import type { MqttConnection } from '../../mqtt/mqtt.adapter.js';
 import { openSubscription } from '../mqtt-subscription.js';
 import { parseObservationPayload, reasonForLog, shouldLogRejection } from '../parse-observations.js';
@@ -13,6 +15,12 @@ export interface MqttObservationSourceOptions {
   reconnectMinMs: number;
   reconnectMaxMs: number;
   logger: Logger;
+  /**
+   * Per-terminal topics (`filters.terminalObservations`): a message on `.../obs/terminal/{id}` must
+   * hold only terminal `{id}`'s own detections, or it is dropped whole. The broker's ACL is what
+   * stops terminal `{id}` from writing to another terminal's topic.
+   */
+  terminalTopics?: { filter: string; terminals: readonly { id: string; kind: TerminalKind }[] };
 }
 
 /**
@@ -25,13 +33,33 @@ export function createMqttObservationSource(opts: MqttObservationSourceOptions):
   const log = opts.logger.child({ module: 'source', source: 'mqtt_observations', topic: opts.topic });
   const counters = new SourceCounters();
   let conn: MqttConnection | undefined;
+  let refused = 0;
+  /** A whole message dropped: counted, logged by terminal (from the topic), never with its payload. */
+  const refuse = (topic: string, reason: string, count: number) => {
+    refused += 1;
+    counters.rejected += Math.max(1, count);
+    const t = parseTopic(topic);
+    if (shouldLogRejection(refused)) log.warn({ terminalId: t?.kind === 'terminalObservations' ? t.terminalId : undefined, reason, refused }, 'terminal message refused');
+  };
 
   return {
     name: 'mqtt_observations',
     start(emit: Emit) {
-      conn = openSubscription({ ...opts, qos: 1 }, counters, (topic, payload) => {
-        if (topic !== opts.topic) return;
+      const extraTopics = opts.terminalTopics ? [opts.terminalTopics.filter] : [];
+      conn = openSubscription({ ...opts, extraTopics, qos: 1 }, counters, (topic, payload) => {
+        let terminal: { terminalId: string; kind: TerminalKind } | undefined;
+        if (topic !== opts.topic) {
+          const t = opts.terminalTopics ? parseTopic(topic) : null;
+          if (t?.kind !== 'terminalObservations') return;
+          const known = opts.terminalTopics!.terminals.find((x) => x.id === t.terminalId);
+          if (!known) return refuse(topic, 'not a terminal of this gateway', 1);
+          terminal = { terminalId: known.id, kind: known.kind };
+        }
         const parsed = parseObservationPayload(payload.toString('utf8'));
+        if (terminal) {
+          const forbidden = postedAsItself(terminal, parsed.observations);
+          if (forbidden.length > 0) return refuse(topic, forbidden[0]!.error, parsed.observations.length);
+        }
         if (parsed.rejected.length > 0) {
           counters.rejected += parsed.rejected.length;
           if (shouldLogRejection(counters.rejected)) {
