@@ -53,17 +53,18 @@ describe.skipIf(!haveChromium)('operator console in headless Chromium', () => {
     await waitFor(async () => (await t.cloud.store!.listGateways()).filter((g) => g.conn && g.health).length === 2, 5000, 'gateway state');
 
     // Members arrive, browse and one buys: real ingest, so alerts and welcome offers are the runner's.
-    let at = Date.now() - 3 * 3_600_000;
+    // Event times are the cloud's now: offers carry the cloud's issue time, and a purchase
+    // redeems only an offer issued before it.
     const base = { siteId: SITE, gatewayId: 'gw-dept-1', storeId: STORE };
     for (const [memberId, zoneId] of [['M0001', 'silk-scarves'], ['M0002', 'cosmetics'], ['M0004', 'shoes']] as const) {
       const subject = { id: `s_${memberId}`, signals: ['ble' as const], memberId };
+      const visitId = `v_${memberId}`;
       for (const e of [
-        makeEvent({ ...base, subject, type: 'approach', at: (at += 30_000) }),
-        makeEvent({ ...base, subject, type: 'arrival', at: (at += 20_000) }),
-        makeEvent({ ...base, subject, type: 'dwell', phase: 'end', zoneId, dwellMs: 420_000, at: (at += 420_000) }),
-      ]) expect((await t.cloud.ingestEvent(e)).status).toBe('stored');
+        { type: 'approach' as const }, { type: 'arrival' as const }, { type: 'dwell' as const, phase: 'end' as const, zoneId, dwellMs: 420_000 },
+      ]) expect((await t.cloud.ingestEvent(makeEvent({ ...base, subject, visitId, ...e, at: Date.now() }))).status).toBe('stored');
     }
-    const buy = makeEvent({ ...base, type: 'purchase', at: (at += 60_000), subject: { id: 'pos_1', signals: ['terminal'], memberId: 'M0001' }, amount: 1280, currency: 'CNY' });
+    await new Promise((r) => setTimeout(r, 5)); // the purchase strictly after the offers
+    const buy = makeEvent({ ...base, type: 'purchase', at: Date.now(), subject: { id: 'pos_1', signals: ['terminal'], memberId: 'M0001' }, amount: 1280, currency: 'CNY' });
     expect((await t.cloud.ingestEvent(buy)).status).toBe('stored');
   });
 
@@ -145,6 +146,57 @@ describe.skipIf(!haveChromium)('operator console in headless Chromium', () => {
     await row.getByRole('button', { name: 'Delete VIP in fragrance' }).click(); // confirm
     await page.waitForSelector('tr[data-rule="vip-fragrance"]', { state: 'detached' });
     expect(await t.cloud.store!.getRule('vip-fragrance')).toBeUndefined();
+    expect(problems()).toEqual([]);
+  }, 60_000);
+
+  it('an operator searches members, opens a profile with purchases and the recommendation, imports a CSV with a row error', async () => {
+    const page = browsers[0]!.page;
+    await page.click('#nav a[data-route=members]');
+    await page.waitForSelector('#members-list tr[data-member="M0001"]');
+    await page.getByLabel('Search', { exact: true }).fill('li n');
+    await page.getByRole('button', { name: 'Search' }).click();
+    await expect.poll(() => page.locator('#members-list tr[data-member]').count()).toBe(1);
+    expect(await page.locator('tr[data-member="M0001"]').textContent()).toContain('1280.00 CNY');
+    await page.getByRole('link', { name: 'Li Na' }).click();
+    await page.waitForSelector('tr.purchase');
+    expect(await page.locator('#member-name').textContent()).toContain('Li Na');
+    expect(await page.locator('tr.purchase').count()).toBe(1);
+    expect(await page.locator('tr.purchase').textContent()).toContain('1280.00 CNY');
+    expect(await page.locator('#recommendation h3').textContent()).toMatch(/^What to show: \S/);
+    expect(await page.locator('#recommendation li').count()).toBeGreaterThan(0);
+    if (SCREENSHOTS) await page.screenshot({ path: screenshotPath('console-members'), fullPage: true });
+
+    await page.getByRole('link', { name: '← All members' }).click();
+    const csv = 'memberId,name,tier,tags,consent,tokenKey\nM0901,Zhou Min,gold,tea;silk-scarves,yes,0123456789abcdef0123456789abcdef\nM0902,Bad Key,gold,tea,yes,not-a-key\n';
+    await page.setInputFiles('#import-file', { name: 'members.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
+    await page.getByRole('button', { name: 'Import', exact: true }).click();
+    const result = page.locator('#import-result [role=status]');
+    await result.waitFor();
+    expect(await result.textContent()).toBe('1 imported, 0 updated, 1 rejected');
+    const errorRows = page.locator('table.import-errors tbody tr');
+    expect(await errorRows.count()).toBe(1);
+    expect(await errorRows.locator('td').first().textContent()).toBe('3'); // the CSV line of M0902
+    expect(await errorRows.textContent()).toContain('tokenKey');
+    expect(await t.cloud.store!.getMember('M0901')).toMatchObject({ name: 'Zhou Min', tier: 'gold' });
+    expect(await t.cloud.store!.getMember('M0902')).toBeUndefined();
+    expect(problems()).toEqual([]);
+  }, 60_000);
+
+  it('an operator sees the offers the rules issued, filters them by status and sees the conversion', async () => {
+    const page = browsers[0]!.page;
+    await page.click('#nav a[data-route=offers]');
+    await page.waitForSelector('#of-tiles');
+    await expect.poll(() => page.locator('tr.offer').count()).toBe(3); // one welcome offer per arriving member
+    expect(await page.locator('#of-tiles .tile', { hasText: 'issued' }).locator('b').textContent()).toBe('3');
+    const statuses = await page.locator('tr.offer').evaluateAll((rows) => rows.map((r) => (r as unknown as { dataset: Record<string, string> }).dataset.status!));
+    const stored = (await t.cloud.store!.listOffers({ limit: 10 })).map((o) => o.status).sort();
+    expect([...statuses].sort()).toEqual(stored);
+    await page.getByLabel('Status').selectOption(statuses[0]!);
+    await expect.poll(() => page.locator('tr.offer').count()).toBe(statuses.filter((x) => x === statuses[0]).length);
+    expect(await page.locator(`tr.offer:not([data-status="${statuses[0]}"])`).count()).toBe(0);
+    await page.getByLabel('Status').selectOption('');
+    await expect.poll(() => page.locator('tr.offer').count()).toBe(3);
+    if (SCREENSHOTS) await page.screenshot({ path: screenshotPath('console-offers'), fullPage: true });
     expect(problems()).toEqual([]);
   }, 60_000);
 

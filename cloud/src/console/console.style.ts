@@ -76,7 +76,7 @@ li.alert.acked { opacity: .6; }
 #login { display: grid; gap: 10px; }
 #login input, #login button { padding: 10px; }
 #analytics .charts, .charts { display: grid; grid-template-columns: repeat(auto-fit, minmax(380px, 1fr)); gap: 12px; }
-figure { margin: 0; border: 1px solid var(--line); border-radius: 6px; padding: 6px; }
+figure { margin: 0; max-width: 640px; border: 1px solid var(--line); border-radius: 6px; padding: 6px; }
 figcaption { font-size: .8rem; font-weight: 600; margin-bottom: 4px; }
 figure svg { width: 100%; height: auto; font-size: 10px; }
 figure svg text { fill: currentColor; }

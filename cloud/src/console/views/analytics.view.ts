@@ -6,13 +6,13 @@
  * Browser JS inside String.raw: it must not contain backticks or dollar-brace.
  */
 export const ANALYTICS_JS = String.raw`
-import { errorBox, fmt, get, h, reportRange, tile } from './core.js';
+import { errorBox, fill, fmt, get, h, reportRange, tile } from './core.js';
 
 const svgEl = (tag, attrs, text) => h('svg:' + tag, attrs, text === undefined ? [] : [text]);
 
 /** Grouped bar chart: labels along x, one bar per series; values are drawn above the bars. */
 export function bars(svg, labels, series, opts) {
-  svg.replaceChildren();
+  fill(svg);
   const W = 420, H = 180, L = 30, B = 34, T = 10;
   const max = Math.max(1, ...series.flatMap((s) => s.values));
   const slot = (W - L - 4) / Math.max(1, labels.length);
@@ -42,7 +42,7 @@ export const chart = (id, caption) =>
 
 function tiles(box, summary) {
   const f = summary.footfall, r = summary.returning, o = summary.offers, d = summary.dwell;
-  box.replaceChildren(
+  fill(box, 
     tile(String(f.approaches), 'approaches'), tile(String(f.arrivals), 'arrivals (visits)'), tile(fmt.pct(f.captureRate), 'capture rate'),
     tile(fmt.secs(d.p50Ms) + ' / ' + fmt.secs(d.p90Ms), 'dwell p50 / p90'), tile(fmt.pct(r.memberShare), 'member share of arrivals'),
     tile(String(r.returningSubjects), 'returning visitors'),
@@ -52,7 +52,7 @@ function tiles(box, summary) {
 export async function render(main) {
   const rangeEl = h('span', { class: 'meta', id: 'an-range' });
   const tilesEl = h('div', { class: 'tiles', id: 'an-tiles' }, h('div', { class: 'meta', text: 'Loading analytics…' }));
-  main.replaceChildren(h('section', { id: 'analytics' },
+  fill(main, h('section', { id: 'analytics' },
     h('h2', {}, 'Analytics ', rangeEl), tilesEl,
     h('div', { class: 'charts' },
       chart('an-footfall', 'Footfall per hour (site time): approaches vs arrivals'),
@@ -63,7 +63,7 @@ export async function render(main) {
 
   async function load() {
     const range = await reportRange();
-    if (!range) { tilesEl.replaceChildren(h('div', { class: 'meta', text: 'No events yet.' })); return; }
+    if (!range) { fill(tilesEl, h('div', { class: 'meta', text: 'No events yet.' })); return; }
     const q = range.query;
     const [summary, foot, dwell, floors] = await Promise.all([
       get('/api/v1/analytics/summary?' + q), get('/api/v1/analytics/footfall?bucket=hour&' + q),
@@ -89,7 +89,7 @@ export async function render(main) {
       [{ name: 'trips', cls: 'c-flow', values: flows.map((f) => f.count) }], { values: true });
   }
 
-  await load().catch((err) => tilesEl.replaceChildren(errorBox('Analytics unavailable: ' + err.message)));
+  await load().catch((err) => fill(tilesEl, errorBox('Analytics unavailable: ' + err.message)));
   const timer = setInterval(() => load().catch(() => {}), 60000);
   return () => clearInterval(timer);
 }

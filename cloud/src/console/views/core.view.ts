@@ -45,6 +45,13 @@ export function h(tag, props, ...children) {
   return el;
 }
 
+/** Replaces an element's children; null, undefined and false children are skipped (unlike replaceChildren). */
+export function fill(el, ...children) {
+  el.replaceChildren();
+  append(el, children);
+  return el;
+}
+
 function append(el, children) {
   for (const c of children) {
     if (c === null || c === undefined || c === false) continue;
@@ -126,9 +133,10 @@ export const errorBox = (message) => h('p', { class: 'error', role: 'alert', tex
 
 /**
  * The site and time range a report covers: ?site= / ?from= / ?to= (ms) when given, else the
- * newest stored event's site and the 24 h up to it (a replayed day from the past still shows).
+ * newest stored event's site and the span up to it (a replayed day from the past still shows).
+ * untilNow ends the range now at the latest: offers carry the cloud's issue time, not the event's.
  */
-export async function reportRange(spanMs) {
+export async function reportRange(spanMs, untilNow) {
   const params = new URLSearchParams(location.search);
   let siteId = params.get('site');
   let to = Number(params.get('to')) || 0;
@@ -136,7 +144,7 @@ export async function reportRange(spanMs) {
     const newest = (await get('/api/v1/events?limit=1')).events[0];
     if (!newest) return null;
     siteId = siteId || newest.siteId;
-    to = to || newest.at + 1;
+    to = to || (untilNow ? Math.max(newest.at + 1, Date.now()) : newest.at + 1);
   }
   const from = Number(params.get('from')) || to - (spanMs || 24 * 3600 * 1000);
   return { siteId, from, to, query: 'siteId=' + encodeURIComponent(siteId) + '&from=' + from + '&to=' + to };

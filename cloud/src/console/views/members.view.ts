@@ -5,7 +5,7 @@
  * Browser JS inside String.raw: it must not contain backticks or dollar-brace.
  */
 export const MEMBERS_JS = String.raw`
-import { api, errorBox, fmt, get, h, session, table, tile } from './core.js';
+import { api, errorBox, fill, fmt, get, h, session, table, tile } from './core.js';
 
 const PAGE = 25;
 const state = { q: '', tier: '', offset: 0, tiers: new Set() };
@@ -27,12 +27,12 @@ function importForm() {
     h('label', { for: 'import-file', text: 'Import members (CSV)' }), file, h('button', { type: 'submit', text: 'Import' }));
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
-    if (!file.files.length) { result.replaceChildren(errorBox('Choose a CSV file first.')); return; }
-    result.replaceChildren(h('p', { class: 'meta', text: 'Importing…' }));
+    if (!file.files.length) { fill(result, errorBox('Choose a CSV file first.')); return; }
+    fill(result, h('p', { class: 'meta', text: 'Importing…' }));
     const res = await api('POST', '/api/v1/members/import', await file.files[0].text(), 'text/csv');
-    if (res.status !== 200) { result.replaceChildren(errorBox('Import refused: ' + (res.body.error || 'HTTP ' + res.status) + (res.body.issues ? ': ' + res.body.issues.join('; ') : ''))); return; }
+    if (res.status !== 200) { fill(result, errorBox('Import refused: ' + (res.body.error || 'HTTP ' + res.status) + (res.body.issues ? ': ' + res.body.issues.join('; ') : ''))); return; }
     const r = res.body;
-    result.replaceChildren(
+    fill(result, 
       h('p', { role: 'status', class: r.rejected ? 'warn-text' : 'ok-text', text: r.imported + ' imported, ' + r.updated + ' updated, ' + r.rejected + ' rejected' }),
       r.errors.length ? table([
         { label: 'Row', cell: (x) => String(x.row) }, { label: 'Field', cell: (x) => x.field || '–' }, { label: 'Problem', cell: (x) => x.message },
@@ -53,21 +53,21 @@ async function loadList() {
   if (state.q) qs.set('q', state.q);
   if (state.tier) qs.set('tier', state.tier);
   let body;
-  try { body = await get('/api/v1/members?' + qs); } catch (err) { listBox.replaceChildren(errorBox('Members unavailable: ' + err.message)); return; }
+  try { body = await get('/api/v1/members?' + qs); } catch (err) { fill(listBox, errorBox('Members unavailable: ' + err.message)); return; }
   const members = body.members;
   const total = typeof body.total === 'number' ? body.total : members.length;
   for (const m of members) if (m.tier && !state.tiers.has(m.tier)) { state.tiers.add(m.tier); tierSelect.append(h('option', { value: m.tier, text: m.tier })); }
-  listBox.replaceChildren(table([
+  fill(listBox, table([
     { label: 'Member', cell: (m) => [memberLink(m.id, m.name || m.id), h('div', { class: 'meta', text: m.id })] },
     { label: 'Tier', cell: (m) => m.tier || '–' },
     { label: 'Tags', cls: 'hide-narrow', cell: (m) => fmt.list(m.tags) },
     { label: 'Consent', cls: 'hide-narrow', cell: (m) => consentText(m.consent) },
     { label: 'Visits', cell: (m) => (m.visits === undefined ? '–' : String(m.visits)) },
     { label: 'Last seen', cls: 'hide-narrow', cell: (m) => fmt.dateTime(m.lastSeenAt) },
-    { label: 'Spend', cell: (m) => fmt.money(m.totalSpend) },
+    { label: 'Spend', cell: (m) => fmt.money(m.totalSpend, m.currency) },
   ], members, { label: 'members', empty: state.q || state.tier ? 'No member matches.' : 'No members yet.', rowAttrs: (m) => ({ dataset: { member: m.id } }) }));
   const to = state.offset + members.length;
-  pager.replaceChildren(
+  fill(pager, 
     h('button', { type: 'button', class: 'secondary', text: 'Previous', disabled: state.offset === 0, onclick: () => { state.offset = Math.max(0, state.offset - PAGE); loadList(); } }),
     h('span', { class: 'meta', text: total ? state.offset + 1 + '–' + to + ' of ' + total : '0 members' }),
     h('button', { type: 'button', class: 'secondary', text: 'Next', disabled: to >= total, onclick: () => { state.offset += PAGE; loadList(); } }));
@@ -82,26 +82,28 @@ function listView(main) {
   tierSelect.addEventListener('change', () => { state.tier = tierSelect.value; state.offset = 0; loadList(); });
   listBox = h('div', { id: 'members-list' }, h('p', { class: 'meta', text: 'Loading members…' }));
   pager = h('div', { class: 'pager' });
-  main.replaceChildren(h('h2', { text: 'Members' }), session.can('edit') ? importForm() : null, search, listBox, pager);
+  fill(main, h('h2', { text: 'Members' }), session.can('edit') ? importForm() : null, search, listBox, pager);
   return loadList();
 }
 
 async function profileView(main, id) {
-  main.replaceChildren(h('p', { class: 'meta', text: 'Loading member…' }));
+  fill(main, h('p', { class: 'meta', text: 'Loading member…' }));
   const res = await api('GET', '/api/v1/members/' + encodeURIComponent(id));
-  if (res.status !== 200) { main.replaceChildren(h('h2', { text: 'Member ' + id }), errorBox(res.body.error || 'HTTP ' + res.status), h('a', { href: '#/members', text: 'All members' })); return; }
+  if (res.status !== 200) { fill(main, h('h2', { text: 'Member ' + id }), errorBox(res.body.error || 'HTTP ' + res.status), h('a', { href: '#/members', text: 'All members' })); return; }
   const { member, purchases, recommendation } = res.body;
   const spend = purchases.reduce((n, p) => n + (Number(p.amount) || 0), 0);
   const currency = purchases.length ? purchases[0].currency : '';
   const rec = recommendation || { headline: '', items: [] };
-  main.replaceChildren(
+  const prefs = Object.entries(member.preferences || {});
+  fill(main, 
     h('p', {}, h('a', { href: '#/members', text: '← All members' })),
-    h('h2', { id: 'member-name' }, member.name || member.id, ' ', h('span', { class: 'chip ok', text: member.tier || 'no tier' })),
+    h('h2', { id: 'member-name' }, member.name || member.id, member.nickname ? ' (' + member.nickname + ')' : '', ' ', h('span', { class: 'chip ok', text: member.tier || 'no tier' })),
     h('div', { class: 'tiles' },
       tile(member.id, 'member id'), tile(fmt.list(member.tags), 'tags'), tile(consentText(member.consent), 'consent'),
-      tile(String(purchases.length), 'purchases'), tile(fmt.money(spend, currency), 'total spend'),
-      member.lastSeenAt ? tile(fmt.dateTime(member.lastSeenAt), 'last seen') : null),
-    member.preferences ? h('p', { class: 'meta', text: 'Preferences: ' + (typeof member.preferences === 'string' ? member.preferences : JSON.stringify(member.preferences)) }) : null,
+      tile(String(member.visits ?? '–'), 'visits'), tile(fmt.dateTime(member.lastSeenAt), 'last seen'),
+      tile(String(purchases.length), 'purchases'), tile(fmt.money(member.totalSpend ?? spend, member.currency || currency), 'total spend'),
+      member.devices ? tile(String(member.devices.length), 'registered devices') : null),
+    prefs.length ? h('p', { class: 'meta', id: 'member-preferences', text: 'Preferences: ' + prefs.map(([k, v]) => k + ': ' + v).join(' · ') }) : null,
     h('section', { class: 'panel recommendation', id: 'recommendation', 'aria-labelledby': 'rec-title' },
       h('h3', { id: 'rec-title', text: 'What to show: ' + (rec.headline || 'no recommendation yet') }),
       rec.items.length ? h('ul', {}, rec.items.map((i) => h('li', {}, h('b', { text: i.label }), ' — ', i.reason))) : null),

@@ -1,3 +1,5 @@
+import { OFFER_STATUSES } from '../../store/cloud-store.js';
+
 /**
  * `/assets/console/offers.js`: issued offers with their delivery and redemption
  * (GET /api/v1/offers?storeId=&status=&memberId=&limit=) and conversion figures per offer kind
@@ -6,18 +8,18 @@
  */
 export const OFFERS_JS = String.raw`
 import { bars, chart } from './analytics.js';
-import { errorBox, fmt, get, h, reportRange, session, table, tile } from './core.js';
+import { errorBox, fill, fmt, get, h, reportRange, session, table, tile } from './core.js';
 
-const STATUSES = ['issued', 'delivered', 'redeemed', 'expired'];
+const STATUSES = ${JSON.stringify(OFFER_STATUSES)};
 const filters = { storeId: '', status: '', memberId: '' };
 
 async function conversion(box) {
   try {
-    const range = await reportRange(7 * 24 * 3600 * 1000);
-    if (!range) { box.replaceChildren(h('p', { class: 'meta', text: 'No events yet.' })); return; }
+    const range = await reportRange(7 * 24 * 3600 * 1000, true);
+    if (!range) { fill(box, h('p', { class: 'meta', text: 'No events yet.' })); return; }
     const r = await get('/api/v1/analytics/offers?' + range.query);
     const svg = chart('of-kinds', 'Offers issued vs redeemed per kind');
-    box.replaceChildren(
+    fill(box, 
       h('p', { class: 'meta', id: 'of-range', text: range.siteId + ' · ' + fmt.dateTime(range.from) + ' – ' + fmt.dateTime(range.to) }),
       h('div', { class: 'tiles', id: 'of-tiles' }, tile(String(r.issued), 'issued'), tile(String(r.redeemed), 'redeemed'), tile(fmt.pct(r.conversion), 'conversion')),
       r.byKind.length ? h('div', { class: 'charts' }, svg) : null);
@@ -26,7 +28,7 @@ async function conversion(box) {
       { name: 'redeemed', cls: 'c-arr', values: r.byKind.map((k) => k.redeemed) },
     ], { values: true });
   } catch (err) {
-    box.replaceChildren(errorBox('Conversion unavailable: ' + err.message));
+    fill(box, errorBox('Conversion unavailable: ' + err.message));
   }
 }
 
@@ -35,19 +37,19 @@ async function list(box) {
   for (const [k, v] of Object.entries(filters)) if (v) qs.set(k, v);
   try {
     const { offers } = await get('/api/v1/offers?' + qs);
-    box.replaceChildren(table([
+    fill(box, table([
       { label: 'Issued', cell: (o) => fmt.dateTime(o.issuedAt) },
       { label: 'Offer', cell: (o) => [h('b', { text: o.title || o.kind || o.id }), h('div', { class: 'meta', text: [o.ruleId, o.id].filter(Boolean).join(' · ') })] },
       { label: 'Member', cell: (o) => (!o.memberId ? o.subject || 'prospect' : session.can('edit') ? h('a', { href: '#/members/' + encodeURIComponent(o.memberId), text: o.memberId }) : o.memberId) },
       { label: 'Store', cls: 'hide-narrow', cell: (o) => o.storeId || '–' },
-      { label: 'Status', cell: (o) => h('span', { class: 'chip ' + (o.status === 'redeemed' ? 'ok' : o.status === 'expired' ? 'idle' : 'warn'), text: o.status }) },
+      { label: 'Status', cell: (o) => h('span', { class: 'chip ' + (o.status === 'redeemed' ? 'ok' : o.status === 'failed' ? 'bad' : o.status === 'expired' ? 'idle' : 'warn'), text: o.status }) },
       { label: 'Delivered', cls: 'hide-narrow', cell: (o) => fmt.dateTime(o.deliveredAt) },
       { label: 'Redeemed', cell: (o) => fmt.dateTime(o.redeemedAt) },
       { label: 'Expires', cls: 'hide-narrow', cell: (o) => fmt.dateTime(o.expiresAt) },
-      { label: 'Amount', cls: 'hide-narrow', cell: (o) => fmt.money(o.amount) },
+      { label: 'Amount', cls: 'hide-narrow', cell: (o) => fmt.money(o.amount, o.currency) },
     ], offers, { label: 'offers', empty: 'No offers match.', rowAttrs: (o) => ({ class: 'offer', dataset: { offer: o.id, status: o.status } }) }));
   } catch (err) {
-    box.replaceChildren(errorBox('Offers unavailable: ' + err.message));
+    fill(box, errorBox('Offers unavailable: ' + err.message));
   }
 }
 
@@ -61,7 +63,7 @@ export async function render(main) {
   form.addEventListener('submit', (e) => { e.preventDefault(); list(listBox); });
   const convBox = h('section', { id: 'offer-conversion' }, h('p', { class: 'meta', text: 'Loading conversion…' }));
   const listBox = h('div', { id: 'offers-list' }, h('p', { class: 'meta', text: 'Loading offers…' }));
-  main.replaceChildren(h('h2', { text: 'Offers' }), convBox, h('h3', { text: 'Issued offers' }), form, listBox);
+  fill(main, h('h2', { text: 'Offers' }), convBox, h('h3', { text: 'Issued offers' }), form, listBox);
   await Promise.all([conversion(convBox), list(listBox)]);
 }
 `;

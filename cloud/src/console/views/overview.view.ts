@@ -9,7 +9,7 @@
 export const STALE_MS = 60_000;
 
 export const OVERVIEW_JS = String.raw`
-import { chip, errorBox, fmt, get, h, session, table, tile } from './core.js';
+import { chip, errorBox, fill, fmt, get, h, session, table, tile } from './core.js';
 import { live } from './live.js';
 
 const STALE_MS = ${STALE_MS};
@@ -64,7 +64,7 @@ export async function render(main) {
   const sitesBox = h('div', { id: 'sites' });
   const alertsList = h('ul', { id: 'alerts', class: 'alerts', 'aria-live': 'polite' });
   const eventsBox = h('div', {});
-  main.replaceChildren(
+  fill(main, 
     h('h2', { text: 'Cloud' }), healthBox,
     h('h2', { text: 'Sites and gateways' }), sitesBox,
     h('div', { class: 'cols' },
@@ -73,7 +73,7 @@ export async function render(main) {
 
   function drawAlerts() {
     const all = [...live.alerts.values()].sort((a, b) => b.seq - a.seq).slice(0, 30);
-    alertsList.replaceChildren(...(all.length ? all.map((a) => alertItem(a, false)) : [h('li', { class: 'meta', text: 'No alerts yet.' })]));
+    fill(alertsList, ...(all.length ? all.map((a) => alertItem(a, false)) : [h('li', { class: 'meta', text: 'No alerts yet.' })]));
   }
   const unsubscribe = live.subscribe(() => { drawAlerts(); loadEvents(); });
   drawAlerts();
@@ -81,12 +81,12 @@ export async function render(main) {
   async function loadHealth() {
     try {
       const [health, gws] = await Promise.all([fetch('/api/v1/health').then((r) => r.json()), get('/api/v1/gateways')]);
-      healthBox.replaceChildren(healthTiles(health));
+      fill(healthBox, healthTiles(health));
       const now = Date.now();
       const bySite = new Map();
       for (const g of gws.gateways) { if (!bySite.has(g.siteId)) bySite.set(g.siteId, []); bySite.get(g.siteId).push(g); }
       const sites = [...bySite.keys()].sort();
-      sitesBox.replaceChildren(...(sites.length ? sites.map((siteId) => {
+      fill(sitesBox, ...(sites.length ? sites.map((siteId) => {
         const list = bySite.get(siteId);
         const levels = list.map((g) => gatewayVerdict(g, now).level);
         const worst = levels.includes('bad') ? 'bad' : levels.includes('warn') ? 'warn' : levels.includes('ok') ? 'ok' : 'idle';
@@ -96,14 +96,14 @@ export async function render(main) {
           gatewayRows(list, now));
       }) : [h('p', { class: 'meta', text: 'No gateways have connected or been provisioned yet.' })]));
     } catch (err) {
-      sitesBox.replaceChildren(errorBox('Gateways unavailable: ' + err.message));
+      fill(sitesBox, errorBox('Gateways unavailable: ' + err.message));
     }
   }
 
   async function loadEvents() {
     try {
       const body = await get('/api/v1/events?limit=15');
-      eventsBox.replaceChildren(table([
+      fill(eventsBox, table([
         { label: 'Time', cell: (e) => fmt.time(e.at) },
         { label: 'Type', cell: (e) => e.type },
         { label: 'Store / zone', cell: (e) => [e.storeId, e.zoneId].filter(Boolean).join(' / ') || e.siteId },
@@ -111,7 +111,7 @@ export async function render(main) {
       ], body.events, { label: 'recent events', empty: 'No events yet.', rowAttrs: () => ({ class: 'event' }) }));
       eventsBox.querySelector('tbody').id = 'events';
     } catch (err) {
-      eventsBox.replaceChildren(errorBox('Events unavailable: ' + err.message));
+      fill(eventsBox, errorBox('Events unavailable: ' + err.message));
     }
   }
 

@@ -10,7 +10,7 @@ import { ruleSchema } from '../../rules/rule.schema.js';
  * Browser JS inside String.raw: it must not contain backticks or dollar-brace.
  */
 export const RULES_JS = String.raw`
-import { api, errorBox, fmt, get, h, session, table } from './core.js';
+import { api, errorBox, fill, fmt, get, h, session, table } from './core.js';
 
 const EVENT_TYPES = ${JSON.stringify(EVENT_TYPES)};
 const AUDIENCES = ${JSON.stringify(ruleSchema.shape.audience.options)};
@@ -72,7 +72,7 @@ function editor(main, rule, isNew) {
       if (control) control.setAttribute('aria-invalid', 'true');
     }
     const marked = issues.length - loose.length;
-    top.replaceChildren(...(error ? [errorBox('Not saved (' + error + ')' + (loose.length ? ': ' + loose.join('; ') : '') + (marked ? '; see the marked fields.' : ''))] : []));
+    fill(top, ...(error ? [errorBox('Not saved (' + error + ')' + (loose.length ? ': ' + loose.join('; ') : '') + (marked ? '; see the marked fields.' : ''))] : []));
   }
 
   form.addEventListener('submit', async (e) => {
@@ -93,7 +93,7 @@ function editor(main, rule, isNew) {
     showIssues(res.body.error || 'HTTP ' + res.status, res.body.issues || []);
   });
 
-  main.replaceChildren(h('h2', { text: isNew ? 'New rule' : 'Edit rule ' + rule.id }), form);
+  fill(main, h('h2', { text: isNew ? 'New rule' : 'Edit rule ' + rule.id }), form);
 }
 
 function summary(r) {
@@ -107,10 +107,10 @@ function summary(r) {
 async function listView(main) {
   const box = h('div', {}, h('p', { class: 'meta', text: 'Loading rules…' }));
   const status = h('p', { class: 'meta', role: 'status', id: 'rules-status' });
-  main.replaceChildren(h('div', { class: 'title-row' }, h('h2', { text: 'Rules' }), h('a', { class: 'button', href: '#/rules/new', text: 'New rule' })), status, box);
+  fill(main, h('div', { class: 'title-row' }, h('h2', { text: 'Rules' }), h('a', { class: 'button', href: '#/rules/new', text: 'New rule' })), status, box);
   async function load() {
     const { rules } = await get('/api/v1/rules');
-    box.replaceChildren(table([
+    fill(box, table([
       { label: 'On', cell: (r) => h('input', { type: 'checkbox', checked: r.enabled, 'aria-label': 'Enabled: ' + r.name, class: 'toggle', onchange: () => toggle(r) }) },
       { label: 'Rule', cell: (r) => [h('a', { href: '#/rules/' + encodeURIComponent(r.id), text: r.name }), h('div', { class: 'meta', text: r.id })] },
       { label: 'When', cell: (r) => r.eventTypes.join(', ') + ' · ' + r.audience },
@@ -135,16 +135,16 @@ async function listView(main) {
     });
     return b;
   }
-  await load().catch((err) => box.replaceChildren(errorBox('Rules unavailable: ' + err.message)));
+  await load().catch((err) => fill(box, errorBox('Rules unavailable: ' + err.message)));
 }
 
 export async function render(main, params) {
-  if (!session.can('edit')) { main.replaceChildren(h('h2', { text: 'Rules' }), errorBox('Rules need the operator role.')); return; }
+  if (!session.can('edit')) { fill(main, h('h2', { text: 'Rules' }), errorBox('Rules need the operator role.')); return; }
   const id = params[0];
   if (!id) return listView(main);
   if (id === 'new') return editor(main, TEMPLATE, true);
   const res = await api('GET', '/api/v1/rules/' + encodeURIComponent(id));
-  if (res.status !== 200) { main.replaceChildren(h('h2', { text: 'Rule ' + id }), errorBox(res.body.error || 'HTTP ' + res.status)); return; }
+  if (res.status !== 200) { fill(main, h('h2', { text: 'Rule ' + id }), errorBox(res.body.error || 'HTTP ' + res.status)); return; }
   editor(main, res.body.rule, false);
 }
 `;

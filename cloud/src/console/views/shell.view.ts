@@ -7,7 +7,7 @@
  * Browser JS inside String.raw: it must not contain backticks or dollar-brace.
  */
 export const APP_JS = String.raw`
-import { api, h, onSignedOut, session } from './core.js';
+import { api, fill, h, onSignedOut, session } from './core.js';
 import { live } from './live.js';
 
 // analystOk: the view is readable by analysts; editing inside a view checks session.can('edit').
@@ -28,7 +28,7 @@ function allowed(route) {
 
 function nav() {
   const current = location.hash.split('/')[1] || 'overview';
-  $('nav').replaceChildren(...ROUTES.filter(allowed).map((r) =>
+  fill($('nav'), ...ROUTES.filter(allowed).map((r) =>
     h('a', { href: '#/' + r.path, text: r.label, 'aria-current': r.path === current ? 'page' : undefined, dataset: { route: r.path } })),
     h('a', { href: '/staff', text: 'Staff view', class: 'aside' }));
 }
@@ -38,22 +38,22 @@ async function route() {
   const [, path, ...params] = location.hash.split('/');
   const r = ROUTES.find((x) => x.path === (path || 'overview'));
   nav();
-  if (!r) { main.replaceChildren(h('h2', { text: 'Not found' }), h('p', {}, 'No view ', h('code', { text: location.hash }), '. ', h('a', { href: '#/overview', text: 'Overview' }))); return; }
+  if (!r) { fill(main, h('h2', { text: 'Not found' }), h('p', {}, 'No view ', h('code', { text: location.hash }), '. ', h('a', { href: '#/overview', text: 'Overview' }))); return; }
   main.dataset.view = r.path;
   delete main.dataset.denied;
   if (!allowed(r)) {
     main.dataset.denied = r.path;
-    main.replaceChildren(h('h2', { text: r.label }), h('p', { class: 'error', role: 'alert', text: r.label + ' need the operator role; you are signed in as ' + session.role + '.' }));
+    fill(main, h('h2', { text: r.label }), h('p', { class: 'error', role: 'alert', text: r.label + ' need the operator role; you are signed in as ' + session.role + '.' }));
     return;
   }
   document.title = 'storesense: ' + r.label.toLowerCase();
-  main.replaceChildren(h('p', { class: 'meta', text: 'Loading…' }));
+  fill(main, h('p', { class: 'meta', text: 'Loading…' }));
   try {
     const view = await import(r.module);
     const done = await view.render(main, params.map(decodeURIComponent));
     cleanup = typeof done === 'function' ? done : null;
   } catch (err) {
-    main.replaceChildren(h('h2', { text: r.label }), h('p', { class: 'error', role: 'alert', text: 'Could not load: ' + err.message }));
+    fill(main, h('h2', { text: r.label }), h('p', { class: 'error', role: 'alert', text: 'Could not load: ' + err.message }));
   }
 }
 
@@ -71,7 +71,7 @@ function start() {
 function showLogin(message) {
   live.stop();
   if (cleanup) { cleanup(); cleanup = null; }
-  main.replaceChildren();
+  fill(main);
   $('app-view').hidden = true;
   $('login-view').hidden = false;
   $('error').textContent = message || '';
