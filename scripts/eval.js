@@ -114,10 +114,10 @@ const rows = await pool(
       try {
         const { stdout } = await run(process.execPath, args, { cwd: root, maxBuffer: 1 << 26 });
         log(`evaluated ${c.site.name} seed ${c.seed} ${k.name}`);
-        return { site: c.site.name, heldOut: c.site.heldOut, seed: c.seed, classifier: k.name, result: JSON.parse(stdout) };
+        return { site: c.site.name, heldOut: c.site.heldOut, seed: c.seed, classifier: k.name, command: `node ${args.join(' ')}`, result: JSON.parse(stdout) };
       } catch (err) {
         log(`FAILED ${c.site.name} seed ${c.seed} ${k.name}: ${err.stderr || err.message}`);
-        return { site: c.site.name, heldOut: c.site.heldOut, seed: c.seed, classifier: k.name, error: String(err.stderr || err.message).trim().split('\n')[0] };
+        return { site: c.site.name, heldOut: c.site.heldOut, seed: c.seed, classifier: k.name, command: `node ${args.join(' ')}`, error: String(err.stderr || err.message).trim().split('\n')[0] };
       }
     }),
   ),
@@ -150,6 +150,7 @@ const dirty = git('status', '--porcelain', '--', 'gateway/src', 'gateway/model',
 const totalMs = Date.now() - started;
 const md = renderAccuracy({
   rows,
+  generateCommands: cases.map((c) => `node ${SIM} generate --site ${c.site.file} --seed ${c.seed} --duration ${values.duration} --out ${relative(root, c.dir)}`),
   sites,
   seeds,
   duration: values.duration,

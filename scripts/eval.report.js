@@ -208,6 +208,16 @@ ${cmd('--classifier rules')}
 ${cmd(`--classifier onnx --model ${d.model}`)}
 \`\`\`
 
+<details><summary>Every command of this run (${d.generateCommands.length} traces, ${d.rows.length} evaluations), from the repository root</summary>
+
+\`\`\`
+${[...d.generateCommands, ...d.rows.map((r) => r.command)].join('\n')}
+\`\`\`
+
+Traces already in \`${d.cacheDir}/\` were not generated again; the directory name ends in a hash of
+the simulator build and the site file, so a changed simulator or site gets fresh traces.
+</details>
+
 ## Fingerprint path: UJIIndoorLoc building and floor
 
 ${ujiSection}
