@@ -32,10 +32,12 @@ async function main(argv: string[]): Promise<number> {
   if (argv[0] === 'record') {
     const { runRecord } = await import('./record/record.cli.js');
     const stop = new AbortController();
-    process.once('SIGINT', () => stop.abort());
-    process.once('SIGTERM', () => stop.abort());
     const logger = createLogger({}, process.stderr);
-    return runRecord(argv.slice(1), { stdout: (t) => void process.stdout.write(t), stderr: (t) => void process.stderr.write(t), env: process.env, logger, signal: stop.signal });
+    const afterStart = () => {
+      process.on('SIGINT', () => stop.abort());
+      process.on('SIGTERM', () => stop.abort());
+    };
+    return runRecord(argv.slice(1), { stdout: (t) => void process.stdout.write(t), stderr: (t) => void process.stderr.write(t), env: process.env, logger, signal: stop.signal, afterStart });
   }
   // `wifi scan|status`: the installer's view of the uplink and nearby APs (src/wifi/wifi.cli.ts).
   if (argv[0] === 'wifi') {

@@ -1,4 +1,5 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -11,6 +12,7 @@ import { parseDurationMs, runRecord } from './record.cli.js';
 const FIXTURE_PCAP = fileURLToPath(new URL('../../fixtures/wifi/probe-requests-3-devices.pcap', import.meta.url));
 const FIXTURE_MACS = ['02005e102030', '3c22fbaabb01', 'daa119e755dc'];
 const SHARED_PCAP = '/work/shared/fixtures/wifi-probes/lab-position1-2024-03-15.pcap';
+const CLI = fileURLToPath(new URL('../../dist/cli.js', import.meta.url));
 const SHARED_CSV = '/work/shared/fixtures/wifi-probes/lab-position1-2024-03-15.csv';
 const sharedPresent = existsSync(SHARED_PCAP) && existsSync(SHARED_CSV);
 
@@ -99,4 +101,28 @@ describe('storesense-gateway record', () => {
   it.each([['90s', 90_000], ['10m', 600_000], ['2h', 7_200_000], ['1500', 1_500], ['250ms', 250], ['0s', undefined], ['x', undefined]])('parseDurationMs(%s) = %s', (text, ms) => {
     expect(parseDurationMs(text)).toBe(ms);
   });
+
+  it.skipIf(!existsSync(CLI))('the built CLI records a live tcpdump capture until SIGINT, then closes its files and prints the summary', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'record-sigint-'));
+    dirs.push(dir);
+    const tcpdump = join(dir, 'tcpdump');
+    writeFileSync(tcpdump, `#!/bin/sh\ncat '${FIXTURE_PCAP}'\nexec sleep 30\n`);
+    chmodSync(tcpdump, 0o755);
+    const cfgPath = join(dir, 'gateway.json');
+    writeFileSync(cfgPath, JSON.stringify(boutiqueConfig({ dataDir: join(dir, 'data'), identity: { pepperEnv: 'NO_SUCH_ENV', pepper: 'pepper-0123456789abcdef' }, sources: [{ kind: 'wifi_probe', receiverId: 'rx-front', interface: 'mon0', tool: 'tcpdump', toolPath: tcpdump }] })));
+    const child = spawn(process.execPath, [CLI, 'record', '--config', cfgPath, '--out', join(dir, 'traces')], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
+    child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    for (let i = 0; i < 200 && !stderr.includes('"msg":"recording"'); i++) await new Promise((r) => setTimeout(r, 25));
+    await new Promise((r) => setTimeout(r, 300)); // the capture's 12 frames arrive
+    child.kill('SIGINT');
+    expect(await exited).toBe(0);
+    const summary = JSON.parse(stdout) as { records: number; files: string[] };
+    expect(summary.records).toBe(12);
+    const parsed = parseTrace(readFileSync(join(dir, 'traces', summary.files[0]!), 'utf8'));
+    expect(parsed.ok && parsed.value.records).toHaveLength(12);
+  }, 20_000);
 });

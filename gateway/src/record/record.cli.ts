@@ -35,6 +35,12 @@ export interface RecordIo {
   clock?: Clock;
   /** Aborting ends the recording (the CLI wires SIGINT/SIGTERM here). */
   signal?: AbortSignal;
+  /**
+   * Called once the sources have started. The CLI installs its SIGINT handler here, not earlier:
+   * noble's hci-socket bindings add a SIGINT listener at init that calls process.exit(1) when it
+   * is the last one, which would skip writing the buffered records and the summary.
+   */
+  afterStart?: () => void;
   /** Tests: a noble-like stack for ble sources. */
   noble?: () => Promise<NobleLike>;
 }
@@ -133,6 +139,7 @@ async function record(config: GatewayConfig, opts: { out: string; maxBytes: numb
     }
   }
   log.info({ out: opts.out, maxBytes: opts.maxBytes, sources: started.map((s) => s.name) }, 'recording');
+  io.afterStart?.();
   const t0 = Date.now();
   await new Promise<void>((resolve) => {
     const poll = setInterval(() => {

@@ -1,3 +1,4 @@
+import { existsSync, readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { memberToken, type Observation } from '@storesense/protocol';
 import { systemClock } from '../../clock.js';
@@ -10,6 +11,7 @@ import { createBleSource } from './ble.source.js';
 import { parseAdvert } from './advert.parse.js';
 
 const KEY = '00112233445566778899aabbccddeeff';
+const hasBluetooth = existsSync('/sys/class/bluetooth') && readdirSync('/sys/class/bluetooth').length > 0;
 const PERIOD_MS = 900_000;
 const hex = (h: string) => Uint8Array.from(h.match(/../g)!.map((b) => Number.parseInt(b, 16)));
 
@@ -63,7 +65,9 @@ describe('ble source with a fake noble', () => {
     expect(r.ok && r.value.txPowerDbm).toBe(-4);
   });
 
-  it('loadNoble rejects with the reason when the module is missing (this machine)', async () => {
-    await expect(loadNoble()).rejects.toThrow(/noble/);
+  // This machine (and CI) has no Bluetooth controller: noble is either not installed (its build
+  // failed) or installed and throwing EAFNOSUPPORT from its HCI socket. A host with one is skipped.
+  it.skipIf(hasBluetooth)(`loadNoble rejects with the reason on a host without Bluetooth${hasBluetooth ? ' (skipped: this host has a Bluetooth controller)' : ''}`, async () => {
+    await expect(loadNoble()).rejects.toThrow(/@abandonware\/noble (is not installed|failed to load: EAFNOSUPPORT)/);
   });
 });
