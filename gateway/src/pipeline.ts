@@ -115,7 +115,12 @@ export class Pipeline {
     if (obs.token !== undefined && this.opts.resolver) memberId = this.opts.resolver.resolve(obs.token, obs.at);
     if (obs.source === 'terminal' && obs.terminal?.memberId !== undefined) memberId = obs.terminal.memberId;
     this.tracker.observe(obs, memberId);
-    if (obs.source === 'terminal' && obs.terminal?.action === 'purchase') this.purchases.push(obs);
+    if (obs.source === 'terminal' && obs.terminal?.action === 'purchase') {
+      // A sale paid with a member token (app QR / card token) is a member sale like one naming the
+      // member: attribution then looks for that member's radio track, not the checkout queue.
+      const named = memberId !== undefined && obs.terminal.memberId === undefined ? { ...obs, terminal: { ...obs.terminal, memberId } } : obs;
+      this.purchases.push(named);
+    }
   }
 
   /** Runs one tick at `now`: classifies every fresh subject in one batch, advances journeys. */
