@@ -5,7 +5,10 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseTrace, type Observation } from '@storesense/protocol';
+import { systemClock } from '../clock.js';
 import { silentLogger } from '../log.js';
+import { createReplaySource } from '../sources/replay/replay.source.js';
+import { waitFor } from '../testing/aedes-broker.js';
 import { boutiqueConfig } from '../testing/fixtures.js';
 import { parseDurationMs, runRecord } from './record.cli.js';
 
@@ -37,7 +40,7 @@ async function recordPcap(pcap: string, maxBytes: number) {
   const stderr: string[] = [];
   const code = await runRecord(['--config', cfgPath, '--out', out, '--max-bytes', String(maxBytes), '--duration', '20s'], { stdout: (t) => stdout.push(t), stderr: (t) => stderr.push(t), env: {}, logger: silentLogger() });
   const files = readdirSync(out).sort().map((name) => ({ name, text: readFileSync(join(out, name), 'utf8') }));
-  return { code, stdout: stdout.join(''), stderr: stderr.join(''), files };
+  return { code, stdout: stdout.join(''), stderr: stderr.join(''), files, out };
 }
 
 /** Every spelling of a MAC a careless writer could produce: aa:bb:…, aa-bb-…, aabb…, either case. */
@@ -66,6 +69,15 @@ describe('storesense-gateway record', () => {
     expect(records.filter((o) => o.randomized).length).toBe(8);
     expect(records.every((o) => o.source === 'wifi' && o.receiverId === 'rx-front' && /^s_[0-9a-f]{16}$/.test(o.subject))).toBe(true);
     expect(r.files.map((f) => f.text).join('')).not.toMatch(macPattern(FIXTURE_MACS));
+    // Each file replays on its own through the gateway's replay source.
+    const replayed: Observation[] = [];
+    for (const f of r.files) {
+      const src = createReplaySource({ path: join(r.out, f.name), speed: 100_000, rebase: false, loop: false, clock: systemClock, logger: silentLogger() });
+      await src.start((o) => replayed.push(...o));
+      await waitFor(() => src.health().state === 'stopped', 5_000, `replay of ${f.name}`);
+      expect(src.health().rejected).toBe(0);
+    }
+    expect(replayed).toEqual(records);
   });
 
   it.skipIf(!sharedPresent)(`the real lab capture: rotation at 64 KiB, every probe recorded, none of its ${'source MACs'} in any file${sharedPresent ? '' : ' (skipped: /work/shared/fixtures absent)'}`, async () => {
