@@ -20,5 +20,7 @@ export * from './log.js';
 export * from './token-rebase.js';
 export * from './evaluate.score.js';
 export * from './evaluate.run.js';
+export * from './evaluate.summary.js';
+export * from './evaluate.format.js';
 export * from './world.wifi.js';
 export * from './record.js';
