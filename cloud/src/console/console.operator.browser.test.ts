@@ -215,6 +215,18 @@ describe.skipIf(!haveChromium)('operator console in headless Chromium', () => {
     expect(await page.evaluate<number>(rulesStatus)).toBe(403);
     await page.click('#nav a[data-route=analytics]');
     await page.waitForSelector('#an-footfall rect.c-arr');
+    // Follows the system theme, and fits a phone without sideways scrolling.
+    const background = () => page.evaluate<string>('getComputedStyle(document.body).backgroundColor');
+    await page.emulateMedia({ colorScheme: 'dark' });
+    expect(await background()).toBe('rgb(13, 17, 23)');
+    await page.emulateMedia({ colorScheme: 'light' });
+    expect(await background()).toBe('rgb(255, 255, 255)');
+    await page.setViewportSize({ width: 390, height: 800 });
+    for (const view of ['overview', 'offers', 'analytics']) {
+      await page.click(`#nav a[data-route=${view}]`);
+      await page.waitForSelector(`main[data-view=${view}] table, main[data-view=${view}] svg rect`);
+      expect(await page.evaluate<number>('document.documentElement.scrollWidth'), view).toBeLessThanOrEqual(390);
+    }
     expect(problems()).toEqual([]);
   }, 60_000);
 

@@ -54,7 +54,7 @@ tr.disabled td { opacity: .6; }
 .tile.ok b { color: var(--ok); } .tile.bad b { color: var(--bad); }
 .panel { border: 1px solid var(--line); border-radius: 8px; padding: 10px 12px; margin: 10px 0; background: var(--panel); }
 .recommendation ul { margin: 6px 0 0; padding-left: 18px; }
-.cols { display: grid; grid-template-columns: repeat(auto-fit, minmax(340px, 1fr)); gap: 16px; }
+.cols { display: grid; grid-template-columns: repeat(auto-fit, minmax(min(340px, 100%), 1fr)); gap: 16px; }
 ul.alerts { list-style: none; padding: 0; margin: 0; }
 li.alert { border: 1px solid var(--line); border-left: 6px solid var(--warn); border-radius: 6px; padding: 8px 10px; margin-bottom: 6px; }
 li.alert.arrival { border-left-color: var(--ok); }
@@ -75,11 +75,11 @@ li.alert.acked { opacity: .6; }
 #login-view { max-width: 360px; margin: 48px auto; padding: 0 14px; }
 #login { display: grid; gap: 10px; }
 #login input, #login button { padding: 10px; }
-#analytics .charts, .charts { display: grid; grid-template-columns: repeat(auto-fit, minmax(380px, 1fr)); gap: 12px; }
+#analytics .charts, .charts { display: grid; grid-template-columns: repeat(auto-fit, minmax(min(380px, 100%), 1fr)); gap: 12px; }
 figure { margin: 0; max-width: 640px; border: 1px solid var(--line); border-radius: 6px; padding: 6px; }
 figcaption { font-size: .8rem; font-weight: 600; margin-bottom: 4px; }
 figure svg { width: 100%; height: auto; font-size: 10px; }
 figure svg text { fill: currentColor; }
 .c-appr { fill: #9aa7b8; } .c-arr { fill: var(--ok); } .c-dwell { fill: #d4a017; } .c-flow { fill: #3b6fd4; }
-@media (max-width: 640px) { .hide-narrow { display: none; } .charts { grid-template-columns: 1fr; } nav#nav a.aside { margin-left: 0; } }
+@media (max-width: 640px) { .hide-narrow { display: none; } nav#nav a.aside { margin-left: 0; } }
 `;

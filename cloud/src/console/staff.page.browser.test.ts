@@ -91,6 +91,10 @@ describe.skipIf(!haveChromium)('staff page in headless Chromium', () => {
     await arrive('M0001');
     await card(a, 'Li Na').waitFor({ timeout: 10_000 });
     expect(await card(a, 'Li Na').getAttribute('data-status')).toBe('open');
+    // The card carries who she is and what to show her (alert.member / alert.recommendation).
+    expect(await card(a, 'Li Na').locator('.summary').textContent()).toMatch(/^1 visit · /);
+    expect(await card(a, 'Li Na').locator('.rec-headline').textContent()).toMatch(/silk scarves/i);
+    expect(await card(a, 'Li Na').locator('.rec li').count()).toBeGreaterThan(0);
 
     const b = await signIn('bob', 'bob-secret-22');
     await card(b, 'Li Na').waitFor({ timeout: 10_000 });
