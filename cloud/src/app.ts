@@ -28,6 +28,9 @@ import { MemberKeysPublisher } from './members/member-keys.publisher.js';
 import { combineLegacyCards, legacyCardsFromCsv, legacyCardsFromProfiles } from './members/legacy-cards.js';
 import { importMembersCsv, type MembersImportResult } from './members/members.import.js';
 import { MembersService } from './members/members.service.js';
+import { OfferDeliveryWorker } from './offers/offer-delivery.js';
+import { OffersService, type OfferDeliveryConfig } from './offers/offers.service.js';
+import type { WebhookPolicy } from './offers/webhook.client.js';
 import { Metrics } from './metrics.js';
 import type { Rule } from './rules/rules.js';
 import { RulesRunner } from './rules/rules.runner.js';
@@ -77,6 +80,10 @@ export interface CloudOptions {
   brokerLimits?: Partial<BrokerLimits>;
   /** Staff sockets are pinged this often; one that misses a pong is dropped (default 30 s). */
   socketPingMs?: number;
+  /** The member app's push service for offers (webhook with retries); offers stay `issued` without one. */
+  offerDelivery?: OfferDeliveryConfig;
+  /** URL policy of rule webhook actions (default: public https or loopback http, 5 s timeout). */
+  webhookPolicy?: WebhookPolicy;
 }
 
 export interface CloudEndpoints {
@@ -129,6 +136,7 @@ interface Running {
   http: Server | undefined;
   wss: WebSocketServer | undefined;
   stopHeartbeat: (() => void) | undefined;
+  delivery: OfferDeliveryWorker;
 }
 
 export function createCloud(options: CloudOptions): Cloud {
@@ -181,7 +189,13 @@ export function createCloud(options: CloudOptions): Cloud {
         onMembersChanged: () => void partial.keys?.publishAll().catch((err: unknown) => log.error({ err }, 'member keys publish failed')),
       });
       const alerts = new AlertService({ store, hub, clock, logger, metrics, describeMember: (event, member, storeId) => members.forAlert(event, member, storeId) });
-      const rules = new RulesRunner({ store, alerts, sites, clock, logger, metrics, ...(options.rules ? { rules: options.rules } : {}) });
+      const delivery = (partial.delivery = new OfferDeliveryWorker({ store, clock, logger, metrics, config: options.offerDelivery }));
+      const offers = new OffersService({ store, sites, clock, logger, metrics, delivery: options.offerDelivery, onQueued: () => delivery.kick() });
+      const rules = new RulesRunner({
+        store, alerts, offers, sites, clock, logger, metrics,
+        ...(options.rules ? { rules: options.rules } : {}),
+        ...(options.webhookPolicy ? { webhookPolicy: options.webhookPolicy } : {}),
+      });
       partial.ingest = new Ingest({
         link,
         store,
@@ -191,10 +205,18 @@ export function createCloud(options: CloudOptions): Cloud {
         ...(options.ackDelayMs !== undefined ? { ackDelayMs: options.ackDelayMs } : {}),
         ...(options.ingestSiteIds ? { siteIds: options.ingestSiteIds } : {}),
         onNewEvent: async (event) => {
+          // Redemption first: an offer a purchase redeems is settled before rules see the purchase.
+          if (event.type === 'purchase') {
+            await offers.onPurchase(event).catch((err: unknown) => {
+              metrics.inc('offers.redemption_failed');
+              log.error({ err, eventId: event.id }, 'offer redemption failed');
+            });
+          }
           await rules.onEvent(event);
         },
       });
       await partial.ingest.start();
+      delivery.start();
 
       partial.keys = new MemberKeysPublisher({
         link, store, sites, clock, logger, metrics,
@@ -229,6 +251,7 @@ export function createCloud(options: CloudOptions): Cloud {
         sites,
         clock,
         members,
+        offers,
         onRulesChanged: () => rules.invalidate(),
       });
       // perMessageDeflate off: alerts are small and compression costs CPU and memory per socket.
@@ -273,6 +296,7 @@ export function createCloud(options: CloudOptions): Cloud {
       await closed;
     });
     await step('ingest', () => r.ingest?.stop());
+    await step('offer delivery', () => r.delivery?.stop());
     await step('broker', async () => {
       if (r.embedded) await r.embedded.close();
       else await r.link?.close();

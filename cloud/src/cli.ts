@@ -9,11 +9,13 @@ import { z } from 'zod';
 import { createCloud, type ProvisionGatewayInput } from './app.js';
 import { checkStaffAgainstSites, loadStaffFile, type StaffSeed } from './auth/staff.seed.js';
 import { createLogger } from './log.js';
+import { checkWebhookUrl } from './offers/webhook.client.js';
 
 const HELP = `storesense-cloud: broker, ingest, rules, staff alerts, API and live console
 
 Usage: storesense-cloud [--site FILE]... [--members CSV] [--gateway SITE.GW:PASSWORD]... [--gateways JSON]
                         [--staff JSON] [--open-alerts] [--allow-origin URL]...
+                        [--offer-webhook URL [--offer-webhook-private] [--offer-webhook-prospects]]
 
 Options:
   --site FILE          a site file (repeatable); store names, time zones, gateway stores
@@ -28,6 +30,10 @@ Options:
                        only. Default: a ticket from POST /api/v1/alerts/ticket is required
   --allow-origin URL   a browser origin allowed on the alert socket besides the cloud's own
                        (repeatable), e.g. https://staff.example.com behind a proxy
+  --offer-webhook URL  the member app's push service: each offer is POSTed there (JSON, retried
+                       with backoff). https, or http to a loopback host only; no redirects followed
+  --offer-webhook-private    allow the push service (and rule webhooks) on private-range addresses
+  --offer-webhook-prospects  also push attract offers to prospects (the push service can reach them)
   -h, --help           this text
 
 Environment:
@@ -91,6 +97,9 @@ async function main(): Promise<void> {
       staff: { type: 'string' },
       'open-alerts': { type: 'boolean', default: false },
       'allow-origin': { type: 'string', multiple: true, default: [] },
+      'offer-webhook': { type: 'string' },
+      'offer-webhook-private': { type: 'boolean', default: false },
+      'offer-webhook-prospects': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
     strict: true,
@@ -139,6 +148,11 @@ async function main(): Promise<void> {
   for (const origin of values['allow-origin']) {
     if (!/^https?:\/\/[^/\s]+$/.test(origin)) problems.push(`--allow-origin expects scheme://host[:port] without a path, got "${origin}"`);
   }
+  const allowPrivateNetworks = values['offer-webhook-private'];
+  if (values['offer-webhook']) {
+    const checked = checkWebhookUrl(values['offer-webhook'], { allowPrivateNetworks });
+    if (!checked.ok) problems.push(`--offer-webhook: ${checked.reason}`);
+  }
   if (problems.length > 0) fail(`invalid configuration:\n  ${problems.join('\n  ')}`);
 
   const brokerUrl = process.env.STORESENSE_BROKER_URL || undefined;
@@ -160,6 +174,8 @@ async function main(): Promise<void> {
     allowedOrigins: values['allow-origin'],
     ...(brokerUrl ? { brokerUrl } : {}),
     ...(values.members ? { membersCsvPath: resolve(values.members) } : {}),
+    ...(values['offer-webhook'] ? { offerDelivery: { url: values['offer-webhook'], allowPrivateNetworks, prospects: values['offer-webhook-prospects'] } } : {}),
+    webhookPolicy: { allowPrivateNetworks },
   });
 
   const endpoints = await cloud.start();

@@ -226,7 +226,8 @@ export function returning(events: readonly PresenceEvent[], timeZone: string): R
 
 /**
  * Offer conversion: an offer is redeemed when its member makes a purchase at the same site at or
- * after `issuedAt` and before `expiresAt` (the stored status is not trusted: nothing sets it yet).
+ * after `issuedAt` and before `expiresAt` (offers without a ruleId, stored before redemption was
+ * recorded), or when its stored status says it was redeemed (offers issued by rules).
  * `purchases` must cover the offers' validity windows, which may run past the report's range.
  */
 export function offerConversion(offers: readonly Offer[], purchases: readonly PresenceEvent[]): OfferReport {
@@ -242,7 +243,11 @@ export function offerConversion(offers: readonly Offer[], purchases: readonly Pr
     const k = kinds.get(o.kind) ?? { issued: 0, redeemed: 0 };
     k.issued++;
     const ats = buys.get(`${o.siteId}\u0000${o.memberId}`) ?? [];
-    if (ats.some((at) => at >= o.issuedAt && at < o.expiresAt)) {
+    // Offers issued by a rule (issue 6) carry their redemption, recorded at ingest when a purchase
+    // at the offer's store settles it; offers without a ruleId predate that and are judged by
+    // the purchase window, as before.
+    const legacy = o.ruleId === undefined;
+    if (o.status === 'redeemed' || (legacy && o.memberId !== null && ats.some((at) => at >= o.issuedAt && at < o.expiresAt))) {
       k.redeemed++;
       redeemed++;
     }

@@ -2,6 +2,7 @@ import { idSchema } from '@storesense/protocol';
 import type { Hono, MiddlewareHandler } from 'hono';
 import { z } from 'zod';
 import type { AnalyticsService } from '../analytics/analytics.service.js';
+import type { OfferFigures } from '../offers/offer-figures.js';
 import { parseQuery } from './http-error.js';
 
 /** The longest range one request may cover: keeps a report to one bounded scan of the events. */
@@ -24,7 +25,13 @@ export const rangeQuery = z.object(rangeShape).superRefine(checkRange);
  * GET /api/v1/analytics/{footfall,dwell,floors,returning,offers,summary}: aggregate figures only
  * (no subject or member ids), yet still behind `auth` (operator or analyst when staff auth is required).
  */
-export function registerAnalyticsRoutes(app: Hono, analytics: AnalyticsService, auth: MiddlewareHandler): void {
+export function registerAnalyticsRoutes(
+  app: Hono,
+  analytics: AnalyticsService,
+  auth: MiddlewareHandler,
+  /** Delivery and revenue figures of the offers issued in a range (from the offers' stored state). */
+  offerExtras?: (r: { siteId: string; from: number; to: number }) => Promise<OfferFigures>,
+): void {
   const base = '/api/v1/analytics';
   app.get(`${base}/footfall`, auth, async (c) => {
     const q = parseQuery(footfallQuery, c.req.query());
@@ -44,7 +51,7 @@ export function registerAnalyticsRoutes(app: Hono, analytics: AnalyticsService, 
   });
   app.get(`${base}/offers`, auth, async (c) => {
     const q = parseQuery(rangeQuery, c.req.query());
-    return c.json({ siteId: q.siteId, from: q.from, to: q.to, ...(await analytics.offers(q)) });
+    return c.json({ siteId: q.siteId, from: q.from, to: q.to, ...(await analytics.offers(q)), ...(offerExtras ? await offerExtras(q) : {}) });
   });
   app.get(`${base}/summary`, auth, async (c) => {
     const q = parseQuery(rangeQuery, c.req.query());

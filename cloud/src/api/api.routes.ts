@@ -11,7 +11,10 @@ import type { Metrics } from '../metrics.js';
 import type { CloudStore } from '../store/cloud-store.js';
 import { registerAnalyticsRoutes } from './analytics.routes.js';
 import { MembersService } from '../members/members.service.js';
-import { alertsQuery, eventsQuery, offersQuery } from './api.schemas.js';
+import { offerFigures } from '../offers/offer-figures.js';
+import { OffersService } from '../offers/offers.service.js';
+import { alertsQuery, eventsQuery } from './api.schemas.js';
+import { registerOffersRoutes } from './offers.routes.js';
 import { registerMembersRoutes } from './members.routes.js';
 import { buildOpenApi } from './openapi.js';
 import { registerRulesRoutes } from './rules.routes.js';
@@ -37,6 +40,8 @@ export interface ApiOptions {
   onRulesChanged?: () => void;
   /** Member profiles (the cloud's, which republishes keys on change); a plain one over `store` when absent. */
   members?: MembersService;
+  /** Offers (the cloud's); a plain one over `store` when absent. */
+  offers?: OffersService;
 }
 
 /**
@@ -94,12 +99,13 @@ export function createApi(options: ApiOptions): Hono {
 
   app.get('/api/v1/gateways', readAuth, async (c) => c.json({ gateways: await store.listGateways() }));
 
-  app.get('/api/v1/offers', readAuth, async (c) => {
-    const q = parseQuery(offersQuery, c.req.query());
-    return c.json({ offers: await store.listOffers(q) });
-  });
+  const offers = options.offers ?? new OffersService({ store, sites: options.sites ?? new Map(), clock: options.clock ?? systemClock, logger: options.logger, metrics });
+  registerOffersRoutes(app, offers, readAuth);
 
-  registerAnalyticsRoutes(app, new AnalyticsService({ store, sites: options.sites ?? new Map() }), readAuth);
+  registerAnalyticsRoutes(app, new AnalyticsService({ store, sites: options.sites ?? new Map() }), readAuth, async (r) => {
+    await store.expireOffers((options.clock ?? systemClock).now());
+    return offerFigures(await store.listOffersIssued(r.siteId, r.from, r.to));
+  });
 
   // Rules decide who is announced and who gets offers: operators only when staff auth is required.
   const operatorAuth: MiddlewareHandler = options.staff?.mode === 'required' ? requireRole(options.staff.auth, ['operator']) : noAuth;

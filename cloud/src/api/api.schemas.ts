@@ -27,6 +27,7 @@ export const offersQuery = z.object({
 });
 
 export const memberIdParam = z.object({ id: idSchema });
+export const offerIdParam = z.object({ id: z.string().min(1).max(64) });
 const tagSchema = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,39}$/, 'lower-case kebab-case, up to 40 characters');
 /** `PUT /api/v1/members/{id}`: the whole profile. `tokenKey` is write-only (never served back). */
 export const memberPutBody = z.object({

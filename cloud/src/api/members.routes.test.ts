@@ -154,6 +154,11 @@ describe('members API', () => {
       expect((await call(method, path, { as: 'ana' })).status, `${method} ${path}`).toBe(403);
     }
     expect((await call('GET', '/api/v1/analytics/summary?siteId=mall-bj-01&from=0&to=1000', { as: 'ana' })).status).toBe(200); // aggregates stay readable
+    for (const path of ['/api/v1/offers', '/api/v1/offers/nope']) {
+      expect((await call('GET', path)).status, path).toBe(401);
+      expect((await call('GET', path, { as: 'alice' })).status, path).toBe(403);
+    }
+    expect((await call('GET', '/api/v1/offers?status=redeemed', { as: 'ana' })).status).toBe(200);
   });
 
   it('erases a member: profile and key gone, events keep only a pseudonym, alerts lose the name', async () => {

@@ -1,5 +1,6 @@
 import { eventTypeSchema, idSchema } from '@storesense/protocol';
 import { z } from 'zod';
+import { checkWebhookUrl } from '../offers/webhook.client.js';
 
 const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'expected HH:MM (24 h)');
 
@@ -9,11 +10,13 @@ export const ruleActionSchema = z.discriminatedUnion('kind', [
   z.object({
     kind: z.literal('offer'),
     offerKind: z.string().min(1).max(64),
+    title: z.string().min(1).max(120).optional().describe('what the member sees; the offer kind when absent'),
     validForMs: z.number().int().positive(),
     dailyBudgetPerStore: z.number().int().nonnegative().optional().describe('offers of this kind per store and site-local day'),
-    perMemberCapPerDay: z.number().int().positive().optional().describe('offers of this kind per member and site-local day'),
+    perMemberCapPerDay: z.number().int().positive().optional().describe('offers of this kind per member (or prospect) and site-local day'),
   }),
-  z.object({ kind: z.literal('webhook'), url: z.url() }),
+  // The static half of the webhook URL policy (offers/webhook.client.ts); private-range targets are refused when sending.
+  z.object({ kind: z.literal('webhook'), url: z.url().refine((u) => checkWebhookUrl(u, { allowPrivateNetworks: true }).ok, 'must be https, or http to a loopback host, without credentials') }),
 ]);
 
 /**

@@ -1,9 +1,11 @@
-import { newId, type PresenceEvent } from '@storesense/protocol';
+import type { PresenceEvent } from '@storesense/protocol';
 import type { Site } from '@storesense/firmware-config';
 import type { AlertService } from '../alerts/alert.service.js';
 import type { Clock } from '../clock.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
+import type { OffersService } from '../offers/offers.service.js';
+import { postJson, type WebhookPolicy } from '../offers/webhook.client.js';
 import type { CloudStore, MemberProfile } from '../store/cloud-store.js';
 import { localDay } from './local-day.js';
 import { ruleSchema } from './rule.schema.js';
@@ -18,8 +20,10 @@ export interface RulesRunnerOptions {
   metrics: Metrics;
   /** A fixed rule set (tests, embedding); the enabled rules of the store's rules table when absent. */
   rules?: readonly Rule[];
-  /** Webhook call timeout. */
-  webhookTimeoutMs?: number;
+  /** Issues offer actions (store, delivery queue). */
+  offers: OffersService;
+  /** URL policy and timeout of webhook actions (https, or loopback http; no private targets unless allowed). */
+  webhookPolicy?: WebhookPolicy;
 }
 
 /** Looks up the facts a rule needs, runs the pure `evaluateRules`, then executes each action. */
@@ -112,15 +116,25 @@ export class RulesRunner {
     const { store } = this.options;
     const lastAlertEventAt = memberId === undefined ? undefined : await store.lastAlertEventAt({ memberId, siteId: event.siteId, storeId, eventType: event.type });
     const offerActions = rules.filter((r) => r.eventTypes.includes(event.type)).flatMap((r) => r.actions.flatMap((a) => (a.kind === 'offer' ? [a] : [])));
-    const offersToday: string[] = [];
+    // Caps count per member, or per prospect by its pseudonymous subject id.
+    const who = memberId !== undefined ? { memberId } : { subject: event.subject.id };
+    const memberOfferCountsToday: Record<string, number> = {};
     const storeOfferCountsToday: Record<string, number> = {};
+    const lastOfferAt: Record<string, number> = {};
     for (const a of offerActions) {
-      if (memberId !== undefined && !offersToday.includes(a.offerKind) && (await store.hasOffer(memberId, event.siteId, day, a.offerKind))) offersToday.push(a.offerKind);
-      if (a.dailyBudgetPerStore !== undefined && storeOfferCountsToday[a.offerKind] === undefined) {
+      if (memberOfferCountsToday[a.offerKind] !== undefined) continue;
+      memberOfferCountsToday[a.offerKind] = await store.countOffersOnDay({ siteId: event.siteId, storeId: undefined, day, kind: a.offerKind, ...who });
+      const last = await store.lastOfferIssuedAt({ siteId: event.siteId, kind: a.offerKind, ...who });
+      if (last !== undefined) lastOfferAt[a.offerKind] = last;
+      if (offerActions.some((x) => x.offerKind === a.offerKind && x.dailyBudgetPerStore !== undefined)) {
         storeOfferCountsToday[a.offerKind] = await store.countOffersOnDay({ siteId: event.siteId, storeId, day, kind: a.offerKind });
       }
     }
-    return { now: this.options.clock.now(), day, timeZone: site?.timezone ?? 'UTC', storeId, storeName, lastAlertEventAt, offersToday, storeOfferCountsToday };
+    const offersToday = Object.keys(memberOfferCountsToday).filter((k) => memberOfferCountsToday[k]! > 0);
+    return {
+      now: this.options.clock.now(), day, timeZone: site?.timezone ?? 'UTC', storeId, storeName, lastAlertEventAt, offersToday,
+      memberOfferCountsToday, storeOfferCountsToday, lastOfferAt,
+    };
   }
 
   private async execute(action: Action): Promise<void> {
@@ -129,37 +143,15 @@ export class RulesRunner {
       return;
     }
     if (action.kind === 'webhook') {
-      const res = await fetch(action.url, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ ruleId: action.ruleId, event: action.event, memberId: action.memberId, storeId: action.storeId }),
-        signal: AbortSignal.timeout(this.options.webhookTimeoutMs ?? 5000),
-      });
-      this.options.metrics.inc(res.ok ? 'rules.webhook_ok' : 'rules.webhook_failed');
-      if (!res.ok) this.log.warn({ ruleId: action.ruleId, status: res.status }, 'webhook answered an error');
+      const result = await postJson(
+        action.url,
+        { ruleId: action.ruleId, event: action.event, memberId: action.memberId, storeId: action.storeId },
+        this.options.webhookPolicy ?? {},
+      );
+      this.options.metrics.inc(result.ok ? 'rules.webhook_ok' : 'rules.webhook_failed');
+      if (!result.ok) this.log.warn({ ruleId: action.ruleId, status: result.status, error: result.error }, 'webhook failed');
       return;
     }
-    if (action.memberId === undefined) {
-      // No channel reaches an anonymous phone yet, and offers are keyed by member: counted only.
-      this.options.metrics.inc('offers.prospect');
-      this.log.info({ ruleId: action.ruleId, siteId: action.event.siteId, kind: action.offerKind }, 'prospect offer (not stored)');
-      return;
-    }
-    const { inserted } = await this.options.store.insertOffer({
-      id: newId(action.issuedAt),
-      kind: action.offerKind,
-      memberId: action.memberId,
-      siteId: action.event.siteId,
-      storeId: action.storeId,
-      day: action.day,
-      issuedAt: action.issuedAt,
-      expiresAt: action.expiresAt,
-      status: 'issued',
-      eventId: action.event.id,
-    });
-    if (inserted) {
-      this.options.metrics.inc('offers.issued');
-      this.log.info({ memberId: action.memberId, siteId: action.event.siteId, kind: action.offerKind, day: action.day }, 'offer issued');
-    }
+    await this.options.offers.issue(action);
   }
 }

@@ -8,7 +8,7 @@ const label = (a: Action): string => (a.kind === 'staff_alert' ? `staff_alert:${
 
 const T0 = Date.UTC(2026, 10, 23, 2, 0, 0); // 10:00 in Shanghai
 const MIN = 60_000;
-const member: MemberProfile = { memberId: 'M1', name: 'Li Na', tier: 'platinum', tags: ['handbags'], consent: true, updatedAt: 0 };
+const member: MemberProfile = { memberId: 'M1', name: 'Li Na', tier: 'platinum', tags: ['handbags'], consent: true, marketingConsent: true, updatedAt: 0 };
 const ctx = (over: Partial<RuleContext> = {}): RuleContext => ({
   now: T0 + 1000,
   day: '2026-11-23',
@@ -60,7 +60,7 @@ describe('evaluateRules (built-in rule set)', () => {
   it('an offer carries the site day, the store and a 4 h validity from the issue time', () => {
     const event = makeEvent({ type: 'arrival', at: T0, subject: { id: 's1', memberId: 'M1', signals: ['ble'] } });
     const offer = evaluateRules(event, member, ctx()).find((a) => a.kind === 'offer');
-    expect(offer).toMatchObject({ day: '2026-11-23', storeId: 'boutique', issuedAt: T0 + 1000, expiresAt: T0 + 1000 + 4 * 60 * MIN, memberId: 'M1' });
+    expect(offer).toMatchObject({ day: '2026-11-23', storeId: 'boutique', issuedAt: T0 + 1000, expiresAt: T0 + 1000 + 4 * 60 * MIN, memberId: 'M1', title: 'welcome' });
   });
 });
 
@@ -110,6 +110,34 @@ describe('declarative rules', () => {
     { name: 'store budget spent', rule: { ...base, actions: [{ kind: 'offer', offerKind: 'o', validForMs: 1, dailyBudgetPerStore: 50 }] }, ctx: { storeOfferCountsToday: { o: 50 } }, expect: [] },
     { name: 'store budget left', rule: { ...base, actions: [{ kind: 'offer', offerKind: 'o', validForMs: 1, dailyBudgetPerStore: 50 }] }, ctx: { storeOfferCountsToday: { o: 49 } }, expect: ['offer:o'] },
     { name: 'webhook action', rule: { ...base, actions: [{ kind: 'webhook', url: 'https://example.test/hook' }] }, expect: ['webhook:https://example.test/hook'] },
+    // Offers: consent, caps above one, budgets, cooldowns, prospects (issue 6).
+    { name: 'offer needs marketing consent on top of presence consent', rule: { ...base, actions: [{ kind: 'staff_alert' }, { kind: 'offer', offerKind: 'o', validForMs: 1 }] },
+      member: { ...member, marketingConsent: false }, expect: ['staff_alert:Li Na (platinum) at Boutique'] },
+    { name: 'hand-built profile without a marketing flag gets no offer', rule: { ...base, actions: [{ kind: 'offer', offerKind: 'o', validForMs: 1 }] },
+      member: { ...member, marketingConsent: undefined }, expect: [] },
+    { name: 'cap 3: third offer of the day still issued', rule: { ...base, actions: [{ kind: 'offer', offerKind: 'o', validForMs: 1, perMemberCapPerDay: 3 }] }, ctx: { memberOfferCountsToday: { o: 2 } }, expect: ['offer:o'] },
+    { name: 'cap 3: fourth refused', rule: { ...base, actions: [{ kind: 'offer', offerKind: 'o', validForMs: 1, perMemberCapPerDay: 3 }] }, ctx: { memberOfferCountsToday: { o: 3 } }, expect: [] },
+    { name: 'caps count per kind', rule: { ...base, actions: [{ kind: 'offer', offerKind: 'a', validForMs: 1, perMemberCapPerDay: 1 }, { kind: 'offer', offerKind: 'b', validForMs: 1, perMemberCapPerDay: 1 }] },
+      ctx: { memberOfferCountsToday: { a: 1, b: 0 } }, expect: ['offer:b'] },
+    { name: 'no cap: any number of offers', rule: { ...base, actions: [{ kind: 'offer', offerKind: 'o', validForMs: 1 }] }, ctx: { memberOfferCountsToday: { o: 40 } }, expect: ['offer:o'] },
+    { name: 'budget 0 issues nothing', rule: { ...base, actions: [{ kind: 'offer', offerKind: 'o', validForMs: 1, dailyBudgetPerStore: 0 }] }, ctx: { storeOfferCountsToday: { o: 0 } }, expect: [] },
+    { name: 'budget counts per kind', rule: { ...base, actions: [{ kind: 'offer', offerKind: 'o', validForMs: 1, dailyBudgetPerStore: 5 }] }, ctx: { storeOfferCountsToday: { other: 9, o: 4 } }, expect: ['offer:o'] },
+    { name: 'offer cooldown: last offer 5 min ago, cooldown 10 min -> none', rule: { ...base, cooldownMs: 10 * MIN, actions: [{ kind: 'offer', offerKind: 'o', validForMs: 1, perMemberCapPerDay: 5 }] },
+      ctx: { lastOfferAt: { o: T0 + 1000 - 5 * MIN } }, expect: [] },
+    { name: 'offer cooldown elapsed -> offer', rule: { ...base, cooldownMs: 10 * MIN, actions: [{ kind: 'offer', offerKind: 'o', validForMs: 1, perMemberCapPerDay: 5 }] },
+      ctx: { lastOfferAt: { o: T0 + 1000 - 10 * MIN } }, expect: ['offer:o'] },
+    { name: 'cooldown of another kind does not apply', rule: { ...base, cooldownMs: 10 * MIN, actions: [{ kind: 'offer', offerKind: 'o', validForMs: 1 }] },
+      ctx: { lastOfferAt: { other: T0 } }, expect: ['offer:o'] },
+    { name: 'alert cooldown does not hold back the offer of the same rule', rule: { ...base, cooldownMs: 10 * MIN, actions: [{ kind: 'staff_alert' }, { kind: 'offer', offerKind: 'o', validForMs: 1 }] },
+      ctx: { lastAlertEventAt: T0 - MIN }, expect: ['offer:o'] },
+    { name: 'prospect cap counts by subject: reached', rule: { ...attract, actions: [{ kind: 'offer', offerKind: 'attract', validForMs: 1, perMemberCapPerDay: 1 }] }, type: 'approach', member: undefined,
+      ctx: { memberOfferCountsToday: { attract: 1 } }, expect: [] },
+    { name: 'prospect within budget and cap', rule: { ...attract, actions: [{ kind: 'offer', offerKind: 'attract', validForMs: 1, perMemberCapPerDay: 1, dailyBudgetPerStore: 100 }] }, type: 'approach', member: undefined,
+      ctx: { memberOfferCountsToday: { attract: 0 }, storeOfferCountsToday: { attract: 99 } }, expect: ['offer:attract'] },
+    { name: 'prospect: store budget spent', rule: { ...attract, actions: [{ kind: 'offer', offerKind: 'attract', validForMs: 1, dailyBudgetPerStore: 100 }] }, type: 'approach', member: undefined,
+      ctx: { storeOfferCountsToday: { attract: 100 } }, expect: [] },
+    { name: 'prospect time window (site tz) excludes an evening-only attract offer', rule: { ...attract, timeOfDay: { from: '18:00', to: '22:00' } }, type: 'approach', member: undefined,
+      ctx: { timeZone: 'Asia/Shanghai' }, expect: [] },
   ];
   it.each(rows)('$name', (row) => {
     const type = row.type ?? 'arrival';
@@ -118,6 +146,18 @@ describe('declarative rules', () => {
     const event = makeEvent({ type, at: T0, subject, ...(type === 'dwell' ? { phase: 'end' } : {}), ...row.event });
     expect(ruleSchema.safeParse(row.rule).success).toBe(true);
     expect(evaluateRules(event, m, ctx(row.ctx), [row.rule]).map(label)).toEqual(row.expect);
+  });
+
+  it('a prospect offer names the subject, not a member; an offer title defaults to its kind', () => {
+    const event = makeEvent({ type: 'approach', at: T0, subject: { id: 'anon-7', signals: ['ble'] } });
+    const [a] = evaluateRules(event, undefined, ctx(), [{ ...attract, actions: [{ kind: 'offer', offerKind: 'attract', title: 'Free coffee inside', validForMs: MIN }] }]);
+    expect(a).toMatchObject({ kind: 'offer', memberId: undefined, subjectId: 'anon-7', title: 'Free coffee inside' });
+  });
+
+  it('webhook URLs must be https or loopback http, without credentials', () => {
+    const hook = (url: string) => ruleSchema.safeParse({ ...base, actions: [{ kind: 'webhook', url }] }).success;
+    expect([hook('https://hooks.example.com/x'), hook('http://127.0.0.1:9000/x'), hook('http://hooks.example.com/x'), hook('https://u:p@hooks.example.com/'), hook('file:///etc/passwd')])
+      .toEqual([true, true, false, false, false]);
   });
 
   it('the built-in rules are valid rule data', () => {

@@ -63,6 +63,8 @@ export interface RuleContext {
   memberOfferCountsToday?: Readonly<Record<string, number>>;
   /** Offers per kind issued at this store on `day` (store budgets); budgets are not enforced when absent. */
   storeOfferCountsToday?: Readonly<Record<string, number>>;
+  /** Issue time (cloud clock) of this member's or prospect's newest offer per kind at this site (offer cooldowns). */
+  lastOfferAt?: Readonly<Record<string, number>>;
 }
 
 export type Action =
@@ -71,6 +73,7 @@ export type Action =
       kind: 'offer';
       ruleId: string;
       offerKind: string;
+      title: string;
       event: PresenceEvent;
       /** Absent for a prospect (an attract offer to an anonymous subject). */
       memberId: string | undefined;
@@ -119,9 +122,10 @@ export function ruleMatches(rule: Rule, event: PresenceEvent, member: MemberProf
 }
 
 /**
- * Pure: which actions an event causes. Members without consent cause none (consent covers
- * presence-based service as a whole); non-members only reach rules whose audience is `prospect`
- * or `any`.
+ * Pure: which actions an event causes. Members without (presence) consent cause none; offers to
+ * members also need marketing consent; non-members only reach rules whose audience is `prospect`
+ * or `any`. Offer caps count per member, or per prospect subject; budgets per store and day;
+ * the rule's cooldown spaces alerts (event time) and offers (issue time).
  * @example evaluateRules(event, member, ctx, rules) // [{ kind: 'staff_alert', message: 'Li Na (platinum) is now inside Boutique', ... }]
  */
 export function evaluateRules(event: PresenceEvent, member: MemberProfile | undefined, ctx: RuleContext, rules: readonly Rule[] = DEFAULT_RULES): Action[] {
@@ -137,12 +141,17 @@ export function evaluateRules(event: PresenceEvent, member: MemberProfile | unde
         const message = render(a.message ?? '{name} ({tier}) at {store}', member, ctx, event);
         actions.push({ kind: 'staff_alert', ruleId: rule.id, event, member, storeId: ctx.storeId, message });
       } else if (a.kind === 'offer') {
+        // Offers are marketing: a member needs marketing consent on top of presence consent.
+        if (member && member.marketingConsent !== true) continue;
         const had = ctx.memberOfferCountsToday?.[a.offerKind] ?? (ctx.offersToday.includes(a.offerKind) ? 1 : 0);
         if (a.perMemberCapPerDay !== undefined && had >= a.perMemberCapPerDay) continue;
         const issued = ctx.storeOfferCountsToday?.[a.offerKind];
         if (a.dailyBudgetPerStore !== undefined && issued !== undefined && issued >= a.dailyBudgetPerStore) continue;
+        // The rule's cooldown spaces offers too (issue times, both on the cloud clock).
+        const lastOffer = ctx.lastOfferAt?.[a.offerKind];
+        if (rule.cooldownMs > 0 && lastOffer !== undefined && ctx.now - lastOffer < rule.cooldownMs) continue;
         actions.push({
-          kind: 'offer', ruleId: rule.id, offerKind: a.offerKind, event, memberId: member?.memberId, subjectId: event.subject.id,
+          kind: 'offer', ruleId: rule.id, offerKind: a.offerKind, title: a.title ?? a.offerKind, event, memberId: member?.memberId, subjectId: event.subject.id,
           storeId: ctx.storeId, day: ctx.day, issuedAt: ctx.now, expiresAt: ctx.now + a.validForMs,
         });
       } else {

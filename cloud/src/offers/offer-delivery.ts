@@ -1,0 +1,132 @@
+import type { Clock } from '../clock.js';
+import type { Logger } from '../log.js';
+import type { Metrics } from '../metrics.js';
+import type { CloudStore, Offer, OfferDelivery } from '../store/cloud-store.js';
+import type { OfferDeliveryConfig } from './offers.service.js';
+import { postJson } from './webhook.client.js';
+
+/** What the push service receives (one POST per offer; `Idempotency-Key` is the offer id). */
+export interface OfferPush {
+  v: 1;
+  type: 'offer';
+  offer: { id: string; kind: string; title: string; siteId: string; storeId: string | null; issuedAt: number; expiresAt: number };
+  /** The member to reach; null for a prospect. */
+  memberId: string | null;
+  /** The prospect's pseudonymous subject id; null for a member. */
+  subject: string | null;
+}
+
+const BATCH = 20;
+
+/**
+ * The delivery worker: sends queued offers to the push webhook, retrying with exponential
+ * backoff (the queue is a table, so retries survive a restart). Expiry of open offers is swept
+ * on the same timer. `kick()` runs a pass at once (after an offer is queued).
+ */
+export class OfferDeliveryWorker {
+  private readonly log: Logger;
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
+  private again = false;
+  private active = false;
+
+  constructor(private readonly o: { store: CloudStore; clock: Clock; logger: Logger; metrics: Metrics; config: OfferDeliveryConfig | undefined }) {
+    this.log = o.logger.child({ module: 'offer-delivery' });
+  }
+
+  start(): void {
+    this.active = true;
+    const pollMs = this.o.config?.pollMs ?? 1000;
+    this.timer = setInterval(() => this.kick(), pollMs);
+    this.timer.unref();
+    this.kick();
+  }
+
+  async stop(): Promise<void> {
+    this.active = false;
+    clearInterval(this.timer);
+    this.timer = undefined;
+    await this.running;
+  }
+
+  /** Runs a pass now, or right after the one in progress. */
+  kick(): void {
+    if (!this.active) return;
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    this.running = this.loop().finally(() => {
+      this.running = undefined;
+    });
+  }
+
+  private async loop(): Promise<void> {
+    do {
+      this.again = false;
+      try {
+        await this.pass();
+      } catch (err) {
+        // A timer must never die of one bad pass (STYLE habit 6).
+        this.o.metrics.inc('offers.delivery_pass_failed');
+        this.log.error({ err }, 'delivery pass failed');
+      }
+    } while (this.again && this.active);
+  }
+
+  /** One pass: sweep expiry, then send what is due. Returns how many deliveries were attempted. */
+  async pass(): Promise<number> {
+    const { store, clock } = this.o;
+    const expired = await store.expireOffers(clock.now());
+    if (expired > 0) this.o.metrics.inc('offers.expired', expired);
+    if (!this.o.config) return 0;
+    const due = await store.dueDeliveries(clock.now(), BATCH);
+    for (const d of due) await this.attempt(d, this.o.config);
+    if (due.length === BATCH) this.again = true; // more waiting
+    return due.length;
+  }
+
+  private async attempt(d: OfferDelivery, config: OfferDeliveryConfig): Promise<void> {
+    const { store, clock, metrics } = this.o;
+    const offer = await store.getOffer(d.offerId);
+    const now = clock.now();
+    if (!offer || offer.status === 'expired' || offer.status === 'redeemed' || offer.expiresAt <= now) {
+      // A push after the fact is noise: an expired offer is not sent, a redeemed one needs no push.
+      const why = !offer ? 'offer gone' : offer.status === 'redeemed' ? 'already redeemed' : 'expired before delivery';
+      await store.updateDelivery({ ...d, status: 'cancelled', lastError: why, updatedAt: now });
+      return;
+    }
+    const result = await postJson(config.url, pushOf(offer), config, { 'idempotency-key': offer.id });
+    const at = clock.now();
+    const attempts = d.attempts + 1;
+    if (result.ok) {
+      await store.updateDelivery({ ...d, status: 'delivered', attempts, lastStatus: result.status, lastError: undefined, updatedAt: at });
+      await store.setOfferDelivery(offer.id, 'delivered', at);
+      metrics.inc('offers.delivered');
+      this.log.info({ offerId: offer.id, attempts }, 'offer delivered');
+      return;
+    }
+    const maxAttempts = config.maxAttempts ?? 6;
+    if (result.retry && attempts < maxAttempts) {
+      const delayMs = Math.min(config.maxBackoffMs ?? 300_000, (config.backoffMs ?? 2000) * 2 ** (attempts - 1));
+      await store.updateDelivery({ ...d, status: 'pending', attempts, nextAttemptAt: at + delayMs, lastStatus: result.status, lastError: result.error, updatedAt: at });
+      metrics.inc('offers.delivery_retry');
+      this.log.warn({ offerId: offer.id, attempts, status: result.status, error: result.error, retryInMs: delayMs }, 'offer delivery failed; will retry');
+      return;
+    }
+    await store.updateDelivery({ ...d, status: 'failed', attempts, lastStatus: result.status, lastError: result.error, updatedAt: at });
+    await store.setOfferDelivery(offer.id, 'failed', at);
+    metrics.inc('offers.delivery_failed');
+    this.log.warn({ offerId: offer.id, attempts, status: result.status, error: result.error }, 'offer delivery given up');
+  }
+}
+
+export function pushOf(o: Offer): OfferPush {
+  return {
+    v: 1,
+    type: 'offer',
+    offer: { id: o.id, kind: o.kind, title: o.title ?? o.kind, siteId: o.siteId, storeId: o.storeId ?? null, issuedAt: o.issuedAt, expiresAt: o.expiresAt },
+    memberId: o.memberId,
+    subject: o.memberId === null ? (o.subject ?? null) : null,
+  };
+}
