@@ -5,6 +5,8 @@ import { CONSOLE_CSS } from './console.style.js';
 import { STAFF_CSP, STAFF_HTML } from './staff.page.js';
 import { ANALYTICS_JS } from './views/analytics.view.js';
 import { CORE_JS } from './views/core.view.js';
+import { FORMAT_JS } from './views/format.view.js';
+import { GATEWAY_VERDICT_JS } from './views/gateway-verdict.view.js';
 import { MEMBERS_JS } from './views/members.view.js';
 import { OFFERS_JS } from './views/offers.view.js';
 import { OVERVIEW_JS } from './views/overview.view.js';
@@ -22,6 +24,8 @@ export const CONSOLE_ASSETS: Readonly<Record<string, string>> = {
   'console.css': CONSOLE_CSS,
   'app.js': APP_JS,
   'core.js': CORE_JS,
+  'format.js': FORMAT_JS,
+  'gateway-verdict.js': GATEWAY_VERDICT_JS,
   'live.js': LIVE_JS,
   'overview.js': OVERVIEW_JS,
   'members.js': MEMBERS_JS,

@@ -1,35 +1,13 @@
 /**
  * `/assets/console/overview.js`: cloud health (GET /api/v1/health), sites and their gateways with
  * the state each last published on its retained `state/conn` and `state/health` topics (GET
- * /api/v1/gateways), live staff alerts and recent events. A gateway is offline when its last
- * `conn` said so (the broker publishes its last will), stale when its health is older than
- * STALE_MS (gateways publish every 10 s by default), degraded when a source or the outbox says so.
+ * /api/v1/gateways; verdicts from gateway-verdict.js), live staff alerts and recent events.
  * Browser JS inside String.raw: it must not contain backticks or dollar-brace.
  */
-export const STALE_MS = 60_000;
-
 export const OVERVIEW_JS = String.raw`
 import { chip, errorBox, fill, fmt, get, h, session, table, tile } from './core.js';
+import { gatewayVerdict } from './gateway-verdict.js';
 import { live } from './live.js';
-
-const STALE_MS = ${STALE_MS};
-
-/** One gateway's verdict: level (ok / warn / bad / idle) and the reasons, newest facts first. */
-export function gatewayVerdict(g, now) {
-  const reasons = [];
-  const healthAt = g.health ? g.health.receivedAt : 0;
-  if (g.conn && g.conn.state === 'offline') return { level: 'bad', label: 'offline', reasons: ['offline since ' + fmt.dateTime(g.conn.at)] };
-  if (!g.conn && !g.health) return { level: 'idle', label: g.provisioned ? 'never connected' : 'unknown', reasons };
-  if (!healthAt || now - healthAt > STALE_MS) reasons.push(healthAt ? 'health ' + fmt.ago(healthAt, now) : 'no health report');
-  const hv = g.health && g.health.value;
-  if (hv) {
-    for (const [name, s] of Object.entries(hv.sources)) if (s.state !== 'ok') reasons.push(name + ' ' + s.state + (s.detail ? ': ' + s.detail : ''));
-    if (hv.outbox.dropped > 0) reasons.push(hv.outbox.dropped + ' events dropped');
-  }
-  if (reasons.length === 0) return { level: 'ok', label: 'online', reasons };
-  const stale = !healthAt || now - healthAt > STALE_MS;
-  return { level: 'warn', label: stale ? 'stale' : 'degraded', reasons };
-}
 
 function gatewayRows(gateways, now) {
   return table([

@@ -1,0 +1,33 @@
+/**
+ * `/assets/console/gateway-verdict.js`: what the console says about one gateway, from the state it
+ * last published on its retained topics. Offline when its last `conn` said so (the broker
+ * publishes the gateway's last will when it vanishes); stale when its newest health report is
+ * older than STALE_MS (gateways publish every 10 s by default, so six missed reports); degraded
+ * when a source is not ok or the outbox dropped events. A pure function of the row and `now`
+ * with no browser globals, so a Node test imports it as served.
+ * Browser JS inside String.raw: it must not contain backticks or dollar-brace.
+ */
+export const STALE_MS = 60_000;
+
+export const GATEWAY_VERDICT_JS = String.raw`
+import { fmt } from './format.js';
+
+export const STALE_MS = ${STALE_MS};
+
+/** One gateway's verdict: level (ok / warn / bad / idle) and the reasons, newest facts first. */
+export function gatewayVerdict(g, now) {
+  const reasons = [];
+  const healthAt = g.health ? g.health.receivedAt : 0;
+  if (g.conn && g.conn.state === 'offline') return { level: 'bad', label: 'offline', reasons: ['offline since ' + fmt.dateTime(g.conn.at)] };
+  if (!g.conn && !g.health) return { level: 'idle', label: g.provisioned ? 'never connected' : 'unknown', reasons };
+  if (!healthAt || now - healthAt > STALE_MS) reasons.push(healthAt ? 'health ' + fmt.ago(healthAt, now) : 'no health report');
+  const hv = g.health && g.health.value;
+  if (hv) {
+    for (const [name, s] of Object.entries(hv.sources)) if (s.state !== 'ok') reasons.push(name + ' ' + s.state + (s.detail ? ': ' + s.detail : ''));
+    if (hv.outbox.dropped > 0) reasons.push(hv.outbox.dropped + ' events dropped');
+  }
+  if (reasons.length === 0) return { level: 'ok', label: 'online', reasons };
+  const stale = !healthAt || now - healthAt > STALE_MS;
+  return { level: 'warn', label: stale ? 'stale' : 'degraded', reasons };
+}
+`;
