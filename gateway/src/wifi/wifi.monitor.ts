@@ -73,7 +73,8 @@ export class WifiMonitor {
       this.last = { available: true, checkedAt: at, ...(connection ? { connection: presentConnection(connection) } : {}), survey: buildSurvey(at, aps, connection) };
     } catch (err) {
       const reason = (err as Error).message;
-      if (this.last.reason !== reason) this.log.warn({ reason }, 'wifi status unavailable');
+      // Info, not warn: an Ethernet-only gateway without NetworkManager is a normal setup.
+      if (this.last.reason !== reason) this.log.info({ reason }, 'wifi status unavailable');
       // Keep the last good survey: an installer still sees what was there before nmcli went away.
       const { connection: _c, ...rest } = this.last;
       this.last = { ...rest, available: false, reason, checkedAt: at };
