@@ -52,6 +52,17 @@ describe('GET /api/v1/openapi.json', () => {
     expect(post.security).toEqual([{ bearer: [] }]);
     expect(doc.paths['/api/v1/rules/{id}']!.put.parameters[0]).toMatchObject({ name: 'id', in: 'path', required: true });
     expect(doc.paths['/api/v1/health']!.get.security).toEqual([]);
+    // Members and offers (issue 6).
+    expect(Object.keys(doc.paths['/api/v1/members/import']!.post.requestBody.content)).toEqual(['text/csv']);
+    expect(doc.paths['/api/v1/members']!.get.parameters.map((p: any) => p.name)).toEqual(['q', 'tier', 'limit', 'offset']);
+    const putMember = doc.paths['/api/v1/members/{id}']!.put;
+    expect(putMember.requestBody.content['application/json'].schema.required).toEqual(expect.arrayContaining(['name', 'tier', 'consent']));
+    expect(Object.keys(putMember.responses)).toEqual(expect.arrayContaining(['200', '201', '400', '401', '403']));
+    expect(doc.paths['/api/v1/offers']!.get.parameters.map((p: any) => p.name)).toEqual(['storeId', 'siteId', 'status', 'memberId', 'limit']);
+    expect(doc.paths['/api/v1/offers']!.get.parameters.find((p: any) => p.name === 'status').schema.enum).toEqual(['issued', 'delivered', 'failed', 'redeemed', 'expired']);
+    for (const [path, method] of [['/api/v1/members/{id}', 'get'], ['/api/v1/members/{id}', 'delete'], ['/api/v1/offers/{id}', 'get']] as const) {
+      expect(doc.paths[path]![method].responses['404'], `${method} ${path}`).toBeDefined();
+    }
     await store.close();
     t.cleanup();
   });

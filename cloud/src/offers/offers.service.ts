@@ -96,7 +96,13 @@ export class OffersService {
       status: 'issued',
       eventId: action.event.id,
     };
-    const { inserted } = await this.o.store.insertOffer(offer);
+    const { inserted, refused } = await this.o.store.insertOffer(offer, action.limits);
+    if (refused) {
+      // Another event of the same store or shopper got there first (decided concurrently).
+      this.o.metrics.inc(`offers.refused_${refused}`);
+      this.log.info({ memberId: offer.memberId, siteId: offer.siteId, storeId: offer.storeId, kind: offer.kind, refused }, 'offer not issued: limit reached at insert');
+      return undefined;
+    }
     if (!inserted) return undefined; // this event already issued it (replay)
     const prospect = offer.memberId === null;
     this.o.metrics.inc(prospect ? 'offers.issued_prospect' : 'offers.issued');

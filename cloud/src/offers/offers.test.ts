@@ -181,6 +181,14 @@ describe('offers: delivery, redemption, caps, budgets, expiry, prospects', () =>
     expect((await offers('?storeId=boutique')).map((o) => o.memberId).sort()).toEqual(['M1', 'M1', 'M2']); // budget 3 spent
   });
 
+  it('a budget holds when events of several shoppers are decided at the same time', async () => {
+    await start([{ id: 'dwell', name: 'dwell', enabled: true, eventTypes: ['dwell'], audience: 'member', cooldownMs: 0,
+      actions: [{ kind: 'offer', offerKind: 'scarf', validForMs: 30 * MIN, dailyBudgetPerStore: 2 }] }]);
+    await Promise.all(['M1', 'M2', 'M3'].map((m) => t!.cloud.ingestEvent(ev('dwell', m))));
+    expect(await offers()).toHaveLength(2);
+    expect(t!.cloud.metrics.get('offers.refused_budget')).toBe(1);
+  });
+
   it('stores prospect offers with the subject pseudonym; pushes them only when the push service reaches prospects', async () => {
     const attract: Rule = { id: 'attract', name: 'attract', enabled: true, eventTypes: ['approach'], audience: 'prospect', cooldownMs: 0,
       actions: [{ kind: 'offer', offerKind: 'attract', title: 'Coffee inside', validForMs: 20 * MIN, perMemberCapPerDay: 1 }] };

@@ -74,6 +74,8 @@ export type Action =
       ruleId: string;
       offerKind: string;
       title: string;
+      /** The action's cap and budget, re-checked by the store at insert (concurrent decisions). */
+      limits: { perMemberCapPerDay?: number | undefined; dailyBudgetPerStore?: number | undefined };
       event: PresenceEvent;
       /** Absent for a prospect (an attract offer to an anonymous subject). */
       memberId: string | undefined;
@@ -151,7 +153,7 @@ export function evaluateRules(event: PresenceEvent, member: MemberProfile | unde
         const lastOffer = ctx.lastOfferAt?.[a.offerKind];
         if (rule.cooldownMs > 0 && lastOffer !== undefined && ctx.now - lastOffer < rule.cooldownMs) continue;
         actions.push({
-          kind: 'offer', ruleId: rule.id, offerKind: a.offerKind, title: a.title ?? a.offerKind, event, memberId: member?.memberId, subjectId: event.subject.id,
+          kind: 'offer', ruleId: rule.id, offerKind: a.offerKind, title: a.title ?? a.offerKind, limits: { perMemberCapPerDay: a.perMemberCapPerDay, dailyBudgetPerStore: a.dailyBudgetPerStore }, event, memberId: member?.memberId, subjectId: event.subject.id,
           storeId: ctx.storeId, day: ctx.day, issuedAt: ctx.now, expiresAt: ctx.now + a.validForMs,
         });
       } else {

@@ -95,6 +95,18 @@ export function runCloudStoreContract(name: string, open: () => { store: CloudSt
       expect(await store.getOffer('o1')).toEqual(offer);
     });
 
+    it('re-checks a cap (member or prospect subject) and a store budget at insert', async () => {
+      const o = { kind: 'k', siteId: 's', storeId: 'st1', day: 'd', issuedAt: 1, expiresAt: 9, status: 'issued' as const };
+      const limits = { perMemberCapPerDay: 2, dailyBudgetPerStore: 3 };
+      expect(await store.insertOffer({ ...o, id: 'a', memberId: 'M1', eventId: 'e1' }, limits)).toEqual({ inserted: true });
+      expect(await store.insertOffer({ ...o, id: 'b', memberId: 'M1', eventId: 'e2' }, limits)).toEqual({ inserted: true });
+      expect(await store.insertOffer({ ...o, id: 'c', memberId: 'M1', eventId: 'e3' }, limits)).toEqual({ inserted: false, refused: 'cap' });
+      expect(await store.insertOffer({ ...o, id: 'd', memberId: null, subject: 'anon', eventId: 'e4' }, limits)).toEqual({ inserted: true });
+      expect(await store.insertOffer({ ...o, id: 'e', memberId: 'M2', eventId: 'e5' }, limits)).toEqual({ inserted: false, refused: 'budget' });
+      expect(await store.insertOffer({ ...o, id: 'f', memberId: 'M2', storeId: 'st2', eventId: 'e6' }, limits)).toEqual({ inserted: true });
+      expect(await store.insertOffer({ ...o, id: 'g', memberId: 'M2', eventId: 'e7' })).toEqual({ inserted: true }); // no limits given
+    });
+
     it('stores prospect offers by subject, redeems open offers once, expires the rest, and tracks deliveries', async () => {
       const base = { kind: 'attract', siteId: 's', storeId: 'st1', day: '2026-11-23', issuedAt: 100, expiresAt: 200, status: 'issued' as const };
       await store.insertOffer({ ...base, id: 'p1', memberId: null, subject: 'anon-1', eventId: 'e1', title: 'Coffee on us' });

@@ -65,7 +65,12 @@ export interface CloudStore {
   deleteExpiredAuthTokens(now: number): Promise<number>;
 
   // offers: one per (event, rule, kind); caps and budgets are decided by the rules from counts
-  insertOffer(offer: Offer): Promise<{ inserted: boolean }>;
+  /**
+   * Stores an offer. With `limits`, the cap (per member, or per prospect subject, site and day)
+   * and the store's daily budget are re-checked in the same transaction as the insert, so offers
+   * decided concurrently for one store cannot overspend its budget.
+   */
+  insertOffer(offer: Offer, limits?: OfferLimits): Promise<{ inserted: boolean; refused?: 'cap' | 'budget' }>;
   hasOffer(memberId: string, siteId: string, day: string, kind: string): Promise<boolean>;
   listOffers(query: OfferQuery): Promise<Offer[]>;
   getOffer(id: string): Promise<Offer | undefined>;
@@ -261,6 +266,12 @@ export interface OfferQuery {
   storeId?: string | undefined;
   status?: OfferStatus | undefined;
   limit: number;
+}
+
+/** The limits of the rule action that issued an offer (see `insertOffer`). */
+export interface OfferLimits {
+  perMemberCapPerDay?: number | undefined;
+  dailyBudgetPerStore?: number | undefined;
 }
 
 /** One offer's push through the delivery webhook: retried with backoff until delivered or given up. */

@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import type { Offer, OfferDelivery, OfferQuery } from './cloud-store.js';
+import type { Offer, OfferDelivery, OfferLimits, OfferQuery } from './cloud-store.js';
 import { toDelivery, toOffer, type Row } from './store.sqlite.rows.js';
 
 const OPEN = `status IN ('issued', 'delivered', 'failed')`;
@@ -11,7 +11,7 @@ const OPEN = `status IN ('issued', 'delivered', 'failed')`;
 export class SqliteOfferTables {
   private readonly stmt;
 
-  constructor(db: Database.Database) {
+  constructor(private readonly db: Database.Database) {
     this.stmt = {
       insert: db.prepare(
         `INSERT OR IGNORE INTO offers (id, kind, rule_id, member_id, subject, site_id, store_id, day, title, issued_at, expires_at, status, event_id,
@@ -65,6 +65,21 @@ export class SqliteOfferTables {
       redeemedAt: o.redeemedAt ?? null, redeemedEventId: o.redeemedEventId ?? null, amount: o.amount ?? null, currency: o.currency ?? null,
     };
     return this.stmt.insert.run(row).changes === 1;
+  }
+
+  /** Insert after re-checking cap and budget in one transaction (better-sqlite3 transactions are synchronous, so nothing interleaves). */
+  insertWithin(o: Offer, limits: OfferLimits | undefined): { inserted: boolean; refused?: 'cap' | 'budget' } {
+    return this.db.transaction(() => {
+      const base = { siteId: o.siteId, day: o.day, kind: o.kind };
+      if (limits?.perMemberCapPerDay !== undefined) {
+        const who = o.memberId !== null ? { memberId: o.memberId } : { subject: o.subject };
+        if (this.count({ ...base, storeId: undefined, ...who }) >= limits.perMemberCapPerDay) return { inserted: false, refused: 'cap' as const };
+      }
+      if (limits?.dailyBudgetPerStore !== undefined && this.count({ ...base, storeId: o.storeId }) >= limits.dailyBudgetPerStore) {
+        return { inserted: false, refused: 'budget' as const };
+      }
+      return { inserted: this.insert(o) };
+    })();
   }
 
   has(memberId: string, siteId: string, day: string, kind: string): boolean {

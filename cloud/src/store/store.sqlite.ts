@@ -20,6 +20,7 @@ import type {
   NewAlert,
   Offer,
   OfferDelivery,
+  OfferLimits,
   OfferQuery,
   PageQuery,
   StaffAccount,
@@ -261,8 +262,8 @@ class SqliteCloudStore implements CloudStore {
     return this.auth.deleteExpired(now);
   }
 
-  async insertOffer(offer: Offer): Promise<{ inserted: boolean }> {
-    return { inserted: this.offers.insert(offer) };
+  async insertOffer(offer: Offer, limits?: OfferLimits): Promise<{ inserted: boolean; refused?: 'cap' | 'budget' }> {
+    return this.offers.insertWithin(offer, limits);
   }
 
   async hasOffer(memberId: string, siteId: string, day: string, kind: string): Promise<boolean> {
