@@ -100,6 +100,9 @@ describe.skipIf(!haveChromium)('operator console in headless Chromium', () => {
     expect(await page.locator(`section.site[data-site="${SITE}"] h3`).textContent()).toContain('1/2 up');
     expect(await page.locator('#health .tile', { hasText: 'MQTT broker' }).textContent()).toContain('embedded');
     await expect.poll(() => page.locator('#alerts li.alert').count()).toBeGreaterThan(0);
+    const liNa = page.locator('#alerts li.alert.arrival', { hasText: 'Li Na' });
+    expect(await liNa.locator('.summary').textContent()).toMatch(/^1 visit · spent /);
+    expect(await liNa.locator('.rec-headline').textContent()).toMatch(/^Show: .*silk scarves/i);
     await expect.poll(() => page.locator('#events tr.event').count()).toBeGreaterThan(0);
     const nav = await page.locator('#nav a').allTextContents();
     expect(nav).toEqual(['Overview', 'Members', 'Rules', 'Offers', 'Analytics', 'Staff view']);
@@ -182,12 +185,16 @@ describe.skipIf(!haveChromium)('operator console in headless Chromium', () => {
     expect(problems()).toEqual([]);
   }, 60_000);
 
-  it('an operator sees the offers the rules issued, filters them by status and sees the conversion', async () => {
+  it('an operator sees the offers the rules issued, the redeemed one, filters by status and sees the conversion', async () => {
     const page = browsers[0]!.page;
     await page.click('#nav a[data-route=offers]');
     await page.waitForSelector('#of-tiles');
     await expect.poll(() => page.locator('tr.offer').count()).toBe(3); // one welcome offer per arriving member
     expect(await page.locator('#of-tiles .tile', { hasText: 'issued' }).locator('b').textContent()).toBe('3');
+    // M0001 bought after her welcome offer was issued: redeemed, with the purchase amount.
+    await expect.poll(() => page.locator('tr.offer[data-status=redeemed]').count()).toBe(1);
+    expect(await page.locator('tr.offer[data-status=redeemed]').textContent()).toContain('M0001');
+    expect(await page.locator('#of-tiles .tile', { hasText: 'conversion' }).locator('b').textContent()).toBe('33%');
     const statuses = await page.locator('tr.offer').evaluateAll((rows) => rows.map((r) => (r as unknown as { dataset: Record<string, string> }).dataset.status!));
     const stored = (await t.cloud.store!.listOffers({ limit: 10 })).map((o) => o.status).sort();
     expect([...statuses].sort()).toEqual(stored);

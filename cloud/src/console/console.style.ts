@@ -60,6 +60,7 @@ li.alert { border: 1px solid var(--line); border-left: 6px solid var(--warn); bo
 li.alert.arrival { border-left-color: var(--ok); }
 li.alert.acked { opacity: .6; }
 .msg { font-weight: 600; }
+li.alert .rec-headline { font-size: .85rem; margin-top: 2px; }
 .inline-form { display: flex; flex-wrap: wrap; gap: 8px; align-items: center; margin: 8px 0; }
 .pager { display: flex; gap: 10px; align-items: center; margin-top: 8px; }
 .title-row { display: flex; justify-content: space-between; align-items: center; }

@@ -26,7 +26,7 @@ function healthTiles(health) {
   return h('div', { class: 'tiles', id: 'health' },
     tile(health.ok ? 'ok' : 'degraded', 'cloud', health.ok ? 'ok' : 'bad'),
     tile(health.db.ok ? 'ok' : 'down', 'database', health.db.ok ? 'ok' : 'bad'),
-    tile(health.broker.connected ? health.broker.kind + (health.broker.clients !== undefined ? ' · ' + health.broker.clients + ' clients' : '') : 'down', 'MQTT broker', health.broker.connected ? 'ok' : 'bad'),
+    tile(health.broker.connected ? health.broker.kind + (health.broker.clients !== undefined ? ' · ' + health.broker.clients + (health.broker.clients === 1 ? ' client' : ' clients') : '') : 'down', 'MQTT broker', health.broker.connected ? 'ok' : 'bad'),
     tile(String(c.gateways ?? '–'), 'gateways'), tile(String(c.events ?? '–'), 'events'), tile(String(c.members ?? '–'), 'members'),
     tile(String(c.alerts ?? '–'), 'alerts'), tile(String(c.offers ?? '–'), 'offers'));
 }
@@ -34,7 +34,9 @@ function healthTiles(health) {
 function alertItem(a, fresh) {
   return h('li', { class: 'alert ' + a.eventType + ' ' + a.status + (fresh ? ' fresh' : ''), dataset: { alertId: a.id, status: a.status } },
     h('div', { class: 'msg', text: a.message }),
-    h('div', { class: 'meta', text: [fmt.time(a.eventAt), a.eventType, a.storeId || a.siteId, a.tier, a.tags.join(', '), a.status !== 'open' ? a.status + ' by ' + (a.claimedBy || 'someone') : ''].filter(Boolean).join(' · ') }));
+    h('div', { class: 'meta', text: [fmt.time(a.eventAt), a.eventType, a.storeId || a.siteId, a.tier, a.tags.join(', '), a.status !== 'open' ? a.status + ' by ' + (a.claimedBy || 'someone') : ''].filter(Boolean).join(' · ') }),
+    a.member ? h('div', { class: 'meta summary', text: a.member.visits + (a.member.visits === 1 ? ' visit' : ' visits') + ' · spent ' + fmt.money(a.member.totalSpend, a.member.currency) + ' · last seen ' + fmt.ago(a.member.lastSeenAt) }) : null,
+    a.recommendation && a.recommendation.headline ? h('div', { class: 'rec-headline', text: 'Show: ' + a.recommendation.headline }) : null);
 }
 
 export async function render(main) {
