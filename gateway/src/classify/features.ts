@@ -45,6 +45,8 @@ export interface FeatureWindow {
    * steadier position keeps one stay in one zone (dwell), at the cost of ~2.5 s of lag.
    */
   storeSideDbm: Map<string, number>;
+  /** The same fresh store-side receivers with their fast EWMA (τ 1.5 s): the learned zone model sees both. */
+  storeSideFastDbm: Map<string, number>;
   /** Strongest smoothed RSSI per store zone (store-side receivers with a zoneId), with its floor. */
   zoneDbm: Map<string, { dbm: number; floor: number }>;
   sinceFirstSeenMs: number;
@@ -80,6 +82,7 @@ export function computeFeatures(track: SubjectTrack, now: number, ctx: SiteConte
   const floorDbm = new Map<number, number>();
   const zoneDbm = new Map<string, { dbm: number; floor: number }>();
   const storeSideDbm = new Map<string, number>();
+  const storeSideFastDbm = new Map<string, number>();
   for (const [rxId, r] of track.receivers) {
     const info = ctx.receivers.get(rxId);
     if (!info || now - r.lastSeenAt > FRESH_MS) continue;
@@ -96,6 +99,7 @@ export function computeFeatures(track: SubjectTrack, now: number, ctx: SiteConte
     }
     if (info.storeSide) {
       storeSideDbm.set(rxId, r.slowDbm);
+      storeSideFastDbm.set(rxId, dbm);
       if (dbm > storeSide) {
         storeSide = dbm;
         storeSideTrend = trend;
@@ -138,6 +142,7 @@ export function computeFeatures(track: SubjectTrack, now: number, ctx: SiteConte
     outsideSideMaxDbm: outsideSide,
     floorDbm,
     storeSideDbm,
+    storeSideFastDbm,
     zoneDbm,
     sinceFirstSeenMs,
     sinceLastSeenMs,

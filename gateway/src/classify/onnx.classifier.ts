@@ -7,13 +7,14 @@ import { InferenceSession, Tensor } from 'onnxruntime-node';
 // directly. classify.onnx.test.ts checks it against the public async API on every test run, so an
 // onnxruntime upgrade that changes this internal surface fails loudly.
 import { binding, initOrt } from 'onnxruntime-node/dist/binding.js';
-import { MODEL_INPUT_NAME, MODEL_INPUT_WIDTH, MODEL_OUTPUT_NAME, MODEL_OUTPUT_WIDTH } from '../model/contract.js';
+import { MODEL_INPUT_NAME, MODEL_INPUT_WIDTH, MODEL_OUTPUT_NAME, MODEL_OUTPUT_WIDTH, ZONE_INPUT_NAME, ZONE_INPUT_WIDTH, ZONE_OUTPUT_NAME, ZONE_OUTPUT_WIDTH } from '../model/contract.js';
 import { onnxMetadata } from '../model/onnx-export.js';
 import type { Classifier, ClassProbs, DecisionSettings } from './classifier.js';
-import { FEATURE_COUNT, FEATURES_VERSION, type FeatureWindow } from './features.js';
+import { FEATURE_COUNT, FEATURES_VERSION, MISSING_DBM, type FeatureWindow } from './features.js';
 import { estimateFloor } from './rules.classifier.js';
 import type { SiteContext } from './site-context.js';
 import { estimateZone } from './zone-estimate.js';
+import { ZONE_FEATURE_COUNT, zoneCandidates, type ZoneCandidates } from './zone-features.js';
 
 /**
  * The same model through onnxruntime's public, asynchronous API. The reference the synchronous
@@ -112,6 +113,23 @@ function check(kind: 'input' | 'output', list: readonly ValueMetadata[], name: s
 }
 
 /**
+ * A two-head model (place + zone): exactly two tensors of `kind`, each found by name and checked
+ * like a single one.
+ */
+function checkHeads(kind: 'input' | 'output', list: readonly ValueMetadata[], want: readonly [string, number][]): void {
+  const names = want.map(([n, w]) => `${n} float32 [N, ${w}]`).join(' and ');
+  if (list.length !== want.length) throw new ModelRejectedError(`model has ${list.length} ${kind}s (${list.map(describe).join('; ')}); expected ${names}`);
+  for (const [name, width] of want) {
+    const m = list.find((x) => x.name === name);
+    if (!m) throw new ModelRejectedError(`model ${kind}s (${list.map(describe).join('; ')}) do not match features v${FEATURES_VERSION}: no ${name}; expected ${names}`);
+    check(kind, [m], name, width);
+  }
+}
+
+/** Zone candidates are fitted only for subjects whose store-side evidence is within this of the outside (cost). */
+const ZONE_SIDE_MARGIN_DB = 8;
+
+/**
  * The ONNX classifier: one native session per process, created at load; one `run` per tick over
  * every subject's feature row ([N, FEATURE_COUNT] float32 -> [N, 3] probabilities over
  * LOCATION_CLASSES). Floor and zone come from the same evidence as the rules classifier (the model
@@ -133,6 +151,8 @@ export class OnnxClassifier implements Classifier {
     private readonly zoneScale: number,
     digest: string,
     decision: DecisionSettings | undefined,
+    /** The model has the zone head (zone-features.ts); without it zones come from estimateZone. */
+    readonly hasZoneHead: boolean,
   ) {
     this.version = `f${FEATURES_VERSION}-${digest}`;
     this.decision = decision;
@@ -154,9 +174,17 @@ export class OnnxClassifier implements Classifier {
       throw new ModelRejectedError(`onnxruntime cannot load the model: ${(err as Error).message}`);
     }
     let decision: DecisionSettings | undefined;
+    const inputs = session.inputMetadata as ValueMetadata[];
+    const outputs = session.outputMetadata as ValueMetadata[];
+    const hasZoneHead = inputs.length === 2 || outputs.length === 2;
     try {
-      check('input', session.inputMetadata as ValueMetadata[], MODEL_INPUT_NAME, MODEL_INPUT_WIDTH);
-      check('output', session.outputMetadata as ValueMetadata[], MODEL_OUTPUT_NAME, MODEL_OUTPUT_WIDTH);
+      if (hasZoneHead) {
+        checkHeads('input', inputs, [[MODEL_INPUT_NAME, MODEL_INPUT_WIDTH], [ZONE_INPUT_NAME, ZONE_INPUT_WIDTH]]);
+        checkHeads('output', outputs, [[MODEL_OUTPUT_NAME, MODEL_OUTPUT_WIDTH], [ZONE_OUTPUT_NAME, ZONE_OUTPUT_WIDTH]]);
+      } else {
+        check('input', inputs, MODEL_INPUT_NAME, MODEL_INPUT_WIDTH);
+        check('output', outputs, MODEL_OUTPUT_NAME, MODEL_OUTPUT_WIDTH);
+      }
       // onnxruntime accepted the bytes, so they decode as a ModelProto; only the settings can be bad.
       decision = parseDecision(onnxMetadata(bytes)[DECISION_METADATA_KEY]);
     } catch (err) {
@@ -164,31 +192,81 @@ export class OnnxClassifier implements Classifier {
       throw err;
     }
     const digest = createHash('sha256').update(bytes).digest('hex').slice(0, 12);
-    return new OnnxClassifier(session, opts.site, opts.zoneScaleDb ?? 3, digest, decision);
+    return new OnnxClassifier(session, opts.site, opts.zoneScaleDb ?? 3, digest, decision, hasZoneHead);
   }
 
   /** Raw model output for a row-major [rows, FEATURE_COUNT] batch (training verification uses it). */
   runRaw(x: Float32Array, rows: number): Float32Array {
+    return this.runHeads(x, rows, new Float32Array(ZONE_FEATURE_COUNT), 1).place;
+  }
+
+  /**
+   * One native run over both heads: place rows [rows, FEATURE_COUNT] and zone candidate rows
+   * [zoneRows, ZONE_FEATURE_COUNT] (ignored by a place-only model; at least one row, since a
+   * zero-row batch is not worth the risk in every onnxruntime build).
+   */
+  runHeads(x: Float32Array, rows: number, zx: Float32Array, zoneRows: number): { place: Float32Array; zone: Float32Array | undefined } {
     if (this.closed) throw new Error('onnx classifier is closed');
-    const feeds = { [MODEL_INPUT_NAME]: new Tensor('float32', x, [rows, FEATURE_COUNT]) };
-    const out = this.session.run(feeds, { [MODEL_OUTPUT_NAME]: null }, {})[MODEL_OUTPUT_NAME] as Tensor | undefined;
-    if (!out || out.type !== 'float32' || out.data.length !== rows * MODEL_OUTPUT_WIDTH) throw new Error(`model returned ${out ? `${out.type} x${out.data.length}` : 'nothing'} for ${rows} rows`);
-    return out.data as Float32Array;
+    const feeds: Record<string, Tensor> = { [MODEL_INPUT_NAME]: new Tensor('float32', x, [rows, FEATURE_COUNT]) };
+    const fetches: Record<string, null> = { [MODEL_OUTPUT_NAME]: null };
+    if (this.hasZoneHead) {
+      feeds[ZONE_INPUT_NAME] = new Tensor('float32', zx, [zoneRows, ZONE_FEATURE_COUNT]);
+      fetches[ZONE_OUTPUT_NAME] = null;
+    }
+    const out = this.session.run(feeds, fetches, {}) as Record<string, Tensor | undefined>;
+    const place = out[MODEL_OUTPUT_NAME];
+    if (!place || place.type !== 'float32' || place.data.length !== rows * MODEL_OUTPUT_WIDTH) throw new Error(`model returned ${place ? `${place.type} x${place.data.length}` : 'nothing'} for ${rows} rows`);
+    if (!this.hasZoneHead) return { place: place.data as Float32Array, zone: undefined };
+    const zone = out[ZONE_OUTPUT_NAME];
+    if (!zone || zone.type !== 'float32' || zone.data.length !== zoneRows * ZONE_OUTPUT_WIDTH) throw new Error(`zone head returned ${zone ? `${zone.type} x${zone.data.length}` : 'nothing'} for ${zoneRows} rows`);
+    return { place: place.data as Float32Array, zone: zone.data as Float32Array };
   }
 
   classify(windows: readonly FeatureWindow[]): ClassProbs[] {
     if (windows.length === 0) return [];
     const x = new Float32Array(windows.length * FEATURE_COUNT);
     windows.forEach((w, i) => x.set(w.values, i * FEATURE_COUNT));
-    const p = this.runRaw(x, windows.length);
+    const floors = windows.map((w) => estimateFloor(w, this.zoneScale));
+    // Zone candidates for every subject that could be inside (the model decides that in the same run).
+    const cands: (ZoneCandidates & { first: number })[] = [];
+    const candOf = new Array<number>(windows.length).fill(-1);
+    let zoneRows = 0;
+    if (this.hasZoneHead) {
+      windows.forEach((w, i) => {
+        if (w.storeSideMaxDbm <= MISSING_DBM || w.storeSideMaxDbm < w.outsideSideMaxDbm - ZONE_SIDE_MARGIN_DB) return;
+        const c = zoneCandidates(w, floors[i]!.floor, this.ctx);
+        if (!c) return;
+        candOf[i] = cands.length;
+        cands.push({ ...c, first: zoneRows });
+        zoneRows += c.zoneIds.length;
+      });
+    }
+    const zx = new Float32Array(Math.max(1, zoneRows) * ZONE_FEATURE_COUNT);
+    for (const c of cands) zx.set(c.values, c.first * ZONE_FEATURE_COUNT);
+    const { place: p, zone: zp } = this.runHeads(x, windows.length, zx, Math.max(1, zoneRows));
     return windows.map((w, i) => {
       const absent = p[i * 3]!;
       const outsideNear = p[i * 3 + 1]!;
       const inside = p[i * 3 + 2]!;
       if (!Number.isFinite(absent + outsideNear + inside)) throw new Error(`non-finite model output for row ${i}`);
-      const { floor, floorConfidence } = estimateFloor(w, this.zoneScale);
-      const zone = inside < MIN_INSIDE_FOR_ZONE ? undefined : estimateZone(w, floor, this.ctx);
-      return { subject: w.subject, absent, outsideNear, inside, floor, floorConfidence, zoneId: zone?.zoneId, zoneConfidence: zone?.confidence ?? 0 };
+      const { floor, floorConfidence } = floors[i]!;
+      const base = { subject: w.subject, absent, outsideNear, inside, floor, floorConfidence };
+      if (inside < MIN_INSIDE_FOR_ZONE) return { ...base, zoneId: undefined, zoneConfidence: 0 };
+      const c = candOf[i]! >= 0 ? cands[candOf[i]!] : undefined;
+      if (c && zp) {
+        // The zone head scores each candidate on its own; normalised over the subject's candidates.
+        let best = 0;
+        let sum = 0;
+        for (let k = 0; k < c.zoneIds.length; k++) {
+          const s = zp[(c.first + k) * 2 + 1]!;
+          if (!Number.isFinite(s)) throw new Error(`non-finite zone output for row ${i}`);
+          sum += s;
+          if (s > zp[(c.first + best) * 2 + 1]!) best = k;
+        }
+        return { ...base, zoneId: c.zoneIds[best], zoneConfidence: sum > 0 ? zp[(c.first + best) * 2 + 1]! / sum : 0 };
+      }
+      const zone = estimateZone(w, floor, this.ctx);
+      return { ...base, zoneId: zone.zoneId, zoneConfidence: zone.confidence };
     });
   }
 

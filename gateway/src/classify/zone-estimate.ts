@@ -13,7 +13,7 @@ export interface ZoneEstimate {
 const GRID_M = 1.5;
 
 /** Candidate points of one floor, with the model's expected RSSI per receiver, flat for speed. */
-interface FloorGrid {
+export interface FloorGrid {
   receiverIndex: Map<string, number>;
   receivers: number;
   zoneIds: string[];
@@ -68,6 +68,11 @@ export function estimateZone(w: FeatureWindow, floor: number | undefined, ctx: S
   }
   if (best < 0) return strongestZone(w, floor);
   return { zoneId: grid.zoneIds[best], confidence: bestErr / n < 16 ? 0.7 : 0.5, position: grid.points[best] };
+}
+
+/** The (cached) candidate grid of one store floor; undefined when the floor has no store zones. */
+export function floorGrid(ctx: SiteContext, floor: number): FloorGrid | undefined {
+  return gridFor(ctx).get(floor);
 }
 
 function gridFor(ctx: SiteContext): Map<number, FloorGrid> {

@@ -83,7 +83,10 @@ function doorBlocks(s: JourneyState, run: Run<Place>, now: number, settings: Mac
   if (!entering && !leaving) return false;
   const doorSeen = s.lastDoorAt !== undefined && s.lastDoorAt >= run.since - settings.doorWindowMs;
   if (doorSeen) return false;
-  return !(entering && s.place === 'absent' && held(run, settings.doorlessEntryHoldMs));
+  // A long, steady inside run also enters from near: a weak phone (low transmit power, body
+  // shadowing) can cross the door without ever reaching the door level, and would otherwise stay
+  // "outside" for its whole visit (simulated dept-store: a 10-minute visit lost).
+  return !(entering && held(run, settings.doorlessEntryHoldMs));
 }
 
 /** The run has been supported for `holdMs` (a zero hold fires on its first tick). */

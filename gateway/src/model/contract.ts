@@ -1,5 +1,6 @@
 import { FEATURE_COUNT, FEATURE_NAMES, FEATURES_VERSION } from '../classify/features.js';
 import { LOCATION_CLASSES } from '../classify/classifier.js';
+import { ZONE_FEATURE_COUNT, ZONE_FEATURE_NAMES, ZONE_FEATURES_VERSION } from '../classify/zone-features.js';
 
 /**
  * The ONNX model's contract with the feature module. The input name carries FEATURES_VERSION and a
@@ -21,3 +22,13 @@ export const MODEL_INPUT_NAME = `features_v${FEATURES_VERSION}_${featureNamesHas
 export const MODEL_OUTPUT_NAME = 'location_probs';
 export const MODEL_INPUT_WIDTH = FEATURE_COUNT;
 export const MODEL_OUTPUT_WIDTH = LOCATION_CLASSES.length;
+
+/**
+ * The optional zone head (a second input/output pair in the same graph): float32
+ * [M, ZONE_FEATURE_COUNT] candidate rows (zone-features.ts) -> [M, 2] (P(not this zone), P(this zone)).
+ * Its input name hashes ZONE_FEATURE_NAMES the same way.
+ */
+export const ZONE_INPUT_NAME = `zone_features_v${ZONE_FEATURES_VERSION}_${featureNamesHash(ZONE_FEATURE_NAMES)}`;
+export const ZONE_OUTPUT_NAME = 'zone_probs';
+export const ZONE_INPUT_WIDTH = ZONE_FEATURE_COUNT;
+export const ZONE_OUTPUT_WIDTH = 2;

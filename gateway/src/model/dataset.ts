@@ -5,7 +5,10 @@ import { createClassifier } from '../classify/create-classifier.js';
 import { FEATURE_COUNT, type FeatureWindow } from '../classify/features.js';
 import { siteContext } from '../classify/site-context.js';
 import { runOffline } from '../offline.js';
-import { IGNORE, TruthLabels, type LabelOptions } from './labels.js';
+import { estimateFloor } from '../classify/rules.classifier.js';
+import { estimateZone } from '../classify/zone-estimate.js';
+import { ZONE_FEATURE_COUNT, zoneCandidates } from '../classify/zone-features.js';
+import { IGNORE, TruthLabels, ZoneTruth, type LabelOptions } from './labels.js';
 
 /** One classified row: what the pipeline handed its classifier for one subject at one tick. */
 export interface FeatureRow {
@@ -14,6 +17,8 @@ export interface FeatureRow {
   values: Float32Array;
   /** The rules classifier's place for this row (argmax), for tick-level comparison. */
   rulesLabel: number;
+  /** Zone candidates (zoneCandidates on the estimated floor), kept only where `wantZone` said so. */
+  zone?: { floor: number | undefined; zoneIds: string[]; values: Float32Array; estimated: string | undefined };
 }
 
 /**
@@ -22,8 +27,9 @@ export interface FeatureRow {
  * recording classifier keeps each batch before delegating to the rules classifier (so journeys,
  * pruning and everything else behave as in the baseline run).
  */
-export function collectFeatureRows(config: GatewayConfig, observations: readonly Observation[]): FeatureRow[] {
+export function collectFeatureRows(config: GatewayConfig, observations: readonly Observation[], wantZone?: (subject: string, at: number) => boolean): FeatureRow[] {
   const rules = createClassifier(config, 'rules');
+  const ctx = siteContext(config);
   const rows: FeatureRow[] = [];
   const recorder: Classifier = {
     name: 'recorder',
@@ -33,13 +39,68 @@ export function collectFeatureRows(config: GatewayConfig, observations: readonly
       windows.forEach((w, i) => {
         const p = probs[i]!;
         const rulesLabel = p.inside >= p.outsideNear && p.inside >= p.absent ? 2 : p.outsideNear >= p.absent ? 1 : 0;
-        rows.push({ at: w.at, subject: w.subject, values: Float32Array.from(w.values), rulesLabel });
+        const row: FeatureRow = { at: w.at, subject: w.subject, values: Float32Array.from(w.values), rulesLabel };
+        if (wantZone?.(w.subject, w.at)) {
+          // Exactly what OnnxClassifier does per window: floor from the evidence, then the candidates.
+          const { floor } = estimateFloor(w, ZONE_FLOOR_SCALE_DB);
+          const c = zoneCandidates(w, floor, ctx);
+          if (c) row.zone = { floor, zoneIds: c.zoneIds, values: c.values, estimated: estimateZone(w, floor, ctx).zoneId };
+        }
+        rows.push(row);
       });
       return probs;
     },
   };
   runOffline(config, observations, { classifier: recorder });
   return rows;
+}
+
+/** The floor-confidence scale the classifiers use (irrelevant to the argmax floor). */
+const ZONE_FLOOR_SCALE_DB = 3;
+
+/** Pair rows for the zone model: one per (tick with a known true zone, candidate zone). */
+export interface ZoneRows {
+  x: Float32Array;
+  /** 1 = this candidate is the true zone. */
+  y: Uint8Array;
+  rows: number;
+  /** Per tick (group of candidate rows): [first row, row count, index of the true candidate, index of estimateZone's pick or -1]. */
+  groups: Int32Array;
+  ticks: number;
+}
+
+/** Builds the zone model's pair rows from feature rows that carry candidates, labelled from the truth's dwell stays. */
+export function labelZoneRows(config: GatewayConfig, rows: readonly FeatureRow[], truth: readonly TruthEvent[]): ZoneRows {
+  const zt = new ZoneTruth(truth, { storeId: siteContext(config).storeId });
+  const picked: { c: NonNullable<FeatureRow['zone']>; truthIdx: number }[] = [];
+  let pairs = 0;
+  for (const r of rows) {
+    if (!r.zone) continue;
+    const t = zt.at(r.subject, r.at);
+    if (!t) continue;
+    const truthIdx = r.zone.zoneIds.indexOf(t.zoneId);
+    // A wrong floor estimate leaves the true zone out of the candidates: nothing to learn here.
+    if (truthIdx < 0) continue;
+    picked.push({ c: r.zone, truthIdx });
+    pairs += r.zone.zoneIds.length;
+  }
+  const x = new Float32Array(pairs * ZONE_FEATURE_COUNT);
+  const y = new Uint8Array(pairs);
+  const groups = new Int32Array(picked.length * 4);
+  let row = 0;
+  picked.forEach(({ c, truthIdx }, g) => {
+    x.set(c.values, row * ZONE_FEATURE_COUNT);
+    y[row + truthIdx] = 1;
+    groups.set([row, c.zoneIds.length, truthIdx, c.estimated === undefined ? -1 : c.zoneIds.indexOf(c.estimated)], g * 4);
+    row += c.zoneIds.length;
+  });
+  return { x, y, rows: pairs, groups, ticks: picked.length };
+}
+
+/** Where the truth knows the zone (for collectFeatureRows' `wantZone`). */
+export function knownZone(config: GatewayConfig, truth: readonly TruthEvent[]): (subject: string, at: number) => boolean {
+  const zt = new ZoneTruth(truth, { storeId: siteContext(config).storeId });
+  return (subject, at) => zt.at(subject, at) !== undefined;
 }
 
 export interface LabelledRows {

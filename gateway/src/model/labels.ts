@@ -115,3 +115,43 @@ export class TruthLabels {
     return { label: best === HARD_IGNORE ? IGNORE : best, floor };
   }
 }
+
+/**
+ * The true store zone at a tick, where the truth pins it down: a dwell (start ... end) says the
+ * subject was in that zone from start.at − start.dwellMs to end.at (or the exit / the end of the
+ * trace). Shorter passes through a zone have no events and stay unknown. `marginMs` is cut from
+ * both ends of a stay (the smoothed evidence lags the crossing by a few seconds).
+ */
+export class ZoneTruth {
+  private readonly bySubject = new Map<string, { from: number; to: number; zoneId: string; floor: number | undefined }[]>();
+
+  constructor(truth: readonly TruthEvent[], o: { storeId: string | undefined; marginMs?: number }) {
+    const margin = o.marginMs ?? 4_000;
+    const open = new Map<string, { from: number; zoneId: string; floor: number | undefined }>();
+    const sorted = [...truth].sort((a, b) => a.at - b.at);
+    const close = (subject: string, to: number) => {
+      const s = open.get(subject);
+      if (!s) return;
+      open.delete(subject);
+      if (to - margin > s.from + margin) {
+        const list = this.bySubject.get(subject) ?? [];
+        list.push({ from: s.from + margin, to: to - margin, zoneId: s.zoneId, floor: s.floor });
+        this.bySubject.set(subject, list);
+      }
+    };
+    for (const e of sorted) {
+      if (o.storeId !== undefined && e.storeId !== undefined && e.storeId !== o.storeId) continue;
+      if (e.type === 'dwell' && e.phase === 'start' && e.zoneId !== undefined) {
+        close(e.subject, e.at);
+        open.set(e.subject, { from: e.at - (e.dwellMs ?? 0), zoneId: e.zoneId, floor: e.floor });
+      } else if ((e.type === 'dwell' && e.phase === 'end') || e.type === 'exit') close(e.subject, e.at);
+    }
+    for (const subject of [...open.keys()]) close(subject, Number.POSITIVE_INFINITY);
+  }
+
+  /** The zone the subject is known to be in at `at`, else undefined. */
+  at(subject: string, at: number): { zoneId: string; floor: number | undefined } | undefined {
+    const s = this.bySubject.get(subject)?.find((i) => at >= i.from && at < i.to);
+    return s && { zoneId: s.zoneId, floor: s.floor };
+  }
+}

@@ -28,35 +28,60 @@ const dim = (d: number | string) => (typeof d === 'number' ? { dimValue: d } : {
  * layers, Softmax at the end. No timestamps or random ids: the same weights give the same bytes.
  */
 export function mlpToOnnx(mlp: Mlp, o: MlpOnnxOptions): Uint8Array {
+  return mlpsToOnnx([{ mlp, inputName: o.inputName, outputName: o.outputName, ...(o.inputDims ? { inputDims: o.inputDims } : {}), ...(o.softmax !== undefined ? { softmax: o.softmax } : {}) }], o);
+}
+
+/** One MLP head of a multi-head graph: its own input, output and (prefixed) weights. */
+export interface OnnxHead {
+  mlp: Mlp;
+  inputName: string;
+  outputName: string;
+  /** Prefix of the head's initializer and node names (unique per graph; '' for the first head). */
+  prefix?: string;
+  inputDims?: (number | string)[];
+  softmax?: boolean;
+}
+
+/**
+ * Several independent MLPs in one ONNX graph (the place model and the zone model), so one file and
+ * one `run` per tick serve both. Each head is serialised as in mlpToOnnx. Deterministic bytes.
+ */
+export function mlpsToOnnx(heads: readonly OnnxHead[], o: Omit<MlpOnnxOptions, 'inputName' | 'outputName' | 'inputDims' | 'softmax'>): Uint8Array {
   const elem = ELEM[o.elemType ?? 'float'];
   const tensor = (name: string, dims: number[], values: Float64Array) =>
     elem === ELEM.float ? { name, dims, dataType: elem, floatData: Array.from(Float32Array.from(values)) } : { name, dims, dataType: elem, doubleData: Array.from(values) };
   const initializer = [];
   const node = [];
-  let x = o.inputName;
-  if (mlp.shift && mlp.scale) {
-    const n = mlp.shift.length;
-    initializer.push(tensor('input_shift', [n], mlp.shift), tensor('input_scale', [n], mlp.scale));
-    node.push({ opType: 'Add', input: [x, 'input_shift'], output: ['shifted'], name: 'standardize_shift' });
-    node.push({ opType: 'Mul', input: ['shifted', 'input_scale'], output: ['standardized'], name: 'standardize_scale' });
-    x = 'standardized';
-  }
-  const last = mlp.layers.length - 1;
-  for (const [l, layer] of mlp.layers.entries()) {
-    initializer.push(tensor(`W${l}`, [layer.inputs, layer.outputs], layer.w), tensor(`B${l}`, [layer.outputs], layer.b));
-    node.push({ opType: 'MatMul', input: [x, `W${l}`], output: [`mm${l}`], name: `matmul${l}` });
-    const addOut = l === last && o.softmax === false ? o.outputName : `z${l}`;
-    node.push({ opType: 'Add', input: [`mm${l}`, `B${l}`], output: [addOut], name: `add${l}` });
-    if (l < last) {
-      node.push({ opType: 'Relu', input: [`z${l}`], output: [`h${l}`], name: `relu${l}` });
-      x = `h${l}`;
-    } else if (o.softmax !== false) {
-      node.push({ opType: 'Softmax', input: [`z${l}`], output: [o.outputName], name: 'softmax', attribute: [{ name: 'axis', type: onnx.AttributeProto.AttributeType.INT, i: -1 }] });
-    }
-  }
-  const inputs = mlp.layers[0]?.inputs ?? 0;
-  const classes = mlp.layers[last]?.outputs ?? 0;
   const valueInfo = (name: string, dims: (number | string)[]) => ({ name, type: { tensorType: { elemType: elem, shape: { dim: dims.map(dim) } } } });
+  const inputs = [];
+  const outputs = [];
+  for (const h of heads) {
+    const { mlp } = h;
+    const p = h.prefix ?? '';
+    let x = h.inputName;
+    if (mlp.shift && mlp.scale) {
+      const n = mlp.shift.length;
+      initializer.push(tensor(`${p}input_shift`, [n], mlp.shift), tensor(`${p}input_scale`, [n], mlp.scale));
+      node.push({ opType: 'Add', input: [x, `${p}input_shift`], output: [`${p}shifted`], name: `${p}standardize_shift` });
+      node.push({ opType: 'Mul', input: [`${p}shifted`, `${p}input_scale`], output: [`${p}standardized`], name: `${p}standardize_scale` });
+      x = `${p}standardized`;
+    }
+    const last = mlp.layers.length - 1;
+    for (const [l, layer] of mlp.layers.entries()) {
+      initializer.push(tensor(`${p}W${l}`, [layer.inputs, layer.outputs], layer.w), tensor(`${p}B${l}`, [layer.outputs], layer.b));
+      node.push({ opType: 'MatMul', input: [x, `${p}W${l}`], output: [`${p}mm${l}`], name: `${p}matmul${l}` });
+      const addOut = l === last && h.softmax === false ? h.outputName : `${p}z${l}`;
+      node.push({ opType: 'Add', input: [`${p}mm${l}`, `${p}B${l}`], output: [addOut], name: `${p}add${l}` });
+      if (l < last) {
+        node.push({ opType: 'Relu', input: [`${p}z${l}`], output: [`${p}h${l}`], name: `${p}relu${l}` });
+        x = `${p}h${l}`;
+      } else if (h.softmax !== false) {
+        node.push({ opType: 'Softmax', input: [`${p}z${l}`], output: [h.outputName], name: `${p}softmax`, attribute: [{ name: 'axis', type: onnx.AttributeProto.AttributeType.INT, i: -1 }] });
+      }
+    }
+    inputs.push(valueInfo(h.inputName, h.inputDims ?? ['N', mlp.layers[0]?.inputs ?? 0]));
+    outputs.push(valueInfo(h.outputName, ['N', mlp.layers[last]?.outputs ?? 0]));
+  }
   const model = onnx.ModelProto.create({
     irVersion: 7,
     producerName: 'storesense-gateway',
@@ -66,13 +91,7 @@ export function mlpToOnnx(mlp: Mlp, o: MlpOnnxOptions): Uint8Array {
     docString: o.docString ?? '',
     opsetImport: [{ domain: '', version: 13 }],
     metadataProps: Object.entries(o.metadata ?? {}).map(([key, value]) => ({ key, value })),
-    graph: {
-      name: 'journey_mlp',
-      node,
-      initializer,
-      input: [valueInfo(o.inputName, o.inputDims ?? ['N', inputs])],
-      output: [valueInfo(o.outputName, ['N', classes])],
-    },
+    graph: { name: 'journey_mlp', node, initializer, input: inputs, output: outputs },
   });
   return onnx.ModelProto.encode(model).finish();
 }

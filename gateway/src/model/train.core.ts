@@ -2,10 +2,11 @@ import { LOCATION_CLASSES } from '../classify/classifier.js';
 import { FEATURE_COUNT, FEATURE_NAMES, FEATURES_VERSION } from '../classify/features.js';
 import { OnnxClassifier } from '../classify/onnx.classifier.js';
 import type { SiteContext } from '../classify/site-context.js';
-import { MODEL_INPUT_NAME, MODEL_OUTPUT_NAME } from './contract.js';
-import type { LabelledRows } from './dataset.js';
+import { MODEL_INPUT_NAME, MODEL_OUTPUT_NAME, ZONE_INPUT_NAME, ZONE_OUTPUT_NAME } from './contract.js';
+import type { LabelledRows, ZoneRows } from './dataset.js';
+import { ZONE_FEATURE_COUNT, ZONE_FEATURE_NAMES, ZONE_FEATURES_VERSION } from '../classify/zone-features.js';
 import { fitStandardizer, predictBatch, seededRandom, standardize, toFloat32Params, trainMlp, withStandardizer, type Dataset, type Mlp } from './mlp.js';
-import { mlpToOnnx } from './onnx-export.js';
+import { mlpsToOnnx, type OnnxHead } from './onnx-export.js';
 
 export interface FitOptions {
   seed: number;
@@ -17,11 +18,20 @@ export interface FitOptions {
   /** Class weight = (share of an even split / class share) ^ balancePower: 0 = none, 1 = fully balanced. */
   balancePower?: number;
   onEpoch?: (epoch: number, loss: number) => void;
+  /** Zone pair rows: when given, a zone head is trained and exported next to the place head. */
+  zone?: readonly ZoneRows[];
+  zoneHidden?: readonly number[];
+  zoneEpochs?: number;
+  /** Pair rows kept for the zone head (a seeded sample), so training time stays bounded. */
+  zoneMaxRows?: number;
 }
 
 export interface FittedModel {
   /** Float32-rounded parameters on raw features (standardization as the input step). */
   mlp: Mlp;
+  /** The zone head (same conventions), when trained. */
+  zoneMlp: Mlp | undefined;
+  zoneTrainRows: number;
   bytes: Uint8Array;
   trainRows: number;
   classCounts: number[];
@@ -67,10 +77,18 @@ export function fitPlaceModel(sets: readonly LabelledRows[], o: FitOptions, meta
     { hidden: o.hidden ?? [32, 32], classes: k, seed: o.seed, epochs: o.epochs, ...(o.learningRate !== undefined ? { learningRate: o.learningRate } : {}), ...(o.onEpoch ? { onEpoch: o.onEpoch } : {}) },
   );
   const mlp = toFloat32Params(withStandardizer(trained, s));
-  const bytes = mlpToOnnx(mlp, {
-    inputName: MODEL_INPUT_NAME,
-    outputName: MODEL_OUTPUT_NAME,
-    docString: 'storesense place classifier: absent / outside_near / inside per subject per tick',
+  const heads: OnnxHead[] = [{ mlp, inputName: MODEL_INPUT_NAME, outputName: MODEL_OUTPUT_NAME }];
+  let zoneMlp: Mlp | undefined;
+  let zoneRows = 0;
+  const zoneHidden = o.zoneHidden ?? [24, 24];
+  if (o.zone && o.zone.length > 0) {
+    const z = fitZoneHead(o.zone, { seed: o.seed, epochs: o.zoneEpochs ?? 6, hidden: zoneHidden, maxRows: o.zoneMaxRows ?? 160_000, power: o.balancePower ?? 0.5, ...(o.onEpoch ? { onEpoch: o.onEpoch } : {}) });
+    zoneMlp = z.mlp;
+    zoneRows = z.rows;
+    heads.push({ mlp: zoneMlp, inputName: ZONE_INPUT_NAME, outputName: ZONE_OUTPUT_NAME, prefix: 'zone_' });
+  }
+  const bytes = mlpsToOnnx(heads, {
+    docString: zoneMlp ? 'storesense journey classifier: place (absent / outside_near / inside) per subject, zone score per (subject, candidate zone)' : 'storesense place classifier: absent / outside_near / inside per subject per tick',
     metadata: {
       features_version: FEATURES_VERSION,
       feature_names: FEATURE_NAMES.join(','),
@@ -79,10 +97,74 @@ export function fitPlaceModel(sets: readonly LabelledRows[], o: FitOptions, meta
       seed: String(o.seed),
       epochs: String(o.epochs),
       train_rows: String(data.rows),
+      ...(zoneMlp ? { zone_features_version: ZONE_FEATURES_VERSION, zone_feature_names: ZONE_FEATURE_NAMES.join(','), zone_hidden: zoneHidden.join(','), zone_train_rows: String(zoneRows) } : {}),
       ...metadata,
     },
   });
-  return { mlp, bytes, trainRows: data.rows, classCounts: data.counts };
+  return { mlp, zoneMlp, zoneTrainRows: zoneRows, bytes, trainRows: data.rows, classCounts: data.counts };
+}
+
+/**
+ * The zone head: a binary MLP over (tick, candidate zone) pair rows, "is this the zone?". Whole
+ * ticks (all their candidates) are sampled, seeded, up to `maxRows` pair rows; positives weighted
+ * by (negatives / positives)^power.
+ */
+function fitZoneHead(sets: readonly ZoneRows[], o: { seed: number; epochs: number; hidden: readonly number[]; maxRows: number; power: number; onEpoch?: (epoch: number, loss: number) => void }): { mlp: Mlp; rows: number } {
+  const groups: [number, number][] = [];
+  sets.forEach((z, si) => {
+    for (let g = 0; g < z.ticks; g++) groups.push([si, g]);
+  });
+  const rand = seededRandom(o.seed ^ 0x5a5a5a5a);
+  for (let i = groups.length - 1; i > 0; i--) {
+    const j = Math.floor(rand() * (i + 1));
+    [groups[i], groups[j]] = [groups[j]!, groups[i]!];
+  }
+  const keep: [number, number][] = [];
+  let rows = 0;
+  for (const gr of groups) {
+    const n = sets[gr[0]]!.groups[gr[1] * 4 + 1]!;
+    if (rows + n > o.maxRows) break;
+    keep.push(gr);
+    rows += n;
+  }
+  keep.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+  const x = new Float32Array(rows * ZONE_FEATURE_COUNT);
+  const y = new Uint8Array(rows);
+  let r = 0;
+  for (const [si, g] of keep) {
+    const z = sets[si]!;
+    const first = z.groups[g * 4]!;
+    const n = z.groups[g * 4 + 1]!;
+    x.set(z.x.subarray(first * ZONE_FEATURE_COUNT, (first + n) * ZONE_FEATURE_COUNT), r * ZONE_FEATURE_COUNT);
+    y.set(z.y.subarray(first, first + n), r);
+    r += n;
+  }
+  const pos = y.reduce((a, b) => a + b, 0);
+  const posWeight = pos === 0 ? 1 : ((rows - pos) / pos) ** o.power;
+  const weight = new Float32Array(rows);
+  for (let i = 0; i < rows; i++) weight[i] = y[i] ? posWeight : 1;
+  const data: Dataset = { x, y, rows, features: ZONE_FEATURE_COUNT, weight };
+  const s = fitStandardizer(data);
+  const trained = trainMlp({ ...standardize(data, s), weight }, { hidden: o.hidden, classes: 2, seed: o.seed, epochs: o.epochs, ...(o.onEpoch ? { onEpoch: o.onEpoch } : {}) });
+  return { mlp: toFloat32Params(withStandardizer(trained, s)), rows };
+}
+
+/** Tick-level zone accuracy over pair rows: the zone head's argmax vs estimateZone's pick. */
+export function zoneAccuracy(z: ZoneRows, zoneMlp: Mlp): { ticks: number; model: number; estimate: number } {
+  const p = predictBatch(zoneMlp, z.x, z.rows);
+  let okModel = 0;
+  let okEstimate = 0;
+  for (let g = 0; g < z.ticks; g++) {
+    const first = z.groups[g * 4]!;
+    const n = z.groups[g * 4 + 1]!;
+    const truth = z.groups[g * 4 + 2]!;
+    let best = 0;
+    for (let c = 1; c < n; c++) if (p[(first + c) * 2 + 1]! > p[(first + best) * 2 + 1]!) best = c;
+    if (best === truth) okModel += 1;
+    if (z.groups[g * 4 + 3] === truth) okEstimate += 1;
+  }
+  const r3 = (v: number) => Math.round(v * 1000) / 1000;
+  return { ticks: z.ticks, model: r3(okModel / Math.max(1, z.ticks)), estimate: r3(okEstimate / Math.max(1, z.ticks)) };
 }
 
 /**

@@ -1,13 +1,16 @@
 #!/usr/bin/env node
 /**
- * Trains the ONNX place model from simulator traces, with no Python:
+ * Trains the ONNX journey model (place head + zone head) from simulator traces, with no Python:
  *   node gateway/dist/model/train.js [--site boutique --site dept-store | --site F]
- *     [--seeds 1-6] [--holdout 101,102] [--duration 30m] [--epochs 12] [--seed 7] [--balance 0.5] [--no-eval]
+ *     [--seeds 1-6] [--holdout 101,102] [--duration 30m] [--epochs 12] [--zone-epochs 6] [--seed 7]
+ *     [--balance 0.5] [--decision JSON] [--no-zone] [--no-eval]
  * 1. generates trace.ndjson + truth.ndjson per site and seed with the simulator CLI (cached in
- *    gateway/model/data/), 2. collects the gateway's own feature rows (runOffline) and labels them
- *    from the truth, 3. trains the MLP, 4. exports gateway/model/journey-mlp.onnx and checks
- *    onnxruntime against the TypeScript forward pass (1e-5), 5. scores held-out seeds (tick level,
- *    and events through `storesense-sim evaluate` with rules vs onnx) into MODEL_CARD.md.
+ *    gateway/model/data/), 2. collects the gateway's own feature rows (runOffline) and zone
+ *    candidate rows, labelled from the truth, 3. trains both MLPs, 4. exports one ONNX graph
+ *    (gateway/model/journey-mlp.onnx) and checks onnxruntime against the TypeScript forward pass
+ *    (1e-5), 5. scores held-out seeds (tick level, zone accuracy, and events through
+ *    `storesense-sim evaluate` with rules vs onnx) into MODEL_CARD.md. The repository's
+ *    docs/accuracy.md is written by `npm run eval`, not here.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -17,11 +20,10 @@ import { parseArgs } from 'node:util';
 import { EXAMPLE_SITES, exampleSitePath, loadSiteFile, renderGatewayConfig, type ExampleSiteName, type GatewayConfig } from '@storesense/firmware-config';
 import { parseTrace, parseTruth } from '@storesense/protocol';
 import { siteContext } from '../classify/site-context.js';
-import { collectFeatureRows, labelRows, type LabelledRows } from './dataset.js';
+import { collectFeatureRows, knownZone, labelRows, labelZoneRows, type LabelledRows, type ZoneRows } from './dataset.js';
 import { predictBatch } from './mlp.js';
-import { argmaxRows, fitPlaceModel, onnxVersusTs, tickMetrics, type TickMetrics } from './train.core.js';
+import { argmaxRows, fitPlaceModel, onnxVersusTs, tickMetrics, zoneAccuracy, type TickMetrics } from './train.core.js';
 import { DECISION_METADATA_KEY, parseDecision } from '../classify/onnx.classifier.js';
-import { writeAccuracyReport } from './accuracy-report.js';
 import { writeModelCard, type EventComparison } from './model-card.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -61,11 +63,12 @@ function traceDir(dataDir: string, site: SiteRef, seed: number, duration: string
   return dir;
 }
 
-function loadLabelled(site: SiteRef, dir: string): LabelledRows {
+function loadLabelled(site: SiteRef, dir: string, withZone: boolean): LabelledRows & { zone: ZoneRows | undefined } {
   const trace = parseTrace(readFileSync(join(dir, 'trace.ndjson'), 'utf8'));
   const truth = parseTruth(readFileSync(join(dir, 'truth.ndjson'), 'utf8'));
   if (!trace.ok || !truth.ok) throw new Error(`unreadable trace in ${dir}`);
-  return labelRows(site.config, collectFeatureRows(site.config, trace.value.records), truth.value.records);
+  const rows = collectFeatureRows(site.config, trace.value.records, withZone ? knownZone(site.config, truth.value.records) : undefined);
+  return { ...labelRows(site.config, rows, truth.value.records), zone: withZone ? labelZoneRows(site.config, rows, truth.value.records) : undefined };
 }
 
 /** `storesense-sim evaluate` on one held-out trace, rules or onnx. */
@@ -91,10 +94,11 @@ async function main(argv: string[]): Promise<number> {
       out: { type: 'string', default: join(MODEL_DIR, 'journey-mlp.onnx') },
       card: { type: 'string', default: join(MODEL_DIR, 'MODEL_CARD.md') },
       'no-eval': { type: 'boolean', default: false },
+      // Place head only (zones then come from estimateZone, as with the rules).
+      'no-zone': { type: 'boolean', default: false },
+      'zone-epochs': { type: 'string', default: '6' },
       // Journey-machine decision settings chosen on validation seeds (tune-decision.js), stored in the model.
       decision: { type: 'string' },
-      // Optional per-event precision/recall/F1 report of the held-out comparison (docs/accuracy.md).
-      accuracy: { type: 'string' },
     },
   });
   const sites = (values.site ?? ['boutique', 'dept-store']).map(siteRef);
@@ -107,18 +111,22 @@ async function main(argv: string[]): Promise<number> {
   mkdirSync(values['data-dir'], { recursive: true });
   const log = (m: string) => process.stderr.write(`${new Date().toISOString()} ${m}\n`);
 
+  const withZone = !values['no-zone'];
   const train: LabelledRows[] = [];
+  const trainZone: ZoneRows[] = [];
   for (const site of sites) {
     for (const s of trainSeeds) {
-      const l = loadLabelled(site, traceDir(values['data-dir'], site, s, values.duration));
-      log(`train ${site.name} seed ${s}: ${l.rows} rows (${l.ignored} ignored)`);
+      const l = loadLabelled(site, traceDir(values['data-dir'], site, s, values.duration), withZone);
+      log(`train ${site.name} seed ${s}: ${l.rows} rows (${l.ignored} ignored)${l.zone ? `, ${l.zone.ticks} zone ticks` : ''}`);
       train.push(l);
+      if (l.zone) trainZone.push(l.zone);
     }
   }
   const sitesNote = sites.map((s) => s.name).join('+');
   const balancePower = Number(values.balance);
   const decision = parseDecision(values.decision);
-  const fitted = fitPlaceModel(train, { seed, epochs, balancePower, onEpoch: (e, loss) => log(`epoch ${e + 1}/${epochs} loss ${loss.toFixed(4)}`) }, {
+  const zoneEpochs = Number(values['zone-epochs']);
+  const fitted = fitPlaceModel(train, { seed, epochs, balancePower, ...(withZone ? { zone: trainZone, zoneEpochs } : {}), onEpoch: (e, loss) => log(`epoch ${e + 1} loss ${loss.toFixed(4)}`) }, {
     sites: sitesNote,
     train_seeds: values.seeds,
     trace_duration: values.duration,
@@ -126,21 +134,22 @@ async function main(argv: string[]): Promise<number> {
     ...(decision ? { [DECISION_METADATA_KEY]: JSON.stringify(decision) } : {}),
   });
   writeFileSync(values.out, fitted.bytes);
-  log(`wrote ${values.out} (${fitted.bytes.length} bytes, ${fitted.trainRows} training rows)`);
+  log(`wrote ${values.out} (${fitted.bytes.length} bytes, ${fitted.trainRows} training rows, ${fitted.zoneTrainRows} zone pair rows)`);
 
-  const tick: { site: string; seed: number; model: TickMetrics; rules: TickMetrics; maxDiff: number }[] = [];
+  const tick: { site: string; seed: number; model: TickMetrics; rules: TickMetrics; maxDiff: number; zone?: { ticks: number; model: number; estimate: number } }[] = [];
   const events: EventComparison[] = [];
   let maxDiff = 0;
   for (const site of sites) {
     for (const s of holdoutSeeds) {
       const dir = traceDir(values['data-dir'], site, s, values.duration);
-      const l = loadLabelled(site, dir);
+      const l = loadLabelled(site, dir, withZone);
       const diff = onnxVersusTs(fitted.bytes, fitted.mlp, siteContext(site.config), l.x, l.rows);
       maxDiff = Math.max(maxDiff, diff);
       const model = tickMetrics(l.y, argmaxRows(predictBatch(fitted.mlp, l.x, l.rows), l.rows));
       const rules = tickMetrics(l.y, l.rulesY);
-      tick.push({ site: site.name, seed: s, model, rules, maxDiff: diff });
-      log(`held-out ${site.name} seed ${s}: tick macro-F1 model ${model.macroF1} rules ${rules.macroF1}; onnx vs ts ${diff.toExponential(2)}`);
+      const zone = l.zone && fitted.zoneMlp ? zoneAccuracy(l.zone, fitted.zoneMlp) : undefined;
+      tick.push({ site: site.name, seed: s, model, rules, maxDiff: diff, ...(zone ? { zone } : {}) });
+      log(`held-out ${site.name} seed ${s}: tick macro-F1 model ${model.macroF1} rules ${rules.macroF1}; zone acc ${zone ? `model ${zone.model} estimateZone ${zone.estimate} (${zone.ticks} ticks)` : '-'}; onnx vs ts ${diff.toExponential(2)}`);
       if (!values['no-eval']) {
         events.push({ site: site.name, seed: s, rules: evaluate(site, dir, undefined), onnx: evaluate(site, dir, resolve(values.out)) });
         log(`evaluated ${site.name} seed ${s}`);
@@ -154,10 +163,6 @@ async function main(argv: string[]): Promise<number> {
   const command = `node gateway/dist/model/train.js ${argv.map((a) => (/^[\w./:=,-]+$/.test(a) ? a : `'${a}'`)).join(' ')}`.trim();
   writeModelCard(values.card, { command, decision, modelFile: values.out, bytes: fitted.bytes, balancePower, sites: sitesNote, trainSeeds: values.seeds, holdoutSeeds: values.holdout, duration: values.duration, epochs, seed, trainRows: fitted.trainRows, classCounts: fitted.classCounts, maxDiff, tick, events });
   log(`wrote ${values.card}`);
-  if (values.accuracy !== undefined && events.length > 0) {
-    writeAccuracyReport(values.accuracy, { command, modelFile: values.out, bytes: fitted.bytes, decision, events });
-    log(`wrote ${values.accuracy}`);
-  }
   return 0;
 }
 

@@ -1,0 +1,168 @@
+import { shapeAreaM2, shapeBounds, type ZoneKind } from '@storesense/firmware-config';
+import { MISSING_DBM, type FeatureWindow } from './features.js';
+import type { SiteContext } from './site-context.js';
+import { floorGrid, type FloorGrid } from './zone-estimate.js';
+
+/**
+ * Per-(subject, candidate zone) features for the learned zone model. Site-relative: each row
+ * describes one of the store's zones on the subject's estimated floor by how well the radio
+ * evidence fits a position in it (the log-distance model of zone-estimate.ts, every receiver's own
+ * calibration), by its own receivers and by its geometry and kind, never by zone or receiver ids,
+ * so one model scores zones of sites it never saw. The model scores every candidate; the zone is
+ * the best-scored one (scores normalised over the subject's candidates give its confidence).
+ * Changing this list changes the model input: bump ZONE_FEATURES_VERSION and retrain.
+ */
+const KIND_FLAGS: readonly ZoneKind[] = ['entrance', 'checkout', 'fitting', 'escalator', 'window'];
+export const ZONE_FEATURE_NAMES = [
+  'slowRmsDb',
+  'slowRmsRelDb',
+  'fastRmsRelDb',
+  'slowPosteriorLog',
+  'fastPosteriorLog',
+  'slowTop8Share',
+  'zoneRxFastRelDb',
+  'zoneHasRx',
+  'strongestRxDistM',
+  'logAreaM2',
+  ...KIND_FLAGS.map((k) => `kind_${k}`),
+  'receiversUsed',
+  'candidates',
+] as const;
+export const ZONE_FEATURES_VERSION = '1';
+export const ZONE_FEATURE_COUNT = ZONE_FEATURE_NAMES.length;
+
+/** The candidate zones of one subject at one tick, one feature row per zone (row-major). */
+export interface ZoneCandidates {
+  zoneIds: string[];
+  values: Float32Array;
+}
+
+/** Residual spread (dB) of the soft position vote: a point's weight is exp(−SSE / (2σ²)). */
+const VOTE_SIGMA_DB = 4;
+const TOP_K = 8;
+
+interface Fit {
+  /** Per zone: the smallest mean squared residual of its points. */
+  minMse: Map<string, number>;
+  /** Per zone: its share of the soft vote over all points. */
+  posterior: Map<string, number>;
+  /** Per zone: its share of the TOP_K best points. */
+  topShare: Map<string, number>;
+  used: number;
+}
+
+function fit(grid: FloorGrid, obsMap: ReadonlyMap<string, number>): Fit | undefined {
+  const idx: number[] = [];
+  const obs: number[] = [];
+  for (const [rxId, dbm] of obsMap) {
+    const i = grid.receiverIndex.get(rxId);
+    if (i === undefined) continue;
+    idx.push(i);
+    obs.push(dbm);
+  }
+  const n = idx.length;
+  if (n < 2) return undefined;
+  const R = grid.receivers;
+  const E = grid.expected;
+  const points = grid.points.length;
+  const sse = new Float64Array(points);
+  let best = Number.POSITIVE_INFINITY;
+  for (let p = 0, base = 0; p < points; p++, base += R) {
+    let sum = 0;
+    for (let k = 0; k < n; k++) sum += obs[k]! - E[base + idx[k]!]!;
+    const offset = sum / n;
+    let err = 0;
+    for (let k = 0; k < n; k++) {
+      const r = obs[k]! - E[base + idx[k]!]! - offset;
+      err += r * r;
+    }
+    sse[p] = err;
+    if (err < best) best = err;
+  }
+  const minMse = new Map<string, number>();
+  const weight = new Map<string, number>();
+  let total = 0;
+  for (let p = 0; p < points; p++) {
+    const z = grid.zoneIds[p]!;
+    const mse = sse[p]! / n;
+    if (mse < (minMse.get(z) ?? Number.POSITIVE_INFINITY)) minMse.set(z, mse);
+    // Relative to the best point, so the exponent never underflows for the winner.
+    const wgt = Math.exp(-(sse[p]! - best) / (2 * VOTE_SIGMA_DB * VOTE_SIGMA_DB));
+    weight.set(z, (weight.get(z) ?? 0) + wgt);
+    total += wgt;
+  }
+  const posterior = new Map([...weight].map(([z, v]) => [z, v / total]));
+  // Top-K by SSE, ties broken by point order (deterministic).
+  const order = Array.from({ length: points }, (_, p) => p).sort((a, b) => sse[a]! - sse[b]! || a - b);
+  const topShare = new Map<string, number>();
+  const k = Math.min(TOP_K, points);
+  for (let i = 0; i < k; i++) {
+    const z = grid.zoneIds[order[i]!]!;
+    topShare.set(z, (topShare.get(z) ?? 0) + 1 / k);
+  }
+  return { minMse, posterior, topShare, used: n };
+}
+
+/**
+ * The candidate rows for `w` on `floor` (the store's zones there), or undefined when the position
+ * cannot be fitted (unknown floor, no zones, fewer than two store-side receivers on that floor):
+ * callers then fall back to estimateZone. Deterministic; training and inference both call it.
+ */
+export function zoneCandidates(w: FeatureWindow, floor: number | undefined, ctx: SiteContext): ZoneCandidates | undefined {
+  if (floor === undefined) return undefined;
+  const grid = floorGrid(ctx, floor);
+  const zones = ctx.storeZonesByFloor.get(floor);
+  if (!grid || !zones || grid.points.length === 0) return undefined;
+  const slow = fit(grid, w.storeSideDbm);
+  const fast = fit(grid, w.storeSideFastDbm);
+  if (!slow || !fast) return undefined;
+  const rms = (f: Fit, z: string) => Math.sqrt(f.minMse.get(z) ?? 400);
+  const zoneIds = zones.map((z) => z.id).filter((id) => slow.minMse.has(id));
+  if (zoneIds.length === 0) return undefined;
+  const bestSlow = Math.min(...zoneIds.map((z) => rms(slow, z)));
+  const bestFast = Math.min(...zoneIds.map((z) => rms(fast, z)));
+  // The strongest fresh store-side receiver on this floor (fast EWMA) and the level of each zone's own receivers.
+  let strongestId: string | undefined;
+  let strongest = MISSING_DBM;
+  const zoneRx = new Map<string, number>();
+  const zoneHasRx = new Set<string>();
+  for (const r of ctx.receivers.values()) if (r.storeSide && r.floor === floor && r.zoneId !== undefined) zoneHasRx.add(r.zoneId);
+  for (const [rxId, dbm] of w.storeSideFastDbm) {
+    const info = ctx.receivers.get(rxId);
+    if (!info || info.floor !== floor) continue;
+    if (dbm > strongest) {
+      strongest = dbm;
+      strongestId = rxId;
+    }
+    if (info.zoneId !== undefined) zoneRx.set(info.zoneId, Math.max(zoneRx.get(info.zoneId) ?? MISSING_DBM, dbm));
+  }
+  const strongestAt = strongestId === undefined ? undefined : ctx.receivers.get(strongestId)?.position;
+  const byId = new Map(zones.map((z) => [z.id, z]));
+  const values = new Float32Array(zoneIds.length * ZONE_FEATURE_COUNT);
+  zoneIds.forEach((id, row) => {
+    const z = byId.get(id)!;
+    const b = shapeBounds(z.shape);
+    let distM = 0;
+    if (strongestAt) {
+      const dx = Math.max(b.minX - strongestAt.x, 0, strongestAt.x - b.maxX);
+      const dy = Math.max(b.minY - strongestAt.y, 0, strongestAt.y - b.maxY);
+      distM = Math.hypot(dx, dy);
+    }
+    const own = zoneRx.get(id);
+    let i = row * ZONE_FEATURE_COUNT;
+    values[i++] = Math.min(20, rms(slow, id));
+    values[i++] = Math.min(20, rms(slow, id) - bestSlow);
+    values[i++] = Math.min(20, rms(fast, id) - bestFast);
+    values[i++] = Math.log(Math.max(1e-4, slow.posterior.get(id) ?? 0));
+    values[i++] = Math.log(Math.max(1e-4, fast.posterior.get(id) ?? 0));
+    values[i++] = slow.topShare.get(id) ?? 0;
+    values[i++] = own === undefined ? -30 : Math.max(-30, own - strongest);
+    values[i++] = zoneHasRx.has(id) ? 1 : 0;
+    values[i++] = Math.min(40, distM);
+    values[i++] = Math.log(Math.max(1, shapeAreaM2(z.shape)));
+    for (const k of KIND_FLAGS) values[i++] = z.kind === k ? 1 : 0;
+    values[i++] = slow.used;
+    values[i++] = zoneIds.length;
+  });
+  return { zoneIds, values };
+}
