@@ -52,6 +52,8 @@ async function route() {
     const view = await import(r.module);
     const done = await view.render(main, params.map(decodeURIComponent));
     cleanup = typeof done === 'function' ? done : null;
+    // Screen readers start reading the new view, not the nav link that was followed.
+    if (document.activeElement && document.activeElement.closest('#nav')) main.focus({ preventScroll: true });
   } catch (err) {
     fill(main, h('h2', { text: r.label }), h('p', { class: 'error', role: 'alert', text: 'Could not load: ' + err.message }));
   }
