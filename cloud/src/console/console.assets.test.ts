@@ -30,6 +30,14 @@ describe('console assets', () => {
     }
   });
 
+  it('no module fetches from another origin or writes HTML from strings', () => {
+    for (const [name, body] of Object.entries(CONSOLE_ASSETS)) {
+      // The SVG namespace is a name, never fetched.
+      expect(body.replaceAll('http://www.w3.org/2000/svg', ''), name).not.toMatch(/https?:\/\/|\/\/cdn/);
+      expect(body, name).not.toMatch(/innerHTML|outerHTML|insertAdjacentHTML|document\.write/);
+    }
+  });
+
   it('serves modules with their type and an ETag, answers 304 to a matching If-None-Match, 404 otherwise', async () => {
     const res = await app.request('/assets/console/core.js');
     expect(res.status).toBe(200);
