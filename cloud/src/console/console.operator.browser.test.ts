@@ -14,6 +14,8 @@ if (!haveChromium) console.warn('skipping the operator console browser test: /us
 const SITE = 'mall-sh-01';
 const STORE = 'dept-store';
 const DESKTOP = { width: 1200, height: 900 };
+/** expect.poll's own default (1 s) is short for a browser on a busy 2-core machine. */
+const POLL = { timeout: 10_000 };
 
 describe.skipIf(!haveChromium)('operator console in headless Chromium', () => {
   let t: TestCloud;
@@ -99,11 +101,11 @@ describe.skipIf(!haveChromium)('operator console in headless Chromium', () => {
     expect(await offline.getAttribute('class')).toContain('bad');
     expect(await page.locator(`section.site[data-site="${SITE}"] h3`).textContent()).toContain('1/2 up');
     expect(await page.locator('#health .tile', { hasText: 'MQTT broker' }).textContent()).toContain('embedded');
-    await expect.poll(() => page.locator('#alerts li.alert').count()).toBeGreaterThan(0);
+    await expect.poll(() => page.locator('#alerts li.alert').count(), POLL).toBeGreaterThan(0);
     const liNa = page.locator('#alerts li.alert.arrival', { hasText: 'Li Na' });
     expect(await liNa.locator('.summary').textContent()).toMatch(/^1 visit · spent /);
     expect(await liNa.locator('.rec-headline').textContent()).toMatch(/^Show: .*silk scarves/i);
-    await expect.poll(() => page.locator('#events tr.event').count()).toBeGreaterThan(0);
+    await expect.poll(() => page.locator('#events tr.event').count(), POLL).toBeGreaterThan(0);
     const nav = await page.locator('#nav a').allTextContents();
     expect(nav).toEqual(['Overview', 'Members', 'Rules', 'Offers', 'Analytics', 'Staff view']);
     if (SCREENSHOTS) await page.screenshot({ path: screenshotPath('console-gateways'), fullPage: true });
@@ -158,7 +160,7 @@ describe.skipIf(!haveChromium)('operator console in headless Chromium', () => {
     await page.waitForSelector('#members-list tr[data-member="M0001"]');
     await page.getByLabel('Search', { exact: true }).fill('li n');
     await page.getByRole('button', { name: 'Search' }).click();
-    await expect.poll(() => page.locator('#members-list tr[data-member]').count()).toBe(1);
+    await expect.poll(() => page.locator('#members-list tr[data-member]').count(), POLL).toBe(1);
     expect(await page.locator('tr[data-member="M0001"]').textContent()).toContain('1280.00 CNY');
     await page.getByRole('link', { name: 'Li Na' }).click();
     await page.waitForSelector('tr.purchase');
@@ -189,20 +191,20 @@ describe.skipIf(!haveChromium)('operator console in headless Chromium', () => {
     const page = browsers[0]!.page;
     await page.click('#nav a[data-route=offers]');
     await page.waitForSelector('#of-tiles');
-    await expect.poll(() => page.locator('tr.offer').count()).toBe(3); // one welcome offer per arriving member
+    await expect.poll(() => page.locator('tr.offer').count(), POLL).toBe(3); // one welcome offer per arriving member
     expect(await page.locator('#of-tiles .tile', { hasText: 'issued' }).locator('b').textContent()).toBe('3');
     // M0001 bought after her welcome offer was issued: redeemed, with the purchase amount.
-    await expect.poll(() => page.locator('tr.offer[data-status=redeemed]').count()).toBe(1);
+    await expect.poll(() => page.locator('tr.offer[data-status=redeemed]').count(), POLL).toBe(1);
     expect(await page.locator('tr.offer[data-status=redeemed]').textContent()).toContain('M0001');
     expect(await page.locator('#of-tiles .tile', { hasText: 'conversion' }).locator('b').textContent()).toBe('33%');
     const statuses = await page.locator('tr.offer').evaluateAll((rows) => rows.map((r) => (r as unknown as { dataset: Record<string, string> }).dataset.status!));
     const stored = (await t.cloud.store!.listOffers({ limit: 10 })).map((o) => o.status).sort();
     expect([...statuses].sort()).toEqual(stored);
     await page.getByLabel('Status').selectOption(statuses[0]!);
-    await expect.poll(() => page.locator('tr.offer').count()).toBe(statuses.filter((x) => x === statuses[0]).length);
+    await expect.poll(() => page.locator('tr.offer').count(), POLL).toBe(statuses.filter((x) => x === statuses[0]).length);
     expect(await page.locator(`tr.offer:not([data-status="${statuses[0]}"])`).count()).toBe(0);
     await page.getByLabel('Status').selectOption('');
-    await expect.poll(() => page.locator('tr.offer').count()).toBe(3);
+    await expect.poll(() => page.locator('tr.offer').count(), POLL).toBe(3);
     if (SCREENSHOTS) await page.screenshot({ path: screenshotPath('console-offers'), fullPage: true });
     expect(problems()).toEqual([]);
   }, 60_000);
