@@ -89,7 +89,8 @@ describe('HTTP API (in-process, app.request)', () => {
     expect((await get('/api/v1/offers')).body).toEqual({ offers: [] });
     const page = await app.request('/');
     expect(page.headers.get('content-type')).toContain('text/html');
-    expect(await page.text()).toContain('/api/v1/alerts/ws');
+    expect(await page.text()).toContain('/assets/console/app.js'); // the console is ES modules (cloud/src/console)
+    expect((await app.request('/assets/console/app.js')).headers.get('content-type')).toContain('javascript');
     const staff = await app.request('/staff');
     expect(staff.headers.get('content-security-policy')).toMatch(/script-src 'sha256-[^']+'.*frame-ancestors 'none'/);
     expect(await staff.text()).toContain('/api/v1/alerts/ticket');
