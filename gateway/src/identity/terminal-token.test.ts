@@ -36,3 +36,19 @@ describe('POS paid with a member token (app QR or card token)', () => {
     expect(anonymous[0]!.subject.id).toBe('early');
   });
 });
+
+describe('POS naming a member who has no radio track', () => {
+  it('keeps the sale on the terminal\'s subject (with the member), not on whoever queues at the till', () => {
+    const periodMs = boutiqueConfig().memberTokens.periodMs;
+    const early = atTill('early', T0 + 10_000, T0 + 45_000);
+    const saleAt = T0 + 40_000;
+    const byId: Observation = { v: 1, at: saleAt, source: 'terminal', receiverId: 'pos-1', subject: 't_pos-1_1', terminal: { kind: 'pos', action: 'purchase', amount: 30, memberId: 'm-17' } };
+    const byToken: Observation = { v: 1, at: saleAt + 1_000, source: 'terminal', receiverId: 'pos-1', subject: 't_pos-1_2', token: memberToken(KEY, saleAt, periodMs), terminal: { kind: 'pos', action: 'purchase', amount: 31 } };
+    const memberKeys = { v: 1, at: T0, periodMs, members: [{ memberId: 'm-17', key: KEY }] };
+    const purchases = runOffline(boutiqueConfig(), [...early, byId, byToken].sort((a, b) => a.at - b.at), { memberKeys, seed: 3 }).filter((e) => e.type === 'purchase');
+    expect(purchases.map((e) => [e.amount, e.subject.id, e.subject.memberId])).toEqual([
+      [30, 't_pos-1_1', 'm-17'],
+      [31, 't_pos-1_2', 'm-17'],
+    ]);
+  });
+});

@@ -23,7 +23,8 @@ export interface SubjectPlace {
 /**
  * Which tracked subject a POS sale belongs to (brief: purchase semantics):
  * 1. the terminal named a subject we track by radio (it knew the shopper's phone) -> that subject;
- * 2. it named a member -> the most recently seen subject resolved to that member;
+ * 2. it named a member -> the most recently seen subject resolved to that member, or (no radio
+ *    track for that member) the terminal's own subject, which carries the member;
  * 3. anonymous -> among the subjects placed in the terminal's zone (the checkout), the one who has
  *    not paid yet this visit and has been there longest: queues are first come, first served, and
  *    the strongest signal is often someone waiting behind the payer;
@@ -39,6 +40,9 @@ export function attributePurchase(obs: Observation, tracker: Tracker, ctx: SiteC
   if (memberId !== undefined) {
     const member = tracker.byMember(memberId);
     if (member) return { subject: member.id, confidence: 1, how: 'member' };
+    // The terminal knows who paid; guessing from the queue would put this member's sale on
+    // somebody else's visit. Without the member's radio track the sale stays the terminal's.
+    return { subject: obs.subject, confidence: 1, how: 'terminal_only' };
   }
   const terminalZone = ctx.terminalZone.get(obs.receiverId);
   if (terminalZone !== undefined) {
