@@ -31,11 +31,12 @@ import type {
 import { MIGRATIONS } from './migrations.sqlite.js';
 import { SqliteAlertTables } from './store.sqlite.alerts.js';
 import { SqliteAuthTables } from './store.sqlite.auth.js';
+import { SqliteGatewayTables } from './store.sqlite.gateways.js';
 import { SqliteMemberTables } from './store.sqlite.members.js';
 import { SqliteOfferTables } from './store.sqlite.offers.js';
 import { SqliteRuleTables } from './store.sqlite.rules.js';
 import type { Rule } from '../rules/rule.schema.js';
-import { toCredential, toGatewayStatus, toProfile, type Row } from './store.sqlite.rows.js';
+import { toProfile, type Row } from './store.sqlite.rows.js';
 
 /** The only import of better-sqlite3 in the cloud (STYLE habit 2). */
 export interface SqliteStoreOptions {
@@ -75,6 +76,7 @@ class SqliteCloudStore implements CloudStore {
   private readonly rules: SqliteRuleTables;
   private readonly members: SqliteMemberTables;
   private readonly offers: SqliteOfferTables;
+  private readonly gateways: SqliteGatewayTables;
 
   constructor(private readonly db: Database.Database) {
     this.auth = new SqliteAuthTables(db);
@@ -82,6 +84,7 @@ class SqliteCloudStore implements CloudStore {
     this.rules = new SqliteRuleTables(db);
     this.members = new SqliteMemberTables(db);
     this.offers = new SqliteOfferTables(db);
+    this.gateways = new SqliteGatewayTables(db);
     // Prepared once (better-sqlite3 docs); dynamic filters use the NULL-or-match idiom instead of
     // building SQL strings per query.
     this.stmt = {
@@ -103,33 +106,6 @@ class SqliteCloudStore implements CloudStore {
       getMember: db.prepare('SELECT * FROM members WHERE member_id = ?'),
       listMembers: db.prepare('SELECT * FROM members ORDER BY member_id LIMIT @limit OFFSET @offset'),
       memberKeys: db.prepare('SELECT member_id, token_key FROM members WHERE consent = 1 ORDER BY member_id'),
-      upsertCredential: db.prepare(
-        `INSERT INTO gateways (site_id, gateway_id, username, password_hash, salt, provisioned_at)
-         VALUES (@siteId, @gatewayId, @username, @passwordHash, @salt, @provisionedAt)
-         ON CONFLICT (site_id, gateway_id) DO UPDATE SET username = excluded.username,
-           password_hash = excluded.password_hash, salt = excluded.salt, provisioned_at = excluded.provisioned_at`,
-      ),
-      getCredential: db.prepare('SELECT * FROM gateways WHERE username = ?'),
-      listCredentials: db.prepare('SELECT * FROM gateways WHERE (@siteId IS NULL OR site_id = @siteId) ORDER BY site_id, gateway_id'),
-      updateConn: db.prepare(
-        `INSERT INTO gateway_status (site_id, gateway_id, conn_state, conn_at, conn_version, conn_received_at)
-         VALUES (@siteId, @gatewayId, @state, @at, @version, @receivedAt)
-         ON CONFLICT (site_id, gateway_id) DO UPDATE SET conn_state = excluded.conn_state, conn_at = excluded.conn_at,
-           conn_version = excluded.conn_version, conn_received_at = excluded.conn_received_at`,
-      ),
-      updateHealth: db.prepare(
-        `INSERT INTO gateway_status (site_id, gateway_id, health, health_received_at)
-         VALUES (@siteId, @gatewayId, @health, @receivedAt)
-         ON CONFLICT (site_id, gateway_id) DO UPDATE SET health = excluded.health, health_received_at = excluded.health_received_at`,
-      ),
-      listGateways: db.prepare(
-        `SELECT k.site_id, k.gateway_id, g.username IS NOT NULL AS provisioned, s.conn_state, s.conn_at, s.conn_version,
-                s.conn_received_at, s.health, s.health_received_at
-         FROM (SELECT site_id, gateway_id FROM gateways UNION SELECT site_id, gateway_id FROM gateway_status) k
-         LEFT JOIN gateways g ON g.site_id = k.site_id AND g.gateway_id = k.gateway_id
-         LEFT JOIN gateway_status s ON s.site_id = k.site_id AND s.gateway_id = k.gateway_id
-         ORDER BY k.site_id, k.gateway_id`,
-      ),
       counts: db.prepare(
         `SELECT (SELECT count(*) FROM events) AS events, (SELECT count(*) FROM alerts) AS alerts,
                 (SELECT count(*) FROM members) AS members, (SELECT count(*) FROM offers) AS offers,
@@ -323,28 +299,27 @@ class SqliteCloudStore implements CloudStore {
   }
 
   async upsertGatewayCredential(c: GatewayCredential): Promise<void> {
-    this.stmt.upsertCredential.run({ ...c });
+    this.gateways.upsertCredential(c);
   }
 
   async getGatewayCredential(username: string): Promise<GatewayCredential | undefined> {
-    const row = this.stmt.getCredential.get(username) as Row | undefined;
-    return row ? toCredential(row) : undefined;
+    return this.gateways.getCredential(username);
   }
 
   async listGatewayCredentials(siteId?: string): Promise<GatewayCredential[]> {
-    return (this.stmt.listCredentials.all({ siteId: siteId ?? null }) as Row[]).map(toCredential);
+    return this.gateways.listCredentials(siteId);
   }
 
   async updateGatewayConn(siteId: string, gatewayId: string, conn: ConnState, receivedAt: number): Promise<void> {
-    this.stmt.updateConn.run({ siteId, gatewayId, state: conn.state, at: conn.at, version: conn.version, receivedAt });
+    this.gateways.updateConn(siteId, gatewayId, conn, receivedAt);
   }
 
   async updateGatewayHealth(siteId: string, gatewayId: string, health: GatewayHealth, receivedAt: number): Promise<void> {
-    this.stmt.updateHealth.run({ siteId, gatewayId, health: JSON.stringify(health), receivedAt });
+    this.gateways.updateHealth(siteId, gatewayId, health, receivedAt);
   }
 
   async listGateways(): Promise<GatewayStatus[]> {
-    return (this.stmt.listGateways.all() as Row[]).map(toGatewayStatus);
+    return this.gateways.list();
   }
 
   async countOffersOnDay(q: { siteId: string; storeId: string | undefined; day: string; kind: string; memberId?: string | undefined; subject?: string | undefined }): Promise<number> {
