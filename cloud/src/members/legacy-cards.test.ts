@@ -5,7 +5,8 @@ import { codecs, topics, type MemberKeys } from '@storesense/protocol';
 import { describe, expect, it } from 'vitest';
 import { tempDir } from '../testing/fixtures.js';
 import { connectClient, startTestCloud } from '../testing/harness.js';
-import { combineLegacyCards, legacyCardsFromCsv, legacyCardsFromProfiles } from './legacy-cards.js';
+import { isValidId } from '@storesense/protocol';
+import { cardDeviceId, cardOfDeviceId, combineLegacyCards, legacyCardsFromCsv, legacyCardsFromProfiles } from './legacy-cards.js';
 
 const KEY_A = '0123456789abcdef0123456789abcdef';
 const KEY_B = 'fedcba9876543210fedcba9876543210';
@@ -61,6 +62,11 @@ describe('legacy member cards in members/keys', () => {
       expect(atBoutique.legacyCards).toBeUndefined();
       expect(t.logs.text).not.toContain(UUID);
       expect(t.logs.find('member keys published').some((l) => l.legacyCards === 1)).toBe(true);
+      // A card registered on M3's profile (app/API path) joins on the next publish.
+      await t.cloud.store!.putMember({ memberId: 'M3', name: 'Zhang Wei', tier: 'silver', tags: [], consent: true, devices: [{ deviceId: cardDeviceId({ uuid: UUID, major: 9, minor: 9 }), platform: 'card' }] }, Date.now());
+      await t.cloud.provisionGateway({ siteId: shop.id, gatewayId: 'gw-shop-1', password: 'a-long-password' });
+      const again = await keysOf(t.endpoints.mqttUrl, shop.id, 'gw-shop-1');
+      expect(again.legacyCards).toEqual([{ memberId: 'M3', uuid: UUID, major: 9, minor: 9 }, { memberId: 'M1', uuid: UUID, major: 1, minor: 2 }]);
     } finally {
       await t.stop();
       d.cleanup();
@@ -69,9 +75,17 @@ describe('legacy member cards in members/keys', () => {
 });
 
 describe('legacy card sources', () => {
-  it('profiles: card devices named ibeacon:<uuid>:<major>:<minor>; other devices and malformed ids ignored', async () => {
+  it('card device ids: ibeacon-<uuid>-<major>-<minor> is a valid device id and round-trips', () => {
+    const card = { uuid: UUID, major: 65535, minor: 0 };
+    expect(isValidId(cardDeviceId(card))).toBe(true);
+    expect(cardOfDeviceId(cardDeviceId(card))).toEqual(card);
+    expect(cardOfDeviceId(`iBeacon:${UUID.toUpperCase()}:1:2`)).toEqual({ uuid: UUID, major: 1, minor: 2 });
+    for (const bad of ['ibeacon-', `ibeacon-${UUID}-70000-1`, 'phone-1', `ibeacon-${UUID}-1`]) expect(cardOfDeviceId(bad), bad).toBeUndefined();
+  });
+
+  it('profiles: card devices named ibeacon-<uuid>-<major>-<minor>; other devices and malformed ids ignored', async () => {
     const profiles = [
-      { memberId: 'M1', devices: [{ deviceId: `ibeacon:${UUID}:7:8`, platform: 'card' }, { deviceId: 'phone-1', platform: 'ios' }] },
+      { memberId: 'M1', devices: [{ deviceId: `ibeacon-${UUID}-7-8`, platform: 'card' }, { deviceId: 'phone-1', platform: 'ios' }] },
       { memberId: 'M2', devices: [{ deviceId: 'ibeacon:nope', platform: 'card' }, { deviceId: `ibeacon:${UUID}:9:9`, platform: 'android' }] },
       { memberId: 'M3' },
     ];

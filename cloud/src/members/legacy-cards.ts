@@ -11,12 +11,26 @@ export interface LegacyCardSource {
   list(): Promise<LegacyCard[]>;
 }
 
-/** Device id convention for a card registered on a member profile: `ibeacon:<uuid>:<major>:<minor>`. */
-export const CARD_DEVICE_PREFIX = 'ibeacon:';
+/**
+ * Device id convention for a card registered on a member profile: `ibeacon-<uuid>-<major>-<minor>`
+ * (fits the id rules of `devices[].deviceId`; e.g. `ibeacon-b9407f30-f5f8-466e-aff9-25556b57fe6d-12345-54321`).
+ * `ibeacon:<uuid>:<major>:<minor>` is read too.
+ */
+export function cardOfDeviceId(deviceId: string): Omit<LegacyCard, 'memberId'> | undefined {
+  const lower = deviceId.toLowerCase();
+  if (lower.startsWith('ibeacon:')) return parseLegacyBeacon(deviceId.slice('ibeacon:'.length));
+  const m = /^ibeacon-([0-9a-f-]{32,36})-(\d{1,5})-(\d{1,5})$/.exec(lower);
+  return m ? parseLegacyBeacon(`${m[1]}:${m[2]}:${m[3]}`) : undefined;
+}
+
+/** The device id to register a card under (see `cardOfDeviceId`). */
+export function cardDeviceId(card: Omit<LegacyCard, 'memberId'>): string {
+  return `ibeacon-${card.uuid}-${card.major}-${card.minor}`;
+}
 
 /**
  * Cards registered as devices on member profiles (`devices[]` with `platform: 'card'` and a
- * `deviceId` of `ibeacon:<uuid>:<major>:<minor>`). Profiles without devices contribute nothing.
+ * `deviceId` of `ibeacon-<uuid>-<major>-<minor>`). Profiles without devices contribute nothing.
  */
 export function legacyCardsFromProfiles(store: Pick<CloudStore, 'listMembers'>, pageSize = 1000): LegacyCardSource {
   return {
@@ -29,8 +43,8 @@ export function legacyCardsFromProfiles(store: Pick<CloudStore, 'listMembers'>, 
           const devices = (p as { devices?: unknown }).devices;
           if (!Array.isArray(devices)) continue;
           for (const d of devices as { platform?: unknown; deviceId?: unknown }[]) {
-            if (d?.platform !== 'card' || typeof d.deviceId !== 'string' || !d.deviceId.toLowerCase().startsWith(CARD_DEVICE_PREFIX)) continue;
-            const beacon = parseLegacyBeacon(d.deviceId.slice(CARD_DEVICE_PREFIX.length));
+            if (d?.platform !== 'card' || typeof d.deviceId !== 'string') continue;
+            const beacon = cardOfDeviceId(d.deviceId);
             if (beacon) out.push({ memberId: p.memberId, ...beacon });
           }
         }
