@@ -96,6 +96,14 @@ export class OfferDeliveryWorker {
       await store.updateDelivery({ ...d, status: 'cancelled', lastError: why, updatedAt: now });
       return;
     }
+    if (offer.memberId !== null) {
+      // Consent is read again at send time: a member who withdrew it since the offer was issued gets no push.
+      const member = await store.getMember(offer.memberId);
+      if (!member?.consent || member.marketingConsent !== true) {
+        await store.updateDelivery({ ...d, status: 'cancelled', lastError: 'no marketing consent', updatedAt: now });
+        return;
+      }
+    }
     const result = await postJson(config.url, pushOf(offer), config, { 'idempotency-key': offer.id });
     const at = clock.now();
     const attempts = d.attempts + 1;

@@ -126,6 +126,17 @@ describe('offers: delivery, redemption, caps, budgets, expiry, prospects', () =>
     expect(push.calls.length).toBe(calls);
   });
 
+  it('does not push to a member who withdrew marketing consent after the offer was issued', async () => {
+    push.script = [500];
+    await start([welcome], { backoffMs: 150 });
+    await t!.cloud.ingestEvent(ev('arrival', 'M1'));
+    await waitFor(() => push.calls.length === 1, 5000, 'first attempt');
+    await t!.cloud.store!.putMember({ memberId: 'M1', name: 'Member M1', tier: 'gold', tags: [], consent: true, marketingConsent: false }, 2);
+    const id = (await offers())[0]!.id;
+    await waitFor(async () => ((await (await fetch(`${t!.endpoints.httpUrl}/api/v1/offers/${id}`)).json()) as { delivery: { status: string } }).delivery.status === 'cancelled', 5000, 'cancelled');
+    expect(push.calls).toHaveLength(1);
+  });
+
   it('refuses to start with a disallowed delivery URL', async () => {
     for (const url of ['http://push.example.com/offers', 'https://192.168.1.10/push', 'ftp://x/']) {
       await expect(startTestCloud({ offerDelivery: { url } })).rejects.toThrow(/offer delivery url refused/);
