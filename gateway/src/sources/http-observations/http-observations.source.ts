@@ -61,6 +61,8 @@ export function createHttpObservationSource(opts: HttpObservationSourceOptions):
     start(e: Emit) {
       emit = e;
       counters.state = 'ok';
+      // Installers see in health whether the ingest is open or terminal-only.
+      counters.detail = keyring ? `${keyring.size} terminal(s), bearer token required` : 'open ingest (no terminals configured)';
     },
     stop() {
       emit = undefined;

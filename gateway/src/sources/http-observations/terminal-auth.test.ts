@@ -59,7 +59,7 @@ describe('smart terminals over HTTP: authenticated, and only as themselves', () 
     const wrongKind = await post([terminalObs(4, 'pos-1', { kind: 'kiosk', action: 'scan' })], POS_TOKEN);
     expect(await wrongKind.json()).toMatchObject({ forbidden: [{ at: '[0].terminal.kind', error: 'terminal "pos-1" is a pos, not a kiosk' }] });
     expect(got).toEqual([]);
-    expect(source.health().rejected).toBe(3);
+    expect(source.health()).toMatchObject({ rejected: 3, detail: '2 terminal(s), bearer token required' });
     // the camera's own count goes through with the camera's token
     expect((await post([asCamera], CAM_TOKEN)).status).toBe(200);
     expect(got).toEqual([asCamera]);
