@@ -86,6 +86,11 @@ function traceDir(site, seed) {
 
 const cases = sites.flatMap((site) => seeds.map((seed) => ({ site, seed, dir: traceDir(site, seed) })));
 mkdirSync(cacheRoot, { recursive: true });
+// Drop traces of older simulator builds or site files (same site and seed, other key): never read again.
+for (const c of cases) {
+  const prefix = `${c.site.name}-s${c.seed}-${values.duration}-`;
+  for (const old of readdirSync(cacheRoot).filter((f) => f.startsWith(prefix) && join(cacheRoot, f) !== c.dir)) rmSync(join(cacheRoot, old), { recursive: true, force: true });
+}
 let generated = 0;
 await pool(
   cases.map((c) => async () => {

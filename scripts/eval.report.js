@@ -48,6 +48,8 @@ const mark = (ok) => (ok === null ? 'n/a' : ok ? 'pass' : '**FAIL**');
 const atLeast = (x, min) => (x === null ? null : x >= min);
 
 function targetRow(label, rulesResults, onnxResults) {
+  // No ONNX results (the model failed to load or to run) is a failure of every target, not "n/a".
+  if (onnxResults.length === 0) return { row: [label, ...Array(5).fill('no onnx results **FAIL**')], verdicts: Array(5).fill(false) };
   const r = pool(rulesResults);
   const o = pool(onnxResults);
   const beats = r.macroF1 === null || o.macroF1 === null ? null : o.macroF1 > r.macroF1;
@@ -59,6 +61,13 @@ function targetRow(label, rulesResults, onnxResults) {
     [f3(o.floorChangeAccuracy), atLeast(o.floorChangeAccuracy, TARGETS.floorChangeAccuracy)],
   ];
   return { row: [label, ...cells.map(([v, ok]) => (ok === null ? 'n/a' : `${v} ${mark(ok)}`))], verdicts: cells.map(([, ok]) => ok) };
+}
+
+/** Failures grouped by message: one broken model fails every onnx run the same way. */
+function failureList(failed) {
+  const byMessage = new Map();
+  for (const r of failed) byMessage.set(r.error, [...(byMessage.get(r.error) ?? []), `${r.site} s${r.seed} ${r.classifier}`]);
+  return [...byMessage].map(([message, runs]) => `- ${runs.join(', ')}: \`${message.replace(/`/g, "'")}\``).join('\n');
 }
 
 export function renderAccuracy(d) {
@@ -156,7 +165,7 @@ regenerate this file, do not edit it by hand._
 | model trained on | ${d.scope.sites.length ? `sites ${d.scope.sites.join(', ')}, seeds ${d.scope.seeds} (from its MODEL_CARD.md)` : 'unknown (no model card)'} |
 | held-out traces | seeds ${d.seeds.join(', ')} × ${d.duration} of ${d.sites.map((s) => s.name).join(', ')} |
 | runtime | ${(d.timing.totalMs / 1000).toFixed(0)} s in all: ${d.timing.generated} traces generated, ${d.timing.cached} reused from \`${d.cacheDir}/\`; ${d.rows.length} evaluations in ${(d.timing.evalMs / 1000).toFixed(0)} s, ${d.jobs} at a time |
-${failed.length ? `\n**${failed.length} evaluation(s) failed:** ${failed.map((r) => `${r.site} seed ${r.seed} ${r.classifier}: ${r.error}`).join('; ')}\n` : ''}
+${failed.length ? `\n**${failed.length} of ${d.rows.length} evaluations failed:**\n\n${failureList(failed)}\n` : ''}
 The held-out site (\`${d.sites.filter((s) => s.heldOut).map((s) => s.file).join(', ') || 'none'}\`) is listed in firmware-config's
 \`HELD_OUT_SITES\`, not \`EXAMPLE_SITES\`: no training run uses it. It differs from the training
 sites in layout (door on the west wall, north-south corridor), receiver count and placement,
@@ -170,7 +179,7 @@ over those present in the truth). "n/a": no floor changes in that scope.
 
 ${table(['scope', 'onnx vs rules macro F1 (onnx higher)', `arrival recall ≥ ${TARGETS.arrivalRecall}`, `arrival precision ≥ ${TARGETS.arrivalPrecision}`, `exit recall ≥ ${TARGETS.exitRecall}`, `floor-change accuracy ≥ ${TARGETS.floorChangeAccuracy}`], targetRows.map((t) => t.row))}
 
-${fails === 0 ? `All ${verdicts.length} target checks pass.` : `**${fails} of ${verdicts.length} target checks FAIL.**`}
+${verdicts.length === 0 ? '**No target could be checked.**' : fails === 0 ? `All ${verdicts.length} target checks pass.` : `**${fails} of ${verdicts.length} target checks FAIL.**`}
 
 ## Macro F1 per held-out trace
 
