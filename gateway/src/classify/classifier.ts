@@ -29,6 +29,8 @@ export interface DecisionSettings {
   approachHoldMs?: number;
   enterHoldMs?: number;
   leaveHoldMs?: number;
+  /** How long a zone switch must hold (a classifier with its own zone estimate may flap less or more). */
+  zoneHoldMs?: number;
 }
 
 /**

@@ -26,8 +26,17 @@ export const FEATURE_NAMES = [
   'bestFloorMarginDb',
   'doorMarginDb',
   'approachMarginDb',
+  // v2: site-calibrated presence, steadier (slow EWMA) contrasts, deep-vs-door and time context.
+  'storeSideOverPresenceDb',
+  'storeSideSlowMinusOutsideSlowDb',
+  'deepMinusEntranceDb',
+  'entranceMinusStorefrontDb',
+  'entranceSlowMinusStorefrontSlowDb',
+  'storeSideHeard',
+  'sinceDeepFirstHeardS',
+  'sinceStoreSideFirstHeardS',
 ] as const;
-export const FEATURES_VERSION = '1';
+export const FEATURES_VERSION = '2';
 export const FEATURE_COUNT = FEATURE_NAMES.length;
 
 /** One subject's features at one tick: the vector for models plus the structure rules need. */
@@ -73,6 +82,13 @@ export interface FeatureWindow {
 export function computeFeatures(track: SubjectTrack, now: number, ctx: SiteContext): FeatureWindow {
   const roleMax = Object.fromEntries(RECEIVER_ROLES.map((r) => [r, MISSING_DBM])) as Record<ReceiverRole, number>;
   const roleTrend = Object.fromEntries(RECEIVER_ROLES.map((r) => [r, 0])) as Record<ReceiverRole, number>;
+  const roleSlow = Object.fromEntries(RECEIVER_ROLES.map((r) => [r, MISSING_DBM])) as Record<ReceiverRole, number>;
+  let storeSideSlow = MISSING_DBM;
+  let outsideSlow = MISSING_DBM;
+  let deep = MISSING_DBM;
+  let storeSideHeard = 0;
+  let deepFirstAt = Number.POSITIVE_INFINITY;
+  let storeSideFirstAt = Number.POSITIVE_INFINITY;
   let storeSide = MISSING_DBM;
   let storeSideTrend = 0;
   let outsideSide = MISSING_DBM;
@@ -97,7 +113,16 @@ export function computeFeatures(track: SubjectTrack, now: number, ctx: SiteConte
       roleMax[info.role] = dbm;
       roleTrend[info.role] = trend;
     }
+    roleSlow[info.role] = Math.max(roleSlow[info.role], r.slowDbm);
     if (info.storeSide) {
+      storeSideHeard += 1;
+      storeSideSlow = Math.max(storeSideSlow, r.slowDbm);
+      storeSideFirstAt = Math.min(storeSideFirstAt, r.firstSeenAt);
+      // "Deep": store-side receivers away from the door, which a window shopper rarely reaches.
+      if (info.role !== 'entrance') {
+        deep = Math.max(deep, dbm);
+        deepFirstAt = Math.min(deepFirstAt, r.firstSeenAt);
+      }
       storeSideDbm.set(rxId, r.slowDbm);
       storeSideFastDbm.set(rxId, dbm);
       if (dbm > storeSide) {
@@ -107,6 +132,7 @@ export function computeFeatures(track: SubjectTrack, now: number, ctx: SiteConte
       floorDbm.set(info.floor, Math.max(floorDbm.get(info.floor) ?? MISSING_DBM, dbm));
     } else {
       outsideSide = Math.max(outsideSide, dbm);
+      outsideSlow = Math.max(outsideSlow, r.slowDbm);
     }
     // Zones are the store's own (dwell is reported inside the store); mall areas are context only.
     if (info.storeSide && info.zoneId !== undefined) {
@@ -133,6 +159,14 @@ export function computeFeatures(track: SubjectTrack, now: number, ctx: SiteConte
   values[i++] = bestFloorMargin;
   values[i++] = Number.isFinite(doorMargin) ? Math.max(-40, doorMargin) : -40;
   values[i++] = Number.isFinite(approachMargin) ? Math.max(-40, approachMargin) : -40;
+  values[i++] = Math.max(-40, storeSide - ctx.approachRssiDbm);
+  values[i++] = storeSideSlow - outsideSlow;
+  values[i++] = deep - roleMax.entrance;
+  values[i++] = roleMax.entrance - roleMax.storefront;
+  values[i++] = roleSlow.entrance - roleSlow.storefront;
+  values[i++] = storeSideHeard;
+  values[i++] = Number.isFinite(deepFirstAt) ? Math.min(120_000, Math.max(0, now - deepFirstAt)) / 1000 : -1;
+  values[i++] = Number.isFinite(storeSideFirstAt) ? Math.min(120_000, Math.max(0, now - storeSideFirstAt)) / 1000 : -1;
   return {
     subject: track.id,
     at: now,

@@ -4,14 +4,16 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../log.js';
 import { runOffline } from '../offline.js';
-import { MODEL_INPUT_NAME, MODEL_OUTPUT_NAME } from '../model/contract.js';
+import { MODEL_INPUT_NAME, MODEL_OUTPUT_NAME, ZONE_INPUT_NAME, ZONE_OUTPUT_NAME } from '../model/contract.js';
 import { initMlp, predict, type Mlp } from '../model/mlp.js';
-import { mlpToOnnx, onnxMetadata, withOnnxMetadata, type MlpOnnxOptions } from '../model/onnx-export.js';
+import { mlpsToOnnx, mlpToOnnx, onnxMetadata, withOnnxMetadata, type MlpOnnxOptions } from '../model/onnx-export.js';
 import { Pipeline } from '../pipeline.js';
 import { adverts, boutiqueConfig } from '../testing/fixtures.js';
 import { Tracker } from '../tracking/tracker.js';
 import { ClassifierUnavailableError, createClassifier } from './create-classifier.js';
-import { computeFeatures, FEATURE_COUNT, type FeatureWindow } from './features.js';
+import { computeFeatures, FEATURE_COUNT, FEATURES_VERSION, type FeatureWindow } from './features.js';
+import { estimateFloor } from './rules.classifier.js';
+import { ZONE_FEATURE_COUNT, zoneCandidates } from './zone-features.js';
 import { DECISION_METADATA_KEY, ModelRejectedError, OnnxClassifier, parseDecision, runWithPublicApi } from './onnx.classifier.js';
 import { siteContext } from './site-context.js';
 
@@ -56,7 +58,7 @@ describe('OnnxClassifier', () => {
       expect(p.absent + p.outsideNear + p.inside).toBeCloseTo(1, 5);
     });
     expect(c.name).toBe('onnx');
-    expect(c.version).toMatch(/^f1-[0-9a-f]{12}$/);
+    expect(c.version).toMatch(new RegExp(`^f${FEATURES_VERSION}-[0-9a-f]{12}$`));
     c.close();
   });
 
@@ -73,9 +75,9 @@ describe('OnnxClassifier', () => {
   });
 
   it.each([
-    ['a wrong input name', mlpToOnnx(tinyMlp(), { ...okOptions, inputName: 'features' }), /input .*name "features".*expected input features_v1_/],
-    ['a model for another feature list', mlpToOnnx(tinyMlp(), { ...okOptions, inputName: 'features_v1_00000000' }), /name "features_v1_00000000"/],
-    ['the wrong feature count', mlpToOnnx(tinyMlp(FEATURE_COUNT - 2), okOptions), /width 16/],
+    ['a wrong input name', mlpToOnnx(tinyMlp(), { ...okOptions, inputName: 'features' }), new RegExp(`input .*name "features".*expected input features_v${FEATURES_VERSION}_`)],
+    ['a model for another feature list', mlpToOnnx(tinyMlp(), { ...okOptions, inputName: `features_v${FEATURES_VERSION}_00000000` }), new RegExp(`name "features_v${FEATURES_VERSION}_00000000"`)],
+    ['the wrong feature count', mlpToOnnx(tinyMlp(FEATURE_COUNT - 2), okOptions), new RegExp(`width ${FEATURE_COUNT - 2}`)],
     ['a fixed batch size', mlpToOnnx(tinyMlp(), { ...okOptions, inputDims: [1, FEATURE_COUNT] }), /fixed batch dimension 1/],
     ['float64 tensors', mlpToOnnx(tinyMlp(), { ...okOptions, elemType: 'double' }), /element type 11/],
     ['four output classes', mlpToOnnx(tinyMlp(FEATURE_COUNT, 4), okOptions), /output .*width 4/],
@@ -120,7 +122,7 @@ describe('decision settings carried in the model metadata', () => {
     expect(parseDecision(undefined)).toBeUndefined();
     expect(parseDecision('{"minProb":0.6,"enterHoldMs":500}')).toEqual({ minProb: 0.6, enterHoldMs: 500 });
     expect(() => parseDecision('{"minProb":0.2}')).toThrow(ModelRejectedError);
-    expect(() => parseDecision('{"zoneHoldMs":100}')).toThrow(/unknown setting "zoneHoldMs"/);
+    expect(() => parseDecision('{"floorHoldMs":100}')).toThrow(/unknown setting "floorHoldMs"/);
     expect(() => parseDecision('{"leaveHoldMs":"1s"}')).toThrow(ModelRejectedError);
     expect(() => parseDecision('not json')).toThrow(/not JSON/);
   });
@@ -150,6 +152,53 @@ describe('decision settings carried in the model metadata', () => {
   it('refuses a model whose decision settings are invalid', () => {
     const bad = withOnnxMetadata(mlpToOnnx(tinyMlp(), okOptions), { [DECISION_METADATA_KEY]: '{"minProb":2}' });
     expect(() => OnnxClassifier.load({ model: bad, site: ctx })).toThrow(/minProb=2 is outside/);
+  });
+});
+
+describe('OnnxClassifier with a zone head', () => {
+  const zoneMlp = (inputs = ZONE_FEATURE_COUNT, seed = 5): Mlp => ({ ...initMlp(inputs, [6], 2, seed), shift: new Float64Array(inputs), scale: new Float64Array(inputs).fill(0.2) });
+  // A place head that always says "inside", so every subject gets a zone decision.
+  const insideMlp = (): Mlp => {
+    const m = tinyMlp();
+    m.layers[m.layers.length - 1]!.b[2] = 50;
+    return m;
+  };
+  const twoHeads = (zone: { inputName?: string; inputs?: number } = {}) =>
+    mlpsToOnnx(
+      [
+        { mlp: insideMlp(), inputName: MODEL_INPUT_NAME, outputName: MODEL_OUTPUT_NAME },
+        { mlp: zoneMlp(zone.inputs), inputName: zone.inputName ?? ZONE_INPUT_NAME, outputName: ZONE_OUTPUT_NAME, prefix: 'zone_' },
+      ],
+      {},
+    );
+
+  it('picks, for a subject inside, the candidate zone the zone head scores highest (one run for both heads)', () => {
+    const c = OnnxClassifier.load({ model: twoHeads(), site: ctx });
+    expect(c.hasZoneHead).toBe(true);
+    const ws = windows();
+    const probs = c.classify(ws);
+    let checked = 0;
+    ws.forEach((w, i) => {
+      const p = probs[i]!;
+      if (p.inside < 0.2) return expect(p.zoneId).toBeUndefined();
+      const cand = zoneCandidates(w, estimateFloor(w, 3).floor, ctx);
+      if (!cand) return;
+      const scores = cand.zoneIds.map((_, k) => predict(zoneMlp(), cand.values.subarray(k * ZONE_FEATURE_COUNT, (k + 1) * ZONE_FEATURE_COUNT))[1]!);
+      const best = scores.indexOf(Math.max(...scores));
+      expect(p.zoneId).toBe(cand.zoneIds[best]);
+      expect(p.zoneConfidence).toBeCloseTo(scores[best]! / scores.reduce((a, b) => a + b, 0), 4);
+      checked += 1;
+    });
+    expect(checked).toBeGreaterThan(0);
+    c.close();
+  });
+
+  it.each([
+    ['a wrong zone input name', twoHeads({ inputName: 'zone_features' }), /no zone_features_v/],
+    ['the wrong zone feature count', twoHeads({ inputs: ZONE_FEATURE_COUNT + 1 }), new RegExp(`width ${ZONE_FEATURE_COUNT + 1}`)],
+  ])('refuses %s at load with a clear message', (_what, bytes, message) => {
+    expect(() => OnnxClassifier.load({ model: bytes, site: ctx })).toThrow(ModelRejectedError);
+    expect(() => OnnxClassifier.load({ model: bytes, site: ctx })).toThrow(message);
   });
 });
 

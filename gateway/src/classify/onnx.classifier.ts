@@ -58,6 +58,7 @@ const DECISION_RANGES: Record<keyof DecisionSettings, [number, number]> = {
   approachHoldMs: [0, 30_000],
   enterHoldMs: [0, 30_000],
   leaveHoldMs: [0, 30_000],
+  zoneHoldMs: [0, 30_000],
 };
 
 /** Parses the model's `decision` metadata (absent = the journey machine's defaults). */

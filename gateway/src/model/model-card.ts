@@ -3,7 +3,8 @@ import { writeFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { LOCATION_CLASSES } from '../classify/classifier.js';
 import { FEATURE_NAMES, FEATURES_VERSION } from '../classify/features.js';
-import { MODEL_INPUT_NAME, MODEL_OUTPUT_NAME } from './contract.js';
+import { MODEL_INPUT_NAME, MODEL_OUTPUT_NAME, ZONE_INPUT_NAME, ZONE_OUTPUT_NAME } from './contract.js';
+import { ZONE_FEATURE_COUNT, ZONE_FEATURES_VERSION } from '../classify/zone-features.js';
 import type { DecisionSettings } from '../classify/classifier.js';
 import type { TickMetrics } from './train.core.js';
 
@@ -61,7 +62,9 @@ export interface CardInput {
   trainRows: number;
   classCounts: number[];
   maxDiff: number;
-  tick: { site: string; seed: number; model: TickMetrics; rules: TickMetrics }[];
+  /** Pair rows the zone head was trained on (0 = place-only model). */
+  zoneTrainRows?: number;
+  tick: { site: string; seed: number; model: TickMetrics; rules: TickMetrics; zone?: { ticks: number; model: number; estimate: number } }[];
   events: EventComparison[];
 }
 
@@ -70,29 +73,31 @@ const fmt = (v: number | null | undefined) => (v === null || v === undefined ? '
 export function writeModelCard(path: string, c: CardInput): void {
   const sha = createHash('sha256').update(c.bytes).digest('hex');
   const lines = [
-    '# Model card: journey-mlp (ONNX place classifier)',
+    `# Model card: journey-mlp (ONNX ${c.zoneTrainRows ? 'place + zone' : 'place'} classifier)`,
     '',
     '_Written by `node gateway/dist/model/train.js`; rerun it to regenerate the model and this card._',
     '',
     `- File: \`${basename(c.modelFile)}\`, ${c.bytes.length} bytes, sha256 \`${sha}\` (the gateway names it \`onnx@f${FEATURES_VERSION}-${sha.slice(0, 12)}\` in events).`,
     `- Graph: ONNX IR 7, opset 13: Add/Mul (standardization), MatMul/Add/Relu ×2, MatMul/Add/Softmax. ${FEATURE_NAMES.length} → 32 → 32 → ${LOCATION_CLASSES.length}.`,
     `- Input \`${MODEL_INPUT_NAME}\` float32 [N, ${FEATURE_NAMES.length}] (features v${FEATURES_VERSION}; the suffix hashes FEATURE_NAMES), output \`${MODEL_OUTPUT_NAME}\` float32 [N, ${LOCATION_CLASSES.length}] over ${LOCATION_CLASSES.join(' / ')}.`,
-    '- Scope: place only. Floor and zone still come from the evidence the rules classifier uses (strongest floor, zone model matching).',
+    c.zoneTrainRows
+      ? `- Zone head (same graph, same run): input \`${ZONE_INPUT_NAME}\` float32 [M, ${ZONE_FEATURE_COUNT}] (zone features v${ZONE_FEATURES_VERSION}, gateway/src/classify/zone-features.ts: one row per (subject, candidate store zone on the estimated floor), site-relative: position-fit residuals and soft votes from the log-distance model with every receiver's calibration, slow and fast EWMA, own-receiver level, distance to the strongest receiver, area, kind) → ${ZONE_FEATURE_COUNT} → 24 → 24 → 2, output \`${ZONE_OUTPUT_NAME}\` [M, 2]; the zone is the best-scored candidate. Trained on ${c.zoneTrainRows} pair rows from ticks whose zone the truth pins down (dwell stays, 4 s cut at both ends). Floor still comes from the strongest-floor evidence.`
+      : '- Scope: place only. Floor and zone still come from the evidence the rules classifier uses (strongest floor, zone model matching).',
     `- Training: plain TypeScript (gateway/src/model/mlp.ts), Adam lr 1e-3, batch 64, ${c.epochs} epochs, seed ${c.seed}, class weights (even share / class share)^${c.balancePower}. Deterministic: the same traces and seed give the same bytes.`,
     `- Data: simulator traces (\`storesense-sim generate\`), sites ${c.sites}, training seeds ${c.trainSeeds}, ${c.duration} each; held-out seeds ${c.holdoutSeeds}. ${c.trainRows} training rows after a seeded cap per class (${LOCATION_CLASSES.map((n, i) => `${n} ${c.classCounts[i]}`).join(', ')}).`,
     '- Rows: exactly what the gateway hands its classifier (runOffline with a recording classifier: same tracker, 250 ms tick, subject selection and computeFeatures).',
     '- Labels from truth events: inside = [arrival, exit); outside_near = approach → arrival (when it follows within 30 s), else 5 s after an approach, and 4 s after an exit; ticks near a door crossing (±1.5 s), after a passer-by\'s approach (to 30 s), after an exit (to 20 s) and 3 s before an approach/arrival are ignored (the truth has no positions); everything else is absent.',
     c.decision
-      ? `- Decision settings (metadata \`decision\`, applied by the gateway's journey machine for this model; the rules keep the defaults minProb 0.7, enter 1250 ms, leave 2250 ms): \`${JSON.stringify(c.decision)}\`, chosen on the training/validation seeds only with \`node gateway/dist/model/tune-decision.js\` (mean journey macro F1 over ${c.trainSeeds} of both sites).`
+      ? `- Decision settings (metadata \`decision\`, applied by the gateway's journey machine for this model; the rules keep the defaults minProb 0.7, enter 1250 ms, leave 2250 ms, zone 3750 ms): \`${JSON.stringify(c.decision)}\`, chosen on validation seeds 7-8 (neither training nor held-out) with \`node gateway/dist/model/tune-decision.js\` and a hold grid; a longer enter hold trades arrival latency (DESIGN goal ≤ 2 s) for arrival precision (window shoppers).`
       : '- Decision settings: none stored; the journey machine uses its defaults (tuned for the rules classifier).',
     ...(c.command ? [`- Command: \`${c.command}\` (from the repository root, after \`npx tsc -b\`).`] : []),
     `- Check: onnxruntime-node vs the TypeScript forward pass on all held-out rows: max |Δp| = ${c.maxDiff.toExponential(2)} (limit 1e-5).`,
     '',
     '## Held-out: tick level (labelled ticks, argmax)',
     '',
-    '| site | seed | rows | rules acc | model acc | rules macro-F1 | model macro-F1 | model F1 absent / near / inside |',
-    '| --- | --- | --- | --- | --- | --- | --- | --- |',
-    ...c.tick.map((t) => `| ${t.site} | ${t.seed} | ${t.model.rows} | ${fmt(t.rules.accuracy)} | ${fmt(t.model.accuracy)} | ${fmt(t.rules.macroF1)} | ${fmt(t.model.macroF1)} | ${t.model.f1.map(fmt).join(' / ')} |`),
+    '| site | seed | rows | rules acc | model acc | rules macro-F1 | model macro-F1 | model F1 absent / near / inside | zone acc estimateZone / zone head (ticks) |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+    ...c.tick.map((t) => `| ${t.site} | ${t.seed} | ${t.model.rows} | ${fmt(t.rules.accuracy)} | ${fmt(t.model.accuracy)} | ${fmt(t.rules.macroF1)} | ${fmt(t.model.macroF1)} | ${t.model.f1.map(fmt).join(' / ')} | ${t.zone ? `${fmt(t.zone.estimate)} / ${fmt(t.zone.model)} (${t.zone.ticks})` : '–'} |`),
     '',
   ];
   if (c.events.length > 0) {

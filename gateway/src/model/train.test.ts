@@ -1,12 +1,14 @@
 import * as fc from 'fast-check';
 import type { Observation, TruthEvent } from '@storesense/protocol';
 import { describe, expect, it } from 'vitest';
-import { computeFeatures, FEATURE_COUNT, FRESH_MS } from '../classify/features.js';
+import { computeFeatures, FEATURE_COUNT, FEATURES_VERSION, FRESH_MS } from '../classify/features.js';
 import { siteContext } from '../classify/site-context.js';
 import { boutiqueConfig } from '../testing/fixtures.js';
 import { Tracker } from '../tracking/tracker.js';
 import { collectFeatureRows, type LabelledRows } from './dataset.js';
-import { ABSENT, IGNORE, INSIDE, OUTSIDE_NEAR, TruthLabels } from './labels.js';
+import { ABSENT, IGNORE, INSIDE, OUTSIDE_NEAR, TruthLabels, ZoneTruth } from './labels.js';
+import { estimateFloor } from '../classify/rules.classifier.js';
+import { zoneCandidates } from '../classify/zone-features.js';
 import { seededRandom } from './mlp.js';
 import { onnxMetadata } from './onnx-export.js';
 import { fitPlaceModel, onnxVersusTs } from './train.core.js';
@@ -38,7 +40,7 @@ describe('place model training', () => {
     const c = fitPlaceModel(data, { seed: 6, epochs: 3 });
     expect(Buffer.from(a.bytes).equals(Buffer.from(b.bytes))).toBe(true);
     expect(Buffer.from(a.bytes).equals(Buffer.from(c.bytes))).toBe(false);
-    expect(onnxMetadata(a.bytes)).toMatchObject({ features_version: '1', classes: 'absent,outside_near,inside', seed: '5' });
+    expect(onnxMetadata(a.bytes)).toMatchObject({ features_version: FEATURES_VERSION, classes: 'absent,outside_near,inside', seed: '5' });
   });
 
   it('learns the tiny task, and onnxruntime gives the TypeScript forward pass to 1e-5', () => {
@@ -68,7 +70,7 @@ describe('training features', () => {
           at += s.dtMs;
           return { v: 1, at, source: 'ble', receiverId: s.receiverId, subject: s.subject, rssiDbm: s.rssiDbm };
         });
-        const rows = collectFeatureRows(config, obs);
+        const rows = collectFeatureRows(config, obs, () => true);
         // Independent recomputation: a fresh tracker fed everything heard up to the row's tick.
         for (const row of rows) {
           const tracker = new Tracker({ rssiCorrectionDb: ctx.rssiCorrectionDb });
@@ -76,7 +78,11 @@ describe('training features', () => {
           const track = tracker.get(row.subject)!;
           expect(row.at % config.tickMs).toBe(0);
           expect(row.at - track.lastRadioAt!).toBeLessThanOrEqual(FRESH_MS);
-          expect(Array.from(row.values)).toEqual(Array.from(computeFeatures(track, row.at, ctx).values));
+          const w = computeFeatures(track, row.at, ctx);
+          expect(Array.from(row.values)).toEqual(Array.from(w.values));
+          // The zone head's candidate rows too: what OnnxClassifier computes for the same window.
+          const cand = zoneCandidates(w, estimateFloor(w, 3).floor, ctx);
+          expect(row.zone && { zoneIds: row.zone.zoneIds, values: Array.from(row.zone.values) }).toEqual(cand && { zoneIds: cand.zoneIds, values: Array.from(cand.values) });
         }
         // Every fresh subject at every tick got a row (none skipped).
         const expected = new Set<string>();
@@ -115,5 +121,31 @@ describe('TruthLabels', () => {
     expect(at(320)).toBe(IGNORE);
     expect(at(400)).toBe(ABSENT);
     expect(labels.at('someone-else', T0).label).toBe(ABSENT);
+  });
+});
+
+describe('ZoneTruth', () => {
+  const ev = (type: TruthEvent['type'], s: number, extra: Partial<TruthEvent> = {}): TruthEvent => ({ type, at: T0 + s * 1000, subject: 'p', storeId: 'boutique', ...extra });
+  it('knows the zone only inside dwell stays (entry = start − dwellMs), less a margin at both ends', () => {
+    const zt = new ZoneTruth(
+      [
+        ev('arrival', 0),
+        ev('dwell', 40, { phase: 'start', zoneId: 'a', dwellMs: 30_000 }),
+        ev('dwell', 70, { phase: 'end', zoneId: 'a', dwellMs: 60_000 }),
+        ev('dwell', 110, { phase: 'start', zoneId: 'b', dwellMs: 30_000 }),
+        ev('exit', 150),
+      ],
+      { storeId: 'boutique', marginMs: 4_000 },
+    );
+    const at = (s: number) => zt.at('p', T0 + s * 1000)?.zoneId;
+    expect(at(5)).toBeUndefined(); // walking in: no stay long enough to be known
+    expect(at(12)).toBeUndefined(); // within the margin after the entry at 10 s
+    expect(at(15)).toBe('a');
+    expect(at(65)).toBe('a');
+    expect(at(67)).toBeUndefined(); // within the margin before leaving at 70 s
+    expect(at(76)).toBeUndefined(); // between the stays (b was entered at 110 − 30 = 80 s)
+    expect(at(100)).toBe('b'); // open stay closed by the exit
+    expect(at(147)).toBeUndefined();
+    expect(zt.at('someone-else', T0 + 20_000)).toBeUndefined();
   });
 });

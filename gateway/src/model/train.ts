@@ -161,7 +161,7 @@ async function main(argv: string[]): Promise<number> {
     return 1;
   }
   const command = `node gateway/dist/model/train.js ${argv.map((a) => (/^[\w./:=,-]+$/.test(a) ? a : `'${a}'`)).join(' ')}`.trim();
-  writeModelCard(values.card, { command, decision, modelFile: values.out, bytes: fitted.bytes, balancePower, sites: sitesNote, trainSeeds: values.seeds, holdoutSeeds: values.holdout, duration: values.duration, epochs, seed, trainRows: fitted.trainRows, classCounts: fitted.classCounts, maxDiff, tick, events });
+  writeModelCard(values.card, { command, decision, modelFile: values.out, bytes: fitted.bytes, balancePower, sites: sitesNote, trainSeeds: values.seeds, holdoutSeeds: values.holdout, duration: values.duration, epochs, seed, trainRows: fitted.trainRows, zoneTrainRows: fitted.zoneTrainRows, classCounts: fitted.classCounts, maxDiff, tick, events });
   log(`wrote ${values.card}`);
   return 0;
 }

@@ -2,7 +2,8 @@
  * Chooses the journey machine's decision settings (minProb, enter/leave holds) for a trained ONNX
  * model on validation seeds only, by running the real `storesense-sim evaluate --classifier onnx`
  * on each validation trace with a copy of the model carrying each candidate setting:
- *   node gateway/dist/model/tune-decision.js [--model gateway/model/journey-mlp.onnx] [--seeds 1-6]
+ *   node gateway/dist/model/tune-decision.js [--model gateway/model/journey-mlp.onnx] [--seeds 7-8]
+ *     [--minprob 0.5,0.6,0.7] [--enter 750,1250] [--leave 1250,2250] [--zone 3750]
  * Prints one JSON line per candidate (mean macro F1 over arrival, dwell start, floor change, exit)
  * and the best; pass that to `train.js --decision '<json>'` so the packaged model carries it.
  */
@@ -33,12 +34,14 @@ async function main(argv: string[]): Promise<number> {
     strict: true,
     options: {
       model: { type: 'string', default: join(MODEL_DIR, 'journey-mlp.onnx') },
-      seeds: { type: 'string', default: '1-6' },
+      // Validation seeds: used neither for training (1-6) nor for reporting (101+).
+      seeds: { type: 'string', default: '7-8' },
       duration: { type: 'string', default: '30m' },
       'data-dir': { type: 'string', default: join(MODEL_DIR, 'data') },
       minprob: { type: 'string', default: '0.5,0.6,0.7' },
       enter: { type: 'string', default: '750,1250' },
       leave: { type: 'string', default: '1250,2250' },
+      zone: { type: 'string', default: '3750' },
       jobs: { type: 'string', default: '2' },
     },
   });
@@ -47,7 +50,7 @@ async function main(argv: string[]): Promise<number> {
   const base = readFileSync(resolve(values.model));
   const tmp = mkdtempSync(join(tmpdir(), 'tune-decision-'));
   const traces = ['boutique', 'dept-store'].flatMap((site) => seeds.map((seed) => ({ site, dir: join(values['data-dir'], `${site}-s${seed}-${values.duration}`) })));
-  const candidates = values.minprob.split(',').flatMap((p) => values.enter.split(',').flatMap((e) => values.leave.split(',').map((l) => ({ minProb: Number(p), enterHoldMs: Number(e), leaveHoldMs: Number(l) }))));
+  const candidates = values.minprob.split(',').flatMap((p) => values.enter.split(',').flatMap((e) => values.leave.split(',').flatMap((l) => values.zone.split(',').map((z) => ({ minProb: Number(p), enterHoldMs: Number(e), leaveHoldMs: Number(l), zoneHoldMs: Number(z) })))));
   let best: { decision: object; macroF1: number } | undefined;
   try {
     for (const [i, decision] of candidates.entries()) {
