@@ -53,6 +53,8 @@ export interface CloudOptions {
   ingestSiteIds?: readonly string[];
   /** Members CSV imported (upserted) on every start. */
   membersCsvPath?: string;
+  /** 32 bytes sealing member token keys in the database; default: `${dataDir}/cloud.db.key` (0600). */
+  masterKey?: Buffer;
   logger?: Logger;
   clock?: Clock;
   /** Ack batching window per gateway (default 20 ms; the contract promises ~50 ms). */
@@ -157,7 +159,7 @@ export function createCloud(options: CloudOptions): Cloud {
     mkdirSync(options.dataDir, { recursive: true });
     const partial: Partial<Running> = {};
     try {
-      const store = (partial.store = openSqliteStore({ path: join(options.dataDir, 'cloud.db') }));
+      const store = (partial.store = openSqliteStore({ path: join(options.dataDir, 'cloud.db'), ...(options.masterKey ? { masterKey: options.masterKey } : {}) }));
       if (options.membersCsvPath) await importMembersCsv(options.membersCsvPath, { store, clock, logger, metrics });
 
       let mqttUrl: string;

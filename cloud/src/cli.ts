@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadSiteFile, type Site } from '@storesense/firmware-config';
 import { isValidId } from '@storesense/protocol';
@@ -10,6 +10,7 @@ import { createCloud, type ProvisionGatewayInput } from './app.js';
 import { checkStaffAgainstSites, loadStaffFile, type StaffSeed } from './auth/staff.seed.js';
 import { createLogger } from './log.js';
 import { checkWebhookUrl } from './offers/webhook.client.js';
+import { loadMasterKey } from './store/key-sealer.js';
 
 const HELP = `storesense-cloud: broker, ingest, rules, staff alerts, API and live console
 
@@ -42,6 +43,7 @@ Environment:
   STORESENSE_HTTP_HOST   HTTP bind address (default 127.0.0.1; 0.0.0.0 to serve the LAN)
   STORESENSE_MQTT_HOST   broker bind address (default 127.0.0.1)
   STORESENSE_DATA_DIR    data directory holding cloud.db (default ./data)
+  STORESENSE_MASTER_KEY  64 hex characters sealing member token keys at rest (default: a random key in <data dir>/cloud.db.key)
   STORESENSE_BROKER_URL  use this external MQTT broker instead of the embedded one
   STORESENSE_LOG_LEVEL   pino level (default info); logs go to stderr
 `;
@@ -161,8 +163,13 @@ async function main(): Promise<void> {
   const httpPort = await choosePort('HTTP', httpHost, portFromEnv('STORESENSE_HTTP_PORT', 8080));
   const mqttPort = brokerUrl ? 0 : await choosePort('MQTT', mqttHost, portFromEnv('STORESENSE_MQTT_PORT', 1883));
   const logger = createLogger({ destination: process.stderr });
+  const dataDir = resolve(process.env.STORESENSE_DATA_DIR || './data');
+  // STORESENSE_MASTER_KEY (64 hex, from a secret manager) seals member token keys at rest;
+  // without it the store keeps a random key in <dataDir>/cloud.db.key.
+  const masterKeyHex = process.env.STORESENSE_MASTER_KEY;
   const cloud = createCloud({
-    dataDir: resolve(process.env.STORESENSE_DATA_DIR || './data'),
+    dataDir,
+    ...(masterKeyHex ? { masterKey: loadMasterKey({ envValue: masterKeyHex, filePath: join(dataDir, 'cloud.db.key') }) } : {}),
     httpHost,
     httpPort,
     mqttHost,

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type Database from 'better-sqlite3';
 import type { EventType, PresenceEvent } from '@storesense/protocol';
 import type { MemberActivity, MemberRecord, MemberSearch, MemberUpsert, MemberWithActivity } from './cloud-store.js';
+import type { KeySealer } from './key-sealer.js';
 import { toProfile, type Row } from './store.sqlite.rows.js';
 
 // Activity is derived from the events on read (indexed by member): visits are distinct visit ids
@@ -22,7 +23,10 @@ const PROFILE_COLUMNS = 'm.member_id, m.name, m.nickname, m.tier, m.tags, m.cons
 export class SqliteMemberTables {
   private readonly stmt;
 
-  constructor(private readonly db: Database.Database) {
+  constructor(
+    private readonly db: Database.Database,
+    private readonly sealer: KeySealer,
+  ) {
     this.stmt = {
       exists: db.prepare('SELECT token_key FROM members WHERE member_id = ?'),
       put: db.prepare(
@@ -69,7 +73,7 @@ export class SqliteMemberTables {
       for (const m of members) {
         if (this.stmt.exists.get(m.memberId)) updated++;
         else inserted++;
-        this.stmt.upsertCsv.run({ ...m, tags: JSON.stringify(m.tags), consent: m.consent ? 1 : 0, at });
+        this.stmt.upsertCsv.run({ ...m, tokenKey: this.sealer.seal(m.memberId, m.tokenKey), tags: JSON.stringify(m.tags), consent: m.consent ? 1 : 0, at });
       }
     })();
     return { inserted, updated };
@@ -80,7 +84,8 @@ export class SqliteMemberTables {
       const existing = this.stmt.exists.get(m.memberId) as { token_key: string } | undefined;
       // A member created without a key gets a random one nobody holds: the NOT NULL column stays
       // honest and no token can match until the member app provisions a real key.
-      const tokenKey = m.tokenKey ?? existing?.token_key ?? randomBytes(16).toString('hex');
+      // Stored keys are sealed with the member id as associated data, so the existing value is kept as is.
+      const tokenKey = existing !== undefined && m.tokenKey === undefined ? existing.token_key : this.sealer.seal(m.memberId, m.tokenKey ?? randomBytes(16).toString('hex'));
       this.stmt.put.run({
         memberId: m.memberId,
         name: m.name,

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import Database from 'better-sqlite3';
 import type { ConnState, EventType, GatewayHealth, PresenceEvent, StaffAlert } from '@storesense/protocol';
 import type {
@@ -29,6 +30,7 @@ import type {
   StoredEvent,
 } from './cloud-store.js';
 import { MIGRATIONS } from './migrations.sqlite.js';
+import { isPlainKey, KeySealer, loadMasterKey } from './key-sealer.js';
 import { SqliteAlertTables } from './store.sqlite.alerts.js';
 import { SqliteAuthTables } from './store.sqlite.auth.js';
 import { SqliteGatewayTables } from './store.sqlite.gateways.js';
@@ -42,6 +44,11 @@ import { toProfile, type Row } from './store.sqlite.rows.js';
 export interface SqliteStoreOptions {
   /** File path, e.g. `${dataDir}/cloud.db`; ':memory:' for throwaway use. */
   path: string;
+  /**
+   * 32 bytes sealing member token keys at rest (see key-sealer.ts). Default: kept in
+   * `${path}.key` (created 0600), random for ':memory:'.
+   */
+  masterKey?: Buffer;
 }
 
 /** Opens (creating and migrating when needed) the cloud database. */
@@ -55,7 +62,31 @@ export function openSqliteStore(options: SqliteStoreOptions): CloudStore {
   db.pragma('foreign_keys = ON');
   db.pragma('busy_timeout = 5000');
   migrate(db);
-  return new SqliteCloudStore(db);
+  const masterKey = options.masterKey ?? (options.path === ':memory:' ? randomBytes(32) : loadMasterKey({ filePath: `${options.path}.key` }));
+  const sealer = new KeySealer(masterKey);
+  try {
+    sealStoredKeys(db, sealer);
+  } catch (error) {
+    db.close();
+    throw error;
+  }
+  return new SqliteCloudStore(db, sealer);
+}
+
+/**
+ * Seals keys stored in the clear (databases from before sealing) and proves the master key opens
+ * the stored ones, so a wrong key refuses to start instead of publishing garbage keys later.
+ */
+function sealStoredKeys(db: Database.Database, sealer: KeySealer): void {
+  const rows = db.prepare('SELECT member_id, token_key FROM members').all() as { member_id: string; token_key: string }[];
+  const update = db.prepare('UPDATE members SET token_key = ? WHERE member_id = ?');
+  db.transaction(() => {
+    for (const r of rows) {
+      if (isPlainKey(r.token_key)) update.run(sealer.seal(r.member_id, r.token_key.toLowerCase()), r.member_id);
+    }
+  })();
+  const sample = rows.find((r) => !isPlainKey(r.token_key));
+  if (sample) sealer.open(sample.member_id, sample.token_key);
 }
 
 function migrate(db: Database.Database): void {
@@ -78,11 +109,14 @@ class SqliteCloudStore implements CloudStore {
   private readonly offers: SqliteOfferTables;
   private readonly gateways: SqliteGatewayTables;
 
-  constructor(private readonly db: Database.Database) {
+  constructor(
+    private readonly db: Database.Database,
+    private readonly sealer: KeySealer,
+  ) {
     this.auth = new SqliteAuthTables(db);
     this.alerts = new SqliteAlertTables(db);
     this.rules = new SqliteRuleTables(db);
-    this.members = new SqliteMemberTables(db);
+    this.members = new SqliteMemberTables(db, sealer);
     this.offers = new SqliteOfferTables(db);
     this.gateways = new SqliteGatewayTables(db);
     // Prepared once (better-sqlite3 docs); dynamic filters use the NULL-or-match idiom instead of
@@ -175,7 +209,10 @@ class SqliteCloudStore implements CloudStore {
   }
 
   async listConsentingMemberKeys(): Promise<{ memberId: string; key: string }[]> {
-    return (this.stmt.memberKeys.all() as Row[]).map((r) => ({ memberId: r.member_id as string, key: r.token_key as string }));
+    return (this.stmt.memberKeys.all() as Row[]).map((r) => {
+      const memberId = r.member_id as string;
+      return { memberId, key: this.sealer.open(memberId, r.token_key as string) };
+    });
   }
 
   async insertAlert(alert: NewAlert): Promise<StaffAlert> {
