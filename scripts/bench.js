@@ -115,7 +115,9 @@ Inputs are ${fmt(c.windows)} real feature windows recorded from the gateway's ow
 ${c.traceMinutes} min of the department store at ${c.shoppersPerHour} shoppers/hour, where a tick
 carries ${c.subjectsPerTick.median} subjects at the median (p99 ${c.subjectsPerTick.p99}); batch 256 stands
 for a large mall gateway. "native run only" times the session run on the packed tensor, without
-the JS around it. p50 and p99 are per round, median over ${c.rounds} rounds; the worst round's p99
+the JS around it${c.zoneHead ? ` (the model has a zone head: there it gets one dummy row, so this is the place
+head's run; the full classify builds zone-candidate rows for every subject that may be inside and
+runs both heads)` : ''}. p50 and p99 are per round, median over ${c.rounds} rounds; the worst round's p99
 beside them. The machine was shared while measuring (load average ${c.loadAverage.join(', ')} on
 ${machine.cores} cores), which is what the p99s mostly show.
 

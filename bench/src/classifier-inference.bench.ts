@@ -146,6 +146,8 @@ report({
   windows: pool.length,
   features: width,
   model: onnx.version,
+  // With a zone head, runRaw feeds it one dummy row: "native run only" is then the place head's run.
+  zoneHead: (onnx as Classifier & { hasZoneHead?: boolean }).hasZoneHead === true,
   subjectsPerTick: { median: median(perTick), p99: percentile(perTick, 99), max: Math.max(...perTick) },
   series: results,
   // Load on the shared 2-core machine while measuring (1, 5, 15 min): context for the p99s.
