@@ -155,6 +155,11 @@ async function main() {
   const gatewayConfig = JSON.parse(render.stdout);
   gatewayConfig.statusApi = { host: '127.0.0.1', port: gatewayPort };
   gatewayConfig.sources = [{ kind: 'http_observations' }];
+  // The packaged ONNX model (gateway/model/journey-mlp.onnx) beats the rules on held-out traces
+  // (docs/accuracy.md); STORESENSE_CLASSIFIER=rules runs the baseline instead.
+  const classifierKind = env.STORESENSE_CLASSIFIER ?? 'onnx';
+  if (classifierKind !== 'onnx' && classifierKind !== 'rules') throw new Error(`STORESENSE_CLASSIFIER must be onnx or rules, got "${classifierKind}"`);
+  gatewayConfig.classifier = { kind: classifierKind };
   const gatewayConfigFile = join(dataDir, 'gateway.json');
   writeFileSync(gatewayConfigFile, `${JSON.stringify(gatewayConfig, null, 2)}\n`);
 
@@ -191,7 +196,7 @@ async function main() {
     '--speed', env.STORESENSE_SIM_SPEED ?? '1', '--site', siteFile, '--members', membersCsv,
   ]);
 
-  say(`cloud MQTT broker: mqtt://127.0.0.1:${mqttPort}   gateway status: ${gatewayUrl}/api/v1/health`);
+  say(`cloud MQTT broker: mqtt://127.0.0.1:${mqttPort}   gateway status: ${gatewayUrl}/api/v1/health   classifier: ${classifierKind}`);
   say(`logs: ${join(dataDir, 'logs')}`);
   say(`staff alerts: ${httpUrl}/staff   (log in as ${demoStaff.username} / ${demoStaff.password}; operator: ${demoOperator.username} / ${demoOperator.password})`);
   say(`console: ${httpUrl}/   (member alerts appear within about 30 s; Ctrl-C stops everything)`);
