@@ -120,7 +120,7 @@ export interface Cloud {
   /** Creates or updates staff accounts. Needs start(). */
   seedStaff(staff: readonly StaffSeedInput[]): Promise<number>;
   /** A long-lived bearer token for tooling (returned once, stored hashed). Needs start(). */
-  createApiToken(input: { name: string; role: StaffRole; siteId?: string }): Promise<{ token: string }>;
+  createApiToken(input: { name: string; role: StaffRole; siteId?: string; storeIds?: string[] }): Promise<{ token: string; id: string }>;
   /** Re-imports a members CSV and republishes member keys. Needs start(). */
   importMembers(path: string): Promise<MembersImportResult>;
   readonly metrics: Metrics;

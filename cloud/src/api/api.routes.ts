@@ -21,6 +21,7 @@ import { registerRulesRoutes } from './rules.routes.js';
 import { optionalAuth, principalOf, requireRole } from './auth.middleware.js';
 import { HttpError, parseQuery } from './http-error.js';
 import { registerStaffRoutes, type StaffRoutesOptions } from './staff.routes.js';
+import { registerTokenRoutes } from './tokens.routes.js';
 
 export interface ApiOptions {
   store: CloudStore;
@@ -118,7 +119,10 @@ export function createApi(options: ApiOptions): Hono {
     ...(options.onRulesChanged ? { onRulesChanged: options.onRulesChanged } : {}),
   });
 
-  if (options.staff) registerStaffRoutes(app, { ...options.staff, store, logger: options.logger, metrics });
+  if (options.staff) {
+    registerStaffRoutes(app, { ...options.staff, store, logger: options.logger, metrics });
+    registerTokenRoutes(app, { auth: options.staff.auth });
+  }
   if (options.alertSocket) {
     const [gate, upgrade] = alertSocketHandlers({ ...options.alertSocket, store, logger: options.logger, metrics });
     app.get('/api/v1/alerts/ws', gate, upgrade);

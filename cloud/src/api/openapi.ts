@@ -4,6 +4,7 @@ import { dwellQuery, footfallQuery, rangeQuery } from './analytics.routes.js';
 import { alertsQuery, eventsQuery, memberPutBody, membersQuery, offersQuery } from './api.schemas.js';
 import { rulePutBody } from './rules.routes.js';
 import { loginBody } from './staff.routes.js';
+import { apiTokenBody } from './tokens.routes.js';
 
 type Auth = 'none' | 'bearer' | 'optional';
 interface RouteDoc {
@@ -57,6 +58,9 @@ export const ROUTE_DOCS: readonly RouteDoc[] = [
   { method: 'post', path: '/api/v1/alerts/{id}/claim', summary: 'claim an alert', auth: 'bearer', responses: { '200': '{alert}', '404': 'no such alert in scope', '409': 'claimed by someone else' } },
   { method: 'post', path: '/api/v1/alerts/{id}/ack', summary: 'mark an alert done', auth: 'bearer', responses: { '200': '{alert}', '404': 'no such alert in scope', '409': 'claimed by someone else' } },
   { method: 'get', path: '/api/v1/staff', summary: 'staff accounts (operator)', auth: 'bearer', responses: { '200': '{staff}' } },
+  { method: 'post', path: '/api/v1/tokens', summary: 'create a long-lived API token (operator); the token is shown once', auth: 'bearer', body: apiTokenBody, responses: { '201': '{token, id}' } },
+  { method: 'get', path: '/api/v1/tokens', summary: 'API tokens by id, never the tokens (operator)', auth: 'bearer', responses: { '200': '{tokens: [{id, name, role, siteId, storeIds, createdAt}]}' } },
+  { method: 'delete', path: '/api/v1/tokens/{id}', summary: 'revoke an API token (operator)', auth: 'bearer', responses: { '204': 'revoked', '404': 'no such API token' } },
   { method: 'get', path: '/api/v1/rules', summary: 'all rules in evaluation order (operator)', auth: 'bearer', responses: { '200': '{rules}' } },
   { method: 'post', path: '/api/v1/rules', summary: 'create a rule (operator)', auth: 'bearer', body: ruleSchema, responses: { '201': '{rule}', '409': 'rule id exists' } },
   { method: 'get', path: '/api/v1/rules/{id}', summary: 'one rule (operator)', auth: 'bearer', responses: { '200': '{rule}', '404': 'no such rule' } },

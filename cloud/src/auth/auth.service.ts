@@ -136,15 +136,36 @@ export class AuthService {
     return principal ? { ok: true, principal } : { ok: false, reason: 'ticket unknown or already used' };
   }
 
-  /** A long-lived API token (operator tooling, analytics jobs). The plain token is returned once. */
-  async createApiToken(input: { name: string; role: StaffRole; siteId?: string; storeIds?: string[] }): Promise<{ token: string }> {
+  /**
+   * A long-lived API token (operator tooling, analytics jobs). The plain token is returned once;
+   * `id` (a prefix of its SHA-256) names it afterwards for listing and revoking.
+   */
+  async createApiToken(input: { name: string; role: StaffRole; siteId?: string | undefined; storeIds?: string[] | undefined }): Promise<{ token: string; id: string }> {
     const token = newSecret('sat');
+    const tokenHash = hashToken(token);
     await this.deps.store.insertAuthToken({
-      tokenHash: hashToken(token), kind: 'api', name: input.name, role: input.role, siteId: input.siteId,
+      tokenHash, kind: 'api', name: input.name, role: input.role, siteId: input.siteId,
       storeIds: input.storeIds ?? [], createdAt: this.deps.clock.now(),
     });
-    this.log.info({ name: input.name, role: input.role }, 'api token created');
-    return { token };
+    const id = apiTokenId(tokenHash);
+    this.log.info({ name: input.name, role: input.role, tokenId: id }, 'api token created');
+    return { token, id };
+  }
+
+  /** API tokens without their secrets: what an operator sees to decide what to revoke. */
+  async listApiTokens(): Promise<ApiTokenInfo[]> {
+    return (await this.deps.store.listAuthTokens('api')).map((t) => ({
+      id: apiTokenId(t.tokenHash), name: t.name, role: t.role, siteId: t.siteId, storeIds: t.storeIds, createdAt: t.createdAt,
+    }));
+  }
+
+  /** Revokes the API token named `id`; false when there is none. */
+  async revokeApiToken(id: string): Promise<boolean> {
+    const row = (await this.deps.store.listAuthTokens('api')).find((t) => apiTokenId(t.tokenHash) === id);
+    if (!row) return false;
+    await this.deps.store.deleteAuthToken(row.tokenHash);
+    this.log.info({ name: row.name, tokenId: id }, 'api token revoked');
+    return true;
   }
 
   private expired(row: AuthToken): boolean {
@@ -160,4 +181,19 @@ export class AuthService {
     if (!account) return undefined;
     return { kind: 'session', username: account.username, displayName: account.displayName, role: account.role, siteId: account.siteId, storeIds: account.storeIds };
   }
+}
+
+/** An API token as listed: never the token, only its public id. */
+export interface ApiTokenInfo {
+  id: string;
+  name: string;
+  role: StaffRole;
+  siteId: string | undefined;
+  storeIds: string[];
+  createdAt: number;
+}
+
+/** 16 hex characters of the token's SHA-256: enough to name it, useless to authenticate. */
+function apiTokenId(tokenHash: string): string {
+  return tokenHash.slice(0, 16);
 }

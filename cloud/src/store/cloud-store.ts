@@ -60,6 +60,8 @@ export interface CloudStore {
   /** Deletes and returns in one step, so a single-use ticket can be redeemed once only. */
   takeAuthToken(tokenHash: string, kind: AuthTokenKind): Promise<AuthToken | undefined>;
   deleteAuthToken(tokenHash: string): Promise<void>;
+  /** Tokens of one kind, oldest first (for listing API tokens; hashes only, never tokens). */
+  listAuthTokens(kind: AuthTokenKind): Promise<AuthToken[]>;
   /** Signs a person out everywhere (sessions and tickets), e.g. after a password change. */
   deleteAuthTokensOfUser(username: string): Promise<number>;
   deleteExpiredAuthTokens(now: number): Promise<number>;

@@ -25,6 +25,7 @@ export class SqliteAuthTables {
       // RETURNING makes redeem-once atomic: two sockets presenting one ticket cannot both get it.
       takeToken: db.prepare('DELETE FROM auth_tokens WHERE token_hash = ? AND kind = ? RETURNING *'),
       deleteToken: db.prepare('DELETE FROM auth_tokens WHERE token_hash = ?'),
+      listTokens: db.prepare('SELECT * FROM auth_tokens WHERE kind = ? ORDER BY created_at, token_hash'),
       deleteOfUser: db.prepare('DELETE FROM auth_tokens WHERE username = ?'),
       deleteExpired: db.prepare('DELETE FROM auth_tokens WHERE expires_at IS NOT NULL AND expires_at <= ?'),
     };
@@ -45,6 +46,10 @@ export class SqliteAuthTables {
 
   insertToken(t: AuthToken): void {
     this.stmt.insertToken.run({ ...t, username: t.username ?? null, siteId: t.siteId ?? null, storeIds: JSON.stringify(t.storeIds), expiresAt: t.expiresAt ?? null });
+  }
+
+  listTokens(kind: AuthTokenKind): AuthToken[] {
+    return (this.stmt.listTokens.all(kind) as Row[]).map(toToken);
   }
 
   getToken(tokenHash: string, kind: AuthTokenKind): AuthToken | undefined {

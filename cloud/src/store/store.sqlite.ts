@@ -267,6 +267,10 @@ class SqliteCloudStore implements CloudStore {
     this.auth.deleteToken(tokenHash);
   }
 
+  async listAuthTokens(kind: AuthTokenKind): Promise<AuthToken[]> {
+    return this.auth.listTokens(kind);
+  }
+
   async deleteAuthTokensOfUser(username: string): Promise<number> {
     return this.auth.deleteOfUser(username);
   }
