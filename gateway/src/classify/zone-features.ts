@@ -51,6 +51,29 @@ interface Fit {
   used: number;
 }
 
+/** Per grid: each point's zone as a small integer, so fit() accumulates in arrays, not string maps. */
+const zoneIndexes = new WeakMap<FloorGrid, { ofPoint: Int32Array; names: string[] }>();
+
+function zoneIndex(grid: FloorGrid): { ofPoint: Int32Array; names: string[] } {
+  let zi = zoneIndexes.get(grid);
+  if (!zi) {
+    const names: string[] = [];
+    const byName = new Map<string, number>();
+    const ofPoint = new Int32Array(grid.zoneIds.length);
+    grid.zoneIds.forEach((z, p) => {
+      let i = byName.get(z);
+      if (i === undefined) byName.set(z, (i = names.push(z) - 1));
+      ofPoint[p] = i;
+    });
+    zoneIndexes.set(grid, (zi = { ofPoint, names }));
+  }
+  return zi;
+}
+
+// Runs twice per subject per tick (slow and fast windows) over every grid point, so it is the
+// classifier's hot loop (bench/src/classifier-inference.bench.ts): typed arrays indexed by zone and
+// a top-K insertion buffer instead of string-keyed maps and a full sort. Same sums in the same
+// order as the straightforward version, so the features (and the model's outputs) are unchanged.
 function fit(grid: FloorGrid, obsMap: ReadonlyMap<string, number>): Fit | undefined {
   const idx: number[] = [];
   const obs: number[] = [];
@@ -79,28 +102,52 @@ function fit(grid: FloorGrid, obsMap: ReadonlyMap<string, number>): Fit | undefi
     sse[p] = err;
     if (err < best) best = err;
   }
-  const minMse = new Map<string, number>();
-  const weight = new Map<string, number>();
-  let total = 0;
-  for (let p = 0; p < points; p++) {
-    const z = grid.zoneIds[p]!;
-    const mse = sse[p]! / n;
-    if (mse < (minMse.get(z) ?? Number.POSITIVE_INFINITY)) minMse.set(z, mse);
-    // Relative to the best point, so the exponent never underflows for the winner.
-    const wgt = Math.exp(-(sse[p]! - best) / (2 * VOTE_SIGMA_DB * VOTE_SIGMA_DB));
-    weight.set(z, (weight.get(z) ?? 0) + wgt);
-    total += wgt;
-  }
-  const posterior = new Map([...weight].map(([z, v]) => [z, v / total]));
-  // Top-K by SSE, ties broken by point order (deterministic).
-  const order = Array.from({ length: points }, (_, p) => p).sort((a, b) => sse[a]! - sse[b]! || a - b);
-  const topShare = new Map<string, number>();
+  const { ofPoint, names } = zoneIndex(grid);
+  const zones = names.length;
+  const minMse = new Float64Array(zones).fill(Number.POSITIVE_INFINITY);
+  const weight = new Float64Array(zones);
+  const seen = new Uint8Array(zones);
   const k = Math.min(TOP_K, points);
-  for (let i = 0; i < k; i++) {
-    const z = grid.zoneIds[order[i]!]!;
+  // The k best points by SSE, ties to the earlier point (what a stable sort by (sse, index) gives).
+  const topP = new Int32Array(k);
+  const topSse = new Float64Array(k);
+  let topN = 0;
+  let total = 0;
+  const twoSigma2 = 2 * VOTE_SIGMA_DB * VOTE_SIGMA_DB;
+  for (let p = 0; p < points; p++) {
+    const z = ofPoint[p]!;
+    const e = sse[p]!;
+    const mse = e / n;
+    seen[z] = 1;
+    if (mse < minMse[z]!) minMse[z] = mse;
+    // Relative to the best point, so the exponent never underflows for the winner.
+    const wgt = Math.exp(-(e - best) / twoSigma2);
+    weight[z] = weight[z]! + wgt;
+    total += wgt;
+    if (topN < k || e < topSse[topN - 1]!) {
+      let j = topN < k ? topN++ : k - 1;
+      while (j > 0 && topSse[j - 1]! > e) {
+        topSse[j] = topSse[j - 1]!;
+        topP[j] = topP[j - 1]!;
+        j--;
+      }
+      topSse[j] = e;
+      topP[j] = p;
+    }
+  }
+  const minMseMap = new Map<string, number>();
+  const posterior = new Map<string, number>();
+  for (let z = 0; z < zones; z++) {
+    if (!seen[z]) continue;
+    minMseMap.set(names[z]!, minMse[z]!);
+    posterior.set(names[z]!, weight[z]! / total);
+  }
+  const topShare = new Map<string, number>();
+  for (let i = 0; i < topN; i++) {
+    const z = names[ofPoint[topP[i]!]!]!;
     topShare.set(z, (topShare.get(z) ?? 0) + 1 / k);
   }
-  return { minMse, posterior, topShare, used: n };
+  return { minMse: minMseMap, posterior, topShare, used: n };
 }
 
 /**
