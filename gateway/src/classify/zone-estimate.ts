@@ -38,21 +38,48 @@ export function estimateZone(w: FeatureWindow, floor: number | undefined, ctx: S
   if (floor === undefined) return strongestZone(w, floor);
   const grid = gridFor(ctx).get(floor);
   if (!grid || grid.points.length === 0) return strongestZone(w, floor);
+  const r = gridResiduals(grid, w.storeSideDbm);
+  if (!r) return strongestZone(w, floor);
+  const { n, bestPoint: best, bestSse: bestErr } = r;
+  if (best < 0) return strongestZone(w, floor);
+  return { zoneId: grid.zoneIds[best], confidence: bestErr / n < 16 ? 0.7 : 0.5, position: grid.points[best] };
+}
+
+/** Per grid point: the squared residual of the observed RSSIs after removing their mean offset. */
+export interface GridResiduals {
+  /** sse[point] */
+  sse: Float64Array;
+  /** Receivers of the grid that were observed. */
+  n: number;
+  /** The first point with the smallest SSE, and that SSE. */
+  bestPoint: number;
+  bestSse: number;
+}
+
+/**
+ * The model-matching core shared by estimateZone and the learned zone features: for each point,
+ * observed minus expected RSSI at every observed receiver of the grid, less their mean (a phone's
+ * unknown transmit power and body loss shift all receivers alike), squared and summed. Undefined
+ * with fewer than two of the grid's receivers observed.
+ */
+export function gridResiduals(grid: FloorGrid, obsMap: ReadonlyMap<string, number>): GridResiduals | undefined {
   const idx: number[] = [];
   const obs: number[] = [];
-  for (const [rxId, dbm] of w.storeSideDbm) {
+  for (const [rxId, dbm] of obsMap) {
     const i = grid.receiverIndex.get(rxId);
     if (i === undefined) continue;
     idx.push(i);
     obs.push(dbm);
   }
   const n = idx.length;
-  if (n < 2) return strongestZone(w, floor);
+  if (n < 2) return undefined;
   const R = grid.receivers;
   const E = grid.expected;
-  let best = -1;
-  let bestErr = Number.POSITIVE_INFINITY;
-  for (let p = 0, base = 0; p < grid.points.length; p++, base += R) {
+  const points = grid.points.length;
+  const sse = new Float64Array(points);
+  let bestPoint = -1;
+  let bestSse = Number.POSITIVE_INFINITY;
+  for (let p = 0, base = 0; p < points; p++, base += R) {
     let sum = 0;
     for (let k = 0; k < n; k++) sum += obs[k]! - E[base + idx[k]!]!;
     const offset = sum / n;
@@ -61,13 +88,13 @@ export function estimateZone(w: FeatureWindow, floor: number | undefined, ctx: S
       const r = obs[k]! - E[base + idx[k]!]! - offset;
       err += r * r;
     }
-    if (err < bestErr) {
-      bestErr = err;
-      best = p;
+    sse[p] = err;
+    if (err < bestSse) {
+      bestSse = err;
+      bestPoint = p;
     }
   }
-  if (best < 0) return strongestZone(w, floor);
-  return { zoneId: grid.zoneIds[best], confidence: bestErr / n < 16 ? 0.7 : 0.5, position: grid.points[best] };
+  return { sse, n, bestPoint, bestSse };
 }
 
 /** The (cached) candidate grid of one store floor; undefined when the floor has no store zones. */

@@ -1,7 +1,7 @@
 import { shapeAreaM2, shapeBounds, type ZoneKind } from '@storesense/firmware-config';
 import { MISSING_DBM, type FeatureWindow } from './features.js';
 import type { SiteContext } from './site-context.js';
-import { floorGrid, type FloorGrid } from './zone-estimate.js';
+import { floorGrid, gridResiduals, type FloorGrid } from './zone-estimate.js';
 
 /**
  * Per-(subject, candidate zone) features for the learned zone model. Site-relative: each row
@@ -75,33 +75,10 @@ function zoneIndex(grid: FloorGrid): { ofPoint: Int32Array; names: string[] } {
 // a top-K insertion buffer instead of string-keyed maps and a full sort. Same sums in the same
 // order as the straightforward version, so the features (and the model's outputs) are unchanged.
 function fit(grid: FloorGrid, obsMap: ReadonlyMap<string, number>): Fit | undefined {
-  const idx: number[] = [];
-  const obs: number[] = [];
-  for (const [rxId, dbm] of obsMap) {
-    const i = grid.receiverIndex.get(rxId);
-    if (i === undefined) continue;
-    idx.push(i);
-    obs.push(dbm);
-  }
-  const n = idx.length;
-  if (n < 2) return undefined;
-  const R = grid.receivers;
-  const E = grid.expected;
+  const residuals = gridResiduals(grid, obsMap);
+  if (!residuals) return undefined;
+  const { sse, n, bestSse: best } = residuals;
   const points = grid.points.length;
-  const sse = new Float64Array(points);
-  let best = Number.POSITIVE_INFINITY;
-  for (let p = 0, base = 0; p < points; p++, base += R) {
-    let sum = 0;
-    for (let k = 0; k < n; k++) sum += obs[k]! - E[base + idx[k]!]!;
-    const offset = sum / n;
-    let err = 0;
-    for (let k = 0; k < n; k++) {
-      const r = obs[k]! - E[base + idx[k]!]! - offset;
-      err += r * r;
-    }
-    sse[p] = err;
-    if (err < best) best = err;
-  }
   const { ofPoint, names } = zoneIndex(grid);
   const zones = names.length;
   const minMse = new Float64Array(zones).fill(Number.POSITIVE_INFINITY);
