@@ -1,6 +1,7 @@
 import { RECEIVER_ROLES, type ReceiverRole } from '@storesense/firmware-config';
 import type { SubjectTrack } from '../tracking/tracker.js';
 import type { SiteContext } from './site-context.js';
+import { HISTORY_FEATURE_NAMES, recordAndSummarize } from './feature-history.js';
 
 /** Stand-in for "not heard": below any real RSSI, so max() ignores it and models see a constant. */
 export const MISSING_DBM = -110;
@@ -35,8 +36,10 @@ export const FEATURE_NAMES = [
   'storeSideHeard',
   'sinceDeepFirstHeardS',
   'sinceStoreSideFirstHeardS',
+  // v3: the last 5-30 s of this subject's own evidence (feature-history.ts): door peak, inside share.
+  ...HISTORY_FEATURE_NAMES,
 ] as const;
-export const FEATURES_VERSION = '2';
+export const FEATURES_VERSION = '3';
 export const FEATURE_COUNT = FEATURE_NAMES.length;
 
 /** One subject's features at one tick: the vector for models plus the structure rules need. */
@@ -76,8 +79,10 @@ export interface FeatureWindow {
 }
 
 /**
- * Computes one subject's window at tick `now`. Deterministic: the same track and `now` give the
- * same numbers (training uses this very function on generated traces).
+ * Computes one subject's window at tick `now`. Deterministic: the same track, `now` and sequence
+ * of earlier calls give the same numbers (training uses this very function on generated traces).
+ * Call it once per tick per subject, ticks in order: it records that tick's evidence for the
+ * history features (feature-history.ts).
  */
 export function computeFeatures(track: SubjectTrack, now: number, ctx: SiteContext): FeatureWindow {
   const roleMax = Object.fromEntries(RECEIVER_ROLES.map((r) => [r, MISSING_DBM])) as Record<ReceiverRole, number>;
@@ -167,6 +172,14 @@ export function computeFeatures(track: SubjectTrack, now: number, ctx: SiteConte
   values[i++] = storeSideHeard;
   values[i++] = Number.isFinite(deepFirstAt) ? Math.min(120_000, Math.max(0, now - deepFirstAt)) / 1000 : -1;
   values[i++] = Number.isFinite(storeSideFirstAt) ? Math.min(120_000, Math.max(0, now - storeSideFirstAt)) / 1000 : -1;
+  const history = recordAndSummarize(track, {
+    at: now,
+    doorMarginDb: Number.isFinite(doorMargin) ? Math.max(-40, doorMargin) : -40,
+    storeMinusOutsideDb: Math.max(-40, Math.min(40, storeSide - outsideSide)),
+    deepOverPresenceDb: Math.max(-40, deep - ctx.approachRssiDbm),
+    nearDoor: approachMargin > 0 ? 1 : 0,
+  });
+  for (const v of history) values[i++] = v;
   return {
     subject: track.id,
     at: now,

@@ -71,10 +71,13 @@ describe('training features', () => {
           return { v: 1, at, source: 'ble', receiverId: s.receiverId, subject: s.subject, rssiDbm: s.rssiDbm };
         });
         const rows = collectFeatureRows(config, obs, () => true);
-        // Independent recomputation: a fresh tracker fed everything heard up to the row's tick.
+        // Independent recomputation: a separate tracker fed everything heard up to each row's tick,
+        // ticks in order, computeFeatures once per (subject, tick) as the gateway does (features v3
+        // carry the subject's own history, so the rows must also agree on what came before).
+        const tracker = new Tracker({ rssiCorrectionDb: ctx.rssiCorrectionDb });
+        let fed = 0;
         for (const row of rows) {
-          const tracker = new Tracker({ rssiCorrectionDb: ctx.rssiCorrectionDb });
-          for (const o of obs) if (o.at <= row.at) tracker.observe(o);
+          for (; fed < obs.length && obs[fed]!.at <= row.at; fed += 1) tracker.observe(obs[fed]!);
           const track = tracker.get(row.subject)!;
           expect(row.at % config.tickMs).toBe(0);
           expect(row.at - track.lastRadioAt!).toBeLessThanOrEqual(FRESH_MS);
