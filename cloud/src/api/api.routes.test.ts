@@ -37,7 +37,7 @@ describe('HTTP API (in-process, app.request)', () => {
   it('health reports db, broker and counts; 503 when the broker is down', async () => {
     const ok = await get('/api/v1/health');
     expect(ok.status).toBe(200);
-    expect(ok.body).toMatchObject({ ok: true, db: { ok: true }, broker: { kind: 'embedded', connected: true }, counts: { events: 3, members: 1 } });
+    expect(ok.body).toMatchObject({ ok: true, auth: 'open', db: { ok: true }, broker: { kind: 'embedded', connected: true }, counts: { events: 3, members: 1 } });
     connected = false;
     expect((await get('/api/v1/health')).status).toBe(503);
   });

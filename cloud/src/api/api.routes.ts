@@ -70,7 +70,9 @@ export function createApi(options: ApiOptions): Hono {
     const broker = options.broker();
     const counts = dbOk ? await store.counts() : undefined;
     const ok = dbOk && broker.connected;
-    return c.json({ ok, db: { ok: dbOk }, broker, counts, metrics: metrics.snapshot() }, ok ? 200 : 503);
+    // `auth` tells a console whether to ask for a sign-in (no 401 probe needed).
+    const auth = options.staff?.mode === 'required' ? 'required' : 'open';
+    return c.json({ ok, auth, db: { ok: dbOk }, broker, counts, metrics: metrics.snapshot() }, ok ? 200 : 503);
   });
 
   // With staff auth required, the operator listings need an operator or analyst token: member

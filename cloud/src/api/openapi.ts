@@ -32,7 +32,7 @@ const analytics = (name: string, query: z.ZodObject, summary: string): RouteDoc 
  * so a new route without an entry here fails the build's tests.
  */
 export const ROUTE_DOCS: readonly RouteDoc[] = [
-  { method: 'get', path: '/api/v1/health', summary: 'DB and broker state, counts, metrics', auth: 'none', responses: { '200': 'healthy', '503': 'DB or broker down' } },
+  { method: 'get', path: '/api/v1/health', summary: 'DB and broker state, counts, metrics, and whether sign-in is required (auth: open|required)', auth: 'none', responses: { '200': 'healthy', '503': 'DB or broker down' } },
   { method: 'get', path: '/api/v1/openapi.json', summary: 'this document', auth: 'none', responses: { '200': 'OpenAPI 3.1 document' } },
   { method: 'get', path: '/api/v1/events', summary: 'events, newest first', auth: 'bearer', query: eventsQuery, responses: { '200': '{events}' } },
   { method: 'get', path: '/api/v1/alerts', summary: 'staff alerts, newest first, scoped to the token', auth: 'bearer', query: alertsQuery, responses: { '200': '{alerts, lastSeq}' } },

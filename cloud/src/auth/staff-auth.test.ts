@@ -194,7 +194,9 @@ describe('staff auth: login, tickets, scoped sockets, claim and ack', () => {
       expect((await call('GET', path, ana)).status).toBe(path === '/api/v1/members' ? 403 : 200);
       expect((await call('GET', path, olga)).status).toBe(200);
     }
-    expect((await call('GET', '/api/v1/health')).status).toBe(200); // monitoring stays open
+    const health = await call('GET', '/api/v1/health');
+    expect(health.status).toBe(200); // monitoring stays open
+    expect(health.body).toMatchObject({ auth: 'required' }); // consoles ask for a sign-in without probing
     const api = await t.cloud.createApiToken({ name: 'reporting', role: 'analyst' });
     expect((await call('GET', '/api/v1/alerts', api.token)).status).toBe(200);
     expect((await call('GET', '/api/v1/staff', api.token)).status).toBe(403);

@@ -103,9 +103,10 @@ window.addEventListener('hashchange', () => { if (!$('app-view').hidden) route()
     if (me.status === 200) { session.save(session.token, me.body.user); start(); return; }
     session.clear();
   }
-  // No session: an open-mode cloud serves the operator listings without a token.
-  const probe = await api('GET', '/api/v1/gateways');
-  if (probe.status === 200) { session.open = true; start(); } else showLogin('');
+  // No session: /api/v1/health says whether this cloud asks for a sign-in (open mode serves the
+  // operator listings without a token), so the console never probes a listing for a 401.
+  const health = await api('GET', '/api/v1/health');
+  if (health.body && health.body.auth === 'open') { session.open = true; start(); } else showLogin('');
 })();
 `;
 
