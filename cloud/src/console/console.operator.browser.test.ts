@@ -184,6 +184,15 @@ describe.skipIf(!haveChromium)('operator console in headless Chromium', () => {
     expect(await errorRows.textContent()).toContain('tokenKey');
     expect(await t.cloud.store!.getMember('M0901')).toMatchObject({ name: 'Zhou Min', tier: 'gold' });
     expect(await t.cloud.store!.getMember('M0902')).toBeUndefined();
+
+    // Erasure from the profile: two clicks, then the member is gone from the store.
+    await page.goto(page.url().replace(/#.*$/, '#/members/M0901'));
+    await page.waitForSelector('#member-name');
+    await page.click('#erase-member');
+    expect(await t.cloud.store!.getMember('M0901')).toBeDefined(); // the first click only arms it
+    await page.click('#erase-member');
+    await expect.poll(() => page.locator('#erase-status').textContent(), POLL).toBe('Zhou Min erased.');
+    expect(await t.cloud.store!.getMember('M0901')).toBeUndefined();
     expect(problems()).toEqual([]);
   }, 60_000);
 

@@ -1,7 +1,8 @@
 /**
  * `/assets/console/members.js`: member search (GET /api/v1/members?q=&tier=&limit=&offset=), a
  * profile with purchases and the staff recommendation (GET /api/v1/members/:id), and, for
- * operators, a CSV import whose per-row errors are listed (POST /api/v1/members/import).
+ * operators, a CSV import whose per-row errors are listed (POST /api/v1/members/import) and
+ * erasure from the profile (DELETE /api/v1/members/:id).
  * Browser JS inside String.raw: it must not contain backticks or dollar-brace.
  */
 export const MEMBERS_JS = String.raw`
@@ -113,7 +114,29 @@ async function profileView(main, id) {
       { label: 'Store', cell: (p) => p.storeId || '–' },
       { label: 'Amount', cell: (p) => fmt.money(p.amount, p.currency) },
       { label: 'Offer', cls: 'hide-narrow', cell: (p) => p.offerId || '–' },
-    ], purchases, { label: 'purchases', cls: 'purchases', empty: 'No purchases yet.', rowAttrs: () => ({ class: 'purchase' }) }));
+    ], purchases, { label: 'purchases', cls: 'purchases', empty: 'No purchases yet.', rowAttrs: () => ({ class: 'purchase' }) }),
+    session.can('edit') ? erasePanel(member) : null);
+}
+
+/**
+ * Erasure (DELETE /api/v1/members/:id), operators only, two clicks like rule deletion: the profile
+ * and token key go, events and offers keep their figures under a random pseudonym.
+ */
+function erasePanel(member) {
+  const status = h('p', { role: 'status', class: 'meta', id: 'erase-status' });
+  const b = h('button', { type: 'button', class: 'secondary danger', id: 'erase-member', text: 'Erase member' });
+  b.addEventListener('click', async () => {
+    if (b.dataset.armed !== 'yes') { b.dataset.armed = 'yes'; b.textContent = 'Confirm erasure of ' + (member.name || member.id); return; }
+    b.disabled = true;
+    const res = await api('DELETE', '/api/v1/members/' + encodeURIComponent(member.id));
+    if (res.status === 204) { status.textContent = (member.name || member.id) + ' erased.'; b.remove(); return; }
+    b.disabled = false;
+    status.textContent = 'Not erased: ' + (res.body.error || res.status);
+  });
+  return h('section', { class: 'panel', 'aria-labelledby': 'erase-title' },
+    h('h3', { id: 'erase-title', text: 'Right to erasure' }),
+    h('p', { class: 'meta', text: 'Deletes the profile and token key; visits, purchases and offers stay in the figures under a random pseudonym. Remove the member from the members CSV too, or the next start imports them again.' }),
+    b, status);
 }
 
 export function render(main, params) {
