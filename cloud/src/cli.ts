@@ -44,6 +44,7 @@ Environment:
   STORESENSE_MQTT_HOST   broker bind address (default 127.0.0.1)
   STORESENSE_DATA_DIR    data directory holding cloud.db (default ./data)
   STORESENSE_MASTER_KEY  64 hex characters sealing member token keys at rest (default: a random key in <data dir>/cloud.db.key)
+  STORESENSE_OFFER_WEBHOOK_SECRET  signs each offer push (storesense-signature: t=…,v1=HMAC-SHA256); an env var, not a flag, so it stays out of ps
   STORESENSE_BROKER_URL  use this external MQTT broker instead of the embedded one
   STORESENSE_LOG_LEVEL   pino level (default info); logs go to stderr
 `;
@@ -181,7 +182,9 @@ async function main(): Promise<void> {
     allowedOrigins: values['allow-origin'],
     ...(brokerUrl ? { brokerUrl } : {}),
     ...(values.members ? { membersCsvPath: resolve(values.members) } : {}),
-    ...(values['offer-webhook'] ? { offerDelivery: { url: values['offer-webhook'], allowPrivateNetworks, prospects: values['offer-webhook-prospects'] } } : {}),
+    ...(values['offer-webhook']
+      ? { offerDelivery: { url: values['offer-webhook'], allowPrivateNetworks, prospects: values['offer-webhook-prospects'], ...(process.env.STORESENSE_OFFER_WEBHOOK_SECRET ? { secret: process.env.STORESENSE_OFFER_WEBHOOK_SECRET } : {}) } }
+      : {}),
     webhookPolicy: { allowPrivateNetworks },
   });
 

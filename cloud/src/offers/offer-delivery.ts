@@ -4,6 +4,7 @@ import type { Metrics } from '../metrics.js';
 import type { CloudStore, Offer, OfferDelivery } from '../store/cloud-store.js';
 import type { OfferDeliveryConfig } from './offers.service.js';
 import { postJson } from './webhook.client.js';
+import { SIGNATURE_HEADER, signatureHeader } from './webhook.signature.js';
 
 /** What the push service receives (one POST per offer; `Idempotency-Key` is the offer id). */
 export interface OfferPush {
@@ -20,7 +21,7 @@ const BATCH = 20;
 
 /**
  * The delivery worker: sends queued offers to the push webhook, retrying with exponential
- * backoff (the queue is a table, so retries survive a restart). Expiry of open offers is swept
+ * backoff and jitter (the queue is a table, so retries survive a restart), signed when a secret is set. Expiry of open offers is swept
  * on the same timer. `kick()` runs a pass at once (after an offer is queued).
  */
 export class OfferDeliveryWorker {
@@ -30,8 +31,11 @@ export class OfferDeliveryWorker {
   private again = false;
   private active = false;
 
-  constructor(private readonly o: { store: CloudStore; clock: Clock; logger: Logger; metrics: Metrics; config: OfferDeliveryConfig | undefined }) {
+  private readonly random: () => number;
+
+  constructor(private readonly o: { store: CloudStore; clock: Clock; logger: Logger; metrics: Metrics; config: OfferDeliveryConfig | undefined; random?: () => number }) {
     this.log = o.logger.child({ module: 'offer-delivery' });
+    this.random = o.random ?? Math.random;
   }
 
   start(): void {
@@ -104,7 +108,9 @@ export class OfferDeliveryWorker {
         return;
       }
     }
-    const result = await postJson(config.url, pushOf(offer), config, { 'idempotency-key': offer.id });
+    const secret = config.secret;
+    const sign = secret === undefined ? undefined : (payload: Buffer) => ({ [SIGNATURE_HEADER]: signatureHeader(secret, clock.now(), payload) });
+    const result = await postJson(config.url, pushOf(offer), config, { 'idempotency-key': offer.id }, sign);
     const at = clock.now();
     const attempts = d.attempts + 1;
     if (result.ok) {
@@ -116,7 +122,10 @@ export class OfferDeliveryWorker {
     }
     const maxAttempts = config.maxAttempts ?? 6;
     if (result.retry && attempts < maxAttempts) {
-      const delayMs = Math.min(config.maxBackoffMs ?? 300_000, (config.backoffMs ?? 2000) * 2 ** (attempts - 1));
+      // Equal jitter: half the exponential delay fixed, half random, so offers that failed together
+      // (the push service was down) do not all retry in the same instant when it comes back.
+      const ceilingMs = Math.min(config.maxBackoffMs ?? 300_000, (config.backoffMs ?? 2000) * 2 ** (attempts - 1));
+      const delayMs = Math.round(ceilingMs / 2 + this.random() * (ceilingMs / 2));
       await store.updateDelivery({ ...d, status: 'pending', attempts, nextAttemptAt: at + delayMs, lastStatus: result.status, lastError: result.error, updatedAt: at });
       metrics.inc('offers.delivery_retry');
       this.log.warn({ offerId: offer.id, attempts, status: result.status, error: result.error, retryInMs: delayMs }, 'offer delivery failed; will retry');

@@ -28,6 +28,8 @@ export interface OfferDeliveryConfig extends WebhookPolicy {
   maxBackoffMs?: number;
   /** How often the queue is polled for due retries (default 1000). */
   pollMs?: number;
+  /** Signs every push (`storesense-signature`, webhook.signature.ts) so the push service can refuse forgeries. */
+  secret?: string;
 }
 
 /** An offer as the API serves it (`GET /api/v1/offers`); prospects show their subject pseudonym, members never do. */

@@ -5,6 +5,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import type { Rule } from '../rules/rules.js';
 import { makeEvent } from '../testing/fixtures.js';
 import { startTestCloud, waitFor, type TestCloud } from '../testing/harness.js';
+import { SIGNATURE_HEADER, verifySignature } from './webhook.signature.js';
 import type { OfferPush } from './offer-delivery.js';
 import type { OfferView } from './offers.service.js';
 
@@ -18,7 +19,7 @@ let site: Site;
 /** A push service that answers with the next status of `script` (then 200), recording each call. */
 class PushServer {
   server: Server;
-  calls: { headers: IncomingHttpHeaders; body: OfferPush }[] = [];
+  calls: { headers: IncomingHttpHeaders; body: OfferPush; raw: string }[] = [];
   script: number[] = [];
   url = '';
   constructor() {
@@ -26,7 +27,7 @@ class PushServer {
       let body = '';
       req.on('data', (c: Buffer) => (body += c.toString()));
       req.on('end', () => {
-        this.calls.push({ headers: req.headers, body: JSON.parse(body) as OfferPush });
+        this.calls.push({ headers: req.headers, body: JSON.parse(body) as OfferPush, raw: body });
         const status = this.script.shift() ?? 200;
         res.writeHead(status, status === 302 ? { location: 'http://127.0.0.1:1/' } : {}).end();
       });
@@ -103,6 +104,18 @@ describe('offers: delivery, redemption, caps, budgets, expiry, prospects', () =>
     const detail = (await (await fetch(`${t!.endpoints.httpUrl}/api/v1/offers/${offer!.id}`)).json()) as { delivery: { attempts: number; status: string; lastStatus: number } };
     expect(detail.delivery).toMatchObject({ status: 'delivered', attempts: 3, lastStatus: 200 });
     expect(t!.cloud.metrics.get('offers.delivery_retry')).toBe(2);
+    expect(push.calls[0]!.headers[SIGNATURE_HEADER]).toBeUndefined(); // no secret configured: unsigned
+  });
+
+  it('signs each push with the configured secret so the push service can refuse forgeries', async () => {
+    await start([welcome], { secret: 'push-secret-1' });
+    await t!.cloud.ingestEvent(ev('arrival', 'M1'));
+    await waitFor(async () => (await offers())[0]?.status === 'delivered', 5000, 'delivered');
+    const call = push.calls[0]!;
+    const header = call.headers[SIGNATURE_HEADER] as string;
+    expect(verifySignature('push-secret-1', header, call.raw, Date.now())).toEqual({ ok: true });
+    expect(verifySignature('another-secret', header, call.raw, Date.now())).toMatchObject({ ok: false });
+    expect(verifySignature('push-secret-1', header, call.raw.replace('M1', 'M2'), Date.now())).toMatchObject({ ok: false, reason: 'signature does not match' });
   });
 
   it('gives up after maxAttempts, on a redirect (not followed), and on a target resolving to a private address', async () => {

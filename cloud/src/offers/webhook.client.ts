@@ -99,7 +99,14 @@ const RETRY_STATUSES = new Set([408, 425, 429]);
  * into somewhere else); the whole exchange is bounded by `timeoutMs`. Never throws.
  * @example await postJson('https://push.example.com/offers', { offer }, { timeoutMs: 3000 }, { 'idempotency-key': offer.id })
  */
-export async function postJson(raw: string, body: unknown, policy: WebhookPolicy = {}, headers: Record<string, string> = {}): Promise<WebhookResult> {
+export async function postJson(
+  raw: string,
+  body: unknown,
+  policy: WebhookPolicy = {},
+  headers: Record<string, string> = {},
+  /** Extra headers computed from the exact bytes sent (a signature). */
+  sign?: (payload: Buffer) => Record<string, string>,
+): Promise<WebhookResult> {
   const checked = checkWebhookUrl(raw, policy);
   if (!checked.ok) return { ok: false, error: checked.reason, retry: false };
   const { url } = checked;
@@ -118,7 +125,7 @@ export async function postJson(raw: string, body: unknown, policy: WebhookPolicy
       url,
       {
         method: 'POST',
-        headers: { 'content-type': 'application/json', 'content-length': String(payload.length), 'user-agent': 'storesense-cloud', ...headers },
+        headers: { 'content-type': 'application/json', 'content-length': String(payload.length), 'user-agent': 'storesense-cloud', ...headers, ...(sign ? sign(payload) : {}) },
         lookup: guardedLookup(policy, isLoopbackHost(hostOf(url))),
         agent: false, // a fresh connection per call: each one passes the lookup check
       },
