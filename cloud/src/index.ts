@@ -20,3 +20,10 @@ export { inScope, scopeOf, type AlertScope, type Principal } from './auth/princi
 export { createLogger, type Logger, type LoggerOptions } from './log.js';
 export { systemClock, type Clock } from './clock.js';
 export { Metrics } from './metrics.js';
+export { SIGNATURE_HEADER, signatureHeader, verifySignature } from './offers/webhook.signature.js';
+export { checkWebhookUrl, type WebhookPolicy } from './offers/webhook.client.js';
+export type { OfferPush } from './offers/offer-delivery.js';
+export { KeySealer, loadMasterKey } from './store/key-sealer.js';
+export { recommend, type RecommendationInput } from './members/recommendation.js';
+export { pickRedemption } from './offers/redemption.js';
+export { offerFigures, type OfferFigures } from './offers/offer-figures.js';
