@@ -15,7 +15,6 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { EXAMPLE_SITES, exampleSitePath, loadSiteFile, renderGatewayConfig, type ExampleSiteName, type GatewayConfig } from '@storesense/firmware-config';
 import { parseTrace, parseTruth } from '@storesense/protocol';
@@ -25,18 +24,7 @@ import { predictBatch } from './mlp.js';
 import { argmaxRows, fitPlaceModel, onnxVersusTs, tickMetrics, zoneAccuracy, type TickMetrics } from './train.core.js';
 import { DECISION_METADATA_KEY, parseDecision } from '../classify/onnx.classifier.js';
 import { writeModelCard, type EventComparison } from './model-card.js';
-
-const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
-const SIM_CLI = join(ROOT, 'simulators/dist/cli.js');
-const MODEL_DIR = join(ROOT, 'gateway/model');
-
-function seedList(text: string): number[] {
-  return text.split(',').flatMap((part) => {
-    const [a, b] = part.split('-').map(Number);
-    if (!Number.isInteger(a) || (b !== undefined && !Number.isInteger(b))) throw new Error(`bad seed list "${text}"`);
-    return b === undefined ? [a!] : Array.from({ length: b - a! + 1 }, (_, i) => a! + i);
-  });
-}
+import { MODEL_DIR, SIM_CLI, seedList } from './model-paths.js';
 
 interface SiteRef {
   name: string;

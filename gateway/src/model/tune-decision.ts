@@ -12,22 +12,11 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs, promisify } from 'node:util';
-import { fileURLToPath } from 'node:url';
 import { eventF1 } from './model-card.js';
 import { withOnnxMetadata } from './onnx-export.js';
+import { MODEL_DIR, ROOT, SIM_CLI, seedList } from './model-paths.js';
 
 const run = promisify(execFile);
-const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
-const SIM_CLI = join(ROOT, 'simulators/dist/cli.js');
-const MODEL_DIR = join(ROOT, 'gateway/model');
-function seedList(text: string): number[] {
-  return text.split(',').flatMap((part) => {
-    const [a, b] = part.split('-').map(Number);
-    if (a === undefined || !Number.isInteger(a)) throw new Error(`bad seed list "${text}"`);
-    return b === undefined ? [a] : Array.from({ length: b - a + 1 }, (_, i) => a + i);
-  });
-}
-
 async function main(argv: string[]): Promise<number> {
   const { values } = parseArgs({
     args: argv,
