@@ -11,6 +11,8 @@ import { GatewayConfigError, renderGatewayConfig, type GatewayConfigOverrides } 
 import { loadSiteFile } from './site.loader.js';
 import { siteJsonSchemaText } from './site.json-schema.js';
 import { findUnknownKeys, lintSite } from './site.lint.js';
+import { checkDomain, parseTrainingDomain, trainingDomainJson } from './site.domain.check.js';
+import { describeSite, trainingDomainOf, type TrainingDomain } from './site.domain.js';
 import type { Site } from './site.schema.js';
 
 const USAGE = `Usage: storesense-site <command> [options]
@@ -34,6 +36,13 @@ Commands:
       [--include <prefixes>]           ESPresense include filter (default: report every device)
       [--max-distance <m>]             override the distance derived from calibration
       [--out <file>]
+  lint <site.json>                     the warnings of validate, and per gateway what lies outside a
+      [--model-domain <F.domain.json>]  model's training domain (written beside the model, e.g.
+                                       gateway/model/journey-mlp.domain.json); the gateway runs the
+                                       rules instead of such a model there
+      [--json] [--strict]              machine-readable output; --strict fails on any warning or finding
+  domain <site.json>... [--out <file>] the training domain of these sites (every gateway, merged) as JSON
+      [--family <name>]                label them with a site family
   schema [--out <file>]                print the JSON Schema of site files
 
 Options:
@@ -94,6 +103,9 @@ function dispatch(argv: string[], io: Io): number {
       'mqtt-password-env': { type: 'string' },
       include: { type: 'string' },
       'max-distance': { type: 'string' },
+      'model-domain': { type: 'string' },
+      json: { type: 'boolean' },
+      family: { type: 'string' },
     },
   });
   const [command, ...args] = positionals;
@@ -110,7 +122,7 @@ function dispatch(argv: string[], io: Io): number {
   switch (command) {
     case 'validate': {
       expectArgs(1, 'one site file');
-      rejectOptions('gateway', 'mqtt-url', 'data-dir', 'out', ...ESP32_OPTIONS);
+      rejectOptions('gateway', 'mqtt-url', 'data-dir', 'out', 'model-domain', 'json', 'family', ...ESP32_OPTIONS);
       const site = load(args[0]!, io);
       if (site === undefined) return 1;
       const warnings = [...findUnknownKeys(readJson(args[0]!)), ...lintSite(site)];
@@ -124,7 +136,7 @@ function dispatch(argv: string[], io: Io): number {
     }
     case 'render': {
       expectArgs(1, 'one site file');
-      rejectOptions('strict');
+      rejectOptions('strict', 'model-domain', 'json', 'family');
       if (values.esp32 === true) {
         rejectOptions('data-dir');
         const format = values.format ?? 'json';
@@ -155,9 +167,30 @@ function dispatch(argv: string[], io: Io): number {
       emit(`${JSON.stringify(config, null, 2)}\n`, values.out, io);
       return 0;
     }
+    case 'lint': {
+      expectArgs(1, 'one site file');
+      rejectOptions('gateway', 'mqtt-url', 'data-dir', 'out', 'family', ...ESP32_OPTIONS);
+      const domain = values['model-domain'] === undefined ? undefined : readDomain(values['model-domain']);
+      const site = load(args[0]!, io);
+      if (site === undefined) return 1;
+      return lint(args[0]!, site, domain, values, io);
+    }
+    case 'domain': {
+      if (args.length === 0) throw new UsageError('domain expects one or more site files');
+      rejectOptions('gateway', 'mqtt-url', 'data-dir', 'strict', 'model-domain', 'json', ...ESP32_OPTIONS);
+      const sites: Site[] = [];
+      for (const path of args) {
+        const site = load(path, io);
+        if (site === undefined) return 1;
+        sites.push(site);
+      }
+      const family = values.family;
+      emit(trainingDomainJson(trainingDomainOf(sites.map((site) => ({ site, ...(family !== undefined ? { family } : {}) })))), values.out, io);
+      return 0;
+    }
     case 'schema': {
       expectArgs(0, 'no arguments');
-      rejectOptions('gateway', 'mqtt-url', 'data-dir', 'strict', ...ESP32_OPTIONS);
+      rejectOptions('gateway', 'mqtt-url', 'data-dir', 'strict', 'model-domain', 'json', 'family', ...ESP32_OPTIONS);
       emit(siteJsonSchemaText(), values.out, io);
       return 0;
     }
@@ -166,6 +199,44 @@ function dispatch(argv: string[], io: Io): number {
     default:
       throw new UsageError(`unknown command "${command}"`);
   }
+}
+
+/** Reads a `.domain.json` file; a missing or invalid one is an input error (exit 1) naming the file. */
+function readDomain(path: string): { path: string; domain: TrainingDomain } {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new Error(`cannot read --model-domain ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+  return { path, domain: parseTrainingDomain(text, `--model-domain ${path}`) };
+}
+
+function lint(file: string, site: Site, model: { path: string; domain: TrainingDomain } | undefined, opts: { json?: boolean; strict?: boolean }, io: Io): number {
+  const warnings = [...findUnknownKeys(readJson(file)), ...lintSite(site)];
+  const gateways = describeSite(site).map(({ gatewayId, descriptor }) => ({ gatewayId, descriptor, findings: model === undefined ? undefined : checkDomain(descriptor, model.domain) }));
+  const findings = gateways.reduce((n, g) => n + (g.findings?.length ?? 0), 0);
+  if (opts.json === true) {
+    io.out(`${JSON.stringify({ site: site.id, warnings, modelDomain: model?.path ?? null, gateways }, null, 2)}\n`);
+  } else {
+    for (const w of warnings) io.out(`warning: ${w}\n`);
+    for (const g of gateways) {
+      const d = g.descriptor;
+      io.out(`gateway ${g.gatewayId}: ${d.floorCount} floor(s), ${d.footprintM2} m² footprint, ${d.entranceCount} entrance(s), ${d.receiverCount} receivers (${d.receiversPer100M2} in-store per 100 m²), roles ${d.roles.join(', ')}, 1-m levels ${d.refRssiAt1mDbm.min} to ${d.refRssiAt1mDbm.max} dBm\n`);
+      if (g.findings === undefined) continue;
+      if (g.findings.length === 0) io.out(`  inside the training domain of ${model!.path}\n`);
+      else {
+        io.out(`  OUTSIDE the training domain of ${model!.path} (the gateway runs the rules baseline here unless forced):\n`);
+        for (const f of g.findings) io.out(`    ${f.message}\n`);
+      }
+    }
+    if (model === undefined) io.out('training domain not checked: pass --model-domain <model>.domain.json (e.g. gateway/model/journey-mlp.domain.json)\n');
+  }
+  if (opts.strict === true && warnings.length + findings > 0) {
+    io.err(`LINT FAILED ${file}: ${warnings.length} warning(s), ${findings} domain finding(s) with --strict\n`);
+    return 1;
+  }
+  return 0;
 }
 
 function load(path: string, io: Io): Site | undefined {

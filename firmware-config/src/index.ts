@@ -9,3 +9,5 @@ export * from './members.csv.js';
 export * from './site.json-schema.js';
 export * from './site.lint.js';
 export * from './esp32.render.js';
+export * from './site.domain.js';
+export * from './site.domain.check.js';
