@@ -1,8 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import type { Server } from 'node:http';
-import { createAdaptorServer } from '@hono/node-server';
 import type { Site } from '@storesense/firmware-config';
 import { isValidId, type PresenceEvent } from '@storesense/protocol';
 import { WebSocketServer } from 'ws';
@@ -12,6 +10,7 @@ import type { AuthorizeSocket } from './alerts/alerts.ws.js';
 import { startSocketHeartbeat } from './alerts/socket-heartbeat.js';
 import { SocketRegistry } from './alerts/socket-registry.js';
 import { createApi } from './api/api.routes.js';
+import { createCloudHttpServer, type CloudHttpServer, type HttpServerLimits } from './api/http-server.js';
 import { AuthService } from './auth/auth.service.js';
 import { LoginThrottle } from './auth/login-throttle.js';
 import { ticketSocketAuthorizer, type StaffAuthMode } from './auth/socket-auth.js';
@@ -43,6 +42,8 @@ export interface CloudOptions {
   httpHost?: string;
   /** 0 (default) picks a free port; `start()` reports the real one. */
   httpPort?: number;
+  /** Header size and slow-client timeouts of the HTTP server (defaults: DEFAULT_HTTP_LIMITS). */
+  httpLimits?: Partial<HttpServerLimits>;
   mqttHost?: string;
   mqttPort?: number;
   /** An external MQTT 3.1.1 broker (e.g. `mqtt://127.0.0.1:1883`) instead of the embedded aedes. */
@@ -135,7 +136,7 @@ interface Running {
   ingest: Ingest;
   keys: MemberKeysPublisher;
   auth: AuthService;
-  http: Server | undefined;
+  http: CloudHttpServer | undefined;
   wss: WebSocketServer | undefined;
   stopHeartbeat: (() => void) | undefined;
   delivery: OfferDeliveryWorker;
@@ -257,9 +258,12 @@ export function createCloud(options: CloudOptions): Cloud {
         onRulesChanged: () => rules.invalidate(),
       });
       // perMessageDeflate off: alerts are small and compression costs CPU and memory per socket.
-      const wss = (partial.wss = new WebSocketServer({ noServer: true, perMessageDeflate: false }));
+      // maxPayload: staff sockets send small claim/ack frames; ws's default (100 MiB) would let one
+      // unauthenticated frame hold that much memory.
+      const wss = (partial.wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, maxPayload: 64 * 1024 }));
       partial.stopHeartbeat = startSocketHeartbeat(wss, options.socketPingMs ?? 30_000);
-      const http = (partial.http = createAdaptorServer({ fetch: api.fetch, websocket: { server: wss } }) as Server);
+      partial.http = createCloudHttpServer({ fetch: api.fetch, wss, ...(options.httpLimits ? { limits: options.httpLimits } : {}) });
+      const http = partial.http.server;
       const httpHost = options.httpHost ?? '127.0.0.1';
       await new Promise<void>((resolve, reject) => {
         http.once('error', reject);
@@ -292,10 +296,7 @@ export function createCloud(options: CloudOptions): Cloud {
       r.stopHeartbeat?.();
       if (!r.http) return;
       for (const ws of r.wss?.clients ?? []) ws.terminate();
-      const http = r.http;
-      const closed = new Promise<void>((resolve) => http.close(() => resolve()));
-      http.closeAllConnections();
-      await closed;
+      await r.http.close();
     });
     await step('ingest', () => r.ingest?.stop());
     await step('offer delivery', () => r.delivery?.stop());

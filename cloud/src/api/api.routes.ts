@@ -15,7 +15,8 @@ import { offerFigures } from '../offers/offer-figures.js';
 import { OffersService } from '../offers/offers.service.js';
 import { alertsQuery, eventsQuery } from './api.schemas.js';
 import { registerOffersRoutes } from './offers.routes.js';
-import { registerMembersRoutes } from './members.routes.js';
+import { MAX_IMPORT_BYTES, registerMembersRoutes } from './members.routes.js';
+import { DEFAULT_BODY_BYTES, DEFAULT_MAX_URL_BYTES, requestLimits } from './request-limits.js';
 import { buildOpenApi } from './openapi.js';
 import { registerRulesRoutes } from './rules.routes.js';
 import { optionalAuth, principalOf, requireRole } from './auth.middleware.js';
@@ -63,6 +64,8 @@ export function createApi(options: ApiOptions): Hono {
   });
   app.notFound((c) => c.json({ error: `no route for ${c.req.method} ${c.req.path}` }, 404));
 
+  // Before every route: bodies are bounded while they stream (a chunked 200 MB login is cut at the limit).
+  app.use('*', requestLimits({ defaultBodyBytes: DEFAULT_BODY_BYTES, maxUrlBytes: DEFAULT_MAX_URL_BYTES, routeBodyBytes: { 'POST /api/v1/members/import': MAX_IMPORT_BYTES } }));
   registerConsoleRoutes(app); // `/`, `/staff`, `/assets/console/*`
 
   app.get('/api/v1/health', async (c) => {

@@ -62,3 +62,54 @@ describe('status API (in-process)', () => {
     expect((await app.request('/api/v1/health')).status).toBe(500);
   });
 });
+
+describe('status API body limit (real socket)', () => {
+  it('refuses a chunked body over maxBodyBytes with 413 and keeps nothing of it', async () => {
+    const { listen } = await import('./status.server.js');
+    const got: Observation[] = [];
+    const source = createHttpObservationSource({ logger: silentLogger() });
+    source.start((obs) => got.push(...obs));
+    const app = createStatusApp({
+      health: () => ({ v: 1, at: 1, version: 't', sources: {}, outbox: { depth: 0, dropped: 0 }, model: { name: 'rules', version: '1' }, subjects: 0 }),
+      observations: source,
+      logger: silentLogger(),
+      maxBodyBytes: 64 * 1024,
+    });
+    const server = await listen(app, '127.0.0.1', 0);
+    try {
+      const line = `${JSON.stringify(ble(1, 'rx-a', 's1', -60))}\n`;
+      // Before: only Content-Length was checked and the whole body was read before its size was,
+      // so a chunked upload that never ends was buffered without bound. Now the answer comes at the
+      // limit, while the client is still sending (it never sends the final chunk here).
+      const { connect } = await import('node:net');
+      const port = Number(new URL(server.url).port);
+      const answer = await new Promise<string>((resolve) => {
+        const socket = connect(port, '127.0.0.1');
+        let text = '';
+        const timer = setTimeout(() => {
+          socket.destroy();
+          resolve(text);
+        }, 5000);
+        socket.on('data', (d) => {
+          text += d.toString();
+          if (text.includes('\r\n\r\n')) {
+            clearTimeout(timer);
+            socket.destroy();
+            resolve(text);
+          }
+        });
+        socket.on('error', () => undefined);
+        const chunk = line.repeat(256);
+        socket.write('POST /api/v1/observations HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n');
+        for (let i = 0; i < 16; i += 1) socket.write(`${Buffer.byteLength(chunk).toString(16)}\r\n${chunk}\r\n`);
+      });
+      expect(answer).toMatch(/^HTTP\/1\.1 413/);
+      expect(got).toHaveLength(0);
+      const ok = await fetch(`${server.url}/api/v1/observations`, { method: 'POST', body: line });
+      expect(ok.status).toBe(200);
+      expect(got).toHaveLength(1);
+    } finally {
+      await server.close();
+    }
+  });
+});

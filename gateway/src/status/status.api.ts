@@ -1,4 +1,5 @@
 import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
 import type { GatewayHealth } from '@storesense/protocol';
 import type { Logger } from '../log.js';
 import type { HttpObservationSource } from '../sources/http-observations/http-observations.source.js';
@@ -39,23 +40,25 @@ export function createStatusApp(opts: StatusApiOptions): Hono {
     if (!opts.wifi) return c.json({ error: 'wifi status is not enabled' }, 404);
     return c.json(c.req.query('refresh') === '1' ? await opts.wifi.refresh() : opts.wifi.status());
   });
-  app.post('/api/v1/observations', async (c) => {
+  // Counted while the body streams: a chunked body has no Content-Length to check up front.
+  const limitBody = bodyLimit({
+    maxSize: maxBodyBytes,
+    onError: (c) => {
+      c.header('connection', 'close');
+      return c.json({ error: `body larger than ${maxBodyBytes} bytes` }, 413);
+    },
+  });
+  app.post('/api/v1/observations', limitBody, async (c) => {
     if (!opts.observations) return c.json({ error: 'http_observations source is not configured' }, 404);
-    const length = Number(c.req.header('content-length') ?? '0');
-    if (length > maxBodyBytes) return c.json({ error: `body larger than ${maxBodyBytes} bytes` }, 413);
     const body = await c.req.text();
-    if (body.length > maxBodyBytes) return c.json({ error: `body larger than ${maxBodyBytes} bytes` }, 413);
     const answer = opts.observations.acceptRequest(c.req.header('authorization'), body);
     return c.json(answer.body, answer.status);
   });
   if (opts.meraki) {
     const meraki = opts.meraki;
     app.get('/api/v1/meraki', (c) => c.text(meraki.validator));
-    app.post('/api/v1/meraki', async (c) => {
-      const length = Number(c.req.header('content-length') ?? '0');
-      if (length > maxBodyBytes) return c.json({ error: `body larger than ${maxBodyBytes} bytes` }, 413);
+    app.post('/api/v1/meraki', limitBody, async (c) => {
       const body = await c.req.text();
-      if (body.length > maxBodyBytes) return c.json({ error: `body larger than ${maxBodyBytes} bytes` }, 413);
       const r = meraki.accept(body);
       return c.json(r.body, r.status);
     });
