@@ -3,6 +3,7 @@ import { generateCommand } from './cli.generate.js';
 import { evaluateCommand } from './cli.evaluate.js';
 import { recordCommand } from './cli.record.js';
 import { replayCommand } from './cli.replay.js';
+import { RANDOM_SITE_USAGE, randomSiteCommand } from './cli.random-site.js';
 
 export type { CliIo } from './cli.shared.js';
 
@@ -34,7 +35,7 @@ const USAGE = `storesense-sim <command> [options]
       --classifier onnx runs the gateway's ONNX place model (--model, default the gateway's packaged one).
       --json prints one JSON object (byType, macroF1, ...); --human the text report. Default: the
       report on a terminal, JSON when piped.
-`;
+${RANDOM_SITE_USAGE}`;
 
 /** Usage errors exit 2, runtime failures 1. */
 const defaultIo: CliIo = { stdout: (t) => process.stdout.write(t), stderr: (t) => process.stderr.write(t) };
@@ -50,6 +51,7 @@ export async function runCli(argv: readonly string[], io: CliIo = defaultIo): Pr
     if (command === 'replay') return await replayCommand(rest, io);
     if (command === 'evaluate') return await evaluateCommand(rest, io);
     if (command === 'record') return await recordCommand(rest, io);
+    if (command === 'random-site') return await randomSiteCommand(rest, io);
     if (command === undefined || command === 'help' || command === '--help' || command === '-h') {
       io.stdout(USAGE);
       return command === undefined ? 2 : 0;

@@ -24,3 +24,4 @@ export * from './evaluate.summary.js';
 export * from './evaluate.format.js';
 export * from './world.wifi.js';
 export * from './record.js';
+export * from './random-site/random-site.js';
