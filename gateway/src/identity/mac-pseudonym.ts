@@ -56,6 +56,17 @@ export function pseudonymizeMac(rawMac: string, atMs: number, pepper: SitePepper
   return { subject: `s_${digest.slice(0, 16)}`, randomized };
 }
 
+/**
+ * A probe's information-element layout fingerprint (`ieFingerprint`, unkeyed: equal for every phone
+ * of one model and OS) -> a keyed hash in its own domain ("ie|"), per UTC day like subjects, so the
+ * value that leaves ingest cannot be looked up in a public table of device fingerprints nor linked
+ * across days. Equal inputs on one day give equal outputs: the occupancy estimator merges on it.
+ */
+export function pseudonymizeFingerprint(ieFingerprint: string, atMs: number, pepper: SitePepper): string | undefined {
+  if (ieFingerprint === '' || !Number.isFinite(atMs)) return undefined;
+  return createHmac('sha256', pepper).update(`ie|${ieFingerprint}|${utcDay(atMs)}`).digest('hex').slice(0, 16);
+}
+
 /** Display helper for installers: the MAC itself with `--show-mac`, else the pseudonym. */
 export function displayMac(rawMac: string, atMs: number, pepper: SitePepper, showMac: boolean): string {
   if (showMac) return normalizeMac(rawMac) ?? rawMac;

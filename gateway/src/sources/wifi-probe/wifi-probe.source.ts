@@ -9,7 +9,7 @@ import { SourceCounters, type Emit, type Source } from '../source.js';
 import { LINKTYPE_IEEE802_11_RADIOTAP } from './pcap.read.js';
 import { PcapStreamReader } from './pcap.stream.js';
 import { decodeProbeCapture, decodeRadiotapFrame, type ProbeSighting } from './probe-capture.decode.js';
-import { probeToObservation } from './probe.observation.js';
+import { probeToObservation, sightingToProbeInput, type ProbeInput } from './probe.observation.js';
 import { parseTsharkProbeLine } from './tshark-fields.parse.js';
 
 export interface WifiProbeSourceOptions {
@@ -57,7 +57,7 @@ export function createWifiProbeSource(opts: WifiProbeSourceOptions): Source {
   let child: ChildProcess | undefined;
   let failures = 0;
 
-  const convert = (p: { atMs: number; sourceMac: string; signalDbm?: number }): Observation | undefined => {
+  const convert = (p: ProbeInput): Observation | undefined => {
     const o = probeToObservation(p, { receiverId: opts.receiverId, pepper: opts.pepper });
     if (o.ok) return o.value;
     counters.rejected += 1;
@@ -87,7 +87,7 @@ export function createWifiProbeSource(opts: WifiProbeSourceOptions): Source {
         const batch: Observation[] = [];
         while (i < frames.length && rebase(frames[i]!.atMs) <= now) {
           const f = frames[i++]!;
-          const o = convert({ atMs: rebase(f.atMs), sourceMac: f.probe.sourceMac, ...(f.signalDbm !== undefined ? { signalDbm: f.signalDbm } : {}) });
+          const o = convert({ ...sightingToProbeInput(f), atMs: rebase(f.atMs) });
           if (o) batch.push(o);
         }
         deliver(batch);
@@ -158,7 +158,7 @@ export function createWifiProbeSource(opts: WifiProbeSourceOptions): Source {
             continue;
           }
           failures = 0;
-          const o = convert({ atMs: f.value.atMs, sourceMac: f.value.probe.sourceMac, ...(f.value.signalDbm !== undefined ? { signalDbm: f.value.signalDbm } : {}) });
+          const o = convert(sightingToProbeInput(f.value));
           if (o) batch.push(o);
         }
         deliver(batch);
