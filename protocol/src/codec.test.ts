@@ -35,12 +35,22 @@ describe('codecs', () => {
       ['response', { v: 1, requestId: 'r1', status: 'error', error: 'no such command' }],
       ['memberKeys', { v: 1, at: 1, periodMs: 900_000, members: [{ memberId: 'M1', key: 'ab'.repeat(16) }] }],
       ['observation', { v: 1, at: 10, source: 'ble', receiverId: 'rx-1', subject: 's_1', rssiDbm: -70, token: '0123456789abcdef' }],
+      ['occupancy', { v: 1, at: 120_000, storeId: 'lab', minutes: [{ start: 60_000, occupancy: 12.5, addresses: 40, fixed: 11 }], hours: [{ start: 0, uniqueVisitors: 30 }] }],
+      ['observation', { v: 1, at: 10, source: 'wifi', receiverId: 'rx-1', subject: 's_1', rssiDbm: -61, randomized: true, seq: 4095, ieFp: '0123456789abcdef' }],
       ['health', { v: 1, at: 1, version: '0.1.0', sources: { replay: { state: 'ok', observations: 3, rejected: 0 } }, outbox: { depth: 0, dropped: 0 }, model: { name: 'rules', version: '1' }, subjects: 2 }],
     ];
     for (const [name, value] of cases) {
       const c = codecs[name];
       expect(c.decode(c.encode(value)), name).toEqual({ ok: true, value });
     }
+  });
+
+  it('an occupancy report carries counts only: an extra key (an identifier riding along) is refused', () => {
+    const ok = { v: 1, at: 1, storeId: 'lab', minutes: [{ start: 0, occupancy: 1, addresses: 1, fixed: 0 }], hours: [] };
+    expect(codecs.occupancy.decode(JSON.stringify(ok)).ok).toBe(true);
+    expect(codecs.occupancy.decode(JSON.stringify({ ...ok, subjects: ['s_1'] })).ok).toBe(false);
+    expect(codecs.occupancy.decode(JSON.stringify({ ...ok, minutes: [{ ...ok.minutes[0], subject: 's_1' }] })).ok).toBe(false);
+    expect(codecs.occupancy.decode(JSON.stringify({ ...ok, minutes: [{ ...ok.minutes[0], occupancy: -1 }] })).ok).toBe(false);
   });
 
   it('rejects malformed JSON and invalid payloads with the path of each problem', () => {

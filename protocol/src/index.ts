@@ -14,4 +14,5 @@ export * from './member-keys.js';
 export * from './topics.js';
 export * from './trace.js';
 export * from './alert.js';
+export * from './occupancy.js';
 export * from './codec.js';

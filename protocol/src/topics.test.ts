@@ -31,6 +31,8 @@ describe('topics', () => {
     expect(parseTopic(topics.ack('s', 'g'))).toEqual({ kind: 'ack', siteId: 's', gatewayId: 'g' });
     expect(parseTopic(topics.stateConn('s', 'g'))?.kind).toBe('stateConn');
     expect(parseTopic(topics.stateHealth('s', 'g'))?.kind).toBe('stateHealth');
+    expect(topics.occupancy('s', 'g')).toBe('storesense/v1/s/g/occupancy');
+    expect(parseTopic(topics.occupancy('s', 'g'))).toEqual({ kind: 'occupancy', siteId: 's', gatewayId: 'g' });
     expect(parseTopic(topics.config('s', 'g'))?.kind).toBe('config');
     expect(parseTopic(topics.memberKeys('s', 'g'))?.kind).toBe('memberKeys');
     expect(parseTopic(topics.observations('s', 'g'))?.kind).toBe('observations');

@@ -11,6 +11,7 @@ import { TOPIC_ROOT } from './version.js';
  * | ack               | down | 1 / no      |
  * | state/conn        | up   | 1 / yes, will |
  * | state/health      | up   | 0 / yes     |
+ * | occupancy         | up   | 1 / no      | (WiFi occupancy counts per store; no identifiers)
  * | config            | down | 1 / yes     |
  * | members/keys      | down | 1 / yes     |
  * | command/{name}    | down | 1 / no      |
@@ -34,6 +35,8 @@ export const topics = {
   ack: (siteId: string, gatewayId: string) => `${prefix(siteId, gatewayId)}/ack`,
   stateConn: (siteId: string, gatewayId: string) => `${prefix(siteId, gatewayId)}/state/conn`,
   stateHealth: (siteId: string, gatewayId: string) => `${prefix(siteId, gatewayId)}/state/health`,
+  /** Per-store occupancy counts (OccupancyReport). */
+  occupancy: (siteId: string, gatewayId: string) => `${prefix(siteId, gatewayId)}/occupancy`,
   config: (siteId: string, gatewayId: string) => `${prefix(siteId, gatewayId)}/config`,
   memberKeys: (siteId: string, gatewayId: string) => `${prefix(siteId, gatewayId)}/members/keys`,
   /** Local ingest of observations into a gateway (simulator replay, ESP32 bridges); never crosses the uplink. */
@@ -59,6 +62,7 @@ export const filters = {
   allEvents: `${TOPIC_ROOT}/+/+/event/+`,
   allConnStates: `${TOPIC_ROOT}/+/+/state/conn`,
   allHealth: `${TOPIC_ROOT}/+/+/state/health`,
+  allOccupancy: `${TOPIC_ROOT}/+/+/occupancy`,
   allResponses: `${TOPIC_ROOT}/+/+/response/+`,
   /** Everything addressed to one gateway or published by it. */
   gateway: (siteId: string, gatewayId: string) => `${prefix(siteId, gatewayId)}/#`,
@@ -69,7 +73,7 @@ export const filters = {
 
 export type ParsedTopic =
   | { kind: 'event'; siteId: string; gatewayId: string; type: EventType }
-  | { kind: 'ack' | 'stateConn' | 'stateHealth' | 'config' | 'memberKeys' | 'observations'; siteId: string; gatewayId: string }
+  | { kind: 'ack' | 'stateConn' | 'stateHealth' | 'config' | 'memberKeys' | 'observations' | 'occupancy'; siteId: string; gatewayId: string }
   | { kind: 'command' | 'response'; siteId: string; gatewayId: string; name: string }
   | { kind: 'terminalObservations'; siteId: string; gatewayId: string; terminalId: string };
 
@@ -86,6 +90,7 @@ export function parseTopic(topic: string): ParsedTopic | null {
     if (a === 'ack') return { kind: 'ack', siteId, gatewayId };
     if (a === 'config') return { kind: 'config', siteId, gatewayId };
     if (a === 'obs') return { kind: 'observations', siteId, gatewayId };
+    if (a === 'occupancy') return { kind: 'occupancy', siteId, gatewayId };
     return null;
   }
   if (rest.length === 3 && a === 'obs' && b === 'terminal' && isValidId(rest[2]!)) return { kind: 'terminalObservations', siteId, gatewayId, terminalId: rest[2]! };

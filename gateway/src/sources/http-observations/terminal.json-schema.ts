@@ -7,7 +7,7 @@ import { observationSchema, terminalDetectionSchema } from '@storesense/protocol
  * at docs/schemas/terminal-observation.schema.json for terminal vendors; a test keeps it in step.
  */
 export const terminalObservationSchema = observationSchema
-  .omit({ rssiDbm: true, randomized: true })
+  .omit({ rssiDbm: true, randomized: true, seq: true, ieFp: true })
   .extend({
     source: z.literal('terminal'),
     receiverId: observationSchema.shape.receiverId.describe('the terminal\'s own id (it may post only as itself)'),
