@@ -12,8 +12,9 @@ export function boutiqueSite(rng: Rng, seed: number): SiteInput {
   const areaM2 = rng.uniform(60, 200);
   const widthM = Math.max(6, Math.min(14, rng.uniform(6, 14)));
   const depthM = Math.max(6, Math.min(22, areaM2 / widthM));
-  const doorW = rng.uniform(1.8, 3.2);
+  // An open front is a shutter across most of the frontage, not a door.
   const openFront = rng.chance(0.3);
+  const doorW = openFront ? widthM * rng.uniform(0.5, 0.85) : rng.uniform(1.8, 3.2);
   const special: ZoneKind[] = [];
   if (rng.chance(0.9)) special.push('checkout');
   if (rng.chance(0.6)) special.push('fitting');
@@ -25,8 +26,8 @@ export function boutiqueSite(rng: Rng, seed: number): SiteInput {
     widthM,
     depthM,
     floors: [0],
-    doors: [{ side: 'south', t: doorAlong(rng, widthM, doorW), floor: 0, widthM: openFront ? Math.min(widthM - 1, doorW * 2) : doorW }],
-    fronts: [{ side: 'south', floor: 0, name: 'Mall corridor', widthM: rng.uniform(4, 10), gapM: 0, corridorReceivers: rng.intBetween(0, 2) }],
+    doors: [{ side: 'south', t: doorAlong(rng, widthM, doorW, openFront ? 0.3 : 1), floor: 0, widthM: doorW }],
+    fronts: [{ side: 'south', floor: 0, name: 'Mall corridor', widthM: rng.uniform(4, 10), gapM: 0, corridorReceivers: rng.intBetween(0, 2), acrossChance: 0.3 }],
     cellM: rng.uniform(3.5, 6),
     special: () => special,
     escalators: false,

@@ -14,7 +14,7 @@ export function flagshipSite(rng: Rng, seed: number): SiteInput {
   const depthM = Math.max(14, Math.min(40, rng.uniform(300, 1_500) / widthM));
   const mallW = rng.uniform(2.5, 5);
   const doors: DoorSpec[] = [{ side: 'south', t: doorAlong(rng, widthM, mallW, 1.5), floor: 0, widthM: mallW }];
-  const fronts: FrontSpec[] = [{ side: 'south', floor: 0, name: 'Mall corridor', widthM: rng.uniform(4, 10), gapM: 0, corridorReceivers: rng.intBetween(0, 2) }];
+  const fronts: FrontSpec[] = [{ side: 'south', floor: 0, name: 'Mall corridor', widthM: rng.uniform(4, 10), gapM: 0, corridorReceivers: rng.intBetween(0, 2), acrossChance: 0.3 }];
   const others: Side[] = rng.chance(0.6) ? ['north'] : [rng.chance(0.5) ? 'east' : 'west'];
   if (rng.chance(0.3)) others.push(others[0] === 'north' ? (rng.chance(0.5) ? 'east' : 'west') : 'north');
   for (const side of others) {

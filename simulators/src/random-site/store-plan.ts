@@ -186,13 +186,13 @@ export interface DoorKit {
   storefrontOutM: number;
 }
 
-/** Receivers and cameras at each door: entrance 0.8-2 m inside, storefront 1-2.5 m outside. */
+/** Receivers and cameras at each door: entrance 0.3-2 m inside (over the door to the first fixture), storefront 1-2.5 m outside. */
 export function doorDevices(b: SiteBuilder, doors: Door[], kit: DoorKit): void {
   for (const d of doors) {
     const n = inward(d.side);
     const a = along(d.side);
     if (b.rng.chance(kit.entranceChance)) {
-      const p = add(add(d.at, n, b.rng.uniform(0.8, 2)), a, b.rng.uniform(-0.5, 0.5) * d.widthM);
+      const p = add(add(d.at, n, b.rng.uniform(0.3, 2)), a, b.rng.uniform(-0.5, 0.5) * d.widthM);
       b.receiver('entrance', d.floor, p, b.zoneAt(d.floor, p));
     }
     if (b.rng.chance(kit.storefrontChance)) {
@@ -238,4 +238,19 @@ export function corridorReceivers(b: SiteBuilder, corridor: { id: string; rect: 
     const p = horizontal ? { x: t, y: lateral } : { x: lateral, y: t };
     b.receiver('corridor', floor, p, corridor.id, true);
   }
+}
+
+/**
+ * A mall receiver across the corridor from the store (mall operators hang theirs along the
+ * mallway, not only far from any shop): the far half of the walkway, within the store's frontage.
+ */
+export function acrossReceiver(b: SiteBuilder, corridor: { id: string; rect: Rect }, floor: number, side: Side, role: 'corridor' | 'escalator' = 'corridor'): void {
+  const f = b.footprint;
+  const r = corridor.rect;
+  let p: Point;
+  if (side === 'south') p = { x: b.rng.uniform(f.x, f.x + f.w), y: b.rng.uniform(r.y + 0.5, r.y + r.h / 2) };
+  else if (side === 'north') p = { x: b.rng.uniform(f.x, f.x + f.w), y: b.rng.uniform(r.y + r.h / 2, r.y + r.h - 0.5) };
+  else if (side === 'west') p = { x: b.rng.uniform(r.x + 0.5, r.x + r.w / 2), y: b.rng.uniform(f.y, f.y + f.h) };
+  else p = { x: b.rng.uniform(r.x + r.w / 2, r.x + r.w - 0.5), y: b.rng.uniform(f.y, f.y + f.h) };
+  b.receiver(role, floor, p, corridor.id, true);
 }

@@ -2,7 +2,7 @@ import type { SiteInput, ZoneKind } from '@storesense/firmware-config';
 import type { Rng } from '../random.js';
 import { drawCalibrationStyle, finishSite, SiteBuilder, type Side } from './site-builder.js';
 import {
-  corridorAlong, corridorReceivers, DEPARTMENTS, doorDevices, drawStripDepthM, innerGrid, insideReceivers, serviceReceivers, tills, zoneFloor,
+  acrossReceiver, corridorAlong, corridorReceivers, DEPARTMENTS, doorDevices, drawStripDepthM, innerGrid, insideReceivers, serviceReceivers, tills, zoneFloor,
   type Door, type DoorKit, type FloorZones,
 } from './store-plan.js';
 
@@ -27,8 +27,10 @@ export interface FrontSpec {
   widthM: number;
   /** Gap between the wall and the walkway (0 for a corridor that runs along the shopfronts). */
   gapM: number;
-  /** Mall receivers (role corridor, no store) in this walkway. */
+  /** Mall receivers (role corridor, no store) in this walkway, beyond the store's ends. */
   corridorReceivers: number;
+  /** Chance of one more across the walkway, in front of the store. */
+  acrossChance?: number;
 }
 
 export interface WalledSpec {
@@ -53,6 +55,8 @@ export interface WalledSpec {
   checkoutReceiverChance: number;
   escalatorReceiverChance: number;
   windowChance: number;
+  /** Mall escalator receivers (no store) in the mall corridors when the store faces two mall levels. */
+  mallEscalators?: boolean;
   /** Wall loss per edge, dB (0 = open shopfront). */
   wallDb: Record<Side, number>;
 }
@@ -116,7 +120,15 @@ export function buildWalledSite(rng: Rng, s: WalledSpec): SiteInput {
     tills(b, fz);
   }
   ensureStoreSide(b, doors);
-  for (const f of fronts) corridorReceivers(b, f, f.spec.floor, f.spec.side, f.spec.corridorReceivers, rng.uniform(6, 20));
+  for (const f of fronts) {
+    corridorReceivers(b, f, f.spec.floor, f.spec.side, f.spec.corridorReceivers, rng.uniform(6, 20));
+    if (rng.chance(f.spec.acrossChance ?? 0)) acrossReceiver(b, f, f.spec.floor, f.spec.side);
+  }
+  if (s.mallEscalators === true) {
+    // A mall escalator pair links the corridors of two levels: one receiver at each landing, no store.
+    const mallFloors = fronts.filter((f) => f.spec.side === 'south');
+    if (mallFloors.length >= 2) for (const f of mallFloors) acrossReceiver(b, f, f.spec.floor, 'south', 'escalator');
+  }
   ensureOutside(b, doors, 0.2);
   return finishSite(
     b,
