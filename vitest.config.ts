@@ -6,7 +6,12 @@ const packages = ['protocol', 'firmware-config', 'gateway', 'cloud', 'simulators
 
 // Tests import workspace packages from their TypeScript sources, so a test never runs against a
 // stale dist/. CLI tests spawn the built dist/ (npm test builds first).
-const alias = packages.map((p) => ({ find: `@storesense/${p}`, replacement: `${root}${p}/src/index.ts` }));
+// Subpath exports (node-only helpers kept out of protocol's index) map to their sources too.
+const subpaths = [
+  { find: /^@storesense\/protocol\/cli$/, replacement: `${root}protocol/src/cli-exit.ts` },
+  { find: /^@storesense\/protocol\/testing$/, replacement: `${root}protocol/src/shared-data.ts` },
+];
+const alias = [...subpaths, ...packages.map((p) => ({ find: new RegExp(`^@storesense/${p}$`), replacement: `${root}${p}/src/index.ts` }))];
 
 export default defineConfig({
   resolve: { alias },

@@ -159,7 +159,7 @@ export function renderAccuracy(d) {
           ],
         ),
         '',
-        `Targets: building ${mark(u.result.buildingAccuracy >= 0.99)}, floor ${mark(u.result.floorAccuracy >= 0.92)}. Published figures as listed in /work/shared/datasets/README.md.`,
+        `Targets: building ${mark(u.result.buildingAccuracy >= 0.99)}, floor ${mark(u.result.floorAccuracy >= 0.92)}. Published figures as listed in the datasets README beside the repository (`../shared/datasets/README.md`).`,
       ].join('\n')
     : `Skipped: ${u.reason}. The last measured figures are in [accuracy-ujiindoorloc.md](accuracy-ujiindoorloc.md); rerun \`npm run eval\` where ../shared/datasets/ujiindoorloc exists.`;
 

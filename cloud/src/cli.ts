@@ -11,6 +11,7 @@ import { checkStaffAgainstSites, loadStaffFile, type StaffSeed } from './auth/st
 import { createLogger } from './log.js';
 import { checkWebhookUrl } from './offers/webhook.client.js';
 import { loadMasterKey } from './store/key-sealer.js';
+import { exitWhenFlushed } from '@storesense/protocol/cli';
 
 const HELP = `storesense-cloud: broker, ingest, rules, staff alerts, API and live console
 
@@ -195,10 +196,10 @@ async function main(): Promise<void> {
     stopping = true;
     logger.info({ signal }, 'stopping');
     cloud.stop().then(
-      () => process.exit(0),
+      () => exitWhenFlushed(0),
       (err: unknown) => {
         logger.error({ err }, 'stop failed');
-        process.exit(1);
+        exitWhenFlushed(1);
       },
     );
   };
@@ -216,5 +217,5 @@ async function main(): Promise<void> {
 
 main().catch((err: unknown) => {
   process.stderr.write(`storesense-cloud: ${err instanceof UsageError ? err.message : ((err as Error).stack ?? String(err))}\n`);
-  process.exit(err instanceof UsageError ? 2 : 1);
+  exitWhenFlushed(err instanceof UsageError ? 2 : 1);
 });

@@ -5,6 +5,7 @@ import { createClassifier } from './classify/create-classifier.js';
 import { loadGatewayConfig } from './config-file.js';
 import { createLogger } from './log.js';
 import { GATEWAY_VERSION } from './version.js';
+import { exitWhenFlushed } from '@storesense/protocol/cli';
 
 const USAGE = `storesense-gateway ${GATEWAY_VERSION}
 
@@ -121,9 +122,9 @@ async function main(argv: string[]): Promise<number> {
 }
 
 main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
+  (code) => exitWhenFlushed(code),
   (err: Error) => {
     process.stderr.write(`storesense-gateway: ${err.message}\n`);
-    process.exit(1);
+    exitWhenFlushed(1);
   },
 );

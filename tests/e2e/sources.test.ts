@@ -18,6 +18,7 @@ import { exampleSitePath, loadSiteFile, renderEsp32Nodes, renderGatewayConfig, t
 import { createGateway, silentLogger, type Gateway, type NobleLike, type NoblePeripheralLike } from '@storesense/gateway';
 import { memberToken, topics, type Observation, type PresenceEvent } from '@storesense/protocol';
 import { cloudEvents, ScaledClock, SPEED, startCloud, TICK_MS, tempDir, waitFor } from './harness.js';
+import { sharedFiles } from '@storesense/protocol/testing';
 
 const KEYS = {
   M1: '1111aaaa2222bbbb3333cccc4444dddd', // legacy card holder (ESPresense hears the card)
@@ -44,10 +45,11 @@ const AP: Record<string, string> = { 'esp-window': '00:00:5e:00:53:a1', 'esp-doo
 const MERAKI_CLIENT = '3c:22:fb:10:20:30';
 
 const REPO_PCAP = fileURLToPath(new URL('../../gateway/fixtures/wifi/probe-requests-3-devices.pcap', import.meta.url));
-const LAB_PCAP = '/work/shared/fixtures/wifi-probes/lab-position1-2024-03-15.pcap';
-const MERAKI_V2 = '/work/shared/fixtures/meraki/v2.0-devices-seen-wifi.json';
-const sharedMeraki = existsSync(MERAKI_V2);
-if (!sharedMeraki) console.warn(`skipping the real Meraki v2 body: ${MERAKI_V2} is absent (/work/shared not mounted)`);
+const {
+  paths: [LAB_PCAP = '', MERAKI_V2 = ''],
+  skip: noShared,
+} = sharedFiles(['fixtures/wifi-probes/lab-position1-2024-03-15.pcap', 'fixtures/meraki/v2.0-devices-seen-wifi.json'], 'the real captures in the sources e2e test');
+const sharedMeraki = !noShared;
 
 /** A noble-like BLE stack the test drives (the gateway's only noble file takes any NobleLike). */
 class TestNoble extends EventEmitter implements NobleLike {

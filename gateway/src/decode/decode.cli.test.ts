@@ -1,15 +1,16 @@
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { sharedFiles } from '@storesense/protocol/testing';
 
 /** Spawns the built CLI (`npx tsc -b` first), as an installer would run it. */
 const CLI = fileURLToPath(new URL('../../dist/cli.js', import.meta.url));
 const fixture = (p: string) => fileURLToPath(new URL(`../../fixtures/${p}`, import.meta.url));
 const hexOf = (p: string) => readFileSync(fixture(p), 'utf8').split('\n').filter((l) => !l.startsWith('#')).join('').replace(/\s/g, '');
-const REAL_PCAP = '/work/shared/fixtures/wifi-probes/lab-position1-2024-03-15.pcap';
+const { paths: [REAL_PCAP], skip: noRealPcap } = sharedFiles(['fixtures/wifi-probes/lab-position1-2024-03-15.pcap'], 'the real lab capture decode test');
 
 function decode(...args: string[]) {
   const r = spawnSync(process.execPath, [CLI, 'decode', ...args], { encoding: 'utf8', env: { ...process.env, STORESENSE_SITE_PEPPER: 'test-pepper' } });
@@ -63,8 +64,48 @@ describe.skipIf(!existsSync(CLI))('storesense-gateway decode (dist)', { timeout:
       rmSync(dir, { recursive: true, force: true });
     }
   });
-  it.skipIf(!existsSync(REAL_PCAP))('probe: the real lab capture, first 2 frames', () => {
-    const r = decode('probe', REAL_PCAP, '--limit', '2');
+  it('probe: a slow pipe gets every byte a file gets (output flushed before exit, far past the 64 KiB pipe buffer)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'decode-pipe-'));
+    try {
+      const frame = Buffer.from(hexOf('wifi/radiotap-ext-bitmaps-probe-fcs.hex'), 'hex');
+      const head = Buffer.alloc(24);
+      head.writeUInt32LE(0xa1b2c3d4, 0);
+      head.writeUInt16LE(2, 4);
+      head.writeUInt16LE(4, 6);
+      head.writeUInt32LE(65535, 16);
+      head.writeUInt32LE(127, 20);
+      const records = Array.from({ length: 3000 }, (_, i) => {
+        const rec = Buffer.alloc(16);
+        rec.writeUInt32LE(1_767_607_200 + i, 0);
+        rec.writeUInt32LE(frame.length, 8);
+        rec.writeUInt32LE(frame.length, 12);
+        return Buffer.concat([rec, frame]);
+      });
+      const path = join(dir, 'many.pcap');
+      writeFileSync(path, Buffer.concat([head, ...records]));
+      const env = { ...process.env, STORESENSE_SITE_PEPPER: 'test-pepper' };
+      const outFile = join(dir, 'out.json');
+      const fd = openSync(outFile, 'w');
+      spawnSync(process.execPath, [CLI, 'decode', 'probe', path], { stdio: ['ignore', fd, 'ignore'], env });
+      closeSync(fd);
+      const viaFile = readFileSync(outFile);
+      expect(viaFile.length).toBeGreaterThan(256 * 1024);
+      // A reader that starts late and reads slowly, like `| jq` on a busy box.
+      const child = spawn(process.execPath, [CLI, 'decode', 'probe', path], { stdio: ['ignore', 'pipe', 'ignore'], env });
+      child.stdout.pause();
+      const chunks: Buffer[] = [];
+      child.stdout.on('data', (d: Buffer) => chunks.push(d));
+      const exited = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      child.stdout.resume();
+      expect(await exited).toBe(0);
+      expect(Buffer.concat(chunks).equals(viaFile)).toBe(true);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+  it.skipIf(noRealPcap)('probe: the real lab capture, first 2 frames', () => {
+    const r = decode('probe', REAL_PCAP!, '--limit', '2');
     expect(r.code).toBe(0);
     expect(JSON.parse(r.out)).toMatchObject({ frames: 4926, rejected: 0, decoded: [{ signalDbm: -86, channelFrequencyMhz: 2462 }, { signalDbm: -88 }] });
     expect(r.out).not.toContain('da:a1:19');

@@ -2,6 +2,7 @@
 import { performance } from 'node:perf_hooks';
 import { loadFingerprints, type FingerprintParseError } from './fingerprint.dataset.js';
 import { evaluateFingerprintModel, trainFingerprintModel, type Distance } from './fingerprint.model.js';
+import { exitWhenFlushed } from '@storesense/protocol/cli';
 
 /**
  * Trains the building -> floor fingerprint model on one labelled file and reports accuracy on another:
@@ -82,9 +83,9 @@ async function main(): Promise<number> {
 }
 
 main().then(
-  (code) => process.exit(code),
+  (code) => exitWhenFlushed(code),
   (err: unknown) => {
     process.stderr.write(`fingerprint: ${err instanceof Error ? err.message : String(err)}\n`);
-    process.exit(1);
+    exitWhenFlushed(1);
   },
 );

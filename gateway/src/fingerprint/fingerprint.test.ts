@@ -18,8 +18,8 @@ import {
   type Fingerprint,
 } from './fingerprint.dataset.js';
 import { evaluateFingerprintModel, trainFingerprintModel } from './fingerprint.model.js';
+import { sharedFiles } from '@storesense/protocol/testing';
 
-const ujiDir = '/work/shared/datasets/ujiindoorloc';
 const header = 'WAP001,WAP002,WAP003,LONGITUDE,LATITUDE,FLOOR,BUILDINGID,SPACEID,RELATIVEPOSITION,USERID,PHONEID,TIMESTAMP';
 
 describe('fingerprint parsing and preprocessing', () => {
@@ -123,11 +123,10 @@ describe('fingerprint model', () => {
 });
 
 describe('UJIIndoorLoc protocol (train on trainingData.csv, report on validationData.csv)', () => {
-  const present = existsSync(path.join(ujiDir, 'trainingData.csv')) && existsSync(path.join(ujiDir, 'validationData.csv'));
-  if (!present) console.warn(`skipping UJIIndoorLoc protocol test: ${ujiDir} is absent`);
-  it.skipIf(!present)('building >= 0.99 and floor >= 0.92 on the validation file', async () => {
-    const train = await loadFingerprints(path.join(ujiDir, 'trainingData.csv'));
-    const validate = await loadFingerprints(path.join(ujiDir, 'validationData.csv'));
+  const { paths: [trainCsv, validateCsv], skip } = sharedFiles(['datasets/ujiindoorloc/trainingData.csv', 'datasets/ujiindoorloc/validationData.csv'], 'the UJIIndoorLoc protocol test');
+  it.skipIf(skip)('building >= 0.99 and floor >= 0.92 on the validation file', async () => {
+    const train = await loadFingerprints(trainCsv!);
+    const validate = await loadFingerprints(validateCsv!);
     expect([train.length, validate.length]).toEqual([19937, 1111]);
     const acc = evaluateFingerprintModel(trainFingerprintModel(train), validate);
     console.info(`UJIIndoorLoc: building ${acc.buildingAccuracy.toFixed(4)}, floor ${acc.floorAccuracy.toFixed(4)}, building+floor ${acc.buildingFloorAccuracy.toFixed(4)}`);

@@ -25,6 +25,7 @@ import { argmaxRows, fitPlaceModel, onnxVersusTs, tickMetrics, zoneAccuracy, typ
 import { DECISION_METADATA_KEY, parseDecision } from '../classify/onnx.classifier.js';
 import { writeModelCard, type EventComparison } from './model-card.js';
 import { MODEL_DIR, SIM_CLI, seedList } from './model-paths.js';
+import { exitWhenFlushed } from '@storesense/protocol/cli';
 
 interface SiteRef {
   name: string;
@@ -155,9 +156,9 @@ async function main(argv: string[]): Promise<number> {
 }
 
 main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
+  (code) => exitWhenFlushed(code),
   (err: Error) => {
     process.stderr.write(`train: ${err.message}\n`);
-    process.exit(1);
+    exitWhenFlushed(1);
   },
 );

@@ -15,6 +15,7 @@ import { parseArgs, promisify } from 'node:util';
 import { eventF1 } from './model-card.js';
 import { withOnnxMetadata } from './onnx-export.js';
 import { MODEL_DIR, ROOT, SIM_CLI, seedList } from './model-paths.js';
+import { exitWhenFlushed } from '@storesense/protocol/cli';
 
 const run = promisify(execFile);
 async function main(argv: string[]): Promise<number> {
@@ -67,9 +68,9 @@ async function main(argv: string[]): Promise<number> {
 }
 
 main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
+  (code) => exitWhenFlushed(code),
   (err: Error) => {
     process.stderr.write(`tune-decision: ${err.message}\n`);
-    process.exit(1);
+    exitWhenFlushed(1);
   },
 );

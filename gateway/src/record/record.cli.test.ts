@@ -11,13 +11,16 @@ import { createReplaySource } from '../sources/replay/replay.source.js';
 import { waitFor } from '../testing/aedes-broker.js';
 import { boutiqueConfig } from '../testing/fixtures.js';
 import { parseDurationMs, runRecord } from './record.cli.js';
+import { sharedFiles } from '@storesense/protocol/testing';
 
 const FIXTURE_PCAP = fileURLToPath(new URL('../../fixtures/wifi/probe-requests-3-devices.pcap', import.meta.url));
 const FIXTURE_MACS = ['02005e102030', '3c22fbaabb01', 'daa119e755dc'];
-const SHARED_PCAP = '/work/shared/fixtures/wifi-probes/lab-position1-2024-03-15.pcap';
+const {
+  paths: [SHARED_PCAP, SHARED_CSV],
+  skip: noShared,
+} = sharedFiles(['fixtures/wifi-probes/lab-position1-2024-03-15.pcap', 'fixtures/wifi-probes/lab-position1-2024-03-15.csv'], 'the real lab capture recorder test');
 const CLI = fileURLToPath(new URL('../../dist/cli.js', import.meta.url));
-const SHARED_CSV = '/work/shared/fixtures/wifi-probes/lab-position1-2024-03-15.csv';
-const sharedPresent = existsSync(SHARED_PCAP) && existsSync(SHARED_CSV);
+const sharedPresent = !noShared;
 
 let dirs: string[] = [];
 afterEach(() => {
@@ -80,12 +83,12 @@ describe('storesense-gateway record', () => {
     expect(replayed).toEqual(records);
   });
 
-  it.skipIf(!sharedPresent)(`the real lab capture: rotation at 64 KiB, every probe recorded, none of its ${'source MACs'} in any file${sharedPresent ? '' : ' (skipped: /work/shared/fixtures absent)'}`, async () => {
-    const r = await recordPcap(SHARED_PCAP, 65_536);
+  it.skipIf(!sharedPresent)(`the real lab capture: rotation at 64 KiB, every probe recorded, none of its ${'source MACs'} in any file${sharedPresent ? '' : ' (skipped: shared fixtures absent)'}`, async () => {
+    const r = await recordPcap(SHARED_PCAP!, 65_536);
     expect(r.code).toBe(0);
     const summary = JSON.parse(r.stdout) as { records: number };
     expect(r.files.length).toBeGreaterThan(2);
-    const macs = [...new Set(readFileSync(SHARED_CSV, 'utf8').trim().split('\n').slice(1).map((l) => l.split(';')[2]!.replace(/[:-]/g, '')).filter((m) => /^[0-9a-f]{12}$/i.test(m)))];
+    const macs = [...new Set(readFileSync(SHARED_CSV!, 'utf8').trim().split('\n').slice(1).map((l) => l.split(';')[2]!.replace(/[:-]/g, '')).filter((m) => /^[0-9a-f]{12}$/i.test(m)))];
     expect(macs.length).toBeGreaterThan(10);
     let total = 0;
     for (const f of r.files) {

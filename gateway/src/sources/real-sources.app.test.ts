@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -14,13 +14,14 @@ import { boutiqueConfig, ble } from '../testing/fixtures.js';
 import { FakeNoble } from '../testing/fake-noble.js';
 import { TestCloud } from '../testing/test-cloud.js';
 import { decodeProbeCapture } from './wifi-probe/probe-capture.decode.js';
+import { sharedFiles } from '@storesense/protocol/testing';
 
-const ESPRESENSE = '/work/shared/fixtures/espresense/stationary-watch-10-rooms.jsonp';
-const MERAKI_V2 = '/work/shared/fixtures/meraki/v2.0-devices-seen-wifi.json';
-const PCAP = '/work/shared/fixtures/wifi-probes/lab-position1-2024-03-15.pcap';
+const {
+  paths: [ESPRESENSE = '', MERAKI_V2 = '', PCAP = ''],
+  skip: noShared,
+} = sharedFiles(['fixtures/espresense/stationary-watch-10-rooms.jsonp', 'fixtures/meraki/v2.0-devices-seen-wifi.json', 'fixtures/wifi-probes/lab-position1-2024-03-15.pcap'], 'the real-capture source tests');
 const MERAKI_V3 = new URL('../../fixtures/meraki/v3-wifi-strings.json', import.meta.url);
-const shared = existsSync(ESPRESENSE) && existsSync(MERAKI_V2) && existsSync(PCAP);
-if (!shared) console.warn('skipping the real-capture source tests: /work/shared/fixtures is absent (/work/shared not mounted)');
+const shared = !noShared;
 
 const PEPPER = 'test-pepper-0123456789abcdef';
 

@@ -1,12 +1,12 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { espresenseToObservation } from './espresense.observation.js';
 import { parseEspresenseMessage } from './espresense.parse.js';
+import { sharedFiles } from '@storesense/protocol/testing';
 
-const REAL = '/work/shared/fixtures/espresense/stationary-watch-10-rooms.jsonp';
-const present = existsSync(REAL);
-if (!present) console.warn(`skipping the real ESPresense capture test: ${REAL} is absent (/work/shared not mounted)`);
+const { paths: [REAL], skip: noReal } = sharedFiles(['fixtures/espresense/stationary-watch-10-rooms.jsonp'], 'the real ESPresense capture test');
+const present = !noReal;
 
 describe('parseEspresenseMessage', () => {
   it('classic firmware payload', () => {
@@ -62,7 +62,7 @@ describe('espresenseToObservation', () => {
 
 describe.skipIf(!present)('real ESPresense capture (stationary watch, 10 rooms)', () => {
   it('every line parses and converts; count per room', () => {
-    const lines = readFileSync(REAL, 'utf8').trim().split('\n');
+    const lines = readFileSync(REAL!, 'utf8').trim().split('\n');
     const perRoom: Record<string, number> = {};
     for (const line of lines) {
       const msg = JSON.parse(line) as { tst: string; topic: string; payload: unknown };

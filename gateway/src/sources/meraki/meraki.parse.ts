@@ -1,6 +1,6 @@
 /**
  * Cisco Meraki Scanning API bodies, v2.0 ("DevicesSeen" / "BluetoothDevicesSeen") and v3.0
- * ("WiFi" / "BLE" / "Bluetooth"), shapes as in /work/shared/fixtures/README.md. Lenient about
+ * ("WiFi" / "BLE" / "Bluetooth"), shapes as in the shared fixtures README (fixtures/meraki). Lenient about
  * numbers sent as strings; the shared secret is checked in constant time before anything else is
  * trusted. One bad observation is rejected on its own; the rest of the body is kept. Pure; never throws.
  */

@@ -1,12 +1,12 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { merakiToObservation } from './meraki.observation.js';
 import { parseMerakiBody } from './meraki.parse.js';
+import { sharedFiles } from '@storesense/protocol/testing';
 
-const V2 = '/work/shared/fixtures/meraki/v2.0-devices-seen-wifi.json';
-const present = existsSync(V2);
-if (!present) console.warn(`skipping the real Meraki v2.0 sample test: ${V2} is absent (/work/shared not mounted)`);
+const { paths: [V2], skip: noV2 } = sharedFiles(['fixtures/meraki/v2.0-devices-seen-wifi.json'], 'the real Meraki v2.0 sample test');
+const present = !noV2;
 const v3 = readFileSync(new URL('../../../fixtures/meraki/v3-wifi-strings.json', import.meta.url), 'utf8');
 
 describe('Meraki v3 (own fixture by the documented shape, numbers as strings)', () => {
@@ -53,7 +53,7 @@ describe('Meraki v3 (own fixture by the documented shape, numbers as strings)', 
 
 describe.skipIf(!present)('Meraki v2.0 real sample (DevicesSeen, 10 observations)', () => {
   it('all 10 parse; positive v2 rssi becomes an estimated dBm, flagged, raw kept', () => {
-    const r = parseMerakiBody(readFileSync(V2, 'utf8'), { secret: 'testing123' });
+    const r = parseMerakiBody(readFileSync(V2!, 'utf8'), { secret: 'testing123' });
     expect(r.ok).toBe(true);
     if (!r.ok) return;
     expect(r.value).toMatchObject({ version: '2.0', radio: 'wifi', rejected: [] });

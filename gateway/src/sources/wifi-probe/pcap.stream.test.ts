@@ -1,12 +1,13 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { readPcap, type PcapRecord } from './pcap.read.js';
 import { PcapStreamReader } from './pcap.stream.js';
+import { sharedFiles } from '@storesense/protocol/testing';
 
 const FIXTURE = new Uint8Array(readFileSync(new URL('../../../fixtures/wifi/probe-requests-3-devices.pcap', import.meta.url)));
-const SHARED_PCAP = '/work/shared/fixtures/wifi-probes/lab-position1-2024-03-15.pcap';
-const shared = existsSync(SHARED_PCAP) ? new Uint8Array(readFileSync(SHARED_PCAP)) : undefined;
+const { paths: [SHARED_PCAP = ''], skip: noShared } = sharedFiles(['fixtures/wifi-probes/lab-position1-2024-03-15.pcap'], 'the real lab capture stream test');
+const shared = noShared ? undefined : new Uint8Array(readFileSync(SHARED_PCAP));
 
 const flat = (rs: PcapRecord[]) => rs.map((r) => ({ atMs: r.atMs, origLen: r.origLen, hex: Buffer.from(r.data).toString('hex') }));
 function fileRecords(bytes: Uint8Array) {
@@ -41,7 +42,7 @@ describe('PcapStreamReader (tcpdump -w - on a pipe)', () => {
     expect(streamed(FIXTURE, Array.from({ length: FIXTURE.length }, (_, i) => i))).toEqual(expected);
   });
 
-  it.skipIf(!shared)(`the real lab capture cut at random offsets (fast-check) gives the file reader's records${shared ? '' : ' (skipped: /work/shared/fixtures absent)'}`, () => {
+  it.skipIf(!shared)(`the real lab capture cut at random offsets (fast-check) gives the file reader's records${shared ? '' : ' (skipped: shared fixtures absent)'}`, () => {
     const bytes = shared!;
     const all = fileRecords(bytes);
     expect(all.length).toBeGreaterThan(1000);

@@ -1,13 +1,14 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { sharedFiles } from '@storesense/protocol/testing';
 import { decodeProbeCapture, type ProbeSighting } from './probe-capture.decode.js';
 
-// Real capture (tomas-fryza/probe-request-project, MIT), kept outside the repo: see /work/shared/fixtures/README.md.
-const dir = '/work/shared/fixtures/wifi-probes';
-const pcapPath = `${dir}/lab-position1-2024-03-15.pcap`;
-const csvPath = `${dir}/lab-position1-2024-03-15.csv`;
-const present = existsSync(pcapPath) && existsSync(csvPath);
-if (!present) console.warn(`skipping the real probe-request capture test: ${pcapPath} is absent (/work/shared not mounted)`);
+// Real capture (tomas-fryza/probe-request-project, MIT), kept outside the repo: shared/fixtures/README.md beside it.
+const {
+  paths: [pcapPath = '', csvPath = ''],
+  skip,
+} = sharedFiles(['fixtures/wifi-probes/lab-position1-2024-03-15.pcap', 'fixtures/wifi-probes/lab-position1-2024-03-15.csv'], 'the real probe-request capture test');
+const present = !skip;
 
 interface CsvRow { datetime: string; dst: string; src: string; randomized: boolean; rssi: number; idx: number; seq: number; freq: number; elt: number[] }
 

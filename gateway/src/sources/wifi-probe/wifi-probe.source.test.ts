@@ -1,4 +1,4 @@
-import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -9,10 +9,11 @@ import { silentLogger } from '../../log.js';
 import { waitFor } from '../../testing/aedes-broker.js';
 import { decodeProbeCapture } from './probe-capture.decode.js';
 import { createWifiProbeSource } from './wifi-probe.source.js';
+import { sharedFiles } from '@storesense/protocol/testing';
 
 const FIXTURE_PCAP = fileURLToPath(new URL('../../../fixtures/wifi/probe-requests-3-devices.pcap', import.meta.url));
-const SHARED_PCAP = '/work/shared/fixtures/wifi-probes/lab-position1-2024-03-15.pcap';
-const sharedPresent = existsSync(SHARED_PCAP);
+const { paths: [SHARED_PCAP = ''], skip: noShared } = sharedFiles(['fixtures/wifi-probes/lab-position1-2024-03-15.pcap'], 'the real lab capture tcpdump test');
+const sharedPresent = !noShared;
 const PATH = process.env['PATH'];
 
 describe('wifi_probe live capture (fake tshark / tcpdump child processes)', () => {
@@ -81,7 +82,7 @@ describe('wifi_probe live capture (fake tshark / tcpdump child processes)', () =
     src.stop();
   });
 
-  it.skipIf(!sharedPresent)(`tcpdump streaming the real lab capture through a pipe gives one observation per probe request${sharedPresent ? '' : ' (skipped: /work/shared/fixtures absent)'}`, async () => {
+  it.skipIf(!sharedPresent)(`tcpdump streaming the real lab capture through a pipe gives one observation per probe request${sharedPresent ? '' : ' (skipped: shared fixtures absent)'}`, async () => {
     dir = mkdtempSync(join(tmpdir(), 'fake-tcpdump-'));
     // Small, odd-sized writes: records are cut at arbitrary points on the way through the pipe.
     writeFileSync(join(dir, 'tcpdump'), `#!/bin/sh\ndd if='${SHARED_PCAP}' bs=1000 status=none\nexec sleep 5\n`);
