@@ -16,6 +16,8 @@ export const sourceHealthSchema = z.object({
   lastObservationAt: z.number().int().nonnegative().optional(),
   observations: z.number().int().nonnegative().default(0),
   rejected: z.number().int().nonnegative().default(0),
+  /** Inputs accepted with a flagged oddity (e.g. BLE adverts with trailing bytes after the last AD structure). */
+  flagged: z.number().int().nonnegative().optional(),
 });
 export type SourceHealth = z.infer<typeof sourceHealthSchema>;
 

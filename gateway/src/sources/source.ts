@@ -22,6 +22,8 @@ export class SourceCounters {
   detail: string | undefined;
   observations = 0;
   rejected = 0;
+  /** Accepted with an oddity worth knowing (see SourceHealth.flagged); shown only once non-zero. */
+  flagged = 0;
   lastObservationAt: number | undefined;
 
   accepted(obs: readonly Observation[]): void {
@@ -35,6 +37,7 @@ export class SourceCounters {
       state: this.state,
       observations: this.observations,
       rejected: this.rejected,
+      ...(this.flagged > 0 ? { flagged: this.flagged } : {}),
       ...(this.detail !== undefined ? { detail: this.detail.slice(0, 500) } : {}),
       ...(this.lastObservationAt !== undefined ? { lastObservationAt: this.lastObservationAt } : {}),
     };

@@ -53,6 +53,23 @@ describe('parseAdvert on spec frames', () => {
   });
 });
 
+describe('parseAdvert: trailing bytes after the last complete AD structure', () => {
+  it('decodes an advert with the RSSI octet an HCI dump appends, and flags it', () => {
+    // beacontools' Eddystone-TLM test vector, as dumped with its trailing RSSI byte (0xc5 = -59 dBm).
+    const tlm = readHexFixture('eddystone-tlm-v0.hex');
+    const r = parseAdvert(Uint8Array.from([...tlm, 0xc5]));
+    expect(r).toMatchObject({ ok: true, value: { trailingBytes: 1, eddystone: { frame: 'tlm', batteryMv: 3000 } } });
+    const ib = parseAdvert(Uint8Array.from([...readHexFixture('ibeacon-estimote.hex'), 0xbb, 0x01]));
+    expect(ib).toMatchObject({ ok: true, value: { trailingBytes: 2, ibeacon: { major: 12345, minor: 54321 } } });
+    // A clean advert carries no flag.
+    expect(ok('ibeacon-estimote.hex').trailingBytes).toBeUndefined();
+  });
+  it('stays strict inside structures and when no structure is complete', () => {
+    expect(parseAdvert(hexToBytes('19 ff 4c 00 02 15' + ' 00'.repeat(20) + ' c5')!)).toMatchObject({ ok: false, reason: expect.stringMatching(/iBeacon body must be 23/) });
+    expect(parseAdvert(hexToBytes('c5')!)).toMatchObject({ ok: false, reason: expect.stringMatching(/declares 197 bytes/) });
+  });
+});
+
 describe('parseAdvert rejections carry a reason', () => {
   const cases: [string, string, RegExp][] = [
     ['empty', '', /empty/],
@@ -74,8 +91,15 @@ describe('parseAdvert rejections carry a reason', () => {
     for (const f of ['ibeacon-estimote.hex', 'eddystone-uid.hex', 'eddystone-tlm-v0.hex', 'altbeacon-spec.hex', 'eddystone-eid-member-token.hex']) {
       const b = readHexFixture(f);
       for (let n = 0; n < b.length; n++) expect(() => parseAdvert(b.subarray(0, n))).not.toThrow();
-      // cutting the last structure short must be a rejection, never a silently shorter advert
-      expect(parseAdvert(b.subarray(0, b.length - 1)).ok).toBe(false);
+      // Cutting the last structure short is never a silently shorter advert: with no complete
+      // structure before it, a rejection; after complete ones, they are kept and the tail flagged.
+      const cut = parseAdvert(b.subarray(0, b.length - 1));
+      if (cut.ok) {
+        const { trailingBytes, ...complete } = cut.value;
+        expect(trailingBytes).toBeGreaterThan(0);
+        // Exactly what the complete structures before the cut say, nothing of the cut one.
+        expect(parseAdvert(b.subarray(0, b.length - 1 - trailingBytes!))).toEqual({ ok: true, value: complete });
+      }
     }
   });
 });

@@ -35,6 +35,13 @@ export interface Advert {
   ibeacon?: IBeaconFrame;
   altbeacon?: AltBeaconFrame;
   eddystone?: EddystoneFrame;
+  /**
+   * Bytes after the last complete AD structure that do not form one (set only when present).
+   * Many HCI dumps append the RSSI octet to the advertising data (HCI LE Advertising Report,
+   * Core 5.4 Vol 4 Part E §7.7.65.2: Data is followed by RSSI), and beacontools' own TLM test
+   * vector carries it: such an advert is decoded, and the tail is flagged instead of failing it.
+   */
+  trailingBytes?: number;
 }
 
 /**
@@ -95,7 +102,13 @@ export function parseAdvert(bytes: Uint8Array): ParseResult<Advert> {
       if (bytes.subarray(i).some((b) => b !== 0)) return { ok: false, reason: `zero-length AD structure at ${i} followed by non-zero bytes` };
       break;
     }
-    if (i + 1 + len > bytes.length) return { ok: false, reason: `AD structure at ${i} declares ${len} bytes, ${bytes.length - i - 1} remain` };
+    if (i + 1 + len > bytes.length) {
+      // Lenient on a tail that cannot be a structure, once at least one complete structure came
+      // before it; strict everywhere inside structures (applyStructure checks every length).
+      if (structures === 0) return { ok: false, reason: `AD structure at ${i} declares ${len} bytes, ${bytes.length - i - 1} remain` };
+      advert.trailingBytes = bytes.length - i;
+      break;
+    }
     const type = bytes[i + 1]!;
     const data = bytes.subarray(i + 2, i + 1 + len);
     const err = applyStructure(advert, type, data);

@@ -160,6 +160,10 @@ export function createBleSource(opts: BleSourceOptions): Source {
         if (counters.rejected <= 10 || counters.rejected % 1000 === 0) log.debug({ reason: obs.reason, rejected: counters.rejected }, 'advert dropped');
         return;
       }
+      if (advert.ok && advert.value.trailingBytes !== undefined) {
+        counters.flagged += 1;
+        if (counters.flagged <= 10 || counters.flagged % 1000 === 0) log.debug({ trailingBytes: advert.value.trailingBytes, flagged: counters.flagged }, 'advert decoded with trailing bytes after its last AD structure');
+      }
       silent = false;
       failures = 0;
       if (counters.state === 'degraded' && poweredOn) setState('ok');
