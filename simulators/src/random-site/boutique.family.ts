@@ -37,6 +37,7 @@ export function boutiqueSite(rng: Rng, seed: number): SiteInput {
     checkoutReceiverChance: 0.6,
     escalatorReceiverChance: 0,
     windowChance: 0.8,
+    chamferChance: 0.2,
     wallDb: { south: openFront ? 0 : walledDb(rng), east: walledDb(rng), north: walledDb(rng), west: walledDb(rng) },
   });
 }

@@ -52,6 +52,7 @@ export function departmentSite(rng: Rng, seed: number): SiteInput {
     checkoutReceiverChance: 0.7,
     escalatorReceiverChance: 0.85,
     windowChance: 0.7,
+    chamferChance: 0.25,
     wallDb: { south: rng.chance(0.2) ? 0 : walledDb(rng), east: walledDb(rng), north: walledDb(rng), west: walledDb(rng) },
   });
 }

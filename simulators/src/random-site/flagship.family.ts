@@ -53,6 +53,7 @@ export function flagshipSite(rng: Rng, seed: number): SiteInput {
     checkoutReceiverChance: 0.6,
     escalatorReceiverChance: 0.8,
     windowChance: 0.85,
+    chamferChance: 0.3,
     wallDb: { south: wall('south'), east: wall('east'), north: wall('north'), west: wall('west') },
   });
 }

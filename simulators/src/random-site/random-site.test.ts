@@ -77,6 +77,7 @@ describe('randomSite', () => {
       return r.w > r.h;
     });
     expect(horizontal.some(Boolean) && horizontal.some((h) => !h)).toBe(true);
+    expect(sites.some((s) => 'polygon' in s.stores[0]!.shape)).toBe(true);
     expect(sites.some((s) => s.terminals.some((t) => t.kind === 'entrance_camera'))).toBe(true);
     expect(sites.some((s) => s.terminals.some((t) => t.kind === 'pos'))).toBe(true);
   });

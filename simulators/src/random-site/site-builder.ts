@@ -1,5 +1,6 @@
-import type { Point, ReceiverRole, SiteInput, ZoneKind } from '@storesense/firmware-config';
+import { pointInShape, shapeAreaM2, type Point, type ReceiverRole, type Shape, type SiteInput, type ZoneKind } from '@storesense/firmware-config';
 import type { Rng } from '../random.js';
+import { chamferPolygon, clipRect, farCorner, keepsPoint, type Chamfer } from './chamfer.js';
 
 /**
  * The shared part of every random-site family: a store drawn in a canonical frame (footprint
@@ -64,7 +65,10 @@ interface ZoneDraft {
   name: string;
   kind: ZoneKind;
   floor: number;
+  /** Bounds; the zone itself when `polygon` is absent. */
   rect: Rect;
+  /** The zone clipped by a chamfered footprint corner. */
+  polygon?: Point[];
   dwellThresholdMs?: number;
 }
 
@@ -131,7 +135,10 @@ export class SiteBuilder {
   /** Wall loss per canonical edge, dB (0 = open front). Emitted once the schema has the field. */
   readonly wallDb: Record<Side, number> = { south: 3, east: 3, north: 3, west: 3 };
   private readonly counters = new Map<string, number>();
+  /** Footprint bounds (the footprint itself unless `cut` chamfers a corner). */
   readonly footprint: Rect;
+  /** A chamfered corner; set before any zone is drawn. */
+  cut: Chamfer | undefined;
 
   constructor(
     readonly rng: Rng,
@@ -150,10 +157,39 @@ export class SiteBuilder {
     return `${prefix}-${n}`;
   }
 
-  zone(kind: ZoneKind, name: string, floor: number, rect: Rect, dwellThresholdMs?: number): string {
+  /** A zone clipped to the footprint; undefined when a chamfered corner leaves less than 1 m² of it. */
+  zoneIn(kind: ZoneKind, name: string, floor: number, rect: Rect, dwellThresholdMs?: number): string | undefined {
+    const snapped = snapRect(rect);
+    const clipped = this.cut === undefined ? 'whole' : clipRect(this.footprint, this.cut, snapped);
+    if (clipped === undefined) return undefined;
     const id = this.nextId(`${kind}-f${floor}`);
-    this.zones.push({ id, name, kind, floor, rect: snapRect(rect), ...(dwellThresholdMs !== undefined ? { dwellThresholdMs } : {}) });
+    this.zones.push({ id, name, kind, floor, rect: snapped, ...(clipped !== 'whole' ? { polygon: clipped } : {}), ...(dwellThresholdMs !== undefined ? { dwellThresholdMs } : {}) });
     return id;
+  }
+
+  /** A zone that no cut can remove (stores without a chamfer). */
+  zone(kind: ZoneKind, name: string, floor: number, rect: Rect, dwellThresholdMs?: number): string {
+    const id = this.zoneIn(kind, name, floor, rect, dwellThresholdMs);
+    if (id === undefined) throw new Error(`zone ${name} lies in the cut corner`);
+    return id;
+  }
+
+  /** True when p is inside the footprint, `marginM` clear of a chamfered corner. */
+  inside(p: Point, marginM = 0): boolean {
+    return inRect(p, this.footprint) && (this.cut === undefined || keepsPoint(this.footprint, this.cut, p, marginM));
+  }
+
+  /** A random point in r that is inside the footprint (margins as pointIn's), for devices. */
+  pointIn(r: Rect, marginM = 0.5): Point {
+    const mx = Math.min(marginM, r.w / 4);
+    const my = Math.min(marginM, r.h / 4);
+    for (let i = 0; i < 32; i++) {
+      const p = { x: this.rng.uniform(r.x + mx, r.x + r.w - mx), y: this.rng.uniform(r.y + my, r.y + r.h - my) };
+      if (this.inside(p, marginM)) return p;
+    }
+    // The corner farthest from the cut, pulled in: inside whenever anything of r is.
+    const c = this.cut === undefined ? { x: r.x, y: r.y } : farCorner(this.footprint, this.cut, r);
+    return { x: c.x + (c.x > r.x ? -mx : mx), y: c.y + (c.y > r.y ? -my : my) };
   }
 
   area(name: string, floor: number, rect: Rect): string {
@@ -202,10 +238,11 @@ export class SiteBuilder {
 
   /** The zone of this store containing p on `floor` (smallest first), if any. */
   zoneAt(floor: number, p: Point): string | undefined {
-    let best: ZoneDraft | undefined;
+    let best: { id: string; areaM2: number } | undefined;
     for (const z of this.zones) {
-      if (z.floor !== floor || !inRect(p, z.rect)) continue;
-      if (best === undefined || z.rect.w * z.rect.h < best.rect.w * best.rect.h) best = z;
+      if (z.floor !== floor || !pointInShape(p, zoneShape(z))) continue;
+      const areaM2 = shapeAreaM2(zoneShape(z));
+      if (best === undefined || areaM2 < best.areaM2) best = { id: z.id, areaM2 };
     }
     return best?.id;
   }
@@ -214,6 +251,10 @@ export class SiteBuilder {
   areaAt(floor: number, p: Point): string | undefined {
     return this.areas.find((a) => a.floor === floor && inRect(p, a.rect))?.id;
   }
+}
+
+function zoneShape(z: ZoneDraft): Shape {
+  return z.polygon !== undefined ? { polygon: z.polygon } : { rect: z.rect };
 }
 
 export function inRect(p: Point, r: Rect): boolean {
@@ -251,7 +292,8 @@ export function finishSite(b: SiteBuilder, meta: SiteMeta, quarterTurns: number,
     const c = turn({ x: r.x + r.w, y: r.y + r.h });
     return { rect: { x: Math.min(a.x, c.x), y: Math.min(a.y, c.y), w: Math.abs(c.x - a.x), h: Math.abs(c.y - a.y) } };
   };
-  const zone = (z: ZoneDraft) => ({ id: z.id, name: z.name, kind: z.kind, floor: z.floor, shape: rect(z.rect), ...(z.dwellThresholdMs !== undefined ? { dwellThresholdMs: z.dwellThresholdMs } : {}) });
+  const polygon = (ps: readonly Point[]) => ({ polygon: ps.map(turn) });
+  const zone = (z: ZoneDraft) => ({ id: z.id, name: z.name, kind: z.kind, floor: z.floor, shape: z.polygon !== undefined ? polygon(z.polygon) : rect(z.rect), ...(z.dwellThresholdMs !== undefined ? { dwellThresholdMs: z.dwellThresholdMs } : {}) });
   return {
     version: 1,
     id: meta.id,
@@ -264,7 +306,7 @@ export function finishSite(b: SiteBuilder, meta: SiteMeta, quarterTurns: number,
         id: b.storeId,
         name: meta.storeName,
         floors: [...b.floors],
-        shape: rect(b.footprint),
+        shape: b.cut !== undefined ? polygon(chamferPolygon(b.footprint, b.cut)) : rect(b.footprint),
         entrances: b.entrances.map((e) => ({ id: e.id, floor: e.floor, at: pt(e.at), widthM: e.widthM })),
         zones: b.zones.map(zone),
       },

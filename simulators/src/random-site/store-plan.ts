@@ -96,15 +96,15 @@ export function zoneFloor(b: SiteBuilder, floor: number, doors: Door[], o: Zonin
     const gap = (t0: number, t1: number) => {
       if (t1 - t0 < 1) return;
       const window = b.rng.chance(here.length > 0 ? o.windowChance : o.windowChance / 2);
-      const id = window ? b.zone('window', 'Window display', floor, stripRect(t0, t1)) : b.zone('sales', 'Front tables', floor, stripRect(t0, t1));
-      cells.push({ id, kind: window ? 'window' : 'sales', rect: stripRect(t0, t1) });
+      const id = window ? b.zoneIn('window', 'Window display', floor, stripRect(t0, t1)) : b.zoneIn('sales', 'Front tables', floor, stripRect(t0, t1));
+      if (id !== undefined) cells.push({ id, kind: window ? 'window' : 'sales', rect: stripRect(t0, t1) });
     };
     for (const sp of spans) {
       const t0 = Math.max(cursor, sp.t0);
       gap(cursor, t0);
-      const id = b.zone('entrance', 'Entrance', floor, stripRect(t0, sp.t1), DWELL_MS.entrance);
+      const id = b.zoneIn('entrance', 'Entrance', floor, stripRect(t0, sp.t1), DWELL_MS.entrance);
       sp.door.zoneId = id;
-      cells.push({ id, kind: 'entrance', rect: stripRect(t0, sp.t1) });
+      if (id !== undefined) cells.push({ id, kind: 'entrance', rect: stripRect(t0, sp.t1) });
       cursor = sp.t1;
     }
     gap(cursor, hi);
@@ -126,7 +126,8 @@ export function zoneFloor(b: SiteBuilder, floor: number, doors: Door[], o: Zonin
       const kind = kinds[r * cols + c] ?? 'sales';
       const rect = { x: inner.x + c * cw, y: inner.y + r * ch, w: cw, h: ch };
       const name = kind === 'sales' ? (o.names.length > 0 ? o.names.splice(b.rng.int(o.names.length), 1)[0]! : 'Sales floor') : SPECIAL_NAMES[kind]!;
-      const id = b.zone(kind, name, floor, rect, DWELL_MS[kind]);
+      const id = b.zoneIn(kind, name, floor, rect, DWELL_MS[kind]);
+      if (id === undefined) continue;
       if (kind === 'escalator') escalatorZoneId = id;
       cells.push({ id, kind, rect });
     }
@@ -136,11 +137,9 @@ export function zoneFloor(b: SiteBuilder, floor: number, doors: Door[], o: Zonin
 
 export const centre = (r: Rect): Point => ({ x: r.x + r.w / 2, y: r.y + r.h / 2 });
 
-/** A random point in r, `marginM` from its edges (less where r is small). */
+/** A random point in r, `marginM` from its edges (less where r is small), inside the footprint. */
 export function pointIn(b: SiteBuilder, r: Rect, marginM = 0.5): Point {
-  const mx = Math.min(marginM, r.w / 4);
-  const my = Math.min(marginM, r.h / 4);
-  return { x: b.rng.uniform(r.x + mx, r.x + r.w - mx), y: b.rng.uniform(r.y + my, r.y + r.h - my) };
+  return b.pointIn(r, marginM);
 }
 
 /**

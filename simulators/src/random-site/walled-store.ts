@@ -1,6 +1,7 @@
 import type { SiteInput, ZoneKind } from '@storesense/firmware-config';
 import type { Rng } from '../random.js';
-import { drawCalibrationStyle, finishSite, SiteBuilder, type Side } from './site-builder.js';
+import { CORNERS, type Chamfer } from './chamfer.js';
+import { drawCalibrationStyle, finishSite, q, SiteBuilder, type Rect, type Side } from './site-builder.js';
 import {
   acrossReceiver, corridorAlong, corridorReceivers, DEPARTMENTS, doorDevices, drawStripDepthM, innerGrid, insideReceivers, serviceReceivers, tills, zoneFloor,
   type Door, type DoorKit, type FloorZones,
@@ -55,6 +56,8 @@ export interface WalledSpec {
   checkoutReceiverChance: number;
   escalatorReceiverChance: number;
   windowChance: number;
+  /** Chance of a 45-degree cut corner (a pentagon footprint), where no door is near it. */
+  chamferChance?: number;
   /** Mall escalator receivers (no store) in the mall corridors when the store faces two mall levels. */
   mallEscalators?: boolean;
   /** Wall loss per edge, dB (0 = open shopfront). */
@@ -100,6 +103,7 @@ export function buildWalledSite(rng: Rng, s: WalledSpec): SiteInput {
   const stripSides = [...new Set(s.doors.map((d) => d.side))];
   const stripDepthM = drawStripDepthM(b);
   const grid = innerGrid(b, stripSides, stripDepthM, s.cellM);
+  if (rng.chance(s.chamferChance ?? 0)) b.cut = drawChamfer(rng, b.footprint, s.doors, Math.min(grid.inner.w / grid.cols, grid.inner.h / grid.rows));
   const escalatorCell = s.escalators ? rng.int(grid.cols * grid.rows) : undefined;
   const names = [...DEPARTMENTS];
   const zoned: FloorZones[] = s.floors.map((floor) =>
@@ -136,6 +140,29 @@ export function buildWalledSite(rng: Rng, s: WalledSpec): SiteInput {
     rng.int(4),
     { x: Math.round(rng.uniform(-40, 40)), y: Math.round(rng.uniform(-40, 40)) },
   );
+}
+
+/**
+ * A cut corner with legs of 2 m up to 60 % of a department cell (so no cell disappears and every
+ * cell keeps its centre) and a third of the footprint, at a corner with no door within the leg plus
+ * a metre; undefined when no corner is free.
+ */
+export function drawChamfer(rng: Rng, f: Rect, doors: readonly DoorSpec[], cellM: number): Chamfer | undefined {
+  const maxLeg = Math.min(6, 0.6 * cellM, f.w / 3, f.h / 3);
+  if (maxLeg < 2) return undefined;
+  const legM = q(rng.uniform(2, maxLeg));
+  const free = CORNERS.filter((c) => {
+    const west = c === 'sw' || c === 'nw';
+    const south = c === 'sw' || c === 'se';
+    const horizontal: Side = south ? 'south' : 'north';
+    const vertical: Side = west ? 'west' : 'east';
+    return doors.every((d) => {
+      if (d.side !== horizontal && d.side !== vertical) return true;
+      const fromCornerM = d.side === horizontal ? (west ? d.t : f.w - d.t) : south ? d.t : f.h - d.t;
+      return fromCornerM - d.widthM / 2 > legM + 1;
+    });
+  });
+  return free.length === 0 ? undefined : { corner: rng.pick(free), legM };
 }
 
 /** A door position along a wall of length `lengthM`, kept `marginM` plus half the door from the corners. */
