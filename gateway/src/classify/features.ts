@@ -1,7 +1,7 @@
 import { RECEIVER_ROLES, type ReceiverRole } from '@storesense/firmware-config';
 import type { SubjectTrack } from '../tracking/tracker.js';
 import type { SiteContext } from './site-context.js';
-import { HISTORY_FEATURE_NAMES, recordAndSummarize } from './feature-history.js';
+import { HISTORY_FEATURE_COUNT, HISTORY_FEATURE_NAMES, recordAndSummarizeInto } from './feature-history.js';
 
 /** Stand-in for "not heard": below any real RSSI, so max() ignores it and models see a constant. */
 export const MISSING_DBM = -110;
@@ -172,14 +172,14 @@ export function computeFeatures(track: SubjectTrack, now: number, ctx: SiteConte
   values[i++] = storeSideHeard;
   values[i++] = Number.isFinite(deepFirstAt) ? Math.min(120_000, Math.max(0, now - deepFirstAt)) / 1000 : -1;
   values[i++] = Number.isFinite(storeSideFirstAt) ? Math.min(120_000, Math.max(0, now - storeSideFirstAt)) / 1000 : -1;
-  const history = recordAndSummarize(track, {
+  recordAndSummarizeInto(track, {
     at: now,
     doorMarginDb: Number.isFinite(doorMargin) ? Math.max(-40, doorMargin) : -40,
     storeMinusOutsideDb: Math.max(-40, Math.min(40, storeSide - outsideSide)),
     deepOverPresenceDb: Math.max(-40, deep - ctx.approachRssiDbm),
     nearDoor: approachMargin > 0 ? 1 : 0,
-  });
-  for (const v of history) values[i++] = v;
+  }, values, i);
+  i += HISTORY_FEATURE_COUNT;
   return {
     subject: track.id,
     at: now,
