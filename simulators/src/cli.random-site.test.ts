@@ -41,6 +41,17 @@ describe('storesense-sim random-site', () => {
     expect(h.out).toContain('--family F');
   });
 
+  it('writes a batch of seeds and families into a directory, the same bytes as one at a time', async () => {
+    const dir = tempDir();
+    const c = io();
+    expect(await runCli(['random-site', '--seeds', '1-3,7', '--family', 'kiosk,anchor', '--out-dir', dir], c)).toBe(0);
+    const lines = c.out.trim().split('\n').map((l) => JSON.parse(l) as { out: string; family: string; seed: number });
+    expect(lines.map((l) => `${l.family}-${l.seed}`)).toEqual(['kiosk-1', 'kiosk-2', 'kiosk-3', 'kiosk-7', 'anchor-1', 'anchor-2', 'anchor-3', 'anchor-7']);
+    const single = io();
+    expect(await runCli(['random-site', '--seed', '7', '--family', 'anchor'], single)).toBe(0);
+    expect(readFileSync(join(dir, 'anchor-7.site.json'), 'utf8')).toBe(single.out);
+  });
+
   it('refuses misuse with exit code 2 and a one-line reason', async () => {
     for (const [args, reason] of [
       [['random-site', '--family', 'kiosk'], 'random-site needs --seed'],
@@ -48,6 +59,12 @@ describe('storesense-sim random-site', () => {
       [['random-site', '--seed', '1', '--family', 'castle'], '--family "castle" is not one of boutique, department'],
       [['random-site', '--seed', '1.5', '--family', 'kiosk'], '--seed expects an integer'],
       [['random-site', '--seed', '1', '--family', 'kiosk', '--colour', 'red'], 'Unknown option'],
+      [['random-site', '--seeds', '1-3', '--family', 'kiosk'], '--seeds needs --out-dir'],
+      [['random-site', '--seeds', '5-1', '--family', 'kiosk', '--out-dir', '.'], 'must run from a lower to a higher integer'],
+      [['random-site', '--seeds', 'a-b', '--family', 'kiosk', '--out-dir', '.'], 'is not a list like 1-100'],
+      [['random-site', '--seeds', '1', '--seed', '1', '--family', 'kiosk', '--out-dir', '.'], '--seeds goes with --out-dir'],
+      [['random-site', '--seed', '1', '--family', 'kiosk', '--out-dir', '.'], '--out-dir goes with --seeds'],
+      [['random-site', '--seeds', '1', '--family', 'kiosk,castle', '--out-dir', '.'], '--family "castle"'],
     ] as const) {
       const c = io();
       expect(await runCli([...args], c), args.join(' ')).toBe(2);
