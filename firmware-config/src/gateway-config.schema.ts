@@ -92,7 +92,14 @@ export const gatewayConfigSchema = z.object({
     .default({ url: 'mqtt://127.0.0.1:1883', passwordEnv: 'STORESENSE_MQTT_PASSWORD' }),
   dataDir: z.string().default('./data/gateway'),
   classifier: z
-    .object({ kind: z.enum(['rules', 'onnx']).default('rules'), modelPath: z.string().optional() })
+    .object({
+      kind: z.enum(['rules', 'onnx']).default('rules'),
+      modelPath: z.string().optional(),
+      outsideDomain: z
+        .enum(['rules', 'onnx'])
+        .optional()
+        .describe("what runs when the site is outside the onnx model's training domain: rules (the default, the baseline valid anywhere) or onnx (forced; env STORESENSE_OUTSIDE_DOMAIN overrides)"),
+    })
     .default({ kind: 'rules' }),
   outbox: z
     .object({

@@ -1,8 +1,9 @@
 import { join } from 'node:path';
 import type { GatewayConfig } from '@storesense/firmware-config';
-import { observationSchema, type GatewayHealth, type Observation, type PresenceEvent, type SourceHealth } from '@storesense/protocol';
+import { observationSchema, type ClassifierHealth, type GatewayHealth, type Observation, type PresenceEvent, type SourceHealth } from '@storesense/protocol';
 import type { Classifier } from './classify/classifier.js';
 import { createClassifier } from './classify/create-classifier.js';
+import { injectedClassifierStatus, selectClassifier } from './classify/classifier-selection.js';
 import { systemClock, type Clock } from './clock.js';
 import { MemberResolver } from './identity/member-resolver.js';
 import { createLogger, type Logger } from './log.js';
@@ -35,6 +36,8 @@ export interface GatewayDeps {
   /** MQTT password; else config.mqtt.password; else env[config.mqtt.passwordEnv]. */
   mqttPassword?: string;
   classifier?: Classifier;
+  /** Why `classifier` was chosen (selectClassifier's status), shown in health; absent with an injected classifier: "not checked". */
+  classifierStatus?: ClassifierHealth;
   /** Extra sources (tests, embedders), started like configured ones. */
   sources?: Source[];
   /** Environment to read passwordEnv from; default process.env. */
@@ -73,7 +76,11 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps = {}): Ga
   const log = logger.child({ module: 'app' });
   const env = deps.env ?? process.env;
   const password = deps.mqttPassword ?? config.mqtt.password ?? env[config.mqtt.passwordEnv];
-  const classifier = deps.classifier ?? createClassifier(config);
+  // The configured kind is a request: selectClassifier checks the model's training domain against
+  // this gateway's layout and runs the rules outside it (decision 62).
+  const selection = deps.classifier !== undefined ? { classifier: deps.classifier, status: deps.classifierStatus ?? injectedClassifierStatus(deps.classifier) } : selectClassifier(config, { logger, env });
+  const classifier = selection.classifier;
+  const classifierStatus = selection.status;
   const resolver = new MemberResolver({ periodMs: config.memberTokens.periodMs, logger });
   // The rules classifier is the baseline and the fallback when another classifier fails at run time.
   const fallback = classifier.name === 'rules' ? undefined : createClassifier(config, 'rules');
@@ -175,6 +182,7 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps = {}): Ga
         ...(oldest !== undefined ? { oldestUnsentAgeMs: Math.max(0, now - oldest) } : {}),
       },
       model: { name: classifier.name, version: classifier.version },
+      classifier: classifierStatus,
       subjects: pipeline.stats().subjects,
     };
   };
@@ -255,7 +263,7 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps = {}): Ga
         }
       }
       tickTimer = setInterval(tick, config.tickMs);
-      log.info({ tickMs: config.tickMs, classifier: `${classifier.name}@${classifier.version}`, sources: sources.map((s) => s.name) }, 'gateway started');
+      log.info({ tickMs: config.tickMs, classifier: `${classifier.name}@${classifier.version}`, classifierRequested: classifierStatus.requested, classifierReason: classifierStatus.reason, sources: sources.map((s) => s.name) }, 'gateway started');
     },
 
     async stop() {

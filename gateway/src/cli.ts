@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util';
 import { createGateway, type Gateway } from './app.js';
-import { createClassifier } from './classify/create-classifier.js';
+import { OUTSIDE_DOMAIN_ENV, selectClassifier } from './classify/classifier-selection.js';
 import { loadGatewayConfig } from './config-file.js';
 import { createLogger } from './log.js';
 import { GATEWAY_VERSION } from './version.js';
@@ -9,7 +9,7 @@ import { exitWhenFlushed } from '@storesense/protocol/cli';
 
 const USAGE = `storesense-gateway ${GATEWAY_VERSION}
 
-Usage: storesense-gateway --config <gateway-config.json> [--classifier rules|onnx] [--model F.onnx] [--log-level info]
+Usage: storesense-gateway --config <gateway-config.json> [--classifier rules|onnx] [--model F.onnx] [--outside-domain rules|onnx] [--log-level info]
        storesense-gateway record --config F --out DIR [--max-bytes N] [--duration D]   observations -> trace files
        storesense-gateway decode ble|probe|espresense|meraki …                          what the parsers make of an input
        storesense-gateway wifi scan|status [--json]                                     uplink and nearby access points (nmcli)
@@ -17,6 +17,9 @@ Usage: storesense-gateway --config <gateway-config.json> [--classifier rules|onn
   --config F        gateway config (firmware-config: storesense-site render); validated, refused if invalid
   --classifier K    override config.classifier.kind (onnx: the place model; rules stay its run-time fallback)
   --model F         ONNX model for --classifier onnx (default config.classifier.modelPath, else gateway/model/journey-mlp.onnx)
+  --outside-domain K  what runs when the site is outside the model's training domain: rules (default;
+                    the log and health say so, one line per finding) or onnx (force the model);
+                    default config.classifier.outsideDomain or $${OUTSIDE_DOMAIN_ENV}
   --log-level L     pino level (trace, debug, info, warn, error); default info or $LOG_LEVEL
   --help            this text
 
@@ -53,6 +56,7 @@ async function main(argv: string[]): Promise<number> {
         config: { type: 'string' },
         classifier: { type: 'string' },
         model: { type: 'string' },
+        'outside-domain': { type: 'string' },
         'log-level': { type: 'string' },
         help: { type: 'boolean' },
       },
@@ -81,11 +85,20 @@ async function main(argv: string[]): Promise<number> {
     process.stderr.write(`--classifier must be rules or onnx, got "${kind}"\n`);
     return 2;
   }
+  const outsideDomain = args['outside-domain'];
+  if (outsideDomain !== undefined && outsideDomain !== 'rules' && outsideDomain !== 'onnx') {
+    process.stderr.write(`--outside-domain must be rules or onnx, got "${outsideDomain}"\n`);
+    return 2;
+  }
   const logger = createLogger(args['log-level'] ? { level: args['log-level'] } : {});
   let gateway: Gateway;
   try {
-    const classifier = createClassifier(config, kind ?? config.classifier.kind);
-    gateway = createGateway(config, { logger, classifier });
+    const { classifier, status } = selectClassifier(config, {
+      kind: kind ?? config.classifier.kind,
+      ...(outsideDomain !== undefined ? { outsideDomain } : {}),
+      logger: logger.child({ siteId: config.siteId, gatewayId: config.gatewayId }),
+    });
+    gateway = createGateway(config, { logger, classifier, classifierStatus: status });
     await gateway.start();
   } catch (err) {
     process.stderr.write(`storesense-gateway: cannot start: ${(err as Error).message}\n`);

@@ -21,6 +21,23 @@ export const sourceHealthSchema = z.object({
 });
 export type SourceHealth = z.infer<typeof sourceHealthSchema>;
 
+/**
+ * Which classifier runs and why (decision 62): `requested` is the configured kind, `active` what
+ * runs; `domain` says whether the site lies inside the model's training domain (`not_checked` for
+ * the rules, `unknown` for a model that states none); `outsideDomain` lists what lies outside.
+ */
+export const classifierHealthSchema = z.object({
+  requested: z.string().min(1).max(64),
+  active: z.string().min(1).max(64),
+  reason: z.string().max(500),
+  domain: z.enum(['inside', 'outside', 'unknown', 'not_checked']),
+  outsideDomain: z
+    .array(z.object({ field: z.string().max(64), value: z.string().max(200), domain: z.string().max(200), message: z.string().max(300) }))
+    .max(20)
+    .default([]),
+});
+export type ClassifierHealth = z.infer<typeof classifierHealthSchema>;
+
 /** Retained on `.../state/health` (QoS 0). */
 export const gatewayHealthSchema = z.object({
   v: z.literal(PROTOCOL_VERSION),
@@ -33,6 +50,7 @@ export const gatewayHealthSchema = z.object({
     dropped: z.number().int().nonnegative().default(0),
   }),
   model: z.object({ name: z.string(), version: z.string() }),
+  classifier: classifierHealthSchema.optional(),
   subjects: z.number().int().nonnegative().default(0),
 });
 export type GatewayHealth = z.infer<typeof gatewayHealthSchema>;

@@ -9,6 +9,7 @@ import { InferenceSession, Tensor } from 'onnxruntime-node';
 import { binding, initOrt } from 'onnxruntime-node/dist/binding.js';
 import { MODEL_INPUT_NAME, MODEL_INPUT_WIDTH, MODEL_OUTPUT_NAME, MODEL_OUTPUT_WIDTH, ZONE_INPUT_NAME, ZONE_INPUT_WIDTH, ZONE_OUTPUT_NAME, ZONE_OUTPUT_WIDTH } from '../model/contract.js';
 import { onnxMetadata } from '../model/onnx-export.js';
+import { parseTrainingDomain, TRAINING_DOMAIN_METADATA_KEY, type TrainingDomain } from '@storesense/firmware-config';
 import type { Classifier, ClassProbs, DecisionSettings } from './classifier.js';
 import { FEATURE_COUNT, FEATURES_VERSION, MISSING_DBM, type FeatureWindow } from './features.js';
 import { estimateFloor } from './rules.classifier.js';
@@ -144,6 +145,8 @@ export class OnnxClassifier implements Classifier {
   readonly name = 'onnx';
   readonly version: string;
   readonly decision: DecisionSettings | undefined;
+  /** The training domain from the model's metadata (`storesense.trainingDomain`); undefined when the model has none. */
+  readonly trainingDomain: TrainingDomain | undefined;
   private closed = false;
 
   private constructor(
@@ -154,9 +157,11 @@ export class OnnxClassifier implements Classifier {
     decision: DecisionSettings | undefined,
     /** The model has the zone head (zone-features.ts); without it zones come from estimateZone. */
     readonly hasZoneHead: boolean,
+    trainingDomain: TrainingDomain | undefined,
   ) {
     this.version = `f${FEATURES_VERSION}-${digest}`;
     this.decision = decision;
+    this.trainingDomain = trainingDomain;
   }
 
   static load(opts: OnnxClassifierOptions): OnnxClassifier {
@@ -175,6 +180,7 @@ export class OnnxClassifier implements Classifier {
       throw new ModelRejectedError(`onnxruntime cannot load the model: ${(err as Error).message}`);
     }
     let decision: DecisionSettings | undefined;
+    let trainingDomain: TrainingDomain | undefined;
     const inputs = session.inputMetadata as ValueMetadata[];
     const outputs = session.outputMetadata as ValueMetadata[];
     const hasZoneHead = inputs.length === 2 || outputs.length === 2;
@@ -187,13 +193,23 @@ export class OnnxClassifier implements Classifier {
         check('output', outputs, MODEL_OUTPUT_NAME, MODEL_OUTPUT_WIDTH);
       }
       // onnxruntime accepted the bytes, so they decode as a ModelProto; only the settings can be bad.
-      decision = parseDecision(onnxMetadata(bytes)[DECISION_METADATA_KEY]);
+      const meta = onnxMetadata(bytes);
+      decision = parseDecision(meta[DECISION_METADATA_KEY]);
+      // A domain that does not parse is refused like bad decision settings: never half-applied.
+      const domainText = meta[TRAINING_DOMAIN_METADATA_KEY];
+      if (domainText !== undefined && domainText !== '') {
+        try {
+          trainingDomain = parseTrainingDomain(domainText, `model metadata "${TRAINING_DOMAIN_METADATA_KEY}"`);
+        } catch (err) {
+          throw new ModelRejectedError((err as Error).message);
+        }
+      }
     } catch (err) {
       session.dispose();
       throw err;
     }
     const digest = createHash('sha256').update(bytes).digest('hex').slice(0, 12);
-    return new OnnxClassifier(session, opts.site, opts.zoneScaleDb ?? 3, digest, decision, hasZoneHead);
+    return new OnnxClassifier(session, opts.site, opts.zoneScaleDb ?? 3, digest, decision, hasZoneHead, trainingDomain);
   }
 
   /** Raw model output for a row-major [rows, FEATURE_COUNT] batch (training verification uses it). */

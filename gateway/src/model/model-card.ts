@@ -7,6 +7,8 @@ import { MODEL_INPUT_NAME, MODEL_OUTPUT_NAME, ZONE_INPUT_NAME, ZONE_OUTPUT_NAME 
 import { ZONE_FEATURE_COUNT, ZONE_FEATURES_VERSION } from '../classify/zone-features.js';
 import type { DecisionSettings } from '../classify/classifier.js';
 import type { TickMetrics } from './train.core.js';
+import type { TrainingDomain } from '@storesense/firmware-config';
+import { trainingDomainMarkdown } from './model-card.domain.js';
 
 /** The scored kinds the journey comparison averages (dwell = dwell start). */
 export const MACRO_KINDS = ['arrival', 'dwell_start', 'floor_change', 'exit'] as const;
@@ -50,6 +52,8 @@ export interface CardInput {
   command?: string;
   /** Decision settings stored in the model (chosen on validation seeds). */
   decision?: DecisionSettings | undefined;
+  /** The training domain stored in the model and beside it (decision 61); rendered as its own section. */
+  trainingDomain?: TrainingDomain | undefined;
   modelFile: string;
   bytes: Uint8Array;
   sites: string;
@@ -120,6 +124,7 @@ export function writeModelCard(path: string, c: CardInput): void {
     const mean = (v: number[]) => (v.length === 0 ? null : v.reduce((a, b) => a + b, 0) / v.length);
     lines.push('', `Mean macro F1 over held-out traces: rules ${fmt(mean(macros.rules))}, onnx ${fmt(mean(macros.onnx))}.`, '');
   }
+  if (c.trainingDomain !== undefined) lines.push(...trainingDomainMarkdown(c.trainingDomain, `${basename(c.modelFile).replace(/\.onnx$/, '')}.domain.json`));
   lines.push('## Limits', '', '- Simulated data only (the simulator\'s radio model); real receivers need recorded, labelled traces.', '- Labels are derived from events, so ambiguous stretches are skipped, not learned.', "- The journey machine's defaults were tuned for the rules classifier; the model carries its own decision settings (above).", '');
   writeFileSync(path, lines.join('\n'));
 }
