@@ -141,3 +141,33 @@ export function zoneAt(geometry: SiteGeometry, floor: number, p: Point): Zone | 
 export function storeAt(geometry: SiteGeometry, floor: number, p: Point): Store | undefined {
   return geometry.stores.find((s) => s.floors.includes(floor) && pointInShape(p, s.shape));
 }
+
+/** A footprint edge from `a` to `b`, in polygon order (see shapeEdges). */
+export interface ShapeEdge {
+  a: Point;
+  b: Point;
+}
+
+/**
+ * The edges of a shape in polygon order: edge i runs from vertex i to vertex i + 1. A rect's edges
+ * are south, east, north, west (its corners counter-clockwise from south-west).
+ * @example shapeEdges({ rect: { x: 0, y: 0, w: 4, h: 2 } })[1] // east: { a: {x:4,y:0}, b: {x:4,y:2} }
+ */
+export function shapeEdges(shape: Shape): ShapeEdge[] {
+  const pts = shapePolygon(shape);
+  return pts.map((a, i) => ({ a, b: pts[(i + 1) % pts.length]! }));
+}
+
+/**
+ * A store's wall loss per footprint edge (polygon order), dB: its `wallAttenuationDb` (one number
+ * for all edges, or one per edge), else `defaultDb` on every edge.
+ * @example storeWallAttenuationsDb({ ...store, wallAttenuationDb: 0 }, 3) // [0, 0, 0, 0] for a rect
+ */
+export function storeWallAttenuationsDb(store: Pick<Store, 'shape' | 'wallAttenuationDb'>, defaultDb: number): number[] {
+  const n = shapePolygon(store.shape).length;
+  const w = store.wallAttenuationDb;
+  if (w === undefined) return new Array<number>(n).fill(defaultDb);
+  if (typeof w === 'number') return new Array<number>(n).fill(w);
+  if (w.length !== n) throw new RangeError(`wallAttenuationDb has ${w.length} values for ${n} edges`);
+  return [...w];
+}

@@ -21,7 +21,9 @@ export const lenientSiteSchema = z
     floors: list(z.object({ level: num }).catch({})),
     areas: list(zoneRef),
     stores: list(
-      z.object({ id, floors: list(num), entrances: list(z.object({ floor: num }).catch({})), zones: list(zoneRef) }).catch({ floors: [], entrances: [], zones: [] }),
+      z
+        .object({ id, floors: list(num), entrances: list(z.object({ floor: num }).catch({})), zones: list(zoneRef), shape: z.unknown().optional(), wallAttenuationDb: z.unknown().optional() })
+        .catch({ floors: [], entrances: [], zones: [], shape: undefined, wallAttenuationDb: undefined }),
     ),
     receivers: list(z.object({ id, floor: num, storeId: id, zoneId: id }).catch({})),
     terminals: list(z.object({ id, floor: num, storeId: id, zoneId: id }).catch({})),
@@ -41,7 +43,14 @@ interface DeviceRef extends ZoneRef {
 export interface SiteRefs {
   floors: readonly { level?: number | undefined }[];
   areas: readonly ZoneRef[];
-  stores: readonly { id?: string | undefined; floors: readonly (number | undefined)[]; entrances: readonly { floor?: number | undefined }[]; zones: readonly ZoneRef[] }[];
+  stores: readonly {
+    id?: string | undefined;
+    floors: readonly (number | undefined)[];
+    entrances: readonly { floor?: number | undefined }[];
+    zones: readonly ZoneRef[];
+    shape?: unknown;
+    wallAttenuationDb?: unknown;
+  }[];
   receivers: readonly DeviceRef[];
   terminals: readonly DeviceRef[];
   gateways: readonly { id?: string | undefined; storeId?: string | undefined; receivers: readonly (string | undefined)[]; terminals: readonly (string | undefined)[] }[];
@@ -77,6 +86,10 @@ export function crossCheckSite(site: SiteRefs): CrossCheckIssue[] {
       if (!levels.has(floor)) floorCheck(floor, path);
       else if (!s.floors.includes(floor)) add(path, `${what} floor ${floor} is not one of the store's floors`);
     };
+    const edges = footprintEdges(s.shape);
+    if (Array.isArray(s.wallAttenuationDb) && edges !== undefined && s.wallAttenuationDb.length !== edges) {
+      add(['stores', i, 'wallAttenuationDb'], `${s.wallAttenuationDb.length} values for a footprint of ${edges} edges: give one per edge in polygon order (rect edges: south, east, north, west), or one number for all`);
+    }
     s.entrances.forEach((e, j) => storeFloorCheck(e.floor, ['stores', i, 'entrances', j, 'floor'], 'entrance'));
     s.zones.forEach((z, j) => {
       storeFloorCheck(z.floor, ['stores', i, 'zones', j, 'floor'], 'zone');
@@ -127,4 +140,12 @@ export function crossCheckSite(site: SiteRefs): CrossCheckIssue[] {
     });
   });
   return issues;
+}
+
+/** Edges of a footprint: 4 for a rect, one per vertex for a polygon; undefined when unreadable. */
+function footprintEdges(shape: unknown): number | undefined {
+  if (typeof shape !== 'object' || shape === null) return undefined;
+  if ('rect' in shape) return 4;
+  if ('polygon' in shape && Array.isArray(shape.polygon)) return shape.polygon.length;
+  return undefined;
 }

@@ -40,6 +40,12 @@ export const entranceSchema = z.object({
   widthM: z.number().positive().default(3),
 });
 
+/**
+ * Wall loss at 2.4 GHz: 0 (no wall) up to 60 dB, well past the ~40 dB ITU-R P.2040 gives for thick
+ * concrete, so any real wall fits and a typo like 300 does not.
+ */
+const wallDbSchema = z.number().min(0).max(60);
+
 export const storeSchema = z.object({
   id: idSchema,
   name: z.string().min(1).max(120),
@@ -47,6 +53,12 @@ export const storeSchema = z.object({
   shape: shapeSchema.describe('footprint, the same on every floor it occupies'),
   entrances: z.array(entranceSchema).min(1),
   zones: z.array(zoneSchema).default([]),
+  wallAttenuationDb: z
+    .union([wallDbSchema, z.array(wallDbSchema)], { error: 'expected a wall loss in dB: one number, or an array of one number per footprint edge' })
+    .optional()
+    .describe(
+      'radio loss of the footprint walls, dB (used by the simulator): one number for every edge, or one value per edge in polygon order (rect edges: south, east, north, west). 0 = an open storefront or kiosk. Absent: the simulator default (3 dB, glass or plasterboard)',
+    ),
 });
 export type Store = z.infer<typeof storeSchema>;
 

@@ -1,5 +1,6 @@
 import type { Receiver } from '@storesense/firmware-config';
 import type { Rng } from './random.js';
+import { wallLossDb, wallsAround, type StoreWalls } from './radio.walls.js';
 import { storeAtPoint, type SiteLayout } from './site-layout.js';
 
 /**
@@ -14,8 +15,10 @@ import { storeAtPoint, type SiteLayout } from './site-layout.js';
  *   published indoor log-normal sigmas for BLE are mostly 3-6 dB.
  * - Floor attenuation 18 dB per slab: ITU-R P.1238 gives floor penetration loss of about 15 dB for
  *   one floor in offices at 1.8-2 GHz (+4 dB per further floor); the brief asks for 15-20 dB.
- * - Storefront wall 3 dB between a phone and a receiver on opposite sides of a store footprint
- *   (order of magnitude of glass/plasterboard at 2.4 GHz in ITU-R P.2040).
+ * - Store walls: the direct path loses each footprint edge it crosses (COST 231 multi-wall model,
+ *   radio.walls.ts); an edge's loss is its store's `wallAttenuationDb` (0 = open storefront or
+ *   kiosk), else wallAttenuationDb = 3 dB (order of magnitude of glass/plasterboard at 2.4 GHz in
+ *   ITU-R P.2040). A single rectangular store thus costs 3 dB between inside and outside, as before.
  * - Sensitivity -95 dBm: typical BLE 1M PHY receivers list -93 to -97 dBm.
  * - Packet loss: a base 10 % (advertising-channel collisions, scanner duty cycle), rising to ~100 %
  *   near sensitivity along a logistic curve (PER grows steeply in the last few dB above sensitivity).
@@ -37,6 +40,7 @@ export interface RadioParams {
   baseLossRate: number;
   /** Loss reaches ~55 % this many dB above sensitivity. */
   lossKneeDb: number;
+  /** Loss of a store wall whose store does not set `wallAttenuationDb`. */
   wallAttenuationDb: number;
   /** Extra loss towards a receiver straight behind the carrier (0 in front, cosine in between). */
   bodyLossDb: number;
@@ -71,8 +75,10 @@ export interface RadioReceiver {
   exponent: number;
   /** Declared offset plus this receiver's hidden calibration error. */
   offsetDb: number;
-  /** Store whose footprint contains the receiver on its floor (for the wall term), or ''. */
+  /** Store whose footprint contains the receiver on its floor, or ''. */
   storeId: string;
+  /** The walls of the stores on the receiver's floor (radio.walls.ts). */
+  walls: readonly StoreWalls[];
 }
 
 /** Receiver kinds that hear BLE, and the source their observations carry; 'wifi' only hears probes. */
@@ -109,8 +115,8 @@ export function buildReceiverSets(layout: SiteLayout, params: RadioParams, rng: 
     const errorDb = rng.normal(0, params.calibrationErrorSigmaDb);
     const ble = BLE_SOURCE[r.kind];
     const wifi = WIFI_SOURCE[r.kind];
-    if (ble !== undefined) sets.ble.push(flatten(layout, r, ble, errorDb));
-    if (wifi !== undefined) sets.wifi.push(flatten(layout, r, wifi, errorDb));
+    if (ble !== undefined) sets.ble.push(flatten(layout, r, ble, errorDb, params));
+    if (wifi !== undefined) sets.wifi.push(flatten(layout, r, wifi, errorDb, params));
   }
   return sets;
 }
@@ -120,7 +126,7 @@ export function buildRadioReceivers(layout: SiteLayout, params: RadioParams, rng
   return buildReceiverSets(layout, params, rng).ble;
 }
 
-function flatten(layout: SiteLayout, r: Receiver, source: RadioReceiver['source'], errorDb: number): RadioReceiver {
+function flatten(layout: SiteLayout, r: Receiver, source: RadioReceiver['source'], errorDb: number, params: RadioParams): RadioReceiver {
   return {
     id: r.id,
     source,
@@ -131,14 +137,15 @@ function flatten(layout: SiteLayout, r: Receiver, source: RadioReceiver['source'
     exponent: r.calibration.pathLossExponent,
     offsetDb: r.calibration.rssiOffsetDb + errorDb,
     storeId: storeAtPoint(layout, r.floor, r.position)?.id ?? '',
+    walls: wallsAround(layout.site, r.floor, r.position, params.wallAttenuationDb),
   };
 }
 
 /**
- * Mean RSSI (no shadowing) from a phone at (x, y, level) inside `phoneStoreId` ('' outside), its
- * carrier facing (hx, hy) (0, 0 = unknown, no body loss).
+ * Mean RSSI (no shadowing) from a phone at (x, y, level), its carrier facing (hx, hy) (0, 0 =
+ * unknown, no body loss).
  */
-export function meanRssiDbm(rx: RadioReceiver, x: number, y: number, level: number, phoneStoreId: string, txOffsetDb: number, p: RadioParams, hx = 0, hy = 0): number {
+export function meanRssiDbm(rx: RadioReceiver, x: number, y: number, level: number, txOffsetDb: number, p: RadioParams, hx = 0, hy = 0): number {
   const dx = x - rx.x;
   const dy = y - rx.y;
   // cos of the angle between facing and the direction to the receiver: -1 = receiver right behind.
@@ -149,7 +156,7 @@ export function meanRssiDbm(rx: RadioReceiver, x: number, y: number, level: numb
   const d2 = Math.max(0.25, dx * dx + dy * dy + dz * dz);
   // Slabs between phone and receiver: a phone on a ride counts the slab once it is past halfway.
   const floors = Math.abs(Math.round(level) - rx.floor);
-  const wall = floors === 0 && phoneStoreId !== rx.storeId ? p.wallAttenuationDb : 0;
+  const wall = floors === 0 ? wallLossDb(rx.walls, rx.x, rx.y, x, y) : 0;
   // 10 n log10(d) = 5 n log10(d^2): one log, no sqrt.
   return rx.refDbm + txOffsetDb - 5 * rx.exponent * Math.log10(d2) - floors * p.floorAttenuationDb - wall - body + rx.offsetDb;
 }
@@ -164,8 +171,8 @@ export function lossProbability(rssiDbm: number, p: RadioParams): number {
  * whose mean is more than 4 sigma below sensitivity are skipped without drawing (speed; the
  * truncated tail is < 1e-4).
  */
-export function hearAdvert(rx: RadioReceiver, x: number, y: number, level: number, phoneStoreId: string, txOffsetDb: number, p: RadioParams, rng: Rng, hx = 0, hy = 0): number | undefined {
-  const mean = meanRssiDbm(rx, x, y, level, phoneStoreId, txOffsetDb, p, hx, hy);
+export function hearAdvert(rx: RadioReceiver, x: number, y: number, level: number, txOffsetDb: number, p: RadioParams, rng: Rng, hx = 0, hy = 0): number | undefined {
+  const mean = meanRssiDbm(rx, x, y, level, txOffsetDb, p, hx, hy);
   if (mean + 4 * p.shadowingSigmaDb < p.sensitivityDbm) return undefined;
   const rssi = Math.round(mean + rng.normal(0, p.shadowingSigmaDb));
   if (rssi < p.sensitivityDbm) return undefined;

@@ -1,7 +1,7 @@
 import { memberToken, type Observation } from '@storesense/protocol';
 import { CULL_FLOORS, cullTable, distance2, hearAdvert, type RadioParams, type RadioReceiver } from './radio.model.js';
 import type { Rng } from './random.js';
-import { storeAtPoint, type SiteLayout } from './site-layout.js';
+import type { SiteLayout } from './site-layout.js';
 import { newPose, TrajectoryCursor, type Segment } from './trajectory.js';
 
 /**
@@ -56,7 +56,6 @@ export class Phone {
       this.nextAt += spec.advertIntervalMs + rng.int(11);
       this.cursor.poseAt(at, pose);
       if (!pose.present) continue;
-      const storeId = storeAtPoint(layout, pose.floor, pose)?.id ?? '';
       const subjects = spec.subjects;
       while (this.subjectIndex < subjects.length - 1 && subjects[this.subjectIndex + 1]!.from <= at) this.subjectIndex++;
       const subject = subjects[this.subjectIndex]!.subject;
@@ -73,7 +72,7 @@ export class Phone {
         const rx = receivers[i]!;
         const k = Math.abs(Math.round(pose.level) - rx.floor);
         if (k < CULL_FLOORS && distance2(rx, pose.x, pose.y, pose.level, radio) > cull[i * CULL_FLOORS + k]!) continue;
-        const rssi = hearAdvert(rx, pose.x, pose.y, pose.level, storeId, spec.txOffsetDb, radio, rng, pose.hx, pose.hy);
+        const rssi = hearAdvert(rx, pose.x, pose.y, pose.level, spec.txOffsetDb, radio, rng, pose.hx, pose.hy);
         if (rssi === undefined || at < fromAt) continue;
         out.push(
           token === undefined

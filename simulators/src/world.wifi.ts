@@ -1,7 +1,7 @@
 import type { Observation } from '@storesense/protocol';
 import { hearAdvert, type RadioParams, type RadioReceiver } from './radio.model.js';
 import type { Rng } from './random.js';
-import { storeAtPoint, type SiteLayout } from './site-layout.js';
+import type { SiteLayout } from './site-layout.js';
 import { newPose, TrajectoryCursor, type Segment } from './trajectory.js';
 
 /**
@@ -65,11 +65,10 @@ export class WifiProber {
       const subject = this.randomized ? `w_${rng.hex(8)}` : this.fixedId;
       this.cursor.poseAt(at, pose);
       if (!pose.present) continue;
-      const storeId = storeAtPoint(layout, pose.floor, pose)?.id ?? '';
       for (const rx of receivers) {
         const tx = this.txOffsetDb + params.txGainDb;
         // Two frames of the burst on this receiver's channel: missed only if both are lost.
-        const rssi = hearAdvert(rx, pose.x, pose.y, pose.level, storeId, tx, radio, rng, pose.hx, pose.hy) ?? hearAdvert(rx, pose.x, pose.y, pose.level, storeId, tx, radio, rng, pose.hx, pose.hy);
+        const rssi = hearAdvert(rx, pose.x, pose.y, pose.level, tx, radio, rng, pose.hx, pose.hy) ?? hearAdvert(rx, pose.x, pose.y, pose.level, tx, radio, rng, pose.hx, pose.hy);
         if (rssi === undefined || at < fromAt) continue;
         out.push({ v: 1, at, source: rx.source, receiverId: rx.id, subject, rssiDbm: rssi, randomized: this.randomized });
       }
