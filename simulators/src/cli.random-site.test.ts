@@ -52,6 +52,17 @@ describe('storesense-sim random-site', () => {
     expect(readFileSync(join(dir, 'anchor-7.site.json'), 'utf8')).toBe(single.out);
   });
 
+  it('--stats describes families in figures without writing files', async () => {
+    const c = io();
+    expect(await runCli(['random-site', '--seeds', '1-20', '--family', 'kiosk,boutique', '--stats'], c)).toBe(0);
+    const [kiosk, boutique] = c.out.trim().split('\n').map((l) => JSON.parse(l) as { family: string; sites: number; shares: Record<string, number>; areaM2PerFloor: { min: number; max: number } });
+    expect(kiosk).toMatchObject({ family: 'kiosk', sites: 20, shares: { noInside: 1, doorsOnTwoWalls: 1, cutCorner: 0 } });
+    expect(kiosk!.areaM2PerFloor.max).toBeLessThanOrEqual(30);
+    expect(boutique!.areaM2PerFloor.min).toBeGreaterThanOrEqual(50);
+    expect(boutique!.shares.noInside).toBeGreaterThan(0);
+    expect(boutique!.shares.noInside).toBeLessThan(1);
+  });
+
   it('refuses misuse with exit code 2 and a one-line reason', async () => {
     for (const [args, reason] of [
       [['random-site', '--family', 'kiosk'], 'random-site needs --seed'],
@@ -60,6 +71,8 @@ describe('storesense-sim random-site', () => {
       [['random-site', '--seed', '1.5', '--family', 'kiosk'], '--seed expects an integer'],
       [['random-site', '--seed', '1', '--family', 'kiosk', '--colour', 'red'], 'Unknown option'],
       [['random-site', '--seeds', '1-3', '--family', 'kiosk'], '--seeds needs --out-dir'],
+      [['random-site', '--seed', '1', '--family', 'kiosk', '--stats'], '--stats goes with --seeds'],
+      [['random-site', '--seeds', '1', '--family', 'kiosk', '--stats', '--out-dir', '.'], '--stats writes no files'],
       [['random-site', '--seeds', '5-1', '--family', 'kiosk', '--out-dir', '.'], 'must run from a lower to a higher integer'],
       [['random-site', '--seeds', 'a-b', '--family', 'kiosk', '--out-dir', '.'], 'is not a list like 1-100'],
       [['random-site', '--seeds', '1', '--seed', '1', '--family', 'kiosk', '--out-dir', '.'], '--seeds goes with --out-dir'],

@@ -3,14 +3,18 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { validateSite, type Site, type SiteInput } from '@storesense/firmware-config';
 import { integer, UsageError, type CliIo } from './cli.shared.js';
+import { familyStats } from './random-site/family-stats.js';
 import { isSiteFamily, randomSite, SITE_FAMILIES, SITE_FAMILY_DESCRIPTIONS, siteJson, type SiteFamily } from './random-site/random-site.js';
 
 export const RANDOM_SITE_USAGE = `  random-site --seed N --family F [--out FILE]
   random-site --seeds A-B[,C...] --family F[,G...] --out-dir DIR
+  random-site --seeds A-B --family F[,G...] --stats
   random-site --list-families
       Writes a random, valid site file of a family to FILE (default stdout); the same seed and
       family give the same file byte for byte. Families: ${SITE_FAMILIES.join(', ')}.
-      --seeds writes DIR/<family>-<seed>.site.json for every seed and family, one JSON line each.
+      --seeds writes DIR/<family>-<seed>.site.json for every seed and family, one JSON line each;
+      with --stats it writes nothing and prints one JSON line per family: sizes, receiver counts
+      and densities, role sets, shares of sites without inside/entrance/outside receivers.
 `;
 
 /** "1-5,9" -> [1, 2, 3, 4, 5, 9]; at most MAX_BATCH seeds. */
@@ -42,6 +46,7 @@ export async function randomSiteCommand(args: string[], io: CliIo): Promise<numb
       seeds: { type: 'string' },
       'out-dir': { type: 'string' },
       'list-families': { type: 'boolean', default: false },
+      stats: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -56,13 +61,19 @@ export async function randomSiteCommand(args: string[], io: CliIo): Promise<numb
   if (values.family === undefined) throw new UsageError('random-site needs --family');
   if (values.seeds !== undefined) {
     if (values.seed !== undefined || values.out !== undefined) throw new UsageError('--seeds goes with --out-dir, not --seed or --out');
-    if (values['out-dir'] === undefined) throw new UsageError('--seeds needs --out-dir');
     const families = values.family.split(',').map((f) => family(f.trim()));
     const seeds = parseSeedList(values.seeds);
+    if (values.stats) {
+      if (values['out-dir'] !== undefined) throw new UsageError('--stats writes no files: drop --out-dir');
+      for (const f of families) io.stdout(`${JSON.stringify(familyStats(f, seeds))}\n`);
+      return 0;
+    }
+    if (values['out-dir'] === undefined) throw new UsageError('--seeds needs --out-dir (or --stats)');
     for (const f of families) for (const seed of seeds) writeSite(f, seed, join(values['out-dir'], `${f}-${seed}.site.json`), io);
     return 0;
   }
   if (values['out-dir'] !== undefined) throw new UsageError('--out-dir goes with --seeds');
+  if (values.stats) throw new UsageError('--stats goes with --seeds');
   if (values.seed === undefined) throw new UsageError('random-site needs --seed');
   const seed = integer('seed', values.seed, 0);
   if (values.out === undefined) io.stdout(siteJson(checkedSite(family(values.family), seed).site));

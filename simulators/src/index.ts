@@ -25,3 +25,4 @@ export * from './evaluate.format.js';
 export * from './world.wifi.js';
 export * from './record.js';
 export * from './random-site/random-site.js';
+export * from './random-site/family-stats.js';

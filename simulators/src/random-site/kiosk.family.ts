@@ -1,6 +1,6 @@
 import type { ReceiverRole, SiteInput } from '@storesense/firmware-config';
 import type { Rng } from '../random.js';
-import { add, drawCalibrationStyle, edgeLengthM, edgePoint, finishSite, inward, SIDES, SiteBuilder, type Rect, type Side } from './site-builder.js';
+import { add, drawCalibrationStyle, edgeLengthM, edgePoint, finishSite, inward, q, SIDES, SiteBuilder, type Rect, type Side } from './site-builder.js';
 import { corridorAlong, corridorReceivers, pointIn } from './store-plan.js';
 import { floorNames, TIMEZONES } from './walled-store.js';
 
@@ -11,8 +11,9 @@ import { floorNames, TIMEZONES } from './walled-store.js';
  * different sides, at the counter edges or just outside, as in the issue's 20 m² atrium kiosk.
  */
 export function kioskSite(rng: Rng, seed: number): SiteInput {
-  const w = rng.uniform(3, 6);
-  const d = Math.max(3, Math.min(6, rng.uniform(9, 30) / w));
+  const w = q(rng.uniform(3, 6));
+  // Rounded down to the shape grid, so the area never exceeds the 30 m² drawn.
+  const d = Math.floor(Math.max(3, Math.min(6, rng.uniform(9, 30) / w)) * 4) / 4;
   const b = new SiteBuilder(rng, 'kiosk', { x: 0, y: 0, w, h: d }, [0], drawCalibrationStyle(rng));
   for (const s of SIDES) b.wallDb[s] = 0;
   const sides = shuffled(rng, SIDES);

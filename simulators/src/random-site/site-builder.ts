@@ -94,8 +94,9 @@ interface TerminalDraft {
 /**
  * Per-site calibration style. Installers rarely measure every node: the 1-m level of cheap ESP32
  * and beacon scanners spreads by several dB between units (the issue's flagship: −54 to −66 dBm),
- * and reporting offsets of ±1-3 dB are common (ESPresense documents a per-node `rssi@1m`
- * adjustment for exactly this). Some sites are tightly calibrated, others not at all.
+ * and reporting offsets of ±1-3 dB are common (ESPresense nodes carry a per-node `rx_adj_rssi`
+ * receive adjustment and a `tx_ref_rssi` for exactly this). Some sites are tightly calibrated,
+ * others not at all.
  */
 export interface CalibrationStyle {
   refCentreDbm: number;
