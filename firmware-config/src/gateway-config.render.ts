@@ -4,7 +4,7 @@ import type { Site } from './site.schema.js';
 
 /** Deployment settings a site file does not know; everything else comes from the site. */
 export type GatewayConfigOverrides = Partial<
-  Pick<GatewayConfigInput, 'dataDir' | 'classifier' | 'outbox' | 'uplink' | 'statusApi' | 'sources' | 'tickMs'>
+  Pick<GatewayConfigInput, 'dataDir' | 'classifier' | 'outbox' | 'uplink' | 'statusApi' | 'sources' | 'tickMs' | 'calibration'>
 > & {
   mqtt?: { url?: string; username?: string; password?: string; passwordEnv?: string };
 };

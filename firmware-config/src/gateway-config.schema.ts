@@ -118,6 +118,14 @@ export const gatewayConfigSchema = z.object({
     .object({ host: z.string().default('127.0.0.1'), port: z.number().int().min(0).max(65535).default(0).describe('0 = ephemeral') })
     .optional(),
   sources: z.array(sourceSchema).default([]),
+  calibration: z
+    .object({
+      auto: z
+        .boolean()
+        .default(true)
+        .describe('learn per-receiver RSSI offsets from phones heard by several receivers and apply them on top of the site file (docs/decisions.md 57)'),
+    })
+    .default({ auto: true }),
   record: z
     .object({
       dir: z.string().min(1).describe('trace files (protocol trace NDJSON, header per file) go here: trace-000001-<start>.ndjson, …'),

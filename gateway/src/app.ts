@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import type { GatewayConfig } from '@storesense/firmware-config';
-import { observationSchema, type ClassifierHealth, type GatewayHealth, type Observation, type PresenceEvent, type SourceHealth } from '@storesense/protocol';
+import { observationSchema, type CalibrationHealth, type ClassifierHealth, type GatewayHealth, type Observation, type PresenceEvent, type SourceHealth } from '@storesense/protocol';
 import type { Classifier } from './classify/classifier.js';
 import { createClassifier } from './classify/create-classifier.js';
 import { injectedClassifierStatus, selectClassifier } from './classify/classifier-selection.js';
@@ -184,6 +184,7 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps = {}): Ga
       model: { name: classifier.name, version: classifier.version },
       classifier: classifierStatus,
       subjects: pipeline.stats().subjects,
+      calibration: calibrationHealth(pipeline),
     };
   };
 
@@ -318,6 +319,18 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps = {}): Ga
       return () => listeners.delete(cb);
     },
   };
+}
+
+/** Auto-calibration in health: what each receiver's offset is now and how much evidence it rests on. */
+function calibrationHealth(pipeline: Pipeline): CalibrationHealth {
+  const { auto, snapshot } = pipeline.calibration();
+  if (!snapshot) {
+    const receivers: CalibrationHealth['receivers'] = {};
+    for (const [id, c] of pipeline.ctx.rssiCorrectionDb) receivers[id] = { declaredDb: -c + 0, learnedDb: 0, offsetDb: -c + 0, evidence: 0, applied: false };
+    return { auto, state: 'off', samples: 0, rejectedFits: 0, receivers };
+  }
+  const { lastUpdateAt, ...rest } = snapshot;
+  return { auto, ...rest, ...(lastUpdateAt !== undefined ? { lastUpdateAt } : {}) };
 }
 
 function rename(source: Source, name: string): Source {

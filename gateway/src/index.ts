@@ -14,6 +14,8 @@ export * from './tracking/tracker.js';
 export * from './journey/journey.machine.js';
 export * from './journey/purchase-attribution.js';
 export * from './pipeline.js';
+export * from './calibration/auto-calibrator.js';
+export * from './calibration/radio-fit.js';
 export * from './offline.js';
 export * from './sources/source.js';
 export * from './sources/parse-observations.js';

@@ -23,6 +23,10 @@ export interface RunOfflineOptions {
   logger?: Logger;
   /** Hysteresis overrides (tuning experiments). */
   hold?: PipelineOptions['hold'];
+  /** Overrides config.calibration.auto (default on: decision 57). */
+  autoCalibration?: boolean;
+  /** Receives the pipeline once the run is over (its stats and calibration). */
+  onDone?: (pipeline: Pipeline) => void;
 }
 
 /**
@@ -44,12 +48,16 @@ export function runOffline(config: GatewayConfig, observations: readonly Observa
     resolver,
     newId: (at) => newId(at, random),
     ...(opts.hold ? { hold: opts.hold } : {}),
+    ...(opts.autoCalibration !== undefined ? { autoCalibration: opts.autoCalibration } : {}),
   });
   const sorted = [...observations].sort((a, b) => a.at - b.at);
   const out: PresenceEvent[] = [];
   const first = sorted[0];
   const last = sorted[sorted.length - 1];
-  if (!first || !last) return out;
+  if (!first || !last) {
+    opts.onDone?.(pipeline);
+    return out;
+  }
   const tickMs = config.tickMs;
   const end = last.at + (opts.drainMs ?? 0);
   let i = 0;
@@ -57,6 +65,7 @@ export function runOffline(config: GatewayConfig, observations: readonly Observa
     while (i < sorted.length && sorted[i]!.at <= now) pipeline.ingest(sorted[i++]!);
     for (const d of pipeline.tick(now)) out.push({ ...d, seq: out.length + 1 });
   }
+  opts.onDone?.(pipeline);
   return out;
 }
 

@@ -1,5 +1,6 @@
 import type { GatewayConfig } from '@storesense/firmware-config';
 import { newId as protocolNewId, type Observation } from '@storesense/protocol';
+import { AutoCalibrator, type CalibrationSnapshot } from './calibration/auto-calibrator.js';
 import type { Classifier, ClassProbs } from './classify/classifier.js';
 import { computeFeatures, FRESH_MS, type FeatureWindow } from './classify/features.js';
 import { siteContext, type SiteContext } from './classify/site-context.js';
@@ -17,7 +18,7 @@ import {
 } from './journey/journey.machine.js';
 import type { Logger } from './log.js';
 import type { EventDraft } from './store/outbox.js';
-import { Tracker } from './tracking/tracker.js';
+import { Tracker, type SubjectTrack } from './tracking/tracker.js';
 
 /** ≈ fast EWMA tau (1.5 s) × ln 2: how late a step in RSSI shows as a crossing of the smoothed values. */
 export const CROSSING_LAG_MS = 1_000;
@@ -37,6 +38,8 @@ export interface PipelineOptions {
   pruneAfterMs?: number;
   /** Used for a tick when `classifier` throws or returns a malformed batch (DESIGN §3.4: rules are the fallback). */
   fallback?: Classifier;
+  /** Overrides config.calibration.auto (learn receiver offsets from traffic, decision 57). */
+  autoCalibration?: boolean;
 }
 
 export interface PipelineStats {
@@ -55,6 +58,8 @@ export interface PipelineStats {
 export class Pipeline {
   readonly ctx: SiteContext;
   private readonly tracker: Tracker;
+  /** Learns receiver offsets from traffic; writes only into ctx.rssiCorrectionDb (decision 57). */
+  private readonly calibrator: AutoCalibrator | undefined;
   private readonly journeys = new Map<string, JourneyState>();
   private readonly purchases: Observation[] = [];
   private readonly settings: MachineSettings;
@@ -70,10 +75,14 @@ export class Pipeline {
 
   constructor(private readonly opts: PipelineOptions) {
     const { config } = opts;
-    this.ctx = siteContext(config);
+    // The correction map is the one place calibration reaches what the classifier sees: the tracker
+    // adds it to every reading, and the auto-calibrator (when on) rewrites it as it learns.
+    const corrections = new Map(siteContext(config).rssiCorrectionDb);
+    this.ctx = { ...siteContext(config), rssiCorrectionDb: corrections };
     this.log = opts.logger.child({ module: 'pipeline' });
     this.model = opts.classifier;
-    this.tracker = new Tracker({ rssiCorrectionDb: this.ctx.rssiCorrectionDb });
+    this.tracker = new Tracker({ rssiCorrectionDb: corrections });
+    this.calibrator = (opts.autoCalibration ?? config.calibration.auto) ? new AutoCalibrator({ config, corrections }) : undefined;
     this.newId = opts.newId ?? ((at) => protocolNewId(at));
     this.settings = {
       dwellThresholdMs: config.journey.dwellThresholdMs,
@@ -108,6 +117,11 @@ export class Pipeline {
     return { subjects: this.tracker.size, classifierErrors: this.classifierErrors, observations: this.observations, purchasesAttributed: { ...this.attributed } };
   }
 
+  /** Auto-calibration as health shows it. */
+  calibration(): { auto: boolean; snapshot: CalibrationSnapshot | undefined } {
+    return { auto: this.calibrator !== undefined, snapshot: this.calibrator?.snapshot() };
+  }
+
   /** Folds one (already validated) observation into the tracker. Never throws on odd input. */
   ingest(obs: Observation): void {
     this.observations += 1;
@@ -134,6 +148,7 @@ export class Pipeline {
       if (!t.signals.has('ble')) continue;
       if (t.lastRadioAt !== undefined && now - t.lastRadioAt <= FRESH_MS) windows.push(computeFeatures(t, now, this.ctx));
     }
+    this.calibrator?.sample(now, this.bleOnlyTracks());
     const probs = windows.length > 0 ? this.classify(windows, now) : [];
     const probsBySubject = new Map(probs.map((p) => [p.subject, p]));
     const atDoor = new Set(windows.filter((w) => w.doorMarginDb > 0).map((w) => w.subject));
@@ -222,6 +237,11 @@ export class Pipeline {
       confidence,
       model: { name: this.model.name, version: this.model.version },
     };
+  }
+
+  /** Subjects heard only over BLE: WiFi probe RSSI is on another scale and must not teach BLE offsets. */
+  private *bleOnlyTracks(): Generator<SubjectTrack> {
+    for (const t of this.tracker.all()) if (t.signals.size === 1 && t.signals.has('ble')) yield t;
   }
 
   private prune(now: number): void {

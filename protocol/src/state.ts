@@ -38,6 +38,26 @@ export const classifierHealthSchema = z.object({
 });
 export type ClassifierHealth = z.infer<typeof classifierHealthSchema>;
 
+/** One receiver's calibration as the gateway applies it (auto-calibration, docs/decisions.md 57). */
+export const receiverCalibrationHealthSchema = z.object({
+  declaredDb: z.number().describe('calibration.rssiOffsetDb from the site file'),
+  learnedDb: z.number().describe('correction learned from live traffic on top of the declared offset'),
+  offsetDb: z.number().describe('the reporting bias the gateway now removes: declared + learned once applied'),
+  evidence: z.number().int().nonnegative().describe('position-fit residuals this receiver contributed'),
+  applied: z.boolean(),
+});
+
+export const calibrationHealthSchema = z.object({
+  auto: z.boolean(),
+  state: z.enum(['off', 'learning', 'applied']),
+  samples: z.number().int().nonnegative(),
+  rejectedFits: z.number().int().nonnegative().default(0),
+  wallDb: z.number().optional().describe('storefront wall loss learned alongside the offsets'),
+  lastUpdateAt: z.number().int().nonnegative().optional(),
+  receivers: z.record(z.string(), receiverCalibrationHealthSchema),
+});
+export type CalibrationHealth = z.infer<typeof calibrationHealthSchema>;
+
 /** Retained on `.../state/health` (QoS 0). */
 export const gatewayHealthSchema = z.object({
   v: z.literal(PROTOCOL_VERSION),
@@ -52,5 +72,6 @@ export const gatewayHealthSchema = z.object({
   model: z.object({ name: z.string(), version: z.string() }),
   classifier: classifierHealthSchema.optional(),
   subjects: z.number().int().nonnegative().default(0),
+  calibration: calibrationHealthSchema.optional(),
 });
 export type GatewayHealth = z.infer<typeof gatewayHealthSchema>;

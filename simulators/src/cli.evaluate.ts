@@ -28,6 +28,7 @@ export async function evaluateCommand(args: string[], io: CliIo): Promise<number
       'events-out': { type: 'string' },
       classifier: { type: 'string' },
       model: { type: 'string' },
+      'auto-calibration': { type: 'string' },
       json: { type: 'boolean', default: false },
       human: { type: 'boolean', default: false },
     },
@@ -44,6 +45,8 @@ export async function evaluateCommand(args: string[], io: CliIo): Promise<number
   const kind = values.classifier ?? 'rules';
   if (kind !== 'rules' && kind !== 'onnx') throw new UsageError(`--classifier must be rules or onnx, got "${kind}"`);
   if (values.model !== undefined && kind !== 'onnx') throw new UsageError('--model needs --classifier onnx');
+  const autoCal = values['auto-calibration'];
+  if (autoCal !== undefined && autoCal !== 'on' && autoCal !== 'off') throw new UsageError(`--auto-calibration must be on or off, got "${autoCal}"`);
   let classifier: Classifier | undefined;
   if (kind === 'onnx') {
     const config = renderGatewayConfig(site.value, gatewayId);
@@ -59,7 +62,7 @@ export async function evaluateCommand(args: string[], io: CliIo): Promise<number
   for await (const e of truthFile) truth.push(e);
   let r;
   try {
-    r = evaluateOffline({ site: site.value, gatewayId, observations, truth, members, ...(classifier ? { classifier } : {}) });
+    r = evaluateOffline({ site: site.value, gatewayId, observations, truth, members, ...(classifier ? { classifier } : {}), ...(autoCal !== undefined ? { autoCalibration: autoCal === 'on' } : {}) });
   } finally {
     await classifier?.close?.();
   }
@@ -72,7 +75,7 @@ export async function evaluateCommand(args: string[], io: CliIo): Promise<number
   const summary = summarizeEvaluation(r.score, truth, endAt === undefined ? {} : { endAt });
   const header = { gatewayId, observations: observations.length, truthEvents: truth.length, classifier: classifier ? `${classifier.name}@${classifier.version}` : 'rules', detectedEvents: r.events.length };
   if (asJson) {
-    io.stdout(`${JSON.stringify({ ...header, rejectedLines: trace.stats.rejected + truthFile.stats.rejected, ...summary, ...r.score })}\n`);
+    io.stdout(`${JSON.stringify({ ...header, rejectedLines: trace.stats.rejected + truthFile.stats.rejected, ...summary, ...r.score, ...(r.calibration ? { calibration: r.calibration } : {}) })}\n`);
   } else {
     io.stdout(formatEvaluation(header, summary));
   }

@@ -1,5 +1,5 @@
 import { renderGatewayConfig, type DemoMember, type Site } from '@storesense/firmware-config';
-import { runOffline, type Classifier } from '@storesense/gateway';
+import { runOffline, type CalibrationSnapshot, type Classifier } from '@storesense/gateway';
 import type { Observation, PresenceEvent, TruthEvent } from '@storesense/protocol';
 import { scoreJourney, type JourneyScore, type ScoredKind } from './evaluate.score.js';
 
@@ -22,12 +22,16 @@ export interface EvaluateOfflineOptions {
   seed?: number;
   /** The gateway classifier to evaluate (default: the rules baseline). */
   classifier?: Classifier;
+  /** Overrides the gateway's config.calibration.auto (default on). */
+  autoCalibration?: boolean;
 }
 
 export interface EvaluateOfflineResult {
   gatewayId: string;
   events: PresenceEvent[];
   score: JourneyScore;
+  /** The gateway's calibration at the end of the run (per receiver: declared, learned, applied). */
+  calibration: CalibrationSnapshot | undefined;
 }
 
 export function evaluateOffline(o: EvaluateOfflineOptions): EvaluateOfflineResult {
@@ -35,6 +39,13 @@ export function evaluateOffline(o: EvaluateOfflineOptions): EvaluateOfflineResul
   const config = renderGatewayConfig(o.site, gatewayId);
   const consenting = (o.members ?? []).filter((m) => m.consent);
   const memberKeys = { v: 1, at: o.truth[0]?.at ?? 0, periodMs: o.site.memberTokens.periodMs, members: consenting.map((m) => ({ memberId: m.memberId, key: m.tokenKey })) };
-  const events = runOffline(config, o.observations, { memberKeys, seed: o.seed ?? 1, ...(o.classifier ? { classifier: o.classifier } : {}) });
-  return { gatewayId, events, score: scoreJourney(o.truth, events, o.tolerance) };
+  let calibration: CalibrationSnapshot | undefined;
+  const events = runOffline(config, o.observations, {
+    memberKeys,
+    seed: o.seed ?? 1,
+    ...(o.classifier ? { classifier: o.classifier } : {}),
+    ...(o.autoCalibration !== undefined ? { autoCalibration: o.autoCalibration } : {}),
+    onDone: (p) => (calibration = p.calibration().snapshot),
+  });
+  return { gatewayId, events, score: scoreJourney(o.truth, events, o.tolerance), calibration };
 }

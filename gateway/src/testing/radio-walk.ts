@@ -15,8 +15,10 @@ export interface Waypoint {
  * A small, honest radio model for tests (not the simulator): log-distance path loss per receiver
  * calibration, a wall penalty when phone and receiver are on different sides of the store outline,
  * a floor penalty per level, Gaussian shadowing and advert loss. Linear motion between waypoints.
+ * `biasDb`: each receiver's reporting bias (readings come out this much high); `txOffsetDb`: the phone's;
+ * `heightDiffM`: receiver above phone (the simulator's 2.7 m vs 1.2 m), default 0 (plan distance).
  */
-export function radioWalk(config: GatewayConfig, subject: string, startAt: number, walk: Waypoint[], opts: { seed?: number; advertMs?: number; sigmaDb?: number; lossRate?: number; wallDb?: number; floorDb?: number; sensitivityDbm?: number } = {}): Observation[] {
+export function radioWalk(config: GatewayConfig, subject: string, startAt: number, walk: Waypoint[], opts: { seed?: number; advertMs?: number; sigmaDb?: number; lossRate?: number; wallDb?: number; floorDb?: number; sensitivityDbm?: number; biasDb?: ReadonlyMap<string, number>; txOffsetDb?: number; heightDiffM?: number } = {}): Observation[] {
   const rand = mulberry32(opts.seed ?? 42);
   const gauss = () => Math.sqrt(-2 * Math.log(1 - rand())) * Math.cos(2 * Math.PI * rand());
   const advertMs = opts.advertMs ?? 500;
@@ -34,11 +36,11 @@ export function radioWalk(config: GatewayConfig, subject: string, startAt: numbe
     const phoneInside = store.floors.includes(p.floor) && pointInShape(p, store.shape);
     for (const r of config.receivers) {
       if (rand() < loss) continue;
-      const d = Math.max(0.5, Math.hypot(r.position.x - p.x, r.position.y - p.y));
+      const d = Math.max(0.5, Math.hypot(r.position.x - p.x, r.position.y - p.y, opts.heightDiffM ?? 0));
       const rxInside = pointInShape(r.position, store.shape);
       const wallDb = phoneInside !== rxInside ? wallDbFull : 0;
       const floorDb = floorDbPer * Math.abs(r.floor - p.floor);
-      const rssi = r.calibration.refRssiAt1mDbm - 10 * r.calibration.pathLossExponent * Math.log10(d) - wallDb - floorDb + sigma * gauss();
+      const rssi = r.calibration.refRssiAt1mDbm - 10 * r.calibration.pathLossExponent * Math.log10(d) - wallDb - floorDb + sigma * gauss() + (opts.biasDb?.get(r.id) ?? 0) + (opts.txOffsetDb ?? 0);
       if (rssi < sensitivity) continue;
       out.push({ v: 1, at: startAt + t, source: 'ble', receiverId: r.id, subject, rssiDbm: Math.round(rssi) });
     }
