@@ -82,6 +82,34 @@ describe('randomSite', () => {
     expect(sites.some((s) => s.terminals.some((t) => t.kind === 'pos'))).toBe(true);
   });
 
+  it('walls: one loss per footprint edge, open (0 dB) only where a door is, 2-6 dB elsewhere; kiosks open all round', () => {
+    let open = 0;
+    for (const family of SITE_FAMILIES) {
+      for (const seed of SEEDS) {
+        const site = valid(family, seed);
+        const store = site.stores[0]!;
+        const edges = shapePolygon(store.shape).length;
+        const walls = typeof store.wallAttenuationDb === 'number' ? new Array<number>(edges).fill(store.wallAttenuationDb) : store.wallAttenuationDb!;
+        expect(walls).toHaveLength(edges);
+        if (family === 'kiosk') {
+          expect(store.wallAttenuationDb).toBe(0);
+          continue;
+        }
+        const doorEdges = new Set(store.entrances.map((e) => nearestEdge(site, e.at)));
+        walls.forEach((db, i) => {
+          if (db === 0) {
+            open++;
+            expect(doorEdges.has(i), `${family} seed ${seed} edge ${i}`).toBe(true);
+          } else {
+            expect(db).toBeGreaterThanOrEqual(2);
+            expect(db).toBeLessThanOrEqual(6);
+          }
+        });
+      }
+    }
+    expect(open).toBeGreaterThan(20);
+  });
+
   it('kiosk: no inside receiver, receivers on at least two sides, a store-side one among them', () => {
     for (const seed of SEEDS) {
       const site = valid('kiosk', seed);

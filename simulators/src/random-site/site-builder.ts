@@ -1,6 +1,6 @@
 import { pointInShape, shapeAreaM2, type Point, type ReceiverRole, type Shape, type SiteInput, type ZoneKind } from '@storesense/firmware-config';
 import type { Rng } from '../random.js';
-import { chamferPolygon, clipRect, farCorner, keepsPoint, type Chamfer } from './chamfer.js';
+import { chamferEdges, chamferPolygon, clipRect, farCorner, keepsPoint, type Chamfer } from './chamfer.js';
 
 /**
  * The shared part of every random-site family: a store drawn in a canonical frame (footprint
@@ -133,8 +133,11 @@ export class SiteBuilder {
   readonly receivers: ReceiverDraft[] = [];
   readonly terminals: TerminalDraft[] = [];
   readonly entrances: { id: string; floor: number; at: Point; widthM: number; side: Side }[] = [];
-  /** Wall loss per canonical edge, dB (0 = open front). Emitted once the schema has the field. */
-  readonly wallDb: Record<Side, number> = { south: 3, east: 3, north: 3, west: 3 };
+  /**
+   * Wall loss per canonical edge (and the cut corner's edge), dB: 0 for an open front or kiosk,
+   * 2-6 dB for glass and plasterboard shopfronts (ITU-R P.2040 order of magnitude at 2.4 GHz).
+   */
+  readonly wallDb: Record<Side | 'chamfer', number> = { south: 3, east: 3, north: 3, west: 3, chamfer: 3 };
   private readonly counters = new Map<string, number>();
   /** Footprint bounds (the footprint itself unless `cut` chamfers a corner). */
   readonly footprint: Rect;
@@ -294,6 +297,9 @@ export function finishSite(b: SiteBuilder, meta: SiteMeta, quarterTurns: number,
     return { rect: { x: Math.min(a.x, c.x), y: Math.min(a.y, c.y), w: Math.abs(c.x - a.x), h: Math.abs(c.y - a.y) } };
   };
   const polygon = (ps: readonly Point[]) => ({ polygon: ps.map(turn) });
+  // Turning a polygon keeps its vertex order, so a cut footprint's edges keep their canonical
+  // order; a rect's polygon always starts at its (new) south-west corner, so its sides move round.
+  const walls = b.cut !== undefined ? chamferEdges(b.cut).map((e) => b.wallDb[e]) : SIDES.map((_, j) => b.wallDb[SIDES[(j - k + 4) % 4]!]);
   const zone = (z: ZoneDraft) => ({ id: z.id, name: z.name, kind: z.kind, floor: z.floor, shape: z.polygon !== undefined ? polygon(z.polygon) : rect(z.rect), ...(z.dwellThresholdMs !== undefined ? { dwellThresholdMs: z.dwellThresholdMs } : {}) });
   return {
     version: 1,
@@ -310,6 +316,7 @@ export function finishSite(b: SiteBuilder, meta: SiteMeta, quarterTurns: number,
         shape: b.cut !== undefined ? polygon(chamferPolygon(b.footprint, b.cut)) : rect(b.footprint),
         entrances: b.entrances.map((e) => ({ id: e.id, floor: e.floor, at: pt(e.at), widthM: e.widthM })),
         zones: b.zones.map(zone),
+        wallAttenuationDb: walls.every((v) => v === walls[0]) ? walls[0]! : walls,
       },
     ],
     receivers: b.receivers.map((r) => ({ id: r.id, kind: 'ble' as const, role: r.role, floor: r.floor, position: pt(r.position), ...(r.storeId !== undefined ? { storeId: r.storeId } : {}), ...(r.zoneId !== undefined ? { zoneId: r.zoneId } : {}), calibration: r.calibration })),

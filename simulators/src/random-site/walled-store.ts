@@ -103,7 +103,10 @@ export function buildWalledSite(rng: Rng, s: WalledSpec): SiteInput {
   const stripSides = [...new Set(s.doors.map((d) => d.side))];
   const stripDepthM = drawStripDepthM(b);
   const grid = innerGrid(b, stripSides, stripDepthM, s.cellM);
-  if (rng.chance(s.chamferChance ?? 0)) b.cut = drawChamfer(rng, b.footprint, s.doors, Math.min(grid.inner.w / grid.cols, grid.inner.h / grid.rows));
+  if (rng.chance(s.chamferChance ?? 0)) {
+    b.cut = drawChamfer(rng, b.footprint, s.doors, Math.min(grid.inner.w / grid.cols, grid.inner.h / grid.rows));
+    b.wallDb.chamfer = walledDb(rng);
+  }
   const escalatorCell = s.escalators ? rng.int(grid.cols * grid.rows) : undefined;
   const names = [...DEPARTMENTS];
   const zoned: FloorZones[] = s.floors.map((floor) =>
