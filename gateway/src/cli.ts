@@ -13,6 +13,7 @@ Usage: storesense-gateway --config <gateway-config.json> [--classifier rules|onn
        storesense-gateway record --config F --out DIR [--max-bytes N] [--duration D]   observations -> trace files
        storesense-gateway decode ble|probe|espresense|meraki …                          what the parsers make of an input
        storesense-gateway wifi scan|status [--json]                                     uplink and nearby access points (nmcli)
+       storesense-gateway calibrate --trace F --walk W --site S [--out S2] [--json]     reference walk -> receiver offsets
 
   --config F        gateway config (firmware-config: storesense-site render); validated, refused if invalid
   --classifier K    override config.classifier.kind (onnx: the place model; rules stay its run-time fallback)
@@ -42,6 +43,11 @@ async function main(argv: string[]): Promise<number> {
       process.on('SIGTERM', () => stop.abort());
     };
     return runRecord(argv.slice(1), { stdout: (t) => void process.stdout.write(t), stderr: (t) => void process.stderr.write(t), env: process.env, logger, signal: stop.signal, afterStart });
+  }
+  // `calibrate …`: an installer's reference walk -> receiver offsets (src/calibration/calibrate.cli.ts).
+  if (argv[0] === 'calibrate') {
+    const { runCalibrate } = await import('./calibration/calibrate.cli.js');
+    return runCalibrate(argv.slice(1), { stdout: (t) => void process.stdout.write(t), stderr: (t) => void process.stderr.write(t), isTty: process.stdout.isTTY === true });
   }
   // `wifi scan|status`: the installer's view of the uplink and nearby APs (src/wifi/wifi.cli.ts).
   if (argv[0] === 'wifi') {
