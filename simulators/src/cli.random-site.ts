@@ -11,7 +11,8 @@ export const RANDOM_SITE_USAGE = `  random-site --seed N --family F [--out FILE]
   random-site --seeds A-B --family F[,G...] --stats
   random-site --list-families
       Writes a random, valid site file of a family to FILE (default stdout); the same seed and
-      family give the same file byte for byte. Families: ${SITE_FAMILIES.join(', ')}.
+      family give the same file byte for byte.
+      F: ${SITE_FAMILIES.join(', ')} (--list-families describes them).
       --seeds writes DIR/<family>-<seed>.site.json for every seed and family, one JSON line each;
       with --stats it writes nothing and prints one JSON line per family: sizes, receiver counts
       and densities, role sets, shares of sites without inside/entrance/outside receivers.
@@ -51,7 +52,7 @@ export async function randomSiteCommand(args: string[], io: CliIo): Promise<numb
     },
   });
   if (values.help) {
-    io.stdout(`storesense-sim\n${RANDOM_SITE_USAGE}`);
+    io.stdout(`storesense-sim random-site: random training sites\n\n${RANDOM_SITE_USAGE}`);
     return 0;
   }
   if (values['list-families']) {

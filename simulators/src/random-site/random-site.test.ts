@@ -78,6 +78,8 @@ describe('randomSite', () => {
     });
     expect(horizontal.some(Boolean) && horizontal.some((h) => !h)).toBe(true);
     expect(sites.some((s) => 'polygon' in s.stores[0]!.shape)).toBe(true);
+    expect(sites.some((s) => s.receivers.some((r) => r.kind === 'espresense'))).toBe(true);
+    expect(sites.every((s) => s.receivers.every((r) => r.kind === 'ble' || (r.kind === 'espresense' && r.storeId !== undefined)))).toBe(true);
     expect(sites.some((s) => s.terminals.some((t) => t.kind === 'entrance_camera'))).toBe(true);
     expect(sites.some((s) => s.terminals.some((t) => t.kind === 'pos'))).toBe(true);
   });
@@ -146,6 +148,18 @@ describe('randomSite', () => {
       const site = valid('food-court', seed);
       expect(site.stores[0]!.zones.filter((z) => z.kind === 'checkout').length).toBeGreaterThanOrEqual(3);
     }
+  });
+
+  it('an ESPresense store (source espresense) is generated and evaluated like a BLE one', () => {
+    const seed = SEEDS.find((x) => valid('boutique', x).receivers.some((r) => r.kind === 'espresense'))!;
+    const site = valid('boutique', seed);
+    const world = createWorld({ site, seed, durationMs: 3 * 60_000, shoppersPerHour: 600 });
+    const truth = world.truth();
+    const observations = [...world.observations()];
+    expect(observations.some((o) => o.source === 'espresense')).toBe(true);
+    const { score } = evaluateOffline({ site, observations, truth });
+    expect(score.kinds.arrival.truth).toBeGreaterThan(0);
+    expect(score.kinds.arrival.detected).toBeGreaterThan(0);
   });
 
   // A short generate and the rules evaluation on each family: the simulator and the gateway

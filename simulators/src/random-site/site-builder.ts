@@ -299,6 +299,9 @@ export function finishSite(b: SiteBuilder, meta: SiteMeta, quarterTurns: number,
   const polygon = (ps: readonly Point[]) => ({ polygon: ps.map(turn) });
   // Turning a polygon keeps its vertex order, so a cut footprint's edges keep their canonical
   // order; a rect's polygon always starts at its (new) south-west corner, so its sides move round.
+  // One store in ten runs ESPresense ESP32 nodes instead of plain BLE scanners (the mall's own stay
+  // BLE). Drawn last, so it never shifts the geometry drawn before it.
+  const storeKind = b.rng.chance(0.1) ? ('espresense' as const) : ('ble' as const);
   const walls = b.cut !== undefined ? chamferEdges(b.cut).map((e) => b.wallDb[e]) : SIDES.map((_, j) => b.wallDb[SIDES[(j - k + 4) % 4]!]);
   const zone = (z: ZoneDraft) => ({ id: z.id, name: z.name, kind: z.kind, floor: z.floor, shape: z.polygon !== undefined ? polygon(z.polygon) : rect(z.rect), ...(z.dwellThresholdMs !== undefined ? { dwellThresholdMs: z.dwellThresholdMs } : {}) });
   return {
@@ -319,7 +322,7 @@ export function finishSite(b: SiteBuilder, meta: SiteMeta, quarterTurns: number,
         wallAttenuationDb: walls.every((v) => v === walls[0]) ? walls[0]! : walls,
       },
     ],
-    receivers: b.receivers.map((r) => ({ id: r.id, kind: 'ble' as const, role: r.role, floor: r.floor, position: pt(r.position), ...(r.storeId !== undefined ? { storeId: r.storeId } : {}), ...(r.zoneId !== undefined ? { zoneId: r.zoneId } : {}), calibration: r.calibration })),
+    receivers: b.receivers.map((r) => ({ id: r.id, kind: r.storeId !== undefined ? storeKind : ('ble' as const), role: r.role, floor: r.floor, position: pt(r.position), ...(r.storeId !== undefined ? { storeId: r.storeId } : {}), ...(r.zoneId !== undefined ? { zoneId: r.zoneId } : {}), calibration: r.calibration })),
     terminals: b.terminals.map((t) => ({ id: t.id, kind: t.kind, storeId: b.storeId, floor: t.floor, position: pt(t.position), ...(t.zoneId !== undefined ? { zoneId: t.zoneId } : {}), recall: t.recall })),
     gateways: [{ id: `gw-${b.storeId}`, storeId: b.storeId, receivers: b.receivers.map((r) => r.id), terminals: b.terminals.map((t) => t.id), tickMs: 250 }],
     journey: { dwellThresholdMs: 30_000, dwellUpdateMs: 60_000, exitAbsenceMs: 12_000, approachRssiDbm: -85 },
