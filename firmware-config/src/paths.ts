@@ -19,6 +19,13 @@ export const HELD_OUT_SITES = ['sports-store'] as const;
 export type HeldOutSiteName = (typeof HELD_OUT_SITES)[number];
 
 /**
+ * Site seeds of the `storesense-sim random-site` sites `npm run eval` scores, one set for every
+ * family. Training and decision tuning draw random sites with other seeds, so a trained family is
+ * still scored on sites no model saw.
+ */
+export const EVAL_RANDOM_SITE_SEEDS = [9001, 9002] as const;
+
+/**
  * Example sites that show an installation feature (ESPresense receivers, smart terminals) rather
  * than journeys: kept out of EXAMPLE_SITES so adding one never changes training data or traces.
  */
