@@ -93,7 +93,7 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps = {}): Ga
   let pepper: string | undefined;
   let outbox: SqliteOutbox | undefined;
   /** The outbox's figures as last read: health() reports these once the outbox is closed (after stop). */
-  let outboxSeen: { depth: number; dropped: number; oldestAt: number | undefined } = { depth: 0, dropped: 0, oldestAt: undefined };
+  let outboxSeen: { depth: number; dropped: number; gaps: number; oldestAt: number | undefined } = { depth: 0, dropped: 0, gaps: 0, oldestAt: undefined };
   let uplink: MqttUplink | undefined;
   let server: { url: string; close(): Promise<void> } | undefined;
   let tickTimer: NodeJS.Timeout | undefined;
@@ -149,7 +149,7 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps = {}): Ga
   const readOutbox = () => {
     if (!outbox) return outboxSeen;
     try {
-      outboxSeen = { depth: outbox.depth(), dropped: outbox.dropped(), oldestAt: outbox.oldestAt() };
+      outboxSeen = { depth: outbox.depth(), dropped: outbox.dropped(), gaps: outbox.undeliveredGaps(), oldestAt: outbox.oldestAt() };
     } catch (err) {
       log.warn({ err: (err as Error).message }, 'outbox unreadable; health reports its last known figures');
     }
@@ -170,7 +170,7 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps = {}): Ga
     if (rejectedDirect > 0 || futureDropped > 0) {
       srcs['direct'] = { state: 'ok', observations: 0, rejected: rejectedDirect + futureDropped, ...(futureDropped > 0 ? { detail: `${futureDropped} observations from the future dropped` } : {}) };
     }
-    const { depth, dropped, oldestAt: oldest } = readOutbox();
+    const { depth, dropped, gaps, oldestAt: oldest } = readOutbox();
     return {
       v: 1,
       at: now,
@@ -179,6 +179,7 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps = {}): Ga
       outbox: {
         depth,
         dropped,
+        ...(gaps > 0 ? { undeliveredGaps: gaps } : {}),
         ...(oldest !== undefined ? { oldestUnsentAgeMs: Math.max(0, now - oldest) } : {}),
       },
       model: { name: classifier.name, version: classifier.version },

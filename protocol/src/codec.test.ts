@@ -37,6 +37,7 @@ describe('codecs', () => {
       ['observation', { v: 1, at: 10, source: 'ble', receiverId: 'rx-1', subject: 's_1', rssiDbm: -70, token: '0123456789abcdef' }],
       ['occupancy', { v: 1, at: 120_000, storeId: 'lab', minutes: [{ start: 60_000, occupancy: 12.5, addresses: 40, fixed: 11 }], hours: [{ start: 0, uniqueVisitors: 30 }] }],
       ['observation', { v: 1, at: 10, source: 'wifi', receiverId: 'rx-1', subject: 's_1', rssiDbm: -61, randomized: true, seq: 4095, ieFp: '0123456789abcdef' }],
+      ['gap', { v: 1, id: '01JAAAAAAAAAAAAAAAAAAAAAAA', siteId: 's', gatewayId: 'g', at: 9_000, reason: 'max_rows', count: 3, fromSeq: 1, toSeq: 3, fromAt: 1_000, toAt: 2_000 }],
       ['health', { v: 1, at: 1, version: '0.1.0', sources: { replay: { state: 'ok', observations: 3, rejected: 0 } }, outbox: { depth: 0, dropped: 0 }, model: { name: 'rules', version: '1' }, subjects: 2 }],
     ];
     for (const [name, value] of cases) {
@@ -45,6 +46,14 @@ describe('codecs', () => {
     }
   });
 
+  it('a gap report is counts and ranges only, and its ranges are ordered', () => {
+    const ok = { v: 1, id: '01JAAAAAAAAAAAAAAAAAAAAAAA', siteId: 's', gatewayId: 'g', at: 9_000, reason: 'max_age', count: 3, fromSeq: 1, toSeq: 3, fromAt: 1_000, toAt: 2_000 };
+    expect(codecs.gap.decode(JSON.stringify(ok)).ok).toBe(true);
+    expect(codecs.gap.decode(JSON.stringify({ ...ok, events: [] })).ok).toBe(false);
+    expect(codecs.gap.decode(JSON.stringify({ ...ok, fromSeq: 4 })).ok).toBe(false);
+    expect(codecs.gap.decode(JSON.stringify({ ...ok, reason: 'oops' })).ok).toBe(false);
+    expect(codecs.gap.decode(JSON.stringify({ ...ok, count: 0 })).ok).toBe(false);
+  });
   it('an occupancy report carries counts only: an extra key (an identifier riding along) is refused', () => {
     const ok = { v: 1, at: 1, storeId: 'lab', minutes: [{ start: 0, occupancy: 1, addresses: 1, fixed: 0 }], hours: [] };
     expect(codecs.occupancy.decode(JSON.stringify(ok)).ok).toBe(true);

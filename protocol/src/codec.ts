@@ -4,6 +4,7 @@ import { commandResponseSchema, commandSchema } from './command.js';
 import { presenceEventSchema, type PresenceEvent } from './event.js';
 import { memberKeysSchema } from './member-keys.js';
 import { observationSchema } from './observation.js';
+import { gapReportSchema } from './gap.js';
 import { occupancyReportSchema } from './occupancy.js';
 import { parseJsonWith, type Result } from './result.js';
 import { connStateSchema, gatewayHealthSchema } from './state.js';
@@ -30,6 +31,7 @@ export const codecs = {
   response: codec(commandResponseSchema),
   memberKeys: codec(memberKeysSchema),
   occupancy: codec(occupancyReportSchema),
+  gap: codec(gapReportSchema),
 };
 
 export type { PresenceEvent, Ack };

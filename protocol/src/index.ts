@@ -15,4 +15,5 @@ export * from './topics.js';
 export * from './trace.js';
 export * from './alert.js';
 export * from './occupancy.js';
+export * from './gap.js';
 export * from './codec.js';

@@ -68,6 +68,8 @@ export const gatewayHealthSchema = z.object({
     depth: z.number().int().nonnegative(),
     oldestUnsentAgeMs: z.number().int().nonnegative().optional(),
     dropped: z.number().int().nonnegative().default(0),
+    /** Gap records (drops) the cloud has not acked yet. */
+    undeliveredGaps: z.number().int().nonnegative().optional(),
   }),
   model: z.object({ name: z.string(), version: z.string() }),
   classifier: classifierHealthSchema.optional(),

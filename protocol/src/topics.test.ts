@@ -33,6 +33,8 @@ describe('topics', () => {
     expect(parseTopic(topics.stateHealth('s', 'g'))?.kind).toBe('stateHealth');
     expect(topics.occupancy('s', 'g')).toBe('storesense/v1/s/g/occupancy');
     expect(parseTopic(topics.occupancy('s', 'g'))).toEqual({ kind: 'occupancy', siteId: 's', gatewayId: 'g' });
+    expect(topics.gap('s', 'g')).toBe('storesense/v1/s/g/gap');
+    expect(parseTopic(topics.gap('s', 'g'))).toEqual({ kind: 'gap', siteId: 's', gatewayId: 'g' });
     expect(parseTopic(topics.config('s', 'g'))?.kind).toBe('config');
     expect(parseTopic(topics.memberKeys('s', 'g'))?.kind).toBe('memberKeys');
     expect(parseTopic(topics.observations('s', 'g'))?.kind).toBe('observations');

@@ -12,6 +12,7 @@ import { TOPIC_ROOT } from './version.js';
  * | state/conn        | up   | 1 / yes, will |
  * | state/health      | up   | 0 / yes     |
  * | occupancy         | up   | 1 / no      | (WiFi occupancy counts per store; no identifiers)
+ * | gap               | up   | 1 / no      | (outbox drops: counts, seq and time range; acked like events)
  * | config            | down | 1 / yes     |
  * | members/keys      | down | 1 / yes     |
  * | command/{name}    | down | 1 / no      |
@@ -37,6 +38,8 @@ export const topics = {
   stateHealth: (siteId: string, gatewayId: string) => `${prefix(siteId, gatewayId)}/state/health`,
   /** Per-store occupancy counts (OccupancyReport). */
   occupancy: (siteId: string, gatewayId: string) => `${prefix(siteId, gatewayId)}/occupancy`,
+  /** Events the gateway's outbox dropped undelivered (GapReport). */
+  gap: (siteId: string, gatewayId: string) => `${prefix(siteId, gatewayId)}/gap`,
   config: (siteId: string, gatewayId: string) => `${prefix(siteId, gatewayId)}/config`,
   memberKeys: (siteId: string, gatewayId: string) => `${prefix(siteId, gatewayId)}/members/keys`,
   /** Local ingest of observations into a gateway (simulator replay, ESP32 bridges); never crosses the uplink. */
@@ -63,6 +66,7 @@ export const filters = {
   allConnStates: `${TOPIC_ROOT}/+/+/state/conn`,
   allHealth: `${TOPIC_ROOT}/+/+/state/health`,
   allOccupancy: `${TOPIC_ROOT}/+/+/occupancy`,
+  allGaps: `${TOPIC_ROOT}/+/+/gap`,
   allResponses: `${TOPIC_ROOT}/+/+/response/+`,
   /** Everything addressed to one gateway or published by it. */
   gateway: (siteId: string, gatewayId: string) => `${prefix(siteId, gatewayId)}/#`,
@@ -73,7 +77,7 @@ export const filters = {
 
 export type ParsedTopic =
   | { kind: 'event'; siteId: string; gatewayId: string; type: EventType }
-  | { kind: 'ack' | 'stateConn' | 'stateHealth' | 'config' | 'memberKeys' | 'observations' | 'occupancy'; siteId: string; gatewayId: string }
+  | { kind: 'ack' | 'stateConn' | 'stateHealth' | 'config' | 'memberKeys' | 'observations' | 'occupancy' | 'gap'; siteId: string; gatewayId: string }
   | { kind: 'command' | 'response'; siteId: string; gatewayId: string; name: string }
   | { kind: 'terminalObservations'; siteId: string; gatewayId: string; terminalId: string };
 
@@ -91,6 +95,7 @@ export function parseTopic(topic: string): ParsedTopic | null {
     if (a === 'config') return { kind: 'config', siteId, gatewayId };
     if (a === 'obs') return { kind: 'observations', siteId, gatewayId };
     if (a === 'occupancy') return { kind: 'occupancy', siteId, gatewayId };
+    if (a === 'gap') return { kind: 'gap', siteId, gatewayId };
     return null;
   }
   if (rest.length === 3 && a === 'obs' && b === 'terminal' && isValidId(rest[2]!)) return { kind: 'terminalObservations', siteId, gatewayId, terminalId: rest[2]! };

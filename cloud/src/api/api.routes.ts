@@ -13,7 +13,7 @@ import { registerAnalyticsRoutes } from './analytics.routes.js';
 import { MembersService } from '../members/members.service.js';
 import { offerFigures } from '../offers/offer-figures.js';
 import { OffersService } from '../offers/offers.service.js';
-import { alertsQuery, eventsQuery } from './api.schemas.js';
+import { alertsQuery, eventsQuery, gapsQuery } from './api.schemas.js';
 import { registerOffersRoutes } from './offers.routes.js';
 import { MAX_IMPORT_BYTES, registerMembersRoutes } from './members.routes.js';
 import { DEFAULT_BODY_BYTES, DEFAULT_MAX_URL_BYTES, requestLimits } from './request-limits.js';
@@ -104,6 +104,11 @@ export function createApi(options: ApiOptions): Hono {
   });
 
   app.get('/api/v1/gateways', readAuth, async (c) => c.json({ gateways: await store.listGateways() }));
+  // Events gateways dropped undelivered (outbox cap or age bound): counts and ranges, newest first.
+  app.get('/api/v1/gaps', readAuth, async (c) => {
+    const q = parseQuery(gapsQuery, c.req.query());
+    return c.json({ gaps: await store.listGaps({ ...(q.siteId ? { siteId: q.siteId } : {}), ...(q.gatewayId ? { gatewayId: q.gatewayId } : {}), ...(q.since !== undefined ? { since: q.since } : {}), limit: q.limit }) });
+  });
 
   const offers = options.offers ?? new OffersService({ store, sites: options.sites ?? new Map(), clock: options.clock ?? systemClock, logger: options.logger, metrics });
   registerOffersRoutes(app, offers, readAuth);

@@ -11,6 +11,12 @@ export const eventsQuery = z.object({
   since: z.coerce.number().int().nonnegative().optional().describe('event time lower bound, ms since epoch'),
   limit: limitSchema,
 });
+export const gapsQuery = z.object({
+  siteId: idSchema.optional(),
+  gatewayId: idSchema.optional(),
+  since: z.coerce.number().int().nonnegative().optional().describe('received-at lower bound, ms since epoch'),
+  limit: limitSchema,
+});
 export const alertsQuery = z.object({ since: z.coerce.number().int().nonnegative().optional().describe('alert seq'), limit: limitSchema });
 export const membersQuery = z.object({
   q: z.string().trim().max(100).optional().describe('substring of id, name, nickname or a tag (case-insensitive)'),

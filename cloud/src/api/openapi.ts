@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { ruleSchema } from '../rules/rule.schema.js';
 import { dwellQuery, footfallQuery, rangeQuery } from './analytics.routes.js';
-import { alertsQuery, eventsQuery, memberPutBody, membersQuery, offersQuery } from './api.schemas.js';
+import { alertsQuery, eventsQuery, gapsQuery, memberPutBody, membersQuery, offersQuery } from './api.schemas.js';
 import { rulePutBody } from './rules.routes.js';
 import { loginBody } from './staff.routes.js';
 import { apiTokenBody } from './tokens.routes.js';
@@ -37,7 +37,8 @@ export const ROUTE_DOCS: readonly RouteDoc[] = [
   { method: 'get', path: '/api/v1/events', summary: 'events, newest first', auth: 'bearer', query: eventsQuery, responses: { '200': '{events}' } },
   { method: 'get', path: '/api/v1/alerts', summary: 'staff alerts, newest first, scoped to the token', auth: 'bearer', query: alertsQuery, responses: { '200': '{alerts, lastSeq}' } },
   { method: 'get', path: '/api/v1/alerts/ws', summary: 'alert websocket (upgrade; `ticket`, `since`)', auth: 'none', responses: { '101': 'switching protocols' } },
-  { method: 'get', path: '/api/v1/gateways', summary: 'gateways with connection state and health', auth: 'bearer', responses: { '200': '{gateways}' } },
+  { method: 'get', path: '/api/v1/gateways', summary: 'gateways with connection state, health and lost-event alarms (gaps)', auth: 'bearer', responses: { '200': '{gateways}' } },
+  { method: 'get', path: '/api/v1/gaps', summary: 'events gateways dropped undelivered (outbox cap or age): counts, seq and time ranges, newest first', auth: 'bearer', query: gapsQuery, responses: { '200': '{gaps}' } },
   { method: 'get', path: '/api/v1/members', summary: 'member summaries with visits and spend, by id (operator; never token keys)', auth: 'bearer', query: membersQuery, responses: { '200': '{members, total}' } },
   { method: 'post', path: '/api/v1/members/import', summary: 'import a members CSV (operator); good rows land, bad rows are reported', auth: 'bearer', body: membersCsvBody, contentType: 'text/csv', responses: { '200': '{imported, updated, rejected, errors: [{row, field, message}]}', '413': 'CSV too large', '415': 'not text/csv' } },
   { method: 'get', path: '/api/v1/members/{id}', summary: 'one member with purchases and a recommendation (operator)', auth: 'bearer', responses: { '200': '{member, purchases, recommendation}', '404': 'no such member' } },

@@ -11,6 +11,8 @@ describe('canPublish', () => {
     ['storesense/v1/mall/gw1/state/conn', true],
     ['storesense/v1/mall/gw1/state/health', true],
     ['storesense/v1/mall/gw1/response/reboot', true],
+    ['storesense/v1/mall/gw1/gap', true],
+    ['storesense/v1/mall/other/gap', false],
     ['storesense/v1/mall/gw1/obs', true],
     ['storesense/v1/mall/gw2/event/arrival', false],
     ['storesense/v1/other/gw1/event/arrival', false],

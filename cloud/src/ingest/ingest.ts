@@ -55,6 +55,11 @@ export class Ingest {
     for (const f of [...scope(filters.allConnStates), ...scope(filters.allHealth)]) {
       await link.subscribe(f, (topic, payload) => this.handleStateMessage(topic, payload));
     }
+    for (const f of scope(filters.allGaps)) {
+      await link.subscribe(f, async (topic, payload) => {
+        await this.handleGapMessage(topic, payload);
+      });
+    }
   }
 
   async stop(): Promise<void> {
@@ -114,6 +119,28 @@ export class Ingest {
     this.options.metrics.inc(`ingest.rejected.${kind}`);
     this.log.warn({ topic, reason, kind, eventId }, 'event rejected');
     return { status: 'rejected', reason };
+  }
+
+  /**
+   * A gap record: events the gateway's outbox dropped undelivered. Stored once by id and acked on
+   * the ordinary ack topic (the gateway deletes its record on that ack, as for an event); the
+   * gateway listing and health then flag the gateway with how much is missing.
+   */
+  async handleGapMessage(topic: string, payload: Buffer): Promise<IngestOutcome> {
+    const { store, clock, metrics } = this.options;
+    const parsed = parseTopic(topic);
+    if (!parsed || parsed.kind !== 'gap') return this.reject(topic, 'topic', 'not a gap topic of the contract');
+    const decoded = codecs.gap.decode(payload);
+    if (!decoded.ok) return this.reject(topic, decoded.error.startsWith('malformed JSON') ? 'malformed' : 'schema', decoded.error);
+    const gap = decoded.value;
+    if (gap.siteId !== parsed.siteId || gap.gatewayId !== parsed.gatewayId) return this.reject(topic, 'mismatch', 'gap siteId/gatewayId differ from the topic\'s', gap.id);
+    const { inserted } = await store.insertGap(gap, clock.now());
+    this.acks.add(gap.siteId, gap.gatewayId, gap.id);
+    if (!inserted) return { status: 'duplicate', id: gap.id };
+    metrics.inc('ingest.gaps');
+    metrics.inc('ingest.gap_events_dropped', gap.count);
+    this.log.warn({ siteId: gap.siteId, gatewayId: gap.gatewayId, gapId: gap.id, reason: gap.reason, count: gap.count, fromSeq: gap.fromSeq, toSeq: gap.toSeq, fromAt: gap.fromAt, toAt: gap.toAt }, 'gateway dropped events it could not deliver');
+    return { status: 'stored', id: gap.id };
   }
 
   /** Retained state/conn and state/health: the latest per gateway goes to the status table. */

@@ -191,6 +191,21 @@ export function runCloudStoreContract(name: string, open: () => { store: CloudSt
       expect(await store.ping()).toBe(true);
     });
 
+    it('stores gap records once by id, lists them newest first, and flags the gateway with its drops', async () => {
+      const gap = (id: string, at: number, count: number, gatewayId = 'g') =>
+        ({ v: 1 as const, id, siteId: 's', gatewayId, at, reason: 'max_rows' as const, count, fromSeq: 1, toSeq: count, fromAt: at - 100, toAt: at - 10 });
+      expect(await store.insertGap(gap('01GAP0000000000000000000A1', 1_000, 5), 1_100)).toEqual({ inserted: true });
+      expect(await store.insertGap(gap('01GAP0000000000000000000A1', 1_000, 5), 1_200)).toEqual({ inserted: false });
+      await store.insertGap(gap('01GAP0000000000000000000A2', 2_000, 7), 2_100);
+      await store.insertGap(gap('01GAP0000000000000000000B1', 1_500, 1, 'h'), 1_600);
+      expect((await store.listGaps({ limit: 10 })).map((g) => g.id)).toEqual(['01GAP0000000000000000000A2', '01GAP0000000000000000000B1', '01GAP0000000000000000000A1']);
+      expect(await store.listGaps({ siteId: 's', gatewayId: 'g', since: 2_000, limit: 10 })).toEqual([{ ...gap('01GAP0000000000000000000A2', 2_000, 7), receivedAt: 2_100 }]);
+      expect(await store.listGaps({ siteId: 'elsewhere', limit: 10 })).toEqual([]);
+      const gws = await store.listGateways();
+      expect(gws.find((g) => g.gatewayId === 'g')?.gaps).toEqual({ records: 2, dropped: 12, lastAt: 2_000 });
+      expect(gws.find((g) => g.gatewayId === 'h')?.gaps).toEqual({ records: 1, dropped: 1, lastAt: 1_500 });
+    });
+
     it('claims an alert by compare-and-set and lists alerts by scope and handling', async () => {
       const base = { at: 1, eventAt: 1, eventId: 'e1', eventType: 'arrival' as const, siteId: 'site1', memberId: 'm1', memberName: 'Ann',
         tags: [], message: 'hi', status: 'open' as const };

@@ -1,4 +1,4 @@
-import type { ConnState, EventType, GatewayHealth, PresenceEvent, StaffAlert } from '@storesense/protocol';
+import type { ConnState, EventType, GapReport, GatewayHealth, PresenceEvent, StaffAlert } from '@storesense/protocol';
 import type { Rule } from '../rules/rule.schema.js';
 
 /**
@@ -105,6 +105,12 @@ export interface CloudStore {
   updateGatewayConn(siteId: string, gatewayId: string, conn: ConnState, receivedAt: number): Promise<void>;
   updateGatewayHealth(siteId: string, gatewayId: string, health: GatewayHealth, receivedAt: number): Promise<void>;
   listGateways(): Promise<GatewayStatus[]>;
+
+  // gaps: events a gateway's outbox dropped undelivered, reported by the gateway (GapReport)
+  /** Stores a gap record once by id; a re-sent one is `inserted: false` (it is acked again). */
+  insertGap(gap: GapReport, receivedAt: number): Promise<{ inserted: boolean }>;
+  /** Gap records, newest first, of one site (and gateway) or all, received at or after `since`. */
+  listGaps(q: { siteId?: string; gatewayId?: string; since?: number; limit: number }): Promise<StoredGap[]>;
 
   /** Offers of a kind issued at a site (and store, member or subject, when given) on a site-local day (budgets, caps). */
   countOffersOnDay(q: { siteId: string; storeId: string | undefined; day: string; kind: string; memberId?: string | undefined; subject?: string | undefined }): Promise<number>;
@@ -303,7 +309,12 @@ export interface GatewayStatus {
   provisioned: boolean;
   conn?: { state: ConnState['state']; at: number; version: string; receivedAt: number } | undefined;
   health?: { value: GatewayHealth; receivedAt: number } | undefined;
+  /** Events its outbox dropped undelivered, from its gap records: an alarm while any exist. */
+  gaps?: { records: number; dropped: number; lastAt: number } | undefined;
 }
+
+/** A gap record as stored: the gateway's report plus when the cloud received it. */
+export type StoredGap = GapReport & { receivedAt: number };
 
 export interface StoreCounts {
   events: number;

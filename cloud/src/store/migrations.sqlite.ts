@@ -199,4 +199,22 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX offer_deliveries_due ON offer_deliveries (next_attempt_at) WHERE status = 'pending';
   `,
+  // 6: gap records: events a gateway's outbox dropped undelivered (counts and ranges, stored once by id)
+  `
+  CREATE TABLE gaps (
+    id TEXT PRIMARY KEY,
+    site_id TEXT NOT NULL,
+    gateway_id TEXT NOT NULL,
+    at INTEGER NOT NULL,
+    reason TEXT NOT NULL,
+    count INTEGER NOT NULL,
+    from_seq INTEGER NOT NULL,
+    to_seq INTEGER NOT NULL,
+    from_at INTEGER NOT NULL,
+    to_at INTEGER NOT NULL,
+    received_at INTEGER NOT NULL
+  );
+  CREATE INDEX gaps_gateway_at ON gaps (site_id, gateway_id, at DESC);
+  CREATE INDEX gaps_received ON gaps (received_at DESC);
+  `,
 ];

@@ -1,9 +1,9 @@
 import type Database from 'better-sqlite3';
-import type { ConnState, GatewayHealth } from '@storesense/protocol';
-import type { GatewayCredential, GatewayStatus } from './cloud-store.js';
+import type { ConnState, GapReport, GatewayHealth } from '@storesense/protocol';
+import type { GatewayCredential, GatewayStatus, StoredGap } from './cloud-store.js';
 import { toCredential, toGatewayStatus, type Row } from './store.sqlite.rows.js';
 
-/** The gateways (credentials) and gateway_status (retained state topics) tables (migration 1). */
+/** The gateways (credentials) and gateway_status (retained state topics) tables (migration 1), and gap records (migration 6). */
 export class SqliteGatewayTables {
   private readonly stmt;
 
@@ -30,11 +30,23 @@ export class SqliteGatewayTables {
       ),
       listGateways: db.prepare(
         `SELECT k.site_id, k.gateway_id, g.username IS NOT NULL AS provisioned, s.conn_state, s.conn_at, s.conn_version,
-                s.conn_received_at, s.health, s.health_received_at
-         FROM (SELECT site_id, gateway_id FROM gateways UNION SELECT site_id, gateway_id FROM gateway_status) k
+                s.conn_received_at, s.health, s.health_received_at, x.gap_records, x.gap_dropped, x.gap_last_at
+         FROM (SELECT site_id, gateway_id FROM gateways UNION SELECT site_id, gateway_id FROM gateway_status
+               UNION SELECT site_id, gateway_id FROM gaps) k
          LEFT JOIN gateways g ON g.site_id = k.site_id AND g.gateway_id = k.gateway_id
          LEFT JOIN gateway_status s ON s.site_id = k.site_id AND s.gateway_id = k.gateway_id
+         LEFT JOIN (SELECT site_id, gateway_id, count(*) AS gap_records, sum(count) AS gap_dropped, max(at) AS gap_last_at
+                    FROM gaps GROUP BY site_id, gateway_id) x ON x.site_id = k.site_id AND x.gateway_id = k.gateway_id
          ORDER BY k.site_id, k.gateway_id`,
+      ),
+      insertGap: db.prepare(
+        `INSERT INTO gaps (id, site_id, gateway_id, at, reason, count, from_seq, to_seq, from_at, to_at, received_at)
+         VALUES (@id, @siteId, @gatewayId, @at, @reason, @count, @fromSeq, @toSeq, @fromAt, @toAt, @receivedAt)
+         ON CONFLICT (id) DO NOTHING`,
+      ),
+      listGaps: db.prepare(
+        `SELECT * FROM gaps WHERE (@siteId IS NULL OR site_id = @siteId) AND (@gatewayId IS NULL OR gateway_id = @gatewayId)
+           AND received_at >= @since ORDER BY at DESC, id DESC LIMIT @limit`,
       ),
     };
   }
@@ -54,6 +66,29 @@ export class SqliteGatewayTables {
 
   updateConn(siteId: string, gatewayId: string, conn: ConnState, receivedAt: number): void {
     this.stmt.updateConn.run({ siteId, gatewayId, state: conn.state, at: conn.at, version: conn.version, receivedAt });
+  }
+
+  insertGap(gap: GapReport, receivedAt: number): { inserted: boolean } {
+    const { v: _v, ...g } = gap;
+    return { inserted: this.stmt.insertGap.run({ ...g, receivedAt }).changes === 1 };
+  }
+
+  listGaps(q: { siteId?: string | undefined; gatewayId?: string | undefined; since?: number | undefined; limit: number }): StoredGap[] {
+    const rows = this.stmt.listGaps.all({ siteId: q.siteId ?? null, gatewayId: q.gatewayId ?? null, since: q.since ?? 0, limit: q.limit }) as Row[];
+    return rows.map((r) => ({
+      v: 1 as const,
+      id: r.id as string,
+      siteId: r.site_id as string,
+      gatewayId: r.gateway_id as string,
+      at: r.at as number,
+      reason: r.reason as GapReport['reason'],
+      count: r.count as number,
+      fromSeq: r.from_seq as number,
+      toSeq: r.to_seq as number,
+      fromAt: r.from_at as number,
+      toAt: r.to_at as number,
+      receivedAt: r.received_at as number,
+    }));
   }
 
   updateHealth(siteId: string, gatewayId: string, health: GatewayHealth, receivedAt: number): void {

@@ -48,6 +48,10 @@ export function toGatewayStatus(r: Row): GatewayStatus {
         r.health === null || r.health === undefined
           ? undefined
           : { value: JSON.parse(r.health as string) as GatewayHealth, receivedAt: r.health_received_at as number },
+      gaps:
+        r.gap_records === null || r.gap_records === undefined
+          ? undefined
+          : { records: r.gap_records as number, dropped: r.gap_dropped as number, lastAt: r.gap_last_at as number },
   };
 }
 

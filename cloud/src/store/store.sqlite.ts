@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import Database from 'better-sqlite3';
-import type { ConnState, EventType, GatewayHealth, PresenceEvent, StaffAlert } from '@storesense/protocol';
+import type { ConnState, EventType, GapReport, GatewayHealth, PresenceEvent, StaffAlert } from '@storesense/protocol';
 import type {
   AlertHandling,
   AlertKey,
@@ -28,6 +28,7 @@ import type {
   StaffProfile,
   StoreCounts,
   StoredEvent,
+  StoredGap,
 } from './cloud-store.js';
 import { MIGRATIONS } from './migrations.sqlite.js';
 import { isPlainKey, KeySealer, loadMasterKey } from './key-sealer.js';
@@ -353,6 +354,14 @@ class SqliteCloudStore implements CloudStore {
 
   async updateGatewayConn(siteId: string, gatewayId: string, conn: ConnState, receivedAt: number): Promise<void> {
     this.gateways.updateConn(siteId, gatewayId, conn, receivedAt);
+  }
+
+  async insertGap(gap: GapReport, receivedAt: number): Promise<{ inserted: boolean }> {
+    return this.gateways.insertGap(gap, receivedAt);
+  }
+
+  async listGaps(q: { siteId?: string; gatewayId?: string; since?: number; limit: number }): Promise<StoredGap[]> {
+    return this.gateways.listGaps(q);
   }
 
   async updateGatewayHealth(siteId: string, gatewayId: string, health: GatewayHealth, receivedAt: number): Promise<void> {

@@ -15,6 +15,21 @@ export interface OutboxRow {
 }
 
 /**
+ * A durable record of events the outbox dropped undelivered (by its row cap or age bound), kept
+ * until the cloud acks its `id`: the uplink publishes it as a protocol GapReport.
+ */
+export interface OutboxGap {
+  id: string;
+  at: number;
+  reason: 'max_rows' | 'max_age';
+  count: number;
+  fromSeq: number;
+  toSeq: number;
+  fromAt: number;
+  toAt: number;
+}
+
+/**
  * The store-and-forward queue between the journey machine and the uplink (DESIGN §3.6).
  * Events are appended BEFORE publishing and deleted only on the cloud's application ack.
  * @example
@@ -30,8 +45,13 @@ export interface Outbox {
   requeueSentBefore(before: number): number;
   /** Re-queues every sent-but-unacked row (after a reconnect); returns how many. */
   requeueAll(): number;
-  /** Deletes acked rows; unknown ids are ignored. Returns rows deleted. */
+  /** Deletes acked rows and gap records; unknown ids are ignored. Returns event rows deleted. */
   ack(ids: readonly string[]): number;
+  /** Gap records not handed to the uplink yet (or re-queued by the requeue calls), oldest first. */
+  pendingGaps(limit: number): OutboxGap[];
+  markGapsSent(ids: readonly string[], at: number): void;
+  /** Gap records the cloud has not acked yet. */
+  undeliveredGaps(): number;
   depth(): number;
   /** Creation time of the oldest stored row, or undefined when empty. */
   oldestAt(): number | undefined;

@@ -36,6 +36,8 @@ export interface UplinkStatus {
   publishErrors: number;
   /** Stored events that failed the contract schema and were dropped instead of retried forever. */
   invalidDropped: number;
+  /** Gap records (outbox drops) published; each is re-sent until the cloud acks it. */
+  gapsPublished: number;
 }
 
 /**
@@ -57,7 +59,7 @@ export class MqttUplink {
   private readonly gw: string;
   private readonly timers: NodeJS.Timeout[] = [];
   private tokens = 0;
-  private readonly stats = { publishedLive: 0, publishedBacklog: 0, acked: 0, requeued: 0, badAcks: 0, publishErrors: 0, invalidDropped: 0 };
+  private readonly stats = { publishedLive: 0, publishedBacklog: 0, acked: 0, requeued: 0, badAcks: 0, publishErrors: 0, invalidDropped: 0, gapsPublished: 0 };
 
   constructor(private readonly opts: UplinkOptions) {
     const { config } = opts;
@@ -159,6 +161,7 @@ export class MqttUplink {
 
   private pump(intervalMs: number): void {
     if (!this.conn.connected) return;
+    this.publishGaps();
     const rate = this.opts.config.uplink.backlogPerSecond;
     // Token bucket capped at one second's worth, so a pause does not turn into a burst.
     this.tokens = Math.min(rate, this.tokens + (rate * intervalMs) / 1000);
@@ -170,6 +173,25 @@ export class MqttUplink {
     this.opts.outbox.markSent(rows.map((r) => r.seq), this.opts.clock.now());
     this.tokens -= rows.length;
     this.stats.publishedBacklog += rows.length;
+  }
+
+  /**
+   * Gap records (events the outbox dropped undelivered) go out before the backlog and outside its
+   * token bucket: there are few of them and the cloud should learn of a loss as soon as it can.
+   */
+  private publishGaps(): void {
+    const gaps = this.opts.outbox.pendingGaps(20);
+    if (gaps.length === 0) return;
+    for (const g of gaps) {
+      const payload = codecs.gap.encode({ v: 1, siteId: this.site, gatewayId: this.gw, ...g });
+      this.conn.publish(topics.gap(this.site, this.gw), payload, { qos: 1 }).catch((err: Error) => {
+        this.stats.publishErrors += 1;
+        this.log.debug({ gapId: g.id, err: err.message }, 'gap publish failed; will be requeued');
+      });
+    }
+    this.opts.outbox.markGapsSent(gaps.map((g) => g.id), this.opts.clock.now());
+    this.stats.gapsPublished += gaps.length;
+    this.log.warn({ gaps: gaps.length, dropped: gaps.reduce((n, g) => n + g.count, 0) }, 'reported outbox drops to the cloud');
   }
 
   private requeueStale(): void {

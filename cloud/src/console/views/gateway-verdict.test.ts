@@ -36,6 +36,8 @@ describe('gatewayVerdict (console gateway health)', () => {
     ['connected, no health report yet', gw({ conn: conn('online') }), 'warn', 'stale', /^no health report$/],
     ['a source degraded', gw({ conn: conn('online'), health: health(NOW, { sources: { ble: { state: 'degraded', detail: 'no adverts in 2 min', observations: 0, rejected: 0 } } }) }), 'warn', 'degraded', /^ble degraded: no adverts in 2 min$/],
     ['outbox dropped events', gw({ conn: conn('online'), health: health(NOW, { dropped: 12 }) }), 'warn', 'degraded', /^12 events dropped$/],
+    ['a gap record today: an alarm', gw({ conn: conn('online'), health: health(NOW), gaps: { records: 1, dropped: 40, lastAt: NOW - 3_600_000 } }), 'bad', 'events lost', /^40 events lost undelivered \(last drop /],
+    ['a gap record days ago: still said, no alarm', gw({ conn: conn('online'), health: health(NOW), gaps: { records: 1, dropped: 40, lastAt: NOW - 3 * 86_400_000 } }), 'warn', 'degraded', /^40 events lost undelivered/],
     ['last will: offline, even with fresh health', gw({ conn: conn('offline'), health: health(NOW) }), 'bad', 'offline', /^offline since /],
     ['provisioned, never connected', gw({}), 'idle', 'never connected'],
     ['not provisioned, nothing heard', gw({ provisioned: false }), 'idle', 'unknown'],

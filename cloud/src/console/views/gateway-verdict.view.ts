@@ -3,16 +3,21 @@
  * last published on its retained topics. Offline when its last `conn` said so (the broker
  * publishes the gateway's last will when it vanishes); stale when its newest health report is
  * older than STALE_MS (gateways publish every 10 s by default, so six missed reports); degraded
- * when a source is not ok or the outbox dropped events. A pure function of the row and `now`
+ * when a source is not ok or the outbox dropped events. An alarm ("events lost", level bad) while
+ * the gateway reported a gap record (events its outbox dropped undelivered) in the last GAP_ALARM_MS.
+ * A pure function of the row and `now`
  * with no browser globals, so a Node test imports it as served.
  * Browser JS inside String.raw: it must not contain backticks or dollar-brace.
  */
 export const STALE_MS = 60_000;
+/** A gap (lost events) keeps a gateway in alarm this long after the drop. */
+export const GAP_ALARM_MS = 24 * 3_600_000;
 
 export const GATEWAY_VERDICT_JS = String.raw`
 import { fmt } from './format.js';
 
 export const STALE_MS = ${STALE_MS};
+export const GAP_ALARM_MS = ${GAP_ALARM_MS};
 
 /** One gateway's verdict: level (ok / warn / bad / idle) and the reasons, newest facts first. */
 export function gatewayVerdict(g, now) {
@@ -25,6 +30,10 @@ export function gatewayVerdict(g, now) {
   if (hv) {
     for (const [name, s] of Object.entries(hv.sources)) if (s.state !== 'ok') reasons.push(name + ' ' + s.state + (s.detail ? ': ' + s.detail : ''));
     if (hv.outbox.dropped > 0) reasons.push(hv.outbox.dropped + ' events dropped');
+  }
+  if (g.gaps) {
+    reasons.unshift(g.gaps.dropped + ' events lost undelivered (last drop ' + fmt.dateTime(g.gaps.lastAt) + ')');
+    if (now - g.gaps.lastAt <= GAP_ALARM_MS) return { level: 'bad', label: 'events lost', reasons };
   }
   if (reasons.length === 0) return { level: 'ok', label: 'online', reasons };
   const stale = !healthAt || now - healthAt > STALE_MS;
