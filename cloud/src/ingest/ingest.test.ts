@@ -83,6 +83,7 @@ describe('forSite', () => {
       'storesense/v1/a/+/event/+', 'storesense/v1/b/+/event/+',
       'storesense/v1/a/+/state/conn', 'storesense/v1/b/+/state/conn',
       'storesense/v1/a/+/state/health', 'storesense/v1/b/+/state/health',
+      'storesense/v1/a/+/gap', 'storesense/v1/b/+/gap',
     ]);
     await store.close();
     t.cleanup();
