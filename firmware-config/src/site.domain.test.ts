@@ -49,7 +49,16 @@ describe('describeLayout', () => {
       refRssiSpreadDb: 2,
       rssiOffsetDb: { min: -1, max: 1.5 },
       pathLossExponent: { min: 2, max: 2.5 },
+      wallAttenuationDb: { min: 3, max: 3 },
     });
+  });
+
+  it('takes every edge of the store walls, absent ones at the schema default of 3 dB', () => {
+    const s = site('boutique');
+    const walls = (w: number | number[] | undefined) => describeLayout({ stores: s.stores.map((x) => ({ ...x, ...(w !== undefined ? { wallAttenuationDb: w } : {}) })), receivers: s.receivers }).wallAttenuationDb;
+    expect(walls(undefined)).toEqual({ min: 3, max: 3 });
+    expect(walls(0)).toEqual({ min: 0, max: 0 });
+    expect(walls([0, 6, 6, 6])).toEqual({ min: 0, max: 6 });
   });
 
   it('counts floor area over every floor of every served store', () => {
@@ -125,6 +134,8 @@ describe('checkDomain', () => {
     ['only entrance and outside receivers', (d) => ({ ...d, roles: ['entrance', 'storefront'] }), ['roles', 'roles']],
     ['WiFi receivers', (d) => ({ ...d, radios: ['ble', 'wifi'] }), ['radios']],
     ['50 receivers', (d) => ({ ...d, receiverCount: 50 }), ['receiverCount']],
+    ['an open storefront (0 dB on one edge)', (d) => ({ ...d, wallAttenuationDb: { min: 0, max: 3 } }), ['wallAttenuationDb']],
+    ['walls 2 dB heavier than trained', (d) => ({ ...d, wallAttenuationDb: { min: 5, max: 5 } }), []],
   ];
   it.each(cases)('%s', (_, change, fields) => {
     expect(checkDomain(change(base()), today()).map((f) => f.field)).toEqual(fields);

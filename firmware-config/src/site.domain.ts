@@ -51,12 +51,24 @@ export interface SiteDescriptor {
   rssiOffsetDb: Range;
   /** Receivers' path-loss exponents. */
   pathLossExponent: Range;
+  /** Wall loss over every footprint edge of the served stores, dB (0 = open storefront or kiosk). */
+  wallAttenuationDb: Range;
 }
 
 /** The fields a site file and a rendered gateway config share (so either can be described). */
 export interface DomainLayout {
   stores: readonly Store[];
   receivers: readonly Receiver[];
+}
+
+/** Wall loss of a store that does not set `wallAttenuationDb` (the site schema's stated default: glass or plasterboard). */
+export const DEFAULT_WALL_ATTENUATION_DB = 3;
+
+/** Every edge's wall loss of a store, dB. */
+function wallLossesDb(store: Store): number[] {
+  const w = store.wallAttenuationDb;
+  if (w === undefined) return [DEFAULT_WALL_ATTENUATION_DB];
+  return typeof w === 'number' ? [w] : w.length > 0 ? w : [DEFAULT_WALL_ATTENUATION_DB];
 }
 
 /** Roles of receivers placed inside the store (site.lint.ts uses the same set). */
@@ -98,6 +110,7 @@ export function describeLayout(layout: DomainLayout): SiteDescriptor {
     refRssiSpreadDb: round(refRssiAt1mDbm.max - refRssiAt1mDbm.min),
     rssiOffsetDb: rangeOf(receivers.map((r) => r.calibration.rssiOffsetDb)),
     pathLossExponent: rangeOf(receivers.map((r) => r.calibration.pathLossExponent)),
+    wallAttenuationDb: stores.length > 0 ? rangeOf(stores.flatMap(wallLossesDb)) : { min: DEFAULT_WALL_ATTENUATION_DB, max: DEFAULT_WALL_ATTENUATION_DB },
   };
 }
 
@@ -132,7 +145,8 @@ export type NumericField = {
  * changes the traffic pattern, not just its scale); 1-m reference levels 2 dB, about the spread of
  * repeated 1-m readings of one phone (BLE RSSI at a fixed distance varies by several dB: Faragher &
  * Harle, "Location fingerprinting with Bluetooth Low Energy beacons", IEEE JSAC 2015); path-loss
- * exponents 0.3 (indoor values span ~1.6–3.3, Rappaport, Wireless Communications, table 4.2).
+ * exponents 0.3 (indoor values span ~1.6–3.3, Rappaport, Wireless Communications, table 4.2); wall
+ * loss 2 dB (glass vs plasterboard differ by a few dB; an open front, 0 dB, is a different world).
  */
 export const DOMAIN_FIELDS: readonly DomainField[] = [
   { key: 'storeCount', label: 'stores served', unit: '', slack: { abs: 0 } },
@@ -147,6 +161,7 @@ export const DOMAIN_FIELDS: readonly DomainField[] = [
   { key: 'refRssiSpreadDb', label: 'spread of 1-m reference levels', unit: 'dB', slack: { abs: 2 } },
   { key: 'rssiOffsetDb', label: 'receiver offset', unit: 'dB', slack: { abs: 2 } },
   { key: 'pathLossExponent', label: 'path-loss exponent', unit: '', slack: { abs: 0.3 } },
+  { key: 'wallAttenuationDb', label: 'store wall loss', unit: 'dB', slack: { abs: 2 } },
 ];
 
 const rangeSchema = z
