@@ -26,6 +26,8 @@ export interface FamilyStats {
     noInside: number;
     noEntrance: number;
     noOutside: number;
+    /** Receivers labelled only inside / corridor (/ escalator): the coarse installer vocabulary. */
+    insideOutsideRolesOnly: number;
     doorsOnTwoWalls: number;
     cutCorner: number;
     entranceCamera: number;
@@ -79,6 +81,7 @@ export function familyStats(family: SiteFamily, seeds: readonly number[]): Famil
       noInside: share((s) => !has(s, 'inside')),
       noEntrance: share((s) => !has(s, 'entrance')),
       noOutside: share((s) => !has(s, 'storefront') && !has(s, 'corridor')),
+      insideOutsideRolesOnly: share((s) => s.receivers.every((r) => r.role === 'inside' || r.role === 'corridor' || r.role === 'escalator')),
       doorsOnTwoWalls: share((s) => new Set(s.stores[0]!.entrances.map((e) => nearestEdge(s, e.at))).size >= 2),
       cutCorner: share((s) => 'polygon' in s.stores[0]!.shape),
       entranceCamera: share((s) => s.terminals.some((t) => t.kind === 'entrance_camera')),

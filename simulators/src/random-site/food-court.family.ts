@@ -1,6 +1,7 @@
 import type { SiteInput } from '@storesense/firmware-config';
 import type { Rng } from '../random.js';
-import { drawCalibrationStyle, finishSite, SiteBuilder, type Rect, type Side } from './site-builder.js';
+import { drawCalibrationStyle, SiteBuilder, type Rect, type Side } from './site-builder.js';
+import { finishSite } from './site-finish.js';
 import { corridorAlong, corridorReceivers, doorDevices, insideReceivers, pointIn, zoneFloor, type Door } from './store-plan.js';
 import { doorAlong, ensureOutside, ensureStoreSide, floorNames, TIMEZONES, walledDb } from './walled-store.js';
 

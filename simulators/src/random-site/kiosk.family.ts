@@ -1,6 +1,7 @@
 import type { ReceiverRole, SiteInput } from '@storesense/firmware-config';
 import type { Rng } from '../random.js';
-import { add, drawCalibrationStyle, edgeLengthM, edgePoint, finishSite, inward, q, SIDES, SiteBuilder, type Rect, type Side } from './site-builder.js';
+import { add, drawCalibrationStyle, edgeLengthM, edgePoint, inward, q, SIDES, SiteBuilder, type Rect, type Side } from './site-builder.js';
+import { finishSite } from './site-finish.js';
 import { corridorAlong, corridorReceivers, pointIn } from './store-plan.js';
 import { floorNames, TIMEZONES } from './walled-store.js';
 
@@ -58,7 +59,7 @@ export function kioskSite(rng: Rng, seed: number): SiteInput {
   }
   return finishSite(
     b,
-    { id: `rnd-kiosk-${seed}`, name: `Random atrium kiosk ${seed}`, storeName: rng.pick(['Tea Cart', 'Phone Case Island', 'Sunglass Hut kiosk', 'Macaron Bar', 'Watch Strap Stand']), timezone: rng.pick(TIMEZONES), floorNames: floorNames([0]) },
+    { id: `rnd-kiosk-${seed}`, name: `Random atrium kiosk ${seed}`, storeName: rng.pick(['Tea Cart', 'Phone Case Island', 'Sunglass Hut kiosk', 'Macaron Bar', 'Watch Strap Stand']), timezone: rng.pick(TIMEZONES), floorNames: floorNames([0]), coarseRolesAllowed: false },
     rng.int(4),
     { x: Math.round(rng.uniform(-40, 40)), y: Math.round(rng.uniform(-40, 40)) },
   );

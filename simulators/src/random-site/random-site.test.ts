@@ -79,6 +79,10 @@ describe('randomSite', () => {
     expect(horizontal.some(Boolean) && horizontal.some((h) => !h)).toBe(true);
     expect(sites.some((s) => 'polygon' in s.stores[0]!.shape)).toBe(true);
     expect(sites.some((s) => s.receivers.some((r) => r.kind === 'espresense'))).toBe(true);
+    // Some installers label only inside and outside.
+    const coarse = sites.filter((s) => s.receivers.every((r) => r.role === 'inside' || r.role === 'corridor' || r.role === 'escalator'));
+    expect(coarse.length).toBeGreaterThan(10);
+    for (const s of coarse) expect(s.receivers.filter((r) => r.role === 'corridor').every((r) => r.storeId === undefined)).toBe(true);
     expect(sites.every((s) => s.receivers.every((r) => r.kind === 'ble' || (r.kind === 'espresense' && r.storeId !== undefined)))).toBe(true);
     expect(sites.some((s) => s.terminals.some((t) => t.kind === 'entrance_camera'))).toBe(true);
     expect(sites.some((s) => s.terminals.some((t) => t.kind === 'pos'))).toBe(true);

@@ -1,6 +1,6 @@
-import { pointInShape, shapeAreaM2, type Point, type ReceiverRole, type Shape, type SiteInput, type ZoneKind } from '@storesense/firmware-config';
+import { pointInShape, shapeAreaM2, type Point, type ReceiverRole, type Shape, type ZoneKind } from '@storesense/firmware-config';
 import type { Rng } from '../random.js';
-import { chamferEdges, chamferPolygon, clipRect, farCorner, keepsPoint, type Chamfer } from './chamfer.js';
+import { clipRect, farCorner, keepsPoint, type Chamfer } from './chamfer.js';
 
 /**
  * The shared part of every random-site family: a store drawn in a canonical frame (footprint
@@ -60,7 +60,7 @@ export const add = (p: Point, v: Point, k: number): Point => ({ x: p.x + v.x * k
 /** Unit vector along an edge (towards growing t). */
 export const along = (side: Side): Point => (side === 'south' || side === 'north' ? { x: 1, y: 0 } : { x: 0, y: 1 });
 
-interface ZoneDraft {
+export interface ZoneDraft {
   id: string;
   name: string;
   kind: ZoneKind;
@@ -263,69 +263,4 @@ function zoneShape(z: ZoneDraft): Shape {
 
 export function inRect(p: Point, r: Rect): boolean {
   return p.x >= r.x && p.x <= r.x + r.w && p.y >= r.y && p.y <= r.y + r.h;
-}
-
-export interface SiteMeta {
-  id: string;
-  name: string;
-  storeName: string;
-  timezone: string;
-  floorNames: readonly { level: number; name: string }[];
-}
-
-/**
- * The finished site: the canonical drawing turned by `quarterTurns` x 90 degrees anticlockwise and
- * shifted by `shift`, coordinates rounded to 0.1 m, one gateway serving the store and hearing every
- * receiver and terminal.
- */
-export function finishSite(b: SiteBuilder, meta: SiteMeta, quarterTurns: number, shiftM: Point): SiteInput {
-  const shift = { x: Math.round(shiftM.x), y: Math.round(shiftM.y) };
-  const k = ((quarterTurns % 4) + 4) % 4;
-  const turn = (p: Point): Point => {
-    let { x, y } = p;
-    for (let i = 0; i < k; i++) [x, y] = [-y, x];
-    return { x: x + shift.x + 0, y: y + shift.y + 0 };
-  };
-  const pt = (p: Point): Point => {
-    const t = turn(p);
-    return { x: m(t.x), y: m(t.y) };
-  };
-  const rect = (r: Rect) => {
-    // Rects are on the 0.25 m grid, the shift is whole metres and quarter turns are exact: no rounding.
-    const a = turn({ x: r.x, y: r.y });
-    const c = turn({ x: r.x + r.w, y: r.y + r.h });
-    return { rect: { x: Math.min(a.x, c.x), y: Math.min(a.y, c.y), w: Math.abs(c.x - a.x), h: Math.abs(c.y - a.y) } };
-  };
-  const polygon = (ps: readonly Point[]) => ({ polygon: ps.map(turn) });
-  // Turning a polygon keeps its vertex order, so a cut footprint's edges keep their canonical
-  // order; a rect's polygon always starts at its (new) south-west corner, so its sides move round.
-  // One store in ten runs ESPresense ESP32 nodes instead of plain BLE scanners (the mall's own stay
-  // BLE). Drawn last, so it never shifts the geometry drawn before it.
-  const storeKind = b.rng.chance(0.1) ? ('espresense' as const) : ('ble' as const);
-  const walls = b.cut !== undefined ? chamferEdges(b.cut).map((e) => b.wallDb[e]) : SIDES.map((_, j) => b.wallDb[SIDES[(j - k + 4) % 4]!]);
-  const zone = (z: ZoneDraft) => ({ id: z.id, name: z.name, kind: z.kind, floor: z.floor, shape: z.polygon !== undefined ? polygon(z.polygon) : rect(z.rect), ...(z.dwellThresholdMs !== undefined ? { dwellThresholdMs: z.dwellThresholdMs } : {}) });
-  return {
-    version: 1,
-    id: meta.id,
-    name: meta.name,
-    timezone: meta.timezone,
-    floors: meta.floorNames.map((f) => ({ level: f.level, name: f.name })),
-    areas: b.areas.map(zone),
-    stores: [
-      {
-        id: b.storeId,
-        name: meta.storeName,
-        floors: [...b.floors],
-        shape: b.cut !== undefined ? polygon(chamferPolygon(b.footprint, b.cut)) : rect(b.footprint),
-        entrances: b.entrances.map((e) => ({ id: e.id, floor: e.floor, at: pt(e.at), widthM: e.widthM })),
-        zones: b.zones.map(zone),
-        wallAttenuationDb: walls.every((v) => v === walls[0]) ? walls[0]! : walls,
-      },
-    ],
-    receivers: b.receivers.map((r) => ({ id: r.id, kind: r.storeId !== undefined ? storeKind : ('ble' as const), role: r.role, floor: r.floor, position: pt(r.position), ...(r.storeId !== undefined ? { storeId: r.storeId } : {}), ...(r.zoneId !== undefined ? { zoneId: r.zoneId } : {}), calibration: r.calibration })),
-    terminals: b.terminals.map((t) => ({ id: t.id, kind: t.kind, storeId: b.storeId, floor: t.floor, position: pt(t.position), ...(t.zoneId !== undefined ? { zoneId: t.zoneId } : {}), recall: t.recall })),
-    gateways: [{ id: `gw-${b.storeId}`, storeId: b.storeId, receivers: b.receivers.map((r) => r.id), terminals: b.terminals.map((t) => t.id), tickMs: 250 }],
-    journey: { dwellThresholdMs: 30_000, dwellUpdateMs: 60_000, exitAbsenceMs: 12_000, approachRssiDbm: -85 },
-    memberTokens: { periodMs: 900_000 },
-  };
 }

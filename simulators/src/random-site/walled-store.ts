@@ -1,7 +1,8 @@
 import type { SiteInput, ZoneKind } from '@storesense/firmware-config';
 import type { Rng } from '../random.js';
 import { CORNERS, type Chamfer } from './chamfer.js';
-import { drawCalibrationStyle, finishSite, q, SiteBuilder, type Rect, type Side } from './site-builder.js';
+import { drawCalibrationStyle, q, SiteBuilder, type Rect, type Side } from './site-builder.js';
+import { finishSite } from './site-finish.js';
 import {
   acrossReceiver, corridorAlong, corridorReceivers, DEPARTMENTS, doorDevices, drawStripDepthM, innerGrid, insideReceivers, serviceReceivers, tills, zoneFloor,
   type Door, type DoorKit, type FloorZones,
