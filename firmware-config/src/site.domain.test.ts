@@ -47,7 +47,6 @@ describe('describeLayout', () => {
       radios: ['ble'],
       refRssiAt1mDbm: { min: -60, max: -58 },
       refRssiSpreadDb: 2,
-      rssiOffsetDb: { min: -1, max: 1.5 },
       pathLossExponent: { min: 2, max: 2.5 },
       wallAttenuationDb: { min: 3, max: 3 },
     });
@@ -128,7 +127,6 @@ describe('checkDomain', () => {
     ['four floors', (d) => ({ ...d, floorCount: 4 }), ['floorCount']],
     ['1-m levels from -66 to -54 dBm', (d) => ({ ...d, refRssiAt1mDbm: { min: -66, max: -54 }, refRssiSpreadDb: 12 }), ['refRssiAt1mDbm', 'refRssiSpreadDb']],
     ['a level 2 dB past the trained range', (d) => ({ ...d, refRssiAt1mDbm: { min: -62, max: -58 }, refRssiSpreadDb: 4 }), []],
-    ['offsets of ±6 dB', (d) => ({ ...d, rssiOffsetDb: { min: -6, max: 6 } }), ['rssiOffsetDb']],
     ['a path-loss exponent of 3.5', (d) => ({ ...d, pathLossExponent: { min: 2, max: 3.5 } }), ['pathLossExponent']],
     ['no inside receiver', (d) => ({ ...d, roles: d.roles.filter((r) => r !== 'inside') }), ['roles']],
     ['only entrance and outside receivers', (d) => ({ ...d, roles: ['entrance', 'storefront'] }), ['roles', 'roles']],
@@ -154,6 +152,12 @@ describe('checkDomain', () => {
     expect(fields).toContain('roles');
     expect(fields).toContain('footprintM2');
     expect(checkDomain(descriptor(site('sports-store')), today())).toEqual([]);
+  });
+
+  it('ignores receiver offsets, which the gateway subtracts before any feature (a site calibrated to ±6 dB stays inside)', () => {
+    const json = raw('boutique');
+    json.receivers.forEach((r: { calibration: { rssiOffsetDb: number } }, i: number) => (r.calibration.rssiOffsetDb = i % 2 ? 6 : -6));
+    expect(checkDomain(descriptor(valid(json)), today())).toEqual([]);
   });
 
   it('does not check a range the domain lacks', () => {

@@ -47,8 +47,6 @@ export interface SiteDescriptor {
   refRssiAt1mDbm: Range;
   /** Spread of the 1-m reference levels (max − min), dB: uneven calibration. */
   refRssiSpreadDb: number;
-  /** Receivers' reporting offsets, dB. */
-  rssiOffsetDb: Range;
   /** Receivers' path-loss exponents. */
   pathLossExponent: Range;
   /** Wall loss over every footprint edge of the served stores, dB (0 = open storefront or kiosk). */
@@ -108,7 +106,6 @@ export function describeLayout(layout: DomainLayout): SiteDescriptor {
     radios: [...new Set(receivers.flatMap((r): readonly Radio[] => RADIOS_OF_KIND[r.kind]))].sort(),
     refRssiAt1mDbm,
     refRssiSpreadDb: round(refRssiAt1mDbm.max - refRssiAt1mDbm.min),
-    rssiOffsetDb: rangeOf(receivers.map((r) => r.calibration.rssiOffsetDb)),
     pathLossExponent: rangeOf(receivers.map((r) => r.calibration.pathLossExponent)),
     wallAttenuationDb: stores.length > 0 ? rangeOf(stores.flatMap(wallLossesDb)) : { min: DEFAULT_WALL_ATTENUATION_DB, max: DEFAULT_WALL_ATTENUATION_DB },
   };
@@ -139,6 +136,11 @@ export type NumericField = {
 }[keyof SiteDescriptor];
 
 /*
+ * Not a domain field: a receiver's `rssiOffsetDb`. The gateway subtracts it from every reading
+ * before any feature is computed, so a site calibrated to ±6 dB offsets (storesense-gateway
+ * calibrate, auto-calibration) looks to the model like one with none; flagging it would switch a
+ * well-calibrated site to the rules.
+ *
  * Slack: a domain is a handful of sites (or hundreds of random ones), not a density, so a value a
  * little past the extreme training site is not evidence of failure. Sizes and counts get 25 % (one
  * more receiver on a five-receiver site is 20 %); floors and entrances none (a second door or floor
@@ -159,7 +161,6 @@ export const DOMAIN_FIELDS: readonly DomainField[] = [
   { key: 'receiversPer100M2', label: 'in-store receivers per 100 m²', unit: '', slack: { rel: 0.25 } },
   { key: 'refRssiAt1mDbm', label: '1-m reference level', unit: 'dBm', slack: { abs: 2 } },
   { key: 'refRssiSpreadDb', label: 'spread of 1-m reference levels', unit: 'dB', slack: { abs: 2 } },
-  { key: 'rssiOffsetDb', label: 'receiver offset', unit: 'dB', slack: { abs: 2 } },
   { key: 'pathLossExponent', label: 'path-loss exponent', unit: '', slack: { abs: 0.3 } },
   { key: 'wallAttenuationDb', label: 'store wall loss', unit: 'dB', slack: { abs: 2 } },
 ];
