@@ -16,7 +16,9 @@ import {
   type GatewayConfig,
   type Site,
 } from '@storesense/firmware-config';
-import { gatewayHealthSchema } from '@storesense/protocol';
+import mqtt from 'mqtt';
+import { codecs, filters, gatewayHealthSchema, type GatewayHealth } from '@storesense/protocol';
+import { startAedes, waitFor } from '../testing/aedes-broker.js';
 import { createGateway } from '../app.js';
 import { createLogger } from '../log.js';
 import { withOnnxMetadata } from '../model/onnx-export.js';
@@ -170,5 +172,43 @@ describe('createGateway health', () => {
     // The health payload keeps the field through the wire schema (the MQTT state/health codec).
     const parsed = gatewayHealthSchema.parse(JSON.parse(JSON.stringify(h)));
     expect(parsed.classifier?.outsideDomain.map((f) => f.field)).toContain('roles');
+  });
+
+  it('serves the same on the status API over a real socket', async () => {
+    const config = { ...gatewayOf(kiosk()), dataDir: mkdtempSync(join(dir, 'gw-')), statusApi: { host: '127.0.0.1', port: 0 } };
+    const gw = createGateway(config, { logger: createLogger({ level: 'silent' }), env: {}, uplink: false, wifi: false });
+    await gw.start();
+    try {
+      const body = (await (await fetch(`${gw.statusUrl()}/api/v1/health`)).json()) as { classifier?: { active: string; domain: string; outsideDomain: { message: string }[] } };
+      expect(body.classifier?.active).toBe('rules');
+      expect(body.classifier?.domain).toBe('outside');
+      expect(body.classifier?.outsideDomain.map((f) => f.message)).toContain('no receiver with role "inside": every training site had one');
+    } finally {
+      await gw.stop();
+    }
+  });
+
+  it('publishes it in the retained MQTT state/health message (real broker)', async () => {
+    const broker = await startAedes();
+    const config = { ...gatewayOf(kiosk()), dataDir: mkdtempSync(join(dir, 'gw-')), mqtt: { url: broker.url, passwordEnv: 'UNSET_TEST_ENV' } };
+    const gw = createGateway(config, { logger: createLogger({ level: 'silent' }), env: {}, wifi: false });
+    const cloud = mqtt.connect(broker.url, { clientId: 'health-reader', username: 'cloud' });
+    const seen: GatewayHealth[] = [];
+    try {
+      await new Promise<void>((resolve, reject) => cloud.once('connect', () => resolve()).once('error', reject));
+      cloud.on('message', (_topic, payload) => {
+        const h = codecs.health.decode(payload);
+        if (h.ok) seen.push(h.value);
+      });
+      await cloud.subscribeAsync(filters.allHealth, { qos: 0 });
+      await gw.start();
+      await waitFor(() => seen.length > 0, 10_000, 'a health message');
+      expect(seen[0]!.classifier).toMatchObject({ requested: 'onnx', active: 'rules', domain: 'outside' });
+      expect(seen[0]!.classifier?.outsideDomain.some((f) => f.field === 'roles')).toBe(true);
+    } finally {
+      await gw.stop();
+      await cloud.endAsync(true);
+      await broker.close();
+    }
   });
 });
