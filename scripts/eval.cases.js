@@ -6,7 +6,7 @@
 // `generate --staff` exists. Features a build lacks are skipped with a note, never faked.
 import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { basename, join, relative } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 
@@ -78,16 +78,22 @@ export async function buildCases(o) {
     if (!families.includes(h) && families.length > 0) notes.push(`HELD_OUT_FAMILIES (${holdout.source}) names "${h}", which is not a random-site family (${families.join(', ')}): a family is held out only if training's own test matches its site ids.`);
   }
   // One process for the whole batch when the build has `--seeds … --out-dir` (DIR/<family>-<seed>.site.json).
-  if (families.length > 0 && (await simHelp(o.root, 'random-site')).includes('--out-dir')) {
-    await run(process.execPath, [SIM, 'random-site', '--seeds', o.siteSeeds.join(','), '--family', families.join(','), '--out-dir', sitesDir], { cwd: o.root, maxBuffer: 1 << 24 });
-  } else {
-    for (const family of families) for (const seed of o.siteSeeds) await run(process.execPath, [SIM, 'random-site', '--seed', String(seed), '--family', family, '--out', join(sitesDir, `${family}-${seed}.site.json`)], { cwd: o.root });
+  let drawn = families;
+  try {
+    if (families.length > 0 && (await simHelp(o.root, 'random-site')).includes('--out-dir')) {
+      await run(process.execPath, [SIM, 'random-site', '--seeds', o.siteSeeds.join(','), '--family', families.join(','), '--out-dir', sitesDir], { cwd: o.root, maxBuffer: 1 << 24 });
+    } else {
+      for (const family of families) for (const seed of o.siteSeeds) await run(process.execPath, [SIM, 'random-site', '--seed', String(seed), '--family', family, '--out', join(sitesDir, `${family}-${seed}.site.json`)], { cwd: o.root });
+    }
+  } catch (err) {
+    notes.push(`Random sites could not be drawn (\`random-site\` failed: ${String(err.stderr || err.message).trim().split('\n')[0]}); only the example sites are scored.`);
+    drawn = [];
   }
-  for (const family of families) {
+  for (const family of drawn) {
     for (const seed of o.siteSeeds) {
       const file = join(sitesDir, `${family}-${seed}.site.json`);
       const id = String(JSON.parse(readFileSync(file, 'utf8')).id ?? '');
-      const by = holdout.of(family, id, file);
+      const by = holdout.of(family, id, basename(file));
       sites.push({ name: `${family}-${seed}`, kind: 'random', family, siteSeed: seed, file: relative(o.root, file), heldOut: by !== undefined, ...(by !== undefined ? { heldOutBy: `HELD_OUT_FAMILIES "${by}"` } : {}), trained: by === undefined && o.trainedFamilies.includes(family) });
     }
   }
@@ -108,5 +114,5 @@ export async function buildCases(o) {
       for (const seed of seeds) cases.push({ site, level, seed });
     }
   }
-  return { sites, levels, cases, notes, families, heldOutList: holdout.list, heldOutSource: holdout.source };
+  return { sites, levels, cases, notes, families: drawn, heldOutList: holdout.list, heldOutSource: holdout.source };
 }

@@ -148,7 +148,13 @@ const { sites, levels } = built;
 // everywhere, and says where the gateway would have switched to the rules.
 for (const s of sites) {
   const loaded = fc.loadSiteFile(join(root, s.file));
-  if (!loaded.ok) throw new Error(`${s.file} is invalid: ${loaded.issues.join('; ')}`);
+  if (!loaded.ok) {
+    // evaluate will fail on it too, and the report lists that failure; the domain stays unknown.
+    s.domain = 'unknown';
+    s.domainFindings = [];
+    built.notes.push(`${s.file} is not a valid site: ${loaded.issues.slice(0, 3).join('; ')}`);
+    continue;
+  }
   const findings = trained ? fc.describeSite(loaded.value).flatMap(({ descriptor }) => fc.checkDomain(descriptor, trained.domain)) : undefined;
   s.domain = findings === undefined ? 'unknown' : findings.length === 0 ? 'inside' : 'outside';
   s.domainFindings = (findings ?? []).map((f) => f.message);
