@@ -36,6 +36,17 @@ describe('randomSite', () => {
     }
   });
 
+  it('siteJson is plain JSON of the site, one device per line', () => {
+    for (const family of SITE_FAMILIES) {
+      const site = randomSite({ seed: 5, family });
+      const text = siteJson(site);
+      expect(JSON.parse(text)).toEqual(JSON.parse(JSON.stringify(site)));
+      expect(text.endsWith('}\n')).toBe(true);
+      const receiverLines = text.split('\n').filter((l) => l.trimStart().startsWith('{ "id": "rx-'));
+      expect(receiverLines).toHaveLength(site.receivers.length);
+    }
+  });
+
   it('refuses a non-integer seed and an unknown family', () => {
     expect(() => randomSite({ seed: 1.5, family: 'kiosk' })).toThrow(/integer/);
     expect(() => randomSite({ seed: 1, family: 'castle' as SiteFamily })).toThrow(/unknown site family "castle"/);

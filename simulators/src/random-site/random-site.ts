@@ -67,7 +67,7 @@ export function siteJson(site: SiteInput): string {
   return `${layout(site, '')}\n`;
 }
 
-const LINE_WIDTH = 240;
+const LINE_WIDTH = 300;
 
 function inline(v: unknown): string {
   if (Array.isArray(v)) return `[${v.map(inline).join(', ')}]`;
@@ -78,11 +78,11 @@ function inline(v: unknown): string {
   return JSON.stringify(v);
 }
 
-function layout(v: unknown, indent: string): string {
+function layout(v: unknown, indent: string, prefixLength = 0): string {
   const one = inline(v);
-  if (v === null || typeof v !== 'object' || indent.length + one.length <= LINE_WIDTH) return one;
+  if (v === null || typeof v !== 'object' || indent.length + prefixLength + one.length <= LINE_WIDTH) return one;
   const inner = `${indent}  `;
   if (Array.isArray(v)) return `[\n${v.map((x) => inner + layout(x, inner)).join(',\n')}\n${indent}]`;
   const entries = Object.entries(v).filter(([, x]) => x !== undefined);
-  return `{\n${entries.map(([k, x]) => `${inner}${JSON.stringify(k)}: ${layout(x, inner)}`).join(',\n')}\n${indent}}`;
+  return `{\n${entries.map(([k, x]) => `${inner}${JSON.stringify(k)}: ${layout(x, inner, JSON.stringify(k).length + 2)}`).join(',\n')}\n${indent}}`;
 }
