@@ -40,7 +40,7 @@ export function anchorSite(rng: Rng, seed: number): SiteInput {
     siteId: `rnd-anchor-${seed}`,
     siteName: `Random anchor store ${seed}`,
     storeId: 'anchor',
-    storeName: rng.pick(['Galeries Royales', 'Takashimaya-style Anchor', 'Kaufhaus Mitte', 'Union Department Store', 'The Great Store']),
+    storeName: rng.pick(['Galeries Royales', 'Crown Department Store', 'Kaufhaus Mitte', 'Union Department Store', 'The Great Store']),
     widthM,
     depthM,
     floors,

@@ -59,7 +59,7 @@ export function kioskSite(rng: Rng, seed: number): SiteInput {
   }
   return finishSite(
     b,
-    { id: `rnd-kiosk-${seed}`, name: `Random atrium kiosk ${seed}`, storeName: rng.pick(['Tea Cart', 'Phone Case Island', 'Sunglass Hut kiosk', 'Macaron Bar', 'Watch Strap Stand']), timezone: rng.pick(TIMEZONES), floorNames: floorNames([0]), coarseRolesAllowed: false },
+    { id: `rnd-kiosk-${seed}`, name: `Random atrium kiosk ${seed}`, storeName: rng.pick(['Tea Cart', 'Phone Case Island', 'Sunglasses Island', 'Macaron Bar', 'Watch Strap Stand']), timezone: rng.pick(TIMEZONES), floorNames: floorNames([0]), coarseRolesAllowed: false },
     rng.int(4),
     { x: Math.round(rng.uniform(-40, 40)), y: Math.round(rng.uniform(-40, 40)) },
   );
