@@ -119,3 +119,20 @@ describe('newId', () => {
     expect(newId(1_767_607_200_000, () => 0.5)).toBe(id);
   });
 });
+
+describe('subject ids are pseudonyms at every door', () => {
+  const obs = { v: 1, at: 10, source: 'ble', receiverId: 'rx-1', rssiDbm: -70 };
+  it.each([
+    'aa:bb:cc:dd:ee:ff', 'AA-BB-CC-DD-EE-FF', 'aabb.ccdd.eeff', 'aabbccddeeff', 'AABBCCDDEEFF',
+    'mac=aa:bb:cc:dd:ee:ff', 't_aabbccddeeff', 'x-02:00:5e:10:20:30-y',
+  ])('refuses %s as an observation subject and as an event subject id', (subject) => {
+    const o = codecs.observation.decode(JSON.stringify({ ...obs, subject }));
+    expect(o.ok).toBe(false);
+    if (!o.ok) expect(o.error).toMatch(/looks like a MAC address/);
+    const e = codecs.event.decode(JSON.stringify({ ...event, subject: { ...event.subject, id: subject } }));
+    expect(e.ok).toBe(false);
+  });
+  it.each(['s_22e5a95f', 's_0123456789abcdef', 't_pos-1_1767607236783', 'm_M0001', 'b_9f2c01aa', 'irk_3f9a', 'aa:bb:cc'])('accepts the pseudonym %s', (subject) => {
+    expect(codecs.observation.decode(JSON.stringify({ ...obs, subject })).ok).toBe(true);
+  });
+});

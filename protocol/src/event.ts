@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { idSchema } from './ids.js';
+import { idSchema, pseudonymSchema } from './ids.js';
 import { PROTOCOL_VERSION } from './version.js';
 
 /** The shopper journey (DESIGN §1): 临场 approach, 进场 arrival, 驻留 dwell, 爬楼 floor change, 提袋 purchase, 离店 exit. */
@@ -47,7 +47,7 @@ export const presenceEventSchema = z
     gatewayId: idSchema,
     storeId: idSchema.optional(),
     subject: z.object({
-      id: z.string().min(1).max(64).describe('pseudonymous subject id; never a raw MAC'),
+      id: pseudonymSchema,
       memberId: z.string().min(1).max(64).optional(),
       signals: z.array(signalKindSchema).default([]),
       randomized: z.boolean().optional().describe('seen only through a randomised MAC'),

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { idSchema } from './ids.js';
+import { idSchema, pseudonymSchema } from './ids.js';
 import { PROTOCOL_VERSION } from './version.js';
 
 export const OBSERVATION_SOURCES = ['ble', 'wifi', 'terminal', 'espresense', 'meraki'] as const;
@@ -33,7 +33,7 @@ export const observationSchema = z.object({
   at: z.number().int().nonnegative().describe('ms since epoch, when it was heard'),
   source: z.enum(OBSERVATION_SOURCES),
   receiverId: idSchema.describe('the site receiver or terminal that heard it'),
-  subject: z.string().min(1).max(64),
+  subject: pseudonymSchema,
   rssiDbm: z.number().min(-127).max(20).optional(),
   randomized: z.boolean().optional().describe('seen through a locally administered (randomised) MAC'),
   seq: z

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { idSchema } from './ids.js';
+import { idSchema, pseudonymSchema } from './ids.js';
 import { eventTypeSchema, DWELL_PHASES } from './event.js';
 import { observationSchema, type Observation } from './observation.js';
 import { parseJsonWith, type Result } from './result.js';
@@ -32,7 +32,7 @@ export type TruthHeader = z.infer<typeof truthHeaderSchema>;
 export const truthEventSchema = z.object({
   type: eventTypeSchema,
   at: z.number().int().nonnegative(),
-  subject: z.string().min(1).max(64).describe('the same subject id the observations carry'),
+  subject: pseudonymSchema.describe('the same subject id the observations carry'),
   memberId: z.string().min(1).max(64).optional(),
   storeId: idSchema.optional(),
   zoneId: idSchema.optional(),

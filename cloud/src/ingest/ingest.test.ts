@@ -43,6 +43,18 @@ describe('Ingest (memory link)', () => {
     expect(await store.counts()).toMatchObject({ events: 0 });
   });
 
+  it('rejects and counts a MAC-shaped subject id (a gateway leaking addresses), stores nothing, acks nothing', async () => {
+    const leaked = makeEvent();
+    const payload = Buffer.from(JSON.stringify({ ...leaked, subject: { ...leaked.subject, id: 'aa:bb:cc:dd:ee:ff' } }));
+    const outcome = await ingest.handleEventMessage(topics.event('site1', 'gw1', leaked.type), payload);
+    expect(outcome).toMatchObject({ status: 'rejected', reason: expect.stringMatching(/looks like a MAC address/) });
+    expect(await ingest.ingestEvent({ ...leaked, subject: { ...leaked.subject, id: 'AABBCCDDEEFF' } })).toMatchObject({ status: 'rejected' });
+    expect(metrics.get('ingest.rejected.privacy')).toBe(2);
+    expect(await store.counts()).toMatchObject({ events: 0 });
+    await ingest.stop();
+    expect(link.published).toHaveLength(0);
+  });
+
   it('acks stored and duplicate ids in one batch with the clock time', async () => {
     const a = makeEvent();
     const b = makeEvent();

@@ -1,4 +1,4 @@
-import { codecs, filters, isValidId, parseTopic, presenceEventSchema, safeParseWith, type PresenceEvent } from '@storesense/protocol';
+import { codecs, filters, isValidId, parseTopic, presenceEventSchema, PSEUDONYM_ERROR, safeParseWith, type PresenceEvent } from '@storesense/protocol';
 import type { BrokerLink } from '../broker/broker-link.js';
 import type { Clock } from '../clock.js';
 import type { Logger } from '../log.js';
@@ -71,7 +71,7 @@ export class Ingest {
     const parsed = parseTopic(topic);
     if (!parsed || parsed.kind !== 'event') return this.reject(topic, 'topic', 'not an event topic of the contract');
     const decoded = codecs.event.decode(payload);
-    if (!decoded.ok) return this.reject(topic, decoded.error.startsWith('malformed JSON') ? 'malformed' : 'schema', decoded.error);
+    if (!decoded.ok) return this.reject(topic, rejectKind(decoded.error), decoded.error);
     const event = decoded.value;
     if (event.siteId !== parsed.siteId) return this.reject(topic, 'mismatch', `payload siteId ${event.siteId} differs from the topic's`, event.id);
     if (event.gatewayId !== parsed.gatewayId) {
@@ -87,7 +87,7 @@ export class Ingest {
    */
   async ingestEvent(input: unknown): Promise<IngestOutcome> {
     const parsed = safeParseWith(presenceEventSchema, input);
-    if (!parsed.ok) return this.reject('(in-process)', 'schema', parsed.error);
+    if (!parsed.ok) return this.reject('(in-process)', rejectKind(parsed.error), parsed.error);
     return this.accept(parsed.value);
   }
 
@@ -114,7 +114,7 @@ export class Ingest {
     return { status: 'stored', id: event.id };
   }
 
-  private reject(topic: string, kind: 'topic' | 'malformed' | 'schema' | 'mismatch', reason: string, eventId?: string): IngestOutcome {
+  private reject(topic: string, kind: RejectKind, reason: string, eventId?: string): IngestOutcome {
     this.options.metrics.inc('ingest.rejected');
     this.options.metrics.inc(`ingest.rejected.${kind}`);
     this.log.warn({ topic, reason, kind, eventId }, 'event rejected');
@@ -166,6 +166,14 @@ export class Ingest {
     this.options.metrics.inc('ingest.state_rejected');
     this.log.warn({ topic, reason }, 'gateway state rejected');
   }
+}
+
+type RejectKind = 'topic' | 'malformed' | 'schema' | 'mismatch' | 'privacy';
+
+/** `privacy`: a subject id shaped like a MAC address (counted apart: it is a leak at a gateway). */
+function rejectKind(error: string): RejectKind {
+  if (error.startsWith('malformed JSON')) return 'malformed';
+  return error.includes(PSEUDONYM_ERROR) ? 'privacy' : 'schema';
 }
 
 /**

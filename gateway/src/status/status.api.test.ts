@@ -113,3 +113,26 @@ describe('status API body limit (real socket)', () => {
     }
   });
 });
+
+describe('status API ingest refuses raw MACs as subjects (property, every spelling)', () => {
+  it('a MAC-shaped subject is rejected with a reason that does not repeat it; nothing reaches the pipeline', async () => {
+    const fc = (await import('fast-check')).default;
+    const { app, got, source } = setup();
+    await fc.assert(
+      fc.asyncProperty(fc.uint8Array({ minLength: 6, maxLength: 6 }), fc.nat(7), async (mac, form) => {
+        const pairs = Array.from(mac, (x) => x.toString(16).padStart(2, '0'));
+        const bare = pairs.join('');
+        const spelled = [pairs.join(':'), pairs.join('-'), bare, `${bare.slice(0, 4)}.${bare.slice(4, 8)}.${bare.slice(8)}`];
+        const subject = [...spelled, ...spelled.map((s) => s.toUpperCase())][form]!;
+        const res = await app.request('/api/v1/observations', { method: 'POST', body: JSON.stringify(ble(1, 'rx-a', subject, -60)) });
+        expect(res.status).toBe(400);
+        const text = await res.text();
+        expect(text).toMatch(/looks like a MAC address/);
+        expect(text.toLowerCase()).not.toContain(subject.toLowerCase());
+      }),
+      { numRuns: 200 },
+    );
+    expect(got).toHaveLength(0);
+    expect(source.health().rejected).toBeGreaterThanOrEqual(200);
+  });
+});
