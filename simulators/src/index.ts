@@ -7,6 +7,8 @@ export * from './site-layout.js';
 export * from './trajectory.js';
 export * from './radio.model.js';
 export * from './shopper.plan.js';
+export * from './shopper.intents.js';
+export * from './shopper.routes.js';
 export * from './truth.journey.js';
 export * from './scenario.js';
 export * from './world.js';

@@ -139,7 +139,7 @@ function buildStoreLayout(site: Site, store: Store): StoreLayout {
  * to the point just outside the door, walked along its long axis; without one, a virtual 80 m
  * corridor 5 m out from the storefront (a stand-alone shop on a street).
  */
-function corridorFor(site: Site, floor: number, outside: Point, outward: Point): CorridorLine {
+export function corridorFor(site: Site, floor: number, outside: Point, outward: Point): CorridorLine {
   const areas = site.areas.filter((a) => a.floor === floor && a.kind === 'corridor');
   let best: Zone | undefined;
   let bestD = Infinity;

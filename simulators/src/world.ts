@@ -3,7 +3,8 @@ import { PROTOCOL_VERSION, TRACE_FORMAT, TRUTH_FORMAT, type Observation, type Tr
 import { DEFAULT_RADIO, buildReceiverSets, type RadioParams } from './radio.model.js';
 import { Rng } from './random.js';
 import type { ScriptedShopper } from './scenario.js';
-import { DEFAULT_INTENT_MIX, DEFAULT_PLAN_PARAMS, planShopper, type Intent, type PlanParams, type ShopperPlan } from './shopper.plan.js';
+import { planShopper } from './shopper.intents.js';
+import { DEFAULT_INTENT_MIX, DEFAULT_PLAN_PARAMS, type Intent, type PlanParams, type ShopperPlan } from './shopper.plan.js';
 import { buildLayout, type SiteLayout } from './site-layout.js';
 import { journeyTruth } from './truth.journey.js';
 import { Phone } from './world.phone.js';
