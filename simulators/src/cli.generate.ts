@@ -2,7 +2,8 @@ import { parseArgs } from 'node:util';
 import { loadSiteFile, type DemoMember } from '@storesense/firmware-config';
 import { integer, loadMembers, nonNegative, resolveSitePath, share, UsageError, type CliIo } from './cli.shared.js';
 import { parseDurationMs } from './duration.js';
-import { namedScenario, type ScriptedShopper } from './scenario.js';
+import { loadScenarioFile, scenarioFromSets, scenarioPresetNames, scenarioWorldOptions, type ScenarioFile } from './scenario-file.js';
+import { namedScenario, SCENARIO_NAMES, type ScriptedShopper } from './scenario.js';
 import { generateWorld } from './trace-file.writer.js';
 
 /** `storesense-sim generate`: a seeded world to trace.ndjson + truth.ndjson. */
@@ -23,6 +24,7 @@ export async function generateCommand(args: string[], io: CliIo): Promise<number
       'ble-rotation': { type: 'string' },
       scenario: { type: 'string' },
       member: { type: 'string' },
+      set: { type: 'string', multiple: true },
     },
   });
   if (values.site === undefined) throw new UsageError('generate needs --site');
@@ -44,7 +46,30 @@ export async function generateCommand(args: string[], io: CliIo): Promise<number
   if (!site.ok) throw new Error(`invalid site: ${site.issues.join('; ')}`);
   const { path: membersPath, members } = loadMembers(values.members, io);
   const scenarios: ScriptedShopper[] = [];
-  if (values.scenario !== undefined) {
+  const sets = values.set ?? [];
+  // A known name is a scripted scenario (member-visit); anything else is a scenario file or preset.
+  const scripted = values.scenario !== undefined && (SCENARIO_NAMES as readonly string[]).includes(values.scenario);
+  let file: ScenarioFile = {};
+  if (values.scenario !== undefined && !scripted) {
+    const looksLikeName = !/[/\\.]/.test(values.scenario);
+    const loaded = loadScenarioFile(values.scenario, sets);
+    if (!loaded.ok) {
+      if (looksLikeName && loaded.error.includes('ENOENT')) {
+        throw new UsageError(`unknown scenario "${values.scenario}" (scripted: ${SCENARIO_NAMES.join(', ')}; presets: ${scenarioPresetNames().join(', ')}; or a scenario file path)`);
+      }
+      throw new Error(`scenario ${values.scenario}: ${loaded.issues.join('; ')}`);
+    }
+    file = loaded.value;
+  } else if (sets.length > 0) {
+    const loaded = scenarioFromSets(sets);
+    if (!loaded.ok) throw new UsageError(`--set: ${loaded.issues.join('; ')}`);
+    file = loaded.value;
+  }
+  const fromFile = scenarioWorldOptions(file, site.value.receivers.map((r) => r.id));
+  if (!fromFile.ok) throw new Error(`scenario ${values.scenario ?? '--set'}: ${fromFile.issues.join('; ')}`);
+  const { staff, ...scenarioOptions } = fromFile.value;
+  if (staff !== undefined && staff.length > 0) throw new Error('scenario key "staff": staff devices are not in this build of the simulator yet');
+  if (scripted && values.scenario !== undefined) {
     let member: DemoMember | undefined;
     if (values.member !== undefined) {
       member = members.find((m) => m.memberId === values.member);
@@ -56,7 +81,7 @@ export async function generateCommand(args: string[], io: CliIo): Promise<number
       throw new UsageError((err as Error).message);
     }
   } else if (values.member !== undefined) {
-    throw new UsageError('--member goes with --scenario');
+    throw new UsageError('--member goes with --scenario member-visit');
   }
   const started = performance.now();
   const result = await generateWorld({
@@ -65,7 +90,8 @@ export async function generateCommand(args: string[], io: CliIo): Promise<number
     seed: integer('seed', values.seed, 1),
     durationMs,
     ...(startAt !== undefined ? { startAt } : {}),
-    shoppersPerHour: nonNegative('shoppers-per-hour', values['shoppers-per-hour'], 240),
+    ...scenarioOptions,
+    shoppersPerHour: nonNegative('shoppers-per-hour', values['shoppers-per-hour'], scenarioOptions.shoppersPerHour ?? 240),
     ...(values['member-share'] !== undefined ? { memberShare: share('member-share', values['member-share']) } : {}),
     ...(values['ble-share'] !== undefined ? { bleShare: share('ble-share', values['ble-share']) } : {}),
     ...(bleRotationMs !== undefined ? { bleRotationMs } : {}),

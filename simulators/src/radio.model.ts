@@ -105,20 +105,56 @@ export interface ReceiverSets {
 }
 
 /**
+ * How far the receivers' real reporting biases are from what the site file declares, on top of
+ * the small N(0, calibrationErrorSigmaDb) error every receiver has: an installer who never
+ * calibrated, or a file copied from another store. The gateway reads the declared offsets, so a
+ * world with these settings is a miscalibrated site (issue 10: "receivers off by ±6 dB").
+ */
+export interface CalibrationTruth {
+  /** Each receiver's bias is off by a uniform draw in [-offsetErrorDb, +offsetErrorDb] (per receiver, site order). */
+  offsetErrorDb?: number;
+  /** Exact real biases by receiver id, dB, replacing declared offset and every error. */
+  trueOffsetsDb?: Readonly<Record<string, number>>;
+}
+
+/** A receiver's declared and real reporting bias (what a calibration should recover). */
+export interface ReceiverOffsetTruth {
+  id: string;
+  declaredOffsetDb: number;
+  trueOffsetDb: number;
+}
+
+/**
  * The site's receivers that hear BLE adverts and those that hear WiFi probes, with their hidden
  * calibration errors: one draw per receiver in site order, whatever its kind, so changing one
- * receiver's kind never reshuffles the others.
+ * receiver's kind never reshuffles the others. `truth` moves the real biases further away from the
+ * declared ones; its draws come from a child stream forked after the usual ones, so the small
+ * errors stay the same with and without it.
  */
-export function buildReceiverSets(layout: SiteLayout, params: RadioParams, rng: Rng): ReceiverSets {
+export function buildReceiverSets(layout: SiteLayout, params: RadioParams, rng: Rng, truth: CalibrationTruth = {}): ReceiverSets {
   const sets: ReceiverSets = { ble: [], wifi: [] };
-  for (const r of layout.site.receivers) {
-    const errorDb = rng.normal(0, params.calibrationErrorSigmaDb);
+  const receivers = layout.site.receivers;
+  const errorsDb = receivers.map(() => rng.normal(0, params.calibrationErrorSigmaDb));
+  const spread = truth.offsetErrorDb ?? 0;
+  if (spread > 0) {
+    const extra = rng.fork();
+    receivers.forEach((_r, i) => (errorsDb[i]! += extra.uniform(-spread, spread)));
+  }
+  receivers.forEach((r, i) => {
+    const exact = truth.trueOffsetsDb?.[r.id];
+    const errorDb = exact !== undefined ? exact - r.calibration.rssiOffsetDb : errorsDb[i]!;
     const ble = BLE_SOURCE[r.kind];
     const wifi = WIFI_SOURCE[r.kind];
     if (ble !== undefined) sets.ble.push(flatten(layout, r, ble, errorDb, params));
     if (wifi !== undefined) sets.wifi.push(flatten(layout, r, wifi, errorDb, params));
-  }
+  });
   return sets;
+}
+
+/** Declared and real bias of every receiver of the site, in site order. */
+export function receiverOffsetTruth(layout: SiteLayout, sets: ReceiverSets): ReceiverOffsetTruth[] {
+  const real = new Map([...sets.ble, ...sets.wifi].map((r) => [r.id, r.offsetDb]));
+  return layout.site.receivers.map((r) => ({ id: r.id, declaredOffsetDb: r.calibration.rssiOffsetDb, trueOffsetDb: real.get(r.id) ?? r.calibration.rssiOffsetDb }));
 }
 
 /** The BLE-capable receivers (see buildReceiverSets). */

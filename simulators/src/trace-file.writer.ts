@@ -1,5 +1,5 @@
 import { once } from 'node:events';
-import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
+import { createWriteStream, mkdirSync, writeFileSync, type WriteStream } from 'node:fs';
 import { join } from 'node:path';
 import { encodeLine, traceHeaderSchema, truthHeaderSchema } from '@storesense/protocol';
 import { encodeObservationLine, encodeTruthLine } from './trace-codec.js';
@@ -69,6 +69,8 @@ export interface GenerateOptions extends WorldOptions {
 export interface GenerateResult {
   traceFile: string;
   truthFile: string;
+  /** `{outDir}/receivers.truth.json` (declared vs real receiver biases), written when `calibration` is set. */
+  receiversFile?: string;
   observations: number;
   truthEvents: number;
   shoppers: number;
@@ -112,9 +114,17 @@ export async function generateWorld(options: GenerateOptions): Promise<GenerateR
   } finally {
     await truthWriter.close();
   }
+  let receiversFile: string | undefined;
+  if (options.calibration !== undefined) {
+    // What a calibration must recover; offsets only, no identifiers of people.
+    receiversFile = join(options.outDir, 'receivers.truth.json');
+    const offsets = world.receiverOffsets.map((r) => ({ ...r, trueOffsetDb: Math.round(r.trueOffsetDb * 1000) / 1000 }));
+    writeFileSync(receiversFile, `${JSON.stringify({ siteId: world.header.siteId, seed: world.header.seed, receivers: offsets }, null, 2)}\n`);
+  }
   return {
     traceFile,
     truthFile,
+    ...(receiversFile !== undefined ? { receiversFile } : {}),
     observations,
     truthEvents: truth.length,
     shoppers: world.shoppers.length,

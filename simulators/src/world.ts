@@ -1,6 +1,6 @@
 import type { DemoMember, Site } from '@storesense/firmware-config';
 import { PROTOCOL_VERSION, TRACE_FORMAT, TRUTH_FORMAT, type Observation, type TraceHeader, type TruthEvent, type TruthHeader } from '@storesense/protocol';
-import { DEFAULT_RADIO, buildReceiverSets, type RadioParams } from './radio.model.js';
+import { DEFAULT_RADIO, buildReceiverSets, receiverOffsetTruth, type CalibrationTruth, type RadioParams, type ReceiverOffsetTruth } from './radio.model.js';
 import { Rng } from './random.js';
 import type { ScriptedShopper } from './scenario.js';
 import { planShopper } from './shopper.intents.js';
@@ -64,6 +64,10 @@ export interface WorldOptions {
   siteFile?: string;
   /** Generation window: observations are produced and sorted this many ms at a time (default 10 s). */
   windowMs?: number;
+  /** Advertising interval (ms, as a string key) -> weight, for background phones (default ADVERT_INTERVAL_MIX). */
+  advertIntervalMix?: Readonly<Record<string, number>>;
+  /** Real receiver biases unlike the site file's (radio.model.ts CalibrationTruth). Default: declared + N(0, 1 dB). */
+  calibration?: CalibrationTruth;
 }
 
 /** One shopper as planned (exposed for tests, evaluation and debugging). */
@@ -92,6 +96,8 @@ export interface World {
   readonly truthHeader: TruthHeader;
   readonly layout: SiteLayout;
   readonly shoppers: readonly PlannedShopper[];
+  /** Each receiver's declared and real reporting bias (what a calibration should recover). */
+  readonly receiverOffsets: readonly ReceiverOffsetTruth[];
   /** True events in [start, end), sorted by (at, subject, order of occurrence). */
   truth(): TruthEvent[];
   /** Observations in [start, end) as sorted batches, one generation window at a time. Single use. */
@@ -126,7 +132,9 @@ export function createWorld(options: WorldOptions): World {
   const wifiParams: WifiParams = { ...DEFAULT_WIFI, ...options.wifi };
   const bleShare = options.bleShare ?? 1;
   const rotationMs = Math.max(0, options.bleRotationMs ?? 0);
-  const { ble: receivers, wifi: wifiReceivers } = buildReceiverSets(layout, radio, master.fork());
+  const receiverSets = buildReceiverSets(layout, radio, master.fork(), options.calibration);
+  const { ble: receivers, wifi: wifiReceivers } = receiverSets;
+  const advertMix = options.advertIntervalMix ?? ADVERT_INTERVAL_MIX;
   const counters = new TerminalCounters();
   const subjects = new Set<string>();
   const newSubject = (rng: Rng) => {
@@ -214,7 +222,7 @@ export function createWorld(options: WorldOptions): World {
         const m = pool.splice(rng.int(pool.length), 1)[0]!;
         if (m.consent) member = { memberId: m.memberId, tokenKey: m.tokenKey };
       }
-      const advertIntervalMs = Number(rng.weighted(ADVERT_INTERVAL_MIX));
+      const advertIntervalMs = Number(rng.weighted(advertMix));
       const plan = planShopper(layout, rng, params, mix, Math.round(t), rng.uniform(1.2, 1.4));
       addShopper({ plan, rng, subject, member, advertIntervalMs, recall: undefined, scenario: undefined });
     }
@@ -237,6 +245,7 @@ export function createWorld(options: WorldOptions): World {
     truthHeader: { ...header, format: TRUTH_FORMAT },
     layout,
     shoppers,
+    receiverOffsets: receiverOffsetTruth(layout, receiverSets),
     truth() {
       const all: { e: TruthEvent; i: number }[] = [];
       for (const s of shoppers) s.truth.forEach((e, i) => e.at >= startAt && e.at < endAt && all.push({ e, i }));
