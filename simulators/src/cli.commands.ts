@@ -11,8 +11,12 @@ const USAGE = `storesense-sim <command> [options]
 
   generate --site F --out DIR [--seed N] [--duration D] [--members CSV] [--start ISO]
            [--shoppers-per-hour N] [--member-share X] [--ble-share X] [--ble-rotation D]
-           [--scenario member-visit --member ID]
+           [--scenario member-visit --member ID | --scenario S] [--set PATH=VALUE ...]
       F: a site file, or an example name (boutique, dept-store). D: 90s, 10m, 2h (default 10m).
+      --scenario S: a scenario file (JSON: radio noise, advert intervals, address rotation, intent
+        mix, routes, calibration error, ...) or a shipped preset (realistic, harsh, miscalibrated).
+      --set PATH=VALUE: any scenario key, over the file (radio.shadowingSigmaDb=6, plan.crossShare=0.3,
+        calibration.offsetErrorDb=6); VALUE is JSON or a string. The flags below win over both.
       --member-share defaults to 0.15, or 0 with --scenario (background traffic stays anonymous).
       --ble-share: share of background phones advertising BLE (default 1; the rest are BLE-silent).
       --ble-rotation D: anonymous phones change BLE address (subject) every D (default off; real: 15m).

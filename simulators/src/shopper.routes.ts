@@ -1,4 +1,4 @@
-import { pointInShape, shapeBounds, shapeEdges, type Point, type Zone } from '@storesense/firmware-config';
+import { pointInShape, shapeBounds, shapeEdges, type Point, type ShapeEdge, type Zone } from '@storesense/firmware-config';
 import { outwardNormalAt, randomPointInShape } from './geometry.js';
 import type { Rng } from './random.js';
 import type { PlanParams, PlanWriter } from './shopper.plan.js';
@@ -62,8 +62,8 @@ export interface WindowSpot {
 }
 
 /**
- * A spot 1-2.5 m outside a shop window: in front of a `window` zone of the store on `floor`, or,
- * without one, anywhere along a storefront edge (an edge facing a mall area; the door's edge when
+ * A spot 1-2.5 m outside a shop window: in front of a `window` zone of the store on `floor` (on
+ * the storefront edge nearest to a point of the zone), or, without one, anywhere along a storefront edge (an edge facing a mall area; the door's edge when
  * the site has no areas). Never inside a store. Undefined when no spot is found in a few tries.
  */
 export function windowSpot(layout: SiteLayout, store: StoreLayout, floor: number, rng: Rng): WindowSpot | undefined {
@@ -80,7 +80,8 @@ export function windowSpot(layout: SiteLayout, store: StoreLayout, floor: number
   for (let attempt = 0; attempt < 6; attempt++) {
     let onOutline: Point;
     if (windows.length > 0) {
-      onOutline = nearestOutlinePoint(shape, randomPointInShape(rng, rng.pick(windows).shape, 0.3));
+      // Displays face the mall: project onto a storefront edge (any edge if none faces an area).
+      onOutline = nearestPointOn(edges.length > 0 ? edges : shapeEdges(shape), randomPointInShape(rng, rng.pick(windows).shape, 0.3));
     } else {
       if (edges.length === 0) return undefined;
       const e = rng.pick(edges);
@@ -96,10 +97,10 @@ export function windowSpot(layout: SiteLayout, store: StoreLayout, floor: number
   return undefined;
 }
 
-function nearestOutlinePoint(shape: StoreLayout['store']['shape'], p: Point): Point {
+function nearestPointOn(edges: readonly ShapeEdge[], p: Point): Point {
   let best = Infinity;
   let out = p;
-  for (const { a, b } of shapeEdges(shape)) {
+  for (const { a, b } of edges) {
     const dx = b.x - a.x;
     const dy = b.y - a.y;
     const len2 = dx * dx + dy * dy;
