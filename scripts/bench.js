@@ -17,6 +17,7 @@ const quick = process.env.BENCH_QUICK === '1';
 const allBenches = [
   { name: 'simulator generation', id: 'simulator-generation', file: 'simulators/dist/bench.js', args: quick ? ['dept-store', '10m', '600'] : ['dept-store', '2h', '600'] },
   { name: 'gateway throughput', id: 'gateway-throughput', file: 'bench/dist/gateway-throughput.bench.js', args: quick ? ['5', '600', '2'] : ['30', '600', '5'] },
+  { name: 'subject memory', id: 'subject-memory', file: 'bench/dist/subject-memory.bench.js', node: ['--expose-gc'], args: quick ? ['200'] : ['2000'] },
   { name: 'end-to-end latency', id: 'e2e-latency', file: 'bench/dist/e2e-latency.bench.js', args: quick ? ['8', '600'] : ['40', '600'] },
   { name: 'classifier inference', id: 'classifier-inference', file: 'bench/dist/classifier-inference.bench.js', args: quick ? ['4', '1200', '1'] : ['10', '1200', '5'] },
   { name: 'outbox append at depth', id: 'outbox-append', file: 'bench/dist/outbox-append.bench.js', args: quick ? ['20000', '200'] : ['1000000', '2000'] },
@@ -48,14 +49,15 @@ const machine = {
 
 const results = {};
 for (const b of benches) {
-  process.stdout.write(`== ${b.name}: node ${b.file} ${b.args.join(' ')}\n`);
-  const r = spawnSync(process.execPath, [b.file, ...b.args], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  const command = `node ${[...(b.node ?? []), b.file, ...b.args].join(' ')}`;
+  process.stdout.write(`== ${b.name}: ${command}\n`);
+  const r = spawnSync(process.execPath, [...(b.node ?? []), b.file, ...b.args], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
   if (r.status !== 0) {
     process.stderr.write(`${b.name} failed (exit ${r.status})\n${r.stdout}`);
     process.exit(1);
   }
   const line = r.stdout.trim().split('\n').filter((l) => l.startsWith('{')).pop();
-  results[b.name] = { ...JSON.parse(line), command: `node ${b.file} ${b.args.join(' ')}` };
+  results[b.name] = { ...JSON.parse(line), command };
   process.stdout.write(`${line}\n`);
 }
 
@@ -67,19 +69,43 @@ const measured = `_Measured at commit ${machine.commit} on ${machine.date}._`;
 
 /** Section title -> body, per benchmark id (the title is the `## ` heading in docs/benchmarks.md). */
 const sections = {
-  'gateway-throughput': (t) => ({
-    title: 'Gateway replay throughput',
-    body: `The gateway's whole decision path — observation validation, member-token resolution, tracker,
-features, rules classifier, journey state machine — and the SQLite outbox (WAL, one transaction per
-250 ms tick), driven tick by tick as fast as one core allows. ${t.traceMinutes} minutes of the
-simulated department store at ${t.shoppersPerHour} shoppers/hour: ${fmt(t.observations)} observations,
-${fmt(t.events)} events.
+  'gateway-throughput': (t) => {
+    const [rules, onnx] = t.classifiers;
+    return {
+      title: 'Gateway replay throughput',
+      body: `The gateway's whole decision path — observation validation, member-token resolution, tracker,
+features, classifier, journey state machine — and the SQLite outbox (WAL, one transaction per
+250 ms tick), driven tick by tick as fast as one core allows, with the rules and with the ONNX
+classifier (model \`${onnx.model}\`) side by side: the runs alternate (rules, onnx, rules, ...) on the
+same trace, so load from other processes hits both alike. ${t.traceMinutes} minutes of the simulated
+department store at ${t.shoppersPerHour} shoppers/hour: ${fmt(t.observations)} observations,
+${rules.subjectsPerTick} subjects per tick on average.
 
-| median obs/s | min | max | runs | faster than real time |
-| --- | --- | --- | --- | --- |
-| ${fmt(t.medianObservationsPerSecond)} | ${fmt(t.minObservationsPerSecond)} | ${fmt(t.maxObservationsPerSecond)} | ${t.runs} | ${t.realTimeFactor}× |
+| classifier | median obs/s | min | max | runs | faster than real time | events | µs per subject per tick (whole path) | of which classify | subjects one core sustains at 4 ticks/s |
+| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |
+${[rules, onnx].map((c) => `| ${c.classifier} | ${fmt(c.medianObservationsPerSecond)} | ${fmt(c.minObservationsPerSecond)} | ${fmt(c.maxObservationsPerSecond)} | ${t.runs} | ${c.realTimeFactor}× | ${fmt(c.events)} | ${c.perSubjectTickUs} | ${c.classifyPerSubjectTickUs} | ${fmt(c.sustainedSubjectsAt4Hz)} |`).join('\n')}
+
+ONNX / rules: **${t.onnxToRules}×** (ratio of the medians; median of the back-to-back pairs'
+ratios ${t.onnxToRulesPairMedian}×). "µs per subject per tick" is the whole run's time divided by the
+subject-ticks it classified; "subjects one core sustains" is 250 ms divided by that cost (the
+rest of the tick's work grows with the subjects too). Load average while measuring:
+${t.loadAverage.join(', ')} on ${machine.cores} cores.
 
 Command: \`${t.command}\``,
+    };
+  },
+  'subject-memory': (m) => ({
+    title: 'Memory per active subject',
+    body: `Heap and ArrayBuffer growth per subject (after forced garbage collection) while ${fmt(m.subjects)} synthetic
+phones are heard by ${m.receiversPerSubject} receivers each for ${m.spanS} s of 250 ms ticks (every 30 s
+feature history full), ONNX classifier \`${m.model}\`; each layer on a fresh instance with the same
+observations.
+
+| tracker | feature history | whole pipeline (tracker, history, journey state) |
+| --- | --- | --- |
+| ${fmt(m.trackerBytesPerSubject)} B | ${fmt(m.featureHistoryBytesPerSubject)} B | ${fmt(m.pipelineBytesPerSubject)} B |
+
+Command: \`${m.command}\``,
   }),
   'e2e-latency': (e) => ({
     title: 'End-to-end latency: observation into the gateway → staff websocket alert',
@@ -169,7 +195,7 @@ ratios matter more than absolute values.
 const docPath = join(root, 'docs/benchmarks.md');
 let md;
 if (!only) {
-  md = [header, ...['gateway-throughput', 'e2e-latency', 'simulator-generation', 'classifier-inference', 'outbox-append'].map((id) => render(id).text)].join('\n');
+  md = [header, ...['gateway-throughput', 'subject-memory', 'e2e-latency', 'simulator-generation', 'classifier-inference', 'outbox-append'].map((id) => render(id).text)].join('\n');
 } else {
   // Split the existing file at its `## ` headings, replace (or append) the sections rerun.
   const existing = existsSync(docPath) ? readFileSync(docPath, 'utf8') : header;

@@ -130,6 +130,28 @@ function checkHeads(kind: 'input' | 'output', list: readonly ValueMetadata[], wa
 
 /** Zone candidates are fitted only for subjects whose store-side evidence is within this of the outside (cost). */
 const ZONE_SIDE_MARGIN_DB = 8;
+/** The one row a head gets when only the other head's output is wanted. */
+const DUMMY_ZONE_ROW = new Float32Array(ZONE_FEATURE_COUNT);
+const DUMMY_PLACE_ROW = new Float32Array(FEATURE_COUNT);
+
+interface ZoneCacheEntry {
+  floor: number | undefined;
+  slow: [string, number][];
+  fast: [string, number][];
+  candidates: ZoneCandidates | undefined;
+  tick: number;
+}
+
+/** `m` has exactly the entries of `entries`, in the same order, values equal bit for bit. */
+function sameMap(entries: readonly [string, number][], m: ReadonlyMap<string, number>): boolean {
+  if (entries.length !== m.size) return false;
+  let i = 0;
+  for (const [k, v] of m) {
+    const e = entries[i++]!;
+    if (e[0] !== k || !Object.is(e[1], v)) return false;
+  }
+  return true;
+}
 
 /**
  * The ONNX classifier: one native session per process, created at load; one `run` per tick over
@@ -148,6 +170,11 @@ export class OnnxClassifier implements Classifier {
   /** The training domain from the model's metadata (`storesense.trainingDomain`); undefined when the model has none. */
   readonly trainingDomain: TrainingDomain | undefined;
   private closed = false;
+  private placeBuf = new Float32Array(0);
+  private zoneBuf = new Float32Array(0);
+  /** Per subject: the last zone candidates and the inputs they came from (see candidates()). */
+  private readonly zoneCache = new Map<string, ZoneCacheEntry>();
+  private tick = 0;
 
   private constructor(
     private readonly session: InstanceType<typeof binding.InferenceSession>,
@@ -214,7 +241,7 @@ export class OnnxClassifier implements Classifier {
 
   /** Raw model output for a row-major [rows, FEATURE_COUNT] batch (training verification uses it). */
   runRaw(x: Float32Array, rows: number): Float32Array {
-    return this.runHeads(x, rows, new Float32Array(ZONE_FEATURE_COUNT), 1).place;
+    return this.runHeads(x, rows, DUMMY_ZONE_ROW, 1, 'place').place;
   }
 
   /**
@@ -222,69 +249,129 @@ export class OnnxClassifier implements Classifier {
    * [zoneRows, ZONE_FEATURE_COUNT] (ignored by a place-only model; at least one row, since a
    * zero-row batch is not worth the risk in every onnxruntime build).
    */
-  runHeads(x: Float32Array, rows: number, zx: Float32Array, zoneRows: number): { place: Float32Array; zone: Float32Array | undefined } {
+  runHeads(x: Float32Array, rows: number, zx: Float32Array, zoneRows: number): { place: Float32Array; zone: Float32Array | undefined };
+  /** One head's output only (the other input gets its one dummy row): what classify runs. */
+  runHeads(x: Float32Array, rows: number, zx: Float32Array, zoneRows: number, only: 'place'): { place: Float32Array; zone: undefined };
+  runHeads(x: Float32Array, rows: number, zx: Float32Array, zoneRows: number, only: 'zone'): { place: undefined; zone: Float32Array };
+  runHeads(x: Float32Array, rows: number, zx: Float32Array, zoneRows: number, only?: 'place' | 'zone'): { place: Float32Array | undefined; zone: Float32Array | undefined } {
     if (this.closed) throw new Error('onnx classifier is closed');
     const feeds: Record<string, Tensor> = { [MODEL_INPUT_NAME]: new Tensor('float32', x, [rows, FEATURE_COUNT]) };
-    const fetches: Record<string, null> = { [MODEL_OUTPUT_NAME]: null };
+    const fetches: Record<string, null> = {};
+    if (only !== 'zone') fetches[MODEL_OUTPUT_NAME] = null;
     if (this.hasZoneHead) {
       feeds[ZONE_INPUT_NAME] = new Tensor('float32', zx, [zoneRows, ZONE_FEATURE_COUNT]);
-      fetches[ZONE_OUTPUT_NAME] = null;
+      if (only !== 'place') fetches[ZONE_OUTPUT_NAME] = null;
     }
     const out = this.session.run(feeds, fetches, {}) as Record<string, Tensor | undefined>;
-    const place = out[MODEL_OUTPUT_NAME];
-    if (!place || place.type !== 'float32' || place.data.length !== rows * MODEL_OUTPUT_WIDTH) throw new Error(`model returned ${place ? `${place.type} x${place.data.length}` : 'nothing'} for ${rows} rows`);
-    if (!this.hasZoneHead) return { place: place.data as Float32Array, zone: undefined };
+    let place: Float32Array | undefined;
+    if (only !== 'zone') {
+      const t = out[MODEL_OUTPUT_NAME];
+      if (!t || t.type !== 'float32' || t.data.length !== rows * MODEL_OUTPUT_WIDTH) throw new Error(`model returned ${t ? `${t.type} x${t.data.length}` : 'nothing'} for ${rows} rows`);
+      place = t.data as Float32Array;
+    }
+    if (!this.hasZoneHead || only === 'place') return { place, zone: undefined };
     const zone = out[ZONE_OUTPUT_NAME];
     if (!zone || zone.type !== 'float32' || zone.data.length !== zoneRows * ZONE_OUTPUT_WIDTH) throw new Error(`zone head returned ${zone ? `${zone.type} x${zone.data.length}` : 'nothing'} for ${zoneRows} rows`);
-    return { place: place.data as Float32Array, zone: zone.data as Float32Array };
+    return { place, zone: zone.data as Float32Array };
   }
 
+  /**
+   * Two native runs when the model has a zone head (decision 52): the place head for every subject,
+   * then the zone head only for the subjects whose zone is reported (P(inside) ≥ 0.2, store-side
+   * evidence within ZONE_SIDE_MARGIN_DB of the outside). Each head scores its rows independently
+   * of the others in the batch, so the outputs are those of one run over every candidate (checked
+   * by onnx.classifier.reference.test.ts); most subjects are outside or far from the store, and
+   * their candidate rows were built and scored for nothing.
+   */
   classify(windows: readonly FeatureWindow[]): ClassProbs[] {
     if (windows.length === 0) return [];
-    const x = new Float32Array(windows.length * FEATURE_COUNT);
-    windows.forEach((w, i) => x.set(w.values, i * FEATURE_COUNT));
+    const rows = windows.length;
+    const x = this.placeInput(rows);
+    for (let i = 0; i < rows; i++) x.set(windows[i]!.values, i * FEATURE_COUNT);
     const floors = windows.map((w) => estimateFloor(w, this.zoneScale));
-    // Zone candidates for every subject that could be inside (the model decides that in the same run).
-    const cands: (ZoneCandidates & { first: number })[] = [];
-    const candOf = new Array<number>(windows.length).fill(-1);
-    let zoneRows = 0;
-    if (this.hasZoneHead) {
-      windows.forEach((w, i) => {
-        if (w.storeSideMaxDbm <= MISSING_DBM || w.storeSideMaxDbm < w.outsideSideMaxDbm - ZONE_SIDE_MARGIN_DB) return;
-        const c = zoneCandidates(w, floors[i]!.floor, this.ctx);
-        if (!c) return;
-        candOf[i] = cands.length;
-        cands.push({ ...c, first: zoneRows });
-        zoneRows += c.zoneIds.length;
-      });
+    if (!this.hasZoneHead) {
+      const { place } = this.runHeads(x, rows, DUMMY_ZONE_ROW, 1);
+      return windows.map((w, i) => this.result(w, i, place, floors[i]!, undefined, undefined));
     }
-    const zx = new Float32Array(Math.max(1, zoneRows) * ZONE_FEATURE_COUNT);
-    for (const c of cands) zx.set(c.values, c.first * ZONE_FEATURE_COUNT);
-    const { place: p, zone: zp } = this.runHeads(x, windows.length, zx, Math.max(1, zoneRows));
-    return windows.map((w, i) => {
-      const absent = p[i * 3]!;
-      const outsideNear = p[i * 3 + 1]!;
-      const inside = p[i * 3 + 2]!;
-      if (!Number.isFinite(absent + outsideNear + inside)) throw new Error(`non-finite model output for row ${i}`);
-      const { floor, floorConfidence } = floors[i]!;
-      const base = { subject: w.subject, absent, outsideNear, inside, floor, floorConfidence };
-      if (inside < MIN_INSIDE_FOR_ZONE) return { ...base, zoneId: undefined, zoneConfidence: 0 };
-      const c = candOf[i]! >= 0 ? cands[candOf[i]!] : undefined;
-      if (c && zp) {
-        // The zone head scores each candidate on its own; normalised over the subject's candidates.
-        let best = 0;
-        let sum = 0;
-        for (let k = 0; k < c.zoneIds.length; k++) {
-          const s = zp[(c.first + k) * 2 + 1]!;
-          if (!Number.isFinite(s)) throw new Error(`non-finite zone output for row ${i}`);
-          sum += s;
-          if (s > zp[(c.first + best) * 2 + 1]!) best = k;
-        }
-        return { ...base, zoneId: c.zoneIds[best], zoneConfidence: sum > 0 ? zp[(c.first + best) * 2 + 1]! / sum : 0 };
+    const p = this.runHeads(x, rows, DUMMY_ZONE_ROW, 1, 'place').place;
+    for (let i = 0; i < rows; i++) {
+      if (!Number.isFinite(p[i * 3]! + p[i * 3 + 1]! + p[i * 3 + 2]!)) throw new Error(`non-finite model output for row ${i}`);
+    }
+    // Zone candidates for every subject whose zone is reported, from the cache when its evidence is unchanged.
+    this.tick += 1;
+    const cands: (ZoneCandidates & { first: number })[] = [];
+    const candOf = new Int32Array(rows).fill(-1);
+    let zoneRows = 0;
+    for (let i = 0; i < rows; i++) {
+      const w = windows[i]!;
+      if (p[i * 3 + 2]! < MIN_INSIDE_FOR_ZONE) continue;
+      if (w.storeSideMaxDbm <= MISSING_DBM || w.storeSideMaxDbm < w.outsideSideMaxDbm - ZONE_SIDE_MARGIN_DB) continue;
+      const c = this.candidates(w, floors[i]!.floor);
+      if (!c) continue;
+      candOf[i] = cands.length;
+      cands.push({ ...c, first: zoneRows });
+      zoneRows += c.zoneIds.length;
+    }
+    for (const [subject, e] of this.zoneCache) if (e.tick !== this.tick) this.zoneCache.delete(subject);
+    let zp: Float32Array | undefined;
+    if (zoneRows > 0) {
+      const zx = this.zoneInput(zoneRows);
+      for (const c of cands) zx.set(c.values, c.first * ZONE_FEATURE_COUNT);
+      zp = this.runHeads(DUMMY_PLACE_ROW, 1, zx, zoneRows, 'zone').zone;
+    }
+    return windows.map((w, i) => this.result(w, i, p, floors[i]!, candOf[i]! >= 0 ? cands[candOf[i]!] : undefined, zp));
+  }
+
+  private result(w: FeatureWindow, i: number, p: Float32Array, f: { floor: number | undefined; floorConfidence: number }, c: (ZoneCandidates & { first: number }) | undefined, zp: Float32Array | undefined): ClassProbs {
+    const absent = p[i * 3]!;
+    const outsideNear = p[i * 3 + 1]!;
+    const inside = p[i * 3 + 2]!;
+    if (!Number.isFinite(absent + outsideNear + inside)) throw new Error(`non-finite model output for row ${i}`);
+    const { floor, floorConfidence } = f;
+    const base = { subject: w.subject, absent, outsideNear, inside, floor, floorConfidence };
+    if (inside < MIN_INSIDE_FOR_ZONE) return { ...base, zoneId: undefined, zoneConfidence: 0 };
+    if (c && zp) {
+      // The zone head scores each candidate on its own; normalised over the subject's candidates.
+      let best = 0;
+      let sum = 0;
+      for (let k = 0; k < c.zoneIds.length; k++) {
+        const s = zp[(c.first + k) * 2 + 1]!;
+        if (!Number.isFinite(s)) throw new Error(`non-finite zone output for row ${i}`);
+        sum += s;
+        if (s > zp[(c.first + best) * 2 + 1]!) best = k;
       }
-      const zone = estimateZone(w, floor, this.ctx);
-      return { ...base, zoneId: zone.zoneId, zoneConfidence: zone.confidence };
-    });
+      return { ...base, zoneId: c.zoneIds[best], zoneConfidence: sum > 0 ? zp[(c.first + best) * 2 + 1]! / sum : 0 };
+    }
+    const zone = estimateZone(w, floor, this.ctx);
+    return { ...base, zoneId: zone.zoneId, zoneConfidence: zone.confidence };
+  }
+
+  /**
+   * zoneCandidates for `w`, reused from the subject's previous tick when its inputs are the same:
+   * the floor and both evidence maps, key for key in the same order, value for value (a subject
+   * heard by no store-side receiver since the last tick, about half of them at 250 ms ticks).
+   * Entries of subjects not asked for in a tick are dropped at its end.
+   */
+  private candidates(w: FeatureWindow, floor: number | undefined): ZoneCandidates | undefined {
+    const e = this.zoneCache.get(w.subject);
+    if (e && e.floor === floor && sameMap(e.slow, w.storeSideDbm) && sameMap(e.fast, w.storeSideFastDbm)) {
+      e.tick = this.tick;
+      return e.candidates;
+    }
+    const candidates = zoneCandidates(w, floor, this.ctx);
+    this.zoneCache.set(w.subject, { floor, slow: [...w.storeSideDbm], fast: [...w.storeSideFastDbm], candidates, tick: this.tick });
+    return candidates;
+  }
+
+  /** A [rows, FEATURE_COUNT] view of a buffer kept across ticks (the native run reads it synchronously). */
+  private placeInput(rows: number): Float32Array {
+    if (this.placeBuf.length < rows * FEATURE_COUNT) this.placeBuf = new Float32Array(Math.max(rows, 2 * this.placeBuf.length / FEATURE_COUNT) * FEATURE_COUNT);
+    return this.placeBuf.subarray(0, rows * FEATURE_COUNT);
+  }
+
+  private zoneInput(rows: number): Float32Array {
+    if (this.zoneBuf.length < rows * ZONE_FEATURE_COUNT) this.zoneBuf = new Float32Array(Math.max(rows, 2 * this.zoneBuf.length / ZONE_FEATURE_COUNT) * ZONE_FEATURE_COUNT);
+    return this.zoneBuf.subarray(0, rows * ZONE_FEATURE_COUNT);
   }
 
   close(): void {

@@ -18,8 +18,8 @@ export interface FloorGrid {
   receivers: number;
   zoneIds: string[];
   points: Point[];
-  /** expected[point * receivers + receiver] */
-  expected: Float64Array;
+  /** The model's RSSI, receiver-major: expectedByReceiver[receiver * points + point] (the residual loops run along it). */
+  expectedByReceiver: Float64Array;
 }
 
 const grids = new WeakMap<SiteContext, Map<number, FloorGrid>>();
@@ -63,38 +63,71 @@ export interface GridResiduals {
  * with fewer than two of the grid's receivers observed.
  */
 export function gridResiduals(grid: FloorGrid, obsMap: ReadonlyMap<string, number>): GridResiduals | undefined {
-  const idx: number[] = [];
-  const obs: number[] = [];
+  const sse = new Float64Array(grid.points.length);
+  const r = gridResidualsInto(grid, obsMap, sse, new Float64Array(grid.points.length));
+  return r && { sse, ...r };
+}
+
+/** Observed receivers of a grid, gathered once per call (grids have a handful of receivers). */
+const MAX_GATHER = 64;
+const gatherIdx = new Int32Array(MAX_GATHER);
+const gatherObs = new Float64Array(MAX_GATHER);
+
+/**
+ * gridResiduals into the caller's buffers (`sse` and the `offset` scratch, each at least the
+ * grid's point count), allocating nothing: the classifier's hot loop (decision 52). Receiver-major
+ * loops over points, with the same sums in the same order per point as the point-major version
+ * (mean offset from Σ(obs − expected) in observation order, then Σ residual²), so the SSEs are
+ * bit-identical.
+ */
+export function gridResidualsInto(grid: FloorGrid, obsMap: ReadonlyMap<string, number>, sse: Float64Array, offset: Float64Array): Omit<GridResiduals, 'sse'> | undefined {
+  let n = 0;
+  let idx = gatherIdx;
+  let obs = gatherObs;
   for (const [rxId, dbm] of obsMap) {
     const i = grid.receiverIndex.get(rxId);
     if (i === undefined) continue;
-    idx.push(i);
-    obs.push(dbm);
+    if (n === idx.length) {
+      // More observed receivers than a grid usually has: grow this call's gather arrays.
+      const moreIdx = new Int32Array(n * 2);
+      const moreObs = new Float64Array(n * 2);
+      moreIdx.set(idx);
+      moreObs.set(obs);
+      idx = moreIdx;
+      obs = moreObs;
+    }
+    idx[n] = i;
+    obs[n] = dbm;
+    n += 1;
   }
-  const n = idx.length;
   if (n < 2) return undefined;
-  const R = grid.receivers;
-  const E = grid.expected;
   const points = grid.points.length;
-  const sse = new Float64Array(points);
+  const E = grid.expectedByReceiver;
+  offset.fill(0, 0, points);
+  for (let k = 0; k < n; k++) {
+    const o = obs[k]!;
+    const col = idx[k]! * points;
+    for (let p = 0; p < points; p++) offset[p] = offset[p]! + (o - E[col + p]!);
+  }
+  for (let p = 0; p < points; p++) offset[p] = offset[p]! / n;
+  sse.fill(0, 0, points);
+  for (let k = 0; k < n; k++) {
+    const o = obs[k]!;
+    const col = idx[k]! * points;
+    for (let p = 0; p < points; p++) {
+      const r = o - E[col + p]! - offset[p]!;
+      sse[p] = sse[p]! + r * r;
+    }
+  }
   let bestPoint = -1;
   let bestSse = Number.POSITIVE_INFINITY;
-  for (let p = 0, base = 0; p < points; p++, base += R) {
-    let sum = 0;
-    for (let k = 0; k < n; k++) sum += obs[k]! - E[base + idx[k]!]!;
-    const offset = sum / n;
-    let err = 0;
-    for (let k = 0; k < n; k++) {
-      const r = obs[k]! - E[base + idx[k]!]! - offset;
-      err += r * r;
-    }
-    sse[p] = err;
-    if (err < bestSse) {
-      bestSse = err;
+  for (let p = 0; p < points; p++) {
+    if (sse[p]! < bestSse) {
+      bestSse = sse[p]!;
       bestPoint = p;
     }
   }
-  return { sse, n, bestPoint, bestSse };
+  return { n, bestPoint, bestSse };
 }
 
 /** The (cached) candidate grid of one store floor; undefined when the floor has no store zones. */
@@ -121,9 +154,9 @@ function gridFor(ctx: SiteContext): Map<number, FloorGrid> {
         }
       }
     }
-    const expected = new Float64Array(points.length * rxs.length);
-    points.forEach((p, i) => rxs.forEach((r, j) => (expected[i * rxs.length + j] = expectedDbm(r, p))));
-    out.set(floor, { receiverIndex: new Map(rxs.map((r, j) => [r.id, j])), receivers: rxs.length, zoneIds, points, expected });
+    const expectedByReceiver = new Float64Array(points.length * rxs.length);
+    points.forEach((p, i) => rxs.forEach((r, j) => (expectedByReceiver[j * points.length + i] = expectedDbm(r, p))));
+    out.set(floor, { receiverIndex: new Map(rxs.map((r, j) => [r.id, j])), receivers: rxs.length, zoneIds, points, expectedByReceiver });
   }
   grids.set(ctx, out);
   return out;

@@ -1,7 +1,7 @@
-import { shapeAreaM2, shapeBounds, type ZoneKind } from '@storesense/firmware-config';
+import { shapeAreaM2, shapeBounds, type Zone, type ZoneKind } from '@storesense/firmware-config';
 import { MISSING_DBM, type FeatureWindow } from './features.js';
 import type { SiteContext } from './site-context.js';
-import { floorGrid, gridResiduals, type FloorGrid } from './zone-estimate.js';
+import { floorGrid, gridResidualsInto, type FloorGrid } from './zone-estimate.js';
 
 /**
  * Per-(subject, candidate zone) features for the learned zone model. Site-relative: each row
@@ -41,53 +41,117 @@ export interface ZoneCandidates {
 const VOTE_SIGMA_DB = 4;
 const TOP_K = 8;
 
-interface Fit {
+/** One fit's per-zone results, in scratch arrays indexed by the grid's zone slot. */
+interface FitScratch {
   /** Per zone: the smallest mean squared residual of its points. */
-  minMse: Map<string, number>;
-  /** Per zone: its share of the soft vote over all points. */
-  posterior: Map<string, number>;
-  /** Per zone: its share of the TOP_K best points. */
-  topShare: Map<string, number>;
+  minMse: Float64Array;
+  /** Per zone: its summed vote weight (its share of the soft vote is weight / total). */
+  weight: Float64Array;
+  /** Per zone: how many of the TOP_K best points are its. */
+  topCount: Int32Array;
+  topP: Int32Array;
+  topSse: Float64Array;
+  total: number;
   used: number;
 }
 
-/** Per grid: each point's zone as a small integer, so fit() accumulates in arrays, not string maps. */
-const zoneIndexes = new WeakMap<FloorGrid, { ofPoint: Int32Array; names: string[] }>();
+/**
+ * What zoneCandidates needs of one floor that does not depend on the subject, computed once per
+ * grid (decision 52): each point's zone as a small integer (slot), the candidate rows (the floor's
+ * zones that have points, in site order) with their bounds, area, kind and "has a receiver" flags,
+ * the floor's receivers with the row of their zone, and scratch buffers for the two fits.
+ */
+interface FloorLayout {
+  ofPoint: Int32Array;
+  slots: number;
+  rowIds: string[];
+  rowSlot: Int32Array;
+  rowBounds: Float64Array;
+  rowLogArea: Float64Array;
+  rowKind: Int32Array;
+  rowHasRx: Uint8Array;
+  /** Per receiver on this floor: its zone's row (-1: none) and position. */
+  receivers: Map<string, { row: number; x: number; y: number }>;
+  sse: Float64Array;
+  offset: Float64Array;
+  slow: FitScratch;
+  fast: FitScratch;
+  /** topShare[c]: c additions of 1/k, in order (what summing 1/k per top point gives). */
+  topShare: Float64Array;
+  own: Float64Array;
+  hasOwn: Uint8Array;
+}
 
-function zoneIndex(grid: FloorGrid): { ofPoint: Int32Array; names: string[] } {
-  let zi = zoneIndexes.get(grid);
-  if (!zi) {
-    const names: string[] = [];
-    const byName = new Map<string, number>();
-    const ofPoint = new Int32Array(grid.zoneIds.length);
-    grid.zoneIds.forEach((z, p) => {
-      let i = byName.get(z);
-      if (i === undefined) byName.set(z, (i = names.push(z) - 1));
-      ofPoint[p] = i;
-    });
-    zoneIndexes.set(grid, (zi = { ofPoint, names }));
-  }
-  return zi;
+const layouts = new WeakMap<FloorGrid, FloorLayout>();
+
+function fitScratch(slots: number, k: number): FitScratch {
+  return { minMse: new Float64Array(slots), weight: new Float64Array(slots), topCount: new Int32Array(slots), topP: new Int32Array(k), topSse: new Float64Array(k), total: 0, used: 0 };
+}
+
+function layoutOf(grid: FloorGrid, floor: number, zones: readonly Zone[], ctx: SiteContext): FloorLayout {
+  let l = layouts.get(grid);
+  if (l) return l;
+  const names: string[] = [];
+  const slotOf = new Map<string, number>();
+  const ofPoint = new Int32Array(grid.zoneIds.length);
+  grid.zoneIds.forEach((z, p) => {
+    let i = slotOf.get(z);
+    if (i === undefined) slotOf.set(z, (i = names.push(z) - 1));
+    ofPoint[p] = i;
+  });
+  const rowZones = zones.filter((z) => slotOf.has(z.id));
+  const rowOf = new Map(rowZones.map((z, row) => [z.id, row]));
+  const hasRx = new Set<string>();
+  for (const r of ctx.receivers.values()) if (r.storeSide && r.floor === floor && r.zoneId !== undefined) hasRx.add(r.zoneId);
+  const receivers = new Map<string, { row: number; x: number; y: number }>();
+  for (const r of ctx.receivers.values()) if (r.floor === floor) receivers.set(r.id, { row: r.zoneId === undefined ? -1 : (rowOf.get(r.zoneId) ?? -1), x: r.position.x, y: r.position.y });
+  const k = Math.min(TOP_K, grid.points.length);
+  const topShare = new Float64Array(k + 1);
+  for (let c = 1; c <= k; c++) topShare[c] = topShare[c - 1]! + 1 / k;
+  const rows = rowZones.length;
+  l = {
+    ofPoint,
+    slots: names.length,
+    rowIds: rowZones.map((z) => z.id),
+    rowSlot: Int32Array.from(rowZones, (z) => slotOf.get(z.id)!),
+    rowBounds: Float64Array.from(rowZones.flatMap((z) => {
+      const b = shapeBounds(z.shape);
+      return [b.minX, b.maxX, b.minY, b.maxY];
+    })),
+    rowLogArea: Float64Array.from(rowZones, (z) => Math.log(Math.max(1, shapeAreaM2(z.shape)))),
+    rowKind: Int32Array.from(rowZones, (z) => KIND_FLAGS.indexOf(z.kind as ZoneKind)),
+    rowHasRx: Uint8Array.from(rowZones, (z) => (hasRx.has(z.id) ? 1 : 0)),
+    receivers,
+    sse: new Float64Array(grid.points.length),
+    offset: new Float64Array(grid.points.length),
+    slow: fitScratch(names.length, k),
+    fast: fitScratch(names.length, k),
+    topShare,
+    own: new Float64Array(rows),
+    hasOwn: new Uint8Array(rows),
+  };
+  layouts.set(grid, l);
+  return l;
 }
 
 // Runs twice per subject per tick (slow and fast windows) over every grid point, so it is the
 // classifier's hot loop (bench/src/classifier-inference.bench.ts): typed arrays indexed by zone and
-// a top-K insertion buffer instead of string-keyed maps and a full sort. Same sums in the same
-// order as the straightforward version, so the features (and the model's outputs) are unchanged.
-function fit(grid: FloorGrid, obsMap: ReadonlyMap<string, number>): Fit | undefined {
-  const residuals = gridResiduals(grid, obsMap);
-  if (!residuals) return undefined;
-  const { sse, n, bestSse: best } = residuals;
+// a top-K insertion buffer instead of string-keyed maps and a full sort, scratch buffers per floor
+// instead of allocations. Same sums in the same order as the straightforward version, so the
+// features (and the model's outputs) are unchanged (zone-features.reference.test.ts).
+function fit(grid: FloorGrid, l: FloorLayout, obsMap: ReadonlyMap<string, number>, out: FitScratch): boolean {
+  const residuals = gridResidualsInto(grid, obsMap, l.sse, l.offset);
+  if (!residuals) return false;
+  const { n, bestSse: best } = residuals;
+  const sse = l.sse;
   const points = grid.points.length;
-  const { ofPoint, names } = zoneIndex(grid);
-  const zones = names.length;
-  const minMse = new Float64Array(zones).fill(Number.POSITIVE_INFINITY);
-  const weight = new Float64Array(zones);
-  const seen = new Uint8Array(zones);
-  const k = Math.min(TOP_K, points);
+  const ofPoint = l.ofPoint;
+  const { minMse, weight, topP, topSse, topCount } = out;
+  minMse.fill(Number.POSITIVE_INFINITY);
+  weight.fill(0);
+  topCount.fill(0);
+  const k = topP.length;
   // The k best points by SSE, ties to the earlier point (what a stable sort by (sse, index) gives).
-  const topP = new Int32Array(k);
-  const topSse = new Float64Array(k);
   let topN = 0;
   let total = 0;
   const twoSigma2 = 2 * VOTE_SIGMA_DB * VOTE_SIGMA_DB;
@@ -95,7 +159,6 @@ function fit(grid: FloorGrid, obsMap: ReadonlyMap<string, number>): Fit | undefi
     const z = ofPoint[p]!;
     const e = sse[p]!;
     const mse = e / n;
-    seen[z] = 1;
     if (mse < minMse[z]!) minMse[z] = mse;
     // Relative to the best point, so the exponent never underflows for the winner.
     const wgt = Math.exp(-(e - best) / twoSigma2);
@@ -112,81 +175,79 @@ function fit(grid: FloorGrid, obsMap: ReadonlyMap<string, number>): Fit | undefi
       topP[j] = p;
     }
   }
-  const minMseMap = new Map<string, number>();
-  const posterior = new Map<string, number>();
-  for (let z = 0; z < zones; z++) {
-    if (!seen[z]) continue;
-    minMseMap.set(names[z]!, minMse[z]!);
-    posterior.set(names[z]!, weight[z]! / total);
-  }
-  const topShare = new Map<string, number>();
-  for (let i = 0; i < topN; i++) {
-    const z = names[ofPoint[topP[i]!]!]!;
-    topShare.set(z, (topShare.get(z) ?? 0) + 1 / k);
-  }
-  return { minMse: minMseMap, posterior, topShare, used: n };
+  for (let i = 0; i < topN; i++) topCount[ofPoint[topP[i]!]!]! += 1;
+  out.total = total;
+  out.used = n;
+  return true;
 }
 
 /**
  * The candidate rows for `w` on `floor` (the store's zones there), or undefined when the position
  * cannot be fitted (unknown floor, no zones, fewer than two store-side receivers on that floor):
  * callers then fall back to estimateZone. Deterministic; training and inference both call it.
+ * It reads only `w.storeSideDbm` and `w.storeSideFastDbm` (the classifier caches on them).
  */
 export function zoneCandidates(w: FeatureWindow, floor: number | undefined, ctx: SiteContext): ZoneCandidates | undefined {
   if (floor === undefined) return undefined;
   const grid = floorGrid(ctx, floor);
   const zones = ctx.storeZonesByFloor.get(floor);
   if (!grid || !zones || grid.points.length === 0) return undefined;
-  const slow = fit(grid, w.storeSideDbm);
-  const fast = fit(grid, w.storeSideFastDbm);
-  if (!slow || !fast) return undefined;
-  const rms = (f: Fit, z: string) => Math.sqrt(f.minMse.get(z) ?? 400);
-  const zoneIds = zones.map((z) => z.id).filter((id) => slow.minMse.has(id));
-  if (zoneIds.length === 0) return undefined;
-  const bestSlow = Math.min(...zoneIds.map((z) => rms(slow, z)));
-  const bestFast = Math.min(...zoneIds.map((z) => rms(fast, z)));
+  const l = layoutOf(grid, floor, zones, ctx);
+  const slow = l.slow;
+  const fast = l.fast;
+  if (!fit(grid, l, w.storeSideDbm, slow) || !fit(grid, l, w.storeSideFastDbm, fast)) return undefined;
+  const rows = l.rowIds.length;
+  if (rows === 0) return undefined;
+  let bestSlow = Number.POSITIVE_INFINITY;
+  let bestFast = Number.POSITIVE_INFINITY;
+  for (let row = 0; row < rows; row++) {
+    bestSlow = Math.min(bestSlow, Math.sqrt(slow.minMse[l.rowSlot[row]!]!));
+    bestFast = Math.min(bestFast, Math.sqrt(fast.minMse[l.rowSlot[row]!]!));
+  }
   // The strongest fresh store-side receiver on this floor (fast EWMA) and the level of each zone's own receivers.
-  let strongestId: string | undefined;
+  let strongestAt: { x: number; y: number } | undefined;
   let strongest = MISSING_DBM;
-  const zoneRx = new Map<string, number>();
-  const zoneHasRx = new Set<string>();
-  for (const r of ctx.receivers.values()) if (r.storeSide && r.floor === floor && r.zoneId !== undefined) zoneHasRx.add(r.zoneId);
+  const own = l.own;
+  const hasOwn = l.hasOwn;
+  hasOwn.fill(0);
   for (const [rxId, dbm] of w.storeSideFastDbm) {
-    const info = ctx.receivers.get(rxId);
-    if (!info || info.floor !== floor) continue;
+    const info = l.receivers.get(rxId);
+    if (!info) continue;
     if (dbm > strongest) {
       strongest = dbm;
-      strongestId = rxId;
+      strongestAt = info;
     }
-    if (info.zoneId !== undefined) zoneRx.set(info.zoneId, Math.max(zoneRx.get(info.zoneId) ?? MISSING_DBM, dbm));
+    if (info.row >= 0) {
+      own[info.row] = Math.max(hasOwn[info.row] ? own[info.row]! : MISSING_DBM, dbm);
+      hasOwn[info.row] = 1;
+    }
   }
-  const strongestAt = strongestId === undefined ? undefined : ctx.receivers.get(strongestId)?.position;
-  const byId = new Map(zones.map((z) => [z.id, z]));
-  const values = new Float32Array(zoneIds.length * ZONE_FEATURE_COUNT);
-  zoneIds.forEach((id, row) => {
-    const z = byId.get(id)!;
-    const b = shapeBounds(z.shape);
+  const values = new Float32Array(rows * ZONE_FEATURE_COUNT);
+  const k = slow.topP.length;
+  for (let row = 0; row < rows; row++) {
+    const z = l.rowSlot[row]!;
     let distM = 0;
     if (strongestAt) {
-      const dx = Math.max(b.minX - strongestAt.x, 0, strongestAt.x - b.maxX);
-      const dy = Math.max(b.minY - strongestAt.y, 0, strongestAt.y - b.maxY);
+      const b = row * 4;
+      const dx = Math.max(l.rowBounds[b]! - strongestAt.x, 0, strongestAt.x - l.rowBounds[b + 1]!);
+      const dy = Math.max(l.rowBounds[b + 2]! - strongestAt.y, 0, strongestAt.y - l.rowBounds[b + 3]!);
       distM = Math.hypot(dx, dy);
     }
-    const own = zoneRx.get(id);
+    const rmsSlow = Math.sqrt(slow.minMse[z]!);
     let i = row * ZONE_FEATURE_COUNT;
-    values[i++] = Math.min(20, rms(slow, id));
-    values[i++] = Math.min(20, rms(slow, id) - bestSlow);
-    values[i++] = Math.min(20, rms(fast, id) - bestFast);
-    values[i++] = Math.log(Math.max(1e-4, slow.posterior.get(id) ?? 0));
-    values[i++] = Math.log(Math.max(1e-4, fast.posterior.get(id) ?? 0));
-    values[i++] = slow.topShare.get(id) ?? 0;
-    values[i++] = own === undefined ? -30 : Math.max(-30, own - strongest);
-    values[i++] = zoneHasRx.has(id) ? 1 : 0;
+    values[i++] = Math.min(20, rmsSlow);
+    values[i++] = Math.min(20, rmsSlow - bestSlow);
+    values[i++] = Math.min(20, Math.sqrt(fast.minMse[z]!) - bestFast);
+    values[i++] = Math.log(Math.max(1e-4, slow.weight[z]! / slow.total));
+    values[i++] = Math.log(Math.max(1e-4, fast.weight[z]! / fast.total));
+    values[i++] = l.topShare[Math.min(k, slow.topCount[z]!)]!;
+    values[i++] = hasOwn[row] ? Math.max(-30, own[row]! - strongest) : -30;
+    values[i++] = l.rowHasRx[row]!;
     values[i++] = Math.min(40, distM);
-    values[i++] = Math.log(Math.max(1, shapeAreaM2(z.shape)));
-    for (const k of KIND_FLAGS) values[i++] = z.kind === k ? 1 : 0;
+    values[i++] = l.rowLogArea[row]!;
+    for (let f = 0; f < KIND_FLAGS.length; f++) values[i++] = l.rowKind[row] === f ? 1 : 0;
     values[i++] = slow.used;
-    values[i++] = zoneIds.length;
-  });
-  return { zoneIds, values };
+    values[i++] = rows;
+  }
+  return { zoneIds: l.rowIds.slice(), values };
 }
