@@ -1,21 +1,22 @@
 import type { GatewayConfig } from '@storesense/firmware-config';
-import { buildFitGrids, fitPosition, type FitGrid } from './radio-fit.js';
+import { BiasSystem } from './bias-system.js';
+import { buildFitGrids, fitPosition, PHONE_HEIGHT_M, RECEIVER_HEIGHT_M, type FitGrid } from './radio-fit.js';
 
 /**
  * Auto-calibration from live traffic (docs/decisions.md 57). Every `sampleEveryMs` of observation
- * time, each phone heard by ≥ 3 receivers of one floor is fitted to a position with the radio model
- * (radio-fit.ts); each receiver's residual there is evidence of its remaining reporting bias. The
- * per-receiver estimate is a Robbins-Monro M-estimate: est += gain · huber(residual), gain
- * 1/(n + 4) at first (a running mean) and never below `minGain` (tracks slow drift, e.g. a node
- * moved or a battery sagging). The Huber clip makes one wild reading (a body in the way, a
- * reflection) move it by at most gain·k dB. A storefront-wall loss is learned alongside: phones
- * outside see inside receivers through it and phones inside see outside receivers through it, which
- * is what makes it separable from the two groups' offsets.
+ * time, each BLE phone heard by ≥ 4 receivers of one floor is fitted to a point of the floor grid
+ * with the radio model (radio-fit.ts: position and a free phone offset; the storefront wall at its
+ * declared loss). Its Huber-clipped residuals, linearised around the fit, go into the floor's
+ * normal equations (bias-system.ts), which profile each phone's position and offset out; every
+ * `publishEveryMs` one Gauss-Newton step with a weak prior towards "no change" moves all the
+ * floor's estimates at once (at most `maxStepDb` each), and old evidence fades by `decay` per step
+ * so a drifting node is followed.
  *
- * Only a receiver with `minEvidence` residuals is corrected; the offsets of each floor's corrected
+ * Only a receiver with `minEvidence` fits is corrected; the offsets of each floor's corrected
  * receivers are anchored to mean 0 (only differences between receivers are identifiable: a phone's
- * transmit power shifts every receiver alike), then clamped to ±`maxOffsetDb`. Memory: a few numbers
- * per receiver plus one grid per floor; time comes only from the `now` passed in.
+ * transmit power shifts every receiver alike), then clamped to ±`maxOffsetDb`. Memory: (R+1)²
+ * numbers per floor of R receivers plus one grid per floor, nothing per subject; time comes only
+ * from the `now` passed in.
  * @example
  * const cal = new AutoCalibrator({ config, corrections }); cal.sample(now, subjects); // corrections updated
  */
@@ -31,23 +32,28 @@ export interface AutoCalibratorOptions {
   publishEveryMs?: number;
   minEvidence?: number;
   maxOffsetDb?: number;
-  minGain?: number;
-  /** Huber threshold, dB. */
+  /** Huber threshold, dB: residuals beyond it count as this much (a body in the way, a reflection). */
   huberDb?: number;
   /** Readings below this (corrected) level do not enter the fit. */
   inputMinDbm?: number;
-  /**
-   * Only readings whose fitted level is above this are judged: near sensitivity only the loud
-   * adverts arrive, so a smoothed level there reads high (censoring).
-   */
-  minLevelDbm?: number;
-  /** Readings this close to the fitted point are not used: there a metre of position error is several dB. */
-  minDistanceM?: number;
   /** A fit leaving more than this RMS residual is discarded (wrong floor, a reflection, a phone in a bag). */
   maxRmsDb?: number;
   /** Readings older than this at sampling time are not used. */
   freshMs?: number;
   maxSubjectsPerSample?: number;
+  /** Evidence kept per publish (geometric forgetting: 0.99 every 30 s ≈ 50 min memory). */
+  decay?: number;
+  /** Ridge of the bias system: prior evidence for "no change", in phone-fits. */
+  ridge?: number;
+  /**
+   * Prior weight of the declared wall loss, in phone-fits. Default 1e12: held at the declared value;
+   * learning it (finite weights) traded storefront accuracy for wall accuracy in the tests.
+   */
+  wallRidge?: number;
+  /** Largest change of one estimate per publish, dB. */
+  maxStepDb?: number;
+  /** Wall loss assumed before any evidence (default: the stores' declared wallAttenuationDb, else 3). */
+  initialWallDb?: number;
 }
 
 /** What the calibrator needs of one subject's track: per receiver, the smoothed level and when it was last heard. */
@@ -85,11 +91,11 @@ interface RxState {
 
 export class AutoCalibrator {
   private readonly grids: Map<number, FitGrid>;
+  private readonly systems = new Map<number, BiasSystem>();
   private readonly rx = new Map<string, RxState>();
   private readonly corrections: Map<string, number>;
   private readonly o: Required<Omit<AutoCalibratorOptions, 'config' | 'corrections'>>;
   private wallDb = 0;
-  private wallEvidence = 0;
   private lastSampleAt = Number.NEGATIVE_INFINITY;
   private lastPublishAt = Number.NEGATIVE_INFINITY;
   private lastUpdateAt: number | undefined;
@@ -102,17 +108,21 @@ export class AutoCalibrator {
       publishEveryMs: opts.publishEveryMs ?? 30_000,
       minEvidence: opts.minEvidence ?? 150,
       maxOffsetDb: opts.maxOffsetDb ?? 15,
-      minGain: opts.minGain ?? 0.01,
-      huberDb: opts.huberDb ?? 3,
+      huberDb: opts.huberDb ?? 6,
       inputMinDbm: opts.inputMinDbm ?? -88,
-      minLevelDbm: opts.minLevelDbm ?? -80,
-      minDistanceM: opts.minDistanceM ?? 2,
       maxRmsDb: opts.maxRmsDb ?? 8,
       freshMs: opts.freshMs ?? 2_000,
       maxSubjectsPerSample: opts.maxSubjectsPerSample ?? 200,
+      decay: opts.decay ?? 0.99,
+      ridge: opts.ridge ?? 1,
+      wallRidge: opts.wallRidge ?? 1e12,
+      maxStepDb: opts.maxStepDb ?? 3,
+      initialWallDb: opts.initialWallDb ?? declaredWallDb(opts.config),
     };
+    this.wallDb = this.o.initialWallDb;
     this.corrections = opts.corrections;
     this.grids = buildFitGrids(opts.config);
+    for (const [floor, g] of this.grids) this.systems.set(floor, new BiasSystem(g.receivers.length));
     for (const r of opts.config.receivers) {
       if (r.kind === 'wifi') continue;
       this.rx.set(r.id, { floor: r.floor, declaredDb: r.calibration.rssiOffsetDb, est: 0, evidence: 0, applied: undefined });
@@ -170,39 +180,56 @@ export class AutoCalibrator {
       this.rejected += 1;
       return false;
     }
+    const sys = this.systems.get(floor)!;
+    const p = grid.points[fit.point]!;
+    const n = idx.length;
+    const gx = new Float64Array(n);
+    const gy = new Float64Array(n);
+    const psi = new Float64Array(n);
+    for (let k = 0; k < n; k++) {
+      const rx = grid.receivers[idx[k]!]!;
+      const dx = p.x - rx.position.x;
+      const dy = p.y - rx.position.y;
+      const d2 = dx * dx + dy * dy + HEIGHT2;
+      // ∂/∂x of −10·n·log10(d): −10 n / ln 10 · dx / d².
+      const g = (-10 * rx.pathLossExponent) / Math.LN10 / d2;
+      gx[k] = g * dx;
+      gy[k] = g * dy;
+      psi[k] = huber(fit.residualDb[k]!, this.o.huberDb);
+    }
+    if (!sys.add(idx, fit.crossesWall, gx, gy, psi)) return false;
     this.samples += 1;
-    let wallSum = 0;
-    let wallN = 0;
-    for (let k = 0; k < used.length; k++) {
-      // Judge only readings the model puts well above the input floor (else censoring near it
-      // biases them up) and not right under the phone (a metre of position error is several dB there).
-      if (fit.distanceM[k]! < this.o.minDistanceM || levels[k]! - fit.residualDb[k]! < this.o.minLevelDbm) continue;
-      const st = used[k]!;
-      const psi = huber(fit.residualDb[k]!, this.o.huberDb);
-      st.evidence += 1;
-      st.est += Math.max(1 / (st.evidence + 4), this.o.minGain) * psi;
-      if (fit.crossesWall[k]) {
-        wallSum += psi;
-        wallN += 1;
-      }
-    }
-    if (wallN > 0) {
-      // A reading through the wall that comes out low says the wall loses more than assumed.
-      this.wallEvidence += 1;
-      this.wallDb = clamp(this.wallDb - Math.max(1 / (this.wallEvidence + 4), this.o.minGain) * (wallSum / wallN), 0, 20);
-    }
+    for (const st of used) st.evidence += 1;
     return true;
   }
 
   /** Anchors each floor's estimates to mean 0 and writes the applied ones into the correction map. */
   publish(now: number): void {
     this.lastPublishAt = now;
-    const floors = new Set([...this.rx.values()].map((r) => r.floor));
-    for (const floor of floors) {
-      const ready = [...this.rx.values()].filter((r) => r.floor === floor && r.evidence >= this.o.minEvidence);
+    for (const [floor, sys] of this.systems) {
+      const grid = this.grids.get(floor)!;
+      const prior = new Float64Array(grid.receivers.length + 1);
+      grid.receivers.forEach((r, j) => (prior[j] = this.rx.get(r.id)!.est));
+      prior[grid.receivers.length] = this.wallDb - this.o.initialWallDb;
+      const u = sys.solve(this.o.ridge, this.o.wallRidge, prior);
+      for (let i = 0; i < u.length; i++) u[i] = clamp(u[i]!, -this.o.maxStepDb, this.o.maxStepDb);
+      const wall = clamp(this.wallDb + u[grid.receivers.length]!, 0, 20);
+      u[grid.receivers.length] = wall - this.wallDb;
+      this.wallDb = wall;
+      grid.receivers.forEach((r, j) => {
+        const st = this.rx.get(r.id)!;
+        const next = clamp(st.est + u[j]!, -this.o.maxOffsetDb, this.o.maxOffsetDb);
+        u[j] = next - st.est;
+        st.est = next;
+      });
+      sys.shift(u);
+      sys.decay(this.o.decay);
+      const states = grid.receivers.map((r) => this.rx.get(r.id)!);
+      const ready = states.filter((r) => r.evidence >= this.o.minEvidence);
       if (ready.length < 2) continue;
-      const mean = ready.reduce((a, r) => a + r.est, 0) / ready.length;
-      for (const r of this.rx.values()) if (r.floor === floor) r.est -= mean;
+      // A shift common to the floor's receivers changes no residual (the phone offset takes it): anchor it.
+      const mean = ready.reduce((acc, r) => acc + r.est, 0) / ready.length;
+      for (const r of states) r.est -= mean;
       for (const r of ready) r.applied = clamp(r.est, -this.o.maxOffsetDb, this.o.maxOffsetDb);
       this.lastUpdateAt = now;
     }
@@ -229,6 +256,14 @@ export class AutoCalibrator {
       receivers,
     };
   }
+}
+
+const HEIGHT2 = (RECEIVER_HEIGHT_M - PHONE_HEIGHT_M) ** 2;
+
+/** The stores' declared storefront wall loss (mean over edges), else the 3 dB of glass or plasterboard. */
+function declaredWallDb(config: Pick<GatewayConfig, 'stores'>): number {
+  const walls = config.stores.flatMap((s) => (s.wallAttenuationDb === undefined ? [] : Array.isArray(s.wallAttenuationDb) ? s.wallAttenuationDb : [s.wallAttenuationDb]));
+  return walls.length === 0 ? 3 : walls.reduce((a, w) => a + w, 0) / walls.length;
 }
 
 function huber(x: number, k: number): number {
