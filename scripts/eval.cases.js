@@ -28,8 +28,9 @@ async function simHelp(root, command) {
   try {
     const { stdout, stderr } = await run(process.execPath, [SIM, command, '--help'], { cwd: root });
     return `${stdout}${stderr}`;
-  } catch {
-    return '';
+  } catch (err) {
+    // A build whose command has no --help prints its usage on the error path.
+    return `${err.stdout ?? ''}${err.stderr ?? ''}`;
   }
 }
 
