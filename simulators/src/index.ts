@@ -11,6 +11,7 @@ export * from './shopper.intents.js';
 export * from './shopper.routes.js';
 export * from './truth.journey.js';
 export * from './scenario.js';
+export * from './scenario-file.js';
 export * from './world.js';
 export * from './trace-codec.js';
 export * from './trace-file.writer.js';

@@ -138,3 +138,35 @@ describe('determinism of the new routes', () => {
     expect([...b.observations()]).toEqual([...a.observations()]);
   }, 60_000);
 });
+
+describe('routes on random sites of every family', () => {
+  it('put every arrival and exit in a doorway: no route walks through a wall', async () => {
+    const { randomSite, SITE_FAMILIES } = await import('./random-site/random-site.js');
+    const { validateSite } = await import('@storesense/firmware-config');
+    const { loadScenarioFile } = await import('./scenario-file.js');
+    const realistic = loadScenarioFile('realistic');
+    if (!realistic.ok) throw new Error(realistic.error);
+    let through = 0;
+    for (const family of SITE_FAMILIES) {
+      for (const seed of [1, 2]) {
+        const parsed = validateSite(randomSite({ seed, family }));
+        if (!parsed.ok) throw new Error(parsed.error);
+        const site = parsed.value;
+        const doors = site.stores.flatMap((s) => s.entrances);
+        const world = createWorld({ site, seed: 3, durationMs: 8 * 60_000, shoppersPerHour: 400, plan: realistic.value.plan });
+        for (const s of world.shoppers) {
+          const used: string[] = [];
+          for (const e of s.truth) {
+            if (e.type !== 'arrival' && e.type !== 'exit') continue;
+            const p = poseAt(s, e.at);
+            const gap = Math.min(...doors.filter((d) => d.floor === p.floor).map((d) => Math.hypot(d.at.x - p.x, d.at.y - p.y) - d.widthM / 2));
+            expect(gap, `${family} ${seed} ${s.intent} ${e.type} at ${p.x.toFixed(1)},${p.y.toFixed(1)}`).toBeLessThan(0.5);
+            used.push(doors.reduce((a, d) => (Math.hypot(d.at.x - p.x, d.at.y - p.y) < Math.hypot(a.at.x - p.x, a.at.y - p.y) ? d : a)).id);
+          }
+          if (used.length >= 2 && used[0] !== used[1]) through++;
+        }
+      }
+    }
+    expect(through).toBeGreaterThan(20);
+  }, 120_000);
+});
