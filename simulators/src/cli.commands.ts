@@ -4,6 +4,7 @@ import { evaluateCommand } from './cli.evaluate.js';
 import { recordCommand } from './cli.record.js';
 import { replayCommand } from './cli.replay.js';
 import { RANDOM_SITE_USAGE, randomSiteCommand } from './cli.random-site.js';
+import { scenarioSchemaCommand } from './cli.scenario-schema.js';
 
 export type { CliIo } from './cli.shared.js';
 
@@ -39,6 +40,8 @@ const USAGE = `storesense-sim <command> [options]
       --classifier onnx runs the gateway's ONNX place model (--model, default the gateway's packaged one).
       --json prints one JSON object (byType, macroF1, ...); --human the text report. Default: the
       report on a terminal, JSON when piped.
+  scenario-schema [--out F]
+      Prints (or writes) the JSON Schema of scenario files (simulators/scenarios/scenario.schema.json).
 ${RANDOM_SITE_USAGE}`;
 
 /** Usage errors exit 2, runtime failures 1. */
@@ -56,6 +59,7 @@ export async function runCli(argv: readonly string[], io: CliIo = defaultIo): Pr
     if (command === 'evaluate') return await evaluateCommand(rest, io);
     if (command === 'record') return await recordCommand(rest, io);
     if (command === 'random-site') return await randomSiteCommand(rest, io);
+    if (command === 'scenario-schema') return scenarioSchemaCommand(rest, io);
     if (command === undefined || command === 'help' || command === '--help' || command === '-h') {
       io.stdout(USAGE);
       return command === undefined ? 2 : 0;

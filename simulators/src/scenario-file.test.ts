@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli, type CliIo } from './cli.commands.js';
 import { silentLogger } from './log.js';
-import { applySets, loadScenarioFile, scenarioPresetDir, scenarioPresetNames, scenarioWorldOptions, validateScenario } from './scenario-file.js';
+import { applySets, loadScenarioFile, scenarioJsonSchemaText, scenarioPresetDir, scenarioPresetNames, scenarioWorldOptions, validateScenario } from './scenario-file.js';
 import { exampleSite, tempDir } from './testing/fixtures.js';
 import { createWorld } from './world.js';
 
@@ -56,7 +56,7 @@ describe('scenario file validation', () => {
   it('ships presets that all validate, harsh included with the issue\'s realistic-noise settings', () => {
     const names = scenarioPresetNames();
     expect(names).toEqual(expect.arrayContaining(['harsh', 'miscalibrated', 'realistic']));
-    for (const f of readdirSync(scenarioPresetDir).filter((x) => x.endsWith('.json'))) {
+    for (const f of readdirSync(scenarioPresetDir).filter((x) => x.endsWith('.json') && !x.endsWith('.schema.json'))) {
       const r = loadScenarioFile(join(scenarioPresetDir, f));
       expect(r.ok, `${f}: ${r.ok ? '' : r.error}`).toBe(true);
     }
@@ -66,6 +66,13 @@ describe('scenario file validation', () => {
     expect(harsh.value.bleRotationMs).toBe(15 * 60_000);
     expect(harsh.value.radio!.shadowingSigmaDb!).toBeGreaterThan(4);
     expect(harsh.value.radio!.baseLossRate!).toBeGreaterThan(0.1);
+  });
+});
+
+describe('scenario.schema.json', () => {
+  it('is up to date (regenerate: storesense-sim scenario-schema --out simulators/scenarios/scenario.schema.json)', () => {
+    expect(readFileSync(join(scenarioPresetDir, 'scenario.schema.json'), 'utf8')).toBe(scenarioJsonSchemaText());
+    expect(scenarioPresetNames()).not.toContain('scenario.schema');
   });
 });
 

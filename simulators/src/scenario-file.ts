@@ -219,3 +219,11 @@ export function scenarioFromSets(sets: readonly string[]): Result<ScenarioFile> 
     return { ok: false, error: msg, issues: [msg] };
   }
 }
+
+/** The JSON Schema of scenario files, for editors (`"$schema": "./scenario.schema.json"` in a preset). */
+export function scenarioJsonSchemaText(): string {
+  const generated = z.toJSONSchema(scenarioFileSchema, { io: 'input', target: 'draft-2020-12', unrepresentable: 'any' }) as Record<string, unknown>;
+  const { $schema, ...body } = generated;
+  const schema = { $schema, $id: 'https://storesense.dev/schemas/scenario.schema.json', title: 'storesense-sim scenario file', description: 'Realism settings for storesense-sim generate --scenario: every key optional, unknown keys are errors.', ...body };
+  return `${JSON.stringify(schema, null, 2)}\n`;
+}
