@@ -22,6 +22,7 @@ import { registerRulesRoutes } from './rules.routes.js';
 import { optionalAuth, principalOf, requireRole } from './auth.middleware.js';
 import { HttpError, parseQuery } from './http-error.js';
 import { registerStaffRoutes, type StaffRoutesOptions } from './staff.routes.js';
+import { both, seesSite, siteFilter, siteQueryInScope } from './scope.js';
 import { registerTokenRoutes } from './tokens.routes.js';
 
 export interface ApiOptions {
@@ -84,7 +85,8 @@ export function createApi(options: ApiOptions): Hono {
   const readAuth: MiddlewareHandler = options.staff?.mode === 'required' ? requireRole(options.staff.auth, ['operator', 'analyst']) : noAuth;
   app.get('/api/v1/events', readAuth, async (c) => {
     const q = parseQuery(eventsQuery, c.req.query());
-    const rows = await store.listEvents(q);
+    const siteId = siteFilter(c, q.siteId);
+    const rows = await store.listEvents({ ...q, ...(siteId !== undefined ? { siteId } : {}) });
     return c.json({ events: rows.map((r) => ({ ...r.event, receivedAt: r.receivedAt })) });
   });
 
@@ -103,17 +105,19 @@ export function createApi(options: ApiOptions): Hono {
     return c.json({ alerts, lastSeq: alerts[0]?.seq ?? q.since ?? 0 });
   });
 
-  app.get('/api/v1/gateways', readAuth, async (c) => c.json({ gateways: await store.listGateways() }));
+  app.get('/api/v1/gateways', readAuth, async (c) => c.json({ gateways: (await store.listGateways()).filter((g) => seesSite(c, g.siteId)) }));
   // Events gateways dropped undelivered (outbox cap or age bound): counts and ranges, newest first.
   app.get('/api/v1/gaps', readAuth, async (c) => {
     const q = parseQuery(gapsQuery, c.req.query());
-    return c.json({ gaps: await store.listGaps({ ...(q.siteId ? { siteId: q.siteId } : {}), ...(q.gatewayId ? { gatewayId: q.gatewayId } : {}), ...(q.since !== undefined ? { since: q.since } : {}), limit: q.limit }) });
+    const siteId = siteFilter(c, q.siteId);
+    return c.json({ gaps: await store.listGaps({ ...(siteId !== undefined ? { siteId } : {}), ...(q.gatewayId ? { gatewayId: q.gatewayId } : {}), ...(q.since !== undefined ? { since: q.since } : {}), limit: q.limit }) });
   });
 
   const offers = options.offers ?? new OffersService({ store, sites: options.sites ?? new Map(), clock: options.clock ?? systemClock, logger: options.logger, metrics });
   registerOffersRoutes(app, offers, readAuth);
 
-  registerAnalyticsRoutes(app, new AnalyticsService({ store, sites: options.sites ?? new Map() }), readAuth, async (r) => {
+  // Every analytics route names its site in `siteId`: one guard covers them all (and new ones).
+  registerAnalyticsRoutes(app, new AnalyticsService({ store, sites: options.sites ?? new Map() }), both(readAuth, siteQueryInScope), async (r) => {
     await store.expireOffers((options.clock ?? systemClock).now());
     return offerFigures(await store.listOffersIssued(r.siteId, r.from, r.to));
   });

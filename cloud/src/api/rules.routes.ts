@@ -1,10 +1,12 @@
 import { idSchema } from '@storesense/protocol';
-import type { Hono, MiddlewareHandler } from 'hono';
+import type { Context, Hono, MiddlewareHandler } from 'hono';
+import { siteOf } from '../auth/principal.js';
 import { z } from 'zod';
 import type { Clock } from '../clock.js';
 import type { Logger } from '../log.js';
-import { ruleSchema } from '../rules/rule.schema.js';
+import { ruleSchema, type Rule } from '../rules/rule.schema.js';
 import type { CloudStore } from '../store/cloud-store.js';
+import { principalOf } from './auth.middleware.js';
 import { HttpError, parseJsonBody } from './http-error.js';
 
 /** PUT may leave the id out of the body (the path names it); when given it must match. */
@@ -37,10 +39,18 @@ export function registerRulesRoutes(app: Hono, o: RulesRoutesOptions): void {
     return parsed.data.id;
   };
 
-  app.get('/api/v1/rules', o.auth, async (c) => c.json({ rules: await o.store.listRules() }));
+  // Scope (decision 68): a site's operator sees the rules that name no other site (its own and the
+  // global ones, which act on its shoppers too) and writes only rules limited to its site.
+  const site = (c: Context) => siteOf(principalOf(c));
+  const visible = (c: Context, r: Rule) => site(c) === undefined || (r.siteIds ?? []).every((s) => s === site(c));
+  const writable = (c: Context, r: Rule) => site(c) === undefined || (r.siteIds !== undefined && r.siteIds.length > 0 && visible(c, r));
+  const refuse = (c: Context) => new HttpError(403, { error: `forbidden: outside your scope; a rule of yours names siteIds ["${site(c)}"] only` });
+
+  app.get('/api/v1/rules', o.auth, async (c) => c.json({ rules: (await o.store.listRules()).filter((r) => visible(c, r)) }));
 
   app.post('/api/v1/rules', o.auth, async (c) => {
     const rule = await parseJsonBody(ruleSchema, c.req);
+    if (!writable(c, rule)) throw refuse(c);
     if (await o.store.getRule(rule.id)) throw new HttpError(409, { error: `rule ${rule.id} exists; PUT /api/v1/rules/${rule.id} replaces it` });
     await o.store.putRule(rule, o.clock.now());
     changed('create', rule.id);
@@ -50,7 +60,7 @@ export function registerRulesRoutes(app: Hono, o: RulesRoutesOptions): void {
   app.get('/api/v1/rules/:id', o.auth, async (c) => {
     const id = idOf(c.req.param('id'));
     const rule = await o.store.getRule(id);
-    if (!rule) throw new HttpError(404, { error: `no rule ${id}` });
+    if (!rule || !visible(c, rule)) throw new HttpError(404, { error: `no rule ${id}` });
     return c.json({ rule });
   });
 
@@ -58,8 +68,10 @@ export function registerRulesRoutes(app: Hono, o: RulesRoutesOptions): void {
     const id = idOf(c.req.param('id'));
     const body = await parseJsonBody(rulePutBody, c.req);
     if (body.id !== undefined && body.id !== id) throw new HttpError(400, { error: 'invalid body', issues: [`id: must match the path (${id})`] });
-    if (!(await o.store.getRule(id))) throw new HttpError(404, { error: `no rule ${id}; POST /api/v1/rules creates one` });
+    const existing = await o.store.getRule(id);
+    if (!existing || !visible(c, existing)) throw new HttpError(404, { error: `no rule ${id}; POST /api/v1/rules creates one` });
     const rule = { ...body, id };
+    if (!writable(c, existing) || !writable(c, rule)) throw refuse(c);
     await o.store.putRule(rule, o.clock.now());
     changed('replace', id);
     return c.json({ rule });
@@ -67,6 +79,9 @@ export function registerRulesRoutes(app: Hono, o: RulesRoutesOptions): void {
 
   app.delete('/api/v1/rules/:id', o.auth, async (c) => {
     const id = idOf(c.req.param('id'));
+    const existing = await o.store.getRule(id);
+    if (!existing || !visible(c, existing)) throw new HttpError(404, { error: `no rule ${id}` });
+    if (!writable(c, existing)) throw refuse(c);
     if (!(await o.store.deleteRule(id))) throw new HttpError(404, { error: `no rule ${id}` });
     changed('delete', id);
     return c.body(null, 204);

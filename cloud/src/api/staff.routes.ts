@@ -4,6 +4,7 @@ import { formatIssues } from '@storesense/protocol';
 import type { AlertService } from '../alerts/alert.service.js';
 import type { AuthService } from '../auth/auth.service.js';
 import type { LoginThrottle } from '../auth/login-throttle.js';
+import { grantRefusal } from '../auth/principal.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
 import type { CloudStore } from '../store/cloud-store.js';
@@ -46,7 +47,7 @@ function clientAddress(c: Context): string {
  *   POST /api/v1/auth/logout, GET /api/v1/auth/me
  *   POST /api/v1/alerts/ticket -> {ticket, expiresAt} (30 s, single use)
  *   POST /api/v1/alerts/:id/claim | /ack -> {alert}; 409 when someone else has it
- *   GET  /api/v1/staff (operator only)
+ *   GET  /api/v1/staff (operator only; a site's operator sees the accounts of its site)
  */
 export function registerStaffRoutes(app: Hono, o: StaffRoutesOptions): void {
   const staffOrOperator = requireRole(o.auth, ['staff', 'operator']);
@@ -97,5 +98,9 @@ export function registerStaffRoutes(app: Hono, o: StaffRoutesOptions): void {
     });
   }
 
-  app.get('/api/v1/staff', requireRole(o.auth, ['operator']), async (c) => c.json({ staff: await o.store.listStaff() }));
+  // A scoped operator lists the accounts within its own reach only (its site's; never wider ones).
+  app.get('/api/v1/staff', requireRole(o.auth, ['operator']), async (c) => {
+    const p = principalOf(c)!;
+    return c.json({ staff: (await o.store.listStaff()).filter((s) => grantRefusal(p, s) === undefined) });
+  });
 }

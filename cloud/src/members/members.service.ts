@@ -67,17 +67,26 @@ export class MembersService {
     return { members: members.map(toSummary), total };
   }
 
-  async detail(memberId: string): Promise<{ member: MemberView; purchases: MemberPurchase[]; recommendation: Recommendation } | undefined> {
+  /**
+   * One member with purchases and a recommendation. With `siteId` (a site-scoped reader) only a
+   * member seen at that site is found, and activity, purchases and the recommendation come from
+   * that site's events and stores only.
+   */
+  async detail(memberId: string, siteId?: string): Promise<{ member: MemberView; purchases: MemberPurchase[]; recommendation: Recommendation } | undefined> {
     const profile = await this.o.store.getMember(memberId);
     if (!profile) return undefined;
-    const [activity, events] = await Promise.all([this.o.store.memberActivity(memberId), this.o.store.listMemberEvents(memberId, { types: ['dwell', 'purchase'], limit: HISTORY_EVENTS })]);
+    const [activity, events] = await Promise.all([
+      this.o.store.memberActivity(memberId, siteId),
+      this.o.store.listMemberEvents(memberId, { types: ['dwell', 'purchase'], limit: HISTORY_EVENTS, siteId }),
+    ]);
+    if (siteId !== undefined && activity.lastSeenAt === null) return undefined;
     const buys = events.filter((e) => e.type === 'purchase');
     const redeemed = await this.o.store.offersRedeemedBy(buys.map((e) => e.id));
     const purchases = buys.map((e) => {
       const offerId = redeemed.get(e.id);
       return { at: e.at, storeId: this.storeOf(e) ?? null, amount: e.amount ?? 0, currency: e.currency ?? null, eventId: e.id, ...(offerId ? { offerId } : {}) };
     });
-    const recommendation = recommend({ member: profile, events, catalogue: this.catalogue(), now: this.o.clock.now() });
+    const recommendation = recommend({ member: profile, events, catalogue: this.catalogue(siteId), now: this.o.clock.now() });
     const summary = toSummary({ ...profile, ...activity });
     const member: MemberView = {
       ...summary,

@@ -180,6 +180,23 @@ export function runCloudStoreContract(name: string, open: () => { store: CloudSt
       expect(await store.memberActivity('erased-x1')).toMatchObject({ visits: 2, totalSpend: 120.5 }); // aggregates survive
     });
 
+    it('limits member searches, activity and events to one site when asked (a site-scoped reader)', async () => {
+      for (const id of ['M1', 'M2', 'M3']) await store.putMember({ memberId: id, name: id, tier: 'gold', tags: [], consent: true }, 1);
+      const ev = (memberId: string, siteId: string, type: 'arrival' | 'purchase', at: number, extra = {}) =>
+        makeEvent({ type, at, siteId, visitId: `v-${memberId}-${siteId}`, subject: { id: 's1', memberId, signals: ['ble'] }, ...extra });
+      for (const e of [ev('M1', 'site1', 'arrival', 10), ev('M1', 'site2', 'arrival', 20), ev('M1', 'site2', 'purchase', 30, { amount: 99, currency: 'CNY' }), ev('M2', 'site2', 'arrival', 40)]) {
+        await store.insertEvent(e, 1);
+      }
+      const site1 = await store.searchMembers({ limit: 10, siteId: 'site1' });
+      expect(site1).toMatchObject({ total: 1, members: [{ memberId: 'M1', visits: 1, lastSeenAt: 10, totalSpend: 0 }] });
+      expect((await store.searchMembers({ limit: 10, siteId: 'site2' })).members.map((m) => m.memberId)).toEqual(['M1', 'M2']);
+      expect((await store.searchMembers({ limit: 10 })).total).toBe(3);
+      expect(await store.memberActivity('M1', 'site2')).toEqual({ visits: 1, lastSeenAt: 30, totalSpend: 99, currency: 'CNY' });
+      expect(await store.memberActivity('M2', 'site1')).toEqual({ visits: 0, lastSeenAt: null, totalSpend: 0 });
+      expect((await store.listMemberEvents('M1', { limit: 10, siteId: 'site1' })).map((e) => e.siteId)).toEqual(['site1']);
+      expect(await store.listMemberEvents('M1', { limit: 10 })).toHaveLength(3);
+    });
+
     it('tracks gateway credentials and status', async () => {
       await store.upsertGatewayCredential({ siteId: 's', gatewayId: 'g', username: 's.g', passwordHash: 'h', salt: 'x', provisionedAt: 1 });
       expect((await store.getGatewayCredential('s.g'))?.gatewayId).toBe('g');

@@ -26,10 +26,10 @@ export interface CloudStore {
   putMember(member: MemberUpsert, at: number): Promise<{ created: boolean }>;
   /** Profiles with their activity, filtered and paged, ordered by member id; `total` ignores the page. */
   searchMembers(query: MemberSearch): Promise<{ members: MemberWithActivity[]; total: number }>;
-  /** Visits, last sighting and spend of one member, from the events. */
-  memberActivity(memberId: string): Promise<MemberActivity>;
-  /** A member's events, newest first, optionally of some types only. */
-  listMemberEvents(memberId: string, query: { types?: readonly EventType[]; limit: number }): Promise<PresenceEvent[]>;
+  /** Visits, last sighting and spend of one member, from the events (of one site only, when given). */
+  memberActivity(memberId: string, siteId?: string): Promise<MemberActivity>;
+  /** A member's events, newest first, optionally of some types (and one site) only. */
+  listMemberEvents(memberId: string, query: { types?: readonly EventType[]; limit: number; siteId?: string | undefined }): Promise<PresenceEvent[]>;
   /**
    * Erasure: deletes the profile and its token key, and replaces the member id by `pseudonym` in
    * events, alerts (names and tags blanked) and offers; pending offer deliveries are dropped.
@@ -209,6 +209,8 @@ export interface MemberSearch {
   /** Case-insensitive substring of id, name, nickname or a tag. */
   q?: string | undefined;
   tier?: string | undefined;
+  /** Only members seen at this site (an event there), their activity counted at this site only. */
+  siteId?: string | undefined;
   limit: number;
   offset?: number | undefined;
 }

@@ -7,12 +7,16 @@ import { toProfile, type Row } from './store.sqlite.rows.js';
 
 // Activity is derived from the events on read (indexed by member): visits are distinct visit ids
 // with an arrival, spend sums purchase amounts. Correlated subqueries keep one statement per page.
+// With @siteId (a site-scoped reader, decision 68) activity counts that site's events only, and
+// only members seen there at least once are listed.
+const AT_SITE = '(@siteId IS NULL OR e.site_id = @siteId)';
 const ACTIVITY = `
-  (SELECT count(DISTINCT json_extract(e.body, '$.visitId')) FROM events e WHERE e.member_id = m.member_id AND e.type = 'arrival') AS visits,
-  (SELECT max(e.at) FROM events e WHERE e.member_id = m.member_id) AS last_seen_at,
-  (SELECT coalesce(sum(json_extract(e.body, '$.amount')), 0) FROM events e WHERE e.member_id = m.member_id AND e.type = 'purchase') AS total_spend,
-  (SELECT json_extract(e.body, '$.currency') FROM events e WHERE e.member_id = m.member_id AND e.type = 'purchase' ORDER BY e.at DESC LIMIT 1) AS currency`;
-const FILTER = `(@tier IS NULL OR m.tier = @tier) AND (@q IS NULL OR m.member_id LIKE @q ESCAPE '\\' OR m.name LIKE @q ESCAPE '\\'
+  (SELECT count(DISTINCT json_extract(e.body, '$.visitId')) FROM events e WHERE e.member_id = m.member_id AND e.type = 'arrival' AND ${AT_SITE}) AS visits,
+  (SELECT max(e.at) FROM events e WHERE e.member_id = m.member_id AND ${AT_SITE}) AS last_seen_at,
+  (SELECT coalesce(sum(json_extract(e.body, '$.amount')), 0) FROM events e WHERE e.member_id = m.member_id AND e.type = 'purchase' AND ${AT_SITE}) AS total_spend,
+  (SELECT json_extract(e.body, '$.currency') FROM events e WHERE e.member_id = m.member_id AND e.type = 'purchase' AND ${AT_SITE} ORDER BY e.at DESC LIMIT 1) AS currency`;
+const FILTER = `(@siteId IS NULL OR EXISTS (SELECT 1 FROM events e WHERE e.member_id = m.member_id AND e.site_id = @siteId))
+  AND (@tier IS NULL OR m.tier = @tier) AND (@q IS NULL OR m.member_id LIKE @q ESCAPE '\\' OR m.name LIKE @q ESCAPE '\\'
   OR m.nickname LIKE @q ESCAPE '\\' OR m.tags LIKE @q ESCAPE '\\')`;
 const PROFILE_COLUMNS = 'm.member_id, m.name, m.nickname, m.tier, m.tags, m.consent, m.consent_marketing, m.preferences, m.devices, m.updated_at';
 
@@ -47,9 +51,10 @@ export class SqliteMemberTables {
       ),
       search: db.prepare(`SELECT ${PROFILE_COLUMNS}, ${ACTIVITY} FROM members m WHERE ${FILTER} ORDER BY m.member_id LIMIT @limit OFFSET @offset`),
       total: db.prepare(`SELECT count(*) AS n FROM members m WHERE ${FILTER}`),
-      activity: db.prepare(`SELECT ${ACTIVITY} FROM (SELECT ? AS member_id) m`),
+      activity: db.prepare(`SELECT ${ACTIVITY} FROM (SELECT @memberId AS member_id) m`),
       events: db.prepare(
-        `SELECT body FROM events WHERE member_id = @memberId AND (@types IS NULL OR type IN (SELECT value FROM json_each(@types)))
+        `SELECT body FROM events WHERE member_id = @memberId AND (@siteId IS NULL OR site_id = @siteId)
+           AND (@types IS NULL OR type IN (SELECT value FROM json_each(@types)))
          ORDER BY at DESC, id DESC LIMIT @limit`,
       ),
       deleteMember: db.prepare('DELETE FROM members WHERE member_id = ?'),
@@ -105,17 +110,17 @@ export class SqliteMemberTables {
 
   search(q: MemberSearch): { members: MemberWithActivity[]; total: number } {
     const like = q.q === undefined || q.q === '' ? null : `%${q.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-    const params = { q: like, tier: q.tier ?? null };
+    const params = { q: like, tier: q.tier ?? null, siteId: q.siteId ?? null };
     const rows = this.stmt.search.all({ ...params, limit: q.limit, offset: q.offset ?? 0 }) as Row[];
     return { members: rows.map((r) => ({ ...toProfile(r), ...toActivity(r) })), total: (this.stmt.total.get(params) as { n: number }).n };
   }
 
-  activity(memberId: string): MemberActivity {
-    return toActivity(this.stmt.activity.get(memberId) as Row);
+  activity(memberId: string, siteId?: string): MemberActivity {
+    return toActivity(this.stmt.activity.get({ memberId, siteId: siteId ?? null }) as Row);
   }
 
-  events(memberId: string, q: { types?: readonly EventType[]; limit: number }): PresenceEvent[] {
-    const rows = this.stmt.events.all({ memberId, types: q.types ? JSON.stringify(q.types) : null, limit: q.limit }) as { body: string }[];
+  events(memberId: string, q: { types?: readonly EventType[]; limit: number; siteId?: string | undefined }): PresenceEvent[] {
+    const rows = this.stmt.events.all({ memberId, siteId: q.siteId ?? null, types: q.types ? JSON.stringify(q.types) : null, limit: q.limit }) as { body: string }[];
     return rows.map((r) => JSON.parse(r.body) as PresenceEvent);
   }
 

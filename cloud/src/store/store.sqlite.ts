@@ -188,11 +188,11 @@ class SqliteCloudStore implements CloudStore {
     return this.members.search(q);
   }
 
-  async memberActivity(memberId: string): Promise<MemberActivity> {
-    return this.members.activity(memberId);
+  async memberActivity(memberId: string, siteId?: string): Promise<MemberActivity> {
+    return this.members.activity(memberId, siteId);
   }
 
-  async listMemberEvents(memberId: string, q: { types?: readonly EventType[]; limit: number }): Promise<PresenceEvent[]> {
+  async listMemberEvents(memberId: string, q: { types?: readonly EventType[]; limit: number; siteId?: string | undefined }): Promise<PresenceEvent[]> {
     return this.members.events(memberId, q);
   }
 
