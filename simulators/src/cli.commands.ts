@@ -54,6 +54,11 @@ const defaultIo: CliIo = { stdout: (t) => process.stdout.write(t), stderr: (t) =
 export async function runCli(argv: readonly string[], io: CliIo = defaultIo): Promise<number> {
   const [command, ...rest] = argv;
   try {
+    // Every command answers --help with the usage (random-site has its own).
+    if (command !== 'random-site' && (rest.includes('--help') || rest.includes('-h'))) {
+      io.stdout(USAGE);
+      return 0;
+    }
     if (command === 'generate') return await generateCommand(rest, io);
     if (command === 'replay') return await replayCommand(rest, io);
     if (command === 'evaluate') return await evaluateCommand(rest, io);

@@ -151,6 +151,13 @@ describe('generate --scenario', () => {
     }
   });
 
+  it('answers generate --help with the usage, exit 0', async () => {
+    const c = io();
+    expect(await runCli(['generate', '--help'], c)).toBe(0);
+    expect(c.out).toContain('--scenario S');
+    expect(c.out).toContain('--set PATH=VALUE');
+  });
+
   it('keeps --scenario member-visit a scripted scenario, and takes --set with it', async () => {
     const c = io();
     const out = tempDir();
