@@ -126,12 +126,13 @@ export class MembersService {
 
   /**
    * What a staff alert carries about the member at this event: the summary (`lastSeenAt` is the
-   * last sighting before this visit) and what to show them at this store.
+   * last sighting before this visit) and what to show them at this store. Counted from this
+   * site's events only: the alert goes to this site's staff, who see no other site (decision 68).
    */
   async forAlert(event: PresenceEvent, member: MemberProfile, storeId: string | undefined): Promise<{ member: AlertMemberSummary; recommendation: Recommendation }> {
     const [activity, history] = await Promise.all([
-      this.o.store.memberActivity(member.memberId),
-      this.o.store.listMemberEvents(member.memberId, { limit: HISTORY_EVENTS }),
+      this.o.store.memberActivity(member.memberId, event.siteId),
+      this.o.store.listMemberEvents(member.memberId, { limit: HISTORY_EVENTS, siteId: event.siteId }),
     ]);
     const before = history.filter((e) => e.visitId !== event.visitId && e.at <= event.at);
     const lastSeenAt = before.reduce<number | null>((m, e) => (m === null || e.at > m ? e.at : m), null);
