@@ -142,6 +142,20 @@ interface ZoneCacheEntry {
   tick: number;
 }
 
+/** Makes `entries` the entries of `m`, in order, reusing its pairs. */
+function copyMap(entries: [string, number][], m: ReadonlyMap<string, number>): void {
+  let i = 0;
+  for (const [k, v] of m) {
+    const e = entries[i];
+    if (e) {
+      e[0] = k;
+      e[1] = v;
+    } else entries.push([k, v]);
+    i += 1;
+  }
+  entries.length = i;
+}
+
 /** `m` has exactly the entries of `entries`, in the same order, values equal bit for bit. */
 function sameMap(entries: readonly [string, number][], m: ReadonlyMap<string, number>): boolean {
   if (entries.length !== m.size) return false;
@@ -291,7 +305,7 @@ export class OnnxClassifier implements Classifier {
     const floors = windows.map((w) => estimateFloor(w, this.zoneScale));
     if (!this.hasZoneHead) {
       const { place } = this.runHeads(x, rows, DUMMY_ZONE_ROW, 1);
-      return windows.map((w, i) => this.result(w, i, place, floors[i]!, undefined, undefined));
+      return windows.map((w, i) => this.result(w, i, place, floors[i]!, undefined, 0, undefined));
     }
     const p = this.runHeads(x, rows, DUMMY_ZONE_ROW, 1, 'place').place;
     for (let i = 0; i < rows; i++) {
@@ -299,8 +313,8 @@ export class OnnxClassifier implements Classifier {
     }
     // Zone candidates for every subject whose zone is reported, from the cache when its evidence is unchanged.
     this.tick += 1;
-    const cands: (ZoneCandidates & { first: number })[] = [];
-    const candOf = new Int32Array(rows).fill(-1);
+    const candOf: (ZoneCandidates | undefined)[] = new Array<ZoneCandidates | undefined>(rows);
+    const firstRow = new Int32Array(rows);
     let zoneRows = 0;
     for (let i = 0; i < rows; i++) {
       const w = windows[i]!;
@@ -308,42 +322,50 @@ export class OnnxClassifier implements Classifier {
       if (w.storeSideMaxDbm <= MISSING_DBM || w.storeSideMaxDbm < w.outsideSideMaxDbm - ZONE_SIDE_MARGIN_DB) continue;
       const c = this.candidates(w, floors[i]!.floor);
       if (!c) continue;
-      candOf[i] = cands.length;
-      cands.push({ ...c, first: zoneRows });
+      candOf[i] = c;
+      firstRow[i] = zoneRows;
       zoneRows += c.zoneIds.length;
     }
     for (const [subject, e] of this.zoneCache) if (e.tick !== this.tick) this.zoneCache.delete(subject);
     let zp: Float32Array | undefined;
     if (zoneRows > 0) {
       const zx = this.zoneInput(zoneRows);
-      for (const c of cands) zx.set(c.values, c.first * ZONE_FEATURE_COUNT);
+      for (let i = 0; i < rows; i++) if (candOf[i]) zx.set(candOf[i]!.values, firstRow[i]! * ZONE_FEATURE_COUNT);
       zp = this.runHeads(DUMMY_PLACE_ROW, 1, zx, zoneRows, 'zone').zone;
     }
-    return windows.map((w, i) => this.result(w, i, p, floors[i]!, candOf[i]! >= 0 ? cands[candOf[i]!] : undefined, zp));
+    const out = new Array<ClassProbs>(rows);
+    for (let i = 0; i < rows; i++) out[i] = this.result(windows[i]!, i, p, floors[i]!, candOf[i], firstRow[i]!, zp);
+    return out;
   }
 
-  private result(w: FeatureWindow, i: number, p: Float32Array, f: { floor: number | undefined; floorConfidence: number }, c: (ZoneCandidates & { first: number }) | undefined, zp: Float32Array | undefined): ClassProbs {
+  private result(w: FeatureWindow, i: number, p: Float32Array, f: { floor: number | undefined; floorConfidence: number }, c: ZoneCandidates | undefined, first: number, zp: Float32Array | undefined): ClassProbs {
     const absent = p[i * 3]!;
     const outsideNear = p[i * 3 + 1]!;
     const inside = p[i * 3 + 2]!;
     if (!Number.isFinite(absent + outsideNear + inside)) throw new Error(`non-finite model output for row ${i}`);
     const { floor, floorConfidence } = f;
-    const base = { subject: w.subject, absent, outsideNear, inside, floor, floorConfidence };
-    if (inside < MIN_INSIDE_FOR_ZONE) return { ...base, zoneId: undefined, zoneConfidence: 0 };
-    if (c && zp) {
+    let zoneId: string | undefined;
+    let zoneConfidence = 0;
+    if (inside < MIN_INSIDE_FOR_ZONE) {
+      // no zone
+    } else if (c && zp) {
       // The zone head scores each candidate on its own; normalised over the subject's candidates.
       let best = 0;
       let sum = 0;
       for (let k = 0; k < c.zoneIds.length; k++) {
-        const s = zp[(c.first + k) * 2 + 1]!;
+        const s = zp[(first + k) * 2 + 1]!;
         if (!Number.isFinite(s)) throw new Error(`non-finite zone output for row ${i}`);
         sum += s;
-        if (s > zp[(c.first + best) * 2 + 1]!) best = k;
+        if (s > zp[(first + best) * 2 + 1]!) best = k;
       }
-      return { ...base, zoneId: c.zoneIds[best], zoneConfidence: sum > 0 ? zp[(c.first + best) * 2 + 1]! / sum : 0 };
+      zoneId = c.zoneIds[best];
+      zoneConfidence = sum > 0 ? zp[(first + best) * 2 + 1]! / sum : 0;
+    } else {
+      const zone = estimateZone(w, floor, this.ctx);
+      zoneId = zone.zoneId;
+      zoneConfidence = zone.confidence;
     }
-    const zone = estimateZone(w, floor, this.ctx);
-    return { ...base, zoneId: zone.zoneId, zoneConfidence: zone.confidence };
+    return { subject: w.subject, absent, outsideNear, inside, floor, floorConfidence, zoneId, zoneConfidence };
   }
 
   /**
@@ -359,7 +381,13 @@ export class OnnxClassifier implements Classifier {
       return e.candidates;
     }
     const candidates = zoneCandidates(w, floor, this.ctx);
-    this.zoneCache.set(w.subject, { floor, slow: [...w.storeSideDbm], fast: [...w.storeSideFastDbm], candidates, tick: this.tick });
+    if (e) {
+      e.floor = floor;
+      copyMap(e.slow, w.storeSideDbm);
+      copyMap(e.fast, w.storeSideFastDbm);
+      e.candidates = candidates;
+      e.tick = this.tick;
+    } else this.zoneCache.set(w.subject, { floor, slow: [...w.storeSideDbm], fast: [...w.storeSideFastDbm], candidates, tick: this.tick });
     return candidates;
   }
 

@@ -103,17 +103,26 @@ export function gridResidualsInto(grid: FloorGrid, obsMap: ReadonlyMap<string, n
   if (n < 2) return undefined;
   const points = grid.points.length;
   const E = grid.expectedByReceiver;
-  offset.fill(0, 0, points);
-  for (let k = 0; k < n; k++) {
-    const o = obs[k]!;
-    const col = idx[k]! * points;
+  // The first receiver's pass stores instead of adding to 0: 0 + x is x for every x but -0, and a
+  // signed zero in the offset or the first residual term changes no SSE (r·r is +0 either way).
+  let o = obs[0]!;
+  let col = idx[0]! * points;
+  for (let p = 0; p < points; p++) offset[p] = o - E[col + p]!;
+  for (let k = 1; k < n; k++) {
+    o = obs[k]!;
+    col = idx[k]! * points;
     for (let p = 0; p < points; p++) offset[p] = offset[p]! + (o - E[col + p]!);
   }
   for (let p = 0; p < points; p++) offset[p] = offset[p]! / n;
-  sse.fill(0, 0, points);
-  for (let k = 0; k < n; k++) {
-    const o = obs[k]!;
-    const col = idx[k]! * points;
+  o = obs[0]!;
+  col = idx[0]! * points;
+  for (let p = 0; p < points; p++) {
+    const r = o - E[col + p]! - offset[p]!;
+    sse[p] = r * r;
+  }
+  for (let k = 1; k < n; k++) {
+    o = obs[k]!;
+    col = idx[k]! * points;
     for (let p = 0; p < points; p++) {
       const r = o - E[col + p]! - offset[p]!;
       sse[p] = sse[p]! + r * r;
