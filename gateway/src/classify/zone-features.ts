@@ -154,14 +154,16 @@ function fit(grid: FloorGrid, l: FloorLayout, obsMap: ReadonlyMap<string, number
   // The k best points by SSE, ties to the earlier point (what a stable sort by (sse, index) gives).
   let topN = 0;
   let total = 0;
-  const twoSigma2 = 2 * VOTE_SIGMA_DB * VOTE_SIGMA_DB;
+  // x / 32 and x * (1 / 32) are the same double (a power of two), and -(e - best) is best - e.
+  const invTwoSigma2 = 1 / (2 * VOTE_SIGMA_DB * VOTE_SIGMA_DB);
   for (let p = 0; p < points; p++) {
     const z = ofPoint[p]!;
     const e = sse[p]!;
-    const mse = e / n;
-    if (mse < minMse[z]!) minMse[z] = mse;
+    // The smallest SSE per zone; divided by n once below (division by n > 0 is monotone, so the
+    // smallest quotient is the quotient of the smallest SSE).
+    if (e < minMse[z]!) minMse[z] = e;
     // Relative to the best point, so the exponent never underflows for the winner.
-    const wgt = Math.exp(-(e - best) / twoSigma2);
+    const wgt = Math.exp((best - e) * invTwoSigma2);
     weight[z] = weight[z]! + wgt;
     total += wgt;
     if (topN < k || e < topSse[topN - 1]!) {
@@ -175,6 +177,7 @@ function fit(grid: FloorGrid, l: FloorLayout, obsMap: ReadonlyMap<string, number
       topP[j] = p;
     }
   }
+  for (let z = 0; z < minMse.length; z++) minMse[z] = minMse[z]! / n;
   for (let i = 0; i < topN; i++) topCount[ofPoint[topP[i]!]!]! += 1;
   out.total = total;
   out.used = n;
