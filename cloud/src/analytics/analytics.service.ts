@@ -40,6 +40,13 @@ export interface AnalyticsSummary {
  * time zone (UTC when the site is unknown to this cloud).
  * @example await new AnalyticsService({ store, sites }).footfall({ siteId: 'mall', from, to }, 'hour')
  */
+export interface OccupancyReportOut {
+  storeId: string;
+  minutes: { start: number; occupancy: number }[];
+  hours: { start: number; uniqueVisitors: number }[];
+  peakOccupancy: number;
+}
+
 export class AnalyticsService {
   constructor(private readonly deps: { store: CloudStore; sites: ReadonlyMap<string, Site> }) {}
 
@@ -52,6 +59,16 @@ export class AnalyticsService {
     if (storeId !== undefined) events = events.filter((e) => e.storeId === storeId);
     const timeZone = this.timeZoneOf(r.siteId);
     return { timeZone, ...footfall(events, bucket, timeZone) };
+  }
+
+  /**
+   * A store's WiFi occupancy as its gateway published it: people present per minute (mean and
+   * peak per hour beside the hour's unique visitors), counts only.
+   */
+  async occupancy(r: AnalyticsRange, storeId: string): Promise<OccupancyReportOut> {
+    const s = await this.deps.store.occupancySeries({ ...r, storeId });
+    const peak = s.minutes.reduce((m, x) => Math.max(m, x.occupancy), 0);
+    return { storeId, minutes: s.minutes.map((m) => ({ start: m.start, occupancy: m.occupancy })), hours: s.hours, peakOccupancy: peak };
   }
 
   async dwell(r: AnalyticsRange, filter: { storeId?: string | undefined; zoneId?: string | undefined }): Promise<DwellReport> {

@@ -71,6 +71,22 @@ describe('analytics API (in-process)', () => {
     expect(r.body).toMatchObject({ siteId, footfall: { approaches: 3, arrivals: 2, captureRate: 2 / 3 }, returning: { arrivals: 2, subjects: 2 } });
   });
 
+  it('occupancy of one store as its gateway published it: minutes, hours and the peak, counts only', async () => {
+    const minute = (i: number, occupancy: number) => ({ start: T + i * MIN, occupancy, addresses: 20, fixed: 4 });
+    await store.putOccupancy(siteId, 'gw1', { v: 1, at: T, storeId: 'st1', minutes: [minute(0, 3), minute(1, 7.5), minute(2, 4)], hours: [{ start: T, uniqueVisitors: 12 }] }, T);
+    await store.putOccupancy(siteId, 'gw1', { v: 1, at: T, storeId: 'st2', minutes: [minute(1, 40)], hours: [] }, T);
+    const r = await get(`/api/v1/analytics/occupancy?${range}&storeId=st1`);
+    expect(r.status).toBe(200);
+    expect(r.body).toEqual({
+      siteId, from: T, to: T + DAY, storeId: 'st1', peakOccupancy: 7.5,
+      minutes: [{ start: T, occupancy: 3 }, { start: T + MIN, occupancy: 7.5 }, { start: T + 2 * MIN, occupancy: 4 }],
+      hours: [{ start: T, uniqueVisitors: 12 }],
+    });
+    const missing = await get(`/api/v1/analytics/occupancy?${range}`);
+    expect(missing.status).toBe(400);
+    expect(missing.body.issues.some((i: string) => i.startsWith('storeId: '))).toBe(true);
+  });
+
   it.each([
     ['/api/v1/analytics/footfall', ['siteId: Invalid input: expected string, received undefined', 'from: Invalid input: expected number, received NaN']],
     [`/api/v1/analytics/footfall?siteId=${siteId}&from=${T}&to=${T}`, ['to: must be after from']],
@@ -116,8 +132,8 @@ describe('analytics API roles (staff auth required, real server)', () => {
   it('operators and analysts read analytics; staff get 403; no token 401', async () => {
     const [alice, olga, ana] = [await login('alice', 'alice-secret-1'), await login('olga', 'olga-operator-4'), await login('ana', 'ana-analyst-55')];
     const range = `siteId=${boutique().id}&from=${T}&to=${T + DAY}`;
-    for (const name of ['footfall', 'dwell', 'floors', 'returning', 'offers', 'summary']) {
-      const path = `/api/v1/analytics/${name}?${range}`;
+    for (const name of ['footfall', 'dwell', 'floors', 'returning', 'offers', 'summary', 'occupancy']) {
+      const path = `/api/v1/analytics/${name}?${range}${name === 'occupancy' ? '&storeId=st1' : ''}`;
       expect(await call(path)).toBe(401);
       expect(await call(path, alice)).toBe(403);
       expect(await call(path, olga)).toBe(200);

@@ -20,9 +20,10 @@ function checkRange(q: { from: number; to: number }, ctx: z.RefinementCtx): void
 export const footfallQuery = z.object({ ...rangeShape, storeId: idSchema.optional(), bucket: z.enum(['hour', 'day']).default('hour') }).superRefine(checkRange);
 export const dwellQuery = z.object({ ...rangeShape, storeId: idSchema.optional(), zoneId: idSchema.optional() }).superRefine(checkRange);
 export const rangeQuery = z.object(rangeShape).superRefine(checkRange);
+export const occupancyQuery = z.object({ ...rangeShape, storeId: idSchema }).superRefine(checkRange);
 
 /**
- * GET /api/v1/analytics/{footfall,dwell,floors,returning,offers,summary}: aggregate figures only
+ * GET /api/v1/analytics/{footfall,dwell,floors,returning,offers,summary,occupancy}: aggregate figures only
  * (no subject or member ids), yet still behind `auth` (operator or analyst when staff auth is required).
  */
 export function registerAnalyticsRoutes(
@@ -52,6 +53,10 @@ export function registerAnalyticsRoutes(
   app.get(`${base}/offers`, auth, async (c) => {
     const q = parseQuery(rangeQuery, c.req.query());
     return c.json({ siteId: q.siteId, from: q.from, to: q.to, ...(await analytics.offers(q)), ...(offerExtras ? await offerExtras(q) : {}) });
+  });
+  app.get(`${base}/occupancy`, auth, async (c) => {
+    const q = parseQuery(occupancyQuery, c.req.query());
+    return c.json({ siteId: q.siteId, from: q.from, to: q.to, ...(await analytics.occupancy(q, q.storeId)) });
   });
   app.get(`${base}/summary`, auth, async (c) => {
     const q = parseQuery(rangeQuery, c.req.query());

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ruleSchema } from '../rules/rule.schema.js';
-import { dwellQuery, footfallQuery, rangeQuery } from './analytics.routes.js';
+import { dwellQuery, footfallQuery, occupancyQuery, rangeQuery } from './analytics.routes.js';
 import { alertsQuery, eventsQuery, gapsQuery, memberPutBody, membersQuery, offersQuery } from './api.schemas.js';
 import { rulePutBody } from './rules.routes.js';
 import { loginBody } from './staff.routes.js';
@@ -52,6 +52,7 @@ export const ROUTE_DOCS: readonly RouteDoc[] = [
   analytics('returning', rangeQuery, 'returning subjects and members'),
   analytics('offers', rangeQuery, 'offer conversion'),
   analytics('summary', rangeQuery, 'headline figures'),
+  analytics('occupancy', occupancyQuery, 'WiFi occupancy of one store: people present per minute, unique visitors per hour (counts only)'),
   { method: 'post', path: '/api/v1/auth/login', summary: 'session token for a staff account', auth: 'none', body: loginBody, responses: { '200': '{token, expiresAt, user}', '401': 'invalid username or password', '429': 'too many failures' } },
   { method: 'post', path: '/api/v1/auth/logout', summary: 'end this session', auth: 'bearer', responses: { '204': 'signed out' } },
   { method: 'get', path: '/api/v1/auth/me', summary: 'the token\'s principal', auth: 'bearer', responses: { '200': '{user}' } },

@@ -10,7 +10,7 @@ export type AclDecision = { allow: true } | { allow: false; reason: string };
 
 // Up-direction suffixes only (DESIGN §4): a gateway may not forge acks, configs, member keys or
 // commands, even for itself.
-const UP_KINDS = new Set(['event', 'stateConn', 'stateHealth', 'response', 'observations', 'gap']);
+const UP_KINDS = new Set(['event', 'stateConn', 'stateHealth', 'occupancy', 'response', 'observations', 'gap']);
 
 /** The broker's publish rule: own prefix, up-direction topics of the contract. */
 export function canPublish(who: GatewayIdentity, topic: string): AclDecision {

@@ -70,6 +70,14 @@ describe('Ingest (memory link)', () => {
     expect(metrics.snapshot()).toMatchObject({ 'ingest.stored': 2, 'ingest.duplicate': 1 });
   });
 
+  it('stores occupancy reports under the topic\'s site and counts a report carrying an identifier as rejected', async () => {
+    const report = { v: 1, at: 1, storeId: 'lab', minutes: [{ start: 60_000, occupancy: 4, addresses: 9, fixed: 2 }], hours: [] };
+    await link.inject(topics.occupancy('site1', 'gw1'), codecs.occupancy.encode(report));
+    await link.inject(topics.occupancy('site1', 'gw1'), Buffer.from(JSON.stringify({ ...report, minutes: [{ ...report.minutes[0], subject: 's_1' }] })));
+    expect(await store.occupancySeries({ siteId: 'site1', storeId: 'lab', from: 0, to: 1e6 })).toEqual({ minutes: report.minutes, hours: [] });
+    expect(metrics.snapshot()).toMatchObject({ 'ingest.occupancy_reports': 1, 'ingest.occupancy_rejected': 1 });
+  });
+
   it('rejects a malformed state message and ignores a cleared retained one', async () => {
     await link.inject(topics.stateConn('site1', 'gw1'), Buffer.from('{"v":1}'));
     await link.inject(topics.stateConn('site1', 'gw1'), Buffer.alloc(0));
@@ -96,6 +104,7 @@ describe('forSite', () => {
       'storesense/v1/a/+/state/conn', 'storesense/v1/b/+/state/conn',
       'storesense/v1/a/+/state/health', 'storesense/v1/b/+/state/health',
       'storesense/v1/a/+/gap', 'storesense/v1/b/+/gap',
+      'storesense/v1/a/+/occupancy', 'storesense/v1/b/+/occupancy',
     ]);
     await store.close();
     t.cleanup();

@@ -60,6 +60,9 @@ export class Ingest {
         await this.handleGapMessage(topic, payload);
       });
     }
+    for (const f of scope(filters.allOccupancy)) {
+      await link.subscribe(f, (topic, payload) => this.handleOccupancyMessage(topic, payload));
+    }
   }
 
   async stop(): Promise<void> {
@@ -160,6 +163,21 @@ export class Ingest {
       await store.updateGatewayHealth(parsed.siteId, parsed.gatewayId, decoded.value, clock.now());
     }
     metrics.inc('ingest.state_updates');
+  }
+
+  /** A store's occupancy counts (QoS 1, not acked by id: a period re-sent replaces the stored one). */
+  async handleOccupancyMessage(topic: string, payload: Buffer): Promise<void> {
+    const { store, clock, metrics } = this.options;
+    const parsed = parseTopic(topic);
+    if (!parsed || parsed.kind !== 'occupancy') return;
+    const decoded = codecs.occupancy.decode(payload);
+    if (!decoded.ok) {
+      metrics.inc('ingest.occupancy_rejected');
+      this.log.warn({ topic, reason: decoded.error }, 'occupancy report rejected');
+      return;
+    }
+    await store.putOccupancy(parsed.siteId, parsed.gatewayId, decoded.value, clock.now());
+    metrics.inc('ingest.occupancy_reports');
   }
 
   private rejectState(topic: string, reason: string): void {

@@ -45,6 +45,19 @@ export function runCloudStoreContract(name: string, open: () => { store: CloudSt
       expect((await store.listEventsInRange({ siteId: 'site1', from: 0, to: 1001 }))[0]).toEqual(a);
     });
 
+    it('stores occupancy counts per store period, replacing a republished period, and lists a half-open range', async () => {
+      const minute = (start: number, occupancy: number) => ({ start, occupancy, addresses: 30, fixed: 9 });
+      await store.putOccupancy('site1', 'gw1', { v: 1, at: 1, storeId: 'lab', minutes: [minute(60_000, 3), minute(120_000, 4)], hours: [{ start: 0, uniqueVisitors: 7 }] }, 5);
+      await store.putOccupancy('site1', 'gw1', { v: 1, at: 2, storeId: 'lab', minutes: [minute(120_000, 5), minute(180_000, 6)], hours: [] }, 6);
+      await store.putOccupancy('site1', 'gw1', { v: 1, at: 2, storeId: 'shop', minutes: [minute(120_000, 50)], hours: [] }, 6);
+      await store.putOccupancy('site2', 'gw9', { v: 1, at: 2, storeId: 'lab', minutes: [minute(120_000, 70)], hours: [] }, 6);
+      const s = await store.occupancySeries({ siteId: 'site1', storeId: 'lab', from: 60_000, to: 180_000 });
+      expect(s.minutes).toEqual([minute(60_000, 3), minute(120_000, 5)]);
+      expect(s.hours).toEqual([]);
+      expect((await store.occupancySeries({ siteId: 'site1', storeId: 'lab', from: 0, to: 3_600_000 })).hours).toEqual([{ start: 0, uniqueVisitors: 7 }]);
+      expect(await store.occupancySeries({ siteId: 'site1', storeId: 'none', from: 0, to: 1e12 })).toEqual({ minutes: [], hours: [] });
+    });
+
     it('lists a site’s offers by issue time', async () => {
       const offer = { id: 'o1', kind: 'welcome', memberId: 'm1', siteId: 'site1', storeId: undefined, day: '2026-11-23', issuedAt: 10,
         expiresAt: 20, status: 'issued' as const, eventId: 'e1' };

@@ -1,4 +1,4 @@
-import type { ConnState, EventType, GapReport, GatewayHealth, PresenceEvent, StaffAlert } from '@storesense/protocol';
+import type { ConnState, EventType, GapReport, GatewayHealth, OccupancyHourReport, OccupancyMinuteReport, OccupancyReport, PresenceEvent, StaffAlert } from '@storesense/protocol';
 import type { Rule } from '../rules/rule.schema.js';
 
 /**
@@ -111,6 +111,11 @@ export interface CloudStore {
   insertGap(gap: GapReport, receivedAt: number): Promise<{ inserted: boolean }>;
   /** Gap records, newest first, of one site (and gateway) or all, received at or after `since`. */
   listGaps(q: { siteId?: string; gatewayId?: string; since?: number; limit: number }): Promise<StoredGap[]>;
+
+  // occupancy: a store's WiFi occupancy counts per minute and hour (counts only; a period published again replaces the stored one)
+  putOccupancy(siteId: string, gatewayId: string, report: OccupancyReport, receivedAt: number): Promise<void>;
+  /** Minutes and hours with `from <= start < to`, oldest first. */
+  occupancySeries(q: OccupancySeriesQuery): Promise<OccupancySeries>;
 
   /** Offers of a kind issued at a site (and store, member or subject, when given) on a site-local day (budgets, caps). */
   countOffersOnDay(q: { siteId: string; storeId: string | undefined; day: string; kind: string; memberId?: string | undefined; subject?: string | undefined }): Promise<number>;
@@ -317,6 +322,18 @@ export interface GatewayStatus {
 
 /** A gap record as stored: the gateway's report plus when the cloud received it. */
 export type StoredGap = GapReport & { receivedAt: number };
+
+export interface OccupancySeriesQuery {
+  siteId: string;
+  storeId: string;
+  from: number;
+  to: number;
+}
+
+export interface OccupancySeries {
+  minutes: OccupancyMinuteReport[];
+  hours: OccupancyHourReport[];
+}
 
 export interface StoreCounts {
   events: number;

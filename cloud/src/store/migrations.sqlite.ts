@@ -217,4 +217,27 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX gaps_gateway_at ON gaps (site_id, gateway_id, at DESC);
   CREATE INDEX gaps_received ON gaps (received_at DESC);
   `,
+  // 7 (decision 45): WiFi occupancy counts per store minute and hour, counts only (store.sqlite.occupancy.ts).
+  `
+  CREATE TABLE occupancy_minutes (
+    site_id TEXT NOT NULL,
+    store_id TEXT NOT NULL,
+    start INTEGER NOT NULL,
+    gateway_id TEXT NOT NULL,
+    occupancy REAL NOT NULL,
+    addresses INTEGER NOT NULL,
+    fixed INTEGER NOT NULL,
+    received_at INTEGER NOT NULL,
+    PRIMARY KEY (site_id, store_id, start)
+  ) WITHOUT ROWID;
+  CREATE TABLE occupancy_hours (
+    site_id TEXT NOT NULL,
+    store_id TEXT NOT NULL,
+    start INTEGER NOT NULL,
+    gateway_id TEXT NOT NULL,
+    unique_visitors INTEGER NOT NULL,
+    received_at INTEGER NOT NULL,
+    PRIMARY KEY (site_id, store_id, start)
+  ) WITHOUT ROWID;
+  `,
 ];

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import Database from 'better-sqlite3';
-import type { ConnState, EventType, GapReport, GatewayHealth, PresenceEvent, StaffAlert } from '@storesense/protocol';
+import type { ConnState, EventType, GapReport, GatewayHealth, OccupancyReport, PresenceEvent, StaffAlert } from '@storesense/protocol';
 import type {
   AlertHandling,
   AlertKey,
@@ -19,6 +19,8 @@ import type {
   MemberUpsert,
   MemberWithActivity,
   NewAlert,
+  OccupancySeries,
+  OccupancySeriesQuery,
   Offer,
   OfferDelivery,
   OfferLimits,
@@ -40,6 +42,7 @@ import { SqliteOfferTables } from './store.sqlite.offers.js';
 import { SqliteRuleTables } from './store.sqlite.rules.js';
 import type { Rule } from '../rules/rule.schema.js';
 import { toProfile, type Row } from './store.sqlite.rows.js';
+import { SqliteOccupancyTables } from './store.sqlite.occupancy.js';
 
 /** The only import of better-sqlite3 in the cloud (STYLE habit 2). */
 export interface SqliteStoreOptions {
@@ -109,6 +112,7 @@ class SqliteCloudStore implements CloudStore {
   private readonly members: SqliteMemberTables;
   private readonly offers: SqliteOfferTables;
   private readonly gateways: SqliteGatewayTables;
+  private readonly occupancy: SqliteOccupancyTables;
 
   constructor(
     private readonly db: Database.Database,
@@ -120,6 +124,7 @@ class SqliteCloudStore implements CloudStore {
     this.members = new SqliteMemberTables(db, sealer);
     this.offers = new SqliteOfferTables(db);
     this.gateways = new SqliteGatewayTables(db);
+    this.occupancy = new SqliteOccupancyTables(db);
     // Prepared once (better-sqlite3 docs); dynamic filters use the NULL-or-match idiom instead of
     // building SQL strings per query.
     this.stmt = {
@@ -370,6 +375,14 @@ class SqliteCloudStore implements CloudStore {
 
   async listGateways(): Promise<GatewayStatus[]> {
     return this.gateways.list();
+  }
+
+  async putOccupancy(siteId: string, gatewayId: string, report: OccupancyReport, receivedAt: number): Promise<void> {
+    this.occupancy.put(siteId, gatewayId, report, receivedAt);
+  }
+
+  async occupancySeries(q: OccupancySeriesQuery): Promise<OccupancySeries> {
+    return this.occupancy.series(q);
   }
 
   async countOffersOnDay(q: { siteId: string; storeId: string | undefined; day: string; kind: string; memberId?: string | undefined; subject?: string | undefined }): Promise<number> {
