@@ -24,6 +24,7 @@ import { listen } from './status/status.server.js';
 import { SqliteOutbox } from './store/outbox.sqlite.js';
 import { MqttUplink } from './uplink/mqtt.uplink.js';
 import { GATEWAY_VERSION } from './version.js';
+import { OccupancyService } from './occupancy/occupancy.service.js';
 
 export { runOffline, type RunOfflineOptions } from './offline.js';
 
@@ -84,6 +85,7 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps = {}): Ga
   const resolver = new MemberResolver({ periodMs: config.memberTokens.periodMs, logger });
   // The rules classifier is the baseline and the fallback when another classifier fails at run time.
   const fallback = classifier.name === 'rules' ? undefined : createClassifier(config, 'rules');
+  const occupancy = new OccupancyService(config, logger);
   const pipeline = new Pipeline({ config, classifier, logger, resolver, ...(fallback ? { fallback } : {}) });
   const listeners = new Set<(e: PresenceEvent) => void>();
   const sources: Source[] = [];
@@ -116,6 +118,7 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps = {}): Ga
       }
       try {
         pipeline.ingest(o);
+        occupancy.ingest(o);
       } catch (err) {
         rejectedDirect += 1;
         log.warn({ err: (err as Error).message }, 'observation dropped by the pipeline');
@@ -123,7 +126,23 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps = {}): Ga
     }
   };
 
+  /** Closes occupancy minutes and hands queued reports to the uplink; unsent ones wait for the next tick. */
+  let occupancyInFlight = false;
+  const publishOccupancy = () => {
+    occupancy.advanceTo(clock.now());
+    if (!uplink?.connected || occupancyInFlight) return;
+    const reports = occupancy.takePending(clock.now());
+    if (reports.length === 0) return;
+    occupancyInFlight = true;
+    void Promise.all(reports.map(async (r) => { if (!(await uplink!.publishOccupancy(r))) occupancy.requeue(r); })).finally(() => { occupancyInFlight = false; });
+  };
+
   const tick = () => {
+    try {
+      publishOccupancy();
+    } catch (err) {
+      log.warn({ err: (err as Error).message }, 'occupancy step failed; continuing');
+    }
     try {
       const drafts = pipeline.tick(clock.now());
       if (drafts.length === 0 || !outbox) return;
@@ -171,6 +190,7 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps = {}): Ga
       srcs['direct'] = { state: 'ok', observations: 0, rejected: rejectedDirect + futureDropped, ...(futureDropped > 0 ? { detail: `${futureDropped} observations from the future dropped` } : {}) };
     }
     const { depth, dropped, gaps, oldestAt: oldest } = readOutbox();
+    const occupancyHealth = occupancy.health();
     return {
       v: 1,
       at: now,
@@ -185,6 +205,7 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps = {}): Ga
       model: { name: classifier.name, version: classifier.version },
       classifier: classifierStatus,
       subjects: pipeline.stats().subjects,
+      ...(occupancyHealth.length > 0 ? { occupancy: occupancyHealth } : {}),
       calibration: calibrationHealth(pipeline),
     };
   };

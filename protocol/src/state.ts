@@ -73,7 +73,20 @@ export const gatewayHealthSchema = z.object({
   }),
   model: z.object({ name: z.string(), version: z.string() }),
   classifier: classifierHealthSchema.optional(),
-  subjects: z.number().int().nonnegative().default(0),
+  subjects: z.number().int().nonnegative().default(0).describe('distinct pseudonymous subjects tracked now (addresses, not people)'),
+  occupancy: z
+    .array(
+      z
+        .object({
+          storeId: z.string().min(1).max(64),
+          occupancy: z.number().nonnegative().describe('WiFi estimate of people present, last closed minute'),
+          uniqueVisitorsLastHour: z.number().int().nonnegative().optional(),
+          fixedDevices: z.number().int().nonnegative().describe('devices learned fixed (timer scanners, present for hours) and left out'),
+        })
+        .strict(),
+    )
+    .optional()
+    .describe('per store, beside subjects: what the WiFi occupancy estimator counts (counts only)'),
   calibration: calibrationHealthSchema.optional(),
 });
 export type GatewayHealth = z.infer<typeof gatewayHealthSchema>;

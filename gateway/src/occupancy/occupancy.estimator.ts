@@ -12,6 +12,8 @@ export interface ProbeSample {
   rssiDbm?: number;
   seq?: number;
   ieFp?: string;
+  /** The range gate of the receiver that heard it, when stores have several receivers (default: the settings' gate). */
+  gateDbm?: number;
 }
 
 /** Counts of one closed minute; no identifiers. */
@@ -111,7 +113,7 @@ export class OccupancyEstimator {
   observe(s: ProbeSample): OccupancyPeriod[] {
     const closed = this.advanceTo(s.atMs);
     this.frames += 1;
-    const inRange = s.rssiDbm === undefined || s.rssiDbm >= this.gateDbm;
+    const inRange = s.rssiDbm === undefined || s.rssiDbm >= (s.gateDbm ?? this.gateDbm);
     if (!inRange) this.framesOutOfRange += 1;
     const d = this.device(s);
     this.learn(d, s.atMs);

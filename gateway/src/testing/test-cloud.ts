@@ -1,5 +1,5 @@
 import mqtt, { type MqttClient } from 'mqtt';
-import { codecs, filters, parseTopic, topics, type CommandResponse, type ConnState, type PresenceEvent } from '@storesense/protocol';
+import { codecs, filters, parseTopic, topics, type CommandResponse, type ConnState, type OccupancyReport, type PresenceEvent } from '@storesense/protocol';
 
 /**
  * A stand-in for the cloud in uplink tests: receives events, acks them (unless told not to),
@@ -9,6 +9,8 @@ export class TestCloud {
   readonly events: PresenceEvent[] = [];
   readonly conn: ConnState[] = [];
   readonly responses: { name: string; response: CommandResponse }[] = [];
+  /** Occupancy reports as decoded, and their raw payloads (to check nothing but counts travels). */
+  readonly occupancy: { report: OccupancyReport; raw: string }[] = [];
   healthCount = 0;
   acking = true;
   private client!: MqttClient;
@@ -22,7 +24,7 @@ export class TestCloud {
       c.client.once('error', reject);
     });
     c.client.on('message', (topic, payload) => c.onMessage(topic, payload));
-    await c.client.subscribeAsync([filters.allEvents, filters.allConnStates, filters.allHealth, filters.allResponses], { qos: 1 });
+    await c.client.subscribeAsync([filters.allEvents, filters.allConnStates, filters.allHealth, filters.allResponses, filters.allOccupancy], { qos: 1 });
     return c;
   }
 
@@ -54,6 +56,10 @@ export class TestCloud {
     } else if (t.kind === 'response') {
       const r = codecs.response.decode(payload);
       if (r.ok) this.responses.push({ name: t.name, response: r.value });
+    } else if (t.kind === 'occupancy') {
+      const r = codecs.occupancy.decode(payload);
+      if (!r.ok) throw new Error(`cloud got an invalid occupancy report: ${r.error}`);
+      this.occupancy.push({ report: r.value, raw: payload.toString('utf8') });
     } else if (t.kind === 'stateHealth') {
       this.healthCount += 1;
     }

@@ -1,5 +1,5 @@
 import type { GatewayConfig } from '@storesense/firmware-config';
-import { codecs, filters, parseTopic, topics, type GatewayHealth, type PresenceEvent } from '@storesense/protocol';
+import { codecs, filters, parseTopic, topics, type GatewayHealth, type OccupancyReport, type PresenceEvent } from '@storesense/protocol';
 import type { Clock } from '../clock.js';
 import type { Logger } from '../log.js';
 import { MqttConnection, type MqttConnectionStatus } from '../mqtt/mqtt.adapter.js';
@@ -102,6 +102,21 @@ export class MqttUplink {
     for (const e of events) this.send(e);
     this.opts.outbox.markSent(events.map((e) => e.seq), now);
     this.stats.publishedLive += events.length;
+  }
+
+  /**
+   * Publishes a store's occupancy counts (QoS 1); resolves false when not connected or the broker
+   * did not take it, so the caller can keep the report for the next try.
+   */
+  async publishOccupancy(report: OccupancyReport): Promise<boolean> {
+    if (!this.conn.connected) return false;
+    try {
+      await this.conn.publish(topics.occupancy(this.site, this.gw), codecs.occupancy.encode(report), { qos: 1 });
+      return true;
+    } catch (err) {
+      this.log.debug({ storeId: report.storeId, err: (err as Error).message }, 'occupancy publish failed; kept for the next try');
+      return false;
+    }
   }
 
   status(): UplinkStatus {
