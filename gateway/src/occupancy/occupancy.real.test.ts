@@ -1,26 +1,21 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { sharedFiles } from '@storesense/protocol/testing';
 import { captureObservations, estimateMinutes, parseTruthCsv, scoreCapture, truthPerMinute } from './occupancy.score.js';
 import { occupancySettingsSchema } from './occupancy.settings.js';
 import { tune } from './occupancy.tune.js';
 
 // Real probe captures of a university lab with the true head count (tomas-fryza/probe-request-project,
-// MIT), kept beside the repository in ../shared (or STORESENSE_SHARED), not in it.
-const root = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
-const dir = resolve(process.env.STORESENSE_SHARED ?? resolve(root, '../shared'), 'fixtures/wifi-probes');
+// MIT), read in place from the shared folder beside the repository (or STORESENSE_SHARED), never committed.
 const TUNING_DAY = '2024-02-29';
 const HELD_OUT = ['2024-03-15', '2024-04-18'];
-const file = (day: string, ext: string) => resolve(dir, `lab-position1-${day}.${ext}`);
-const present = [TUNING_DAY, ...HELD_OUT].every((d) => existsSync(file(d, 'pcap')) && existsSync(file(d, 'csv')));
-if (!present) {
-  const why = `the Brno lab captures are absent from ${dir} (set STORESENSE_SHARED to the folder holding fixtures/)`;
-  if (process.env.CI === 'true') throw new Error(`CI: ${why}`);
-  console.warn(`skipping the real WiFi occupancy test: ${why}`);
-}
+const DAYS = [TUNING_DAY, ...HELD_OUT];
+const { paths, skip } = sharedFiles(DAYS.flatMap((d) => [`fixtures/wifi-probes/lab-position1-${d}.pcap`, `fixtures/wifi-probes/lab-position1-${d}.csv`]), 'the Brno lab probe captures');
+const present = !skip;
+const file = (day: string, ext: 'pcap' | 'csv') => paths[DAYS.indexOf(day) * 2 + (ext === 'pcap' ? 0 : 1)]!;
 
-describe.skipIf(!present)('WiFi occupancy on the real Brno lab captures (5-minute bins)', () => {
+// Whole-day runs: a generous per-test limit (no figure depends on it; the machine is shared).
+describe.skipIf(!present)('WiFi occupancy on the real Brno lab captures (5-minute bins)', { timeout: 120_000 }, () => {
   it(`the tuning day (${TUNING_DAY}) picks the default settings from the grid`, () => {
     const cap = captureObservations(readFileSync(file(TUNING_DAY, 'pcap')), 'test');
     if (!cap.ok) throw new Error(cap.reason);
