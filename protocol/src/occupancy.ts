@@ -40,3 +40,8 @@ export const occupancyReportSchema = z
 export type OccupancyReport = z.infer<typeof occupancyReportSchema>;
 export type OccupancyMinuteReport = z.infer<typeof occupancyMinuteSchema>;
 export type OccupancyHourReport = z.infer<typeof occupancyHourSchema>;
+
+/** The report as JSON Schema (docs/schemas/occupancy-report.schema.json; a test keeps it in step). */
+export function occupancyReportJsonSchemaText(): string {
+  return `${JSON.stringify({ title: 'storesense occupancy report', ...z.toJSONSchema(occupancyReportSchema, { io: 'input' }) }, null, 2)}\n`;
+}

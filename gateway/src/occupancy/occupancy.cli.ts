@@ -7,6 +7,7 @@
  *   node gateway/dist/occupancy/occupancy.cli.js tune  --pcap F --csv F [--json]
  */
 import { readFile } from 'node:fs/promises';
+import { exitWhenFlushed } from '@storesense/protocol/cli';
 import { captureObservations, parseTruthCsv, scoreCapture, truthPerMinute } from './occupancy.score.js';
 import { occupancySettingsSchema, type OccupancySettingsInput } from './occupancy.settings.js';
 import { tune } from './occupancy.tune.js';
@@ -115,11 +116,9 @@ function fail(reason: string): number {
 }
 
 main().then(
-  (code) => {
-    process.exitCode = code;
-  },
+  (code) => exitWhenFlushed(code),
   (err: unknown) => {
     process.stderr.write(`occupancy: ${err instanceof Error ? err.message : String(err)}\n`);
-    process.exitCode = 1;
+    exitWhenFlushed(1);
   },
 );
