@@ -66,6 +66,10 @@ function table(f: Fixture): Record<string, Row> {
     'get /api/v1/offers': { reqs: ['/api/v1/offers', `/api/v1/offers?siteId=${B}`], expect: listing('401/401'), shows: { at: 0, text: f.ids.offerB } },
     'get /api/v1/offers/{id}': { reqs: [`/api/v1/offers/${f.ids.offerA}`, `/api/v1/offers/${f.ids.offerB}`], expect: ['200/200', '200/404', '403/403', '200/200', '200/404', '401/401'] },
     ...Object.fromEntries(['footfall', 'dwell', 'floors', 'returning', 'offers', 'summary'].map(analytics)),
+    'get /api/v1/analytics/occupancy': {
+      reqs: [`/api/v1/analytics/occupancy?siteId=${A}&storeId=st-a&${range}`, `/api/v1/analytics/occupancy?siteId=${B}&storeId=st-b&${range}`],
+      expect: listing('401/401'),
+    },
     'post /api/v1/auth/login': { reqs: [{ path: '/api/v1/auth/login', body: LOGIN }], expect: same('200') },
     'post /api/v1/auth/logout': { reqs: ['/api/v1/auth/logout'], expect: ['204', '204', '204', '204', '204', '401'] },
     'get /api/v1/auth/me': { reqs: ['/api/v1/auth/me'], expect: ['200', '200', '200', '200', '200', '401'] },
