@@ -48,6 +48,7 @@ describe.skipIf(!haveChromium)('operator console in headless Chromium', () => {
         { username: 'olga', password: 'olga-operator-4', displayName: 'Olga Operator', role: 'operator' },
         { username: 'ana', password: 'ana-analyst-77', displayName: 'Ana Analyst', role: 'analyst' },
         { username: 'wang', password: 'wang-staff-55', displayName: 'Wang Fang', role: 'staff', siteId: SITE, storeIds: [STORE] },
+        { username: 'sofia', password: 'sofia-site-op-9', displayName: 'Sofia Site', role: 'operator', siteId: SITE },
       ],
     });
     await gateway('gw-dept-1', 'online', 4);
@@ -245,6 +246,20 @@ describe.skipIf(!haveChromium)('operator console in headless Chromium', () => {
       await page.waitForSelector(`main[data-view=${view}] table, main[data-view=${view}] svg rect`);
       expect(await page.evaluate<number>('document.documentElement.scrollWidth'), view).toBeLessThanOrEqual(390);
     }
+    expect(problems()).toEqual([]);
+  }, 60_000);
+
+  it('an operator of one site reads the members seen there, and gets no import or erasure (profiles belong to every site)', async () => {
+    const page = await signIn('sofia', 'sofia-site-op-9');
+    await page.waitForSelector('#status.live');
+    await page.click('#nav a[data-route=members]');
+    await page.waitForSelector('#members-list tr[data-member="M0001"]');
+    // Only members with an event at this site: the three who came in, never the rest of the CSV.
+    expect((await page.locator('#members-list tr[data-member]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-member')))).sort()).toEqual(['M0001', 'M0002', 'M0004']);
+    expect(await page.locator('#import-form').count()).toBe(0);
+    await page.getByRole('link', { name: 'Li Na' }).click();
+    await page.waitForSelector('tr.purchase');
+    expect(await page.locator('#erase-member').count()).toBe(0);
     expect(problems()).toEqual([]);
   }, 60_000);
 

@@ -24,6 +24,8 @@ export const session = {
   can(what) {
     const role = this.role;
     if (what === 'edit') return role === 'operator';
+    // Member profiles are shared by every site: a site's operator reads them but cannot write them (decision 68).
+    if (what === 'edit-members') return role === 'operator' && !(this.user && this.user.siteId);
     return role === 'operator' || role === 'analyst';
   },
 };

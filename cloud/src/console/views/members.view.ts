@@ -83,7 +83,7 @@ function listView(main) {
   tierSelect.addEventListener('change', () => { state.tier = tierSelect.value; state.offset = 0; loadList(); });
   listBox = h('div', { id: 'members-list' }, h('p', { class: 'meta', text: 'Loading members…' }));
   pager = h('div', { class: 'pager' });
-  fill(main, h('h2', { text: 'Members' }), session.can('edit') ? importForm() : null, search, listBox, pager);
+  fill(main, h('h2', { text: 'Members' }), session.can('edit-members') ? importForm() : null, search, listBox, pager);
   return loadList();
 }
 
@@ -115,7 +115,7 @@ async function profileView(main, id) {
       { label: 'Amount', cell: (p) => fmt.money(p.amount, p.currency) },
       { label: 'Offer', cls: 'hide-narrow', cell: (p) => p.offerId || '–' },
     ], purchases, { label: 'purchases', cls: 'purchases', empty: 'No purchases yet.', rowAttrs: () => ({ class: 'purchase' }) }),
-    session.can('edit') ? erasePanel(member) : null);
+    session.can('edit-members') ? erasePanel(member) : null);
 }
 
 /**
