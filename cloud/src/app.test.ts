@@ -27,7 +27,7 @@ describe('createCloud', () => {
   it('stops cleanly with live sockets and mqtt clients, releasing both ports', async () => {
     const t = await startTestCloud();
     await t.cloud.provisionGateway({ siteId: 's', gatewayId: 'g', password: 'long-enough' });
-    const gw = await mqtt.connectAsync(t.endpoints.mqttUrl, { username: 's.g', password: 'long-enough', reconnectPeriod: 0 });
+    const gw = await mqtt.connectAsync(t.endpoints.mqttUrl, { clientId: 's.g', username: 's.g', password: 'long-enough', reconnectPeriod: 0 });
     const ws = new WebSocket(`${t.endpoints.httpUrl.replace('http', 'ws')}/api/v1/alerts/ws`);
     await new Promise((resolve) => ws.once('open', resolve));
     const wsClosed = new Promise((resolve) => ws.once('close', resolve));
@@ -74,7 +74,7 @@ describe('createCloud', () => {
     try {
       await t.cloud.provisionGateway({ siteId: 's', gatewayId: 'g', password: 'long-enough' });
       const will = { topic: topics.stateConn('s', 'g'), payload: codecs.connState.encode({ v: 1, state: 'offline', at: 9, version: '1' }), qos: 1 as const, retain: true };
-      const gw = await mqtt.connectAsync(t.endpoints.mqttUrl, { username: 's.g', password: 'long-enough', reconnectPeriod: 0, will });
+      const gw = await mqtt.connectAsync(t.endpoints.mqttUrl, { clientId: 's.g', username: 's.g', password: 'long-enough', reconnectPeriod: 0, will });
       await gw.publishAsync(topics.stateConn('s', 'g'), codecs.connState.encode({ v: 1, state: 'online', at: 1, version: '1' }), { qos: 1, retain: true });
       await waitFor(async () => (await t.cloud.store!.listGateways())[0]?.conn?.state === 'online', 5000, 'online');
       gw.stream.destroy(); // vanish without DISCONNECT: the broker publishes the will

@@ -4,7 +4,10 @@ import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
 import { canPublish, canSubscribe, type GatewayIdentity } from './acl.js';
 import type { BrokerLink, MessageHandler, PublishOptions } from './broker-link.js';
+import { AuthThrottle, DEFAULT_AUTH_THROTTLE } from './auth-throttle.js';
 import { DECOY_CREDENTIAL, verifyPassword } from './credentials.js';
+import { guardedConnection } from './packet-guard.js';
+import { parseTopic } from '@storesense/protocol';
 
 /** The only import of aedes (STYLE habit 2). */
 
@@ -17,15 +20,32 @@ import { DECOY_CREDENTIAL, verifyPassword } from './credentials.js';
  * - drainTimeoutMs 10 000: a gateway that stops reading is dropped after 10 s instead of stalling
  *   delivery (acks, member keys) to every other gateway.
  * - connectTimeoutMs 10 000: a socket that never sends CONNECT is closed.
+ * - maxPacketBytes 256 KiB: the largest contract payload (an occupancy report of a day's minutes)
+ *   is ~100 KiB; a bigger packet closes the connection while it streams (packet-guard.ts).
+ * - auth throttle: 10 failed logins per username and 50 per address per minute, then refused
+ *   without a password check (auth-throttle.ts).
  */
 export interface BrokerLimits {
   maxTopicLevels: number;
   queueLimit: number;
   drainTimeoutMs: number;
   connectTimeoutMs: number;
+  maxPacketBytes: number;
+  authMaxFailures: number;
+  authMaxFailuresPerAddress: number;
+  authWindowMs: number;
 }
 
-export const DEFAULT_BROKER_LIMITS: BrokerLimits = { maxTopicLevels: 8, queueLimit: 128, drainTimeoutMs: 10_000, connectTimeoutMs: 10_000 };
+export const DEFAULT_BROKER_LIMITS: BrokerLimits = {
+  maxTopicLevels: 8, queueLimit: 128, drainTimeoutMs: 10_000, connectTimeoutMs: 10_000,
+  maxPacketBytes: 256 * 1024, authMaxFailures: DEFAULT_AUTH_THROTTLE.maxFailures, authMaxFailuresPerAddress: DEFAULT_AUTH_THROTTLE.maxFailuresPerAddress, authWindowMs: DEFAULT_AUTH_THROTTLE.windowMs,
+};
+
+/**
+ * Retained messages are kept by the broker until replaced: a gateway may retain only its two state
+ * topics (conn and health), so its retained footprint is two messages whatever it sends.
+ */
+const RETAINABLE_KINDS = new Set(['stateConn', 'stateHealth']);
 
 export interface EmbeddedBrokerOptions {
   host: string;
@@ -46,6 +66,8 @@ export interface EmbeddedBroker {
 }
 
 const RETURN_CODE_BAD_CREDENTIALS = 4; // MQTT 3.1.1 §3.2.2.3: "bad user name or password"
+const RETURN_CODE_IDENTIFIER_REJECTED = 2; // §3.2.2.3: "the Client identifier is correct UTF-8 but not allowed by the Server"
+const RETURN_CODE_NOT_AUTHORIZED = 5;
 
 /** Starts aedes on a TCP listener with gateway authentication and the prefix ACL. */
 export async function startEmbeddedBroker(options: EmbeddedBrokerOptions): Promise<EmbeddedBroker> {
@@ -54,6 +76,9 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions): Promi
   const limits = { ...DEFAULT_BROKER_LIMITS, ...options.limits };
   // Identity per client, fixed at authentication; the ACL hooks read it.
   const identities = new WeakMap<Client, GatewayIdentity>();
+  // The peer address of each handled connection (aedes sees the guarded stream, not the socket).
+  const addresses = new WeakMap<object, string>();
+  const throttle = new AuthThrottle({ maxFailures: limits.authMaxFailures, maxFailuresPerAddress: limits.authMaxFailuresPerAddress, windowMs: limits.authWindowMs, maxKeys: DEFAULT_AUTH_THROTTLE.maxKeys, now: () => Date.now() });
 
   const aedes = await Aedes.createBroker({
     maxTopicLevels: limits.maxTopicLevels,
@@ -61,19 +86,33 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions): Promi
     drainTimeout: limits.drainTimeoutMs,
     connectTimeout: limits.connectTimeoutMs,
     authenticate: (client, username, password, done) => {
-      const refuse = (reason: string) => {
+      const address = addresses.get(client.conn);
+      const refuse = (reason: string, returnCode = RETURN_CODE_BAD_CREDENTIALS) => {
         metrics.inc('broker.auth_refused');
         // Never the password; the username is an operator-chosen id, not a secret.
-        log.warn({ clientId: client.id, username, reason }, 'mqtt connection refused');
-        const err = new Error('bad username or password') as AuthenticateError;
-        err.returnCode = RETURN_CODE_BAD_CREDENTIALS;
+        log.warn({ clientId: client.id, username, address, reason }, 'mqtt connection refused');
+        const err = new Error(returnCode === RETURN_CODE_IDENTIFIER_REJECTED ? 'client id not allowed' : 'bad username or password') as AuthenticateError;
+        err.returnCode = returnCode;
         done(err, false);
       };
       (async () => {
+        if (throttle.blocked(address, username)) {
+          metrics.inc('broker.auth_throttled');
+          return refuse('too many failed logins; try again later', RETURN_CODE_NOT_AUTHORIZED);
+        }
+        // Counted as a failure before the check and forgiven on success, so concurrent guesses are
+        // bounded too (they would all pass blocked() before the first scrypt ends).
+        throttle.failed(address, username);
         if (!username || !password) return refuse('missing username or password');
         const credential = await options.lookupCredential(username);
         const ok = await verifyPassword(password, credential ?? DECOY_CREDENTIAL);
         if (!credential || !ok) return refuse(credential ? 'wrong password' : 'unknown username');
+        throttle.forgive(address, username);
+        // The client id is bound to the credential: a gateway connects as `{siteId}.{gatewayId}`
+        // (its uplink's id), so one gateway's password can never take over another's session
+        // (MQTT §3.1.4: a CONNECT with a client id in use disconnects the existing client).
+        const boundId = `${credential.siteId}.${credential.gatewayId}`;
+        if (client.id !== boundId) return refuse(`client id must be ${boundId}`, RETURN_CODE_IDENTIFIER_REJECTED);
         identities.set(client, { siteId: credential.siteId, gatewayId: credential.gatewayId });
         log.info({ clientId: client.id, siteId: credential.siteId, gatewayId: credential.gatewayId }, 'gateway connected');
         done(null, true);
@@ -84,7 +123,10 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions): Promi
     },
     authorizePublish: (client, packet, done) => {
       const who = client ? identities.get(client) : undefined;
-      const decision = who ? canPublish(who, packet.topic) : { allow: false as const, reason: 'no gateway identity' };
+      let decision = who ? canPublish(who, packet.topic) : { allow: false as const, reason: 'no gateway identity' };
+      if (decision.allow && packet.retain && !RETAINABLE_KINDS.has(parseTopic(packet.topic)?.kind ?? '')) {
+        decision = { allow: false, reason: 'retained messages are allowed on state/conn and state/health only' };
+      }
       if (decision.allow) return done(null);
       metrics.inc('broker.publish_refused');
       log.warn({ clientId: client?.id, ...who, topic: packet.topic, reason: decision.reason }, 'publish refused');
@@ -111,7 +153,12 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions): Promi
   const server = createServer((socket) => {
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
-    aedes.handle(socket);
+    const conn = guardedConnection(socket, limits.maxPacketBytes, (reason) => {
+      metrics.inc('broker.packet_too_large');
+      log.warn({ address: socket.remoteAddress, reason }, 'mqtt connection closed: packet too large or malformed');
+    });
+    if (socket.remoteAddress !== undefined) addresses.set(conn, socket.remoteAddress);
+    aedes.handle(conn);
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

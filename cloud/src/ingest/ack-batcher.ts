@@ -21,7 +21,7 @@ export interface AckBatcherOptions {
  * delete its outbox rows on.
  */
 export class AckBatcher {
-  private readonly pending = new Map<string, { siteId: string; gatewayId: string; ids: string[]; timer: NodeJS.Timeout }>();
+  private readonly pending = new Map<string, { siteId: string; gatewayId: string; ids: string[]; rejected: { id: string; reason: string }[]; timer: NodeJS.Timeout }>();
   private readonly log: Logger;
   private readonly delayMs: number;
   private readonly maxIds: number;
@@ -34,15 +34,27 @@ export class AckBatcher {
   }
 
   add(siteId: string, gatewayId: string, id: string): void {
+    const batch = this.batch(siteId, gatewayId);
+    if (!batch.ids.includes(id)) batch.ids.push(id);
+    if (batch.ids.length + batch.rejected.length >= this.maxIds) this.flush(`${siteId}/${gatewayId}`);
+  }
+
+  /** Tells the gateway an event will never be stored (it deletes the row and logs the reason). */
+  reject(siteId: string, gatewayId: string, id: string, reason: string): void {
+    const batch = this.batch(siteId, gatewayId);
+    if (!batch.rejected.some((r) => r.id === id)) batch.rejected.push({ id, reason: reason.slice(0, 200) });
+    if (batch.ids.length + batch.rejected.length >= this.maxIds) this.flush(`${siteId}/${gatewayId}`);
+  }
+
+  private batch(siteId: string, gatewayId: string) {
     const key = `${siteId}/${gatewayId}`;
     let batch = this.pending.get(key);
     if (!batch) {
       const timer = setTimeout(() => this.flush(key), this.delayMs);
-      batch = { siteId, gatewayId, ids: [], timer };
+      batch = { siteId, gatewayId, ids: [], rejected: [], timer };
       this.pending.set(key, batch);
     }
-    if (!batch.ids.includes(id)) batch.ids.push(id);
-    if (batch.ids.length >= this.maxIds) this.flush(key);
+    return batch;
   }
 
   /** Sends every pending ack now and waits for the publishes (clean shutdown). */
@@ -56,10 +68,10 @@ export class AckBatcher {
     if (!batch) return;
     this.pending.delete(key);
     clearTimeout(batch.timer);
-    const { siteId, gatewayId, ids } = batch;
+    const { siteId, gatewayId, ids, rejected } = batch;
     const p = (async () => {
       try {
-        const payload = codecs.ack.encode({ v: 1, at: this.options.clock.now(), ids });
+        const payload = codecs.ack.encode({ v: 1, at: this.options.clock.now(), ids, ...(rejected.length > 0 ? { rejected } : {}) });
         await this.options.link.publish(topics.ack(siteId, gatewayId), payload, { qos: 1, retain: false });
         this.options.metrics.inc('ingest.acks_sent');
         this.log.debug({ siteId, gatewayId, count: ids.length }, 'ack sent');

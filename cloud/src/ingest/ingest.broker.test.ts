@@ -84,29 +84,69 @@ describe('embedded broker + ingest over real sockets', () => {
   });
 
   it('disconnects a gateway that publishes outside its prefix and stores nothing; it can reconnect and publish', async () => {
-    const rogue = await connectClient(t.endpoints.mqttUrl, `${SITE}.${GW}`, PASSWORD);
+    // gw2, with its own credentials (and so its own client id), forging gw1's events.
+    const rogue = await connectClient(t.endpoints.mqttUrl, `${SITE}.gw2`, 'gw2-secret-password');
     const closed = new Promise<void>((resolve) => rogue.once('close', () => resolve()));
-    const forged = makeEvent({ siteId: SITE, gatewayId: 'gw2' });
-    rogue.publish(topics.event(SITE, 'gw2', 'arrival'), codecs.event.encode(forged), { qos: 0 });
+    const forged = makeEvent({ siteId: SITE, gatewayId: GW });
+    rogue.publish(topics.event(SITE, GW, 'arrival'), codecs.event.encode(forged), { qos: 0 });
     await closed;
     rogue.end(true);
     expect(t.cloud.metrics.get('broker.publish_refused')).toBe(1);
-    expect(t.logs.find('publish refused')[0]).toMatchObject({ topic: topics.event(SITE, 'gw2', 'arrival'), reason: 'outside the gateway prefix' });
+    expect(t.logs.find('publish refused')[0]).toMatchObject({ topic: topics.event(SITE, GW, 'arrival'), reason: 'outside the gateway prefix' });
     expect(await stored(forged.id)).toBe(0);
 
     // A forged ack on its own prefix is refused too (down-direction topic).
-    const rogue2 = await connectClient(t.endpoints.mqttUrl, `${SITE}.${GW}`, PASSWORD);
+    const rogue2 = await connectClient(t.endpoints.mqttUrl, `${SITE}.gw2`, 'gw2-secret-password');
     const closed2 = new Promise<void>((resolve) => rogue2.once('close', () => resolve()));
-    rogue2.publish(topics.ack(SITE, GW), Buffer.from('{}'), { qos: 0 });
+    rogue2.publish(topics.ack(SITE, 'gw2'), Buffer.from('{}'), { qos: 0 });
     await closed2;
     rogue2.end(true);
     expect(t.cloud.metrics.get('broker.publish_refused')).toBe(2);
 
-    const again = await connectClient(t.endpoints.mqttUrl, `${SITE}.${GW}`, PASSWORD);
-    const good = makeEvent({ siteId: SITE, gatewayId: GW });
-    await again.publishAsync(topics.event(SITE, GW, 'arrival'), codecs.event.encode(good), { qos: 1 });
+    const again = await connectClient(t.endpoints.mqttUrl, `${SITE}.gw2`, 'gw2-secret-password');
+    const good = makeEvent({ siteId: SITE, gatewayId: 'gw2' });
+    await again.publishAsync(topics.event(SITE, 'gw2', 'arrival'), codecs.event.encode(good), { qos: 1 });
     await waitFor(async () => (await stored(good.id)) === 1, 5000, 'event stored after reconnect');
     await again.endAsync();
+    expect(gw.connected).toBe(true);
+  });
+
+  it('binds the client id to the credential: gw2\'s password with gw1\'s client id is refused (CONNACK 2) and gw1 stays connected', async () => {
+    for (let i = 0; i < 3; i += 1) {
+      await expect(connectClient(t.endpoints.mqttUrl, `${SITE}.gw2`, 'gw2-secret-password', `${SITE}.${GW}`)).rejects.toMatchObject({ code: 2 });
+    }
+    expect(gw.connected).toBe(true);
+    expect(t.logs.find('mqtt connection refused').some((l) => String(l.reason).startsWith('client id must be'))).toBe(true);
+  });
+
+  it('refuses retained publishes outside the state topics (a bounded retained footprint per gateway)', async () => {
+    const c = await connectClient(t.endpoints.mqttUrl, `${SITE}.gw2`, 'gw2-secret-password');
+    const closed = new Promise<void>((resolve) => c.once('close', () => resolve()));
+    c.publish(topics.event(SITE, 'gw2', 'arrival'), codecs.event.encode(makeEvent({ siteId: SITE, gatewayId: 'gw2' })), { qos: 0, retain: true });
+    await closed;
+    c.end(true);
+    expect(t.logs.find('publish refused').some((l) => String(l.reason).includes('retained'))).toBe(true);
+  });
+
+  it('closes a connection whose packet is over the size limit while it streams, before buffering it', async () => {
+    const { connect } = await import('node:net');
+    const socket = connect(t.endpoints.mqttPort, '127.0.0.1');
+    const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+    socket.on('error', () => undefined);
+    // A PUBLISH header announcing 100 MB (remaining length 100_000_000 as a variable byte integer).
+    let n = 100_000_000;
+    const len: number[] = [];
+    do {
+      let b = n % 128;
+      n = Math.floor(n / 128);
+      if (n > 0) b |= 0x80;
+      len.push(b);
+    } while (n > 0);
+    socket.write(Buffer.from([0x30, ...len]));
+    socket.write(Buffer.alloc(64 * 1024, 0x61));
+    await closed;
+    expect(t.cloud.metrics.get('broker.packet_too_large')).toBeGreaterThanOrEqual(1);
+    expect(gw.connected).toBe(true);
   });
 
   it('negates subscriptions outside the gateway prefix', async () => {
@@ -126,7 +166,7 @@ describe('embedded broker + ingest over real sockets', () => {
     await expect(connectClient(t.endpoints.mqttUrl, 'nobody.gw', 'whatever-password')).rejects.toMatchObject({ code: 4 });
     await expect(connectClient(t.endpoints.mqttUrl)).rejects.toMatchObject({ code: 4 });
     const refusals = t.logs.find('mqtt connection refused').map((l) => l.reason);
-    expect(refusals).toEqual(['wrong password', 'unknown username', 'missing username or password']);
+    expect(refusals.slice(-3)).toEqual(['wrong password', 'unknown username', 'missing username or password']);
     expect(t.logs.text).not.toContain('not-the-password');
     expect(t.logs.text).not.toContain(PASSWORD);
   });

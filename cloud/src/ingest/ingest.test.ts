@@ -15,7 +15,7 @@ describe('Ingest (memory link)', () => {
   let link: MemoryLink;
   let metrics: Metrics;
   let ingest: Ingest;
-  const clock = { now: () => 42 };
+  const clock = { now: () => 1_700_000_100_000 };
 
   beforeEach(async () => {
     const t = tempDir();
@@ -55,6 +55,35 @@ describe('Ingest (memory link)', () => {
     expect(link.published).toHaveLength(0);
   });
 
+  it('rejects events outside the time window with the reason in the ack, counted, while the rest of the burst is stored', async () => {
+    const future = { ...makeEvent(), at: 9e15 };
+    const ahead = makeEvent({ at: 1_700_000_100_000 + 10 * 60_000 });
+    const ancient = makeEvent({ at: Date.UTC(2019, 5, 1) });
+    const good = makeEvent({ at: 1_700_000_099_000 });
+    for (const e of [future, ahead, good, ancient]) await link.inject(topics.event('site1', 'gw1', e.type), codecs.event.encode(e));
+    await ingest.stop();
+    const ack = JSON.parse(link.published[0]!.payload.toString()) as { ids: string[]; rejected: { id: string; reason: string }[] };
+    expect(ack.ids).toEqual([good.id]);
+    expect(ack.rejected.map((r) => r.id)).toEqual([future.id, ahead.id, ancient.id]);
+    expect(ack.rejected[0]!.reason).toMatch(/ahead of the cloud clock/);
+    expect(ack.rejected[2]!.reason).toMatch(/before 2020/);
+    expect(metrics.get('ingest.rejected.time')).toBe(3);
+    expect(await store.counts()).toMatchObject({ events: 1 });
+  });
+
+  it('refuses an event id another gateway already stored (never acked as a duplicate), and still acks true re-sends', async () => {
+    const first = makeEvent({ gatewayId: 'gw1' });
+    await link.inject(topics.event('site1', 'gw1', first.type), codecs.event.encode(first));
+    const reused = { ...first, gatewayId: 'gw2', seq: 99 };
+    await link.inject(topics.event('site1', 'gw2', first.type), codecs.event.encode(reused));
+    await link.inject(topics.event('site1', 'gw1', first.type), codecs.event.encode(first)); // a re-send
+    await ingest.stop();
+    const byGw = Object.fromEntries(link.published.map((p) => [p.topic, JSON.parse(p.payload.toString()) as { ids: string[]; rejected?: { id: string; reason: string }[] }]));
+    expect(byGw[topics.ack('site1', 'gw1')]).toMatchObject({ ids: [first.id] });
+    expect(byGw[topics.ack('site1', 'gw2')]).toMatchObject({ ids: [], rejected: [{ id: first.id, reason: 'event id already used by another gateway' }] });
+    expect(metrics.get('ingest.rejected.id_reuse')).toBe(1);
+  });
+
   it('acks stored and duplicate ids in one batch with the clock time', async () => {
     const a = makeEvent();
     const b = makeEvent();
@@ -66,7 +95,7 @@ describe('Ingest (memory link)', () => {
     const ack = link.published[0]!;
     expect(ack.topic).toBe(topics.ack('site1', 'gw1'));
     expect(ack.options).toEqual({ qos: 1, retain: false });
-    expect(JSON.parse(ack.payload.toString())).toEqual({ v: 1, at: 42, ids: [a.id, b.id] });
+    expect(JSON.parse(ack.payload.toString())).toEqual({ v: 1, at: 1_700_000_100_000, ids: [a.id, b.id] });
     expect(metrics.snapshot()).toMatchObject({ 'ingest.stored': 2, 'ingest.duplicate': 1 });
   });
 

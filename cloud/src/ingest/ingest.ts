@@ -20,7 +20,18 @@ export interface IngestOptions {
   siteIds?: readonly string[];
   /** Called once per newly stored event (never for duplicates), after the ack is queued. */
   onNewEvent?: (event: PresenceEvent) => Promise<void>;
+  /**
+   * Accepted event times: at most `maxFutureSkewMs` ahead of the cloud clock (a gateway clock
+   * running fast; default 5 min), not before `notBefore` (default 2020-01-01: nothing this system
+   * senses is older), and, when set, at most `maxAgeMs` old (off by default: analysts replay old
+   * traces into a cloud on purpose). Outside it an event is rejected with the reason, told to the
+   * gateway in the ack's `rejected` (so it stops resending) and counted; the rest of the batch
+   * goes on. Rules and analytics never see an `at` of 9e15.
+   */
+  timeWindow?: { maxFutureSkewMs?: number; notBefore?: number; maxAgeMs?: number };
 }
+
+export const DEFAULT_TIME_WINDOW: { maxFutureSkewMs: number; notBefore: number; maxAgeMs?: number } = { maxFutureSkewMs: 5 * 60_000, notBefore: Date.UTC(2020, 0, 1) };
 
 export type IngestOutcome = { status: 'stored' | 'duplicate'; id: string } | { status: 'rejected'; reason: string };
 
@@ -96,7 +107,21 @@ export class Ingest {
 
   private async accept(event: PresenceEvent): Promise<IngestOutcome> {
     const { store, clock, metrics } = this.options;
-    const { inserted } = await store.insertEvent(event, clock.now());
+    const now = clock.now();
+    const window = { ...DEFAULT_TIME_WINDOW, ...this.options.timeWindow };
+    const reason = outsideWindow(event.at, now, window);
+    if (reason !== undefined) {
+      this.acks.reject(event.siteId, event.gatewayId, event.id, reason);
+      return this.reject(`${event.siteId}/${event.gatewayId}`, 'time', reason, event.id);
+    }
+    const { inserted, owner } = await store.insertEvent(event, now);
+    if (!inserted && owner && (owner.siteId !== event.siteId || owner.gatewayId !== event.gatewayId)) {
+      // Not a re-send: another gateway stored this id first. Acking would let this gateway delete
+      // an event the cloud never stored; refusing it plainly does not.
+      const reason = 'event id already used by another gateway';
+      this.acks.reject(event.siteId, event.gatewayId, event.id, reason);
+      return this.reject(`${event.siteId}/${event.gatewayId}`, 'id_reuse', reason, event.id);
+    }
     // Duplicates are acked too: the gateway missed our earlier ack and must be able to delete the row.
     this.acks.add(event.siteId, event.gatewayId, event.id);
     if (!inserted) {
@@ -186,7 +211,14 @@ export class Ingest {
   }
 }
 
-type RejectKind = 'topic' | 'malformed' | 'schema' | 'mismatch' | 'privacy';
+function outsideWindow(at: number, now: number, w: { maxFutureSkewMs: number; notBefore: number; maxAgeMs?: number | undefined }): string | undefined {
+  if (at > now + w.maxFutureSkewMs) return `event time is ${Math.round((at - now) / 1000)} s ahead of the cloud clock (at most ${w.maxFutureSkewMs / 1000} s allowed)`;
+  if (at < w.notBefore) return `event time is before ${new Date(w.notBefore).toISOString()}`;
+  if (w.maxAgeMs !== undefined && at < now - w.maxAgeMs) return `event time is more than ${Math.round(w.maxAgeMs / 3_600_000)} h old`;
+  return undefined;
+}
+
+type RejectKind = 'topic' | 'malformed' | 'schema' | 'mismatch' | 'privacy' | 'time' | 'id_reuse';
 
 /** `privacy`: a subject id shaped like a MAC address (counted apart: it is a leak at a gateway). */
 function rejectKind(error: string): RejectKind {

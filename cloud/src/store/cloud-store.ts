@@ -11,7 +11,11 @@ import type { Rule } from '../rules/rule.schema.js';
  */
 export interface CloudStore {
   // events: the unique key is the event id (the gateway's idempotency key)
-  insertEvent(event: PresenceEvent, receivedAt: number): Promise<{ inserted: boolean }>;
+  /**
+   * Stores an event once by id. Not inserted: `owner` names who stored that id first, so ingest can
+   * tell a re-sent event (same gateway) from an id reused by another gateway.
+   */
+  insertEvent(event: PresenceEvent, receivedAt: number): Promise<{ inserted: boolean; owner?: { siteId: string; gatewayId: string } }>;
   listEvents(query: EventQuery): Promise<StoredEvent[]>;
   /** A site's events with `from <= at < to`, oldest first, optionally of some types only (analytics input; no limit). */
   listEventsInRange(query: EventRangeQuery): Promise<PresenceEvent[]>;

@@ -132,6 +132,7 @@ class SqliteCloudStore implements CloudStore {
         `INSERT OR IGNORE INTO events (id, site_id, gateway_id, seq, type, at, received_at, store_id, member_id, body)
          VALUES (@id, @siteId, @gatewayId, @seq, @type, @at, @receivedAt, @storeId, @memberId, @body)`,
       ),
+      eventOwner: db.prepare('SELECT site_id, gateway_id FROM events WHERE id = ?'),
       listEvents: db.prepare(
         `SELECT body, received_at FROM events
          WHERE (@siteId IS NULL OR site_id = @siteId) AND (@type IS NULL OR type = @type) AND (@since IS NULL OR at >= @since)
@@ -155,7 +156,7 @@ class SqliteCloudStore implements CloudStore {
     };
   }
 
-  async insertEvent(event: PresenceEvent, receivedAt: number): Promise<{ inserted: boolean }> {
+  async insertEvent(event: PresenceEvent, receivedAt: number): Promise<{ inserted: boolean; owner?: { siteId: string; gatewayId: string } }> {
     const info = this.stmt.insertEvent.run({
       id: event.id,
       siteId: event.siteId,
@@ -168,7 +169,9 @@ class SqliteCloudStore implements CloudStore {
       memberId: event.subject.memberId ?? null,
       body: JSON.stringify(event),
     });
-    return { inserted: info.changes === 1 };
+    if (info.changes === 1) return { inserted: true };
+    const owner = this.stmt.eventOwner.get(event.id) as { site_id: string; gateway_id: string } | undefined;
+    return { inserted: false, ...(owner ? { owner: { siteId: owner.site_id, gatewayId: owner.gateway_id } } : {}) };
   }
 
   async listEvents(q: EventQuery): Promise<StoredEvent[]> {

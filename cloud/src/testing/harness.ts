@@ -45,10 +45,14 @@ export async function startTestCloud(options: Partial<CloudOptions> = {}): Promi
   };
 }
 
-/** A gateway-like mqtt.js client (MQTT 3.1.1, no auto-reconnect so refusals are observable). */
-export async function connectClient(url: string, username?: string, password?: string): Promise<MqttClient> {
+/**
+ * A gateway-like mqtt.js client (MQTT 3.1.1, no auto-reconnect so refusals are observable). Its
+ * client id is the username (`{siteId}.{gatewayId}`), as the broker requires of gateways, unless given.
+ */
+export async function connectClient(url: string, username?: string, password?: string, clientId?: string): Promise<MqttClient> {
   return mqtt.connectAsync(url, {
     protocolVersion: 4,
+    ...(clientId !== undefined || username !== undefined ? { clientId: clientId ?? username } : {}),
     reconnectPeriod: 0,
     connectTimeout: 5000,
     ...(username !== undefined ? { username } : {}),

@@ -68,6 +68,20 @@ describe('MqttUplink against a real aedes broker', () => {
     expect(up.status().acked).toBe(3);
   });
 
+  it('deletes rows the cloud refused for good (ack rejected: bad time, reused id) and counts them; they are not resent', async () => {
+    broker = await startAedes();
+    cloud = await TestCloud.connect(broker.url);
+    cloud.acking = false;
+    const up = makeUplink(broker.url, { ackTimeoutMs: 300 });
+    await waitFor(() => up.connected, 5_000, 'connect');
+    const [a, b] = outbox.append([draft(1), draft(2)]);
+    up.publishLive([a!, b!]);
+    await waitFor(() => cloud!.events.length >= 2, 5_000, 'both published');
+    await cloud.publish(topics.ack('test-site', 'gw1'), JSON.stringify({ v: 1, at: 1, ids: [b!.id], rejected: [{ id: a!.id, reason: 'event time is 9e12 s ahead of the cloud clock' }] }));
+    await waitFor(() => outbox.depth() === 0, 5_000, 'both rows gone');
+    expect(up.status()).toMatchObject({ acked: 1, rejectedByCloud: 1 });
+  });
+
   it('keeps rows without an ack and republishes them after the ack timeout', async () => {
     broker = await startAedes();
     cloud = await TestCloud.connect(broker.url);

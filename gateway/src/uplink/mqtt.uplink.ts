@@ -38,6 +38,8 @@ export interface UplinkStatus {
   invalidDropped: number;
   /** Gap records (outbox drops) published; each is re-sent until the cloud acks it. */
   gapsPublished: number;
+  /** Events the cloud refused for good (ack `rejected`: bad timestamp, reused id): deleted, not resent. */
+  rejectedByCloud: number;
 }
 
 /**
@@ -59,7 +61,7 @@ export class MqttUplink {
   private readonly gw: string;
   private readonly timers: NodeJS.Timeout[] = [];
   private tokens = 0;
-  private readonly stats = { publishedLive: 0, publishedBacklog: 0, acked: 0, requeued: 0, badAcks: 0, publishErrors: 0, invalidDropped: 0, gapsPublished: 0 };
+  private readonly stats = { publishedLive: 0, publishedBacklog: 0, acked: 0, requeued: 0, badAcks: 0, publishErrors: 0, invalidDropped: 0, gapsPublished: 0, rejectedByCloud: 0 };
 
   constructor(private readonly opts: UplinkOptions) {
     const { config } = opts;
@@ -262,6 +264,12 @@ export class MqttUplink {
     }
     const n = this.opts.outbox.ack(ack.value.ids);
     this.stats.acked += n;
+    const rejected = ack.value.rejected ?? [];
+    if (rejected.length > 0) {
+      const dropped = this.opts.outbox.ack(rejected.map((r) => r.id));
+      this.stats.rejectedByCloud += dropped;
+      this.log.warn({ rejected: rejected.length, dropped, reasons: [...new Set(rejected.map((r) => r.reason))].slice(0, 5), eventIds: rejected.slice(0, 5).map((r) => r.id) }, 'cloud refused events for good; deleted from the outbox');
+    }
   }
 
   private onCommand(name: string, payload: Buffer): void {
