@@ -23,7 +23,7 @@ export function runCloudStoreContract(name: string, open: () => { store: CloudSt
       const a = makeEvent({ at: 1000, type: 'approach' });
       const b = makeEvent({ at: 2000, type: 'arrival', siteId: 'site2' });
       expect(await store.insertEvent(a, 5)).toEqual({ inserted: true });
-      expect(await store.insertEvent(a, 6)).toEqual({ inserted: false });
+      expect(await store.insertEvent(a, 6)).toEqual({ inserted: false, owner: { siteId: a.siteId, gatewayId: a.gatewayId } });
       await store.insertEvent(b, 7);
       expect((await store.listEvents({ limit: 10 })).map((e) => e.event.id)).toEqual([b.id, a.id]);
       expect((await store.listEvents({ limit: 10, siteId: 'site1' })).map((e) => e.event.id)).toEqual([a.id]);

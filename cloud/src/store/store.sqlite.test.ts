@@ -20,7 +20,7 @@ describe('openSqliteStore', () => {
     await store.insertEvent(e, 1);
     await store.close();
     const reopened = openSqliteStore({ path });
-    expect(await reopened.insertEvent(e, 2)).toEqual({ inserted: false });
+    expect(await reopened.insertEvent(e, 2)).toMatchObject({ inserted: false });
     await reopened.close();
     const raw = new Database(path, { readonly: true });
     expect(raw.pragma('journal_mode', { simple: true })).toBe('wal');
