@@ -81,6 +81,11 @@ export async function buildFixture(dir: string): Promise<Fixture> {
   await store.insertGap(gap(A, 'gw-a1'), T0);
   await store.insertGap(gapB, T0);
 
+  // WiFi occupancy of one store per site; site B's figure is distinctive so a leak is visible.
+  const occupancy = (storeId: string, value: number) => ({ v: 1 as const, at: T0, storeId, minutes: [{ start: T0, occupancy: value, addresses: 20, fixed: 4 }], hours: [{ start: T0, uniqueVisitors: 9 }] });
+  await store.putOccupancy(A, 'gw-a1', occupancy('a1', 3), T0);
+  await store.putOccupancy(B, 'gw-b1', occupancy('b1', 4242.5), T0);
+
   const alert = (id: string, siteId: string, storeId: string) => ({
     id, at: T0, eventAt: T0, eventId: newId(T0), eventType: 'arrival' as const, siteId, storeId, memberId: 'm-both', memberName: 'Name m-both', tags: [], message: `arrival ${id}`, status: 'open' as const,
   });
@@ -111,7 +116,7 @@ export async function buildFixture(dir: string): Promise<Fixture> {
   const tokenAll = (await auth.createApiToken({ name: 'bi-everywhere', role: 'analyst' })).id;
   await store.close();
 
-  const siteB = [B, 'gw-b1', 'm-bonly', eventB.id, purchaseB.id, '7777.77', gapB.id, 'alert-b1', offerB.id, 'rule-b', 'rule-ab', tokenB, 'bi-site-b', 'staff-b1', 'op-b'];
+  const siteB = [B, 'gw-b1', 'm-bonly', eventB.id, purchaseB.id, '7777.77', '4242.5', gapB.id, 'alert-b1', offerB.id, 'rule-b', 'rule-ab', tokenB, 'bi-site-b', 'staff-b1', 'op-b'];
   // Members never seen at site A, and accounts and tokens that reach further than site A.
   const wider = ['m-none', 'op-all', 'an-all', tokenAll, 'bi-everywhere'];
   let copies = 0;

@@ -67,8 +67,8 @@ function table(f: Fixture): Record<string, Row> {
     'get /api/v1/offers/{id}': { reqs: [`/api/v1/offers/${f.ids.offerA}`, `/api/v1/offers/${f.ids.offerB}`], expect: ['200/200', '200/404', '403/403', '200/200', '200/404', '401/401'] },
     ...Object.fromEntries(['footfall', 'dwell', 'floors', 'returning', 'offers', 'summary'].map(analytics)),
     'get /api/v1/analytics/occupancy': {
-      reqs: [`/api/v1/analytics/occupancy?siteId=${A}&storeId=st-a&${range}`, `/api/v1/analytics/occupancy?siteId=${B}&storeId=st-b&${range}`],
-      expect: listing('401/401'),
+      reqs: [`/api/v1/analytics/occupancy?siteId=${A}&storeId=a1&${range}`, `/api/v1/analytics/occupancy?siteId=${B}&storeId=b1&${range}`],
+      expect: listing('401/401'), shows: { at: 1, text: '4242.5' },
     },
     'post /api/v1/auth/login': { reqs: [{ path: '/api/v1/auth/login', body: LOGIN }], expect: same('200') },
     'post /api/v1/auth/logout': { reqs: ['/api/v1/auth/logout'], expect: ['204', '204', '204', '204', '204', '401'] },
