@@ -81,6 +81,8 @@ export interface CloudOptions {
   /** Replaces the ticket policy above entirely (custom auth); the default policy when absent. */
   authorizeSocket?: AuthorizeSocket;
   brokerLimits?: Partial<BrokerLimits>;
+  /** Serve the embedded broker over TLS (mqtts): PEM key and certificate, optional client CA (mutual TLS). */
+  brokerTls?: { keyFile: string; certFile: string; clientCaFile?: string };
   /** Staff sockets are pinged this often; one that misses a pong is dropped (default 30 s). */
   socketPingMs?: number;
   /** The member app's push service for offers (webhook with retries); offers stay `issued` without one. */
@@ -177,11 +179,12 @@ export function createCloud(options: CloudOptions): Cloud {
           logger,
           metrics,
           ...(options.brokerLimits ? { limits: options.brokerLimits } : {}),
+          ...(options.brokerTls ? { tls: options.brokerTls } : {}),
           lookupCredential: async (username) => store.getGatewayCredential(username),
         });
         partial.link = partial.embedded.link;
         mqttPort = partial.embedded.port;
-        mqttUrl = `mqtt://${urlHost(mqttHost)}:${mqttPort}`;
+        mqttUrl = `${partial.embedded.scheme}://${urlHost(mqttHost)}:${mqttPort}`;
       }
       const link = partial.link;
 

@@ -43,6 +43,10 @@ Environment:
   STORESENSE_MQTT_PORT   embedded broker port (default 1883; a free port is used if taken)
   STORESENSE_HTTP_HOST   HTTP bind address (default 127.0.0.1; 0.0.0.0 to serve the LAN)
   STORESENSE_MQTT_HOST   broker bind address (default 127.0.0.1)
+  STORESENSE_MQTT_TLS_KEY, STORESENSE_MQTT_TLS_CERT
+                         PEM key and certificate: the embedded broker serves mqtts:// (TLS)
+  STORESENSE_MQTT_TLS_CLIENT_CA
+                         PEM CA: gateways must also present a client certificate it signed
   STORESENSE_DATA_DIR    data directory holding cloud.db (default ./data)
   STORESENSE_MASTER_KEY  64 hex characters sealing member token keys at rest (default: a random key in <data dir>/cloud.db.key)
   STORESENSE_OFFER_WEBHOOK_SECRET  signs each offer push (storesense-signature: t=…,v1=HMAC-SHA256); an env var, not a flag, so it stays out of ps
@@ -182,6 +186,7 @@ async function main(): Promise<void> {
     staffAuth: values['open-alerts'] ? 'open' : 'required',
     allowedOrigins: values['allow-origin'],
     ...(brokerUrl ? { brokerUrl } : {}),
+    ...brokerTlsFromEnv(),
     ...(values.members ? { membersCsvPath: resolve(values.members) } : {}),
     ...(values['offer-webhook']
       ? { offerDelivery: { url: values['offer-webhook'], allowPrivateNetworks, prospects: values['offer-webhook-prospects'], ...(process.env.STORESENSE_OFFER_WEBHOOK_SECRET ? { secret: process.env.STORESENSE_OFFER_WEBHOOK_SECRET } : {}) } }
@@ -219,3 +224,16 @@ main().catch((err: unknown) => {
   process.stderr.write(`storesense-cloud: ${err instanceof UsageError ? err.message : ((err as Error).stack ?? String(err))}\n`);
   exitWhenFlushed(err instanceof UsageError ? 2 : 1);
 });
+
+/** mqtts for the embedded broker from the environment; half a pair is a usage error, not a silent plain listener. */
+function brokerTlsFromEnv(): { brokerTls?: { keyFile: string; certFile: string; clientCaFile?: string } } {
+  const keyFile = process.env.STORESENSE_MQTT_TLS_KEY || undefined;
+  const certFile = process.env.STORESENSE_MQTT_TLS_CERT || undefined;
+  const clientCaFile = process.env.STORESENSE_MQTT_TLS_CLIENT_CA || undefined;
+  if (!keyFile && !certFile) {
+    if (clientCaFile) throw new UsageError('STORESENSE_MQTT_TLS_CLIENT_CA needs STORESENSE_MQTT_TLS_KEY and STORESENSE_MQTT_TLS_CERT');
+    return {};
+  }
+  if (!keyFile || !certFile) throw new UsageError('set both STORESENSE_MQTT_TLS_KEY and STORESENSE_MQTT_TLS_CERT for mqtts');
+  return { brokerTls: { keyFile: resolve(keyFile), certFile: resolve(certFile), ...(clientCaFile ? { clientCaFile: resolve(clientCaFile) } : {}) } };
+}

@@ -88,7 +88,19 @@ export const gatewayConfigSchema = z.object({
       username: z.string().optional().describe('defaults to `${siteId}.${gatewayId}` (the cloud broker convention): renderGatewayConfig sets it, and the gateway uses it when absent'),
       password: z.string().optional().describe('prefer passwordEnv; a password here is never logged'),
       passwordEnv: z.string().default('STORESENSE_MQTT_PASSWORD'),
+      tls: z
+        .object({
+          caFile: z.string().min(1).describe('PEM file of the CA (or the broker certificate itself) to trust for this broker, and only it: the system trust store is not used (pinning)'),
+          certFile: z.string().min(1).optional().describe('PEM client certificate, when the broker asks for one'),
+          keyFile: z.string().min(1).optional().describe('PEM private key of certFile'),
+          serverName: z.string().min(1).optional().describe('the name the broker certificate must carry, when it differs from the URL host'),
+        })
+        .strict()
+        .refine((t) => (t.certFile === undefined) === (t.keyFile === undefined), { message: 'certFile and keyFile go together' })
+        .optional()
+        .describe('for mqtts:// URLs: the CA to pin and an optional client certificate'),
     })
+    .refine((m) => m.tls === undefined || /^(mqtts|wss):\/\//.test(m.url), { message: 'tls is set but the url is not mqtts:// (or wss://)', path: ['tls'] })
     .default({ url: 'mqtt://127.0.0.1:1883', passwordEnv: 'STORESENSE_MQTT_PASSWORD' }),
   dataDir: z.string().default('./data/gateway'),
   classifier: z

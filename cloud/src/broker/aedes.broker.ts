@@ -1,4 +1,6 @@
+import { readFileSync } from 'node:fs';
 import { createServer, type AddressInfo, type Socket } from 'node:net';
+import { createServer as createTlsServer, type TLSSocket } from 'node:tls';
 import { Aedes, type AedesPublishPacket, type AuthenticateError, type Client } from 'aedes';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
@@ -56,11 +58,19 @@ export interface EmbeddedBrokerOptions {
   logger: Logger;
   metrics: Metrics;
   limits?: Partial<BrokerLimits>;
+  /**
+   * Serve MQTT over TLS (mqtts) with this key and certificate (PEM files). With `clientCaFile`,
+   * clients must also present a certificate signed by that CA (mutual TLS), on top of their
+   * username and password.
+   */
+  tls?: { keyFile: string; certFile: string; clientCaFile?: string | undefined };
 }
 
 export interface EmbeddedBroker {
   link: BrokerLink;
   port: number;
+  /** `mqtts` when serving TLS. */
+  scheme: 'mqtt' | 'mqtts';
   connectedClients(): number;
   close(): Promise<void>;
 }
@@ -150,7 +160,7 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions): Promi
   aedes.on('clientDisconnect', (client) => log.info({ clientId: client.id, ...identities.get(client) }, 'client disconnected'));
 
   const sockets = new Set<Socket>();
-  const server = createServer((socket) => {
+  const onSocket = (socket: Socket) => {
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
     const conn = guardedConnection(socket, limits.maxPacketBytes, (reason) => {
@@ -159,6 +169,23 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions): Promi
     });
     if (socket.remoteAddress !== undefined) addresses.set(conn, socket.remoteAddress);
     aedes.handle(conn);
+  };
+  const tls = options.tls;
+  const server = tls
+    ? createTlsServer(
+        {
+          key: readFileSync(tls.keyFile),
+          cert: readFileSync(tls.certFile),
+          ...(tls.clientCaFile ? { ca: readFileSync(tls.clientCaFile), requestCert: true, rejectUnauthorized: true } : {}),
+          // A handshake that never completes must not hold a socket (same bound as a missing CONNECT).
+          handshakeTimeout: limits.connectTimeoutMs,
+        },
+        (socket: TLSSocket) => onSocket(socket),
+      )
+    : createServer(onSocket);
+  server.on('tlsClientError', (err: Error) => {
+    metrics.inc('broker.tls_refused');
+    log.warn({ err: err.message }, 'mqtts handshake refused');
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -168,7 +195,7 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions): Promi
     });
   });
   const port = (server.address() as AddressInfo).port;
-  log.info({ host: options.host, port, limits }, 'embedded mqtt broker listening');
+  log.info({ host: options.host, port, limits, tls: tls ? { clientCertificates: tls.clientCaFile !== undefined } : false }, 'embedded mqtt broker listening');
 
   const deliverers: { filter: string; fn: (packet: AedesPublishPacket, cb: () => void) => void }[] = [];
   let closed = false;
@@ -205,6 +232,7 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions): Promi
   return {
     link,
     port,
+    scheme: tls ? 'mqtts' : 'mqtt',
     connectedClients: () => aedes.connectedClients,
     async close() {
       if (closed) return;

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import type { Logger } from '../log.js';
 
@@ -24,6 +25,8 @@ export interface MqttConnectionOptions {
   reconnectMaxMs: number;
   connectTimeoutMs?: number;
   keepaliveS?: number;
+  /** mqtts://: trust only `caFile` (pinning), optionally present a client certificate. */
+  tls?: { caFile: string; certFile?: string | undefined; keyFile?: string | undefined; serverName?: string | undefined };
   logger: Logger;
   /** Jitter source, injectable for tests. */
   random?: () => number;
@@ -119,6 +122,22 @@ export class MqttConnection {
     client.on('error', () => {});
   }
 
+  /**
+   * Read at every connect, so a renewed certificate is picked up without a restart. `ca` replaces
+   * Node's default trust store: only the pinned CA (or certificate) is trusted; rejectUnauthorized
+   * stays on, so a broker with any other certificate is refused during the handshake.
+   */
+  private tlsOptions(): Partial<IClientOptions> {
+    const t = this.opts.tls;
+    if (!t) return {};
+    return {
+      ca: readFileSync(t.caFile),
+      rejectUnauthorized: true,
+      ...(t.certFile && t.keyFile ? { cert: readFileSync(t.certFile), key: readFileSync(t.keyFile) } : {}),
+      ...(t.serverName ? { servername: t.serverName } : {}),
+    };
+  }
+
   private connectOnce(): void {
     if (this.stopping) return;
     const will = this.opts.will?.();
@@ -137,7 +156,8 @@ export class MqttConnection {
     };
     let client: MqttClient;
     try {
-      client = mqtt.connect(this.opts.url, options);
+      // A missing or unreadable certificate file fails this attempt (logged, retried), never the process.
+      client = mqtt.connect(this.opts.url, { ...options, ...this.tlsOptions() });
     } catch (err) {
       this.fail(err);
       this.scheduleRetry();

@@ -70,6 +70,7 @@ export class MqttUplink {
     this.log = opts.logger.child({ module: 'uplink', siteId: this.site, gatewayId: this.gw });
     this.conn = new MqttConnection({
       url: config.mqtt.url,
+      ...(config.mqtt.tls ? { tls: config.mqtt.tls } : {}),
       clientId: `${this.site}.${this.gw}`,
       username: config.mqtt.username ?? `${this.site}.${this.gw}`,
       ...(opts.password !== undefined ? { password: opts.password } : {}),
