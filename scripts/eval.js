@@ -82,8 +82,10 @@ const modelSha = sha256(modelBytes);
 function trainingScope() {
   const card = join(dirname(DEFAULT_MODEL_PATH), 'MODEL_CARD.md');
   const text = existsSync(card) ? readFileSync(card, 'utf8') : '';
-  const m = /sites ([\w+-]+), training seeds (\d[\d-]*(?:,\d[\d-]*)*)/.exec(text);
-  return m ? { sites: m[1].split('+'), seeds: m[2] } : { sites: [], seeds: 'unknown' };
+  const m = /sites ([^\n]+?), training seeds (\d[\d-]*(?:,\d[\d-]*)*)/.exec(text);
+  // "boutique+dept-store", or a longer description; only names of example sites matter here.
+  const names = m ? m[1].split(/[+, ]+/).map((x) => x.replace(/[`*]/g, '')).filter(Boolean) : [];
+  return m ? { sites: names.filter((n) => [...paths.EXAMPLE_SITES, ...(paths.HELD_OUT_SITES ?? [])].includes(n)), described: m[1], seeds: m[2] } : { sites: [], seeds: 'unknown' };
 }
 const scope = trainingScope();
 
