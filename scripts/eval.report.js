@@ -193,7 +193,7 @@ regenerate this file, do not edit it by hand._
 | Node | ${d.machine.node} |
 | commit | ${d.commit} |
 | model | \`${d.model}\`, sha256 \`${d.modelSha}\` |
-| model trained on | ${d.scope.sites.length ? `sites ${d.scope.sites.join(', ')}, seeds ${d.scope.seeds} (from its MODEL_CARD.md)` : 'see its MODEL_CARD.md'}${d.trainedDomain ? `; training domain (${d.trainedDomain.source}): ${d.trainedDomain.siteCount} layouts${d.trainedDomain.families.length ? `, families ${d.trainedDomain.families.join(', ')}` : ''}` : '; no training domain'} |
+| model trained on | ${d.scope.described ? `sites ${d.scope.described}, seeds ${d.scope.seeds} (from its MODEL_CARD.md)` : d.scope.sites.length ? `sites ${d.scope.sites.join(', ')}, seeds ${d.scope.seeds} (from its MODEL_CARD.md)` : 'see its MODEL_CARD.md'}${d.trainedDomain ? `; training domain (${d.trainedDomain.source}): ${d.trainedDomain.siteCount} layouts${d.trainedDomain.families.length ? `, families ${d.trainedDomain.families.join(', ')}` : ''}` : '; no training domain'} |
 | held-out families | ${d.heldOutFamilies.list.length ? `${d.heldOutFamilies.list.join(', ')} (from ${d.heldOutFamilies.source}, the list training refuses)` : 'none defined'} |
 | example sites | ${examples.map((s) => s.name).join(', ')}: seeds ${d.seeds.join(', ')} at default, ${d.seeds[0]} at the other levels |
 | random sites | ${randoms.length ? `${d.families.join(', ')}: ${randoms.length} sites (\`storesense-sim random-site\`, site seeds ${[...new Set(randoms.map((s) => s.siteSeed))].join(', ')}), trace seeds ${d.familySeeds.join(', ')}` : 'none'} |
