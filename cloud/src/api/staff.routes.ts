@@ -62,13 +62,15 @@ export function registerStaffRoutes(app: Hono, o: StaffRoutesOptions): void {
       c.header('Retry-After', String(Math.ceil(waitMs / 1000)));
       return c.json({ error: 'too many failed logins; try again later' }, 429);
     }
+    // Counted as a failure before the password check and taken back on success: 100 concurrent
+    // guesses would otherwise all pass the check above before the first scrypt finished.
+    o.throttle.fail(username, address);
     const session = await o.auth.login(username, password);
     if (!session) {
-      o.throttle.fail(username, address);
       // One message for an unknown user and a wrong password: no username probing.
       return c.json({ error: 'invalid username or password' }, 401);
     }
-    o.throttle.succeed(username);
+    o.throttle.succeed(username, address);
     const p = session.principal;
     return c.json({ token: session.token, expiresAt: session.expiresAt, user: { username: p.username, displayName: p.displayName, role: p.role, siteId: p.siteId, storeIds: p.storeIds } });
   });

@@ -36,8 +36,17 @@ export class LoginThrottle {
     while (this.failures.size > 10_000) this.failures.delete(this.failures.keys().next().value!);
   }
 
-  succeed(username: string): void {
+  /**
+   * Clears the username's count; with `address`, also takes back the one failure the caller
+   * recorded before checking the password (see staff.routes.ts: counting first is what bounds
+   * concurrent guesses, which would all pass retryAfterMs before the first scrypt finished).
+   */
+  succeed(username: string, address?: string): void {
     this.failures.delete(`user:${username.toLowerCase()}`);
+    if (address === undefined) return;
+    const key = `addr:${address}`;
+    const list = this.failures.get(key);
+    if (list && list.length > 0) this.failures.set(key, list.slice(0, -1));
   }
 
   private keys(username: string, address: string): [string, number][] {

@@ -119,6 +119,17 @@ describe('staff auth: login, tickets, scoped sockets, claim and ack', () => {
     expect((await call('POST', '/api/v1/auth/login', undefined, { username: 'ana', password: PW.ana })).status).toBe(200);
   });
 
+  it('bounds concurrent guesses too: of 100 wrong logins at once for one user, at most the limit get a password check', async () => {
+    skewMs += 61_000;
+    const answers = await Promise.all(Array.from({ length: 100 }, (_, i) => call('POST', '/api/v1/auth/login', undefined, { username: 'carol', password: `guess-${i}-xx` })));
+    const statuses = answers.map((r) => r.status);
+    // Before: all 100 were checked (401), the 10-per-user limit notwithstanding.
+    expect(statuses.filter((s) => s === 401).length).toBeLessThanOrEqual(3);
+    expect(statuses.filter((s) => s === 429).length).toBeGreaterThanOrEqual(97);
+    skewMs += 61_000;
+    expect((await call('POST', '/api/v1/auth/login', undefined, { username: 'carol', password: PW.carol })).status).toBe(200);
+  });
+
   it('refuses a socket without a ticket, with an expired one, with a reused one, and from a foreign Origin', async () => {
     const token = await login('alice');
     const none = open('since=0');
