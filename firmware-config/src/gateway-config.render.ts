@@ -4,7 +4,7 @@ import type { Site } from './site.schema.js';
 
 /** Deployment settings a site file does not know; everything else comes from the site. */
 export type GatewayConfigOverrides = Partial<
-  Pick<GatewayConfigInput, 'dataDir' | 'classifier' | 'outbox' | 'uplink' | 'statusApi' | 'sources' | 'tickMs' | 'calibration'>
+  Pick<GatewayConfigInput, 'dataDir' | 'classifier' | 'outbox' | 'uplink' | 'statusApi' | 'sources' | 'tickMs' | 'calibration' | 'devices'>
 > & {
   mqtt?: { url?: string; username?: string; password?: string; passwordEnv?: string };
 };
@@ -57,6 +57,9 @@ export function renderGatewayConfig(site: Site, gatewayId: string, overrides: Ga
   const areas = site.areas.filter((a) => levels.has(a.floor));
 
   const { mqtt, ...rest } = overrides;
+  // The gateway's own store's hours, else the first served store's, else the site's.
+  const home = stores.find((s) => s.id === gateway.storeId) ?? stores[0];
+  const openingHours = home?.openingHours ?? site.openingHours;
   const input: GatewayConfigInput = {
     version: GATEWAY_CONFIG_VERSION,
     siteId: site.id,
@@ -70,6 +73,8 @@ export function renderGatewayConfig(site: Site, gatewayId: string, overrides: Ga
     terminals,
     journey: site.journey,
     memberTokens: { periodMs: site.memberTokens.periodMs },
+    timezone: site.timezone,
+    ...(openingHours !== undefined ? { openingHours } : {}),
     ...rest,
     mqtt: { username: `${site.id}.${gateway.id}`, ...dropUndefined(mqtt ?? {}) },
   };

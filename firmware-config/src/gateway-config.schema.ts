@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { idSchema } from '@storesense/protocol';
+import { isKnownTimeZone, openingHoursSchema } from './opening-hours.js';
 import { journeySchema, receiverSchema, storeSchema, terminalSchema, zoneSchema } from './site.schema.js';
 
 /**
@@ -69,6 +70,31 @@ export const sourceSchema = z.union([replaySourceSchema, mqttObservationSourceSc
 export const MAC_SOURCE_KINDS = ['espresense', 'meraki', 'wifi_probe', 'ble'] as const;
 export type SourceConfig = z.infer<typeof sourceSchema>;
 
+/**
+ * Staff and fixed devices (gateway tracking/device-roles.ts): registered badges, and the learning
+ * of devices present for hours or while the store is closed. Every duration has a default there.
+ */
+export const staffBeaconSchema = z.object({
+  uuid: z.string().regex(/^[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}$/, 'expected an iBeacon proximity UUID'),
+  major: z.number().int().min(0).max(65535),
+  minor: z.number().int().min(0).max(65535),
+  label: z.string().max(60).optional().describe('for the installer only (e.g. "counter badge"); never a person\'s name'),
+});
+export const devicesSchema = z
+  .object({
+    learn: z.boolean().default(true).describe('learn staff and fixed devices from presence (hours, stillness, closed hours); false = registered badges only'),
+    staffBeacons: z
+      .array(staffBeaconSchema)
+      .default([])
+      .describe("staff badges (iBeacon uuid/major/minor): the BLE and ESPresense ingest maps each to a staff_ pseudonym, so its sightings never start a journey"),
+    stillForMs: z.number().int().min(60_000).optional().describe('a device this long at one spot (steady signal) is fixed or staff (default 40 min)'),
+    presentForMs: z.number().int().min(60_000).optional().describe('a device heard this long without a break is staff, moving or not (default 4 h)'),
+    offHoursMinMs: z.number().int().min(0).optional().describe('a device first heard while closed is staff after this long (default 5 min)'),
+    closingGraceMs: z.number().int().min(0).optional().describe('after closing, shoppers still inside for this long are not yet staff (default 30 min)'),
+  })
+  .default({ learn: true, staffBeacons: [] });
+export type DevicesConfig = z.infer<typeof devicesSchema>;
+
 export const gatewayConfigSchema = z.object({
   version: z.literal(GATEWAY_CONFIG_VERSION),
   siteId: idSchema,
@@ -82,6 +108,9 @@ export const gatewayConfigSchema = z.object({
   terminals: z.array(terminalSchema).default([]),
   journey: journeySchema,
   memberTokens: z.object({ periodMs: z.number().int().positive() }),
+  timezone: z.string().refine(isKnownTimeZone, { message: 'not an IANA time zone this runtime knows' }).default('UTC').describe("the site's time zone (opening hours are local times)"),
+  openingHours: openingHoursSchema.optional().describe("the served store's opening hours (or the site's); absent = always open"),
+  devices: devicesSchema,
   mqtt: z
     .object({
       url: z.string().default('mqtt://127.0.0.1:1883'),

@@ -1,5 +1,6 @@
 /** @storesense/firmware-config — the site model, its validation and the per-gateway config derived from it. */
 export * from './site.schema.js';
+export * from './opening-hours.js';
 export * from './gateway-config.schema.js';
 export * from './site.loader.js';
 export * from './gateway-config.render.js';

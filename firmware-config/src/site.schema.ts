@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { DEFAULT_TOKEN_PERIOD_MS, idSchema, TERMINAL_KINDS } from '@storesense/protocol';
+import { isKnownTimeZone, openingHoursSchema } from './opening-hours.js';
 import { crossCheckSite } from './site.cross-check.js';
 
 /**
@@ -59,6 +60,7 @@ export const storeSchema = z.object({
     .describe(
       'radio loss of the footprint walls, dB (used by the simulator): one number for every edge, or one value per edge in polygon order (rect edges: south, east, north, west). 0 = an open storefront or kiosk. Absent: the simulator default (3 dB, glass or plasterboard)',
     ),
+  openingHours: openingHoursSchema.optional().describe("this store's own opening hours, in the site's time zone; absent = the site's"),
 });
 export type Store = z.infer<typeof storeSchema>;
 
@@ -128,7 +130,8 @@ const siteShape = z.object({
   version: z.literal(SITE_SCHEMA_VERSION).describe('site file schema version'),
   id: idSchema,
   name: z.string().min(1).max(200),
-  timezone: z.string().default('UTC'),
+  timezone: z.string().refine(isKnownTimeZone, { message: 'not an IANA time zone this runtime knows (e.g. Asia/Shanghai, Europe/Berlin, UTC)' }).default('UTC'),
+  openingHours: openingHoursSchema.optional().describe('when the stores are open, in the site time zone; absent = always open. Gateways learn devices present while closed as staff'),
   floors: z.array(z.object({ level: z.number().int(), name: z.string().min(1).max(60) })).min(1),
   areas: z.array(zoneSchema).default([]).describe('mall common areas (corridors, atria) outside any store'),
   stores: z.array(storeSchema).min(1),

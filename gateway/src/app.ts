@@ -191,6 +191,7 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps = {}): Ga
     }
     const { depth, dropped, gaps, oldestAt: oldest } = readOutbox();
     const occupancyHealth = occupancy.health();
+    const stats = pipeline.stats();
     return {
       v: 1,
       at: now,
@@ -204,9 +205,10 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps = {}): Ga
       },
       model: { name: classifier.name, version: classifier.version },
       classifier: classifierStatus,
-      subjects: pipeline.stats().subjects,
+      subjects: stats.subjects,
       ...(occupancyHealth.length > 0 ? { occupancy: occupancyHealth } : {}),
       calibration: calibrationHealth(pipeline),
+      deviceRoles: stats.deviceRoles,
     };
   };
 

@@ -1,4 +1,4 @@
-import type { GatewayConfig } from '@storesense/firmware-config';
+import { OpeningCalendar, type GatewayConfig } from '@storesense/firmware-config';
 import { newId as protocolNewId, type Observation } from '@storesense/protocol';
 import { AutoCalibrator, type CalibrationSnapshot } from './calibration/auto-calibrator.js';
 import type { Classifier, ClassProbs } from './classify/classifier.js';
@@ -8,6 +8,7 @@ import type { MemberResolver } from './identity/member-resolver.js';
 import { attributePurchase } from './journey/purchase-attribution.js';
 import {
   DEFAULT_HOLD,
+  endJourney,
   type HoldSettings,
   initialJourneyState,
   nextJourneyState,
@@ -19,6 +20,7 @@ import {
 import type { Logger } from './log.js';
 import type { EventDraft } from './store/outbox.js';
 import { Tracker, type SubjectTrack } from './tracking/tracker.js';
+import { DeviceRoles, type DeviceRoleStats } from './tracking/device-roles.js';
 
 /** ≈ fast EWMA tau (1.5 s) × ln 2: how late a step in RSSI shows as a crossing of the smoothed values. */
 export const CROSSING_LAG_MS = 1_000;
@@ -47,6 +49,8 @@ export interface PipelineStats {
   classifierErrors: number;
   observations: number;
   purchasesAttributed: Record<string, number>;
+  /** Staff and fixed devices (tracking/device-roles.ts), kept out of journeys. */
+  deviceRoles: DeviceRoleStats;
 }
 
 /**
@@ -60,6 +64,9 @@ export class Pipeline {
   private readonly tracker: Tracker;
   /** Learns receiver offsets from traffic; writes only into ctx.rssiCorrectionDb (decision 57). */
   private readonly calibrator: AutoCalibrator | undefined;
+  private readonly roles: DeviceRoles;
+  /** Events of subjects whose handoff from a staff device is being decided (device-roles `holding`). */
+  private readonly held = new Map<string, EventDraft[]>();
   private readonly journeys = new Map<string, JourneyState>();
   private readonly purchases: Observation[] = [];
   private readonly settings: MachineSettings;
@@ -83,6 +90,11 @@ export class Pipeline {
     this.model = opts.classifier;
     this.tracker = new Tracker({ rssiCorrectionDb: corrections });
     this.calibrator = (opts.autoCalibration ?? config.calibration.auto) ? new AutoCalibrator({ config, corrections }) : undefined;
+    const { learn, stillForMs, presentForMs, offHoursMinMs, closingGraceMs } = config.devices;
+    this.roles = new DeviceRoles({
+      settings: { learn, stillForMs, presentForMs, offHoursMinMs, closingGraceMs },
+      ...(config.openingHours !== undefined ? { calendar: new OpeningCalendar(config.openingHours, config.timezone) } : {}),
+    });
     this.newId = opts.newId ?? ((at) => protocolNewId(at));
     this.settings = {
       dwellThresholdMs: config.journey.dwellThresholdMs,
@@ -114,7 +126,7 @@ export class Pipeline {
   }
 
   stats(): PipelineStats {
-    return { subjects: this.tracker.size, classifierErrors: this.classifierErrors, observations: this.observations, purchasesAttributed: { ...this.attributed } };
+    return { subjects: this.tracker.size, classifierErrors: this.classifierErrors, observations: this.observations, purchasesAttributed: { ...this.attributed }, deviceRoles: this.roles.stats() };
   }
 
   /** Auto-calibration as health shows it. */
@@ -139,9 +151,12 @@ export class Pipeline {
 
   /** Runs one tick at `now`: classifies every fresh subject in one batch, advances journeys. */
   tick(now: number): EventDraft[] {
+    const drafts: EventDraft[] = this.closeRoleVisits(this.roles.tick(now, this.tracker.all()), now);
     const byPurchase = this.attributePurchases(now);
     const windows: FeatureWindow[] = [];
     for (const t of this.tracker.all()) {
+      // Staff and fixed devices (and subjects whose role is being decided) make no journey.
+      if (this.roles.excluded(t.id)) continue;
       // Journeys come from BLE (and terminals). WiFi-only subjects are tracked and counted but
       // start no journey: probes come in bursts ~45 s apart, mostly from a fresh random MAC each
       // time, so each burst would be a new "shopper"; their RSSI also is not on the BLE scale.
@@ -153,9 +168,8 @@ export class Pipeline {
     const probsBySubject = new Map(probs.map((p) => [p.subject, p]));
     const atDoor = new Set(windows.filter((w) => w.doorMarginDb > 0).map((w) => w.subject));
     const subjects = new Set<string>([...probsBySubject.keys(), ...byPurchase.keys()]);
-    for (const [id, s] of this.journeys) if (s.place !== 'absent') subjects.add(id);
+    for (const [id, s] of this.journeys) if (s.place !== 'absent' && !this.roles.excluded(id)) subjects.add(id);
 
-    const drafts: EventDraft[] = [];
     for (const subject of subjects) {
       const track = this.tracker.get(subject);
       const before = this.journeys.get(subject) ?? initialJourneyState();
@@ -165,11 +179,48 @@ export class Pipeline {
         this.settings,
       );
       this.journeys.set(subject, state);
-      for (const e of events) drafts.push(this.toDraft(subject, e));
+      const out = this.roles.holding(subject) ? this.heldFor(subject) : drafts;
+      for (const e of events) out.push(this.toDraft(subject, e));
     }
+    this.releaseHeld(now, drafts);
     if (now - this.lastPruneAt >= 10_000) this.prune(now);
     drafts.sort((a, b) => a.at - b.at);
     return drafts;
+  }
+
+  /**
+   * Subjects that just got a staff or fixed role: an open visit ends now (dwell end and exit, as a
+   * departure), a pass ends silently; their journey state goes (roles keep them out from now on).
+   */
+  private closeRoleVisits(subjects: readonly string[], now: number): EventDraft[] {
+    const out: EventDraft[] = [];
+    for (const subject of subjects) {
+      const state = this.journeys.get(subject);
+      const wasHeld = this.held.delete(subject);
+      if (state === undefined) continue;
+      this.journeys.delete(subject);
+      // A held subject's events never went out: its visit was never opened upstream.
+      if (state.place !== 'inside' || wasHeld) continue;
+      this.roles.countVisitClosed();
+      for (const e of endJourney(state, now, now, this.settings).events) out.push(this.toDraft(subject, e));
+    }
+    return out;
+  }
+
+  private heldFor(subject: string): EventDraft[] {
+    let list = this.held.get(subject);
+    if (list === undefined) this.held.set(subject, (list = []));
+    return list;
+  }
+
+  /** Held events of subjects released from a handoff go out now (true `at`, `detectedAt` = now). */
+  private releaseHeld(now: number, drafts: EventDraft[]): void {
+    for (const [subject, list] of this.held) {
+      if (this.roles.holding(subject)) continue;
+      this.held.delete(subject);
+      if (this.roles.role(subject) !== undefined) continue;
+      for (const d of list) drafts.push({ ...d, detectedAt: now });
+    }
   }
 
   /** Runs the classifier; on a throw or a wrong-sized batch, the fallback takes this tick. */
@@ -248,6 +299,8 @@ export class Pipeline {
     this.lastPruneAt = now;
     const gone = this.tracker.prune(now, this.pruneAfterMs, (id) => (this.journeys.get(id)?.place ?? 'absent') === 'absent');
     for (const id of gone) this.journeys.delete(id);
+    this.roles.forget(gone);
+    for (const id of gone) this.held.delete(id);
     for (const [id, s] of this.journeys) if (s.place === 'absent' && !this.tracker.get(id)) this.journeys.delete(id);
     if (gone.length > 0) this.log.debug({ pruned: gone.length, subjects: this.tracker.size }, 'pruned idle subjects');
   }

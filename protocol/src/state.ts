@@ -88,5 +88,21 @@ export const gatewayHealthSchema = z.object({
     .optional()
     .describe('per store, beside subjects: what the WiFi occupancy estimator counts (counts only)'),
   calibration: calibrationHealthSchema.optional(),
+  /**
+   * Staff and fixed devices the gateway keeps out of journeys and footfall: subjects tracked now
+   * with each role (registered badges vs learned), those whose role is being decided, roles
+   * decided since start by reason, and open visits closed because their subject turned out staff.
+   */
+  deviceRoles: z
+    .object({
+      staff: z.number().int().nonnegative(),
+      fixed: z.number().int().nonnegative(),
+      registered: z.number().int().nonnegative(),
+      learned: z.number().int().nonnegative(),
+      pending: z.number().int().nonnegative(),
+      decided: z.record(z.string(), z.number().int().nonnegative()),
+      visitsClosed: z.number().int().nonnegative(),
+    })
+    .optional(),
 });
 export type GatewayHealth = z.infer<typeof gatewayHealthSchema>;

@@ -12,7 +12,7 @@ const USAGE = `storesense-sim <command> [options]
 
   generate --site F --out DIR [--seed N] [--duration D] [--members CSV] [--start ISO]
            [--shoppers-per-hour N] [--member-share X] [--ble-share X] [--ble-rotation D]
-           [--scenario member-visit --member ID | --scenario S] [--set PATH=VALUE ...]
+           [--scenario member-visit --member ID | --scenario S] [--set PATH=VALUE ...] [--staff LIST]
       F: a site file, or an example name (boutique, dept-store). D: 90s, 10m, 2h (default 10m).
       --scenario S: a scenario file (JSON: radio noise, advert intervals, address rotation, intent
         mix, routes, calibration error, ...) or a shipped preset (realistic, harsh, miscalibrated).
@@ -21,6 +21,9 @@ const USAGE = `storesense-sim <command> [options]
       --member-share defaults to 0.15, or 0 with --scenario (background traffic stays anonymous).
       --ble-share: share of background phones advertising BLE (default 1; the rest are BLE-silent).
       --ble-rotation D: anonymous phones change BLE address (subject) every D (default off; real: 15m).
+      --staff LIST: staff/fixed devices in the first store, in the trace but never in the truth;
+           one per comma, KIND:SPOTS with KIND phone (default), fixed or registered and SPOTS
+           door, counter, stockroom joined by '+', e.g. --staff door,phone:counter+stockroom,fixed:counter
   replay   --trace F --to URL [--speed X] [--site-id S] [--gateway-id G] [--no-rebase]
            [--site F] [--members CSV] [--token-period D]
       URL: mqtt://host:port[?username=&password=] (publishes JSON arrays to the gateway's obs topic)

@@ -5,6 +5,7 @@ import { parseDurationMs } from './duration.js';
 import { loadScenarioFile, scenarioFromSets, scenarioPresetNames, scenarioWorldOptions, type ScenarioFile } from './scenario-file.js';
 import { namedScenario, SCENARIO_NAMES, type ScriptedShopper } from './scenario.js';
 import { generateWorld } from './trace-file.writer.js';
+import { parseStaffList, type StaffDeviceSpec } from './world.staff.js';
 
 /** `storesense-sim generate`: a seeded world to trace.ndjson + truth.ndjson. */
 export async function generateCommand(args: string[], io: CliIo): Promise<number> {
@@ -25,6 +26,7 @@ export async function generateCommand(args: string[], io: CliIo): Promise<number
       scenario: { type: 'string' },
       member: { type: 'string' },
       set: { type: 'string', multiple: true },
+      staff: { type: 'string' },
     },
   });
   if (values.site === undefined) throw new UsageError('generate needs --site');
@@ -40,6 +42,14 @@ export async function generateCommand(args: string[], io: CliIo): Promise<number
   if (values['ble-rotation'] !== undefined) {
     bleRotationMs = parseDurationMs(values['ble-rotation']);
     if (bleRotationMs === undefined) throw new UsageError(`--ble-rotation "${values['ble-rotation']}" is not a duration like 15m`);
+  }
+  let staffFlag: StaffDeviceSpec[] | undefined;
+  if (values.staff !== undefined) {
+    try {
+      staffFlag = parseStaffList(values.staff);
+    } catch (err) {
+      throw new UsageError((err as Error).message);
+    }
   }
   const sitePath = resolveSitePath(values.site);
   const site = loadSiteFile(sitePath);
@@ -67,8 +77,9 @@ export async function generateCommand(args: string[], io: CliIo): Promise<number
   }
   const fromFile = scenarioWorldOptions(file, site.value.receivers.map((r) => r.id));
   if (!fromFile.ok) throw new Error(`scenario ${values.scenario ?? '--set'}: ${fromFile.issues.join('; ')}`);
-  const { staff, ...scenarioOptions } = fromFile.value;
-  if (staff !== undefined && staff.length > 0) throw new Error('scenario key "staff": staff devices are not in this build of the simulator yet');
+  const { staff: staffFromFile, ...scenarioOptions } = fromFile.value;
+  // --staff replaces the scenario's staff list, as every flag overrides its scenario key.
+  const staff: readonly StaffDeviceSpec[] | undefined = staffFlag ?? staffFromFile;
   if (scripted && values.scenario !== undefined) {
     let member: DemoMember | undefined;
     if (values.member !== undefined) {
@@ -97,6 +108,7 @@ export async function generateCommand(args: string[], io: CliIo): Promise<number
     ...(bleRotationMs !== undefined ? { bleRotationMs } : {}),
     members,
     scenarios,
+    ...(staff !== undefined ? { staff } : {}),
     outDir: values.out,
   });
   const elapsedMs = Math.round(performance.now() - started);

@@ -31,6 +31,25 @@ describe('storesense-sim CLI', () => {
     expect(truth.every((e) => e.memberId === 'M0001')).toBe(true);
   });
 
+  it('generates staff devices from --staff or a scenario file\'s staff key: observations, no truth; a bad spot is a usage error', async () => {
+    const dir = tempDir();
+    const scenario = join(dir, 'staff.json');
+    writeFileSync(scenario, JSON.stringify({ shoppersPerHour: 0, staff: [{ placements: ['door'] }] }));
+    const subjectsOf = (out: string) => new Set(readFileSync(join(out, 'trace.ndjson'), 'utf8').trim().split('\n').slice(1).map((l) => (JSON.parse(l) as { subject: string }).subject));
+    for (const args of [['--scenario', scenario], ['--shoppers-per-hour', '0', '--staff', 'fixed:counter,registered:door']]) {
+      const out = join(dir, args[1]!.replace(/\W/g, ''));
+      const c = io();
+      expect(await runCli(['generate', '--site', 'boutique', '--duration', '2m', '--out', out, ...args], c)).toBe(0);
+      expect(JSON.parse(c.out)).toMatchObject({ truthEvents: 0, shoppers: 0 });
+      const subjects = [...subjectsOf(out)].filter((s) => !s.startsWith('w_'));
+      expect(subjects.length, args.join(' ')).toBe(args[0] === '--scenario' ? 1 : 2);
+      if (args[0] !== '--scenario') expect(subjects.some((s) => s.startsWith('staff_'))).toBe(true);
+    }
+    const bad = io();
+    expect(await runCli(['generate', '--site', 'boutique', '--out', dir, '--staff', 'roof'], bad)).toBe(2);
+    expect(bad.err).toMatch(/"roof" is not one of door, counter, stockroom/);
+  }, 60_000);
+
   it('honours --start and rejects bad arguments with exit code 2', async () => {
     const out = tempDir();
     const c = io();

@@ -26,6 +26,7 @@ export * from './evaluate.run.js';
 export * from './evaluate.summary.js';
 export * from './evaluate.format.js';
 export * from './world.wifi.js';
+export * from './world.staff.js';
 export * from './record.js';
 export * from './random-site/random-site.js';
 export * from './random-site/family-stats.js';

@@ -1,4 +1,4 @@
-import type { DemoMember, Site } from '@storesense/firmware-config';
+import { OpeningCalendar, type DemoMember, type Site } from '@storesense/firmware-config';
 import { PROTOCOL_VERSION, TRACE_FORMAT, TRUTH_FORMAT, type Observation, type TraceHeader, type TruthEvent, type TruthHeader } from '@storesense/protocol';
 import { DEFAULT_RADIO, buildReceiverSets, receiverOffsetTruth, type CalibrationTruth, type RadioParams, type ReceiverOffsetTruth } from './radio.model.js';
 import { Rng } from './random.js';
@@ -8,6 +8,7 @@ import { DEFAULT_INTENT_MIX, DEFAULT_PLAN_PARAMS, type Intent, type PlanParams, 
 import { buildLayout, type SiteLayout } from './site-layout.js';
 import { journeyTruth } from './truth.journey.js';
 import { Phone } from './world.phone.js';
+import { buildStaffDevices, emitStaff, type PlannedStaffDevice, type StaffDeviceSpec } from './world.staff.js';
 import { TerminalCounters, terminalObservations } from './world.terminals.js';
 import { DEFAULT_WIFI, WifiProber, type WifiParams } from './world.wifi.js';
 
@@ -68,6 +69,11 @@ export interface WorldOptions {
   advertIntervalMix?: Readonly<Record<string, number>>;
   /** Real receiver biases unlike the site file's (radio.model.ts CalibrationTruth). Default: declared + N(0, 1 dB). */
   calibration?: CalibrationTruth;
+  /**
+   * Staff and fixed devices (world.staff.ts): in the store for hours, observations but no truth.
+   * Drawn from a seed of their own, so the shoppers are the same with and without them. Default none.
+   */
+  staff?: readonly StaffDeviceSpec[];
 }
 
 /** One shopper as planned (exposed for tests, evaluation and debugging). */
@@ -98,6 +104,8 @@ export interface World {
   readonly shoppers: readonly PlannedShopper[];
   /** Each receiver's declared and real reporting bias (what a calibration should recover). */
   readonly receiverOffsets: readonly ReceiverOffsetTruth[];
+  /** Staff and fixed devices: their subjects must make no journey events. */
+  readonly staff: readonly PlannedStaffDevice[];
   /** True events in [start, end), sorted by (at, subject, order of occurrence). */
   truth(): TruthEvent[];
   /** Observations in [start, end) as sorted batches, one generation window at a time. Single use. */
@@ -137,9 +145,9 @@ export function createWorld(options: WorldOptions): World {
   const advertMix = options.advertIntervalMix ?? ADVERT_INTERVAL_MIX;
   const counters = new TerminalCounters();
   const subjects = new Set<string>();
-  const newSubject = (rng: Rng) => {
+  const newSubject = (rng: Rng, prefix = 's_') => {
     for (;;) {
-      const s = `s_${rng.hex(8)}`;
+      const s = `${prefix}${rng.hex(8)}`;
       if (!subjects.has(s)) {
         subjects.add(s);
         return s;
@@ -214,8 +222,13 @@ export function createWorld(options: WorldOptions): World {
   if (rate > 0) {
     const meanGapMs = 3_600_000 / rate;
     const memberShare = options.memberShare ?? (scripted.length > 0 ? 0 : 0.15);
+    // A site with opening hours gets shoppers only while open (the draws go on, so the shoppers of
+    // open hours are the same as without hours); staff devices are what is heard while closed.
+    const hours = site.openingHours ?? site.stores[0]?.openingHours;
+    const calendar = hours !== undefined ? new OpeningCalendar(hours, site.timezone) : undefined;
     for (let t = startAt + master.exponential(meanGapMs); t < endAt; t += master.exponential(meanGapMs)) {
       const rng = master.fork();
+      if (calendar !== undefined && !calendar.isOpen(t)) continue;
       const subject = newSubject(rng);
       let member: { memberId: string; tokenKey: string } | undefined;
       if (pool.length > 0 && rng.chance(memberShare)) {
@@ -228,6 +241,10 @@ export function createWorld(options: WorldOptions): World {
     }
   }
   shoppers.sort((a, b) => a.spawnAt - b.spawnAt || cmp(a.subject, b.subject));
+  const staff =
+    options.staff !== undefined && options.staff.length > 0
+      ? buildStaffDevices(options.staff, seed, { layout, startAt, endAt, worldRotationMs: rotationMs, wifi: wifiParams, radioTxSigmaDb: radio.phoneTxSigmaDb, newSubject })
+      : [];
 
   const header: TraceHeader = {
     format: TRACE_FORMAT,
@@ -246,6 +263,7 @@ export function createWorld(options: WorldOptions): World {
     layout,
     shoppers,
     receiverOffsets: receiverOffsetTruth(layout, receiverSets),
+    staff,
     truth() {
       const all: { e: TruthEvent; i: number }[] = [];
       for (const s of shoppers) s.truth.forEach((e, i) => e.at >= startAt && e.at < endAt && all.push({ e, i }));
@@ -270,6 +288,7 @@ export function createWorld(options: WorldOptions): World {
           s.wifi.emit(startAt, w1, wifiReceivers, layout, radio, batch);
         }
         active = active.filter((s) => !((s.phone.done || !s.advertises) && s.wifi.done));
+        if (staff.length > 0) emitStaff(staff, startAt, w1, receivers, wifiReceivers, layout, radio, periodMs, batch);
         while (ti < terminalObs.length && terminalObs[ti]!.at < w1) batch.push(terminalObs[ti++]!);
         batch.sort(compareObservations);
         yield batch;

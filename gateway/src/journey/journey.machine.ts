@@ -71,6 +71,22 @@ export function nextJourneyState(state: JourneyState, input: TickInput, settings
 }
 
 /**
+ * Ends the subject's journey at `at` because it is not a shopper (device-roles: staff or fixed).
+ * An open visit ends as a departure would (dwell end, exit with its summary), so the cloud sees a
+ * closed visit rather than one left open; a pass (approach only) simply ends, as it does when a
+ * passer-by walks out of range. The state returned is absent, with no visit.
+ */
+export function endJourney(state: JourneyState, at: number, now: number, settings: MachineSettings): { state: JourneyState; events: JourneyEventDraft[] } {
+  const s: JourneyState = { ...state, dwellMsByZone: { ...state.dwellMsByZone }, floors: [...state.floors] };
+  const events = s.place === 'inside' ? exitVisit(s, at, now, 1, settings) : [];
+  resetVisit(s);
+  s.place = 'absent';
+  s.placeRun = undefined;
+  s.absentSince = undefined;
+  return { state: s, events };
+}
+
+/**
  * Crossing between outside and inside must go through a door (when the store has door
  * receivers): door evidence no earlier than `doorWindowMs` before the run started. A subject first
  * heard already inside (absent -> inside: a phone switched on in the store) may skip the door

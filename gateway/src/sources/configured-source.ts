@@ -1,4 +1,5 @@
 import type { GatewayConfig, SourceConfig } from '@storesense/firmware-config';
+import { staffBadgeTable } from '../identity/staff-badges.js';
 import { filters, topics } from '@storesense/protocol';
 import type { Clock } from '../clock.js';
 import type { Logger } from '../log.js';
@@ -55,6 +56,7 @@ export function createConfiguredSource(sc: Exclude<SourceConfig, { kind: 'http_o
   // Every other kind sees raw MACs and pseudonymises them with the site pepper.
   const pepper = ctx.pepper;
   if (pepper === undefined) throw new Error('no site pepper');
+  const badges = config.devices.staffBeacons.length > 0 ? { staffBadges: staffBadgeTable(config.devices.staffBeacons, pepper) } : {};
   if (sc.kind === 'espresense') {
     return {
       source: createEspresenseSource({
@@ -65,6 +67,7 @@ export function createConfiguredSource(sc: Exclude<SourceConfig, { kind: 'http_o
         ...(sc.url === undefined ? { username: gwUser, ...(password !== undefined ? { password } : {}) } : {}),
         rooms: sc.rooms,
         pepper,
+        ...badges,
         ...(ctx.legacyCards?.tokenFor ? { legacyCards: { tokenFor: ctx.legacyCards.tokenFor.bind(ctx.legacyCards) } } : {}),
         reconnectMinMs: config.uplink.reconnectMinMs,
         reconnectMaxMs: config.uplink.reconnectMaxMs,
@@ -95,6 +98,7 @@ export function createConfiguredSource(sc: Exclude<SourceConfig, { kind: 'http_o
       receiverId: sc.receiverId,
       silenceRestartMs: sc.silenceRestartMs,
       pepper,
+      ...badges,
       ...(ctx.legacyCards ? { legacyCards: ctx.legacyCards } : {}),
       clock,
       logger,

@@ -1,5 +1,6 @@
 import { observationSchema, safeParseWith, type Observation } from '@storesense/protocol';
 import { pseudonymizeMac, type SitePepper } from '../../identity/mac-pseudonym.js';
+import type { StaffBadges } from '../../identity/staff-badges.js';
 import type { Advert, IBeaconFrame, ParseResult } from './advert.parse.js';
 
 /** One advert as heard by one receiver (what a BLE adapter hands over). `addressMac` stays in here. */
@@ -35,6 +36,8 @@ export function legacyCardTable(cards: readonly { uuid: string; major: number; m
 export interface BleObservationOptions {
   pepper: SitePepper;
   legacyCards?: LegacyCardTable;
+  /** Registered staff badges: their iBeacon becomes a `staff_` pseudonym. */
+  staffBadges?: StaffBadges;
 }
 
 /**
@@ -48,6 +51,11 @@ export function memberTokenOf(advert: Advert): string | undefined {
 
 /** Pure: sighting -> Observation. The address is pseudonymised here and nowhere else. */
 export function bleSightingToObservation(s: BleSighting, opts: BleObservationOptions): ParseResult<Observation> {
+  const staff = s.advert.ibeacon ? opts.staffBadges?.subjectFor(s.advert.ibeacon, s.atMs) : undefined;
+  if (staff !== undefined) {
+    const r = safeParseWith(observationSchema, { v: 1, at: Math.round(s.atMs), source: 'ble', receiverId: s.receiverId, subject: staff, rssiDbm: s.rssiDbm });
+    return r.ok ? { ok: true, value: r.value } : { ok: false, reason: r.error };
+  }
   const card = s.advert.ibeacon ? opts.legacyCards?.subjectFor?.(s.advert.ibeacon) : undefined;
   const pseudo = pseudonymizeMac(s.addressMac, s.atMs, opts.pepper);
   if (card === undefined && pseudo === undefined) return { ok: false, reason: 'advertiser address is not a MAC' };

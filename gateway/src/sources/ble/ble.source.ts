@@ -1,4 +1,5 @@
 import type { Clock } from '../../clock.js';
+import type { StaffBadges } from '../../identity/staff-badges.js';
 import type { SitePepper } from '../../identity/mac-pseudonym.js';
 import type { Logger } from '../../log.js';
 import { SourceCounters, type Emit, type Source } from '../source.js';
@@ -15,6 +16,7 @@ export interface BleSourceOptions {
   pepper: SitePepper;
   /** Legacy member cards (the gateway's MemberResolver): a registered iBeacon card gets its holder's token. */
   legacyCards?: LegacyCardTable;
+  staffBadges?: StaffBadges;
   clock: Clock;
   logger: Logger;
   /** Default: `loadNoble` (the real stack); tests inject a fake noble or the real noble over fake bindings. */
@@ -153,7 +155,7 @@ export function createBleSource(opts: BleSourceOptions): Source {
       lastAdvertAt = at;
       const advert = parseAdvert(advertisementBytes(p.advertisement ?? {}));
       const obs = advert.ok
-        ? bleSightingToObservation({ atMs: at, receiverId: opts.receiverId, addressMac: p.address, rssiDbm: p.rssi, advert: advert.value }, { pepper: opts.pepper, ...(opts.legacyCards ? { legacyCards: opts.legacyCards } : {}) })
+        ? bleSightingToObservation({ atMs: at, receiverId: opts.receiverId, addressMac: p.address, rssiDbm: p.rssi, advert: advert.value }, { pepper: opts.pepper, ...(opts.legacyCards ? { legacyCards: opts.legacyCards } : {}), ...(opts.staffBadges ? { staffBadges: opts.staffBadges } : {}) })
         : advert;
       if (!obs.ok) {
         counters.rejected += 1;

@@ -2,6 +2,7 @@ import { isValidId, observationSchema, safeParseWith, type Observation } from '@
 import { pseudonymizeDeviceId, type SitePepper } from '../../identity/mac-pseudonym.js';
 import type { ParseResult } from '../ble/advert.parse.js';
 import type { CardBeacon } from '../../identity/member-resolver.js';
+import type { StaffBadges } from '../../identity/staff-badges.js';
 import { iBeaconOfEspresenseId, type EspresenseReport } from './espresense.parse.js';
 
 export interface EspresenseObservationOptions {
@@ -10,6 +11,8 @@ export interface EspresenseObservationOptions {
   receiverForRoom?: (room: string) => string | undefined;
   /** Legacy member cards (the MemberResolver): a registered card's iBeacon -> its holder's current token. */
   legacyCards?: { tokenFor(beacon: CardBeacon, atMs: number): string | undefined };
+  /** Registered staff badges: an ESPresense iBeacon id that is one becomes a `staff_` pseudonym. */
+  staffBadges?: StaffBadges;
 }
 
 /**
@@ -20,10 +23,11 @@ export interface EspresenseObservationOptions {
 export function espresenseToObservation(r: EspresenseReport, atMs: number, opts: EspresenseObservationOptions): ParseResult<Observation> {
   const receiverId = opts.receiverForRoom ? opts.receiverForRoom(r.room) : isValidId(r.room) ? r.room : undefined;
   if (receiverId === undefined) return { ok: false, reason: 'room maps to no receiver' };
-  const pseudo = pseudonymizeDeviceId(r.deviceId, atMs, opts.pepper);
+  const beacon = opts.legacyCards || opts.staffBadges ? iBeaconOfEspresenseId(r.deviceId) : undefined;
+  const staff = beacon ? opts.staffBadges?.subjectFor(beacon, atMs) : undefined;
+  const pseudo = staff !== undefined ? { subject: staff, randomized: false } : pseudonymizeDeviceId(r.deviceId, atMs, opts.pepper);
   if (!pseudo) return { ok: false, reason: 'no device id' };
-  const beacon = opts.legacyCards ? iBeaconOfEspresenseId(r.deviceId) : undefined;
-  const token = beacon ? opts.legacyCards!.tokenFor(beacon, atMs) : undefined;
+  const token = beacon && staff === undefined ? opts.legacyCards?.tokenFor(beacon, atMs) : undefined;
   const res = safeParseWith(observationSchema, {
     v: 1,
     at: Math.round(atMs),

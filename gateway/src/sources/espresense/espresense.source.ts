@@ -19,6 +19,7 @@ export interface EspresenseSourceOptions {
   pepper: SitePepper;
   /** Legacy member cards (the gateway's MemberResolver); absent: iBeacons are plain devices. */
   legacyCards?: EspresenseObservationOptions['legacyCards'];
+  staffBadges?: EspresenseObservationOptions['staffBadges'];
   reconnectMinMs: number;
   reconnectMaxMs: number;
   clock: Clock;
@@ -47,7 +48,7 @@ export function createEspresenseSource(opts: EspresenseSourceOptions): Source {
     try {
       if (!topic.startsWith(`${base}/devices/`)) return;
       const report = parseEspresenseMessage(topic, payload, base);
-      const obs = report.ok ? espresenseToObservation(report.value, opts.clock.now(), { pepper: opts.pepper, receiverForRoom, ...(opts.legacyCards ? { legacyCards: opts.legacyCards } : {}) }) : report;
+      const obs = report.ok ? espresenseToObservation(report.value, opts.clock.now(), { pepper: opts.pepper, receiverForRoom, ...(opts.legacyCards ? { legacyCards: opts.legacyCards } : {}), ...(opts.staffBadges ? { staffBadges: opts.staffBadges } : {}) }) : report;
       if (!obs.ok) {
         counters.rejected += 1;
         if (counters.rejected <= 10 || counters.rejected % 1000 === 0) log.warn({ reason: obs.reason, rejected: counters.rejected }, 'espresense report dropped');

@@ -1,0 +1,378 @@
+import type { SubjectTrack } from './tracker.js';
+import { handoffDistanceDb, meanVector, signatureOf, vectorDistanceDb, type Signature } from './device-signature.js';
+
+/**
+ * Staff and fixed devices: radios that are in the store for hours but are not shoppers (the
+ * greeter's phone by the door, the assistant's on the counter, a beacon or PC advertising all day).
+ * Their sightings must make no approach, arrival, dwell or purchase: they would be false footfall
+ * and, for a phone by the door, dozens of false arrivals a day. A subject gets a role when
+ * - registered: its subject is a `staff_` pseudonym (a badge from config `devices.staffBeacons`,
+ *   mapped at ingest; see STAFF_SUBJECT_PREFIX);
+ * - off_hours: first heard while the store is closed and still there offHoursMinMs later, or still
+ *   there closingGraceMs after closing (staff arrive before opening and leave after closing;
+ *   a shopper lingering a few minutes past closing is not flagged);
+ * - still: steady at one spot for stillForMs. A parked phone's per-minute mean RSSI vector stays
+ *   within a few dB (shadowing is static; per-advert fading averages out), while a shopper moves
+ *   between displays: 3 m at 5 m already changes the nearest receiver by ~4.5 dB (log-distance,
+ *   n = 2.2). The default 40 min is far beyond a stop at one display: even a 90-minute department
+ *   store visit (well past typical visits of 20-40 min; Underhill, "Why We Buy", 2009) moves
+ *   between zones, and a shopper who really sits 40 min in one seat is the accepted cost;
+ * - long_presence: heard without a break for presentForMs (4 h), moving or not: longer than any
+ *   plausible store visit, shorter than a shift;
+ * - handoff: a new address that continues one of the above. Phones rotate their BLE address
+ *   (~15 min, Bluetooth Core v5.3 Vol 3 Part C App. A); the new address starts within an advert
+ *   interval of the old one's last advert, at the same signal levels (address-carryover linking as
+ *   in Becker et al., "Tracking Anonymized Bluetooth Devices", PETS 2019). Such a subject's
+ *   events are held back for a few seconds until its levels match (it inherits the role, the
+ *   events are dropped) or do not (released, the events go out late but with their true times). Still runs carry over the same way, so a rotating phone by the door still adds
+ *   up to stillForMs.
+ * A role is kept for as long as the subject is tracked. Pure and deterministic: time comes from
+ * `now` and the tracks; memory is one small record per tracked subject (dropped with the track)
+ * plus counters.
+ */
+export const STAFF_SUBJECT_PREFIX = 'staff_';
+
+export type DeviceRole = 'staff' | 'fixed';
+export type RoleReason = 'registered' | 'off_hours' | 'still' | 'long_presence' | 'handoff';
+export const ROLE_REASONS: readonly RoleReason[] = ['registered', 'off_hours', 'still', 'long_presence', 'handoff'];
+
+export interface DeviceRoleSettings {
+  /** Learn roles from presence; false = registered subjects only. */
+  learn: boolean;
+  stillForMs: number;
+  presentForMs: number;
+  offHoursMinMs: number;
+  closingGraceMs: number;
+  /** How often each subject's levels are sampled (the tracker's slow EWMA, tau 6 s). */
+  sampleMs: number;
+  /** Samples are averaged into bins this long; stillness compares bins. */
+  binMs: number;
+  /** A bin within this RMS distance (dB) of the still run's mean continues it. */
+  stillToleranceDb: number;
+  /** A subject unheard this long starts a new presence when it returns. */
+  absenceResetMs: number;
+  /** A new subject first heard within this long after a donor's last sighting may continue it. */
+  handoffWindowMs: number;
+  /** A donor must have been still this long to pass its still run on (or hold a role). */
+  handoffMinStillMs: number;
+  /** The handoff is decided this long after the new subject's first sighting. */
+  handoffDecideMs: number;
+  /** Levels within this RMS distance (dB) of the donor's last levels: a continuation. */
+  handoffMatchDb: number;
+  /** Levels this far from every role donor: released at once. */
+  handoffReleaseDb: number;
+}
+
+export const DEFAULT_DEVICE_ROLES: Readonly<DeviceRoleSettings> = {
+  learn: true,
+  stillForMs: 40 * 60_000,
+  presentForMs: 4 * 3_600_000,
+  offHoursMinMs: 5 * 60_000,
+  closingGraceMs: 30 * 60_000,
+  sampleMs: 5_000,
+  binMs: 60_000,
+  stillToleranceDb: 3.5,
+  absenceResetMs: 5 * 60_000,
+  handoffWindowMs: 10_000,
+  handoffMinStillMs: 2 * 60_000,
+  handoffDecideMs: 6_000,
+  handoffMatchDb: 8,
+  handoffReleaseDb: 15,
+};
+
+export interface RoleDecision {
+  role: DeviceRole;
+  reason: RoleReason;
+  /** When the role was decided (tick time). */
+  at: number;
+}
+
+export interface DeviceRoleStats {
+  /** Subjects tracked now with each role. */
+  staff: number;
+  fixed: number;
+  /** Of those, registered vs learned. */
+  registered: number;
+  learned: number;
+  /** Subjects held out of journeys while a handoff or a closed-hours presence is decided. */
+  pending: number;
+  /** Roles decided since start, by reason (a rotation counts once per new address). */
+  decided: Record<RoleReason, number>;
+  /** Open visits closed because their subject got a role. */
+  visitsClosed: number;
+}
+
+interface Still {
+  since: number;
+  /** Running mean of the run's bins. */
+  sum: Map<string, { sum: number; n: number }>;
+  bins: number;
+}
+
+interface RoleTrack {
+  decision: RoleDecision | undefined;
+  firstAt: number;
+  /** Presence start of the chain (inherited through handoffs). */
+  chainSince: number;
+  /** The chain has moved since chainSince (a still device is 'fixed', a moved one 'staff'). */
+  moved: boolean;
+  still: Still | undefined;
+  bin: { startAt: number; sum: Map<string, { sum: number; n: number }>; samples: number } | undefined;
+  lastSampleAt: number;
+  lastHeardAt: number;
+  /** First sample of the current closed-hours presence; `closedStart` = the chain began while closed. */
+  closedSince: number | undefined;
+  closedStart: boolean;
+  /** Handoff candidates: donors whose last sighting came just before this subject's first. */
+  donors: string[] | undefined;
+  /** Held out of journeys until a handoff from a role donor is decided. */
+  pendingHandoff: boolean;
+  /** This subject already passed its chain on. */
+  handedOff: boolean;
+}
+
+export interface OpenCalendar {
+  isOpen(at: number): boolean;
+}
+
+/**
+ * Roles of tracked subjects. The pipeline calls `tick(now, tracks)` once per tick before the
+ * journeys, skips `excluded(subject)` subjects, holds the events of `holding(subject)` ones,
+ * closes the open visits of the returned newly decided subjects, and calls `forget(ids)` when the
+ * tracker prunes.
+ * @example const roles = new DeviceRoles({ calendar }); const newly = roles.tick(now, tracker.all());
+ */
+export class DeviceRoles {
+  private readonly s: DeviceRoleSettings;
+  private readonly calendar: OpenCalendar | undefined;
+  private readonly tracks = new Map<string, RoleTrack>();
+  private readonly decided: Record<RoleReason, number> = { registered: 0, off_hours: 0, still: 0, long_presence: 0, handoff: 0 };
+  private visitsClosed = 0;
+
+  constructor(opts: { settings?: Partial<DeviceRoleSettings>; calendar?: OpenCalendar } = {}) {
+    this.s = { ...DEFAULT_DEVICE_ROLES, ...dropUndefined(opts.settings ?? {}) };
+    this.calendar = opts.calendar;
+  }
+
+  /** Decides roles for this tick; returns the subjects that got one now (their open visits must close). */
+  tick(now: number, tracks: Iterable<SubjectTrack>): string[] {
+    const newly: string[] = [];
+    const open = this.calendar?.isOpen(now) ?? true;
+    const fresh: [SubjectTrack, RoleTrack][] = [];
+    const byId = new Map<string, SubjectTrack>();
+    for (const t of tracks) {
+      if (t.lastRadioAt === undefined || !t.signals.has('ble')) continue;
+      byId.set(t.id, t);
+      let r = this.tracks.get(t.id);
+      if (r === undefined) {
+        r = this.create(t, now, open);
+        if (r.decision) newly.push(t.id);
+        fresh.push([t, r]);
+      }
+    }
+    // Handoff candidates are looked for after every track of this tick exists.
+    if (this.s.learn) for (const [t, r] of fresh) this.findDonors(t, r, byId);
+    for (const [id, r] of this.tracks) {
+      const t = byId.get(id);
+      if (t === undefined || r.decision?.reason === 'registered') continue;
+      if (r.donors !== undefined) this.resolveHandoff(t, r, now, byId, newly);
+      if (!this.s.learn || r.decision) continue;
+      if (now - r.lastSampleAt >= this.s.sampleMs) this.sample(t, r, now, open);
+      const reason = this.learned(r, now, open);
+      if (reason !== undefined) this.decide(id, r, reason, now, newly);
+    }
+    return newly;
+  }
+
+  /** The subject's journey must not run: it has a role, or it was first heard while closed and still is. */
+  excluded(subject: string): boolean {
+    const r = this.tracks.get(subject);
+    return r !== undefined && (r.decision !== undefined || (r.closedStart && r.closedSince !== undefined));
+  }
+
+  /**
+   * A handoff from a staff or fixed device is being decided (a few seconds): the journey runs, but
+   * its events wait; they go out if the subject is released and are dropped if it inherits a role.
+   */
+  holding(subject: string): boolean {
+    return this.tracks.get(subject)?.pendingHandoff === true;
+  }
+
+  role(subject: string): RoleDecision | undefined {
+    return this.tracks.get(subject)?.decision;
+  }
+
+  /** The pipeline closed an open visit of a subject that got a role. */
+  countVisitClosed(): void {
+    this.visitsClosed += 1;
+  }
+
+  forget(ids: Iterable<string>): void {
+    for (const id of ids) this.tracks.delete(id);
+  }
+
+  get size(): number {
+    return this.tracks.size;
+  }
+
+  stats(): DeviceRoleStats {
+    const out: DeviceRoleStats = { staff: 0, fixed: 0, registered: 0, learned: 0, pending: 0, decided: { ...this.decided }, visitsClosed: this.visitsClosed };
+    for (const r of this.tracks.values()) {
+      if (r.decision) {
+        out[r.decision.role] += 1;
+        if (r.decision.reason === 'registered') out.registered += 1;
+        else out.learned += 1;
+      } else if (r.pendingHandoff || (r.closedStart && r.closedSince !== undefined)) out.pending += 1;
+    }
+    return out;
+  }
+
+  private create(t: SubjectTrack, now: number, open: boolean): RoleTrack {
+    const firstAt = t.firstSeenAt;
+    const r: RoleTrack = {
+      decision: undefined,
+      firstAt,
+      chainSince: firstAt,
+      moved: false,
+      still: undefined,
+      bin: undefined,
+      lastSampleAt: Number.NEGATIVE_INFINITY,
+      lastHeardAt: t.lastRadioAt ?? now,
+      closedSince: open ? undefined : now,
+      closedStart: !open && this.s.learn,
+      donors: undefined,
+      pendingHandoff: false,
+      handedOff: false,
+    };
+    this.tracks.set(t.id, r);
+    if (t.id.startsWith(STAFF_SUBJECT_PREFIX)) {
+      r.decision = { role: 'staff', reason: 'registered', at: now };
+      this.decided.registered += 1;
+    }
+    return r;
+  }
+
+  private findDonors(t: SubjectTrack, r: RoleTrack, byId: Map<string, SubjectTrack>): void {
+    if (r.decision) return;
+    const donors: string[] = [];
+    let roleDonor = false;
+    for (const [id, d] of this.tracks) {
+      if (id === t.id || d.handedOff || d.firstAt >= r.firstAt) continue;
+      const dt = byId.get(id);
+      if (dt?.lastRadioAt === undefined) continue;
+      const gap = r.firstAt - dt.lastRadioAt;
+      if (gap < -this.s.handoffDecideMs || gap > this.s.handoffWindowMs) continue;
+      const stillMs = d.still ? dt.lastRadioAt - d.still.since : 0;
+      const hasRole = d.decision !== undefined && d.decision.reason !== 'registered';
+      if (!hasRole && stillMs < this.s.handoffMinStillMs) continue;
+      donors.push(id);
+      if (hasRole) roleDonor = true;
+    }
+    if (donors.length === 0) return;
+    r.donors = donors;
+    r.pendingHandoff = roleDonor;
+  }
+
+  /**
+   * A donor that kept advertising after the newcomer appeared did not rotate; one whose last
+   * levels match the newcomer's passes its chain on. Decided handoffDecideMs after the newcomer's
+   * first sighting; a newcomer far from every role donor is released at once.
+   */
+  private resolveHandoff(t: SubjectTrack, r: RoleTrack, now: number, byId: Map<string, SubjectTrack>, newly: string[]): void {
+    const mine = signatureOf(t);
+    const overlapMs = 1_500;
+    const alive = (id: string) => (byId.get(id)?.lastRadioAt ?? Number.NEGATIVE_INFINITY) > r.firstAt + overlapMs;
+    r.donors = r.donors!.filter((id) => this.tracks.has(id) && !this.tracks.get(id)!.handedOff && !alive(id));
+    const roleDonors = r.donors.filter((id) => this.tracks.get(id)!.decision !== undefined);
+    if (r.pendingHandoff && roleDonors.every((id) => handoffDistanceDb(mine, signatureOf(byId.get(id)!)) > this.s.handoffReleaseDb)) r.pendingHandoff = false;
+    if (r.donors.length === 0) {
+      r.donors = undefined;
+      r.pendingHandoff = false;
+      return;
+    }
+    if (now - r.firstAt < this.s.handoffDecideMs) return;
+    let best: { id: string; d: number } | undefined;
+    for (const id of r.donors) {
+      const d = handoffDistanceDb(mine, signatureOf(byId.get(id)!));
+      if (d <= this.s.handoffMatchDb && (best === undefined || d < best.d)) best = { id, d };
+    }
+    r.donors = undefined;
+    r.pendingHandoff = false;
+    if (best === undefined) return;
+    const donor = this.tracks.get(best.id)!;
+    donor.handedOff = true;
+    r.chainSince = donor.chainSince;
+    r.moved = donor.moved;
+    r.still = donor.still ? { since: donor.still.since, sum: new Map(donor.still.sum), bins: donor.still.bins } : undefined;
+    r.closedSince = donor.closedSince;
+    r.closedStart = donor.closedStart;
+    if (donor.decision) this.decide(t.id, r, 'handoff', now, newly, donor.decision.role);
+  }
+
+  private sample(t: SubjectTrack, r: RoleTrack, now: number, open: boolean): void {
+    const heardAt = t.lastRadioAt ?? r.lastHeardAt;
+    if (heardAt - r.lastHeardAt > this.s.absenceResetMs || now - heardAt > this.s.absenceResetMs) {
+      // Back after a break (or gone): a new presence, a new still run.
+      r.chainSince = heardAt;
+      r.still = undefined;
+      r.bin = undefined;
+      r.moved = false;
+      r.closedStart = !open;
+      r.closedSince = open ? undefined : now;
+    }
+    r.lastHeardAt = heardAt;
+    r.lastSampleAt = now;
+    if (open) {
+      r.closedSince = undefined;
+      r.closedStart = false;
+    } else r.closedSince ??= now;
+    if (now - heardAt > this.s.sampleMs) return;
+    const bin = (r.bin ??= { startAt: now, sum: new Map(), samples: 0 });
+    for (const [rx, level] of signatureOf(t, now - this.s.sampleMs)) {
+      const cell = bin.sum.get(rx);
+      if (cell) {
+        cell.sum += level;
+        cell.n += 1;
+      } else bin.sum.set(rx, { sum: level, n: 1 });
+    }
+    bin.samples += 1;
+    if (now - bin.startAt < this.s.binMs) return;
+    r.bin = undefined;
+    const v = meanVector(bin.sum, Math.max(1, Math.floor(bin.samples / 2)));
+    if (v.size === 0) return;
+    const still = r.still;
+    if (still && vectorDistanceDb(v, meanVector(still.sum, 1)) <= this.s.stillToleranceDb) {
+      for (const [rx, level] of v) {
+        const cell = still.sum.get(rx);
+        if (cell) {
+          cell.sum += level;
+          cell.n += 1;
+        } else still.sum.set(rx, { sum: level, n: 1 });
+      }
+      still.bins += 1;
+      return;
+    }
+    if (still) r.moved = true;
+    r.still = { since: bin.startAt, sum: new Map([...v].map(([rx, level]) => [rx, { sum: level, n: 1 }])), bins: 1 };
+  }
+
+  private learned(r: RoleTrack, now: number, open: boolean): RoleReason | undefined {
+    if (!open && r.closedSince !== undefined && r.lastHeardAt - r.closedSince >= (r.closedStart ? this.s.offHoursMinMs : this.s.closingGraceMs)) return 'off_hours';
+    if (r.still && r.lastHeardAt - r.still.since >= this.s.stillForMs) return 'still';
+    if (r.lastHeardAt - r.chainSince >= this.s.presentForMs) return 'long_presence';
+    return undefined;
+  }
+
+  private decide(id: string, r: RoleTrack, reason: RoleReason, now: number, newly: string[], role?: DeviceRole): void {
+    r.decision = { role: role ?? (r.moved || reason === 'off_hours' || reason === 'long_presence' ? 'staff' : 'fixed'), reason, at: now };
+    r.pendingHandoff = false;
+    this.decided[reason] += 1;
+    newly.push(id);
+  }
+}
+
+function dropUndefined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+export type { Signature };
