@@ -292,7 +292,9 @@ export class Pipeline {
 
   /** Subjects heard only over BLE: WiFi probe RSSI is on another scale and must not teach BLE offsets. */
   private *bleOnlyTracks(): Generator<SubjectTrack> {
-    for (const t of this.tracker.all()) if (t.signals.size === 1 && t.signals.has('ble')) yield t;
+    // Staff and fixed devices sit at one spot all day: thousands of samples of one position would
+    // outweigh the moving shoppers' evidence and pull the offsets towards that spot's model error.
+    for (const t of this.tracker.all()) if (t.signals.size === 1 && t.signals.has('ble') && !this.roles.excluded(t.id) && !this.roles.holding(t.id)) yield t;
   }
 
   private prune(now: number): void {
