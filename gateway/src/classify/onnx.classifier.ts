@@ -134,37 +134,49 @@ const ZONE_SIDE_MARGIN_DB = 8;
 const DUMMY_ZONE_ROW = new Float32Array(ZONE_FEATURE_COUNT);
 const DUMMY_PLACE_ROW = new Float32Array(FEATURE_COUNT);
 
+/**
+ * A subject's last zone candidates and the evidence they came from: both maps' keys (the same
+ * receivers in the same order, as computeFeatures builds them) and values, slow then fast, in one
+ * packed array of doubles.
+ */
 interface ZoneCacheEntry {
   floor: number | undefined;
-  slow: [string, number][];
-  fast: [string, number][];
+  keys: string[];
+  values: number[];
   candidates: ZoneCandidates | undefined;
   tick: number;
 }
 
-/** Makes `entries` the entries of `m`, in order, reusing its pairs. */
-function copyMap(entries: [string, number][], m: ReadonlyMap<string, number>): void {
+/** The maps hold exactly `e`'s keys, in its order, and its values bit for bit. */
+function sameEvidence(e: ZoneCacheEntry, slow: ReadonlyMap<string, number>, fast: ReadonlyMap<string, number>): boolean {
+  const n = e.keys.length;
+  if (slow.size !== n || fast.size !== n) return false;
   let i = 0;
-  for (const [k, v] of m) {
-    const e = entries[i];
-    if (e) {
-      e[0] = k;
-      e[1] = v;
-    } else entries.push([k, v]);
+  for (const [k, v] of slow) {
+    if (k !== e.keys[i] || !Object.is(v, e.values[i])) return false;
     i += 1;
   }
-  entries.length = i;
-}
-
-/** `m` has exactly the entries of `entries`, in the same order, values equal bit for bit. */
-function sameMap(entries: readonly [string, number][], m: ReadonlyMap<string, number>): boolean {
-  if (entries.length !== m.size) return false;
-  let i = 0;
-  for (const [k, v] of m) {
-    const e = entries[i++]!;
-    if (e[0] !== k || !Object.is(e[1], v)) return false;
+  for (const [k, v] of fast) {
+    if (k !== e.keys[i - n] || !Object.is(v, e.values[i])) return false;
+    i += 1;
   }
   return true;
+}
+
+/** Makes `e` describe the maps; false when their keys differ (such evidence is not cached). */
+function storeEvidence(e: ZoneCacheEntry, slow: ReadonlyMap<string, number>, fast: ReadonlyMap<string, number>): boolean {
+  e.keys.length = 0;
+  e.values.length = 0;
+  for (const [k, v] of slow) {
+    e.keys.push(k);
+    e.values.push(v);
+  }
+  let i = 0;
+  for (const [k, v] of fast) {
+    if (k !== e.keys[i++]) return false;
+    e.values.push(v);
+  }
+  return i === e.keys.length;
 }
 
 /**
@@ -375,19 +387,17 @@ export class OnnxClassifier implements Classifier {
    * Entries of subjects not asked for in a tick are dropped at its end.
    */
   private candidates(w: FeatureWindow, floor: number | undefined): ZoneCandidates | undefined {
-    const e = this.zoneCache.get(w.subject);
-    if (e && e.floor === floor && sameMap(e.slow, w.storeSideDbm) && sameMap(e.fast, w.storeSideFastDbm)) {
+    let e = this.zoneCache.get(w.subject);
+    if (e && e.floor === floor && sameEvidence(e, w.storeSideDbm, w.storeSideFastDbm)) {
       e.tick = this.tick;
       return e.candidates;
     }
     const candidates = zoneCandidates(w, floor, this.ctx);
-    if (e) {
-      e.floor = floor;
-      copyMap(e.slow, w.storeSideDbm);
-      copyMap(e.fast, w.storeSideFastDbm);
-      e.candidates = candidates;
-      e.tick = this.tick;
-    } else this.zoneCache.set(w.subject, { floor, slow: [...w.storeSideDbm], fast: [...w.storeSideFastDbm], candidates, tick: this.tick });
+    if (!e) this.zoneCache.set(w.subject, (e = { floor, keys: [], values: [], candidates, tick: this.tick }));
+    e.floor = floor;
+    e.candidates = candidates;
+    e.tick = this.tick;
+    if (!storeEvidence(e, w.storeSideDbm, w.storeSideFastDbm)) this.zoneCache.delete(w.subject);
     return candidates;
   }
 

@@ -33,7 +33,8 @@ export const ZONE_FEATURE_COUNT = ZONE_FEATURE_NAMES.length;
 
 /** The candidate zones of one subject at one tick, one feature row per zone (row-major). */
 export interface ZoneCandidates {
-  zoneIds: string[];
+  /** The floor's candidate zones in site order (shared by every result on that floor: do not mutate). */
+  zoneIds: readonly string[];
   values: Float32Array;
 }
 
@@ -252,5 +253,5 @@ export function zoneCandidates(w: FeatureWindow, floor: number | undefined, ctx:
     values[i++] = slow.used;
     values[i++] = rows;
   }
-  return { zoneIds: l.rowIds.slice(), values };
+  return { zoneIds: l.rowIds, values };
 }

@@ -18,7 +18,7 @@ export interface FeatureRow {
   /** The rules classifier's place for this row (argmax), for tick-level comparison. */
   rulesLabel: number;
   /** Zone candidates (zoneCandidates on the estimated floor), kept only where `wantZone` said so. */
-  zone?: { floor: number | undefined; zoneIds: string[]; values: Float32Array; estimated: string | undefined };
+  zone?: { floor: number | undefined; zoneIds: readonly string[]; values: Float32Array; estimated: string | undefined };
 }
 
 /**
