@@ -148,6 +148,56 @@ export function toFloat32Params(mlp: Mlp): Mlp {
   };
 }
 
+/**
+ * One row's forward pass and backpropagation: `acts[0]` holds the (standardized) input row; adds
+ * `wt` × the gradient of its cross-entropy to `gw`/`gb` (per layer, same layout as the weights)
+ * and returns `wt` × its loss. Exported for the gradient check in mlp.test.ts, which compares it
+ * with finite differences of `predict` on a tiny net.
+ */
+export function backpropRow(mlp: Mlp, acts: Float64Array[], deltas: Float64Array[], gw: Float64Array[], gb: Float64Array[], y: number, wt: number): number {
+  const L = mlp.layers.length;
+  for (let l = 0; l < L; l++) {
+    dense(mlp.layers[l]!, acts[l]!, acts[l + 1]!);
+    if (l < L - 1) {
+      const a = acts[l + 1]!;
+      for (let i = 0; i < a.length; i++) a[i] = Math.max(0, a[i]!);
+    }
+  }
+  const p = acts[L]!;
+  softmaxInPlace(p);
+  const loss = -wt * Math.log(Math.max(p[y]!, 1e-12));
+  const dOut = deltas[L - 1]!;
+  for (let c = 0; c < p.length; c++) dOut[c] = wt * (p[c]! - (c === y ? 1 : 0));
+  for (let l = L - 1; l >= 0; l--) {
+    const layer = mlp.layers[l]!;
+    const delta = deltas[l]!;
+    const aIn = acts[l]!;
+    const gwl = gw[l]!;
+    const gbl = gb[l]!;
+    for (let oo = 0; oo < layer.outputs; oo++) gbl[oo]! += delta[oo]!;
+    for (let i = 0; i < layer.inputs; i++) {
+      const ai = aIn[i]!;
+      if (ai === 0) continue;
+      const row = i * layer.outputs;
+      for (let oo = 0; oo < layer.outputs; oo++) gwl[row + oo]! += ai * delta[oo]!;
+    }
+    if (l > 0) {
+      const prev = deltas[l - 1]!;
+      for (let i = 0; i < layer.inputs; i++) {
+        if (aIn[i]! <= 0) {
+          prev[i] = 0;
+          continue;
+        }
+        let s = 0;
+        const row = i * layer.outputs;
+        for (let oo = 0; oo < layer.outputs; oo++) s += layer.w[row + oo]! * delta[oo]!;
+        prev[i] = s;
+      }
+    }
+  }
+  return loss;
+}
+
 /** Minibatch Adam on weighted cross-entropy. Input rows should already be standardized. */
 export function trainMlp(d: Dataset, o: TrainOptions): Mlp {
   const mlp = initMlp(d.features, o.hidden, o.classes, o.seed);
@@ -192,47 +242,8 @@ export function trainMlp(d: Dataset, o: TrainOptions): Mlp {
         bw += wt;
         const a0 = acts[0]!;
         for (let f = 0; f < d.features; f++) a0[f] = d.x[r * d.features + f]!;
-        for (let l = 0; l < L; l++) {
-          dense(mlp.layers[l]!, acts[l]!, acts[l + 1]!);
-          if (l < L - 1) {
-            const a = acts[l + 1]!;
-            for (let i = 0; i < a.length; i++) a[i] = Math.max(0, a[i]!);
-          }
-        }
-        const p = acts[L]!;
-        softmaxInPlace(p);
-        const y = d.y[r]!;
-        lossSum -= wt * Math.log(Math.max(p[y]!, 1e-12));
+        lossSum += backpropRow(mlp, acts, deltas, gw, gb, d.y[r]!, wt);
         weightSum += wt;
-        const dOut = deltas[L - 1]!;
-        for (let c = 0; c < p.length; c++) dOut[c] = wt * (p[c]! - (c === y ? 1 : 0));
-        for (let l = L - 1; l >= 0; l--) {
-          const layer = mlp.layers[l]!;
-          const delta = deltas[l]!;
-          const aIn = acts[l]!;
-          const gwl = gw[l]!;
-          const gbl = gb[l]!;
-          for (let oo = 0; oo < layer.outputs; oo++) gbl[oo]! += delta[oo]!;
-          for (let i = 0; i < layer.inputs; i++) {
-            const ai = aIn[i]!;
-            if (ai === 0) continue;
-            const row = i * layer.outputs;
-            for (let oo = 0; oo < layer.outputs; oo++) gwl[row + oo]! += ai * delta[oo]!;
-          }
-          if (l > 0) {
-            const prev = deltas[l - 1]!;
-            for (let i = 0; i < layer.inputs; i++) {
-              if (aIn[i]! <= 0) {
-                prev[i] = 0;
-                continue;
-              }
-              let s = 0;
-              const row = i * layer.outputs;
-              for (let oo = 0; oo < layer.outputs; oo++) s += layer.w[row + oo]! * delta[oo]!;
-              prev[i] = s;
-            }
-          }
-        }
       }
       if (bw <= 0) continue;
       step += 1;
