@@ -8,6 +8,7 @@ const STAFF = [
   { username: 'olga', password: 'olga-operator-4', displayName: 'Olga', role: 'operator' as const, storeIds: [] },
   { username: 'alice', password: 'alice-secret-1', displayName: 'Alice', role: 'staff' as const, siteId: SITE, storeIds: ['boutique'] },
   { username: 'ana', password: 'ana-analyst-55', displayName: 'Ana', role: 'analyst' as const, storeIds: [] },
+  { username: 'omar', password: 'omar-operator-6', displayName: 'Omar', role: 'operator' as const, storeIds: [] },
 ];
 
 describe('API tokens: /api/v1/tokens', () => {
@@ -66,6 +67,27 @@ describe('API tokens: /api/v1/tokens', () => {
     const ok = await call('POST', '/api/v1/tokens', tokens.olga, { name: 'till bridge', role: 'staff', siteId: SITE, storeIds: ['boutique'] });
     expect(ok.status).toBe(201);
     expect((await call('GET', '/api/v1/alerts', (ok.json as { token: string }).token)).status).toBe(200);
+  });
+
+  it('a token stops working once it reaches beyond its creator as the account is now, and works again when the account does', async () => {
+    const created = await call('POST', '/api/v1/tokens', tokens.omar, { name: 'ops tooling', role: 'operator' });
+    expect(created.status).toBe(201);
+    const { token } = created.json as { token: string };
+    // A token minted with an API token is bound to the same account (its creator's creator).
+    const second = await call('POST', '/api/v1/tokens', token, { name: 'site export', role: 'analyst', siteId: SITE });
+    expect(second.status).toBe(201);
+    const siteToken = (second.json as { token: string }).token;
+    expect((await call('GET', '/api/v1/events', token)).status).toBe(200);
+
+    const omar = STAFF.find((s) => s.username === 'omar')!;
+    await t.cloud.seedStaff([{ ...omar, siteId: SITE }]); // same password: sessions live on, now scoped
+    expect((await call('GET', '/api/v1/events', token)).status).toBe(401); // reaches every site; omar no longer does
+    expect((await call('GET', '/api/v1/events', siteToken)).status).toBe(200); // within omar's site
+    expect(t.logs.find('api token refused: reaches beyond its creator now')[0]).toMatchObject({ createdBy: 'omar', reason: `reaches every site; yours is ${SITE}` });
+    expect(t.logs.text).not.toContain(token);
+
+    await t.cloud.seedStaff([omar]);
+    expect((await call('GET', '/api/v1/events', token)).status).toBe(200);
   });
 
   it('refuses bad bodies (each path named), bad ids, and every role but operator', async () => {

@@ -43,7 +43,7 @@ export function registerTokenRoutes(app: Hono, o: { auth: AuthService }): void {
     // A token never carries more than its creator holds (role and scope): 403 naming why.
     const refused = grantRefusal(principalOf(c)!, parsed.data);
     if (refused !== undefined) throw new HttpError(403, { error: `forbidden: the token ${refused}` });
-    const created = await o.auth.createApiToken(parsed.data);
+    const created = await o.auth.createApiToken(parsed.data, principalOf(c)!);
     return c.json(created, 201);
   });
 

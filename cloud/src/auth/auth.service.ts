@@ -5,7 +5,7 @@ import type { Clock } from '../clock.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
 import type { AuthToken, CloudStore, StaffRole } from '../store/cloud-store.js';
-import type { Principal } from './principal.js';
+import { grantRefusal, type Principal } from './principal.js';
 import { staffFileSchema, type StaffSeedInput } from './staff.seed.js';
 
 export interface AuthServiceOptions {
@@ -121,7 +121,7 @@ export class AuthService {
     const expiresAt = now + this.ticketTtlMs;
     await this.deps.store.insertAuthToken({
       tokenHash: hashToken(ticket), kind: 'ticket', username: p.username, name: p.displayName, role: p.role,
-      siteId: p.siteId, storeIds: [...p.storeIds], createdAt: now, expiresAt,
+      siteId: p.siteId, storeIds: [...p.storeIds], createdAt: now, expiresAt, createdBy: p.createdBy,
     });
     this.deps.metrics.inc('auth.tickets');
     return { ticket, expiresAt };
@@ -140,15 +140,20 @@ export class AuthService {
    * A long-lived API token (operator tooling, analytics jobs). The plain token is returned once;
    * `id` (a prefix of its SHA-256) names it afterwards for listing and revoking.
    */
-  async createApiToken(input: { name: string; role: StaffRole; siteId?: string | undefined; storeIds?: string[] | undefined }): Promise<{ token: string; id: string }> {
+  async createApiToken(
+    input: { name: string; role: StaffRole; siteId?: string | undefined; storeIds?: string[] | undefined },
+    /** Who mints it: the token is bound to that account (an API token's own creator, for a token minted with one). */
+    creator?: Principal,
+  ): Promise<{ token: string; id: string }> {
     const token = newSecret('sat');
     const tokenHash = hashToken(token);
+    const createdBy = creator?.username ?? creator?.createdBy;
     await this.deps.store.insertAuthToken({
       tokenHash, kind: 'api', name: input.name, role: input.role, siteId: input.siteId,
-      storeIds: input.storeIds ?? [], createdAt: this.deps.clock.now(),
+      storeIds: input.storeIds ?? [], createdAt: this.deps.clock.now(), createdBy,
     });
     const id = apiTokenId(tokenHash);
-    this.log.info({ name: input.name, role: input.role, tokenId: id }, 'api token created');
+    this.log.info({ name: input.name, role: input.role, tokenId: id, createdBy }, 'api token created');
     return { token, id };
   }
 
@@ -172,10 +177,21 @@ export class AuthService {
     return row.expiresAt !== undefined && row.expiresAt <= this.deps.clock.now();
   }
 
-  /** Sessions and tickets follow the account as it is now (a removed account stops working). */
+  /**
+   * Sessions and tickets follow the account as it is now (a removed account stops working). An API
+   * token minted by an account stops working once it reaches beyond that account as it is now
+   * (removed, or narrowed to another role or site): a token never carries more than its creator.
+   */
   private async principalOf(row: AuthToken): Promise<Principal | undefined> {
     if (row.username === undefined) {
-      return { kind: 'api', displayName: row.name, role: row.role, siteId: row.siteId, storeIds: row.storeIds };
+      const p: Principal = { kind: 'api', displayName: row.name, role: row.role, siteId: row.siteId, storeIds: row.storeIds, createdBy: row.createdBy };
+      if (row.createdBy === undefined) return p;
+      const creator = await this.deps.store.getStaff(row.createdBy);
+      const refused = creator ? grantRefusal({ kind: 'session', ...creator }, row) : 'creator account removed';
+      if (refused === undefined) return p;
+      this.deps.metrics.inc('auth.token_beyond_creator');
+      this.log.warn({ tokenId: apiTokenId(row.tokenHash), createdBy: row.createdBy, reason: refused }, 'api token refused: reaches beyond its creator now');
+      return undefined;
     }
     const account = await this.deps.store.getStaff(row.username);
     if (!account) return undefined;

@@ -15,6 +15,8 @@ export interface Principal {
   role: StaffRole;
   siteId?: string | undefined;
   storeIds: readonly string[];
+  /** API tokens: the account that minted it, whose current reach bounds the token (decision 69). */
+  createdBy?: string | undefined;
 }
 
 /** The alerts a principal may see: the store filter of listings and sockets. */

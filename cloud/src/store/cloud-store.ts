@@ -383,4 +383,6 @@ export interface AuthToken {
   createdAt: number;
   /** Absent: no expiry (API tokens until deleted). */
   expiresAt?: number | undefined;
+  /** API tokens: the account that minted it (absent: minted by the library, unbound). */
+  createdBy?: string | undefined;
 }

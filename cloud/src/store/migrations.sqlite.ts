@@ -240,4 +240,8 @@ export const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (site_id, store_id, start)
   ) WITHOUT ROWID;
   `,
+  // 8 (decision 69): the account that minted an API token; the token never reaches beyond it as it is now.
+  `
+  ALTER TABLE auth_tokens ADD COLUMN created_by TEXT;
+  `,
 ];

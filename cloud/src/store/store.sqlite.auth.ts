@@ -18,8 +18,8 @@ export class SqliteAuthTables {
       getStaff: db.prepare('SELECT * FROM staff WHERE username = ?'),
       listStaff: db.prepare('SELECT * FROM staff ORDER BY username'),
       insertToken: db.prepare(
-        `INSERT INTO auth_tokens (token_hash, kind, username, name, role, site_id, store_ids, created_at, expires_at)
-         VALUES (@tokenHash, @kind, @username, @name, @role, @siteId, @storeIds, @createdAt, @expiresAt)`,
+        `INSERT INTO auth_tokens (token_hash, kind, username, name, role, site_id, store_ids, created_at, expires_at, created_by)
+         VALUES (@tokenHash, @kind, @username, @name, @role, @siteId, @storeIds, @createdAt, @expiresAt, @createdBy)`,
       ),
       getToken: db.prepare('SELECT * FROM auth_tokens WHERE token_hash = ? AND kind = ?'),
       // RETURNING makes redeem-once atomic: two sockets presenting one ticket cannot both get it.
@@ -45,7 +45,7 @@ export class SqliteAuthTables {
   }
 
   insertToken(t: AuthToken): void {
-    this.stmt.insertToken.run({ ...t, username: t.username ?? null, siteId: t.siteId ?? null, storeIds: JSON.stringify(t.storeIds), expiresAt: t.expiresAt ?? null });
+    this.stmt.insertToken.run({ ...t, username: t.username ?? null, siteId: t.siteId ?? null, storeIds: JSON.stringify(t.storeIds), expiresAt: t.expiresAt ?? null, createdBy: t.createdBy ?? null });
   }
 
   listTokens(kind: AuthTokenKind): AuthToken[] {
@@ -97,5 +97,6 @@ function toToken(r: Row): AuthToken {
     storeIds: JSON.parse(r.store_ids as string) as string[],
     createdAt: r.created_at as number,
     expiresAt: (r.expires_at as number | null) ?? undefined,
+    ...(typeof r.created_by === 'string' ? { createdBy: r.created_by } : {}),
   };
 }
