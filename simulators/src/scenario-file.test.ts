@@ -66,7 +66,22 @@ describe('scenario file validation', () => {
     expect(harsh.value.bleRotationMs).toBe(15 * 60_000);
     expect(harsh.value.radio!.shadowingSigmaDb!).toBeGreaterThan(4);
     expect(harsh.value.radio!.baseLossRate!).toBeGreaterThan(0.1);
+    expect(harsh.value.staff).toEqual([{ kind: 'phone', placements: ['door'] }]);
   });
+
+  it('puts the scenario\'s staff devices in the world: heard, never in the truth', () => {
+    const harsh = loadScenarioFile('harsh');
+    if (!harsh.ok) throw new Error(harsh.error);
+    const site = exampleSite('boutique');
+    const options = scenarioWorldOptions(harsh.value, site.receivers.map((r) => r.id));
+    if (!options.ok) throw new Error(options.error);
+    const world = createWorld({ site, seed: 2, durationMs: 5 * 60_000, ...options.value });
+    expect(world.staff).toHaveLength(1);
+    const staffSubjects = new Set(world.staff.flatMap((d) => d.subjects.map((x) => x.subject)));
+    const heard = [...world.observations()].filter((o) => staffSubjects.has(o.subject)).length;
+    expect(heard).toBeGreaterThan(100);
+    expect(world.truth().filter((e) => staffSubjects.has(e.subject))).toEqual([]);
+  }, 60_000);
 });
 
 describe('scenario.schema.json', () => {

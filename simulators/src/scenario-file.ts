@@ -118,9 +118,7 @@ export const scenarioFileSchema = z
 export type ScenarioFile = z.infer<typeof scenarioFileSchema>;
 
 /** The world options a scenario sets (the caller adds site, seed, duration). */
-export type ScenarioWorldOptions = Pick<WorldOptions, 'shoppersPerHour' | 'memberShare' | 'bleShare' | 'bleRotationMs' | 'advertIntervalMix' | 'intentMix' | 'radio' | 'wifi' | 'plan' | 'calibration'> & {
-  staff?: ScenarioFile['staff'];
-};
+export type ScenarioWorldOptions = Pick<WorldOptions, 'shoppersPerHour' | 'memberShare' | 'bleShare' | 'bleRotationMs' | 'advertIntervalMix' | 'intentMix' | 'radio' | 'wifi' | 'plan' | 'calibration' | 'staff'>;
 
 /** Validates a parsed scenario; every problem with its path (`radio.shadowingSigmaDb: Too big ...`). */
 export function validateScenario(json: unknown): Result<ScenarioFile> {
