@@ -200,5 +200,5 @@ describe('bleRotationMs', () => {
       const current = [...s.subjects].reverse().find((x) => x.from <= e.at)!;
       expect(e.subject).toBe(current.subject);
     }
-  });
+  }, 60_000);
 });
