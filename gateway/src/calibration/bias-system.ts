@@ -40,14 +40,15 @@ export class BiasSystem {
     }
     const inv = invert3(sxx, sxy, sx1, syy, sy1, n);
     if (!inv) return false;
-    // M = I − J inv Jᵀ (n × n), then A += Dᵀ M D, b += Dᵀ res.
+    // M = I − J inv Jᵀ (n × n), then A += Dᵀ M D, b += Dᵀ M res. (inv·J_jᵀ once per reading.)
+    const t = new Float64Array(3 * n);
+    for (let j = 0; j < n; j++) {
+      for (let p = 0; p < 3; p++) t[3 * j + p] = inv[p * 3]! * gx[j]! + inv[p * 3 + 1]! * gy[j]! + inv[p * 3 + 2]!;
+    }
     const m = new Float64Array(n * n);
     for (let i = 0; i < n; i++) {
-      const ji = [gx[i]!, gy[i]!, 1];
       for (let j = 0; j < n; j++) {
-        const jj = [gx[j]!, gy[j]!, 1];
-        let h = 0;
-        for (let p = 0; p < 3; p++) for (let q = 0; q < 3; q++) h += ji[p]! * inv[p * 3 + q]! * jj[q]!;
+        const h = gx[i]! * t[3 * j]! + gy[i]! * t[3 * j + 1]! + t[3 * j + 2]!;
         m[i * n + j] = (i === j ? 1 : 0) - h;
       }
     }
