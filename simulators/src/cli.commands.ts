@@ -34,13 +34,15 @@ const USAGE = `storesense-sim <command> [options]
   record   --from mqtt://host:port[?username=&password=] --site-id S --gateway-id G --out F [--duration D]
       Subscribes to the gateway's obs topic and writes a sorted trace file (until D or Ctrl-C).
   evaluate --site F --trace F --truth F [--gateway-id G] [--members CSV] [--events-out F]
-           [--classifier rules|onnx] [--model F.onnx] [--json | --human]
+           [--classifier rules|onnx] [--model F.onnx] [--auto-calibration on|off] [--json | --human]
       Runs the gateway pipeline offline over the trace and scores its events against the truth:
       per event type precision, recall, F1, detection latency p50/p95; macro F1 (arrival, dwell,
       floor_change, exit), dwell-time error, floor-change accuracy, false exits per subject-hour.
       A detection matches the closest true event of the same subject and kind within a per-kind
       tolerance (arrival 10 s, dwell 20 s, floor_change 20 s, exit 30 s, ...). Loads the trace in memory.
       --classifier onnx runs the gateway's ONNX place model (--model, default the gateway's packaged one).
+      --auto-calibration: the gateway learns receiver offsets from the traffic (default on; the
+      JSON then carries the learned offsets under "calibration").
       --json prints one JSON object (byType, macroF1, ...); --human the text report. Default: the
       report on a terminal, JSON when piped.
   scenario-schema [--out F]
