@@ -154,15 +154,16 @@ Command: \`${o.command}\``,
   'classifier-inference': (c) => ({
     title: 'Classifier inference cost per tick',
     body: `The pipeline calls its classifier once per 250 ms tick with every active subject's feature
-window; the ONNX classifier packs them into one [batch, ${c.features}] tensor for a single native run
-(onnxruntime-node, intraOp threads 1, model \`${c.model}\`), then adds floor and zone estimates.
+window; the ONNX classifier packs them into one [batch, ${c.features}] tensor for a native run of the place
+head (onnxruntime-node, intraOp threads 1, model \`${c.model}\`), then adds floor and zone estimates${c.zoneHead ? `
+(zone-candidate rows and a second run, of the zone head, only for subjects with P(inside) ≥ 0.2; rows
+reused while a subject's evidence is unchanged, which rotating batches of recorded windows rarely
+allow, so this is the uncached cost — the throughput bench above has the real mix)` : ''}.
 Inputs are ${fmt(c.windows)} real feature windows recorded from the gateway's own offline run over
 ${c.traceMinutes} min of the department store at ${c.shoppersPerHour} shoppers/hour, where a tick
 carries ${c.subjectsPerTick.median} subjects at the median (p99 ${c.subjectsPerTick.p99}); batch 256 stands
 for a large mall gateway. "native run only" times the session run on the packed tensor, without
-the JS around it${c.zoneHead ? ` (the model has a zone head: there it gets one dummy row, so this is the place
-head's run; the full classify builds zone-candidate rows for every subject that may be inside and
-runs both heads)` : ''}. p50 and p99 are per round, median over ${c.rounds} rounds; the worst round's p99
+the JS around it${c.zoneHead ? ' (the place head alone; the zone input gets one dummy row)' : ''}. p50 and p99 are per round, median over ${c.rounds} rounds; the worst round's p99
 beside them. The machine was shared while measuring (load average ${c.loadAverage.join(', ')} on
 ${machine.cores} cores), which is what the p99s mostly show.
 
