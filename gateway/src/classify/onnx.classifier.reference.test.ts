@@ -19,7 +19,9 @@ import { ZONE_FEATURE_COUNT, zoneCandidates, type ZoneCandidates } from './zone-
  */
 function referenceClassify(c: OnnxClassifier, ctx: SiteContext, windows: readonly FeatureWindow[]): ClassProbs[] {
   const x = new Float32Array(windows.length * FEATURE_COUNT);
-  windows.forEach((w, i) => x.set(w.values, i * FEATURE_COUNT));
+  windows.forEach((w, i) => {
+    x.set(w.values, i * FEATURE_COUNT);
+  });
   const floors = windows.map((w) => estimateFloor(w, 3));
   const cands: (ZoneCandidates & { first: number })[] = [];
   const candOf = new Array<number>(windows.length).fill(-1);

@@ -292,12 +292,12 @@ export class OnnxClassifier implements Classifier {
     let place: Float32Array | undefined;
     if (only !== 'zone') {
       const t = out[MODEL_OUTPUT_NAME];
-      if (!t || t.type !== 'float32' || t.data.length !== rows * MODEL_OUTPUT_WIDTH) throw new Error(`model returned ${t ? `${t.type} x${t.data.length}` : 'nothing'} for ${rows} rows`);
+      if (t?.type !== 'float32' || t.data.length !== rows * MODEL_OUTPUT_WIDTH) throw new Error(`model returned ${t ? `${t.type} x${t.data.length}` : 'nothing'} for ${rows} rows`);
       place = t.data as Float32Array;
     }
     if (!this.hasZoneHead || only === 'place') return { place, zone: undefined };
     const zone = out[ZONE_OUTPUT_NAME];
-    if (!zone || zone.type !== 'float32' || zone.data.length !== zoneRows * ZONE_OUTPUT_WIDTH) throw new Error(`zone head returned ${zone ? `${zone.type} x${zone.data.length}` : 'nothing'} for ${zoneRows} rows`);
+    if (zone?.type !== 'float32' || zone.data.length !== zoneRows * ZONE_OUTPUT_WIDTH) throw new Error(`zone head returned ${zone ? `${zone.type} x${zone.data.length}` : 'nothing'} for ${zoneRows} rows`);
     return { place, zone: zone.data as Float32Array };
   }
 

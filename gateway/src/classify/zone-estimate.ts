@@ -164,7 +164,11 @@ function gridFor(ctx: SiteContext): Map<number, FloorGrid> {
       }
     }
     const expectedByReceiver = new Float64Array(points.length * rxs.length);
-    points.forEach((p, i) => rxs.forEach((r, j) => (expectedByReceiver[j * points.length + i] = expectedDbm(r, p))));
+    points.forEach((p, i) => {
+      rxs.forEach((r, j) => {
+        expectedByReceiver[j * points.length + i] = expectedDbm(r, p);
+      });
+    });
     out.set(floor, { receiverIndex: new Map(rxs.map((r, j) => [r.id, j])), receivers: rxs.length, zoneIds, points, expectedByReceiver });
   }
   grids.set(ctx, out);
