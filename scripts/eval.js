@@ -5,7 +5,7 @@
 // WiFi occupancy score (scripts/eval.occupancy.js, when present) and the UJIIndoorLoc fingerprint
 // figures; writes docs/accuracy.md (rewritten on every run).
 //   node scripts/eval.js [--seeds 101,102,103] [--family-seeds 101] [--site-seeds 9001,9002]
-//                        [--duration 30m] [--jobs 2] [--out docs/accuracy.md]
+//                        [--duration 30m] [--jobs 2] [--out docs/accuracy.md] [--traces-only]
 // Traces are cached in data/eval/ (gitignored), keyed by site file, realism level and simulator
 // build, so a simulator change regenerates them. Evaluations run as `storesense-sim evaluate --json`
 // child processes, at most --jobs at a time (2 cores here). Progress on a TTY; quiet when piped.
@@ -25,7 +25,8 @@ const SIM = 'simulators/dist/cli.js';
 const FINGERPRINT = 'gateway/dist/fingerprint/fingerprint.cli.js';
 const UJI_DIR = resolve(root, '../shared/datasets/ujiindoorloc');
 
-const USAGE = `Usage: node scripts/eval.js [--seeds 101,102,103] [--family-seeds 101] [--site-seeds 9001,9002] [--duration 30m] [--jobs 2] [--out docs/accuracy.md]`;
+const USAGE = `Usage: node scripts/eval.js [--seeds 101,102,103] [--family-seeds 101] [--site-seeds 9001,9002] [--duration 30m] [--jobs 2] [--out docs/accuracy.md] [--traces-only]
+  --traces-only   generate (cache) the traces and stop: nothing is evaluated or written`;
 let values;
 try {
   ({ values } = parseArgs({
@@ -36,6 +37,7 @@ try {
       duration: { type: 'string', default: '30m' },
       jobs: { type: 'string', default: '2' },
       out: { type: 'string', default: 'docs/accuracy.md' },
+      'traces-only': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   }));
@@ -197,6 +199,11 @@ await pool(
   jobs,
   'traces',
 );
+
+if (values['traces-only']) {
+  say(`${cases.length} traces ready in ${relative(root, cacheRoot)}/ (${generated} generated${genFailures.size ? `, ${genFailures.size} FAILED` : ''}); --traces-only: nothing evaluated`);
+  process.exit(genFailures.size > 0 ? 1 : 0);
+}
 
 const classifiers = [
   { name: 'rules', args: ['--classifier', 'rules'] },
