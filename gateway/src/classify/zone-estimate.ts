@@ -38,12 +38,20 @@ export function estimateZone(w: FeatureWindow, floor: number | undefined, ctx: S
   if (floor === undefined) return strongestZone(w, floor);
   const grid = gridFor(ctx).get(floor);
   if (!grid || grid.points.length === 0) return strongestZone(w, floor);
-  const r = gridResiduals(grid, w.storeSideDbm);
+  if (estimateSse.length < grid.points.length) {
+    estimateSse = new Float64Array(grid.points.length);
+    estimateOffset = new Float64Array(grid.points.length);
+  }
+  const r = gridResidualsInto(grid, w.storeSideDbm, estimateSse, estimateOffset);
   if (!r) return strongestZone(w, floor);
   const { n, bestPoint: best, bestSse: bestErr } = r;
   if (best < 0) return strongestZone(w, floor);
   return { zoneId: grid.zoneIds[best], confidence: bestErr / n < 16 ? 0.7 : 0.5, position: grid.points[best] };
 }
+
+/** estimateZone's scratch (only the best point is kept). */
+let estimateSse = new Float64Array(0);
+let estimateOffset = new Float64Array(0);
 
 /** Per grid point: the squared residual of the observed RSSIs after removing their mean offset. */
 export interface GridResiduals {
