@@ -186,7 +186,9 @@ async function main() {
 
   await attack('12 unauthenticated 200 MB login bodies (declared)', async () => {
     const head = Buffer.from(`POST /api/v1/auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${200 * 1024 * 1024}\r\n\r\n`);
-    const answers = await Promise.all(Array.from({ length: 12 }, () => raw(httpPort, [head, ...Array.from({ length: 16 }, () => Buffer.alloc(64 * 1024, 0x20))], { until: /\r\n\r\n/ })));
+    // The head alone, then a pause: the answer must come from the declared length, before any body
+    // (bytes still in flight when the server closes would reset the socket and hide its answer).
+    const answers = await Promise.all(Array.from({ length: 12 }, () => raw(httpPort, [head], { until: /\r\n\r\n/ })));
     const refused = answers.filter((a) => status(a.text) === 413).length;
     return { held: refused === 12, detail: `${refused}/12 answered 413 before the body; peak cloud RSS so far ${rss.peakMb()} MB` };
   });

@@ -28,6 +28,8 @@ import { OccupancyService } from './occupancy/occupancy.service.js';
 
 export { runOffline, type RunOfflineOptions } from './offline.js';
 
+/** Every open journey is written at least this often (a crash loses at most this much dwell time). */
+const JOURNEY_FLUSH_MS = 5_000;
 /** Observations stamped further ahead of the gateway clock than this are dropped (bad receiver clock). */
 export const MAX_FUTURE_MS = 10_000;
 
@@ -137,17 +139,25 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps = {}): Ga
     void Promise.all(reports.map(async (r) => { if (!(await uplink!.publishOccupancy(r))) occupancy.requeue(r); })).finally(() => { occupancyInFlight = false; });
   };
 
-  const tick = () => {
+  // Open journeys are written with the tick's events, and all of them every JOURNEY_FLUSH_MS and at
+  // stop, so a restart resumes them (journey/journey-journal.ts).
+  let lastJourneyFlushAt = Number.NEGATIVE_INFINITY;
+  const tick = (flushJourneys = false) => {
     try {
       publishOccupancy();
     } catch (err) {
       log.warn({ err: (err as Error).message }, 'occupancy step failed; continuing');
     }
     try {
-      const drafts = pipeline.tick(clock.now());
-      if (drafts.length === 0 || !outbox) return;
-      // Stored before publishing: a crash between the two loses nothing (DESIGN §3.6).
-      const stored = outbox.append(drafts);
+      const now = clock.now();
+      const drafts = pipeline.tick(now);
+      if (!outbox) return;
+      const all = flushJourneys || now - lastJourneyFlushAt >= JOURNEY_FLUSH_MS;
+      if (all) lastJourneyFlushAt = now;
+      const journeys = pipeline.journeyChanges(all);
+      // Stored before publishing, journeys in the same transaction: a crash between the two loses nothing (DESIGN §3.6).
+      const stored = outbox.append(drafts, journeys);
+      if (stored.length === 0) return;
       uplink?.publishLive(stored);
       for (const e of stored) {
         for (const cb of listeners) {
@@ -240,6 +250,9 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps = {}): Ga
       started = true;
       // The outbox is the one vital part: without it events would be lost, so failure is fatal.
       outbox = new SqliteOutbox({ path: join(config.dataDir, 'outbox.db'), maxRows: config.outbox.maxRows, maxAgeMs: config.outbox.maxAgeMs, clock, logger });
+      const resumed = outbox.loadJourneys();
+      pipeline.restoreJourneys(resumed);
+      if (resumed.length > 0) log.info({ journeys: resumed.length, inside: resumed.filter((j) => j.state.place === 'inside').length }, 'journeys resumed from before the restart');
       if (deps.uplink !== false) {
         try {
           uplink = new MqttUplink({
@@ -287,7 +300,7 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps = {}): Ga
           log.error({ source: s.name, err: (err as Error).message }, 'source failed to start; continuing without it');
         }
       }
-      tickTimer = setInterval(tick, config.tickMs);
+      tickTimer = setInterval(() => tick(), config.tickMs);
       log.info({ tickMs: config.tickMs, classifier: `${classifier.name}@${classifier.version}`, classifierRequested: classifierStatus.requested, classifierReason: classifierStatus.reason, sources: sources.map((s) => s.name) }, 'gateway started');
     },
 
@@ -305,7 +318,7 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps = {}): Ga
       recorder?.close();
       recorder = undefined;
       wifi?.stop();
-      tick(); // flush decisions due now into the outbox before closing it
+      tick(true); // flush decisions due now, and every open journey, into the outbox before closing it
       try {
         await uplink?.stop();
       } catch (err) {

@@ -19,6 +19,7 @@ import {
 } from './journey/journey.machine.js';
 import type { Logger } from './log.js';
 import type { EventDraft } from './store/outbox.js';
+import { JourneyJournal, type JourneyChanges, type SavedJourney } from './journey/journey-journal.js';
 import { Tracker, type SubjectTrack } from './tracking/tracker.js';
 import { DeviceRoles, type DeviceRoleStats } from './tracking/device-roles.js';
 
@@ -68,6 +69,8 @@ export class Pipeline {
   /** Events of subjects whose handoff from a staff device is being decided (device-roles `holding`). */
   private readonly held = new Map<string, EventDraft[]>();
   private readonly journeys = new Map<string, JourneyState>();
+  /** Which journeys changed since they were last written (journey-journal.ts). */
+  private readonly journal = new JourneyJournal();
   private readonly purchases: Observation[] = [];
   private readonly settings: MachineSettings;
   private readonly newId: (at: number) => string;
@@ -134,6 +137,24 @@ export class Pipeline {
     return { auto: this.calibrator !== undefined, snapshot: this.calibrator?.snapshot() };
   }
 
+  /**
+   * Journeys to write with this tick's events (the outbox does it in the same transaction): the
+   * ones that changed, or with `all` every open one (periodic flush, clean stop). Subjects whose
+   * staff-device handoff is undecided are not written: their events are held in memory too.
+   */
+  journeyChanges(all: boolean): JourneyChanges {
+    return this.journal.take(this.journeys, (s) => this.tracker.get(s)?.lastRadioAt ?? this.journal.lastSeen(s), all, (s) => this.roles.holding(s) || this.roles.excluded(s));
+  }
+
+  /**
+   * Journeys read back at start (before any observation): a shopper inside stays inside, and one
+   * not heard again leaves at the time last heard, through the ordinary exit rule.
+   */
+  restoreJourneys(saved: readonly SavedJourney[]): void {
+    for (const s of saved) this.journeys.set(s.subject, s.state);
+    this.journal.restored(saved);
+  }
+
   /** Folds one (already validated) observation into the tracker. Never throws on odd input. */
   ingest(obs: Observation): void {
     this.observations += 1;
@@ -173,12 +194,15 @@ export class Pipeline {
     for (const subject of subjects) {
       const track = this.tracker.get(subject);
       const before = this.journeys.get(subject) ?? initialJourneyState();
+      // A journey restored after a restart keeps its last sighting until the subject is heard again.
+      const lastSeenAt = track?.lastRadioAt ?? this.journal.lastSeen(subject);
       const { state, events } = nextJourneyState(
         before,
-        { now, probs: probsBySubject.get(subject), lastSeenAt: track?.lastRadioAt, purchases: byPurchase.get(subject) ?? [], atDoor: atDoor.has(subject) },
+        { now, probs: probsBySubject.get(subject), lastSeenAt, purchases: byPurchase.get(subject) ?? [], atDoor: atDoor.has(subject) },
         this.settings,
       );
       this.journeys.set(subject, state);
+      if (events.length > 0 || state.place !== before.place) this.journal.touch(subject);
       const out = this.roles.holding(subject) ? this.heldFor(subject) : drafts;
       for (const e of events) out.push(this.toDraft(subject, e));
     }
@@ -199,6 +223,7 @@ export class Pipeline {
       const wasHeld = this.held.delete(subject);
       if (state === undefined) continue;
       this.journeys.delete(subject);
+      this.journal.remove(subject);
       // A held subject's events never went out: its visit was never opened upstream.
       if (state.place !== 'inside' || wasHeld) continue;
       this.roles.countVisitClosed();
@@ -300,10 +325,17 @@ export class Pipeline {
   private prune(now: number): void {
     this.lastPruneAt = now;
     const gone = this.tracker.prune(now, this.pruneAfterMs, (id) => (this.journeys.get(id)?.place ?? 'absent') === 'absent');
-    for (const id of gone) this.journeys.delete(id);
+    for (const id of gone) {
+      this.journeys.delete(id);
+      this.journal.remove(id);
+    }
     this.roles.forget(gone);
     for (const id of gone) this.held.delete(id);
-    for (const [id, s] of this.journeys) if (s.place === 'absent' && !this.tracker.get(id)) this.journeys.delete(id);
+    for (const [id, s] of this.journeys) {
+      if (s.place !== 'absent' || this.tracker.get(id)) continue;
+      this.journeys.delete(id);
+      this.journal.remove(id);
+    }
     if (gone.length > 0) this.log.debug({ pruned: gone.length, subjects: this.tracker.size }, 'pruned idle subjects');
   }
 }

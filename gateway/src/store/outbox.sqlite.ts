@@ -4,6 +4,7 @@ import { dirname } from 'node:path';
 import { newId, type PresenceEvent } from '@storesense/protocol';
 import type { Clock } from '../clock.js';
 import type { Logger } from '../log.js';
+import { parseJourney, serializeJourney, type JourneyChanges, type SavedJourney } from '../journey/journey-journal.js';
 import type { EventDraft, Outbox, OutboxGap, OutboxRow } from './outbox.js';
 
 export interface SqliteOutboxOptions {
@@ -98,6 +99,12 @@ export class SqliteOutbox implements Outbox {
         to_at INTEGER NOT NULL,
         sent_at INTEGER
       );
+      CREATE TABLE IF NOT EXISTS journeys (
+        subject TEXT PRIMARY KEY,
+        state TEXT NOT NULL,
+        last_seen_at INTEGER,
+        updated_at INTEGER NOT NULL
+      );
       CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v INTEGER NOT NULL);
       INSERT OR IGNORE INTO meta(k, v) VALUES ('dropped', 0);
     `);
@@ -125,6 +132,11 @@ export class SqliteOutbox implements Outbox {
       requeueAllGaps: this.db.prepare('UPDATE gaps SET sent_at = NULL WHERE sent_at IS NOT NULL'),
       ackGap: this.db.prepare<[string]>('DELETE FROM gaps WHERE id = ?'),
       gapCount: this.db.prepare<[], { n: number }>('SELECT COUNT(*) AS n FROM gaps'),
+      upsertJourney: this.db.prepare<[string, string, number | null, number]>(
+        'INSERT INTO journeys(subject, state, last_seen_at, updated_at) VALUES (?, ?, ?, ?) ON CONFLICT(subject) DO UPDATE SET state = excluded.state, last_seen_at = excluded.last_seen_at, updated_at = excluded.updated_at',
+      ),
+      deleteJourney: this.db.prepare<[string]>('DELETE FROM journeys WHERE subject = ?'),
+      allJourneys: this.db.prepare<[], { subject: string; state: string; last_seen_at: number | null }>('SELECT subject, state, last_seen_at FROM journeys ORDER BY subject'),
       getDropped: this.db.prepare<[], { v: number }>("SELECT v FROM meta WHERE k = 'dropped'"),
       addDropped: this.db.prepare<[number]>("UPDATE meta SET v = v + ? WHERE k = 'dropped'"),
     };
@@ -132,24 +144,26 @@ export class SqliteOutbox implements Outbox {
     // The one full count, at open; every later change keeps these in step inside its transaction.
     this.depthCount = this.stmts.depth.get()?.n ?? 0;
     this.gapCount = this.stmts.gapCount.get()?.n ?? 0;
-    this.appendTx = this.db.transaction((drafts: readonly EventDraft[], now: number): PresenceEvent[] => {
+    this.appendTx = this.db.transaction((drafts: readonly EventDraft[], now: number, journeys: JourneyChanges | undefined): PresenceEvent[] => {
       const out: PresenceEvent[] = [];
       for (const draft of drafts) {
         const info = this.stmts.insert.run(draft.id, now, JSON.stringify(draft));
         this.depthCount += 1;
         out.push({ ...draft, seq: Number(info.lastInsertRowid) });
       }
-      this.enforceBounds(now);
+      if (drafts.length > 0) this.enforceBounds(now);
+      for (const j of journeys?.upserts ?? []) this.stmts.upsertJourney.run(j.subject, serializeJourney(j.state), j.lastSeenAt ?? null, now);
+      for (const subject of journeys?.deletes ?? []) this.stmts.deleteJourney.run(subject);
       return out;
     });
   }
 
-  append(drafts: readonly EventDraft[]): PresenceEvent[] {
-    if (drafts.length === 0) return [];
+  append(drafts: readonly EventDraft[], journeys?: JourneyChanges): PresenceEvent[] {
+    if (drafts.length === 0 && (journeys === undefined || (journeys.upserts.length === 0 && journeys.deletes.length === 0))) return [];
     // The counters move inside the transaction; a rolled-back batch must take them back too.
     const before = [this.depthCount, this.gapCount, this.droppedCount] as const;
     try {
-      return this.appendTx(drafts, this.opts.clock.now());
+      return this.appendTx(drafts, this.opts.clock.now(), journeys);
     } catch (err) {
       [this.depthCount, this.gapCount, this.droppedCount] = before;
       throw err;
@@ -170,6 +184,21 @@ export class SqliteOutbox implements Outbox {
       overflowRange: plan(this.stmts.overflowRange.source, [1]),
       dropOverflow: plan(this.stmts.dropOverflow.source, [1]),
     };
+  }
+
+  loadJourneys(): SavedJourney[] {
+    const out: SavedJourney[] = [];
+    for (const row of this.stmts.allJourneys.all()) {
+      const parsed = parseJourney(row.state);
+      if (!parsed.ok) {
+        // An upgrade changed the state's shape: that journey starts afresh rather than the gateway failing.
+        this.log.warn({ reason: parsed.reason }, 'saved journey dropped');
+        this.stmts.deleteJourney.run(row.subject);
+        continue;
+      }
+      out.push({ subject: row.subject, state: parsed.state, lastSeenAt: row.last_seen_at ?? undefined });
+    }
+    return out;
   }
 
   pending(limit: number): OutboxRow[] {

@@ -1,4 +1,5 @@
 import type { PresenceEvent } from '@storesense/protocol';
+import type { JourneyChanges, SavedJourney } from '../journey/journey-journal.js';
 
 /** An event before the outbox gives it its per-gateway `seq`. */
 export type EventDraft = Omit<PresenceEvent, 'seq'>;
@@ -36,8 +37,14 @@ export interface OutboxGap {
  * const [e] = outbox.append([draft]); uplink.publishLive([e]); // later: outbox.ack([e.id])
  */
 export interface Outbox {
-  /** Stores drafts in one transaction, assigning increasing `seq`s; returns the stored events. */
-  append(drafts: readonly EventDraft[]): PresenceEvent[];
+  /**
+   * Stores drafts in one transaction, assigning increasing `seq`s; returns the stored events. The
+   * tick's journey changes, when given, are written in the same transaction: a crash keeps both or
+   * neither, so a restored journey never disagrees with the events already sent.
+   */
+  append(drafts: readonly EventDraft[], journeys?: JourneyChanges): PresenceEvent[];
+  /** The journeys saved by earlier appends (open visits), for the pipeline to resume at start. */
+  loadJourneys(): SavedJourney[];
   /** Rows not handed to the uplink yet (or re-queued), oldest first. */
   pending(limit: number): OutboxRow[];
   markSent(seqs: readonly number[], at: number): void;
