@@ -88,6 +88,7 @@ export const devicesSchema = z
       .default([])
       .describe("staff badges (iBeacon uuid/major/minor): the BLE and ESPresense ingest maps each to a staff_ pseudonym, so its sightings never start a journey"),
     stillForMs: z.number().int().min(60_000).optional().describe('a device this long at one spot (steady signal) is fixed or staff (default 40 min)'),
+    doorStillForMs: z.number().int().min(60_000).optional().describe('the same where a door receiver is the strongest: nobody shopping stands still in a doorway this long (default 10 min)'),
     presentForMs: z.number().int().min(60_000).optional().describe('a device heard this long without a break is staff, moving or not (default 4 h)'),
     offHoursMinMs: z.number().int().min(0).optional().describe('a device first heard while closed is staff after this long (default 5 min)'),
     closingGraceMs: z.number().int().min(0).optional().describe('after closing, shoppers still inside for this long are not yet staff (default 30 min)'),

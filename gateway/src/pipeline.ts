@@ -93,9 +93,10 @@ export class Pipeline {
     this.model = opts.classifier;
     this.tracker = new Tracker({ rssiCorrectionDb: corrections });
     this.calibrator = (opts.autoCalibration ?? config.calibration.auto) ? new AutoCalibrator({ config, corrections }) : undefined;
-    const { learn, stillForMs, presentForMs, offHoursMinMs, closingGraceMs } = config.devices;
+    const { learn, stillForMs, doorStillForMs, presentForMs, offHoursMinMs, closingGraceMs } = config.devices;
     this.roles = new DeviceRoles({
-      settings: { learn, stillForMs, presentForMs, offHoursMinMs, closingGraceMs },
+      settings: { learn, stillForMs, doorStillForMs, presentForMs, offHoursMinMs, closingGraceMs },
+      doorReceivers: new Set(config.receivers.filter((r) => r.role === 'entrance').map((r) => r.id)),
       ...(config.openingHours !== undefined ? { calendar: new OpeningCalendar(config.openingHours, config.timezone) } : {}),
     });
     this.newId = opts.newId ?? ((at) => protocolNewId(at));

@@ -30,10 +30,10 @@ const rotating = (prefix: string, periodMs: number, phaseMs = 0) => (t: number) 
  * into a real Tracker and ticks DeviceRoles every second; returns per subject the first role and
  * whether it was ever allowed a journey before that.
  */
-function run(devices: Device[], durationMs: number, opts: { settings?: Partial<DeviceRoleSettings>; calendar?: OpenCalendar; start?: number } = {}) {
+function run(devices: Device[], durationMs: number, opts: { settings?: Partial<DeviceRoleSettings>; calendar?: OpenCalendar; start?: number; doors?: boolean } = {}) {
   const start = opts.start ?? T0;
   const tracker = new Tracker();
-  const roles = new DeviceRoles({ ...(opts.settings ? { settings: opts.settings } : {}), ...(opts.calendar ? { calendar: opts.calendar } : {}) });
+  const roles = new DeviceRoles({ ...(opts.settings ? { settings: opts.settings } : {}), ...(opts.calendar ? { calendar: opts.calendar } : {}), ...(opts.doors ? { doorReceivers: new Set(['entrance']) } : {}) });
   const rnd = mulberry32(42);
   const normal = () => Math.sqrt(-2 * Math.log(1 - rnd())) * Math.cos(2 * Math.PI * rnd());
   const out = new Map<string, { reason: RoleReason | undefined; role: string | undefined; atMs: number | undefined; journeyTicks: number }>();
@@ -65,7 +65,7 @@ function run(devices: Device[], durationMs: number, opts: { settings?: Partial<D
 const browsing = (stayMs: number, from: number, to: number): Device['place'] => (t) => (t >= from && t < to ? SPOTS[Math.floor((t - from) / stayMs) % SPOTS.length] : undefined);
 
 describe('DeviceRoles: who is staff or fixed, and when', () => {
-  const cases: { name: string; devices: Device[]; durationMs: number; calendar?: OpenCalendar; start?: number; settings?: Partial<DeviceRoleSettings>; expect: Record<string, { reason?: RoleReason; role?: string; fromMs?: number; toMs?: number; journey?: boolean }> }[] = [
+  const cases: { name: string; devices: Device[]; durationMs: number; calendar?: OpenCalendar; start?: number; doors?: boolean; settings?: Partial<DeviceRoleSettings>; expect: Record<string, { reason?: RoleReason; role?: string; fromMs?: number; toMs?: number; journey?: boolean }> }[] = [
     {
       name: 'a beacon parked at the counter is fixed after 40 min of steady signal',
       devices: [{ subject: fixedSubject('beacon'), place: at(COUNTER, 0, 2 * H) }],
@@ -117,6 +117,23 @@ describe('DeviceRoles: who is staff or fixed, and when', () => {
       expect: { late: { journey: true }, stays: { reason: 'off_hours', role: 'staff', fromMs: 60 * MIN, toMs: 61 * MIN, journey: true } },
     },
     {
+      name: 'a phone parked in the doorway (the door receiver strongest) is fixed after 10 min',
+      devices: [{ subject: fixedSubject('door-phone'), place: at(DOOR, 0, H) }],
+      durationMs: 15 * MIN,
+      doors: true,
+      expect: { 'door-phone': { reason: 'still', role: 'fixed', fromMs: 10 * MIN, toMs: 12 * MIN, journey: true } },
+    },
+    {
+      name: 'someone waiting 8 min in the doorway, or still 20 min at a display, is not flagged',
+      devices: [
+        { subject: fixedSubject('waiting'), place: at(DOOR, 0, 8 * MIN) },
+        { subject: fixedSubject('display'), place: at(SPOTS[0], 0, 20 * MIN) },
+      ],
+      durationMs: 25 * MIN,
+      doors: true,
+      expect: { waiting: { journey: true }, display: { journey: true } },
+    },
+    {
       name: 'a registered badge is staff from its first sighting',
       devices: [{ subject: fixedSubject('staff_0123456789abcdef'), place: at(DOOR, 0, H) }],
       durationMs: 5 * MIN,
@@ -132,7 +149,7 @@ describe('DeviceRoles: who is staff or fixed, and when', () => {
   ];
 
   it.each(cases)('$name', (c) => {
-    const { out } = run(c.devices, c.durationMs, { ...(c.calendar ? { calendar: c.calendar } : {}), ...(c.start !== undefined ? { start: c.start } : {}), ...(c.settings ? { settings: c.settings } : {}) });
+    const { out } = run(c.devices, c.durationMs, { ...(c.doors ? { doors: true } : {}), ...(c.calendar ? { calendar: c.calendar } : {}), ...(c.start !== undefined ? { start: c.start } : {}), ...(c.settings ? { settings: c.settings } : {}) });
     for (const [subject, want] of Object.entries(c.expect)) {
       const got = out.get(subject);
       expect(got, subject).toBeDefined();

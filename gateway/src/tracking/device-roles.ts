@@ -24,8 +24,14 @@ import { handoffDistanceDb, meanVector, signatureOf, vectorDistanceDb, type Sign
  *   interval of the old one's last advert, at the same signal levels (address-carryover linking as
  *   in Becker et al., "Tracking Anonymized Bluetooth Devices", PETS 2019). Such a subject's
  *   events are held back for a few seconds until its levels match (it inherits the role, the
- *   events are dropped) or do not (released, the events go out late but with their true times). Still runs carry over the same way, so a rotating phone by the door still adds
- *   up to stillForMs.
+ *   events are dropped) or do not (released, the events go out late but with their true times).
+ *   Still runs carry over the same way, so a rotating phone by the door still adds up to
+ *   stillForMs.
+ * - still at the door: the same stillness for doorStillForMs (10 min) where a door receiver
+ *   (role `entrance`) is the strongest. The first metres inside a door are a transit zone that
+ *   shoppers cross in seconds (Underhill's "decompression zone", "Why We Buy"); standing still
+ *   there for 10 minutes is what greeters, guards and parked phones do. This is where a staff
+ *   phone makes its false arrivals (it flickers in and out at the door), so it is learned sooner.
  * A role is kept for as long as the subject is tracked. Pure and deterministic: time comes from
  * `now` and the tracks; memory is one small record per tracked subject (dropped with the track)
  * plus counters.
@@ -47,6 +53,8 @@ export interface DeviceRoleSettings {
   sampleMs: number;
   /** Samples are averaged into bins this long; stillness compares bins. */
   binMs: number;
+  /** Still this long where a door receiver is the strongest: fixed or staff. */
+  doorStillForMs: number;
   /** A bin within this RMS distance (dB) of the still run's mean continues it. */
   stillToleranceDb: number;
   /** A subject unheard this long starts a new presence when it returns. */
@@ -66,6 +74,7 @@ export interface DeviceRoleSettings {
 export const DEFAULT_DEVICE_ROLES: Readonly<DeviceRoleSettings> = {
   learn: true,
   stillForMs: 40 * 60_000,
+  doorStillForMs: 10 * 60_000,
   presentForMs: 4 * 3_600_000,
   offHoursMinMs: 5 * 60_000,
   closingGraceMs: 30 * 60_000,
@@ -107,6 +116,8 @@ interface Still {
   /** Running mean of the run's bins. */
   sum: Map<string, { sum: number; n: number }>;
   bins: number;
+  /** The run's strongest receiver is a door receiver (updated per bin). */
+  atDoor: boolean;
 }
 
 interface RoleTrack {
@@ -145,13 +156,16 @@ export interface OpenCalendar {
 export class DeviceRoles {
   private readonly s: DeviceRoleSettings;
   private readonly calendar: OpenCalendar | undefined;
+  private readonly doorReceivers: ReadonlySet<string>;
   private readonly tracks = new Map<string, RoleTrack>();
   private readonly decided: Record<RoleReason, number> = { registered: 0, off_hours: 0, still: 0, long_presence: 0, handoff: 0 };
   private visitsClosed = 0;
 
-  constructor(opts: { settings?: Partial<DeviceRoleSettings>; calendar?: OpenCalendar } = {}) {
+  /** `doorReceivers`: ids of the receivers at the doors (role `entrance`). */
+  constructor(opts: { settings?: Partial<DeviceRoleSettings>; calendar?: OpenCalendar; doorReceivers?: ReadonlySet<string> } = {}) {
     this.s = { ...DEFAULT_DEVICE_ROLES, ...dropUndefined(opts.settings ?? {}) };
     this.calendar = opts.calendar;
+    this.doorReceivers = opts.doorReceivers ?? new Set();
   }
 
   /** Decides roles for this tick; returns the subjects that got one now (their open visits must close). */
@@ -303,7 +317,7 @@ export class DeviceRoles {
     donor.handedOff = true;
     r.chainSince = donor.chainSince;
     r.moved = donor.moved;
-    r.still = donor.still ? { since: donor.still.since, sum: new Map(donor.still.sum), bins: donor.still.bins } : undefined;
+    r.still = donor.still ? { since: donor.still.since, sum: new Map(donor.still.sum), bins: donor.still.bins, atDoor: donor.still.atDoor } : undefined;
     r.closedSince = donor.closedSince;
     r.closedStart = donor.closedStart;
     if (donor.decision) this.decide(t.id, r, 'handoff', now, newly, donor.decision.role);
@@ -350,15 +364,24 @@ export class DeviceRoles {
         } else still.sum.set(rx, { sum: level, n: 1 });
       }
       still.bins += 1;
+      still.atDoor = this.strongestAtDoor(meanVector(still.sum, 1));
       return;
     }
     if (still) r.moved = true;
-    r.still = { since: bin.startAt, sum: new Map([...v].map(([rx, level]) => [rx, { sum: level, n: 1 }])), bins: 1 };
+    r.still = { since: bin.startAt, sum: new Map([...v].map(([rx, level]) => [rx, { sum: level, n: 1 }])), bins: 1, atDoor: this.strongestAtDoor(v) };
+  }
+
+  private strongestAtDoor(v: ReadonlyMap<string, number>): boolean {
+    if (this.doorReceivers.size === 0) return false;
+    let best: string | undefined;
+    let top = Number.NEGATIVE_INFINITY;
+    for (const [rx, level] of v) if (level > top) [best, top] = [rx, level];
+    return best !== undefined && this.doorReceivers.has(best);
   }
 
   private learned(r: RoleTrack, now: number, open: boolean): RoleReason | undefined {
     if (!open && r.closedSince !== undefined && r.lastHeardAt - r.closedSince >= (r.closedStart ? this.s.offHoursMinMs : this.s.closingGraceMs)) return 'off_hours';
-    if (r.still && r.lastHeardAt - r.still.since >= this.s.stillForMs) return 'still';
+    if (r.still && r.lastHeardAt - r.still.since >= (r.still.atDoor ? this.s.doorStillForMs : this.s.stillForMs)) return 'still';
     if (r.lastHeardAt - r.chainSince >= this.s.presentForMs) return 'long_presence';
     return undefined;
   }
