@@ -3,7 +3,7 @@
 # command. Build: docker build -t storesense .
 #
 # Stage 1 compiles: better-sqlite3 builds from source when its prebuilt binary cannot be fetched,
-# which needs python3, make and g++ (DEPENDENCIES.md).
+# which needs python3, make and g++ (docs/dependencies.md).
 FROM node:20-bookworm-slim AS build
 RUN apt-get update \
  && apt-get install -y --no-install-recommends python3 make g++ \

@@ -107,7 +107,7 @@ export interface ProvisionGatewayInput {
 }
 
 /**
- * The cloud, wired (the composition root, STYLE habit 1).
+ * The cloud, wired (the composition root, architecture §7 habit 1).
  * @example
  * const cloud = createCloud({ dataDir: '/var/lib/storesense', sites: [site], membersCsvPath: 'members.csv' });
  * const { httpUrl, mqttUrl } = await cloud.start();

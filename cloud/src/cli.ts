@@ -117,7 +117,7 @@ async function main(): Promise<void> {
     return;
   }
 
-  // Refuse to start on any invalid input, reporting every problem at once (STYLE habit 4).
+  // Refuse to start on any invalid input, reporting every problem at once (architecture §7 habit 4).
   const problems: string[] = [];
   const sites: Site[] = [];
   for (const file of values.site) {

@@ -1,4 +1,4 @@
-/** Time is a dependency (STYLE habit 8): domain code asks a Clock, never `Date.now()`. */
+/** Time is a dependency (architecture §7 habit 8): domain code asks a Clock, never `Date.now()`. */
 export interface Clock {
   now(): number;
 }

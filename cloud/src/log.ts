@@ -4,7 +4,7 @@ export type { Logger };
 
 /**
  * Paths pino censors in every log line. Member token keys, gateway passwords and staff tokens
- * must never reach a log sink (STYLE habit 7), even when a caller logs a whole object by mistake.
+ * must never reach a log sink (architecture §7 habit 7), even when a caller logs a whole object by mistake.
  */
 export const REDACT_PATHS = [
   'password',

@@ -139,7 +139,7 @@ function parseRow(fields: string[], withBeacon: boolean): DemoMember | MemberFie
   const badTag = tagList.find((t) => !TAG.test(t));
   if (badTag !== undefined) bad('tags', `tag "${badTag}" is not lower-case kebab-case`);
   if (consent !== 'yes' && consent !== 'no') bad('consent', `consent "${consent}" is not yes|no`);
-  // Never echo a key (STYLE: no secrets in logs); say what is wrong with it instead.
+  // Never echo a key (architecture §7: no secrets in logs); say what is wrong with it instead.
   const key = tokenKey.toLowerCase();
   if (!TOKEN_KEY.test(key)) bad('tokenKey', `tokenKey must be 32 hex characters (got ${tokenKey.length} characters${/^[0-9a-fA-F]*$/.test(tokenKey) ? '' : ', not all hex'})`);
   const legacyBeacon = beaconText === '' ? undefined : parseLegacyBeacon(beaconText);

@@ -4,7 +4,7 @@ import { isKnownTimeZone, openingHoursSchema } from './opening-hours.js';
 import { crossCheckSite } from './site.cross-check.js';
 
 /**
- * The site model (DESIGN §2): one mall or stand-alone store, its floors, stores, zones, receivers,
+ * The site model (architecture §2): one mall or stand-alone store, its floors, stores, zones, receivers,
  * terminals and gateways. Coordinates are metres in one site frame (x east, y north), per floor;
  * floors are integer levels (0 = ground). One file describes one site; `validateSite` reports every
  * error with its path (`stores[0].zones[3].floor: floor 7 is not declared in floors`).

@@ -67,7 +67,7 @@ export interface Gateway {
 }
 
 /**
- * The composition root (DESIGN §3): sources -> identity -> tracker -> features -> classifier ->
+ * The composition root (architecture §3): sources -> identity -> tracker -> features -> classifier ->
  * journey -> outbox -> uplink, plus the status API. Each source and extension starts in its own
  * try/catch, so one broken part never stops the rest; only the outbox (the event store) is vital.
  * @example
@@ -155,7 +155,7 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps = {}): Ga
       const all = flushJourneys || now - lastJourneyFlushAt >= JOURNEY_FLUSH_MS;
       if (all) lastJourneyFlushAt = now;
       const journeys = pipeline.journeyChanges(all);
-      // Stored before publishing, journeys in the same transaction: a crash between the two loses nothing (DESIGN §3.6).
+      // Stored before publishing, journeys in the same transaction: a crash between the two loses nothing (architecture §3.6).
       const stored = outbox.append(drafts, journeys);
       if (stored.length === 0) return;
       uplink?.publishLive(stored);

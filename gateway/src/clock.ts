@@ -1,5 +1,5 @@
 /**
- * Time as a dependency (STYLE habit 8): domain code takes `now()` from here or from observations,
+ * Time as a dependency (architecture §7 habit 8): domain code takes `now()` from here or from observations,
  * never from `Date.now()`, so a trace replays at any speed with identical results.
  */
 export interface Clock {

@@ -39,7 +39,7 @@ export interface PipelineOptions {
   hold?: Partial<HoldSettings>;
   /** Forget subjects whose journey is over after this long without a sighting. */
   pruneAfterMs?: number;
-  /** Used for a tick when `classifier` throws or returns a malformed batch (DESIGN §3.4: rules are the fallback). */
+  /** Used for a tick when `classifier` throws or returns a malformed batch (architecture §3.4: rules are the fallback). */
   fallback?: Classifier;
   /** Overrides config.calibration.auto (learn receiver offsets from traffic, decision 57). */
   autoCalibration?: boolean;

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { idSchema, pseudonymSchema } from './ids.js';
 import { PROTOCOL_VERSION } from './version.js';
 
-/** The shopper journey (DESIGN §1): 临场 approach, 进场 arrival, 驻留 dwell, 爬楼 floor change, 提袋 purchase, 离店 exit. */
+/** The shopper journey (architecture §1): 临场 approach, 进场 arrival, 驻留 dwell, 爬楼 floor change, 提袋 purchase, 离店 exit. */
 export const EVENT_TYPES = ['approach', 'arrival', 'dwell', 'floor_change', 'purchase', 'exit'] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 export const eventTypeSchema = z.enum(EVENT_TYPES);

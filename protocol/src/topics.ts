@@ -3,7 +3,7 @@ import { EVENT_TYPES, type EventType } from './event.js';
 import { TOPIC_ROOT } from './version.js';
 
 /**
- * Every topic of the contract (DESIGN §4). Build topics only through these functions and parse
+ * Every topic of the contract (architecture §4). Build topics only through these functions and parse
  * them only with `parseTopic`, never by string concatenation elsewhere.
  *
  * | suffix            | dir  | QoS/retain  |

@@ -1,7 +1,7 @@
 import type { PresenceEvent, TruthEvent } from '@storesense/protocol';
 
 /**
- * Scores detected journey events against the simulator's truth (DESIGN §6 evaluate): event-level
+ * Scores detected journey events against the simulator's truth (architecture §6 evaluate): event-level
  * precision and recall, timing error of `at`, detection latency (detectedAt - true time), dwell
  * length error and floor accuracy. Pure.
  *
@@ -17,7 +17,7 @@ import type { PresenceEvent, TruthEvent } from '@storesense/protocol';
 export const SCORED_KINDS = ['approach', 'arrival', 'dwell_start', 'dwell_end', 'floor_change', 'purchase', 'exit'] as const;
 export type ScoredKind = (typeof SCORED_KINDS)[number];
 
-/** Time tolerances: the DESIGN latency goals with slack for the event time estimate itself. */
+/** Time tolerances: the latency goals of architecture §1 with slack for the event time estimate itself. */
 export const DEFAULT_TOLERANCE_MS: Readonly<Record<ScoredKind, number>> = {
   approach: 15_000,
   arrival: 10_000,

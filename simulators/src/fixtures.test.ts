@@ -7,7 +7,7 @@ import { demoMembers, exampleSite, tempDir } from './testing/fixtures.js';
 import { generateWorld } from './trace-file.writer.js';
 
 /**
- * Golden fixtures other packages can test against (STYLE: fixtures named after what they show).
+ * Golden fixtures other packages can test against (architecture §7: fixtures named after what they show).
  * They must equal what the world generates today; after an intended model change regenerate them:
  *   STORESENSE_UPDATE_FIXTURES=1 npx vitest run --project simulators src/fixtures.test.ts
  */

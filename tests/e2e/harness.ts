@@ -4,7 +4,7 @@
  * the gateway over HTTP. Time is scaled: the gateway's clock runs `speed` times faster than the
  * wall clock, starting at the trace's first observation, and the replay paces observations by the
  * same factor without rewriting their times. With `tickMs = 250 / speed` the gateway sees exactly
- * the tick spacing it has at 1x (DESIGN §3: a trace replays at any speed with identical results).
+ * the tick spacing it has at 1x (architecture §3: a trace replays at any speed with identical results).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';

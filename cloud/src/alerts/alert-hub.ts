@@ -8,7 +8,7 @@ export interface AlertChange {
 export type AlertListener = (change: AlertChange) => void;
 
 /**
- * In-process fan-out of alert changes to live sockets. The seam for scale-out (DESIGN §5): a Redis
+ * In-process fan-out of alert changes to live sockets. The seam for scale-out (architecture §5): a Redis
  * or LISTEN/NOTIFY hub implements the same methods.
  */
 export class AlertHub {

@@ -15,7 +15,7 @@ export type AlertTransition =
   | { kind: 'conflict'; error: string; alert: StaffAlert };
 
 /**
- * Claim and acknowledge, as a pure decision (STYLE habit 3). A claim says "I am going to this
+ * Claim and acknowledge, as a pure decision (architecture §7 habit 3). A claim says "I am going to this
  * shopper" so two assistants do not approach the same person: one claimant at a time, and only the
  * claimant (or anyone, while still open) acknowledges. Statuses only move forward.
  * @example decideTransition(alert, { status: 'open', handledBy: undefined }, 'claim', { username: 'wang', displayName: 'Wang Fang' })

@@ -8,7 +8,7 @@ export interface GatewayIdentity {
 
 export type AclDecision = { allow: true } | { allow: false; reason: string };
 
-// Up-direction suffixes only (DESIGN §4): a gateway may not forge acks, configs, member keys or
+// Up-direction suffixes only (architecture §4): a gateway may not forge acks, configs, member keys or
 // commands, even for itself.
 const UP_KINDS = new Set(['event', 'stateConn', 'stateHealth', 'occupancy', 'response', 'observations', 'gap']);
 

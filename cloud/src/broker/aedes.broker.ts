@@ -11,10 +11,10 @@ import { DECOY_CREDENTIAL, verifyPassword } from './credentials.js';
 import { guardedConnection } from './packet-guard.js';
 import { parseTopic } from '@storesense/protocol';
 
-/** The only import of aedes (STYLE habit 2). */
+/** The only import of aedes (architecture §7 habit 2). */
 
 /**
- * Broker limits, pinned on purpose (DEPENDENCIES.md):
+ * Broker limits, pinned on purpose (docs/dependencies.md):
  * - maxTopicLevels 8: the deepest contract topic (`storesense/v1/{site}/{gw}/event/{type}`) has 6
  *   levels; anything deeper is refused before it reaches the router.
  * - queueLimit 128: packets a client may pipeline before its session is up; authentication is an
@@ -203,7 +203,7 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions): Promi
   const link: BrokerLink = {
     subscribe(filter: string, handler: MessageHandler): Promise<void> {
       // aedes.subscribe bypasses authorizeSubscribe. The deliver function MUST call cb(), or
-      // delivery stalls once aedes's concurrency slots fill (DEPENDENCIES.md); it is called when
+      // delivery stalls once aedes's concurrency slots fill (docs/dependencies.md); it is called when
       // the handler settles, which gives ingest natural backpressure.
       const fn = (packet: AedesPublishPacket, cb: () => void) => {
         const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : Buffer.from(packet.payload);

@@ -36,7 +36,7 @@ export const DEFAULT_TIME_WINDOW: { maxFutureSkewMs: number; notBefore: number; 
 export type IngestOutcome = { status: 'stored' | 'duplicate'; id: string } | { status: 'rejected'; reason: string };
 
 /**
- * Cloud ingest (DESIGN §5): subscribe, validate, store with a unique key on event id, then ack.
+ * Cloud ingest (architecture §5): subscribe, validate, store with a unique key on event id, then ack.
  * Invalid messages are counted, logged with topic and reason, and dropped (not acked: there may be
  * no id to ack, and a bad event must show up as a stuck outbox row on the gateway, not vanish).
  */
@@ -228,7 +228,7 @@ function rejectKind(error: string): RejectKind {
 
 /**
  * Narrows a protocol `filters.all*` filter (`storesense/v1/+/+/...`) to one site. Stand-in until
- * the protocol offers per-site filters (requested); the site level is the third one (DESIGN §4).
+ * the protocol offers per-site filters (requested); the site level is the third one (architecture §4).
  */
 export function forSite(filter: string, siteId: string): string {
   if (!isValidId(siteId)) throw new TypeError(`siteId ${JSON.stringify(siteId)} is not a valid id`);

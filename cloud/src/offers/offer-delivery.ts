@@ -71,7 +71,7 @@ export class OfferDeliveryWorker {
       try {
         await this.pass();
       } catch (err) {
-        // A timer must never die of one bad pass (STYLE habit 6).
+        // A timer must never die of one bad pass (architecture §7 habit 6).
         this.o.metrics.inc('offers.delivery_pass_failed');
         this.log.error({ err }, 'delivery pass failed');
       }

@@ -76,7 +76,7 @@ export class OffersService {
   constructor(private readonly o: OffersServiceOptions) {
     this.log = o.logger.child({ module: 'offers' });
     if (o.delivery) {
-      // Refused at start, not at the first offer (STYLE habit 4: invalid config stops the process).
+      // Refused at start, not at the first offer (architecture §7 habit 4: invalid config stops the process).
       const checked = checkWebhookUrl(o.delivery.url, o.delivery);
       if (!checked.ok) throw new TypeError(`offer delivery url refused: ${checked.reason}`);
     }

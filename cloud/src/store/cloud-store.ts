@@ -2,7 +2,7 @@ import type { ConnState, EventType, GapReport, GatewayHealth, OccupancyHourRepor
 import type { Rule } from '../rules/rule.schema.js';
 
 /**
- * Persistence of the cloud behind one interface (DESIGN §5), so PostgreSQL can follow SQLite:
+ * Persistence of the cloud behind one interface (architecture §5), so PostgreSQL can follow SQLite:
  * every method is async even where SQLite answers synchronously. One contract suite
  * (`cloud-store.contract.ts`) runs against each implementation.
  * @example

@@ -44,7 +44,7 @@ import type { Rule } from '../rules/rule.schema.js';
 import { toProfile, type Row } from './store.sqlite.rows.js';
 import { SqliteOccupancyTables } from './store.sqlite.occupancy.js';
 
-/** The only import of better-sqlite3 in the cloud (STYLE habit 2). */
+/** The only import of better-sqlite3 in the cloud (architecture §7 habit 2). */
 export interface SqliteStoreOptions {
   /** File path, e.g. `${dataDir}/cloud.db`; ':memory:' for throwaway use. */
   path: string;
@@ -59,7 +59,7 @@ export interface SqliteStoreOptions {
 export function openSqliteStore(options: SqliteStoreOptions): CloudStore {
   const db = new Database(options.path);
   // Set on every connection: a fresh connection stays synchronous=FULL/DELETE otherwise
-  // (DEPENDENCIES.md). FULL, not NORMAL: an ack tells the gateway to delete its outbox row, so the
+  // (docs/dependencies.md). FULL, not NORMAL: an ack tells the gateway to delete its outbox row, so the
   // event must survive a power cut once acked; NORMAL in WAL mode may lose the last commits.
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = FULL');

@@ -19,7 +19,7 @@ export interface ClassProbs {
 }
 
 /**
- * Journey-machine decision settings a classifier brings with it (DESIGN §3.4): how sure a tick must
+ * Journey-machine decision settings a classifier brings with it (architecture §3.4): how sure a tick must
  * be (`minProb`) and how long an entry / a leave must hold. Chosen on validation seeds for that
  * classifier's probabilities (the ONNX model carries them in its metadata); unset fields keep the
  * journey machine's defaults, which were tuned for the rules classifier.
@@ -36,7 +36,7 @@ export interface DecisionSettings {
 /**
  * Turns a batch of feature windows into class probabilities, one per window, same order.
  * Called once per tick with every active subject, so an ONNX implementation does a single
- * `session.run` on a [batch, FEATURE_COUNT] tensor (DESIGN §3.4). Implementations must be
+ * `session.run` on a [batch, FEATURE_COUNT] tensor (architecture §3.4). Implementations must be
  * synchronous and deterministic for a given input.
  * @example const probs = classifier.classify(windows, now); // probs[i].subject === windows[i].subject
  */

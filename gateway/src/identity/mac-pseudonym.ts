@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto';
 
 /**
- * Raw MAC -> pseudonymous subject, inside the ingest function; the MAC never leaves it (DESIGN:
+ * Raw MAC -> pseudonymous subject, inside the ingest function; the MAC never leaves it (architecture §3.2:
  * identity). `subject = 's_' + first 16 hex of HMAC-SHA256(pepper, "mac|" + normalizedMac + "|" +
  * utcDay)`. The UTC day is part of the message, so the same device gets a new subject every day
  * and no subject links across days; locally administered (randomised) MACs are additionally put in

@@ -43,7 +43,7 @@ export interface MqttConnectionStatus {
 type MessageHandler = (topic: string, payload: Buffer) => void;
 
 /**
- * The one file importing `mqtt` (STYLE habit 2), used by the uplink and the mqtt-observations
+ * The one file importing `mqtt` (architecture §7 habit 2), used by the uplink and the mqtt-observations
  * source. It owns reconnection: mqtt.js's own reconnect uses a fixed period and stops for good on
  * a refused CONNACK (reconnectSuppressed), so each attempt is a fresh client with
  * reconnectPeriod 0, and retries back off exponentially with jitter between min and max.

@@ -4,7 +4,7 @@ import type { Observation, SourceHealth } from '@storesense/protocol';
 export type Emit = (observations: Observation[]) => void;
 
 /**
- * A southbound adapter (DESIGN §3.1): one per library or device. `start` must not throw for
+ * A southbound adapter (architecture §3.1): one per library or device. `start` must not throw for
  * runtime trouble (report it through `health()`); it may throw when it cannot start at all, and
  * the gateway then marks that source unavailable and carries on with the others.
  * @example const s = createReplaySource({...}); await s.start((obs) => gateway.ingest(obs));

@@ -45,7 +45,7 @@ interface DbRow {
 }
 
 /**
- * The SQLite outbox: the only file importing better-sqlite3 (STYLE habit 2).
+ * The SQLite outbox: the only file importing better-sqlite3 (architecture §7 habit 2).
  * `seq` is an AUTOINCREMENT key, so SQLite never reuses a number even after the newest rows are
  * acked and deleted (sqlite.org/autoinc.html): the per-gateway `seq` keeps increasing across restarts.
  * The event JSON is stored without `seq`; the row key is injected when reading.

@@ -31,7 +31,7 @@ export interface OutboxGap {
 }
 
 /**
- * The store-and-forward queue between the journey machine and the uplink (DESIGN §3.6).
+ * The store-and-forward queue between the journey machine and the uplink (architecture §3.6).
  * Events are appended BEFORE publishing and deleted only on the cloud's application ack.
  * @example
  * const [e] = outbox.append([draft]); uplink.publishLive([e]); // later: outbox.ack([e.id])

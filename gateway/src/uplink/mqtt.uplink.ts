@@ -43,7 +43,7 @@ export interface UplinkStatus {
 }
 
 /**
- * The northbound side (DESIGN §3.7): events from the outbox to the broker, application acks back.
+ * The northbound side (architecture §3.7): events from the outbox to the broker, application acks back.
  * - QoS 1, clientId `${siteId}.${gatewayId}`, username from config or the same string.
  * - clean: false. A persistent session makes the broker hold acks and commands published while
  *   the link blips and deliver them on reconnect, so fewer events are sent twice. Correctness does

@@ -25,7 +25,7 @@ export interface WifiProbeSourceOptions {
   retryMaxMs?: number;
 }
 
-/** The tshark command of DEPENDENCIES.md: probe requests only, one tab-separated line per frame. */
+/** The tshark command of docs/dependencies.md: probe requests only, one tab-separated line per frame. */
 export function tsharkArgs(iface: string): string[] {
   return ['-i', iface, '-I', '-l', '-Y', 'wlan.fc.type_subtype==4', '-T', 'fields',
     '-e', 'frame.time_epoch', '-e', 'wlan.sa', '-e', 'radiotap.dbm_antsignal', '-e', 'wlan_radio.frequency', '-e', 'wlan.ssid'];
