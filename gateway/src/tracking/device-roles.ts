@@ -1,7 +1,10 @@
 import type { SubjectTrack } from './tracker.js';
 import { handoffDistanceDb, meanVector, signatureOf, vectorDistanceDb, type Signature } from './device-signature.js';
+import { DEFAULT_DEVICE_ROLES, STAFF_SUBJECT_PREFIX, type DeviceRole, type DeviceRoleSettings, type DeviceRoleStats, type OpenCalendar, type RoleDecision, type RoleReason } from './device-roles.settings.js';
 
-/**
+export * from './device-roles.settings.js';
+
+/*
  * Staff and fixed devices: radios that are in the store for hours but are not shoppers (the
  * greeter's phone by the door, the assistant's on the counter, a beacon or PC advertising all day).
  * Their sightings must make no approach, arrival, dwell or purchase: they would be false footfall
@@ -36,80 +39,6 @@ import { handoffDistanceDb, meanVector, signatureOf, vectorDistanceDb, type Sign
  * `now` and the tracks; memory is one small record per tracked subject (dropped with the track)
  * plus counters.
  */
-export const STAFF_SUBJECT_PREFIX = 'staff_';
-
-export type DeviceRole = 'staff' | 'fixed';
-export type RoleReason = 'registered' | 'off_hours' | 'still' | 'long_presence' | 'handoff';
-export const ROLE_REASONS: readonly RoleReason[] = ['registered', 'off_hours', 'still', 'long_presence', 'handoff'];
-
-export interface DeviceRoleSettings {
-  /** Learn roles from presence; false = registered subjects only. */
-  learn: boolean;
-  stillForMs: number;
-  presentForMs: number;
-  offHoursMinMs: number;
-  closingGraceMs: number;
-  /** How often each subject's levels are sampled (the tracker's slow EWMA, tau 6 s). */
-  sampleMs: number;
-  /** Samples are averaged into bins this long; stillness compares bins. */
-  binMs: number;
-  /** Still this long where a door receiver is the strongest: fixed or staff. */
-  doorStillForMs: number;
-  /** A bin within this RMS distance (dB) of the still run's mean continues it. */
-  stillToleranceDb: number;
-  /** A subject unheard this long starts a new presence when it returns. */
-  absenceResetMs: number;
-  /** A new subject first heard within this long after a donor's last sighting may continue it. */
-  handoffWindowMs: number;
-  /** A donor must have been still this long to pass its still run on (or hold a role). */
-  handoffMinStillMs: number;
-  /** The handoff is decided this long after the new subject's first sighting. */
-  handoffDecideMs: number;
-  /** Levels within this RMS distance (dB) of the donor's last levels: a continuation. */
-  handoffMatchDb: number;
-  /** Levels this far from every role donor: released at once. */
-  handoffReleaseDb: number;
-}
-
-export const DEFAULT_DEVICE_ROLES: Readonly<DeviceRoleSettings> = {
-  learn: true,
-  stillForMs: 40 * 60_000,
-  doorStillForMs: 10 * 60_000,
-  presentForMs: 4 * 3_600_000,
-  offHoursMinMs: 5 * 60_000,
-  closingGraceMs: 30 * 60_000,
-  sampleMs: 5_000,
-  binMs: 60_000,
-  stillToleranceDb: 3.5,
-  absenceResetMs: 5 * 60_000,
-  handoffWindowMs: 10_000,
-  handoffMinStillMs: 2 * 60_000,
-  handoffDecideMs: 6_000,
-  handoffMatchDb: 8,
-  handoffReleaseDb: 15,
-};
-
-export interface RoleDecision {
-  role: DeviceRole;
-  reason: RoleReason;
-  /** When the role was decided (tick time). */
-  at: number;
-}
-
-export interface DeviceRoleStats {
-  /** Subjects tracked now with each role. */
-  staff: number;
-  fixed: number;
-  /** Of those, registered vs learned. */
-  registered: number;
-  learned: number;
-  /** Subjects held out of journeys while a handoff or a closed-hours presence is decided. */
-  pending: number;
-  /** Roles decided since start, by reason (a rotation counts once per new address). */
-  decided: Record<RoleReason, number>;
-  /** Open visits closed because their subject got a role. */
-  visitsClosed: number;
-}
 
 interface Still {
   since: number;
@@ -140,10 +69,6 @@ interface RoleTrack {
   pendingHandoff: boolean;
   /** This subject already passed its chain on. */
   handedOff: boolean;
-}
-
-export interface OpenCalendar {
-  isOpen(at: number): boolean;
 }
 
 /**
