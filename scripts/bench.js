@@ -167,9 +167,13 @@ the JS around it${c.zoneHead ? ' (the place head alone; the zone input gets one 
 beside them. The machine was shared while measuring (load average ${c.loadAverage.join(', ')} on
 ${machine.cores} cores), which is what the p99s mostly show.
 
-| classifier | batch | p50 per tick | p99 per tick | p50 per subject | p99 per subject | worst-round p99 per tick | calls |
-| --- | --- | --- | --- | --- | --- | --- | --- |
-${c.series.map((x) => `| ${x.classifier} | ${x.batch} | ${us(x.p50Us)} | ${us(x.p99Us)} | ${us(x.perSubjectP50Us)} | ${us(x.perSubjectP99Us)} | ${us(x.worstRoundP99Us)} | ${fmt(x.calls)} |`).join('\n')}
+| classifier | batch | p50 per tick | p99 per tick | p50 per subject | p99 per subject | worst-round p99 per tick | CPU time p50 / p99 per tick | calls |
+| --- | --- | --- | --- | --- | --- | --- | --- | --- |
+${c.series.map((x) => `| ${x.classifier} | ${x.batch} | ${us(x.p50Us)} | ${us(x.p99Us)} | ${us(x.perSubjectP50Us)} | ${us(x.perSubjectP99Us)} | ${us(x.worstRoundP99Us)} | ${x.cpuP50Us === undefined ? '–' : `${us(x.cpuP50Us)} / ${us(x.cpuP99Us)}`} | ${fmt(x.calls)} |`).join('\n')}
+
+"CPU time" is the process's CPU time per call (\`process.cpuUsage\`, user + system, all threads:
+garbage-collector helpers count): the work itself, without the time the scheduler gave the core to
+other processes, which is what the wall-clock p99s on this shared machine mostly are.
 
 Command: \`${c.command}\``,
   }),

@@ -61,13 +61,17 @@ interface Series {
   p50Us: number;
   p99Us: number;
   worstRoundP99Us: number;
+  /** The same percentiles of the process's CPU time per call: the work without the time the shared machine's scheduler took the core away. */
+  cpuP50Us: number;
+  cpuP99Us: number;
   perSubjectP50Us: number;
   perSubjectP99Us: number;
 }
 
-/** Times `fn` on rotating batches of B windows; returns microseconds per call, one array per round. */
-function time(batch: number, calls: number, fn: (windows: FeatureWindow[], at: number) => void): number[][] {
+/** Times `fn` on rotating batches of B windows; returns microseconds per call (wall clock and process CPU time), one array per round. */
+function time(batch: number, calls: number, fn: (windows: FeatureWindow[], at: number) => void): { wall: number[][]; cpu: number[][] } {
   const rounds_: number[][] = [];
+  const cpuRounds: number[][] = [];
   let offset = 0;
   const next = () => {
     if (offset + batch > pool.length) offset = 0;
@@ -81,15 +85,20 @@ function time(batch: number, calls: number, fn: (windows: FeatureWindow[], at: n
   }
   for (let r = 0; r < rounds; r++) {
     const samples: number[] = [];
+    const cpu: number[] = [];
     for (let i = 0; i < calls; i++) {
       const w = next();
+      const c0 = process.cpuUsage();
       const t0 = performance.now();
       fn(w, w[0]!.at);
       samples.push((performance.now() - t0) * 1000);
+      const used = process.cpuUsage(c0);
+      cpu.push(used.user + used.system);
     }
     rounds_.push(samples);
+    cpuRounds.push(cpu);
   }
-  return rounds_;
+  return { wall: rounds_, cpu: cpuRounds };
 }
 
 const round1 = (x: number) => Math.round(x * 10) / 10;
@@ -97,7 +106,8 @@ const round1 = (x: number) => Math.round(x * 10) / 10;
  * p50 and p99 per round, then the median over rounds: the machine is shared, and one round hit by
  * another process's burst should not decide the figure (the worst round's p99 is kept beside it).
  */
-function series(name: string, batch: number, perRound: number[][]): Series {
+function series(name: string, batch: number, timed: { wall: number[][]; cpu: number[][] }): Series {
+  const perRound = timed.wall;
   const p50 = median(perRound.map((s) => percentile(s, 50)));
   const p99s = perRound.map((s) => percentile(s, 99));
   const p99 = median(p99s);
@@ -110,6 +120,8 @@ function series(name: string, batch: number, perRound: number[][]): Series {
     worstRoundP99Us: round1(Math.max(...p99s)),
     perSubjectP50Us: round1(p50 / batch),
     perSubjectP99Us: round1(p99 / batch),
+    cpuP50Us: round1(median(timed.cpu.map((s) => percentile(s, 50)))),
+    cpuP99Us: round1(median(timed.cpu.map((s) => percentile(s, 99)))),
   };
 }
 
