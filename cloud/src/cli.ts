@@ -7,15 +7,19 @@ import { loadSiteFile, type Site } from '@storesense/firmware-config';
 import { isValidId } from '@storesense/protocol';
 import { z } from 'zod';
 import { createCloud, type ProvisionGatewayInput } from './app.js';
+import { firstOperatorFor } from './auth/first-operator.js';
 import { checkStaffAgainstSites, loadStaffFile, type StaffSeed } from './auth/staff.seed.js';
 import { createLogger } from './log.js';
 import { checkWebhookUrl } from './offers/webhook.client.js';
 import { loadMasterKey } from './store/key-sealer.js';
 import { exitWhenFlushed } from '@storesense/protocol/cli';
+import { UsageError } from './usage-error.js';
+import { runUserCommand } from './user.command.js';
 
 const HELP = `storesense-cloud: broker, ingest, rules, staff alerts, API and live console
 
-Usage: storesense-cloud [--site FILE]... [--members CSV] [--gateway SITE.GW:PASSWORD]... [--gateways JSON]
+Usage: storesense-cloud user add --username U --role operator   (see storesense-cloud user --help)
+       storesense-cloud [--site FILE]... [--members CSV] [--gateway SITE.GW:PASSWORD]... [--gateways JSON]
                         [--staff JSON] [--open-alerts] [--allow-origin URL]...
                         [--offer-webhook URL [--offer-webhook-private] [--offer-webhook-prospects]]
 
@@ -27,7 +31,9 @@ Options:
   --gateways JSON      a file [{"siteId", "gatewayId", "password", "username"?}, ...]
   --staff JSON         staff accounts [{"username", "password", "displayName", "role"?, "siteId"?,
                        "storeIds"?}], role staff (default; needs siteId and storeIds), operator or
-                       analyst; created or updated on start, passwords stored as scrypt hashes
+                       analyst; created or updated on start, passwords stored as scrypt hashes.
+                       With sign-in required and no operator account, the cloud creates one on start
+                       and prints its random password once on stdout (never logged)
   --open-alerts        also accept alert sockets without a ticket (every alert, no login): demos
                        only. Default: a ticket from POST /api/v1/alerts/ticket is required
   --allow-origin URL   a browser origin allowed on the alert socket besides the cloud's own
@@ -57,8 +63,6 @@ Environment:
 const gatewaysFileSchema = z.array(
   z.object({ siteId: z.string(), gatewayId: z.string(), password: z.string().min(8), username: z.string().optional() }),
 );
-
-class UsageError extends Error {}
 
 function fail(message: string): never {
   throw new UsageError(message);
@@ -96,6 +100,7 @@ async function choosePort(what: string, host: string, wanted: { port: number; ex
 }
 
 async function main(): Promise<void> {
+  if (process.argv[2] === 'user') return runUserCommand(process.argv.slice(3));
   const { values } = parseArgs({
     options: {
       site: { type: 'string', multiple: true, default: [] },
@@ -211,6 +216,18 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
 
+  // A cloud requiring sign-in with no operator would be a dead login: create the first one and
+  // print its random password once, on stdout only (the logger never sees it; decision 74).
+  const first = values['open-alerts'] || !cloud.store ? undefined : firstOperatorFor(await cloud.store.listStaff());
+  if (first) {
+    await cloud.seedStaff([first.seed]);
+    logger.warn({ username: first.username }, 'no operator account: created the first operator (password printed once on stdout)');
+    process.stdout.write(
+      `first operator created: username ${first.username} password ${first.password}
+  (shown once; sign in at the console, then replace it: storesense-cloud user add --username ${first.username} --role operator)
+`,
+    );
+  }
   for (const g of gateways) {
     const { username } = await cloud.provisionGateway(g);
     process.stdout.write(`provisioned gateway ${g.siteId}/${g.gatewayId} (mqtt username ${username})\n`);
