@@ -14,6 +14,7 @@ export interface StoredEvent {
   seq: number;
   type: string;
   at: number;
+  detectedAt?: number;
   visitId: string;
   subject: string;
   phase?: string;
