@@ -7,6 +7,7 @@ import { readFileSync, realpathSync, writeFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { esp32NodesToEnv, esp32NodesToMqttCommands, Esp32RenderError, renderEsp32Nodes, type Esp32RenderOptions } from './esp32.render.js';
+import { withDefaultDeployment } from './gateway-config.defaults.js';
 import { GatewayConfigError, renderGatewayConfig, type GatewayConfigOverrides } from './gateway-config.render.js';
 import { loadSiteFile } from './site.loader.js';
 import { siteJsonSchemaText } from './site.json-schema.js';
@@ -21,7 +22,10 @@ Commands:
   validate <site.json> [--strict]      check a site file; prints a summary or every error with its path,
                                        and warnings (unknown keys, odd geometry, unwired devices);
                                        --strict makes warnings fail too
-  render <site.json> --gateway <id>    print the config of one gateway (JSON)
+  render <site.json> --gateway <id>    print the config of one gateway (JSON): the sources its receivers
+                                       and terminals call for (ble, wifi_probe, espresense,
+                                       http_observations), a status API on 127.0.0.1:8081, no
+                                       recording; what is left to set up is said on stderr
       [--mqtt-url <url>]               broker URL (default mqtt://127.0.0.1:1883)
       [--data-dir <dir>]               gateway data directory (outbox)
       [--out <file>]                   write to a file instead of stdout
@@ -163,8 +167,10 @@ function dispatch(argv: string[], io: Io): number {
       const overrides: GatewayConfigOverrides = {};
       if (values['mqtt-url'] !== undefined) overrides.mqtt = { url: values['mqtt-url'] };
       if (values['data-dir'] !== undefined) overrides.dataDir = values['data-dir'];
-      const config = renderGatewayConfig(site, values.gateway, overrides);
+      const deployment = withDefaultDeployment(site, values.gateway, overrides);
+      const config = renderGatewayConfig(site, values.gateway, deployment.overrides);
       emit(`${JSON.stringify(config, null, 2)}\n`, values.out, io);
+      for (const note of deployment.notes) io.err(`note: ${note}\n`);
       return 0;
     }
     case 'lint': {

@@ -12,3 +12,4 @@ export * from './site.lint.js';
 export * from './esp32.render.js';
 export * from './site.domain.js';
 export * from './site.domain.check.js';
+export * from './gateway-config.defaults.js';

@@ -3,6 +3,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { exampleSitePath, loadSiteFile, renderGatewayConfig, withDefaultDeployment } from '@storesense/firmware-config';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startAedes, waitFor } from './testing/aedes-broker.js';
 import { boutiqueConfig } from './testing/fixtures.js';
@@ -56,6 +57,7 @@ describe.skipIf(!existsSync(CLI))('storesense-gateway CLI (dist)', () => {
       const p = run(['--config', path], { GW_TEST_PW: 'cli-secret' });
       await waitFor(() => cloud.conn.some((c) => c.state === 'online'), 10_000, 'online');
       expect(p.out()).toContain('storesense-gateway running');
+      expect(p.err()).toContain(`WARNING: ${path} has no sources: this gateway will hear nothing`);
       p.child.kill('SIGTERM');
       expect(await p.exited).toBe(0);
       await waitFor(() => cloud.conn.at(-1)?.state === 'offline', 5_000, 'offline');
@@ -63,6 +65,34 @@ describe.skipIf(!existsSync(CLI))('storesense-gateway CLI (dist)', () => {
       expect(p.out() + p.err()).not.toContain('cli-secret');
     } finally {
       await cloud.close();
+      await broker.close();
+    }
+  }, 30_000);
+
+  it('starts from the config storesense-site render writes and runs its sources, without the no-sources warning', async () => {
+    const broker = await startAedes({ password: 'cli-secret' });
+    try {
+      const loaded = loadSiteFile(exampleSitePath('boutique'));
+      if (!loaded.ok) throw new Error(loaded.issues.join('; '));
+      const { overrides } = withDefaultDeployment(loaded.value, 'gw-boutique-1', { mqtt: { url: broker.url, passwordEnv: 'GW_TEST_PW' }, dataDir: join(dir, 'data') });
+      // The rendered default listens on 127.0.0.1:8081; tests take an ephemeral port instead.
+      const config = { ...renderGatewayConfig(loaded.value, 'gw-boutique-1', overrides), statusApi: { host: '127.0.0.1', port: 0 } };
+      const path = join(dir, 'gw.json');
+      writeFileSync(path, JSON.stringify(config));
+      const p = run(['--config', path], { GW_TEST_PW: 'cli-secret' });
+      await waitFor(() => /"statusUrl":"http/.test(p.out()), 10_000, 'running');
+      const statusUrl = /"statusUrl":"(http:\/\/[^"]+)"/.exec(p.out())![1]!;
+      const health = (await (await fetch(`${statusUrl}/api/v1/health`)).json()) as { sources: Record<string, { state: string }> };
+      expect(Object.keys(health.sources).sort()).toEqual(['ble', 'http_observations', 'mqtt_observations']);
+      const posted = await fetch(`${statusUrl}/api/v1/observations`, {
+        method: 'POST', headers: { 'content-type': 'application/x-ndjson' },
+        body: `${JSON.stringify({ v: 1, at: Date.now(), source: 'terminal', receiverId: 'pos-1', subject: 't_pos-1_1', terminal: { kind: 'pos', action: 'purchase', amount: 1 } })}\n`,
+      });
+      expect(posted.status).toBe(200);
+      expect(p.err()).not.toContain('has no sources');
+      p.child.kill('SIGTERM');
+      expect(await p.exited).toBe(0);
+    } finally {
       await broker.close();
     }
   }, 30_000);

@@ -97,6 +97,11 @@ async function main(argv: string[]): Promise<number> {
     return 2;
   }
   const logger = createLogger(args['log-level'] ? { level: args['log-level'] } : {});
+  if (config.sources.length === 0) {
+    // Loud, on stderr and in the log: a gateway with no sources runs healthy and hears nothing.
+    process.stderr.write(`storesense-gateway: WARNING: ${args.config} has no sources: this gateway will hear nothing. Add "sources" (storesense-site render writes the ones the site's receivers and terminals call for; docs/sources.md)\n`);
+    logger.warn({ config: args.config }, 'no sources configured: the gateway hears nothing');
+  }
   let gateway: Gateway;
   try {
     const { classifier, status } = selectClassifier(config, {
