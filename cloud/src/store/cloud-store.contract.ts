@@ -7,16 +7,21 @@ import type { CloudStore, MemberRecord } from './cloud-store.js';
  * The behaviour every CloudStore implementation must show (the aedes/MQTT.js abstract-store
  * habit): call it from each implementation's test file with a factory of fresh stores.
  */
-export function runCloudStoreContract(name: string, open: () => { store: CloudStore; cleanup: () => void }): void {
+export interface ContractStore {
+  store: CloudStore;
+  cleanup: () => void | Promise<void>;
+}
+
+export function runCloudStoreContract(name: string, open: () => ContractStore | Promise<ContractStore>): void {
   describe(`CloudStore contract: ${name}`, () => {
     let store: CloudStore;
-    let cleanup: () => void;
-    beforeEach(() => {
-      ({ store, cleanup } = open());
+    let cleanup: () => void | Promise<void>;
+    beforeEach(async () => {
+      ({ store, cleanup } = await open());
     });
     afterEach(async () => {
       await store.close();
-      cleanup();
+      await cleanup();
     });
 
     it('stores an event once per id and lists newest first with filters', async () => {

@@ -6,7 +6,7 @@
  * The rules seeded by migration 4 (frozen: the built-in rule set as it shipped; `DEFAULT_RULES`
  * may move on, this may not).
  */
-const SEED_RULES_V4 = [
+export const SEED_RULES_V4 = [
   { id: 'member-approach-alert', name: 'Member near the store', enabled: true, eventTypes: ['approach'], audience: 'member', cooldownMs: 600_000,
     actions: [{ kind: 'staff_alert', message: '{name} ({tier}) is near {store}' }] },
   { id: 'member-arrival-alert', name: 'Member inside the store', enabled: true, eventTypes: ['arrival'], audience: 'member', cooldownMs: 600_000,

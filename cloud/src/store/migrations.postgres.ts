@@ -1,0 +1,207 @@
+import { SEED_RULES_V4 } from './migrations.sqlite.js';
+
+/**
+ * Schema migrations of the PostgreSQL store, applied in order, each in its own transaction;
+ * `schema_migrations` records the versions that ran. Append only: never edit a shipped migration.
+ *
+ * Events are range-partitioned by event time `at` (ms) into monthly partitions created on demand
+ * (store.postgres.events.ts). A partitioned table's unique keys must contain the partition key, so
+ * the idempotency key "one event per id" lives in `event_ids` (unpartitioned, primary key `id`),
+ * claimed in the same statement that inserts the event.
+ */
+const sqlText = (s: string): string => `'${s.replace(/'/g, "''")}'`;
+
+export const PG_MIGRATIONS: readonly string[] = [
+  // 1: the whole schema as SQLite has it at its migration 8, in PostgreSQL types.
+  `
+  CREATE TABLE event_ids (
+    id TEXT PRIMARY KEY,
+    site_id TEXT NOT NULL,
+    gateway_id TEXT NOT NULL,
+    at BIGINT NOT NULL
+  );
+  CREATE TABLE events (
+    id TEXT NOT NULL,
+    site_id TEXT NOT NULL,
+    gateway_id TEXT NOT NULL,
+    seq BIGINT NOT NULL,
+    type TEXT NOT NULL,
+    at BIGINT NOT NULL,
+    received_at BIGINT NOT NULL,
+    store_id TEXT,
+    member_id TEXT,
+    body JSONB NOT NULL,
+    PRIMARY KEY (id, at)
+  ) PARTITION BY RANGE (at);
+  -- Listing (newest first, by site), analytics (site, type, range) and member activity.
+  CREATE INDEX events_at ON events (at DESC);
+  CREATE INDEX events_site_at ON events (site_id, at DESC);
+  CREATE INDEX events_site_type_at ON events (site_id, type, at);
+  CREATE INDEX events_member_type_at ON events (member_id, type, at) WHERE member_id IS NOT NULL;
+
+  CREATE TABLE members (
+    member_id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    nickname TEXT,
+    tier TEXT NOT NULL,
+    tags JSONB NOT NULL,
+    consent BOOLEAN NOT NULL,
+    consent_marketing BOOLEAN NOT NULL DEFAULT false,
+    preferences JSONB NOT NULL DEFAULT '{}',
+    devices JSONB NOT NULL DEFAULT '[]',
+    token_key TEXT NOT NULL,
+    updated_at BIGINT NOT NULL
+  );
+  CREATE INDEX members_tier ON members (tier, member_id);
+
+  CREATE TABLE alerts (
+    seq BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    id TEXT NOT NULL UNIQUE,
+    at BIGINT NOT NULL,
+    event_at BIGINT NOT NULL,
+    event_id TEXT NOT NULL,
+    event_type TEXT NOT NULL,
+    site_id TEXT NOT NULL,
+    store_id TEXT NOT NULL DEFAULT '',
+    member_id TEXT NOT NULL,
+    status TEXT NOT NULL DEFAULT 'open',
+    handled_by TEXT,
+    body JSONB NOT NULL
+  );
+  CREATE INDEX alerts_cooldown ON alerts (member_id, site_id, store_id, event_type, event_at DESC);
+  CREATE INDEX alerts_site_store_seq ON alerts (site_id, store_id, seq);
+
+  CREATE TABLE staff (
+    username TEXT PRIMARY KEY,
+    display_name TEXT NOT NULL,
+    role TEXT NOT NULL,
+    site_id TEXT,
+    store_ids JSONB NOT NULL,
+    password_hash TEXT NOT NULL,
+    salt TEXT NOT NULL,
+    updated_at BIGINT NOT NULL
+  );
+  -- Only SHA-256 hashes of tokens are stored: a copy of the database does not log anyone in.
+  CREATE TABLE auth_tokens (
+    token_hash TEXT PRIMARY KEY,
+    kind TEXT NOT NULL,
+    username TEXT,
+    name TEXT NOT NULL,
+    role TEXT NOT NULL,
+    site_id TEXT,
+    store_ids JSONB NOT NULL,
+    created_at BIGINT NOT NULL,
+    expires_at BIGINT,
+    created_by TEXT
+  );
+  CREATE INDEX auth_tokens_expiry ON auth_tokens (expires_at) WHERE expires_at IS NOT NULL;
+  CREATE INDEX auth_tokens_user ON auth_tokens (username) WHERE username IS NOT NULL;
+
+  CREATE TABLE rules (
+    id TEXT PRIMARY KEY,
+    position INTEGER NOT NULL,
+    enabled BOOLEAN NOT NULL,
+    body JSONB NOT NULL,
+    updated_at BIGINT NOT NULL
+  );
+  ${SEED_RULES_V4.map((r, i) => `INSERT INTO rules (id, position, enabled, body, updated_at) VALUES (${sqlText(r.id)}, ${i}, true, ${sqlText(JSON.stringify(r))}, 0);`).join('\n  ')}
+
+  CREATE TABLE offers (
+    id TEXT PRIMARY KEY,
+    kind TEXT NOT NULL,
+    rule_id TEXT,
+    member_id TEXT,
+    subject TEXT,
+    site_id TEXT NOT NULL,
+    store_id TEXT,
+    day TEXT NOT NULL,
+    title TEXT NOT NULL DEFAULT '',
+    issued_at BIGINT NOT NULL,
+    expires_at BIGINT NOT NULL,
+    status TEXT NOT NULL,
+    event_id TEXT NOT NULL,
+    delivered_at BIGINT,
+    redeemed_at BIGINT,
+    redeemed_event_id TEXT,
+    amount DOUBLE PRECISION,
+    currency TEXT
+  );
+  -- One offer per triggering event, rule and kind: a replayed event cannot issue twice. NULLs stay
+  -- distinct, as in SQLite: offers written without a rule are not deduplicated (contract suite).
+  CREATE UNIQUE INDEX offers_event_rule_kind ON offers (event_id, rule_id, kind);
+  CREATE INDEX offers_site_issued ON offers (site_id, issued_at);
+  CREATE INDEX offers_member_day ON offers (member_id, site_id, day, kind) WHERE member_id IS NOT NULL;
+  CREATE INDEX offers_subject_day ON offers (subject, site_id, day, kind) WHERE subject IS NOT NULL;
+  CREATE INDEX offers_store_day ON offers (site_id, store_id, day, kind);
+  CREATE INDEX offers_open ON offers (member_id, site_id, expires_at) WHERE status IN ('issued', 'delivered', 'failed');
+  CREATE INDEX offers_redeemed_event ON offers (redeemed_event_id) WHERE redeemed_event_id IS NOT NULL;
+
+  CREATE TABLE offer_deliveries (
+    offer_id TEXT PRIMARY KEY,
+    status TEXT NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at BIGINT NOT NULL,
+    last_status INTEGER,
+    last_error TEXT,
+    updated_at BIGINT NOT NULL
+  );
+  CREATE INDEX offer_deliveries_due ON offer_deliveries (next_attempt_at) WHERE status = 'pending';
+
+  CREATE TABLE gateways (
+    site_id TEXT NOT NULL,
+    gateway_id TEXT NOT NULL,
+    username TEXT NOT NULL UNIQUE,
+    password_hash TEXT NOT NULL,
+    salt TEXT NOT NULL,
+    provisioned_at BIGINT NOT NULL,
+    PRIMARY KEY (site_id, gateway_id)
+  );
+  CREATE TABLE gateway_status (
+    site_id TEXT NOT NULL,
+    gateway_id TEXT NOT NULL,
+    conn_state TEXT,
+    conn_at BIGINT,
+    conn_version TEXT,
+    conn_received_at BIGINT,
+    health TEXT,
+    health_received_at BIGINT,
+    PRIMARY KEY (site_id, gateway_id)
+  );
+  CREATE TABLE gaps (
+    id TEXT PRIMARY KEY,
+    site_id TEXT NOT NULL,
+    gateway_id TEXT NOT NULL,
+    at BIGINT NOT NULL,
+    reason TEXT NOT NULL,
+    count INTEGER NOT NULL,
+    from_seq BIGINT NOT NULL,
+    to_seq BIGINT NOT NULL,
+    from_at BIGINT NOT NULL,
+    to_at BIGINT NOT NULL,
+    received_at BIGINT NOT NULL
+  );
+  CREATE INDEX gaps_gateway_at ON gaps (site_id, gateway_id, at DESC);
+  CREATE INDEX gaps_received ON gaps (received_at DESC);
+
+  CREATE TABLE occupancy_minutes (
+    site_id TEXT NOT NULL,
+    store_id TEXT NOT NULL,
+    start BIGINT NOT NULL,
+    gateway_id TEXT NOT NULL,
+    occupancy DOUBLE PRECISION NOT NULL,
+    addresses INTEGER NOT NULL,
+    fixed INTEGER NOT NULL,
+    received_at BIGINT NOT NULL,
+    PRIMARY KEY (site_id, store_id, start)
+  );
+  CREATE TABLE occupancy_hours (
+    site_id TEXT NOT NULL,
+    store_id TEXT NOT NULL,
+    start BIGINT NOT NULL,
+    gateway_id TEXT NOT NULL,
+    unique_visitors INTEGER NOT NULL,
+    received_at BIGINT NOT NULL,
+    PRIMARY KEY (site_id, store_id, start)
+  );
+  `,
+];

@@ -1,0 +1,154 @@
+import type pg from 'pg';
+import type { StaffAlert } from '@storesense/protocol';
+import type { AlertHandling, AlertKey, AlertQuery, AuthToken, AuthTokenKind, NewAlert, StaffAccount, StaffProfile, StaffRole } from './cloud-store.js';
+import { one, rows, run, type Row } from './pg-sql.js';
+
+const ALERT_FILTER = `seq > @since AND (@upTo::bigint IS NULL OR seq <= @upTo) AND (@siteId::text IS NULL OR site_id = @siteId)
+  AND (@stores::text[] IS NULL OR store_id = ANY(@stores)) AND (NOT @handledOnly::boolean OR status <> 'open')`;
+
+const toAlert = (r: Row): StaffAlert => ({ ...(r.body as NewAlert), seq: r.seq as number });
+
+/** Staff alerts (seq from an identity column), claims by compare-and-set, staff and auth tokens. */
+export class PgAlertTables {
+  constructor(private readonly pool: pg.Pool) {}
+
+  async insert(alert: NewAlert): Promise<StaffAlert> {
+    // Idempotent by alert id: a retried insert returns the stored alert with its original seq.
+    const r = await one(
+      this.pool,
+      `WITH ins AS (
+         INSERT INTO alerts (id, at, event_at, event_id, event_type, site_id, store_id, member_id, body)
+         VALUES (@id, @at, @eventAt, @eventId, @eventType, @siteId, @storeId, @memberId, @body) ON CONFLICT (id) DO NOTHING RETURNING seq, body)
+       SELECT seq, body FROM ins UNION ALL SELECT seq, body FROM alerts WHERE id = @id AND NOT EXISTS (SELECT 1 FROM ins)`,
+      {
+        id: alert.id, at: alert.at, eventAt: alert.eventAt, eventId: alert.eventId, eventType: alert.eventType, siteId: alert.siteId,
+        storeId: alert.storeId ?? '', memberId: alert.memberId, body: JSON.stringify(alert),
+      },
+    );
+    return toAlert(r!);
+  }
+
+  async list(q: AlertQuery): Promise<StaffAlert[]> {
+    const r = await rows(this.pool, `SELECT seq, body FROM alerts WHERE ${ALERT_FILTER} ORDER BY seq ${q.newestFirst ? 'DESC' : 'ASC'} LIMIT @limit`, {
+      since: q.sinceSeq ?? 0, upTo: q.upToSeq ?? null, siteId: q.siteId ?? null, stores: q.storeIds ? [...q.storeIds] : null,
+      handledOnly: q.handledOnly === true, limit: q.limit,
+    });
+    return r.map(toAlert);
+  }
+
+  async get(id: string): Promise<StaffAlert | undefined> {
+    const r = await one(this.pool, 'SELECT seq, body FROM alerts WHERE id = @id', { id });
+    return r ? toAlert(r) : undefined;
+  }
+
+  async handling(id: string): Promise<AlertHandling | undefined> {
+    const r = await one(this.pool, 'SELECT status, handled_by FROM alerts WHERE id = @id', { id });
+    return r ? { status: r.status as StaffAlert['status'], handledBy: (r.handled_by as string | null) ?? undefined } : undefined;
+  }
+
+  /** Claims race between phones and nodes: one conditional UPDATE, so exactly one claimant wins (row lock). */
+  async updateStatus(id: string, expect: AlertHandling, next: StaffAlert, handledBy: string | undefined): Promise<boolean> {
+    const { seq: _seq, ...body } = next;
+    const r = await run(
+      this.pool,
+      `UPDATE alerts SET status = @status, handled_by = @handledBy, body = @body
+       WHERE id = @id AND status = @expectStatus AND coalesce(handled_by, '') = @expectBy`,
+      { id, status: next.status, handledBy: handledBy ?? null, body: JSON.stringify(body), expectStatus: expect.status, expectBy: expect.handledBy ?? '' },
+    );
+    return r.rowCount === 1;
+  }
+
+  async lastEventAt(key: AlertKey): Promise<number | undefined> {
+    const r = await one(
+      this.pool,
+      'SELECT max(event_at) AS at FROM alerts WHERE member_id = @memberId AND site_id = @siteId AND store_id = @storeId AND event_type = @eventType',
+      { memberId: key.memberId, siteId: key.siteId, storeId: key.storeId ?? '', eventType: key.eventType },
+    );
+    return (r?.at as number | null) ?? undefined;
+  }
+
+  async upsertStaff(a: StaffAccount): Promise<void> {
+    await run(
+      this.pool,
+      `INSERT INTO staff (username, display_name, role, site_id, store_ids, password_hash, salt, updated_at)
+       VALUES (@username, @displayName, @role, @siteId, @storeIds, @passwordHash, @salt, @updatedAt)
+       ON CONFLICT (username) DO UPDATE SET display_name = excluded.display_name, role = excluded.role, site_id = excluded.site_id,
+         store_ids = excluded.store_ids, password_hash = excluded.password_hash, salt = excluded.salt, updated_at = excluded.updated_at`,
+      { username: a.username, displayName: a.displayName, role: a.role, siteId: a.siteId ?? null, storeIds: JSON.stringify(a.storeIds), passwordHash: a.passwordHash, salt: a.salt, updatedAt: a.updatedAt },
+    );
+  }
+
+  async getStaff(username: string): Promise<StaffAccount | undefined> {
+    const r = await one(this.pool, 'SELECT * FROM staff WHERE username = @username', { username });
+    return r ? { ...toStaffProfile(r), passwordHash: r.password_hash as string, salt: r.salt as string } : undefined;
+  }
+
+  async listStaff(): Promise<StaffProfile[]> {
+    return (await rows(this.pool, 'SELECT * FROM staff ORDER BY username')).map(toStaffProfile);
+  }
+
+  async insertToken(t: AuthToken): Promise<void> {
+    await run(
+      this.pool,
+      `INSERT INTO auth_tokens (token_hash, kind, username, name, role, site_id, store_ids, created_at, expires_at, created_by)
+       VALUES (@tokenHash, @kind, @username, @name, @role, @siteId, @storeIds, @createdAt, @expiresAt, @createdBy)`,
+      {
+        tokenHash: t.tokenHash, kind: t.kind, username: t.username ?? null, name: t.name, role: t.role, siteId: t.siteId ?? null,
+        storeIds: JSON.stringify(t.storeIds), createdAt: t.createdAt, expiresAt: t.expiresAt ?? null, createdBy: t.createdBy ?? null,
+      },
+    );
+  }
+
+  async getToken(tokenHash: string, kind: AuthTokenKind): Promise<AuthToken | undefined> {
+    const r = await one(this.pool, 'SELECT * FROM auth_tokens WHERE token_hash = @tokenHash AND kind = @kind', { tokenHash, kind });
+    return r ? toToken(r) : undefined;
+  }
+
+  /** DELETE … RETURNING: two sockets presenting one ticket cannot both redeem it. */
+  async takeToken(tokenHash: string, kind: AuthTokenKind): Promise<AuthToken | undefined> {
+    const r = await one(this.pool, 'DELETE FROM auth_tokens WHERE token_hash = @tokenHash AND kind = @kind RETURNING *', { tokenHash, kind });
+    return r ? toToken(r) : undefined;
+  }
+
+  async deleteToken(tokenHash: string): Promise<void> {
+    await run(this.pool, 'DELETE FROM auth_tokens WHERE token_hash = @tokenHash', { tokenHash });
+  }
+
+  async listTokens(kind: AuthTokenKind): Promise<AuthToken[]> {
+    return (await rows(this.pool, 'SELECT * FROM auth_tokens WHERE kind = @kind ORDER BY created_at, token_hash', { kind })).map(toToken);
+  }
+
+  async deleteOfUser(username: string): Promise<number> {
+    return (await run(this.pool, 'DELETE FROM auth_tokens WHERE username = @username', { username })).rowCount ?? 0;
+  }
+
+  async deleteExpired(now: number): Promise<number> {
+    return (await run(this.pool, 'DELETE FROM auth_tokens WHERE expires_at IS NOT NULL AND expires_at <= @now', { now })).rowCount ?? 0;
+  }
+}
+
+function toStaffProfile(r: Row): StaffProfile {
+  return {
+    username: r.username as string,
+    displayName: r.display_name as string,
+    role: r.role as StaffRole,
+    siteId: (r.site_id as string | null) ?? undefined,
+    storeIds: r.store_ids as string[],
+    updatedAt: r.updated_at as number,
+  };
+}
+
+function toToken(r: Row): AuthToken {
+  return {
+    tokenHash: r.token_hash as string,
+    kind: r.kind as AuthTokenKind,
+    username: (r.username as string | null) ?? undefined,
+    name: r.name as string,
+    role: r.role as StaffRole,
+    siteId: (r.site_id as string | null) ?? undefined,
+    storeIds: r.store_ids as string[],
+    createdAt: r.created_at as number,
+    expiresAt: (r.expires_at as number | null) ?? undefined,
+    ...(typeof r.created_by === 'string' ? { createdBy: r.created_by } : {}),
+  };
+}
