@@ -17,3 +17,4 @@ export * from './alert.js';
 export * from './occupancy.js';
 export * from './gap.js';
 export * from './codec.js';
+export * from './duration.js';

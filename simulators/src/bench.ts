@@ -9,7 +9,7 @@ import { rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { demoMembersPath, EXAMPLE_SITES, exampleSitePath, loadMembersCsv, loadSiteFile, type ExampleSiteName } from '@storesense/firmware-config';
-import { parseDurationMs } from './duration.js';
+import { durationError, parseDurationMs } from './duration.js';
 import { generateWorld } from './trace-file.writer.js';
 
 const [siteName = 'dept-store', durationText = '2h', rateText = '600'] = process.argv.slice(2);
@@ -17,7 +17,7 @@ if (!(EXAMPLE_SITES as readonly string[]).includes(siteName)) throw new Error(`s
 const site = loadSiteFile(exampleSitePath(siteName as ExampleSiteName));
 if (!site.ok) throw new Error(site.error);
 const durationMs = parseDurationMs(durationText);
-if (durationMs === undefined) throw new Error(`bad duration ${durationText}`);
+if (durationMs === undefined) throw new Error(durationError('duration', durationText));
 let commit = 'unknown';
 try {
   commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();

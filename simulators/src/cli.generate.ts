@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { loadSiteFile, type DemoMember } from '@storesense/firmware-config';
 import { integer, loadMembers, nonNegative, resolveSitePath, share, UsageError, type CliIo } from './cli.shared.js';
-import { parseDurationMs } from './duration.js';
+import { durationError, parseDurationMs } from './duration.js';
 import { loadScenarioFile, scenarioFromSets, scenarioPresetNames, scenarioWorldOptions, type ScenarioFile } from './scenario-file.js';
 import { namedScenario, SCENARIO_NAMES, type ScriptedShopper } from './scenario.js';
 import { generateWorld } from './trace-file.writer.js';
@@ -32,7 +32,7 @@ export async function generateCommand(args: string[], io: CliIo): Promise<number
   if (values.site === undefined) throw new UsageError('generate needs --site');
   if (values.out === undefined) throw new UsageError('generate needs --out');
   const durationMs = parseDurationMs(values.duration ?? '10m');
-  if (durationMs === undefined) throw new UsageError(`--duration "${values.duration}" is not a duration like 90s, 10m, 2h`);
+  if (durationMs === undefined) throw new UsageError(durationError('--duration', values.duration ?? ''));
   let startAt: number | undefined;
   if (values.start !== undefined) {
     startAt = Date.parse(values.start);
@@ -41,7 +41,7 @@ export async function generateCommand(args: string[], io: CliIo): Promise<number
   let bleRotationMs: number | undefined;
   if (values['ble-rotation'] !== undefined) {
     bleRotationMs = parseDurationMs(values['ble-rotation']);
-    if (bleRotationMs === undefined) throw new UsageError(`--ble-rotation "${values['ble-rotation']}" is not a duration like 15m`);
+    if (bleRotationMs === undefined) throw new UsageError(durationError('--ble-rotation', values['ble-rotation']));
   }
   let staffFlag: StaffDeviceSpec[] | undefined;
   if (values.staff !== undefined) {

@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { topics } from '@storesense/protocol';
 import { UsageError, type CliIo } from './cli.shared.js';
-import { parseDurationMs } from './duration.js';
+import { durationError, parseDurationMs } from './duration.js';
 import { createLogger } from './log.js';
 import { subscribeMqtt } from './mqtt.adapter.js';
 import { recordTrace } from './record.js';
@@ -32,7 +32,7 @@ export async function recordCommand(args: string[], io: CliIo): Promise<number> 
   let durationMs: number | undefined;
   if (values.duration !== undefined) {
     durationMs = parseDurationMs(values.duration);
-    if (durationMs === undefined) throw new UsageError(`--duration "${values.duration}" is not a duration like 90s, 10m, 2h`);
+    if (durationMs === undefined) throw new UsageError(durationError('--duration', values.duration));
   }
   const logger = io.logger ?? createLogger();
   const stop = new AbortController();

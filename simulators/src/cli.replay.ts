@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import { loadSiteFile } from '@storesense/firmware-config';
 import { DEFAULT_TOKEN_PERIOD_MS } from '@storesense/protocol';
 import { loadMembers, number, resolveSitePath, UsageError, type CliIo } from './cli.shared.js';
-import { parseDurationMs } from './duration.js';
+import { durationError, parseDurationMs } from './duration.js';
 import { createHttpSink } from './http.sink.js';
 import { createLogger } from './log.js';
 import { createMqttSink } from './mqtt.adapter.js';
@@ -43,7 +43,7 @@ export async function replayCommand(args: string[], io: CliIo): Promise<number> 
   }
   if (values['token-period'] !== undefined) {
     const p = parseDurationMs(values['token-period']);
-    if (p === undefined || p <= 0) throw new UsageError(`--token-period "${values['token-period']}" is not a duration`);
+    if (p === undefined || p <= 0) throw new UsageError(durationError('--token-period', values['token-period']));
     periodMs = p;
   }
   let retoken: TokenRebaser | undefined;

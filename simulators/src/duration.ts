@@ -1,18 +1,17 @@
+import { parseDuration } from '@storesense/protocol';
+
 /**
- * Parses durations like `90s`, `10m`, `2h`, `1h30m`, `500ms` or a bare number of seconds.
+ * `90s`, `10m`, `2h`, `1h30m`, `500ms` in ms; undefined otherwise, including a bare number (which
+ * unit was meant cannot be known). `durationError` says why, for the CLI's one-line message.
  * @example parseDurationMs('2h') // 7_200_000
  */
 export function parseDurationMs(text: string): number | undefined {
-  const s = text.trim();
-  if (/^\d+(\.\d+)?$/.test(s)) return Math.round(Number(s) * 1000);
-  const re = /(\d+(?:\.\d+)?)(ms|s|m|h)/g;
-  let total = 0;
-  let consumed = 0;
-  for (const m of s.matchAll(re)) {
-    if (m.index !== consumed) return undefined;
-    consumed += m[0].length;
-    const n = Number(m[1]);
-    total += n * (m[2] === 'ms' ? 1 : m[2] === 's' ? 1000 : m[2] === 'm' ? 60_000 : 3_600_000);
-  }
-  return consumed === s.length && consumed > 0 ? Math.round(total) : undefined;
+  const parsed = parseDuration(text);
+  return parsed.ok ? parsed.ms : undefined;
+}
+
+/** The usage error for a flag whose value is not a duration, e.g. `--duration: 2 what? use 2s, 2m, 2h`. */
+export function durationError(flag: string, text: string): string {
+  const parsed = parseDuration(text);
+  return parsed.ok ? `${flag}: ${text} is not valid here` : `${flag}: ${parsed.reason}`;
 }

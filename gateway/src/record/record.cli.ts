@@ -6,6 +6,7 @@
  */
 import { parseArgs } from 'node:util';
 import { MAC_SOURCE_KINDS, type GatewayConfig } from '@storesense/firmware-config';
+import { parseDuration } from '@storesense/protocol';
 import { systemClock, type Clock } from '../clock.js';
 import { loadGatewayConfig } from '../config-file.js';
 import { resolveSitePepper } from '../identity/site-pepper.js';
@@ -20,7 +21,7 @@ export const RECORD_USAGE = `Usage: storesense-gateway record --config <gateway-
   --config F       the gateway config whose sources to record (uplink, pipeline and status API are not started)
   --out DIR        where trace files go: trace-000001-<start time>.ndjson, trace-000002-…, each with a header line
   --max-bytes N    rotate before a file would exceed N bytes (default config.record.maxBytes, else 64 MiB; min 4096)
-  --duration D     stop after D (90s, 10m, 2h, or ms); default: until Ctrl-C or every source has finished
+  --duration D     stop after D (90s, 10m, 2h, 1500ms: a unit is required); default: until Ctrl-C or every source has finished
 
 Sources fed through the status API (http_observations, meraki) are not recorded here: set
 "record": {"dir": …} in the config to record everything a running gateway sees.`;
@@ -45,12 +46,10 @@ export interface RecordIo {
   noble?: () => Promise<NobleLike>;
 }
 
-/** `90s`, `10m`, `2h`, `1500ms` or a bare number of ms; undefined when not a positive duration. */
+/** `90s`, `10m`, `2h`, `1500ms` (a unit is required); undefined when not a positive duration. */
 export function parseDurationMs(text: string): number | undefined {
-  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(text.trim());
-  if (!m) return undefined;
-  const ms = Number(m[1]) * { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 }[(m[2] ?? 'ms') as 'ms' | 's' | 'm' | 'h'];
-  return ms > 0 && Number.isFinite(ms) ? Math.round(ms) : undefined;
+  const parsed = parseDuration(text);
+  return parsed.ok && parsed.ms > 0 ? parsed.ms : undefined;
 }
 
 export async function runRecord(argv: string[], io: RecordIo): Promise<number> {
@@ -76,7 +75,8 @@ export async function runRecord(argv: string[], io: RecordIo): Promise<number> {
   }
   const durationMs = values.duration === undefined ? undefined : parseDurationMs(values.duration);
   if (values.duration !== undefined && durationMs === undefined) {
-    io.stderr(`--duration "${values.duration}" is not a duration like 90s, 10m, 2h\n`);
+    const parsed = parseDuration(values.duration);
+    io.stderr(`--duration: ${parsed.ok ? 'must be more than 0' : parsed.reason}\n`);
     return 2;
   }
   const loaded = loadGatewayConfig(values.config);
