@@ -35,10 +35,17 @@ import type { Rule } from './rules/rules.js';
 import { RulesRunner } from './rules/rules.runner.js';
 import type { CloudStore } from './store/cloud-store.js';
 import { openSqliteStore } from './store/store.sqlite.js';
+import { openPostgresStore } from './store/store.postgres.js';
+import { loadMasterKey } from './store/key-sealer.js';
 
 export interface CloudOptions {
   /** Holds `cloud.db`; created when missing. */
   dataDir: string;
+  /**
+   * `postgres://…` (STORESENSE_DATABASE_URL): the PostgreSQL store instead of `cloud.db`
+   * (decision 77). Several nodes may share it; every node must then seal with the same `masterKey`.
+   */
+  databaseUrl?: string | undefined;
   httpHost?: string;
   /** 0 (default) picks a free port; `start()` reports the real one. */
   httpPort?: number;
@@ -162,7 +169,9 @@ export function createCloud(options: CloudOptions): Cloud {
     mkdirSync(options.dataDir, { recursive: true });
     const partial: Partial<Running> = {};
     try {
-      const store = (partial.store = openSqliteStore({ path: join(options.dataDir, 'cloud.db'), ...(options.masterKey ? { masterKey: options.masterKey } : {}) }));
+      const store = (partial.store = options.databaseUrl
+        ? await openPostgresStore({ url: options.databaseUrl, masterKey: options.masterKey ?? loadMasterKey({ filePath: join(options.dataDir, 'cloud.pg.key') }) })
+        : openSqliteStore({ path: join(options.dataDir, 'cloud.db'), ...(options.masterKey ? { masterKey: options.masterKey } : {}) }));
       if (options.membersCsvPath) await importMembersCsv(options.membersCsvPath, { store, clock, logger, metrics });
 
       let mqttUrl: string;

@@ -82,6 +82,15 @@ describe.skipIf(!built)('storesense-cloud CLI', () => {
     t.cleanup();
   });
 
+  it('refuses STORESENSE_DATABASE_URL without a shared master key or with a non-postgres URL', async () => {
+    const t = tempDir();
+    const { out, exited } = run(['--site', exampleSitePath('dept-store')], { STORESENSE_DATA_DIR: join(t.dir, 'data'), STORESENSE_DATABASE_URL: 'mysql://x@h/db' });
+    expect(await exited).toBe(2);
+    expect(out.stderr).toContain('STORESENSE_DATABASE_URL: expected postgres://');
+    expect(out.stderr).toContain('needs STORESENSE_MASTER_KEY');
+    t.cleanup();
+  });
+
   it('requires alert tickets by default, seeds --staff, and opens sockets with --open-alerts', async () => {
     const t = tempDir();
     const start = async (extra: string[]) => {

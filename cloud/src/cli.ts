@@ -54,6 +54,7 @@ Environment:
   STORESENSE_MQTT_TLS_CLIENT_CA
                          PEM CA: gateways must also present a client certificate it signed
   STORESENSE_DATA_DIR    data directory holding cloud.db (default ./data)
+  STORESENSE_DATABASE_URL  postgres://user@host:port/db: store in PostgreSQL instead of cloud.db (needs STORESENSE_MASTER_KEY)
   STORESENSE_MASTER_KEY  64 hex characters sealing member token keys at rest (default: a random key in <data dir>/cloud.db.key)
   STORESENSE_OFFER_WEBHOOK_SECRET  signs each offer push (storesense-signature: t=…,v1=HMAC-SHA256); an env var, not a flag, so it stays out of ps
   STORESENSE_BROKER_URL  use this external MQTT broker instead of the embedded one
@@ -166,6 +167,13 @@ async function main(): Promise<void> {
     const checked = checkWebhookUrl(values['offer-webhook'], { allowPrivateNetworks });
     if (!checked.ok) problems.push(`--offer-webhook: ${checked.reason}`);
   }
+  // Several nodes share one PostgreSQL database (decision 77): each must seal member token keys
+  // with the same master key, so a per-node key file would lock the second node out.
+  const databaseUrl = process.env.STORESENSE_DATABASE_URL || undefined;
+  if (databaseUrl !== undefined) {
+    if (!/^postgres(ql)?:\/\//.test(databaseUrl)) problems.push('STORESENSE_DATABASE_URL: expected postgres://user@host:port/database');
+    if (!process.env.STORESENSE_MASTER_KEY) problems.push('STORESENSE_DATABASE_URL needs STORESENSE_MASTER_KEY (64 hex): every node sharing the database must seal token keys with the same key');
+  }
   if (problems.length > 0) fail(`invalid configuration:\n  ${problems.join('\n  ')}`);
 
   const brokerUrl = process.env.STORESENSE_BROKER_URL || undefined;
@@ -180,6 +188,7 @@ async function main(): Promise<void> {
   const masterKeyHex = process.env.STORESENSE_MASTER_KEY;
   const cloud = createCloud({
     dataDir,
+    ...(databaseUrl ? { databaseUrl } : {}),
     ...(masterKeyHex ? { masterKey: loadMasterKey({ envValue: masterKeyHex, filePath: join(dataDir, 'cloud.db.key') }) } : {}),
     httpHost,
     httpPort,

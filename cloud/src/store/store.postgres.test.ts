@@ -2,44 +2,16 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { makeEvent } from '../testing/fixtures.js';
+import { dropSchema, freshSchemaName, POSTGRES_TEST_URL, postgresUnavailable } from '../testing/postgres.fixture.js';
 import { runCloudStoreContract } from './cloud-store.contract.js';
 import { openPostgresStore } from './store.postgres.js';
 
-/**
- * The same contract suite as SQLite, against a real PostgreSQL: each test in a fresh random
- * schema, dropped afterwards. Without a server the suite skips saying why, except under CI=true
- * (CI runs the service), where it fails.
- */
-const URL = process.env.STORESENSE_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-
-async function reachable(): Promise<string | undefined> {
-  const client = new pg.Client({ connectionString: URL, connectionTimeoutMillis: 2000 });
-  try {
-    await client.connect();
-    await client.query('SELECT 1');
-    return undefined;
-  } catch (error) {
-    return (error as Error).message;
-  } finally {
-    await client.end().catch(() => undefined);
-  }
-}
-
-const unreachable = await reachable();
-if (unreachable !== undefined && process.env.CI === 'true') throw new Error(`PostgreSQL at ${URL} is not reachable under CI=true: ${unreachable}`);
-if (unreachable !== undefined) console.warn(`skipping the PostgreSQL store tests: ${URL} is not reachable (${unreachable})`);
-
-async function dropSchema(schema: string): Promise<void> {
-  const client = new pg.Client({ connectionString: URL });
-  await client.connect();
-  try {
-    await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-  } finally {
-    await client.end();
-  }
-}
-
-const freshSchema = (): string => `t_${randomBytes(6).toString('hex')}`;
+// The same contract suite as SQLite, against a real PostgreSQL: each test in a fresh random
+// schema, dropped afterwards. Without a server the suite skips saying why, except under CI=true
+// (CI runs the service), where it fails (postgres.fixture.ts).
+const URL = POSTGRES_TEST_URL;
+const unreachable = await postgresUnavailable();
+const freshSchema = freshSchemaName;
 
 describe.skipIf(unreachable !== undefined)('PostgreSQL store', () => {
   runCloudStoreContract('postgres', async () => {
