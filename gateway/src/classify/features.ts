@@ -1,7 +1,10 @@
 import { RECEIVER_ROLES, type ReceiverRole } from '@storesense/firmware-config';
 import type { SubjectTrack } from '../tracking/tracker.js';
 import type { SiteContext } from './site-context.js';
-import { HISTORY_FEATURE_COUNT, HISTORY_FEATURE_NAMES, recordAndSummarizeInto } from './feature-history.js';
+import { fitPlace, NO_FIT, type PlaceFit } from './place-fit.js';
+import { FAR_M, MAX_DEPTH_M } from './place-geometry.js';
+import { PLACE_HISTORY_FEATURE_NAMES, recordPlaceSample } from './place-history.js';
+import { DOOR_RADIUS_M } from './site-context.js';
 
 /** Stand-in for "not heard": below any real RSSI, so max() ignores it and models see a constant. */
 export const MISSING_DBM = -110;
@@ -9,37 +12,45 @@ export const MISSING_DBM = -110;
 export const FRESH_MS = 4_000;
 
 /**
- * The fixed-order numeric feature vector (the ONNX model's input row). Site-relative: per receiver
- * ROLE, never per receiver id, so one model serves sites it was not trained on. Changing this list
+ * The fixed-order numeric feature vector (the ONNX model's input row). Role-free (features v4):
+ * receivers enter by where they are (inside the footprint or not, near a door: place-geometry.ts)
+ * and by their calibrated distance (RSSI through each receiver's own 1-m level and exponent), never
+ * by role or raw dBm, and a position fit over all receivers (place-fit.ts) says where the subject
+ * is relative to the footprint. So a site with no `inside` receiver, a hot door receiver or two
+ * doors means the same to the model as the sites it trained on (issue 10). Changing this list
  * changes the model input: bump FEATURES_VERSION and retrain.
  */
 export const FEATURE_NAMES = [
-  ...RECEIVER_ROLES.map((r) => `${r}MaxDbm`),
-  'storeSideMaxDbm',
-  'outsideSideMaxDbm',
-  'storeMinusOutsideDb',
-  'storefrontTrendDb',
-  'entranceTrendDb',
-  'storeSideTrendDb',
   'sinceFirstSeenS',
   'sinceLastSeenS',
   'receiversHeard',
-  'bestFloorMarginDb',
+  'nearestLogDist',
+  'nearestRxDepthM',
+  'nearestRxDoorM',
+  'inRxLogDist',
+  'outRxLogDist',
+  'outMinusInLogDist',
+  'outMinusInSlowLogDist',
+  'inRxHeard',
+  'outRxHeard',
+  'inRxTrendDb',
+  'outRxTrendDb',
   'doorMarginDb',
-  'approachMarginDb',
-  // v2: site-calibrated presence, steadier (slow EWMA) contrasts, deep-vs-door and time context.
-  'storeSideOverPresenceDb',
-  'storeSideSlowMinusOutsideSlowDb',
-  'deepMinusEntranceDb',
-  'entranceMinusStorefrontDb',
-  'entranceSlowMinusStorefrontSlowDb',
-  'storeSideHeard',
-  'sinceDeepFirstHeardS',
-  'sinceStoreSideFirstHeardS',
-  // v3: the last 5-30 s of this subject's own evidence (feature-history.ts): door peak, inside share.
-  ...HISTORY_FEATURE_NAMES,
+  'fitInsideMass',
+  'fitInOutMarginDb',
+  'fitDepthM',
+  'fitBestDepthM',
+  'fitBestDoorM',
+  'fitDoorM',
+  'fitRmsDb',
+  'fitUsed',
+  'slowFitInsideMass',
+  'slowFitInOutMarginDb',
+  'slowFitDepthM',
+  // The last 5-30 s of the same quantities (place-history.ts): door passage, inside runs.
+  ...PLACE_HISTORY_FEATURE_NAMES,
 ] as const;
-export const FEATURES_VERSION = '3';
+export const FEATURES_VERSION = '4';
 export const FEATURE_COUNT = FEATURE_NAMES.length;
 
 /** One subject's features at one tick: the vector for models plus the structure rules need. */
@@ -150,36 +161,7 @@ export function computeFeatures(track: SubjectTrack, now: number, ctx: SiteConte
   const sinceFirstSeenMs = Math.max(0, now - track.firstSeenAt);
   const sinceLastSeenMs = track.lastRadioAt === undefined ? Number.POSITIVE_INFINITY : Math.max(0, now - track.lastRadioAt);
   const values = new Float32Array(FEATURE_COUNT);
-  let i = 0;
-  for (const role of RECEIVER_ROLES) values[i++] = roleMax[role];
-  values[i++] = storeSide;
-  values[i++] = outsideSide;
-  values[i++] = storeSide - outsideSide;
-  values[i++] = roleTrend.storefront;
-  values[i++] = roleTrend.entrance;
-  values[i++] = storeSideTrend;
-  values[i++] = Math.min(sinceFirstSeenMs, 3_600_000) / 1000;
-  values[i++] = Math.min(sinceLastSeenMs, 600_000) / 1000;
-  values[i++] = heard;
-  values[i++] = bestFloorMargin;
-  values[i++] = Number.isFinite(doorMargin) ? Math.max(-40, doorMargin) : -40;
-  values[i++] = Number.isFinite(approachMargin) ? Math.max(-40, approachMargin) : -40;
-  values[i++] = Math.max(-40, storeSide - ctx.approachRssiDbm);
-  values[i++] = storeSideSlow - outsideSlow;
-  values[i++] = deep - roleMax.entrance;
-  values[i++] = roleMax.entrance - roleMax.storefront;
-  values[i++] = roleSlow.entrance - roleSlow.storefront;
-  values[i++] = storeSideHeard;
-  values[i++] = Number.isFinite(deepFirstAt) ? Math.min(120_000, Math.max(0, now - deepFirstAt)) / 1000 : -1;
-  values[i++] = Number.isFinite(storeSideFirstAt) ? Math.min(120_000, Math.max(0, now - storeSideFirstAt)) / 1000 : -1;
-  recordAndSummarizeInto(track, {
-    at: now,
-    doorMarginDb: Number.isFinite(doorMargin) ? Math.max(-40, doorMargin) : -40,
-    storeMinusOutsideDb: Math.max(-40, Math.min(40, storeSide - outsideSide)),
-    deepOverPresenceDb: Math.max(-40, deep - ctx.approachRssiDbm),
-    nearDoor: approachMargin > 0 ? 1 : 0,
-  }, values, i);
-  i += HISTORY_FEATURE_COUNT;
+  roleFreeFeatures(track, now, ctx, values, sinceFirstSeenMs, sinceLastSeenMs);
   return {
     subject: track.id,
     at: now,
@@ -198,3 +180,123 @@ export function computeFeatures(track: SubjectTrack, now: number, ctx: SiteConte
     approachMarginDb: approachMargin,
   };
 }
+
+/** Calibrated log10 distance (m) of a level at a receiver: its own 1-m level and exponent, clamped to 0.5-60 m. */
+function logDist(dbm: number, ref: number, n: number): number {
+  return Math.max(-0.3, Math.min(LOG_FAR, (ref - dbm) / (10 * n)));
+}
+const LOG_FAR = Math.log10(60);
+/** A receiver this close to an entrance is a door receiver, whatever its role. */
+const DOOR_RX_M = 4;
+
+// Scratch for the fits (the tick is synchronous, one subject at a time).
+const MAX_RX = 256;
+const fitIdx = new Int32Array(MAX_RX);
+const fitFast = new Float64Array(MAX_RX);
+const fitSlow = new Float64Array(MAX_RX);
+const fastFit: PlaceFit = { ...NO_FIT };
+const slowFit: PlaceFit = { ...NO_FIT };
+
+/** Writes the role-free features (FEATURE_NAMES order) into `values`; records the history sample. */
+function roleFreeFeatures(track: SubjectTrack, now: number, ctx: SiteContext, values: Float32Array, sinceFirstSeenMs: number, sinceLastSeenMs: number): void {
+  let heard = 0;
+  let nearest = LOG_FAR;
+  let nearestDepth = -FAR_M;
+  let nearestDoor = FAR_M;
+  let nearestFloor: number | undefined;
+  let inD = LOG_FAR;
+  let outD = LOG_FAR;
+  let inSlow = LOG_FAR;
+  let outSlow = LOG_FAR;
+  let inHeard = 0;
+  let outHeard = 0;
+  let inTrend = 0;
+  let outTrend = 0;
+  let doorMargin = -40;
+  for (const [rxId, r] of track.receivers) {
+    const info = ctx.receivers.get(rxId);
+    if (!info || now - r.lastSeenAt > FRESH_MS) continue;
+    heard += 1;
+    const g = info.geometry;
+    const d = logDist(r.fastDbm, info.refRssiAt1mDbm, info.pathLossExponent);
+    const ds = logDist(r.slowDbm, info.refRssiAt1mDbm, info.pathLossExponent);
+    if (d < nearest) {
+      nearest = d;
+      nearestDepth = g.depthM;
+      nearestDoor = g.doorM;
+      nearestFloor = info.floor;
+    }
+    if (g.inStore) {
+      inHeard += 1;
+      if (d < inD) {
+        inD = d;
+        inTrend = r.fastDbm - r.slowDbm;
+      }
+      inSlow = Math.min(inSlow, ds);
+    } else {
+      outHeard += 1;
+      if (d < outD) {
+        outD = d;
+        outTrend = r.fastDbm - r.slowDbm;
+      }
+      outSlow = Math.min(outSlow, ds);
+    }
+    if (g.doorM <= DOOR_RX_M) {
+      const level = info.refRssiAt1mDbm - 10 * info.pathLossExponent * Math.log10(Math.max(DOOR_RADIUS_M, g.doorM + 2));
+      doorMargin = Math.max(doorMargin, Math.max(-40, r.fastDbm - level));
+    }
+  }
+  // The fit's floor: that of the nearest receiver when the store occupies it, else the entrance floor.
+  const floor = nearestFloor !== undefined && ctx.placeGrids.has(nearestFloor) ? nearestFloor : ctx.entranceFloor;
+  const grid = floor === undefined ? undefined : ctx.placeGrids.get(floor);
+  let n = 0;
+  if (grid) {
+    for (const [rxId, r] of track.receivers) {
+      if (now - r.lastSeenAt > FRESH_MS || n >= MAX_RX) continue;
+      const k = grid.receiverIndex.get(rxId);
+      if (k === undefined) continue;
+      fitIdx[n] = k;
+      fitFast[n] = r.fastDbm;
+      fitSlow[n] = r.slowDbm;
+      n += 1;
+    }
+  }
+  const fast = grid && n > 0 ? fitPlace(grid, fitIdx, fitFast, n, fastFit) : Object.assign(fastFit, NO_FIT);
+  const fastMass = fast.insideMass;
+  const fastDepth = fast.depthM;
+  const fastDoor = fast.doorM;
+  values[F.fitInsideMass] = fastMass;
+  values[F.fitInOutMarginDb] = fast.inOutMarginDb;
+  values[F.fitDepthM] = clamp(fastDepth, -FAR_M, FAR_M);
+  values[F.fitBestDepthM] = clamp(fast.bestDepthM, -FAR_M, FAR_M);
+  values[F.fitBestDoorM] = fast.bestDoorM;
+  values[F.fitDoorM] = fastDoor;
+  values[F.fitRmsDb] = Math.min(20, fast.rmsDb);
+  values[F.fitUsed] = fast.used;
+  const slow = grid && n > 0 ? fitPlace(grid, fitIdx, fitSlow, n, slowFit) : Object.assign(slowFit, NO_FIT);
+  values[F.slowFitInsideMass] = slow.insideMass;
+  values[F.slowFitInOutMarginDb] = slow.inOutMarginDb;
+  values[F.slowFitDepthM] = clamp(slow.depthM, -FAR_M, FAR_M);
+  values[F.sinceFirstSeenS] = Math.min(sinceFirstSeenMs, 3_600_000) / 1000;
+  values[F.sinceLastSeenS] = Math.min(sinceLastSeenMs, 600_000) / 1000;
+  values[F.receiversHeard] = heard;
+  values[F.nearestLogDist] = nearest;
+  values[F.nearestRxDepthM] = clamp(nearestDepth, -FAR_M, MAX_DEPTH_M);
+  values[F.nearestRxDoorM] = nearestDoor;
+  values[F.inRxLogDist] = inD;
+  values[F.outRxLogDist] = outD;
+  values[F.outMinusInLogDist] = outD - inD;
+  values[F.outMinusInSlowLogDist] = outSlow - inSlow;
+  values[F.inRxHeard] = inHeard;
+  values[F.outRxHeard] = outHeard;
+  values[F.inRxTrendDb] = inTrend;
+  values[F.outRxTrendDb] = outTrend;
+  values[F.doorMarginDb] = doorMargin;
+  recordPlaceSample(track, { at: now, insideMass: fastMass, depthM: clamp(fastDepth, -FAR_M, FAR_M), doorM: fastDoor, doorMarginDb: doorMargin }, values, HISTORY_OFFSET);
+}
+
+/** Feature name -> column. */
+const F = Object.fromEntries(FEATURE_NAMES.map((n, i) => [n, i])) as Record<(typeof FEATURE_NAMES)[number], number>;
+/** Where the history features start in FEATURE_NAMES. */
+const HISTORY_OFFSET = FEATURE_NAMES.indexOf(PLACE_HISTORY_FEATURE_NAMES[0]);
+const clamp = (v: number, lo: number, hi: number) => Math.max(lo, Math.min(hi, v));

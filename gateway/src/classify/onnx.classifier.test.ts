@@ -24,7 +24,7 @@ const dir = mkdtempSync(join(tmpdir(), 'onnx-classifier-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const okOptions: MlpOnnxOptions = { inputName: MODEL_INPUT_NAME, outputName: MODEL_OUTPUT_NAME };
-const tinyMlp = (inputs = FEATURE_COUNT, classes = 3, seed = 3): Mlp => {
+const tinyMlp = (inputs: number = FEATURE_COUNT, classes = 3, seed = 3): Mlp => {
   const m = initMlp(inputs, [8], classes, seed);
   // Standardization as in trained models: raw dBm / seconds scaled to O(1).
   return { ...m, shift: new Float64Array(inputs).fill(80), scale: new Float64Array(inputs).fill(0.05) };

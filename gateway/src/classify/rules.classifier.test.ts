@@ -12,15 +12,17 @@ function windowFor(rssi: Record<string, number>, now = 10_000, config = boutique
 }
 
 describe('features', () => {
-  it('computes a fixed-length, role-based vector', () => {
+  it('computes a fixed-length vector and keeps the role structure the rules use', () => {
     const w = windowFor({ 'rx-front': -70, 'rx-sales': -60 });
     expect(w.values).toHaveLength(FEATURE_COUNT);
     const get = (name: (typeof FEATURE_NAMES)[number]) => w.values[FEATURE_NAMES.indexOf(name)];
-    expect(get('storefrontMaxDbm')).toBe(-70);
-    expect(get('insideMaxDbm')).toBe(-60);
-    expect(get('checkoutMaxDbm')).toBe(MISSING_DBM);
-    expect(get('storeMinusOutsideDb')).toBe(10);
+    expect(w.roleMaxDbm.storefront).toBe(-70);
+    expect(w.roleMaxDbm.inside).toBe(-60);
+    expect(w.roleMaxDbm.checkout).toBe(MISSING_DBM);
+    expect(w.storeSideMaxDbm - w.outsideSideMaxDbm).toBe(10);
     expect(get('receiversHeard')).toBe(2);
+    expect(get('inRxHeard')).toBe(1);
+    expect(get('outRxHeard')).toBe(1);
     expect(w.zoneDbm.get('sales')).toEqual({ dbm: -60, floor: 0 });
   });
 
@@ -57,6 +59,15 @@ describe('RulesClassifier', () => {
     const p = one({ 'rx-sales': -85, 'rx-up': -60 }, twoFloorConfig());
     expect(p.floor).toBe(1);
     expect(p.zoneId).toBe('upper');
+  });
+
+  it('gives finite probabilities on a site with no store-side role (a kiosk of corridor receivers)', () => {
+    const base = boutiqueConfig();
+    const config = { ...base, receivers: base.receivers.map((r) => ({ ...r, role: 'corridor' as const, zoneId: undefined })) };
+    const p = one({ 'rx-front': -65, 'rx-door': -60 }, config);
+    expect(p.absent + p.outsideNear + p.inside).toBeCloseTo(1, 6);
+    expect(p.inside).toBe(0);
+    expect(Array.from(windowFor({ 'rx-door': -60 }, 10_000, config).values).every(Number.isFinite)).toBe(true);
   });
 
   it('keeps batch order and length', () => {

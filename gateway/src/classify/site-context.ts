@@ -1,4 +1,5 @@
 import type { GatewayConfig, Point, ReceiverRole, Zone } from '@storesense/firmware-config';
+import { placeGrid, receiverGeometry, storeGeometry, type PlaceGrid, type ReceiverGeometry, type StoreGeometry } from './place-geometry.js';
 
 /** What features need to know about a receiver, precomputed once from the config. */
 export interface ReceiverInfo {
@@ -11,6 +12,8 @@ export interface ReceiverInfo {
   position: Point;
   refRssiAt1mDbm: number;
   pathLossExponent: number;
+  /** Where it sits relative to the served store, by geometry (place-geometry.ts), whatever its role. */
+  geometry: ReceiverGeometry;
 }
 
 export interface SiteContext {
@@ -48,6 +51,11 @@ export interface SiteContext {
   /** journey.approachRssiDbm: the floor of every approach level, and the presence level inside. */
   approachRssiDbm: number;
   terminalZone: ReadonlyMap<string, string | undefined>;
+  /** The served store's footprint and doors, and the position-fit grid of each of its floors (features v4). */
+  store: StoreGeometry;
+  placeGrids: ReadonlyMap<number, PlaceGrid>;
+  /** The floor of the store's first entrance (where a fit goes when no store floor's receiver hears the subject). */
+  entranceFloor: number | undefined;
 }
 
 /** Someone crossing a door passes within this distance of the door's entrance receiver. */
@@ -64,12 +72,14 @@ export function siteContext(config: GatewayConfig): SiteContext {
   const approachLevelDbm = new Map<string, number>();
   const entrances = config.stores.flatMap((s) => s.entrances);
   const doorNearDbm = new Map<string, number>();
+  const geo = storeGeometry(config);
   for (const r of config.receivers) {
     // A mall escalator (no storeId) is outside the store; a store's own escalator is inside.
     const storeSide = STORE_SIDE_ROLES.has(r.role) && (r.role !== 'escalator' || r.storeId !== undefined);
     receivers.set(r.id, {
       id: r.id, role: r.role, floor: r.floor, zoneId: r.zoneId, storeSide,
       position: r.position, refRssiAt1mDbm: r.calibration.refRssiAt1mDbm, pathLossExponent: r.calibration.pathLossExponent,
+      geometry: receiverGeometry(geo, r.floor, r.position),
     });
     rssiCorrectionDb.set(r.id, -r.calibration.rssiOffsetDb);
     if (r.role === 'storefront' || r.role === 'entrance') {
@@ -94,6 +104,11 @@ export function siteContext(config: GatewayConfig): SiteContext {
   for (const z of [...config.areas, ...config.stores.flatMap((s) => s.zones)]) if (z.kind === 'escalator') floorLinkZones.add(z.id);
   for (const r of config.receivers) if (r.role === 'escalator' && r.zoneId !== undefined) floorLinkZones.add(r.zoneId);
   const storeFloors = store?.floors ?? config.floors.map((f) => f.level);
+  const placeGrids = new Map<number, PlaceGrid>();
+  for (const f of geo.floors) {
+    const g = placeGrid(geo, f, [...receivers.values()]);
+    if (g && g.receiverIds.length > 0) placeGrids.set(f, g);
+  }
   return {
     siteId: config.siteId,
     gatewayId: config.gatewayId,
@@ -110,5 +125,8 @@ export function siteContext(config: GatewayConfig): SiteContext {
     approachLevelDbm,
     approachRssiDbm: config.journey.approachRssiDbm,
     terminalZone: new Map(config.terminals.map((t) => [t.id, t.zoneId])),
+    store: geo,
+    placeGrids,
+    entranceFloor: store?.entrances[0]?.floor,
   };
 }

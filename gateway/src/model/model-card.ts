@@ -68,6 +68,10 @@ export interface CardInput {
   maxDiff: number;
   /** Pair rows the zone head was trained on (0 = place-only model). */
   zoneTrainRows?: number;
+  /** Place head hidden layer widths (default 32, 32). */
+  hidden?: readonly number[];
+  /** Training sites beyond the example sites: site variants and random-site families. */
+  extraData?: string;
   tick: { site: string; seed: number; model: TickMetrics; rules: TickMetrics; zone?: { ticks: number; model: number; estimate: number } }[];
   events: EventComparison[];
 }
@@ -82,17 +86,19 @@ export function writeModelCard(path: string, c: CardInput): void {
     '_Written by `node gateway/dist/model/train.js`; rerun it to regenerate the model and this card._',
     '',
     `- File: \`${basename(c.modelFile)}\`, ${c.bytes.length} bytes, sha256 \`${sha}\` (the gateway names it \`onnx@f${FEATURES_VERSION}-${sha.slice(0, 12)}\` in events).`,
-    `- Graph: ONNX IR 7, opset 13: Add/Mul (standardization), MatMul/Add/Relu ×2, MatMul/Add/Softmax. ${FEATURE_NAMES.length} → 32 → 32 → ${LOCATION_CLASSES.length}.`,
+    `- Graph: ONNX IR 7, opset 13: Add/Mul (standardization), MatMul/Add/Relu ×${(c.hidden ?? [32, 32]).length}, MatMul/Add/Softmax. ${[FEATURE_NAMES.length, ...(c.hidden ?? [32, 32]), LOCATION_CLASSES.length].join(' → ')}.`,
     `- Input \`${MODEL_INPUT_NAME}\` float32 [N, ${FEATURE_NAMES.length}] (features v${FEATURES_VERSION}; the suffix hashes FEATURE_NAMES), output \`${MODEL_OUTPUT_NAME}\` float32 [N, ${LOCATION_CLASSES.length}] over ${LOCATION_CLASSES.join(' / ')}.`,
     c.zoneTrainRows
       ? `- Zone head (same graph, same run): input \`${ZONE_INPUT_NAME}\` float32 [M, ${ZONE_FEATURE_COUNT}] (zone features v${ZONE_FEATURES_VERSION}, gateway/src/classify/zone-features.ts: one row per (subject, candidate store zone on the estimated floor), site-relative: position-fit residuals and soft votes from the log-distance model with every receiver's calibration, slow and fast EWMA, own-receiver level, distance to the strongest receiver, area, kind) → ${ZONE_FEATURE_COUNT} → 24 → 24 → 2, output \`${ZONE_OUTPUT_NAME}\` [M, 2]; the zone is the best-scored candidate. Trained on ${c.zoneTrainRows} pair rows from ticks whose zone the truth pins down (dwell stays, 4 s cut at both ends). Floor still comes from the strongest-floor evidence.`
       : '- Scope: place only. Floor and zone still come from the evidence the rules classifier uses (strongest floor, zone model matching).',
     `- Training: plain TypeScript (gateway/src/model/mlp.ts), Adam lr 1e-3, batch 64, ${c.epochs} epochs, seed ${c.seed}, class weights (even share / class share)^${c.balancePower}. Deterministic: the same traces and seed give the same bytes.`,
     `- Data: simulator traces (\`storesense-sim generate\`), sites ${c.sites}, training seeds ${c.trainSeeds}, ${c.duration} each; held-out seeds ${c.holdoutSeeds}. ${c.trainRows} training rows after a seeded cap per class (${LOCATION_CLASSES.map((n, i) => `${n} ${c.classCounts[i]}`).join(', ')}).`,
+    ...(c.extraData ? [`- More training data: ${c.extraData}.`] : []),
     '- Rows: exactly what the gateway hands its classifier (runOffline with a recording classifier: same tracker, 250 ms tick, subject selection and computeFeatures).',
+    '- Features v4 are role-free (decision 53): receivers enter by geometry (inside the footprint or not, distance to a door) and calibrated distance, plus a position fit over all receivers (inside probability, depth, door distance) and 30 s of its history.',
     '- Labels from truth events: inside = [arrival, exit); outside_near = approach → arrival (when it follows within 30 s), else 5 s after an approach, and 4 s after an exit; ticks near a door crossing (±1.5 s), after a passer-by\'s approach (to 30 s), after an exit (to 20 s) and 3 s before an approach/arrival are ignored (the truth has no positions); everything else is absent.',
     c.decision
-      ? `- Decision settings (metadata \`decision\`, applied by the gateway's journey machine for this model; the rules keep the defaults minProb 0.7, enter 1250 ms, leave 2250 ms, zone 3750 ms): \`${JSON.stringify(c.decision)}\`, chosen on validation seeds 7-8 (neither training nor held-out) with \`node gateway/dist/model/tune-decision.js\` and a hold grid; a longer enter hold trades arrival latency (DESIGN goal ≤ 2 s) for arrival precision (window shoppers).`
+      ? `- Decision settings (metadata \`decision\`, applied by the gateway's journey machine for this model; the rules keep the defaults minProb 0.7, enter 1250 ms, leave 2250 ms, zone 3750 ms): \`${JSON.stringify(c.decision)}\`, chosen on validation data only (seed 7 of the example sites and random sites of the training families with site seeds no training run draws; never held-out families or seeds) with \`node gateway/dist/model/tune-decision.js\` over minProb and hold grids (decision 56); a longer enter hold trades arrival latency (DESIGN goal ≤ 2 s) for arrival precision (window shoppers).`
       : '- Decision settings: none stored; the journey machine uses its defaults (tuned for the rules classifier).',
     ...(c.command ? [`- Command: \`${c.command}\` (from the repository root, after \`npx tsc -b\`).`] : []),
     `- Check: onnxruntime-node vs the TypeScript forward pass on all held-out rows: max |Δp| = ${c.maxDiff.toExponential(2)} (limit 1e-5).`,

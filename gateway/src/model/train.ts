@@ -2,8 +2,12 @@
 /**
  * Trains the ONNX journey model (place head + zone head) from simulator traces, with no Python:
  *   node gateway/dist/model/train.js [--site boutique --site dept-store | --site F]
- *     [--seeds 1-6] [--holdout 101,102] [--duration 30m] [--epochs 12] [--zone-epochs 6] [--seed 7]
+ *     [--seeds 1-4] [--holdout 101] [--duration 30m] [--epochs 12] [--zone-epochs 6] [--seed 7]
+ *     [--random kiosk,department,food-court,anchor] [--random-seeds 1-18] [--random-duration 10m]
+ *     [--variants 0] [--train-site F] [--hidden 48,48] [--max-rows 60000]
  *     [--balance 0.5] [--decision JSON] [--no-zone] [--no-eval]
+ * Random sites come from `storesense-sim random-site` (one 10-minute trace per site); families in
+ * HELD_OUT_FAMILIES (model-holdout.ts) are refused, as are HELD_OUT_SITES.
  * 1. generates trace.ndjson + truth.ndjson per site and seed with the simulator CLI (cached in
  *    gateway/model/data/), 2. collects the gateway's own feature rows (runOffline) and zone
  *    candidate rows, labelled from the truth, 3. trains both MLPs, 4. exports one ONNX graph
@@ -16,7 +20,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { EXAMPLE_SITES, exampleSitePath, loadSiteFile, renderGatewayConfig, type ExampleSiteName, type GatewayConfig } from '@storesense/firmware-config';
+import { EXAMPLE_SITES, exampleSitePath, loadSiteFile, renderGatewayConfig, TRAINING_DOMAIN_METADATA_KEY, trainingDomainJson, trainingDomainOf, type ExampleSiteName, type GatewayConfig, type Site } from '@storesense/firmware-config';
 import { parseTrace, parseTruth } from '@storesense/protocol';
 import { siteContext } from '../classify/site-context.js';
 import { collectFeatureRows, knownZone, labelRows, labelZoneRows, type LabelledRows, type ZoneRows } from './dataset.js';
@@ -26,11 +30,39 @@ import { DECISION_METADATA_KEY, parseDecision } from '../classify/onnx.classifie
 import { writeModelCard, type EventComparison } from './model-card.js';
 import { MODEL_DIR, SIM_CLI, seedList } from './model-paths.js';
 import { exitWhenFlushed } from '@storesense/protocol/cli';
+import { siteVariant, VARIANT_KINDS } from './site-variants.js';
+import { assertNotHeldOut, HELD_OUT_FAMILIES } from './model-holdout.js';
+import { randomSiteFiles } from './random-sites.js';
 
 interface SiteRef {
   name: string;
   path: string;
   config: GatewayConfig;
+  site: Site;
+  /** random-site family, when drawn from one. */
+  family?: string;
+  /** Trace seeds (default: the --seeds list). */
+  seeds?: number[];
+  /** Trace duration (default: --duration). */
+  duration?: string;
+}
+
+/**
+ * Training-only variants of `site` (site-variants.ts: calibration redrawn, inner receivers thinned
+ * or gone), written into `dir` as site files so the simulator generates their traces.
+ */
+function variantRefs(site: SiteRef, count: number, seed: number, dir: string): SiteRef[] {
+  const raw = JSON.parse(readFileSync(site.path, 'utf8')) as Parameters<typeof siteVariant>[0];
+  const out: SiteRef[] = [];
+  mkdirSync(dir, { recursive: true });
+  for (let i = 0; i < count; i++) {
+    const kind = VARIANT_KINDS[i % VARIANT_KINDS.length]!;
+    const v = siteVariant(raw, kind, seed * 1000 + i);
+    const path = join(dir, `${site.name}-${kind}-${seed * 1000 + i}.site.json`);
+    writeFileSync(path, `${JSON.stringify(v, null, 1)}\n`);
+    out.push({ ...siteRef(path), name: `${site.name}-${kind}-${seed * 1000 + i}` });
+  }
+  return out;
 }
 
 function siteRef(arg: string): SiteRef {
@@ -40,7 +72,7 @@ function siteRef(arg: string): SiteRef {
   const gw = site.value.gateways[0];
   if (!gw) throw new Error(`site ${arg} has no gateway`);
   const name = (EXAMPLE_SITES as readonly string[]).includes(arg) ? arg : site.value.id;
-  return { name, path, config: renderGatewayConfig(site.value, gw.id) };
+  return { name, path, config: renderGatewayConfig(site.value, gw.id), site: site.value };
 }
 
 /** Generates (once) and returns the trace directory for a site and seed. */
@@ -73,8 +105,8 @@ async function main(argv: string[]): Promise<number> {
     strict: true,
     options: {
       site: { type: 'string', multiple: true },
-      seeds: { type: 'string', default: '1-6' },
-      holdout: { type: 'string', default: '101,102' },
+      seeds: { type: 'string', default: '1-4' },
+      holdout: { type: 'string', default: '101' },
       duration: { type: 'string', default: '30m' },
       epochs: { type: 'string', default: '12' },
       seed: { type: 'string', default: '7' },
@@ -86,8 +118,19 @@ async function main(argv: string[]): Promise<number> {
       // Place head only (zones then come from estimateZone, as with the rules).
       'no-zone': { type: 'boolean', default: false },
       'zone-epochs': { type: 'string', default: '6' },
+      // Place head hidden layers and the per-class row cap (more layouts carry more to learn).
+      hidden: { type: 'string', default: '48,48' },
+      'max-rows': { type: 'string', default: '60000' },
       // Journey-machine decision settings chosen on validation seeds (tune-decision.js), stored in the model.
       decision: { type: 'string' },
+      // Training-only variants per training site (calibration redrawn, receivers dropped): site-variants.ts.
+      variants: { type: 'string', default: '0' },
+      // Extra training sites (files) that are not scored as held-out (e.g. hand-made variants).
+      'train-site': { type: 'string', multiple: true },
+      // Random training sites: families (comma list; never HELD_OUT_FAMILIES), site seeds, trace length.
+      random: { type: 'string', default: 'kiosk,department,food-court,anchor' },
+      'random-seeds': { type: 'string', default: '1-18' },
+      'random-duration': { type: 'string', default: '10m' },
     },
   });
   const sites = (values.site ?? ['boutique', 'dept-store']).map(siteRef);
@@ -103,26 +146,46 @@ async function main(argv: string[]): Promise<number> {
   const withZone = !values['no-zone'];
   const train: LabelledRows[] = [];
   const trainZone: ZoneRows[] = [];
-  for (const site of sites) {
-    for (const s of trainSeeds) {
-      const l = loadLabelled(site, traceDir(values['data-dir'], site, s, values.duration), withZone);
+  const variantCount = Number(values.variants);
+  if (!Number.isInteger(variantCount) || variantCount < 0) throw new Error(`bad --variants "${values.variants}"`);
+  for (const site of [...sites, ...(values['train-site'] ?? []).map(siteRef)]) assertNotHeldOut(site.path);
+  const families = values.random === undefined ? [] : values.random.split(',').filter((f) => f !== '');
+  // One trace per random site, its own seed: many layouts beat many traces of one layout.
+  const randomSites = randomSiteFiles(values['data-dir'], families, seedList(values['random-seeds'])).map((r): SiteRef => {
+    const ref = siteRef(r.path);
+    return { ...ref, name: r.name, family: r.family, seeds: [Number(r.name.split('-').pop())], duration: values['random-duration'] };
+  });
+  const trainSites = [...sites, ...(values['train-site'] ?? []).map(siteRef), ...(variantCount > 0 ? sites.flatMap((site) => variantRefs(site, variantCount, seed, join(values['data-dir'], 'variants'))) : []), ...randomSites];
+  for (const site of trainSites) {
+    for (const s of site.seeds ?? trainSeeds) {
+      const l = loadLabelled(site, traceDir(values['data-dir'], site, s, site.duration ?? values.duration), withZone);
       log(`train ${site.name} seed ${s}: ${l.rows} rows (${l.ignored} ignored)${l.zone ? `, ${l.zone.ticks} zone ticks` : ''}`);
       train.push(l);
       if (l.zone) trainZone.push(l.zone);
     }
   }
   const sitesNote = sites.map((s) => s.name).join('+');
+  const variantsNote = `${variantCount} per site (${VARIANT_KINDS.join(', ')})${values['train-site'] ? `; extra training sites ${values['train-site'].length}` : ''}`;
   const balancePower = Number(values.balance);
   const decision = parseDecision(values.decision);
   const zoneEpochs = Number(values['zone-epochs']);
-  const fitted = fitPlaceModel(train, { seed, epochs, balancePower, ...(withZone ? { zone: trainZone, zoneEpochs } : {}), onEpoch: (e, loss) => log(`epoch ${e + 1} loss ${loss.toFixed(4)}`) }, {
+  // The training domain (firmware-config's descriptor, merged over every training site): the gateway
+  // compares its own site with it at load.
+  const domain = trainingDomainOf(trainSites.map((t) => ({ site: t.site, ...(t.family !== undefined ? { family: t.family } : {}) })));
+  const hidden = values.hidden.split(',').map(Number);
+  if (hidden.some((h) => !Number.isInteger(h) || h < 1)) throw new Error(`bad --hidden "${values.hidden}"`);
+  const fitted = fitPlaceModel(train, { seed, epochs, balancePower, hidden, maxRowsPerClass: Number(values['max-rows']), ...(withZone ? { zone: trainZone, zoneEpochs } : {}), onEpoch: (e, loss) => log(`epoch ${e + 1} loss ${loss.toFixed(4)}`) }, {
     sites: sitesNote,
     train_seeds: values.seeds,
     trace_duration: values.duration,
     balance_power: String(balancePower),
+    site_variants: variantsNote,
+    random_sites: families.length === 0 ? 'none' : `${families.join(',')} seeds ${values['random-seeds']} (${values['random-duration']} each); held-out families ${HELD_OUT_FAMILIES.join(',')}`,
+    [TRAINING_DOMAIN_METADATA_KEY]: trainingDomainJson(domain).trim(),
     ...(decision ? { [DECISION_METADATA_KEY]: JSON.stringify(decision) } : {}),
   });
   writeFileSync(values.out, fitted.bytes);
+  writeFileSync(values.out.replace(/\.onnx$/, '') + '.domain.json', trainingDomainJson(domain));
   log(`wrote ${values.out} (${fitted.bytes.length} bytes, ${fitted.trainRows} training rows, ${fitted.zoneTrainRows} zone pair rows)`);
 
   const tick: { site: string; seed: number; model: TickMetrics; rules: TickMetrics; maxDiff: number; zone?: { ticks: number; model: number; estimate: number } }[] = [];
@@ -150,7 +213,7 @@ async function main(argv: string[]): Promise<number> {
     return 1;
   }
   const command = `node gateway/dist/model/train.js ${argv.map((a) => (/^[\w./:=,-]+$/.test(a) ? a : `'${a}'`)).join(' ')}`.trim();
-  writeModelCard(values.card, { command, decision, modelFile: values.out, bytes: fitted.bytes, balancePower, sites: sitesNote, trainSeeds: values.seeds, holdoutSeeds: values.holdout, duration: values.duration, epochs, seed, trainRows: fitted.trainRows, zoneTrainRows: fitted.zoneTrainRows, classCounts: fitted.classCounts, maxDiff, tick, events });
+  writeModelCard(values.card, { command, decision, modelFile: values.out, bytes: fitted.bytes, balancePower, sites: sitesNote, extraData: `site variants ${variantsNote}; random sites ${families.length === 0 ? 'none' : `${families.join(', ')} seeds ${values['random-seeds']} (${values['random-duration']} each, one trace per site); held-out families ${HELD_OUT_FAMILIES.join(', ')}`}`, trainingDomain: domain, hidden, trainSeeds: values.seeds, holdoutSeeds: values.holdout, duration: values.duration, epochs, seed, trainRows: fitted.trainRows, zoneTrainRows: fitted.zoneTrainRows, classCounts: fitted.classCounts, maxDiff, tick, events });
   log(`wrote ${values.card}`);
   return 0;
 }
