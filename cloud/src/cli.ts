@@ -247,9 +247,26 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  process.stderr.write(`storesense-cloud: ${err instanceof UsageError ? err.message : ((err as Error).stack ?? String(err))}\n`);
-  exitWhenFlushed(err instanceof UsageError ? 2 : 1);
+  const { line, code } = describeFailure(err);
+  process.stderr.write(`storesense-cloud: ${line}\n`);
+  exitWhenFlushed(code);
 });
+
+/**
+ * One line for what a person can fix (a bad flag, a busy or forbidden port), exit 2 for misuse;
+ * only an unexpected failure (a bug) keeps its stack trace.
+ */
+function describeFailure(err: unknown): { line: string; code: number } {
+  if (err instanceof UsageError) return { line: err.message, code: 2 };
+  const e = err as NodeJS.ErrnoException & { address?: string; port?: number };
+  if (typeof e?.code === 'string' && e.code.startsWith('ERR_PARSE_ARGS')) return { line: `${e.message} (see --help)`, code: 2 };
+  if (e?.syscall === 'listen' && (e.code === 'EADDRINUSE' || e.code === 'EACCES' || e.code === 'EADDRNOTAVAIL')) {
+    const where = `${e.address ?? '?'}:${e.port ?? '?'}`;
+    const why = e.code === 'EADDRINUSE' ? 'the port is in use by another process' : e.code === 'EACCES' ? 'not permitted (ports below 1024 need privileges)' : 'no such local address';
+    return { line: `cannot listen on ${where}: ${why} (${e.code}); set STORESENSE_HTTP_PORT / STORESENSE_MQTT_PORT (0 = any free port) or the _HOST variables`, code: 1 };
+  }
+  return { line: (err as Error)?.stack ?? String(err), code: 1 };
+}
 
 /** mqtts for the embedded broker from the environment; half a pair is a usage error, not a silent plain listener. */
 function brokerTlsFromEnv(): { brokerTls?: { keyFile: string; certFile: string; clientCaFile?: string } } {

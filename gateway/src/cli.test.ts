@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -94,6 +95,24 @@ describe.skipIf(!existsSync(CLI))('storesense-gateway CLI (dist)', () => {
       expect(await p.exited).toBe(0);
     } finally {
       await broker.close();
+    }
+  }, 30_000);
+
+  it('says on stderr, in one line, when its status API port is taken (and keeps running)', async () => {
+    const holder = createServer();
+    await new Promise<void>((done) => holder.listen(0, '127.0.0.1', done));
+    const port = (holder.address() as { port: number }).port;
+    try {
+      const path = join(dir, 'gw.json');
+      writeFileSync(path, JSON.stringify(boutiqueConfig({ dataDir: join(dir, 'data'), sources: [{ kind: 'http_observations' }], statusApi: { host: '127.0.0.1', port } })));
+      const p = run(['--config', path]);
+      await waitFor(() => p.err().includes('status API'), 10_000, 'warning');
+      expect(p.err()).toContain(`storesense-gateway: WARNING: the status API cannot listen on 127.0.0.1:${port}`);
+      expect(p.err()).not.toMatch(/\n\s+at /);
+      p.child.kill('SIGTERM');
+      expect(await p.exited).toBe(0);
+    } finally {
+      holder.close();
     }
   }, 30_000);
 });

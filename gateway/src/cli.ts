@@ -117,6 +117,11 @@ async function main(argv: string[]): Promise<number> {
     return 1;
   }
   const url = gateway.statusUrl();
+  if (config.statusApi && url === undefined) {
+    // The gateway runs on without it (its other sources still work), but say so on stderr: the
+    // status API, terminal ingest (http_observations) and meraki are not reachable.
+    process.stderr.write(`storesense-gateway: WARNING: the status API cannot listen on ${config.statusApi.host}:${config.statusApi.port} (port in use or not permitted; see the log); health and HTTP ingest are unavailable\n`);
+  }
   logger.info({ siteId: config.siteId, gatewayId: config.gatewayId, statusUrl: url }, 'storesense-gateway running');
 
   // Last-resort guards: every handler is wrapped already; if something slips through, log it and
