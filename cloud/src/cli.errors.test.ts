@@ -43,5 +43,5 @@ describe.skipIf(!built)('storesense-cloud CLI errors: one line, no stack trace',
       holder.close();
       t.cleanup();
     }
-  });
+  }, 30_000);
 });

@@ -93,5 +93,5 @@ describe.skipIf(!built)('storesense-cloud first run', () => {
       expect(await againExited).toBe(0);
       t.cleanup();
     }
-  });
+  }, 60_000);
 });
