@@ -55,9 +55,16 @@ export async function evaluateCommand(args: string[], io: CliIo): Promise<number
   const { members } = loadMembers(values.members, io);
   const logger = io.logger ?? createLogger();
   const trace = await readTraceFile(values.trace, (line, error) => logger.warn({ line, error }, 'trace line rejected'));
+  // A trace of another site scores zeros (no receiver id matches): refuse it by its header instead.
+  if (trace.header.siteId !== site.value.id) {
+    throw new UsageError(`trace ${values.trace} is of site ${trace.header.siteId}${trace.header.site ? ` (${trace.header.site})` : ''}, but --site ${values.site} is site ${site.value.id}: evaluate it with its own site file`);
+  }
   const observations = [];
   for await (const o of trace) observations.push(o);
   const truthFile = await readTruthFile(values.truth, (line, error) => logger.warn({ line, error }, 'truth line rejected'));
+  if (truthFile.header.siteId !== site.value.id) {
+    throw new UsageError(`truth ${values.truth} is of site ${truthFile.header.siteId}, but --site ${values.site} is site ${site.value.id}: evaluate it with its own site file`);
+  }
   const truth = [];
   for await (const e of truthFile) truth.push(e);
   let r;
