@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import type { Observation } from '@storesense/protocol';
@@ -6,6 +7,7 @@ import type { Clock } from '../../clock.js';
 import type { SitePepper } from '../../identity/mac-pseudonym.js';
 import type { Logger } from '../../log.js';
 import { SourceCounters, type Emit, type Source } from '../source.js';
+import { captureExitReason } from './capture-failure.js';
 import { LINKTYPE_IEEE802_11_RADIOTAP } from './pcap.read.js';
 import { PcapStreamReader } from './pcap.stream.js';
 import { decodeProbeCapture, decodeRadiotapFrame, type ProbeSighting } from './probe-capture.decode.js';
@@ -23,6 +25,8 @@ export interface WifiProbeSourceOptions {
   live?: { interface: string; tool: 'tshark' | 'tcpdump'; toolPath?: string };
   retryMinMs?: number;
   retryMaxMs?: number;
+  /** Whether a network interface exists (default: /sys/class/net/<name>, Linux); tests inject it. */
+  interfaceExists?: (name: string) => boolean;
 }
 
 /** The tshark command of docs/dependencies.md: probe requests only, one tab-separated line per frame. */
@@ -175,6 +179,7 @@ export function createWifiProbeSource(opts: WifiProbeSourceOptions): Source {
     if (stopped) return;
     const bin = live.toolPath ?? live.tool;
     let stderrTail = '';
+    const interfaceExists = opts.interfaceExists ?? ((name: string) => existsSync(`/sys/class/net/${name}`));
     let settled = false;
     const failOnce = (reason: string) => {
       if (settled) return;
@@ -186,8 +191,9 @@ export function createWifiProbeSource(opts: WifiProbeSourceOptions): Source {
       const c = spawn(bin, live.tool === 'tcpdump' ? tcpdumpArgs(live.interface) : tsharkArgs(live.interface), { stdio: ['ignore', 'pipe', 'pipe'] });
       child = c;
       c.on('error', (err) => failOnce(`${bin}: ${err.message}`));
-      c.on('exit', (code, signal) => failOnce(`${bin} exited (${signal ?? `code ${code}`})${stderrTail ? `: ${stderrTail}` : ''}`));
-      c.stderr?.on('data', (d: Buffer) => { stderrTail = d.toString('utf8').trim().split('\n').pop()?.slice(0, 200) ?? ''; });
+      c.on('exit', (code, signal) => failOnce(captureExitReason({ bin, iface: live.interface, interfaceExists: interfaceExists(live.interface), code, signal, stderr: stderrTail })));
+      // The last 2 KiB of stderr: enough for the line that says why, bounded however chatty the tool.
+      c.stderr?.on('data', (d: Buffer) => { stderrTail = (stderrTail + d.toString('utf8')).slice(-2048); });
       c.on('spawn', () => {
         counters.state = 'ok';
         counters.detail = `capturing on ${live.interface}`;
