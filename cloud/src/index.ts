@@ -8,6 +8,7 @@ export { gatewayUsername, parseGatewayUsername } from './broker/credentials.js';
 export type { IngestOutcome } from './ingest/ingest.js';
 export type * from './store/cloud-store.js';
 export { openSqliteStore } from './store/store.sqlite.js';
+export { openPostgresStore, type PostgresStoreOptions } from './store/store.postgres.js';
 export { AnalyticsService, type AnalyticsRange, type AnalyticsSummary } from './analytics/analytics.service.js';
 export * from './analytics/analytics.js';
 export { DEFAULT_RULES, evaluateRules, localMinuteOfDay, ruleMatches, ruleSchema, ruleActionSchema, type Action, type Rule, type RuleAction, type RuleContext } from './rules/rules.js';

@@ -1,9 +1,20 @@
 import type { PresenceEvent } from '@storesense/protocol';
 import type pg from 'pg';
 import type { EventQuery, EventRangeQuery, StoredEvent } from './cloud-store.js';
-import { one, rows, run } from './pg-sql.js';
+import { rows } from './pg-sql.js';
 
 const MONTH_PARTITION = /^events_p\d{6}$/;
+/** Events per statement, and statements in flight (each holds one pooled connection). */
+const MAX_BATCH = 500;
+const MAX_FLUSHES = 4;
+
+type InsertOutcome = { inserted: boolean; owner?: { siteId: string; gatewayId: string } };
+interface Pending {
+  event: PresenceEvent;
+  receivedAt: number;
+  resolve: (outcome: InsertOutcome) => void;
+  reject: (error: unknown) => void;
+}
 
 /** UTC month bounds (ms) of the partition holding event time `at`, and its table name. */
 export function monthPartition(at: number): { name: string; from: number; to: number } {
@@ -22,6 +33,8 @@ export function monthPartition(at: number): { name: string; from: number; to: nu
  */
 export class PgEventTables {
   private readonly partitions = new Set<string>();
+  private readonly queue: Pending[] = [];
+  private flushing = 0;
 
   constructor(private readonly pool: pg.Pool) {}
 
@@ -37,24 +50,77 @@ export class PgEventTables {
     this.partitions.add(p.name);
   }
 
-  async insert(event: PresenceEvent, receivedAt: number): Promise<{ inserted: boolean; owner?: { siteId: string; gatewayId: string } }> {
-    await this.ensurePartition(event.at);
-    // One statement: claiming the id and inserting the event commit together, so a crash cannot
+  /**
+   * Stores an event once by id. Calls arriving while a write is in flight are coalesced into one
+   * multi-row statement (group commit: one round trip and one WAL flush for many events), up to
+   * MAX_BATCH per statement and MAX_FLUSHES statements at a time; each caller still resolves only
+   * after its own event is committed, so an ack always follows durability.
+   */
+  insert(event: PresenceEvent, receivedAt: number): Promise<InsertOutcome> {
+    return new Promise((resolve, reject) => {
+      this.queue.push({ event, receivedAt, resolve, reject });
+      this.pump();
+    });
+  }
+
+  private pump(): void {
+    while (this.flushing < MAX_FLUSHES && this.queue.length > 0) {
+      const batch = this.queue.splice(0, MAX_BATCH);
+      this.flushing++;
+      this.flush(batch)
+        .catch((error: unknown) => {
+          // One bad event must not fail its neighbours: retry them one by one, so only it rejects.
+          if (batch.length === 1) batch[0]!.reject(error);
+          else for (const p of batch) this.flush([p]).catch((e: unknown) => p.reject(e));
+        })
+        .finally(() => {
+          this.flushing--;
+          this.pump();
+        });
+    }
+  }
+
+  private async flush(batch: Pending[]): Promise<void> {
+    for (const at of new Set(batch.map((p) => monthPartition(p.event.at).from))) await this.ensurePartition(at);
+    // The first occurrence of an id in the batch is the candidate; later ones are re-sends.
+    const first = new Map<string, Pending>();
+    for (const p of batch) if (!first.has(p.event.id)) first.set(p.event.id, p);
+    const cand = [...first.values()];
+    const col = <T>(f: (p: Pending) => T): T[] => cand.map(f);
+    // One statement: claiming the ids and inserting their events commit together, so a crash cannot
     // leave a claimed id without its event, and concurrent nodes store an id exactly once.
-    const result = await run(
+    const claimed = await rows(
       this.pool,
-      `WITH claim AS (
-         INSERT INTO event_ids (id, site_id, gateway_id, at) VALUES (@id, @siteId, @gatewayId, @at) ON CONFLICT (id) DO NOTHING RETURNING id)
-       INSERT INTO events (id, site_id, gateway_id, seq, type, at, received_at, store_id, member_id, body)
-       SELECT claim.id, @siteId, @gatewayId, @seq, @type, @at, @receivedAt, @storeId, @memberId, @body FROM claim`,
+      `WITH input AS (
+         SELECT * FROM unnest(@ids::text[], @sites::text[], @gws::text[], @seqs::bigint[], @types::text[], @ats::bigint[], @recv::bigint[],
+           @stores::text[], @members::text[], @bodies::jsonb[]) AS t(id, site_id, gateway_id, seq, type, at, received_at, store_id, member_id, body)),
+       claim AS (
+         INSERT INTO event_ids (id, site_id, gateway_id, at) SELECT id, site_id, gateway_id, at FROM input ON CONFLICT (id) DO NOTHING RETURNING id),
+       stored AS (
+         INSERT INTO events (id, site_id, gateway_id, seq, type, at, received_at, store_id, member_id, body)
+         SELECT i.id, i.site_id, i.gateway_id, i.seq, i.type, i.at, i.received_at, i.store_id, i.member_id, i.body FROM input i JOIN claim USING (id)
+         RETURNING id)
+       SELECT id FROM stored`,
       {
-        id: event.id, siteId: event.siteId, gatewayId: event.gatewayId, seq: event.seq, type: event.type, at: event.at, receivedAt,
-        storeId: event.storeId ?? null, memberId: event.subject.memberId ?? null, body: JSON.stringify(event),
+        ids: col((p) => p.event.id), sites: col((p) => p.event.siteId), gws: col((p) => p.event.gatewayId), seqs: col((p) => p.event.seq),
+        types: col((p) => p.event.type), ats: col((p) => p.event.at), recv: col((p) => p.receivedAt), stores: col((p) => p.event.storeId ?? null),
+        members: col((p) => p.event.subject.memberId ?? null), bodies: col((p) => JSON.stringify(p.event)),
       },
     );
-    if (result.rowCount === 1) return { inserted: true };
-    const owner = await one(this.pool, 'SELECT site_id, gateway_id FROM event_ids WHERE id = @id', { id: event.id });
-    return { inserted: false, ...(owner ? { owner: { siteId: owner.site_id as string, gatewayId: owner.gateway_id as string } } : {}) };
+    const inserted = new Set(claimed.map((r) => r.id as string));
+    const others = batch.filter((p) => !(inserted.has(p.event.id) && first.get(p.event.id) === p));
+    const owners = new Map<string, { siteId: string; gatewayId: string }>();
+    if (others.length > 0) {
+      const r = await rows(this.pool, 'SELECT id, site_id, gateway_id FROM event_ids WHERE id = ANY(@ids::text[])', { ids: [...new Set(others.map((p) => p.event.id))] });
+      for (const x of r) owners.set(x.id as string, { siteId: x.site_id as string, gatewayId: x.gateway_id as string });
+    }
+    for (const p of batch) {
+      if (inserted.has(p.event.id) && first.get(p.event.id) === p) p.resolve({ inserted: true });
+      else {
+        const owner = owners.get(p.event.id);
+        p.resolve({ inserted: false, ...(owner ? { owner } : {}) });
+      }
+    }
   }
 
   async list(q: EventQuery): Promise<StoredEvent[]> {

@@ -58,6 +58,29 @@ describe.skipIf(unreachable !== undefined)('PostgreSQL store', () => {
     }
   });
 
+  it('coalesces concurrent inserts: each caller gets its own outcome, and one bad event fails alone', async () => {
+    const schema = freshSchema();
+    try {
+      const store = await openPostgresStore({ url: URL, schema, masterKey: randomBytes(32), maxConnections: 4 });
+      const at = Date.UTC(2026, 2, 31, 23, 59);
+      const events = Array.from({ length: 300 }, (_, i) => makeEvent({ at: at + i * 1000 })); // spans a month boundary
+      const reused = { ...events[0]!, gatewayId: 'other-gw' };
+      const bad = { ...makeEvent(), at: 1e16 }; // no such date: no partition can hold it
+      const calls = [...events.map((e) => store.insertEvent(e, 1)), store.insertEvent(events[1]!, 2), store.insertEvent(reused, 3), store.insertEvent(bad, 4)];
+      const outcomes = await Promise.allSettled(calls);
+      const values = outcomes.slice(0, 302).map((o) => (o.status === 'fulfilled' ? o.value : o.reason));
+      expect(values.slice(0, 300).every((v) => v.inserted === true)).toBe(true);
+      expect(values[300]).toEqual({ inserted: false, owner: { siteId: events[1]!.siteId, gatewayId: events[1]!.gatewayId } });
+      expect(values[301]).toEqual({ inserted: false, owner: { siteId: events[0]!.siteId, gatewayId: events[0]!.gatewayId } });
+      expect(outcomes[302]).toMatchObject({ status: 'rejected', reason: expect.objectContaining({ message: expect.stringMatching(/outside the partitioned range/) }) });
+      expect((await store.counts()).events).toBe(300);
+      expect((await store.listEventsInRange({ siteId: events[0]!.siteId, from: 0, to: 2 ** 50 })).map((e) => e.id)).toEqual(events.map((e) => e.id));
+      await store.close();
+    } finally {
+      await dropSchema(schema);
+    }
+  });
+
   it('stores an event id exactly once when many inserts race across connections', async () => {
     const schema = freshSchema();
     try {
