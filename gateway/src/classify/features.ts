@@ -1,7 +1,7 @@
 import { RECEIVER_ROLES, type ReceiverRole } from '@storesense/firmware-config';
 import type { SubjectTrack } from '../tracking/tracker.js';
 import type { SiteContext } from './site-context.js';
-import { fitPlace, NO_FIT, type PlaceFit } from './place-fit.js';
+import { fitPlacePair, NO_FIT, type PlaceFit } from './place-fit.js';
 import { FAR_M, MAX_DEPTH_M } from './place-geometry.js';
 import { PLACE_HISTORY_FEATURE_NAMES, recordPlaceSample } from './place-history.js';
 import { DOOR_RADIUS_M } from './site-context.js';
@@ -261,7 +261,13 @@ function roleFreeFeatures(track: SubjectTrack, now: number, ctx: SiteContext, va
       n += 1;
     }
   }
-  const fast = grid && n > 0 ? fitPlace(grid, fitIdx, fitFast, n, fastFit) : Object.assign(fastFit, NO_FIT);
+  // Both fits at once, reused while the subject's levels are unchanged (fitPlacePair).
+  if (grid && n > 0) fitPlacePair(track, grid, fitIdx, fitFast, fitSlow, n, fastFit, slowFit);
+  else {
+    Object.assign(fastFit, NO_FIT);
+    Object.assign(slowFit, NO_FIT);
+  }
+  const fast = fastFit;
   const fastMass = fast.insideMass;
   const fastDepth = fast.depthM;
   const fastDoor = fast.doorM;
@@ -273,7 +279,7 @@ function roleFreeFeatures(track: SubjectTrack, now: number, ctx: SiteContext, va
   values[F.fitDoorM] = fastDoor;
   values[F.fitRmsDb] = Math.min(20, fast.rmsDb);
   values[F.fitUsed] = fast.used;
-  const slow = grid && n > 0 ? fitPlace(grid, fitIdx, fitSlow, n, slowFit) : Object.assign(slowFit, NO_FIT);
+  const slow = slowFit;
   values[F.slowFitInsideMass] = slow.insideMass;
   values[F.slowFitInOutMarginDb] = slow.inOutMarginDb;
   values[F.slowFitDepthM] = clamp(slow.depthM, -FAR_M, FAR_M);

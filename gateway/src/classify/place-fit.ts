@@ -40,31 +40,71 @@ const OFFSET_SHRINK = 1;
 
 export const NO_FIT: Readonly<PlaceFit> = { insideMass: 0, inOutMarginDb: -10, depthM: -8, bestDepthM: -8, bestDoorM: 30, doorM: 30, rmsDb: 0, used: 0 };
 
+/** Per grid: the expected levels receiver-major, expectedByReceiver[receiver * points + point] (the residual loops run along it). */
+const byReceiver = new WeakMap<PlaceGrid, Float64Array>();
+function expectedByReceiver(grid: PlaceGrid): Float64Array {
+  let t = byReceiver.get(grid);
+  if (!t) {
+    const R = grid.receiverIds.length;
+    const P = grid.points;
+    t = new Float64Array(P * R);
+    for (let p = 0; p < P; p++) for (let r = 0; r < R; r++) t[r * P + p] = grid.expected[p * R + r]!;
+    byReceiver.set(grid, t);
+  }
+  return t;
+}
+
+let sseScratch = new Float64Array(512);
+let offsetScratch = new Float64Array(512);
+
 /**
  * Fits `n` observations (receiver index into grid.receiverIds, level in dBm, corrected) into `out`.
- * No allocation: the hot path runs per subject per tick (two fits: fast and slow EWMA).
+ * No allocation: the hot path runs per subject per tick (two fits: fast and slow EWMA). The
+ * residual loops run receiver-major over a transposed expectation table, with the same operations
+ * in the same order per point as the point-major loop (decision 52), so the fit is bit-identical.
  */
 export function fitPlace(grid: PlaceGrid, idx: Int32Array, obs: Float64Array, n: number, out: PlaceFit): PlaceFit {
   if (n === 0) return Object.assign(out, NO_FIT);
-  const R = grid.receiverIds.length;
-  const E = grid.expected;
   const points = grid.points;
-  const sse = scratch(points);
+  if (sseScratch.length < points) {
+    sseScratch = new Float64Array(points);
+    offsetScratch = new Float64Array(points);
+  }
+  const sse = sseScratch;
+  const offset = offsetScratch;
+  const E = expectedByReceiver(grid);
+  // Σ (obs − expected) per point in observation order; the first receiver stores instead of adding
+  // to 0 (0 + x = x but for x = -0, and a signed zero there changes no residual square).
+  let o = obs[0]!;
+  let col = idx[0]! * points;
+  for (let p = 0; p < points; p++) offset[p] = o - E[col + p]!;
+  for (let k = 1; k < n; k++) {
+    o = obs[k]!;
+    col = idx[k]! * points;
+    for (let p = 0; p < points; p++) offset[p] = offset[p]! + (o - E[col + p]!);
+  }
+  const shrunk = n + OFFSET_SHRINK;
+  for (let p = 0; p < points; p++) {
+    const off = offset[p]! / shrunk;
+    offset[p] = off;
+    sse[p] = off * off * OFFSET_SHRINK;
+  }
+  for (let k = 0; k < n; k++) {
+    o = obs[k]!;
+    col = idx[k]! * points;
+    for (let p = 0; p < points; p++) {
+      const r = o - E[col + p]! - offset[p]!;
+      sse[p] = sse[p]! + r * r;
+    }
+  }
   let best = 0;
   let bestSse = Number.POSITIVE_INFINITY;
   let bestIn = Number.POSITIVE_INFINITY;
   let bestOut = Number.POSITIVE_INFINITY;
-  for (let p = 0, base = 0; p < points; p++, base += R) {
-    let sum = 0;
-    for (let k = 0; k < n; k++) sum += obs[k]! - E[base + idx[k]!]!;
-    const offset = sum / (n + OFFSET_SHRINK);
-    let err = offset * offset * OFFSET_SHRINK;
-    for (let k = 0; k < n; k++) {
-      const r = obs[k]! - E[base + idx[k]!]! - offset;
-      err += r * r;
-    }
-    sse[p] = err;
-    if (grid.inside[p]) {
+  const ins = grid.inside;
+  for (let p = 0; p < points; p++) {
+    const err = sse[p]!;
+    if (ins[p]) {
       if (err < bestIn) bestIn = err;
     } else if (err < bestOut) bestOut = err;
     if (err < bestSse) {
@@ -72,16 +112,17 @@ export function fitPlace(grid: PlaceGrid, idx: Int32Array, obs: Float64Array, n:
       best = p;
     }
   }
-  const twoSigma2 = 2 * SIGMA_DB * SIGMA_DB;
+  // x / 32 and x * (1 / 32) are the same double (a power of two), and -(e - best) is best - e.
+  const invTwoSigma2 = 1 / (2 * SIGMA_DB * SIGMA_DB);
   let total = 0;
   let inside = 0;
   let outside = 0;
   let depth = 0;
   let door = 0;
   for (let p = 0; p < points; p++) {
-    const w = Math.exp(-(sse[p]! - bestSse) / twoSigma2);
+    const w = Math.exp((bestSse - sse[p]!) * invTwoSigma2);
     total += w;
-    if (grid.inside[p]) inside += w;
+    if (ins[p]) inside += w;
     else outside += w;
     depth += w * grid.depth[p]!;
     door += w * grid.door[p]!;
@@ -100,8 +141,53 @@ export function fitPlace(grid: PlaceGrid, idx: Int32Array, obs: Float64Array, n:
   return out;
 }
 
-let sseScratch = new Float64Array(512);
-function scratch(n: number): Float64Array {
-  if (sseScratch.length < n) sseScratch = new Float64Array(n);
-  return sseScratch;
+
+/** A subject's last fit inputs and both results (fitPlacePair). */
+interface FitPairCache {
+  grid: PlaceGrid;
+  n: number;
+  idx: Int32Array;
+  fast: Float64Array;
+  slow: Float64Array;
+  fastFit: PlaceFit;
+  slowFit: PlaceFit;
+}
+const pairs = new WeakMap<object, FitPairCache>();
+
+/**
+ * Both fits of one subject (fast and slow EWMA levels of the same receivers), reused from its
+ * previous call while the inputs are the same, index for index and bit for bit: a subject heard by
+ * no receiver since the last tick (about half of them at 250 ms ticks) has the same levels, so the
+ * same fits. `key` is the subject's track (the cache goes with it).
+ */
+export function fitPlacePair(key: object, grid: PlaceGrid, idx: Int32Array, fast: Float64Array, slow: Float64Array, n: number, fastOut: PlaceFit, slowOut: PlaceFit): void {
+  const c = pairs.get(key);
+  if (c && c.grid === grid && c.n === n && sameInputs(c, idx, fast, slow, n)) {
+    Object.assign(fastOut, c.fastFit);
+    Object.assign(slowOut, c.slowFit);
+    return;
+  }
+  fitPlace(grid, idx, fast, n, fastOut);
+  fitPlace(grid, idx, slow, n, slowOut);
+  if (n === 0) return;
+  let e = c;
+  if (!e || e.idx.length < n) {
+    const cap = Math.max(n, 4);
+    e = { grid, n, idx: new Int32Array(cap), fast: new Float64Array(cap), slow: new Float64Array(cap), fastFit: { ...NO_FIT }, slowFit: { ...NO_FIT } };
+    pairs.set(key, e);
+  }
+  e.grid = grid;
+  e.n = n;
+  for (let k = 0; k < n; k++) {
+    e.idx[k] = idx[k]!;
+    e.fast[k] = fast[k]!;
+    e.slow[k] = slow[k]!;
+  }
+  Object.assign(e.fastFit, fastOut);
+  Object.assign(e.slowFit, slowOut);
+}
+
+function sameInputs(c: FitPairCache, idx: Int32Array, fast: Float64Array, slow: Float64Array, n: number): boolean {
+  for (let k = 0; k < n; k++) if (c.idx[k] !== idx[k] || !Object.is(c.fast[k], fast[k]) || !Object.is(c.slow[k], slow[k])) return false;
+  return true;
 }
