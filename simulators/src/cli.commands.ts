@@ -13,7 +13,7 @@ const USAGE = `storesense-sim <command> [options]
   generate --site F --out DIR [--seed N] [--duration D] [--members CSV] [--start ISO]
            [--shoppers-per-hour N] [--member-share X] [--ble-share X] [--ble-rotation D]
            [--scenario member-visit --member ID | --scenario S] [--set PATH=VALUE ...] [--staff LIST]
-      F: a site file, or an example name (boutique, dept-store). D: 90s, 10m, 2h (default 10m).
+      F: a site file, or an example name (boutique, dept-store). D: 90s, 10m, 2h, 1h30m, a unit always (default 10m).
       --scenario S: a scenario file (JSON: radio noise, advert intervals, address rotation, intent
         mix, routes, calibration error, ...) or a shipped preset (realistic, harsh, miscalibrated).
       --set PATH=VALUE: any scenario key, over the file (radio.shadowingSigmaDb=6, plan.crossShare=0.3,
@@ -35,7 +35,8 @@ const USAGE = `storesense-sim <command> [options]
       Subscribes to the gateway's obs topic and writes a sorted trace file (until D or Ctrl-C).
   evaluate --site F --trace F --truth F [--gateway-id G] [--members CSV] [--events-out F]
            [--classifier rules|onnx] [--model F.onnx] [--auto-calibration on|off] [--json | --human]
-      Runs the gateway pipeline offline over the trace and scores its events against the truth:
+      Runs the gateway pipeline offline over the trace and scores its events against the truth
+      (a trace or truth whose header names another site than --site is refused):
       per event type precision, recall, F1, detection latency p50/p95; macro F1 (arrival, dwell,
       floor_change, exit), dwell-time error, floor-change accuracy, false exits per subject-hour.
       A detection matches the closest true event of the same subject and kind within a per-kind
