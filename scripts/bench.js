@@ -101,7 +101,7 @@ phones are heard by ${m.receiversPerSubject} receivers each for ${m.spanS} s of 
 feature history full), ONNX classifier \`${m.model}\`; each layer on a fresh instance with the same
 observations.
 
-| tracker | feature history | whole pipeline (tracker, history, journey state) |
+| tracker | feature state (30 s history, fit cache) | whole pipeline (tracker, features, journey state, zone cache) |
 | --- | --- | --- |
 | ${fmt(m.trackerBytesPerSubject)} B | ${fmt(m.featureHistoryBytesPerSubject)} B | ${fmt(m.pipelineBytesPerSubject)} B |
 

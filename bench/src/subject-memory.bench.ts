@@ -4,8 +4,8 @@
  * ONNX classifier — long enough that every subject's 30 s feature history is full. Measured
  * after forced garbage collections (run with --expose-gc), as the difference to the same pipeline
  * before the first observation, divided by N. Three layers, each on a fresh instance with the same
- * observations: the tracker alone, tracker + features (adds the feature history), the whole
- * pipeline (adds journey states and what the classifier keeps).
+ * observations: the tracker alone, tracker + features (adds the feature history and the position
+ * fit cache), the whole pipeline (adds journey states and the classifier's zone cache).
  *
  * Usage: node --expose-gc bench/dist/subject-memory.bench.js [subjects=1000]
  */
