@@ -24,7 +24,18 @@ export default defineConfig({
         resolve: { alias },
         test: { name: p, root: `${root}${p}`, include: ['src/**/*.test.ts', 'test/**/*.test.ts'], pool: 'forks' as const },
       })),
-      { resolve: { alias }, test: { name: 'e2e', root: `${root}tests`, include: ['**/*.test.ts'], exclude: ['dist/**', 'node_modules/**'], pool: 'forks' as const, testTimeout: 180_000, hookTimeout: 120_000 } },
+      {
+        resolve: { alias },
+        test: {
+          name: 'e2e',
+          root: `${root}tests`,
+          include: ['**/*.test.ts'],
+          exclude: ['dist/**', 'node_modules/**'],
+          pool: 'forks' as const,
+          testTimeout: 180_000,
+          hookTimeout: 120_000,
+        },
+      },
     ],
   },
 });

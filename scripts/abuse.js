@@ -129,19 +129,28 @@ async function attack(name, fn) {
 async function main() {
   execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-b'], { cwd: root, stdio: 'inherit' });
   const pw = { gw: 'abuse-gw-password', a: 'abuse-gw-a-password', b: 'abuse-gw-b-password', c: 'abuse-gw-c-password' };
-  writeFileSync(join(dir, 'gateways.json'), JSON.stringify([
-    { siteId: SITE, gatewayId: GW, password: pw.gw },
-    { siteId: SITE, gatewayId: 'gw-a', password: pw.a },
-    { siteId: SITE, gatewayId: 'gw-b', password: pw.b },
-    { siteId: SITE, gatewayId: 'gw-c', password: pw.c },
-  ]));
-  writeFileSync(join(dir, 'staff.json'), JSON.stringify([
-    { username: 'site-op', password: 'site-operator-pw', displayName: 'Site operator', role: 'operator', siteId: SITE },
-    { username: 'victim', password: 'victim-password', displayName: 'Victim', role: 'analyst' },
-    { username: 'root-op', password: 'root-operator-pw', displayName: 'Operator', role: 'operator' },
-  ]));
+  writeFileSync(
+    join(dir, 'gateways.json'),
+    JSON.stringify([
+      { siteId: SITE, gatewayId: GW, password: pw.gw },
+      { siteId: SITE, gatewayId: 'gw-a', password: pw.a },
+      { siteId: SITE, gatewayId: 'gw-b', password: pw.b },
+      { siteId: SITE, gatewayId: 'gw-c', password: pw.c },
+    ]),
+  );
+  writeFileSync(
+    join(dir, 'staff.json'),
+    JSON.stringify([
+      { username: 'site-op', password: 'site-operator-pw', displayName: 'Site operator', role: 'operator', siteId: SITE },
+      { username: 'victim', password: 'victim-password', displayName: 'Victim', role: 'analyst' },
+      { username: 'root-op', password: 'root-operator-pw', displayName: 'Operator', role: 'operator' },
+    ]),
+  );
   const cloud = start('cloud', ['cloud/dist/cli.js', '--site', SITE_FILE, '--gateways', join(dir, 'gateways.json'), '--staff', join(dir, 'staff.json')], {
-    STORESENSE_HTTP_PORT: '0', STORESENSE_MQTT_PORT: '0', STORESENSE_DATA_DIR: join(dir, 'cloud'), STORESENSE_LOG_LEVEL: 'warn',
+    STORESENSE_HTTP_PORT: '0',
+    STORESENSE_MQTT_PORT: '0',
+    STORESENSE_DATA_DIR: join(dir, 'cloud'),
+    STORESENSE_LOG_LEVEL: 'warn',
   });
   const httpUrl = (await cloud.waitFor(/console\s+(http:\/\/\S+?)\/\s/))[1];
   const mqttUrl = (await cloud.waitFor(/mqtt\s+(mqtt:\/\/\S+)/))[1];
@@ -150,16 +159,29 @@ async function main() {
   const rss = rssSampler(cloud.child.pid);
   log(`cloud at ${httpUrl} and ${mqttUrl}`);
 
-  execFileSync(process.execPath, ['firmware-config/dist/cli.js', 'render', SITE_FILE, '--gateway', GW, '--mqtt-url', mqttUrl, '--out', join(dir, 'gw.json')], { cwd: root });
+  execFileSync(process.execPath, ['firmware-config/dist/cli.js', 'render', SITE_FILE, '--gateway', GW, '--mqtt-url', mqttUrl, '--out', join(dir, 'gw.json')], {
+    cwd: root,
+  });
   const gwConfig = JSON.parse(readFileSync(join(dir, 'gw.json'), 'utf8'));
-  writeFileSync(join(dir, 'gw.json'), JSON.stringify({ ...gwConfig, dataDir: join(dir, 'gateway'), sources: [{ kind: 'http_observations' }], statusApi: { host: '127.0.0.1', port: 0 } }));
+  writeFileSync(
+    join(dir, 'gw.json'),
+    JSON.stringify({ ...gwConfig, dataDir: join(dir, 'gateway'), sources: [{ kind: 'http_observations' }], statusApi: { host: '127.0.0.1', port: 0 } }),
+  );
   const gateway = start('gateway', ['gateway/dist/cli.js', '--config', join(dir, 'gw.json'), '--classifier', 'rules'], { STORESENSE_MQTT_PASSWORD: pw.gw });
   const statusUrl = (await gateway.waitFor(/"statusUrl":"(http:\/\/[^"]+)"/))[1];
   const gwPort = Number(new URL(statusUrl).port);
   log(`gateway status API at ${statusUrl}`);
-  const rootToken = (await (await fetch(`${httpUrl}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'root-op', password: 'root-operator-pw' }) })).json()).token;
+  const rootToken = (
+    await (
+      await fetch(`${httpUrl}/api/v1/auth/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ username: 'root-op', password: 'root-operator-pw' }),
+      })
+    ).json()
+  ).token;
   const asOperator = { headers: { authorization: `Bearer ${rootToken}` } };
-  const health = async () => (await (await fetch(`${httpUrl}/api/v1/health`)).json());
+  const health = async () => await (await fetch(`${httpUrl}/api/v1/health`)).json();
   const metric = async (name) => (await health()).metrics?.[name] ?? 0;
 
   await attack('280 non-websocket upgrades (Upgrade: h2c)', async () => {
@@ -171,8 +193,18 @@ async function main() {
   });
 
   await attack('a site-scoped operator mints an unscoped API token', async () => {
-    const login = await (await fetch(`${httpUrl}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'site-op', password: 'site-operator-pw' }) })).json();
-    const r = await fetch(`${httpUrl}/api/v1/tokens`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${login.token}` }, body: JSON.stringify({ name: 'wide', role: 'operator' }) });
+    const login = await (
+      await fetch(`${httpUrl}/api/v1/auth/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ username: 'site-op', password: 'site-operator-pw' }),
+      })
+    ).json();
+    const r = await fetch(`${httpUrl}/api/v1/tokens`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${login.token}` },
+      body: JSON.stringify({ name: 'wide', role: 'operator' }),
+    });
     const other = await fetch(`${httpUrl}/api/v1/events?siteId=another-site`, { headers: { authorization: `Bearer ${login.token}` } });
     return { held: r.status === 403 && other.status === 403, detail: `mint unscoped: ${r.status}; read another site's events: ${other.status}` };
   });
@@ -181,7 +213,10 @@ async function main() {
     const obs = { v: 1, at: Date.now(), source: 'ble', receiverId: site.receivers[0].id, subject: 'a4:5e:60:c1:22:9b', rssiDbm: -60 };
     const r = await fetch(`${statusUrl}/api/v1/observations`, { method: 'POST', body: JSON.stringify(obs) });
     const body = await r.text();
-    return { held: r.status === 400 && !body.includes('a4:5e:60'), detail: `${r.status}, the answer ${body.includes('a4:5e:60') ? 'repeats' : 'does not repeat'} the address` };
+    return {
+      held: r.status === 400 && !body.includes('a4:5e:60'),
+      detail: `${r.status}, the answer ${body.includes('a4:5e:60') ? 'repeats' : 'does not repeat'} the address`,
+    };
   });
 
   await attack('12 unauthenticated 200 MB login bodies (declared)', async () => {
@@ -196,23 +231,43 @@ async function main() {
   await attack('a chunked 200 MB body to the gateway ingest', async () => {
     const chunk = Buffer.alloc(256 * 1024, 0x61);
     let n = 0;
-    const frames = [Buffer.from('POST /api/v1/observations HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n'), ...Array.from({ length: 800 }, () => () => (n++ < 800 ? Buffer.concat([Buffer.from(`${chunk.length.toString(16)}\r\n`), chunk, Buffer.from('\r\n')]) : null))];
+    const frames = [
+      Buffer.from('POST /api/v1/observations HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n'),
+      ...Array.from(
+        { length: 800 },
+        () => () => (n++ < 800 ? Buffer.concat([Buffer.from(`${chunk.length.toString(16)}\r\n`), chunk, Buffer.from('\r\n')]) : null),
+      ),
+    ];
     const a = await raw(gwPort, frames, { until: /\r\n\r\n/, timeoutMs: 20_000 });
-    return { held: status(a.text) === 413 && a.sent < 50 * 1024 * 1024, detail: `${status(a.text)} after ${(a.sent / 1024 / 1024).toFixed(1)} MB sent of 200 MB` };
+    return {
+      held: status(a.text) === 413 && a.sent < 50 * 1024 * 1024,
+      detail: `${status(a.text)} after ${(a.sent / 1024 / 1024).toFixed(1)} MB sent of 200 MB`,
+    };
   });
 
   await attack('one 100 MB MQTT publish', async () => {
     const before = await metric('broker.packet_too_large');
-    const a = await raw(mqttPort, [Buffer.from([0x30, ...varInt(100 * 1024 * 1024)]), ...Array.from({ length: 64 }, () => Buffer.alloc(64 * 1024, 0x61))], { timeoutMs: 10_000 });
+    const a = await raw(mqttPort, [Buffer.from([0x30, ...varInt(100 * 1024 * 1024)]), ...Array.from({ length: 64 }, () => Buffer.alloc(64 * 1024, 0x61))], {
+      timeoutMs: 10_000,
+    });
     const after = await metric('broker.packet_too_large');
-    return { held: a.closed && after > before, detail: `connection ${a.closed ? 'closed' : 'open'} after ${(a.sent / 1024 / 1024).toFixed(1)} MB; peak cloud RSS so far ${rss.peakMb()} MB` };
+    return {
+      held: a.closed && after > before,
+      detail: `connection ${a.closed ? 'closed' : 'open'} after ${(a.sent / 1024 / 1024).toFixed(1)} MB; peak cloud RSS so far ${rss.peakMb()} MB`,
+    };
   });
 
   await attack("gateway A's credentials with gateway B's client id, 17 times", async () => {
     const codes = [];
     for (let i = 0; i < 17; i += 1) {
       try {
-        const c = await mqtt.connectAsync(mqttUrl, { clientId: `${SITE}.${GW}`, username: `${SITE}.gw-a`, password: pw.a, reconnectPeriod: 0, protocolVersion: 4 });
+        const c = await mqtt.connectAsync(mqttUrl, {
+          clientId: `${SITE}.${GW}`,
+          username: `${SITE}.gw-a`,
+          password: pw.a,
+          reconnectPeriod: 0,
+          protocolVersion: 4,
+        });
         codes.push(0);
         await c.endAsync();
       } catch (err) {
@@ -222,23 +277,57 @@ async function main() {
     await sleep(1_000);
     const gws = await (await fetch(`${httpUrl}/api/v1/gateways`, asOperator)).json();
     const victim = gws.gateways?.find((g) => g.gatewayId === GW)?.conn?.state;
-    return { held: codes.every((c) => c === 2) && victim === 'online', detail: `CONNACK codes ${[...new Set(codes)].join(',')}; the real gateway is ${victim}` };
+    return {
+      held: codes.every((c) => c === 2) && victim === 'online',
+      detail: `CONNACK codes ${[...new Set(codes)].join(',')}; the real gateway is ${victim}`,
+    };
   });
 
   await attack('100 concurrent wrong logins for one user (HTTP) and one gateway (MQTT)', async () => {
-    const http = await Promise.all(Array.from({ length: 100 }, (_, i) => fetch(`${httpUrl}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'victim', password: `guess-${i}` }) }).then((r) => r.status)));
+    const http = await Promise.all(
+      Array.from({ length: 100 }, (_, i) =>
+        fetch(`${httpUrl}/api/v1/auth/login`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ username: 'victim', password: `guess-${i}` }),
+        }).then((r) => r.status),
+      ),
+    );
     const checked = http.filter((s) => s === 401).length;
     const before = await metric('broker.auth_throttled');
-    await Promise.allSettled(Array.from({ length: 100 }, (_, i) => mqtt.connectAsync(mqttUrl, { clientId: `${SITE}.gw-c`, username: `${SITE}.gw-c`, password: `guess-${i}`, reconnectPeriod: 0, protocolVersion: 4 })));
+    await Promise.allSettled(
+      Array.from({ length: 100 }, (_, i) =>
+        mqtt.connectAsync(mqttUrl, { clientId: `${SITE}.gw-c`, username: `${SITE}.gw-c`, password: `guess-${i}`, reconnectPeriod: 0, protocolVersion: 4 }),
+      ),
+    );
     const throttled = (await metric('broker.auth_throttled')) - before;
     return { held: checked <= 10 && throttled >= 90, detail: `HTTP: ${checked} of 100 reached a password check; MQTT: ${100 - throttled} of 100` };
   });
 
-  const publisher = await mqtt.connectAsync(mqttUrl, { clientId: `${SITE}.gw-a`, username: `${SITE}.gw-a`, password: pw.a, reconnectPeriod: 0, protocolVersion: 4 });
+  const publisher = await mqtt.connectAsync(mqttUrl, {
+    clientId: `${SITE}.gw-a`,
+    username: `${SITE}.gw-a`,
+    password: pw.a,
+    reconnectPeriod: 0,
+    protocolVersion: 4,
+  });
   const acks = [];
   publisher.on('message', (_t, p) => acks.push(JSON.parse(p.toString())));
   await publisher.subscribeAsync(`storesense/v1/${SITE}/gw-a/ack`, { qos: 1 });
-  const event = (gatewayId, id, at) => ({ v: 1, id, seq: 1, type: 'approach', at, detectedAt: at, siteId: SITE, gatewayId, subject: { id: 's_0123456789abcdef', signals: ['ble'] }, visitId: 'v1', confidence: 0.9, model: { name: 'rules', version: '1' } });
+  const event = (gatewayId, id, at) => ({
+    v: 1,
+    id,
+    seq: 1,
+    type: 'approach',
+    at,
+    detectedAt: at,
+    siteId: SITE,
+    gatewayId,
+    subject: { id: 's_0123456789abcdef', signals: ['ble'] },
+    visitId: 'v1',
+    confidence: 0.9,
+    model: { name: 'rules', version: '1' },
+  });
 
   await attack('an event at 9e15 (far future)', async () => {
     await publisher.publishAsync(`storesense/v1/${SITE}/gw-a/event/approach`, JSON.stringify(event('gw-a', '01ABUSEFUTURE0000000000001', 9e15)), { qos: 1 });
@@ -268,7 +357,10 @@ async function main() {
   await attack('retained messages outside the state topics', async () => {
     const before = await metric('broker.publish_refused');
     const closed = new Promise((r) => publisher.once('close', r));
-    publisher.publish(`storesense/v1/${SITE}/gw-a/event/approach`, JSON.stringify(event('gw-a', '01ABUSERETAIN0000000000001', Date.now())), { qos: 0, retain: true });
+    publisher.publish(`storesense/v1/${SITE}/gw-a/event/approach`, JSON.stringify(event('gw-a', '01ABUSERETAIN0000000000001', Date.now())), {
+      qos: 0,
+      retain: true,
+    });
     await Promise.race([closed, sleep(3_000)]);
     publisher.end(true);
     return { held: (await metric('broker.publish_refused')) > before, detail: 'the publisher was disconnected and nothing retained' };

@@ -15,11 +15,26 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const quick = process.env.BENCH_QUICK === '1';
 
 const allBenches = [
-  { name: 'simulator generation', id: 'simulator-generation', file: 'simulators/dist/bench.js', args: quick ? ['dept-store', '10m', '600'] : ['dept-store', '2h', '600'] },
-  { name: 'gateway throughput', id: 'gateway-throughput', file: 'bench/dist/gateway-throughput.bench.js', args: quick ? ['5', '600', '2'] : ['30', '600', '5'] },
+  {
+    name: 'simulator generation',
+    id: 'simulator-generation',
+    file: 'simulators/dist/bench.js',
+    args: quick ? ['dept-store', '10m', '600'] : ['dept-store', '2h', '600'],
+  },
+  {
+    name: 'gateway throughput',
+    id: 'gateway-throughput',
+    file: 'bench/dist/gateway-throughput.bench.js',
+    args: quick ? ['5', '600', '2'] : ['30', '600', '5'],
+  },
   { name: 'subject memory', id: 'subject-memory', file: 'bench/dist/subject-memory.bench.js', node: ['--expose-gc'], args: quick ? ['200'] : ['2000'] },
   { name: 'end-to-end latency', id: 'e2e-latency', file: 'bench/dist/e2e-latency.bench.js', args: quick ? ['8', '600'] : ['40', '600'] },
-  { name: 'classifier inference', id: 'classifier-inference', file: 'bench/dist/classifier-inference.bench.js', args: quick ? ['4', '1200', '1'] : ['10', '1200', '5'] },
+  {
+    name: 'classifier inference',
+    id: 'classifier-inference',
+    file: 'bench/dist/classifier-inference.bench.js',
+    args: quick ? ['4', '1200', '1'] : ['10', '1200', '5'],
+  },
   { name: 'outbox append at depth', id: 'outbox-append', file: 'bench/dist/outbox-append.bench.js', args: quick ? ['20000', '200'] : ['1000000', '2000'] },
 ];
 const onlyArg = process.argv.indexOf('--only');
@@ -56,7 +71,11 @@ for (const b of benches) {
     process.stderr.write(`${b.name} failed (exit ${r.status})\n${r.stdout}`);
     process.exit(1);
   }
-  const line = r.stdout.trim().split('\n').filter((l) => l.startsWith('{')).pop();
+  const line = r.stdout
+    .trim()
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .pop();
   results[b.name] = { ...JSON.parse(line), command };
   process.stdout.write(`${line}\n`);
 }
@@ -155,10 +174,14 @@ Command: \`${o.command}\``,
     title: 'Classifier inference cost per tick',
     body: `The pipeline calls its classifier once per 250 ms tick with every active subject's feature
 window; the ONNX classifier packs them into one [batch, ${c.features}] tensor for a native run of the place
-head (onnxruntime-node, intraOp threads 1, model \`${c.model}\`), then adds floor and zone estimates${c.zoneHead ? `
+head (onnxruntime-node, intraOp threads 1, model \`${c.model}\`), then adds floor and zone estimates${
+      c.zoneHead
+        ? `
 (zone-candidate rows and a second run, of the zone head, only for subjects with P(inside) ≥ 0.2; rows
 reused while a subject's evidence is unchanged, which rotating batches of recorded windows rarely
-allow, so this is the uncached cost — the throughput bench above has the real mix)` : ''}.
+allow, so this is the uncached cost — the throughput bench above has the real mix)`
+        : ''
+    }.
 Inputs are ${fmt(c.windows)} real feature windows recorded from the gateway's own offline run over
 ${c.traceMinutes} min of the department store at ${c.shoppersPerHour} shoppers/hour, where a tick
 carries ${c.subjectsPerTick.median} subjects at the median (p99 ${c.subjectsPerTick.p99}); batch 256 stands
@@ -200,7 +223,10 @@ ratios matter more than absolute values.
 const docPath = join(root, 'docs/benchmarks.md');
 let md;
 if (!only) {
-  md = [header, ...['gateway-throughput', 'subject-memory', 'e2e-latency', 'simulator-generation', 'classifier-inference', 'outbox-append'].map((id) => render(id).text)].join('\n');
+  md = [
+    header,
+    ...['gateway-throughput', 'subject-memory', 'e2e-latency', 'simulator-generation', 'classifier-inference', 'outbox-append'].map((id) => render(id).text),
+  ].join('\n');
 } else {
   // Split the existing file at its `## ` headings, replace (or append) the sections rerun.
   const existing = existsSync(docPath) ? readFileSync(docPath, 'utf8') : header;

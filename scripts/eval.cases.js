@@ -38,7 +38,10 @@ async function simHelp(root, command) {
 async function randomSiteFamilies(root) {
   try {
     const { stdout } = await run(process.execPath, [SIM, 'random-site', '--list-families'], { cwd: root });
-    return stdout.split('\n').map((l) => l.trim().split(/\s+/)[0]).filter(Boolean);
+    return stdout
+      .split('\n')
+      .map((l) => l.trim().split(/\s+/)[0])
+      .filter(Boolean);
   } catch {
     return [];
   }
@@ -51,7 +54,11 @@ async function randomSiteFamilies(root) {
 async function heldOutTest(root, paths) {
   const holdout = await importIfBuilt(root, 'gateway/dist/model/model-holdout.js');
   if (holdout?.heldOutFamilyOf && holdout.HELD_OUT_FAMILIES) {
-    return { list: [...holdout.HELD_OUT_FAMILIES], source: 'gateway/src/model/model-holdout.ts', of: (family, siteId, file) => holdout.heldOutFamilyOf(siteId) ?? holdout.heldOutFamilyOf(file) ?? undefined };
+    return {
+      list: [...holdout.HELD_OUT_FAMILIES],
+      source: 'gateway/src/model/model-holdout.ts',
+      of: (family, siteId, file) => holdout.heldOutFamilyOf(siteId) ?? holdout.heldOutFamilyOf(file) ?? undefined,
+    };
   }
   const list = [...(paths.HELD_OUT_FAMILIES ?? [])];
   return { list, source: list.length ? 'firmware-config/src/paths.ts' : 'none', of: (family) => (list.includes(family) ? family : undefined) };
@@ -76,18 +83,36 @@ export async function buildCases(o) {
   const holdout = await heldOutTest(o.root, o.paths);
   if (families.length === 0) notes.push('No random sites: this simulator build has no `storesense-sim random-site`; only the example sites are scored.');
   for (const h of holdout.list) {
-    if (!families.includes(h) && families.length > 0) notes.push(`HELD_OUT_FAMILIES (${holdout.source}) names "${h}", which is not a random-site family (${families.join(', ')}): a family is held out only if training's own test matches its site ids.`);
+    if (!families.includes(h) && families.length > 0)
+      notes.push(
+        `HELD_OUT_FAMILIES (${holdout.source}) names "${h}", which is not a random-site family (${families.join(', ')}): a family is held out only if training's own test matches its site ids.`,
+      );
   }
   // One process for the whole batch when the build has `--seeds … --out-dir` (DIR/<family>-<seed>.site.json).
   let drawn = families;
   try {
     if (families.length > 0 && (await simHelp(o.root, 'random-site')).includes('--out-dir')) {
-      await run(process.execPath, [SIM, 'random-site', '--seeds', o.siteSeeds.join(','), '--family', families.join(','), '--out-dir', sitesDir], { cwd: o.root, maxBuffer: 1 << 24 });
+      await run(process.execPath, [SIM, 'random-site', '--seeds', o.siteSeeds.join(','), '--family', families.join(','), '--out-dir', sitesDir], {
+        cwd: o.root,
+        maxBuffer: 1 << 24,
+      });
     } else {
-      for (const family of families) for (const seed of o.siteSeeds) await run(process.execPath, [SIM, 'random-site', '--seed', String(seed), '--family', family, '--out', join(sitesDir, `${family}-${seed}.site.json`)], { cwd: o.root });
+      for (const family of families)
+        for (const seed of o.siteSeeds)
+          await run(
+            process.execPath,
+            [SIM, 'random-site', '--seed', String(seed), '--family', family, '--out', join(sitesDir, `${family}-${seed}.site.json`)],
+            { cwd: o.root },
+          );
     }
   } catch (err) {
-    notes.push(`Random sites could not be drawn (\`random-site\` failed: ${String(err.stderr || err.message).trim().split('\n')[0]}); only the example sites are scored.`);
+    notes.push(
+      `Random sites could not be drawn (\`random-site\` failed: ${
+        String(err.stderr || err.message)
+          .trim()
+          .split('\n')[0]
+      }); only the example sites are scored.`,
+    );
     drawn = [];
   }
   for (const family of drawn) {
@@ -95,7 +120,16 @@ export async function buildCases(o) {
       const file = join(sitesDir, `${family}-${seed}.site.json`);
       const id = String(JSON.parse(readFileSync(file, 'utf8')).id ?? '');
       const by = holdout.of(family, id, basename(file));
-      sites.push({ name: `${family}-${seed}`, kind: 'random', family, siteSeed: seed, file: relative(o.root, file), heldOut: by !== undefined, ...(by !== undefined ? { heldOutBy: `HELD_OUT_FAMILIES "${by}"` } : {}), trained: by === undefined && o.trainedFamilies.includes(family) });
+      sites.push({
+        name: `${family}-${seed}`,
+        kind: 'random',
+        family,
+        siteSeed: seed,
+        file: relative(o.root, file),
+        heldOut: by !== undefined,
+        ...(by !== undefined ? { heldOutBy: `HELD_OUT_FAMILIES "${by}"` } : {}),
+        trained: by === undefined && o.trainedFamilies.includes(family),
+      });
     }
   }
 

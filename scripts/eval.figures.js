@@ -32,7 +32,14 @@ export function pool(results) {
     const p = ratio(k.matched, k.detected);
     const r = ratio(k.matched, k.support);
     const lat = (key) => median(results.map((x) => x.byType[t][key]).filter((v) => typeof v === 'number'));
-    return { ...k, precision: p, recall: r, f1: k.support === 0 && k.detected === 0 ? null : k.matched === 0 ? 0 : f1(p, r), latencyP50Ms: lat('latencyP50Ms'), latencyP95Ms: lat('latencyP95Ms') };
+    return {
+      ...k,
+      precision: p,
+      recall: r,
+      f1: k.support === 0 && k.detected === 0 ? null : k.matched === 0 ? 0 : f1(p, r),
+      latencyP50Ms: lat('latencyP50Ms'),
+      latencyP95Ms: lat('latencyP95Ms'),
+    };
   };
   return {
     traces: results.length,
@@ -58,7 +65,15 @@ export function staffFalseArrivals(ok) {
     const base = ok.find((r) => r.level === 'default' && r.site === s.site && r.seed === s.seed && r.classifier === s.classifier);
     if (typeof direct !== 'number' && !base) continue;
     const extra = typeof direct === 'number' ? direct : falseArrivals(s.result) - falseArrivals(base.result);
-    out.push({ site: s.site, family: s.family, seed: s.seed, classifier: s.classifier, extra: Math.max(0, extra), raw: extra, direct: typeof direct === 'number' });
+    out.push({
+      site: s.site,
+      family: s.family,
+      seed: s.seed,
+      classifier: s.classifier,
+      extra: Math.max(0, extra),
+      raw: extra,
+      direct: typeof direct === 'number',
+    });
   }
   return out;
 }

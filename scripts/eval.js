@@ -86,8 +86,15 @@ function trainingScope() {
   const text = existsSync(card) ? readFileSync(card, 'utf8') : '';
   const m = /sites ([^\n]+?), training seeds (\d[\d-]*(?:,\d[\d-]*)*)/.exec(text);
   // "boutique+dept-store", or a longer description; only names of example sites matter here.
-  const names = m ? m[1].split(/[+, ]+/).map((x) => x.replace(/[`*]/g, '')).filter(Boolean) : [];
-  return m ? { sites: names.filter((n) => [...paths.EXAMPLE_SITES, ...(paths.HELD_OUT_SITES ?? [])].includes(n)), described: m[1], seeds: m[2] } : { sites: [], seeds: 'unknown' };
+  const names = m
+    ? m[1]
+        .split(/[+, ]+/)
+        .map((x) => x.replace(/[`*]/g, ''))
+        .filter(Boolean)
+    : [];
+  return m
+    ? { sites: names.filter((n) => [...paths.EXAMPLE_SITES, ...(paths.HELD_OUT_SITES ?? [])].includes(n)), described: m[1], seeds: m[2] }
+    : { sites: [], seeds: 'unknown' };
 }
 const scope = trainingScope();
 
@@ -165,7 +172,10 @@ for (const s of sites) {
 }
 
 function traceDir(c) {
-  const h = createHash('sha256').update(simHash).update(readFileSync(join(root, c.site.file))).update(c.level.args.join(' '));
+  const h = createHash('sha256')
+    .update(simHash)
+    .update(readFileSync(join(root, c.site.file)))
+    .update(c.level.args.join(' '));
   if (c.level.hashFile) h.update(readFileSync(join(root, c.level.hashFile)));
   return join(cacheRoot, `${c.site.name}-${c.level.name}-s${c.seed}-${values.duration}-${h.digest('hex').slice(0, 10)}`);
 }
@@ -174,9 +184,22 @@ const cases = built.cases.map((c) => ({ ...c, dir: traceDir(c) }));
 const keep = new Set(cases.map((c) => c.dir));
 for (const c of cases) {
   const prefix = `${c.site.name}-${c.level.name}-s${c.seed}-${values.duration}-`;
-  for (const old of readdirSync(cacheRoot).filter((f) => f.startsWith(prefix) && !keep.has(join(cacheRoot, f)))) rmSync(join(cacheRoot, old), { recursive: true, force: true });
+  for (const old of readdirSync(cacheRoot).filter((f) => f.startsWith(prefix) && !keep.has(join(cacheRoot, f))))
+    rmSync(join(cacheRoot, old), { recursive: true, force: true });
 }
-const generateArgs = (c, out) => [SIM, 'generate', '--site', c.site.file, '--seed', String(c.seed), '--duration', values.duration, ...c.level.args, '--out', out];
+const generateArgs = (c, out) => [
+  SIM,
+  'generate',
+  '--site',
+  c.site.file,
+  '--seed',
+  String(c.seed),
+  '--duration',
+  values.duration,
+  ...c.level.args,
+  '--out',
+  out,
+];
 let generated = 0;
 const genFailures = new Map();
 await pool(
@@ -191,7 +214,9 @@ await pool(
       generated++;
     } catch (err) {
       rmSync(tmp, { recursive: true, force: true });
-      const msg = String(err.stderr || err.message).trim().split('\n')[0];
+      const msg = String(err.stderr || err.message)
+        .trim()
+        .split('\n')[0];
       genFailures.set(c.dir, msg);
       say(`FAILED generate ${c.site.name} ${c.level.name} seed ${c.seed}: ${msg}`);
     }
@@ -201,7 +226,9 @@ await pool(
 );
 
 if (values['traces-only']) {
-  say(`${cases.length} traces ready in ${relative(root, cacheRoot)}/ (${generated} generated${genFailures.size ? `, ${genFailures.size} FAILED` : ''}); --traces-only: nothing evaluated`);
+  say(
+    `${cases.length} traces ready in ${relative(root, cacheRoot)}/ (${generated} generated${genFailures.size ? `, ${genFailures.size} FAILED` : ''}); --traces-only: nothing evaluated`,
+  );
   process.exit(genFailures.size > 0 ? 1 : 0);
 }
 
@@ -210,18 +237,39 @@ const classifiers = [
   { name: 'onnx', args: ['--classifier', 'onnx', '--model', model] },
 ];
 const evalStarted = Date.now();
-const rowOf = (c, k) => ({ site: c.site.name, family: c.site.family, kind: c.site.kind, heldOut: c.site.heldOut, level: c.level.name, seed: c.seed, classifier: k.name });
+const rowOf = (c, k) => ({
+  site: c.site.name,
+  family: c.site.family,
+  kind: c.site.kind,
+  heldOut: c.site.heldOut,
+  level: c.level.name,
+  seed: c.seed,
+  classifier: k.name,
+});
 const rows = await pool(
   cases.flatMap((c) =>
     classifiers.map((k) => async () => {
-      const args = [SIM, 'evaluate', '--site', c.site.file, '--trace', relative(root, join(c.dir, 'trace.ndjson')), '--truth', relative(root, join(c.dir, 'truth.ndjson')), ...k.args, '--json'];
+      const args = [
+        SIM,
+        'evaluate',
+        '--site',
+        c.site.file,
+        '--trace',
+        relative(root, join(c.dir, 'trace.ndjson')),
+        '--truth',
+        relative(root, join(c.dir, 'truth.ndjson')),
+        ...k.args,
+        '--json',
+      ];
       const command = `node ${args.join(' ')}`;
       if (genFailures.has(c.dir)) return { ...rowOf(c, k), command, error: `trace not generated: ${genFailures.get(c.dir)}` };
       try {
         const { stdout } = await run(process.execPath, args, { cwd: root, maxBuffer: 1 << 26 });
         return { ...rowOf(c, k), command, result: JSON.parse(stdout) };
       } catch (err) {
-        const error = String(err.stderr || err.message).trim().split('\n')[0];
+        const error = String(err.stderr || err.message)
+          .trim()
+          .split('\n')[0];
         say(`FAILED ${c.site.name} ${c.level.name} seed ${c.seed} ${k.name}: ${error}`);
         return { ...rowOf(c, k), command, error };
       }
@@ -257,9 +305,20 @@ if (existsSync(join(UJI_DIR, 'trainingData.csv')) && existsSync(join(UJI_DIR, 'v
   const args = [FINGERPRINT, '--train', join(UJI_DIR, 'trainingData.csv'), '--validate', join(UJI_DIR, 'validationData.csv'), '--json'];
   try {
     const { stdout } = await run(process.execPath, args, { cwd: root, maxBuffer: 1 << 24 });
-    uji = { ran: true, result: JSON.parse(stdout), command: `node ${FINGERPRINT} --train ../shared/datasets/ujiindoorloc/trainingData.csv --validate ../shared/datasets/ujiindoorloc/validationData.csv --json` };
+    uji = {
+      ran: true,
+      result: JSON.parse(stdout),
+      command: `node ${FINGERPRINT} --train ../shared/datasets/ujiindoorloc/trainingData.csv --validate ../shared/datasets/ujiindoorloc/validationData.csv --json`,
+    };
   } catch (err) {
-    uji = { ran: false, reason: `the fingerprint CLI failed: ${String(err.stderr || err.message).trim().split('\n')[0]}` };
+    uji = {
+      ran: false,
+      reason: `the fingerprint CLI failed: ${
+        String(err.stderr || err.message)
+          .trim()
+          .split('\n')[0]
+      }`,
+    };
   }
 } else {
   uji = { ran: false, reason: `${relative(root, UJI_DIR)} is absent on this machine` };
@@ -272,7 +331,8 @@ const git = (...args) => {
     return 'unknown';
   }
 };
-const dirty = git('status', '--porcelain', '--', 'gateway/src', 'gateway/model', 'simulators/src', 'simulators/scenarios', 'firmware-config/sites', 'scripts') !== '';
+const dirty =
+  git('status', '--porcelain', '--', 'gateway/src', 'gateway/model', 'simulators/src', 'simulators/scenarios', 'firmware-config/sites', 'scripts') !== '';
 const totalMs = Date.now() - started;
 const md = renderAccuracy({
   rows,
@@ -301,5 +361,7 @@ const md = renderAccuracy({
 });
 writeFileSync(resolve(root, values.out), md);
 const failedRows = rows.filter((r) => r.error).length;
-say(`${values.out} written: ${cases.length} traces (${generated} generated), ${rows.length} evaluations${failedRows ? `, ${failedRows} FAILED` : ''}, ${(totalMs / 1000).toFixed(0)} s`);
+say(
+  `${values.out} written: ${cases.length} traces (${generated} generated), ${rows.length} evaluations${failedRows ? `, ${failedRows} FAILED` : ''}, ${(totalMs / 1000).toFixed(0)} s`,
+);
 process.exitCode = failedRows > 0 ? 1 : 0;

@@ -44,22 +44,25 @@ export async function evalOccupancy({ root, env = process.env, log = () => {} })
 
 /** Held-out days only: the tuning day is reported, never judged. */
 export function occupancyTargets(o) {
-  return o.days.filter((d) => !d.tuning).map((d) =>
-    d.error
-      ? { label: `${d.day} (held out): MAE ≤ ${OCCUPANCY_TARGETS.maePersons}, r ≥ ${OCCUPANCY_TARGETS.pearsonR}`, value: `error: ${d.error}`, ok: false }
-      : {
-          label: `${d.day} (held out): MAE ≤ ${OCCUPANCY_TARGETS.maePersons} persons, r ≥ ${OCCUPANCY_TARGETS.pearsonR} per 5-min bin`,
-          value: `MAE ${f2(d.score.maePersons)}, r ${d.score.pearsonR.toFixed(3)}`,
-          ok: d.score.maePersons <= OCCUPANCY_TARGETS.maePersons && d.score.pearsonR >= OCCUPANCY_TARGETS.pearsonR,
-        },
-  );
+  return o.days
+    .filter((d) => !d.tuning)
+    .map((d) =>
+      d.error
+        ? { label: `${d.day} (held out): MAE ≤ ${OCCUPANCY_TARGETS.maePersons}, r ≥ ${OCCUPANCY_TARGETS.pearsonR}`, value: `error: ${d.error}`, ok: false }
+        : {
+            label: `${d.day} (held out): MAE ≤ ${OCCUPANCY_TARGETS.maePersons} persons, r ≥ ${OCCUPANCY_TARGETS.pearsonR} per 5-min bin`,
+            value: `MAE ${f2(d.score.maePersons)}, r ${d.score.pearsonR.toFixed(3)}`,
+            ok: d.score.maePersons <= OCCUPANCY_TARGETS.maePersons && d.score.pearsonR >= OCCUPANCY_TARGETS.pearsonR,
+          },
+    );
 }
 
 async function scoreDays({ root, env, log }) {
   const shared = env.STORESENSE_SHARED ? resolve(env.STORESENSE_SHARED) : resolve(root, '..', 'shared');
   const dir = join(shared, SUBDIR);
   const days = labDays(dir);
-  if (days.length === 0) return { ran: false, reason: `no lab captures in ${SUBDIR} of the shared folder (set STORESENSE_SHARED or put shared/ beside the repository)` };
+  if (days.length === 0)
+    return { ran: false, reason: `no lab captures in ${SUBDIR} of the shared folder (set STORESENSE_SHARED or put shared/ beside the repository)` };
   const shown = (f) => `\${STORESENSE_SHARED:-../shared}/${SUBDIR}/${f}`;
   const out = [];
   for (const d of days) {
@@ -71,7 +74,14 @@ async function scoreDays({ root, env, log }) {
       out.push({ day: d.day, tuning: d.day === OCCUPANCY_TUNING_DAY, score: JSON.parse(stdout), baseline: JSON.parse(base.stdout), command });
       log(`occupancy scored on ${d.day}`);
     } catch (err) {
-      out.push({ day: d.day, tuning: d.day === OCCUPANCY_TUNING_DAY, error: String(err.stderr || err.message).trim().split('\n')[0], command });
+      out.push({
+        day: d.day,
+        tuning: d.day === OCCUPANCY_TUNING_DAY,
+        error: String(err.stderr || err.message)
+          .trim()
+          .split('\n')[0],
+        command,
+      });
     }
   }
   const tuneDay = days.find((d) => d.day === OCCUPANCY_TUNING_DAY);

@@ -30,17 +30,41 @@ const atMost = (x, max) => (x === null || x === undefined ? null : x <= max);
 function groupsOf(d) {
   const groups = [];
   for (const s of d.sites.filter((x) => x.kind === 'example')) {
-    groups.push({ key: s.name, label: s.name, sites: [s], heldOut: s.heldOut, status: s.heldOut ? `held out (${s.heldOutBy})` : s.trained ? 'trained on' : 'not in training' });
+    groups.push({
+      key: s.name,
+      label: s.name,
+      sites: [s],
+      heldOut: s.heldOut,
+      status: s.heldOut ? `held out (${s.heldOutBy})` : s.trained ? 'trained on' : 'not in training',
+    });
   }
   for (const family of d.families) {
     const sites = d.sites.filter((x) => x.kind === 'random' && x.family === family);
     if (sites.length === 0) continue;
     const heldOut = sites.every((x) => x.heldOut);
-    groups.push({ key: `family:${family}`, label: `${family} (random, ${sites.length} sites)`, sites, heldOut, status: heldOut ? `held out (${sites[0].heldOutBy})` : sites.some((x) => x.heldOut) ? 'partly held out' : sites.every((x) => x.trained) ? 'trained family, new sites' : 'not in training' });
+    groups.push({
+      key: `family:${family}`,
+      label: `${family} (random, ${sites.length} sites)`,
+      sites,
+      heldOut,
+      status: heldOut
+        ? `held out (${sites[0].heldOutBy})`
+        : sites.some((x) => x.heldOut)
+          ? 'partly held out'
+          : sites.every((x) => x.trained)
+            ? 'trained family, new sites'
+            : 'not in training',
+    });
   }
   for (const g of groups) {
     const outside = g.sites.filter((x) => x.domain === 'outside').length;
-    g.domain = g.sites.every((x) => x.domain === 'unknown') ? 'unknown' : outside === 0 ? 'inside' : outside === g.sites.length ? 'outside: rules' : `${outside} of ${g.sites.length} outside`;
+    g.domain = g.sites.every((x) => x.domain === 'unknown')
+      ? 'unknown'
+      : outside === 0
+        ? 'inside'
+        : outside === g.sites.length
+          ? 'outside: rules'
+          : `${outside} of ${g.sites.length} outside`;
     const names = new Set(g.sites.map((x) => x.name));
     g.has = (r) => names.has(r.site);
   }
@@ -81,17 +105,34 @@ export function renderAccuracy(d) {
     const a = heldOutDefault.figures.arrival;
     add(`held out, pooled, default: arrival precision ≥ ${TARGETS.arrivalPrecision}`, f3(a.precision), atLeast(a.precision, TARGETS.arrivalPrecision) ?? false);
     add(`held out, pooled, default: arrival recall ≥ ${TARGETS.arrivalRecall}`, f3(a.recall), atLeast(a.recall, TARGETS.arrivalRecall) ?? false);
-    add(`held out, default: ONNX arrival latency p50 ≤ ${TARGETS.arrivalP50Ms / 1000} s (median of per-trace p50)`, sec(a.latencyP50Ms), atMost(a.latencyP50Ms, TARGETS.arrivalP50Ms) ?? false);
-    add(`held out, default: ONNX arrival latency p95 ≤ ${TARGETS.arrivalP95Ms / 1000} s (median of per-trace p95)`, sec(a.latencyP95Ms), atMost(a.latencyP95Ms, TARGETS.arrivalP95Ms) ?? false);
+    add(
+      `held out, default: ONNX arrival latency p50 ≤ ${TARGETS.arrivalP50Ms / 1000} s (median of per-trace p50)`,
+      sec(a.latencyP50Ms),
+      atMost(a.latencyP50Ms, TARGETS.arrivalP50Ms) ?? false,
+    );
+    add(
+      `held out, default: ONNX arrival latency p95 ≤ ${TARGETS.arrivalP95Ms / 1000} s (median of per-trace p95)`,
+      sec(a.latencyP95Ms),
+      atMost(a.latencyP95Ms, TARGETS.arrivalP95Ms) ?? false,
+    );
   }
   const floors = groups.map((g) => ({ g, o: pool(of(at('default', g), 'onnx')) })).filter((x) => x.o.traces > 0);
   const lowest = floors.reduce((lo, x) => (lo === undefined || x.o.macroF1 < lo.o.macroF1 ? x : lo), undefined);
-  if (lowest) add(`no family or site below ONNX macro F1 ${TARGETS.familyFloorMacroF1} at default`, `lowest ${f3(lowest.o.macroF1)} (${lowest.g.label})`, lowest.o.macroF1 >= TARGETS.familyFloorMacroF1);
+  if (lowest)
+    add(
+      `no family or site below ONNX macro F1 ${TARGETS.familyFloorMacroF1} at default`,
+      `lowest ${f3(lowest.o.macroF1)} (${lowest.g.label})`,
+      lowest.o.macroF1 >= TARGETS.familyFloorMacroF1,
+    );
   const staff = staffFalseArrivals(ok);
   if (levelNames.includes('staff')) {
     const onnxStaff = staff.filter((s) => s.classifier === 'onnx');
     const n = onnxStaff.reduce((a, s) => a + s.extra, 0);
-    add(`staff phone by the door: ONNX false arrivals = ${TARGETS.staffFalseArrivals}`, `${n} over ${onnxStaff.length} traces`, onnxStaff.length ? n <= TARGETS.staffFalseArrivals : false);
+    add(
+      `staff phone by the door: ONNX false arrivals = ${TARGETS.staffFalseArrivals}`,
+      `${n} over ${onnxStaff.length} traces`,
+      onnxStaff.length ? n <= TARGETS.staffFalseArrivals : false,
+    );
   } else add('staff phone by the door: 0 false arrivals', 'no staff level in this build', null);
   for (const t of d.occupancy?.targets ?? []) add(`WiFi occupancy: ${t.label}`, t.value, t.ok);
   if (!d.occupancy?.ran) add('WiFi occupancy on every shared Brno day', `not scored: ${d.occupancy?.reason ?? 'no occupancy module'}`, null);
@@ -110,12 +151,27 @@ export function renderAccuracy(d) {
       if (r.traces + o.traces === 0) continue;
       const ra = r.figures.arrival;
       const oa = o.figures.arrival;
-      familyRows.push([g.label, level, g.status, g.domain, o.traces, f3(r.macroF1), f3(o.macroF1), `${f3(ra.precision)} / ${f3(ra.recall)}`, `${f3(oa.precision)} / ${f3(oa.recall)}`, `${sec(ra.latencyP50Ms)} / ${sec(ra.latencyP95Ms)}`, `${sec(oa.latencyP50Ms)} / ${sec(oa.latencyP95Ms)}`]);
+      familyRows.push([
+        g.label,
+        level,
+        g.status,
+        g.domain,
+        o.traces,
+        f3(r.macroF1),
+        f3(o.macroF1),
+        `${f3(ra.precision)} / ${f3(ra.recall)}`,
+        `${f3(oa.precision)} / ${f3(oa.recall)}`,
+        `${sec(ra.latencyP50Ms)} / ${sec(ra.latencyP95Ms)}`,
+        `${sec(oa.latencyP50Ms)} / ${sec(oa.latencyP95Ms)}`,
+      ]);
     }
   }
   const levelRows = levelNames.map((level) => {
     const cells = [];
-    for (const scope of [{ label: 'held out', pred: (r) => heldOut.some((g) => g.has(r)) }, { label: 'all', pred: () => true }]) {
+    for (const scope of [
+      { label: 'held out', pred: (r) => heldOut.some((g) => g.has(r)) },
+      { label: 'all', pred: () => true },
+    ]) {
       const r = pool(of((x) => x.level === level && scope.pred(x), 'rules'));
       const o = pool(of((x) => x.level === level && scope.pred(x), 'onnx'));
       cells.push(`${f3(r.macroF1)} / ${f3(o.macroF1)}`);
@@ -123,25 +179,49 @@ export function renderAccuracy(d) {
     return [level, ...cells];
   });
 
-  const staffRows = staff.length === 0 ? [] : groups.flatMap((g) => {
-    const mine = staff.filter((s) => g.has(s));
-    if (mine.length === 0) return [];
-    const sum = (c) => mine.filter((s) => s.classifier === c).reduce((a, s) => a + s.extra, 0);
-    return [[g.label, mine.filter((s) => s.classifier === 'onnx').length, sum('rules'), sum('onnx')]];
-  });
+  const staffRows =
+    staff.length === 0
+      ? []
+      : groups.flatMap((g) => {
+          const mine = staff.filter((s) => g.has(s));
+          if (mine.length === 0) return [];
+          const sum = (c) => mine.filter((s) => s.classifier === c).reduce((a, s) => a + s.extra, 0);
+          return [[g.label, mine.filter((s) => s.classifier === 'onnx').length, sum('rules'), sum('onnx')]];
+        });
 
   // --- Issue 4 targets on the example sites (continuity with earlier reports) ------------------
-  const issue4 = groups.filter((g) => g.sites[0].kind === 'example').map((g) => {
-    const o = pool(of(at('default', g), 'onnx'));
-    if (o.traces === 0) return [g.label, ...Array(4).fill('no onnx results **FAIL**')];
-    const cell = (v, min) => `${f3(v)} ${mark(atLeast(v, min))}`;
-    return [g.label, cell(o.figures.arrival.recall, ISSUE4.arrivalRecall), cell(o.figures.arrival.precision, ISSUE4.arrivalPrecision), cell(o.figures.exit.recall, ISSUE4.exitRecall), o.floorChangeAccuracy === null ? 'n/a' : cell(o.floorChangeAccuracy, ISSUE4.floorChangeAccuracy)];
-  });
+  const issue4 = groups
+    .filter((g) => g.sites[0].kind === 'example')
+    .map((g) => {
+      const o = pool(of(at('default', g), 'onnx'));
+      if (o.traces === 0) return [g.label, ...Array(4).fill('no onnx results **FAIL**')];
+      const cell = (v, min) => `${f3(v)} ${mark(atLeast(v, min))}`;
+      return [
+        g.label,
+        cell(o.figures.arrival.recall, ISSUE4.arrivalRecall),
+        cell(o.figures.arrival.precision, ISSUE4.arrivalPrecision),
+        cell(o.figures.exit.recall, ISSUE4.exitRecall),
+        o.floorChangeAccuracy === null ? 'n/a' : cell(o.floorChangeAccuracy, ISSUE4.floorChangeAccuracy),
+      ];
+    });
 
   const detail = ok.map((row) => {
     const x = row.result;
     const b = x.byType;
-    return [row.site, row.level, row.seed, row.classifier, f3(x.macroF1), f3(b.arrival.precision), f3(b.arrival.recall), sec(b.arrival.latencyP50Ms), f3(b.dwell.f1), f3(b.exit.recall), f3(x.floorChangeAccuracy), f3(x.falseExitsPerSubjectHour)];
+    return [
+      row.site,
+      row.level,
+      row.seed,
+      row.classifier,
+      f3(x.macroF1),
+      f3(b.arrival.precision),
+      f3(b.arrival.recall),
+      sec(b.arrival.latencyP50Ms),
+      f3(b.dwell.f1),
+      f3(b.exit.recall),
+      f3(x.floorChangeAccuracy),
+      f3(x.falseExitsPerSubjectHour),
+    ];
   });
 
   const perType = [];
@@ -166,7 +246,12 @@ export function renderAccuracy(d) {
         table(
           ['', 'building', 'floor', 'building+floor'],
           [
-            ['**storesense fingerprint k-NN (this run)**', `**${(u.result.buildingAccuracy * 100).toFixed(2)} %**`, `**${(u.result.floorAccuracy * 100).toFixed(2)} %**`, `**${(u.result.buildingFloorAccuracy * 100).toFixed(2)} %**`],
+            [
+              '**storesense fingerprint k-NN (this run)**',
+              `**${(u.result.buildingAccuracy * 100).toFixed(2)} %**`,
+              `**${(u.result.floorAccuracy * 100).toFixed(2)} %**`,
+              `**${(u.result.buildingFloorAccuracy * 100).toFixed(2)} %**`,
+            ],
             ['target (issue 4)', '≥ 99 %', '≥ 92 %', ''],
             ['1-NN baseline of the dataset paper (Torres-Sospedra et al., IPIN 2014)', '–', '–', '89.92 %'],
             ['Kim, Lee, Huang 2018, scalable DNN (arXiv:1712.01990, Table 3)', '99.82 %', '91.27 %', '–'],
@@ -207,7 +292,10 @@ floor_change, exit, over those present in the truth); precision and recall are s
 detected / true events. A target this build cannot measure is shown as such and not counted as
 passing.
 
-${table(['target', 'measured', 'verdict'], targets.map((t) => [t.label, t.value, mark(t.ok)]))}
+${table(
+  ['target', 'measured', 'verdict'],
+  targets.map((t) => [t.label, t.value, mark(t.ok)]),
+)}
 
 ${verdict}
 
@@ -256,7 +344,9 @@ ${table(['site', 'level', 'seed', 'classifier', 'macro F1', 'arrival P', 'arriva
 \`storesense-sim evaluate\` (simulators/src/evaluate.score.ts): per subject and kind, each true event
 in time order takes the closest unused detection with |detected.at − truth.at| ≤ the kind's
 tolerance; a dwell must be in the same zone and any event in the same store. A second detection of
-one true event counts against precision. Tolerances: ${Object.entries(tol).map(([k, v]) => `${k} ${v / 1000} s`).join(', ')}.
+one true event counts against precision. Tolerances: ${Object.entries(tol)
+    .map(([k, v]) => `${k} ${v / 1000} s`)
+    .join(', ')}.
 
 ## Commands
 
@@ -282,5 +372,3 @@ the simulator build, the site file and the level, so a change gets fresh traces.
 ${ujiSection}
 `;
 }
-
-

@@ -148,7 +148,17 @@ async function main() {
 
   const render = spawnSync(
     process.execPath,
-    ['firmware-config/dist/cli.js', 'render', siteFile, '--gateway', gatewayId, '--mqtt-url', `mqtt://127.0.0.1:${mqttPort}`, '--data-dir', join(dataDir, `gateway-${gatewayId}`)],
+    [
+      'firmware-config/dist/cli.js',
+      'render',
+      siteFile,
+      '--gateway',
+      gatewayId,
+      '--mqtt-url',
+      `mqtt://127.0.0.1:${mqttPort}`,
+      '--data-dir',
+      join(dataDir, `gateway-${gatewayId}`),
+    ],
     { cwd: root, encoding: 'utf8' },
   );
   if (render.status !== 0) throw new Error(`render failed: ${render.stderr}`);
@@ -178,11 +188,27 @@ async function main() {
   say(`generating ${durationArg} of simulated traffic for "${site.name}"…`);
   const simDir = join(dataDir, 'sim');
   const genStatus = await runToEnd([
-      'simulators/dist/cli.js', 'generate', '--site', siteFile, '--out', simDir, '--seed', env.STORESENSE_SIM_SEED ?? '1',
-      '--duration', durationArg, '--members', membersCsv, '--shoppers-per-hour', env.STORESENSE_SIM_SHOPPERS_PER_HOUR ?? '400',
-      '--member-share', '0.15',
-      // A member walks up 15 s after the start, so the first alert shows within seconds.
-      '--scenario', 'member-visit', '--member', memberId,
+    'simulators/dist/cli.js',
+    'generate',
+    '--site',
+    siteFile,
+    '--out',
+    simDir,
+    '--seed',
+    env.STORESENSE_SIM_SEED ?? '1',
+    '--duration',
+    durationArg,
+    '--members',
+    membersCsv,
+    '--shoppers-per-hour',
+    env.STORESENSE_SIM_SHOPPERS_PER_HOUR ?? '400',
+    '--member-share',
+    '0.15',
+    // A member walks up 15 s after the start, so the first alert shows within seconds.
+    '--scenario',
+    'member-visit',
+    '--member',
+    memberId,
   ]);
   if (genStatus !== 0) throw new Error(`simulator generate failed (exit ${genStatus}); see ${join(dataDir, 'logs', 'generate.log')}`);
   run('gateway', ['gateway/dist/cli.js', '--config', gatewayConfigFile], { STORESENSE_MQTT_PASSWORD: password });
@@ -192,13 +218,25 @@ async function main() {
   followAlerts(httpUrl, await login(httpUrl, demoStaff));
 
   run('simulator', [
-    'simulators/dist/cli.js', 'replay', '--trace', join(simDir, 'trace.ndjson'), '--to', gatewayUrl,
-    '--speed', env.STORESENSE_SIM_SPEED ?? '1', '--site', siteFile, '--members', membersCsv,
+    'simulators/dist/cli.js',
+    'replay',
+    '--trace',
+    join(simDir, 'trace.ndjson'),
+    '--to',
+    gatewayUrl,
+    '--speed',
+    env.STORESENSE_SIM_SPEED ?? '1',
+    '--site',
+    siteFile,
+    '--members',
+    membersCsv,
   ]);
 
   say(`cloud MQTT broker: mqtt://127.0.0.1:${mqttPort}   gateway status: ${gatewayUrl}/api/v1/health   classifier: ${classifierKind}`);
   say(`logs: ${join(dataDir, 'logs')}`);
-  say(`staff alerts: ${httpUrl}/staff   (log in as ${demoStaff.username} / ${demoStaff.password}; operator: ${demoOperator.username} / ${demoOperator.password})`);
+  say(
+    `staff alerts: ${httpUrl}/staff   (log in as ${demoStaff.username} / ${demoStaff.password}; operator: ${demoOperator.username} / ${demoOperator.password})`,
+  );
   say(`console: ${httpUrl}/   (member alerts appear within about 30 s; Ctrl-C stops everything)`);
 }
 

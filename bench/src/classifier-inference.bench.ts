@@ -135,17 +135,33 @@ let sink = 0; // keeps results alive so nothing is optimised away
 const results: Series[] = [];
 for (const batch of BATCHES) {
   const calls = CALLS[batch];
-  results.push(series('onnx', batch, time(batch, calls, (w, at) => void (sink += onnx.classify(w, at).length))));
+  results.push(
+    series(
+      'onnx',
+      batch,
+      time(batch, calls, (w, at) => void (sink += onnx.classify(w, at).length)),
+    ),
+  );
   if (runRaw) {
     results.push(
-      series('onnx native run only', batch, time(batch, calls, (w) => {
-        const x = new Float32Array(w.length * width);
-        w.forEach((win, i) => x.set(win.values, i * width));
-        sink += runRaw(x, w.length).length;
-      })),
+      series(
+        'onnx native run only',
+        batch,
+        time(batch, calls, (w) => {
+          const x = new Float32Array(w.length * width);
+          w.forEach((win, i) => x.set(win.values, i * width));
+          sink += runRaw(x, w.length).length;
+        }),
+      ),
     );
   }
-  results.push(series('rules', batch, time(batch, calls, (w, at) => void (sink += rules.classify(w, at).length))));
+  results.push(
+    series(
+      'rules',
+      batch,
+      time(batch, calls, (w, at) => void (sink += rules.classify(w, at).length)),
+    ),
+  );
 }
 await onnx.close?.();
 

@@ -33,7 +33,12 @@ const gatewayId = site.gateways[0]!.id;
 
 // Bench members of our own (fresh keys), so the alert cooldown per member never hides a sample.
 const members: DemoMember[] = Array.from({ length: memberCount }, (_, i) => ({
-  memberId: `B${String(i + 1).padStart(4, '0')}`, name: `Bench Member ${i + 1}`, tier: 'gold', tags: [], consent: true, tokenKey: randomBytes(16).toString('hex'),
+  memberId: `B${String(i + 1).padStart(4, '0')}`,
+  name: `Bench Member ${i + 1}`,
+  tier: 'gold',
+  tags: [],
+  consent: true,
+  tokenKey: randomBytes(16).toString('hex'),
 }));
 const csv = ['memberId,name,tier,tags,consent,tokenKey', ...members.map((m) => `${m.memberId},${m.name},${m.tier},,yes,${m.tokenKey}`)].join('\n');
 writeFileSync(join(dir, 'members.csv'), `${csv}\n`);
@@ -41,7 +46,11 @@ writeFileSync(join(dir, 'members.csv'), `${csv}\n`);
 const cloud = createCloud({ dataDir: join(dir, 'cloud'), sites: [site], membersCsvPath: join(dir, 'members.csv'), logger: cloudLogger({ level: 'silent' }) });
 const endpoints = await cloud.start();
 await cloud.provisionGateway({ siteId: site.id, gatewayId, password: 'bench-password' });
-const config = { ...renderGatewayConfig(site, gatewayId, { mqtt: { url: endpoints.mqttUrl }, dataDir: join(dir, 'gateway') }), sources: [{ kind: 'http_observations' as const }], statusApi: { host: '127.0.0.1', port: 0 } };
+const config = {
+  ...renderGatewayConfig(site, gatewayId, { mqtt: { url: endpoints.mqttUrl }, dataDir: join(dir, 'gateway') }),
+  sources: [{ kind: 'http_observations' as const }],
+  statusApi: { host: '127.0.0.1', port: 0 },
+};
 const gateway = createGateway(config, { mqttPassword: 'bench-password', logger: silentLogger() });
 await gateway.start();
 
@@ -58,7 +67,12 @@ await new Promise((ok) => ws.once('open', ok));
 const durationMs = memberCount * STAGGER_MS + 150_000;
 const startAt = Date.now() + 5_000;
 const world = createWorld({
-  site, seed: 9, startAt, durationMs, shoppersPerHour, memberShare: 0,
+  site,
+  seed: 9,
+  startAt,
+  durationMs,
+  shoppersPerHour,
+  memberShare: 0,
   scenarios: members.map((m, i) => memberJourney({ memberId: m.memberId, key: m.tokenKey, approachAt: 5_000 + i * STAGGER_MS, dwellMs: 40_000 })),
 });
 const memberSubjects = new Set(world.shoppers.filter((s) => s.memberId !== undefined).map((s) => s.subject));

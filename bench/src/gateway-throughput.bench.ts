@@ -31,7 +31,12 @@ const site = siteResult.value;
 const members = loadMembersCsv(demoMembersPath).members;
 const world = createWorld({ site, seed: 3, durationMs: minutes * 60_000, shoppersPerHour, members });
 const observations: Observation[] = [...world.observations()];
-const memberKeys = { v: 1, at: 0, periodMs: site.memberTokens.periodMs, members: members.filter((m) => m.consent).map((m) => ({ memberId: m.memberId, key: m.tokenKey })) };
+const memberKeys = {
+  v: 1,
+  at: 0,
+  periodMs: site.memberTokens.periodMs,
+  members: members.filter((m) => m.consent).map((m) => ({ memberId: m.memberId, key: m.tokenKey })),
+};
 
 interface Run {
   elapsedMs: number;

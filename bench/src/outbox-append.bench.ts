@@ -19,8 +19,19 @@ let n = 0;
 const draft = (at: number): EventDraft => {
   n += 1;
   return {
-    v: 1, id: `01BENCH${String(n).padStart(19, '0')}`, type: 'dwell', at, detectedAt: at, siteId: 'mall', gatewayId: 'gw-1',
-    subject: { id: `s_${n % 5000}`, signals: ['ble'] }, visitId: `v${n % 5000}`, zoneId: 'z-1', dwellMs: 30_000, confidence: 0.9, model: { name: 'journey-mlp', version: '4' },
+    v: 1,
+    id: `01BENCH${String(n).padStart(19, '0')}`,
+    type: 'dwell',
+    at,
+    detectedAt: at,
+    siteId: 'mall',
+    gatewayId: 'gw-1',
+    subject: { id: `s_${n % 5000}`, signals: ['ble'] },
+    visitId: `v${n % 5000}`,
+    zoneId: 'z-1',
+    dwellMs: 30_000,
+    confidence: 0.9,
+    model: { name: 'journey-mlp', version: '4' },
   };
 };
 

@@ -14,17 +14,33 @@ const callers = Number(process.argv[3] ?? 200);
 const schema = `bench_${randomBytes(4).toString('hex')}`;
 
 const base = Date.UTC(2026, 10, 1);
-const events: PresenceEvent[] = Array.from({ length: total }, (_, i) => ({
-  v: 1, id: `01BENCH${String(i).padStart(19, '0')}`, siteId: 'site1', gatewayId: `gw${i % 50}`, seq: i, type: 'approach', at: base + i * 100,
-  storeId: 'st1', zoneId: 'entrance', visitId: `v${i}`, subject: { id: `s${i % 997}`, signals: ['ble'] }, confidence: 0.9,
-}) as unknown as PresenceEvent);
+const events: PresenceEvent[] = Array.from(
+  { length: total },
+  (_, i) =>
+    ({
+      v: 1,
+      id: `01BENCH${String(i).padStart(19, '0')}`,
+      siteId: 'site1',
+      gatewayId: `gw${i % 50}`,
+      seq: i,
+      type: 'approach',
+      at: base + i * 100,
+      storeId: 'st1',
+      zoneId: 'entrance',
+      visitId: `v${i}`,
+      subject: { id: `s${i % 997}`, signals: ['ble'] },
+      confidence: 0.9,
+    }) as unknown as PresenceEvent,
+);
 
 const store = await openPostgresStore({ url, schema, masterKey: randomBytes(32) });
 let next = 0;
 const t0 = performance.now();
-await Promise.all(Array.from({ length: callers }, async () => {
-  while (next < total) await store.insertEvent(events[next++]!, base);
-}));
+await Promise.all(
+  Array.from({ length: callers }, async () => {
+    while (next < total) await store.insertEvent(events[next++]!, base);
+  }),
+);
 const seconds = (performance.now() - t0) / 1000;
 const stored = (await store.counts()).events;
 await store.close();

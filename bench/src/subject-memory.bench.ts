@@ -41,7 +41,14 @@ function observationsOf(seed: number): Observation[][] {
     for (const rx of rxs) {
       const level = -55 - rnd() * 30;
       for (let at = T0 + Math.floor(rnd() * 1000); at < T0 + SPAN_MS; at += 800 + Math.floor(rnd() * 400)) {
-        perTick[Math.floor((at - T0) / TICK_MS)]!.push({ v: 1, at, source: 'ble', receiverId: rx, subject: `syn-${s}`, rssiDbm: Math.round(level + (rnd() - 0.5) * 8) });
+        perTick[Math.floor((at - T0) / TICK_MS)]!.push({
+          v: 1,
+          at,
+          source: 'ble',
+          receiverId: rx,
+          subject: `syn-${s}`,
+          rssiDbm: Math.round(level + (rnd() - 0.5) * 8),
+        });
       }
     }
   }
@@ -76,7 +83,13 @@ const tracker = measure(() => {
 });
 const withFeatures = measure(() => {
   const t = new Tracker({ rssiCorrectionDb: ctx.rssiCorrectionDb });
-  return { observe: (o) => void t.observe(o), tick: (now) => { for (const tr of t.all()) if (now - (tr.lastRadioAt ?? -Infinity) <= 4_000) computeFeatures(tr, now, ctx); }, hold: t };
+  return {
+    observe: (o) => void t.observe(o),
+    tick: (now) => {
+      for (const tr of t.all()) if (now - (tr.lastRadioAt ?? -Infinity) <= 4_000) computeFeatures(tr, now, ctx);
+    },
+    hold: t,
+  };
 });
 const classifier = createClassifier(config, 'onnx');
 const pipelineBytes = measure(() => {

@@ -73,7 +73,12 @@ describe('createCloud', () => {
     const t = await startTestCloud();
     try {
       await t.cloud.provisionGateway({ siteId: 's', gatewayId: 'g', password: 'long-enough' });
-      const will = { topic: topics.stateConn('s', 'g'), payload: codecs.connState.encode({ v: 1, state: 'offline', at: 9, version: '1' }), qos: 1 as const, retain: true };
+      const will = {
+        topic: topics.stateConn('s', 'g'),
+        payload: codecs.connState.encode({ v: 1, state: 'offline', at: 9, version: '1' }),
+        qos: 1 as const,
+        retain: true,
+      };
       const gw = await mqtt.connectAsync(t.endpoints.mqttUrl, { clientId: 's.g', username: 's.g', password: 'long-enough', reconnectPeriod: 0, will });
       await gw.publishAsync(topics.stateConn('s', 'g'), codecs.connState.encode({ v: 1, state: 'online', at: 1, version: '1' }), { qos: 1, retain: true });
       await waitFor(async () => (await t.cloud.store!.listGateways())[0]?.conn?.state === 'online', 5000, 'online');

@@ -170,7 +170,10 @@ export function createCloud(options: CloudOptions): Cloud {
     const partial: Partial<Running> = {};
     try {
       const store = (partial.store = options.databaseUrl
-        ? await openPostgresStore({ url: options.databaseUrl, masterKey: options.masterKey ?? loadMasterKey({ filePath: join(options.dataDir, 'cloud.pg.key') }) })
+        ? await openPostgresStore({
+            url: options.databaseUrl,
+            masterKey: options.masterKey ?? loadMasterKey({ filePath: join(options.dataDir, 'cloud.pg.key') }),
+          })
         : openSqliteStore({ path: join(options.dataDir, 'cloud.db'), ...(options.masterKey ? { masterKey: options.masterKey } : {}) }));
       if (options.membersCsvPath) await importMembersCsv(options.membersCsvPath, { store, clock, logger, metrics });
 
@@ -199,15 +202,32 @@ export function createCloud(options: CloudOptions): Cloud {
 
       const hub = new AlertHub();
       const members = new MembersService({
-        store, sites, clock, logger, metrics,
+        store,
+        sites,
+        clock,
+        logger,
+        metrics,
         // Profiles changed (API import, edit, erasure): gateways get the new key set.
         onMembersChanged: () => void partial.keys?.publishAll().catch((err: unknown) => log.error({ err }, 'member keys publish failed')),
       });
-      const alerts = new AlertService({ store, hub, clock, logger, metrics, describeMember: (event, member, storeId) => members.forAlert(event, member, storeId) });
+      const alerts = new AlertService({
+        store,
+        hub,
+        clock,
+        logger,
+        metrics,
+        describeMember: (event, member, storeId) => members.forAlert(event, member, storeId),
+      });
       const delivery = (partial.delivery = new OfferDeliveryWorker({ store, clock, logger, metrics, config: options.offerDelivery }));
       const offers = new OffersService({ store, sites, clock, logger, metrics, delivery: options.offerDelivery, onQueued: () => delivery.kick() });
       const rules = new RulesRunner({
-        store, alerts, offers, sites, clock, logger, metrics,
+        store,
+        alerts,
+        offers,
+        sites,
+        clock,
+        logger,
+        metrics,
         ...(options.rules ? { rules: options.rules } : {}),
         ...(options.webhookPolicy ? { webhookPolicy: options.webhookPolicy } : {}),
       });
@@ -234,7 +254,12 @@ export function createCloud(options: CloudOptions): Cloud {
       delivery.start();
 
       partial.keys = new MemberKeysPublisher({
-        link, store, sites, clock, logger, metrics,
+        link,
+        store,
+        sites,
+        clock,
+        logger,
+        metrics,
         legacyCards: combineLegacyCards(legacyCardsFromProfiles(store), ...(options.membersCsvPath ? [legacyCardsFromCsv(options.membersCsvPath)] : [])),
       });
       // A feature failing here must not stop the cloud (Zigbee2MQTT's extension habit).
@@ -242,7 +267,10 @@ export function createCloud(options: CloudOptions): Cloud {
 
       const sockets = new SocketRegistry();
       const auth = (partial.auth = new AuthService({
-        store, clock, logger, metrics,
+        store,
+        clock,
+        logger,
+        metrics,
         onSignedOutEverywhere: (username) => void sockets.closeAll(username, 'signed out'),
         ...(options.sessionTtlMs !== undefined ? { sessionTtlMs: options.sessionTtlMs } : {}),
         ...(options.ticketTtlMs !== undefined ? { ticketTtlMs: options.ticketTtlMs } : {}),
@@ -250,7 +278,8 @@ export function createCloud(options: CloudOptions): Cloud {
       if (options.staff) await auth.seedStaff(options.staff);
       const staffAuth = options.staffAuth ?? 'open';
       const authorizeSocket =
-        options.authorizeSocket ?? ticketSocketAuthorizer({ auth, mode: staffAuth, ...(options.allowedOrigins ? { allowedOrigins: options.allowedOrigins } : {}) });
+        options.authorizeSocket ??
+        ticketSocketAuthorizer({ auth, mode: staffAuth, ...(options.allowedOrigins ? { allowedOrigins: options.allowedOrigins } : {}) });
 
       const embedded = partial.embedded;
       const api = createApi({

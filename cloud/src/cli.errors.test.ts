@@ -36,9 +36,16 @@ describe.skipIf(!built)('storesense-cloud CLI errors: one line, no stack trace',
     await new Promise<void>((done) => holder.listen(0, '127.0.0.1', done));
     const port = (holder.address() as { port: number }).port;
     try {
-      const r = await runToEnd([], { STORESENSE_HTTP_PORT: String(port), STORESENSE_MQTT_PORT: '0', STORESENSE_DATA_DIR: join(t.dir, 'data'), STORESENSE_LOG_LEVEL: 'silent' });
+      const r = await runToEnd([], {
+        STORESENSE_HTTP_PORT: String(port),
+        STORESENSE_MQTT_PORT: '0',
+        STORESENSE_DATA_DIR: join(t.dir, 'data'),
+        STORESENSE_LOG_LEVEL: 'silent',
+      });
       expect(r.code).toBe(1);
-      expect(r.stderr).toBe(`storesense-cloud: cannot listen on 127.0.0.1:${port}: the port is in use by another process (EADDRINUSE); set STORESENSE_HTTP_PORT / STORESENSE_MQTT_PORT (0 = any free port) or the _HOST variables\n`);
+      expect(r.stderr).toBe(
+        `storesense-cloud: cannot listen on 127.0.0.1:${port}: the port is in use by another process (EADDRINUSE); set STORESENSE_HTTP_PORT / STORESENSE_MQTT_PORT (0 = any free port) or the _HOST variables\n`,
+      );
     } finally {
       holder.close();
       t.cleanup();

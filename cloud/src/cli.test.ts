@@ -27,7 +27,10 @@ function firstSocketOutcome(url: string): Promise<string> {
 const built = existsSync(cliPath);
 if (!built) console.warn(`skipping CLI tests: ${cliPath} is missing (run npx tsc -b first)`);
 
-function run(args: string[], env: Record<string, string>): { child: ChildProcessWithoutNullStreams; out: { stdout: string; stderr: string }; exited: Promise<number | null> } {
+function run(
+  args: string[],
+  env: Record<string, string>,
+): { child: ChildProcessWithoutNullStreams; out: { stdout: string; stderr: string }; exited: Promise<number | null> } {
   const child = spawn(process.execPath, [cliPath, ...args], { env: { ...process.env, STORESENSE_LOG_LEVEL: 'info', ...env } });
   const out = { stdout: '', stderr: '' };
   child.stdout.on('data', (d: Buffer) => (out.stdout += d.toString()));
@@ -42,8 +45,18 @@ describe.skipIf(!built)('storesense-cloud CLI', () => {
     const gwFile = join(t.dir, 'gateways.json');
     writeFileSync(gwFile, JSON.stringify([{ siteId: 'mall-sh-01', gatewayId: 'gw-dept-1', password: 'dept-gw-password' }]));
     const { child, out, exited } = run(
-      ['--site', exampleSitePath('boutique'), '--site', exampleSitePath('dept-store'), '--members', demoMembersPath,
-        '--gateway', 'mall-bj-01.gw-boutique-1:boutique:pass', '--gateways', gwFile],
+      [
+        '--site',
+        exampleSitePath('boutique'),
+        '--site',
+        exampleSitePath('dept-store'),
+        '--members',
+        demoMembersPath,
+        '--gateway',
+        'mall-bj-01.gw-boutique-1:boutique:pass',
+        '--gateways',
+        gwFile,
+      ],
       { STORESENSE_HTTP_PORT: '0', STORESENSE_MQTT_PORT: '0', STORESENSE_DATA_DIR: join(t.dir, 'data') },
     );
     try {
@@ -84,7 +97,10 @@ describe.skipIf(!built)('storesense-cloud CLI', () => {
 
   it('refuses STORESENSE_DATABASE_URL without a shared master key or with a non-postgres URL', async () => {
     const t = tempDir();
-    const { out, exited } = run(['--site', exampleSitePath('dept-store')], { STORESENSE_DATA_DIR: join(t.dir, 'data'), STORESENSE_DATABASE_URL: 'mysql://x@h/db' });
+    const { out, exited } = run(['--site', exampleSitePath('dept-store')], {
+      STORESENSE_DATA_DIR: join(t.dir, 'data'),
+      STORESENSE_DATABASE_URL: 'mysql://x@h/db',
+    });
     expect(await exited).toBe(2);
     expect(out.stderr).toContain('STORESENSE_DATABASE_URL: expected postgres://');
     expect(out.stderr).toContain('needs STORESENSE_MASTER_KEY');
@@ -95,7 +111,9 @@ describe.skipIf(!built)('storesense-cloud CLI', () => {
     const t = tempDir();
     const start = async (extra: string[]) => {
       const r = run(['--site', exampleSitePath('dept-store'), '--staff', demoStaffPath, ...extra], {
-        STORESENSE_HTTP_PORT: '0', STORESENSE_MQTT_PORT: '0', STORESENSE_DATA_DIR: join(t.dir, 'data'),
+        STORESENSE_HTTP_PORT: '0',
+        STORESENSE_MQTT_PORT: '0',
+        STORESENSE_DATA_DIR: join(t.dir, 'data'),
       });
       await waitFor(() => r.out.stdout.includes('storesense cloud running'), 20_000, 'cli start');
       return { ...r, httpUrl: /console\s+(http:\/\/\S+)\//.exec(r.out.stdout)![1]! };
@@ -105,9 +123,14 @@ describe.skipIf(!built)('storesense-cloud CLI', () => {
       expect(required.out.stdout).toContain('ticket required');
       const ws = `${required.httpUrl.replace('http', 'ws')}/api/v1/alerts/ws`;
       expect(await firstSocketOutcome(ws)).toBe('close:4401');
-      const login = await fetch(`${required.httpUrl}/api/v1/auth/login`, { method: 'POST', body: JSON.stringify({ username: 'wang', password: 'demo-staff-pass' }) });
+      const login = await fetch(`${required.httpUrl}/api/v1/auth/login`, {
+        method: 'POST',
+        body: JSON.stringify({ username: 'wang', password: 'demo-staff-pass' }),
+      });
       const { token } = (await login.json()) as { token: string };
-      const ticket = (await (await fetch(`${required.httpUrl}/api/v1/alerts/ticket`, { method: 'POST', headers: { authorization: `Bearer ${token}` } })).json()) as { ticket: string };
+      const ticket = (await (
+        await fetch(`${required.httpUrl}/api/v1/alerts/ticket`, { method: 'POST', headers: { authorization: `Bearer ${token}` } })
+      ).json()) as { ticket: string };
       expect(await firstSocketOutcome(`${ws}?ticket=${ticket.ticket}`)).toBe('frame:hello');
       expect(required.out.stderr).not.toContain('demo-staff-pass');
     } finally {
@@ -128,7 +151,9 @@ describe.skipIf(!built)('storesense-cloud CLI', () => {
     const t = tempDir();
     const staffFile = join(t.dir, 'staff.json');
     writeFileSync(staffFile, JSON.stringify([{ username: 'x', password: 'long-enough', displayName: 'X', siteId: 'mall-sh-01', storeIds: ['nope'] }]));
-    const { out, exited } = run(['--site', exampleSitePath('dept-store'), '--staff', staffFile, '--allow-origin', 'https://x.example/path'], { STORESENSE_DATA_DIR: join(t.dir, 'data') });
+    const { out, exited } = run(['--site', exampleSitePath('dept-store'), '--staff', staffFile, '--allow-origin', 'https://x.example/path'], {
+      STORESENSE_DATA_DIR: join(t.dir, 'data'),
+    });
     expect(await exited).toBe(2);
     expect(out.stderr).toContain('staff x: site mall-sh-01 has no store nope');
     expect(out.stderr).toContain('--allow-origin expects');

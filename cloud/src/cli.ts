@@ -61,9 +61,7 @@ Environment:
   STORESENSE_LOG_LEVEL   pino level (default info); logs go to stderr
 `;
 
-const gatewaysFileSchema = z.array(
-  z.object({ siteId: z.string(), gatewayId: z.string(), password: z.string().min(8), username: z.string().optional() }),
-);
+const gatewaysFileSchema = z.array(z.object({ siteId: z.string(), gatewayId: z.string(), password: z.string().min(8), username: z.string().optional() }));
 
 function fail(message: string): never {
   throw new UsageError(message);
@@ -172,7 +170,8 @@ async function main(): Promise<void> {
   const databaseUrl = process.env.STORESENSE_DATABASE_URL || undefined;
   if (databaseUrl !== undefined) {
     if (!/^postgres(ql)?:\/\//.test(databaseUrl)) problems.push('STORESENSE_DATABASE_URL: expected postgres://user@host:port/database');
-    if (!process.env.STORESENSE_MASTER_KEY) problems.push('STORESENSE_DATABASE_URL needs STORESENSE_MASTER_KEY (64 hex): every node sharing the database must seal token keys with the same key');
+    if (!process.env.STORESENSE_MASTER_KEY)
+      problems.push('STORESENSE_DATABASE_URL needs STORESENSE_MASTER_KEY (64 hex): every node sharing the database must seal token keys with the same key');
   }
   if (problems.length > 0) fail(`invalid configuration:\n  ${problems.join('\n  ')}`);
 
@@ -203,7 +202,14 @@ async function main(): Promise<void> {
     ...brokerTlsFromEnv(),
     ...(values.members ? { membersCsvPath: resolve(values.members) } : {}),
     ...(values['offer-webhook']
-      ? { offerDelivery: { url: values['offer-webhook'], allowPrivateNetworks, prospects: values['offer-webhook-prospects'], ...(process.env.STORESENSE_OFFER_WEBHOOK_SECRET ? { secret: process.env.STORESENSE_OFFER_WEBHOOK_SECRET } : {}) } }
+      ? {
+          offerDelivery: {
+            url: values['offer-webhook'],
+            allowPrivateNetworks,
+            prospects: values['offer-webhook-prospects'],
+            ...(process.env.STORESENSE_OFFER_WEBHOOK_SECRET ? { secret: process.env.STORESENSE_OFFER_WEBHOOK_SECRET } : {}),
+          },
+        }
       : {}),
     webhookPolicy: { allowPrivateNetworks },
   });
@@ -262,8 +268,16 @@ function describeFailure(err: unknown): { line: string; code: number } {
   if (typeof e?.code === 'string' && e.code.startsWith('ERR_PARSE_ARGS')) return { line: `${e.message} (see --help)`, code: 2 };
   if (e?.syscall === 'listen' && (e.code === 'EADDRINUSE' || e.code === 'EACCES' || e.code === 'EADDRNOTAVAIL')) {
     const where = `${e.address ?? '?'}:${e.port ?? '?'}`;
-    const why = e.code === 'EADDRINUSE' ? 'the port is in use by another process' : e.code === 'EACCES' ? 'not permitted (ports below 1024 need privileges)' : 'no such local address';
-    return { line: `cannot listen on ${where}: ${why} (${e.code}); set STORESENSE_HTTP_PORT / STORESENSE_MQTT_PORT (0 = any free port) or the _HOST variables`, code: 1 };
+    const why =
+      e.code === 'EADDRINUSE'
+        ? 'the port is in use by another process'
+        : e.code === 'EACCES'
+          ? 'not permitted (ports below 1024 need privileges)'
+          : 'no such local address';
+    return {
+      line: `cannot listen on ${where}: ${why} (${e.code}); set STORESENSE_HTTP_PORT / STORESENSE_MQTT_PORT (0 = any free port) or the _HOST variables`,
+      code: 1,
+    };
   }
   return { line: (err as Error)?.stack ?? String(err), code: 1 };
 }

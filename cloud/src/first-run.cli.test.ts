@@ -14,14 +14,23 @@ if (!built) console.warn(`skipping first-run CLI tests: ${cliPath} is missing (r
 
 async function login(httpUrl: string, username: string, password: string): Promise<number> {
   const res = await fetch(`${httpUrl}/api/v1/auth/login`, {
-    method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username, password }),
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username, password }),
   });
   return res.status;
 }
 
 describe('first operator and password rules', () => {
   it('is created only when no operator exists, under a free username', () => {
-    const profile = (username: string, role: 'operator' | 'staff' | 'analyst') => ({ username, displayName: username, role, siteId: undefined, storeIds: [], updatedAt: 0 });
+    const profile = (username: string, role: 'operator' | 'staff' | 'analyst') => ({
+      username,
+      displayName: username,
+      role,
+      siteId: undefined,
+      storeIds: [],
+      updatedAt: 0,
+    });
     expect(firstOperatorFor([profile('olga', 'operator')])).toBeUndefined();
     const first = firstOperatorFor([profile('operator', 'staff')], (n) => Buffer.alloc(n, 7))!;
     expect(first.username).toBe('operator-2');
@@ -41,7 +50,13 @@ describe('first operator and password rules', () => {
 describe.skipIf(!built)('storesense-cloud first run', () => {
   it('a cloud with no accounts prints a first operator whose password logs in; user add creates a working account', async () => {
     const t = tempDir();
-    const env = { ...process.env, STORESENSE_LOG_LEVEL: 'debug', STORESENSE_HTTP_PORT: '0', STORESENSE_MQTT_PORT: '0', STORESENSE_DATA_DIR: join(t.dir, 'data') };
+    const env = {
+      ...process.env,
+      STORESENSE_LOG_LEVEL: 'debug',
+      STORESENSE_HTTP_PORT: '0',
+      STORESENSE_MQTT_PORT: '0',
+      STORESENSE_DATA_DIR: join(t.dir, 'data'),
+    };
     const child = spawn(process.execPath, [cliPath], { env });
     const out = { stdout: '', stderr: '' };
     child.stdout.on('data', (d: Buffer) => (out.stdout += d.toString()));
@@ -63,7 +78,10 @@ describe.skipIf(!built)('storesense-cloud first run', () => {
       expect(added.stdout).toContain('created operator olga');
       expect(await login(httpUrl, 'olga', 'tram-violet-42-kettle')).toBe(200);
 
-      const weak = spawnSync(process.execPath, [cliPath, 'user', 'add', '--username', 'ana', '--role', 'analyst'], { env: { ...env, STORESENSE_USER_PASSWORD: 'short' }, encoding: 'utf8' });
+      const weak = spawnSync(process.execPath, [cliPath, 'user', 'add', '--username', 'ana', '--role', 'analyst'], {
+        env: { ...env, STORESENSE_USER_PASSWORD: 'short' },
+        encoding: 'utf8',
+      });
       expect(weak.status).toBe(2);
       expect(weak.stderr.trim()).toBe('storesense-cloud: refused: password must have at least 12 characters');
       const noPassword = spawnSync(process.execPath, [cliPath, 'user', 'add', '--username', 'ana'], { env, encoding: 'utf8' });

@@ -11,7 +11,18 @@ export { openSqliteStore } from './store/store.sqlite.js';
 export { openPostgresStore, type PostgresStoreOptions } from './store/store.postgres.js';
 export { AnalyticsService, type AnalyticsRange, type AnalyticsSummary } from './analytics/analytics.service.js';
 export * from './analytics/analytics.js';
-export { DEFAULT_RULES, evaluateRules, localMinuteOfDay, ruleMatches, ruleSchema, ruleActionSchema, type Action, type Rule, type RuleAction, type RuleContext } from './rules/rules.js';
+export {
+  DEFAULT_RULES,
+  evaluateRules,
+  localMinuteOfDay,
+  ruleMatches,
+  ruleSchema,
+  ruleActionSchema,
+  type Action,
+  type Rule,
+  type RuleAction,
+  type RuleContext,
+} from './rules/rules.js';
 export { localDay } from './rules/local-day.js';
 export { allowAllSockets, type AuthorizeSocket, type SocketAuthorization } from './alerts/alerts.ws.js';
 export { decideTransition, type AlertAction, type AlertActor, type AlertTransition } from './alerts/alert-status.js';

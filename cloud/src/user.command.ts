@@ -63,8 +63,12 @@ export async function runUserCommand(argv: readonly string[]): Promise<void> {
   const weak = passwordWeakness(password, values.username);
   if (weak) throw new UsageError(`refused: ${weak}`);
   const parsed = staffSeedSchema.safeParse({
-    username: values.username, password, displayName: values['display-name'] ?? values.username, role: values.role,
-    ...(values.site ? { siteId: values.site } : {}), storeIds: values.store,
+    username: values.username,
+    password,
+    displayName: values['display-name'] ?? values.username,
+    role: values.role,
+    ...(values.site ? { siteId: values.site } : {}),
+    storeIds: values.store,
   });
   if (!parsed.success) {
     throw new UsageError(parsed.error.issues.map((i) => `${i.path.join('.') || 'account'}: ${i.message}`).join('; '));

@@ -77,8 +77,18 @@ describe.skipIf(!built)('storesense-site domain and lint', () => {
   });
 
   it.each([
-    ['a missing domain file', ['lint', exampleSitePath('boutique'), '--model-domain', join(dir, 'none.json')], 1, /cannot read --model-domain .*none\.json: ENOENT/],
-    ['an invalid domain file', ['lint', exampleSitePath('boutique'), '--model-domain', exampleSitePath('boutique')], 1, /--model-domain .* is invalid: siteCount/],
+    [
+      'a missing domain file',
+      ['lint', exampleSitePath('boutique'), '--model-domain', join(dir, 'none.json')],
+      1,
+      /cannot read --model-domain .*none\.json: ENOENT/,
+    ],
+    [
+      'an invalid domain file',
+      ['lint', exampleSitePath('boutique'), '--model-domain', exampleSitePath('boutique')],
+      1,
+      /--model-domain .* is invalid: siteCount/,
+    ],
     ['domain without sites', ['domain'], 2, /domain expects one or more site files/],
     ['lint with --gateway', ['lint', exampleSitePath('boutique'), '--gateway', 'x'], 2, /--gateway is not an option of lint/],
   ])('%s is a one-line error', (_, args, code, message) => {

@@ -218,9 +218,19 @@ function readDomain(path: string): { path: string; domain: TrainingDomain } {
   return { path, domain: parseTrainingDomain(text, `--model-domain ${path}`) };
 }
 
-function lint(file: string, site: Site, model: { path: string; domain: TrainingDomain } | undefined, opts: { json?: boolean; strict?: boolean }, io: Io): number {
+function lint(
+  file: string,
+  site: Site,
+  model: { path: string; domain: TrainingDomain } | undefined,
+  opts: { json?: boolean; strict?: boolean },
+  io: Io,
+): number {
   const warnings = [...findUnknownKeys(readJson(file)), ...lintSite(site)];
-  const gateways = describeSite(site).map(({ gatewayId, descriptor }) => ({ gatewayId, descriptor, findings: model === undefined ? undefined : checkDomain(descriptor, model.domain) }));
+  const gateways = describeSite(site).map(({ gatewayId, descriptor }) => ({
+    gatewayId,
+    descriptor,
+    findings: model === undefined ? undefined : checkDomain(descriptor, model.domain),
+  }));
   const findings = gateways.reduce((n, g) => n + (g.findings?.length ?? 0), 0);
   if (opts.json === true) {
     io.out(`${JSON.stringify({ site: site.id, warnings, modelDomain: model?.path ?? null, gateways }, null, 2)}\n`);
@@ -228,7 +238,9 @@ function lint(file: string, site: Site, model: { path: string; domain: TrainingD
     for (const w of warnings) io.out(`warning: ${w}\n`);
     for (const g of gateways) {
       const d = g.descriptor;
-      io.out(`gateway ${g.gatewayId}: ${d.floorCount} floor(s), ${d.footprintM2} m² footprint, ${d.entranceCount} entrance(s), ${d.receiverCount} receivers (${d.receiversPer100M2} in-store per 100 m²), roles ${d.roles.join(', ')}, 1-m levels ${d.refRssiAt1mDbm.min} to ${d.refRssiAt1mDbm.max} dBm\n`);
+      io.out(
+        `gateway ${g.gatewayId}: ${d.floorCount} floor(s), ${d.footprintM2} m² footprint, ${d.entranceCount} entrance(s), ${d.receiverCount} receivers (${d.receiversPer100M2} in-store per 100 m²), roles ${d.roles.join(', ')}, 1-m levels ${d.refRssiAt1mDbm.min} to ${d.refRssiAt1mDbm.max} dBm\n`,
+      );
       if (g.findings === undefined) continue;
       if (g.findings.length === 0) io.out(`  inside the training domain of ${model!.path}\n`);
       else {

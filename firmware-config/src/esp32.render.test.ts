@@ -46,7 +46,14 @@ describe('renderEsp32Nodes', () => {
       settings: { name: 'esp_door', absorption: 2.2, tx_ref_rssi: -57, rx_adj_rssi: 0, include: '', query: '' },
     });
     expect(r.gatewaySources).toEqual([
-      { gatewayId: 'gw-shop-1', source: { kind: 'espresense', topic: 'espresense/devices/#', rooms: { esp_window: 'esp-window', esp_door: 'esp-door', esp_shelves: 'esp-shelves', esp_till: 'esp-till' } } },
+      {
+        gatewayId: 'gw-shop-1',
+        source: {
+          kind: 'espresense',
+          topic: 'espresense/devices/#',
+          rooms: { esp_window: 'esp-window', esp_door: 'esp-door', esp_shelves: 'esp-shelves', esp_till: 'esp-till' },
+        },
+      },
     ]);
   });
 
@@ -127,9 +134,13 @@ describe('env and mqtt renderings', () => {
 
   it('mqtt: retained sets on the documented espresense/rooms/<room>/<key>/set topics; empty values not retained', () => {
     const lines = esp32NodesToMqttCommands(r).trim().split('\n');
-    expect(lines[0]).toBe('# esp-door: set Room = esp_door in the node\'s web UI first');
-    expect(lines).toContain(`mosquitto_pub -h gateway.local -p 1883 -u 'espresense' -P "\${ESPRESENSE_MQTT_PASSWORD}" -r -t 'espresense/rooms/esp_door/absorption/set' -m '2.2'`);
-    expect(lines).toContain(`mosquitto_pub -h gateway.local -p 1883 -u 'espresense' -P "\${ESPRESENSE_MQTT_PASSWORD}" -t 'espresense/rooms/esp_door/include/set' -m ''`);
+    expect(lines[0]).toBe("# esp-door: set Room = esp_door in the node's web UI first");
+    expect(lines).toContain(
+      `mosquitto_pub -h gateway.local -p 1883 -u 'espresense' -P "\${ESPRESENSE_MQTT_PASSWORD}" -r -t 'espresense/rooms/esp_door/absorption/set' -m '2.2'`,
+    );
+    expect(lines).toContain(
+      `mosquitto_pub -h gateway.local -p 1883 -u 'espresense' -P "\${ESPRESENSE_MQTT_PASSWORD}" -t 'espresense/rooms/esp_door/include/set' -m ''`,
+    );
     expect(lines.some((l) => l.includes('/name/set'))).toBe(false);
   });
 });

@@ -112,8 +112,10 @@ export function maxDistanceFor(receiver: Receiver, approachRssiDbm: number): num
 export function renderEsp32Nodes(site: Site, opts: Esp32RenderOptions = {}): Esp32Render {
   const issues: string[] = [];
   const broker = parseBroker(opts.mqttUrl ?? 'mqtt://gateway.local:1883', issues);
-  if (opts.maxDistanceM !== undefined && !(opts.maxDistanceM >= 0 && opts.maxDistanceM <= 100)) issues.push(`--max-distance: expected 0..100 m, got ${opts.maxDistanceM}`);
-  if (opts.mqttPasswordEnv !== undefined && !/^[A-Za-z_][A-Za-z0-9_]*$/.test(opts.mqttPasswordEnv)) issues.push(`--mqtt-password-env: "${opts.mqttPasswordEnv}" is not an environment variable name`);
+  if (opts.maxDistanceM !== undefined && !(opts.maxDistanceM >= 0 && opts.maxDistanceM <= 100))
+    issues.push(`--max-distance: expected 0..100 m, got ${opts.maxDistanceM}`);
+  if (opts.mqttPasswordEnv !== undefined && !/^[A-Za-z_][A-Za-z0-9_]*$/.test(opts.mqttPasswordEnv))
+    issues.push(`--mqtt-password-env: "${opts.mqttPasswordEnv}" is not an environment variable name`);
   if (opts.gatewayId !== undefined && !site.gateways.some((g) => g.id === opts.gatewayId)) {
     issues.push(`gateways: unknown gateway "${opts.gatewayId}" (known: ${site.gateways.map((g) => g.id).join(', ')})`);
   }
@@ -123,7 +125,8 @@ export function renderEsp32Nodes(site: Site, opts: Esp32RenderOptions = {}): Esp
   if (opts.receiverId !== undefined) {
     const target = site.receivers.findIndex((r) => r.id === opts.receiverId);
     if (target < 0) issues.push(`receivers: unknown receiver "${opts.receiverId}"`);
-    else if (site.receivers[target]!.kind !== 'espresense') issues.push(`receivers[${target}].kind: receiver "${opts.receiverId}" is "${site.receivers[target]!.kind}", not "espresense"`);
+    else if (site.receivers[target]!.kind !== 'espresense')
+      issues.push(`receivers[${target}].kind: receiver "${opts.receiverId}" is "${site.receivers[target]!.kind}", not "espresense"`);
   }
 
   // Rooms must be unique site-wide: two nodes with one room would be one receiver to the gateway.
@@ -174,7 +177,10 @@ export function renderEsp32Nodes(site: Site, opts: Esp32RenderOptions = {}): Esp
     });
   }
   if (issues.length > 0) throw new Esp32RenderError(issues);
-  const gatewaySources = [...roomsByGateway].map(([gatewayId, rooms]) => ({ gatewayId, source: { kind: 'espresense' as const, topic: 'espresense/devices/#', rooms } }));
+  const gatewaySources = [...roomsByGateway].map(([gatewayId, rooms]) => ({
+    gatewayId,
+    source: { kind: 'espresense' as const, topic: 'espresense/devices/#', rooms },
+  }));
   return { siteId: site.id, nodes, gatewaySources };
 }
 
@@ -211,7 +217,9 @@ export function esp32NodesToEnv(render: Esp32Render): string {
       `ESPRESENSE_MQTT_PORT=${n.mqtt.port}`,
       ...(n.mqtt.user !== undefined ? [`ESPRESENSE_MQTT_USER=${n.mqtt.user}`] : []),
       ...(n.mqtt.password !== undefined ? [`ESPRESENSE_MQTT_PASSWORD=${n.mqtt.password}`] : []),
-      ...Object.entries(n.settings).filter(([k]) => k !== 'name').map(([k, v]) => `ESPRESENSE_${k.toUpperCase()}=${String(v)}`),
+      ...Object.entries(n.settings)
+        .filter(([k]) => k !== 'name')
+        .map(([k, v]) => `ESPRESENSE_${k.toUpperCase()}=${String(v)}`),
     ];
     return `${lines.join('\n')}\n`;
   });

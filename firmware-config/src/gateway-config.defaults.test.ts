@@ -39,7 +39,11 @@ describe('default gateway deployment (what render writes)', () => {
   it('ESPresense sites: one espresense source whose rooms are the ones render --esp32 gives the nodes', () => {
     const d = defaultGatewayDeployment(site('espresense-shop'), 'gw-shop-1');
     const esp = d.sources.find((x) => x.kind === 'espresense');
-    expect(esp).toEqual({ kind: 'espresense', topic: 'espresense/devices/#', rooms: { esp_window: 'esp-window', esp_door: 'esp-door', esp_shelves: 'esp-shelves', esp_till: 'esp-till' } });
+    expect(esp).toEqual({
+      kind: 'espresense',
+      topic: 'espresense/devices/#',
+      rooms: { esp_window: 'esp-window', esp_door: 'esp-door', esp_shelves: 'esp-shelves', esp_till: 'esp-till' },
+    });
     expect(d.sources.some((x) => x.kind === 'ble')).toBe(false);
   });
 

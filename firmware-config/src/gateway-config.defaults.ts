@@ -56,13 +56,19 @@ export function defaultGatewayDeployment(site: Site, gatewayId: string): Default
   if (meraki.length > 0) notes.push(`receivers ${meraki.map((r) => r.id).join(', ')} are meraki: add a meraki source with the dashboard's validator`);
   if (gateway.terminals.length > 0) {
     sources.push({ kind: 'http_observations' });
-    notes.push(`terminals post to http://${DEFAULT_STATUS_API.host}:${DEFAULT_STATUS_API.port}/api/v1/observations; before serving the LAN set statusApi.host and http_observations.terminals tokens`);
+    notes.push(
+      `terminals post to http://${DEFAULT_STATUS_API.host}:${DEFAULT_STATUS_API.port}/api/v1/observations; before serving the LAN set statusApi.host and http_observations.terminals tokens`,
+    );
   }
   return { sources, statusApi: { ...DEFAULT_STATUS_API }, notes };
 }
 
 /** The default deployment as render overrides, under the caller's own overrides. */
-export function withDefaultDeployment(site: Site, gatewayId: string, overrides: GatewayConfigOverrides): { overrides: GatewayConfigOverrides; notes: string[] } {
+export function withDefaultDeployment(
+  site: Site,
+  gatewayId: string,
+  overrides: GatewayConfigOverrides,
+): { overrides: GatewayConfigOverrides; notes: string[] } {
   const { sources, statusApi, notes } = defaultGatewayDeployment(site, gatewayId);
   return { overrides: { sources, statusApi, ...overrides }, notes };
 }

@@ -33,7 +33,10 @@ function twoGatewaySite(): Site {
 
 describe('renderGatewayConfig', () => {
   it('renders a valid config for each example gateway', () => {
-    for (const [name, gw] of [['boutique', 'gw-boutique-1'], ['dept-store', 'gw-dept-1']] as const) {
+    for (const [name, gw] of [
+      ['boutique', 'gw-boutique-1'],
+      ['dept-store', 'gw-dept-1'],
+    ] as const) {
       const site = example(name);
       const config = renderGatewayConfig(site, gw);
       expect(gatewayConfigSchema.safeParse(config).success).toBe(true);

@@ -20,15 +20,22 @@ export const replaySourceSchema = z.object({
 export const mqttObservationSourceSchema = z.object({
   kind: z.literal('mqtt_observations'),
   url: z.string().url().optional().describe('local broker; defaults to the uplink broker'),
-  topic: z.string().optional().describe("defaults to topics.observations(site, gateway)"),
-  terminalTopics: z.boolean().optional().describe('also take smart terminals on topics.terminalObservations(site, gateway, terminalId): each message must hold only that terminal\'s own detections (the broker ACL lets terminal user {id} write only its own topic)'),
+  topic: z.string().optional().describe('defaults to topics.observations(site, gateway)'),
+  terminalTopics: z
+    .boolean()
+    .optional()
+    .describe(
+      "also take smart terminals on topics.terminalObservations(site, gateway, terminalId): each message must hold only that terminal's own detections (the broker ACL lets terminal user {id} write only its own topic)",
+    ),
 });
 export const httpObservationSourceSchema = z.object({
   kind: z.literal('http_observations').describe('POST /api/v1/observations (NDJSON or JSON array) on the gateway status API'),
   terminals: z
     .record(idSchema, z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected an environment variable name'))
     .optional()
-    .describe('terminal id -> environment variable holding its bearer token. When set, every POST needs `Authorization: Bearer <token>` and may carry only that terminal\'s own detections (401/403 otherwise); absent: open ingest for lab and simulator use'),
+    .describe(
+      "terminal id -> environment variable holding its bearer token. When set, every POST needs `Authorization: Bearer <token>` and may carry only that terminal's own detections (401/403 otherwise); absent: open ingest for lab and simulator use",
+    ),
 });
 const receiverMap = z.record(z.string().min(1), idSchema);
 export const espresenseSourceSchema = z.object({
@@ -55,7 +62,10 @@ export const wifiProbeSourceSchema = z.union([
     kind: z.literal('wifi_probe'),
     receiverId: idSchema,
     interface: z.string().min(1).default('mon0').describe('a monitor-mode interface (iw dev wlan0 interface add mon0 type monitor)'),
-    tool: z.enum(['tshark', 'tcpdump']).default('tshark').describe('capture child process: tshark (field lines on stdout) or tcpdump (a pcap stream on stdout, -w -)'),
+    tool: z
+      .enum(['tshark', 'tcpdump'])
+      .default('tshark')
+      .describe('capture child process: tshark (field lines on stdout) or tcpdump (a pcap stream on stdout, -w -)'),
     toolPath: z.string().optional().describe('the capture binary; defaults to the tool name on PATH'),
   }),
 ]);
@@ -65,7 +75,15 @@ export const bleSourceSchema = z.object({
   receiverId: idSchema.describe('the receiver this adapter stands for'),
   silenceRestartMs: z.number().int().positive().default(120_000).describe('no advertisement for this long -> health degraded and the scan restarts'),
 });
-export const sourceSchema = z.union([replaySourceSchema, mqttObservationSourceSchema, httpObservationSourceSchema, espresenseSourceSchema, merakiSourceSchema, wifiProbeSourceSchema, bleSourceSchema]);
+export const sourceSchema = z.union([
+  replaySourceSchema,
+  mqttObservationSourceSchema,
+  httpObservationSourceSchema,
+  espresenseSourceSchema,
+  merakiSourceSchema,
+  wifiProbeSourceSchema,
+  bleSourceSchema,
+]);
 /** Source kinds that see raw MACs and so need the site pepper. */
 export const MAC_SOURCE_KINDS = ['espresense', 'meraki', 'wifi_probe', 'ble'] as const;
 export type SourceConfig = z.infer<typeof sourceSchema>;
@@ -86,9 +104,16 @@ export const devicesSchema = z
     staffBeacons: z
       .array(staffBeaconSchema)
       .default([])
-      .describe("staff badges (iBeacon uuid/major/minor): the BLE and ESPresense ingest maps each to a staff_ pseudonym, so its sightings never start a journey"),
+      .describe(
+        'staff badges (iBeacon uuid/major/minor): the BLE and ESPresense ingest maps each to a staff_ pseudonym, so its sightings never start a journey',
+      ),
     stillForMs: z.number().int().min(60_000).optional().describe('a device this long at one spot (steady signal) is fixed or staff (default 40 min)'),
-    doorStillForMs: z.number().int().min(60_000).optional().describe('the same where a door receiver is the strongest: nobody shopping stands still in a doorway this long (default 10 min)'),
+    doorStillForMs: z
+      .number()
+      .int()
+      .min(60_000)
+      .optional()
+      .describe('the same where a door receiver is the strongest: nobody shopping stands still in a doorway this long (default 10 min)'),
     presentForMs: z.number().int().min(60_000).optional().describe('a device heard this long without a break is staff, moving or not (default 4 h)'),
     offHoursMinMs: z.number().int().min(0).optional().describe('a device first heard while closed is staff after this long (default 5 min)'),
     closingGraceMs: z.number().int().min(0).optional().describe('after closing, shoppers still inside for this long are not yet staff (default 30 min)'),
@@ -109,18 +134,30 @@ export const gatewayConfigSchema = z.object({
   terminals: z.array(terminalSchema).default([]),
   journey: journeySchema,
   memberTokens: z.object({ periodMs: z.number().int().positive() }),
-  timezone: z.string().refine(isKnownTimeZone, { message: 'not an IANA time zone this runtime knows' }).default('UTC').describe("the site's time zone (opening hours are local times)"),
+  timezone: z
+    .string()
+    .refine(isKnownTimeZone, { message: 'not an IANA time zone this runtime knows' })
+    .default('UTC')
+    .describe("the site's time zone (opening hours are local times)"),
   openingHours: openingHoursSchema.optional().describe("the served store's opening hours (or the site's); absent = always open"),
   devices: devicesSchema,
   mqtt: z
     .object({
       url: z.string().default('mqtt://127.0.0.1:1883'),
-      username: z.string().optional().describe('defaults to `${siteId}.${gatewayId}` (the cloud broker convention): renderGatewayConfig sets it, and the gateway uses it when absent'),
+      username: z
+        .string()
+        .optional()
+        .describe('defaults to `${siteId}.${gatewayId}` (the cloud broker convention): renderGatewayConfig sets it, and the gateway uses it when absent'),
       password: z.string().optional().describe('prefer passwordEnv; a password here is never logged'),
       passwordEnv: z.string().default('STORESENSE_MQTT_PASSWORD'),
       tls: z
         .object({
-          caFile: z.string().min(1).describe('PEM file of the CA (or the broker certificate itself) to trust for this broker, and only it: the system trust store is not used (pinning)'),
+          caFile: z
+            .string()
+            .min(1)
+            .describe(
+              'PEM file of the CA (or the broker certificate itself) to trust for this broker, and only it: the system trust store is not used (pinning)',
+            ),
           certFile: z.string().min(1).optional().describe('PEM client certificate, when the broker asks for one'),
           keyFile: z.string().min(1).optional().describe('PEM private key of certFile'),
           serverName: z.string().min(1).optional().describe('the name the broker certificate must carry, when it differs from the URL host'),
@@ -140,13 +177,19 @@ export const gatewayConfigSchema = z.object({
       outsideDomain: z
         .enum(['rules', 'onnx'])
         .optional()
-        .describe("what runs when the site is outside the onnx model's training domain: rules (the default, the baseline valid anywhere) or onnx (forced; env STORESENSE_OUTSIDE_DOMAIN overrides)"),
+        .describe(
+          "what runs when the site is outside the onnx model's training domain: rules (the default, the baseline valid anywhere) or onnx (forced; env STORESENSE_OUTSIDE_DOMAIN overrides)",
+        ),
     })
     .default({ kind: 'rules' }),
   outbox: z
     .object({
       maxRows: z.number().int().positive().default(1_000_000),
-      maxAgeMs: z.number().int().positive().default(7 * 24 * 3_600_000),
+      maxAgeMs: z
+        .number()
+        .int()
+        .positive()
+        .default(7 * 24 * 3_600_000),
     })
     .default({ maxRows: 1_000_000, maxAgeMs: 7 * 24 * 3_600_000 }),
   uplink: z
@@ -156,9 +199,7 @@ export const gatewayConfigSchema = z.object({
       reconnectMaxMs: z.number().int().positive().default(30_000),
     })
     .default({ backlogPerSecond: 500, reconnectMinMs: 500, reconnectMaxMs: 30_000 }),
-  statusApi: z
-    .object({ host: z.string().default('127.0.0.1'), port: z.number().int().min(0).max(65535).default(0).describe('0 = ephemeral') })
-    .optional(),
+  statusApi: z.object({ host: z.string().default('127.0.0.1'), port: z.number().int().min(0).max(65535).default(0).describe('0 = ephemeral') }).optional(),
   sources: z.array(sourceSchema).default([]),
   calibration: z
     .object({
@@ -171,14 +212,25 @@ export const gatewayConfigSchema = z.object({
   record: z
     .object({
       dir: z.string().min(1).describe('trace files (protocol trace NDJSON, header per file) go here: trace-000001-<start>.ndjson, …'),
-      maxBytes: z.number().int().min(4096).default(64 * 1024 * 1024).describe('rotate before a file would exceed this size'),
+      maxBytes: z
+        .number()
+        .int()
+        .min(4096)
+        .default(64 * 1024 * 1024)
+        .describe('rotate before a file would exceed this size'),
     })
     .optional()
     .describe('also record every observation the gateway ingests (pseudonymous) for storesense-sim replay/evaluate'),
   identity: z
     .object({
       pepperEnv: z.string().default('STORESENSE_SITE_PEPPER').describe('environment variable holding the site pepper (HMAC key for MAC pseudonyms)'),
-      pepper: z.string().min(16).optional().describe('prefer pepperEnv; stays on the gateway, never logged. Missing with a MAC source configured: generated and kept in dataDir/site-pepper (0600)'),
+      pepper: z
+        .string()
+        .min(16)
+        .optional()
+        .describe(
+          'prefer pepperEnv; stays on the gateway, never logged. Missing with a MAC source configured: generated and kept in dataDir/site-pepper (0600)',
+        ),
     })
     .default({ pepperEnv: 'STORESENSE_SITE_PEPPER' }),
 });

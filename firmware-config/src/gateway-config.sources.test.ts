@@ -7,9 +7,24 @@ import { loadSiteFile } from './site.loader.js';
 describe('gateway config: real sensor source kinds and identity', () => {
   it('fills defaults for espresense, meraki, wifi_probe (pcap and live) and ble', () => {
     expect(sourceSchema.parse({ kind: 'espresense' })).toEqual({ kind: 'espresense', topic: 'espresense/devices/#', rooms: {} });
-    expect(sourceSchema.parse({ kind: 'meraki', validator: 'v' })).toEqual({ kind: 'meraki', validator: 'v', secretEnv: 'STORESENSE_MERAKI_SECRET', apReceivers: {} });
-    expect(sourceSchema.parse({ kind: 'wifi_probe', receiverId: 'rx-1', pcap: 'a.pcap' })).toEqual({ kind: 'wifi_probe', receiverId: 'rx-1', pcap: 'a.pcap', speed: 1 });
-    expect(sourceSchema.parse({ kind: 'wifi_probe', receiverId: 'rx-1' })).toEqual({ kind: 'wifi_probe', receiverId: 'rx-1', interface: 'mon0', tool: 'tshark' });
+    expect(sourceSchema.parse({ kind: 'meraki', validator: 'v' })).toEqual({
+      kind: 'meraki',
+      validator: 'v',
+      secretEnv: 'STORESENSE_MERAKI_SECRET',
+      apReceivers: {},
+    });
+    expect(sourceSchema.parse({ kind: 'wifi_probe', receiverId: 'rx-1', pcap: 'a.pcap' })).toEqual({
+      kind: 'wifi_probe',
+      receiverId: 'rx-1',
+      pcap: 'a.pcap',
+      speed: 1,
+    });
+    expect(sourceSchema.parse({ kind: 'wifi_probe', receiverId: 'rx-1' })).toEqual({
+      kind: 'wifi_probe',
+      receiverId: 'rx-1',
+      interface: 'mon0',
+      tool: 'tshark',
+    });
     expect(sourceSchema.parse({ kind: 'ble', receiverId: 'rx-1' })).toEqual({ kind: 'ble', adapter: 'noble', receiverId: 'rx-1', silenceRestartMs: 120_000 });
   });
 

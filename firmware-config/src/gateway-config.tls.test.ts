@@ -12,7 +12,9 @@ describe('gateway config: mqtts settings', () => {
 
   it('takes a pinned CA, and a client certificate with its key, for an mqtts:// url', () => {
     expect(withMqtt({ url: 'mqtts://cloud.example:8883', tls: { caFile: '/etc/storesense/ca.pem' } }).success).toBe(true);
-    expect(withMqtt({ url: 'mqtts://cloud.example:8883', tls: { caFile: 'ca.pem', certFile: 'gw.pem', keyFile: 'gw.key', serverName: 'cloud.example' } }).success).toBe(true);
+    expect(
+      withMqtt({ url: 'mqtts://cloud.example:8883', tls: { caFile: 'ca.pem', certFile: 'gw.pem', keyFile: 'gw.key', serverName: 'cloud.example' } }).success,
+    ).toBe(true);
   });
 
   it.each([

@@ -8,8 +8,23 @@ import type { Shape } from './site.schema.js';
 
 const rect: Shape = { rect: { x: 0, y: 0, w: 4, h: 2 } };
 // An L: 4x4 square minus its north-east 2x2 quarter (concave, area 12).
-const ell: Shape = { polygon: [{ x: 0, y: 0 }, { x: 4, y: 0 }, { x: 4, y: 2 }, { x: 2, y: 2 }, { x: 2, y: 4 }, { x: 0, y: 4 }] };
-const triangleCw: Shape = { polygon: [{ x: 0, y: 0 }, { x: 0, y: 3 }, { x: 3, y: 0 }] };
+const ell: Shape = {
+  polygon: [
+    { x: 0, y: 0 },
+    { x: 4, y: 0 },
+    { x: 4, y: 2 },
+    { x: 2, y: 2 },
+    { x: 2, y: 4 },
+    { x: 0, y: 4 },
+  ],
+};
+const triangleCw: Shape = {
+  polygon: [
+    { x: 0, y: 0 },
+    { x: 0, y: 3 },
+    { x: 3, y: 0 },
+  ],
+};
 
 describe('pointInShape', () => {
   it.each([
@@ -46,7 +61,15 @@ describe('shape metrics', () => {
   });
 
   it('falls back to the vertex mean for a degenerate polygon', () => {
-    expect(shapeCenter({ polygon: [{ x: 0, y: 0 }, { x: 1, y: 1 }, { x: 2, y: 2 }] })).toEqual({ x: 1, y: 1 });
+    expect(
+      shapeCenter({
+        polygon: [
+          { x: 0, y: 0 },
+          { x: 1, y: 1 },
+          { x: 2, y: 2 },
+        ],
+      }),
+    ).toEqual({ x: 1, y: 1 });
   });
 
   it('measures distance in metres', () => {
@@ -79,7 +102,15 @@ describe('zoneAt / storeAt on the dept-store example', () => {
 
   it('prefers the smaller zone where zones nest', () => {
     const nested = {
-      stores: [{ ...site.stores[0]!, zones: [{ id: 'big', name: 'Big', kind: 'sales' as const, floor: 0, shape: { rect: { x: 0, y: 0, w: 10, h: 10 } } }, { id: 'small', name: 'Small', kind: 'sales' as const, floor: 0, shape: { rect: { x: 2, y: 2, w: 2, h: 2 } } }] }],
+      stores: [
+        {
+          ...site.stores[0]!,
+          zones: [
+            { id: 'big', name: 'Big', kind: 'sales' as const, floor: 0, shape: { rect: { x: 0, y: 0, w: 10, h: 10 } } },
+            { id: 'small', name: 'Small', kind: 'sales' as const, floor: 0, shape: { rect: { x: 2, y: 2, w: 2, h: 2 } } },
+          ],
+        },
+      ],
       areas: [],
     };
     expect(zoneAt(nested, 0, { x: 3, y: 3 })?.id).toBe('small');

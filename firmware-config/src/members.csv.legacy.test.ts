@@ -17,7 +17,9 @@ describe('members CSV: optional legacyBeacon column', () => {
 
   it('rejects a malformed beacon and a card shared by two members, naming the column', () => {
     const { members, errors } = parseMembersCsvReport(
-      [HEADER, `m1,Li Na,gold,,yes,${KEY_A},${CARD}`, `m2,Bo,basic,,yes,${KEY_B},b9407f30:1:70000`, `m3,Cy,basic,,yes,${KEY_C},${CARD.toLowerCase()}`].join('\n'),
+      [HEADER, `m1,Li Na,gold,,yes,${KEY_A},${CARD}`, `m2,Bo,basic,,yes,${KEY_B},b9407f30:1:70000`, `m3,Cy,basic,,yes,${KEY_C},${CARD.toLowerCase()}`].join(
+        '\n',
+      ),
     );
     expect(members.map((m) => m.memberId)).toEqual(['m1']);
     expect(errors.map((e) => [e.line, e.problems.map((p) => p.field)])).toEqual([

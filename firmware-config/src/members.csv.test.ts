@@ -23,7 +23,13 @@ describe('demo members', () => {
 
 describe('parseMembersCsv', () => {
   it('parses good rows, quoted fields, CRLF, blank lines and empty tags', () => {
-    const text = [HEADER, `m1,"Martin, Sophie",gold,silk-scarves;handbags,yes,${KEY_A.toUpperCase()}`, '', `m2,"Anna ""Nan"" Zhou",basic,,no,${KEY_B}`, ''].join('\r\n');
+    const text = [
+      HEADER,
+      `m1,"Martin, Sophie",gold,silk-scarves;handbags,yes,${KEY_A.toUpperCase()}`,
+      '',
+      `m2,"Anna ""Nan"" Zhou",basic,,no,${KEY_B}`,
+      '',
+    ].join('\r\n');
     const { members, errors } = parseMembersCsv(text);
     expect(errors).toEqual([]);
     expect(members).toEqual([

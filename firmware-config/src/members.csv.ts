@@ -128,7 +128,15 @@ export function parseMembersCsvReport(text: string): { members: DemoMember[]; er
 function parseRow(fields: string[], withBeacon: boolean): DemoMember | MemberFieldProblem[] {
   const width = MEMBER_CSV_COLUMNS.length + (withBeacon ? 1 : 0);
   if (fields.length !== width) return [{ field: '(row)', message: `expected ${width} columns, got ${fields.length}` }];
-  const [memberId, name, tier, tags, consent, tokenKey, beaconText = ''] = fields.map((f) => f.trim()) as [string, string, string, string, string, string, string?];
+  const [memberId, name, tier, tags, consent, tokenKey, beaconText = ''] = fields.map((f) => f.trim()) as [
+    string,
+    string,
+    string,
+    string,
+    string,
+    string,
+    string?,
+  ];
   const problems: MemberFieldProblem[] = [];
   const bad = (field: string, message: string): void => void problems.push({ field, message });
   if (!isValidId(memberId)) bad('memberId', `memberId "${memberId}" is not a valid id (1-64 letters, digits, "-", "_")`);
@@ -141,9 +149,11 @@ function parseRow(fields: string[], withBeacon: boolean): DemoMember | MemberFie
   if (consent !== 'yes' && consent !== 'no') bad('consent', `consent "${consent}" is not yes|no`);
   // Never echo a key (architecture §7: no secrets in logs); say what is wrong with it instead.
   const key = tokenKey.toLowerCase();
-  if (!TOKEN_KEY.test(key)) bad('tokenKey', `tokenKey must be 32 hex characters (got ${tokenKey.length} characters${/^[0-9a-fA-F]*$/.test(tokenKey) ? '' : ', not all hex'})`);
+  if (!TOKEN_KEY.test(key))
+    bad('tokenKey', `tokenKey must be 32 hex characters (got ${tokenKey.length} characters${/^[0-9a-fA-F]*$/.test(tokenKey) ? '' : ', not all hex'})`);
   const legacyBeacon = beaconText === '' ? undefined : parseLegacyBeacon(beaconText);
-  if (beaconText !== '' && legacyBeacon === undefined) bad(MEMBER_CSV_LEGACY_BEACON_COLUMN, `legacyBeacon "${beaconText.slice(0, 60)}" is not uuid:major:minor (major and minor 0-65535)`);
+  if (beaconText !== '' && legacyBeacon === undefined)
+    bad(MEMBER_CSV_LEGACY_BEACON_COLUMN, `legacyBeacon "${beaconText.slice(0, 60)}" is not uuid:major:minor (major and minor 0-65535)`);
   if (problems.length > 0) return problems;
   return { memberId, name, tier: tier as MemberTier, tags: tagList, consent: consent === 'yes', tokenKey: key, ...(legacyBeacon ? { legacyBeacon } : {}) };
 }

@@ -40,14 +40,20 @@ describe('opening hours', () => {
   });
 
   it('rejects bad periods with their path', () => {
-    const r = openingHoursSchema.safeParse([{ days: ['mon'], opens: '9:00', closes: '18:00' }, { days: [], opens: '10:00', closes: '10:00' }, { days: ['fri'], opens: '24:00', closes: '02:00' }]);
+    const r = openingHoursSchema.safeParse([
+      { days: ['mon'], opens: '9:00', closes: '18:00' },
+      { days: [], opens: '10:00', closes: '10:00' },
+      { days: ['fri'], opens: '24:00', closes: '02:00' },
+    ]);
     expect(r.success).toBe(false);
     const issues = r.error!.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
-    expect(issues).toEqual(expect.arrayContaining([
-      '0.opens: expected a 24-hour time HH:MM (00:00-24:00)',
-      '1.days: Too small: expected array to have >=1 items',
-      '2.opens: opens cannot be 24:00',
-    ]));
+    expect(issues).toEqual(
+      expect.arrayContaining([
+        '0.opens: expected a 24-hour time HH:MM (00:00-24:00)',
+        '1.days: Too small: expected array to have >=1 items',
+        '2.opens: opens cannot be 24:00',
+      ]),
+    );
     expect(openingHoursSchema.safeParse([{ days: ['mon'], opens: '10:00', closes: '10:00' }]).error?.issues[0]?.message).toMatch(/00:00-24:00/);
     expect(isKnownTimeZone('Asia/Shanghai')).toBe(true);
     expect(isKnownTimeZone('Mars/Olympus')).toBe(false);
@@ -62,6 +68,11 @@ describe('opening hours', () => {
     raw.stores[0].openingHours[0].closes = '25:00';
     const bad = validateSite(raw);
     expect(bad.ok).toBe(false);
-    expect(bad.ok ? [] : bad.issues).toEqual(expect.arrayContaining([expect.stringMatching(/^timezone: not an IANA time zone/), expect.stringMatching(/^stores\[0\]\.openingHours\[0\]\.closes: expected a 24-hour time/)]));
+    expect(bad.ok ? [] : bad.issues).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^timezone: not an IANA time zone/),
+        expect.stringMatching(/^stores\[0\]\.openingHours\[0\]\.closes: expected a 24-hour time/),
+      ]),
+    );
   });
 });

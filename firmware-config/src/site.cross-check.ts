@@ -22,7 +22,14 @@ export const lenientSiteSchema = z
     areas: list(zoneRef),
     stores: list(
       z
-        .object({ id, floors: list(num), entrances: list(z.object({ floor: num }).catch({})), zones: list(zoneRef), shape: z.unknown().optional(), wallAttenuationDb: z.unknown().optional() })
+        .object({
+          id,
+          floors: list(num),
+          entrances: list(z.object({ floor: num }).catch({})),
+          zones: list(zoneRef),
+          shape: z.unknown().optional(),
+          wallAttenuationDb: z.unknown().optional(),
+        })
         .catch({ floors: [], entrances: [], zones: [], shape: undefined, wallAttenuationDb: undefined }),
     ),
     receivers: list(z.object({ id, floor: num, storeId: id, zoneId: id }).catch({})),
@@ -53,7 +60,12 @@ export interface SiteRefs {
   }[];
   receivers: readonly DeviceRef[];
   terminals: readonly DeviceRef[];
-  gateways: readonly { id?: string | undefined; storeId?: string | undefined; receivers: readonly (string | undefined)[]; terminals: readonly (string | undefined)[] }[];
+  gateways: readonly {
+    id?: string | undefined;
+    storeId?: string | undefined;
+    receivers: readonly (string | undefined)[];
+    terminals: readonly (string | undefined)[];
+  }[];
 }
 
 export interface CrossCheckIssue {
@@ -88,7 +100,10 @@ export function crossCheckSite(site: SiteRefs): CrossCheckIssue[] {
     };
     const edges = footprintEdges(s.shape);
     if (Array.isArray(s.wallAttenuationDb) && edges !== undefined && s.wallAttenuationDb.length !== edges) {
-      add(['stores', i, 'wallAttenuationDb'], `${s.wallAttenuationDb.length} values for a footprint of ${edges} edges: give one per edge in polygon order (rect edges: south, east, north, west), or one number for all`);
+      add(
+        ['stores', i, 'wallAttenuationDb'],
+        `${s.wallAttenuationDb.length} values for a footprint of ${edges} edges: give one per edge in polygon order (rect edges: south, east, north, west), or one number for all`,
+      );
     }
     s.entrances.forEach((e, j) => storeFloorCheck(e.floor, ['stores', i, 'entrances', j, 'floor'], 'entrance'));
     s.zones.forEach((z, j) => {
@@ -106,11 +121,23 @@ export function crossCheckSite(site: SiteRefs): CrossCheckIssue[] {
       else seen.set(value, formatPath(path));
     }
   };
-  unique(site.stores.map((s, i) => ({ id: s.id, path: ['stores', i] })), 'store');
+  unique(
+    site.stores.map((s, i) => ({ id: s.id, path: ['stores', i] })),
+    'store',
+  );
   unique(zones, 'zone');
-  unique(site.receivers.map((r, i) => ({ id: r.id, path: ['receivers', i] })), 'receiver');
-  unique(site.terminals.map((t, i) => ({ id: t.id, path: ['terminals', i] })), 'terminal');
-  unique(site.gateways.map((g, i) => ({ id: g.id, path: ['gateways', i] })), 'gateway');
+  unique(
+    site.receivers.map((r, i) => ({ id: r.id, path: ['receivers', i] })),
+    'receiver',
+  );
+  unique(
+    site.terminals.map((t, i) => ({ id: t.id, path: ['terminals', i] })),
+    'terminal',
+  );
+  unique(
+    site.gateways.map((g, i) => ({ id: g.id, path: ['gateways', i] })),
+    'gateway',
+  );
   // Terminals report observations under their own id as receiverId, so the two id spaces must not overlap.
   const receiverIds = new Set(site.receivers.map((r) => r.id).filter(defined));
   const terminalIds = new Set(site.terminals.map((t) => t.id).filter(defined));

@@ -36,7 +36,11 @@ export function checkDomain(d: SiteDescriptor, domain: TrainingDomain): DomainFi
     const value: Range = typeof v === 'number' ? { min: v, max: v } : v;
     const allowed = allowedRange(f, trained);
     if (value.min >= allowed.min - 1e-9 && value.max <= allowed.max + 1e-9) continue;
-    const slack = f.slack.rel ? `, allowing ${Math.round(f.slack.rel * 100)} %` : f.slack.abs ? `, allowing ${fmt(f.slack.abs)}${f.unit === '' ? '' : ` ${f.unit}`}` : '';
+    const slack = f.slack.rel
+      ? `, allowing ${Math.round(f.slack.rel * 100)} %`
+      : f.slack.abs
+        ? `, allowing ${fmt(f.slack.abs)}${f.unit === '' ? '' : ` ${f.unit}`}`
+        : '';
     out.push({
       field: f.key,
       value: fmtRange(value, f.unit),
@@ -59,7 +63,12 @@ export function checkDomain(d: SiteDescriptor, domain: TrainingDomain): DomainFi
   }
   for (const radio of d.radios) {
     if (domain.radiosSeen.includes(radio)) continue;
-    out.push({ field: 'radios', value: d.radios.join(', '), domain: domain.radiosSeen.join(', '), message: `${radio === 'wifi' ? 'WiFi' : 'BLE'} receivers: training saw only ${domain.radiosSeen.join(', ')}` });
+    out.push({
+      field: 'radios',
+      value: d.radios.join(', '),
+      domain: domain.radiosSeen.join(', '),
+      message: `${radio === 'wifi' ? 'WiFi' : 'BLE'} receivers: training saw only ${domain.radiosSeen.join(', ')}`,
+    });
   }
   return out;
 }

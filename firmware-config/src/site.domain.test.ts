@@ -2,7 +2,16 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { exampleSitePath, type ExampleSiteName, type HeldOutSiteName } from './paths.js';
 import { checkDomain, parseTrainingDomain, trainingDomainJson, TrainingDomainError } from './site.domain.check.js';
-import { describeLayout, describeSite, domainOfDescriptor, mergeDomain, MAX_LISTED_SITE_IDS, trainingDomainOf, type SiteDescriptor, type TrainingDomain } from './site.domain.js';
+import {
+  describeLayout,
+  describeSite,
+  domainOfDescriptor,
+  mergeDomain,
+  MAX_LISTED_SITE_IDS,
+  trainingDomainOf,
+  type SiteDescriptor,
+  type TrainingDomain,
+} from './site.domain.js';
 import { validateSite } from './site.loader.js';
 import type { Site } from './site.schema.js';
 
@@ -54,7 +63,9 @@ describe('describeLayout', () => {
 
   it('takes every edge of the store walls, absent ones at the schema default of 3 dB', () => {
     const s = site('boutique');
-    const walls = (w: number | number[] | undefined) => describeLayout({ stores: s.stores.map((x) => ({ ...x, ...(w !== undefined ? { wallAttenuationDb: w } : {}) })), receivers: s.receivers }).wallAttenuationDb;
+    const walls = (w: number | number[] | undefined) =>
+      describeLayout({ stores: s.stores.map((x) => ({ ...x, ...(w !== undefined ? { wallAttenuationDb: w } : {}) })), receivers: s.receivers })
+        .wallAttenuationDb;
     expect(walls(undefined)).toEqual({ min: 3, max: 3 });
     expect(walls(0)).toEqual({ min: 0, max: 0 });
     expect(walls([0, 6, 6, 6])).toEqual({ min: 0, max: 6 });
@@ -67,7 +78,8 @@ describe('describeLayout', () => {
 
   it('maps receiver kinds to the radios they hear', () => {
     const s = site('boutique');
-    const kinds = (k: Site['receivers'][number]['kind'][]) => describeLayout({ stores: s.stores, receivers: s.receivers.map((r, i) => ({ ...r, kind: k[i % k.length]! })) }).radios;
+    const kinds = (k: Site['receivers'][number]['kind'][]) =>
+      describeLayout({ stores: s.stores, receivers: s.receivers.map((r, i) => ({ ...r, kind: k[i % k.length]! })) }).radios;
     expect(kinds(['espresense'])).toEqual(['ble']);
     expect(kinds(['ble', 'wifi'])).toEqual(['ble', 'wifi']);
     expect(kinds(['meraki'])).toEqual(['ble', 'wifi']);
@@ -144,7 +156,12 @@ describe('checkDomain', () => {
       { field: 'entranceCount', value: '2', domain: '1', message: 'entrances 2 is outside the training range 1' },
     ]);
     const [missing] = checkDomain({ ...base(), roles: ['checkout', 'entrance', 'storefront'] }, today());
-    expect(missing).toEqual({ field: 'roles', value: 'checkout, entrance, storefront', domain: 'always checkout, entrance, inside, storefront', message: 'no receiver with role "inside": every training site had one' });
+    expect(missing).toEqual({
+      field: 'roles',
+      value: 'checkout, entrance, storefront',
+      domain: 'always checkout, entrance, inside, storefront',
+      message: 'no receiver with role "inside": every training site had one',
+    });
   });
 
   it('flags the open kiosk without inside receivers and passes the held-out sports store', () => {

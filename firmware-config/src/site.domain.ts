@@ -73,7 +73,13 @@ function wallLossesDb(store: Store): number[] {
 const STORE_ROLES: ReadonlySet<ReceiverRole> = new Set(['entrance', 'inside', 'checkout', 'escalator']);
 
 /** What each receiver kind hears: an ESPresense node is a BLE scanner; Meraki reports WiFi and BLE clients. */
-export const RADIOS_OF_KIND = { ble: ['ble'], espresense: ['ble'], wifi: ['wifi'], ble_wifi: ['ble', 'wifi'], meraki: ['ble', 'wifi'] } as const satisfies Record<(typeof RECEIVER_KINDS)[number], readonly string[]>;
+export const RADIOS_OF_KIND = {
+  ble: ['ble'],
+  espresense: ['ble'],
+  wifi: ['wifi'],
+  ble_wifi: ['ble', 'wifi'],
+  meraki: ['ble', 'wifi'],
+} as const satisfies Record<(typeof RECEIVER_KINDS)[number], readonly string[]>;
 export const RADIOS = ['ble', 'wifi'] as const;
 export type Radio = (typeof RADIOS)[number];
 
@@ -165,9 +171,7 @@ export const DOMAIN_FIELDS: readonly DomainField[] = [
   { key: 'wallAttenuationDb', label: 'store wall loss', unit: 'dB', slack: { abs: 2 } },
 ];
 
-const rangeSchema = z
-  .object({ min: z.number().finite(), max: z.number().finite() })
-  .refine((r) => r.min <= r.max, { message: 'min must not exceed max' });
+const rangeSchema = z.object({ min: z.number().finite(), max: z.number().finite() }).refine((r) => r.min <= r.max, { message: 'min must not exceed max' });
 
 /**
  * A model's training domain: the union of its training sites' descriptors (ranges per numeric

@@ -72,7 +72,13 @@ describe('lintSite', () => {
 
   it("flags a store gateway listening to another store's devices", () => {
     const json = raw('boutique');
-    json.stores.push({ id: 'cafe', name: 'Cafe', floors: [0], shape: { rect: { x: 14, y: 0, w: 6, h: 6 } }, entrances: [{ id: 'door', floor: 0, at: { x: 17, y: 0 } }] });
+    json.stores.push({
+      id: 'cafe',
+      name: 'Cafe',
+      floors: [0],
+      shape: { rect: { x: 14, y: 0, w: 6, h: 6 } },
+      entrances: [{ id: 'door', floor: 0, at: { x: 17, y: 0 } }],
+    });
     json.receivers.push({ id: 'rx-cafe', role: 'inside', floor: 0, position: { x: 17, y: 3 }, storeId: 'cafe' });
     json.gateways[0].receivers.push('rx-cafe');
     expect(lintSite(valid(json))).toEqual(['gateways[0].receivers[5]: receiver "rx-cafe" belongs to store "cafe", not "boutique"']);

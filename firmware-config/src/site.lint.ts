@@ -106,13 +106,15 @@ export function lintSite(site: Site): string[] {
     });
     s.zones.forEach((z, j) => {
       // Vertex test: exact for a convex footprint, which store footprints almost always are.
-      if (!shapePolygon(z.shape).every((p) => pointInShape(p, s.shape))) warn(['stores', i, 'zones', j, 'shape'], `zone "${z.id}" extends outside the footprint of store "${s.id}"`);
+      if (!shapePolygon(z.shape).every((p) => pointInShape(p, s.shape)))
+        warn(['stores', i, 'zones', j, 'shape'], `zone "${z.id}" extends outside the footprint of store "${s.id}"`);
     });
   });
 
   site.receivers.forEach((r, i) => {
     const insideAny = site.stores.some((s) => s.floors.includes(r.floor) && pointInShape(r.position, s.shape) && distanceToEdgeM(r.position, s.shape) > 0);
-    if ((r.role === 'storefront' || r.role === 'corridor') && insideAny) warn(['receivers', i, 'position'], `a ${r.role} receiver should be outside every store`);
+    if ((r.role === 'storefront' || r.role === 'corridor') && insideAny)
+      warn(['receivers', i, 'position'], `a ${r.role} receiver should be outside every store`);
     const store = r.storeId === undefined ? undefined : storeById.get(r.storeId);
     if (store !== undefined && INSIDE_ROLES.has(r.role) && !(store.floors.includes(r.floor) && pointInShape(r.position, store.shape))) {
       warn(['receivers', i, 'position'], `an ${r.role} receiver should be inside store "${store.id}" on floor ${r.floor}`);
@@ -120,7 +122,8 @@ export function lintSite(site: Site): string[] {
   });
   site.terminals.forEach((t, i) => {
     const store = storeById.get(t.storeId);
-    if (store !== undefined && !(store.floors.includes(t.floor) && pointInShape(t.position, store.shape))) warn(['terminals', i, 'position'], `terminal is outside store "${store.id}" on floor ${t.floor}`);
+    if (store !== undefined && !(store.floors.includes(t.floor) && pointInShape(t.position, store.shape)))
+      warn(['terminals', i, 'position'], `terminal is outside store "${store.id}" on floor ${t.floor}`);
   });
 
   const heardReceivers = new Set(site.gateways.flatMap((g) => g.receivers));

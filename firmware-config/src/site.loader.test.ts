@@ -67,7 +67,9 @@ describe('validateSite', () => {
     const r = validateSite(site);
     expect(r.ok).toBe(false);
     if (r.ok) return;
-    expect(r.issues.filter((i) => i.startsWith('receivers[2].role: ') || i.startsWith('receivers[3].position: ') || i.startsWith('stores[0].zones[5].floor: '))).toHaveLength(3);
+    expect(
+      r.issues.filter((i) => i.startsWith('receivers[2].role: ') || i.startsWith('receivers[3].position: ') || i.startsWith('stores[0].zones[5].floor: ')),
+    ).toHaveLength(3);
     expect(r.issues).toContain('gateways[0].receivers[5]: unknown receiver "rx-ghost"');
     expect(r.issues).toContain('stores[0].zones[4].floor: floor 3 is not declared in floors');
     // The fitting-room receiver on an invalid zone floor is not double-reported.
@@ -129,7 +131,7 @@ describe('loadSiteFile / parseSiteText', () => {
 });
 
 describe('validateSite floors', () => {
-  it("distinguishes an undeclared floor from a declared floor the store does not occupy", () => {
+  it('distinguishes an undeclared floor from a declared floor the store does not occupy', () => {
     const site = boutiqueJson();
     site.floors.push({ level: 1, name: 'Mezzanine' });
     site.stores[0].zones[1].floor = 1;

@@ -14,10 +14,13 @@ export const pointSchema = z.object({ x: z.number().finite(), y: z.number().fini
 export type Point = z.infer<typeof pointSchema>;
 
 export const shapeSchema = z
-  .union([
-    z.object({ rect: z.object({ x: z.number(), y: z.number(), w: z.number().positive(), h: z.number().positive() }) }).strict(),
-    z.object({ polygon: z.array(pointSchema).min(3) }).strict(),
-  ], { error: 'expected a shape: {rect: {x, y, w, h}} or {polygon: [{x, y}, ...]}' })
+  .union(
+    [
+      z.object({ rect: z.object({ x: z.number(), y: z.number(), w: z.number().positive(), h: z.number().positive() }) }).strict(),
+      z.object({ polygon: z.array(pointSchema).min(3) }).strict(),
+    ],
+    { error: 'expected a shape: {rect: {x, y, w, h}} or {polygon: [{x, y}, ...]}' },
+  )
   .describe('a rectangle {rect: {x, y, w, h}} (x, y = south-west corner) or a polygon {polygon: [{x, y}, ...]}');
 export type Shape = z.infer<typeof shapeSchema>;
 
@@ -83,9 +86,14 @@ export const receiverSchema = z.object({
   zoneId: idSchema.optional(),
   calibration: z
     .object({
-      rssiOffsetDb: z.number().min(-30).max(30).default(0).describe(
-        "this receiver's reporting bias, dB: its readings come out this much above the true level (the simulator adds it to every RSSI it reports); the gateway subtracts it from every reading before comparing receivers",
-      ),
+      rssiOffsetDb: z
+        .number()
+        .min(-30)
+        .max(30)
+        .default(0)
+        .describe(
+          "this receiver's reporting bias, dB: its readings come out this much above the true level (the simulator adds it to every RSSI it reports); the gateway subtracts it from every reading before comparing receivers",
+        ),
       refRssiAt1mDbm: z.number().min(-100).max(0).default(-59).describe('RSSI of a reference phone at 1 m'),
       pathLossExponent: z.number().min(1).max(6).default(2.2),
     })
@@ -131,7 +139,9 @@ const siteShape = z.object({
   id: idSchema,
   name: z.string().min(1).max(200),
   timezone: z.string().refine(isKnownTimeZone, { message: 'not an IANA time zone this runtime knows (e.g. Asia/Shanghai, Europe/Berlin, UTC)' }).default('UTC'),
-  openingHours: openingHoursSchema.optional().describe('when the stores are open, in the site time zone; absent = always open. Gateways learn devices present while closed as staff'),
+  openingHours: openingHoursSchema
+    .optional()
+    .describe('when the stores are open, in the site time zone; absent = always open. Gateways learn devices present while closed as staff'),
   floors: z.array(z.object({ level: z.number().int(), name: z.string().min(1).max(60) })).min(1),
   areas: z.array(zoneSchema).default([]).describe('mall common areas (corridors, atria) outside any store'),
   stores: z.array(storeSchema).min(1),
@@ -145,7 +155,9 @@ const siteShape = z.object({
       legacyCards: z
         .boolean()
         .optional()
-        .describe('legacy mode: also resolve members\' static iBeacon cards at this site. Off when absent: a static beacon can be followed by anyone listening, so only turn it on where card holders were told'),
+        .describe(
+          "legacy mode: also resolve members' static iBeacon cards at this site. Off when absent: a static beacon can be followed by anyone listening, so only turn it on where card holders were told",
+        ),
     })
     .default({ periodMs: DEFAULT_TOKEN_PERIOD_MS }),
 });

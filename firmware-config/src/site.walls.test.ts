@@ -36,13 +36,24 @@ describe('store wallAttenuationDb', () => {
 
   it('matches a polygon footprint edge for edge', () => {
     const site = boutiqueJson();
-    site.stores[0].shape = { polygon: [{ x: 0, y: 0 }, { x: 12, y: 0 }, { x: 12, y: 10 }, { x: 6, y: 12 }, { x: 0, y: 10 }] };
+    site.stores[0].shape = {
+      polygon: [
+        { x: 0, y: 0 },
+        { x: 12, y: 0 },
+        { x: 12, y: 10 },
+        { x: 6, y: 12 },
+        { x: 0, y: 10 },
+      ],
+    };
     site.stores[0].wallAttenuationDb = [0, 1, 2, 3, 4];
     expect(validateSite(site).ok).toBe(true);
     site.stores[0].wallAttenuationDb = [0, 1, 2, 3];
     const r = validateSite(site);
     expect(r.ok).toBe(false);
-    if (!r.ok) expect(r.issues).toContain('stores[0].wallAttenuationDb: 4 values for a footprint of 5 edges: give one per edge in polygon order (rect edges: south, east, north, west), or one number for all');
+    if (!r.ok)
+      expect(r.issues).toContain(
+        'stores[0].wallAttenuationDb: 4 values for a footprint of 5 edges: give one per edge in polygon order (rect edges: south, east, north, west), or one number for all',
+      );
   });
 
   it('reports a wrong count, a negative loss and a wrong type with their paths, together with other errors', () => {
@@ -52,7 +63,9 @@ describe('store wallAttenuationDb', () => {
     let r = validateSite(site);
     expect(r.ok).toBe(false);
     if (!r.ok) {
-      expect(r.issues).toContain('stores[0].wallAttenuationDb: 3 values for a footprint of 4 edges: give one per edge in polygon order (rect edges: south, east, north, west), or one number for all');
+      expect(r.issues).toContain(
+        'stores[0].wallAttenuationDb: 3 values for a footprint of 4 edges: give one per edge in polygon order (rect edges: south, east, north, west), or one number for all',
+      );
       expect(r.issues.some((i) => i.startsWith('gateways[0].receivers[5]: '))).toBe(true);
     }
     site.stores[0].wallAttenuationDb = [3, -1, 3, 3];

@@ -55,7 +55,14 @@ describe('createGateway (real broker, real HTTP, real SQLite file)', () => {
     const plan: Observation[] = [
       ...adverts('shopper', t0, t0 + 1_500, { 'rx-front': -66, 'rx-door': -84 }, 250),
       ...adverts('shopper', t0 + 1_500, t0 + 4_500, { 'rx-front': -88, 'rx-door': -70, 'rx-sales': -58 }, 250),
-      { v: 1, at: t0 + 3_000, source: 'terminal', receiverId: 'pos-1', subject: 't_pos-1_1', terminal: { kind: 'pos', action: 'purchase', amount: 10 } } as Observation,
+      {
+        v: 1,
+        at: t0 + 3_000,
+        source: 'terminal',
+        receiverId: 'pos-1',
+        subject: 't_pos-1_1',
+        terminal: { kind: 'pos', action: 'purchase', amount: 10 },
+      } as Observation,
     ].sort((a, b) => a.at - b.at);
     let i = 0;
     while (i < plan.length) {
@@ -97,7 +104,14 @@ describe('createGateway (real broker, real HTTP, real SQLite file)', () => {
   });
 
   it('keeps running when a source fails to start, and drops invalid direct observations', async () => {
-    const broken: Source = { name: 'broken', start: () => { throw new Error('no such device'); }, stop: () => {}, health: () => ({ state: 'stopped', observations: 0, rejected: 0 }) };
+    const broken: Source = {
+      name: 'broken',
+      start: () => {
+        throw new Error('no such device');
+      },
+      stop: () => {},
+      health: () => ({ state: 'stopped', observations: 0, rejected: 0 }),
+    };
     gw = createGateway(config(), { logger: silentLogger(), sources: [broken] });
     await gw.start();
     expect(gw.health().sources['broken']).toMatchObject({ state: 'unavailable', detail: 'no such device' });
@@ -113,7 +127,10 @@ describe('createGateway (real broker, real HTTP, real SQLite file)', () => {
       ...adverts('walker', t0 + 3_000, t0 + 8_000, { 'rx-front': -86, 'rx-door': -64, 'rx-sales': -60 }, 250),
     ];
     const tracePath = join(dir, 'trace.ndjson');
-    writeFileSync(tracePath, [JSON.stringify({ format: 'storesense-trace', v: 1, siteId: 'test-site', startedAt: t0 }), ...obs.map((o) => JSON.stringify(o)), 'not json'].join('\n'));
+    writeFileSync(
+      tracePath,
+      [JSON.stringify({ format: 'storesense-trace', v: 1, siteId: 'test-site', startedAt: t0 }), ...obs.map((o) => JSON.stringify(o)), 'not json'].join('\n'),
+    );
     gw = createGateway(config({ sources: [{ kind: 'replay', path: tracePath, speed: 2, rebase: true, loop: false }] }), { logger: silentLogger() });
     const seen: PresenceEvent[] = [];
     gw.onEvent((e) => seen.push(e));

@@ -1,6 +1,14 @@
 import { join } from 'node:path';
 import type { GatewayConfig } from '@storesense/firmware-config';
-import { observationSchema, type CalibrationHealth, type ClassifierHealth, type GatewayHealth, type Observation, type PresenceEvent, type SourceHealth } from '@storesense/protocol';
+import {
+  observationSchema,
+  type CalibrationHealth,
+  type ClassifierHealth,
+  type GatewayHealth,
+  type Observation,
+  type PresenceEvent,
+  type SourceHealth,
+} from '@storesense/protocol';
 import type { Classifier } from './classify/classifier.js';
 import { createClassifier } from './classify/create-classifier.js';
 import { injectedClassifierStatus, selectClassifier } from './classify/classifier-selection.js';
@@ -81,7 +89,10 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps = {}): Ga
   const password = deps.mqttPassword ?? config.mqtt.password ?? env[config.mqtt.passwordEnv];
   // The configured kind is a request: selectClassifier checks the model's training domain against
   // this gateway's layout and runs the rules outside it (decision 62).
-  const selection = deps.classifier !== undefined ? { classifier: deps.classifier, status: deps.classifierStatus ?? injectedClassifierStatus(deps.classifier) } : selectClassifier(config, { logger, env });
+  const selection =
+    deps.classifier !== undefined
+      ? { classifier: deps.classifier, status: deps.classifierStatus ?? injectedClassifierStatus(deps.classifier) }
+      : selectClassifier(config, { logger, env });
   const classifier = selection.classifier;
   const classifierStatus = selection.status;
   const resolver = new MemberResolver({ periodMs: config.memberTokens.periodMs, logger });
@@ -115,7 +126,8 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps = {}): Ga
       if (o.at > latestOkAt) {
         // A receiver with a wrong clock would keep a subject "present" until that future time.
         futureDropped += 1;
-        if (futureDropped <= 10 || futureDropped % 1000 === 0) log.warn({ receiverId: o.receiverId, aheadMs: o.at - clock.now(), futureDropped }, 'observation from the future dropped');
+        if (futureDropped <= 10 || futureDropped % 1000 === 0)
+          log.warn({ receiverId: o.receiverId, aheadMs: o.at - clock.now(), futureDropped }, 'observation from the future dropped');
         continue;
       }
       try {
@@ -136,7 +148,13 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps = {}): Ga
     const reports = occupancy.takePending(clock.now());
     if (reports.length === 0) return;
     occupancyInFlight = true;
-    void Promise.all(reports.map(async (r) => { if (!(await uplink!.publishOccupancy(r))) occupancy.requeue(r); })).finally(() => { occupancyInFlight = false; });
+    void Promise.all(
+      reports.map(async (r) => {
+        if (!(await uplink!.publishOccupancy(r))) occupancy.requeue(r);
+      }),
+    ).finally(() => {
+      occupancyInFlight = false;
+    });
   };
 
   // Open journeys are written with the tick's events, and all of them every JOURNEY_FLUSH_MS and at
@@ -197,7 +215,12 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps = {}): Ga
     }
     for (const [name, detail] of unavailable) srcs[name] = { state: 'unavailable', detail: detail.slice(0, 500), observations: 0, rejected: 0 };
     if (rejectedDirect > 0 || futureDropped > 0) {
-      srcs['direct'] = { state: 'ok', observations: 0, rejected: rejectedDirect + futureDropped, ...(futureDropped > 0 ? { detail: `${futureDropped} observations from the future dropped` } : {}) };
+      srcs['direct'] = {
+        state: 'ok',
+        observations: 0,
+        rejected: rejectedDirect + futureDropped,
+        ...(futureDropped > 0 ? { detail: `${futureDropped} observations from the future dropped` } : {}),
+      };
     }
     const { depth, dropped, gaps, oldestAt: oldest } = readOutbox();
     const occupancyHealth = occupancy.health();
@@ -233,7 +256,16 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps = {}): Ga
           return;
         }
         if (sc.kind === 'meraki' && merakiSource) throw new Error('only one meraki source per gateway');
-        const built = createConfiguredSource(sc, i, { config, clock, logger, env, ...(password !== undefined ? { password } : {}), ...(pepper !== undefined ? { pepper } : {}), ...(deps.noble ? { noble: deps.noble } : {}), legacyCards: resolver });
+        const built = createConfiguredSource(sc, i, {
+          config,
+          clock,
+          logger,
+          env,
+          ...(password !== undefined ? { password } : {}),
+          ...(pepper !== undefined ? { pepper } : {}),
+          ...(deps.noble ? { noble: deps.noble } : {}),
+          legacyCards: resolver,
+        });
         if (built.meraki) merakiSource = built.meraki;
         out.push(rename(built.source, name));
       } catch (err) {
@@ -252,11 +284,17 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps = {}): Ga
       outbox = new SqliteOutbox({ path: join(config.dataDir, 'outbox.db'), maxRows: config.outbox.maxRows, maxAgeMs: config.outbox.maxAgeMs, clock, logger });
       const resumed = outbox.loadJourneys();
       pipeline.restoreJourneys(resumed);
-      if (resumed.length > 0) log.info({ journeys: resumed.length, inside: resumed.filter((j) => j.state.place === 'inside').length }, 'journeys resumed from before the restart');
+      if (resumed.length > 0)
+        log.info({ journeys: resumed.length, inside: resumed.filter((j) => j.state.place === 'inside').length }, 'journeys resumed from before the restart');
       if (deps.uplink !== false) {
         try {
           uplink = new MqttUplink({
-            config, outbox, clock, logger, password, health,
+            config,
+            outbox,
+            clock,
+            logger,
+            password,
+            health,
             onMemberKeys: (payload) => resolver.setKeys(payload),
             onCommand: (name) => {
               if (name === 'stats') return { pipeline: pipeline.stats(), uplink: uplink?.status() };
@@ -283,7 +321,13 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps = {}): Ga
       recorder = openConfiguredRecorder(config, { clock, logger });
       if (config.statusApi || httpSource || merakiSource) {
         try {
-          const app = createStatusApp({ health, logger, ...(httpSource ? { observations: httpSource } : {}), ...(merakiSource ? { meraki: merakiSource } : {}), ...(wifi ? { wifi } : {}) });
+          const app = createStatusApp({
+            health,
+            logger,
+            ...(httpSource ? { observations: httpSource } : {}),
+            ...(merakiSource ? { meraki: merakiSource } : {}),
+            ...(wifi ? { wifi } : {}),
+          });
           server = await listen(app, config.statusApi?.host ?? '127.0.0.1', config.statusApi?.port ?? 0);
           log.info({ url: server.url }, 'status api listening');
           wifi?.start();
@@ -301,7 +345,16 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps = {}): Ga
         }
       }
       tickTimer = setInterval(() => tick(), config.tickMs);
-      log.info({ tickMs: config.tickMs, classifier: `${classifier.name}@${classifier.version}`, classifierRequested: classifierStatus.requested, classifierReason: classifierStatus.reason, sources: sources.map((s) => s.name) }, 'gateway started');
+      log.info(
+        {
+          tickMs: config.tickMs,
+          classifier: `${classifier.name}@${classifier.version}`,
+          classifierRequested: classifierStatus.requested,
+          classifierReason: classifierStatus.reason,
+          sources: sources.map((s) => s.name),
+        },
+        'gateway started',
+      );
     },
 
     async stop() {

@@ -32,7 +32,17 @@ describe.skipIf(!existsSync(CLI))('storesense-gateway CLI (dist)', () => {
 
   it('refuses an invalid config and prints every error with its path', async () => {
     const path = join(dir, 'bad.json');
-    writeFileSync(path, JSON.stringify({ version: 1, siteId: 'bad id', gatewayId: 'gw1', floors: [], receivers: [{ id: 'rx', role: 'nope', floor: 'x', position: { x: 0, y: 0 } }], memberTokens: { periodMs: 1 } }));
+    writeFileSync(
+      path,
+      JSON.stringify({
+        version: 1,
+        siteId: 'bad id',
+        gatewayId: 'gw1',
+        floors: [],
+        receivers: [{ id: 'rx', role: 'nope', floor: 'x', position: { x: 0, y: 0 } }],
+        memberTokens: { periodMs: 1 },
+      }),
+    );
     const p = run(['--config', path]);
     expect(await p.exited).toBe(1);
     expect(p.err()).toContain('siteId:');
@@ -54,7 +64,12 @@ describe.skipIf(!existsSync(CLI))('storesense-gateway CLI (dist)', () => {
     const cloud = await TestCloud.connect(broker.url, { password: 'cli-secret' });
     try {
       const path = join(dir, 'gw.json');
-      writeFileSync(path, JSON.stringify(boutiqueConfig({ dataDir: join(dir, 'data'), mqtt: { url: broker.url, passwordEnv: 'GW_TEST_PW' }, statusApi: { host: '127.0.0.1', port: 0 } })));
+      writeFileSync(
+        path,
+        JSON.stringify(
+          boutiqueConfig({ dataDir: join(dir, 'data'), mqtt: { url: broker.url, passwordEnv: 'GW_TEST_PW' }, statusApi: { host: '127.0.0.1', port: 0 } }),
+        ),
+      );
       const p = run(['--config', path], { GW_TEST_PW: 'cli-secret' });
       await waitFor(() => cloud.conn.some((c) => c.state === 'online'), 10_000, 'online');
       expect(p.out()).toContain('storesense-gateway running');
@@ -75,7 +90,10 @@ describe.skipIf(!existsSync(CLI))('storesense-gateway CLI (dist)', () => {
     try {
       const loaded = loadSiteFile(exampleSitePath('boutique'));
       if (!loaded.ok) throw new Error(loaded.issues.join('; '));
-      const { overrides } = withDefaultDeployment(loaded.value, 'gw-boutique-1', { mqtt: { url: broker.url, passwordEnv: 'GW_TEST_PW' }, dataDir: join(dir, 'data') });
+      const { overrides } = withDefaultDeployment(loaded.value, 'gw-boutique-1', {
+        mqtt: { url: broker.url, passwordEnv: 'GW_TEST_PW' },
+        dataDir: join(dir, 'data'),
+      });
       // The rendered default listens on 127.0.0.1:8081; tests take an ephemeral port instead.
       const config = { ...renderGatewayConfig(loaded.value, 'gw-boutique-1', overrides), statusApi: { host: '127.0.0.1', port: 0 } };
       const path = join(dir, 'gw.json');
@@ -86,7 +104,8 @@ describe.skipIf(!existsSync(CLI))('storesense-gateway CLI (dist)', () => {
       const health = (await (await fetch(`${statusUrl}/api/v1/health`)).json()) as { sources: Record<string, { state: string }> };
       expect(Object.keys(health.sources).sort()).toEqual(['ble', 'http_observations', 'mqtt_observations']);
       const posted = await fetch(`${statusUrl}/api/v1/observations`, {
-        method: 'POST', headers: { 'content-type': 'application/x-ndjson' },
+        method: 'POST',
+        headers: { 'content-type': 'application/x-ndjson' },
         body: `${JSON.stringify({ v: 1, at: Date.now(), source: 'terminal', receiverId: 'pos-1', subject: 't_pos-1_1', terminal: { kind: 'pos', action: 'purchase', amount: 1 } })}\n`,
       });
       expect(posted.status).toBe(200);
@@ -104,7 +123,10 @@ describe.skipIf(!existsSync(CLI))('storesense-gateway CLI (dist)', () => {
     const port = (holder.address() as { port: number }).port;
     try {
       const path = join(dir, 'gw.json');
-      writeFileSync(path, JSON.stringify(boutiqueConfig({ dataDir: join(dir, 'data'), sources: [{ kind: 'http_observations' }], statusApi: { host: '127.0.0.1', port } })));
+      writeFileSync(
+        path,
+        JSON.stringify(boutiqueConfig({ dataDir: join(dir, 'data'), sources: [{ kind: 'http_observations' }], statusApi: { host: '127.0.0.1', port } })),
+      );
       const p = run(['--config', path]);
       await waitFor(() => p.err().includes('status API'), 10_000, 'warning');
       expect(p.err()).toContain(`storesense-gateway: WARNING: the status API cannot listen on 127.0.0.1:${port}`);

@@ -42,12 +42,23 @@ async function main(argv: string[]): Promise<number> {
       process.on('SIGINT', () => stop.abort());
       process.on('SIGTERM', () => stop.abort());
     };
-    return runRecord(argv.slice(1), { stdout: (t) => void process.stdout.write(t), stderr: (t) => void process.stderr.write(t), env: process.env, logger, signal: stop.signal, afterStart });
+    return runRecord(argv.slice(1), {
+      stdout: (t) => void process.stdout.write(t),
+      stderr: (t) => void process.stderr.write(t),
+      env: process.env,
+      logger,
+      signal: stop.signal,
+      afterStart,
+    });
   }
   // `calibrate …`: an installer's reference walk -> receiver offsets (src/calibration/calibrate.cli.ts).
   if (argv[0] === 'calibrate') {
     const { runCalibrate } = await import('./calibration/calibrate.cli.js');
-    return runCalibrate(argv.slice(1), { stdout: (t) => void process.stdout.write(t), stderr: (t) => void process.stderr.write(t), isTty: process.stdout.isTTY === true });
+    return runCalibrate(argv.slice(1), {
+      stdout: (t) => void process.stdout.write(t),
+      stderr: (t) => void process.stderr.write(t),
+      isTty: process.stdout.isTTY === true,
+    });
   }
   // `wifi scan|status`: the installer's view of the uplink and nearby APs (src/wifi/wifi.cli.ts).
   if (argv[0] === 'wifi') {
@@ -99,7 +110,9 @@ async function main(argv: string[]): Promise<number> {
   const logger = createLogger(args['log-level'] ? { level: args['log-level'] } : {});
   if (config.sources.length === 0) {
     // Loud, on stderr and in the log: a gateway with no sources runs healthy and hears nothing.
-    process.stderr.write(`storesense-gateway: WARNING: ${args.config} has no sources: this gateway will hear nothing. Add "sources" (storesense-site render writes the ones the site's receivers and terminals call for; docs/sources.md)\n`);
+    process.stderr.write(
+      `storesense-gateway: WARNING: ${args.config} has no sources: this gateway will hear nothing. Add "sources" (storesense-site render writes the ones the site's receivers and terminals call for; docs/sources.md)\n`,
+    );
     logger.warn({ config: args.config }, 'no sources configured: the gateway hears nothing');
   }
   let gateway: Gateway;
@@ -120,7 +133,9 @@ async function main(argv: string[]): Promise<number> {
   if (config.statusApi && url === undefined) {
     // The gateway runs on without it (its other sources still work), but say so on stderr: the
     // status API, terminal ingest (http_observations) and meraki are not reachable.
-    process.stderr.write(`storesense-gateway: WARNING: the status API cannot listen on ${config.statusApi.host}:${config.statusApi.port} (port in use or not permitted; see the log); health and HTTP ingest are unavailable\n`);
+    process.stderr.write(
+      `storesense-gateway: WARNING: the status API cannot listen on ${config.statusApi.host}:${config.statusApi.port} (port in use or not permitted; see the log); health and HTTP ingest are unavailable\n`,
+    );
   }
   logger.info({ siteId: config.siteId, gatewayId: config.gatewayId, statusUrl: url }, 'storesense-gateway running');
 

@@ -29,7 +29,10 @@ describe('runOffline on the dept-store example site with a simple radio model', 
       { t: 215_000, floor: 0, x: 70, y: -5 },
     ]);
     const events = runOffline(config, obs, { seed: 1 });
-    const brief = events.map((e) => `${e.type}${e.phase ? `:${e.phase}` : ''}${e.zoneId ? `(${e.zoneId})` : ''}${e.toFloor !== undefined ? `->${e.toFloor}` : ''}@${Math.round((e.at - T0) / 1000)}`);
+    const brief = events.map(
+      (e) =>
+        `${e.type}${e.phase ? `:${e.phase}` : ''}${e.zoneId ? `(${e.zoneId})` : ''}${e.toFloor !== undefined ? `->${e.toFloor}` : ''}@${Math.round((e.at - T0) / 1000)}`,
+    );
     // Print the journey for humans tuning the rules.
     console.log(brief.join('  '));
     const types = events.map((e) => e.type);
@@ -48,19 +51,31 @@ describe('runOffline on the dept-store example site with a simple radio model', 
   });
 
   it('a passer-by on the corridor gets one approach at most and never arrives', () => {
-    const obs = radioWalk(config, 'passer', T0, [
-      { t: 0, floor: 0, x: -25, y: -5 },
-      { t: 60_000, floor: 0, x: 75, y: -5 },
-    ], { seed: 5 });
+    const obs = radioWalk(
+      config,
+      'passer',
+      T0,
+      [
+        { t: 0, floor: 0, x: -25, y: -5 },
+        { t: 60_000, floor: 0, x: 75, y: -5 },
+      ],
+      { seed: 5 },
+    );
     const events = runOffline(config, obs, { seed: 1 });
     expect(events.map((e) => e.type)).toEqual(['approach']);
   });
 
   it('someone far down the corridor (near rx-corridor-far only) is not an approach', () => {
-    const obs = radioWalk(config, 'far', T0, [
-      { t: 0, floor: 0, x: -28, y: -5 },
-      { t: 60_000, floor: 0, x: -18, y: -5 },
-    ], { seed: 9 });
+    const obs = radioWalk(
+      config,
+      'far',
+      T0,
+      [
+        { t: 0, floor: 0, x: -28, y: -5 },
+        { t: 60_000, floor: 0, x: -18, y: -5 },
+      ],
+      { seed: 9 },
+    );
     expect(runOffline(config, obs, { seed: 1 })).toEqual([]);
   });
 });
@@ -71,27 +86,49 @@ describe('runOffline on the boutique example site with a simple radio model', ()
   const config = renderGatewayConfig(site.value, 'gw-boutique-1');
 
   it('browse, pay anonymously at the till, leave; a second shopper only looks at the window', () => {
-    const buyer = radioWalk(config, 'buyer', T0, [
-      { t: 0, floor: 0, x: -12, y: -4 },
-      { t: 10_000, floor: 0, x: 6, y: -2 },
-      { t: 12_000, floor: 0, x: 6, y: 1.5 }, // in at ~11 s
-      { t: 16_000, floor: 0, x: 2.5, y: 4.5 }, // silk scarves
-      { t: 56_000, floor: 0, x: 2.5, y: 4.5 },
-      { t: 60_000, floor: 0, x: 10, y: 8.5 }, // checkout
-      { t: 85_000, floor: 0, x: 10, y: 8.5 },
-      { t: 90_000, floor: 0, x: 6, y: 1 },
-      { t: 92_000, floor: 0, x: 6, y: -2 }, // out at ~91 s
-      { t: 105_000, floor: 0, x: 25, y: -4 },
-    ], { seed: 11 });
-    const sale: Observation = { v: 1, at: T0 + 75_000, source: 'terminal', receiverId: 'pos-1', subject: 't_pos-1_1', terminal: { kind: 'pos', action: 'purchase', amount: 120, currency: 'CNY' } };
-    const looker = radioWalk(config, 'looker', T0 + 20_000, [
-      { t: 0, floor: 0, x: 25, y: -4 },
-      { t: 8_000, floor: 0, x: 3, y: -2.5 },
-      { t: 30_000, floor: 0, x: 3, y: -2.5 }, // window shopping outside
-      { t: 45_000, floor: 0, x: -14, y: -4 },
-    ], { seed: 12 });
+    const buyer = radioWalk(
+      config,
+      'buyer',
+      T0,
+      [
+        { t: 0, floor: 0, x: -12, y: -4 },
+        { t: 10_000, floor: 0, x: 6, y: -2 },
+        { t: 12_000, floor: 0, x: 6, y: 1.5 }, // in at ~11 s
+        { t: 16_000, floor: 0, x: 2.5, y: 4.5 }, // silk scarves
+        { t: 56_000, floor: 0, x: 2.5, y: 4.5 },
+        { t: 60_000, floor: 0, x: 10, y: 8.5 }, // checkout
+        { t: 85_000, floor: 0, x: 10, y: 8.5 },
+        { t: 90_000, floor: 0, x: 6, y: 1 },
+        { t: 92_000, floor: 0, x: 6, y: -2 }, // out at ~91 s
+        { t: 105_000, floor: 0, x: 25, y: -4 },
+      ],
+      { seed: 11 },
+    );
+    const sale: Observation = {
+      v: 1,
+      at: T0 + 75_000,
+      source: 'terminal',
+      receiverId: 'pos-1',
+      subject: 't_pos-1_1',
+      terminal: { kind: 'pos', action: 'purchase', amount: 120, currency: 'CNY' },
+    };
+    const looker = radioWalk(
+      config,
+      'looker',
+      T0 + 20_000,
+      [
+        { t: 0, floor: 0, x: 25, y: -4 },
+        { t: 8_000, floor: 0, x: 3, y: -2.5 },
+        { t: 30_000, floor: 0, x: 3, y: -2.5 }, // window shopping outside
+        { t: 45_000, floor: 0, x: -14, y: -4 },
+      ],
+      { seed: 12 },
+    );
     const events = runOffline(config, [...buyer, sale, ...looker], { seed: 1 });
-    const brief = (s: string) => events.filter((e) => e.subject.id === s).map((e) => `${e.type}${e.phase ? `:${e.phase}` : ''}${e.zoneId ? `(${e.zoneId})` : ''}@${Math.round((e.at - T0) / 1000)}`);
+    const brief = (s: string) =>
+      events
+        .filter((e) => e.subject.id === s)
+        .map((e) => `${e.type}${e.phase ? `:${e.phase}` : ''}${e.zoneId ? `(${e.zoneId})` : ''}@${Math.round((e.at - T0) / 1000)}`);
     console.log(brief('buyer').join('  '), '|', brief('looker').join('  '));
     const buyerEvents = events.filter((e) => e.subject.id === 'buyer');
     const types = buyerEvents.map((e) => e.type);

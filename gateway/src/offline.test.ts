@@ -13,7 +13,14 @@ function shopperJourney(subject: string): Observation[] {
     ...adverts(subject, T0 + 5_000, T0 + 8_000, { 'rx-front': -78, 'rx-door': -60, 'rx-sales': -75 }),
     ...adverts(subject, T0 + 8_000, T0 + 30_000, { 'rx-front': -90, 'rx-door': -76, 'rx-sales': -58, 'rx-till': -80 }),
     ...adverts(subject, T0 + 30_000, T0 + 45_000, { 'rx-door': -82, 'rx-sales': -76, 'rx-till': -55 }),
-    { v: 1, at: T0 + 40_000, source: 'terminal', receiverId: 'pos-1', subject: 't_pos-1_1', terminal: { kind: 'pos', action: 'purchase', amount: 59.9, currency: 'EUR' } },
+    {
+      v: 1,
+      at: T0 + 40_000,
+      source: 'terminal',
+      receiverId: 'pos-1',
+      subject: 't_pos-1_1',
+      terminal: { kind: 'pos', action: 'purchase', amount: 59.9, currency: 'EUR' },
+    },
     ...adverts(subject, T0 + 45_000, T0 + 48_000, { 'rx-front': -75, 'rx-door': -62, 'rx-sales': -80 }),
     ...adverts(subject, T0 + 48_000, T0 + 52_000, { 'rx-front': -66, 'rx-door': -84 }),
   ];
@@ -25,7 +32,9 @@ describe('runOffline', () => {
     const events = runOffline(boutiqueConfig(), obs, { seed: 7 });
     for (const e of events) expect(presenceEventSchema.safeParse(e).success).toBe(true);
     // Dwell updates are left out: whether one falls just before leaving depends on smoothing lag.
-    const shopper = events.filter((e) => e.subject.id === 'shopper' && e.phase !== 'update').map((e) => `${e.type}${e.phase ? `:${e.phase}` : ''}${e.zoneId ? `(${e.zoneId})` : ''}`);
+    const shopper = events
+      .filter((e) => e.subject.id === 'shopper' && e.phase !== 'update')
+      .map((e) => `${e.type}${e.phase ? `:${e.phase}` : ''}${e.zoneId ? `(${e.zoneId})` : ''}`);
     expect(shopper).toEqual([
       'approach',
       'arrival',
@@ -95,7 +104,13 @@ describe('classifier fallback', () => {
     const { createClassifier } = await import('./classify/create-classifier.js');
     const { silentLogger } = await import('./log.js');
     const config = boutiqueConfig();
-    const broken = { name: 'broken', version: '0', classify: () => { throw new Error('session lost'); } };
+    const broken = {
+      name: 'broken',
+      version: '0',
+      classify: () => {
+        throw new Error('session lost');
+      },
+    };
     const p = new Pipeline({ config, classifier: broken, fallback: createClassifier(config, 'rules'), logger: silentLogger() });
     const obs = shopperJourney('s1').sort((a, b) => a.at - b.at);
     const events = [];

@@ -68,4 +68,3 @@ export function runOffline(config: GatewayConfig, observations: readonly Observa
   opts.onDone?.(pipeline);
   return out;
 }
-

@@ -130,7 +130,13 @@ export class Pipeline {
   }
 
   stats(): PipelineStats {
-    return { subjects: this.tracker.size, classifierErrors: this.classifierErrors, observations: this.observations, purchasesAttributed: { ...this.attributed }, deviceRoles: this.roles.stats() };
+    return {
+      subjects: this.tracker.size,
+      classifierErrors: this.classifierErrors,
+      observations: this.observations,
+      purchasesAttributed: { ...this.attributed },
+      deviceRoles: this.roles.stats(),
+    };
   }
 
   /** Auto-calibration as health shows it. */
@@ -144,7 +150,12 @@ export class Pipeline {
    * staff-device handoff is undecided are not written: their events are held in memory too.
    */
   journeyChanges(all: boolean): JourneyChanges {
-    return this.journal.take(this.journeys, (s) => this.tracker.get(s)?.lastRadioAt ?? this.journal.lastSeen(s), all, (s) => this.roles.holding(s) || this.roles.excluded(s));
+    return this.journal.take(
+      this.journeys,
+      (s) => this.tracker.get(s)?.lastRadioAt ?? this.journal.lastSeen(s),
+      all,
+      (s) => this.roles.holding(s) || this.roles.excluded(s),
+    );
   }
 
   /**
@@ -259,7 +270,10 @@ export class Pipeline {
     } catch (err) {
       this.classifierErrors += 1;
       if (this.classifierErrors <= 10 || this.classifierErrors % 1000 === 0) {
-        this.log.error({ err: (err as Error).message, classifier: this.opts.classifier.name, classifierErrors: this.classifierErrors }, 'classifier failed; using the fallback for this tick');
+        this.log.error(
+          { err: (err as Error).message, classifier: this.opts.classifier.name, classifierErrors: this.classifierErrors },
+          'classifier failed; using the fallback for this tick',
+        );
       }
       if (!this.opts.fallback) throw err;
       this.model = this.opts.fallback;

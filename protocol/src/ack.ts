@@ -14,6 +14,9 @@ export const ackSchema = z.object({
   at: z.number().int().nonnegative(),
   ids: z.array(z.string().min(1).max(64)).max(10_000),
   upTo: z.number().int().nonnegative().optional(),
-  rejected: z.array(z.object({ id: z.string().min(1).max(64), reason: z.string().min(1).max(200) })).max(10_000).optional(),
+  rejected: z
+    .array(z.object({ id: z.string().min(1).max(64), reason: z.string().min(1).max(200) }))
+    .max(10_000)
+    .optional(),
 });
 export type Ack = z.infer<typeof ackSchema>;

@@ -35,10 +35,48 @@ describe('codecs', () => {
       ['response', { v: 1, requestId: 'r1', status: 'error', error: 'no such command' }],
       ['memberKeys', { v: 1, at: 1, periodMs: 900_000, members: [{ memberId: 'M1', key: 'ab'.repeat(16) }] }],
       ['observation', { v: 1, at: 10, source: 'ble', receiverId: 'rx-1', subject: 's_1', rssiDbm: -70, token: '0123456789abcdef' }],
-      ['occupancy', { v: 1, at: 120_000, storeId: 'lab', minutes: [{ start: 60_000, occupancy: 12.5, addresses: 40, fixed: 11 }], hours: [{ start: 0, uniqueVisitors: 30 }] }],
-      ['observation', { v: 1, at: 10, source: 'wifi', receiverId: 'rx-1', subject: 's_1', rssiDbm: -61, randomized: true, seq: 4095, ieFp: '0123456789abcdef' }],
-      ['gap', { v: 1, id: '01JAAAAAAAAAAAAAAAAAAAAAAA', siteId: 's', gatewayId: 'g', at: 9_000, reason: 'max_rows', count: 3, fromSeq: 1, toSeq: 3, fromAt: 1_000, toAt: 2_000 }],
-      ['health', { v: 1, at: 1, version: '0.1.0', sources: { replay: { state: 'ok', observations: 3, rejected: 0 } }, outbox: { depth: 0, dropped: 0 }, model: { name: 'rules', version: '1' }, subjects: 2 }],
+      [
+        'occupancy',
+        {
+          v: 1,
+          at: 120_000,
+          storeId: 'lab',
+          minutes: [{ start: 60_000, occupancy: 12.5, addresses: 40, fixed: 11 }],
+          hours: [{ start: 0, uniqueVisitors: 30 }],
+        },
+      ],
+      [
+        'observation',
+        { v: 1, at: 10, source: 'wifi', receiverId: 'rx-1', subject: 's_1', rssiDbm: -61, randomized: true, seq: 4095, ieFp: '0123456789abcdef' },
+      ],
+      [
+        'gap',
+        {
+          v: 1,
+          id: '01JAAAAAAAAAAAAAAAAAAAAAAA',
+          siteId: 's',
+          gatewayId: 'g',
+          at: 9_000,
+          reason: 'max_rows',
+          count: 3,
+          fromSeq: 1,
+          toSeq: 3,
+          fromAt: 1_000,
+          toAt: 2_000,
+        },
+      ],
+      [
+        'health',
+        {
+          v: 1,
+          at: 1,
+          version: '0.1.0',
+          sources: { replay: { state: 'ok', observations: 3, rejected: 0 } },
+          outbox: { depth: 0, dropped: 0 },
+          model: { name: 'rules', version: '1' },
+          subjects: 2,
+        },
+      ],
     ];
     for (const [name, value] of cases) {
       const c = codecs[name];
@@ -47,7 +85,19 @@ describe('codecs', () => {
   });
 
   it('a gap report is counts and ranges only, and its ranges are ordered', () => {
-    const ok = { v: 1, id: '01JAAAAAAAAAAAAAAAAAAAAAAA', siteId: 's', gatewayId: 'g', at: 9_000, reason: 'max_age', count: 3, fromSeq: 1, toSeq: 3, fromAt: 1_000, toAt: 2_000 };
+    const ok = {
+      v: 1,
+      id: '01JAAAAAAAAAAAAAAAAAAAAAAA',
+      siteId: 's',
+      gatewayId: 'g',
+      at: 9_000,
+      reason: 'max_age',
+      count: 3,
+      fromSeq: 1,
+      toSeq: 3,
+      fromAt: 1_000,
+      toAt: 2_000,
+    };
     expect(codecs.gap.decode(JSON.stringify(ok)).ok).toBe(true);
     expect(codecs.gap.decode(JSON.stringify({ ...ok, events: [] })).ok).toBe(false);
     expect(codecs.gap.decode(JSON.stringify({ ...ok, fromSeq: 4 })).ok).toBe(false);
@@ -85,12 +135,16 @@ describe('codecs', () => {
   });
 
   it('decoders never throw on arbitrary bytes', () => {
-    fc.assert(fc.property(fc.uint8Array({ maxLength: 200 }), (bytes) => {
-      for (const c of Object.values(codecs)) c.decode(bytes);
-    }));
-    fc.assert(fc.property(fc.json(), (text) => {
-      for (const c of Object.values(codecs)) c.decode(text);
-    }));
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 200 }), (bytes) => {
+        for (const c of Object.values(codecs)) c.decode(bytes);
+      }),
+    );
+    fc.assert(
+      fc.property(fc.json(), (text) => {
+        for (const c of Object.values(codecs)) c.decode(text);
+      }),
+    );
   });
 
   it('encode refuses an invalid value instead of sending it', () => {
@@ -123,8 +177,14 @@ describe('newId', () => {
 describe('subject ids are pseudonyms at every door', () => {
   const obs = { v: 1, at: 10, source: 'ble', receiverId: 'rx-1', rssiDbm: -70 };
   it.each([
-    'aa:bb:cc:dd:ee:ff', 'AA-BB-CC-DD-EE-FF', 'aabb.ccdd.eeff', 'aabbccddeeff', 'AABBCCDDEEFF',
-    'mac=aa:bb:cc:dd:ee:ff', 't_aabbccddeeff', 'x-02:00:5e:10:20:30-y',
+    'aa:bb:cc:dd:ee:ff',
+    'AA-BB-CC-DD-EE-FF',
+    'aabb.ccdd.eeff',
+    'aabbccddeeff',
+    'AABBCCDDEEFF',
+    'mac=aa:bb:cc:dd:ee:ff',
+    't_aabbccddeeff',
+    'x-02:00:5e:10:20:30-y',
   ])('refuses %s as an observation subject and as an event subject id', (subject) => {
     const o = codecs.observation.decode(JSON.stringify({ ...obs, subject }));
     expect(o.ok).toBe(false);
@@ -132,7 +192,10 @@ describe('subject ids are pseudonyms at every door', () => {
     const e = codecs.event.decode(JSON.stringify({ ...event, subject: { ...event.subject, id: subject } }));
     expect(e.ok).toBe(false);
   });
-  it.each(['s_22e5a95f', 's_0123456789abcdef', 't_pos-1_1767607236783', 'm_M0001', 'b_9f2c01aa', 'irk_3f9a', 'aa:bb:cc'])('accepts the pseudonym %s', (subject) => {
-    expect(codecs.observation.decode(JSON.stringify({ ...obs, subject })).ok).toBe(true);
-  });
+  it.each(['s_22e5a95f', 's_0123456789abcdef', 't_pos-1_1767607236783', 'm_M0001', 'b_9f2c01aa', 'irk_3f9a', 'aa:bb:cc'])(
+    'accepts the pseudonym %s',
+    (subject) => {
+      expect(codecs.observation.decode(JSON.stringify({ ...obs, subject })).ok).toBe(true);
+    },
+  );
 });

@@ -7,9 +7,7 @@ import { z } from 'zod';
  * @example idSchema.parse('dept-store_01')
  */
 export const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
-export const idSchema = z
-  .string()
-  .regex(ID_PATTERN, 'expected an id of 1-64 characters: letters, digits, "-" or "_", starting with a letter or digit');
+export const idSchema = z.string().regex(ID_PATTERN, 'expected an id of 1-64 characters: letters, digits, "-" or "_", starting with a letter or digit');
 
 export function isValidId(value: string): boolean {
   return ID_PATTERN.test(value);

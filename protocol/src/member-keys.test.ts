@@ -7,7 +7,13 @@ const P = 900_000;
 
 describe('members/keys with legacy cards', () => {
   it('round-trips legacyCards and stays valid without them (additive field)', () => {
-    const payload = { v: 1 as const, at: 5, periodMs: P, members: [{ memberId: 'M1', key: KEY }], legacyCards: [{ memberId: 'M1', uuid: 'b9407f30-f5f8-466e-aff9-25556b57fe6d', major: 12345, minor: 54321 }] };
+    const payload = {
+      v: 1 as const,
+      at: 5,
+      periodMs: P,
+      members: [{ memberId: 'M1', key: KEY }],
+      legacyCards: [{ memberId: 'M1', uuid: 'b9407f30-f5f8-466e-aff9-25556b57fe6d', major: 12345, minor: 54321 }],
+    };
     expect(codecs.memberKeys.decode(codecs.memberKeys.encode(payload))).toEqual({ ok: true, value: payload });
     expect(memberKeysSchema.safeParse({ v: 1, at: 5, members: [] }).success).toBe(true);
   });
@@ -28,7 +34,13 @@ describe('members/keys with legacy cards', () => {
     const want = { uuid: 'b9407f30-f5f8-466e-aff9-25556b57fe6d', major: 12345, minor: 54321 };
     expect(parseLegacyBeacon('B9407F30-F5F8-466E-AFF9-25556B57FE6D:12345:54321')).toEqual(want);
     expect(parseLegacyBeacon('b9407f30f5f8466eaff925556b57fe6d:12345:54321')).toEqual(want);
-    for (const bad of ['', 'b9407f30:1:2', 'b9407f30-f5f8-466e-aff9-25556b57fe6d:65536:1', 'b9407f30-f5f8-466e-aff9-25556b57fe6d:1', 'zz407f30-f5f8-466e-aff9-25556b57fe6d:1:2']) {
+    for (const bad of [
+      '',
+      'b9407f30:1:2',
+      'b9407f30-f5f8-466e-aff9-25556b57fe6d:65536:1',
+      'b9407f30-f5f8-466e-aff9-25556b57fe6d:1',
+      'zz407f30-f5f8-466e-aff9-25556b57fe6d:1:2',
+    ]) {
       expect(parseLegacyBeacon(bad), bad).toBeUndefined();
     }
   });

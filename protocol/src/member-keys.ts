@@ -59,9 +59,7 @@ export const memberKeysSchema = z.object({
   v: z.literal(PROTOCOL_VERSION),
   at: z.number().int().nonnegative(),
   periodMs: z.number().int().positive().default(DEFAULT_TOKEN_PERIOD_MS),
-  members: z
-    .array(z.object({ memberId: z.string().min(1).max(64), key: z.string().regex(/^[0-9a-f]{32,64}$/) }))
-    .max(1_000_000),
+  members: z.array(z.object({ memberId: z.string().min(1).max(64), key: z.string().regex(/^[0-9a-f]{32,64}$/) })).max(1_000_000),
   legacyCards: z.array(legacyCardSchema).max(1_000_000).optional(),
 });
 export type MemberKeys = z.infer<typeof memberKeysSchema>;

@@ -42,12 +42,12 @@ export const observationSchema = z.object({
     .min(0)
     .max(4095)
     .optional()
-    .describe('WiFi: the frame\'s 802.11 sequence number (IEEE 802.11-2020 §9.2.4.4); links one device across MAC rotations'),
+    .describe("WiFi: the frame's 802.11 sequence number (IEEE 802.11-2020 §9.2.4.4); links one device across MAC rotations"),
   ieFp: z
     .string()
     .regex(/^[0-9a-f]{16}$/)
     .optional()
-    .describe('WiFi: keyed hash (site pepper, UTC day) of the probe\'s information-element layout, a device-model fingerprint; never the layout itself'),
+    .describe("WiFi: keyed hash (site pepper, UTC day) of the probe's information-element layout, a device-model fingerprint; never the layout itself"),
   token: z
     .string()
     .regex(/^[0-9a-f]{16}$/)

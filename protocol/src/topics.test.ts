@@ -59,10 +59,12 @@ describe('topics', () => {
   });
 
   it('parseTopic never throws on arbitrary strings', () => {
-    fc.assert(fc.property(fc.string(), (s) => {
-      parseTopic(s);
-      parseTopic(`storesense/v1/${s}`);
-    }));
+    fc.assert(
+      fc.property(fc.string(), (s) => {
+        parseTopic(s);
+        parseTopic(`storesense/v1/${s}`);
+      }),
+    );
   });
 
   it('knows a gateway prefix from a look-alike', () => {

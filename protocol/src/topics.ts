@@ -98,7 +98,8 @@ export function parseTopic(topic: string): ParsedTopic | null {
     if (a === 'gap') return { kind: 'gap', siteId, gatewayId };
     return null;
   }
-  if (rest.length === 3 && a === 'obs' && b === 'terminal' && isValidId(rest[2]!)) return { kind: 'terminalObservations', siteId, gatewayId, terminalId: rest[2]! };
+  if (rest.length === 3 && a === 'obs' && b === 'terminal' && isValidId(rest[2]!))
+    return { kind: 'terminalObservations', siteId, gatewayId, terminalId: rest[2]! };
   if (rest.length !== 2 || b === undefined) return null;
   if (a === 'event') {
     return (EVENT_TYPES as readonly string[]).includes(b) ? { kind: 'event', siteId, gatewayId, type: b as EventType } : null;

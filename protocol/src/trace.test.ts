@@ -20,7 +20,13 @@ describe('trace format', () => {
   });
 
   it('keeps good lines and reports bad ones with their line number', () => {
-    const text = [JSON.stringify(header), '{"v":1,"at":1,"source":"ble","receiverId":"r","subject":"s"}', '{oops', '{"v":1,"at":-5,"source":"ble","receiverId":"r","subject":"s"}', ''].join('\n');
+    const text = [
+      JSON.stringify(header),
+      '{"v":1,"at":1,"source":"ble","receiverId":"r","subject":"s"}',
+      '{oops',
+      '{"v":1,"at":-5,"source":"ble","receiverId":"r","subject":"s"}',
+      '',
+    ].join('\n');
     const parsed = parseTrace(text);
     expect(parsed.ok).toBe(true);
     if (parsed.ok) {

@@ -61,11 +61,7 @@ export interface ParsedFile<H, R> {
   rejected: { line: number; error: string }[];
 }
 
-function parseFile<H, R>(
-  text: string,
-  header: (line: string) => Result<H>,
-  record: (line: string) => Result<R>,
-): Result<ParsedFile<H, R>> {
+function parseFile<H, R>(text: string, header: (line: string) => Result<H>, record: (line: string) => Result<R>): Result<ParsedFile<H, R>> {
   const lines = text.split('\n');
   const first = lines[0] ?? '';
   const h = header(first);

@@ -26,7 +26,14 @@ try {
 }
 const outDir = join(tmpdir(), `storesense-bench-${process.pid}`);
 const started = performance.now();
-const r = await generateWorld({ site: site.value, seed: 1, durationMs, shoppersPerHour: Number(rateText), members: loadMembersCsv(demoMembersPath).members, outDir });
+const r = await generateWorld({
+  site: site.value,
+  seed: 1,
+  durationMs,
+  shoppersPerHour: Number(rateText),
+  members: loadMembersCsv(demoMembersPath).members,
+  outDir,
+});
 const elapsedMs = performance.now() - started;
 rmSync(outDir, { recursive: true, force: true });
 console.log(

@@ -43,10 +43,15 @@ describe('storesense-sim evaluate --json / --human', () => {
 
   it('refuses a trace of another site instead of scoring zeros (exit 2, one line naming both sites)', async () => {
     const c = io();
-    const code = await runCli(['evaluate', '--site', exampleSitePath('boutique'), '--trace', join(dir, 'trace.ndjson'), '--truth', join(dir, 'truth.ndjson'), '--json'], c);
+    const code = await runCli(
+      ['evaluate', '--site', exampleSitePath('boutique'), '--trace', join(dir, 'trace.ndjson'), '--truth', join(dir, 'truth.ndjson'), '--json'],
+      c,
+    );
     expect(code).toBe(2);
     expect(c.out).toBe('');
-    expect(c.err).toMatch(/^storesense-sim: trace \S+trace\.ndjson is of site [\w-]+ .*but --site \S+boutique\.site\.json is site mall-bj-01: evaluate it with its own site file\n/);
+    expect(c.err).toMatch(
+      /^storesense-sim: trace \S+trace\.ndjson is of site [\w-]+ .*but --site \S+boutique\.site\.json is site mall-bj-01: evaluate it with its own site file\n/,
+    );
   });
 
   it('--human prints the report with the same macro F1', async () => {

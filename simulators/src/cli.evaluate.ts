@@ -50,26 +50,41 @@ export async function evaluateCommand(args: string[], io: CliIo): Promise<number
   let classifier: Classifier | undefined;
   if (kind === 'onnx') {
     const config = renderGatewayConfig(site.value, gatewayId);
-    classifier = createClassifier({ ...config, classifier: { ...config.classifier, kind, ...(values.model !== undefined ? { modelPath: values.model } : {}) } }, kind);
+    classifier = createClassifier(
+      { ...config, classifier: { ...config.classifier, kind, ...(values.model !== undefined ? { modelPath: values.model } : {}) } },
+      kind,
+    );
   }
   const { members } = loadMembers(values.members, io);
   const logger = io.logger ?? createLogger();
   const trace = await readTraceFile(values.trace, (line, error) => logger.warn({ line, error }, 'trace line rejected'));
   // A trace of another site scores zeros (no receiver id matches): refuse it by its header instead.
   if (trace.header.siteId !== site.value.id) {
-    throw new UsageError(`trace ${values.trace} is of site ${trace.header.siteId}${trace.header.site ? ` (${trace.header.site})` : ''}, but --site ${values.site} is site ${site.value.id}: evaluate it with its own site file`);
+    throw new UsageError(
+      `trace ${values.trace} is of site ${trace.header.siteId}${trace.header.site ? ` (${trace.header.site})` : ''}, but --site ${values.site} is site ${site.value.id}: evaluate it with its own site file`,
+    );
   }
   const observations = [];
   for await (const o of trace) observations.push(o);
   const truthFile = await readTruthFile(values.truth, (line, error) => logger.warn({ line, error }, 'truth line rejected'));
   if (truthFile.header.siteId !== site.value.id) {
-    throw new UsageError(`truth ${values.truth} is of site ${truthFile.header.siteId}, but --site ${values.site} is site ${site.value.id}: evaluate it with its own site file`);
+    throw new UsageError(
+      `truth ${values.truth} is of site ${truthFile.header.siteId}, but --site ${values.site} is site ${site.value.id}: evaluate it with its own site file`,
+    );
   }
   const truth = [];
   for await (const e of truthFile) truth.push(e);
   let r;
   try {
-    r = evaluateOffline({ site: site.value, gatewayId, observations, truth, members, ...(classifier ? { classifier } : {}), ...(autoCal !== undefined ? { autoCalibration: autoCal === 'on' } : {}) });
+    r = evaluateOffline({
+      site: site.value,
+      gatewayId,
+      observations,
+      truth,
+      members,
+      ...(classifier ? { classifier } : {}),
+      ...(autoCal !== undefined ? { autoCalibration: autoCal === 'on' } : {}),
+    });
   } finally {
     await classifier?.close?.();
   }
@@ -80,9 +95,17 @@ export async function evaluateCommand(args: string[], io: CliIo): Promise<number
   }
   const endAt = truthFile.header.durationMs === undefined ? undefined : truthFile.header.startedAt + truthFile.header.durationMs;
   const summary = summarizeEvaluation(r.score, truth, endAt === undefined ? {} : { endAt });
-  const header = { gatewayId, observations: observations.length, truthEvents: truth.length, classifier: classifier ? `${classifier.name}@${classifier.version}` : 'rules', detectedEvents: r.events.length };
+  const header = {
+    gatewayId,
+    observations: observations.length,
+    truthEvents: truth.length,
+    classifier: classifier ? `${classifier.name}@${classifier.version}` : 'rules',
+    detectedEvents: r.events.length,
+  };
   if (asJson) {
-    io.stdout(`${JSON.stringify({ ...header, rejectedLines: trace.stats.rejected + truthFile.stats.rejected, ...summary, ...r.score, ...(r.calibration ? { calibration: r.calibration } : {}) })}\n`);
+    io.stdout(
+      `${JSON.stringify({ ...header, rejectedLines: trace.stats.rejected + truthFile.stats.rejected, ...summary, ...r.score, ...(r.calibration ? { calibration: r.calibration } : {}) })}\n`,
+    );
   } else {
     io.stdout(formatEvaluation(header, summary));
   }

@@ -65,7 +65,9 @@ export async function generateCommand(args: string[], io: CliIo): Promise<number
     const loaded = loadScenarioFile(values.scenario, sets);
     if (!loaded.ok) {
       if (looksLikeName && loaded.error.includes('ENOENT')) {
-        throw new UsageError(`unknown scenario "${values.scenario}" (scripted: ${SCENARIO_NAMES.join(', ')}; presets: ${scenarioPresetNames().join(', ')}; or a scenario file path)`);
+        throw new UsageError(
+          `unknown scenario "${values.scenario}" (scripted: ${SCENARIO_NAMES.join(', ')}; presets: ${scenarioPresetNames().join(', ')}; or a scenario file path)`,
+        );
       }
       throw new Error(`scenario ${values.scenario}: ${loaded.issues.join('; ')}`);
     }
@@ -75,7 +77,10 @@ export async function generateCommand(args: string[], io: CliIo): Promise<number
     if (!loaded.ok) throw new UsageError(`--set: ${loaded.issues.join('; ')}`);
     file = loaded.value;
   }
-  const fromFile = scenarioWorldOptions(file, site.value.receivers.map((r) => r.id));
+  const fromFile = scenarioWorldOptions(
+    file,
+    site.value.receivers.map((r) => r.id),
+  );
   if (!fromFile.ok) throw new Error(`scenario ${values.scenario ?? '--set'}: ${fromFile.issues.join('; ')}`);
   const { staff: staffFromFile, ...scenarioOptions } = fromFile.value;
   // --staff replaces the scenario's staff list, as every flag overrides its scenario key.

@@ -35,7 +35,12 @@ describe('storesense-sim random-site', () => {
     expect(JSON.parse(c.out)).toMatchObject({ id: 'rnd-kiosk-3', version: 1 });
     const l = io();
     expect(await runCli(['random-site', '--list-families'], l)).toBe(0);
-    expect(l.out.trim().split('\n').map((line) => line.split(' ')[0])).toEqual([...SITE_FAMILIES]);
+    expect(
+      l.out
+        .trim()
+        .split('\n')
+        .map((line) => line.split(' ')[0]),
+    ).toEqual([...SITE_FAMILIES]);
     const h = io();
     expect(await runCli(['random-site', '--help'], h)).toBe(0);
     expect(h.out).toContain('--family F');
@@ -45,7 +50,10 @@ describe('storesense-sim random-site', () => {
     const dir = tempDir();
     const c = io();
     expect(await runCli(['random-site', '--seeds', '1-3,7', '--family', 'kiosk,anchor', '--out-dir', dir], c)).toBe(0);
-    const lines = c.out.trim().split('\n').map((l) => JSON.parse(l) as { out: string; family: string; seed: number });
+    const lines = c.out
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { out: string; family: string; seed: number });
     expect(lines.map((l) => `${l.family}-${l.seed}`)).toEqual(['kiosk-1', 'kiosk-2', 'kiosk-3', 'kiosk-7', 'anchor-1', 'anchor-2', 'anchor-3', 'anchor-7']);
     const single = io();
     expect(await runCli(['random-site', '--seed', '7', '--family', 'anchor'], single)).toBe(0);
@@ -55,7 +63,10 @@ describe('storesense-sim random-site', () => {
   it('--stats describes families in figures without writing files', async () => {
     const c = io();
     expect(await runCli(['random-site', '--seeds', '1-20', '--family', 'kiosk,boutique', '--stats'], c)).toBe(0);
-    const [kiosk, boutique] = c.out.trim().split('\n').map((l) => JSON.parse(l) as { family: string; sites: number; shares: Record<string, number>; areaM2PerFloor: { min: number; max: number } });
+    const [kiosk, boutique] = c.out
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { family: string; sites: number; shares: Record<string, number>; areaM2PerFloor: { min: number; max: number } });
     expect(kiosk).toMatchObject({ family: 'kiosk', sites: 20, shares: { noInside: 1, doorsOnTwoWalls: 1, cutCorner: 0 } });
     expect(kiosk!.areaM2PerFloor.max).toBeLessThanOrEqual(30);
     expect(boutique!.areaM2PerFloor.min).toBeGreaterThanOrEqual(50);

@@ -26,7 +26,8 @@ export function parseSeedList(text: string): number[] {
     if (m === null) throw new UsageError(`--seeds "${text}" is not a list like 1-100 or 1,5,9`);
     const a = Number(m[1]);
     const b = m[2] === undefined ? a : Number(m[2]);
-    if (!Number.isSafeInteger(a) || !Number.isSafeInteger(b) || b < a) throw new UsageError(`--seeds range "${part.trim()}" must run from a lower to a higher integer`);
+    if (!Number.isSafeInteger(a) || !Number.isSafeInteger(b) || b < a)
+      throw new UsageError(`--seeds range "${part.trim()}" must run from a lower to a higher integer`);
     if (out.length + (b - a + 1) > MAX_BATCH) throw new UsageError(`--seeds lists more than ${MAX_BATCH} seeds`);
     for (let s = a; s <= b; s++) out.push(s);
   }
@@ -102,5 +103,7 @@ function writeSite(f: SiteFamily, seed: number, out: string, io: CliIo): void {
   } catch (err) {
     throw new Error(`cannot write ${out}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
   }
-  io.stdout(`${JSON.stringify({ out, family: f, seed, siteId: checked.id, floors: checked.floors.length, receivers: checked.receivers.length, terminals: checked.terminals.length })}\n`);
+  io.stdout(
+    `${JSON.stringify({ out, family: f, seed, siteId: checked.id, floors: checked.floors.length, receivers: checked.receivers.length, terminals: checked.terminals.length })}\n`,
+  );
 }

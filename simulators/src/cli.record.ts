@@ -22,7 +22,8 @@ export async function recordCommand(args: string[], io: CliIo): Promise<number> 
   const { from, out } = values;
   const siteId = values['site-id'];
   const gatewayId = values['gateway-id'];
-  if (from === undefined || siteId === undefined || gatewayId === undefined || out === undefined) throw new UsageError('record needs --from, --site-id, --gateway-id and --out');
+  if (from === undefined || siteId === undefined || gatewayId === undefined || out === undefined)
+    throw new UsageError('record needs --from, --site-id, --gateway-id and --out');
   let topic: string;
   try {
     topic = topics.observations(siteId, gatewayId);

@@ -21,22 +21,55 @@ describe('storesense-sim CLI', () => {
   it('generates a member-visit scenario without background traffic', async () => {
     const out = tempDir();
     const c = io();
-    const code = await runCli(['generate', '--site', 'boutique', '--seed', '3', '--duration', '3m', '--out', out, '--shoppers-per-hour', '0', '--scenario', 'member-visit', '--member', 'M0001'], c);
+    const code = await runCli(
+      [
+        'generate',
+        '--site',
+        'boutique',
+        '--seed',
+        '3',
+        '--duration',
+        '3m',
+        '--out',
+        out,
+        '--shoppers-per-hour',
+        '0',
+        '--scenario',
+        'member-visit',
+        '--member',
+        'M0001',
+      ],
+      c,
+    );
     expect(c.err).toBe('');
     expect(code).toBe(0);
     const summary = JSON.parse(c.out) as { observations: number; truthEvents: number; shoppers: number };
     expect(summary).toMatchObject({ truthEvents: 6, shoppers: 1 });
-    const truth = readFileSync(join(out, 'truth.ndjson'), 'utf8').trim().split('\n').slice(1).map((l) => JSON.parse(l) as { type: string; memberId?: string });
+    const truth = readFileSync(join(out, 'truth.ndjson'), 'utf8')
+      .trim()
+      .split('\n')
+      .slice(1)
+      .map((l) => JSON.parse(l) as { type: string; memberId?: string });
     expect(truth.map((e) => e.type)).toEqual(['approach', 'arrival', 'dwell', 'dwell', 'purchase', 'exit']);
     expect(truth.every((e) => e.memberId === 'M0001')).toBe(true);
   });
 
-  it('generates staff devices from --staff or a scenario file\'s staff key: observations, no truth; a bad spot is a usage error', async () => {
+  it("generates staff devices from --staff or a scenario file's staff key: observations, no truth; a bad spot is a usage error", async () => {
     const dir = tempDir();
     const scenario = join(dir, 'staff.json');
     writeFileSync(scenario, JSON.stringify({ shoppersPerHour: 0, staff: [{ placements: ['door'] }] }));
-    const subjectsOf = (out: string) => new Set(readFileSync(join(out, 'trace.ndjson'), 'utf8').trim().split('\n').slice(1).map((l) => (JSON.parse(l) as { subject: string }).subject));
-    for (const args of [['--scenario', scenario], ['--shoppers-per-hour', '0', '--staff', 'fixed:counter,registered:door']]) {
+    const subjectsOf = (out: string) =>
+      new Set(
+        readFileSync(join(out, 'trace.ndjson'), 'utf8')
+          .trim()
+          .split('\n')
+          .slice(1)
+          .map((l) => (JSON.parse(l) as { subject: string }).subject),
+      );
+    for (const args of [
+      ['--scenario', scenario],
+      ['--shoppers-per-hour', '0', '--staff', 'fixed:counter,registered:door'],
+    ]) {
       const out = join(dir, args[1]!.replace(/\W/g, ''));
       const c = io();
       expect(await runCli(['generate', '--site', 'boutique', '--duration', '2m', '--out', out, ...args], c)).toBe(0);
@@ -54,7 +87,10 @@ describe('storesense-sim CLI', () => {
     const out = tempDir();
     const c = io();
     expect(await runCli(['generate', '--site', 'boutique', '--duration', '30s', '--start', '2026-02-01T08:00:00Z', '--out', out], c)).toBe(0);
-    expect(JSON.parse(readFileSync(join(out, 'trace.ndjson'), 'utf8').split('\n')[0]!)).toMatchObject({ startedAt: Date.parse('2026-02-01T08:00:00Z'), durationMs: 30_000 });
+    expect(JSON.parse(readFileSync(join(out, 'trace.ndjson'), 'utf8').split('\n')[0]!)).toMatchObject({
+      startedAt: Date.parse('2026-02-01T08:00:00Z'),
+      durationMs: 30_000,
+    });
     for (const args of [
       ['generate', '--out', out],
       ['generate', '--site', 'boutique', '--out', out, '--duration', 'forever'],
@@ -87,7 +123,12 @@ describe('storesense-sim CLI', () => {
 
   it('replays a generated trace to an HTTP gateway API, skipping malformed lines', async () => {
     const dir = tempDir();
-    expect(await runCli(['generate', '--site', 'boutique', '--duration', '20s', '--out', dir, '--shoppers-per-hour', '0', '--scenario', 'member-visit', '--member', 'M0002'], io())).toBe(0);
+    expect(
+      await runCli(
+        ['generate', '--site', 'boutique', '--duration', '20s', '--out', dir, '--shoppers-per-hour', '0', '--scenario', 'member-visit', '--member', 'M0002'],
+        io(),
+      ),
+    ).toBe(0);
     const tracePath = join(dir, 'trace.ndjson');
     const lines = readFileSync(tracePath, 'utf8').split('\n');
     lines.splice(3, 0, '{"garbage": true}');
@@ -121,16 +162,28 @@ describe('storesense-sim CLI', () => {
 
   it('evaluates a generated trace against its truth with the gateway pipeline', async () => {
     const dir = tempDir();
-    expect(await runCli(['generate', '--site', 'boutique', '--duration', '3m', '--out', dir, '--shoppers-per-hour', '0', '--scenario', 'member-visit', '--member', 'M0001'], io())).toBe(0);
+    expect(
+      await runCli(
+        ['generate', '--site', 'boutique', '--duration', '3m', '--out', dir, '--shoppers-per-hour', '0', '--scenario', 'member-visit', '--member', 'M0001'],
+        io(),
+      ),
+    ).toBe(0);
     const c = io();
     const eventsOut = join(dir, 'events.ndjson');
-    expect(await runCli(['evaluate', '--site', 'boutique', '--trace', join(dir, 'trace.ndjson'), '--truth', join(dir, 'truth.ndjson'), '--events-out', eventsOut], c)).toBe(0);
+    expect(
+      await runCli(
+        ['evaluate', '--site', 'boutique', '--trace', join(dir, 'trace.ndjson'), '--truth', join(dir, 'truth.ndjson'), '--events-out', eventsOut],
+        c,
+      ),
+    ).toBe(0);
     const r = JSON.parse(c.out) as { truthEvents: number; detectedEvents: number; kinds: Record<string, { truth: number }>; memberAccuracy: number | null };
     expect(r.truthEvents).toBe(6);
     expect(r.kinds['purchase']!.truth).toBe(1);
     expect(readFileSync(eventsOut, 'utf8').trim().split('\n')).toHaveLength(r.detectedEvents);
     const bad = io();
-    expect(await runCli(['evaluate', '--site', 'boutique', '--trace', join(dir, 'trace.ndjson'), '--truth', join(dir, 'truth.ndjson'), '--gateway-id', 'nope'], bad)).toBe(2);
+    expect(
+      await runCli(['evaluate', '--site', 'boutique', '--trace', join(dir, 'trace.ndjson'), '--truth', join(dir, 'truth.ndjson'), '--gateway-id', 'nope'], bad),
+    ).toBe(2);
     expect(bad.err).toMatch(/gateway "nope"/);
   });
 
@@ -138,7 +191,9 @@ describe('storesense-sim CLI', () => {
   it.skipIf(!existsSync(bin))('runs as a built binary (dist/cli.js)', async () => {
     const { stdout } = await promisify(execFile)(process.execPath, [bin, 'help']);
     expect(stdout).toMatch(/storesense-sim <command>/);
-    const failed = await promisify(execFile)(process.execPath, [bin, 'replay', '--trace', '/nonexistent.ndjson', '--to', 'http://127.0.0.1:9']).catch((e: { code: number; stderr: string }) => e);
+    const failed = await promisify(execFile)(process.execPath, [bin, 'replay', '--trace', '/nonexistent.ndjson', '--to', 'http://127.0.0.1:9']).catch(
+      (e: { code: number; stderr: string }) => e,
+    );
     expect((failed as { code: number }).code).toBe(1);
     expect((failed as { stderr: string }).stderr).toMatch(/cannot read trace file/);
   });

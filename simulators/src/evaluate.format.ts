@@ -26,7 +26,18 @@ export function formatEvaluation(h: EvaluationHeader, s: EvaluationSummary): str
   for (const type of SUMMARY_TYPES) {
     const f = s.byType[type];
     const tol = s.toleranceMs[type === 'dwell' ? 'dwell_start' : type];
-    rows.push([type, String(f.support), String(f.detected), String(f.matched), num(f.precision), num(f.recall), num(f.f1), ms(f.latencyP50Ms), ms(f.latencyP95Ms), `±${tol / 1000} s`]);
+    rows.push([
+      type,
+      String(f.support),
+      String(f.detected),
+      String(f.matched),
+      num(f.precision),
+      num(f.recall),
+      num(f.f1),
+      ms(f.latencyP50Ms),
+      ms(f.latencyP95Ms),
+      `±${tol / 1000} s`,
+    ]);
   }
   const lines = [
     `classifier ${h.classifier}${h.gatewayId ? `, gateway ${h.gatewayId}` : ''}: ${h.observations} observations, ${h.truthEvents} true events, ${h.detectedEvents} detected events`,

@@ -38,7 +38,12 @@ export function evaluateOffline(o: EvaluateOfflineOptions): EvaluateOfflineResul
   const gatewayId = o.gatewayId ?? o.site.gateways[0]!.id;
   const config = renderGatewayConfig(o.site, gatewayId);
   const consenting = (o.members ?? []).filter((m) => m.consent);
-  const memberKeys = { v: 1, at: o.truth[0]?.at ?? 0, periodMs: o.site.memberTokens.periodMs, members: consenting.map((m) => ({ memberId: m.memberId, key: m.tokenKey })) };
+  const memberKeys = {
+    v: 1,
+    at: o.truth[0]?.at ?? 0,
+    periodMs: o.site.memberTokens.periodMs,
+    members: consenting.map((m) => ({ memberId: m.memberId, key: m.tokenKey })),
+  };
   let calibration: CalibrationSnapshot | undefined;
   const events = runOffline(config, o.observations, {
     memberKeys,

@@ -125,7 +125,10 @@ describe('scoreJourney near misses (hand-made)', () => {
     expect(other.kinds.exit.matched).toBe(0);
     const s = scoreJourney(
       [truth('arrival', 0, { memberId: 'M1' }), truth('exit', 90_000, { memberId: 'M1' })],
-      [det('arrival', 0, { subject: { id: 's_1', memberId: 'M2', signals: ['ble'] } }), det('exit', 90_000, { subject: { id: 's_1', memberId: 'M1', signals: ['ble'] } })],
+      [
+        det('arrival', 0, { subject: { id: 's_1', memberId: 'M2', signals: ['ble'] } }),
+        det('exit', 90_000, { subject: { id: 's_1', memberId: 'M1', signals: ['ble'] } }),
+      ],
     );
     expect(s.kinds.arrival.matched).toBe(1);
     expect(s.memberAccuracy).toBe(0.5);

@@ -82,7 +82,11 @@ export function spread(values: readonly number[]): Spread | null {
   return { n: s.length, mean: Math.round(s.reduce((a, b) => a + b, 0) / s.length), median: q(0.5), p90: q(0.9), p95: q(0.95) };
 }
 
-export function scoreJourney(truth: readonly TruthEvent[], detected: readonly PresenceEvent[], tolerance: Partial<Record<ScoredKind, number>> = {}): JourneyScore {
+export function scoreJourney(
+  truth: readonly TruthEvent[],
+  detected: readonly PresenceEvent[],
+  tolerance: Partial<Record<ScoredKind, number>> = {},
+): JourneyScore {
   const tol = { ...DEFAULT_TOLERANCE_MS, ...tolerance };
   const group = <T>(items: readonly T[], scorable: (x: T) => Scorable | undefined) => {
     const m = new Map<string, { s: Scorable; item: T }[]>();
@@ -151,7 +155,15 @@ export function scoreJourney(truth: readonly TruthEvent[], detected: readonly Pr
     kinds: Object.fromEntries(
       SCORED_KINDS.map((name) => {
         const k = kinds[name]!;
-        const score: KindScore = { truth: k.truth, detected: k.detected, matched: k.matched, precision: ratio(k.matched, k.detected), recall: ratio(k.matched, k.truth), timingErrorMs: spread(k.timing), latencyMs: spread(k.latency) };
+        const score: KindScore = {
+          truth: k.truth,
+          detected: k.detected,
+          matched: k.matched,
+          precision: ratio(k.matched, k.detected),
+          recall: ratio(k.matched, k.truth),
+          timingErrorMs: spread(k.timing),
+          latencyMs: spread(k.latency),
+        };
         return [name, score];
       }),
     ) as Record<ScoredKind, KindScore>,

@@ -20,7 +20,11 @@ import type { StaffDeviceSpec } from './world.staff.js';
  */
 const HOURS_MS = 3 * 3_600_000;
 const START = Date.UTC(2026, 0, 5, 1, 30); // Monday 09:30 in Asia/Shanghai
-const STAFF: StaffDeviceSpec[] = [{ placements: ['door'] }, { placements: ['counter', 'stockroom'], stayMs: 40 * 60_000 }, { kind: 'fixed', placements: ['counter'] }];
+const STAFF: StaffDeviceSpec[] = [
+  { placements: ['door'] },
+  { placements: ['counter', 'stockroom'], stayMs: 40 * 60_000 },
+  { kind: 'fixed', placements: ['counter'] },
+];
 
 function site(withHours: boolean): Site {
   const s = structuredClone(exampleSite('dept-store'));
@@ -33,7 +37,13 @@ function trace(staff: readonly StaffDeviceSpec[]) {
   const world = createWorld({ site: site(true), seed: 21, durationMs: HOURS_MS, startAt: START, shoppersPerHour: 60, bleRotationMs: 15 * 60_000, staff });
   const observations: Observation[] = [...world.observations()];
   const subjectsOf = (i: number) => new Set(world.staff[i]?.subjects.map((x) => x.subject) ?? []);
-  return { observations, truth: world.truth(), staffSubjects: new Set(world.staff.flatMap((d) => d.subjects.map((x) => x.subject))), parked: new Set([...subjectsOf(0), ...subjectsOf(2)]), moving: subjectsOf(1) };
+  return {
+    observations,
+    truth: world.truth(),
+    staffSubjects: new Set(world.staff.flatMap((d) => d.subjects.map((x) => x.subject))),
+    parked: new Set([...subjectsOf(0), ...subjectsOf(2)]),
+    moving: subjectsOf(1),
+  };
 }
 
 function evaluate(s: Site, observations: readonly Observation[], truth: readonly TruthEvent[], overrides: GatewayConfigOverrides = {}) {
@@ -69,7 +79,9 @@ describe('staff devices make no events, shoppers are unaffected', () => {
     // tick (the staff phone moves the first tick to 09:30) and skips subjects held for a handoff.
     expect(Math.abs(after.macroF1! - baseline.macroF1!)).toBeLessThanOrEqual(0.005);
     expect(Math.abs(after.arrivals - baseline.arrivals)).toBeLessThanOrEqual(2);
-    console.log(`staff arrivals before ${staffBefore.arrival} (events ${JSON.stringify(staffBefore)}, macro F1 ${before.macroF1}); after 0 (macro F1 ${after.macroF1}, without staff ${baseline.macroF1})`);
+    console.log(
+      `staff arrivals before ${staffBefore.arrival} (events ${JSON.stringify(staffBefore)}, macro F1 ${before.macroF1}); after 0 (macro F1 ${after.macroF1}, without staff ${baseline.macroF1})`,
+    );
   }, 300_000);
 
   it('without opening hours: a parked phone and a beacon arrive only until their stillness is learned, never after', () => {
@@ -81,6 +93,8 @@ describe('staff devices make no events, shoppers are unaffected', () => {
     expect(new Set(arrivals.map((e) => e.subject.id)).size).toBeLessThanOrEqual(5);
     for (const e of parkedEvents) expect(e.at, e.type).toBeLessThan(START + 50 * 60_000);
     const moving = countBy(learned.events, withStaff.moving);
-    console.log(`without opening hours: parked phone + beacon ${arrivals.length} arrivals, all in the first 50 min; the phone moving counter/stockroom every 40 min: ${JSON.stringify(moving)} (macro F1 ${learned.macroF1})`);
+    console.log(
+      `without opening hours: parked phone + beacon ${arrivals.length} arrivals, all in the first 50 min; the phone moving counter/stockroom every 40 min: ${JSON.stringify(moving)} (macro F1 ${learned.macroF1})`,
+    );
   }, 300_000);
 });

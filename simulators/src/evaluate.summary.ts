@@ -54,7 +54,14 @@ export interface TypeFigures {
   matched: number;
 }
 
-const KIND_OF_TYPE: Record<SummaryType, ScoredKind> = { approach: 'approach', arrival: 'arrival', dwell: 'dwell_start', floor_change: 'floor_change', purchase: 'purchase', exit: 'exit' };
+const KIND_OF_TYPE: Record<SummaryType, ScoredKind> = {
+  approach: 'approach',
+  arrival: 'arrival',
+  dwell: 'dwell_start',
+  floor_change: 'floor_change',
+  purchase: 'purchase',
+  exit: 'exit',
+};
 
 const round3 = (x: number) => Math.round(x * 1000) / 1000;
 
@@ -86,7 +93,11 @@ export function inStoreHours(truth: readonly TruthEvent[], endAt?: number): numb
   return ms / 3_600_000;
 }
 
-export function summarizeEvaluation(score: JourneyScore, truth: readonly TruthEvent[], options: { endAt?: number; tolerance?: Partial<Record<ScoredKind, number>> } = {}): EvaluationSummary {
+export function summarizeEvaluation(
+  score: JourneyScore,
+  truth: readonly TruthEvent[],
+  options: { endAt?: number; tolerance?: Partial<Record<ScoredKind, number>> } = {},
+): EvaluationSummary {
   const byType = Object.fromEntries(
     SUMMARY_TYPES.map((type) => {
       const k = score.kinds[KIND_OF_TYPE[type]];

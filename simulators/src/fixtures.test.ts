@@ -17,7 +17,14 @@ const FIXTURES = {
   'member-arrives-and-buys': () => {
     const m = demoMembers()[0]!;
     // Adverts every second keep the file small; the journey is the member-visit scenario.
-    return { site: exampleSite('boutique'), siteFile: 'boutique.site.json', seed: 1, durationMs: 2 * 60_000, shoppersPerHour: 0, scenarios: [memberJourney({ memberId: m.memberId, key: m.tokenKey, advertIntervalMs: 1000 })] };
+    return {
+      site: exampleSite('boutique'),
+      siteFile: 'boutique.site.json',
+      seed: 1,
+      durationMs: 2 * 60_000,
+      shoppersPerHour: 0,
+      scenarios: [memberJourney({ memberId: m.memberId, key: m.tokenKey, advertIntervalMs: 1000 })],
+    };
   },
 } as const;
 

@@ -22,7 +22,8 @@ export interface MqttSinkOptions {
 
 export function splitBrokerUrl(url: string): { url: string; username?: string; password?: string } {
   const u = new URL(url);
-  if (u.protocol !== 'mqtt:' && u.protocol !== 'mqtts:' && u.protocol !== 'ws:' && u.protocol !== 'wss:') throw new TypeError(`not an MQTT URL: ${u.protocol}//${u.host}`);
+  if (u.protocol !== 'mqtt:' && u.protocol !== 'mqtts:' && u.protocol !== 'ws:' && u.protocol !== 'wss:')
+    throw new TypeError(`not an MQTT URL: ${u.protocol}//${u.host}`);
   const username = u.searchParams.get('username') ?? (u.username !== '' ? decodeURIComponent(u.username) : undefined);
   const password = u.searchParams.get('password') ?? (u.password !== '' ? decodeURIComponent(u.password) : undefined);
   u.search = '';

@@ -154,7 +154,11 @@ export function buildReceiverSets(layout: SiteLayout, params: RadioParams, rng: 
 /** Declared and real bias of every receiver of the site, in site order. */
 export function receiverOffsetTruth(layout: SiteLayout, sets: ReceiverSets): ReceiverOffsetTruth[] {
   const real = new Map([...sets.ble, ...sets.wifi].map((r) => [r.id, r.offsetDb]));
-  return layout.site.receivers.map((r) => ({ id: r.id, declaredOffsetDb: r.calibration.rssiOffsetDb, trueOffsetDb: real.get(r.id) ?? r.calibration.rssiOffsetDb }));
+  return layout.site.receivers.map((r) => ({
+    id: r.id,
+    declaredOffsetDb: r.calibration.rssiOffsetDb,
+    trueOffsetDb: real.get(r.id) ?? r.calibration.rssiOffsetDb,
+  }));
 }
 
 /** The BLE-capable receivers (see buildReceiverSets). */
@@ -207,7 +211,17 @@ export function lossProbability(rssiDbm: number, p: RadioParams): number {
  * whose mean is more than 4 sigma below sensitivity are skipped without drawing (speed; the
  * truncated tail is < 1e-4).
  */
-export function hearAdvert(rx: RadioReceiver, x: number, y: number, level: number, txOffsetDb: number, p: RadioParams, rng: Rng, hx = 0, hy = 0): number | undefined {
+export function hearAdvert(
+  rx: RadioReceiver,
+  x: number,
+  y: number,
+  level: number,
+  txOffsetDb: number,
+  p: RadioParams,
+  rng: Rng,
+  hx = 0,
+  hy = 0,
+): number | undefined {
   const mean = meanRssiDbm(rx, x, y, level, txOffsetDb, p, hx, hy);
   if (mean + 4 * p.shadowingSigmaDb < p.sensitivityDbm) return undefined;
   const rssi = Math.round(mean + rng.normal(0, p.shadowingSigmaDb));

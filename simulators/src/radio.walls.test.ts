@@ -15,12 +15,20 @@ function twoStores(a: Site['stores'][number]['wallAttenuationDb'], b?: Site['sto
     ...base,
     stores: [
       { ...store, id: 'a', shape: { rect: { x: 0, y: 0, w: 10, h: 8 } }, zones: [], wallAttenuationDb: a },
-      { ...store, id: 'b', shape: { rect: { x: 20, y: 0, w: 10, h: 8 } }, zones: [], entrances: [{ id: 'b-door', floor: 0, at: { x: 25, y: 0 }, widthM: 2 }], wallAttenuationDb: b },
+      {
+        ...store,
+        id: 'b',
+        shape: { rect: { x: 20, y: 0, w: 10, h: 8 } },
+        zones: [],
+        entrances: [{ id: 'b-door', floor: 0, at: { x: 25, y: 0 }, widthM: 2 }],
+        wallAttenuationDb: b,
+      },
     ],
   };
 }
 
-const loss = (site: Site, rx: { x: number; y: number }, phone: { x: number; y: number }) => wallLossDb(wallsAround(site, 0, rx, 3), rx.x, rx.y, phone.x, phone.y);
+const loss = (site: Site, rx: { x: number; y: number }, phone: { x: number; y: number }) =>
+  wallLossDb(wallsAround(site, 0, rx, 3), rx.x, rx.y, phone.x, phone.y);
 
 describe('store walls (multi-wall model)', () => {
   it('costs the default 3 dB through a wall whose store sets nothing, and nothing on the same side', () => {
@@ -59,10 +67,13 @@ describe('store walls (multi-wall model)', () => {
     const storefront = (site: Site) => buildRadioReceivers(buildLayout(site), DEFAULT_RADIO, new Rng(1)).find((r) => r.id === 'rx-storefront')!;
     const inside = { x: 6, y: 3 };
     const outside = { x: 6, y: -3 };
-    const contrast = (site: Site) => meanRssiDbm(storefront(site), inside.x, inside.y, 0, 0, DEFAULT_RADIO) - meanRssiDbm(storefront(site), outside.x, outside.y, 0, 0, DEFAULT_RADIO);
+    const contrast = (site: Site) =>
+      meanRssiDbm(storefront(site), inside.x, inside.y, 0, 0, DEFAULT_RADIO) - meanRssiDbm(storefront(site), outside.x, outside.y, 0, 0, DEFAULT_RADIO);
     // The storefront receiver sits 1.5 m out: a phone 3 m in loses the wall only when there is one.
     expect(contrast(walled) - contrast(open)).toBeCloseTo(-3, 9);
-    expect(meanRssiDbm(storefront(open), outside.x, outside.y, 0, 0, DEFAULT_RADIO)).toBe(meanRssiDbm(storefront(walled), outside.x, outside.y, 0, 0, DEFAULT_RADIO));
+    expect(meanRssiDbm(storefront(open), outside.x, outside.y, 0, 0, DEFAULT_RADIO)).toBe(
+      meanRssiDbm(storefront(walled), outside.x, outside.y, 0, 0, DEFAULT_RADIO),
+    );
   });
 });
 
@@ -77,7 +88,8 @@ describe('open storefront in a world', () => {
     const heardFromInside = (w: typeof a) => {
       let n = 0;
       let sum = 0;
-      for (const batch of w.observationBatches()) for (const o of batch) if (o.receiverId === 'rx-inside-west' || o.receiverId === 'rx-storefront') (sum += o.rssiDbm ?? 0), n++;
+      for (const batch of w.observationBatches())
+        for (const o of batch) if (o.receiverId === 'rx-inside-west' || o.receiverId === 'rx-storefront') (sum += o.rssiDbm ?? 0), n++;
       return { n, mean: sum / n };
     };
     const ha = heardFromInside(a);

@@ -58,11 +58,14 @@ describe('recordTrace', () => {
     try {
       const file = join(tempDir(), 'rec.ndjson');
       let out = '';
-      const cli = runCli(['record', '--from', `mqtt://127.0.0.1:${port}`, '--site-id', 'mall-bj-01', '--gateway-id', 'gw-1', '--out', file, '--duration', '1.5s'], {
-        stdout: (t) => void (out += t),
-        stderr: () => {},
-        logger: silentLogger(),
-      });
+      const cli = runCli(
+        ['record', '--from', `mqtt://127.0.0.1:${port}`, '--site-id', 'mall-bj-01', '--gateway-id', 'gw-1', '--out', file, '--duration', '1.5s'],
+        {
+          stdout: (t) => void (out += t),
+          stderr: () => {},
+          logger: silentLogger(),
+        },
+      );
       // Wait until the recorder has subscribed, then publish.
       for (let i = 0; i < 100 && broker.connectedClients < 1; i++) await new Promise((r) => setTimeout(r, 20));
       await new Promise((r) => setTimeout(r, 100));

@@ -44,7 +44,13 @@ export async function recordTrace(o: RecordOptions): Promise<RecordResult> {
   const log = (o.logger ?? silentLogger()).child({ module: 'record', file: o.outFile });
   const reorderMs = o.reorderMs ?? 2_000;
   const startedAt = clock.now();
-  const header: TraceHeader = { format: TRACE_FORMAT, v: PROTOCOL_VERSION, siteId: o.siteId, startedAt, generator: `storesense-sim ${SIMULATOR_VERSION} record` };
+  const header: TraceHeader = {
+    format: TRACE_FORMAT,
+    v: PROTOCOL_VERSION,
+    siteId: o.siteId,
+    startedAt,
+    generator: `storesense-sim ${SIMULATOR_VERSION} record`,
+  };
   const out = new ChunkedFileWriter(o.outFile, 1 << 16);
   await out.write(encodeLine(header));
   const result: RecordResult = { file: o.outFile, payloads: 0, observations: 0, rejected: 0, late: 0, startedAt, durationMs: 0 };

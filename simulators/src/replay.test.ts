@@ -111,7 +111,10 @@ describe('replay sinks on loopback', () => {
       let body = '';
       req.on('data', (c: Buffer) => (body += c.toString()));
       req.on('end', () => {
-        const lines = body.trim().split('\n').map((l) => parseObservationLine(l));
+        const lines = body
+          .trim()
+          .split('\n')
+          .map((l) => parseObservationLine(l));
         bodies.push({ path: req.url ?? '', type: req.headers['content-type'] ?? '', lines: lines.flatMap((l) => (l.ok ? [l.value] : [])) });
         res.statusCode = bodies.length === 2 ? 503 : 202;
         res.end();
@@ -122,7 +125,13 @@ describe('replay sinks on loopback', () => {
     const port = (server.address() as AddressInfo).port;
     const clock = fakeClock(0);
     const input = [obs(T0), obs(T0 + 1000), obs(T0 + 2000)];
-    const r = await replayTrace({ observations: input, sink: createHttpSink({ baseUrl: `http://127.0.0.1:${port}` }), rebase: false, clock, sleep: clock.sleep });
+    const r = await replayTrace({
+      observations: input,
+      sink: createHttpSink({ baseUrl: `http://127.0.0.1:${port}` }),
+      rebase: false,
+      clock,
+      sleep: clock.sleep,
+    });
     expect(bodies.map((b) => b.path)).toEqual(['/api/v1/observations', '/api/v1/observations', '/api/v1/observations']);
     expect(bodies[0]!.type).toBe('application/x-ndjson');
     expect(bodies.flatMap((b) => b.lines)).toEqual(input);

@@ -75,7 +75,17 @@ export async function replayTrace(options: ReplayOptions): Promise<ReplayResult>
   const maxBatch = Math.max(1, options.maxBatch ?? 500);
   const log = (options.logger ?? silentLogger()).child({ module: 'replay', sink: options.sink.name });
   const startWall = clock.now();
-  const result: ReplayResult = { sent: 0, batches: 0, failedBatches: 0, failedObservations: 0, firstAt: undefined, lastAt: undefined, offsetMs: 0, elapsedMs: 0, aborted: false };
+  const result: ReplayResult = {
+    sent: 0,
+    batches: 0,
+    failedBatches: 0,
+    failedObservations: 0,
+    firstAt: undefined,
+    lastAt: undefined,
+    offsetMs: 0,
+    elapsedMs: 0,
+    aborted: false,
+  };
   let batch: Observation[] = [];
   let batchFirstDue = 0;
   let batchLastDue = 0;
@@ -104,7 +114,7 @@ export async function replayTrace(options: ReplayOptions): Promise<ReplayResult>
     }
     if (result.firstAt === undefined) {
       result.firstAt = o.at;
-      result.offsetMs = options.rebase ?? true ? startWall - o.at : 0;
+      result.offsetMs = (options.rebase ?? true) ? startWall - o.at : 0;
     }
     result.lastAt = o.at;
     const due = startWall + (o.at - result.firstAt) / speed;

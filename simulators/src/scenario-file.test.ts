@@ -3,7 +3,15 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli, type CliIo } from './cli.commands.js';
 import { silentLogger } from './log.js';
-import { applySets, loadScenarioFile, scenarioJsonSchemaText, scenarioPresetDir, scenarioPresetNames, scenarioWorldOptions, validateScenario } from './scenario-file.js';
+import {
+  applySets,
+  loadScenarioFile,
+  scenarioJsonSchemaText,
+  scenarioPresetDir,
+  scenarioPresetNames,
+  scenarioWorldOptions,
+  validateScenario,
+} from './scenario-file.js';
 import { exampleSite, tempDir } from './testing/fixtures.js';
 import { createWorld } from './world.js';
 
@@ -29,7 +37,16 @@ describe('scenario file validation', () => {
     if (r.ok) return;
     const paths = r.issues.map((i) => i.slice(0, i.indexOf(':')));
     expect(paths).toEqual(
-      expect.arrayContaining(['shoppersPerHour', 'radio.shadowingSigmaDb', 'radio', 'intentMix', 'advertIntervalMix.fast', 'plan.longDwellKinds[0]', 'calibration.offsetErrorDb', 'staff[0].placements[0]']),
+      expect.arrayContaining([
+        'shoppersPerHour',
+        'radio.shadowingSigmaDb',
+        'radio',
+        'intentMix',
+        'advertIntervalMix.fast',
+        'plan.longDwellKinds[0]',
+        'calibration.offsetErrorDb',
+        'staff[0].placements[0]',
+      ]),
     );
     expect(r.issues.find((i) => i.startsWith('radio:'))).toContain('shadowing');
   });
@@ -38,13 +55,18 @@ describe('scenario file validation', () => {
     const parsed = validateScenario({ calibration: { trueOffsetsDb: { 'rx-entrance': 6, 'rx-ghost': -6 } } });
     expect(parsed.ok).toBe(true);
     if (!parsed.ok) return;
-    const r = scenarioWorldOptions(parsed.value, exampleSite('boutique').receivers.map((x) => x.id));
+    const r = scenarioWorldOptions(
+      parsed.value,
+      exampleSite('boutique').receivers.map((x) => x.id),
+    );
     expect(r.ok).toBe(false);
     if (!r.ok) expect(r.issues).toEqual(['calibration.trueOffsetsDb.rx-ghost: unknown receiver "rx-ghost"']);
   });
 
   it('applies --set path=value as JSON when it parses, else as a string, and refuses bad paths', () => {
-    expect(applySets({ radio: { baseLossRate: 0.2 } }, ['radio.shadowingSigmaDb=6', 'plan.longDwellKinds=["fitting","service"]', 'description=harsh day'])).toEqual({
+    expect(
+      applySets({ radio: { baseLossRate: 0.2 } }, ['radio.shadowingSigmaDb=6', 'plan.longDwellKinds=["fitting","service"]', 'description=harsh day']),
+    ).toEqual({
       radio: { baseLossRate: 0.2, shadowingSigmaDb: 6 },
       plan: { longDwellKinds: ['fitting', 'service'] },
       description: 'harsh day',
@@ -53,7 +75,7 @@ describe('scenario file validation', () => {
     expect(() => applySets({}, ['__proto__.x=1'])).toThrow(/bad path/);
   });
 
-  it('ships presets that all validate, harsh included with the issue\'s realistic-noise settings', () => {
+  it("ships presets that all validate, harsh included with the issue's realistic-noise settings", () => {
     const names = scenarioPresetNames();
     expect(names).toEqual(expect.arrayContaining(['harsh', 'miscalibrated', 'realistic']));
     for (const f of readdirSync(scenarioPresetDir).filter((x) => x.endsWith('.json') && !x.endsWith('.schema.json'))) {
@@ -69,11 +91,14 @@ describe('scenario file validation', () => {
     expect(harsh.value.staff).toEqual([{ kind: 'phone', placements: ['door'] }]);
   });
 
-  it('puts the scenario\'s staff devices in the world: heard, never in the truth', () => {
+  it("puts the scenario's staff devices in the world: heard, never in the truth", () => {
     const harsh = loadScenarioFile('harsh');
     if (!harsh.ok) throw new Error(harsh.error);
     const site = exampleSite('boutique');
-    const options = scenarioWorldOptions(harsh.value, site.receivers.map((r) => r.id));
+    const options = scenarioWorldOptions(
+      harsh.value,
+      site.receivers.map((r) => r.id),
+    );
     if (!options.ok) throw new Error(options.error);
     const world = createWorld({ site, seed: 2, durationMs: 5 * 60_000, ...options.value });
     expect(world.staff).toHaveLength(1);
@@ -142,7 +167,9 @@ describe('generate --scenario', () => {
     expect(read(outs[1]!, 'trace.ndjson').equals(read(outs[2]!, 'trace.ndjson'))).toBe(true);
     expect(read(outs[1]!, 'truth.ndjson').equals(read(outs[2]!, 'truth.ndjson'))).toBe(true);
     expect(read(outs[0]!, 'trace.ndjson').equals(read(outs[1]!, 'trace.ndjson'))).toBe(false);
-    const receivers = JSON.parse(read(outs[1]!, 'receivers.truth.json').toString()) as { receivers: { id: string; declaredOffsetDb: number; trueOffsetDb: number }[] };
+    const receivers = JSON.parse(read(outs[1]!, 'receivers.truth.json').toString()) as {
+      receivers: { id: string; declaredOffsetDb: number; trueOffsetDb: number }[];
+    };
     expect(receivers.receivers.map((r) => r.id)).toEqual(exampleSite('boutique').receivers.map((r) => r.id));
   }, 60_000);
 
@@ -176,7 +203,30 @@ describe('generate --scenario', () => {
   it('keeps --scenario member-visit a scripted scenario, and takes --set with it', async () => {
     const c = io();
     const out = tempDir();
-    expect(await runCli(['generate', '--site', 'boutique', '--seed', '3', '--duration', '3m', '--out', out, '--shoppers-per-hour', '0', '--scenario', 'member-visit', '--member', 'M0001', '--set', 'radio.shadowingSigmaDb=6'], c)).toBe(0);
+    expect(
+      await runCli(
+        [
+          'generate',
+          '--site',
+          'boutique',
+          '--seed',
+          '3',
+          '--duration',
+          '3m',
+          '--out',
+          out,
+          '--shoppers-per-hour',
+          '0',
+          '--scenario',
+          'member-visit',
+          '--member',
+          'M0001',
+          '--set',
+          'radio.shadowingSigmaDb=6',
+        ],
+        c,
+      ),
+    ).toBe(0);
     expect(JSON.parse(c.out)).toMatchObject({ truthEvents: 6, shoppers: 1 });
   });
 });

@@ -89,7 +89,9 @@ export const scenarioFileSchema = z
     shoppersPerHour: nonNegative.max(100_000).optional(),
     memberShare: share.optional(),
     bleShare: share.optional().describe('share of background phones advertising BLE (default 1)'),
-    bleRotationMs: nonNegative.optional().describe('anonymous BLE address rotation period, ms (default 0 = off; Bluetooth Core Spec TGAP(private_addr_int) 15 min = 900000)'),
+    bleRotationMs: nonNegative
+      .optional()
+      .describe('anonymous BLE address rotation period, ms (default 0 = off; Bluetooth Core Spec TGAP(private_addr_int) 15 min = 900000)'),
     // Keys are advertising intervals in ms: 20 ms-10.24 s is the legacy advertising range (Bluetooth Core Spec v5.3 Vol 6 Part B §4.4.2.2.1).
     advertIntervalMix: z
       .record(z.string().regex(/^\d+$/, 'expected an interval in ms, e.g. "1000"'), nonNegative)
@@ -118,7 +120,10 @@ export const scenarioFileSchema = z
 export type ScenarioFile = z.infer<typeof scenarioFileSchema>;
 
 /** The world options a scenario sets (the caller adds site, seed, duration). */
-export type ScenarioWorldOptions = Pick<WorldOptions, 'shoppersPerHour' | 'memberShare' | 'bleShare' | 'bleRotationMs' | 'advertIntervalMix' | 'intentMix' | 'radio' | 'wifi' | 'plan' | 'calibration' | 'staff'>;
+export type ScenarioWorldOptions = Pick<
+  WorldOptions,
+  'shoppersPerHour' | 'memberShare' | 'bleShare' | 'bleRotationMs' | 'advertIntervalMix' | 'intentMix' | 'radio' | 'wifi' | 'plan' | 'calibration' | 'staff'
+>;
 
 /** Validates a parsed scenario; every problem with its path (`radio.shadowingSigmaDb: Too big ...`). */
 export function validateScenario(json: unknown): Result<ScenarioFile> {
@@ -196,7 +201,9 @@ export function loadScenarioFile(pathOrPreset: string, sets: readonly string[] =
     raw = JSON.parse(readFileSync(path, 'utf8').replace(/^\uFEFF/, ''));
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    return fail(code !== undefined ? `cannot read scenario file ${pathOrPreset}: ${code}` : `scenario file ${pathOrPreset}: malformed JSON: ${(err as Error).message}`);
+    return fail(
+      code !== undefined ? `cannot read scenario file ${pathOrPreset}: ${code}` : `scenario file ${pathOrPreset}: malformed JSON: ${(err as Error).message}`,
+    );
   }
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return fail(`scenario file ${pathOrPreset}: expected a JSON object`);
   let merged: Record<string, unknown>;
@@ -222,6 +229,12 @@ export function scenarioFromSets(sets: readonly string[]): Result<ScenarioFile> 
 export function scenarioJsonSchemaText(): string {
   const generated = z.toJSONSchema(scenarioFileSchema, { io: 'input', target: 'draft-2020-12', unrepresentable: 'any' }) as Record<string, unknown>;
   const { $schema, ...body } = generated;
-  const schema = { $schema, $id: 'https://storesense.dev/schemas/scenario.schema.json', title: 'storesense-sim scenario file', description: 'Realism settings for storesense-sim generate --scenario: every key optional, unknown keys are errors.', ...body };
+  const schema = {
+    $schema,
+    $id: 'https://storesense.dev/schemas/scenario.schema.json',
+    title: 'storesense-sim scenario file',
+    description: 'Realism settings for storesense-sim generate --scenario: every key optional, unknown keys are errors.',
+    ...body,
+  };
   return `${JSON.stringify(schema, null, 2)}\n`;
 }

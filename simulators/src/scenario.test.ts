@@ -9,9 +9,21 @@ const member = demoMembers().find((m) => m.consent)!;
 describe('member-visit scenario', () => {
   it.each(['boutique', 'dept-store'] as const)('gives exactly approach, arrival, dwell start/end, purchase, exit in %s', (name) => {
     const site = exampleSite(name);
-    const world = createWorld({ site, durationMs: 4 * 60_000, shoppersPerHour: 0, scenarios: [memberJourney({ memberId: member.memberId, key: member.tokenKey })] });
+    const world = createWorld({
+      site,
+      durationMs: 4 * 60_000,
+      shoppersPerHour: 0,
+      scenarios: [memberJourney({ memberId: member.memberId, key: member.tokenKey })],
+    });
     const truth = world.truth();
-    expect(truth.map((e) => (e.type === 'dwell' ? `dwell:${e.phase}` : e.type))).toEqual(['approach', 'arrival', 'dwell:start', 'dwell:end', 'purchase', 'exit']);
+    expect(truth.map((e) => (e.type === 'dwell' ? `dwell:${e.phase}` : e.type))).toEqual([
+      'approach',
+      'arrival',
+      'dwell:start',
+      'dwell:end',
+      'purchase',
+      'exit',
+    ]);
     const start = world.header.startedAt;
     expect(truth[0]!.at).toBe(start + 15_000);
     expect(new Set(truth.map((e) => e.subject)).size).toBe(1);
@@ -35,7 +47,12 @@ describe('member-visit scenario', () => {
 
   it('adds dwell updates when the member stays long', () => {
     const site = exampleSite('boutique');
-    const world = createWorld({ site, durationMs: 6 * 60_000, shoppersPerHour: 0, scenarios: [memberJourney({ memberId: member.memberId, key: member.tokenKey, dwellMs: 150_000, buy: false })] });
+    const world = createWorld({
+      site,
+      durationMs: 6 * 60_000,
+      shoppersPerHour: 0,
+      scenarios: [memberJourney({ memberId: member.memberId, key: member.tokenKey, dwellMs: 150_000, buy: false })],
+    });
     const kinds = world.truth().map((e) => (e.type === 'dwell' ? `dwell:${e.phase}` : e.type));
     expect(kinds).toEqual(['approach', 'arrival', 'dwell:start', 'dwell:update', 'dwell:update', 'dwell:end', 'exit']);
   });
@@ -56,7 +73,12 @@ describe('member-visit scenario', () => {
 
   it('rotates member tokens every period, each matching memberToken', () => {
     const site = { ...exampleSite('boutique'), memberTokens: { periodMs: 60_000 } };
-    const world = createWorld({ site, durationMs: 4 * 60_000, shoppersPerHour: 0, scenarios: [memberJourney({ memberId: member.memberId, key: member.tokenKey, approachAt: 5_000 })] });
+    const world = createWorld({
+      site,
+      durationMs: 4 * 60_000,
+      shoppersPerHour: 0,
+      scenarios: [memberJourney({ memberId: member.memberId, key: member.tokenKey, approachAt: 5_000 })],
+    });
     const ble = [...world.observationBatches()].flat().filter((o) => o.source === 'ble');
     const byPeriod = new Map<number, Set<string>>();
     for (const o of ble) {
@@ -73,7 +95,11 @@ describe('member-visit scenario', () => {
 
   it('rejects unknown stores and zones with a clear error', () => {
     const site = exampleSite('boutique');
-    expect(() => createWorld({ site, durationMs: 60_000, scenarios: [memberJourney({ memberId: 'M1', key: member.tokenKey, zoneId: 'nope' })] })).toThrow(/zone "nope"/);
-    expect(() => createWorld({ site, durationMs: 60_000, scenarios: [memberJourney({ memberId: 'M1', key: member.tokenKey, storeId: 'nope' })] })).toThrow(/store "nope"/);
+    expect(() => createWorld({ site, durationMs: 60_000, scenarios: [memberJourney({ memberId: 'M1', key: member.tokenKey, zoneId: 'nope' })] })).toThrow(
+      /zone "nope"/,
+    );
+    expect(() => createWorld({ site, durationMs: 60_000, scenarios: [memberJourney({ memberId: 'M1', key: member.tokenKey, storeId: 'nope' })] })).toThrow(
+      /store "nope"/,
+    );
   });
 });

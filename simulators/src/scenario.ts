@@ -92,7 +92,7 @@ export function memberJourney(o: MemberJourneyOptions): ScriptedShopper {
       }
       w.leave();
       w.walkOff(1);
-      return w.plan(o.buy ?? true ? 'buy' : 'visit');
+      return w.plan((o.buy ?? true) ? 'buy' : 'visit');
     },
   };
 }

@@ -13,7 +13,14 @@ import { TrajectoryBuilder } from './trajectory.js';
  */
 
 /** Draws an intent (change_floor only where a store has several floors) and plans it. */
-export function planShopper(layout: SiteLayout, rng: Rng, params: PlanParams, mix: Readonly<Record<Intent, number>>, startAt: number, speedMps: number): ShopperPlan {
+export function planShopper(
+  layout: SiteLayout,
+  rng: Rng,
+  params: PlanParams,
+  mix: Readonly<Record<Intent, number>>,
+  startAt: number,
+  speedMps: number,
+): ShopperPlan {
   const store = rng.pick(layout.stores);
   const weights = { ...mix };
   if (!store.multiFloor) weights.change_floor = 0;
@@ -88,7 +95,11 @@ export function planShopper(layout: SiteLayout, rng: Rng, params: PlanParams, mi
       visitOnce(false);
       const end: 0 | 1 = rng.chance(0.5) ? 0 : 1;
       w.walkOff(end);
-      w.b.away(rng.uniform(params.returnAwayMinMs, params.returnAwayMaxMs), corridorEnd(entrance.corridor, rng.chance(0.5) ? 0 : 1, 0), entrance.corridor.floor);
+      w.b.away(
+        rng.uniform(params.returnAwayMinMs, params.returnAwayMaxMs),
+        corridorEnd(entrance.corridor, rng.chance(0.5) ? 0 : 1, 0),
+        entrance.corridor.floor,
+      );
       visitOnce(rng.chance(0.5));
       w.walkOff();
       break;

@@ -1,7 +1,15 @@
 import { shapeCenter, type Point, type Zone, type ZoneKind } from '@storesense/firmware-config';
 import { randomPointInShape } from './geometry.js';
 import type { Rng } from './random.js';
-import { corridorEnd, corridorPointNear, type CheckoutLayout, type CorridorLine, type EntranceLayout, type SiteLayout, type StoreLayout } from './site-layout.js';
+import {
+  corridorEnd,
+  corridorPointNear,
+  type CheckoutLayout,
+  type CorridorLine,
+  type EntranceLayout,
+  type SiteLayout,
+  type StoreLayout,
+} from './site-layout.js';
 import { TrajectoryBuilder, type Segment } from './trajectory.js';
 import type { PlannedPurchase } from './truth.journey.js';
 
@@ -203,7 +211,13 @@ export class PlanWriter {
   pay(checkout: CheckoutLayout, queueMs: number, bagMs: number, amount: number): this {
     this.b.walkTo(jitter(this.rng, checkout.standAt, 0.4), this.speedMps);
     this.b.hold(queueMs);
-    this.purchases.push({ at: this.b.now - Math.min(bagMs, queueMs / 2), storeId: this.store.store.id, floor: checkout.floor, terminalId: checkout.terminal.id, amount });
+    this.purchases.push({
+      at: this.b.now - Math.min(bagMs, queueMs / 2),
+      storeId: this.store.store.id,
+      floor: checkout.floor,
+      terminalId: checkout.terminal.id,
+      amount,
+    });
     return this;
   }
 

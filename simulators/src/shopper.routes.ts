@@ -127,7 +127,8 @@ export function crossRoute(layout: SiteLayout, floor: number, rng: Rng): Point[]
   if (areas.length === 0) return undefined;
   const clear = (p: Point, q: Point) => {
     const n = Math.max(1, Math.ceil(Math.hypot(q.x - p.x, q.y - p.y) / 0.5));
-    for (let k = 0; k <= n; k++) if (storeAtPoint(layout, floor, { x: p.x + ((q.x - p.x) * k) / n, y: p.y + ((q.y - p.y) * k) / n }) !== undefined) return false;
+    for (let k = 0; k <= n; k++)
+      if (storeAtPoint(layout, floor, { x: p.x + ((q.x - p.x) * k) / n, y: p.y + ((q.y - p.y) * k) / n }) !== undefined) return false;
     return true;
   };
   for (let attempt = 0; attempt < 6; attempt++) {

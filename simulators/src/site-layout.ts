@@ -109,7 +109,10 @@ function buildStoreLayout(site: Site, store: Store): StoreLayout {
   const browseZones = new Map<number, Zone[]>();
   const escalators = new Map<number, Point>();
   for (const f of store.floors) {
-    browseZones.set(f, store.zones.filter((z) => z.floor === f && BROWSE_KINDS.has(z.kind)));
+    browseZones.set(
+      f,
+      store.zones.filter((z) => z.floor === f && BROWSE_KINDS.has(z.kind)),
+    );
     const esc = store.zones.find((z) => z.floor === f && z.kind === 'escalator');
     escalators.set(f, esc ? shapeCenter(esc.shape) : shapeCenter(store.shape));
   }

@@ -10,7 +10,13 @@ describe('token rebasing on replay', () => {
   it('re-derives member tokens for the rebased times so a gateway can still resolve them', async () => {
     const site = exampleSite('boutique');
     const member = demoMembers()[1]!;
-    const world = createWorld({ site, durationMs: 3 * 60_000, shoppersPerHour: 300, members: demoMembers(), scenarios: [memberJourney({ memberId: member.memberId, key: member.tokenKey })] });
+    const world = createWorld({
+      site,
+      durationMs: 3 * 60_000,
+      shoppersPerHour: 300,
+      members: demoMembers(),
+      scenarios: [memberJourney({ memberId: member.memberId, key: member.tokenKey })],
+    });
     const input = [...world.observationBatches()].flat();
     const periodMs = site.memberTokens.periodMs;
     const retoken = createTokenRebaser({ periodMs, keys: demoMembers().map((m) => ({ memberId: m.memberId, key: m.tokenKey })) });

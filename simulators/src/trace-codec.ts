@@ -9,7 +9,14 @@ import type { Observation, TruthEvent } from '@storesense/protocol';
 const SAFE = /^[A-Za-z0-9_-]+$/;
 
 export function encodeObservationLine(o: Observation): string {
-  if (o.source === 'ble' && o.terminal === undefined && o.randomized === undefined && o.rssiDbm !== undefined && SAFE.test(o.receiverId) && SAFE.test(o.subject)) {
+  if (
+    o.source === 'ble' &&
+    o.terminal === undefined &&
+    o.randomized === undefined &&
+    o.rssiDbm !== undefined &&
+    SAFE.test(o.receiverId) &&
+    SAFE.test(o.subject)
+  ) {
     const token = o.token === undefined ? '' : `,"token":"${o.token}"`;
     return `{"v":${o.v},"at":${o.at},"source":"ble","receiverId":"${o.receiverId}","subject":"${o.subject}","rssiDbm":${o.rssiDbm}${token}}\n`;
   }

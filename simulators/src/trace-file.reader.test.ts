@@ -20,7 +20,13 @@ async function readAll<T>(it: AsyncIterable<T>): Promise<T[]> {
 describe('readTraceFile / readTruthFile', () => {
   it('reads back exactly what generateWorld wrote', async () => {
     const member = demoMembers()[0]!;
-    const opts = { site: exampleSite('boutique'), seed: 4, durationMs: 3 * 60_000, shoppersPerHour: 300, scenarios: [memberJourney({ memberId: member.memberId, key: member.tokenKey })] };
+    const opts = {
+      site: exampleSite('boutique'),
+      seed: 4,
+      durationMs: 3 * 60_000,
+      shoppersPerHour: 300,
+      scenarios: [memberJourney({ memberId: member.memberId, key: member.tokenKey })],
+    };
     const r = await generateWorld({ ...opts, outDir: tempDir() });
     const trace = await readTraceFile(r.traceFile);
     expect(trace.header).toMatchObject({ format: 'storesense-trace', siteId: 'mall-bj-01', seed: 4, durationMs: 180_000 });

@@ -62,19 +62,24 @@ function violations(events: readonly TruthEvent[], threshold: (zoneId: string) =
 describe('journey truth semantics (property)', () => {
   it('holds for random seeds, traffic and both example sites', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 1_000_000 }), fc.constantFrom('boutique' as const, 'dept-store' as const), fc.integer({ min: 200, max: 1500 }), (seed, name, rate) => {
-        const site = sites[name];
-        const world = createWorld({ site, seed, durationMs: 90 * 60_000, shoppersPerHour: rate / 10 });
-        const zones = new Map(site.stores.flatMap((s) => s.zones).map((z) => [z.id, z.dwellThresholdMs ?? site.journey.dwellThresholdMs]));
-        for (const s of world.shoppers) {
-          const v = violations(s.truth, (z) => zones.get(z)!, site.journey.dwellUpdateMs);
-          expect(v, `${name} seed ${seed} ${s.subject} (${s.intent})`).toEqual([]);
-          // Untruncated shoppers end outside, with nothing open.
-          const arrivals = s.truth.filter((e) => e.type === 'arrival').length;
-          expect(s.truth.filter((e) => e.type === 'exit').length).toBe(arrivals);
-          if (name === 'boutique') expect(s.truth.some((e) => e.type === 'floor_change')).toBe(false);
-        }
-      }),
+      fc.property(
+        fc.integer({ min: 1, max: 1_000_000 }),
+        fc.constantFrom('boutique' as const, 'dept-store' as const),
+        fc.integer({ min: 200, max: 1500 }),
+        (seed, name, rate) => {
+          const site = sites[name];
+          const world = createWorld({ site, seed, durationMs: 90 * 60_000, shoppersPerHour: rate / 10 });
+          const zones = new Map(site.stores.flatMap((s) => s.zones).map((z) => [z.id, z.dwellThresholdMs ?? site.journey.dwellThresholdMs]));
+          for (const s of world.shoppers) {
+            const v = violations(s.truth, (z) => zones.get(z)!, site.journey.dwellUpdateMs);
+            expect(v, `${name} seed ${seed} ${s.subject} (${s.intent})`).toEqual([]);
+            // Untruncated shoppers end outside, with nothing open.
+            const arrivals = s.truth.filter((e) => e.type === 'arrival').length;
+            expect(s.truth.filter((e) => e.type === 'exit').length).toBe(arrivals);
+            if (name === 'boutique') expect(s.truth.some((e) => e.type === 'floor_change')).toBe(false);
+          }
+        },
+      ),
       { numRuns: 12 },
     );
   }, 120_000);

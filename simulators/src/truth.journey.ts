@@ -80,16 +80,41 @@ export function journeyTruth(
         stay.started = true;
         const at = stay.entryAt + stay.thresholdMs;
         stay.nextUpdateAt = at + dwellUpdateMs;
-        emit({ type: 'dwell', phase: 'start', at, storeId: stay.storeId, zoneId: stay.zone.id, floor: stay.floor, dwellMs: Math.round(at) - Math.round(stay.entryAt) });
+        emit({
+          type: 'dwell',
+          phase: 'start',
+          at,
+          storeId: stay.storeId,
+          zoneId: stay.zone.id,
+          floor: stay.floor,
+          dwellMs: Math.round(at) - Math.round(stay.entryAt),
+        });
       } else if (stay.started && stay.nextUpdateAt <= t) {
         const at = stay.nextUpdateAt;
         stay.nextUpdateAt += dwellUpdateMs;
-        emit({ type: 'dwell', phase: 'update', at, storeId: stay.storeId, zoneId: stay.zone.id, floor: stay.floor, dwellMs: Math.round(at) - Math.round(stay.entryAt) });
+        emit({
+          type: 'dwell',
+          phase: 'update',
+          at,
+          storeId: stay.storeId,
+          zoneId: stay.zone.id,
+          floor: stay.floor,
+          dwellMs: Math.round(at) - Math.round(stay.entryAt),
+        });
       } else break;
     }
   };
   const endStay = (t: number) => {
-    if (stay?.started) emit({ type: 'dwell', phase: 'end', at: t, storeId: stay.storeId, zoneId: stay.zone.id, floor: stay.floor, dwellMs: Math.round(t) - Math.round(stay.entryAt) });
+    if (stay?.started)
+      emit({
+        type: 'dwell',
+        phase: 'end',
+        at: t,
+        storeId: stay.storeId,
+        zoneId: stay.zone.id,
+        floor: stay.floor,
+        dwellMs: Math.round(t) - Math.round(stay.entryAt),
+      });
     stay = undefined;
   };
 

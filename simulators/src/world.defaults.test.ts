@@ -28,7 +28,16 @@ describe('default generate output', () => {
       if (!site.ok) throw new Error(site.error);
       // The CLI records the --site argument in the headers; `--site dept-store` was the argument.
       const siteFile = name === 'dept-store' || name === 'boutique' ? name : `firmware-config/sites/${name}.site.json`;
-      const r = await generateWorld({ site: site.value, siteFile, seed: 7, durationMs: 180_000, shoppersPerHour: 240, members: demoMembers(), scenarios: [], outDir: tempDir() });
+      const r = await generateWorld({
+        site: site.value,
+        siteFile,
+        seed: 7,
+        durationMs: 180_000,
+        shoppersPerHour: 240,
+        members: demoMembers(),
+        scenarios: [],
+        outDir: tempDir(),
+      });
       expect(sha256(r.traceFile)).toBe(traceSha);
       expect(sha256(r.truthFile)).toBe(truthSha);
     });

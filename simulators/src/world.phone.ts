@@ -48,7 +48,15 @@ export class Phone {
    * `fromAt` (the trace start) are drawn but not reported, so the radio stream of a phone does not
    * depend on where the trace starts.
    */
-  emit(fromAt: number, untilAt: number, receivers: readonly RadioReceiver[], layout: SiteLayout, radio: RadioParams, periodMs: number, out: Observation[]): void {
+  emit(
+    fromAt: number,
+    untilAt: number,
+    receivers: readonly RadioReceiver[],
+    layout: SiteLayout,
+    radio: RadioParams,
+    periodMs: number,
+    out: Observation[],
+  ): void {
     const { spec, rng, pose } = this;
     const cull = (this.cull ??= cullTable(receivers, spec.txOffsetDb, radio));
     while (this.nextAt < untilAt && this.nextAt <= this.endAt) {

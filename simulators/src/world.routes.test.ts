@@ -25,7 +25,8 @@ const events = (s: PlannedShopper, type: TruthEvent['type']) => s.truth.filter((
 describe('through-traffic: in by one door, out by another', () => {
   const site = twoDoorBoutique();
   const doors = site.stores[0]!.entrances;
-  const nearestDoor = (p: { x: number; y: number }) => doors.reduce((a, d) => (Math.hypot(d.at.x - p.x, d.at.y - p.y) < Math.hypot(a.at.x - p.x, a.at.y - p.y) ? d : a));
+  const nearestDoor = (p: { x: number; y: number }) =>
+    doors.reduce((a, d) => (Math.hypot(d.at.x - p.x, d.at.y - p.y) < Math.hypot(a.at.x - p.x, a.at.y - p.y) ? d : a));
   const world = createWorld({ site, seed: 4, durationMs: 30 * 60_000, shoppersPerHour: 240, intentMix: only('visit'), plan: { throughShare: 1 } });
 
   it('puts the arrival at the door used and the exit at the other door, for every visitor', () => {
@@ -50,7 +51,9 @@ describe('through-traffic: in by one door, out by another', () => {
   it('lets half the visitors leave by another door by default, and none in a one-door store', () => {
     const mix = only('visit');
     const w = createWorld({ site, seed: 5, durationMs: 30 * 60_000, shoppersPerHour: 240, intentMix: mix });
-    const through = w.shoppers.filter((s) => nearestDoor(poseAt(s, events(s, 'arrival')[0]!.at)).id !== nearestDoor(poseAt(s, events(s, 'exit')[0]!.at)).id).length;
+    const through = w.shoppers.filter(
+      (s) => nearestDoor(poseAt(s, events(s, 'arrival')[0]!.at)).id !== nearestDoor(poseAt(s, events(s, 'exit')[0]!.at)).id,
+    ).length;
     expect(through / w.shoppers.length).toBeGreaterThan(0.3);
     expect(through / w.shoppers.length).toBeLessThan(0.7);
   });
@@ -131,7 +134,13 @@ describe('long dwell in fitting rooms', () => {
 
 describe('determinism of the new routes', () => {
   it('gives identical shoppers and observations for the same seed', () => {
-    const opts = { site: twoDoorBoutique(), seed: 13, durationMs: 6 * 60_000, shoppersPerHour: 600, plan: { shortcutShare: 0.1, windowAnywhereShare: 0.7, crossShare: 0.3, longDwellShare: 0.35 } };
+    const opts = {
+      site: twoDoorBoutique(),
+      seed: 13,
+      durationMs: 6 * 60_000,
+      shoppersPerHour: 600,
+      plan: { shortcutShare: 0.1, windowAnywhereShare: 0.7, crossShare: 0.3, longDwellShare: 0.35 },
+    };
     const a = createWorld(opts);
     const b = createWorld(opts);
     expect(b.truth()).toEqual(a.truth());

@@ -19,12 +19,21 @@ describe('staff and fixed devices in the world', () => {
     const staffObs = all.filter((o) => staffSubjects.has(o.subject));
     // 20 min at 1 s (phone) and 0.3 s (beacon), heard by several receivers each.
     expect(staffObs.length).toBeGreaterThan(2 * 1200);
-    expect(all.filter((o) => !staffSubjects.has(o.subject) && !o.subject.startsWith('w_'))).toEqual([...plain.observations()].filter((o) => !o.subject.startsWith('w_')));
+    expect(all.filter((o) => !staffSubjects.has(o.subject) && !o.subject.startsWith('w_'))).toEqual(
+      [...plain.observations()].filter((o) => !o.subject.startsWith('w_')),
+    );
     for (const e of withStaff.truth()) expect(staffSubjects.has(e.subject)).toBe(false);
   });
 
   it('puts the door, counter and stockroom spots inside the store; a fixed device keeps one address, a phone rotates with the world', () => {
-    const w = createWorld({ ...base, bleRotationMs: 5 * 60_000, staff: [{ placements: ['door', 'counter', 'stockroom'], stayMs: 5 * 60_000 }, { kind: 'fixed', placements: ['stockroom'] }] });
+    const w = createWorld({
+      ...base,
+      bleRotationMs: 5 * 60_000,
+      staff: [
+        { placements: ['door', 'counter', 'stockroom'], stayMs: 5 * 60_000 },
+        { kind: 'fixed', placements: ['stockroom'] },
+      ],
+    });
     const [phone, beacon] = w.staff;
     expect(phone!.subjects.length).toBeGreaterThanOrEqual(4);
     expect(beacon!.subjects).toHaveLength(1);

@@ -93,7 +93,8 @@ function buildOne(spec: StaffDeviceSpec, index: number, rng: Rng, ctx: StaffCont
   const kind = spec.kind ?? 'phone';
   const placements = [...(spec.placements ?? ['door'])];
   if (placements.length === 0) throw new RangeError(`staff[${index}].placements is empty`);
-  for (const p of placements) if (!STAFF_PLACEMENTS.includes(p)) throw new RangeError(`staff[${index}].placements: "${p}" is not one of ${STAFF_PLACEMENTS.join(', ')}`);
+  for (const p of placements)
+    if (!STAFF_PLACEMENTS.includes(p)) throw new RangeError(`staff[${index}].placements: "${p}" is not one of ${STAFF_PLACEMENTS.join(', ')}`);
   const startAt = ctx.startAt + Math.round(spec.fromMs ?? 0);
   const endAt = spec.shiftMs === undefined ? ctx.endAt : startAt + Math.max(0, Math.round(spec.shiftMs));
   const spots = placements.map((p) => spotFor(store, p, rng));
@@ -113,10 +114,14 @@ function buildOne(spec: StaffDeviceSpec, index: number, rng: Rng, ctx: StaffCont
   const rotationMs = registered ? 0 : Math.max(0, spec.rotationMs ?? (kind === 'fixed' ? 0 : ctx.worldRotationMs));
   const prefix = registered ? 'staff_' : 's_';
   const subjects = [{ from: startAt, subject: ctx.newSubject(rng, prefix) }];
-  if (rotationMs > 0) for (let t = startAt + rng.uniform(0, rotationMs); t < endAt; t += rotationMs) subjects.push({ from: Math.ceil(t), subject: ctx.newSubject(rng, prefix) });
+  if (rotationMs > 0)
+    for (let t = startAt + rng.uniform(0, rotationMs); t < endAt; t += rotationMs) subjects.push({ from: Math.ceil(t), subject: ctx.newSubject(rng, prefix) });
   const advertIntervalMs = spec.advertIntervalMs ?? (kind === 'fixed' ? 300 : 1000);
   const txOffsetDb = rng.normal(0, ctx.radioTxSigmaDb);
-  const phone = new Phone({ subjects: [{ from: -Infinity, subject: subjects[0]!.subject }, ...subjects.slice(1)], segments, advertIntervalMs, txOffsetDb, tokenKey: undefined }, rng.fork());
+  const phone = new Phone(
+    { subjects: [{ from: -Infinity, subject: subjects[0]!.subject }, ...subjects.slice(1)], segments, advertIntervalMs, txOffsetDb, tokenKey: undefined },
+    rng.fork(),
+  );
   const wifi = kind === 'phone' ? new WifiProber(segments, rng.fork(), ctx.wifi, txOffsetDb) : undefined;
   return { kind, storeId: store.store.id, placements, startAt, endAt, subjects, phone, wifi };
 }
@@ -192,7 +197,9 @@ export function parseStaffList(text: string): StaffDeviceSpec[] {
       const kind = head === 'fixed' ? 'fixed' : 'phone';
       if (!['phone', 'fixed', 'registered'].includes(head)) throw new RangeError(`--staff "${item}": the kind before ':' is phone, fixed or registered`);
       const placements = rest.split('+').map((p) => p.trim());
-      for (const p of placements) if (!(STAFF_PLACEMENTS as readonly string[]).includes(p)) throw new RangeError(`--staff "${item}": "${p}" is not one of ${STAFF_PLACEMENTS.join(', ')}`);
+      for (const p of placements)
+        if (!(STAFF_PLACEMENTS as readonly string[]).includes(p))
+          throw new RangeError(`--staff "${item}": "${p}" is not one of ${STAFF_PLACEMENTS.join(', ')}`);
       return { kind, placements: placements as StaffPlacement[], ...(registered ? { registered: true } : {}) };
     });
 }

@@ -46,7 +46,10 @@ export function terminalObservations(layout: SiteLayout, shopper: TerminalShoppe
       source: 'terminal',
       receiverId: t.id,
       subject: member !== undefined ? shopper.subject : counters.anonymous(t.id),
-      terminal: member !== undefined ? { kind: 'pos', action: 'purchase', memberId: member, amount: p.amount, currency } : { kind: 'pos', action: 'purchase', amount: p.amount, currency },
+      terminal:
+        member !== undefined
+          ? { kind: 'pos', action: 'purchase', memberId: member, amount: p.amount, currency }
+          : { kind: 'pos', action: 'purchase', amount: p.amount, currency },
     });
   }
   const cursor = new TrajectoryCursor(shopper.segments);

@@ -81,7 +81,11 @@ describe('world output', () => {
   });
 
   it('members without consent behave as anonymous shoppers', () => {
-    const noConsent = new Set(demoMembers().filter((m) => !m.consent).map((m) => m.memberId));
+    const noConsent = new Set(
+      demoMembers()
+        .filter((m) => !m.consent)
+        .map((m) => m.memberId),
+    );
     expect(noConsent.size).toBeGreaterThan(0);
     expect(world.shoppers.some((s) => s.memberId !== undefined && noConsent.has(s.memberId))).toBe(false);
     expect(truth.some((e) => e.memberId !== undefined && noConsent.has(e.memberId))).toBe(false);

@@ -125,7 +125,8 @@ export function createWorld(options: WorldOptions): World {
   const site = options.site;
   const seed = options.seed ?? 1;
   if (!Number.isSafeInteger(seed)) throw new RangeError(`seed must be an integer, got ${seed}`);
-  if (!Number.isFinite(options.durationMs) || options.durationMs < 0) throw new RangeError(`durationMs must be a non-negative number, got ${options.durationMs}`);
+  if (!Number.isFinite(options.durationMs) || options.durationMs < 0)
+    throw new RangeError(`durationMs must be a non-negative number, got ${options.durationMs}`);
   const startAt = Math.round(options.startAt ?? DEFAULT_START_AT);
   if (!Number.isSafeInteger(startAt) || startAt < 0) throw new RangeError(`startAt must be ms since the epoch, got ${options.startAt}`);
   const durationMs = Math.max(0, Math.round(options.durationMs));
@@ -173,7 +174,13 @@ export function createWorld(options: WorldOptions): World {
     let truth = journeyTruth(layout, segs, s.subject, s.member?.memberId, s.plan.purchases);
     const terminalRng = s.rng.fork();
     const radioRng = s.rng.fork();
-    const terminalObs = terminalObservations(layout, { subject: s.subject, memberId: s.member?.memberId, segments: segs, purchases: s.plan.purchases, truth, recallOverride: s.recall }, terminalRng, counters, currency);
+    const terminalObs = terminalObservations(
+      layout,
+      { subject: s.subject, memberId: s.member?.memberId, segments: segs, purchases: s.plan.purchases, truth, recallOverride: s.recall },
+      terminalRng,
+      counters,
+      currency,
+    );
     const txOffsetDb = radioRng.normal(0, radio.phoneTxSigmaDb);
     // Forked after the others, so WiFi, silence and rotation never shift the BLE, terminal or plan streams.
     const wifi = new WifiProber(segs, s.rng.fork(), wifiParams, txOffsetDb);
@@ -182,10 +189,14 @@ export function createWorld(options: WorldOptions): World {
     const subjectTimeline = [{ from: -Infinity, subject: s.subject }];
     if (rotationMs > 0 && s.member === undefined && s.scenario === undefined) {
       const rotRng = s.rng.fork();
-      for (let t = spawnAt + rotRng.uniform(0, rotationMs); t < endAt; t += rotationMs) subjectTimeline.push({ from: Math.ceil(t), subject: newSubject(rotRng) });
+      for (let t = spawnAt + rotRng.uniform(0, rotationMs); t < endAt; t += rotationMs)
+        subjectTimeline.push({ from: Math.ceil(t), subject: newSubject(rotRng) });
       if (subjectTimeline.length > 1) truth = truth.map((e) => ({ ...e, subject: subjectAt(subjectTimeline, e.at) }));
     }
-    const phone = new Phone({ subjects: subjectTimeline, segments: segs, advertIntervalMs: s.advertIntervalMs, txOffsetDb, tokenKey: s.member?.tokenKey }, radioRng);
+    const phone = new Phone(
+      { subjects: subjectTimeline, segments: segs, advertIntervalMs: s.advertIntervalMs, txOffsetDb, tokenKey: s.member?.tokenKey },
+      radioRng,
+    );
     shoppers.push({
       subject: s.subject,
       memberId: s.member?.memberId,
@@ -243,7 +254,15 @@ export function createWorld(options: WorldOptions): World {
   shoppers.sort((a, b) => a.spawnAt - b.spawnAt || cmp(a.subject, b.subject));
   const staff =
     options.staff !== undefined && options.staff.length > 0
-      ? buildStaffDevices(options.staff, seed, { layout, startAt, endAt, worldRotationMs: rotationMs, wifi: wifiParams, radioTxSigmaDb: radio.phoneTxSigmaDb, newSubject })
+      ? buildStaffDevices(options.staff, seed, {
+          layout,
+          startAt,
+          endAt,
+          worldRotationMs: rotationMs,
+          wifi: wifiParams,
+          radioTxSigmaDb: radio.phoneTxSigmaDb,
+          newSubject,
+        })
       : [];
 
   const header: TraceHeader = {

@@ -68,7 +68,9 @@ export class WifiProber {
       for (const rx of receivers) {
         const tx = this.txOffsetDb + params.txGainDb;
         // Two frames of the burst on this receiver's channel: missed only if both are lost.
-        const rssi = hearAdvert(rx, pose.x, pose.y, pose.level, tx, radio, rng, pose.hx, pose.hy) ?? hearAdvert(rx, pose.x, pose.y, pose.level, tx, radio, rng, pose.hx, pose.hy);
+        const rssi =
+          hearAdvert(rx, pose.x, pose.y, pose.level, tx, radio, rng, pose.hx, pose.hy) ??
+          hearAdvert(rx, pose.x, pose.y, pose.level, tx, radio, rng, pose.hx, pose.hy);
         if (rssi === undefined || at < fromAt) continue;
         out.push({ v: 1, at, source: rx.source, receiverId: rx.id, subject, rssiDbm: rssi, randomized: this.randomized });
       }

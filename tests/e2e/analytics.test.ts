@@ -35,7 +35,12 @@ describe('analytics agree with the simulator’s truth (dept-store, offline pipe
     truth = world.truth();
     const observations = [...world.observations()];
     const config = renderGatewayConfig(site, site.gateways[0]!.id);
-    const memberKeys = { v: 1, at: truth[0]?.at ?? 0, periodMs: site.memberTokens.periodMs, members: members.filter((m) => m.consent).map((m) => ({ memberId: m.memberId, key: m.tokenKey })) };
+    const memberKeys = {
+      v: 1,
+      at: truth[0]?.at ?? 0,
+      periodMs: site.memberTokens.periodMs,
+      members: members.filter((m) => m.consent).map((m) => ({ memberId: m.memberId, key: m.tokenKey })),
+    };
     events = runOffline(config, observations, { memberKeys, seed: 1 });
     store = openSqliteStore({ path: join(dir, 'cloud.db') });
     for (const e of events) await store.insertEvent(e, e.at);
@@ -53,7 +58,9 @@ describe('analytics agree with the simulator’s truth (dept-store, offline pipe
     const trueApproaches = truth.filter((t) => t.type === 'approach' && t.storeId === storeId).length;
     const trueArrivals = truth.filter((t) => t.type === 'arrival' && t.storeId === storeId).length;
     const trueCapture = trueArrivals / trueApproaches;
-    console.log(`dept-store ${DURATION_MS / 60_000} min: truth ${trueArrivals}/${trueApproaches} = ${trueCapture.toFixed(3)}; measured ${measured.arrivals}/${measured.approaches} = ${measured.captureRate?.toFixed(3)}`);
+    console.log(
+      `dept-store ${DURATION_MS / 60_000} min: truth ${trueArrivals}/${trueApproaches} = ${trueCapture.toFixed(3)}; measured ${measured.arrivals}/${measured.approaches} = ${measured.captureRate?.toFixed(3)}`,
+    );
     expect(trueApproaches).toBeGreaterThan(20);
     expect(measured.captureRate).not.toBeNull();
     expect(Math.abs(measured.captureRate! - trueCapture)).toBeLessThanOrEqual(CAPTURE_TOLERANCE);
@@ -67,12 +74,17 @@ describe('analytics agree with the simulator’s truth (dept-store, offline pipe
     const s = await analytics.summary(range);
     const trueFloorChanges = truth.filter((t) => t.type === 'floor_change').length;
     const measuredFloorChanges = s.floors.reduce((n, f) => n + f.count, 0);
-    const trueDwellMs = truth.filter((t) => t.type === 'dwell' && t.phase === 'end').map((t) => t.dwellMs ?? 0).sort((a, b) => a - b);
+    const trueDwellMs = truth
+      .filter((t) => t.type === 'dwell' && t.phase === 'end')
+      .map((t) => t.dwellMs ?? 0)
+      .sort((a, b) => a - b);
     const trueDwellEnds = trueDwellMs.length;
     const trueP50 = percentile(trueDwellMs, 50)!;
     const trueArrivals = truth.filter((t) => t.type === 'arrival');
     const trueMemberShare = trueArrivals.filter((t) => t.memberId !== undefined).length / trueArrivals.length;
-    console.log(`floor changes truth ${trueFloorChanges} measured ${measuredFloorChanges}; dwell ends truth ${trueDwellEnds} measured ${s.dwell.count} (p50 ${s.dwell.p50Ms} ms, p90 ${s.dwell.p90Ms} ms); true dwell p50 ${trueP50} ms; member share truth ${trueMemberShare.toFixed(3)} measured ${s.returning.memberShare?.toFixed(3)}`);
+    console.log(
+      `floor changes truth ${trueFloorChanges} measured ${measuredFloorChanges}; dwell ends truth ${trueDwellEnds} measured ${s.dwell.count} (p50 ${s.dwell.p50Ms} ms, p90 ${s.dwell.p90Ms} ms); true dwell p50 ${trueP50} ms; member share truth ${trueMemberShare.toFixed(3)} measured ${s.returning.memberShare?.toFixed(3)}`,
+    );
     expect(measuredFloorChanges).toBeGreaterThan(0);
     expect(Math.abs(measuredFloorChanges - trueFloorChanges)).toBeLessThanOrEqual(Math.max(3, trueFloorChanges * 0.3));
     expect(Math.abs(s.dwell.count - trueDwellEnds)).toBeLessThanOrEqual(Math.max(3, trueDwellEnds * 0.3));

@@ -12,14 +12,34 @@ const TYPES = ['approach', 'arrival', 'dwell', 'floor_change', 'purchase', 'exit
 function result(macroF1: number, arrival: { support: number; detected: number; matched: number; p50?: number; p95?: number }) {
   const byType: Record<string, unknown> = {};
   for (const t of TYPES) byType[t] = { support: 10, detected: 10, matched: 10, latencyP50Ms: 1000, latencyP95Ms: 2000 };
-  byType['arrival'] = { support: arrival.support, detected: arrival.detected, matched: arrival.matched, latencyP50Ms: arrival.p50 ?? 2000, latencyP95Ms: arrival.p95 ?? 5000 };
+  byType['arrival'] = {
+    support: arrival.support,
+    detected: arrival.detected,
+    matched: arrival.matched,
+    latencyP50Ms: arrival.p50 ?? 2000,
+    latencyP95Ms: arrival.p95 ?? 5000,
+  };
   return { macroF1, byType, floorChangesCorrect: 10, floorChangeAccuracy: 1, falseExitsPerSubjectHour: 0, toleranceMs: { arrival: 15000 } };
 }
-const row = (site: string, family: string | null, level: string, seed: number, classifier: string, res: unknown) => ({ site, family, kind: family ? 'random' : 'example', heldOut: false, level, seed, classifier, command: 'node …', result: res });
+const row = (site: string, family: string | null, level: string, seed: number, classifier: string, res: unknown) => ({
+  site,
+  family,
+  kind: family ? 'random' : 'example',
+  heldOut: false,
+  level,
+  seed,
+  classifier,
+  command: 'node …',
+  result: res,
+});
 
 describe('eval figures', () => {
   it('pools counts over traces and takes the median of per-trace latencies', () => {
-    const p = figures.pool([result(0.9, { support: 10, detected: 10, matched: 9, p50: 1000 }), result(0.8, { support: 10, detected: 12, matched: 10, p50: 3000 }), result(1, { support: 0, detected: 0, matched: 0, p50: 2000 })]);
+    const p = figures.pool([
+      result(0.9, { support: 10, detected: 10, matched: 9, p50: 1000 }),
+      result(0.8, { support: 10, detected: 12, matched: 10, p50: 3000 }),
+      result(1, { support: 0, detected: 0, matched: 0, p50: 2000 }),
+    ]);
     expect(p.traces).toBe(3);
     expect(p.macroF1).toBeCloseTo(0.9, 9);
     expect(p.figures.arrival.precision).toBeCloseTo(19 / 22, 9);
@@ -44,7 +64,18 @@ describe('eval figures', () => {
 });
 
 describe('renderAccuracy', () => {
-  const site = (name: string, family: string | null, heldOut: boolean, domain: string) => ({ name, kind: family ? 'random' : 'example', family, file: `${name}.site.json`, heldOut, heldOutBy: heldOut ? 'HELD_OUT_FAMILIES "kiosk"' : undefined, trained: !heldOut, domain, domainFindings: domain === 'outside' ? ['no receiver with role "inside": every training site had one'] : [], siteSeed: 9001 });
+  const site = (name: string, family: string | null, heldOut: boolean, domain: string) => ({
+    name,
+    kind: family ? 'random' : 'example',
+    family,
+    file: `${name}.site.json`,
+    heldOut,
+    heldOutBy: heldOut ? 'HELD_OUT_FAMILIES "kiosk"' : undefined,
+    trained: !heldOut,
+    domain,
+    domainFindings: domain === 'outside' ? ['no receiver with role "inside": every training site had one'] : [],
+    siteSeed: 9001,
+  });
   const base = {
     generateCommands: [],
     seeds: [101],
@@ -77,7 +108,16 @@ describe('renderAccuracy', () => {
   ];
 
   it('fails the held-out family honestly, counts what it cannot measure apart, and shows the domain', () => {
-    const md: string = report.renderAccuracy({ ...base, sites, rows, levels: [{ name: 'default', args: '' }, { name: 'staff', args: '--staff door' }], occupancy: { ran: true, markdown: 'MAE table', targets: [{ label: 'day 2 MAE ≤ 2', value: '1.5', ok: true }] } });
+    const md: string = report.renderAccuracy({
+      ...base,
+      sites,
+      rows,
+      levels: [
+        { name: 'default', args: '' },
+        { name: 'staff', args: '--staff door' },
+      ],
+      occupancy: { ran: true, markdown: 'MAE table', targets: [{ label: 'day 2 MAE ≤ 2', value: '1.5', ok: true }] },
+    });
     expect(md).toContain('| kiosk (random, 1 sites), default: ONNX macro F1 ≥ 0.93 | 0.100 | **FAIL** |');
     expect(md).toContain('| kiosk (random, 1 sites), default: ONNX ahead of the rules | 0.100 vs 0.700 | **FAIL** |');
     expect(md).toContain('| kiosk (random, 1 sites), harsh: ONNX macro F1 ≥ 0.85 | no harsh level in this build | not measured |');
@@ -93,7 +133,15 @@ describe('renderAccuracy', () => {
   });
 
   it('says so when no family is held out and no occupancy module exists', () => {
-    const md: string = report.renderAccuracy({ ...base, families: [], heldOutFamilies: { list: [], source: 'none' }, sites: [sites[0]], rows: rows.slice(0, 2), levels: [{ name: 'default', args: '' }], occupancy: { ran: false, reason: 'scripts/eval.occupancy.js is absent from this build', markdown: '' } });
+    const md: string = report.renderAccuracy({
+      ...base,
+      families: [],
+      heldOutFamilies: { list: [], source: 'none' },
+      sites: [sites[0]],
+      rows: rows.slice(0, 2),
+      levels: [{ name: 'default', args: '' }],
+      occupancy: { ran: false, reason: 'scripts/eval.occupancy.js is absent from this build', markdown: '' },
+    });
     expect(md).toContain('| held-out families scored | none in this build | not measured |');
     expect(md).toContain('Not scored: scripts/eval.occupancy.js is absent from this build.');
     expect(md).toContain('| staff phone by the door: 0 false arrivals | no staff level in this build | not measured |');

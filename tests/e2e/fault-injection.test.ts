@@ -41,29 +41,50 @@ describe('fault injection: kill -9, outage and freeze with real processes', () =
   it('stores every produced event exactly once and cuts no visit', async () => {
     const run = (argv: string[]) => execFileSync(process.execPath, argv, { cwd: repoRoot, stdio: 'pipe' });
     // Busy enough that shoppers are inside at every kill; the seed is arbitrary.
-    run(['simulators/dist/cli.js', 'generate', '--site', SITE_FILE, '--seed', '31', '--duration', TRACE_DURATION, '--shoppers-per-hour', '900', '--out', join(dir, 'trace')]);
+    run([
+      'simulators/dist/cli.js',
+      'generate',
+      '--site',
+      SITE_FILE,
+      '--seed',
+      '31',
+      '--duration',
+      TRACE_DURATION,
+      '--shoppers-per-hour',
+      '900',
+      '--out',
+      join(dir, 'trace'),
+    ]);
     const [httpPort, mqttPort, statusPort] = [await freePort(), await freePort(), await freePort()];
     writeFileSync(join(dir, 'gateways.json'), JSON.stringify([{ siteId: site.id, gatewayId: GW, password: PASSWORD }]));
     run(['firmware-config/dist/cli.js', 'render', SITE_FILE, '--gateway', GW, '--mqtt-url', `mqtt://127.0.0.1:${mqttPort}`, '--out', join(dir, 'gw.json')]);
     const rendered = JSON.parse(readFileSync(join(dir, 'gw.json'), 'utf8')) as { uplink: Record<string, number> };
-    writeFileSync(join(dir, 'gw.json'), JSON.stringify({
-      ...rendered,
-      dataDir: join(dir, 'gateway'),
-      sources: [{ kind: 'http_observations' }],
-      statusApi: { host: '127.0.0.1', port: statusPort },
-      // A 30 s reconnect backoff would spend the test's time waiting; the path is the same.
-      uplink: { ...rendered.uplink, reconnectMaxMs: 2_000 },
-    }));
+    writeFileSync(
+      join(dir, 'gw.json'),
+      JSON.stringify({
+        ...rendered,
+        dataDir: join(dir, 'gateway'),
+        sources: [{ kind: 'http_observations' }],
+        statusApi: { host: '127.0.0.1', port: statusPort },
+        // A 30 s reconnect backoff would spend the test's time waiting; the path is the same.
+        uplink: { ...rendered.uplink, reconnectMaxMs: 2_000 },
+      }),
+    );
 
     const startCloud = async () => {
       cloud = new Child('cloud', ['cloud/dist/cli.js', '--site', SITE_FILE, '--gateways', join(dir, 'gateways.json')], {
-        STORESENSE_HTTP_PORT: String(httpPort), STORESENSE_MQTT_PORT: String(mqttPort), STORESENSE_DATA_DIR: join(dir, 'cloud'), STORESENSE_LOG_LEVEL: 'warn',
+        STORESENSE_HTTP_PORT: String(httpPort),
+        STORESENSE_MQTT_PORT: String(mqttPort),
+        STORESENSE_DATA_DIR: join(dir, 'cloud'),
+        STORESENSE_LOG_LEVEL: 'warn',
       });
       children.push(cloud);
       await cloud.waitFor(/mqtt\s+mqtt:\/\//);
     };
     const startGateway = async () => {
-      gateway = new Child('gateway', ['gateway/dist/cli.js', '--config', join(dir, 'gw.json'), '--classifier', 'rules', '--log-level', 'warn'], { STORESENSE_MQTT_PASSWORD: PASSWORD });
+      gateway = new Child('gateway', ['gateway/dist/cli.js', '--config', join(dir, 'gw.json'), '--classifier', 'rules', '--log-level', 'warn'], {
+        STORESENSE_MQTT_PASSWORD: PASSWORD,
+      });
       children.push(gateway);
       await waitHttp(`http://127.0.0.1:${statusPort}/api/v1/health`, gateway);
     };
@@ -81,25 +102,45 @@ describe('fault injection: kill -9, outage and freeze with real processes', () =
 
     await startCloud();
     await startGateway();
-    const replay = new Child('replay', ['simulators/dist/cli.js', 'replay', '--trace', join(dir, 'trace/trace.ndjson'), '--site', SITE_FILE, '--to', `http://127.0.0.1:${statusPort}`]);
+    const replay = new Child('replay', [
+      'simulators/dist/cli.js',
+      'replay',
+      '--trace',
+      join(dir, 'trace/trace.ndjson'),
+      '--site',
+      SITE_FILE,
+      '--to',
+      `http://127.0.0.1:${statusPort}`,
+    ]);
     children.push(replay);
     const t0 = Date.now();
     const at = async (s: number) => sleep(Math.max(0, t0 + s * 1000 - Date.now()));
 
-    await at(8); await killGateway();
-    await at(18); await killCloud();
-    await at(28); await killGateway();
-    await at(36); await killCloud();
+    await at(8);
+    await killGateway();
+    await at(18);
+    await killCloud();
+    await at(28);
+    await killGateway();
+    await at(36);
+    await killCloud();
     // The outage: a clean stop, 25 s away, a gateway crash in the middle (its backlog must survive).
-    await at(44); await cloud!.stop(); faults.outages += 1;
-    await at(56); await killGateway();
+    await at(44);
+    await cloud!.stop();
+    faults.outages += 1;
+    await at(56);
+    await killGateway();
     await at(68);
     faults.outboxDepthInOutage = (await gatewayHealth(statusPort)).outbox.depth;
     await startCloud();
     // Back, the gateway reconnecting and replaying its backlog: crash the cloud in the middle of it.
-    await sleep(300); await killCloud();
-    await at(82); cloud!.freeze(); faults.freezes += 1;
-    await at(90); cloud!.thaw();
+    await sleep(300);
+    await killCloud();
+    await at(82);
+    cloud!.freeze();
+    faults.freezes += 1;
+    await at(90);
+    cloud!.thaw();
     // Down longer than exitAbsenceMs (12 s): visits in flight must end with an exit at their last
     // saved sighting (the shopper may have left meanwhile), never stay open or arrive twice.
     await at(96);
@@ -128,8 +169,12 @@ describe('fault injection: kill -9, outage and freeze with real processes', () =
     const audit = readAudit(outboxDb, join(dir, 'cloud/cloud.db'));
     faults.exitsForShoppersGoneWhileDown = audit.exits.filter((e) => e.at <= longDown.from && (e.detectedAt ?? 0) >= longDown.back).length;
     const outbox = outboxLeft(outboxDb);
-    const truth = readFileSync(join(dir, 'trace/truth.ndjson'), 'utf8').split('\n').filter((l) => l.includes('"arrival"')).length;
-    process.stderr.write(`[fault-injection] ${JSON.stringify({ ...faults, produced: audit.produced, stored: audit.stored, lost: audit.lost.length, duplicateSeqs: audit.duplicateSeqs.length, duplicateEvents: audit.duplicateEvents.length, cutVisits: audit.cut.length, visits: audit.visits, visitsWithArrival: audit.visitsWithArrival, truthArrivals: truth, outbox, seconds: Math.round((Date.now() - t0) / 1000) })}\n`);
+    const truth = readFileSync(join(dir, 'trace/truth.ndjson'), 'utf8')
+      .split('\n')
+      .filter((l) => l.includes('"arrival"')).length;
+    process.stderr.write(
+      `[fault-injection] ${JSON.stringify({ ...faults, produced: audit.produced, stored: audit.stored, lost: audit.lost.length, duplicateSeqs: audit.duplicateSeqs.length, duplicateEvents: audit.duplicateEvents.length, cutVisits: audit.cut.length, visits: audit.visits, visitsWithArrival: audit.visitsWithArrival, truthArrivals: truth, outbox, seconds: Math.round((Date.now() - t0) / 1000) })}\n`,
+    );
 
     // The faults happened and had something to break.
     expect(faults.gatewayKills).toBeGreaterThanOrEqual(3);
@@ -180,7 +225,11 @@ function outboxLeft(outboxDb: string): { rows: number; gaps: number; dropped: nu
   const db = new Database(outboxDb, { readonly: true, fileMustExist: true });
   try {
     const one = (sql: string) => (db.prepare(sql).get() as { n: number } | undefined)?.n ?? 0;
-    return { rows: one('SELECT COUNT(*) AS n FROM outbox'), gaps: one('SELECT COUNT(*) AS n FROM gaps'), dropped: one("SELECT v AS n FROM meta WHERE k = 'dropped'") };
+    return {
+      rows: one('SELECT COUNT(*) AS n FROM outbox'),
+      gaps: one('SELECT COUNT(*) AS n FROM gaps'),
+      dropped: one("SELECT v AS n FROM meta WHERE k = 'dropped'"),
+    };
   } finally {
     db.close();
   }
@@ -190,10 +239,34 @@ function readAudit(outboxDb: string, cloudDb: string): JourneyAudit & { exits: S
   const produced = producedCount(outboxDb);
   const db = new Database(cloudDb, { readonly: true, fileMustExist: true });
   try {
-    const rows = db.prepare('SELECT id, seq, body FROM events WHERE site_id = ? AND gateway_id = ?').all(site.id, GW) as { id: string; seq: number; body: string }[];
+    const rows = db.prepare('SELECT id, seq, body FROM events WHERE site_id = ? AND gateway_id = ?').all(site.id, GW) as {
+      id: string;
+      seq: number;
+      body: string;
+    }[];
     const events: StoredEvent[] = rows.map((r) => {
-      const e = JSON.parse(r.body) as { type: string; at: number; detectedAt?: number; visitId: string; subject: { id: string }; phase?: string; zoneId?: string; toFloor?: number };
-      return { id: r.id, seq: r.seq, type: e.type, at: e.at, visitId: e.visitId, subject: e.subject.id, ...(e.detectedAt !== undefined ? { detectedAt: e.detectedAt } : {}), ...(e.phase ? { phase: e.phase } : {}), ...(e.zoneId ? { zoneId: e.zoneId } : {}), ...(e.toFloor !== undefined ? { toFloor: e.toFloor } : {}) };
+      const e = JSON.parse(r.body) as {
+        type: string;
+        at: number;
+        detectedAt?: number;
+        visitId: string;
+        subject: { id: string };
+        phase?: string;
+        zoneId?: string;
+        toFloor?: number;
+      };
+      return {
+        id: r.id,
+        seq: r.seq,
+        type: e.type,
+        at: e.at,
+        visitId: e.visitId,
+        subject: e.subject.id,
+        ...(e.detectedAt !== undefined ? { detectedAt: e.detectedAt } : {}),
+        ...(e.phase ? { phase: e.phase } : {}),
+        ...(e.zoneId ? { zoneId: e.zoneId } : {}),
+        ...(e.toFloor !== undefined ? { toFloor: e.toFloor } : {}),
+      };
     });
     return { ...auditJourneys(produced, events), exits: events.filter((e) => e.type === 'exit') };
   } finally {

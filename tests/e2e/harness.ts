@@ -12,8 +12,14 @@ import { join } from 'node:path';
 import { createCloud, type Cloud, type CloudEndpoints, type CloudOptions } from '@storesense/cloud';
 import { createLogger as cloudLogger } from '@storesense/cloud';
 import {
-  exampleSitePath, demoMembersPath, loadMembersCsv, loadSiteFile, renderGatewayConfig,
-  type DemoMember, type GatewayConfig, type Site,
+  exampleSitePath,
+  demoMembersPath,
+  loadMembersCsv,
+  loadSiteFile,
+  renderGatewayConfig,
+  type DemoMember,
+  type GatewayConfig,
+  type Site,
 } from '@storesense/firmware-config';
 import { createGateway, silentLogger, type Clock, type Gateway } from '@storesense/gateway';
 import { staffFrameSchema, type Observation, type PresenceEvent, type StaffAlert, type TruthEvent } from '@storesense/protocol';
@@ -44,7 +50,10 @@ export function demoMember(memberId: string): DemoMember {
 export class ScaledClock implements Clock {
   private wall0 = Date.now();
   private origin: number;
-  constructor(originAt: number, private readonly speed: number) {
+  constructor(
+    originAt: number,
+    private readonly speed: number,
+  ) {
     this.origin = originAt;
   }
   restart(originAt: number): void {

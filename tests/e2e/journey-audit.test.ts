@@ -22,7 +22,17 @@ describe('auditJourneys', () => {
     n = 0;
     const events = [...visit('v1', 's_aaaa0001', 10_000, 90_000), ...visit('v2', 's_aaaa0002', 20_000, 80_000), ...visit('v3', 's_aaaa0001', 100_000, 150_000)];
     const a = auditJourneys(n, events);
-    expect(a).toMatchObject({ produced: 12, stored: 12, lost: [], duplicateSeqs: [], unknownSeqs: [], duplicateEvents: [], visits: 3, visitsWithArrival: 3, cut: [] });
+    expect(a).toMatchObject({
+      produced: 12,
+      stored: 12,
+      lost: [],
+      duplicateSeqs: [],
+      unknownSeqs: [],
+      duplicateEvents: [],
+      visits: 3,
+      visitsWithArrival: 3,
+      cut: [],
+    });
   });
 
   it('counts a lost seq, a seq stored twice and one it never produced', () => {
@@ -39,7 +49,12 @@ describe('auditJourneys', () => {
   it('finds a visit without its exit and a second arrival for a shopper inside (a restart that forgot)', () => {
     n = 0;
     // Before the restart: arrived, no exit. After: the same shopper "arrives" again, then leaves.
-    const events = [ev('arrival', 10_000, 'v1'), ev('dwell', 40_000, 'v1', undefined, { phase: 'start', zoneId: 'z1' }), ev('arrival', 60_000, 'v2'), ev('exit', 120_000, 'v2')];
+    const events = [
+      ev('arrival', 10_000, 'v1'),
+      ev('dwell', 40_000, 'v1', undefined, { phase: 'start', zoneId: 'z1' }),
+      ev('arrival', 60_000, 'v2'),
+      ev('exit', 120_000, 'v2'),
+    ];
     const a = auditJourneys(n, events);
     expect(a.lost).toEqual([]);
     expect(a.cut.map((c) => `${c.visitId}: ${c.reason}`).sort()).toEqual(['v1: arrival without exit', 'v2: second arrival while already inside']);
@@ -52,8 +67,16 @@ describe('auditJourneys', () => {
 
   it('finds two arrivals or two exits in one visit and events after the exit', () => {
     n = 0;
-    const events = [ev('arrival', 10_000, 'v1'), ev('arrival', 20_000, 'v1'), ev('exit', 50_000, 'v1'), ev('exit', 50_000, 'v1'), ev('dwell', 60_000, 'v1', undefined, { phase: 'end' })];
-    const reasons = auditJourneys(n, events).cut.map((c) => c.reason).sort();
+    const events = [
+      ev('arrival', 10_000, 'v1'),
+      ev('arrival', 20_000, 'v1'),
+      ev('exit', 50_000, 'v1'),
+      ev('exit', 50_000, 'v1'),
+      ev('dwell', 60_000, 'v1', undefined, { phase: 'end' }),
+    ];
+    const reasons = auditJourneys(n, events)
+      .cut.map((c) => c.reason)
+      .sort();
     expect(reasons).toEqual(['2 arrivals in one visit', '2 exits', 'event after its exit']);
   });
 });

@@ -7,8 +7,20 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PresenceEvent, TruthEvent } from '@storesense/protocol';
 import {
-  cloudEvents, demoMember, gatewayConfig, loadDeptStore, matching, memberVisitScenario, replayInto,
-  ScaledClock, SPEED, staffSocket, startCloud, startGateway, tempDir, waitFor,
+  cloudEvents,
+  demoMember,
+  gatewayConfig,
+  loadDeptStore,
+  matching,
+  memberVisitScenario,
+  replayInto,
+  ScaledClock,
+  SPEED,
+  staffSocket,
+  startCloud,
+  startGateway,
+  tempDir,
+  waitFor,
   type RunningGateway,
 } from './harness.js';
 
@@ -51,7 +63,12 @@ describe('member journey through gateway and cloud', () => {
     if (process.env.E2E_DEBUG) {
       const t0 = scenario.truth[0]!.at;
       console.log(scenario.truth.map((t) => `truth ${t.type}:${t.phase ?? ''} ${t.zoneId ?? ''} +${t.at - t0}`).join('\n'));
-      console.log([...stored].sort((a, b) => a.at - b.at).map((e) => `got ${e.type}:${e.phase ?? ''} ${e.zoneId ?? ''} +${e.at - t0} det+${(e.detectedAt ?? 0) - t0} ${e.subject.id}`).join('\n'));
+      console.log(
+        [...stored]
+          .sort((a, b) => a.at - b.at)
+          .map((e) => `got ${e.type}:${e.phase ?? ''} ${e.zoneId ?? ''} +${e.at - t0} det+${(e.detectedAt ?? 0) - t0} ${e.subject.id}`)
+          .join('\n'),
+      );
     }
   }, 600_000);
 
@@ -83,7 +100,15 @@ describe('member journey through gateway and cloud', () => {
       // `storesense-sim evaluate` reports as dwell error. Everything else must be on time.
       const found =
         t.type === 'dwell' && t.phase === 'end'
-          ? stored.filter((e) => e.type === 'dwell' && e.phase === 'end' && e.zoneId === t.zoneId && e.subject.id === t.subject && e.at > trueDwellStart(t) && e.at <= t.at + TOLERANCE_MS)
+          ? stored.filter(
+              (e) =>
+                e.type === 'dwell' &&
+                e.phase === 'end' &&
+                e.zoneId === t.zoneId &&
+                e.subject.id === t.subject &&
+                e.at > trueDwellStart(t) &&
+                e.at <= t.at + TOLERANCE_MS,
+            )
           : matching(stored, t, TOLERANCE_MS);
       expect(found, what).toHaveLength(1);
       expect(found[0]!.subject.memberId, what).toBe(member.memberId);

@@ -8,8 +8,19 @@ import mqtt from 'mqtt';
 import type { Cloud } from '@storesense/cloud';
 import { topics, type PresenceEvent } from '@storesense/protocol';
 import {
-  cloudEvents, demoMember, gatewayConfig, loadDeptStore, memberVisitScenario, replayInto,
-  ScaledClock, SPEED, startCloud, startGateway, tempDir, waitFor, type RunningGateway,
+  cloudEvents,
+  demoMember,
+  gatewayConfig,
+  loadDeptStore,
+  memberVisitScenario,
+  replayInto,
+  ScaledClock,
+  SPEED,
+  startCloud,
+  startGateway,
+  tempDir,
+  waitFor,
+  type RunningGateway,
 } from './harness.js';
 
 const MOSQUITTO = 'mqtt://127.0.0.1:1883';

@@ -30,7 +30,23 @@ function makePki(dir: string, name: string): { ca: string; serverKey: string; se
   writeFileSync(f('san.ext'), 'subjectAltName=IP:127.0.0.1,DNS:localhost\n');
   for (const who of ['server', 'client']) {
     openssl(dir, 'req', '-newkey', 'rsa:2048', '-nodes', '-keyout', f(`${who}.key`), '-out', f(`${who}.csr`), '-subj', `/CN=${who}`);
-    openssl(dir, 'x509', '-req', '-in', f(`${who}.csr`), '-CA', f('ca.pem'), '-CAkey', f('ca.key'), '-CAcreateserial', '-out', f(`${who}.pem`), '-days', '2', ...(who === 'server' ? ['-extfile', f('san.ext')] : []));
+    openssl(
+      dir,
+      'x509',
+      '-req',
+      '-in',
+      f(`${who}.csr`),
+      '-CA',
+      f('ca.pem'),
+      '-CAkey',
+      f('ca.key'),
+      '-CAcreateserial',
+      '-out',
+      f(`${who}.pem`),
+      '-days',
+      '2',
+      ...(who === 'server' ? ['-extfile', f('san.ext')] : []),
+    );
   }
   return { ca: f('ca.pem'), serverKey: f('server.key'), serverCert: f('server.pem'), clientKey: f('client.key'), clientCert: f('client.pem') };
 }
@@ -55,14 +71,44 @@ describe.skipIf(!hasOpenssl)('mqtts between gateway and cloud', () => {
     const outbox = new SqliteOutbox({ path: join(tmp.dir, dir, 'outbox.db'), maxRows: 1000, maxAgeMs: 3_600_000, clock: systemClock, logger: silentLogger() });
     const base = gatewayConfig(site, mqttUrl, join(tmp.dir, dir));
     const config = { ...base, mqtt: { ...base.mqtt, tls } };
-    const uplink = new MqttUplink({ config, outbox, clock: systemClock, logger: silentLogger(), password: 'tls-test-pw', health: () => ({ v: 1, at: Date.now(), version: 't', sources: {}, outbox: { depth: outbox.depth(), dropped: 0 }, model: { name: 'rules', version: '1' }, subjects: 0 }) });
-    cleanups.push(() => outbox.close(), () => uplink.stop());
+    const uplink = new MqttUplink({
+      config,
+      outbox,
+      clock: systemClock,
+      logger: silentLogger(),
+      password: 'tls-test-pw',
+      health: () => ({
+        v: 1,
+        at: Date.now(),
+        version: 't',
+        sources: {},
+        outbox: { depth: outbox.depth(), dropped: 0 },
+        model: { name: 'rules', version: '1' },
+        subjects: 0,
+      }),
+    });
+    cleanups.push(
+      () => outbox.close(),
+      () => uplink.stop(),
+    );
     uplink.start();
     return { outbox, uplink };
   };
   const event = (i: number): Omit<PresenceEvent, 'seq'> => {
     const at = Date.now() - 1_000 + i;
-    return { v: 1, id: `01TLSE2E${String(i).padStart(18, '0')}`, type: 'approach', at, detectedAt: at, siteId: site.id, gatewayId, subject: { id: `s_tls${i}`, signals: ['ble'] }, visitId: `v${i}`, confidence: 0.9, model: { name: 'rules', version: '1' } };
+    return {
+      v: 1,
+      id: `01TLSE2E${String(i).padStart(18, '0')}`,
+      type: 'approach',
+      at,
+      detectedAt: at,
+      siteId: site.id,
+      gatewayId,
+      subject: { id: `s_tls${i}`, signals: ['ble'] },
+      visitId: `v${i}`,
+      confidence: 0.9,
+      model: { name: 'rules', version: '1' },
+    };
   };
 
   it('serves mqtts; a gateway pinning the right CA delivers, one pinning another CA is refused in the handshake', async () => {
@@ -80,14 +126,20 @@ describe.skipIf(!hasOpenssl)('mqtts between gateway and cloud', () => {
   });
 
   it('with a client CA, the broker requires a client certificate it signed', async () => {
-    const { cloud, endpoints } = await startCloud(join(tmp.dir, 'cloud2'), { brokerTls: { keyFile: good.serverKey, certFile: good.serverCert, clientCaFile: good.ca } });
+    const { cloud, endpoints } = await startCloud(join(tmp.dir, 'cloud2'), {
+      brokerTls: { keyFile: good.serverKey, certFile: good.serverCert, clientCaFile: good.ca },
+    });
     cleanups.push(() => cloud.stop());
     await cloud.provisionGateway({ siteId: site.id, gatewayId, password: 'tls-test-pw' });
     const without = uplinkTo(endpoints.mqttUrl, 'gw-nocert', { caFile: good.ca });
     const foreign = uplinkTo(endpoints.mqttUrl, 'gw-foreign', { caFile: good.ca, certFile: other.clientCert, keyFile: other.clientKey });
     // Both are turned away in the TLS handshake (TLS 1.3: "certificate required" / "unknown CA"
     // alerts after the client's flight), so neither ever gets a CONNACK and both keep retrying.
-    await waitFor('refusals without a valid client certificate', () => without.uplink.status().connection.failures > 0 && foreign.uplink.status().connection.nextRetryInMs !== undefined, 20_000);
+    await waitFor(
+      'refusals without a valid client certificate',
+      () => without.uplink.status().connection.failures > 0 && foreign.uplink.status().connection.nextRetryInMs !== undefined,
+      20_000,
+    );
     await new Promise((r) => setTimeout(r, 1_000));
     expect(without.uplink.status().connection.connects).toBe(0);
     expect(foreign.uplink.status().connection.connects).toBe(0);

@@ -6,8 +6,19 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Cloud } from '@storesense/cloud';
 import type { PresenceEvent } from '@storesense/protocol';
 import {
-  cloudEvents, demoMember, gatewayConfig, loadDeptStore, memberVisitScenario, replayInto,
-  ScaledClock, SPEED, startCloud, startGateway, tempDir, waitFor, type RunningGateway,
+  cloudEvents,
+  demoMember,
+  gatewayConfig,
+  loadDeptStore,
+  memberVisitScenario,
+  replayInto,
+  ScaledClock,
+  SPEED,
+  startCloud,
+  startGateway,
+  tempDir,
+  waitFor,
+  type RunningGateway,
 } from './harness.js';
 
 describe('cloud outage mid-scenario', () => {
@@ -25,7 +36,11 @@ describe('cloud outage mid-scenario', () => {
     cloud = first.cloud;
     const { httpPort, mqttPort } = first.endpoints;
     await cloud.provisionGateway({ siteId: site.id, gatewayId: site.gateways[0]!.id, password: 'outage-pw' });
-    gw = await startGateway(gatewayConfig(site, first.endpoints.mqttUrl, `${tmp.dir}/gateway`), new ScaledClock(scenario.observations[0]!.at, SPEED), 'outage-pw');
+    gw = await startGateway(
+      gatewayConfig(site, first.endpoints.mqttUrl, `${tmp.dir}/gateway`),
+      new ScaledClock(scenario.observations[0]!.at, SPEED),
+      'outage-pw',
+    );
 
     // Down from the member's arrival until after the purchase: dwell and purchase happen offline.
     const outage = (async () => {
@@ -42,10 +57,14 @@ describe('cloud outage mid-scenario', () => {
     await outage;
 
     const httpUrl = `http://127.0.0.1:${httpPort}`;
-    await waitFor('the exit at the cloud and an empty outbox', async () => {
-      stored = await cloudEvents(httpUrl, site.id);
-      return stored.some((e) => e.type === 'exit') && gw!.gateway.health().outbox.depth === 0;
-    }, 120_000);
+    await waitFor(
+      'the exit at the cloud and an empty outbox',
+      async () => {
+        stored = await cloudEvents(httpUrl, site.id);
+        return stored.some((e) => e.type === 'exit') && gw!.gateway.health().outbox.depth === 0;
+      },
+      120_000,
+    );
     stored = await cloudEvents(httpUrl, site.id);
   }, 600_000);
 

@@ -30,7 +30,11 @@ export class Child {
   private out = '';
   readonly exited: Promise<number | null>;
 
-  constructor(readonly name: string, argv: string[], env: Record<string, string> = {}) {
+  constructor(
+    readonly name: string,
+    argv: string[],
+    env: Record<string, string> = {},
+  ) {
     this.proc = spawn(process.execPath, argv, { cwd: repoRoot, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     const keep = (d: Buffer) => {
       this.out += d.toString('utf8');

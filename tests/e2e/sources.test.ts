@@ -14,7 +14,15 @@ import { Aedes } from 'aedes';
 import mqtt, { type MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Cloud } from '@storesense/cloud';
-import { exampleSitePath, loadSiteFile, renderEsp32Nodes, renderGatewayConfig, type GatewayConfig, type Receiver, type Site } from '@storesense/firmware-config';
+import {
+  exampleSitePath,
+  loadSiteFile,
+  renderEsp32Nodes,
+  renderGatewayConfig,
+  type GatewayConfig,
+  type Receiver,
+  type Site,
+} from '@storesense/firmware-config';
 import { createGateway, silentLogger, type Gateway, type NobleLike, type NoblePeripheralLike } from '@storesense/gateway';
 import { memberToken, topics, type Observation, type PresenceEvent } from '@storesense/protocol';
 import { cloudEvents, ScaledClock, SPEED, startCloud, TICK_MS, tempDir, waitFor } from './harness.js';
@@ -41,14 +49,22 @@ const CAM_TOKEN = 'cam-door-e2e-token-0123456789';
 const MERAKI_SECRET = 'meraki-e2e-secret';
 const PEPPER = 'e2e-sources-pepper-0123456789abcdef';
 /** Meraki AP MACs, one per receiver of the site (documentation range). */
-const AP: Record<string, string> = { 'esp-window': '00:00:5e:00:53:a1', 'esp-door': '00:00:5e:00:53:a2', 'esp-shelves': '00:00:5e:00:53:a3', 'esp-till': '00:00:5e:00:53:a4' };
+const AP: Record<string, string> = {
+  'esp-window': '00:00:5e:00:53:a1',
+  'esp-door': '00:00:5e:00:53:a2',
+  'esp-shelves': '00:00:5e:00:53:a3',
+  'esp-till': '00:00:5e:00:53:a4',
+};
 const MERAKI_CLIENT = '3c:22:fb:10:20:30';
 
 const REPO_PCAP = fileURLToPath(new URL('../../gateway/fixtures/wifi/probe-requests-3-devices.pcap', import.meta.url));
 const {
   paths: [LAB_PCAP = '', MERAKI_V2 = ''],
   skip: noShared,
-} = sharedFiles(['fixtures/wifi-probes/lab-position1-2024-03-15.pcap', 'fixtures/meraki/v2.0-devices-seen-wifi.json'], 'the real captures in the sources e2e test');
+} = sharedFiles(
+  ['fixtures/wifi-probes/lab-position1-2024-03-15.pcap', 'fixtures/meraki/v2.0-devices-seen-wifi.json'],
+  'the real captures in the sources e2e test',
+);
 const sharedMeraki = !noShared;
 
 /** A noble-like BLE stack the test drives (the gateway's only noble file takes any NobleLike). */
@@ -83,12 +99,23 @@ async function startLocalBroker(): Promise<{ url: string; close(): Promise<void>
   };
 }
 
-interface Waypoint { t: number; x: number; y: number }
+interface Waypoint {
+  t: number;
+  x: number;
+  y: number;
+}
 /** Walks through street -> door -> shelves (dwell) -> till -> door -> street, then leaves radio range. */
 const SHOPPER_WALK: Waypoint[] = [
-  { t: 0, x: 5, y: -3 }, { t: 6_000, x: 5, y: -3 }, { t: 9_000, x: 5, y: 1 }, { t: 11_000, x: 3, y: 4 },
-  { t: 36_000, x: 3, y: 4 }, { t: 39_000, x: 8, y: 7 }, { t: 46_000, x: 8, y: 7 }, { t: 49_000, x: 5, y: 1 },
-  { t: 51_000, x: 5, y: -3 }, { t: 54_000, x: 5, y: -3 },
+  { t: 0, x: 5, y: -3 },
+  { t: 6_000, x: 5, y: -3 },
+  { t: 9_000, x: 5, y: 1 },
+  { t: 11_000, x: 3, y: 4 },
+  { t: 36_000, x: 3, y: 4 },
+  { t: 39_000, x: 8, y: 7 },
+  { t: 46_000, x: 8, y: 7 },
+  { t: 49_000, x: 5, y: 1 },
+  { t: 51_000, x: 5, y: -3 },
+  { t: 54_000, x: 5, y: -3 },
 ];
 const WALK_END_MS = 54_000;
 
@@ -112,7 +139,8 @@ function positionAt(walk: Waypoint[], t: number): { x: number; y: number } | und
  */
 function rssiAt(site: Site, r: Receiver, p: { x: number; y: number }, jitter: number): number {
   const shop = site.stores[0]!.shape;
-  const inside = (q: { x: number; y: number }) => 'rect' in shop && q.x >= shop.rect.x && q.x <= shop.rect.x + shop.rect.w && q.y >= shop.rect.y && q.y <= shop.rect.y + shop.rect.h;
+  const inside = (q: { x: number; y: number }) =>
+    'rect' in shop && q.x >= shop.rect.x && q.x <= shop.rect.x + shop.rect.w && q.y >= shop.rect.y && q.y <= shop.rect.y + shop.rect.h;
   const d = Math.max(0.5, Math.hypot(r.position.x - p.x, r.position.y - p.y));
   const wall = inside(p) !== inside(r.position) ? 3 : 0;
   const c = r.calibration;
@@ -140,7 +168,11 @@ describe('every source end to end into events at the cloud (espresense-shop)', (
   let stored: PresenceEvent[] = [];
 
   const post = async (path: string, body: unknown, headers: Record<string, string> = {}) => {
-    const res = await fetch(`${gateway!.statusUrl()}${path}`, { method: 'POST', body: typeof body === 'string' ? body : JSON.stringify(body), headers: { 'content-type': 'application/json', ...headers } });
+    const res = await fetch(`${gateway!.statusUrl()}${path}`, {
+      method: 'POST',
+      body: typeof body === 'string' ? body : JSON.stringify(body),
+      headers: { 'content-type': 'application/json', ...headers },
+    });
     return { status: res.status, body: (await res.json()) as Record<string, unknown> };
   };
   const terminalObs = (receiverId: string, terminal: Observation['terminal'], extra: Partial<Observation> = {}): Observation => {
@@ -168,7 +200,12 @@ describe('every source end to end into events at the cloud (espresense-shop)', (
       sources: [
         { kind: 'espresense', url: local.url, topic: 'espresense/devices/#', rooms: esp.gatewaySources[0]!.source.rooms },
         { kind: 'ble', adapter: 'noble', receiverId: 'esp-window', silenceRestartMs: 600_000 },
-        { kind: 'meraki', validator: 'e2e-validator', secretEnv: 'E2E_MERAKI_SECRET', apReceivers: Object.fromEntries(Object.entries(AP).map(([rx, mac]) => [mac, rx])) },
+        {
+          kind: 'meraki',
+          validator: 'e2e-validator',
+          secretEnv: 'E2E_MERAKI_SECRET',
+          apReceivers: Object.fromEntries(Object.entries(AP).map(([rx, mac]) => [mac, rx])),
+        },
         { kind: 'wifi_probe', receiverId: 'esp-door', pcap: existsSync(LAB_PCAP) ? LAB_PCAP : REPO_PCAP, speed: 100_000 },
         { kind: 'http_observations', terminals: { 'pos-1': 'E2E_POS_TOKEN', 'cam-door': 'E2E_CAM_TOKEN' } },
         { kind: 'mqtt_observations', url: local.url, terminalTopics: true },
@@ -185,7 +222,9 @@ describe('every source end to end into events at the cloud (espresense-shop)', (
     noble.powerOn();
     await waitFor('every source up', () => {
       const s = gateway!.health().sources;
-      return ['espresense', 'ble', 'meraki', 'wifi_probe', 'http_observations', 'mqtt_observations'].every((n) => s[n]?.state === 'ok' || (n === 'wifi_probe' && s[n]?.observations));
+      return ['espresense', 'ble', 'meraki', 'wifi_probe', 'http_observations', 'mqtt_observations'].every(
+        (n) => s[n]?.state === 'ok' || (n === 'wifi_probe' && s[n]?.observations),
+      );
     });
     nodes = await mqtt.connectAsync(local.url, { clientId: 'espresense-nodes-and-terminals', reconnectPeriod: 0 });
 
@@ -198,12 +237,34 @@ describe('every source end to end into events at the cloud (espresense-shop)', (
 
     // Smart terminals: refusals first (nothing may land), then the posts that must become events.
     answers.noToken = (await post('/api/v1/observations', [terminalObs('pos-1', { kind: 'pos', action: 'purchase', amount: 1 })])).status;
-    answers.asCamera = (await post('/api/v1/observations', [terminalObs('cam-door', { kind: 'entrance_camera', action: 'count', count: 9 })], { authorization: `Bearer ${POS_TOKEN}` })).status;
-    answers.cameraCount = (await post('/api/v1/observations', [terminalObs('cam-door', { kind: 'entrance_camera', action: 'count', count: 1 })], { authorization: `Bearer ${CAM_TOKEN}` })).status;
+    answers.asCamera = (
+      await post('/api/v1/observations', [terminalObs('cam-door', { kind: 'entrance_camera', action: 'count', count: 9 })], {
+        authorization: `Bearer ${POS_TOKEN}`,
+      })
+    ).status;
+    answers.cameraCount = (
+      await post('/api/v1/observations', [terminalObs('cam-door', { kind: 'entrance_camera', action: 'count', count: 1 })], {
+        authorization: `Bearer ${CAM_TOKEN}`,
+      })
+    ).status;
     // M3 pays with the app's token over the POS's own MQTT topic, before anyone is in the shop.
-    await nodes.publishAsync(topics.terminalObservations(site.id, gatewayId, 'pos-1'), JSON.stringify(terminalObs('pos-1', { kind: 'pos', action: 'purchase', amount: 9.99, currency: 'EUR' }, { token: memberToken(KEYS.M3, clock.now(), site.memberTokens.periodMs) })), { qos: 1 });
+    await nodes.publishAsync(
+      topics.terminalObservations(site.id, gatewayId, 'pos-1'),
+      JSON.stringify(
+        terminalObs(
+          'pos-1',
+          { kind: 'pos', action: 'purchase', amount: 9.99, currency: 'EUR' },
+          { token: memberToken(KEYS.M3, clock.now(), site.memberTokens.periodMs) },
+        ),
+      ),
+      { qos: 1 },
+    );
     // ...and a message on pos-1's topic pretending to be the kiosk is dropped whole.
-    await nodes.publishAsync(topics.terminalObservations(site.id, gatewayId, 'pos-1'), JSON.stringify(terminalObs('kiosk-1', { kind: 'kiosk', action: 'scan', memberId: 'M2' })), { qos: 1 });
+    await nodes.publishAsync(
+      topics.terminalObservations(site.id, gatewayId, 'pos-1'),
+      JSON.stringify(terminalObs('kiosk-1', { kind: 'kiosk', action: 'scan', memberId: 'M2' })),
+      { qos: 1 },
+    );
 
     // The walk: one loop, scaled time; every iteration is one report per node per phone.
     const t0 = clock.now();
@@ -226,29 +287,59 @@ describe('every source end to end into events at the cloud (espresense-shop)', (
       if (merakiPos) {
         const rssiRecords = site.receivers.map((r) => ({ apMac: AP[r.id]!, rssi: rssiAt(site, r, merakiPos, jitter()) })).filter((x) => x.rssi >= -95);
         const time = new Date(clock.now()).toISOString();
-        const res = await post('/api/v1/meraki', { version: '3.0', secret: MERAKI_SECRET, type: 'BLE', data: { networkId: 'N_e2e', observations: [{ clientMac: MERAKI_CLIENT, latestRecord: { time, nearestApMac: AP['esp-door'], nearestApRssi: -70 }, locations: [{ time, rssiRecords }] }] } });
+        const res = await post('/api/v1/meraki', {
+          version: '3.0',
+          secret: MERAKI_SECRET,
+          type: 'BLE',
+          data: {
+            networkId: 'N_e2e',
+            observations: [
+              { clientMac: MERAKI_CLIENT, latestRecord: { time, nearestApMac: AP['esp-door'], nearestApRssi: -70 }, locations: [{ time, rssiRecords }] },
+            ],
+          },
+        });
         if (res.status !== 200) throw new Error(`meraki POST ${res.status}`);
       }
       // M2's phone passes the window: Eddystone-EID adverts heard by the gateway's own dongle.
       if (el < 8_000) {
         const token = memberToken(KEYS.M2, clock.now(), site.memberTokens.periodMs);
         const data = Uint8Array.from(`30f6${token}`.match(/../g)!.map((b) => Number.parseInt(b, 16)));
-        noble.emit('discover', { address: '5e:10:20:30:40:50', rssi: -58, advertisement: { serviceUuids: ['feaa'], serviceData: [{ uuid: 'feaa', data }] } } satisfies NoblePeripheralLike);
+        noble.emit('discover', {
+          address: '5e:10:20:30:40:50',
+          rssi: -58,
+          advertisement: { serviceUuids: ['feaa'], serviceData: [{ uuid: 'feaa', data }] },
+        } satisfies NoblePeripheralLike);
       }
       // M1 pays at the till: the POS names the member it scanned.
       if (!purchased && el >= 42_000) {
         purchased = true;
-        answers.purchase = (await post('/api/v1/observations', [terminalObs('pos-1', { kind: 'pos', action: 'purchase', amount: 42.5, currency: 'EUR', memberId: 'M1' })], { authorization: `Bearer ${POS_TOKEN}` })).status;
+        answers.purchase = (
+          await post('/api/v1/observations', [terminalObs('pos-1', { kind: 'pos', action: 'purchase', amount: 42.5, currency: 'EUR', memberId: 'M1' })], {
+            authorization: `Bearer ${POS_TOKEN}`,
+          })
+        ).status;
       }
       await new Promise((r) => setTimeout(r, 100));
     }
-    await waitFor('the shoppers\' exits at the cloud', async () => {
-      stored = await cloudEvents(httpUrl, site.id);
-      const exits = stored.filter((e) => e.type === 'exit').map((e) => e.subject.memberId ?? 'anon');
-      return exits.includes('M1') && exits.includes('anon') && gateway!.health().outbox.depth === 0;
-    }, 120_000);
+    await waitFor(
+      "the shoppers' exits at the cloud",
+      async () => {
+        stored = await cloudEvents(httpUrl, site.id);
+        const exits = stored.filter((e) => e.type === 'exit').map((e) => e.subject.memberId ?? 'anon');
+        return exits.includes('M1') && exits.includes('anon') && gateway!.health().outbox.depth === 0;
+      },
+      120_000,
+    );
     stored = await cloudEvents(httpUrl, site.id);
-    if (process.env.E2E_DEBUG) console.log(stored.map((e) => `${e.type}${e.phase ? `:${e.phase}` : ''} ${e.subject.id} ${e.subject.memberId ?? ''} [${e.subject.signals.join(',')}] ${e.zoneId ?? ''} ${e.terminalId ?? ''}`).join('\n'));
+    if (process.env.E2E_DEBUG)
+      console.log(
+        stored
+          .map(
+            (e) =>
+              `${e.type}${e.phase ? `:${e.phase}` : ''} ${e.subject.id} ${e.subject.memberId ?? ''} [${e.subject.signals.join(',')}] ${e.zoneId ?? ''} ${e.terminalId ?? ''}`,
+          )
+          .join('\n'),
+      );
   }, 300_000);
 
   afterAll(async () => {
@@ -262,7 +353,7 @@ describe('every source end to end into events at the cloud (espresense-shop)', (
   const of = (memberId: string | undefined) => stored.filter((e) => e.subject.memberId === memberId);
   const kinds = (events: PresenceEvent[]) => events.map((e) => (e.phase ? `${e.type}:${e.phase}` : e.type));
 
-  it('ESPresense: a legacy member card walking through the nodes is the member\'s whole visit', () => {
+  it("ESPresense: a legacy member card walking through the nodes is the member's whole visit", () => {
     const m1 = of('M1').filter((e) => e.type !== 'purchase');
     expect(kinds(m1)).toEqual(expect.arrayContaining(['approach', 'arrival', 'dwell:start', 'exit']));
     expect(m1.find((e) => e.type === 'dwell' && e.phase === 'start')?.zoneId).toBe('shelves');
@@ -273,7 +364,7 @@ describe('every source end to end into events at the cloud (espresense-shop)', (
 
   it('ESPresense: a card of a member without consent is tracked but never resolved', async () => {
     expect(stored.some((e) => e.subject.memberId === 'M4')).toBe(false);
-    expect((gateway!.health().sources['espresense']?.observations ?? 0)).toBeGreaterThan(100);
+    expect(gateway!.health().sources['espresense']?.observations ?? 0).toBeGreaterThan(100);
   });
 
   it('Meraki: a BLE client seen by the APs is an anonymous visit', () => {
@@ -289,7 +380,7 @@ describe('every source end to end into events at the cloud (espresense-shop)', (
     expect(merakiV2Accepted).toBeGreaterThan(0);
   });
 
-  it('BLE: the member app\'s rotating token heard by the dongle gives an event for that member', () => {
+  it("BLE: the member app's rotating token heard by the dongle gives an event for that member", () => {
     const m2 = of('M2');
     expect(m2.length).toBeGreaterThan(0);
     expect(kinds(m2)).toContain('approach');
@@ -319,13 +410,17 @@ describe('every source end to end into events at the cloud (espresense-shop)', (
   it('WiFi probes: the pcap replay is counted at the gateway and in the health the cloud holds; WiFi alone starts no journey', async () => {
     const probes = gateway!.health().sources['wifi_probe']!;
     expect(probes.observations).toBeGreaterThan(0);
-    const seen = await waitFor('gateway health with probe counts at the cloud', async () => {
-      const res = await fetch(`${httpUrl}/api/v1/gateways`);
-      const body = (await res.json()) as { gateways: { gatewayId: string; health?: { value: { sources: Record<string, { observations: number }> } } }[] };
-      const g = body.gateways.find((x) => x.gatewayId === gatewayId);
-      const n = g?.health?.value.sources['wifi_probe']?.observations ?? 0;
-      return n > 0 ? n : undefined;
-    }, 60_000);
+    const seen = await waitFor(
+      'gateway health with probe counts at the cloud',
+      async () => {
+        const res = await fetch(`${httpUrl}/api/v1/gateways`);
+        const body = (await res.json()) as { gateways: { gatewayId: string; health?: { value: { sources: Record<string, { observations: number }> } } }[] };
+        const g = body.gateways.find((x) => x.gatewayId === gatewayId);
+        const n = g?.health?.value.sources['wifi_probe']?.observations ?? 0;
+        return n > 0 ? n : undefined;
+      },
+      60_000,
+    );
     expect(seen).toBeGreaterThan(0);
     expect(stored.some((e) => e.subject.signals.length === 1 && e.subject.signals[0] === 'wifi')).toBe(false);
   });

@@ -4,8 +4,19 @@ import type { AlertHandling } from '../store/cloud-store.js';
 import { decideTransition, type AlertAction } from './alert-status.js';
 
 const base: StaffAlert = {
-  id: 'a1', seq: 1, at: 1, eventAt: 1, eventId: 'e1', eventType: 'arrival', siteId: 's', storeId: 'st',
-  memberId: 'M1', memberName: 'Li Na', tags: [], message: 'm', status: 'open',
+  id: 'a1',
+  seq: 1,
+  at: 1,
+  eventAt: 1,
+  eventId: 'e1',
+  eventType: 'arrival',
+  siteId: 's',
+  storeId: 'st',
+  memberId: 'M1',
+  memberName: 'Li Na',
+  tags: [],
+  message: 'm',
+  status: 'open',
 };
 const alice = { username: 'alice', displayName: 'Alice Wu' };
 const held = (status: StaffAlert['status'], by?: string): [StaffAlert, AlertHandling] => [

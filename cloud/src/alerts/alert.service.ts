@@ -9,9 +9,7 @@ import { inScope, scopeOf, type Principal } from '../auth/principal.js';
 import { decideTransition, type AlertAction } from './alert-status.js';
 
 /** The answer to a claim or ack, shaped for HTTP (the route maps `status` one to one). */
-export type AlertActionResult =
-  | { status: 200; alert: StaffAlert }
-  | { status: 403 | 404 | 409; error: string; alert?: StaffAlert };
+export type AlertActionResult = { status: 200; alert: StaffAlert } | { status: 403 | 404 | 409; error: string; alert?: StaffAlert };
 
 type StaffAlertAction = Extract<Action, { kind: 'staff_alert' }>;
 
@@ -30,7 +28,11 @@ export class AlertService {
       logger: Logger;
       metrics: Metrics;
       /** The member summary and recommendation an alert carries (absent: name, tier and tags only). */
-      describeMember?: (event: PresenceEvent, member: MemberProfile, storeId: string | undefined) => Promise<{ member: AlertMemberSummary; recommendation: Recommendation }>;
+      describeMember?: (
+        event: PresenceEvent,
+        member: MemberProfile,
+        storeId: string | undefined,
+      ) => Promise<{ member: AlertMemberSummary; recommendation: Recommendation }>;
     },
   ) {
     this.log = deps.logger.child({ module: 'alerts' });
@@ -65,7 +67,10 @@ export class AlertService {
       ...(extras ? { member: extras.member, recommendation: extras.recommendation } : {}),
     });
     this.deps.metrics.inc('alerts.raised');
-    this.log.info({ seq: alert.seq, alertId: alert.id, eventId: event.id, memberId: member.memberId, siteId: event.siteId, storeId: action.storeId }, 'staff alert');
+    this.log.info(
+      { seq: alert.seq, alertId: alert.id, eventId: event.id, memberId: member.memberId, siteId: event.siteId, storeId: action.storeId },
+      'staff alert',
+    );
     this.deps.hub.publish(alert);
     return alert;
   }
@@ -94,4 +99,3 @@ export class AlertService {
     return { status: 409, error: 'alert changed concurrently; reload' };
   }
 }
-

@@ -63,7 +63,15 @@ describe('staff alerts over websocket', () => {
 
     const arrival = await publish('arrival', T0, 'M0001');
     const [alert] = await waitFor(() => (alertsOf(sock.frames).length === 1 ? alertsOf(sock.frames) : undefined), 5000, 'live alert');
-    expect(alert).toMatchObject({ eventId: arrival.id, eventType: 'arrival', memberId: 'M0001', memberName: 'Li Na', siteId, storeId: 'boutique', status: 'open' });
+    expect(alert).toMatchObject({
+      eventId: arrival.id,
+      eventType: 'arrival',
+      memberId: 'M0001',
+      memberName: 'Li Na',
+      siteId,
+      storeId: 'boutique',
+      status: 'open',
+    });
     expect(alert!.message).toContain('now inside');
     expect(sock.invalid).toEqual([]);
 
@@ -127,7 +135,9 @@ describe('authorizeSocket seam', () => {
       const frames: unknown[] = [];
       ws.on('message', (d) => frames.push(String(d)));
       // Browsers never see the status of a refused upgrade, so the refusal is a close code + reason.
-      const closed = await new Promise<{ code: number; reason: string }>((resolve) => ws.on('close', (code, reason) => resolve({ code, reason: String(reason) })));
+      const closed = await new Promise<{ code: number; reason: string }>((resolve) =>
+        ws.on('close', (code, reason) => resolve({ code, reason: String(reason) })),
+      );
       expect(closed).toEqual({ code: 4401, reason: 'ticket required' });
       expect(frames).toEqual([]);
       expect(t.cloud.metrics.get('alerts_ws.refused')).toBe(1);

@@ -34,12 +34,17 @@ const member = (id: string) => ({ subject: { id: 'x', memberId: id, signals: [] 
 
 // Footfall across the site's midnight: v3 approaches at 23:50 local and arrives at 00:05 next day.
 const FOOTFALL: PresenceEvent[] = [
-  ev('approach', 30, 's1'), ev('arrival', 31, 's1'),
+  ev('approach', 30, 's1'),
+  ev('arrival', 31, 's1'),
   ev('approach', 40, 's2'),
-  ev('approach', 50, 's3'), ev('arrival', 65, 's3'),
-  ev('approach', 70, 's4'), ev('approach', 72, 's4'), ev('arrival', 71, 's4'), // re-detected approach: one visit
+  ev('approach', 50, 's3'),
+  ev('arrival', 65, 's3'),
+  ev('approach', 70, 's4'),
+  ev('approach', 72, 's4'),
+  ev('arrival', 71, 's4'), // re-detected approach: one visit
   ev('approach', 80, 's5'),
-  ev('approach', 90, 's6', { storeId: 'st2' }), ev('arrival', 91, 's6', { storeId: 'st2' }),
+  ev('approach', 90, 's6', { storeId: 'st2' }),
+  ev('arrival', 91, 's6', { storeId: 'st2' }),
   ev('approach', 90, 's7', { siteId: 'other' }), // another site: never counted
 ];
 
@@ -65,17 +70,24 @@ describe('analytics over stored events (table-driven, exact figures)', () => {
   it.each([
     {
       name: 'day buckets in Asia/Shanghai split at 16:00 UTC',
-      siteId: 'mall', bucket: 'day' as const, storeId: undefined,
+      siteId: 'mall',
+      bucket: 'day' as const,
+      storeId: undefined,
       rows: [
         { bucket: '2026-11-22', storeId: 'st1', approaches: 3, arrivals: 1, captureRate: 1 / 3 },
         { bucket: '2026-11-23', storeId: 'st1', approaches: 2, arrivals: 2, captureRate: 1 },
         { bucket: '2026-11-23', storeId: 'st2', approaches: 1, arrivals: 1, captureRate: 1 },
       ],
-      totals: [{ storeId: 'st1', approaches: 5, arrivals: 3, captureRate: 0.6 }, { storeId: 'st2', approaches: 1, arrivals: 1, captureRate: 1 }],
+      totals: [
+        { storeId: 'st1', approaches: 5, arrivals: 3, captureRate: 0.6 },
+        { storeId: 'st2', approaches: 1, arrivals: 1, captureRate: 1 },
+      ],
     },
     {
       name: 'hour buckets, one store',
-      siteId: 'mall', bucket: 'hour' as const, storeId: 'st1',
+      siteId: 'mall',
+      bucket: 'hour' as const,
+      storeId: 'st1',
       rows: [
         { bucket: '2026-11-22T23', storeId: 'st1', approaches: 3, arrivals: 1, captureRate: 1 / 3 },
         { bucket: '2026-11-23T00', storeId: 'st1', approaches: 2, arrivals: 2, captureRate: 1 },
@@ -84,7 +96,9 @@ describe('analytics over stored events (table-driven, exact figures)', () => {
     },
     {
       name: 'a site unknown to the cloud buckets in UTC',
-      siteId: 'other', bucket: 'day' as const, storeId: undefined,
+      siteId: 'other',
+      bucket: 'day' as const,
+      storeId: undefined,
       rows: [{ bucket: '2026-11-22', storeId: 'st1', approaches: 1, arrivals: 0, captureRate: 0 }],
       totals: [{ storeId: 'st1', approaches: 1, arrivals: 0, captureRate: 0 }],
     },
@@ -97,7 +111,10 @@ describe('analytics over stored events (table-driven, exact figures)', () => {
 
   const SHOES = [10, 45, 90, 200, 400, 700, 20, 50, 100, 1000].map((s) => dwellEnd('a', 'shoes', s * S));
   const BAGS = [dwellEnd('b', 'bags', 30 * S), dwellEnd('c', 'bags', 5 * S, 'st2')];
-  const NOT_ENDS = [ev('dwell', 2, 'd', { zoneId: 'shoes', phase: 'start', dwellMs: 5 * S }), ev('dwell', 3, 'd', { zoneId: 'shoes', phase: 'update', dwellMs: 9 * S })];
+  const NOT_ENDS = [
+    ev('dwell', 2, 'd', { zoneId: 'shoes', phase: 'start', dwellMs: 5 * S }),
+    ev('dwell', 3, 'd', { zoneId: 'shoes', phase: 'update', dwellMs: 9 * S }),
+  ];
   it.each([
     {
       name: 'a zone: nearest-rank p50/p90 and histogram edges',
@@ -117,8 +134,15 @@ describe('analytics over stored events (table-driven, exact figures)', () => {
   it('dwell per store and zone', async () => {
     await ingest([...SHOES, ...BAGS]);
     const r = await analytics.dwell(range, {});
-    expect(r.stores.map((s) => [s.storeId, s.count, s.p50Ms])).toEqual([['st1', 11, 90 * S], ['st2', 1, 5 * S]]);
-    expect(r.zones.map((z) => [z.storeId, z.zoneId, z.count, z.p90Ms])).toEqual([['st1', 'bags', 1, 30 * S], ['st1', 'shoes', 10, 700 * S], ['st2', 'bags', 1, 5 * S]]);
+    expect(r.stores.map((s) => [s.storeId, s.count, s.p50Ms])).toEqual([
+      ['st1', 11, 90 * S],
+      ['st2', 1, 5 * S],
+    ]);
+    expect(r.zones.map((z) => [z.storeId, z.zoneId, z.count, z.p90Ms])).toEqual([
+      ['st1', 'bags', 1, 30 * S],
+      ['st1', 'shoes', 10, 700 * S],
+      ['st2', 'bags', 1, 5 * S],
+    ]);
   });
 
   it('floor flows: from→to counts, most frequent first', async () => {
@@ -132,25 +156,47 @@ describe('analytics over stored events (table-driven, exact figures)', () => {
   });
 
   it('returning subjects, members across site-local days, member share', async () => {
-    await ingest([
-      ev('arrival', 10, 'anon1'), ev('arrival', 100, 'anon1', { visitId: 'v2' }), // returns within the range
-      ev('arrival', 10, 'anon2'),
-      ev('arrival', 30, 'p1', member('M1')), ev('arrival', 70, 'p1', { ...member('M1'), visitId: 'v3' }), // 23:30 and 00:10 local: two days
-      ev('arrival', 70, 'p2', member('M2')), ev('arrival', 80, 'p2', { ...member('M2'), visitId: 'v4' }), // twice on one day
-      ev('arrival', 80, 'p3', member('M3')),
-    ].map((e) => (e.subject.memberId ? { ...e, subject: { ...e.subject, id: `sub_${e.subject.memberId}` } } : e)));
+    await ingest(
+      [
+        ev('arrival', 10, 'anon1'),
+        ev('arrival', 100, 'anon1', { visitId: 'v2' }), // returns within the range
+        ev('arrival', 10, 'anon2'),
+        ev('arrival', 30, 'p1', member('M1')),
+        ev('arrival', 70, 'p1', { ...member('M1'), visitId: 'v3' }), // 23:30 and 00:10 local: two days
+        ev('arrival', 70, 'p2', member('M2')),
+        ev('arrival', 80, 'p2', { ...member('M2'), visitId: 'v4' }), // twice on one day
+        ev('arrival', 80, 'p3', member('M3')),
+      ].map((e) => (e.subject.memberId ? { ...e, subject: { ...e.subject, id: `sub_${e.subject.memberId}` } } : e)),
+    );
     const r = await analytics.returning(range);
     expect(r).toEqual({
-      timeZone: 'Asia/Shanghai', arrivals: 8, subjects: 5, returningSubjects: 3, memberArrivals: 5, memberShare: 5 / 8,
-      members: 3, returningMembers: 2, membersOnSeveralDays: 1,
+      timeZone: 'Asia/Shanghai',
+      arrivals: 8,
+      subjects: 5,
+      returningSubjects: 3,
+      memberArrivals: 5,
+      memberShare: 5 / 8,
+      members: 3,
+      returningMembers: 2,
+      membersOnSeveralDays: 1,
     });
   });
 
   it('offer conversion: a member purchase at the site within [issuedAt, expiresAt)', async () => {
     const offer = (id: string, memberId: string, kind = 'welcome'): Offer => ({
-      id, kind, memberId, siteId: 'mall', storeId: 'st1', day: '2026-11-22', issuedAt: at(10), expiresAt: at(70), status: 'issued', eventId: `e_${id}`,
+      id,
+      kind,
+      memberId,
+      siteId: 'mall',
+      storeId: 'st1',
+      day: '2026-11-22',
+      issuedAt: at(10),
+      expiresAt: at(70),
+      status: 'issued',
+      eventId: `e_${id}`,
     });
-    for (const o of [offer('o1', 'M1'), offer('o2', 'M2'), offer('o3', 'M3'), offer('o4', 'M4', 'birthday'), offer('o5', 'M5', 'birthday')]) await store.insertOffer(o);
+    for (const o of [offer('o1', 'M1'), offer('o2', 'M2'), offer('o3', 'M3'), offer('o4', 'M4', 'birthday'), offer('o5', 'M5', 'birthday')])
+      await store.insertOffer(o);
     await store.insertOffer({ ...offer('o6', 'M6'), issuedAt: at(-10) }); // issued before the range: not counted
     const buy = (minutes: number, memberId: string, siteId = 'mall') => ev('purchase', minutes, `p_${memberId}`, { ...member(memberId), siteId, amount: 10 });
     await ingest([
@@ -163,8 +209,13 @@ describe('analytics over stored events (table-driven, exact figures)', () => {
     ]);
     const r = await analytics.offers({ siteId: 'mall', from: at(0), to: at(11) });
     expect(r).toEqual({
-      issued: 5, redeemed: 2, conversion: 0.4,
-      byKind: [{ kind: 'birthday', issued: 2, redeemed: 1, conversion: 0.5 }, { kind: 'welcome', issued: 3, redeemed: 1, conversion: 1 / 3 }],
+      issued: 5,
+      redeemed: 2,
+      conversion: 0.4,
+      byKind: [
+        { kind: 'birthday', issued: 2, redeemed: 1, conversion: 0.5 },
+        { kind: 'welcome', issued: 3, redeemed: 1, conversion: 1 / 3 },
+      ],
     });
   });
 
@@ -181,7 +232,11 @@ describe('analytics over stored events (table-driven, exact figures)', () => {
 
 describe('analytics helpers', () => {
   it.each([
-    [[], 50, null], [[7], 90, 7], [[1, 2, 3, 4], 50, 2], [[1, 2, 3, 4], 90, 4], [[1, 2, 3, 4, 5, 6, 7, 8, 9, 10], 90, 9],
+    [[], 50, null],
+    [[7], 90, 7],
+    [[1, 2, 3, 4], 50, 2],
+    [[1, 2, 3, 4], 90, 4],
+    [[1, 2, 3, 4, 5, 6, 7, 8, 9, 10], 90, 9],
   ])('percentile(%j, %d) = %j', (values, p, expected) => {
     expect(percentile(values, p)).toBe(expected);
   });

@@ -128,7 +128,13 @@ export function footfall(events: readonly PresenceEvent[], bucket: Bucket, timeZ
     (e.type === 'approach' ? total.approaches : total.arrivals).add(visit);
   }
   const rows = [...cells.values()]
-    .map((c) => ({ bucket: c.bucket, storeId: c.storeId, approaches: c.approaches.size, arrivals: c.arrivals.size, captureRate: ratio(c.arrivals.size, c.approaches.size) }))
+    .map((c) => ({
+      bucket: c.bucket,
+      storeId: c.storeId,
+      approaches: c.approaches.size,
+      arrivals: c.arrivals.size,
+      captureRate: ratio(c.arrivals.size, c.approaches.size),
+    }))
     .sort((a, b) => a.bucket.localeCompare(b.bucket) || a.storeId.localeCompare(b.storeId));
   const totalRows = [...totals.entries()]
     .map(([storeId, t]) => ({ storeId, approaches: t.approaches.size, arrivals: t.arrivals.size, captureRate: ratio(t.arrivals.size, t.approaches.size) }))

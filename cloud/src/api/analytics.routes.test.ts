@@ -73,13 +73,26 @@ describe('analytics API (in-process)', () => {
 
   it('occupancy of one store as its gateway published it: minutes, hours and the peak, counts only', async () => {
     const minute = (i: number, occupancy: number) => ({ start: T + i * MIN, occupancy, addresses: 20, fixed: 4 });
-    await store.putOccupancy(siteId, 'gw1', { v: 1, at: T, storeId: 'st1', minutes: [minute(0, 3), minute(1, 7.5), minute(2, 4)], hours: [{ start: T, uniqueVisitors: 12 }] }, T);
+    await store.putOccupancy(
+      siteId,
+      'gw1',
+      { v: 1, at: T, storeId: 'st1', minutes: [minute(0, 3), minute(1, 7.5), minute(2, 4)], hours: [{ start: T, uniqueVisitors: 12 }] },
+      T,
+    );
     await store.putOccupancy(siteId, 'gw1', { v: 1, at: T, storeId: 'st2', minutes: [minute(1, 40)], hours: [] }, T);
     const r = await get(`/api/v1/analytics/occupancy?${range}&storeId=st1`);
     expect(r.status).toBe(200);
     expect(r.body).toEqual({
-      siteId, from: T, to: T + DAY, storeId: 'st1', peakOccupancy: 7.5,
-      minutes: [{ start: T, occupancy: 3 }, { start: T + MIN, occupancy: 7.5 }, { start: T + 2 * MIN, occupancy: 4 }],
+      siteId,
+      from: T,
+      to: T + DAY,
+      storeId: 'st1',
+      peakOccupancy: 7.5,
+      minutes: [
+        { start: T, occupancy: 3 },
+        { start: T + MIN, occupancy: 7.5 },
+        { start: T + 2 * MIN, occupancy: 4 },
+      ],
       hours: [{ start: T, uniqueVisitors: 12 }],
     });
     const missing = await get(`/api/v1/analytics/occupancy?${range}`);
@@ -124,7 +137,9 @@ describe('analytics API roles (staff auth required, real server)', () => {
     (await fetch(`${t.endpoints.httpUrl}${path}`, { headers: token ? { authorization: `Bearer ${token}` } : {} })).status;
   const login = async (username: string, password: string) => {
     const res = await fetch(`${t.endpoints.httpUrl}/api/v1/auth/login`, {
-      method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username, password }),
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username, password }),
     });
     return ((await res.json()) as { token: string }).token;
   };

@@ -37,7 +37,13 @@ describe('HTTP API (in-process, app.request)', () => {
   it('health reports db, broker and counts; 503 when the broker is down', async () => {
     const ok = await get('/api/v1/health');
     expect(ok.status).toBe(200);
-    expect(ok.body).toMatchObject({ ok: true, auth: 'open', db: { ok: true }, broker: { kind: 'embedded', connected: true }, counts: { events: 3, members: 1 } });
+    expect(ok.body).toMatchObject({
+      ok: true,
+      auth: 'open',
+      db: { ok: true },
+      broker: { kind: 'embedded', connected: true },
+      counts: { events: 3, members: 1 },
+    });
     connected = false;
     expect((await get('/api/v1/health')).status).toBe(503);
   });
@@ -66,7 +72,18 @@ describe('HTTP API (in-process, app.request)', () => {
   });
 
   it('lists alerts newest first, after a seq', async () => {
-    const base = { at: 1, eventAt: 1, eventId: 'e'.repeat(26), eventType: 'arrival' as const, siteId: 'a', memberId: 'M1', memberName: 'Li Na', tags: [], message: 'm', status: 'open' as const };
+    const base = {
+      at: 1,
+      eventAt: 1,
+      eventId: 'e'.repeat(26),
+      eventType: 'arrival' as const,
+      siteId: 'a',
+      memberId: 'M1',
+      memberName: 'Li Na',
+      tags: [],
+      message: 'm',
+      status: 'open' as const,
+    };
     const a1 = await store.insertAlert({ ...base, id: 'x1' });
     await store.insertAlert({ ...base, id: 'x2' });
     const all = await get('/api/v1/alerts');

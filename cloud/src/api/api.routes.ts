@@ -66,7 +66,14 @@ export function createApi(options: ApiOptions): Hono {
   app.notFound((c) => c.json({ error: `no route for ${c.req.method} ${c.req.path}` }, 404));
 
   // Before every route: bodies are bounded while they stream (a chunked 200 MB login is cut at the limit).
-  app.use('*', requestLimits({ defaultBodyBytes: DEFAULT_BODY_BYTES, maxUrlBytes: DEFAULT_MAX_URL_BYTES, routeBodyBytes: { 'POST /api/v1/members/import': MAX_IMPORT_BYTES } }));
+  app.use(
+    '*',
+    requestLimits({
+      defaultBodyBytes: DEFAULT_BODY_BYTES,
+      maxUrlBytes: DEFAULT_MAX_URL_BYTES,
+      routeBodyBytes: { 'POST /api/v1/members/import': MAX_IMPORT_BYTES },
+    }),
+  );
   registerConsoleRoutes(app); // `/`, `/staff`, `/assets/console/*`
 
   app.get('/api/v1/health', async (c) => {
@@ -110,10 +117,18 @@ export function createApi(options: ApiOptions): Hono {
   app.get('/api/v1/gaps', readAuth, async (c) => {
     const q = parseQuery(gapsQuery, c.req.query());
     const siteId = siteFilter(c, q.siteId);
-    return c.json({ gaps: await store.listGaps({ ...(siteId !== undefined ? { siteId } : {}), ...(q.gatewayId ? { gatewayId: q.gatewayId } : {}), ...(q.since !== undefined ? { since: q.since } : {}), limit: q.limit }) });
+    return c.json({
+      gaps: await store.listGaps({
+        ...(siteId !== undefined ? { siteId } : {}),
+        ...(q.gatewayId ? { gatewayId: q.gatewayId } : {}),
+        ...(q.since !== undefined ? { since: q.since } : {}),
+        limit: q.limit,
+      }),
+    });
   });
 
-  const offers = options.offers ?? new OffersService({ store, sites: options.sites ?? new Map(), clock: options.clock ?? systemClock, logger: options.logger, metrics });
+  const offers =
+    options.offers ?? new OffersService({ store, sites: options.sites ?? new Map(), clock: options.clock ?? systemClock, logger: options.logger, metrics });
   registerOffersRoutes(app, offers, readAuth);
 
   // Every analytics route names its site in `siteId`: one guard covers them all (and new ones).
@@ -125,11 +140,13 @@ export function createApi(options: ApiOptions): Hono {
   // Rules decide who is announced and who gets offers: operators only when staff auth is required.
   const operatorAuth: MiddlewareHandler = options.staff?.mode === 'required' ? requireRole(options.staff.auth, ['operator']) : noAuth;
   const members =
-    options.members ??
-    new MembersService({ store, sites: options.sites ?? new Map(), clock: options.clock ?? systemClock, logger: options.logger, metrics });
+    options.members ?? new MembersService({ store, sites: options.sites ?? new Map(), clock: options.clock ?? systemClock, logger: options.logger, metrics });
   registerMembersRoutes(app, members, operatorAuth);
   registerRulesRoutes(app, {
-    store, clock: options.clock ?? systemClock, logger: options.logger, auth: operatorAuth,
+    store,
+    clock: options.clock ?? systemClock,
+    logger: options.logger,
+    auth: operatorAuth,
     ...(options.onRulesChanged ? { onRulesChanged: options.onRulesChanged } : {}),
   });
 

@@ -42,20 +42,28 @@ export const memberPutBody = z.object({
   nickname: z.string().trim().min(1).max(60).optional(),
   tier: z.enum(MEMBER_TIERS),
   tags: z.array(tagSchema).max(30).default([]),
-  preferences: z.record(z.string().regex(/^[a-zA-Z][a-zA-Z0-9_-]{0,39}$/, 'a short key'), z.string().max(200)).default({}).describe('e.g. {"size": "M", "colour": "navy"}'),
+  preferences: z
+    .record(z.string().regex(/^[a-zA-Z][a-zA-Z0-9_-]{0,39}$/, 'a short key'), z.string().max(200))
+    .default({})
+    .describe('e.g. {"size": "M", "colour": "navy"}'),
   consent: z.object({
     presence: z.boolean().describe('presence sensing, staff alerts'),
     marketing: z.boolean().default(false).describe('offers; needs presence consent too'),
   }),
   devices: z
-    .array(z.object({
-      deviceId: idSchema,
-      platform: z.enum(['ios', 'android', 'card', 'other']),
-      label: z.string().max(80).optional(),
-      registeredAt: z.number().int().nonnegative().optional(),
-    }))
+    .array(
+      z.object({
+        deviceId: idSchema,
+        platform: z.enum(['ios', 'android', 'card', 'other']),
+        label: z.string().max(80).optional(),
+        registeredAt: z.number().int().nonnegative().optional(),
+      }),
+    )
     .max(10)
     .default([]),
-  tokenKey: z.string().regex(/^[0-9a-fA-F]{32}$/, '32 hex characters').optional().describe('write-only; kept when absent'),
+  tokenKey: z
+    .string()
+    .regex(/^[0-9a-fA-F]{32}$/, '32 hex characters')
+    .optional()
+    .describe('write-only; kept when absent'),
 });
-

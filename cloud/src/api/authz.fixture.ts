@@ -39,7 +39,13 @@ const OTHER_ACCOUNTS = [
 ];
 
 export const rule = (id: string, siteIds?: string[]): Rule => ({
-  id, name: `rule ${id}`, enabled: true, eventTypes: ['arrival'], audience: 'member', cooldownMs: 60_000, actions: [{ kind: 'staff_alert' }],
+  id,
+  name: `rule ${id}`,
+  enabled: true,
+  eventTypes: ['arrival'],
+  audience: 'member',
+  cooldownMs: 60_000,
+  actions: [{ kind: 'staff_alert' }],
   ...(siteIds ? { siteIds } : {}),
 });
 
@@ -63,36 +69,99 @@ export async function buildFixture(dir: string): Promise<Fixture> {
 
   const key = (n: number) => n.toString(16).padStart(32, '0');
   await store.upsertMembers(
-    ['m-both', 'm-aonly', 'm-bonly', 'm-none'].map((memberId, i) => ({ memberId, name: `Name ${memberId}`, tier: 'gold', tags: [], consent: true, tokenKey: key(i + 1) })),
+    ['m-both', 'm-aonly', 'm-bonly', 'm-none'].map((memberId, i) => ({
+      memberId,
+      name: `Name ${memberId}`,
+      tier: 'gold',
+      tags: [],
+      consent: true,
+      tokenKey: key(i + 1),
+    })),
     T0,
   );
   const ev = (siteId: string, gatewayId: string, memberId: string, type: 'arrival' | 'purchase', storeId: string, extra: Record<string, unknown> = {}) =>
-    makeEvent({ siteId, gatewayId, storeId, type, at: T0 + 60_000, subject: { id: `s_${memberId.replace(/-/g, '')}0000`, memberId, signals: ['ble'] }, ...extra });
+    makeEvent({
+      siteId,
+      gatewayId,
+      storeId,
+      type,
+      at: T0 + 60_000,
+      subject: { id: `s_${memberId.replace(/-/g, '')}0000`, memberId, signals: ['ble'] },
+      ...extra,
+    });
   const eventB = ev(B, 'gw-b1', 'm-bonly', 'arrival', 'b1');
   const purchaseB = ev(B, 'gw-b1', 'm-both', 'purchase', 'b1', { amount: 7777.77, currency: 'CNY' });
-  for (const e of [ev(A, 'gw-a1', 'm-both', 'arrival', 'a1'), ev(A, 'gw-a1', 'm-aonly', 'arrival', 'a2'), ev(A, 'gw-a1', 'm-aonly', 'purchase', 'a1', { amount: 12, currency: 'CNY' }), eventB, purchaseB]) {
+  for (const e of [
+    ev(A, 'gw-a1', 'm-both', 'arrival', 'a1'),
+    ev(A, 'gw-a1', 'm-aonly', 'arrival', 'a2'),
+    ev(A, 'gw-a1', 'm-aonly', 'purchase', 'a1', { amount: 12, currency: 'CNY' }),
+    eventB,
+    purchaseB,
+  ]) {
     await store.insertEvent(e, T0 + 61_000);
   }
-  for (const [siteId, gatewayId] of [[A, 'gw-a1'], [B, 'gw-b1']] as const) {
+  for (const [siteId, gatewayId] of [
+    [A, 'gw-a1'],
+    [B, 'gw-b1'],
+  ] as const) {
     await store.updateGatewayConn(siteId, gatewayId, { v: 1, state: 'online', at: T0, version: '1.0.0' }, T0);
   }
-  const gap = (siteId: string, gatewayId: string) => ({ v: 1 as const, id: newId(T0), siteId, gatewayId, at: T0, reason: 'max_rows' as const, count: 5, fromSeq: 1, toSeq: 5, fromAt: T0, toAt: T0 });
+  const gap = (siteId: string, gatewayId: string) => ({
+    v: 1 as const,
+    id: newId(T0),
+    siteId,
+    gatewayId,
+    at: T0,
+    reason: 'max_rows' as const,
+    count: 5,
+    fromSeq: 1,
+    toSeq: 5,
+    fromAt: T0,
+    toAt: T0,
+  });
   const gapB = gap(B, 'gw-b1');
   await store.insertGap(gap(A, 'gw-a1'), T0);
   await store.insertGap(gapB, T0);
 
   // WiFi occupancy of one store per site; site B's figure is distinctive so a leak is visible.
-  const occupancy = (storeId: string, value: number) => ({ v: 1 as const, at: T0, storeId, minutes: [{ start: T0, occupancy: value, addresses: 20, fixed: 4 }], hours: [{ start: T0, uniqueVisitors: 9 }] });
+  const occupancy = (storeId: string, value: number) => ({
+    v: 1 as const,
+    at: T0,
+    storeId,
+    minutes: [{ start: T0, occupancy: value, addresses: 20, fixed: 4 }],
+    hours: [{ start: T0, uniqueVisitors: 9 }],
+  });
   await store.putOccupancy(A, 'gw-a1', occupancy('a1', 3), T0);
   await store.putOccupancy(B, 'gw-b1', occupancy('b1', 4242.5), T0);
 
   const alert = (id: string, siteId: string, storeId: string) => ({
-    id, at: T0, eventAt: T0, eventId: newId(T0), eventType: 'arrival' as const, siteId, storeId, memberId: 'm-both', memberName: 'Name m-both', tags: [], message: `arrival ${id}`, status: 'open' as const,
+    id,
+    at: T0,
+    eventAt: T0,
+    eventId: newId(T0),
+    eventType: 'arrival' as const,
+    siteId,
+    storeId,
+    memberId: 'm-both',
+    memberName: 'Name m-both',
+    tags: [],
+    message: `arrival ${id}`,
+    status: 'open' as const,
   });
   for (const a of [alert('alert-a1', A, 'a1'), alert('alert-a2', A, 'a2'), alert('alert-b1', B, 'b1')]) await store.insertAlert(a);
 
   const offer = (siteId: string, storeId: string) => ({
-    id: newId(T0), kind: 'welcome', memberId: 'm-both', siteId, storeId, day: '2026-11-20', issuedAt: T0, expiresAt: T0 + 365 * 86_400_000, status: 'issued' as const, eventId: newId(T0), title: `offer at ${siteId}`,
+    id: newId(T0),
+    kind: 'welcome',
+    memberId: 'm-both',
+    siteId,
+    storeId,
+    day: '2026-11-20',
+    issuedAt: T0,
+    expiresAt: T0 + 365 * 86_400_000,
+    status: 'issued' as const,
+    eventId: newId(T0),
+    title: `offer at ${siteId}`,
   });
   const offerA = offer(A, 'a1');
   const offerB = offer(B, 'b1');
@@ -107,7 +176,17 @@ export async function buildFixture(dir: string): Promise<Fixture> {
   for (const [role, acc] of Object.entries(ACCOUNTS) as [Exclude<RoleName, 'none'>, (typeof ACCOUNTS)['opAll']][]) {
     await store.upsertStaff({ ...acc, displayName: `Display ${acc.username}`, passwordHash: 'x', salt: 'x', updatedAt: T0 });
     const token = `sst_fixture_${role}`;
-    await store.insertAuthToken({ tokenHash: hashToken(token), kind: 'session', username: acc.username, name: acc.username, role: acc.role, siteId: acc.siteId, storeIds: acc.storeIds, createdAt: T0, expiresAt: T0 + 86_400_000 });
+    await store.insertAuthToken({
+      tokenHash: hashToken(token),
+      kind: 'session',
+      username: acc.username,
+      name: acc.username,
+      role: acc.role,
+      siteId: acc.siteId,
+      storeIds: acc.storeIds,
+      createdAt: T0,
+      expiresAt: T0 + 86_400_000,
+    });
     tokens[role] = token;
   }
   for (const acc of OTHER_ACCOUNTS) await store.upsertStaff({ ...acc, displayName: `Display ${acc.username}`, passwordHash: 'x', salt: 'x', updatedAt: T0 });
@@ -116,7 +195,24 @@ export async function buildFixture(dir: string): Promise<Fixture> {
   const tokenAll = (await auth.createApiToken({ name: 'bi-everywhere', role: 'analyst' })).id;
   await store.close();
 
-  const siteB = [B, 'gw-b1', 'm-bonly', eventB.id, purchaseB.id, '7777.77', '4242.5', gapB.id, 'alert-b1', offerB.id, 'rule-b', 'rule-ab', tokenB, 'bi-site-b', 'staff-b1', 'op-b'];
+  const siteB = [
+    B,
+    'gw-b1',
+    'm-bonly',
+    eventB.id,
+    purchaseB.id,
+    '7777.77',
+    '4242.5',
+    gapB.id,
+    'alert-b1',
+    offerB.id,
+    'rule-b',
+    'rule-ab',
+    tokenB,
+    'bi-site-b',
+    'staff-b1',
+    'op-b',
+  ];
   // Members never seen at site A, and accounts and tokens that reach further than site A.
   const wider = ['m-none', 'op-all', 'an-all', tokenAll, 'bi-everywhere'];
   let copies = 0;

@@ -21,7 +21,11 @@ import { buildOpenApi } from './openapi.js';
 // (issue 11 item 2, decision 68). Staff auth 'required'; in-process `app.request()`, plus a real
 // server for the alert socket. A route the document lists without a row here fails the test.
 
-interface Req { path: string; body?: unknown; csv?: string }
+interface Req {
+  path: string;
+  body?: unknown;
+  csv?: string;
+}
 interface Row {
   /** Variant 0 is in scope of site A (or the plain listing); the others reach site B or beyond. */
   reqs: (string | Req)[];
@@ -36,7 +40,11 @@ const range = `from=${T0 - 86_400_000}&to=${T0 + 86_400_000}`;
 const listing = (s: string): Row['expect'] => ['200/200', '200/403', '403/403', '200/200', '200/403', s];
 /** Operators only: `ok` for the unscoped operator, `scoped` for site A's; 403 for staff and analysts, 401 without a token. */
 function operatorOnly(ok: string, scoped: string): Row['expect'] {
-  const all = (s: string) => ok.split('/').map(() => s).join('/');
+  const all = (s: string) =>
+    ok
+      .split('/')
+      .map(() => s)
+      .join('/');
   return [ok, scoped, all('403'), all('403'), all('403'), all('401')];
 }
 const memberBody = { name: 'Renamed', tier: 'gold', consent: { presence: true } };
@@ -55,44 +63,83 @@ function table(f: Fixture): Record<string, Row> {
     'get /api/v1/alerts/ws': { reqs: ['/api/v1/alerts/ws?since=0'], expect: ['101', '101', '101', '4401', '4401', '4401'], shows: { at: 0, text: 'alert-b1' } },
     'get /api/v1/gateways': { reqs: ['/api/v1/gateways'], expect: ['200', '200', '403', '200', '200', '401'], shows: { at: 0, text: 'gw-b1' } },
     'get /api/v1/gaps': { reqs: ['/api/v1/gaps', `/api/v1/gaps?siteId=${B}`], expect: listing('401/401'), shows: { at: 0, text: f.ids.gapB } },
-    'get /api/v1/members': { reqs: ['/api/v1/members', '/api/v1/members?q=m-bonly'], expect: operatorOnly('200/200', '200/200'), shows: { at: 1, text: 'm-bonly' } },
-    'post /api/v1/members/import': { reqs: [{ path: '/api/v1/members/import', csv: `memberId,name,tier,tags,consent,tokenKey\nm-new,New,gold,,yes,${'ab'.repeat(16)}\n` }], expect: operatorOnly('200', '403') },
+    'get /api/v1/members': {
+      reqs: ['/api/v1/members', '/api/v1/members?q=m-bonly'],
+      expect: operatorOnly('200/200', '200/200'),
+      shows: { at: 1, text: 'm-bonly' },
+    },
+    'post /api/v1/members/import': {
+      reqs: [{ path: '/api/v1/members/import', csv: `memberId,name,tier,tags,consent,tokenKey\nm-new,New,gold,,yes,${'ab'.repeat(16)}\n` }],
+      expect: operatorOnly('200', '403'),
+    },
     'get /api/v1/members/{id}': {
       reqs: ['/api/v1/members/m-aonly', '/api/v1/members/m-bonly', '/api/v1/members/m-both'],
-      expect: operatorOnly('200/200/200', '200/404/200'), shows: { at: 2, text: '7777.77' },
+      expect: operatorOnly('200/200/200', '200/404/200'),
+      shows: { at: 2, text: '7777.77' },
     },
-    'put /api/v1/members/{id}': { reqs: [{ path: '/api/v1/members/m-aonly', body: memberBody }, { path: '/api/v1/members/m-bonly', body: memberBody }], expect: operatorOnly('200/200', '403/403') },
+    'put /api/v1/members/{id}': {
+      reqs: [
+        { path: '/api/v1/members/m-aonly', body: memberBody },
+        { path: '/api/v1/members/m-bonly', body: memberBody },
+      ],
+      expect: operatorOnly('200/200', '403/403'),
+    },
     'delete /api/v1/members/{id}': { reqs: ['/api/v1/members/m-aonly', '/api/v1/members/m-bonly'], expect: operatorOnly('204/204', '403/403') },
     'get /api/v1/offers': { reqs: ['/api/v1/offers', `/api/v1/offers?siteId=${B}`], expect: listing('401/401'), shows: { at: 0, text: f.ids.offerB } },
-    'get /api/v1/offers/{id}': { reqs: [`/api/v1/offers/${f.ids.offerA}`, `/api/v1/offers/${f.ids.offerB}`], expect: ['200/200', '200/404', '403/403', '200/200', '200/404', '401/401'] },
+    'get /api/v1/offers/{id}': {
+      reqs: [`/api/v1/offers/${f.ids.offerA}`, `/api/v1/offers/${f.ids.offerB}`],
+      expect: ['200/200', '200/404', '403/403', '200/200', '200/404', '401/401'],
+    },
     ...Object.fromEntries(['footfall', 'dwell', 'floors', 'returning', 'offers', 'summary'].map(analytics)),
     'get /api/v1/analytics/occupancy': {
       reqs: [`/api/v1/analytics/occupancy?siteId=${A}&storeId=a1&${range}`, `/api/v1/analytics/occupancy?siteId=${B}&storeId=b1&${range}`],
-      expect: listing('401/401'), shows: { at: 1, text: '4242.5' },
+      expect: listing('401/401'),
+      shows: { at: 1, text: '4242.5' },
     },
     'post /api/v1/auth/login': { reqs: [{ path: '/api/v1/auth/login', body: LOGIN }], expect: same('200') },
     'post /api/v1/auth/logout': { reqs: ['/api/v1/auth/logout'], expect: ['204', '204', '204', '204', '204', '401'] },
     'get /api/v1/auth/me': { reqs: ['/api/v1/auth/me'], expect: ['200', '200', '200', '200', '200', '401'] },
     'post /api/v1/alerts/ticket': { reqs: ['/api/v1/alerts/ticket'], expect: ['200', '200', '200', '403', '403', '401'] },
-    ...Object.fromEntries(['claim', 'ack'].map((action) => [`post /api/v1/alerts/{id}/${action}`, {
-      reqs: [`/api/v1/alerts/alert-a1/${action}`, `/api/v1/alerts/alert-b1/${action}`, `/api/v1/alerts/alert-a2/${action}`],
-      expect: ['200/200/200', '200/404/200', '200/404/404', '403/403/403', '403/403/403', '401/401/401'],
-    } satisfies Row])),
+    ...Object.fromEntries(
+      ['claim', 'ack'].map((action) => [
+        `post /api/v1/alerts/{id}/${action}`,
+        {
+          reqs: [`/api/v1/alerts/alert-a1/${action}`, `/api/v1/alerts/alert-b1/${action}`, `/api/v1/alerts/alert-a2/${action}`],
+          expect: ['200/200/200', '200/404/200', '200/404/404', '403/403/403', '403/403/403', '401/401/401'],
+        } satisfies Row,
+      ]),
+    ),
     'get /api/v1/staff': { reqs: ['/api/v1/staff'], expect: operatorOnly('200', '200'), shows: { at: 0, text: 'staff-b1' } },
     'post /api/v1/tokens': {
-      reqs: [{ name: 'x', role: 'analyst', siteId: A }, { name: 'x', role: 'analyst' }, { name: 'x', role: 'operator', siteId: B }].map((body) => ({ path: '/api/v1/tokens', body })),
+      reqs: [
+        { name: 'x', role: 'analyst', siteId: A },
+        { name: 'x', role: 'analyst' },
+        { name: 'x', role: 'operator', siteId: B },
+      ].map((body) => ({ path: '/api/v1/tokens', body })),
       expect: operatorOnly('201/201/201', '201/403/403'),
     },
     'get /api/v1/tokens': { reqs: ['/api/v1/tokens'], expect: operatorOnly('200', '200'), shows: { at: 0, text: f.ids.tokenB } },
-    'delete /api/v1/tokens/{id}': { reqs: [f.ids.tokenA, f.ids.tokenB, f.ids.tokenAll].map((id) => `/api/v1/tokens/${id}`), expect: operatorOnly('204/204/204', '204/404/404') },
+    'delete /api/v1/tokens/{id}': {
+      reqs: [f.ids.tokenA, f.ids.tokenB, f.ids.tokenAll].map((id) => `/api/v1/tokens/${id}`),
+      expect: operatorOnly('204/204/204', '204/404/404'),
+    },
     'get /api/v1/rules': { reqs: ['/api/v1/rules'], expect: operatorOnly('200', '200'), shows: { at: 0, text: 'rule-b' } },
-    'post /api/v1/rules': { reqs: [rule('new-a', [A]), rule('new-b', [B]), rule('new-global')].map((body) => ({ path: '/api/v1/rules', body })), expect: operatorOnly('201/201/201', '201/403/403') },
-    'get /api/v1/rules/{id}': { reqs: ['rule-a', 'rule-b', 'rule-global', 'rule-ab'].map((id) => `/api/v1/rules/${id}`), expect: operatorOnly('200/200/200/200', '200/404/200/404') },
+    'post /api/v1/rules': {
+      reqs: [rule('new-a', [A]), rule('new-b', [B]), rule('new-global')].map((body) => ({ path: '/api/v1/rules', body })),
+      expect: operatorOnly('201/201/201', '201/403/403'),
+    },
+    'get /api/v1/rules/{id}': {
+      reqs: ['rule-a', 'rule-b', 'rule-global', 'rule-ab'].map((id) => `/api/v1/rules/${id}`),
+      expect: operatorOnly('200/200/200/200', '200/404/200/404'),
+    },
     'put /api/v1/rules/{id}': {
       reqs: [rule('rule-a', [A]), rule('rule-b', [B]), rule('rule-global')].map((body) => ({ path: `/api/v1/rules/${body.id}`, body })),
       expect: operatorOnly('200/200/200', '200/404/403'),
     },
-    'delete /api/v1/rules/{id}': { reqs: ['rule-a', 'rule-b', 'rule-global'].map((id) => `/api/v1/rules/${id}`), expect: operatorOnly('204/204/204', '204/404/403') },
+    'delete /api/v1/rules/{id}': {
+      reqs: ['rule-a', 'rule-b', 'rule-global'].map((id) => `/api/v1/rules/${id}`),
+      expect: operatorOnly('204/204/204', '204/404/403'),
+    },
   };
 }
 
@@ -113,7 +160,11 @@ describe('authorisation: every OpenAPI route × role × scope', () => {
     const hub = new AlertHub();
     const alerts = new AlertService({ store, hub, clock, logger, metrics });
     const app = createApi({
-      store, logger, metrics, clock, broker: () => ({ kind: 'embedded', connected: true }),
+      store,
+      logger,
+      metrics,
+      clock,
+      broker: () => ({ kind: 'embedded', connected: true }),
       staff: { auth, alerts, mode: 'required', throttle: new LoginThrottle(clock) },
       alertSocket: { hub, authorizeSocket: ticketSocketAuthorizer({ auth, mode: 'required' }) },
     });
@@ -166,16 +217,26 @@ describe('authorisation: every OpenAPI route × role × scope', () => {
   it('has a row for every route of the OpenAPI document, and no row for a route it lacks', () => {
     const doc = buildOpenApi() as { paths: Record<string, Record<string, unknown>> };
     const documented = Object.entries(doc.paths).flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m} ${path}`));
-    expect(documented.filter((r) => !(r in rows)), 'routes without a row in the authorisation table').toEqual([]);
-    expect(Object.keys(rows).filter((r) => !documented.includes(r)), 'rows for routes the document lacks').toEqual([]);
+    expect(
+      documented.filter((r) => !(r in rows)),
+      'routes without a row in the authorisation table',
+    ).toEqual([]);
+    expect(
+      Object.keys(rows).filter((r) => !documented.includes(r)),
+      'rows for routes the document lacks',
+    ).toEqual([]);
   });
 
   // The issue's table row, step by step.
-  it('issue 11: an operator scoped to one site mints no unscoped token, and what it may mint claims no other site\'s alert', async () => {
+  it("issue 11: an operator scoped to one site mints no unscoped token, and what it may mint claims no other site's alert", async () => {
     const own = open(f.copy('mint'));
     try {
       const mint = (body: unknown) => call(own.app, 'post', { path: '/api/v1/tokens', body }, f.tokens.opA);
-      for (const body of [{ name: 'x', role: 'operator' }, { name: 'x', role: 'operator', siteId: B }, { name: 'x', role: 'staff', siteId: B, storeIds: ['b1'] }]) {
+      for (const body of [
+        { name: 'x', role: 'operator' },
+        { name: 'x', role: 'operator', siteId: B },
+        { name: 'x', role: 'staff', siteId: B, storeIds: ['b1'] },
+      ]) {
         const refused = await mint(body);
         expect(refused.status, JSON.stringify(body)).toBe(403);
         expect(refused.text).toContain('forbidden: the token reaches');
@@ -192,7 +253,7 @@ describe('authorisation: every OpenAPI route × role × scope', () => {
     }
   });
 
-  it('issue 11: scoped operators and analysts read only their site\'s events, gateways, members and staff', async () => {
+  it("issue 11: scoped operators and analysts read only their site's events, gateways, members and staff", async () => {
     const bodyOf = async (path: string, role: RoleName) => {
       const r = await call(shared.app, 'get', { path }, f.tokens[role]);
       expect(r.status, `${role} ${path}`).toBe(200);
@@ -241,8 +302,10 @@ describe('authorisation: every OpenAPI route × role × scope', () => {
         if (String(got.status) !== want[v]) problems.push(`${where}: status ${got.status}, expected ${want[v]} (${got.text.slice(0, 160)})`);
         // What the caller sent (an id in the path, echoed in "no rule rule-b") is not data it learnt.
         const sent = req.path + JSON.stringify(req.body ?? '') + (req.csv ?? '');
-        for (const leak of f.outOfScope(role)) if (got.text.includes(leak) && !sent.includes(leak)) problems.push(`${where}: answer shows out-of-scope "${leak}"`);
-        if (role === 'opAll' && row.shows?.at === v && !got.text.includes(row.shows.text)) problems.push(`${where}: unscoped operator should see "${row.shows.text}"`);
+        for (const leak of f.outOfScope(role))
+          if (got.text.includes(leak) && !sent.includes(leak)) problems.push(`${where}: answer shows out-of-scope "${leak}"`);
+        if (role === 'opAll' && row.shows?.at === v && !got.text.includes(row.shows.text))
+          problems.push(`${where}: unscoped operator should see "${row.shows.text}"`);
       }
     }
     expect(problems).toEqual([]);

@@ -34,7 +34,8 @@ describe('cloud HTTP server limits', () => {
   it('answers and closes a non-websocket upgrade (h2c); many of them neither exhaust the server nor hold up stop()', async () => {
     t = await startTestCloud();
     const port = t.endpoints.httpPort;
-    const h2c = 'GET /api/v1/health HTTP/1.1\r\nHost: x\r\nConnection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\nHTTP2-Settings: AAMAAABkAARAAAAAAAIAAAAA\r\n\r\n';
+    const h2c =
+      'GET /api/v1/health HTTP/1.1\r\nHost: x\r\nConnection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\nHTTP2-Settings: AAMAAABkAARAAAAAAAIAAAAA\r\n\r\n';
     const one = await raw(port, h2c);
     expect(statusOf(one.text)).toBe(400);
     expect(one.closed).toBe(true);
@@ -44,7 +45,10 @@ describe('cloud HTTP server limits', () => {
     const health = await fetch(`${t.endpoints.httpUrl}/api/v1/health`);
     expect(health.status).toBe(200);
     // A websocket upgrade on another path is refused (404), not left hanging.
-    const wsElsewhere = await raw(port, 'GET /nope HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n');
+    const wsElsewhere = await raw(
+      port,
+      'GET /nope HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n',
+    );
     expect(statusOf(wsElsewhere.text)).toBe(404);
     // The real websocket still works beside the guard.
     const ws = new WebSocket(`${t.endpoints.httpUrl.replace('http', 'ws')}/api/v1/alerts/ws`);
@@ -78,7 +82,11 @@ describe('cloud HTTP server limits', () => {
     expect(statusOf(b.text)).toBe(413);
     expect(b.closed).toBe(true);
     // Under the limit, the route still runs (a bad login is a 4xx of its own, not 413).
-    const c = await fetch(`${t.endpoints.httpUrl}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'nobody', password: 'wrong-password' }) });
+    const c = await fetch(`${t.endpoints.httpUrl}/api/v1/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: 'nobody', password: 'wrong-password' }),
+    });
     expect(c.status).not.toBe(413);
     // A streamed fetch body (chunked by undici) over the limit.
     const big = new ReadableStream<Uint8Array>({
@@ -87,7 +95,12 @@ describe('cloud HTTP server limits', () => {
         ctrl.close();
       },
     });
-    const d = await fetch(`${t.endpoints.httpUrl}/api/v1/rules`, { method: 'POST', body: big, headers: { 'content-type': 'application/json' }, duplex: 'half' } as RequestInit);
+    const d = await fetch(`${t.endpoints.httpUrl}/api/v1/rules`, {
+      method: 'POST',
+      body: big,
+      headers: { 'content-type': 'application/json' },
+      duplex: 'half',
+    } as RequestInit);
     expect(d.status).toBe(413);
   });
 

@@ -34,7 +34,11 @@ describe('members API', () => {
     t = await startTestCloud({ sites: [site.value], staff: STAFF, staffAuth: 'required' });
     http = t.endpoints.httpUrl;
     for (const s of STAFF) {
-      const res = await fetch(`${http}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: s.username, password: s.password }) });
+      const res = await fetch(`${http}/api/v1/auth/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ username: s.username, password: s.password }),
+      });
       tokens[s.username] = ((await res.json()) as { token: string }).token;
     }
   });
@@ -52,13 +56,29 @@ describe('members API', () => {
     return { status: res.status, text, body: text ? (JSON.parse(text) as any) : undefined };
   };
   const event = (type: 'arrival' | 'dwell' | 'purchase', at: number, memberId: string, extra: Record<string, unknown> = {}) =>
-    makeEvent({ type, at, siteId: SITE, gatewayId: 'gw-boutique-1', storeId: 'boutique', visitId: `v-${memberId}-${at}`, subject: { id: `s-${memberId}`, memberId, signals: ['ble'] }, ...extra });
+    makeEvent({
+      type,
+      at,
+      siteId: SITE,
+      gatewayId: 'gw-boutique-1',
+      storeId: 'boutique',
+      visitId: `v-${memberId}-${at}`,
+      subject: { id: `s-${memberId}`, memberId, signals: ['ble'] },
+      ...extra,
+    });
 
   it('imports a CSV with mixed rows: good rows land, each problem is reported by row and field', async () => {
     const res = await call('POST', '/api/v1/members/import', { as: 'olga', csv: CSV });
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ imported: 2, updated: 0, rejected: 3 });
-    expect(res.body.errors.map((e: { row: number; field: string }) => `${e.row}:${e.field}`)).toEqual(['3:tier', '4:name', '4:tags', '4:consent', '4:tokenKey', '6:memberId']);
+    expect(res.body.errors.map((e: { row: number; field: string }) => `${e.row}:${e.field}`)).toEqual([
+      '3:tier',
+      '4:name',
+      '4:tags',
+      '4:consent',
+      '4:tokenKey',
+      '6:memberId',
+    ]);
     expect(res.text).not.toContain(KEY.b);
     const again = await call('POST', '/api/v1/members/import', { as: 'olga', csv: CSV.split('\n').slice(0, 2).join('\n') });
     expect(again.body).toEqual({ imported: 0, updated: 1, rejected: 0, errors: [] });
@@ -87,16 +107,25 @@ describe('members API', () => {
 
   it('lists summaries with visits, last sighting and spend; searches by q and tier; pages with a total', async () => {
     for (const e of [
-      event('arrival', at0, 'M1'), event('arrival', at0 + 5, 'M1', { visitId: `v-M1-${at0}` }), // one visit, two arrivals
+      event('arrival', at0, 'M1'),
+      event('arrival', at0 + 5, 'M1', { visitId: `v-M1-${at0}` }), // one visit, two arrivals
       event('arrival', at0 + 86_400_000, 'M1'),
       event('purchase', at0 + 86_400_000 + 60_000, 'M1', { amount: 1200, currency: 'CNY', subject: { id: 'till', memberId: 'M1', signals: ['terminal'] } }),
-    ]) expect((await t.cloud.ingestEvent(e)).status).toBe('stored');
+    ])
+      expect((await t.cloud.ingestEvent(e)).status).toBe('stored');
     const all = await call('GET', '/api/v1/members', { as: 'olga' });
     expect(all.status).toBe(200);
     expect(all.body.total).toBe(3);
     expect(all.body.members[0]).toEqual({
-      id: 'M1', name: 'Li Na', tier: 'gold', tags: ['silk-scarves', 'handbags'], consent: { presence: true, marketing: true },
-      visits: 2, lastSeenAt: at0 + 86_400_000 + 60_000, totalSpend: 1200, currency: 'CNY',
+      id: 'M1',
+      name: 'Li Na',
+      tier: 'gold',
+      tags: ['silk-scarves', 'handbags'],
+      consent: { presence: true, marketing: true },
+      visits: 2,
+      lastSeenAt: at0 + 86_400_000 + 60_000,
+      totalSpend: 1200,
+      currency: 'CNY',
     });
     expect(all.text).not.toMatch(/tokenKey|0123456789abcdef/);
     expect((await call('GET', '/api/v1/members?q=zhou', { as: 'olga' })).body.members.map((m: { id: string }) => m.id)).toEqual(['M4']);
@@ -109,20 +138,46 @@ describe('members API', () => {
     const q = await call('GET', '/api/v1/members?tier=diamond&limit=0&offset=-1', { as: 'olga' });
     expect(q.status).toBe(400);
     expect(q.body.issues.map((i: string) => i.split(':')[0])).toEqual(['tier', 'limit', 'offset']);
-    const b = await call('PUT', '/api/v1/members/M9', { as: 'olga', json: { name: '', tier: 'gold', tags: ['Bad Tag'], consent: {}, devices: [{ deviceId: 'd 1', platform: 'nokia' }], tokenKey: 'zz' } });
+    const b = await call('PUT', '/api/v1/members/M9', {
+      as: 'olga',
+      json: { name: '', tier: 'gold', tags: ['Bad Tag'], consent: {}, devices: [{ deviceId: 'd 1', platform: 'nokia' }], tokenKey: 'zz' },
+    });
     expect(b.status).toBe(400);
-    expect(b.body.issues.map((i: string) => i.split(':')[0])).toEqual(['name', 'tags[0]', 'consent.presence', 'devices[0].deviceId', 'devices[0].platform', 'tokenKey']);
-    expect((await call('PUT', '/api/v1/members/M9', { as: 'olga', json: { id: 'M8', name: 'x', tier: 'gold', consent: { presence: true } } })).body.issues).toEqual(['id: must match the path (M9)']);
+    expect(b.body.issues.map((i: string) => i.split(':')[0])).toEqual([
+      'name',
+      'tags[0]',
+      'consent.presence',
+      'devices[0].deviceId',
+      'devices[0].platform',
+      'tokenKey',
+    ]);
+    expect(
+      (await call('PUT', '/api/v1/members/M9', { as: 'olga', json: { id: 'M8', name: 'x', tier: 'gold', consent: { presence: true } } })).body.issues,
+    ).toEqual(['id: must match the path (M9)']);
     expect((await call('GET', '/api/v1/members/bad%20id', { as: 'olga' })).status).toBe(400);
     expect((await call('PUT', '/api/v1/members/M9', { as: 'olga', json: 'not json' })).status).toBe(400);
   });
 
   it('creates and replaces whole profiles; the token key is write-only; detail has purchases and a recommendation', async () => {
-    const profile = { name: 'Chen Jing', nickname: 'CJ', tier: 'platinum', tags: ['handbags'], preferences: { size: 'M' }, consent: { presence: true, marketing: false },
-      devices: [{ deviceId: 'iphone-1', platform: 'ios', label: 'iPhone' }], tokenKey: 'ABCDEF0123456789ABCDEF0123456789' };
+    const profile = {
+      name: 'Chen Jing',
+      nickname: 'CJ',
+      tier: 'platinum',
+      tags: ['handbags'],
+      preferences: { size: 'M' },
+      consent: { presence: true, marketing: false },
+      devices: [{ deviceId: 'iphone-1', platform: 'ios', label: 'iPhone' }],
+      tokenKey: 'ABCDEF0123456789ABCDEF0123456789',
+    };
     const created = await call('PUT', '/api/v1/members/M7', { as: 'olga', json: profile });
     expect(created.status).toBe(201);
-    expect(created.body.member).toMatchObject({ id: 'M7', nickname: 'CJ', tier: 'platinum', consent: { presence: true, marketing: false }, preferences: { size: 'M' } });
+    expect(created.body.member).toMatchObject({
+      id: 'M7',
+      nickname: 'CJ',
+      tier: 'platinum',
+      consent: { presence: true, marketing: false },
+      preferences: { size: 'M' },
+    });
     expect(created.text).not.toMatch(/tokenKey|abcdef0123/i);
     const replaced = await call('PUT', '/api/v1/members/M7', { as: 'olga', json: { ...profile, tokenKey: undefined, tier: 'gold' } });
     expect(replaced.status).toBe(200);
@@ -142,13 +197,28 @@ describe('members API', () => {
     await t.cloud.ingestEvent(arrival);
     const res = await call('GET', '/api/v1/alerts', { as: 'alice' });
     const alert = (res.body.alerts as StaffAlert[]).find((a) => a.eventId === arrival.id)!;
-    expect(alert.member).toEqual({ id: 'M1', name: 'Li Na', tier: 'gold', tags: ['silk-scarves', 'handbags'], visits: 3, lastSeenAt: at0 + 86_400_000 + 60_000, totalSpend: 1200, currency: 'CNY' });
+    expect(alert.member).toEqual({
+      id: 'M1',
+      name: 'Li Na',
+      tier: 'gold',
+      tags: ['silk-scarves', 'handbags'],
+      visits: 3,
+      lastSeenAt: at0 + 86_400_000 + 60_000,
+      totalSpend: 1200,
+      currency: 'CNY',
+    });
     expect(alert.recommendation?.headline).toContain('likes silk scarves');
     expect(alert.recommendation?.items[0]).toEqual({ label: 'Show Silk scarves', reason: 'likes silk scarves' });
   });
 
   it('refuses members endpoints without a token (401), to staff and analysts (403)', async () => {
-    for (const [method, path] of [['GET', '/api/v1/members'], ['GET', '/api/v1/members/M1'], ['PUT', '/api/v1/members/M1'], ['DELETE', '/api/v1/members/M1'], ['POST', '/api/v1/members/import']] as const) {
+    for (const [method, path] of [
+      ['GET', '/api/v1/members'],
+      ['GET', '/api/v1/members/M1'],
+      ['PUT', '/api/v1/members/M1'],
+      ['DELETE', '/api/v1/members/M1'],
+      ['POST', '/api/v1/members/import'],
+    ] as const) {
       expect((await call(method, path)).status, `${method} ${path}`).toBe(401);
       expect((await call(method, path, { as: 'alice' })).status, `${method} ${path}`).toBe(403);
       expect((await call(method, path, { as: 'ana' })).status, `${method} ${path}`).toBe(403);
@@ -170,7 +240,9 @@ describe('members API', () => {
     const events = await call('GET', '/api/v1/events?limit=1000', { as: 'olga' });
     const alerts = await call('GET', '/api/v1/alerts', { as: 'olga' });
     expect(events.text + alerts.text).not.toMatch(/"M1"|Li Na|silk-scarves/);
-    const pseudonyms = new Set((events.body.events as { subject: { memberId?: string } }[]).map((e) => e.subject.memberId).filter((m) => m?.startsWith('erased-')));
+    const pseudonyms = new Set(
+      (events.body.events as { subject: { memberId?: string } }[]).map((e) => e.subject.memberId).filter((m) => m?.startsWith('erased-')),
+    );
     expect(pseudonyms.size).toBe(1);
     expect(t.logs.text).not.toContain(KEY.a);
   });

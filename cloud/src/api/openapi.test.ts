@@ -21,7 +21,10 @@ describe('GET /api/v1/openapi.json', () => {
     const alerts = new AlertService({ store, hub: new AlertHub(), clock, logger, metrics });
     // Every optional part wired, so every route is registered.
     const app = createApi({
-      store, logger, metrics, broker: () => ({ kind: 'embedded', connected: true }),
+      store,
+      logger,
+      metrics,
+      broker: () => ({ kind: 'embedded', connected: true }),
       staff: { auth, alerts, mode: 'required', throttle: new LoginThrottle(clock) },
       alertSocket: { hub: new AlertHub() },
     });
@@ -59,8 +62,18 @@ describe('GET /api/v1/openapi.json', () => {
     expect(putMember.requestBody.content['application/json'].schema.required).toEqual(expect.arrayContaining(['name', 'tier', 'consent']));
     expect(Object.keys(putMember.responses)).toEqual(expect.arrayContaining(['200', '201', '400', '401', '403']));
     expect(doc.paths['/api/v1/offers']!.get.parameters.map((p: any) => p.name)).toEqual(['storeId', 'siteId', 'status', 'memberId', 'limit']);
-    expect(doc.paths['/api/v1/offers']!.get.parameters.find((p: any) => p.name === 'status').schema.enum).toEqual(['issued', 'delivered', 'failed', 'redeemed', 'expired']);
-    for (const [path, method] of [['/api/v1/members/{id}', 'get'], ['/api/v1/members/{id}', 'delete'], ['/api/v1/offers/{id}', 'get']] as const) {
+    expect(doc.paths['/api/v1/offers']!.get.parameters.find((p: any) => p.name === 'status').schema.enum).toEqual([
+      'issued',
+      'delivered',
+      'failed',
+      'redeemed',
+      'expired',
+    ]);
+    for (const [path, method] of [
+      ['/api/v1/members/{id}', 'get'],
+      ['/api/v1/members/{id}', 'delete'],
+      ['/api/v1/offers/{id}', 'get'],
+    ] as const) {
       expect(doc.paths[path]![method].responses['404'], `${method} ${path}`).toBeDefined();
     }
     await store.close();

@@ -24,7 +24,12 @@ interface RouteDoc {
 const membersCsvBody = z.string().describe(`memberId,name,tier,tags,consent,tokenKey (tags ";"-separated, consent yes|no)`);
 
 const analytics = (name: string, query: z.ZodObject, summary: string): RouteDoc => ({
-  method: 'get', path: `/api/v1/analytics/${name}`, summary, auth: 'bearer', query, responses: { '200': 'figures', '403': 'role not allowed, or siteId outside a site-scoped token' },
+  method: 'get',
+  path: `/api/v1/analytics/${name}`,
+  summary,
+  auth: 'bearer',
+  query,
+  responses: { '200': 'figures', '403': 'role not allowed, or siteId outside a site-scoped token' },
 });
 
 /**
@@ -32,20 +37,110 @@ const analytics = (name: string, query: z.ZodObject, summary: string): RouteDoc 
  * so a new route without an entry here fails the build's tests.
  */
 export const ROUTE_DOCS: readonly RouteDoc[] = [
-  { method: 'get', path: '/api/v1/health', summary: 'DB and broker state, counts, metrics, and whether sign-in is required (auth: open|required)', auth: 'none', responses: { '200': 'healthy', '503': 'DB or broker down' } },
+  {
+    method: 'get',
+    path: '/api/v1/health',
+    summary: 'DB and broker state, counts, metrics, and whether sign-in is required (auth: open|required)',
+    auth: 'none',
+    responses: { '200': 'healthy', '503': 'DB or broker down' },
+  },
   { method: 'get', path: '/api/v1/openapi.json', summary: 'this document', auth: 'none', responses: { '200': 'OpenAPI 3.1 document' } },
-  { method: 'get', path: '/api/v1/events', summary: 'events, newest first (a site-scoped token: its site only; 403 for another siteId)', auth: 'bearer', query: eventsQuery, responses: { '200': '{events}' } },
-  { method: 'get', path: '/api/v1/alerts', summary: 'staff alerts, newest first, scoped to the token', auth: 'bearer', query: alertsQuery, responses: { '200': '{alerts, lastSeq}' } },
-  { method: 'get', path: '/api/v1/alerts/ws', summary: 'alert websocket (upgrade; `ticket`, `since`)', auth: 'none', responses: { '101': 'switching protocols' } },
-  { method: 'get', path: '/api/v1/gateways', summary: 'gateways with connection state, health and lost-event alarms (gaps); a site-scoped token sees its site\'s', auth: 'bearer', responses: { '200': '{gateways}' } },
-  { method: 'get', path: '/api/v1/gaps', summary: 'events gateways dropped undelivered (outbox cap or age): counts, seq and time ranges, newest first (a site-scoped token: its site only; 403 for another siteId)', auth: 'bearer', query: gapsQuery, responses: { '200': '{gaps}' } },
-  { method: 'get', path: '/api/v1/members', summary: 'member summaries with visits and spend, by id (operator; never token keys). A site-scoped operator sees the members seen at its site, activity counted there only', auth: 'bearer', query: membersQuery, responses: { '200': '{members, total}' } },
-  { method: 'post', path: '/api/v1/members/import', summary: 'import a members CSV (operator of every site; site-scoped 403); good rows land, bad rows are reported', auth: 'bearer', body: membersCsvBody, contentType: 'text/csv', responses: { '200': '{imported, updated, rejected, errors: [{row, field, message}]}', '413': 'CSV too large', '415': 'not text/csv' } },
-  { method: 'get', path: '/api/v1/members/{id}', summary: 'one member with purchases and a recommendation (operator; a site-scoped one: that site\'s activity only)', auth: 'bearer', responses: { '200': '{member, purchases, recommendation}', '404': 'no such member (or never seen at a site-scoped token\'s site)' } },
-  { method: 'put', path: '/api/v1/members/{id}', summary: 'create or replace a member profile (operator of every site; site-scoped 403); tokenKey is write-only', auth: 'bearer', body: memberPutBody, responses: { '200': '{member} (replaced)', '201': '{member} (created)' } },
-  { method: 'delete', path: '/api/v1/members/{id}', summary: 'erase a member (operator of every site; site-scoped 403): profile and keys deleted, events keep a pseudonym', auth: 'bearer', responses: { '204': 'erased', '404': 'no such member' } },
-  { method: 'get', path: '/api/v1/offers', summary: 'offers (members and prospects), newest first, with current status (a site-scoped token: its site only; 403 for another siteId)', auth: 'bearer', query: offersQuery, responses: { '200': '{offers: [{id, ruleId, storeId, memberId|null, subject|null, title, status, issuedAt, expiresAt, deliveredAt?, redeemedAt?, amount?}]}' } },
-  { method: 'get', path: '/api/v1/offers/{id}', summary: 'one offer with its delivery record (attempts, last error)', auth: 'bearer', responses: { '200': '{offer, delivery}', '404': 'no such offer (or another site\'s, for a site-scoped token)' } },
+  {
+    method: 'get',
+    path: '/api/v1/events',
+    summary: 'events, newest first (a site-scoped token: its site only; 403 for another siteId)',
+    auth: 'bearer',
+    query: eventsQuery,
+    responses: { '200': '{events}' },
+  },
+  {
+    method: 'get',
+    path: '/api/v1/alerts',
+    summary: 'staff alerts, newest first, scoped to the token',
+    auth: 'bearer',
+    query: alertsQuery,
+    responses: { '200': '{alerts, lastSeq}' },
+  },
+  {
+    method: 'get',
+    path: '/api/v1/alerts/ws',
+    summary: 'alert websocket (upgrade; `ticket`, `since`)',
+    auth: 'none',
+    responses: { '101': 'switching protocols' },
+  },
+  {
+    method: 'get',
+    path: '/api/v1/gateways',
+    summary: "gateways with connection state, health and lost-event alarms (gaps); a site-scoped token sees its site's",
+    auth: 'bearer',
+    responses: { '200': '{gateways}' },
+  },
+  {
+    method: 'get',
+    path: '/api/v1/gaps',
+    summary:
+      'events gateways dropped undelivered (outbox cap or age): counts, seq and time ranges, newest first (a site-scoped token: its site only; 403 for another siteId)',
+    auth: 'bearer',
+    query: gapsQuery,
+    responses: { '200': '{gaps}' },
+  },
+  {
+    method: 'get',
+    path: '/api/v1/members',
+    summary:
+      'member summaries with visits and spend, by id (operator; never token keys). A site-scoped operator sees the members seen at its site, activity counted there only',
+    auth: 'bearer',
+    query: membersQuery,
+    responses: { '200': '{members, total}' },
+  },
+  {
+    method: 'post',
+    path: '/api/v1/members/import',
+    summary: 'import a members CSV (operator of every site; site-scoped 403); good rows land, bad rows are reported',
+    auth: 'bearer',
+    body: membersCsvBody,
+    contentType: 'text/csv',
+    responses: { '200': '{imported, updated, rejected, errors: [{row, field, message}]}', '413': 'CSV too large', '415': 'not text/csv' },
+  },
+  {
+    method: 'get',
+    path: '/api/v1/members/{id}',
+    summary: "one member with purchases and a recommendation (operator; a site-scoped one: that site's activity only)",
+    auth: 'bearer',
+    responses: { '200': '{member, purchases, recommendation}', '404': "no such member (or never seen at a site-scoped token's site)" },
+  },
+  {
+    method: 'put',
+    path: '/api/v1/members/{id}',
+    summary: 'create or replace a member profile (operator of every site; site-scoped 403); tokenKey is write-only',
+    auth: 'bearer',
+    body: memberPutBody,
+    responses: { '200': '{member} (replaced)', '201': '{member} (created)' },
+  },
+  {
+    method: 'delete',
+    path: '/api/v1/members/{id}',
+    summary: 'erase a member (operator of every site; site-scoped 403): profile and keys deleted, events keep a pseudonym',
+    auth: 'bearer',
+    responses: { '204': 'erased', '404': 'no such member' },
+  },
+  {
+    method: 'get',
+    path: '/api/v1/offers',
+    summary: 'offers (members and prospects), newest first, with current status (a site-scoped token: its site only; 403 for another siteId)',
+    auth: 'bearer',
+    query: offersQuery,
+    responses: {
+      '200': '{offers: [{id, ruleId, storeId, memberId|null, subject|null, title, status, issuedAt, expiresAt, deliveredAt?, redeemedAt?, amount?}]}',
+    },
+  },
+  {
+    method: 'get',
+    path: '/api/v1/offers/{id}',
+    summary: 'one offer with its delivery record (attempts, last error)',
+    auth: 'bearer',
+    responses: { '200': '{offer, delivery}', '404': "no such offer (or another site's, for a site-scoped token)" },
+  },
   analytics('footfall', footfallQuery, 'approaches, arrivals and capture rate per store and bucket'),
   analytics('dwell', dwellQuery, 'completed dwell percentiles and buckets'),
   analytics('floors', rangeQuery, 'floor-change flows'),
@@ -53,21 +148,91 @@ export const ROUTE_DOCS: readonly RouteDoc[] = [
   analytics('offers', rangeQuery, 'offer conversion'),
   analytics('summary', rangeQuery, 'headline figures'),
   analytics('occupancy', occupancyQuery, 'WiFi occupancy of one store: people present per minute, unique visitors per hour (counts only)'),
-  { method: 'post', path: '/api/v1/auth/login', summary: 'session token for a staff account', auth: 'none', body: loginBody, responses: { '200': '{token, expiresAt, user}', '401': 'invalid username or password', '429': 'too many failures' } },
+  {
+    method: 'post',
+    path: '/api/v1/auth/login',
+    summary: 'session token for a staff account',
+    auth: 'none',
+    body: loginBody,
+    responses: { '200': '{token, expiresAt, user}', '401': 'invalid username or password', '429': 'too many failures' },
+  },
   { method: 'post', path: '/api/v1/auth/logout', summary: 'end this session', auth: 'bearer', responses: { '204': 'signed out' } },
-  { method: 'get', path: '/api/v1/auth/me', summary: 'the token\'s principal', auth: 'bearer', responses: { '200': '{user}' } },
+  { method: 'get', path: '/api/v1/auth/me', summary: "the token's principal", auth: 'bearer', responses: { '200': '{user}' } },
   { method: 'post', path: '/api/v1/alerts/ticket', summary: 'single-use alert socket ticket', auth: 'bearer', responses: { '200': '{ticket, expiresAt}' } },
-  { method: 'post', path: '/api/v1/alerts/{id}/claim', summary: 'claim an alert', auth: 'bearer', responses: { '200': '{alert}', '404': 'no such alert in scope', '409': 'claimed by someone else' } },
-  { method: 'post', path: '/api/v1/alerts/{id}/ack', summary: 'mark an alert done', auth: 'bearer', responses: { '200': '{alert}', '404': 'no such alert in scope', '409': 'claimed by someone else' } },
-  { method: 'get', path: '/api/v1/staff', summary: 'staff accounts (operator; a site-scoped one lists its site\'s accounts only)', auth: 'bearer', responses: { '200': '{staff}' } },
-  { method: 'post', path: '/api/v1/tokens', summary: 'create a long-lived API token (operator); the token is shown once and never reaches beyond its creator (role and site)', auth: 'bearer', body: apiTokenBody, responses: { '201': '{token, id}', '403': 'role not allowed, or the token would reach beyond its creator' } },
-  { method: 'get', path: '/api/v1/tokens', summary: 'API tokens by id, never the tokens (operator; a site-scoped one lists its site\'s)', auth: 'bearer', responses: { '200': '{tokens: [{id, name, role, siteId, storeIds, createdAt}]}' } },
-  { method: 'delete', path: '/api/v1/tokens/{id}', summary: 'revoke an API token (operator)', auth: 'bearer', responses: { '204': 'revoked', '404': 'no such API token (within the caller\'s reach)' } },
-  { method: 'get', path: '/api/v1/rules', summary: 'all rules in evaluation order (operator; a site-scoped one sees those naming no other site)', auth: 'bearer', responses: { '200': '{rules}' } },
-  { method: 'post', path: '/api/v1/rules', summary: 'create a rule (operator; a site-scoped one only rules with siteIds [its site])', auth: 'bearer', body: ruleSchema, responses: { '201': '{rule}', '403': 'role not allowed, or the rule reaches beyond a site-scoped token', '409': 'rule id exists' } },
+  {
+    method: 'post',
+    path: '/api/v1/alerts/{id}/claim',
+    summary: 'claim an alert',
+    auth: 'bearer',
+    responses: { '200': '{alert}', '404': 'no such alert in scope', '409': 'claimed by someone else' },
+  },
+  {
+    method: 'post',
+    path: '/api/v1/alerts/{id}/ack',
+    summary: 'mark an alert done',
+    auth: 'bearer',
+    responses: { '200': '{alert}', '404': 'no such alert in scope', '409': 'claimed by someone else' },
+  },
+  {
+    method: 'get',
+    path: '/api/v1/staff',
+    summary: "staff accounts (operator; a site-scoped one lists its site's accounts only)",
+    auth: 'bearer',
+    responses: { '200': '{staff}' },
+  },
+  {
+    method: 'post',
+    path: '/api/v1/tokens',
+    summary: 'create a long-lived API token (operator); the token is shown once and never reaches beyond its creator (role and site)',
+    auth: 'bearer',
+    body: apiTokenBody,
+    responses: { '201': '{token, id}', '403': 'role not allowed, or the token would reach beyond its creator' },
+  },
+  {
+    method: 'get',
+    path: '/api/v1/tokens',
+    summary: "API tokens by id, never the tokens (operator; a site-scoped one lists its site's)",
+    auth: 'bearer',
+    responses: { '200': '{tokens: [{id, name, role, siteId, storeIds, createdAt}]}' },
+  },
+  {
+    method: 'delete',
+    path: '/api/v1/tokens/{id}',
+    summary: 'revoke an API token (operator)',
+    auth: 'bearer',
+    responses: { '204': 'revoked', '404': "no such API token (within the caller's reach)" },
+  },
+  {
+    method: 'get',
+    path: '/api/v1/rules',
+    summary: 'all rules in evaluation order (operator; a site-scoped one sees those naming no other site)',
+    auth: 'bearer',
+    responses: { '200': '{rules}' },
+  },
+  {
+    method: 'post',
+    path: '/api/v1/rules',
+    summary: 'create a rule (operator; a site-scoped one only rules with siteIds [its site])',
+    auth: 'bearer',
+    body: ruleSchema,
+    responses: { '201': '{rule}', '403': 'role not allowed, or the rule reaches beyond a site-scoped token', '409': 'rule id exists' },
+  },
   { method: 'get', path: '/api/v1/rules/{id}', summary: 'one rule (operator)', auth: 'bearer', responses: { '200': '{rule}', '404': 'no such rule' } },
-  { method: 'put', path: '/api/v1/rules/{id}', summary: 'replace a rule (operator; a site-scoped one only rules with siteIds [its site])', auth: 'bearer', body: rulePutBody, responses: { '200': '{rule}', '403': 'role not allowed, or the rule reaches beyond a site-scoped token', '404': 'no such rule (in sight)' } },
-  { method: 'delete', path: '/api/v1/rules/{id}', summary: 'delete a rule (operator; a site-scoped one only rules with siteIds [its site])', auth: 'bearer', responses: { '204': 'deleted', '403': 'role not allowed, or the rule reaches beyond a site-scoped token', '404': 'no such rule (in sight)' } },
+  {
+    method: 'put',
+    path: '/api/v1/rules/{id}',
+    summary: 'replace a rule (operator; a site-scoped one only rules with siteIds [its site])',
+    auth: 'bearer',
+    body: rulePutBody,
+    responses: { '200': '{rule}', '403': 'role not allowed, or the rule reaches beyond a site-scoped token', '404': 'no such rule (in sight)' },
+  },
+  {
+    method: 'delete',
+    path: '/api/v1/rules/{id}',
+    summary: 'delete a rule (operator; a site-scoped one only rules with siteIds [its site])',
+    auth: 'bearer',
+    responses: { '204': 'deleted', '403': 'role not allowed, or the rule reaches beyond a site-scoped token', '404': 'no such rule (in sight)' },
+  },
 ];
 
 // Query strings arrive as strings and are coerced: describe what a client sends (io: 'input').
@@ -86,24 +251,45 @@ function operation(r: RouteDoc): Record<string, unknown> {
     for (const [name, field] of Object.entries(r.query.shape)) {
       const schema = jsonSchema(field as z.ZodType);
       const { description, ...rest } = schema;
-      parameters.push({ name, in: 'query', required: !(field as z.ZodType).safeParse(undefined).success, schema: rest, ...(description ? { description } : {}) });
+      parameters.push({
+        name,
+        in: 'query',
+        required: !(field as z.ZodType).safeParse(undefined).success,
+        schema: rest,
+        ...(description ? { description } : {}),
+      });
     }
   }
   const responses: Record<string, unknown> = {};
   for (const [code, description] of Object.entries(r.responses)) {
-    responses[code] = code.startsWith('2') && code !== '204' ? { description, content: { 'application/json': { schema: { type: 'object' } } } }
-      : code === '204' || code === '101' ? { description } : { description, content: { 'application/json': { schema: errorRef } } };
+    responses[code] =
+      code.startsWith('2') && code !== '204'
+        ? { description, content: { 'application/json': { schema: { type: 'object' } } } }
+        : code === '204' || code === '101'
+          ? { description }
+          : { description, content: { 'application/json': { schema: errorRef } } };
   }
-  if (r.query || r.body || r.path.includes('{')) responses['400'] ??= { description: 'invalid input; `issues` lists each path', content: { 'application/json': { schema: errorRef } } };
+  if (r.query || r.body || r.path.includes('{'))
+    responses['400'] ??= { description: 'invalid input; `issues` lists each path', content: { 'application/json': { schema: errorRef } } };
   if (r.auth !== 'none') {
     responses['401'] ??= { description: 'authentication required (when staff auth is required)', content: { 'application/json': { schema: errorRef } } };
-    responses['403'] ??= { description: 'role not allowed, or outside the token\'s site scope', content: { 'application/json': { schema: errorRef } } };
+    responses['403'] ??= { description: "role not allowed, or outside the token's site scope", content: { 'application/json': { schema: errorRef } } };
   }
   return {
     summary: r.summary,
-    operationId: `${r.method}${r.path.replace('/api/v1', '').replace(/[{}]/g, '').replace(/[/.-](\w)/g, (_m, ch: string) => ch.toUpperCase())}`,
+    operationId: `${r.method}${r.path
+      .replace('/api/v1', '')
+      .replace(/[{}]/g, '')
+      .replace(/[/.-](\w)/g, (_m, ch: string) => ch.toUpperCase())}`,
     ...(parameters.length ? { parameters } : {}),
-    ...(r.body ? { requestBody: { required: true, content: { [r.contentType ?? 'application/json']: { schema: r.body === ruleSchema ? { $ref: '#/components/schemas/Rule' } : jsonSchema(r.body) } } } } : {}),
+    ...(r.body
+      ? {
+          requestBody: {
+            required: true,
+            content: { [r.contentType ?? 'application/json']: { schema: r.body === ruleSchema ? { $ref: '#/components/schemas/Rule' } : jsonSchema(r.body) } },
+          },
+        }
+      : {}),
     responses,
     // Bearer is needed when the cloud runs with staff auth required; open mode serves without.
     ...(r.auth === 'none' ? { security: [] } : { security: r.auth === 'optional' ? [{}, { bearer: [] }] : [{ bearer: [] }] }),

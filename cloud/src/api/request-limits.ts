@@ -25,13 +25,14 @@ export const DEFAULT_MAX_URL_BYTES = 8 * 1024;
  * @example app.use('*', requestLimits({ defaultBodyBytes: 256 * 1024, maxUrlBytes: 8192, routeBodyBytes: { 'POST /api/v1/members/import': 5 << 20 } }))
  */
 export function requestLimits(limits: RequestLimits): MiddlewareHandler {
-  const tooLarge = (max: number): MiddlewareHandler => bodyLimit({
-    maxSize: max,
-    onError: (c) => {
-      c.header('connection', 'close');
-      return c.json({ error: `request body larger than ${max} bytes` }, 413);
-    },
-  });
+  const tooLarge = (max: number): MiddlewareHandler =>
+    bodyLimit({
+      maxSize: max,
+      onError: (c) => {
+        c.header('connection', 'close');
+        return c.json({ error: `request body larger than ${max} bytes` }, 413);
+      },
+    });
   const byRoute = new Map(Object.entries(limits.routeBodyBytes ?? {}).map(([route, max]) => [route, tooLarge(max)]));
   const fallback = tooLarge(limits.defaultBodyBytes);
   return async function requestLimitsMiddleware(c, next) {

@@ -10,9 +10,19 @@ import { startTestCloud, type TestCloud } from '../testing/harness.js';
 import { createApi } from './api.routes.js';
 
 const vip: Rule = {
-  id: 'vip-dwell', name: 'VIP lingering', enabled: true, eventTypes: ['dwell'], audience: 'member', memberTiers: ['platinum'],
-  minDwellMs: 120_000, timeOfDay: { from: '10:00', to: '22:00' }, cooldownMs: 600_000,
-  actions: [{ kind: 'staff_alert', message: '{name} lingers in {zone}' }, { kind: 'offer', offerKind: 'vip', validForMs: 3_600_000, perMemberCapPerDay: 1, dailyBudgetPerStore: 20 }],
+  id: 'vip-dwell',
+  name: 'VIP lingering',
+  enabled: true,
+  eventTypes: ['dwell'],
+  audience: 'member',
+  memberTiers: ['platinum'],
+  minDwellMs: 120_000,
+  timeOfDay: { from: '10:00', to: '22:00' },
+  cooldownMs: 600_000,
+  actions: [
+    { kind: 'staff_alert', message: '{name} lingers in {zone}' },
+    { kind: 'offer', offerKind: 'vip', validForMs: 3_600_000, perMemberCapPerDay: 1, dailyBudgetPerStore: 20 },
+  ],
 };
 
 describe('rules API (in-process, open mode)', () => {
@@ -27,8 +37,12 @@ describe('rules API (in-process, open mode)', () => {
     store = openSqliteStore({ path: join(t.dir, 'cloud.db') });
     changes = 0;
     app = createApi({
-      store, logger: createLogger({ level: 'silent' }), metrics: new Metrics(), broker: () => ({ kind: 'embedded', connected: true }),
-      clock: { now: () => 42 }, onRulesChanged: () => changes++,
+      store,
+      logger: createLogger({ level: 'silent' }),
+      metrics: new Metrics(),
+      broker: () => ({ kind: 'embedded', connected: true }),
+      clock: { now: () => 42 },
+      onRulesChanged: () => changes++,
     });
   });
   afterEach(async () => {
@@ -37,7 +51,10 @@ describe('rules API (in-process, open mode)', () => {
   });
 
   const call = async (method: string, path: string, body?: unknown) => {
-    const res = await app.request(path, { method, ...(body !== undefined ? { body: typeof body === 'string' ? body : JSON.stringify(body), headers: { 'content-type': 'application/json' } } : {}) });
+    const res = await app.request(path, {
+      method,
+      ...(body !== undefined ? { body: typeof body === 'string' ? body : JSON.stringify(body), headers: { 'content-type': 'application/json' } } : {}),
+    });
     return { status: res.status, body: res.status === 204 ? undefined : ((await res.json()) as Record<string, any>) };
   };
 
@@ -57,15 +74,30 @@ describe('rules API (in-process, open mode)', () => {
   });
 
   it('400 lists each error path', async () => {
-    const bad = { ...vip, audience: 'everyone', actions: [{ kind: 'offer', offerKind: 'x', validForMs: 'soon' }, { kind: 'webhook', url: 'not a url' }], timeOfDay: { from: '25:00', to: '10:00' } };
+    const bad = {
+      ...vip,
+      audience: 'everyone',
+      actions: [
+        { kind: 'offer', offerKind: 'x', validForMs: 'soon' },
+        { kind: 'webhook', url: 'not a url' },
+      ],
+      timeOfDay: { from: '25:00', to: '10:00' },
+    };
     const r = await call('POST', '/api/v1/rules', bad);
     expect(r.status).toBe(400);
     expect(r.body!.error).toBe('invalid body');
     const issues = r.body!.issues as string[];
-    for (const prefix of ['audience: ', 'actions[0].validForMs: ', 'actions[1].url: ', 'timeOfDay.from: ']) expect(issues.some((i) => i.startsWith(prefix)), prefix).toBe(true);
+    for (const prefix of ['audience: ', 'actions[0].validForMs: ', 'actions[1].url: ', 'timeOfDay.from: '])
+      expect(
+        issues.some((i) => i.startsWith(prefix)),
+        prefix,
+      ).toBe(true);
     expect(issues.find((i) => i.startsWith('actions[0].validForMs'))).toMatch(/expected number/);
     expect(await call('POST', '/api/v1/rules', '{nope')).toMatchObject({ status: 400, body: { issues: ['(root): malformed JSON'] } });
-    expect(await call('PUT', '/api/v1/rules/welcome-offer', { ...vip })).toMatchObject({ status: 400, body: { issues: ['id: must match the path (welcome-offer)'] } });
+    expect(await call('PUT', '/api/v1/rules/welcome-offer', { ...vip })).toMatchObject({
+      status: 400,
+      body: { issues: ['id: must match the path (welcome-offer)'] },
+    });
     expect(changes).toBe(0);
   });
 });
@@ -97,7 +129,13 @@ describe('rules API (staff auth required, real server)', () => {
 
   it('operators only: staff and analysts 403, no token 401', async () => {
     const [alice, olga, ana] = [await login('alice', 'alice-secret-1'), await login('olga', 'olga-operator-4'), await login('ana', 'ana-analyst-55')];
-    for (const [method, path, body] of [['GET', '/api/v1/rules'], ['POST', '/api/v1/rules', vip], ['GET', '/api/v1/rules/welcome-offer'], ['PUT', '/api/v1/rules/welcome-offer', DEFAULT_RULES[2]], ['DELETE', '/api/v1/rules/nope']] as const) {
+    for (const [method, path, body] of [
+      ['GET', '/api/v1/rules'],
+      ['POST', '/api/v1/rules', vip],
+      ['GET', '/api/v1/rules/welcome-offer'],
+      ['PUT', '/api/v1/rules/welcome-offer', DEFAULT_RULES[2]],
+      ['DELETE', '/api/v1/rules/nope'],
+    ] as const) {
       expect((await call(method, path, undefined, body)).status, `${method} ${path}`).toBe(401);
       expect((await call(method, path, alice, body)).status, `${method} ${path}`).toBe(403);
       expect((await call(method, path, ana, body)).status, `${method} ${path}`).toBe(403);

@@ -72,7 +72,11 @@ export function registerStaffRoutes(app: Hono, o: StaffRoutesOptions): void {
     }
     o.throttle.succeed(username, address);
     const p = session.principal;
-    return c.json({ token: session.token, expiresAt: session.expiresAt, user: { username: p.username, displayName: p.displayName, role: p.role, siteId: p.siteId, storeIds: p.storeIds } });
+    return c.json({
+      token: session.token,
+      expiresAt: session.expiresAt,
+      user: { username: p.username, displayName: p.displayName, role: p.role, siteId: p.siteId, storeIds: p.storeIds },
+    });
   });
 
   app.post('/api/v1/auth/logout', anyRole, async (c) => {

@@ -83,7 +83,10 @@ describe('API tokens: /api/v1/tokens', () => {
     await t.cloud.seedStaff([{ ...omar, siteId: SITE }]); // same password: sessions live on, now scoped
     expect((await call('GET', '/api/v1/events', token)).status).toBe(401); // reaches every site; omar no longer does
     expect((await call('GET', '/api/v1/events', siteToken)).status).toBe(200); // within omar's site
-    expect(t.logs.find('api token refused: reaches beyond its creator now')[0]).toMatchObject({ createdBy: 'omar', reason: `reaches every site; yours is ${SITE}` });
+    expect(t.logs.find('api token refused: reaches beyond its creator now')[0]).toMatchObject({
+      createdBy: 'omar',
+      reason: `reaches every site; yours is ${SITE}`,
+    });
     expect(t.logs.text).not.toContain(token);
 
     await t.cloud.seedStaff([omar]);

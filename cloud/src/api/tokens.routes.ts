@@ -20,7 +20,10 @@ export const apiTokenBody = z
   // Store ids only mean something within a site: a staff token names both, like a staff account.
   .refine((b) => b.role !== 'staff' || b.siteId !== undefined, { path: ['siteId'], message: 'a staff token needs its site' })
   // Operators and analysts are scoped by site; stores on their tokens would look narrower than they are.
-  .refine((b) => b.role === 'staff' || (b.storeIds?.length ?? 0) === 0, { path: ['storeIds'], message: 'only staff tokens are scoped to stores; scope operators and analysts by siteId' });
+  .refine((b) => b.role === 'staff' || (b.storeIds?.length ?? 0) === 0, {
+    path: ['storeIds'],
+    message: 'only staff tokens are scoped to stores; scope operators and analysts by siteId',
+  });
 
 const tokenIdParam = z.string().regex(/^[0-9a-f]{16}$/, '16 hex characters');
 

@@ -10,20 +10,26 @@ describe('loadStaffFile', () => {
   it('lists every problem with its path and never echoes a password', () => {
     const t = tempDir();
     const path = join(t.dir, 'staff.json');
-    writeFileSync(path, JSON.stringify([
-      { username: 'ok', password: 'long-enough', displayName: 'Ok', siteId: 'mall-bj-01', storeIds: ['boutique'] },
-      { username: 'bad name', password: 'tiny', displayName: 'X', siteId: 'mall-bj-01', storeIds: ['boutique'] },
-      { username: 'nostore', password: 'long-enough', displayName: 'N', role: 'staff', siteId: 'mall-bj-01' },
-    ]));
+    writeFileSync(
+      path,
+      JSON.stringify([
+        { username: 'ok', password: 'long-enough', displayName: 'Ok', siteId: 'mall-bj-01', storeIds: ['boutique'] },
+        { username: 'bad name', password: 'tiny', displayName: 'X', siteId: 'mall-bj-01', storeIds: ['boutique'] },
+        { username: 'nostore', password: 'long-enough', displayName: 'N', role: 'staff', siteId: 'mall-bj-01' },
+      ]),
+    );
     const r = loadStaffFile(path);
     expect(r.ok).toBe(false);
     const issues = r.ok ? [] : r.issues;
     expect(issues.map((i) => i.split(':')[0]).sort()).toEqual(['[1].password', '[1].username', '[2].storeIds']);
     expect(issues.join('\n')).not.toContain('tiny');
-    writeFileSync(path, JSON.stringify([
-      { username: 'a', password: 'long-enough', displayName: 'A', siteId: 'mall-bj-01', storeIds: ['boutique'] },
-      { username: 'a', password: 'long-enough', displayName: 'A', role: 'operator' },
-    ]));
+    writeFileSync(
+      path,
+      JSON.stringify([
+        { username: 'a', password: 'long-enough', displayName: 'A', siteId: 'mall-bj-01', storeIds: ['boutique'] },
+        { username: 'a', password: 'long-enough', displayName: 'A', role: 'operator' },
+      ]),
+    );
     expect(loadStaffFile(path)).toEqual({ ok: false, issues: ['username a appears twice'] });
     t.cleanup();
   });

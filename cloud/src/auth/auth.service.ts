@@ -92,14 +92,25 @@ export class AuthService {
     const token = newSecret('sst');
     const expiresAt = now + this.sessionTtlMs;
     await this.deps.store.insertAuthToken({
-      tokenHash: hashToken(token), kind: 'session', username, name: username, role: account.role,
-      siteId: account.siteId, storeIds: account.storeIds, createdAt: now, expiresAt,
+      tokenHash: hashToken(token),
+      kind: 'session',
+      username,
+      name: username,
+      role: account.role,
+      siteId: account.siteId,
+      storeIds: account.storeIds,
+      createdAt: now,
+      expiresAt,
     });
     // Expired rows are swept on login: rare enough to be cheap, frequent enough to keep it small.
     await this.deps.store.deleteExpiredAuthTokens(now);
     this.deps.metrics.inc('auth.login');
     this.log.info({ username, role: account.role }, 'login');
-    return { token, expiresAt, principal: { kind: 'session', username, displayName: account.displayName, role: account.role, siteId: account.siteId, storeIds: account.storeIds } };
+    return {
+      token,
+      expiresAt,
+      principal: { kind: 'session', username, displayName: account.displayName, role: account.role, siteId: account.siteId, storeIds: account.storeIds },
+    };
   }
 
   /** The principal behind a bearer token (session or API token), or undefined. */
@@ -120,8 +131,16 @@ export class AuthService {
     const ticket = newSecret('stk');
     const expiresAt = now + this.ticketTtlMs;
     await this.deps.store.insertAuthToken({
-      tokenHash: hashToken(ticket), kind: 'ticket', username: p.username, name: p.displayName, role: p.role,
-      siteId: p.siteId, storeIds: [...p.storeIds], createdAt: now, expiresAt, createdBy: p.createdBy,
+      tokenHash: hashToken(ticket),
+      kind: 'ticket',
+      username: p.username,
+      name: p.displayName,
+      role: p.role,
+      siteId: p.siteId,
+      storeIds: [...p.storeIds],
+      createdAt: now,
+      expiresAt,
+      createdBy: p.createdBy,
     });
     this.deps.metrics.inc('auth.tickets');
     return { ticket, expiresAt };
@@ -149,8 +168,14 @@ export class AuthService {
     const tokenHash = hashToken(token);
     const createdBy = creator?.username ?? creator?.createdBy;
     await this.deps.store.insertAuthToken({
-      tokenHash, kind: 'api', name: input.name, role: input.role, siteId: input.siteId,
-      storeIds: input.storeIds ?? [], createdAt: this.deps.clock.now(), createdBy,
+      tokenHash,
+      kind: 'api',
+      name: input.name,
+      role: input.role,
+      siteId: input.siteId,
+      storeIds: input.storeIds ?? [],
+      createdAt: this.deps.clock.now(),
+      createdBy,
     });
     const id = apiTokenId(tokenHash);
     this.log.info({ name: input.name, role: input.role, tokenId: id, createdBy }, 'api token created');
@@ -160,7 +185,12 @@ export class AuthService {
   /** API tokens without their secrets: what an operator sees to decide what to revoke. */
   async listApiTokens(): Promise<ApiTokenInfo[]> {
     return (await this.deps.store.listAuthTokens('api')).map((t) => ({
-      id: apiTokenId(t.tokenHash), name: t.name, role: t.role, siteId: t.siteId, storeIds: t.storeIds, createdAt: t.createdAt,
+      id: apiTokenId(t.tokenHash),
+      name: t.name,
+      role: t.role,
+      siteId: t.siteId,
+      storeIds: t.storeIds,
+      createdAt: t.createdAt,
     }));
   }
 
@@ -195,7 +225,14 @@ export class AuthService {
     }
     const account = await this.deps.store.getStaff(row.username);
     if (!account) return undefined;
-    return { kind: 'session', username: account.username, displayName: account.displayName, role: account.role, siteId: account.siteId, storeIds: account.storeIds };
+    return {
+      kind: 'session',
+      username: account.username,
+      displayName: account.displayName,
+      role: account.role,
+      siteId: account.siteId,
+      storeIds: account.storeIds,
+    };
   }
 }
 

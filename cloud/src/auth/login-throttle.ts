@@ -13,7 +13,10 @@ export class LoginThrottle {
   private readonly maxFailures: number;
   private readonly windowMs: number;
 
-  constructor(private readonly clock: Clock, options: { maxFailures?: number; windowMs?: number } = {}) {
+  constructor(
+    private readonly clock: Clock,
+    options: { maxFailures?: number; windowMs?: number } = {},
+  ) {
     this.maxFailures = options.maxFailures ?? 10;
     this.windowMs = options.windowMs ?? 5 * 60_000;
   }
@@ -50,7 +53,10 @@ export class LoginThrottle {
   }
 
   private keys(username: string, address: string): [string, number][] {
-    return [[`user:${username.toLowerCase()}`, this.maxFailures], [`addr:${address}`, this.maxFailures * 5]];
+    return [
+      [`user:${username.toLowerCase()}`, this.maxFailures],
+      [`addr:${address}`, this.maxFailures * 5],
+    ];
   }
 
   private recent(key: string, now: number): number[] {

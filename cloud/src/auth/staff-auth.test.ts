@@ -80,7 +80,9 @@ describe('staff auth: login, tickets, scoped sockets, claim and ack', () => {
     const closed = new Promise<{ code: number; reason: string }>((resolve) => ws.on('close', (code, reason) => resolve({ code, reason: String(reason) })));
     const pick = (type: 'alert' | 'alert_update') => frames.flatMap((f) => (f.type === type ? [f.alert] : []));
     return {
-      ws, frames, closed,
+      ws,
+      frames,
+      closed,
       alerts: () => pick('alert'),
       updates: () => pick('alert_update'),
       hello: async () => void (await waitFor(() => frames.some((f) => f.type === 'hello'), 5000, 'hello')),
@@ -88,7 +90,14 @@ describe('staff auth: login, tickets, scoped sockets, claim and ack', () => {
   };
   const arrival = async (memberId: string, storeId: string) => {
     at += 60_000;
-    const e = makeEvent({ siteId: SITE, gatewayId: 'gw-boutique-1', storeId, type: 'arrival', at, subject: { id: `s_${memberId}_${at}`, signals: ['ble'], memberId } });
+    const e = makeEvent({
+      siteId: SITE,
+      gatewayId: 'gw-boutique-1',
+      storeId,
+      type: 'arrival',
+      at,
+      subject: { id: `s_${memberId}_${at}`, signals: ['ble'], memberId },
+    });
     expect((await t.cloud.ingestEvent(e)).status).toBe('stored');
     return e;
   };
@@ -121,7 +130,9 @@ describe('staff auth: login, tickets, scoped sockets, claim and ack', () => {
 
   it('bounds concurrent guesses too: of 100 wrong logins at once for one user, at most the limit get a password check', async () => {
     skewMs += 61_000;
-    const answers = await Promise.all(Array.from({ length: 100 }, (_, i) => call('POST', '/api/v1/auth/login', undefined, { username: 'carol', password: `guess-${i}-xx` })));
+    const answers = await Promise.all(
+      Array.from({ length: 100 }, (_, i) => call('POST', '/api/v1/auth/login', undefined, { username: 'carol', password: `guess-${i}-xx` })),
+    );
     const statuses = answers.map((r) => r.status);
     // Before: all 100 were checked (401), the 10-per-user limit notwithstanding.
     expect(statuses.filter((s) => s === 401).length).toBeLessThanOrEqual(3);
@@ -248,7 +259,10 @@ describe('staff auth: login, tickets, scoped sockets, claim and ack', () => {
     const bobSeq = b.alerts().at(-1)!.seq;
     b.ws.close();
     await b.closed;
-    expect(await call('POST', `/api/v1/alerts/${alert.id}/ack`, alice)).toMatchObject({ status: 200, body: { alert: { status: 'acked', claimedBy: 'Alice Wu' } } });
+    expect(await call('POST', `/api/v1/alerts/${alert.id}/ack`, alice)).toMatchObject({
+      status: 200,
+      body: { alert: { status: 'acked', claimedBy: 'Alice Wu' } },
+    });
     const missed = await arrival('M0004', 'boutique');
     await waitFor(() => a.alerts().some((x) => x.eventId === missed.id), 5000, 'missed alert live at alice');
 

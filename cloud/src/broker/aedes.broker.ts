@@ -39,8 +39,14 @@ export interface BrokerLimits {
 }
 
 export const DEFAULT_BROKER_LIMITS: BrokerLimits = {
-  maxTopicLevels: 8, queueLimit: 128, drainTimeoutMs: 10_000, connectTimeoutMs: 10_000,
-  maxPacketBytes: 256 * 1024, authMaxFailures: DEFAULT_AUTH_THROTTLE.maxFailures, authMaxFailuresPerAddress: DEFAULT_AUTH_THROTTLE.maxFailuresPerAddress, authWindowMs: DEFAULT_AUTH_THROTTLE.windowMs,
+  maxTopicLevels: 8,
+  queueLimit: 128,
+  drainTimeoutMs: 10_000,
+  connectTimeoutMs: 10_000,
+  maxPacketBytes: 256 * 1024,
+  authMaxFailures: DEFAULT_AUTH_THROTTLE.maxFailures,
+  authMaxFailuresPerAddress: DEFAULT_AUTH_THROTTLE.maxFailuresPerAddress,
+  authWindowMs: DEFAULT_AUTH_THROTTLE.windowMs,
 };
 
 /**
@@ -88,7 +94,13 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions): Promi
   const identities = new WeakMap<Client, GatewayIdentity>();
   // The peer address of each handled connection (aedes sees the guarded stream, not the socket).
   const addresses = new WeakMap<object, string>();
-  const throttle = new AuthThrottle({ maxFailures: limits.authMaxFailures, maxFailuresPerAddress: limits.authMaxFailuresPerAddress, windowMs: limits.authWindowMs, maxKeys: DEFAULT_AUTH_THROTTLE.maxKeys, now: () => Date.now() });
+  const throttle = new AuthThrottle({
+    maxFailures: limits.authMaxFailures,
+    maxFailuresPerAddress: limits.authMaxFailuresPerAddress,
+    windowMs: limits.authWindowMs,
+    maxKeys: DEFAULT_AUTH_THROTTLE.maxKeys,
+    now: () => Date.now(),
+  });
 
   const aedes = await Aedes.createBroker({
     maxTopicLevels: limits.maxTopicLevels,
@@ -220,9 +232,7 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions): Promi
     },
     publish(topic: string, payload: Buffer, opts: PublishOptions): Promise<void> {
       return new Promise((resolve, reject) => {
-        aedes.publish({ cmd: 'publish', topic, payload, qos: opts.qos, retain: opts.retain, dup: false }, (err) =>
-          err ? reject(err) : resolve(),
-        );
+        aedes.publish({ cmd: 'publish', topic, payload, qos: opts.qos, retain: opts.retain, dup: false }, (err) => (err ? reject(err) : resolve()));
       });
     },
     isConnected: () => !closed,

@@ -29,7 +29,10 @@ export class AuthThrottle {
 
   /** True when the address or the username used up its failures in the current window. */
   blocked(address: string | undefined, username: string | undefined): boolean {
-    return this.over(address === undefined ? undefined : `a:${address}`, this.opts.maxFailuresPerAddress) || this.over(username === undefined ? undefined : `u:${username}`, this.opts.maxFailures);
+    return (
+      this.over(address === undefined ? undefined : `a:${address}`, this.opts.maxFailuresPerAddress) ||
+      this.over(username === undefined ? undefined : `u:${username}`, this.opts.maxFailures)
+    );
   }
 
   failed(address: string | undefined, username: string | undefined): void {

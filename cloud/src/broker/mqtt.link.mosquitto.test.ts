@@ -27,7 +27,7 @@ function probe(): Promise<boolean> {
 const up = await probe();
 if (!up) console.warn(`skipping external-broker ingest test: nothing listens on ${MOSQUITTO.host}:${MOSQUITTO.port} (start Mosquitto to run it)`);
 
-describe('ingest through an external broker (the machine\'s Mosquitto)', () => {
+describe("ingest through an external broker (the machine's Mosquitto)", () => {
   it.skipIf(!up)('stores events once, acks them, and tracks gateway state, via brokerUrl', async () => {
     const url = `mqtt://${MOSQUITTO.host}:${MOSQUITTO.port}`;
     // Unique ids per run: the broker is shared with other tests and runs.
@@ -56,7 +56,10 @@ describe('ingest through an external broker (the machine\'s Mosquitto)', () => {
       await gw.publishAsync(topics.event(siteId, gatewayId, 'arrival'), Buffer.from(JSON.stringify(bad)), { qos: 1 });
       await waitFor(() => t.cloud.metrics.get('ingest.rejected') === 1, 5000, 'rejection');
 
-      await gw.publishAsync(topics.stateConn(siteId, gatewayId), codecs.connState.encode({ v: 1, state: 'online', at: 1, version: 'x' }), { qos: 1, retain: true });
+      await gw.publishAsync(topics.stateConn(siteId, gatewayId), codecs.connState.encode({ v: 1, state: 'online', at: 1, version: 'x' }), {
+        qos: 1,
+        retain: true,
+      });
       await waitFor(async () => (await t.cloud.store!.listGateways()).some((g) => g.siteId === siteId && g.conn?.state === 'online'), 5000, 'conn state');
       const health = await (await fetch(`${t.endpoints.httpUrl}/api/v1/health`)).json();
       expect(health).toMatchObject({ ok: true, broker: { kind: 'external', connected: true } });

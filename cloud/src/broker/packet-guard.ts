@@ -17,7 +17,10 @@ export class MqttPacketGuard extends Transform {
   private multiplier = 1;
   private lengthBytes = 0;
 
-  constructor(private readonly maxPacketBytes: number, private readonly onRefused: (reason: string) => void) {
+  constructor(
+    private readonly maxPacketBytes: number,
+    private readonly onRefused: (reason: string) => void,
+  ) {
     super();
   }
 
@@ -36,7 +39,8 @@ export class MqttPacketGuard extends Transform {
         this.remaining += (b & 0x7f) * this.multiplier;
         this.multiplier *= 128;
         this.lengthBytes += 1;
-        if (this.remaining + 1 + this.lengthBytes > this.maxPacketBytes) return this.refuse(`packet of ${this.remaining} bytes exceeds ${this.maxPacketBytes}`, done);
+        if (this.remaining + 1 + this.lengthBytes > this.maxPacketBytes)
+          return this.refuse(`packet of ${this.remaining} bytes exceeds ${this.maxPacketBytes}`, done);
         if ((b & 0x80) === 0) this.state = this.remaining === 0 ? 'type' : 'body';
         else if (this.lengthBytes === 4) return this.refuse('malformed remaining length', done);
       } else {

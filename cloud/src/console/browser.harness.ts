@@ -35,7 +35,16 @@ export async function openBrowser(viewport: { width: number; height: number }, m
   const context = await chromium.launchPersistentContext(join(dir.dir, 'profile'), {
     executablePath: CHROMIUM,
     headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
     viewport,
     ...(mobile ? { deviceScaleFactor: 2, isMobile: true, hasTouch: true } : {}),
   });
@@ -44,7 +53,11 @@ export async function openBrowser(viewport: { width: number; height: number }, m
   page.on('pageerror', (err) => problems.push(err.message));
   // HTTP error answers are part of the flows under test (a 400 for a bad rule, the 401 that tells
   // the console sign-in is needed); Chromium logs each as a console error, so those are left out.
-  page.on('console', (msg) => void (msg.type() === 'error' && !msg.text().startsWith('Failed to load resource: the server responded with a status of') && problems.push(msg.text())));
+  page.on(
+    'console',
+    (msg) =>
+      void (msg.type() === 'error' && !msg.text().startsWith('Failed to load resource: the server responded with a status of') && problems.push(msg.text())),
+  );
   return {
     page,
     context,

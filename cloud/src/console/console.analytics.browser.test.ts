@@ -57,12 +57,30 @@ describe.skipIf(!haveChromium)('console analytics in headless Chromium', () => {
     for (const e of syntheticDay(site.value.id)) await t.cloud.store!.insertEvent(e, e.at);
     for (let i = 0; i < 6; i++) {
       const memberId = `M${String(i * 7).padStart(4, '0')}`;
-      await t.cloud.store!.insertOffer({ id: `o${i}`, kind: 'welcome', memberId, siteId: site.value.id, storeId: 'dept-store', day: '2026-11-23',
-        issuedAt: DAY0, expiresAt: DAY0 + 12 * 3_600_000, status: 'issued', eventId: `e${i}` });
+      await t.cloud.store!.insertOffer({
+        id: `o${i}`,
+        kind: 'welcome',
+        memberId,
+        siteId: site.value.id,
+        storeId: 'dept-store',
+        day: '2026-11-23',
+        issuedAt: DAY0,
+        expiresAt: DAY0 + 12 * 3_600_000,
+        status: 'issued',
+        eventId: `e${i}`,
+      });
     }
     for (const memberId of ['M0007', 'M0014']) {
-      const buy = makeEvent({ siteId: site.value.id, gatewayId: 'gw-dept-1', storeId: 'dept-store', type: 'purchase', at: DAY0 + 3 * 3_600_000,
-        subject: { id: `p_${memberId}`, memberId, signals: ['terminal'] }, amount: 199, currency: 'CNY' });
+      const buy = makeEvent({
+        siteId: site.value.id,
+        gatewayId: 'gw-dept-1',
+        storeId: 'dept-store',
+        type: 'purchase',
+        at: DAY0 + 3 * 3_600_000,
+        subject: { id: `p_${memberId}`, memberId, signals: ['terminal'] },
+        amount: 199,
+        currency: 'CNY',
+      });
       await t.cloud.store!.insertEvent(buy, buy.at);
     }
   });
@@ -80,7 +98,16 @@ describe.skipIf(!haveChromium)('console analytics in headless Chromium', () => {
     context = await chromium.launchPersistentContext(join(dir.dir, 'profile'), {
       executablePath: CHROMIUM,
       headless: true,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
       viewport: { width: 900, height: 1100 },
     });
     const page = await context.newPage();

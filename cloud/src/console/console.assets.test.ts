@@ -26,7 +26,8 @@ describe('console assets', () => {
 
   it('every relative import names a served module', () => {
     for (const [name, body] of scripts) {
-      for (const m of body.matchAll(/(?:from|import\(|module:)\s*'\.\/([\w.-]+)'/g)) expect(Object.keys(CONSOLE_ASSETS), `${name} imports ${m[1]}`).toContain(m[1]);
+      for (const m of body.matchAll(/(?:from|import\(|module:)\s*'\.\/([\w.-]+)'/g))
+        expect(Object.keys(CONSOLE_ASSETS), `${name} imports ${m[1]}`).toContain(m[1]);
     }
   });
 

@@ -42,8 +42,14 @@ const TYPES: Record<string, string> = { js: 'text/javascript; charset=utf-8', cs
  * upgraded cloud never runs a stale module against a newer API.
  */
 export function registerConsoleRoutes(app: Hono): void {
-  const etags = new Map(Object.entries(CONSOLE_ASSETS).map(([name, body]) => [name, `"${createHash('sha256').update(body).digest('base64url').slice(0, 22)}"`]));
-  const pageHeaders = (csp: string): Record<string, string> => ({ 'Content-Security-Policy': csp, 'Referrer-Policy': 'no-referrer', 'X-Content-Type-Options': 'nosniff' });
+  const etags = new Map(
+    Object.entries(CONSOLE_ASSETS).map(([name, body]) => [name, `"${createHash('sha256').update(body).digest('base64url').slice(0, 22)}"`]),
+  );
+  const pageHeaders = (csp: string): Record<string, string> => ({
+    'Content-Security-Policy': csp,
+    'Referrer-Policy': 'no-referrer',
+    'X-Content-Type-Options': 'nosniff',
+  });
 
   app.get('/', (c) => c.html(CONSOLE_HTML, 200, pageHeaders(CONSOLE_CSP)));
   app.get('/staff', (c) => c.html(STAFF_HTML, 200, pageHeaders(STAFF_CSP)));

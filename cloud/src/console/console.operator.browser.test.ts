@@ -30,7 +30,11 @@ describe.skipIf(!haveChromium)('operator console in headless Chromium', () => {
     const at = Date.now();
     await gw.publishAsync(topics.stateConn(SITE, gatewayId), codecs.connState.encode({ v: 1, state, at, version: '0.1.0' }), { qos: 1, retain: true });
     const health = {
-      v: 1, at, version: '0.1.0', subjects: 7, model: { name: 'rules', version: '1' },
+      v: 1,
+      at,
+      version: '0.1.0',
+      subjects: 7,
+      model: { name: 'rules', version: '1' },
       sources: { ble: { state: 'ok', observations: 1200, rejected: 3, lastObservationAt: at }, espresense: { state: 'ok', observations: 400, rejected: 0 } },
       outbox: { depth, dropped: 0, ...(depth ? { oldestUnsentAgeMs: 4000 } : {}) },
     };
@@ -59,15 +63,29 @@ describe.skipIf(!haveChromium)('operator console in headless Chromium', () => {
     // Event times are the cloud's now: offers carry the cloud's issue time, and a purchase
     // redeems only an offer issued before it.
     const base = { siteId: SITE, gatewayId: 'gw-dept-1', storeId: STORE };
-    for (const [memberId, zoneId] of [['M0001', 'silk-scarves'], ['M0002', 'cosmetics'], ['M0004', 'shoes']] as const) {
+    for (const [memberId, zoneId] of [
+      ['M0001', 'silk-scarves'],
+      ['M0002', 'cosmetics'],
+      ['M0004', 'shoes'],
+    ] as const) {
       const subject = { id: `s_${memberId}`, signals: ['ble' as const], memberId };
       const visitId = `v_${memberId}`;
       for (const e of [
-        { type: 'approach' as const }, { type: 'arrival' as const }, { type: 'dwell' as const, phase: 'end' as const, zoneId, dwellMs: 420_000 },
-      ]) expect((await t.cloud.ingestEvent(makeEvent({ ...base, subject, visitId, ...e, at: Date.now() }))).status).toBe('stored');
+        { type: 'approach' as const },
+        { type: 'arrival' as const },
+        { type: 'dwell' as const, phase: 'end' as const, zoneId, dwellMs: 420_000 },
+      ])
+        expect((await t.cloud.ingestEvent(makeEvent({ ...base, subject, visitId, ...e, at: Date.now() }))).status).toBe('stored');
     }
     await new Promise((r) => setTimeout(r, 5)); // the purchase strictly after the offers
-    const buy = makeEvent({ ...base, type: 'purchase', at: Date.now(), subject: { id: 'pos_1', signals: ['terminal'], memberId: 'M0001' }, amount: 1280, currency: 'CNY' });
+    const buy = makeEvent({
+      ...base,
+      type: 'purchase',
+      at: Date.now(),
+      subject: { id: 'pos_1', signals: ['terminal'], memberId: 'M0001' },
+      amount: 1280,
+      currency: 'CNY',
+    });
     expect((await t.cloud.ingestEvent(buy)).status).toBe('stored');
   });
 
@@ -125,7 +143,13 @@ describe.skipIf(!haveChromium)('operator console in headless Chromium', () => {
     await page.getByRole('button', { name: 'Create rule' }).click();
     await page.waitForSelector('tr[data-rule="vip-fragrance"]');
     const stored = await t.cloud.store!.getRule('vip-fragrance');
-    expect(stored).toMatchObject({ name: 'VIP in fragrance', enabled: true, zoneIds: ['fragrance'], memberTiers: ['gold', 'platinum'], eventTypes: ['arrival'] });
+    expect(stored).toMatchObject({
+      name: 'VIP in fragrance',
+      enabled: true,
+      zoneIds: ['fragrance'],
+      memberTiers: ['gold', 'platinum'],
+      eventTypes: ['arrival'],
+    });
 
     // A bad rule: negative cooldown, an offer action without its validity. The API's paths show by the fields.
     await page.getByRole('link', { name: 'New rule' }).click();
@@ -173,7 +197,8 @@ describe.skipIf(!haveChromium)('operator console in headless Chromium', () => {
     if (SCREENSHOTS) await page.screenshot({ path: screenshotPath('console-members'), fullPage: true });
 
     await page.getByRole('link', { name: '← All members' }).click();
-    const csv = 'memberId,name,tier,tags,consent,tokenKey\nM0901,Zhou Min,gold,tea;silk-scarves,yes,0123456789abcdef0123456789abcdef\nM0902,Bad Key,gold,tea,yes,not-a-key\n';
+    const csv =
+      'memberId,name,tier,tags,consent,tokenKey\nM0901,Zhou Min,gold,tea;silk-scarves,yes,0123456789abcdef0123456789abcdef\nM0902,Bad Key,gold,tea,yes,not-a-key\n';
     await page.setInputFiles('#import-file', { name: 'members.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
     await page.getByRole('button', { name: 'Import', exact: true }).click();
     const result = page.locator('#import-result [role=status]');
@@ -207,7 +232,9 @@ describe.skipIf(!haveChromium)('operator console in headless Chromium', () => {
     await expect.poll(() => page.locator('tr.offer[data-status=redeemed]').count(), POLL).toBe(1);
     expect(await page.locator('tr.offer[data-status=redeemed]').textContent()).toContain('M0001');
     expect(await page.locator('#of-tiles .tile', { hasText: 'conversion' }).locator('b').textContent()).toBe('33%');
-    const statuses = await page.locator('tr.offer').evaluateAll((rows) => rows.map((r) => (r as unknown as { dataset: Record<string, string> }).dataset.status!));
+    const statuses = await page
+      .locator('tr.offer')
+      .evaluateAll((rows) => rows.map((r) => (r as unknown as { dataset: Record<string, string> }).dataset.status!));
     const stored = (await t.cloud.store!.listOffers({ limit: 10 })).map((o) => o.status).sort();
     expect([...statuses].sort()).toEqual(stored);
     await page.getByLabel('Status').selectOption(statuses[0]!);
@@ -255,7 +282,11 @@ describe.skipIf(!haveChromium)('operator console in headless Chromium', () => {
     await page.click('#nav a[data-route=members]');
     await page.waitForSelector('#members-list tr[data-member="M0001"]');
     // Only members with an event at this site: the three who came in, never the rest of the CSV.
-    expect((await page.locator('#members-list tr[data-member]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-member')))).sort()).toEqual(['M0001', 'M0002', 'M0004']);
+    expect((await page.locator('#members-list tr[data-member]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-member')))).sort()).toEqual([
+      'M0001',
+      'M0002',
+      'M0004',
+    ]);
     expect(await page.locator('#import-form').count()).toBe(0);
     await page.getByRole('link', { name: 'Li Na' }).click();
     await page.waitForSelector('tr.purchase');

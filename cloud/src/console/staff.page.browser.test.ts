@@ -54,7 +54,16 @@ describe.skipIf(!haveChromium)('staff page in headless Chromium', () => {
     const context = await chromium.launchPersistentContext(join(dir.dir, 'profile'), {
       executablePath: CHROMIUM,
       headless: true,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
       viewport: PHONE,
       deviceScaleFactor: 2,
       isMobile: true,
@@ -78,7 +87,14 @@ describe.skipIf(!haveChromium)('staff page in headless Chromium', () => {
 
   async function arrive(memberId: string, type: 'arrival' | 'approach' = 'arrival') {
     at += 60_000;
-    const e = makeEvent({ siteId: SITE, gatewayId: 'gw-boutique-1', storeId: 'boutique', type, at, subject: { id: `s_${memberId}`, signals: ['ble'], memberId } });
+    const e = makeEvent({
+      siteId: SITE,
+      gatewayId: 'gw-boutique-1',
+      storeId: 'boutique',
+      type,
+      at,
+      subject: { id: `s_${memberId}`, signals: ['ble'], memberId },
+    });
     expect((await t.cloud.ingestEvent(e)).status).toBe('stored');
   }
 

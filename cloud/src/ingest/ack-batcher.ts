@@ -21,7 +21,10 @@ export interface AckBatcherOptions {
  * delete its outbox rows on.
  */
 export class AckBatcher {
-  private readonly pending = new Map<string, { siteId: string; gatewayId: string; ids: string[]; rejected: { id: string; reason: string }[]; timer: NodeJS.Timeout }>();
+  private readonly pending = new Map<
+    string,
+    { siteId: string; gatewayId: string; ids: string[]; rejected: { id: string; reason: string }[]; timer: NodeJS.Timeout }
+  >();
   private readonly log: Logger;
   private readonly delayMs: number;
   private readonly maxIds: number;

@@ -111,7 +111,7 @@ describe('embedded broker + ingest over real sockets', () => {
     expect(gw.connected).toBe(true);
   });
 
-  it('binds the client id to the credential: gw2\'s password with gw1\'s client id is refused (CONNACK 2) and gw1 stays connected', async () => {
+  it("binds the client id to the credential: gw2's password with gw1's client id is refused (CONNACK 2) and gw1 stays connected", async () => {
     for (let i = 0; i < 3; i += 1) {
       await expect(connectClient(t.endpoints.mqttUrl, `${SITE}.gw2`, 'gw2-secret-password', `${SITE}.${GW}`)).rejects.toMatchObject({ code: 2 });
     }
@@ -175,13 +175,25 @@ describe('embedded broker + ingest over real sockets', () => {
     await gw.publishAsync(topics.stateConn(SITE, GW), codecs.connState.encode({ v: 1, state: 'online', at: 5, version: '0.1.0' }), { qos: 1, retain: true });
     await gw.publishAsync(
       topics.stateHealth(SITE, GW),
-      codecs.health.encode({ v: 1, at: 6, version: '0.1.0', sources: {}, outbox: { depth: 3, dropped: 0 }, model: { name: 'rules', version: '1' }, subjects: 2 }),
+      codecs.health.encode({
+        v: 1,
+        at: 6,
+        version: '0.1.0',
+        sources: {},
+        outbox: { depth: 3, dropped: 0 },
+        model: { name: 'rules', version: '1' },
+        subjects: 2,
+      }),
       { qos: 0, retain: true },
     );
-    const status = await waitFor(async () => {
-      const g = (await t.cloud.store!.listGateways()).find((x) => x.gatewayId === GW);
-      return g?.conn && g.health ? g : undefined;
-    }, 5000, 'gateway status');
+    const status = await waitFor(
+      async () => {
+        const g = (await t.cloud.store!.listGateways()).find((x) => x.gatewayId === GW);
+        return g?.conn && g.health ? g : undefined;
+      },
+      5000,
+      'gateway status',
+    );
     expect(status.conn?.state).toBe('online');
     expect(status.health?.value.outbox.depth).toBe(3);
     expect(status.provisioned).toBe(true);

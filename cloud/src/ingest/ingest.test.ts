@@ -78,7 +78,9 @@ describe('Ingest (memory link)', () => {
     await link.inject(topics.event('site1', 'gw2', first.type), codecs.event.encode(reused));
     await link.inject(topics.event('site1', 'gw1', first.type), codecs.event.encode(first)); // a re-send
     await ingest.stop();
-    const byGw = Object.fromEntries(link.published.map((p) => [p.topic, JSON.parse(p.payload.toString()) as { ids: string[]; rejected?: { id: string; reason: string }[] }]));
+    const byGw = Object.fromEntries(
+      link.published.map((p) => [p.topic, JSON.parse(p.payload.toString()) as { ids: string[]; rejected?: { id: string; reason: string }[] }]),
+    );
     expect(byGw[topics.ack('site1', 'gw1')]).toMatchObject({ ids: [first.id] });
     expect(byGw[topics.ack('site1', 'gw2')]).toMatchObject({ ids: [], rejected: [{ id: first.id, reason: 'event id already used by another gateway' }] });
     expect(metrics.get('ingest.rejected.id_reuse')).toBe(1);
@@ -99,7 +101,7 @@ describe('Ingest (memory link)', () => {
     expect(metrics.snapshot()).toMatchObject({ 'ingest.stored': 2, 'ingest.duplicate': 1 });
   });
 
-  it('stores occupancy reports under the topic\'s site and counts a report carrying an identifier as rejected', async () => {
+  it("stores occupancy reports under the topic's site and counts a report carrying an identifier as rejected", async () => {
     const report = { v: 1, at: 1, storeId: 'lab', minutes: [{ start: 60_000, occupancy: 4, addresses: 9, fixed: 2 }], hours: [] };
     await link.inject(topics.occupancy('site1', 'gw1'), codecs.occupancy.encode(report));
     await link.inject(topics.occupancy('site1', 'gw1'), Buffer.from(JSON.stringify({ ...report, minutes: [{ ...report.minutes[0], subject: 's_1' }] })));
@@ -129,11 +131,16 @@ describe('forSite', () => {
     const ingest = new Ingest({ link, store, clock: { now: () => 0 }, logger: createLogger({ level: 'silent' }), metrics: new Metrics(), siteIds: ['a', 'b'] });
     await ingest.start();
     expect(link.filters).toEqual([
-      'storesense/v1/a/+/event/+', 'storesense/v1/b/+/event/+',
-      'storesense/v1/a/+/state/conn', 'storesense/v1/b/+/state/conn',
-      'storesense/v1/a/+/state/health', 'storesense/v1/b/+/state/health',
-      'storesense/v1/a/+/gap', 'storesense/v1/b/+/gap',
-      'storesense/v1/a/+/occupancy', 'storesense/v1/b/+/occupancy',
+      'storesense/v1/a/+/event/+',
+      'storesense/v1/b/+/event/+',
+      'storesense/v1/a/+/state/conn',
+      'storesense/v1/b/+/state/conn',
+      'storesense/v1/a/+/state/health',
+      'storesense/v1/b/+/state/health',
+      'storesense/v1/a/+/gap',
+      'storesense/v1/b/+/gap',
+      'storesense/v1/a/+/occupancy',
+      'storesense/v1/b/+/occupancy',
     ]);
     await store.close();
     t.cleanup();

@@ -31,7 +31,10 @@ export interface IngestOptions {
   timeWindow?: { maxFutureSkewMs?: number; notBefore?: number; maxAgeMs?: number };
 }
 
-export const DEFAULT_TIME_WINDOW: { maxFutureSkewMs: number; notBefore: number; maxAgeMs?: number } = { maxFutureSkewMs: 5 * 60_000, notBefore: Date.UTC(2020, 0, 1) };
+export const DEFAULT_TIME_WINDOW: { maxFutureSkewMs: number; notBefore: number; maxAgeMs?: number } = {
+  maxFutureSkewMs: 5 * 60_000,
+  notBefore: Date.UTC(2020, 0, 1),
+};
 
 export type IngestOutcome = { status: 'stored' | 'duplicate'; id: string } | { status: 'rejected'; reason: string };
 
@@ -161,13 +164,27 @@ export class Ingest {
     const decoded = codecs.gap.decode(payload);
     if (!decoded.ok) return this.reject(topic, decoded.error.startsWith('malformed JSON') ? 'malformed' : 'schema', decoded.error);
     const gap = decoded.value;
-    if (gap.siteId !== parsed.siteId || gap.gatewayId !== parsed.gatewayId) return this.reject(topic, 'mismatch', 'gap siteId/gatewayId differ from the topic\'s', gap.id);
+    if (gap.siteId !== parsed.siteId || gap.gatewayId !== parsed.gatewayId)
+      return this.reject(topic, 'mismatch', "gap siteId/gatewayId differ from the topic's", gap.id);
     const { inserted } = await store.insertGap(gap, clock.now());
     this.acks.add(gap.siteId, gap.gatewayId, gap.id);
     if (!inserted) return { status: 'duplicate', id: gap.id };
     metrics.inc('ingest.gaps');
     metrics.inc('ingest.gap_events_dropped', gap.count);
-    this.log.warn({ siteId: gap.siteId, gatewayId: gap.gatewayId, gapId: gap.id, reason: gap.reason, count: gap.count, fromSeq: gap.fromSeq, toSeq: gap.toSeq, fromAt: gap.fromAt, toAt: gap.toAt }, 'gateway dropped events it could not deliver');
+    this.log.warn(
+      {
+        siteId: gap.siteId,
+        gatewayId: gap.gatewayId,
+        gapId: gap.id,
+        reason: gap.reason,
+        count: gap.count,
+        fromSeq: gap.fromSeq,
+        toSeq: gap.toSeq,
+        fromAt: gap.fromAt,
+        toAt: gap.toAt,
+      },
+      'gateway dropped events it could not deliver',
+    );
     return { status: 'stored', id: gap.id };
   }
 
@@ -212,7 +229,8 @@ export class Ingest {
 }
 
 function outsideWindow(at: number, now: number, w: { maxFutureSkewMs: number; notBefore: number; maxAgeMs?: number | undefined }): string | undefined {
-  if (at > now + w.maxFutureSkewMs) return `event time is ${Math.round((at - now) / 1000)} s ahead of the cloud clock (at most ${w.maxFutureSkewMs / 1000} s allowed)`;
+  if (at > now + w.maxFutureSkewMs)
+    return `event time is ${Math.round((at - now) / 1000)} s ahead of the cloud clock (at most ${w.maxFutureSkewMs / 1000} s allowed)`;
   if (at < w.notBefore) return `event time is before ${new Date(w.notBefore).toISOString()}`;
   if (w.maxAgeMs !== undefined && at < now - w.maxAgeMs) return `event time is more than ${Math.round(w.maxAgeMs / 3_600_000)} h old`;
   return undefined;

@@ -63,10 +63,23 @@ describe('legacy member cards in members/keys', () => {
       expect(t.logs.text).not.toContain(UUID);
       expect(t.logs.find('member keys published').some((l) => l.legacyCards === 1)).toBe(true);
       // A card registered on M3's profile (app/API path) joins on the next publish.
-      await t.cloud.store!.putMember({ memberId: 'M3', name: 'Zhang Wei', tier: 'silver', tags: [], consent: true, devices: [{ deviceId: cardDeviceId({ uuid: UUID, major: 9, minor: 9 }), platform: 'card' }] }, Date.now());
+      await t.cloud.store!.putMember(
+        {
+          memberId: 'M3',
+          name: 'Zhang Wei',
+          tier: 'silver',
+          tags: [],
+          consent: true,
+          devices: [{ deviceId: cardDeviceId({ uuid: UUID, major: 9, minor: 9 }), platform: 'card' }],
+        },
+        Date.now(),
+      );
       await t.cloud.provisionGateway({ siteId: shop.id, gatewayId: 'gw-shop-1', password: 'a-long-password' });
       const again = await keysOf(t.endpoints.mqttUrl, shop.id, 'gw-shop-1');
-      expect(again.legacyCards).toEqual([{ memberId: 'M3', uuid: UUID, major: 9, minor: 9 }, { memberId: 'M1', uuid: UUID, major: 1, minor: 2 }]);
+      expect(again.legacyCards).toEqual([
+        { memberId: 'M3', uuid: UUID, major: 9, minor: 9 },
+        { memberId: 'M1', uuid: UUID, major: 1, minor: 2 },
+      ]);
     } finally {
       await t.stop();
       d.cleanup();
@@ -85,8 +98,20 @@ describe('legacy card sources', () => {
 
   it('profiles: card devices named ibeacon-<uuid>-<major>-<minor>; other devices and malformed ids ignored', async () => {
     const profiles = [
-      { memberId: 'M1', devices: [{ deviceId: `ibeacon-${UUID}-7-8`, platform: 'card' }, { deviceId: 'phone-1', platform: 'ios' }] },
-      { memberId: 'M2', devices: [{ deviceId: 'ibeacon:nope', platform: 'card' }, { deviceId: `ibeacon:${UUID}:9:9`, platform: 'android' }] },
+      {
+        memberId: 'M1',
+        devices: [
+          { deviceId: `ibeacon-${UUID}-7-8`, platform: 'card' },
+          { deviceId: 'phone-1', platform: 'ios' },
+        ],
+      },
+      {
+        memberId: 'M2',
+        devices: [
+          { deviceId: 'ibeacon:nope', platform: 'card' },
+          { deviceId: `ibeacon:${UUID}:9:9`, platform: 'android' },
+        ],
+      },
       { memberId: 'M3' },
     ];
     const store = { listMembers: async ({ limit, offset = 0 }: { limit: number; offset?: number }) => profiles.slice(offset, offset + limit) as never };

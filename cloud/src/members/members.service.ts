@@ -84,7 +84,14 @@ export class MembersService {
     const redeemed = await this.o.store.offersRedeemedBy(buys.map((e) => e.id));
     const purchases = buys.map((e) => {
       const offerId = redeemed.get(e.id);
-      return { at: e.at, storeId: this.storeOf(e) ?? null, amount: e.amount ?? 0, currency: e.currency ?? null, eventId: e.id, ...(offerId ? { offerId } : {}) };
+      return {
+        at: e.at,
+        storeId: this.storeOf(e) ?? null,
+        amount: e.amount ?? 0,
+        currency: e.currency ?? null,
+        eventId: e.id,
+        ...(offerId ? { offerId } : {}),
+      };
     });
     const recommendation = recommend({ member: profile, events, catalogue: this.catalogue(siteId), now: this.o.clock.now() });
     const summary = toSummary({ ...profile, ...activity });
@@ -129,7 +136,11 @@ export class MembersService {
    * last sighting before this visit) and what to show them at this store. Counted from this
    * site's events only: the alert goes to this site's staff, who see no other site (decision 68).
    */
-  async forAlert(event: PresenceEvent, member: MemberProfile, storeId: string | undefined): Promise<{ member: AlertMemberSummary; recommendation: Recommendation }> {
+  async forAlert(
+    event: PresenceEvent,
+    member: MemberProfile,
+    storeId: string | undefined,
+  ): Promise<{ member: AlertMemberSummary; recommendation: Recommendation }> {
     const [activity, history] = await Promise.all([
       this.o.store.memberActivity(member.memberId, event.siteId),
       this.o.store.listMemberEvents(member.memberId, { limit: HISTORY_EVENTS, siteId: event.siteId }),

@@ -37,7 +37,10 @@ describe('members', () => {
     const rejected = logs.find('member row rejected');
     expect(rejected.slice(0, 3).map((l) => l.line)).toEqual([4, 5, 6]);
     expect(String(rejected[0]!.error)).toContain('tier');
-    expect(logs.find('members imported').map((l) => [l.inserted, l.updated])).toEqual([[2, 0], [0, 2]]);
+    expect(logs.find('members imported').map((l) => [l.inserted, l.updated])).toEqual([
+      [2, 0],
+      [0, 2],
+    ]);
     expect(logs.text).not.toContain(KEY_A);
     expect(logs.text).not.toContain('00112233445566778899aabbccddeeff');
     t.cleanup();

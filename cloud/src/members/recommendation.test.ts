@@ -84,7 +84,10 @@ const rows: Row[] = [
   },
   {
     name: 'the latest of several purchases counts; today',
-    input: { member: { name: 'Li', tier: 'basic', tags: [] }, events: [buy('v1', NOW - 30 * DAY), dwell('v2', 'b-scarves', 5 * MIN, NOW - 3600_000), buy('v2', NOW - 3600_000, 900)] },
+    input: {
+      member: { name: 'Li', tier: 'basic', tags: [] },
+      events: [buy('v1', NOW - 30 * DAY), dwell('v2', 'b-scarves', 5 * MIN, NOW - 3600_000), buy('v2', NOW - 3600_000, 900)],
+    },
     headline: 'last bought silk scarves today',
     labels: ['Follow up on the silk scarves'],
   },
@@ -107,7 +110,13 @@ describe('recommend (pure)', () => {
 
   it('is deterministic and bounded', () => {
     const events = Array.from({ length: 40 }, (_, i) => dwell(`v${i}`, i % 2 ? 'b-handbags' : 'b-jewellery', 3 * MIN));
-    const input = { member: { name: 'X', tier: 'gold', tags: ['silk-scarves', 'handbags', 'jewellery'], preferences: { size: 'S' } }, events, catalogue: CATALOGUE, storeId: 'boutique', now: NOW };
+    const input = {
+      member: { name: 'X', tier: 'gold', tags: ['silk-scarves', 'handbags', 'jewellery'], preferences: { size: 'S' } },
+      events,
+      catalogue: CATALOGUE,
+      storeId: 'boutique',
+      now: NOW,
+    };
     const a = recommend(input);
     expect(recommend({ ...input, events: [...events].reverse() })).toEqual(a);
     expect(a.items.length).toBeLessThanOrEqual(5);

@@ -42,7 +42,14 @@ function singular(w: string): string {
 
 /** Singular-ish, lower-case words, so "Silk scarves" matches the tag `silk-scarves` and "Handbags" `handbag`. */
 function norm(s: string): string {
-  return s.toLowerCase().replace(/[-_]+/g, ' ').replace(/[^a-z0-9 ]/g, '').split(/\s+/).filter(Boolean).map(singular).join(' ');
+  return s
+    .toLowerCase()
+    .replace(/[-_]+/g, ' ')
+    .replace(/[^a-z0-9 ]/g, '')
+    .split(/\s+/)
+    .filter(Boolean)
+    .map(singular)
+    .join(' ');
 }
 
 function matches(tag: string, zone: CatalogueZone): boolean {
@@ -110,7 +117,10 @@ export function recommend(input: RecommendationInput): Recommendation {
     if (!zone || shown.has(zone.id)) continue;
     shown.add(zone.id);
     const spent = byZone.get(zone.id) ?? 0;
-    items.push({ label: `Show ${zone.name}`, reason: `likes ${humanTag(tag)}${spent >= MIN_BROWSE_MS ? `; spent ${minutes(spent)} there on past visits` : ''}` });
+    items.push({
+      label: `Show ${zone.name}`,
+      reason: `likes ${humanTag(tag)}${spent >= MIN_BROWSE_MS ? `; spent ${minutes(spent)} there on past visits` : ''}`,
+    });
   }
   if (liked.length > 0) headline.push(`likes ${liked.slice(0, 2).join(', ')}`);
 
@@ -126,7 +136,10 @@ export function recommend(input: RecommendationInput): Recommendation {
     items.push(
       what
         ? { label: `Follow up on the ${what}`, reason: `bought after browsing ${zone!.name} ${ago(last.at, now)}${amount}` }
-        : { label: 'Ask about the last purchase', reason: `purchase ${ago(last.at, now)}${amount}; ${purchases.length} purchase${purchases.length === 1 ? '' : 's'} on record` },
+        : {
+            label: 'Ask about the last purchase',
+            reason: `purchase ${ago(last.at, now)}${amount}; ${purchases.length} purchase${purchases.length === 1 ? '' : 's'} on record`,
+          },
     );
   }
 
@@ -148,8 +161,19 @@ export function recommend(input: RecommendationInput): Recommendation {
 
   // 5. Stated preferences, verbatim.
   const prefs = Object.entries(member.preferences ?? {}).sort(([a], [b]) => a.localeCompare(b));
-  if (prefs.length > 0) items.push({ label: 'Mind their preferences', reason: prefs.map(([k, v]) => `${k}: ${v}`).join(' · ').slice(0, 300) });
+  if (prefs.length > 0)
+    items.push({
+      label: 'Mind their preferences',
+      reason: prefs
+        .map(([k, v]) => `${k}: ${v}`)
+        .join(' · ')
+        .slice(0, 300),
+    });
 
-  if (headline.length === 0) headline.push(input.events.length === 0 ? 'first visit on record: greet and offer help' : 'no purchases or interests on record yet: greet and offer help');
-  return { headline: headline.join('; ').slice(0, 300), items: items.slice(0, MAX_ITEMS).map((i) => ({ label: i.label.slice(0, 160), reason: i.reason.slice(0, 300) })) };
+  if (headline.length === 0)
+    headline.push(input.events.length === 0 ? 'first visit on record: greet and offer help' : 'no purchases or interests on record yet: greet and offer help');
+  return {
+    headline: headline.join('; ').slice(0, 300),
+    items: items.slice(0, MAX_ITEMS).map((i) => ({ label: i.label.slice(0, 160), reason: i.reason.slice(0, 300) })),
+  };
 }

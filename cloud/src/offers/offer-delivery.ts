@@ -33,7 +33,9 @@ export class OfferDeliveryWorker {
 
   private readonly random: () => number;
 
-  constructor(private readonly o: { store: CloudStore; clock: Clock; logger: Logger; metrics: Metrics; config: OfferDeliveryConfig | undefined; random?: () => number }) {
+  constructor(
+    private readonly o: { store: CloudStore; clock: Clock; logger: Logger; metrics: Metrics; config: OfferDeliveryConfig | undefined; random?: () => number },
+  ) {
     this.log = o.logger.child({ module: 'offer-delivery' });
     this.random = o.random ?? Math.random;
   }
@@ -126,7 +128,15 @@ export class OfferDeliveryWorker {
       // (the push service was down) do not all retry in the same instant when it comes back.
       const ceilingMs = Math.min(config.maxBackoffMs ?? 300_000, (config.backoffMs ?? 2000) * 2 ** (attempts - 1));
       const delayMs = Math.round(ceilingMs / 2 + this.random() * (ceilingMs / 2));
-      await store.updateDelivery({ ...d, status: 'pending', attempts, nextAttemptAt: at + delayMs, lastStatus: result.status, lastError: result.error, updatedAt: at });
+      await store.updateDelivery({
+        ...d,
+        status: 'pending',
+        attempts,
+        nextAttemptAt: at + delayMs,
+        lastStatus: result.status,
+        lastError: result.error,
+        updatedAt: at,
+      });
       metrics.inc('offers.delivery_retry');
       this.log.warn({ offerId: offer.id, attempts, status: result.status, error: result.error, retryInMs: delayMs }, 'offer delivery failed; will retry');
       return;

@@ -23,7 +23,12 @@ export interface OfferFigures {
  * @example offerFigures(await store.listOffersIssued(siteId, from, to)) // { delivered: 12, revenue: 8400, ... }
  */
 export function offerFigures(offers: readonly Offer[]): OfferFigures {
-  let delivered = 0, deliveryFailed = 0, redeemedRecorded = 0, revenue = 0, expired = 0, prospects = 0;
+  let delivered = 0,
+    deliveryFailed = 0,
+    redeemedRecorded = 0,
+    revenue = 0,
+    expired = 0,
+    prospects = 0;
   let currency: string | null = null;
   for (const o of offers) {
     if (o.deliveredAt !== undefined) delivered++;
@@ -36,5 +41,14 @@ export function offerFigures(offers: readonly Offer[]): OfferFigures {
       currency ??= o.currency ?? null;
     }
   }
-  return { delivered, deliveryFailed, deliveryRate: offers.length === 0 ? null : delivered / offers.length, redeemedRecorded, revenue, currency, expired, prospects };
+  return {
+    delivered,
+    deliveryFailed,
+    deliveryRate: offers.length === 0 ? null : delivered / offers.length,
+    redeemedRecorded,
+    revenue,
+    currency,
+    expired,
+    prospects,
+  };
 }

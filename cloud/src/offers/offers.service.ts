@@ -102,14 +102,20 @@ export class OffersService {
     if (refused) {
       // Another event of the same store or shopper got there first (decided concurrently).
       this.o.metrics.inc(`offers.refused_${refused}`);
-      this.log.info({ memberId: offer.memberId, siteId: offer.siteId, storeId: offer.storeId, kind: offer.kind, refused }, 'offer not issued: limit reached at insert');
+      this.log.info(
+        { memberId: offer.memberId, siteId: offer.siteId, storeId: offer.storeId, kind: offer.kind, refused },
+        'offer not issued: limit reached at insert',
+      );
       return undefined;
     }
     if (!inserted) return undefined; // this event already issued it (replay)
     const prospect = offer.memberId === null;
     this.o.metrics.inc(prospect ? 'offers.issued_prospect' : 'offers.issued');
     const channel = this.o.delivery !== undefined && (!prospect || this.o.delivery.prospects === true);
-    this.log.info({ offerId: offer.id, memberId: offer.memberId, siteId: offer.siteId, storeId: offer.storeId, kind: offer.kind, day: offer.day, channel }, 'offer issued');
+    this.log.info(
+      { offerId: offer.id, memberId: offer.memberId, siteId: offer.siteId, storeId: offer.storeId, kind: offer.kind, day: offer.day, channel },
+      'offer issued',
+    );
     if (channel) {
       await this.o.store.enqueueDelivery(offer.id, this.o.clock.now());
       this.o.onQueued?.();
@@ -147,7 +153,12 @@ export class OffersService {
     const offer = await this.o.store.getOffer(id);
     if (!offer) return undefined;
     const d = await this.o.store.getDelivery(id);
-    return { offer: toView(offer), delivery: d ? { status: d.status, attempts: d.attempts, nextAttemptAt: d.nextAttemptAt, lastStatus: d.lastStatus, lastError: d.lastError, updatedAt: d.updatedAt } : null };
+    return {
+      offer: toView(offer),
+      delivery: d
+        ? { status: d.status, attempts: d.attempts, nextAttemptAt: d.nextAttemptAt, lastStatus: d.lastStatus, lastError: d.lastError, updatedAt: d.updatedAt }
+        : null,
+    };
   }
 }
 

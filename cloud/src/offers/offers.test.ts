@@ -73,7 +73,14 @@ describe('offers: delivery, redemption, caps, budgets, expiry, prospects', () =>
       offerDelivery: { url: push.url, backoffMs: 40, pollMs: 20, maxAttempts: 4, ...delivery },
     });
     await t.cloud.store!.upsertMembers(
-      ['M1', 'M2', 'M3'].map((memberId) => ({ memberId, name: `Member ${memberId}`, tier: 'gold', tags: [], consent: true, tokenKey: memberId.padEnd(32, '0').toLowerCase().replace(/m/g, 'a') })),
+      ['M1', 'M2', 'M3'].map((memberId) => ({
+        memberId,
+        name: `Member ${memberId}`,
+        tier: 'gold',
+        tags: [],
+        consent: true,
+        tokenKey: memberId.padEnd(32, '0').toLowerCase().replace(/m/g, 'a'),
+      })),
       1,
     );
     return t;
@@ -81,14 +88,26 @@ describe('offers: delivery, redemption, caps, budgets, expiry, prospects', () =>
   const now = () => Date.now() + skewMs;
   const ev = (type: 'arrival' | 'approach' | 'dwell' | 'purchase', memberId: string | undefined, extra: Record<string, unknown> = {}) =>
     makeEvent({
-      type, at: now(), siteId: SITE, gatewayId: GW, storeId: 'boutique',
+      type,
+      at: now(),
+      siteId: SITE,
+      gatewayId: GW,
+      storeId: 'boutique',
       subject: memberId ? { id: `s-${memberId}`, memberId, signals: ['ble'] } : { id: 'anon-42', signals: ['ble'] },
       ...(type === 'dwell' ? { phase: 'end', dwellMs: 5 * MIN, zoneId: 'silk-scarves' } : {}),
       ...extra,
     });
-  const offers = async (query = ''): Promise<OfferView[]> => ((await (await fetch(`${t!.endpoints.httpUrl}/api/v1/offers${query}`)).json()) as { offers: OfferView[] }).offers;
-  const welcome: Rule = { id: 'welcome', name: 'welcome', enabled: true, eventTypes: ['arrival'], audience: 'member', cooldownMs: 0,
-    actions: [{ kind: 'offer', offerKind: 'welcome', title: '10% off silk today', validForMs: 60 * MIN, perMemberCapPerDay: 1 }] };
+  const offers = async (query = ''): Promise<OfferView[]> =>
+    ((await (await fetch(`${t!.endpoints.httpUrl}/api/v1/offers${query}`)).json()) as { offers: OfferView[] }).offers;
+  const welcome: Rule = {
+    id: 'welcome',
+    name: 'welcome',
+    enabled: true,
+    eventTypes: ['arrival'],
+    audience: 'member',
+    cooldownMs: 0,
+    actions: [{ kind: 'offer', offerKind: 'welcome', title: '10% off silk today', validForMs: 60 * MIN, perMemberCapPerDay: 1 }],
+  };
 
   it('pushes an offer to the push service, retrying after 500s with backoff, then shows it delivered', async () => {
     push.script = [500, 503];
@@ -98,10 +117,32 @@ describe('offers: delivery, redemption, caps, budgets, expiry, prospects', () =>
     const [offer] = await offers();
     expect(push.calls).toHaveLength(3);
     expect(push.calls.every((c) => c.headers['idempotency-key'] === offer!.id)).toBe(true);
-    expect(push.calls[2]!.body).toEqual({ v: 1, type: 'offer', memberId: 'M1', subject: null,
-      offer: { id: offer!.id, kind: 'welcome', title: '10% off silk today', siteId: SITE, storeId: 'boutique', issuedAt: offer!.issuedAt, expiresAt: offer!.expiresAt } });
-    expect(offer).toMatchObject({ ruleId: 'welcome', memberId: 'M1', subject: null, title: '10% off silk today', status: 'delivered', deliveredAt: expect.any(Number) });
-    const detail = (await (await fetch(`${t!.endpoints.httpUrl}/api/v1/offers/${offer!.id}`)).json()) as { delivery: { attempts: number; status: string; lastStatus: number } };
+    expect(push.calls[2]!.body).toEqual({
+      v: 1,
+      type: 'offer',
+      memberId: 'M1',
+      subject: null,
+      offer: {
+        id: offer!.id,
+        kind: 'welcome',
+        title: '10% off silk today',
+        siteId: SITE,
+        storeId: 'boutique',
+        issuedAt: offer!.issuedAt,
+        expiresAt: offer!.expiresAt,
+      },
+    });
+    expect(offer).toMatchObject({
+      ruleId: 'welcome',
+      memberId: 'M1',
+      subject: null,
+      title: '10% off silk today',
+      status: 'delivered',
+      deliveredAt: expect.any(Number),
+    });
+    const detail = (await (await fetch(`${t!.endpoints.httpUrl}/api/v1/offers/${offer!.id}`)).json()) as {
+      delivery: { attempts: number; status: string; lastStatus: number };
+    };
     expect(detail.delivery).toMatchObject({ status: 'delivered', attempts: 3, lastStatus: 200 });
     expect(t!.cloud.metrics.get('offers.delivery_retry')).toBe(2);
     expect(push.calls[0]!.headers[SIGNATURE_HEADER]).toBeUndefined(); // no secret configured: unsigned
@@ -134,7 +175,9 @@ describe('offers: delivery, redemption, caps, budgets, expiry, prospects', () =>
     await start([welcome], { url: `https://push.example.com:${new URL(push.url).port}/push`, resolve: async () => [{ address: '10.0.0.9', family: 4 }] });
     await t!.cloud.ingestEvent(ev('arrival', 'M3'));
     await waitFor(async () => (await offers())[0]?.status === 'failed', 5000, 'refused');
-    const d = (await (await fetch(`${t!.endpoints.httpUrl}/api/v1/offers/${(await offers())[0]!.id}`)).json()) as { delivery: { attempts: number; lastError: string } };
+    const d = (await (await fetch(`${t!.endpoints.httpUrl}/api/v1/offers/${(await offers())[0]!.id}`)).json()) as {
+      delivery: { attempts: number; lastError: string };
+    };
     expect(d.delivery).toMatchObject({ attempts: 1, lastError: expect.stringContaining('private-range') });
     expect(push.calls.length).toBe(calls);
   });
@@ -146,7 +189,12 @@ describe('offers: delivery, redemption, caps, budgets, expiry, prospects', () =>
     await waitFor(() => push.calls.length === 1, 5000, 'first attempt');
     await t!.cloud.store!.putMember({ memberId: 'M1', name: 'Member M1', tier: 'gold', tags: [], consent: true, marketingConsent: false }, 2);
     const id = (await offers())[0]!.id;
-    await waitFor(async () => ((await (await fetch(`${t!.endpoints.httpUrl}/api/v1/offers/${id}`)).json()) as { delivery: { status: string } }).delivery.status === 'cancelled', 5000, 'cancelled');
+    await waitFor(
+      async () =>
+        ((await (await fetch(`${t!.endpoints.httpUrl}/api/v1/offers/${id}`)).json()) as { delivery: { status: string } }).delivery.status === 'cancelled',
+      5000,
+      'cancelled',
+    );
     expect(push.calls).toHaveLength(1);
   });
 
@@ -176,7 +224,10 @@ describe('offers: delivery, redemption, caps, budgets, expiry, prospects', () =>
     const member = (await (await fetch(`${t!.endpoints.httpUrl}/api/v1/members/M1`)).json()) as { purchases: { eventId: string; offerId?: string }[] };
     expect(member.purchases.find((p) => p.eventId === buy.id)?.offerId).toBe(m1.id);
     const from = now() - 60 * MIN;
-    const a = (await (await fetch(`${t!.endpoints.httpUrl}/api/v1/analytics/offers?siteId=${SITE}&from=${from}&to=${now() + MIN}`)).json()) as Record<string, unknown>;
+    const a = (await (await fetch(`${t!.endpoints.httpUrl}/api/v1/analytics/offers?siteId=${SITE}&from=${from}&to=${now() + MIN}`)).json()) as Record<
+      string,
+      unknown
+    >;
     expect(a).toMatchObject({ issued: 2, redeemed: 1, conversion: 0.5, redeemedRecorded: 1, revenue: 880, currency: 'CNY', delivered: 2, deliveryRate: 1 });
   });
 
@@ -191,13 +242,26 @@ describe('offers: delivery, redemption, caps, budgets, expiry, prospects', () =>
     expect(offer).toMatchObject({ status: 'expired' });
     expect(offer!.redeemedAt).toBeUndefined();
     skewMs += 2 * MIN; // the retry falls due after expiry
-    await waitFor(async () => ((await (await fetch(`${t!.endpoints.httpUrl}/api/v1/offers/${offer!.id}`)).json()) as { delivery: { status: string } }).delivery.status === 'cancelled', 5000, 'cancelled');
+    await waitFor(
+      async () =>
+        ((await (await fetch(`${t!.endpoints.httpUrl}/api/v1/offers/${offer!.id}`)).json()) as { delivery: { status: string } }).delivery.status ===
+        'cancelled',
+      5000,
+      'cancelled',
+    );
     expect(push.calls).toHaveLength(1);
   });
 
   it('caps above one per member and day, and a store budget that runs out', async () => {
-    const dwellOffer: Rule = { id: 'dwell', name: 'dwell', enabled: true, eventTypes: ['dwell'], audience: 'member', cooldownMs: 0,
-      actions: [{ kind: 'offer', offerKind: 'scarf', validForMs: 30 * MIN, perMemberCapPerDay: 2, dailyBudgetPerStore: 3 }] };
+    const dwellOffer: Rule = {
+      id: 'dwell',
+      name: 'dwell',
+      enabled: true,
+      eventTypes: ['dwell'],
+      audience: 'member',
+      cooldownMs: 0,
+      actions: [{ kind: 'offer', offerKind: 'scarf', validForMs: 30 * MIN, perMemberCapPerDay: 2, dailyBudgetPerStore: 3 }],
+    };
     await start([dwellOffer]);
     for (let i = 0; i < 3; i++) await t!.cloud.ingestEvent(ev('dwell', 'M1'));
     expect((await offers('?memberId=M1')).length).toBe(2); // cap 2
@@ -206,16 +270,32 @@ describe('offers: delivery, redemption, caps, budgets, expiry, prospects', () =>
   });
 
   it('a budget holds when events of several shoppers are decided at the same time', async () => {
-    await start([{ id: 'dwell', name: 'dwell', enabled: true, eventTypes: ['dwell'], audience: 'member', cooldownMs: 0,
-      actions: [{ kind: 'offer', offerKind: 'scarf', validForMs: 30 * MIN, dailyBudgetPerStore: 2 }] }]);
+    await start([
+      {
+        id: 'dwell',
+        name: 'dwell',
+        enabled: true,
+        eventTypes: ['dwell'],
+        audience: 'member',
+        cooldownMs: 0,
+        actions: [{ kind: 'offer', offerKind: 'scarf', validForMs: 30 * MIN, dailyBudgetPerStore: 2 }],
+      },
+    ]);
     await Promise.all(['M1', 'M2', 'M3'].map((m) => t!.cloud.ingestEvent(ev('dwell', m))));
     expect(await offers()).toHaveLength(2);
     expect(t!.cloud.metrics.get('offers.refused_budget')).toBe(1);
   });
 
   it('stores prospect offers with the subject pseudonym; pushes them only when the push service reaches prospects', async () => {
-    const attract: Rule = { id: 'attract', name: 'attract', enabled: true, eventTypes: ['approach'], audience: 'prospect', cooldownMs: 0,
-      actions: [{ kind: 'offer', offerKind: 'attract', title: 'Coffee inside', validForMs: 20 * MIN, perMemberCapPerDay: 1 }] };
+    const attract: Rule = {
+      id: 'attract',
+      name: 'attract',
+      enabled: true,
+      eventTypes: ['approach'],
+      audience: 'prospect',
+      cooldownMs: 0,
+      actions: [{ kind: 'offer', offerKind: 'attract', title: 'Coffee inside', validForMs: 20 * MIN, perMemberCapPerDay: 1 }],
+    };
     await start([attract]);
     await t!.cloud.ingestEvent(ev('approach', undefined));
     await t!.cloud.ingestEvent(ev('approach', undefined)); // same subject: capped

@@ -26,8 +26,15 @@ describe('webhook URL policy', () => {
   });
 
   it.each([
-    ['127.0.0.1', 'loopback'], ['::1', 'loopback'], ['10.0.0.1', 'private'], ['172.31.255.255', 'private'], ['172.32.0.1', 'public'],
-    ['8.8.8.8', 'public'], ['2001:4860:4860::8888', 'public'], ['fe80::1', 'private'], ['::ffff:192.168.0.1', 'private'],
+    ['127.0.0.1', 'loopback'],
+    ['::1', 'loopback'],
+    ['10.0.0.1', 'private'],
+    ['172.31.255.255', 'private'],
+    ['172.32.0.1', 'public'],
+    ['8.8.8.8', 'public'],
+    ['2001:4860:4860::8888', 'public'],
+    ['fe80::1', 'private'],
+    ['::ffff:192.168.0.1', 'private'],
   ])('%s is %s', (ip, kind) => {
     expect(classifyAddress(ip)).toBe(kind);
   });
@@ -90,10 +97,19 @@ describe('postJson against a real local server', () => {
     const port = new URL(base).port;
     const resolve = async () => [{ address: '127.0.0.1', family: 4 }];
     const before = seen.length;
-    expect(await postJson(`https://push.example.com:${port}/ok`, {}, { resolve })).toMatchObject({ ok: false, retry: false, error: expect.stringContaining('private-range') });
-    expect(await postJson(`https://push.example.com:${port}/ok`, {}, { resolve: async () => [{ address: '10.0.0.7', family: 4 }] })).toMatchObject({ retry: false });
+    expect(await postJson(`https://push.example.com:${port}/ok`, {}, { resolve })).toMatchObject({
+      ok: false,
+      retry: false,
+      error: expect.stringContaining('private-range'),
+    });
+    expect(await postJson(`https://push.example.com:${port}/ok`, {}, { resolve: async () => [{ address: '10.0.0.7', family: 4 }] })).toMatchObject({
+      retry: false,
+    });
     expect(seen.length).toBe(before);
     // Allowed explicitly: the connection is made (and fails TLS against a plain-http server: retryable).
-    expect(await postJson(`https://push.example.com:${port}/ok`, {}, { resolve, allowPrivateNetworks: true, timeoutMs: 1000 })).toMatchObject({ ok: false, retry: true });
+    expect(await postJson(`https://push.example.com:${port}/ok`, {}, { resolve, allowPrivateNetworks: true, timeoutMs: 1000 })).toMatchObject({
+      ok: false,
+      retry: true,
+    });
   });
 });

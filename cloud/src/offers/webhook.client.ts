@@ -25,10 +25,28 @@ export type WebhookResult =
 
 const PRIVATE = new BlockList();
 for (const [net, prefix] of [
-  ['0.0.0.0', 8], ['10.0.0.0', 8], ['100.64.0.0', 10], ['127.0.0.0', 8], ['169.254.0.0', 16], ['172.16.0.0', 12], ['192.0.0.0', 24],
-  ['192.168.0.0', 16], ['198.18.0.0', 15], ['224.0.0.0', 4], ['240.0.0.0', 4],
-] as const) PRIVATE.addSubnet(net, prefix, 'ipv4');
-for (const [net, prefix] of [['::', 128], ['::1', 128], ['fc00::', 7], ['fe80::', 10], ['ff00::', 8], ['64:ff9b::', 96]] as const) PRIVATE.addSubnet(net, prefix, 'ipv6');
+  ['0.0.0.0', 8],
+  ['10.0.0.0', 8],
+  ['100.64.0.0', 10],
+  ['127.0.0.0', 8],
+  ['169.254.0.0', 16],
+  ['172.16.0.0', 12],
+  ['192.0.0.0', 24],
+  ['192.168.0.0', 16],
+  ['198.18.0.0', 15],
+  ['224.0.0.0', 4],
+  ['240.0.0.0', 4],
+] as const)
+  PRIVATE.addSubnet(net, prefix, 'ipv4');
+for (const [net, prefix] of [
+  ['::', 128],
+  ['::1', 128],
+  ['fc00::', 7],
+  ['fe80::', 10],
+  ['ff00::', 8],
+  ['64:ff9b::', 96],
+] as const)
+  PRIVATE.addSubnet(net, prefix, 'ipv6');
 const LOOPBACK = new BlockList();
 LOOPBACK.addSubnet('127.0.0.0', 8, 'ipv4');
 LOOPBACK.addAddress('::1', 'ipv6');
@@ -76,19 +94,24 @@ export function checkWebhookUrl(raw: string, policy: WebhookPolicy = {}): { ok: 
 /** A `lookup` for http.request that refuses private addresses unless the policy allows them. */
 function guardedLookup(policy: WebhookPolicy, literalLoopback: boolean): LookupFunction {
   return (hostname, options, callback) => {
-    const resolve = policy.resolve ?? ((name: string) => new Promise<LookupAddress[]>((ok, fail) => dnsLookup(name, { ...options, all: true }, (err, a) => (err ? fail(err) : ok(a)))));
-    resolve(hostname).then((list) => {
-      const bad = list.find((a) => {
-        const kind = classifyAddress(a.address);
-        return kind !== 'public' && !policy.allowPrivateNetworks && !(literalLoopback && kind === 'loopback');
-      });
-      if (bad || list.length === 0) {
-        const refusal = Object.assign(new Error(`${hostname} resolves to a private-range address; refused`), { code: 'EPRIVATETARGET' });
-        return callback(refusal, '', 0);
-      }
-      if ((options as { all?: boolean }).all) return (callback as unknown as (e: null, a: LookupAddress[]) => void)(null, list);
-      return callback(null, list[0]!.address, list[0]!.family);
-    }, (err: NodeJS.ErrnoException) => callback(err, '', 0));
+    const resolve =
+      policy.resolve ??
+      ((name: string) => new Promise<LookupAddress[]>((ok, fail) => dnsLookup(name, { ...options, all: true }, (err, a) => (err ? fail(err) : ok(a)))));
+    resolve(hostname).then(
+      (list) => {
+        const bad = list.find((a) => {
+          const kind = classifyAddress(a.address);
+          return kind !== 'public' && !policy.allowPrivateNetworks && !(literalLoopback && kind === 'loopback');
+        });
+        if (bad || list.length === 0) {
+          const refusal = Object.assign(new Error(`${hostname} resolves to a private-range address; refused`), { code: 'EPRIVATETARGET' });
+          return callback(refusal, '', 0);
+        }
+        if ((options as { all?: boolean }).all) return (callback as unknown as (e: null, a: LookupAddress[]) => void)(null, list);
+        return callback(null, list[0]!.address, list[0]!.family);
+      },
+      (err: NodeJS.ErrnoException) => callback(err, '', 0),
+    );
   };
 }
 
@@ -125,7 +148,13 @@ export async function postJson(
       url,
       {
         method: 'POST',
-        headers: { 'content-type': 'application/json', 'content-length': String(payload.length), 'user-agent': 'storesense-cloud', ...headers, ...(sign ? sign(payload) : {}) },
+        headers: {
+          'content-type': 'application/json',
+          'content-length': String(payload.length),
+          'user-agent': 'storesense-cloud',
+          ...headers,
+          ...(sign ? sign(payload) : {}),
+        },
         lookup: guardedLookup(policy, isLoopbackHost(hostOf(url))),
         agent: false, // a fresh connection per call: each one passes the lookup check
       },

@@ -16,7 +16,13 @@ export function signatureHeader(secret: string, atMs: number, payload: string | 
 }
 
 /** What a receiver runs: the MAC matches (constant time) and the timestamp is within `toleranceMs` of `nowMs`. */
-export function verifySignature(secret: string, header: string | undefined, payload: string | Buffer, nowMs: number, toleranceMs = 5 * 60_000): { ok: true } | { ok: false; reason: string } {
+export function verifySignature(
+  secret: string,
+  header: string | undefined,
+  payload: string | Buffer,
+  nowMs: number,
+  toleranceMs = 5 * 60_000,
+): { ok: true } | { ok: false; reason: string } {
   if (!header) return { ok: false, reason: 'no signature header' };
   const parts = new Map(header.split(',').map((p) => p.trim().split('=', 2) as [string, string]));
   const t = Number(parts.get('t'));

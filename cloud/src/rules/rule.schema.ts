@@ -16,7 +16,10 @@ export const ruleActionSchema = z.discriminatedUnion('kind', [
     perMemberCapPerDay: z.number().int().positive().optional().describe('offers of this kind per member (or prospect) and site-local day'),
   }),
   // The static half of the webhook URL policy (offers/webhook.client.ts); private-range targets are refused when sending.
-  z.object({ kind: z.literal('webhook'), url: z.url().refine((u) => checkWebhookUrl(u, { allowPrivateNetworks: true }).ok, 'must be https, or http to a loopback host, without credentials') }),
+  z.object({
+    kind: z.literal('webhook'),
+    url: z.url().refine((u) => checkWebhookUrl(u, { allowPrivateNetworks: true }).ok, 'must be https, or http to a loopback host, without credentials'),
+  }),
 ]);
 
 /**

@@ -40,9 +40,17 @@ describe('RulesRunner with rules from the store', () => {
   const put = async (rule: Rule) => t.cloud.store!.putRule(rule, 1);
 
   it('a store budget stops offers once the store has issued that many today', async () => {
-    await put({ ...base, id: 'dwell-offer', name: 'dwell offer', eventTypes: ['dwell'], actions: [{ kind: 'offer', offerKind: 'coffee', validForMs: 60_000, dailyBudgetPerStore: 1 }] });
+    await put({
+      ...base,
+      id: 'dwell-offer',
+      name: 'dwell offer',
+      eventTypes: ['dwell'],
+      actions: [{ kind: 'offer', offerKind: 'coffee', validForMs: 60_000, dailyBudgetPerStore: 1 }],
+    });
     for (const [i, memberId] of ['M1', 'M2'].entries()) {
-      await t.cloud.ingestEvent(makeEvent({ at: AT + i, type: 'dwell', phase: 'start', dwellMs: 60_000, zoneId: 'z1', subject: { id: `s${i}`, memberId, signals: ['ble'] } }));
+      await t.cloud.ingestEvent(
+        makeEvent({ at: AT + i, type: 'dwell', phase: 'start', dwellMs: 60_000, zoneId: 'z1', subject: { id: `s${i}`, memberId, signals: ['ble'] } }),
+      );
     }
     expect((await t.cloud.store!.listOffers({ limit: 10 })).filter((o) => o.kind === 'coffee').map((o) => o.memberId)).toEqual(['M1']);
   });

@@ -114,7 +114,8 @@ export class RulesRunner {
     const storeName = site?.stores.find((s) => s.id === storeId)?.name ?? storeId ?? site?.name ?? event.siteId;
     const day = localDay(event.at, site?.timezone ?? 'UTC');
     const { store } = this.options;
-    const lastAlertEventAt = memberId === undefined ? undefined : await store.lastAlertEventAt({ memberId, siteId: event.siteId, storeId, eventType: event.type });
+    const lastAlertEventAt =
+      memberId === undefined ? undefined : await store.lastAlertEventAt({ memberId, siteId: event.siteId, storeId, eventType: event.type });
     const offerActions = rules.filter((r) => r.eventTypes.includes(event.type)).flatMap((r) => r.actions.flatMap((a) => (a.kind === 'offer' ? [a] : [])));
     // Caps count per member, or per prospect by its pseudonymous subject id.
     const who = memberId !== undefined ? { memberId } : { subject: event.subject.id };
@@ -132,8 +133,16 @@ export class RulesRunner {
     }
     const offersToday = Object.keys(memberOfferCountsToday).filter((k) => memberOfferCountsToday[k]! > 0);
     return {
-      now: this.options.clock.now(), day, timeZone: site?.timezone ?? 'UTC', storeId, storeName, lastAlertEventAt, offersToday,
-      memberOfferCountsToday, storeOfferCountsToday, lastOfferAt,
+      now: this.options.clock.now(),
+      day,
+      timeZone: site?.timezone ?? 'UTC',
+      storeId,
+      storeName,
+      lastAlertEventAt,
+      offersToday,
+      memberOfferCountsToday,
+      storeOfferCountsToday,
+      lastOfferAt,
     };
   }
 

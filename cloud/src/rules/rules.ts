@@ -103,7 +103,12 @@ function inWindow(minute: number, window: { from: string; to: string }): boolean
 }
 
 function render(template: string, member: MemberProfile | undefined, ctx: RuleContext, event: PresenceEvent): string {
-  const values: Record<string, string> = { name: member?.name ?? 'A visitor', tier: member?.tier ?? 'prospect', store: ctx.storeName, zone: event.zoneId ?? '' };
+  const values: Record<string, string> = {
+    name: member?.name ?? 'A visitor',
+    tier: member?.tier ?? 'prospect',
+    store: ctx.storeName,
+    zone: event.zoneId ?? '',
+  };
   return template.replace(/\{(name|tier|store|zone)\}/g, (_m, k: string) => values[k] ?? '');
 }
 
@@ -153,8 +158,18 @@ export function evaluateRules(event: PresenceEvent, member: MemberProfile | unde
         const lastOffer = ctx.lastOfferAt?.[a.offerKind];
         if (rule.cooldownMs > 0 && lastOffer !== undefined && ctx.now - lastOffer < rule.cooldownMs) continue;
         actions.push({
-          kind: 'offer', ruleId: rule.id, offerKind: a.offerKind, title: a.title ?? a.offerKind, limits: { perMemberCapPerDay: a.perMemberCapPerDay, dailyBudgetPerStore: a.dailyBudgetPerStore }, event, memberId: member?.memberId, subjectId: event.subject.id,
-          storeId: ctx.storeId, day: ctx.day, issuedAt: ctx.now, expiresAt: ctx.now + a.validForMs,
+          kind: 'offer',
+          ruleId: rule.id,
+          offerKind: a.offerKind,
+          title: a.title ?? a.offerKind,
+          limits: { perMemberCapPerDay: a.perMemberCapPerDay, dailyBudgetPerStore: a.dailyBudgetPerStore },
+          event,
+          memberId: member?.memberId,
+          subjectId: event.subject.id,
+          storeId: ctx.storeId,
+          day: ctx.day,
+          issuedAt: ctx.now,
+          expiresAt: ctx.now + a.validForMs,
         });
       } else {
         actions.push({ kind: 'webhook', ruleId: rule.id, event, memberId: member?.memberId, storeId: ctx.storeId, url: a.url });

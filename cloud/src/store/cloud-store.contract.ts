@@ -52,7 +52,12 @@ export function runCloudStoreContract(name: string, open: () => ContractStore | 
 
     it('stores occupancy counts per store period, replacing a republished period, and lists a half-open range', async () => {
       const minute = (start: number, occupancy: number) => ({ start, occupancy, addresses: 30, fixed: 9 });
-      await store.putOccupancy('site1', 'gw1', { v: 1, at: 1, storeId: 'lab', minutes: [minute(60_000, 3), minute(120_000, 4)], hours: [{ start: 0, uniqueVisitors: 7 }] }, 5);
+      await store.putOccupancy(
+        'site1',
+        'gw1',
+        { v: 1, at: 1, storeId: 'lab', minutes: [minute(60_000, 3), minute(120_000, 4)], hours: [{ start: 0, uniqueVisitors: 7 }] },
+        5,
+      );
       await store.putOccupancy('site1', 'gw1', { v: 1, at: 2, storeId: 'lab', minutes: [minute(120_000, 5), minute(180_000, 6)], hours: [] }, 6);
       await store.putOccupancy('site1', 'gw1', { v: 1, at: 2, storeId: 'shop', minutes: [minute(120_000, 50)], hours: [] }, 6);
       await store.putOccupancy('site2', 'gw9', { v: 1, at: 2, storeId: 'lab', minutes: [minute(120_000, 70)], hours: [] }, 6);
@@ -64,8 +69,18 @@ export function runCloudStoreContract(name: string, open: () => ContractStore | 
     });
 
     it('lists a site’s offers by issue time', async () => {
-      const offer = { id: 'o1', kind: 'welcome', memberId: 'm1', siteId: 'site1', storeId: undefined, day: '2026-11-23', issuedAt: 10,
-        expiresAt: 20, status: 'issued' as const, eventId: 'e1' };
+      const offer = {
+        id: 'o1',
+        kind: 'welcome',
+        memberId: 'm1',
+        siteId: 'site1',
+        storeId: undefined,
+        day: '2026-11-23',
+        issuedAt: 10,
+        expiresAt: 20,
+        status: 'issued' as const,
+        eventId: 'e1',
+      };
       await store.insertOffer(offer);
       await store.insertOffer({ ...offer, id: 'o2', memberId: 'm2', issuedAt: 30 });
       await store.insertOffer({ ...offer, id: 'o3', siteId: 'site2' });
@@ -80,15 +95,36 @@ export function runCloudStoreContract(name: string, open: () => ContractStore | 
       expect(await store.upsertMembers([m, n], 1)).toEqual({ inserted: 2, updated: 0 });
       expect(await store.upsertMembers([m, n], 2)).toEqual({ inserted: 0, updated: 2 });
       const profile = await store.getMember('m1');
-      expect(profile).toEqual({ memberId: 'm1', name: 'Ann', tier: 'gold', tags: ['shoes'], consent: true, marketingConsent: true, preferences: {}, devices: [], updatedAt: 2 });
+      expect(profile).toEqual({
+        memberId: 'm1',
+        name: 'Ann',
+        tier: 'gold',
+        tags: ['shoes'],
+        consent: true,
+        marketingConsent: true,
+        preferences: {},
+        devices: [],
+        updatedAt: 2,
+      });
       expect(JSON.stringify(await store.listMembers({ limit: 10 }))).not.toContain('aaaa');
       expect(await store.listConsentingMemberKeys()).toEqual([{ memberId: 'm1', key: m.tokenKey }]);
       expect(await store.getMember('nobody')).toBeUndefined();
     });
 
     it('assigns increasing alert seqs and answers cooldown lookups', async () => {
-      const base = { at: 10, eventAt: 5, eventId: 'e'.repeat(26), eventType: 'arrival' as const, siteId: 'site1', storeId: 'st1',
-        memberId: 'm1', memberName: 'Ann', tags: [], message: 'hi', status: 'open' as const };
+      const base = {
+        at: 10,
+        eventAt: 5,
+        eventId: 'e'.repeat(26),
+        eventType: 'arrival' as const,
+        siteId: 'site1',
+        storeId: 'st1',
+        memberId: 'm1',
+        memberName: 'Ann',
+        tags: [],
+        message: 'hi',
+        status: 'open' as const,
+      };
       const a1 = await store.insertAlert({ ...base, id: 'a1' });
       const a2 = await store.insertAlert({ ...base, id: 'a2', eventAt: 9 });
       expect(a2.seq).toBeGreaterThan(a1.seq);
@@ -98,9 +134,20 @@ export function runCloudStoreContract(name: string, open: () => ContractStore | 
       expect(await store.lastAlertEventAt({ memberId: 'm1', siteId: 'site1', storeId: 'st1', eventType: 'approach' })).toBeUndefined();
     });
 
-    it('keeps one offer per event, rule and kind; several per member and day are allowed (caps are the rules\' business)', async () => {
-      const offer = { id: 'o1', kind: 'welcome', memberId: 'm1', siteId: 'site1', storeId: 'st1', day: '2026-11-23', issuedAt: 1,
-        expiresAt: 2, status: 'issued' as const, eventId: 'e1', ruleId: 'r1' };
+    it("keeps one offer per event, rule and kind; several per member and day are allowed (caps are the rules' business)", async () => {
+      const offer = {
+        id: 'o1',
+        kind: 'welcome',
+        memberId: 'm1',
+        siteId: 'site1',
+        storeId: 'st1',
+        day: '2026-11-23',
+        issuedAt: 1,
+        expiresAt: 2,
+        status: 'issued' as const,
+        eventId: 'e1',
+        ruleId: 'r1',
+      };
       expect(await store.insertOffer(offer)).toEqual({ inserted: true });
       expect(await store.insertOffer({ ...offer, id: 'o2' })).toEqual({ inserted: false }); // same event, rule, kind
       expect(await store.insertOffer({ ...offer, id: 'o3', eventId: 'e2', issuedAt: 5 })).toEqual({ inserted: true });
@@ -146,7 +193,7 @@ export function runCloudStoreContract(name: string, open: () => ContractStore | 
       expect(await store.expireOffers(250)).toBe(1); // p1 (200); m1a runs to 300
       expect((await store.listOffers({ limit: 10, status: 'expired' })).map((o) => o.id)).toEqual(['p1']);
       expect(await store.redeemOffer('p1', { at: 199, eventId: 'late', amount: 1, currency: undefined })).toBe(false);
-      expect((await store.listOffers({ limit: 10, storeId: 'st2' }))).toEqual([]);
+      expect(await store.listOffers({ limit: 10, storeId: 'st2' })).toEqual([]);
 
       await store.enqueueDelivery('m1a', 10);
       await store.enqueueDelivery('m1a', 11); // once
@@ -159,17 +206,51 @@ export function runCloudStoreContract(name: string, open: () => ContractStore | 
     });
 
     it('puts whole profiles (token key write-only), searches with activity, and erases a member to a pseudonym', async () => {
-      await store.putMember({ memberId: 'M1', name: 'Li Na', nickname: 'Nana', tier: 'gold', tags: ['silk-scarves'], consent: true, marketingConsent: true,
-        preferences: { size: 'M' }, devices: [{ deviceId: 'd1', platform: 'ios' }], tokenKey: 'a'.repeat(32) }, 1);
-      expect(await store.putMember({ memberId: 'M1', name: 'Li Na', tier: 'platinum', tags: [], consent: true, marketingConsent: false }, 2)).toEqual({ created: false });
-      expect(await store.putMember({ memberId: 'M2', name: 'Bo_%', tier: 'basic', tags: ['shoes'], consent: false, marketingConsent: true }, 2)).toEqual({ created: true });
-      expect(await store.getMember('M1')).toEqual({ memberId: 'M1', name: 'Li Na', tier: 'platinum', tags: [], consent: true, marketingConsent: false, preferences: {}, devices: [], updatedAt: 2 });
+      await store.putMember(
+        {
+          memberId: 'M1',
+          name: 'Li Na',
+          nickname: 'Nana',
+          tier: 'gold',
+          tags: ['silk-scarves'],
+          consent: true,
+          marketingConsent: true,
+          preferences: { size: 'M' },
+          devices: [{ deviceId: 'd1', platform: 'ios' }],
+          tokenKey: 'a'.repeat(32),
+        },
+        1,
+      );
+      expect(await store.putMember({ memberId: 'M1', name: 'Li Na', tier: 'platinum', tags: [], consent: true, marketingConsent: false }, 2)).toEqual({
+        created: false,
+      });
+      expect(await store.putMember({ memberId: 'M2', name: 'Bo_%', tier: 'basic', tags: ['shoes'], consent: false, marketingConsent: true }, 2)).toEqual({
+        created: true,
+      });
+      expect(await store.getMember('M1')).toEqual({
+        memberId: 'M1',
+        name: 'Li Na',
+        tier: 'platinum',
+        tags: [],
+        consent: true,
+        marketingConsent: false,
+        preferences: {},
+        devices: [],
+        updatedAt: 2,
+      });
       expect((await store.getMember('M2'))?.marketingConsent).toBe(false); // no marketing without presence consent
       expect(await store.listConsentingMemberKeys()).toEqual([{ memberId: 'M1', key: 'a'.repeat(32) }]); // key kept
       const visit = (type: 'arrival' | 'purchase' | 'approach', at: number, visitId: string, extra = {}) =>
         makeEvent({ type, at, visitId, subject: { id: 's1', memberId: 'M1', signals: ['ble'] }, ...extra });
-      for (const e of [visit('approach', 5, 'v1'), visit('arrival', 10, 'v1'), visit('arrival', 11, 'v1'), visit('arrival', 50, 'v2'),
-        visit('purchase', 60, 'v2', { amount: 100, currency: 'CNY' }), visit('purchase', 70, 'v2', { amount: 20.5, currency: 'CNY' })]) await store.insertEvent(e, 1);
+      for (const e of [
+        visit('approach', 5, 'v1'),
+        visit('arrival', 10, 'v1'),
+        visit('arrival', 11, 'v1'),
+        visit('arrival', 50, 'v2'),
+        visit('purchase', 60, 'v2', { amount: 100, currency: 'CNY' }),
+        visit('purchase', 70, 'v2', { amount: 20.5, currency: 'CNY' }),
+      ])
+        await store.insertEvent(e, 1);
       expect(await store.memberActivity('M1')).toEqual({ visits: 2, lastSeenAt: 70, totalSpend: 120.5, currency: 'CNY' });
       expect(await store.memberActivity('M2')).toEqual({ visits: 0, lastSeenAt: null, totalSpend: 0 });
       const all = await store.searchMembers({ limit: 10 });
@@ -183,9 +264,31 @@ export function runCloudStoreContract(name: string, open: () => ContractStore | 
       expect(await store.searchMembers({ limit: 1, offset: 1 })).toMatchObject({ members: [{ memberId: 'M2' }], total: 2 });
       expect((await store.listMemberEvents('M1', { limit: 10, types: ['purchase'] })).map((e) => e.at)).toEqual([70, 60]);
 
-      await store.insertAlert({ id: 'al1', at: 10, eventAt: 10, eventId: 'e', eventType: 'arrival', siteId: 'site1', memberId: 'M1', memberName: 'Li Na',
-        tier: 'gold', tags: ['silk-scarves'], message: 'Li Na (gold) is here', status: 'open' });
-      await store.insertOffer({ id: 'o1', kind: 'welcome', memberId: 'M1', siteId: 'site1', day: 'd', issuedAt: 1, expiresAt: 999, status: 'issued', eventId: 'e' });
+      await store.insertAlert({
+        id: 'al1',
+        at: 10,
+        eventAt: 10,
+        eventId: 'e',
+        eventType: 'arrival',
+        siteId: 'site1',
+        memberId: 'M1',
+        memberName: 'Li Na',
+        tier: 'gold',
+        tags: ['silk-scarves'],
+        message: 'Li Na (gold) is here',
+        status: 'open',
+      });
+      await store.insertOffer({
+        id: 'o1',
+        kind: 'welcome',
+        memberId: 'M1',
+        siteId: 'site1',
+        day: 'd',
+        issuedAt: 1,
+        expiresAt: 999,
+        status: 'issued',
+        eventId: 'e',
+      });
       await store.enqueueDelivery('o1', 1);
       expect(await store.eraseMember('M1', 'erased-x1')).toEqual({ erased: true, events: 6 });
       expect(await store.getMember('M1')).toBeUndefined();
@@ -202,7 +305,12 @@ export function runCloudStoreContract(name: string, open: () => ContractStore | 
       for (const id of ['M1', 'M2', 'M3']) await store.putMember({ memberId: id, name: id, tier: 'gold', tags: [], consent: true }, 1);
       const ev = (memberId: string, siteId: string, type: 'arrival' | 'purchase', at: number, extra = {}) =>
         makeEvent({ type, at, siteId, visitId: `v-${memberId}-${siteId}`, subject: { id: 's1', memberId, signals: ['ble'] }, ...extra });
-      for (const e of [ev('M1', 'site1', 'arrival', 10), ev('M1', 'site2', 'arrival', 20), ev('M1', 'site2', 'purchase', 30, { amount: 99, currency: 'CNY' }), ev('M2', 'site2', 'arrival', 40)]) {
+      for (const e of [
+        ev('M1', 'site1', 'arrival', 10),
+        ev('M1', 'site2', 'arrival', 20),
+        ev('M1', 'site2', 'purchase', 30, { amount: 99, currency: 'CNY' }),
+        ev('M2', 'site2', 'arrival', 40),
+      ]) {
         await store.insertEvent(e, 1);
       }
       const site1 = await store.searchMembers({ limit: 10, siteId: 'site1' });
@@ -221,20 +329,40 @@ export function runCloudStoreContract(name: string, open: () => ContractStore | 
       await store.updateGatewayConn('s', 'g', { v: 1, state: 'online', at: 3, version: '0.1.0' }, 4);
       await store.updateGatewayConn('s', 'other', { v: 1, state: 'offline', at: 3, version: '0.1.0' }, 4);
       const gws = await store.listGateways();
-      expect(gws.map((g) => [g.gatewayId, g.provisioned, g.conn?.state])).toEqual([['g', true, 'online'], ['other', false, 'offline']]);
+      expect(gws.map((g) => [g.gatewayId, g.provisioned, g.conn?.state])).toEqual([
+        ['g', true, 'online'],
+        ['other', false, 'offline'],
+      ]);
       expect((await store.counts()).gateways).toBe(2);
       expect(await store.ping()).toBe(true);
     });
 
     it('stores gap records once by id, lists them newest first, and flags the gateway with its drops', async () => {
-      const gap = (id: string, at: number, count: number, gatewayId = 'g') =>
-        ({ v: 1 as const, id, siteId: 's', gatewayId, at, reason: 'max_rows' as const, count, fromSeq: 1, toSeq: count, fromAt: at - 100, toAt: at - 10 });
+      const gap = (id: string, at: number, count: number, gatewayId = 'g') => ({
+        v: 1 as const,
+        id,
+        siteId: 's',
+        gatewayId,
+        at,
+        reason: 'max_rows' as const,
+        count,
+        fromSeq: 1,
+        toSeq: count,
+        fromAt: at - 100,
+        toAt: at - 10,
+      });
       expect(await store.insertGap(gap('01GAP0000000000000000000A1', 1_000, 5), 1_100)).toEqual({ inserted: true });
       expect(await store.insertGap(gap('01GAP0000000000000000000A1', 1_000, 5), 1_200)).toEqual({ inserted: false });
       await store.insertGap(gap('01GAP0000000000000000000A2', 2_000, 7), 2_100);
       await store.insertGap(gap('01GAP0000000000000000000B1', 1_500, 1, 'h'), 1_600);
-      expect((await store.listGaps({ limit: 10 })).map((g) => g.id)).toEqual(['01GAP0000000000000000000A2', '01GAP0000000000000000000B1', '01GAP0000000000000000000A1']);
-      expect(await store.listGaps({ siteId: 's', gatewayId: 'g', since: 2_000, limit: 10 })).toEqual([{ ...gap('01GAP0000000000000000000A2', 2_000, 7), receivedAt: 2_100 }]);
+      expect((await store.listGaps({ limit: 10 })).map((g) => g.id)).toEqual([
+        '01GAP0000000000000000000A2',
+        '01GAP0000000000000000000B1',
+        '01GAP0000000000000000000A1',
+      ]);
+      expect(await store.listGaps({ siteId: 's', gatewayId: 'g', since: 2_000, limit: 10 })).toEqual([
+        { ...gap('01GAP0000000000000000000A2', 2_000, 7), receivedAt: 2_100 },
+      ]);
       expect(await store.listGaps({ siteId: 'elsewhere', limit: 10 })).toEqual([]);
       const gws = await store.listGateways();
       expect(gws.find((g) => g.gatewayId === 'g')?.gaps).toEqual({ records: 2, dropped: 12, lastAt: 2_000 });
@@ -242,8 +370,18 @@ export function runCloudStoreContract(name: string, open: () => ContractStore | 
     });
 
     it('claims an alert by compare-and-set and lists alerts by scope and handling', async () => {
-      const base = { at: 1, eventAt: 1, eventId: 'e1', eventType: 'arrival' as const, siteId: 'site1', memberId: 'm1', memberName: 'Ann',
-        tags: [], message: 'hi', status: 'open' as const };
+      const base = {
+        at: 1,
+        eventAt: 1,
+        eventId: 'e1',
+        eventType: 'arrival' as const,
+        siteId: 'site1',
+        memberId: 'm1',
+        memberName: 'Ann',
+        tags: [],
+        message: 'hi',
+        status: 'open' as const,
+      };
       const a = await store.insertAlert({ ...base, id: 'a', storeId: 'st1' });
       await store.insertAlert({ ...base, id: 'b', storeId: 'st2' });
       await store.insertAlert({ ...base, id: 'c', siteId: 'site2', storeId: 'st1' });
@@ -264,7 +402,16 @@ export function runCloudStoreContract(name: string, open: () => ContractStore | 
     });
 
     it('keeps staff with hashes apart from profiles; tokens by hash, tickets taken once', async () => {
-      const account = { username: 'alice', displayName: 'Alice', role: 'staff' as const, siteId: 's', storeIds: ['st1'], passwordHash: 'h', salt: 'x', updatedAt: 1 };
+      const account = {
+        username: 'alice',
+        displayName: 'Alice',
+        role: 'staff' as const,
+        siteId: 's',
+        storeIds: ['st1'],
+        passwordHash: 'h',
+        salt: 'x',
+        updatedAt: 1,
+      };
       await store.upsertStaff(account);
       await store.upsertStaff({ ...account, username: 'olga', role: 'operator', siteId: undefined, storeIds: [] });
       expect(await store.getStaff('alice')).toEqual(account);
@@ -272,10 +419,29 @@ export function runCloudStoreContract(name: string, open: () => ContractStore | 
         { username: 'alice', displayName: 'Alice', role: 'staff', siteId: 's', storeIds: ['st1'], updatedAt: 1 },
         { username: 'olga', displayName: 'Alice', role: 'operator', siteId: undefined, storeIds: [], updatedAt: 1 },
       ]);
-      const ticket = { tokenHash: 't1', kind: 'ticket' as const, username: 'alice', name: 'alice', role: 'staff' as const, siteId: 's', storeIds: ['st1'], createdAt: 1, expiresAt: 31 };
+      const ticket = {
+        tokenHash: 't1',
+        kind: 'ticket' as const,
+        username: 'alice',
+        name: 'alice',
+        role: 'staff' as const,
+        siteId: 's',
+        storeIds: ['st1'],
+        createdAt: 1,
+        expiresAt: 31,
+      };
       await store.insertAuthToken(ticket);
       await store.insertAuthToken({ ...ticket, tokenHash: 's1', kind: 'session', expiresAt: 1000 });
-      await store.insertAuthToken({ tokenHash: 'k1', kind: 'api', name: 'tool', role: 'analyst', siteId: undefined, storeIds: [], createdAt: 1, expiresAt: undefined });
+      await store.insertAuthToken({
+        tokenHash: 'k1',
+        kind: 'api',
+        name: 'tool',
+        role: 'analyst',
+        siteId: undefined,
+        storeIds: [],
+        createdAt: 1,
+        expiresAt: undefined,
+      });
       expect(await store.getAuthToken('t1', 'session')).toBeUndefined();
       expect(await store.takeAuthToken('t1', 'ticket')).toEqual(ticket);
       expect(await store.takeAuthToken('t1', 'ticket')).toBeUndefined();
@@ -287,13 +453,23 @@ export function runCloudStoreContract(name: string, open: () => ContractStore | 
       await store.deleteAuthToken('k1');
       expect(await store.getAuthToken('k1', 'api')).toBeUndefined();
     });
-  
+
     it('starts with the built-in rules seeded, in order', async () => {
       expect(await store.listRules()).toEqual(DEFAULT_RULES);
     });
 
     it('creates, replaces in place, reads and deletes rules', async () => {
-      const rule: Rule = { id: 'vip-dwell', name: 'VIP dwell', enabled: true, eventTypes: ['dwell'], audience: 'member', memberTiers: ['platinum'], minDwellMs: 60_000, cooldownMs: 0, actions: [{ kind: 'staff_alert' }] };
+      const rule: Rule = {
+        id: 'vip-dwell',
+        name: 'VIP dwell',
+        enabled: true,
+        eventTypes: ['dwell'],
+        audience: 'member',
+        memberTiers: ['platinum'],
+        minDwellMs: 60_000,
+        cooldownMs: 0,
+        actions: [{ kind: 'staff_alert' }],
+      };
       expect(await store.putRule(rule, 10)).toEqual({ created: true });
       expect(await store.getRule('vip-dwell')).toEqual(rule);
       expect((await store.listRules()).map((r) => r.id)).toEqual([...DEFAULT_RULES.map((r) => r.id), 'vip-dwell']);
@@ -307,7 +483,18 @@ export function runCloudStoreContract(name: string, open: () => ContractStore | 
     });
 
     it('counts offers of a kind per site, store and day (rule budgets)', async () => {
-      const offer = { id: 'o1', kind: 'attract', memberId: 'M1', siteId: 's', storeId: 'st1', day: '2026-11-23', issuedAt: 1, expiresAt: 2, status: 'issued' as const, eventId: 'e1' };
+      const offer = {
+        id: 'o1',
+        kind: 'attract',
+        memberId: 'M1',
+        siteId: 's',
+        storeId: 'st1',
+        day: '2026-11-23',
+        issuedAt: 1,
+        expiresAt: 2,
+        status: 'issued' as const,
+        eventId: 'e1',
+      };
       await store.insertOffer(offer);
       await store.insertOffer({ ...offer, id: 'o2', memberId: 'M2', eventId: 'e2' });
       await store.insertOffer({ ...offer, id: 'o3', memberId: 'M3', storeId: 'st2', eventId: 'e3' });

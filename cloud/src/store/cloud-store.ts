@@ -1,4 +1,14 @@
-import type { ConnState, EventType, GapReport, GatewayHealth, OccupancyHourReport, OccupancyMinuteReport, OccupancyReport, PresenceEvent, StaffAlert } from '@storesense/protocol';
+import type {
+  ConnState,
+  EventType,
+  GapReport,
+  GatewayHealth,
+  OccupancyHourReport,
+  OccupancyMinuteReport,
+  OccupancyReport,
+  PresenceEvent,
+  StaffAlert,
+} from '@storesense/protocol';
 import type { Rule } from '../rules/rule.schema.js';
 
 /**
@@ -122,7 +132,14 @@ export interface CloudStore {
   occupancySeries(q: OccupancySeriesQuery): Promise<OccupancySeries>;
 
   /** Offers of a kind issued at a site (and store, member or subject, when given) on a site-local day (budgets, caps). */
-  countOffersOnDay(q: { siteId: string; storeId: string | undefined; day: string; kind: string; memberId?: string | undefined; subject?: string | undefined }): Promise<number>;
+  countOffersOnDay(q: {
+    siteId: string;
+    storeId: string | undefined;
+    day: string;
+    kind: string;
+    memberId?: string | undefined;
+    subject?: string | undefined;
+  }): Promise<number>;
 
   // rules (declarative, edited through the API): listed in insertion order
   listRules(): Promise<Rule[]>;

@@ -46,9 +46,21 @@ describe('member token keys at rest', () => {
     const store = openSqliteStore({ path });
     await store.upsertMembers([{ memberId: 'm1', name: 'Ann', tier: 'gold', tags: [], consent: true, tokenKey: KEY }], 1);
     await store.putMember({ memberId: 'm2', name: 'Bo', tier: 'basic', tags: [], consent: true, marketingConsent: false, tokenKey: 'f'.repeat(32) }, 2);
-    expect(await store.listConsentingMemberKeys()).toEqual([{ memberId: 'm1', key: KEY }, { memberId: 'm2', key: 'f'.repeat(32) }]);
+    expect(await store.listConsentingMemberKeys()).toEqual([
+      { memberId: 'm1', key: KEY },
+      { memberId: 'm2', key: 'f'.repeat(32) },
+    ]);
     await store.close();
-    const bytes = Buffer.concat([readFileSync(path), ...['-wal'].flatMap((s) => { try { return [readFileSync(path + s)]; } catch { return []; } })]);
+    const bytes = Buffer.concat([
+      readFileSync(path),
+      ...['-wal'].flatMap((s) => {
+        try {
+          return [readFileSync(path + s)];
+        } catch {
+          return [];
+        }
+      }),
+    ]);
     expect(bytes.includes(KEY)).toBe(false);
     expect(bytes.includes('f'.repeat(32))).toBe(false);
     expect(statSync(`${path}.key`).mode & 0o777).toBe(0o600);

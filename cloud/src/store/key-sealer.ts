@@ -31,14 +31,17 @@ export class KeySealer {
   open(memberId: string, stored: string): string {
     if (isPlainKey(stored)) return stored;
     const [version, iv, tag, ct] = stored.split('.');
-    if (version !== 's1' || iv === undefined || tag === undefined || ct === undefined) throw new SealedKeyError(`member ${memberId}: token key is neither sealed nor a plain key`);
+    if (version !== 's1' || iv === undefined || tag === undefined || ct === undefined)
+      throw new SealedKeyError(`member ${memberId}: token key is neither sealed nor a plain key`);
     try {
       const decipher = createDecipheriv('aes-256-gcm', this.masterKey, Buffer.from(iv, 'base64url'));
       decipher.setAAD(Buffer.from(memberId, 'utf8'));
       decipher.setAuthTag(Buffer.from(tag, 'base64url'));
       return Buffer.concat([decipher.update(Buffer.from(ct, 'base64url')), decipher.final()]).toString('utf8');
     } catch (cause) {
-      throw new SealedKeyError(`member ${memberId}: token key does not open with this master key (was STORESENSE_MASTER_KEY or the key file changed?)`, { cause });
+      throw new SealedKeyError(`member ${memberId}: token key does not open with this master key (was STORESENSE_MASTER_KEY or the key file changed?)`, {
+        cause,
+      });
     }
   }
 }

@@ -7,12 +7,33 @@
  * may move on, this may not).
  */
 export const SEED_RULES_V4 = [
-  { id: 'member-approach-alert', name: 'Member near the store', enabled: true, eventTypes: ['approach'], audience: 'member', cooldownMs: 600_000,
-    actions: [{ kind: 'staff_alert', message: '{name} ({tier}) is near {store}' }] },
-  { id: 'member-arrival-alert', name: 'Member inside the store', enabled: true, eventTypes: ['arrival'], audience: 'member', cooldownMs: 600_000,
-    actions: [{ kind: 'staff_alert', message: '{name} ({tier}) is now inside {store}' }] },
-  { id: 'welcome-offer', name: 'Welcome offer, first arrival of the day', enabled: true, eventTypes: ['arrival'], audience: 'member', cooldownMs: 0,
-    actions: [{ kind: 'offer', offerKind: 'welcome', validForMs: 14_400_000, perMemberCapPerDay: 1 }] },
+  {
+    id: 'member-approach-alert',
+    name: 'Member near the store',
+    enabled: true,
+    eventTypes: ['approach'],
+    audience: 'member',
+    cooldownMs: 600_000,
+    actions: [{ kind: 'staff_alert', message: '{name} ({tier}) is near {store}' }],
+  },
+  {
+    id: 'member-arrival-alert',
+    name: 'Member inside the store',
+    enabled: true,
+    eventTypes: ['arrival'],
+    audience: 'member',
+    cooldownMs: 600_000,
+    actions: [{ kind: 'staff_alert', message: '{name} ({tier}) is now inside {store}' }],
+  },
+  {
+    id: 'welcome-offer',
+    name: 'Welcome offer, first arrival of the day',
+    enabled: true,
+    eventTypes: ['arrival'],
+    audience: 'member',
+    cooldownMs: 0,
+    actions: [{ kind: 'offer', offerKind: 'welcome', validForMs: 14_400_000, perMemberCapPerDay: 1 }],
+  },
 ];
 const sqlText = (s: string): string => `'${s.replace(/'/g, "''")}'`;
 

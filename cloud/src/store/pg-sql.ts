@@ -29,7 +29,10 @@ export async function run(db: Queryable, text: string, params: Record<string, un
     }
     return `$${i + 1}`;
   });
-  return db.query(sql, names.map((n) => params[n]));
+  return db.query(
+    sql,
+    names.map((n) => params[n]),
+  );
 }
 
 export async function rows(db: Queryable, text: string, params: Record<string, unknown> = {}): Promise<Row[]> {

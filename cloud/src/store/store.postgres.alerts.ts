@@ -21,8 +21,15 @@ export class PgAlertTables {
          VALUES (@id, @at, @eventAt, @eventId, @eventType, @siteId, @storeId, @memberId, @body) ON CONFLICT (id) DO NOTHING RETURNING seq, body)
        SELECT seq, body FROM ins UNION ALL SELECT seq, body FROM alerts WHERE id = @id AND NOT EXISTS (SELECT 1 FROM ins)`,
       {
-        id: alert.id, at: alert.at, eventAt: alert.eventAt, eventId: alert.eventId, eventType: alert.eventType, siteId: alert.siteId,
-        storeId: alert.storeId ?? '', memberId: alert.memberId, body: JSON.stringify(alert),
+        id: alert.id,
+        at: alert.at,
+        eventAt: alert.eventAt,
+        eventId: alert.eventId,
+        eventType: alert.eventType,
+        siteId: alert.siteId,
+        storeId: alert.storeId ?? '',
+        memberId: alert.memberId,
+        body: JSON.stringify(alert),
       },
     );
     return toAlert(r!);
@@ -30,8 +37,12 @@ export class PgAlertTables {
 
   async list(q: AlertQuery): Promise<StaffAlert[]> {
     const r = await rows(this.pool, `SELECT seq, body FROM alerts WHERE ${ALERT_FILTER} ORDER BY seq ${q.newestFirst ? 'DESC' : 'ASC'} LIMIT @limit`, {
-      since: q.sinceSeq ?? 0, upTo: q.upToSeq ?? null, siteId: q.siteId ?? null, stores: q.storeIds ? [...q.storeIds] : null,
-      handledOnly: q.handledOnly === true, limit: q.limit,
+      since: q.sinceSeq ?? 0,
+      upTo: q.upToSeq ?? null,
+      siteId: q.siteId ?? null,
+      stores: q.storeIds ? [...q.storeIds] : null,
+      handledOnly: q.handledOnly === true,
+      limit: q.limit,
     });
     return r.map(toAlert);
   }
@@ -74,7 +85,16 @@ export class PgAlertTables {
        VALUES (@username, @displayName, @role, @siteId, @storeIds, @passwordHash, @salt, @updatedAt)
        ON CONFLICT (username) DO UPDATE SET display_name = excluded.display_name, role = excluded.role, site_id = excluded.site_id,
          store_ids = excluded.store_ids, password_hash = excluded.password_hash, salt = excluded.salt, updated_at = excluded.updated_at`,
-      { username: a.username, displayName: a.displayName, role: a.role, siteId: a.siteId ?? null, storeIds: JSON.stringify(a.storeIds), passwordHash: a.passwordHash, salt: a.salt, updatedAt: a.updatedAt },
+      {
+        username: a.username,
+        displayName: a.displayName,
+        role: a.role,
+        siteId: a.siteId ?? null,
+        storeIds: JSON.stringify(a.storeIds),
+        passwordHash: a.passwordHash,
+        salt: a.salt,
+        updatedAt: a.updatedAt,
+      },
     );
   }
 
@@ -93,8 +113,16 @@ export class PgAlertTables {
       `INSERT INTO auth_tokens (token_hash, kind, username, name, role, site_id, store_ids, created_at, expires_at, created_by)
        VALUES (@tokenHash, @kind, @username, @name, @role, @siteId, @storeIds, @createdAt, @expiresAt, @createdBy)`,
       {
-        tokenHash: t.tokenHash, kind: t.kind, username: t.username ?? null, name: t.name, role: t.role, siteId: t.siteId ?? null,
-        storeIds: JSON.stringify(t.storeIds), createdAt: t.createdAt, expiresAt: t.expiresAt ?? null, createdBy: t.createdBy ?? null,
+        tokenHash: t.tokenHash,
+        kind: t.kind,
+        username: t.username ?? null,
+        name: t.name,
+        role: t.role,
+        siteId: t.siteId ?? null,
+        storeIds: JSON.stringify(t.storeIds),
+        createdAt: t.createdAt,
+        expiresAt: t.expiresAt ?? null,
+        createdBy: t.createdBy ?? null,
       },
     );
   }

@@ -102,16 +102,25 @@ export class PgEventTables {
          RETURNING id)
        SELECT id FROM stored`,
       {
-        ids: col((p) => p.event.id), sites: col((p) => p.event.siteId), gws: col((p) => p.event.gatewayId), seqs: col((p) => p.event.seq),
-        types: col((p) => p.event.type), ats: col((p) => p.event.at), recv: col((p) => p.receivedAt), stores: col((p) => p.event.storeId ?? null),
-        members: col((p) => p.event.subject.memberId ?? null), bodies: col((p) => JSON.stringify(p.event)),
+        ids: col((p) => p.event.id),
+        sites: col((p) => p.event.siteId),
+        gws: col((p) => p.event.gatewayId),
+        seqs: col((p) => p.event.seq),
+        types: col((p) => p.event.type),
+        ats: col((p) => p.event.at),
+        recv: col((p) => p.receivedAt),
+        stores: col((p) => p.event.storeId ?? null),
+        members: col((p) => p.event.subject.memberId ?? null),
+        bodies: col((p) => JSON.stringify(p.event)),
       },
     );
     const inserted = new Set(claimed.map((r) => r.id as string));
     const others = batch.filter((p) => !(inserted.has(p.event.id) && first.get(p.event.id) === p));
     const owners = new Map<string, { siteId: string; gatewayId: string }>();
     if (others.length > 0) {
-      const r = await rows(this.pool, 'SELECT id, site_id, gateway_id FROM event_ids WHERE id = ANY(@ids::text[])', { ids: [...new Set(others.map((p) => p.event.id))] });
+      const r = await rows(this.pool, 'SELECT id, site_id, gateway_id FROM event_ids WHERE id = ANY(@ids::text[])', {
+        ids: [...new Set(others.map((p) => p.event.id))],
+      });
       for (const x of r) owners.set(x.id as string, { siteId: x.site_id as string, gatewayId: x.gateway_id as string });
     }
     for (const p of batch) {

@@ -26,7 +26,11 @@ export class PgGatewayTables {
   }
 
   async listCredentials(siteId?: string): Promise<GatewayCredential[]> {
-    return (await rows(this.pool, 'SELECT * FROM gateways WHERE (@siteId::text IS NULL OR site_id = @siteId) ORDER BY site_id, gateway_id', { siteId: siteId ?? null })).map(toCredential);
+    return (
+      await rows(this.pool, 'SELECT * FROM gateways WHERE (@siteId::text IS NULL OR site_id = @siteId) ORDER BY site_id, gateway_id', {
+        siteId: siteId ?? null,
+      })
+    ).map(toCredential);
   }
 
   async updateConn(siteId: string, gatewayId: string, conn: ConnState, receivedAt: number): Promise<void> {
@@ -70,7 +74,19 @@ export class PgGatewayTables {
       this.pool,
       `INSERT INTO gaps (id, site_id, gateway_id, at, reason, count, from_seq, to_seq, from_at, to_at, received_at)
        VALUES (@id, @siteId, @gatewayId, @at, @reason, @count, @fromSeq, @toSeq, @fromAt, @toAt, @receivedAt) ON CONFLICT (id) DO NOTHING`,
-      { id: gap.id, siteId: gap.siteId, gatewayId: gap.gatewayId, at: gap.at, reason: gap.reason, count: gap.count, fromSeq: gap.fromSeq, toSeq: gap.toSeq, fromAt: gap.fromAt, toAt: gap.toAt, receivedAt },
+      {
+        id: gap.id,
+        siteId: gap.siteId,
+        gatewayId: gap.gatewayId,
+        at: gap.at,
+        reason: gap.reason,
+        count: gap.count,
+        fromSeq: gap.fromSeq,
+        toSeq: gap.toSeq,
+        fromAt: gap.fromAt,
+        toAt: gap.toAt,
+        receivedAt,
+      },
     );
     return { inserted: r.rowCount === 1 };
   }
@@ -83,8 +99,18 @@ export class PgGatewayTables {
       { siteId: q.siteId ?? null, gatewayId: q.gatewayId ?? null, since: q.since ?? 0, limit: q.limit },
     );
     return r.map((x) => ({
-      v: 1 as const, id: x.id as string, siteId: x.site_id as string, gatewayId: x.gateway_id as string, at: x.at as number, reason: x.reason as GapReport['reason'],
-      count: x.count as number, fromSeq: x.from_seq as number, toSeq: x.to_seq as number, fromAt: x.from_at as number, toAt: x.to_at as number, receivedAt: x.received_at as number,
+      v: 1 as const,
+      id: x.id as string,
+      siteId: x.site_id as string,
+      gatewayId: x.gateway_id as string,
+      at: x.at as number,
+      reason: x.reason as GapReport['reason'],
+      count: x.count as number,
+      fromSeq: x.from_seq as number,
+      toSeq: x.to_seq as number,
+      fromAt: x.from_at as number,
+      toAt: x.to_at as number,
+      receivedAt: x.received_at as number,
     }));
   }
 
@@ -99,7 +125,13 @@ export class PgGatewayTables {
            SELECT @siteId, @storeId, s, @gatewayId, o, a, f, @receivedAt::bigint FROM unnest(@starts::bigint[], @occ::float8[], @addr::int[], @fixed::int[]) AS t(s, o, a, f)
            ON CONFLICT (site_id, store_id, start) DO UPDATE SET gateway_id = excluded.gateway_id, occupancy = excluded.occupancy,
              addresses = excluded.addresses, fixed = excluded.fixed, received_at = excluded.received_at`,
-          { ...base, starts: report.minutes.map((m) => m.start), occ: report.minutes.map((m) => m.occupancy), addr: report.minutes.map((m) => m.addresses), fixed: report.minutes.map((m) => m.fixed) },
+          {
+            ...base,
+            starts: report.minutes.map((m) => m.start),
+            occ: report.minutes.map((m) => m.occupancy),
+            addr: report.minutes.map((m) => m.addresses),
+            fixed: report.minutes.map((m) => m.fixed),
+          },
         );
       }
       if (report.hours.length > 0) {

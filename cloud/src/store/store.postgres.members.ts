@@ -54,8 +54,13 @@ export class PgMemberTables {
          token_key = excluded.token_key, updated_at = excluded.updated_at
        RETURNING (xmax = 0) AS inserted`,
       {
-        at, ids: members.map((m) => m.memberId), names: members.map((m) => m.name), tiers: members.map((m) => m.tier),
-        tags: members.map((m) => JSON.stringify(m.tags)), consents: members.map((m) => m.consent), keys: members.map((m) => this.sealer.seal(m.memberId, m.tokenKey)),
+        at,
+        ids: members.map((m) => m.memberId),
+        names: members.map((m) => m.name),
+        tiers: members.map((m) => m.tier),
+        tags: members.map((m) => JSON.stringify(m.tags)),
+        consents: members.map((m) => m.consent),
+        keys: members.map((m) => this.sealer.seal(m.memberId, m.tokenKey)),
       },
     );
     const inserted = r.filter((x) => x.inserted === true).length;
@@ -66,7 +71,10 @@ export class PgMemberTables {
     return transaction(this.pool, async (c) => {
       const existing = await one(c, 'SELECT token_key FROM members WHERE member_id = @id FOR UPDATE', { id: m.memberId });
       // A member created without a key gets a random one nobody holds (as in SQLite).
-      const tokenKey = existing !== undefined && m.tokenKey === undefined ? (existing.token_key as string) : this.sealer.seal(m.memberId, m.tokenKey ?? randomBytes(16).toString('hex'));
+      const tokenKey =
+        existing !== undefined && m.tokenKey === undefined
+          ? (existing.token_key as string)
+          : this.sealer.seal(m.memberId, m.tokenKey ?? randomBytes(16).toString('hex'));
       await run(
         c,
         `INSERT INTO members (member_id, name, nickname, tier, tags, consent, consent_marketing, preferences, devices, token_key, updated_at)
@@ -75,8 +83,17 @@ export class PgMemberTables {
            consent = excluded.consent, consent_marketing = excluded.consent_marketing, preferences = excluded.preferences,
            devices = excluded.devices, token_key = excluded.token_key, updated_at = excluded.updated_at`,
         {
-          memberId: m.memberId, name: m.name, nickname: m.nickname ?? null, tier: m.tier, tags: JSON.stringify(m.tags), consent: m.consent,
-          marketing: m.consent && m.marketingConsent === true, preferences: JSON.stringify(m.preferences ?? {}), devices: JSON.stringify(m.devices ?? []), tokenKey, at,
+          memberId: m.memberId,
+          name: m.name,
+          nickname: m.nickname ?? null,
+          tier: m.tier,
+          tags: JSON.stringify(m.tags),
+          consent: m.consent,
+          marketing: m.consent && m.marketingConsent === true,
+          preferences: JSON.stringify(m.preferences ?? {}),
+          devices: JSON.stringify(m.devices ?? []),
+          tokenKey,
+          at,
         },
       );
       return { created: existing === undefined };
@@ -89,7 +106,9 @@ export class PgMemberTables {
   }
 
   async list(limit: number, offset: number): Promise<MemberProfile[]> {
-    return (await rows(this.pool, `SELECT ${PROFILE_COLUMNS} FROM members m ORDER BY member_id LIMIT @limit OFFSET @offset`, { limit, offset })).map(toPgProfile);
+    return (await rows(this.pool, `SELECT ${PROFILE_COLUMNS} FROM members m ORDER BY member_id LIMIT @limit OFFSET @offset`, { limit, offset })).map(
+      toPgProfile,
+    );
   }
 
   async keys(): Promise<{ memberId: string; key: string }[]> {
@@ -101,7 +120,9 @@ export class PgMemberTables {
     const like = q.q === undefined || q.q === '' ? null : `%${q.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
     const params = { q: like, tier: q.tier ?? null, siteId: q.siteId ?? null };
     const r = await rows(this.pool, `SELECT ${PROFILE_COLUMNS}, ${ACTIVITY} FROM members m WHERE ${FILTER} ORDER BY m.member_id LIMIT @limit OFFSET @offset`, {
-      ...params, limit: q.limit, offset: q.offset ?? 0,
+      ...params,
+      limit: q.limit,
+      offset: q.offset ?? 0,
     });
     const total = await one(this.pool, `SELECT count(*) AS n FROM members m WHERE ${FILTER}`, params);
     return { members: r.map((x) => ({ ...toPgProfile(x), ...toActivity(x) })), total: total?.n as number };
@@ -126,7 +147,9 @@ export class PgMemberTables {
     return transaction(this.pool, async (c) => {
       const ids = { m: memberId, p: pseudonym };
       const erased = ((await run(c, 'DELETE FROM members WHERE member_id = @m', { m: memberId })).rowCount ?? 0) > 0;
-      const events = (await run(c, `UPDATE events SET member_id = @p, body = jsonb_set(body, '{subject,memberId}', to_jsonb(@p::text)) WHERE member_id = @m`, ids)).rowCount ?? 0;
+      const events =
+        (await run(c, `UPDATE events SET member_id = @p, body = jsonb_set(body, '{subject,memberId}', to_jsonb(@p::text)) WHERE member_id = @m`, ids))
+          .rowCount ?? 0;
       await run(
         c,
         `UPDATE alerts SET member_id = @p, body = (body || jsonb_build_object('memberId', @p::text, 'memberName', 'erased member', 'tags', '[]'::jsonb,

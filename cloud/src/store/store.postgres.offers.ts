@@ -19,9 +19,24 @@ export class PgOfferTables {
          @deliveredAt, @redeemedAt, @redeemedEventId, @amount, @currency)
        ON CONFLICT DO NOTHING`,
       {
-        id: o.id, kind: o.kind, ruleId: o.ruleId ?? null, memberId: o.memberId, subject: o.subject ?? null, siteId: o.siteId, storeId: o.storeId ?? null,
-        day: o.day, title: o.title ?? '', issuedAt: o.issuedAt, expiresAt: o.expiresAt, status: o.status, eventId: o.eventId,
-        deliveredAt: o.deliveredAt ?? null, redeemedAt: o.redeemedAt ?? null, redeemedEventId: o.redeemedEventId ?? null, amount: o.amount ?? null, currency: o.currency ?? null,
+        id: o.id,
+        kind: o.kind,
+        ruleId: o.ruleId ?? null,
+        memberId: o.memberId,
+        subject: o.subject ?? null,
+        siteId: o.siteId,
+        storeId: o.storeId ?? null,
+        day: o.day,
+        title: o.title ?? '',
+        issuedAt: o.issuedAt,
+        expiresAt: o.expiresAt,
+        status: o.status,
+        eventId: o.eventId,
+        deliveredAt: o.deliveredAt ?? null,
+        redeemedAt: o.redeemedAt ?? null,
+        redeemedEventId: o.redeemedEventId ?? null,
+        amount: o.amount ?? null,
+        currency: o.currency ?? null,
       },
     );
     return r.rowCount === 1;
@@ -48,7 +63,14 @@ export class PgOfferTables {
   }
 
   async has(memberId: string, siteId: string, day: string, kind: string): Promise<boolean> {
-    return (await one(this.pool, 'SELECT 1 FROM offers WHERE member_id = @memberId AND site_id = @siteId AND day = @day AND kind = @kind LIMIT 1', { memberId, siteId, day, kind })) !== undefined;
+    return (
+      (await one(this.pool, 'SELECT 1 FROM offers WHERE member_id = @memberId AND site_id = @siteId AND day = @day AND kind = @kind LIMIT 1', {
+        memberId,
+        siteId,
+        day,
+        kind,
+      })) !== undefined
+    );
   }
 
   async list(q: OfferQuery): Promise<Offer[]> {
@@ -68,7 +90,13 @@ export class PgOfferTables {
   }
 
   async issuedBetween(siteId: string, from: number, to: number): Promise<Offer[]> {
-    return (await rows(this.pool, 'SELECT * FROM offers WHERE site_id = @siteId AND issued_at >= @from AND issued_at < @to ORDER BY issued_at, id', { siteId, from, to })).map(toOffer);
+    return (
+      await rows(this.pool, 'SELECT * FROM offers WHERE site_id = @siteId AND issued_at >= @from AND issued_at < @to ORDER BY issued_at, id', {
+        siteId,
+        from,
+        to,
+      })
+    ).map(toOffer);
   }
 
   count(q: CountQuery): Promise<number> {
@@ -147,7 +175,15 @@ export class PgOfferTables {
       this.pool,
       `UPDATE offer_deliveries SET status = @status, attempts = @attempts, next_attempt_at = @nextAttemptAt, last_status = @lastStatus,
          last_error = @lastError, updated_at = @updatedAt WHERE offer_id = @offerId`,
-      { offerId: d.offerId, status: d.status, attempts: d.attempts, nextAttemptAt: d.nextAttemptAt, lastStatus: d.lastStatus ?? null, lastError: d.lastError ?? null, updatedAt: d.updatedAt },
+      {
+        offerId: d.offerId,
+        status: d.status,
+        attempts: d.attempts,
+        nextAttemptAt: d.nextAttemptAt,
+        lastStatus: d.lastStatus ?? null,
+        lastError: d.lastError ?? null,
+        updatedAt: d.updatedAt,
+      },
     );
   }
 

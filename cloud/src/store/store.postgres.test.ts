@@ -72,7 +72,10 @@ describe.skipIf(unreachable !== undefined)('PostgreSQL store', () => {
       expect(values.slice(0, 300).every((v) => v.inserted === true)).toBe(true);
       expect(values[300]).toEqual({ inserted: false, owner: { siteId: events[1]!.siteId, gatewayId: events[1]!.gatewayId } });
       expect(values[301]).toEqual({ inserted: false, owner: { siteId: events[0]!.siteId, gatewayId: events[0]!.gatewayId } });
-      expect(outcomes[302]).toMatchObject({ status: 'rejected', reason: expect.objectContaining({ message: expect.stringMatching(/outside the partitioned range/) }) });
+      expect(outcomes[302]).toMatchObject({
+        status: 'rejected',
+        reason: expect.objectContaining({ message: expect.stringMatching(/outside the partitioned range/) }),
+      });
       expect((await store.counts()).events).toBe(300);
       expect((await store.listEventsInRange({ siteId: events[0]!.siteId, from: 0, to: 2 ** 50 })).map((e) => e.id)).toEqual(events.map((e) => e.id));
       await store.close();

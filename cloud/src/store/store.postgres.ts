@@ -2,9 +2,35 @@ import type { ConnState, EventType, GapReport, GatewayHealth, OccupancyReport, P
 import pg from 'pg';
 import type { Rule } from '../rules/rule.schema.js';
 import type {
-  AlertHandling, AlertKey, AlertQuery, AuthToken, AuthTokenKind, CloudStore, EventQuery, EventRangeQuery, GatewayCredential, GatewayStatus,
-  MemberActivity, MemberProfile, MemberRecord, MemberSearch, MemberUpsert, MemberWithActivity, NewAlert, OccupancySeries, OccupancySeriesQuery,
-  Offer, OfferDelivery, OfferLimits, OfferQuery, PageQuery, StaffAccount, StaffProfile, StoreCounts, StoredEvent, StoredGap,
+  AlertHandling,
+  AlertKey,
+  AlertQuery,
+  AuthToken,
+  AuthTokenKind,
+  CloudStore,
+  EventQuery,
+  EventRangeQuery,
+  GatewayCredential,
+  GatewayStatus,
+  MemberActivity,
+  MemberProfile,
+  MemberRecord,
+  MemberSearch,
+  MemberUpsert,
+  MemberWithActivity,
+  NewAlert,
+  OccupancySeries,
+  OccupancySeriesQuery,
+  Offer,
+  OfferDelivery,
+  OfferLimits,
+  OfferQuery,
+  PageQuery,
+  StaffAccount,
+  StaffProfile,
+  StoreCounts,
+  StoredEvent,
+  StoredGap,
 } from './cloud-store.js';
 import { KeySealer } from './key-sealer.js';
 import { PG_MIGRATIONS } from './migrations.postgres.js';
@@ -78,7 +104,10 @@ class PostgresCloudStore implements CloudStore {
   private readonly gateways: PgGatewayTables;
   private closed = false;
 
-  constructor(private readonly pool: pg.Pool, sealer: KeySealer) {
+  constructor(
+    private readonly pool: pg.Pool,
+    sealer: KeySealer,
+  ) {
     this.events = new PgEventTables(pool);
     this.members = new PgMemberTables(pool, sealer);
     this.alerts = new PgAlertTables(pool);
@@ -86,70 +115,193 @@ class PostgresCloudStore implements CloudStore {
     this.gateways = new PgGatewayTables(pool);
   }
 
-  insertEvent(event: PresenceEvent, receivedAt: number): Promise<{ inserted: boolean; owner?: { siteId: string; gatewayId: string } }> { return this.events.insert(event, receivedAt); }
-  listEvents(q: EventQuery): Promise<StoredEvent[]> { return this.events.list(q); }
-  listEventsInRange(q: EventRangeQuery): Promise<PresenceEvent[]> { return this.events.inRange(q); }
+  insertEvent(event: PresenceEvent, receivedAt: number): Promise<{ inserted: boolean; owner?: { siteId: string; gatewayId: string } }> {
+    return this.events.insert(event, receivedAt);
+  }
+  listEvents(q: EventQuery): Promise<StoredEvent[]> {
+    return this.events.list(q);
+  }
+  listEventsInRange(q: EventRangeQuery): Promise<PresenceEvent[]> {
+    return this.events.inRange(q);
+  }
 
-  upsertMembers(members: readonly MemberRecord[], at: number): Promise<{ inserted: number; updated: number }> { return this.members.upsertCsv(members, at); }
-  getMember(memberId: string): Promise<MemberProfile | undefined> { return this.members.get(memberId); }
-  listMembers(q: PageQuery): Promise<MemberProfile[]> { return this.members.list(q.limit, q.offset ?? 0); }
-  listConsentingMemberKeys(): Promise<{ memberId: string; key: string }[]> { return this.members.keys(); }
-  putMember(member: MemberUpsert, at: number): Promise<{ created: boolean }> { return this.members.put(member, at); }
-  searchMembers(q: MemberSearch): Promise<{ members: MemberWithActivity[]; total: number }> { return this.members.search(q); }
-  memberActivity(memberId: string, siteId?: string): Promise<MemberActivity> { return this.members.activity(memberId, siteId); }
-  listMemberEvents(memberId: string, q: { types?: readonly EventType[]; limit: number; siteId?: string | undefined }): Promise<PresenceEvent[]> { return this.members.events(memberId, q); }
-  eraseMember(memberId: string, pseudonym: string): Promise<{ erased: boolean; events: number }> { return this.members.erase(memberId, pseudonym); }
+  upsertMembers(members: readonly MemberRecord[], at: number): Promise<{ inserted: number; updated: number }> {
+    return this.members.upsertCsv(members, at);
+  }
+  getMember(memberId: string): Promise<MemberProfile | undefined> {
+    return this.members.get(memberId);
+  }
+  listMembers(q: PageQuery): Promise<MemberProfile[]> {
+    return this.members.list(q.limit, q.offset ?? 0);
+  }
+  listConsentingMemberKeys(): Promise<{ memberId: string; key: string }[]> {
+    return this.members.keys();
+  }
+  putMember(member: MemberUpsert, at: number): Promise<{ created: boolean }> {
+    return this.members.put(member, at);
+  }
+  searchMembers(q: MemberSearch): Promise<{ members: MemberWithActivity[]; total: number }> {
+    return this.members.search(q);
+  }
+  memberActivity(memberId: string, siteId?: string): Promise<MemberActivity> {
+    return this.members.activity(memberId, siteId);
+  }
+  listMemberEvents(memberId: string, q: { types?: readonly EventType[]; limit: number; siteId?: string | undefined }): Promise<PresenceEvent[]> {
+    return this.members.events(memberId, q);
+  }
+  eraseMember(memberId: string, pseudonym: string): Promise<{ erased: boolean; events: number }> {
+    return this.members.erase(memberId, pseudonym);
+  }
 
-  insertAlert(alert: NewAlert): Promise<StaffAlert> { return this.alerts.insert(alert); }
-  listAlerts(q: AlertQuery): Promise<StaffAlert[]> { return this.alerts.list(q); }
-  lastAlertEventAt(key: AlertKey): Promise<number | undefined> { return this.alerts.lastEventAt(key); }
-  getAlert(id: string): Promise<StaffAlert | undefined> { return this.alerts.get(id); }
-  updateAlertStatus(id: string, expect: AlertHandling, next: StaffAlert, handledBy: string | undefined): Promise<boolean> { return this.alerts.updateStatus(id, expect, next, handledBy); }
-  getAlertHandling(id: string): Promise<AlertHandling | undefined> { return this.alerts.handling(id); }
+  insertAlert(alert: NewAlert): Promise<StaffAlert> {
+    return this.alerts.insert(alert);
+  }
+  listAlerts(q: AlertQuery): Promise<StaffAlert[]> {
+    return this.alerts.list(q);
+  }
+  lastAlertEventAt(key: AlertKey): Promise<number | undefined> {
+    return this.alerts.lastEventAt(key);
+  }
+  getAlert(id: string): Promise<StaffAlert | undefined> {
+    return this.alerts.get(id);
+  }
+  updateAlertStatus(id: string, expect: AlertHandling, next: StaffAlert, handledBy: string | undefined): Promise<boolean> {
+    return this.alerts.updateStatus(id, expect, next, handledBy);
+  }
+  getAlertHandling(id: string): Promise<AlertHandling | undefined> {
+    return this.alerts.handling(id);
+  }
 
-  upsertStaff(account: StaffAccount): Promise<void> { return this.alerts.upsertStaff(account); }
-  getStaff(username: string): Promise<StaffAccount | undefined> { return this.alerts.getStaff(username); }
-  listStaff(): Promise<StaffProfile[]> { return this.alerts.listStaff(); }
-  insertAuthToken(token: AuthToken): Promise<void> { return this.alerts.insertToken(token); }
-  getAuthToken(tokenHash: string, kind: AuthTokenKind): Promise<AuthToken | undefined> { return this.alerts.getToken(tokenHash, kind); }
-  takeAuthToken(tokenHash: string, kind: AuthTokenKind): Promise<AuthToken | undefined> { return this.alerts.takeToken(tokenHash, kind); }
-  deleteAuthToken(tokenHash: string): Promise<void> { return this.alerts.deleteToken(tokenHash); }
-  listAuthTokens(kind: AuthTokenKind): Promise<AuthToken[]> { return this.alerts.listTokens(kind); }
-  deleteAuthTokensOfUser(username: string): Promise<number> { return this.alerts.deleteOfUser(username); }
-  deleteExpiredAuthTokens(now: number): Promise<number> { return this.alerts.deleteExpired(now); }
+  upsertStaff(account: StaffAccount): Promise<void> {
+    return this.alerts.upsertStaff(account);
+  }
+  getStaff(username: string): Promise<StaffAccount | undefined> {
+    return this.alerts.getStaff(username);
+  }
+  listStaff(): Promise<StaffProfile[]> {
+    return this.alerts.listStaff();
+  }
+  insertAuthToken(token: AuthToken): Promise<void> {
+    return this.alerts.insertToken(token);
+  }
+  getAuthToken(tokenHash: string, kind: AuthTokenKind): Promise<AuthToken | undefined> {
+    return this.alerts.getToken(tokenHash, kind);
+  }
+  takeAuthToken(tokenHash: string, kind: AuthTokenKind): Promise<AuthToken | undefined> {
+    return this.alerts.takeToken(tokenHash, kind);
+  }
+  deleteAuthToken(tokenHash: string): Promise<void> {
+    return this.alerts.deleteToken(tokenHash);
+  }
+  listAuthTokens(kind: AuthTokenKind): Promise<AuthToken[]> {
+    return this.alerts.listTokens(kind);
+  }
+  deleteAuthTokensOfUser(username: string): Promise<number> {
+    return this.alerts.deleteOfUser(username);
+  }
+  deleteExpiredAuthTokens(now: number): Promise<number> {
+    return this.alerts.deleteExpired(now);
+  }
 
-  insertOffer(offer: Offer, limits?: OfferLimits): Promise<{ inserted: boolean; refused?: 'cap' | 'budget' }> { return this.offers.insertWithin(offer, limits); }
-  hasOffer(memberId: string, siteId: string, day: string, kind: string): Promise<boolean> { return this.offers.has(memberId, siteId, day, kind); }
-  listOffers(q: OfferQuery): Promise<Offer[]> { return this.offers.list(q); }
-  getOffer(id: string): Promise<Offer | undefined> { return this.offers.get(id); }
-  lastOfferIssuedAt(q: { memberId?: string | undefined; subject?: string | undefined; siteId: string; kind: string }): Promise<number | undefined> { return this.offers.lastIssued(q); }
-  listOpenOffers(memberId: string, siteId: string, at: number): Promise<Offer[]> { return this.offers.open(memberId, siteId, at); }
-  redeemOffer(id: string, r: { at: number; eventId: string; amount: number | undefined; currency: string | undefined }): Promise<boolean> { return this.offers.redeem(id, r); }
-  expireOffers(now: number): Promise<number> { return this.offers.expire(now); }
-  offersRedeemedBy(eventIds: readonly string[]): Promise<Map<string, string>> { return this.offers.redeemedBy(eventIds); }
-  setOfferDelivery(id: string, outcome: 'delivered' | 'failed', at: number): Promise<void> { return this.offers.setDelivery(id, outcome, at); }
-  enqueueDelivery(offerId: string, at: number): Promise<void> { return this.offers.enqueue(offerId, at); }
-  dueDeliveries(now: number, limit: number): Promise<OfferDelivery[]> { return this.offers.due(now, limit); }
-  updateDelivery(delivery: OfferDelivery): Promise<void> { return this.offers.updateDelivery(delivery); }
-  getDelivery(offerId: string): Promise<OfferDelivery | undefined> { return this.offers.getDelivery(offerId); }
-  listOffersIssued(siteId: string, from: number, to: number): Promise<Offer[]> { return this.offers.issuedBetween(siteId, from, to); }
-  countOffersOnDay(q: { siteId: string; storeId: string | undefined; day: string; kind: string; memberId?: string | undefined; subject?: string | undefined }): Promise<number> { return this.offers.count(q); }
+  insertOffer(offer: Offer, limits?: OfferLimits): Promise<{ inserted: boolean; refused?: 'cap' | 'budget' }> {
+    return this.offers.insertWithin(offer, limits);
+  }
+  hasOffer(memberId: string, siteId: string, day: string, kind: string): Promise<boolean> {
+    return this.offers.has(memberId, siteId, day, kind);
+  }
+  listOffers(q: OfferQuery): Promise<Offer[]> {
+    return this.offers.list(q);
+  }
+  getOffer(id: string): Promise<Offer | undefined> {
+    return this.offers.get(id);
+  }
+  lastOfferIssuedAt(q: { memberId?: string | undefined; subject?: string | undefined; siteId: string; kind: string }): Promise<number | undefined> {
+    return this.offers.lastIssued(q);
+  }
+  listOpenOffers(memberId: string, siteId: string, at: number): Promise<Offer[]> {
+    return this.offers.open(memberId, siteId, at);
+  }
+  redeemOffer(id: string, r: { at: number; eventId: string; amount: number | undefined; currency: string | undefined }): Promise<boolean> {
+    return this.offers.redeem(id, r);
+  }
+  expireOffers(now: number): Promise<number> {
+    return this.offers.expire(now);
+  }
+  offersRedeemedBy(eventIds: readonly string[]): Promise<Map<string, string>> {
+    return this.offers.redeemedBy(eventIds);
+  }
+  setOfferDelivery(id: string, outcome: 'delivered' | 'failed', at: number): Promise<void> {
+    return this.offers.setDelivery(id, outcome, at);
+  }
+  enqueueDelivery(offerId: string, at: number): Promise<void> {
+    return this.offers.enqueue(offerId, at);
+  }
+  dueDeliveries(now: number, limit: number): Promise<OfferDelivery[]> {
+    return this.offers.due(now, limit);
+  }
+  updateDelivery(delivery: OfferDelivery): Promise<void> {
+    return this.offers.updateDelivery(delivery);
+  }
+  getDelivery(offerId: string): Promise<OfferDelivery | undefined> {
+    return this.offers.getDelivery(offerId);
+  }
+  listOffersIssued(siteId: string, from: number, to: number): Promise<Offer[]> {
+    return this.offers.issuedBetween(siteId, from, to);
+  }
+  countOffersOnDay(q: {
+    siteId: string;
+    storeId: string | undefined;
+    day: string;
+    kind: string;
+    memberId?: string | undefined;
+    subject?: string | undefined;
+  }): Promise<number> {
+    return this.offers.count(q);
+  }
 
-  upsertGatewayCredential(c: GatewayCredential): Promise<void> { return this.gateways.upsertCredential(c); }
-  getGatewayCredential(username: string): Promise<GatewayCredential | undefined> { return this.gateways.getCredential(username); }
-  listGatewayCredentials(siteId?: string): Promise<GatewayCredential[]> { return this.gateways.listCredentials(siteId); }
-  updateGatewayConn(siteId: string, gatewayId: string, conn: ConnState, receivedAt: number): Promise<void> { return this.gateways.updateConn(siteId, gatewayId, conn, receivedAt); }
-  updateGatewayHealth(siteId: string, gatewayId: string, health: GatewayHealth, receivedAt: number): Promise<void> { return this.gateways.updateHealth(siteId, gatewayId, health, receivedAt); }
-  listGateways(): Promise<GatewayStatus[]> { return this.gateways.list(); }
-  insertGap(gap: GapReport, receivedAt: number): Promise<{ inserted: boolean }> { return this.gateways.insertGap(gap, receivedAt); }
-  listGaps(q: { siteId?: string; gatewayId?: string; since?: number; limit: number }): Promise<StoredGap[]> { return this.gateways.listGaps(q); }
-  putOccupancy(siteId: string, gatewayId: string, report: OccupancyReport, receivedAt: number): Promise<void> { return this.gateways.putOccupancy(siteId, gatewayId, report, receivedAt); }
-  occupancySeries(q: OccupancySeriesQuery): Promise<OccupancySeries> { return this.gateways.occupancySeries(q); }
+  upsertGatewayCredential(c: GatewayCredential): Promise<void> {
+    return this.gateways.upsertCredential(c);
+  }
+  getGatewayCredential(username: string): Promise<GatewayCredential | undefined> {
+    return this.gateways.getCredential(username);
+  }
+  listGatewayCredentials(siteId?: string): Promise<GatewayCredential[]> {
+    return this.gateways.listCredentials(siteId);
+  }
+  updateGatewayConn(siteId: string, gatewayId: string, conn: ConnState, receivedAt: number): Promise<void> {
+    return this.gateways.updateConn(siteId, gatewayId, conn, receivedAt);
+  }
+  updateGatewayHealth(siteId: string, gatewayId: string, health: GatewayHealth, receivedAt: number): Promise<void> {
+    return this.gateways.updateHealth(siteId, gatewayId, health, receivedAt);
+  }
+  listGateways(): Promise<GatewayStatus[]> {
+    return this.gateways.list();
+  }
+  insertGap(gap: GapReport, receivedAt: number): Promise<{ inserted: boolean }> {
+    return this.gateways.insertGap(gap, receivedAt);
+  }
+  listGaps(q: { siteId?: string; gatewayId?: string; since?: number; limit: number }): Promise<StoredGap[]> {
+    return this.gateways.listGaps(q);
+  }
+  putOccupancy(siteId: string, gatewayId: string, report: OccupancyReport, receivedAt: number): Promise<void> {
+    return this.gateways.putOccupancy(siteId, gatewayId, report, receivedAt);
+  }
+  occupancySeries(q: OccupancySeriesQuery): Promise<OccupancySeries> {
+    return this.gateways.occupancySeries(q);
+  }
 
-  listRules(): Promise<Rule[]> { return this.gateways.listRules(); }
-  getRule(id: string): Promise<Rule | undefined> { return this.gateways.getRule(id); }
-  putRule(rule: Rule, at: number): Promise<{ created: boolean }> { return this.gateways.putRule(rule, at); }
-  deleteRule(id: string): Promise<boolean> { return this.gateways.deleteRule(id); }
+  listRules(): Promise<Rule[]> {
+    return this.gateways.listRules();
+  }
+  getRule(id: string): Promise<Rule | undefined> {
+    return this.gateways.getRule(id);
+  }
+  putRule(rule: Rule, at: number): Promise<{ created: boolean }> {
+    return this.gateways.putRule(rule, at);
+  }
+  deleteRule(id: string): Promise<boolean> {
+    return this.gateways.deleteRule(id);
+  }
 
   async counts(): Promise<StoreCounts> {
     const r = await one(

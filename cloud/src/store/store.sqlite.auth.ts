@@ -45,7 +45,14 @@ export class SqliteAuthTables {
   }
 
   insertToken(t: AuthToken): void {
-    this.stmt.insertToken.run({ ...t, username: t.username ?? null, siteId: t.siteId ?? null, storeIds: JSON.stringify(t.storeIds), expiresAt: t.expiresAt ?? null, createdBy: t.createdBy ?? null });
+    this.stmt.insertToken.run({
+      ...t,
+      username: t.username ?? null,
+      siteId: t.siteId ?? null,
+      storeIds: JSON.stringify(t.storeIds),
+      expiresAt: t.expiresAt ?? null,
+      createdBy: t.createdBy ?? null,
+    });
   }
 
   listTokens(kind: AuthTokenKind): AuthToken[] {

@@ -63,9 +63,7 @@ export class SqliteMemberTables {
         `UPDATE alerts SET member_id = @p, body = json_remove(json_set(body, '$.memberId', @p, '$.memberName', 'erased member', '$.tags', json('[]'),
            '$.message', 'erased member'), '$.tier', '$.member', '$.recommendation') WHERE member_id = @m`,
       ),
-      dropDeliveries: db.prepare(
-        `DELETE FROM offer_deliveries WHERE status = 'pending' AND offer_id IN (SELECT id FROM offers WHERE member_id = ?)`,
-      ),
+      dropDeliveries: db.prepare(`DELETE FROM offer_deliveries WHERE status = 'pending' AND offer_id IN (SELECT id FROM offers WHERE member_id = ?)`),
       eraseOffers: db.prepare('UPDATE offers SET member_id = @p WHERE member_id = @m'),
     };
   }
@@ -90,7 +88,8 @@ export class SqliteMemberTables {
       // A member created without a key gets a random one nobody holds: the NOT NULL column stays
       // honest and no token can match until the member app provisions a real key.
       // Stored keys are sealed with the member id as associated data, so the existing value is kept as is.
-      const tokenKey = existing !== undefined && m.tokenKey === undefined ? existing.token_key : this.sealer.seal(m.memberId, m.tokenKey ?? randomBytes(16).toString('hex'));
+      const tokenKey =
+        existing !== undefined && m.tokenKey === undefined ? existing.token_key : this.sealer.seal(m.memberId, m.tokenKey ?? randomBytes(16).toString('hex'));
       this.stmt.put.run({
         memberId: m.memberId,
         name: m.name,
@@ -120,7 +119,9 @@ export class SqliteMemberTables {
   }
 
   events(memberId: string, q: { types?: readonly EventType[]; limit: number; siteId?: string | undefined }): PresenceEvent[] {
-    const rows = this.stmt.events.all({ memberId, siteId: q.siteId ?? null, types: q.types ? JSON.stringify(q.types) : null, limit: q.limit }) as { body: string }[];
+    const rows = this.stmt.events.all({ memberId, siteId: q.siteId ?? null, types: q.types ? JSON.stringify(q.types) : null, limit: q.limit }) as {
+      body: string;
+    }[];
     return rows.map((r) => JSON.parse(r.body) as PresenceEvent);
   }
 

@@ -45,9 +45,13 @@ export class SqliteOccupancyTables {
   series(q: OccupancySeriesQuery): OccupancySeries {
     const args = { siteId: q.siteId, storeId: q.storeId, from: q.from, to: q.to };
     return {
-      minutes: (this.stmt.minutes.all(args) as Row[]).map((r) => ({ start: r.start as number, occupancy: r.occupancy as number, addresses: r.addresses as number, fixed: r.fixed as number })),
+      minutes: (this.stmt.minutes.all(args) as Row[]).map((r) => ({
+        start: r.start as number,
+        occupancy: r.occupancy as number,
+        addresses: r.addresses as number,
+        fixed: r.fixed as number,
+      })),
       hours: (this.stmt.hours.all(args) as Row[]).map((r) => ({ start: r.start as number, uniqueVisitors: r.unique_visitors as number })),
     };
   }
 }
-

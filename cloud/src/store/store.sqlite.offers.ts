@@ -46,9 +46,7 @@ export class SqliteOfferTables {
         `UPDATE offers SET delivered_at = coalesce(delivered_at, @at), status = CASE WHEN status IN ('issued', 'failed') THEN 'delivered' ELSE status END WHERE id = @id`,
       ),
       failed: db.prepare(`UPDATE offers SET status = 'failed' WHERE id = @id AND status = 'issued'`),
-      enqueue: db.prepare(
-        `INSERT OR IGNORE INTO offer_deliveries (offer_id, status, attempts, next_attempt_at, updated_at) VALUES (?, 'pending', 0, ?, ?)`,
-      ),
+      enqueue: db.prepare(`INSERT OR IGNORE INTO offer_deliveries (offer_id, status, attempts, next_attempt_at, updated_at) VALUES (?, 'pending', 0, ?, ?)`),
       due: db.prepare(`SELECT * FROM offer_deliveries WHERE status = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at, offer_id LIMIT ?`),
       updateDelivery: db.prepare(
         `UPDATE offer_deliveries SET status = @status, attempts = @attempts, next_attempt_at = @nextAttemptAt, last_status = @lastStatus,
@@ -61,8 +59,15 @@ export class SqliteOfferTables {
   insert(o: Offer): boolean {
     const row = {
       ...o,
-      ruleId: o.ruleId ?? null, subject: o.subject ?? null, storeId: o.storeId ?? null, title: o.title ?? '', deliveredAt: o.deliveredAt ?? null,
-      redeemedAt: o.redeemedAt ?? null, redeemedEventId: o.redeemedEventId ?? null, amount: o.amount ?? null, currency: o.currency ?? null,
+      ruleId: o.ruleId ?? null,
+      subject: o.subject ?? null,
+      storeId: o.storeId ?? null,
+      title: o.title ?? '',
+      deliveredAt: o.deliveredAt ?? null,
+      redeemedAt: o.redeemedAt ?? null,
+      redeemedEventId: o.redeemedEventId ?? null,
+      amount: o.amount ?? null,
+      currency: o.currency ?? null,
     };
     return this.stmt.insert.run(row).changes === 1;
   }
@@ -87,7 +92,13 @@ export class SqliteOfferTables {
   }
 
   list(q: OfferQuery): Offer[] {
-    const rows = this.stmt.list.all({ memberId: q.memberId ?? null, siteId: q.siteId ?? null, storeId: q.storeId ?? null, status: q.status ?? null, limit: q.limit });
+    const rows = this.stmt.list.all({
+      memberId: q.memberId ?? null,
+      siteId: q.siteId ?? null,
+      storeId: q.storeId ?? null,
+      status: q.status ?? null,
+      limit: q.limit,
+    });
     return (rows as Row[]).map(toOffer);
   }
 

@@ -32,26 +32,26 @@ export function toCredential(r: Row): GatewayCredential {
 
 export function toGatewayStatus(r: Row): GatewayStatus {
   return {
-      siteId: r.site_id as string,
-      gatewayId: r.gateway_id as string,
-      provisioned: r.provisioned === 1,
-      conn:
-        r.conn_state === null || r.conn_state === undefined
-          ? undefined
-          : {
-              state: r.conn_state as ConnState['state'],
-              at: r.conn_at as number,
-              version: r.conn_version as string,
-              receivedAt: r.conn_received_at as number,
-            },
-      health:
-        r.health === null || r.health === undefined
-          ? undefined
-          : { value: JSON.parse(r.health as string) as GatewayHealth, receivedAt: r.health_received_at as number },
-      gaps:
-        r.gap_records === null || r.gap_records === undefined
-          ? undefined
-          : { records: r.gap_records as number, dropped: r.gap_dropped as number, lastAt: r.gap_last_at as number },
+    siteId: r.site_id as string,
+    gatewayId: r.gateway_id as string,
+    provisioned: r.provisioned === 1,
+    conn:
+      r.conn_state === null || r.conn_state === undefined
+        ? undefined
+        : {
+            state: r.conn_state as ConnState['state'],
+            at: r.conn_at as number,
+            version: r.conn_version as string,
+            receivedAt: r.conn_received_at as number,
+          },
+    health:
+      r.health === null || r.health === undefined
+        ? undefined
+        : { value: JSON.parse(r.health as string) as GatewayHealth, receivedAt: r.health_received_at as number },
+    gaps:
+      r.gap_records === null || r.gap_records === undefined
+        ? undefined
+        : { records: r.gap_records as number, dropped: r.gap_dropped as number, lastAt: r.gap_last_at as number },
   };
 }
 

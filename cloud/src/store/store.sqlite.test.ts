@@ -35,8 +35,23 @@ describe('openSqliteStore', () => {
     const v1 = new Database(path);
     v1.exec(MIGRATIONS[0]!);
     v1.pragma('user_version = 1');
-    const body = { id: 'old', at: 1, eventAt: 1, eventId: 'e1', eventType: 'arrival', siteId: 's', storeId: 'st', memberId: 'm', memberName: 'M', tags: [], message: 'hi', status: 'open' };
-    v1.prepare(`INSERT INTO alerts (id, at, event_at, event_id, event_type, site_id, store_id, member_id, body) VALUES ('old', 1, 1, 'e1', 'arrival', 's', 'st', 'm', ?)`).run(JSON.stringify(body));
+    const body = {
+      id: 'old',
+      at: 1,
+      eventAt: 1,
+      eventId: 'e1',
+      eventType: 'arrival',
+      siteId: 's',
+      storeId: 'st',
+      memberId: 'm',
+      memberName: 'M',
+      tags: [],
+      message: 'hi',
+      status: 'open',
+    };
+    v1.prepare(
+      `INSERT INTO alerts (id, at, event_at, event_id, event_type, site_id, store_id, member_id, body) VALUES ('old', 1, 1, 'e1', 'arrival', 's', 'st', 'm', ?)`,
+    ).run(JSON.stringify(body));
     v1.close();
     const store = openSqliteStore({ path });
     expect(await store.getAlertHandling('old')).toEqual({ status: 'open', handledBy: undefined });
@@ -53,12 +68,18 @@ describe('openSqliteStore', () => {
     const v4 = new Database(path);
     for (const m of MIGRATIONS.slice(0, 4)) v4.exec(m);
     v4.pragma('user_version = 4');
-    v4.prepare(`INSERT INTO members (member_id, name, tier, tags, consent, token_key, updated_at) VALUES ('m1', 'Ann', 'gold', '[]', 1, ?, 1)`).run('a'.repeat(32));
-    v4.prepare(`INSERT INTO offers (id, kind, member_id, site_id, store_id, day, issued_at, expires_at, status, event_id) VALUES ('o1', 'welcome', 'm1', 's', 'st', 'd', 1, 9, 'issued', 'e1')`).run();
+    v4.prepare(`INSERT INTO members (member_id, name, tier, tags, consent, token_key, updated_at) VALUES ('m1', 'Ann', 'gold', '[]', 1, ?, 1)`).run(
+      'a'.repeat(32),
+    );
+    v4.prepare(
+      `INSERT INTO offers (id, kind, member_id, site_id, store_id, day, issued_at, expires_at, status, event_id) VALUES ('o1', 'welcome', 'm1', 's', 'st', 'd', 1, 9, 'issued', 'e1')`,
+    ).run();
     v4.close();
     const store = openSqliteStore({ path });
     expect(await store.getOffer('o1')).toMatchObject({ memberId: 'm1', kind: 'welcome', status: 'issued', title: 'welcome' });
-    expect(await store.insertOffer({ id: 'o2', kind: 'welcome', memberId: 'm1', siteId: 's', day: 'd', issuedAt: 2, expiresAt: 9, status: 'issued', eventId: 'e2' })).toEqual({ inserted: true });
+    expect(
+      await store.insertOffer({ id: 'o2', kind: 'welcome', memberId: 'm1', siteId: 's', day: 'd', issuedAt: 2, expiresAt: 9, status: 'issued', eventId: 'e2' }),
+    ).toEqual({ inserted: true });
     expect((await store.getMember('m1'))?.marketingConsent).toBe(true); // consent carried over
     await store.close();
     t.cleanup();

@@ -103,7 +103,6 @@ function migrate(db: Database.Database): void {
   }
 }
 
-
 class SqliteCloudStore implements CloudStore {
   private readonly stmt;
   private readonly auth: SqliteAuthTables;
@@ -388,7 +387,14 @@ class SqliteCloudStore implements CloudStore {
     return this.occupancy.series(q);
   }
 
-  async countOffersOnDay(q: { siteId: string; storeId: string | undefined; day: string; kind: string; memberId?: string | undefined; subject?: string | undefined }): Promise<number> {
+  async countOffersOnDay(q: {
+    siteId: string;
+    storeId: string | undefined;
+    day: string;
+    kind: string;
+    memberId?: string | undefined;
+    subject?: string | undefined;
+  }): Promise<number> {
     return this.offers.count(q);
   }
 

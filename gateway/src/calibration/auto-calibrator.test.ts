@@ -55,7 +55,12 @@ function run(cfg: GatewayConfig, s: Synth, n: number, seed = 1, extra: Partial<A
   const cal = new AutoCalibrator({ config: cfg, corrections, sampleEveryMs: 0, publishEveryMs: 10_000, ...extra });
   for (const { at, subject } of phones(cfg, s, n, seed)) {
     // The tracker's levels carry the applied correction, as the live path's do.
-    const levels = new Map([...subject.receivers].map(([id, r]) => [id, { ...r, fastDbm: r.fastDbm + (corrections.get(id)! + cfg.receivers.find((x) => x.id === id)!.calibration.rssiOffsetDb) }]));
+    const levels = new Map(
+      [...subject.receivers].map(([id, r]) => [
+        id,
+        { ...r, fastDbm: r.fastDbm + (corrections.get(id)! + cfg.receivers.find((x) => x.id === id)!.calibration.rssiOffsetDb) },
+      ]),
+    );
     cal.sample(at, [{ receivers: levels }]);
   }
   cal.publish(n * 1_000);

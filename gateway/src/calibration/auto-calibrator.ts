@@ -245,7 +245,13 @@ export class AutoCalibrator {
     const receivers: Record<string, ReceiverCalibration> = {};
     for (const [id, r] of this.rx) {
       const learnedDb = round1(r.applied ?? r.est);
-      receivers[id] = { declaredDb: r.declaredDb, learnedDb, offsetDb: round1(r.declaredDb + (r.applied ?? 0)), evidence: r.evidence, applied: r.applied !== undefined };
+      receivers[id] = {
+        declaredDb: r.declaredDb,
+        learnedDb,
+        offsetDb: round1(r.declaredDb + (r.applied ?? 0)),
+        evidence: r.evidence,
+        applied: r.applied !== undefined,
+      };
     }
     return {
       state: [...this.rx.values()].some((r) => r.applied !== undefined) ? 'applied' : 'learning',
@@ -262,7 +268,9 @@ const HEIGHT2 = (RECEIVER_HEIGHT_M - PHONE_HEIGHT_M) ** 2;
 
 /** The stores' declared storefront wall loss (mean over edges), else the 3 dB of glass or plasterboard. */
 function declaredWallDb(config: Pick<GatewayConfig, 'stores'>): number {
-  const walls = config.stores.flatMap((s) => (s.wallAttenuationDb === undefined ? [] : Array.isArray(s.wallAttenuationDb) ? s.wallAttenuationDb : [s.wallAttenuationDb]));
+  const walls = config.stores.flatMap((s) =>
+    s.wallAttenuationDb === undefined ? [] : Array.isArray(s.wallAttenuationDb) ? s.wallAttenuationDb : [s.wallAttenuationDb],
+  );
   return walls.length === 0 ? 3 : walls.reduce((a, w) => a + w, 0) / walls.length;
 }
 

@@ -13,7 +13,7 @@ function feed(sys: BiasSystem, truth: number[], wallErr: number, phones: number,
     const gy = idx.map(() => rnd() * 4 - 2);
     // Receivers 0-1 stand outside the store, the rest inside; a third of the phones are outside.
     const outside = rnd() < 0.3;
-    const crosses = idx.map((j) => ((j < 2) !== outside ? 1 : 0));
+    const crosses = idx.map((j) => (j < 2 !== outside ? 1 : 0));
     const [dx, dy, off] = [rnd() - 0.5, rnd() - 0.5, rnd() * 4 - 2];
     // What the fit would leave: the phone's own unknowns are partly wrong (dx, dy, off), which M removes.
     const res = idx.map((j, k) => truth[j]! - (crosses[k] ? wallErr : 0) + gx[k]! * dx + gy[k]! * dy + off);
@@ -22,7 +22,7 @@ function feed(sys: BiasSystem, truth: number[], wallErr: number, phones: number,
 }
 
 describe('BiasSystem (profiled normal equations)', () => {
-  it('solves receiver biases up to a common shift, the phones\' positions and offsets profiled out', () => {
+  it("solves receiver biases up to a common shift, the phones' positions and offsets profiled out", () => {
     const truth = [4, -3, 1, 0, -2, 6];
     const sys = new BiasSystem(truth.length);
     feed(sys, truth, 0, 400, 1);

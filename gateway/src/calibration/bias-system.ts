@@ -30,7 +30,11 @@ export class BiasSystem {
   add(idx: readonly number[], crosses: ArrayLike<number>, gx: ArrayLike<number>, gy: ArrayLike<number>, res: ArrayLike<number>, weight = 1): boolean {
     const n = idx.length;
     // JᵀJ for columns (gx, gy, 1), inverted in closed form.
-    let sxx = 0, sxy = 0, sx1 = 0, syy = 0, sy1 = 0;
+    let sxx = 0,
+      sxy = 0,
+      sx1 = 0,
+      syy = 0,
+      sy1 = 0;
     for (let k = 0; k < n; k++) {
       sxx += gx[k]! * gx[k]!;
       sxy += gx[k]! * gy[k]!;

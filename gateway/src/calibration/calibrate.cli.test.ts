@@ -18,7 +18,18 @@ const startAt = 1_767_600_000_000;
 
 /** The documented procedure: a grid of points ~2-3 m apart inside and in front of the store, 20 s at each. */
 const points = [
-  [2, 2], [6, 2.5], [10, 2], [10, 5], [6, 5], [2, 5], [2, 8], [6, 8], [10, 8], [3, -2.5], [6, -3], [9, -2.5],
+  [2, 2],
+  [6, 2.5],
+  [10, 2],
+  [10, 5],
+  [6, 5],
+  [2, 5],
+  [2, 8],
+  [6, 8],
+  [10, 8],
+  [3, -2.5],
+  [6, -3],
+  [9, -2.5],
 ].map(([x, y], i) => ({ t: i * 30, x: x!, y: y!, floor: 0, dwellS: 20 }));
 
 function write(name: string, text: string): string {
@@ -58,7 +69,8 @@ describe('storesense-gateway calibrate (reference walk -> offsets)', () => {
     for (const rx of report.receivers) expect(Math.abs(rx.offsetDb - truth.get(rx.receiverId)!)).toBeLessThan(1.5);
     const written = loadSiteFile(out);
     expect(written.ok).toBe(true);
-    if (written.ok) for (const rx of written.value.receivers) expect(rx.calibration.rssiOffsetDb).toBe(report.receivers.find((x) => x.receiverId === rx.id)!.offsetDb);
+    if (written.ok)
+      for (const rx of written.value.receivers) expect(rx.calibration.rssiOffsetDb).toBe(report.receivers.find((x) => x.receiverId === rx.id)!.offsetDb);
     // Everything else is the original file.
     const before = JSON.parse(readFileSync(sitePath, 'utf8')) as { receivers: { calibration?: unknown }[] };
     const after = JSON.parse(readFileSync(out, 'utf8')) as typeof before;
@@ -104,7 +116,12 @@ describe('storesense-gateway calibrate (reference walk -> offsets)', () => {
   });
 
   it('asks for --subject when the trace holds several phones', () => {
-    const two = write('two.ndjson', readFileSync(trace, 'utf8') + JSON.stringify({ v: 1, at: startAt + 5, source: 'ble', receiverId: 'rx-entrance', subject: 's_shopper', rssiDbm: -70 }) + '\n');
+    const two = write(
+      'two.ndjson',
+      readFileSync(trace, 'utf8') +
+        JSON.stringify({ v: 1, at: startAt + 5, source: 'ble', receiverId: 'rx-entrance', subject: 's_shopper', rssiDbm: -70 }) +
+        '\n',
+    );
     const r = run(['--trace', two, '--walk', walkJson, '--site', sitePath]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/2 subjects; name the reference phone with --subject/);

@@ -98,7 +98,8 @@ function calibrate(argv: string[], io: CalibrateIo): number {
     writeFileSync(values.out, `${JSON.stringify(raw, null, 2)}\n`);
   }
   const asJson = values.json || !io.isTty;
-  if (asJson) io.stdout(`${JSON.stringify({ subject, readings: mine.length, walkPoints: walk.stops.length, written: values.out ?? null, receivers: results })}\n`);
+  if (asJson)
+    io.stdout(`${JSON.stringify({ subject, readings: mine.length, walkPoints: walk.stops.length, written: values.out ?? null, receivers: results })}\n`);
   else io.stdout(table(results, subject, values.out));
   return 0;
 }
@@ -122,7 +123,12 @@ function readText(path: string, what: string): string {
 function readTrace(path: string): { observations: Observation[]; startMs: number } {
   let files: string[];
   try {
-    files = statSync(path).isDirectory() ? readdirSync(path).filter((f) => f.endsWith('.ndjson')).sort().map((f) => join(path, f)) : [path];
+    files = statSync(path).isDirectory()
+      ? readdirSync(path)
+          .filter((f) => f.endsWith('.ndjson'))
+          .sort()
+          .map((f) => join(path, f))
+      : [path];
   } catch (err) {
     throw new Error(`cannot read trace ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
   }
@@ -172,7 +178,11 @@ function table(results: readonly ReceiverWalkResult[], subject: string, out: str
     r.note,
   ]);
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const fmt = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
+  const fmt = (cells: string[]) =>
+    cells
+      .map((c, i) => c.padEnd(widths[i]!))
+      .join('  ')
+      .trimEnd();
   const lines = [`reference phone ${subject}`, fmt(head), fmt(widths.map((w) => '-'.repeat(w))), ...rows.map(fmt)];
   lines.push(out === undefined ? '(not written: pass --out FILE for a calibrated copy of the site)' : `written: ${out}`);
   return `${lines.join('\n')}\n`;

@@ -10,7 +10,12 @@ import { radioWalk, type Waypoint } from '../testing/radio-walk.js';
 
 const config = boutiqueConfig();
 /** True reporting biases; the config declares 0 for each (an uncalibrated install). */
-const bias = new Map([['rx-front', 5], ['rx-door', -5], ['rx-sales', 5], ['rx-till', -5]]);
+const bias = new Map([
+  ['rx-front', 5],
+  ['rx-door', -5],
+  ['rx-sales', 5],
+  ['rx-till', -5],
+]);
 
 /** Phones strolling between random points in and in front of the boutique (10 × 8 m), 30 at a time. */
 function traffic(phones: number, seed: number): Observation[] {
@@ -20,7 +25,9 @@ function traffic(phones: number, seed: number): Observation[] {
   for (let i = 0; i < phones; i++) {
     const walk: Waypoint[] = [];
     for (let k = 0, t = 0; k < 5; k++, t += 8_000 + rnd() * 8_000) walk.push({ t, floor: 0, ...spot() });
-    out.push(...radioWalk(config, `s${i}`, 1_000_000 + i * 2_000, walk, { seed: seed * 1000 + i, biasDb: bias, heightDiffM: 1.5, txOffsetDb: 4 * (rnd() - 0.5) }));
+    out.push(
+      ...radioWalk(config, `s${i}`, 1_000_000 + i * 2_000, walk, { seed: seed * 1000 + i, biasDb: bias, heightDiffM: 1.5, txOffsetDb: 4 * (rnd() - 0.5) }),
+    );
   }
   return out.sort((a, b) => a.at - b.at);
 }

@@ -107,7 +107,18 @@ export function buildFitGrids(config: Pick<GatewayConfig, 'receivers' | 'stores'
       });
     });
     const receiverSpace = Int32Array.from(receivers.map((r) => r.space));
-    out.set(floor, { floor, receivers, receiverIndex: new Map(receivers.map((r, j) => [r.id, j])), points, pointSpace, receiverSpace, nx, ny, expected, distanceM });
+    out.set(floor, {
+      floor,
+      receivers,
+      receiverIndex: new Map(receivers.map((r, j) => [r.id, j])),
+      points,
+      pointSpace,
+      receiverSpace,
+      nx,
+      ny,
+      expected,
+      distanceM,
+    });
   }
   return out;
 }

@@ -18,7 +18,9 @@ export const walkPointSchema = z
     floor: z.number().int().default(0),
     dwellS: z.number().nonnegative().default(0),
   })
-  .refine((p) => (p.t === undefined) !== (p.at === undefined), { message: 'each point needs exactly one of t (seconds from the trace start) or at (ISO time or epoch ms)' });
+  .refine((p) => (p.t === undefined) !== (p.at === undefined), {
+    message: 'each point needs exactly one of t (seconds from the trace start) or at (ISO time or epoch ms)',
+  });
 export const walkSchema = z.array(walkPointSchema).min(2, 'a walk needs at least two points');
 export type WalkPointInput = z.input<typeof walkPointSchema>;
 
@@ -129,7 +131,12 @@ export interface ReceiverWalkResult {
  * intercept less refRssiAt1mDbm: refRssiAt1m and the offset cannot be told apart (both constant),
  * so refRssiAt1m stays the nominal reference-phone level and the offset carries the difference.
  */
-export function calibrateFromWalk(site: Site, observations: readonly Observation[], stops: readonly WalkStop[], opts: WalkCalibrationOptions = {}): ReceiverWalkResult[] {
+export function calibrateFromWalk(
+  site: Site,
+  observations: readonly Observation[],
+  stops: readonly WalkStop[],
+  opts: WalkCalibrationOptions = {},
+): ReceiverWalkResult[] {
   const minLevel = opts.minLevelDbm ?? -85;
   const minReadings = opts.minReadings ?? 20;
   const phoneOffset = opts.phoneOffsetDb ?? 0;
@@ -152,14 +159,24 @@ export function calibrateFromWalk(site: Site, observations: readonly Observation
   return site.receivers.map((r) => {
     const list = samples.get(r.id) ?? [];
     const base = { receiverId: r.id, readings: list.length, declaredOffsetDb: r.calibration.rssiOffsetDb, declaredExponent: r.calibration.pathLossExponent };
-    if (list.length < minReadings) return { ...base, offsetDb: undefined, uncertaintyDb: undefined, exponent: undefined, note: `only ${list.length} readings ≥ ${minLevel} dBm (need ${minReadings}): walk nearer it` };
+    if (list.length < minReadings)
+      return {
+        ...base,
+        offsetDb: undefined,
+        uncertaintyDb: undefined,
+        exponent: undefined,
+        note: `only ${list.length} readings ≥ ${minLevel} dBm (need ${minReadings}): walk nearer it`,
+      };
     const med = median(list.map((s) => s.res));
     const mad = median(list.map((s) => Math.abs(s.res - med)));
     let offset = med;
     let exponent: number | undefined;
     let note = 'offset from the median residual';
     if (opts.fitPathLoss) {
-      const fit = lineFit(list.map((s) => s.logD), list.map((s) => s.dbm));
+      const fit = lineFit(
+        list.map((s) => s.logD),
+        list.map((s) => s.dbm),
+      );
       const spread = Math.max(...list.map((s) => s.logD)) - Math.min(...list.map((s) => s.logD));
       if (fit && spread >= Math.log10(3)) {
         exponent = Math.min(4.5, Math.max(1.5, -fit.slope / 10));
@@ -170,7 +187,13 @@ export function calibrateFromWalk(site: Site, observations: readonly Observation
         note = 'offset and exponent from a line fit';
       } else note = 'distances span < 3:1: exponent kept, offset from the median residual';
     }
-    return { ...base, offsetDb: round1(offset), uncertaintyDb: round1((1.4826 * mad) / Math.sqrt(list.length)), exponent: exponent === undefined ? undefined : Math.round(exponent * 100) / 100, note };
+    return {
+      ...base,
+      offsetDb: round1(offset),
+      uncertaintyDb: round1((1.4826 * mad) / Math.sqrt(list.length)),
+      exponent: exponent === undefined ? undefined : Math.round(exponent * 100) / 100,
+      note,
+    };
   });
 }
 

@@ -58,7 +58,12 @@ function kiosk(): Site {
 
 function capture() {
   const lines: Record<string, unknown>[] = [];
-  const stream = new Writable({ write(chunk, _enc, cb) { lines.push(JSON.parse(String(chunk))); cb(); } });
+  const stream = new Writable({
+    write(chunk, _enc, cb) {
+      lines.push(JSON.parse(String(chunk)));
+      cb();
+    },
+  });
   return { lines, logger: createLogger({ level: 'info' }, stream) };
 }
 
@@ -152,7 +157,9 @@ describe('selectClassifier', () => {
 
   it('lets the environment say rules over a config that forces onnx, and refuses a bad value', () => {
     expect(selectClassifier(kioskGateway({ outsideDomain: 'onnx' }), { env: { [OUTSIDE_DOMAIN_ENV]: 'rules' } }).classifier.name).toBe('rules');
-    expect(() => selectClassifier(kioskGateway(), { env: { [OUTSIDE_DOMAIN_ENV]: 'yes' } })).toThrow(/STORESENSE_OUTSIDE_DOMAIN must be rules or onnx, got "yes"/);
+    expect(() => selectClassifier(kioskGateway(), { env: { [OUTSIDE_DOMAIN_ENV]: 'yes' } })).toThrow(
+      /STORESENSE_OUTSIDE_DOMAIN must be rules or onnx, got "yes"/,
+    );
   });
 
   it('says "domain unknown" and keeps the model for a model that states no domain', () => {
@@ -176,9 +183,15 @@ describe('selectClassifier', () => {
   });
 
   it('refuses a model whose metadata domain is invalid, and an invalid sidecar', () => {
-    expect(() => selectClassifier(gatewayOf(kiosk(), { modelPath: modelCopy('badmeta', { metadata: '{"version":1}' }) }), { env: {} })).toThrow(ClassifierUnavailableError);
-    expect(() => selectClassifier(gatewayOf(kiosk(), { modelPath: modelCopy('badmeta2', { metadata: 'nope' }) }), { env: {} })).toThrow(/storesense.trainingDomain" is not JSON/);
-    expect(() => selectClassifier(gatewayOf(kiosk(), { modelPath: modelCopy('badside', { sidecar: '{"version":1,"siteCount":0}' }) }), { env: {} })).toThrow(/badside\.domain\.json is invalid: siteCount/);
+    expect(() => selectClassifier(gatewayOf(kiosk(), { modelPath: modelCopy('badmeta', { metadata: '{"version":1}' }) }), { env: {} })).toThrow(
+      ClassifierUnavailableError,
+    );
+    expect(() => selectClassifier(gatewayOf(kiosk(), { modelPath: modelCopy('badmeta2', { metadata: 'nope' }) }), { env: {} })).toThrow(
+      /storesense.trainingDomain" is not JSON/,
+    );
+    expect(() => selectClassifier(gatewayOf(kiosk(), { modelPath: modelCopy('badside', { sidecar: '{"version":1,"siteCount":0}' }) }), { env: {} })).toThrow(
+      /badside\.domain\.json is invalid: siteCount/,
+    );
   });
 });
 
@@ -198,7 +211,9 @@ describe('createGateway health', () => {
     const gw = createGateway(config, { logger: createLogger({ level: 'silent' }), env: {}, uplink: false, wifi: false });
     await gw.start();
     try {
-      const body = (await (await fetch(`${gw.statusUrl()}/api/v1/health`)).json()) as { classifier?: { active: string; domain: string; outsideDomain: { message: string }[] } };
+      const body = (await (await fetch(`${gw.statusUrl()}/api/v1/health`)).json()) as {
+        classifier?: { active: string; domain: string; outsideDomain: { message: string }[] };
+      };
       expect(body.classifier?.active).toBe('rules');
       expect(body.classifier?.domain).toBe('outside');
       expect(body.classifier?.outsideDomain.map((f) => f.message)).toContain('no receiver with role "inside": every training site had one');

@@ -29,7 +29,10 @@ export function domainSidecarPath(modelPath: string): string {
  * trained before domains were embedded), else undefined. An unreadable or invalid sidecar throws:
  * a domain that cannot be read must not silently become "unknown".
  */
-export function modelTrainingDomain(classifier: OnnxClassifier, modelPath: string): { domain: TrainingDomain; source: DomainSource; path?: string } | undefined {
+export function modelTrainingDomain(
+  classifier: OnnxClassifier,
+  modelPath: string,
+): { domain: TrainingDomain; source: DomainSource; path?: string } | undefined {
   if (classifier.trainingDomain !== undefined) return { domain: classifier.trainingDomain, source: 'metadata' };
   const sidecar = domainSidecarPath(modelPath);
   if (!existsSync(sidecar)) return undefined;
@@ -60,7 +63,10 @@ export function selectClassifier(config: GatewayConfig, opts: SelectClassifierOp
   const requested = opts.kind ?? config.classifier.kind;
   const log = opts.logger?.child({ module: 'classifier' });
   if (requested === 'rules') {
-    return { classifier: createClassifier(config, 'rules'), status: { requested, active: 'rules', reason: 'rules requested', domain: 'not_checked', outsideDomain: [] } };
+    return {
+      classifier: createClassifier(config, 'rules'),
+      status: { requested, active: 'rules', reason: 'rules requested', domain: 'not_checked', outsideDomain: [] },
+    };
   }
   const outsideChoice = outsideDomainChoice(config, opts);
   const onnx = createClassifier(config, 'onnx') as OnnxClassifier;
@@ -73,25 +79,59 @@ export function selectClassifier(config: GatewayConfig, opts: SelectClassifierOp
     throw err;
   }
   if (found === undefined) {
-    log?.warn({ modelPath }, `the model states no training domain (metadata "storesense.trainingDomain" or ${domainSidecarPath(modelPath)}): domain unknown, running onnx unchecked`);
-    return { classifier: onnx, status: { requested, active: 'onnx', reason: 'the model states no training domain: domain unknown, onnx runs unchecked', domain: 'unknown', outsideDomain: [] } };
+    log?.warn(
+      { modelPath },
+      `the model states no training domain (metadata "storesense.trainingDomain" or ${domainSidecarPath(modelPath)}): domain unknown, running onnx unchecked`,
+    );
+    return {
+      classifier: onnx,
+      status: {
+        requested,
+        active: 'onnx',
+        reason: 'the model states no training domain: domain unknown, onnx runs unchecked',
+        domain: 'unknown',
+        outsideDomain: [],
+      },
+    };
   }
   const findings = checkDomain(describeLayout(config), found.domain);
   const from = found.source === 'metadata' ? 'model metadata' : found.path!;
   if (findings.length === 0) {
     log?.info({ domainSource: from, trainingSites: found.domain.siteCount }, 'site inside the model training domain; onnx runs');
-    return { classifier: onnx, status: { requested, active: 'onnx', reason: `site inside the model's training domain (${from})`, domain: 'inside', outsideDomain: [] } };
+    return {
+      classifier: onnx,
+      status: { requested, active: 'onnx', reason: `site inside the model's training domain (${from})`, domain: 'inside', outsideDomain: [] },
+    };
   }
-  for (const f of findings) log?.warn({ field: f.field, value: f.value, domain: f.domain, domainSource: from }, `outside the model training domain: ${f.message}`);
+  for (const f of findings)
+    log?.warn({ field: f.field, value: f.value, domain: f.domain, domainSource: from }, `outside the model training domain: ${f.message}`);
   if (outsideChoice === 'onnx') {
     log?.warn({ findings: findings.length }, `site outside the model training domain; onnx forced (classifier.outsideDomain / ${OUTSIDE_DOMAIN_ENV}=onnx)`);
-    return { classifier: onnx, status: { requested, active: 'onnx', reason: `site outside the model's training domain (${findings.length} finding(s)); onnx forced by classifier.outsideDomain=onnx or ${OUTSIDE_DOMAIN_ENV}=onnx`, domain: 'outside', outsideDomain: toHealth(findings) } };
+    return {
+      classifier: onnx,
+      status: {
+        requested,
+        active: 'onnx',
+        reason: `site outside the model's training domain (${findings.length} finding(s)); onnx forced by classifier.outsideDomain=onnx or ${OUTSIDE_DOMAIN_ENV}=onnx`,
+        domain: 'outside',
+        outsideDomain: toHealth(findings),
+      },
+    };
   }
   onnx.close();
-  log?.warn({ findings: findings.length }, 'site outside the model training domain; running the rules baseline instead (set classifier.outsideDomain or STORESENSE_OUTSIDE_DOMAIN to onnx to force the model)');
+  log?.warn(
+    { findings: findings.length },
+    'site outside the model training domain; running the rules baseline instead (set classifier.outsideDomain or STORESENSE_OUTSIDE_DOMAIN to onnx to force the model)',
+  );
   return {
     classifier: createClassifier(config, 'rules'),
-    status: { requested, active: 'rules', reason: `site outside the model's training domain (${findings.length} finding(s)): the rules baseline runs instead`, domain: 'outside', outsideDomain: toHealth(findings) },
+    status: {
+      requested,
+      active: 'rules',
+      reason: `site outside the model's training domain (${findings.length} finding(s)): the rules baseline runs instead`,
+      domain: 'outside',
+      outsideDomain: toHealth(findings),
+    },
   };
 }
 
@@ -109,7 +149,9 @@ function outsideDomainChoice(config: GatewayConfig, opts: SelectClassifierOption
 const MAX_HEALTH_FINDINGS = 20;
 
 function toHealth(findings: readonly DomainFinding[]): ClassifierHealth['outsideDomain'] {
-  return findings.slice(0, MAX_HEALTH_FINDINGS).map((f) => ({ field: f.field, value: f.value.slice(0, 200), domain: f.domain.slice(0, 200), message: f.message.slice(0, 300) }));
+  return findings
+    .slice(0, MAX_HEALTH_FINDINGS)
+    .map((f) => ({ field: f.field, value: f.value.slice(0, 200), domain: f.domain.slice(0, 200), message: f.message.slice(0, 300) }));
 }
 
 /** The status of a classifier handed in by an embedder or test: not selected here, so not checked. */

@@ -28,7 +28,9 @@ export function createClassifier(config: GatewayConfig, kind: 'rules' | 'onnx' =
     try {
       return OnnxClassifier.load({ model: modelPath, site: siteContext(config) });
     } catch (err) {
-      throw new ClassifierUnavailableError(`the onnx classifier cannot start (modelPath ${modelPath}): ${(err as Error).message}; use --classifier rules`, { cause: err });
+      throw new ClassifierUnavailableError(`the onnx classifier cannot start (modelPath ${modelPath}): ${(err as Error).message}; use --classifier rules`, {
+        cause: err,
+      });
     }
   }
   return new RulesClassifier({ approachRssiDbm: config.journey.approachRssiDbm, site: siteContext(config) });

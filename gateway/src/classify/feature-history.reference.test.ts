@@ -37,7 +37,15 @@ function referenceSummarize(h: readonly HistorySample[], now: number): number[] 
   }
   let nearRun = 0;
   for (let i = h.length - 1; i >= 0 && h[i]!.nearDoor > 0; i -= 1) nearRun = now - h[i]!.at;
-  return [doorMax, Number.isNaN(doorPeakAt) ? HISTORY_SPAN_MS / 1000 : (now - doorPeakAt) / 1000, n10 === 0 ? 0 : inside10 / n10, min5, n20 === 0 ? 0 : sum20 / n20, deepMax, nearRun / 1000];
+  return [
+    doorMax,
+    Number.isNaN(doorPeakAt) ? HISTORY_SPAN_MS / 1000 : (now - doorPeakAt) / 1000,
+    n10 === 0 ? 0 : inside10 / n10,
+    min5,
+    n20 === 0 ? 0 : sum20 / n20,
+    deepMax,
+    nearRun / 1000,
+  ];
 }
 
 function referenceRecord(h: HistorySample[], s: HistorySample): number[] {

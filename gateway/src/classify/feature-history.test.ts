@@ -3,7 +3,14 @@ import { Tracker } from '../tracking/tracker.js';
 import { HISTORY_FEATURE_NAMES, recordAndSummarize, summarize, type HistorySample } from './feature-history.js';
 
 const T0 = 1_700_000_000_000;
-const sample = (at: number, over: Partial<HistorySample> = {}): HistorySample => ({ at, doorMarginDb: -40, storeMinusOutsideDb: -10, deepOverPresenceDb: -40, nearDoor: 0, ...over });
+const sample = (at: number, over: Partial<HistorySample> = {}): HistorySample => ({
+  at,
+  doorMarginDb: -40,
+  storeMinusOutsideDb: -10,
+  deepOverPresenceDb: -40,
+  nearDoor: 0,
+  ...over,
+});
 const named = (v: number[]) => Object.fromEntries(HISTORY_FEATURE_NAMES.map((n, i) => [n, v[i]]));
 
 describe('feature history', () => {
@@ -11,7 +18,16 @@ describe('feature history', () => {
     const walkIn: HistorySample[] = [];
     const shopper: HistorySample[] = [];
     for (let t = 0; t <= 20_000; t += 250) {
-      walkIn.push(sample(T0 + t, t < 12_000 ? { nearDoor: 1 } : t < 14_000 ? { doorMarginDb: 6, nearDoor: 1, storeMinusOutsideDb: 2 } : { storeMinusOutsideDb: 8, deepOverPresenceDb: 5 }));
+      walkIn.push(
+        sample(
+          T0 + t,
+          t < 12_000
+            ? { nearDoor: 1 }
+            : t < 14_000
+              ? { doorMarginDb: 6, nearDoor: 1, storeMinusOutsideDb: 2 }
+              : { storeMinusOutsideDb: 8, deepOverPresenceDb: 5 },
+        ),
+      );
       shopper.push(sample(T0 + t, { nearDoor: 1, storeMinusOutsideDb: t % 4_000 < 500 ? 3 : -6 }));
     }
     const w = named(summarize(walkIn, T0 + 20_000));

@@ -298,7 +298,12 @@ function roleFreeFeatures(track: SubjectTrack, now: number, ctx: SiteContext, va
   values[F.inRxTrendDb] = inTrend;
   values[F.outRxTrendDb] = outTrend;
   values[F.doorMarginDb] = doorMargin;
-  recordPlaceSample(track, { at: now, insideMass: fastMass, depthM: clamp(fastDepth, -FAR_M, FAR_M), doorM: fastDoor, doorMarginDb: doorMargin }, values, HISTORY_OFFSET);
+  recordPlaceSample(
+    track,
+    { at: now, insideMass: fastMass, depthM: clamp(fastDepth, -FAR_M, FAR_M), doorM: fastDoor, doorMarginDb: doorMargin },
+    values,
+    HISTORY_OFFSET,
+  );
 }
 
 /** Feature name -> column. */

@@ -64,48 +64,62 @@ function differences(got: ClassProbs[], want: ClassProbs[], where: string): stri
   const out: string[] = [];
   got.forEach((g, i) => {
     const w = want[i]!;
-    for (const key of Object.keys(w) as (keyof ClassProbs)[]) if (!Object.is(g[key], w[key])) out.push(`${where} row ${i} ${key}: ${String(g[key])} vs ${String(w[key])}`);
+    for (const key of Object.keys(w) as (keyof ClassProbs)[])
+      if (!Object.is(g[key], w[key])) out.push(`${where} row ${i} ${key}: ${String(g[key])} vs ${String(w[key])}`);
   });
   return out;
 }
 
 describe('OnnxClassifier.classify against the one-run reference (packaged model)', () => {
-  it.each(['boutique', 'dept-store', 'sports-store'] as const)('gives identical outputs tick by tick on %s (walk-ins, window shoppers, passers-by)', (name) => {
-    const site = loadSiteFile(exampleSitePath(name));
-    if (!site.ok) throw new Error(site.error);
-    const config = renderGatewayConfig(site.value, site.value.gateways[0]!.id);
-    const ctx = siteContext(config);
-    const c = createClassifier(config, 'onnx') as OnnxClassifier;
-    expect(c.hasZoneHead).toBe(true);
-    const store = config.stores[0]!;
-    const door = store.entrances[0]!;
-    const T0 = 1_767_607_200_000;
-    const outside = (dx: number, dy: number, t: number): Waypoint => ({ t, floor: door.floor, x: door.at.x + dx, y: door.at.y - dy });
-    const walks: Waypoint[][] = [];
-    // Walk-ins through every zone, staggered; a window shopper beside the door; passers-by.
-    store.zones.forEach((z, k) => {
-      const b = shapeBounds(z.shape);
-      const mid = { floor: z.floor, x: (b.minX + b.maxX) / 2, y: (b.minY + b.maxY) / 2 };
-      walks.push([outside(-8, 3, 0), outside(0, 2, 6_000 + k * 500), { t: 16_000 + k * 500, ...mid }, { t: 40_000, ...mid, x: mid.x + 1 }, outside(0, 2, 52_000), outside(8, 3, 60_000)]);
-    });
-    walks.push([outside(3, 1.5, 0), outside(3.5, 2, 30_000), outside(3, 1.5, 60_000)]);
-    for (let k = 0; k < 4; k++) walks.push([outside(-25, 4 + k, 0), outside(25, 4 + k, 25_000 + k * 3_000)]);
-    const obs = walks.flatMap((walk, k) => radioWalk(config, `s${k}`, T0 + k * 1_500, walk, { seed: k + 1 })).sort((a, b) => a.at - b.at);
-    const tracker = new Tracker({ rssiCorrectionDb: ctx.rssiCorrectionDb });
-    const bad: string[] = [];
-    let zoned = 0;
-    let i = 0;
-    for (let now = T0; now <= T0 + 80_000; now += 250) {
-      while (i < obs.length && obs[i]!.at <= now) tracker.observe(obs[i++]!);
-      const windows = [...tracker.all()].filter((t) => t.lastRadioAt !== undefined && now - t.lastRadioAt <= FRESH_MS).map((t) => computeFeatures(t, now, ctx));
-      if (windows.length === 0) continue;
-      const got = c.classify(windows);
-      const want = referenceClassify(c, ctx, windows);
-      bad.push(...differences(got, want, `${name} at ${now - T0}`));
-      zoned += want.filter((p) => p.zoneId !== undefined).length;
-    }
-    c.close();
-    expect(bad.slice(0, 5)).toEqual([]);
-    expect(zoned).toBeGreaterThan(100);
-  }, 120_000);
+  it.each(['boutique', 'dept-store', 'sports-store'] as const)(
+    'gives identical outputs tick by tick on %s (walk-ins, window shoppers, passers-by)',
+    (name) => {
+      const site = loadSiteFile(exampleSitePath(name));
+      if (!site.ok) throw new Error(site.error);
+      const config = renderGatewayConfig(site.value, site.value.gateways[0]!.id);
+      const ctx = siteContext(config);
+      const c = createClassifier(config, 'onnx') as OnnxClassifier;
+      expect(c.hasZoneHead).toBe(true);
+      const store = config.stores[0]!;
+      const door = store.entrances[0]!;
+      const T0 = 1_767_607_200_000;
+      const outside = (dx: number, dy: number, t: number): Waypoint => ({ t, floor: door.floor, x: door.at.x + dx, y: door.at.y - dy });
+      const walks: Waypoint[][] = [];
+      // Walk-ins through every zone, staggered; a window shopper beside the door; passers-by.
+      store.zones.forEach((z, k) => {
+        const b = shapeBounds(z.shape);
+        const mid = { floor: z.floor, x: (b.minX + b.maxX) / 2, y: (b.minY + b.maxY) / 2 };
+        walks.push([
+          outside(-8, 3, 0),
+          outside(0, 2, 6_000 + k * 500),
+          { t: 16_000 + k * 500, ...mid },
+          { t: 40_000, ...mid, x: mid.x + 1 },
+          outside(0, 2, 52_000),
+          outside(8, 3, 60_000),
+        ]);
+      });
+      walks.push([outside(3, 1.5, 0), outside(3.5, 2, 30_000), outside(3, 1.5, 60_000)]);
+      for (let k = 0; k < 4; k++) walks.push([outside(-25, 4 + k, 0), outside(25, 4 + k, 25_000 + k * 3_000)]);
+      const obs = walks.flatMap((walk, k) => radioWalk(config, `s${k}`, T0 + k * 1_500, walk, { seed: k + 1 })).sort((a, b) => a.at - b.at);
+      const tracker = new Tracker({ rssiCorrectionDb: ctx.rssiCorrectionDb });
+      const bad: string[] = [];
+      let zoned = 0;
+      let i = 0;
+      for (let now = T0; now <= T0 + 80_000; now += 250) {
+        while (i < obs.length && obs[i]!.at <= now) tracker.observe(obs[i++]!);
+        const windows = [...tracker.all()]
+          .filter((t) => t.lastRadioAt !== undefined && now - t.lastRadioAt <= FRESH_MS)
+          .map((t) => computeFeatures(t, now, ctx));
+        if (windows.length === 0) continue;
+        const got = c.classify(windows);
+        const want = referenceClassify(c, ctx, windows);
+        bad.push(...differences(got, want, `${name} at ${now - T0}`));
+        zoned += want.filter((p) => p.zoneId !== undefined).length;
+      }
+      c.close();
+      expect(bad.slice(0, 5)).toEqual([]);
+      expect(zoned).toBeGreaterThan(100);
+    },
+    120_000,
+  );
 });

@@ -75,8 +75,16 @@ describe('OnnxClassifier', () => {
   });
 
   it.each([
-    ['a wrong input name', mlpToOnnx(tinyMlp(), { ...okOptions, inputName: 'features' }), new RegExp(`input .*name "features".*expected input features_v${FEATURES_VERSION}_`)],
-    ['a model for another feature list', mlpToOnnx(tinyMlp(), { ...okOptions, inputName: `features_v${FEATURES_VERSION}_00000000` }), new RegExp(`name "features_v${FEATURES_VERSION}_00000000"`)],
+    [
+      'a wrong input name',
+      mlpToOnnx(tinyMlp(), { ...okOptions, inputName: 'features' }),
+      new RegExp(`input .*name "features".*expected input features_v${FEATURES_VERSION}_`),
+    ],
+    [
+      'a model for another feature list',
+      mlpToOnnx(tinyMlp(), { ...okOptions, inputName: `features_v${FEATURES_VERSION}_00000000` }),
+      new RegExp(`name "features_v${FEATURES_VERSION}_00000000"`),
+    ],
     ['the wrong feature count', mlpToOnnx(tinyMlp(FEATURE_COUNT - 2), okOptions), new RegExp(`width ${FEATURE_COUNT - 2}`)],
     ['a fixed batch size', mlpToOnnx(tinyMlp(), { ...okOptions, inputDims: [1, FEATURE_COUNT] }), /fixed batch dimension 1/],
     ['float64 tensors', mlpToOnnx(tinyMlp(), { ...okOptions, elemType: 'double' }), /element type 11/],
@@ -156,7 +164,11 @@ describe('decision settings carried in the model metadata', () => {
 });
 
 describe('OnnxClassifier with a zone head', () => {
-  const zoneMlp = (inputs = ZONE_FEATURE_COUNT, seed = 5): Mlp => ({ ...initMlp(inputs, [6], 2, seed), shift: new Float64Array(inputs), scale: new Float64Array(inputs).fill(0.2) });
+  const zoneMlp = (inputs = ZONE_FEATURE_COUNT, seed = 5): Mlp => ({
+    ...initMlp(inputs, [6], 2, seed),
+    shift: new Float64Array(inputs),
+    scale: new Float64Array(inputs).fill(0.2),
+  });
   // A place head that always says "inside", so every subject gets a zone decision.
   const insideMlp = (): Mlp => {
     const m = tinyMlp();
@@ -203,7 +215,7 @@ describe('OnnxClassifier with a zone head', () => {
 });
 
 describe('the packaged model (gateway/model/journey-mlp.onnx)', () => {
-  it('matches this build\'s feature contract (retrain after changing FEATURE_NAMES: node gateway/dist/model/train.js)', () => {
+  it("matches this build's feature contract (retrain after changing FEATURE_NAMES: node gateway/dist/model/train.js)", () => {
     const c = createClassifier({ ...config, classifier: { kind: 'onnx' } });
     expect(c.name).toBe('onnx');
     void c.close?.();

@@ -7,7 +7,16 @@ import { InferenceSession, Tensor } from 'onnxruntime-node';
 // directly. classify.onnx.test.ts checks it against the public async API on every test run, so an
 // onnxruntime upgrade that changes this internal surface fails loudly.
 import { binding, initOrt } from 'onnxruntime-node/dist/binding.js';
-import { MODEL_INPUT_NAME, MODEL_INPUT_WIDTH, MODEL_OUTPUT_NAME, MODEL_OUTPUT_WIDTH, ZONE_INPUT_NAME, ZONE_INPUT_WIDTH, ZONE_OUTPUT_NAME, ZONE_OUTPUT_WIDTH } from '../model/contract.js';
+import {
+  MODEL_INPUT_NAME,
+  MODEL_INPUT_WIDTH,
+  MODEL_OUTPUT_NAME,
+  MODEL_OUTPUT_WIDTH,
+  ZONE_INPUT_NAME,
+  ZONE_INPUT_WIDTH,
+  ZONE_OUTPUT_NAME,
+  ZONE_OUTPUT_WIDTH,
+} from '../model/contract.js';
 import { onnxMetadata } from '../model/onnx-export.js';
 import { parseTrainingDomain, TRAINING_DOMAIN_METADATA_KEY, type TrainingDomain } from '@storesense/firmware-config';
 import type { Classifier, ClassProbs, DecisionSettings } from './classifier.js';
@@ -92,7 +101,6 @@ interface ValueMetadata {
   type: number;
 }
 
-
 function describe(m: ValueMetadata): string {
   const dims = m.shape.map((d, i) => (d === -1 ? m.symbolicDimensions[i] || '?' : String(d)));
   return `${m.name} ${m.isTensor ? `type ${m.type}` : 'non-tensor'} [${dims.join(', ')}]`;
@@ -123,7 +131,10 @@ function checkHeads(kind: 'input' | 'output', list: readonly ValueMetadata[], wa
   if (list.length !== want.length) throw new ModelRejectedError(`model has ${list.length} ${kind}s (${list.map(describe).join('; ')}); expected ${names}`);
   for (const [name, width] of want) {
     const m = list.find((x) => x.name === name);
-    if (!m) throw new ModelRejectedError(`model ${kind}s (${list.map(describe).join('; ')}) do not match features v${FEATURES_VERSION}: no ${name}; expected ${names}`);
+    if (!m)
+      throw new ModelRejectedError(
+        `model ${kind}s (${list.map(describe).join('; ')}) do not match features v${FEATURES_VERSION}: no ${name}; expected ${names}`,
+      );
     check(kind, [m], name, width);
   }
 }
@@ -228,7 +239,12 @@ export class OnnxClassifier implements Classifier {
     const session = new binding.InferenceSession();
     try {
       const copy = new Uint8Array(bytes); // its own ArrayBuffer (a Buffer may share a pooled one)
-      session.loadModel(copy.buffer, 0, copy.byteLength, { intraOpNumThreads: 1, interOpNumThreads: 1, executionMode: 'sequential', graphOptimizationLevel: 'all' });
+      session.loadModel(copy.buffer, 0, copy.byteLength, {
+        intraOpNumThreads: 1,
+        interOpNumThreads: 1,
+        executionMode: 'sequential',
+        graphOptimizationLevel: 'all',
+      });
     } catch (err) {
       throw new ModelRejectedError(`onnxruntime cannot load the model: ${(err as Error).message}`);
     }
@@ -239,8 +255,14 @@ export class OnnxClassifier implements Classifier {
     const hasZoneHead = inputs.length === 2 || outputs.length === 2;
     try {
       if (hasZoneHead) {
-        checkHeads('input', inputs, [[MODEL_INPUT_NAME, MODEL_INPUT_WIDTH], [ZONE_INPUT_NAME, ZONE_INPUT_WIDTH]]);
-        checkHeads('output', outputs, [[MODEL_OUTPUT_NAME, MODEL_OUTPUT_WIDTH], [ZONE_OUTPUT_NAME, ZONE_OUTPUT_WIDTH]]);
+        checkHeads('input', inputs, [
+          [MODEL_INPUT_NAME, MODEL_INPUT_WIDTH],
+          [ZONE_INPUT_NAME, ZONE_INPUT_WIDTH],
+        ]);
+        checkHeads('output', outputs, [
+          [MODEL_OUTPUT_NAME, MODEL_OUTPUT_WIDTH],
+          [ZONE_OUTPUT_NAME, ZONE_OUTPUT_WIDTH],
+        ]);
       } else {
         check('input', inputs, MODEL_INPUT_NAME, MODEL_INPUT_WIDTH);
         check('output', outputs, MODEL_OUTPUT_NAME, MODEL_OUTPUT_WIDTH);
@@ -279,7 +301,13 @@ export class OnnxClassifier implements Classifier {
   /** One head's output only (the other input gets its one dummy row): what classify runs. */
   runHeads(x: Float32Array, rows: number, zx: Float32Array, zoneRows: number, only: 'place'): { place: Float32Array; zone: undefined };
   runHeads(x: Float32Array, rows: number, zx: Float32Array, zoneRows: number, only: 'zone'): { place: undefined; zone: Float32Array };
-  runHeads(x: Float32Array, rows: number, zx: Float32Array, zoneRows: number, only?: 'place' | 'zone'): { place: Float32Array | undefined; zone: Float32Array | undefined } {
+  runHeads(
+    x: Float32Array,
+    rows: number,
+    zx: Float32Array,
+    zoneRows: number,
+    only?: 'place' | 'zone',
+  ): { place: Float32Array | undefined; zone: Float32Array | undefined } {
     if (this.closed) throw new Error('onnx classifier is closed');
     const feeds: Record<string, Tensor> = { [MODEL_INPUT_NAME]: new Tensor('float32', x, [rows, FEATURE_COUNT]) };
     const fetches: Record<string, null> = {};
@@ -292,12 +320,14 @@ export class OnnxClassifier implements Classifier {
     let place: Float32Array | undefined;
     if (only !== 'zone') {
       const t = out[MODEL_OUTPUT_NAME];
-      if (t?.type !== 'float32' || t.data.length !== rows * MODEL_OUTPUT_WIDTH) throw new Error(`model returned ${t ? `${t.type} x${t.data.length}` : 'nothing'} for ${rows} rows`);
+      if (t?.type !== 'float32' || t.data.length !== rows * MODEL_OUTPUT_WIDTH)
+        throw new Error(`model returned ${t ? `${t.type} x${t.data.length}` : 'nothing'} for ${rows} rows`);
       place = t.data as Float32Array;
     }
     if (!this.hasZoneHead || only === 'place') return { place, zone: undefined };
     const zone = out[ZONE_OUTPUT_NAME];
-    if (zone?.type !== 'float32' || zone.data.length !== zoneRows * ZONE_OUTPUT_WIDTH) throw new Error(`zone head returned ${zone ? `${zone.type} x${zone.data.length}` : 'nothing'} for ${zoneRows} rows`);
+    if (zone?.type !== 'float32' || zone.data.length !== zoneRows * ZONE_OUTPUT_WIDTH)
+      throw new Error(`zone head returned ${zone ? `${zone.type} x${zone.data.length}` : 'nothing'} for ${zoneRows} rows`);
     return { place, zone: zone.data as Float32Array };
   }
 
@@ -350,7 +380,15 @@ export class OnnxClassifier implements Classifier {
     return out;
   }
 
-  private result(w: FeatureWindow, i: number, p: Float32Array, f: { floor: number | undefined; floorConfidence: number }, c: ZoneCandidates | undefined, first: number, zp: Float32Array | undefined): ClassProbs {
+  private result(
+    w: FeatureWindow,
+    i: number,
+    p: Float32Array,
+    f: { floor: number | undefined; floorConfidence: number },
+    c: ZoneCandidates | undefined,
+    first: number,
+    zp: Float32Array | undefined,
+  ): ClassProbs {
     const absent = p[i * 3]!;
     const outsideNear = p[i * 3 + 1]!;
     const inside = p[i * 3 + 2]!;
@@ -403,12 +441,14 @@ export class OnnxClassifier implements Classifier {
 
   /** A [rows, FEATURE_COUNT] view of a buffer kept across ticks (the native run reads it synchronously). */
   private placeInput(rows: number): Float32Array {
-    if (this.placeBuf.length < rows * FEATURE_COUNT) this.placeBuf = new Float32Array(Math.max(rows, 2 * this.placeBuf.length / FEATURE_COUNT) * FEATURE_COUNT);
+    if (this.placeBuf.length < rows * FEATURE_COUNT)
+      this.placeBuf = new Float32Array(Math.max(rows, (2 * this.placeBuf.length) / FEATURE_COUNT) * FEATURE_COUNT);
     return this.placeBuf.subarray(0, rows * FEATURE_COUNT);
   }
 
   private zoneInput(rows: number): Float32Array {
-    if (this.zoneBuf.length < rows * ZONE_FEATURE_COUNT) this.zoneBuf = new Float32Array(Math.max(rows, 2 * this.zoneBuf.length / ZONE_FEATURE_COUNT) * ZONE_FEATURE_COUNT);
+    if (this.zoneBuf.length < rows * ZONE_FEATURE_COUNT)
+      this.zoneBuf = new Float32Array(Math.max(rows, (2 * this.zoneBuf.length) / ZONE_FEATURE_COUNT) * ZONE_FEATURE_COUNT);
     return this.zoneBuf.subarray(0, rows * ZONE_FEATURE_COUNT);
   }
 
@@ -417,6 +457,4 @@ export class OnnxClassifier implements Classifier {
     this.closed = true;
     this.session.dispose();
   }
-
-
 }

@@ -27,7 +27,10 @@ const relabelled = (c: GatewayConfig): GatewayConfig => ({ ...c, receivers: c.re
 /** Only the storefront and door receivers (a store without an inner receiver). */
 const doorOnly = (c: GatewayConfig): GatewayConfig => ({ ...c, receivers: c.receivers.filter((r) => r.id === 'rx-front' || r.id === 'rx-door') });
 /** Every receiver 6 dB hotter at 1 m and reporting 4 dB high, as the site file says. */
-const hot = (c: GatewayConfig): GatewayConfig => ({ ...c, receivers: c.receivers.map((r) => ({ ...r, calibration: { ...r.calibration, refRssiAt1mDbm: r.calibration.refRssiAt1mDbm + 6, rssiOffsetDb: 4 } })) });
+const hot = (c: GatewayConfig): GatewayConfig => ({
+  ...c,
+  receivers: c.receivers.map((r) => ({ ...r, calibration: { ...r.calibration, refRssiAt1mDbm: r.calibration.refRssiAt1mDbm + 6, rssiOffsetDb: 4 } })),
+});
 
 describe('role-free place features (features v4)', () => {
   const config = boutiqueConfig();

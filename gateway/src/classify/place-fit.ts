@@ -141,7 +141,6 @@ export function fitPlace(grid: PlaceGrid, idx: Int32Array, obs: Float64Array, n:
   return out;
 }
 
-
 /** A subject's last fit inputs and both results (fitPlacePair). */
 interface FitPairCache {
   grid: PlaceGrid;
@@ -160,7 +159,16 @@ const pairs = new WeakMap<object, FitPairCache>();
  * no receiver since the last tick (about half of them at 250 ms ticks) has the same levels, so the
  * same fits. `key` is the subject's track (the cache goes with it).
  */
-export function fitPlacePair(key: object, grid: PlaceGrid, idx: Int32Array, fast: Float64Array, slow: Float64Array, n: number, fastOut: PlaceFit, slowOut: PlaceFit): void {
+export function fitPlacePair(
+  key: object,
+  grid: PlaceGrid,
+  idx: Int32Array,
+  fast: Float64Array,
+  slow: Float64Array,
+  n: number,
+  fastOut: PlaceFit,
+  slowOut: PlaceFit,
+): void {
   const c = pairs.get(key);
   if (c && c.grid === grid && c.n === n && sameInputs(c, idx, fast, slow, n)) {
     Object.assign(fastOut, c.fastFit);

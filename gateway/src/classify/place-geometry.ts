@@ -126,7 +126,17 @@ export function placeGrid(g: StoreGeometry, floor: number, receivers: readonly G
       });
     }
   }
-  return { floor, points: n, inside, insidePoints, depth, door, receiverIds: rxs.map((r) => r.id), receiverIndex: new Map(rxs.map((r, k) => [r.id, k])), expected };
+  return {
+    floor,
+    points: n,
+    inside,
+    insidePoints,
+    depth,
+    door,
+    receiverIds: rxs.map((r) => r.id),
+    receiverIndex: new Map(rxs.map((r, k) => [r.id, k])),
+    expected,
+  };
 }
 
 function segmentDistance(p: Point, a: Point, b: Point): number {

@@ -19,7 +19,14 @@ describe('place history (features v4)', () => {
     let s: Record<string, number> = {};
     for (let t = 0; t <= 20_000; t += 250) {
       const at = T0 + t;
-      w = record(walkIn, t < 12_000 ? { at, ...outside } : t < 13_000 ? { at, insideMass: 0.6, depthM: 0.2, doorM: 0.5, doorMarginDb: 6 } : { at, insideMass: 0.9, depthM: 2, doorM: 4, doorMarginDb: -5 });
+      w = record(
+        walkIn,
+        t < 12_000
+          ? { at, ...outside }
+          : t < 13_000
+            ? { at, insideMass: 0.6, depthM: 0.2, doorM: 0.5, doorMarginDb: 6 }
+            : { at, insideMass: 0.9, depthM: 2, doorM: 4, doorMarginDb: -5 },
+      );
       s = record(shopper, { at, ...outside, insideMass: t % 4_000 < 500 ? 0.7 : 0.1, doorM: 3 });
     }
     expect(w.insideRunS).toBeCloseTo(8, 6);

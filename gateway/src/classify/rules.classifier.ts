@@ -80,11 +80,10 @@ export class RulesClassifier implements Classifier {
     const outsideNear = (1 - side) * near * freshness;
     const { floor, floorConfidence } = estimateFloor(w, this.zoneScale);
     // Zones matter only inside; skipping the position search elsewhere keeps busy corridors cheap.
-    const { zoneId, zoneConfidence } = inside < MIN_INSIDE_FOR_ZONE ? { zoneId: undefined, zoneConfidence: 0 } : this.ctx ? toZone(estimateZone(w, floor, this.ctx)) : this.zone(w, floor);
+    const { zoneId, zoneConfidence } =
+      inside < MIN_INSIDE_FOR_ZONE ? { zoneId: undefined, zoneConfidence: 0 } : this.ctx ? toZone(estimateZone(w, floor, this.ctx)) : this.zone(w, floor);
     return { subject: w.subject, absent: Math.max(0, 1 - inside - outsideNear), outsideNear, inside, floor, floorConfidence, zoneId, zoneConfidence };
   }
-
-
 
   private zone(w: FeatureWindow, floor: number | undefined): { zoneId: string | undefined; zoneConfidence: number } {
     let best: string | undefined;

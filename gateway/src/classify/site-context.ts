@@ -77,8 +77,14 @@ export function siteContext(config: GatewayConfig): SiteContext {
     // A mall escalator (no storeId) is outside the store; a store's own escalator is inside.
     const storeSide = STORE_SIDE_ROLES.has(r.role) && (r.role !== 'escalator' || r.storeId !== undefined);
     receivers.set(r.id, {
-      id: r.id, role: r.role, floor: r.floor, zoneId: r.zoneId, storeSide,
-      position: r.position, refRssiAt1mDbm: r.calibration.refRssiAt1mDbm, pathLossExponent: r.calibration.pathLossExponent,
+      id: r.id,
+      role: r.role,
+      floor: r.floor,
+      zoneId: r.zoneId,
+      storeSide,
+      position: r.position,
+      refRssiAt1mDbm: r.calibration.refRssiAt1mDbm,
+      pathLossExponent: r.calibration.pathLossExponent,
       geometry: receiverGeometry(geo, r.floor, r.position),
     });
     rssiCorrectionDb.set(r.id, -r.calibration.rssiOffsetDb);

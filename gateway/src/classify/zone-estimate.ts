@@ -88,7 +88,12 @@ const gatherObs = new Float64Array(MAX_GATHER);
  * (mean offset from Σ(obs − expected) in observation order, then Σ residual²), so the SSEs are
  * bit-identical.
  */
-export function gridResidualsInto(grid: FloorGrid, obsMap: ReadonlyMap<string, number>, sse: Float64Array, offset: Float64Array): Omit<GridResiduals, 'sse'> | undefined {
+export function gridResidualsInto(
+  grid: FloorGrid,
+  obsMap: ReadonlyMap<string, number>,
+  sse: Float64Array,
+  offset: Float64Array,
+): Omit<GridResiduals, 'sse'> | undefined {
   let n = 0;
   let idx = gatherIdx;
   let obs = gatherObs;

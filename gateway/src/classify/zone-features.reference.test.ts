@@ -183,7 +183,8 @@ describe('zone candidates against the reference (map-based, point-major) impleme
         const grid = floorGrid(ctx, floor)!;
         const a = gridResiduals(grid, w.storeSideDbm);
         const b = referenceResiduals(grid, w.storeSideDbm);
-        if ((a === undefined) !== (b === undefined) || (a && b && (!sameBits(a.sse, b.sse) || a.bestPoint !== b.bestPoint || a.n !== b.n))) bad.push(`${name} #${i}: residuals differ`);
+        if ((a === undefined) !== (b === undefined) || (a && b && (!sameBits(a.sse, b.sse) || a.bestPoint !== b.bestPoint || a.n !== b.n)))
+          bad.push(`${name} #${i}: residuals differ`);
       }
     }
     expect(bad.slice(0, 5)).toEqual([]);
@@ -222,8 +223,15 @@ describe('zone candidates against the reference (map-based, point-major) impleme
           if (compare(w, floor, ctx, `${name} seed ${seed} at ${now - T0}`, bad)) rows += 1;
           // estimateZone shares the residual core.
           const z = estimateZone(w, floor, ctx);
-          const ref = floor === undefined ? undefined : referenceResiduals(floorGrid(ctx, floor) ?? { receiverIndex: new Map(), receivers: 0, zoneIds: [], points: [], expectedByReceiver: new Float64Array(0) }, w.storeSideDbm);
-          if (ref && ref.bestPoint >= 0 && z.zoneId !== floorGrid(ctx, floor!)!.zoneIds[ref.bestPoint]) bad.push(`${name} at ${now - T0}: estimateZone differs`);
+          const ref =
+            floor === undefined
+              ? undefined
+              : referenceResiduals(
+                  floorGrid(ctx, floor) ?? { receiverIndex: new Map(), receivers: 0, zoneIds: [], points: [], expectedByReceiver: new Float64Array(0) },
+                  w.storeSideDbm,
+                );
+          if (ref && ref.bestPoint >= 0 && z.zoneId !== floorGrid(ctx, floor!)!.zoneIds[ref.bestPoint])
+            bad.push(`${name} at ${now - T0}: estimateZone differs`);
         }
       }
     }

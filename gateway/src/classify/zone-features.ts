@@ -86,7 +86,15 @@ interface FloorLayout {
 const layouts = new WeakMap<FloorGrid, FloorLayout>();
 
 function fitScratch(slots: number, k: number): FitScratch {
-  return { minMse: new Float64Array(slots), weight: new Float64Array(slots), topCount: new Int32Array(slots), topP: new Int32Array(k), topSse: new Float64Array(k), total: 0, used: 0 };
+  return {
+    minMse: new Float64Array(slots),
+    weight: new Float64Array(slots),
+    topCount: new Int32Array(slots),
+    topP: new Int32Array(k),
+    topSse: new Float64Array(k),
+    total: 0,
+    used: 0,
+  };
 }
 
 function layoutOf(grid: FloorGrid, floor: number, zones: readonly Zone[], ctx: SiteContext): FloorLayout {
@@ -105,7 +113,8 @@ function layoutOf(grid: FloorGrid, floor: number, zones: readonly Zone[], ctx: S
   const hasRx = new Set<string>();
   for (const r of ctx.receivers.values()) if (r.storeSide && r.floor === floor && r.zoneId !== undefined) hasRx.add(r.zoneId);
   const receivers = new Map<string, { row: number; x: number; y: number }>();
-  for (const r of ctx.receivers.values()) if (r.floor === floor) receivers.set(r.id, { row: r.zoneId === undefined ? -1 : (rowOf.get(r.zoneId) ?? -1), x: r.position.x, y: r.position.y });
+  for (const r of ctx.receivers.values())
+    if (r.floor === floor) receivers.set(r.id, { row: r.zoneId === undefined ? -1 : (rowOf.get(r.zoneId) ?? -1), x: r.position.x, y: r.position.y });
   const k = Math.min(TOP_K, grid.points.length);
   const topShare = new Float64Array(k + 1);
   for (let c = 1; c <= k; c++) topShare[c] = topShare[c - 1]! + 1 / k;
@@ -115,10 +124,12 @@ function layoutOf(grid: FloorGrid, floor: number, zones: readonly Zone[], ctx: S
     slots: names.length,
     rowIds: rowZones.map((z) => z.id),
     rowSlot: Int32Array.from(rowZones, (z) => slotOf.get(z.id)!),
-    rowBounds: Float64Array.from(rowZones.flatMap((z) => {
-      const b = shapeBounds(z.shape);
-      return [b.minX, b.maxX, b.minY, b.maxY];
-    })),
+    rowBounds: Float64Array.from(
+      rowZones.flatMap((z) => {
+        const b = shapeBounds(z.shape);
+        return [b.minX, b.maxX, b.minY, b.maxY];
+      }),
+    ),
     rowLogArea: Float64Array.from(rowZones, (z) => Math.log(Math.max(1, shapeAreaM2(z.shape)))),
     rowKind: Int32Array.from(rowZones, (z) => KIND_FLAGS.indexOf(z.kind as ZoneKind)),
     rowHasRx: Uint8Array.from(rowZones, (z) => (hasRx.has(z.id) ? 1 : 0)),

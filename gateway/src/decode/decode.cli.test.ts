@@ -9,8 +9,16 @@ import { sharedFiles } from '@storesense/protocol/testing';
 /** Spawns the built CLI (`npx tsc -b` first), as an installer would run it. */
 const CLI = fileURLToPath(new URL('../../dist/cli.js', import.meta.url));
 const fixture = (p: string) => fileURLToPath(new URL(`../../fixtures/${p}`, import.meta.url));
-const hexOf = (p: string) => readFileSync(fixture(p), 'utf8').split('\n').filter((l) => !l.startsWith('#')).join('').replace(/\s/g, '');
-const { paths: [REAL_PCAP], skip: noRealPcap } = sharedFiles(['fixtures/wifi-probes/lab-position1-2024-03-15.pcap'], 'the real lab capture decode test');
+const hexOf = (p: string) =>
+  readFileSync(fixture(p), 'utf8')
+    .split('\n')
+    .filter((l) => !l.startsWith('#'))
+    .join('')
+    .replace(/\s/g, '');
+const {
+  paths: [REAL_PCAP],
+  skip: noRealPcap,
+} = sharedFiles(['fixtures/wifi-probes/lab-position1-2024-03-15.pcap'], 'the real lab capture decode test');
 
 function decode(...args: string[]) {
   const r = spawnSync(process.execPath, [CLI, 'decode', ...args], { encoding: 'utf8', env: { ...process.env, STORESENSE_SITE_PEPPER: 'test-pepper' } });

@@ -56,20 +56,31 @@ export async function runDecode(argv: string[], io: DecodeIo): Promise<number> {
       args: argv,
       allowPositionals: true,
       strict: true,
-      options: { 'show-mac': { type: 'boolean' }, pepper: { type: 'string' }, address: { type: 'string' }, limit: { type: 'string' }, secret: { type: 'string' }, help: { type: 'boolean' } },
+      options: {
+        'show-mac': { type: 'boolean' },
+        pepper: { type: 'string' },
+        address: { type: 'string' },
+        limit: { type: 'string' },
+        secret: { type: 'string' },
+        help: { type: 'boolean' },
+      },
     });
   } catch (err) {
     io.stderr(`${(err as Error).message}\n\n${DECODE_USAGE}\n`);
     return 2;
   }
-  const { values: o, positionals: [kind, ...rest] } = parsed;
+  const {
+    values: o,
+    positionals: [kind, ...rest],
+  } = parsed;
   if (o.help) {
     io.stdout(`${DECODE_USAGE}\n`);
     return 0;
   }
   const pepper = o.pepper ?? io.env['STORESENSE_SITE_PEPPER'] ?? 'decode';
   const showMac = o['show-mac'] === true;
-  const print = (v: unknown, atMs = io.nowMs()) => io.stdout(`${JSON.stringify(present(v, atMs, pepper, showMac), (_k, x: unknown) => (typeof x === 'bigint' ? x.toString() : x), 2)}\n`);
+  const print = (v: unknown, atMs = io.nowMs()) =>
+    io.stdout(`${JSON.stringify(present(v, atMs, pepper, showMac), (_k, x: unknown) => (typeof x === 'bigint' ? x.toString() : x), 2)}\n`);
   const reject = (reason: string) => {
     io.stderr(`decode ${kind}: rejected: ${reason}\n`);
     return 1;
@@ -103,7 +114,13 @@ export async function runDecode(argv: string[], io: DecodeIo): Promise<number> {
       const limit = o.limit !== undefined ? Number(o.limit) : Number.POSITIVE_INFINITY;
       const frames = r.value.frames;
       const rejected = frames.filter((f) => 'rejected' in f).length;
-      print({ frames: frames.length, probeRequests: frames.length - rejected, rejected, ...(r.value.truncated ? { truncated: r.value.truncated } : {}), decoded: frames.slice(0, limit) });
+      print({
+        frames: frames.length,
+        probeRequests: frames.length - rejected,
+        rejected,
+        ...(r.value.truncated ? { truncated: r.value.truncated } : {}),
+        decoded: frames.slice(0, limit),
+      });
       return 0;
     }
     case 'espresense': {

@@ -23,14 +23,20 @@ export interface Fingerprint {
 export const UJI_NOT_DETECTED = 100;
 
 export class FingerprintParseError extends Error {
-  constructor(readonly line: number, message: string) {
+  constructor(
+    readonly line: number,
+    message: string,
+  ) {
     super(`line ${line}: ${message}`);
   }
 }
 
 /** Parses the UJIIndoorLoc header; returns the WAP columns and the label column indices. */
 export function parseUjiHeader(header: string): { waps: { col: number; id: string }[]; floorCol: number; buildingCol: number; spaceCol: number } {
-  const cols = header.trim().split(',').map((c) => c.replace(/^"|"$/g, ''));
+  const cols = header
+    .trim()
+    .split(',')
+    .map((c) => c.replace(/^"|"$/g, ''));
   const waps: { col: number; id: string }[] = [];
   cols.forEach((c, col) => {
     if (/^WAP\d+$/.test(c)) waps.push({ col, id: c });
@@ -177,7 +183,10 @@ export interface EncodedSet {
 export function receiverVocabulary(train: readonly Fingerprint[], minRows = 1): string[] {
   const counts = new Map<string, number>();
   for (const fp of train) for (const id of fp.receivers.keys()) counts.set(id, (counts.get(id) ?? 0) + 1);
-  return [...counts.entries()].filter(([, n]) => n >= minRows).map(([id]) => id).sort();
+  return [...counts.entries()]
+    .filter(([, n]) => n >= minRows)
+    .map(([id]) => id)
+    .sort();
 }
 
 /** Encodes fingerprints over a vocabulary; receivers outside it are dropped. */

@@ -1,11 +1,4 @@
-import {
-  defaultPreprocessing,
-  encodeFingerprints,
-  receiverVocabulary,
-  type EncodedSet,
-  type Fingerprint,
-  type Preprocessing,
-} from './fingerprint.dataset.js';
+import { defaultPreprocessing, encodeFingerprints, receiverVocabulary, type EncodedSet, type Fingerprint, type Preprocessing } from './fingerprint.dataset.js';
 
 /**
  * Hierarchical k-NN building -> floor classifier over sparse fingerprints.

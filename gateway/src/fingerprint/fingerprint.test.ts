@@ -27,7 +27,10 @@ describe('fingerprint parsing and preprocessing', () => {
     const h = parseUjiHeader(header);
     expect(h.waps.map((w) => w.id)).toEqual(['WAP001', 'WAP002', 'WAP003']);
     const fp = parseUjiRow('100,-71,-104,-7541.26,4864921.9,2,1,106,2,2,23,1371713733', h, 2);
-    expect([...fp.receivers]).toEqual([['WAP002', -71], ['WAP003', -104]]);
+    expect([...fp.receivers]).toEqual([
+      ['WAP002', -71],
+      ['WAP003', -104],
+    ]);
     expect(fp).toMatchObject({ floor: 2, building: '1', zoneId: '106' });
     // SPACEID 0 (the whole validation file) is "unknown", not a zone.
     expect(parseUjiRow('-50,100,100,0,0,0,2,0,0,0,0,0', h, 3).zoneId).toBeUndefined();
@@ -37,7 +40,15 @@ describe('fingerprint parsing and preprocessing', () => {
 
   it('parses calibration-walk JSON lines and rejects bad ones with the line number', () => {
     const fp = parseJsonlRow('{"receivers":{"rx-a":-60,"rx-b":-81},"floor":1,"zoneId":"shoes"}', 7);
-    expect(fp).toEqual({ receivers: new Map([['rx-a', -60], ['rx-b', -81]]), floor: 1, building: '0', zoneId: 'shoes' });
+    expect(fp).toEqual({
+      receivers: new Map([
+        ['rx-a', -60],
+        ['rx-b', -81],
+      ]),
+      floor: 1,
+      building: '0',
+      zoneId: 'shoes',
+    });
     expect(parseJsonlRow('{"receivers":{},"floor":0,"building":3}', 1).building).toBe('3');
     expect(() => parseJsonlRow('{"receivers":{"a":-60},"floor":1.5}', 9)).toThrow(/line 9: floor/);
     expect(() => parseJsonlRow('{"receivers":{"a":100},"floor":1}', 2)).toThrow(/rssiDbm/);
@@ -57,12 +68,33 @@ describe('fingerprint parsing and preprocessing', () => {
 
   it('drops receivers never seen in training and encodes sparsely in vocabulary order', () => {
     const train: Fingerprint[] = [
-      { receivers: new Map([['b', -50], ['a', -70]]), floor: 0, building: '0' },
+      {
+        receivers: new Map([
+          ['b', -50],
+          ['a', -70],
+        ]),
+        floor: 0,
+        building: '0',
+      },
       { receivers: new Map([['a', -60]]), floor: 1, building: '0' },
     ];
     expect(receiverVocabulary(train)).toEqual(['a', 'b']);
     expect(receiverVocabulary(train, 2)).toEqual(['a']);
-    const enc = encodeFingerprints([{ receivers: new Map([['zz', -40], ['b', -60], ['a', -200]]), floor: 0, building: '0' }], ['a', 'b'], defaultPreprocessing);
+    const enc = encodeFingerprints(
+      [
+        {
+          receivers: new Map([
+            ['zz', -40],
+            ['b', -60],
+            ['a', -200],
+          ]),
+          floor: 0,
+          building: '0',
+        },
+      ],
+      ['a', 'b'],
+      defaultPreprocessing,
+    );
     expect([...enc.idx[0]!]).toEqual([1]); // zz unseen, a below the floor value
   });
 });
@@ -117,20 +149,32 @@ describe('fingerprint model', () => {
       console.warn(`skipping CLI check: ${cli} not built (run npx tsc -b)`);
       return;
     }
-    const out = JSON.parse(execFileSync(process.execPath, [cli, '--train', trainPath, '--validate', validatePath, '--json'], { encoding: 'utf8' })) as Record<string, unknown>;
+    const out = JSON.parse(execFileSync(process.execPath, [cli, '--train', trainPath, '--validate', validatePath, '--json'], { encoding: 'utf8' })) as Record<
+      string,
+      unknown
+    >;
     expect(out).toMatchObject({ buildingAccuracy: 1, floorAccuracy: 1, buildingFloorAccuracy: 1, zoneAccuracy: 1, validate: { rows: 30 } });
   });
 });
 
 describe('UJIIndoorLoc protocol (train on trainingData.csv, report on validationData.csv)', () => {
-  const { paths: [trainCsv, validateCsv], skip } = sharedFiles(['datasets/ujiindoorloc/trainingData.csv', 'datasets/ujiindoorloc/validationData.csv'], 'the UJIIndoorLoc protocol test');
-  it.skipIf(skip)('building >= 0.99 and floor >= 0.92 on the validation file', async () => {
-    const train = await loadFingerprints(trainCsv!);
-    const validate = await loadFingerprints(validateCsv!);
-    expect([train.length, validate.length]).toEqual([19937, 1111]);
-    const acc = evaluateFingerprintModel(trainFingerprintModel(train), validate);
-    console.info(`UJIIndoorLoc: building ${acc.buildingAccuracy.toFixed(4)}, floor ${acc.floorAccuracy.toFixed(4)}, building+floor ${acc.buildingFloorAccuracy.toFixed(4)}`);
-    expect(acc.buildingAccuracy).toBeGreaterThanOrEqual(0.99);
-    expect(acc.floorAccuracy).toBeGreaterThanOrEqual(0.92);
-  }, 60_000); // ~4 s on 2 cores: CSV load ~1.5 s, 1,111 sparse k-NN queries ~2 s
+  const {
+    paths: [trainCsv, validateCsv],
+    skip,
+  } = sharedFiles(['datasets/ujiindoorloc/trainingData.csv', 'datasets/ujiindoorloc/validationData.csv'], 'the UJIIndoorLoc protocol test');
+  it.skipIf(skip)(
+    'building >= 0.99 and floor >= 0.92 on the validation file',
+    async () => {
+      const train = await loadFingerprints(trainCsv!);
+      const validate = await loadFingerprints(validateCsv!);
+      expect([train.length, validate.length]).toEqual([19937, 1111]);
+      const acc = evaluateFingerprintModel(trainFingerprintModel(train), validate);
+      console.info(
+        `UJIIndoorLoc: building ${acc.buildingAccuracy.toFixed(4)}, floor ${acc.floorAccuracy.toFixed(4)}, building+floor ${acc.buildingFloorAccuracy.toFixed(4)}`,
+      );
+      expect(acc.buildingAccuracy).toBeGreaterThanOrEqual(0.99);
+      expect(acc.floorAccuracy).toBeGreaterThanOrEqual(0.92);
+    },
+    60_000,
+  ); // ~4 s on 2 cores: CSV load ~1.5 s, 1,111 sparse k-NN queries ~2 s
 });

@@ -35,12 +35,18 @@ const legacyPayload = {
   v: 1,
   at: 0,
   periodMs: PERIOD,
-  members: [{ memberId: 'm-a', key: KEY_A }, { memberId: 'm-b', key: KEY_B }],
-  legacyCards: [{ memberId: 'm-a', ...CARD }, { memberId: 'm-gone', uuid: CARD.uuid, major: 1, minor: 1 }],
+  members: [
+    { memberId: 'm-a', key: KEY_A },
+    { memberId: 'm-b', key: KEY_B },
+  ],
+  legacyCards: [
+    { memberId: 'm-a', ...CARD },
+    { memberId: 'm-gone', uuid: CARD.uuid, major: 1, minor: 1 },
+  ],
 };
 
 describe('legacy member cards at the gateway', () => {
-  it('a registered card becomes its holder\'s current rotating token, which resolves to the member', () => {
+  it("a registered card becomes its holder's current rotating token, which resolves to the member", () => {
     const r = resolverWith(legacyPayload);
     expect(r.legacyCardCount).toBe(1); // m-gone has no key in the payload (not consenting): ignored
     const token = r.tokenFor(CARD, AT);
@@ -62,12 +68,15 @@ describe('legacy member cards at the gateway', () => {
     expect(r.tokenFor(CARD, AT)).toBeUndefined();
   });
 
-  it('BLE: the card\'s iBeacon advert yields an observation with the holder\'s token and a daily pseudonym', () => {
+  it("BLE: the card's iBeacon advert yields an observation with the holder's token and a daily pseudonym", () => {
     const advert = parseAdvert(hexFixture('ibeacon-estimote.hex'));
     if (!advert.ok) throw new Error(advert.reason);
     expect(advert.value.ibeacon).toMatchObject(CARD);
     const r = resolverWith(legacyPayload);
-    const obs = bleSightingToObservation({ atMs: AT, receiverId: 'rx-1', addressMac: 'c0:11:22:33:44:55', rssiDbm: -60, advert: advert.value }, { pepper, legacyCards: r });
+    const obs = bleSightingToObservation(
+      { atMs: AT, receiverId: 'rx-1', addressMac: 'c0:11:22:33:44:55', rssiDbm: -60, advert: advert.value },
+      { pepper, legacyCards: r },
+    );
     expect(obs.ok).toBe(true);
     if (!obs.ok) return;
     expect(obs.value.token).toBe(memberToken(KEY_A, AT, PERIOD));
@@ -77,11 +86,12 @@ describe('legacy member cards at the gateway', () => {
     expect(without.ok && without.value.token).toBeUndefined();
   });
 
-  it('ESPresense: an iBeacon device id that is a registered card yields the holder\'s token', () => {
+  it("ESPresense: an iBeacon device id that is a registered card yields the holder's token", () => {
     const id = `iBeacon:${CARD.uuid}-${CARD.major}-${CARD.minor}`;
     expect(iBeaconOfEspresenseId(id)).toEqual(CARD);
     expect(iBeaconOfEspresenseId('iBeacon:B9407F30F5F8466EAFF925556B57FE6D:12345:54321')).toEqual(CARD);
-    for (const other of ['watch:darrell', 'iBeacon:b9407f30-1-2', `iBeacon:${CARD.uuid}-70000-1`, '58b1294494d3']) expect(iBeaconOfEspresenseId(other), other).toBeUndefined();
+    for (const other of ['watch:darrell', 'iBeacon:b9407f30-1-2', `iBeacon:${CARD.uuid}-70000-1`, '58b1294494d3'])
+      expect(iBeaconOfEspresenseId(other), other).toBeUndefined();
     const report = parseEspresenseMessage(`espresense/devices/${id}/esp_door`, { id, rssi: -66, 'rssi@1m': -59 });
     if (!report.ok) throw new Error(report.reason);
     const r = resolverWith(legacyPayload);

@@ -22,13 +22,15 @@ describe('mac pseudonym', () => {
     expect(pseudonymizeMac('a89ced189b45', t0, 'other-site')!.subject).not.toBe(a.subject);
   });
   it('property: randomised MACs never link across days and never leak', () => {
-    fc.assert(fc.property(fc.uint8Array({ minLength: 6, maxLength: 6 }), fc.integer({ min: 0, max: 3_000 }), (b, day) => {
-      const mac = Array.from(b, (x) => x.toString(16).padStart(2, '0')).join(':');
-      const p1 = pseudonymizeMac(mac, t0 + day * DAY_MS, 'pep')!;
-      const p2 = pseudonymizeMac(mac, t0 + (day + 1) * DAY_MS, 'pep')!;
-      expect(p1.subject).not.toBe(p2.subject);
-      expect(p1.randomized).toBe((b[0]! & 2) !== 0);
-      expect(p1.subject).not.toContain(mac.replace(/:/g, '').slice(0, 6));
-    }));
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: 6, maxLength: 6 }), fc.integer({ min: 0, max: 3_000 }), (b, day) => {
+        const mac = Array.from(b, (x) => x.toString(16).padStart(2, '0')).join(':');
+        const p1 = pseudonymizeMac(mac, t0 + day * DAY_MS, 'pep')!;
+        const p2 = pseudonymizeMac(mac, t0 + (day + 1) * DAY_MS, 'pep')!;
+        expect(p1.subject).not.toBe(p2.subject);
+        expect(p1.randomized).toBe((b[0]! & 2) !== 0);
+        expect(p1.subject).not.toContain(mac.replace(/:/g, '').slice(0, 6));
+      }),
+    );
   });
 });

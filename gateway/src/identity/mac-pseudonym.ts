@@ -64,7 +64,10 @@ export function pseudonymizeMac(rawMac: string, atMs: number, pepper: SitePepper
  */
 export function pseudonymizeFingerprint(ieFingerprint: string, atMs: number, pepper: SitePepper): string | undefined {
   if (ieFingerprint === '' || !Number.isFinite(atMs)) return undefined;
-  return createHmac('sha256', pepper).update(`ie|${ieFingerprint}|${utcDay(atMs)}`).digest('hex').slice(0, 16);
+  return createHmac('sha256', pepper)
+    .update(`ie|${ieFingerprint}|${utcDay(atMs)}`)
+    .digest('hex')
+    .slice(0, 16);
 }
 
 /** Display helper for installers: the MAC itself with `--show-mac`, else the pseudonym. */
@@ -81,6 +84,8 @@ export function displayMac(rawMac: string, atMs: number, pepper: SitePepper, sho
 export function pseudonymizeDeviceId(deviceId: string, atMs: number, pepper: SitePepper): MacPseudonym | undefined {
   if (normalizeMac(deviceId) !== undefined) return pseudonymizeMac(deviceId, atMs, pepper);
   if (deviceId === '' || !Number.isFinite(atMs)) return undefined;
-  const digest = createHmac('sha256', pepper).update(`id|${deviceId}|${utcDay(atMs)}`).digest('hex');
+  const digest = createHmac('sha256', pepper)
+    .update(`id|${deviceId}|${utcDay(atMs)}`)
+    .digest('hex');
   return { subject: `s_${digest.slice(0, 16)}`, randomized: false };
 }

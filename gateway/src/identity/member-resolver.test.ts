@@ -10,12 +10,25 @@ const PERIOD = 900_000;
 
 function capture() {
   const lines: string[] = [];
-  const stream = new Writable({ write(chunk, _enc, cb) { lines.push(String(chunk)); cb(); } });
+  const stream = new Writable({
+    write(chunk, _enc, cb) {
+      lines.push(String(chunk));
+      cb();
+    },
+  });
   return { lines, logger: createLogger({ level: 'debug' }, stream) };
 }
 
 describe('MemberResolver', () => {
-  const keys = { v: 1, at: 0, periodMs: PERIOD, members: [{ memberId: 'm-a', key: KEY_A }, { memberId: 'm-b', key: KEY_B }] };
+  const keys = {
+    v: 1,
+    at: 0,
+    periodMs: PERIOD,
+    members: [
+      { memberId: 'm-a', key: KEY_A },
+      { memberId: 'm-b', key: KEY_B },
+    ],
+  };
 
   it('resolves tokens of the current period and of the neighbouring periods (clock skew)', () => {
     const r = new MemberResolver({ periodMs: PERIOD, logger: capture().logger });

@@ -52,7 +52,10 @@ export class MemberResolver {
       if (key === undefined) ignoredCards++;
       else this.keyByCard.set(cardKey(c), key);
     }
-    this.log.info({ members: this.keys.length, legacyCards: this.keyByCard.size, ...(ignoredCards > 0 ? { ignoredCards } : {}), periodMs: this.periodMs }, 'member keys updated');
+    this.log.info(
+      { members: this.keys.length, legacyCards: this.keyByCard.size, ...(ignoredCards > 0 ? { ignoredCards } : {}), periodMs: this.periodMs },
+      'member keys updated',
+    );
     return true;
   }
 

@@ -37,36 +37,51 @@ describe('no raw MAC leaves a conversion (property, all sources)', () => {
     const eid = parseAdvert(Uint8Array.from([3, 3, 0xaa, 0xfe, 0x0d, 0x16, 0xaa, 0xfe, 0x30, 0xf0, 1, 2, 3, 4, 5, 6, 7, 8]));
     if (!eid.ok) throw new Error(eid.reason);
     fc.assert(
-      fc.property(macArb, formatArb, atArb, fc.integer({ min: 0, max: 4095 }), fc.array(fc.uint8Array({ maxLength: 20 }), { maxLength: 4 }), (mac, fmt, at, seq, ies) => {
-        // An all-digit MAC (p = 0.35 %) would "occur" inside timestamps; it says nothing about leaks.
-        fc.pre(/[a-f]/.test(toHex(mac)));
-        lines.length = 0;
-        const written = spellings(mac)[fmt]!;
-        const outputs: unknown[] = [];
-        const emit = (what: string, r: { ok: boolean }) => {
-          outputs.push(r);
-          const any = r as unknown as { value?: unknown; reason?: string };
-          if (r.ok) log.debug({ obs: any.value, what }, 'observation');
-          else log.warn({ reason: any.reason, what }, 'rejected');
-        };
-        emit('ble', bleSightingToObservation({ atMs: at, receiverId: 'rx-1', addressMac: written, rssiDbm: -70, advert: eid.value }, { pepper: 'pep' }));
-        const frame = decodeRadiotapFrame(at, probeFrame(mac, seq, ies));
-        // Parser output holds the MAC by design (it is the conversion's input); only reasons are emitted.
-        if (!frame.ok) emit('probe-parse', frame);
-        if (frame.ok) emit('probe', probeToObservation({ ...frame.value, sourceMac: frame.value.probe.sourceMac }, { receiverId: 'rx-1', pepper: 'pep' }));
-        const ts = parseTsharkProbeLine(`${at / 1000}\t${written}\t-61\t2412\t`);
-        if (ts.ok) emit('tshark', probeToObservation(ts.value, { receiverId: 'rx-1', pepper: 'pep' }));
-        else emit('tshark', ts);
-        const esp = parseEspresenseMessage(`espresense/devices/${written}/office`, { id: written, mac: toHex(mac), rssi: '-70' });
-        emit('espresense-parse', esp.ok ? { ok: false, reason: 'parsed' } : esp);
-        if (esp.ok) emit('espresense', espresenseToObservation(esp.value, at, { pepper: 'pep' }));
-        const mer = parseMerakiBody({ version: '3.0', type: 'WiFi', data: { observations: [{ clientMac: written, latestRecord: { time: new Date(at).toISOString(), nearestApMac: '00:18:0a:13:dd:b0', nearestApRssi: '-66' } }] } });
-        if (mer.ok) for (const s of mer.value.sightings) emit('meraki', merakiToObservation(s, { pepper: 'pep' }));
-        else emit('meraki', mer);
-        const text = `${JSON.stringify(outputs)}\n${lines.join('')}`.toLowerCase();
-        expect(outputs.filter((o) => (o as { ok: boolean }).ok).length).toBeGreaterThanOrEqual(4);
-        for (const s of spellings(mac)) expect(text).not.toContain(s.toLowerCase());
-      }),
+      fc.property(
+        macArb,
+        formatArb,
+        atArb,
+        fc.integer({ min: 0, max: 4095 }),
+        fc.array(fc.uint8Array({ maxLength: 20 }), { maxLength: 4 }),
+        (mac, fmt, at, seq, ies) => {
+          // An all-digit MAC (p = 0.35 %) would "occur" inside timestamps; it says nothing about leaks.
+          fc.pre(/[a-f]/.test(toHex(mac)));
+          lines.length = 0;
+          const written = spellings(mac)[fmt]!;
+          const outputs: unknown[] = [];
+          const emit = (what: string, r: { ok: boolean }) => {
+            outputs.push(r);
+            const any = r as unknown as { value?: unknown; reason?: string };
+            if (r.ok) log.debug({ obs: any.value, what }, 'observation');
+            else log.warn({ reason: any.reason, what }, 'rejected');
+          };
+          emit('ble', bleSightingToObservation({ atMs: at, receiverId: 'rx-1', addressMac: written, rssiDbm: -70, advert: eid.value }, { pepper: 'pep' }));
+          const frame = decodeRadiotapFrame(at, probeFrame(mac, seq, ies));
+          // Parser output holds the MAC by design (it is the conversion's input); only reasons are emitted.
+          if (!frame.ok) emit('probe-parse', frame);
+          if (frame.ok) emit('probe', probeToObservation({ ...frame.value, sourceMac: frame.value.probe.sourceMac }, { receiverId: 'rx-1', pepper: 'pep' }));
+          const ts = parseTsharkProbeLine(`${at / 1000}\t${written}\t-61\t2412\t`);
+          if (ts.ok) emit('tshark', probeToObservation(ts.value, { receiverId: 'rx-1', pepper: 'pep' }));
+          else emit('tshark', ts);
+          const esp = parseEspresenseMessage(`espresense/devices/${written}/office`, { id: written, mac: toHex(mac), rssi: '-70' });
+          emit('espresense-parse', esp.ok ? { ok: false, reason: 'parsed' } : esp);
+          if (esp.ok) emit('espresense', espresenseToObservation(esp.value, at, { pepper: 'pep' }));
+          const mer = parseMerakiBody({
+            version: '3.0',
+            type: 'WiFi',
+            data: {
+              observations: [
+                { clientMac: written, latestRecord: { time: new Date(at).toISOString(), nearestApMac: '00:18:0a:13:dd:b0', nearestApRssi: '-66' } },
+              ],
+            },
+          });
+          if (mer.ok) for (const s of mer.value.sightings) emit('meraki', merakiToObservation(s, { pepper: 'pep' }));
+          else emit('meraki', mer);
+          const text = `${JSON.stringify(outputs)}\n${lines.join('')}`.toLowerCase();
+          expect(outputs.filter((o) => (o as { ok: boolean }).ok).length).toBeGreaterThanOrEqual(4);
+          for (const s of spellings(mac)) expect(text).not.toContain(s.toLowerCase());
+        },
+      ),
       { numRuns: 300 },
     );
   });

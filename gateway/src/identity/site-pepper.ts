@@ -33,6 +33,9 @@ export function resolveSitePepper(opts: {
   const pepper = randomBytes(32).toString('hex');
   writeFileSync(file, `${pepper}\n`, { mode: 0o600 });
   chmodSync(file, 0o600); // an existing file keeps its mode on write; make sure
-  log.warn({ file, pepperEnv: opts.identity.pepperEnv }, 'no site pepper configured: generated one and stored it in the data dir (0600); back it up, or pseudonyms change when it is lost');
+  log.warn(
+    { file, pepperEnv: opts.identity.pepperEnv },
+    'no site pepper configured: generated one and stored it in the data dir (0600); back it up, or pseudonyms change when it is lost',
+  );
   return pepper;
 }

@@ -10,7 +10,10 @@ const DAY1 = Date.UTC(2026, 0, 5, 9);
 const BADGE = { uuid: 'B9407F30-F5F8-466E-AFF9-25556B57FE6D', major: 12345, minor: 54321 };
 
 function estimote() {
-  const text = readFileSync(new URL('../../fixtures/ble/ibeacon-estimote.hex', import.meta.url), 'utf8').split('\n').filter((l) => !l.trim().startsWith('#')).join('');
+  const text = readFileSync(new URL('../../fixtures/ble/ibeacon-estimote.hex', import.meta.url), 'utf8')
+    .split('\n')
+    .filter((l) => !l.trim().startsWith('#'))
+    .join('');
   const r = parseAdvert(hexToBytes(text)!);
   if (!r.ok) throw new Error(r.reason);
   return r.value;
@@ -39,8 +42,14 @@ describe('registered staff badges', () => {
 
   it('an ESPresense iBeacon id that is a registered badge gets the same staff_ pseudonym', () => {
     const staffBadges = staffBadgeTable([BADGE], pepper);
-    const ble = bleSightingToObservation({ atMs: DAY1, receiverId: 'rx-1', addressMac: 'c0:11:22:33:44:55', rssiDbm: -60, advert: estimote() }, { pepper, staffBadges });
-    const esp = espresenseToObservation({ deviceId: 'iBeacon:b9407f30-f5f8-466e-aff9-25556b57fe6d-12345-54321', room: 'rx-1', rssiDbm: -61 }, DAY1, { pepper, staffBadges });
+    const ble = bleSightingToObservation(
+      { atMs: DAY1, receiverId: 'rx-1', addressMac: 'c0:11:22:33:44:55', rssiDbm: -60, advert: estimote() },
+      { pepper, staffBadges },
+    );
+    const esp = espresenseToObservation({ deviceId: 'iBeacon:b9407f30-f5f8-466e-aff9-25556b57fe6d-12345-54321', room: 'rx-1', rssiDbm: -61 }, DAY1, {
+      pepper,
+      staffBadges,
+    });
     expect(esp.ok && esp.value.subject).toBe(ble.ok && ble.value.subject);
     expect(JSON.stringify(esp)).not.toMatch(/b9407f30/i);
   });

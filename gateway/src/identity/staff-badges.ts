@@ -33,7 +33,9 @@ export function staffBadgeTable(beacons: readonly BeaconId[], pepper: SitePepper
       if (keys.size === 0 || !Number.isFinite(atMs)) return undefined;
       const key = keyOf(beacon);
       if (!keys.has(key)) return undefined;
-      const digest = createHmac('sha256', pepper).update(`staff|${key}|${utcDay(atMs)}`).digest('hex');
+      const digest = createHmac('sha256', pepper)
+        .update(`staff|${key}|${utcDay(atMs)}`)
+        .digest('hex');
       return `${STAFF_SUBJECT_PREFIX}${digest.slice(0, 16)}`;
     },
   };

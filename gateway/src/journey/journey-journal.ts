@@ -58,7 +58,12 @@ export class JourneyJournal {
    * The changes to write: dirty subjects (or, with `all`, every journey that is not absent), and
    * the removed ones. A journey back to `absent` is a delete: nothing of it needs to survive.
    */
-  take(journeys: ReadonlyMap<string, JourneyState>, lastSeenOf: (subject: string) => number | undefined, all: boolean, skip: (subject: string) => boolean): JourneyChanges {
+  take(
+    journeys: ReadonlyMap<string, JourneyState>,
+    lastSeenOf: (subject: string) => number | undefined,
+    all: boolean,
+    skip: (subject: string) => boolean,
+  ): JourneyChanges {
     const upserts: SavedJourney[] = [];
     const deletes = new Set(this.removed);
     const candidates = all ? new Set([...this.dirty, ...journeys.keys()]) : this.dirty;
@@ -99,7 +104,8 @@ export function parseJourney(json: string): { ok: true; state: JourneyState } | 
   if (v !== JOURNEY_STATE_VERSION) return { ok: false, reason: `journey state version ${String(v)} is not ${JOURNEY_STATE_VERSION}` };
   if (typeof state !== 'object' || state === null) return { ok: false, reason: 'no state' };
   const s = { ...initialJourneyState(), ...(state as Partial<JourneyState>) };
-  if (!['absent', 'near', 'inside'].includes(s.place) || (s.place === 'inside' && typeof s.visitId !== 'string')) return { ok: false, reason: 'not a journey state' };
+  if (!['absent', 'near', 'inside'].includes(s.place) || (s.place === 'inside' && typeof s.visitId !== 'string'))
+    return { ok: false, reason: 'not a journey state' };
   if (typeof s.dwellMsByZone !== 'object' || s.dwellMsByZone === null || !Array.isArray(s.floors)) return { ok: false, reason: 'not a journey state' };
   return { ok: true, state: s };
 }

@@ -71,7 +71,11 @@ function run(segments: Segment[], s: MachineSettings = settings()): JourneyEvent
     for (let k = 0; k < seg.ticks; k++, i++) {
       const now = T0 + i * TICK;
       if (seg.place !== 'silent') lastSeenAt = now;
-      const r = nextJourneyState(state, { now, probs: seg.place === 'silent' ? undefined : probs(seg), lastSeenAt, purchases: [], atDoor: seg.door ?? false }, s);
+      const r = nextJourneyState(
+        state,
+        { now, probs: seg.place === 'silent' ? undefined : probs(seg), lastSeenAt, purchases: [], atDoor: seg.door ?? false },
+        s,
+      );
       state = r.state;
       out.push(...r.events);
     }
@@ -79,7 +83,8 @@ function run(segments: Segment[], s: MachineSettings = settings()): JourneyEvent
   return out.map((e) => ({ ...e, at: e.at - T0, detectedAt: e.detectedAt - T0 }));
 }
 
-const brief = (events: JourneyEventDraft[]) => events.map((e) => `${e.type}${e.phase ? `:${e.phase}` : ''}${e.zoneId && e.type === 'dwell' ? `:${e.zoneId}` : ''}@${e.at}`);
+const brief = (events: JourneyEventDraft[]) =>
+  events.map((e) => `${e.type}${e.phase ? `:${e.phase}` : ''}${e.zoneId && e.type === 'dwell' ? `:${e.zoneId}` : ''}@${e.at}`);
 
 describe('dwell under lag correction', () => {
   const cases: { name: string; segments: Segment[]; expected: string[]; settings?: Partial<MachineSettings> }[] = [
@@ -96,43 +101,72 @@ describe('dwell under lag correction', () => {
         { ticks: 60, place: 'silent' },
       ],
       expected: [
-        'approach@-1000', 'arrival@0',
-        'dwell:start:sales@10000', 'dwell:end:sales@12500',
-        'dwell:start:sales@30500', 'dwell:end:sales@33750', 'exit@33750',
+        'approach@-1000',
+        'arrival@0',
+        'dwell:start:sales@10000',
+        'dwell:end:sales@12500',
+        'dwell:start:sales@30500',
+        'dwell:end:sales@33750',
+        'exit@33750',
       ],
     },
     {
       // Arrival (corrected) at 0 into till; the outside pattern from 12500 dates the exit to 11500:
       // an 11.5 s stay. The start could not be settled before the exit run began; it goes out with it.
       name: 'a stay that reaches the threshold within the last lag before an exit is a dwell, reported with the exit',
-      segments: [{ ticks: 4, place: 'near' }, { ticks: 46, place: 'inside', zoneId: 'till' }, { ticks: 12, place: 'near' }],
+      segments: [
+        { ticks: 4, place: 'near' },
+        { ticks: 46, place: 'inside', zoneId: 'till' },
+        { ticks: 12, place: 'near' },
+      ],
       expected: ['approach@-1000', 'arrival@0', 'dwell:start:till@10000', 'dwell:end:till@11500', 'exit@11500'],
     },
     {
       name: 'the same walk with the exit 2 s earlier (a 9.5 s stay) is no dwell',
-      segments: [{ ticks: 4, place: 'near' }, { ticks: 38, place: 'inside', zoneId: 'till' }, { ticks: 12, place: 'near' }],
+      segments: [
+        { ticks: 4, place: 'near' },
+        { ticks: 38, place: 'inside', zoneId: 'till' },
+        { ticks: 12, place: 'near' },
+      ],
       expected: ['approach@-1000', 'arrival@0', 'exit@9500'],
     },
     {
       // The brief: a stay ≥ threshold is a dwell; exactly the threshold starts and ends at once (as the simulator's truth does).
       name: 'a stay of exactly the threshold is a dwell of dwellMs = threshold',
-      segments: [{ ticks: 4, place: 'near' }, { ticks: 40, place: 'inside', zoneId: 'till' }, { ticks: 12, place: 'near' }],
+      segments: [
+        { ticks: 4, place: 'near' },
+        { ticks: 40, place: 'inside', zoneId: 'till' },
+        { ticks: 12, place: 'near' },
+      ],
       expected: ['approach@-1000', 'arrival@0', 'dwell:start:till@10000', 'dwell:end:till@10000', 'exit@10000'],
     },
     {
       name: 'a stay that reaches the threshold within the last zone lag before a zone change is a dwell',
       // till from 0 (corrected arrival); sales seen from 15000, dated 11500: an 11.5 s stay.
-      segments: [{ ticks: 4, place: 'near' }, { ticks: 56, place: 'inside', zoneId: 'till' }, { ticks: 20, place: 'inside', zoneId: 'sales' }],
+      segments: [
+        { ticks: 4, place: 'near' },
+        { ticks: 56, place: 'inside', zoneId: 'till' },
+        { ticks: 20, place: 'inside', zoneId: 'sales' },
+      ],
       expected: ['approach@-1000', 'arrival@0', 'dwell:start:till@10000', 'dwell:end:till@11500'],
     },
     {
       name: 'a mall area (corridor) zone is never a dwell zone, even while the machine thinks the subject is inside',
-      segments: [{ ticks: 4, place: 'near' }, { ticks: 120, place: 'inside', zoneId: 'corridor' }, { ticks: 60, place: 'silent' }],
+      segments: [
+        { ticks: 4, place: 'near' },
+        { ticks: 120, place: 'inside', zoneId: 'corridor' },
+        { ticks: 60, place: 'silent' },
+      ],
       expected: ['approach@-1000', 'arrival@0', 'exit@30750'],
     },
     {
       name: 'moving from a store zone into a corridor zone ends the store dwell at the (corrected) switch',
-      segments: [{ ticks: 4, place: 'near' }, { ticks: 80, place: 'inside', zoneId: 'sales' }, { ticks: 80, place: 'inside', zoneId: 'corridor' }, { ticks: 60, place: 'silent' }],
+      segments: [
+        { ticks: 4, place: 'near' },
+        { ticks: 80, place: 'inside', zoneId: 'sales' },
+        { ticks: 80, place: 'inside', zoneId: 'corridor' },
+        { ticks: 60, place: 'silent' },
+      ],
       expected: ['approach@-1000', 'arrival@0', 'dwell:start:sales@10000', 'dwell:end:sales@17500', 'exit@40750'],
     },
   ];
@@ -161,11 +195,24 @@ describe('dwell under lag correction', () => {
       door: fc.boolean(),
     });
     fc.assert(
-      fc.property(fc.array(segment, { minLength: 1, maxLength: 30 }), fc.constantFrom(0, 1_000), fc.constantFrom(0, 3_500, 6_000), fc.boolean(), (segments, crossingLagMs, zoneLagMs, doorGating) => {
-        const s = settings({ crossingLagMs, zoneLagMs, doorGating, multiFloor: true, floorArrivalDelayMs: 9_000, zoneDwellThresholdMs: new Map([['till', 5_000]]) });
-        const events = run([...segments, { ticks: 60, place: 'silent' }], s);
-        expect(invariantViolations(events, s)).toEqual([]);
-      }),
+      fc.property(
+        fc.array(segment, { minLength: 1, maxLength: 30 }),
+        fc.constantFrom(0, 1_000),
+        fc.constantFrom(0, 3_500, 6_000),
+        fc.boolean(),
+        (segments, crossingLagMs, zoneLagMs, doorGating) => {
+          const s = settings({
+            crossingLagMs,
+            zoneLagMs,
+            doorGating,
+            multiFloor: true,
+            floorArrivalDelayMs: 9_000,
+            zoneDwellThresholdMs: new Map([['till', 5_000]]),
+          });
+          const events = run([...segments, { ticks: 60, place: 'silent' }], s);
+          expect(invariantViolations(events, s)).toEqual([]);
+        },
+      ),
       { numRuns: 400 },
     );
   }, 30_000); // ~1 s alone; generous for a loaded machine

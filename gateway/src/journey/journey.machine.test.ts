@@ -86,121 +86,218 @@ describe('nextJourneyState', () => {
   const cases: { name: string; segments: Segment[]; expected: string[]; settings?: Partial<MachineSettings> }[] = [
     {
       name: 'a passer-by gets one approach and no exit',
-      segments: [{ ticks: 4, place: 'absent' }, { ticks: 20, place: 'near' }, { ticks: 80, silent: true }],
+      segments: [
+        { ticks: 4, place: 'absent' },
+        { ticks: 20, place: 'near' },
+        { ticks: 80, silent: true },
+      ],
       expected: ['approach@1000'],
     },
     {
       name: 'one near tick is noise (approach needs 2 ticks)',
-      segments: [{ ticks: 1, place: 'near' }, { ticks: 4, place: 'absent' }, { ticks: 60, silent: true }],
+      segments: [
+        { ticks: 1, place: 'near' },
+        { ticks: 4, place: 'absent' },
+        { ticks: 60, silent: true },
+      ],
       expected: [],
     },
     {
       name: 'approach, arrival at the first inside tick, exit at the last sighting after exitAbsenceMs',
-      segments: [{ ticks: 8, place: 'near' }, { ticks: 20, place: 'inside' }, { ticks: 60, silent: true }],
+      segments: [
+        { ticks: 8, place: 'near' },
+        { ticks: 20, place: 'inside' },
+        { ticks: 60, silent: true },
+      ],
       // last sighting at tick 27 = 6750 ms; exit decided 12 s later
       expected: ['approach@0', 'arrival@2000', 'exit@6750'],
     },
     {
       name: 'two inside ticks at the door do not make an arrival (hysteresis)',
-      segments: [{ ticks: 8, place: 'near' }, { ticks: 2, place: 'inside' }, { ticks: 8, place: 'near' }, { ticks: 60, silent: true }],
+      segments: [
+        { ticks: 8, place: 'near' },
+        { ticks: 2, place: 'inside' },
+        { ticks: 8, place: 'near' },
+        { ticks: 60, silent: true },
+      ],
       expected: ['approach@0'],
     },
     {
       name: 'straight in without a near phase still reports approach then arrival',
-      segments: [{ ticks: 10, place: 'inside' }, { ticks: 60, silent: true }],
+      segments: [
+        { ticks: 10, place: 'inside' },
+        { ticks: 60, silent: true },
+      ],
       expected: ['approach@0', 'arrival@0', 'exit@2250'],
     },
     {
       name: 'a clear outside pattern after inside is an exit at the run start; coming back is a new visit without approach',
-      segments: [{ ticks: 4, place: 'near' }, { ticks: 10, place: 'inside' }, { ticks: 10, place: 'near' }, { ticks: 10, place: 'inside' }, { ticks: 8, place: 'near' }],
+      segments: [
+        { ticks: 4, place: 'near' },
+        { ticks: 10, place: 'inside' },
+        { ticks: 10, place: 'near' },
+        { ticks: 10, place: 'inside' },
+        { ticks: 8, place: 'near' },
+      ],
       expected: ['approach@0', 'arrival@1000', 'exit@3500', 'arrival@6000', 'exit@8500'],
     },
     {
       name: 'dwell start at entry + threshold, update every dwellUpdateMs, end on zone change with total dwell',
-      segments: [{ ticks: 4, place: 'near' }, { ticks: 100, place: 'inside', zoneId: 'sales' }, { ticks: 20, place: 'inside', zoneId: 'till' }, { ticks: 60, silent: true }],
+      segments: [
+        { ticks: 4, place: 'near' },
+        { ticks: 100, place: 'inside', zoneId: 'sales' },
+        { ticks: 20, place: 'inside', zoneId: 'till' },
+        { ticks: 60, silent: true },
+      ],
       // arrival at 1000 in sales; start 11000, update 21000; till run starts at tick 104 = 26000
       expected: ['approach@0', 'arrival@1000', 'dwell:start@11000', 'dwell:update@21000', 'dwell:end@26000', 'exit@30750'],
     },
     {
       name: 'a zone override threshold applies',
-      segments: [{ ticks: 4, place: 'near' }, { ticks: 30, place: 'inside', zoneId: 'till' }, { ticks: 60, silent: true }],
+      segments: [
+        { ticks: 4, place: 'near' },
+        { ticks: 30, place: 'inside', zoneId: 'till' },
+        { ticks: 60, silent: true },
+      ],
       settings: { zoneDwellThresholdMs: new Map([['till', 5_000]]) },
       expected: ['approach@0', 'arrival@1000', 'dwell:start@6000', 'dwell:end@8250', 'exit@8250'],
     },
     {
       name: 'dwell is not reported for time after the last sighting',
-      segments: [{ ticks: 4, place: 'near' }, { ticks: 20, place: 'inside', zoneId: 'sales' }, { ticks: 80, silent: true }],
+      segments: [
+        { ticks: 4, place: 'near' },
+        { ticks: 20, place: 'inside', zoneId: 'sales' },
+        { ticks: 80, silent: true },
+      ],
       expected: ['approach@0', 'arrival@1000', 'exit@5750'],
     },
     {
       name: 'floor change in a multi-floor store at the first tick on the new floor',
-      segments: [{ ticks: 4, place: 'near' }, { ticks: 20, place: 'inside', floor: 0 }, { ticks: 20, place: 'inside', floor: 1 }, { ticks: 60, silent: true }],
+      segments: [
+        { ticks: 4, place: 'near' },
+        { ticks: 20, place: 'inside', floor: 0 },
+        { ticks: 20, place: 'inside', floor: 1 },
+        { ticks: 60, silent: true },
+      ],
       settings: { multiFloor: true },
       expected: ['approach@0', 'arrival@1000', 'floor_change@6000', 'exit@10750'],
     },
     {
       name: 'with escalator zones, a floor change without passing an escalator is not believed',
-      segments: [{ ticks: 4, place: 'near' }, { ticks: 20, place: 'inside', floor: 0, zoneId: 'sales' }, { ticks: 20, place: 'inside', floor: 1, zoneId: 'upper' }, { ticks: 60, silent: true }],
+      segments: [
+        { ticks: 4, place: 'near' },
+        { ticks: 20, place: 'inside', floor: 0, zoneId: 'sales' },
+        { ticks: 20, place: 'inside', floor: 1, zoneId: 'upper' },
+        { ticks: 60, silent: true },
+      ],
       settings: { multiFloor: true, floorLinkZones: new Set(['esc']) },
       expected: ['approach@0', 'arrival@1000', 'exit@10750'],
     },
     {
       name: 'with escalator zones, a floor change right after the escalator is reported',
-      segments: [{ ticks: 4, place: 'near' }, { ticks: 20, place: 'inside', floor: 0, zoneId: 'esc' }, { ticks: 20, place: 'inside', floor: 1, zoneId: 'upper' }, { ticks: 60, silent: true }],
+      segments: [
+        { ticks: 4, place: 'near' },
+        { ticks: 20, place: 'inside', floor: 0, zoneId: 'esc' },
+        { ticks: 20, place: 'inside', floor: 1, zoneId: 'upper' },
+        { ticks: 60, silent: true },
+      ],
       settings: { multiFloor: true, floorLinkZones: new Set(['esc']) },
       expected: ['approach@0', 'arrival@1000', 'floor_change@6000', 'exit@10750'],
     },
     {
       name: 'with door receivers, near -> inside without passing the door is not an arrival',
-      segments: [{ ticks: 8, place: 'near' }, { ticks: 20, place: 'inside' }, { ticks: 60, silent: true }],
+      segments: [
+        { ticks: 8, place: 'near' },
+        { ticks: 20, place: 'inside' },
+        { ticks: 60, silent: true },
+      ],
       settings: { doorGating: true },
       expected: ['approach@0'],
     },
     {
       name: 'with door receivers, passing the door makes the arrival; leaving through it the exit',
-      segments: [{ ticks: 6, place: 'near' }, { ticks: 2, place: 'near', door: true }, { ticks: 20, place: 'inside' }, { ticks: 2, place: 'inside', door: true }, { ticks: 10, place: 'near' }],
+      segments: [
+        { ticks: 6, place: 'near' },
+        { ticks: 2, place: 'near', door: true },
+        { ticks: 20, place: 'inside' },
+        { ticks: 2, place: 'inside', door: true },
+        { ticks: 10, place: 'near' },
+      ],
       settings: { doorGating: true },
       expected: ['approach@0', 'arrival@2000', 'exit@7500'],
     },
     {
       name: 'with door receivers, a phone first heard inside arrives after a long steady run without a door',
-      segments: [{ ticks: 40, place: 'inside' }, { ticks: 60, silent: true }],
+      segments: [
+        { ticks: 40, place: 'inside' },
+        { ticks: 60, silent: true },
+      ],
       settings: { doorGating: true },
       expected: ['approach@0', 'arrival@0', 'exit@9750'],
     },
     {
       name: 'with door receivers, a short inside blip of a far subject is not an arrival',
-      segments: [{ ticks: 10, place: 'inside' }, { ticks: 60, silent: true }],
+      segments: [
+        { ticks: 10, place: 'inside' },
+        { ticks: 60, silent: true },
+      ],
       settings: { doorGating: true },
       expected: [],
     },
     {
       name: 'a re-entry right after an exit needs reentryGapMs',
-      segments: [{ ticks: 4, place: 'near' }, { ticks: 10, place: 'inside' }, { ticks: 10, place: 'near' }, { ticks: 10, place: 'inside' }, { ticks: 20, place: 'near' }, { ticks: 10, place: 'inside' }, { ticks: 8, place: 'near' }],
+      segments: [
+        { ticks: 4, place: 'near' },
+        { ticks: 10, place: 'inside' },
+        { ticks: 10, place: 'near' },
+        { ticks: 10, place: 'inside' },
+        { ticks: 20, place: 'near' },
+        { ticks: 10, place: 'inside' },
+        { ticks: 8, place: 'near' },
+      ],
       settings: { reentryGapMs: 5_000 },
       // exit at 3500; the inside run at 6000 is too soon; the one at 13500 is fine
       expected: ['approach@0', 'arrival@1000', 'exit@3500', 'arrival@13500', 'exit@16000'],
     },
     {
       name: 'crossing lag moves switch times back',
-      segments: [{ ticks: 4, place: 'near' }, { ticks: 20, place: 'inside' }, { ticks: 8, place: 'near' }],
+      segments: [
+        { ticks: 4, place: 'near' },
+        { ticks: 20, place: 'inside' },
+        { ticks: 8, place: 'near' },
+      ],
       settings: { crossingLagMs: 500 },
       expected: ['approach@-500', 'arrival@500', 'exit@5500'],
     },
     {
       name: 'no floor_change in a single-floor store',
-      segments: [{ ticks: 4, place: 'near' }, { ticks: 20, place: 'inside', floor: 0 }, { ticks: 20, place: 'inside', floor: 1 }, { ticks: 60, silent: true }],
+      segments: [
+        { ticks: 4, place: 'near' },
+        { ticks: 20, place: 'inside', floor: 0 },
+        { ticks: 20, place: 'inside', floor: 1 },
+        { ticks: 60, silent: true },
+      ],
       expected: ['approach@0', 'arrival@1000', 'exit@10750'],
     },
     {
       name: 'a floor flicker shorter than floorTicks is ignored',
-      segments: [{ ticks: 4, place: 'near' }, { ticks: 20, place: 'inside', floor: 0 }, { ticks: 3, place: 'inside', floor: 1 }, { ticks: 20, place: 'inside', floor: 0 }, { ticks: 60, silent: true }],
+      segments: [
+        { ticks: 4, place: 'near' },
+        { ticks: 20, place: 'inside', floor: 0 },
+        { ticks: 3, place: 'inside', floor: 1 },
+        { ticks: 20, place: 'inside', floor: 0 },
+        { ticks: 60, silent: true },
+      ],
       settings: { multiFloor: true },
       expected: ['approach@0', 'arrival@1000', 'exit@11500'],
     },
     {
       name: 'purchase inside a visit',
-      segments: [{ ticks: 4, place: 'near' }, { ticks: 20, place: 'inside', purchaseAtTick: 10 }, { ticks: 60, silent: true }],
+      segments: [
+        { ticks: 4, place: 'near' },
+        { ticks: 20, place: 'inside', purchaseAtTick: 10 },
+        { ticks: 60, silent: true },
+      ],
       expected: ['approach@0', 'arrival@1000', 'purchase@3500', 'exit@5750'],
     },
   ];
@@ -218,7 +315,14 @@ describe('nextJourneyState', () => {
     const visitIds = new Set(events.map((e) => e.visitId));
     expect(visitIds.size).toBe(1);
     const exit = events.find((e) => e.type === 'exit')!;
-    expect(exit.summary).toEqual({ arrivedAt: T0 + 1000, leftAt: T0 + 15_750, durationMs: 14_750, zones: [{ zoneId: 'sales', dwellMs: 14_750 }], floors: [0], purchased: true });
+    expect(exit.summary).toEqual({
+      arrivedAt: T0 + 1000,
+      leftAt: T0 + 15_750,
+      durationMs: 14_750,
+      zones: [{ zoneId: 'sales', dwellMs: 14_750 }],
+      floors: [0],
+      purchased: true,
+    });
     expect(exit.detectedAt - exit.at).toBeGreaterThanOrEqual(12_000);
     const arrival = events.find((e) => e.type === 'arrival')!;
     expect(arrival.detectedAt - arrival.at).toBe(2 * TICK);
@@ -231,8 +335,12 @@ describe('nextJourneyState', () => {
 
   it('a second visit gets a new visit id', () => {
     const { events } = run([
-      { ticks: 4, place: 'near' }, { ticks: 10, place: 'inside' }, { ticks: 60, silent: true },
-      { ticks: 4, place: 'near' }, { ticks: 10, place: 'inside' }, { ticks: 60, silent: true },
+      { ticks: 4, place: 'near' },
+      { ticks: 10, place: 'inside' },
+      { ticks: 60, silent: true },
+      { ticks: 4, place: 'near' },
+      { ticks: 10, place: 'inside' },
+      { ticks: 60, silent: true },
     ]);
     expect(brief(events)).toEqual(['approach@0', 'arrival@1000', 'exit@3250', 'approach@18500', 'arrival@19500', 'exit@21750']);
     expect(new Set(events.map((e) => e.visitId)).size).toBe(2);
@@ -240,7 +348,10 @@ describe('nextJourneyState', () => {
 
   it('holds are durations: the same walk at 4x the tick rate gives the same events', () => {
     const walk = (k: number): Segment[] => [
-      { ticks: 4 * k, place: 'near' }, { ticks: 100 * k, place: 'inside', zoneId: 'sales' }, { ticks: 20 * k, place: 'inside', zoneId: 'till' }, { ticks: 8 * k, place: 'near' },
+      { ticks: 4 * k, place: 'near' },
+      { ticks: 100 * k, place: 'inside', zoneId: 'sales' },
+      { ticks: 20 * k, place: 'inside', zoneId: 'till' },
+      { ticks: 8 * k, place: 'near' },
     ];
     expect(brief(run(walk(4), settings(), TICK / 4).events)).toEqual(brief(run(walk(1)).events));
   });

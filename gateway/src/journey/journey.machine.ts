@@ -21,15 +21,28 @@ export function nextJourneyState(state: JourneyState, input: TickInput, settings
   const { now, probs, lastSeenAt } = input;
   // Dwell is reported in the store's own zones only: a zone outside them (a mall corridor) counts
   // as "no zone", whatever the classifier says.
-  const zoned = probs && probs.zoneId !== undefined && settings.dwellZoneIds !== undefined && !settings.dwellZoneIds.has(probs.zoneId) ? { ...probs, zoneId: undefined } : probs;
+  const zoned =
+    probs && probs.zoneId !== undefined && settings.dwellZoneIds !== undefined && !settings.dwellZoneIds.has(probs.zoneId)
+      ? { ...probs, zoneId: undefined }
+      : probs;
 
   for (const p of input.purchases) {
     s.visitId ??= settings.newId(p.at);
     s.purchased = true;
-    events.push(omitUndefined({
-      type: 'purchase', at: p.at, detectedAt: now, visitId: s.visitId, confidence: p.confidence,
-      terminalId: p.terminalId, amount: p.amount, currency: p.currency, zoneId: s.zone?.zoneId, floor: s.floor,
-    }));
+    events.push(
+      omitUndefined({
+        type: 'purchase',
+        at: p.at,
+        detectedAt: now,
+        visitId: s.visitId,
+        confidence: p.confidence,
+        terminalId: p.terminalId,
+        amount: p.amount,
+        currency: p.currency,
+        zoneId: s.zone?.zoneId,
+        floor: s.floor,
+      }),
+    );
   }
 
   if (input.atDoor) s.lastDoorAt = now;
@@ -246,11 +259,31 @@ function dwellTicks(s: JourneyState, evidenceAt: number, now: number, settings: 
   if (zone.dwellStartedAt === undefined && evidenceAt >= zone.enteredAt + threshold) {
     const at = zone.enteredAt + threshold;
     zone = { ...zone, dwellStartedAt: at, nextUpdateAt: at + settings.dwellUpdateMs };
-    events.push({ type: 'dwell', phase: 'start', at, detectedAt: now, visitId: s.visitId, zoneId: zone.zoneId, floor: s.floor, dwellMs: threshold, confidence: 0.8 });
+    events.push({
+      type: 'dwell',
+      phase: 'start',
+      at,
+      detectedAt: now,
+      visitId: s.visitId,
+      zoneId: zone.zoneId,
+      floor: s.floor,
+      dwellMs: threshold,
+      confidence: 0.8,
+    });
   }
   while (zone.nextUpdateAt !== undefined && evidenceAt >= zone.nextUpdateAt) {
     const at = zone.nextUpdateAt;
-    events.push({ type: 'dwell', phase: 'update', at, detectedAt: now, visitId: s.visitId, zoneId: zone.zoneId, floor: s.floor, dwellMs: at - zone.enteredAt, confidence: 0.8 });
+    events.push({
+      type: 'dwell',
+      phase: 'update',
+      at,
+      detectedAt: now,
+      visitId: s.visitId,
+      zoneId: zone.zoneId,
+      floor: s.floor,
+      dwellMs: at - zone.enteredAt,
+      confidence: 0.8,
+    });
     zone = { ...zone, nextUpdateAt: at + settings.dwellUpdateMs };
   }
   s.zone = zone;
@@ -271,7 +304,10 @@ function closeZone(s: JourneyState, at: number, now: number, settings: MachineSe
   const endAt = Math.max(at, z.dwellStartedAt);
   const dwellMs = endAt - z.enteredAt;
   s.dwellMsByZone[z.zoneId] = (s.dwellMsByZone[z.zoneId] ?? 0) + dwellMs;
-  return [...caughtUp, omitUndefined({ type: 'dwell', phase: 'end', at: endAt, detectedAt: now, visitId: s.visitId, zoneId: z.zoneId, floor: s.floor, dwellMs, confidence: 0.8 })];
+  return [
+    ...caughtUp,
+    omitUndefined({ type: 'dwell', phase: 'end', at: endAt, detectedAt: now, visitId: s.visitId, zoneId: z.zoneId, floor: s.floor, dwellMs, confidence: 0.8 }),
+  ];
 }
 
 function exitVisit(s: JourneyState, leftAt: number, now: number, confidence: number, settings: MachineSettings): JourneyEventDraft[] {

@@ -27,7 +27,11 @@ export interface FeatureRow {
  * recording classifier keeps each batch before delegating to the rules classifier (so journeys,
  * pruning and everything else behave as in the baseline run).
  */
-export function collectFeatureRows(config: GatewayConfig, observations: readonly Observation[], wantZone?: (subject: string, at: number) => boolean): FeatureRow[] {
+export function collectFeatureRows(
+  config: GatewayConfig,
+  observations: readonly Observation[],
+  wantZone?: (subject: string, at: number) => boolean,
+): FeatureRow[] {
   const rules = createClassifier(config, 'rules');
   const ctx = siteContext(config);
   const rows: FeatureRow[] = [];

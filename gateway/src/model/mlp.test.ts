@@ -4,7 +4,7 @@ import { backpropRow, initMlp, predict, trainMlp, type Dataset, type Mlp } from 
 /** A small three-class problem a net can learn: the class is the sign pattern of two projections. */
 function dataset(rows: number, seed: number): Dataset {
   let s = seed >>> 0;
-  const rnd = () => ((s = (Math.imul(s, 1_103_515_245) + 12_345) >>> 0) / 2 ** 32);
+  const rnd = () => (s = (Math.imul(s, 1_103_515_245) + 12_345) >>> 0) / 2 ** 32;
   const features = 6;
   const x = new Float32Array(rows * features);
   const y = new Uint8Array(rows);
@@ -41,7 +41,10 @@ describe('MLP trainer learns', () => {
     const h = 1e-6;
     let checked = 0;
     for (let l = 0; l < mlp.layers.length; l += 1) {
-      for (const [params, grads] of [[mlp.layers[l]!.w, gw[l]!], [mlp.layers[l]!.b, gb[l]!]] as const) {
+      for (const [params, grads] of [
+        [mlp.layers[l]!.w, gw[l]!],
+        [mlp.layers[l]!.b, gb[l]!],
+      ] as const) {
         for (let i = 0; i < params.length; i += 1) {
           const keep = params[i]!;
           params[i] = keep + h;
@@ -63,7 +66,14 @@ describe('MLP trainer learns', () => {
     const test = dataset(1000, 2);
     const run = (learningRate: number | undefined) => {
       const losses: number[] = [];
-      const mlp = trainMlp(train, { hidden: [16], classes: 3, seed: 5, epochs: 8, ...(learningRate !== undefined ? { learningRate } : {}), onEpoch: (_e, l) => losses.push(l) });
+      const mlp = trainMlp(train, {
+        hidden: [16],
+        classes: 3,
+        seed: 5,
+        epochs: 8,
+        ...(learningRate !== undefined ? { learningRate } : {}),
+        onEpoch: (_e, l) => losses.push(l),
+      });
       let right = 0;
       for (let r = 0; r < test.rows; r += 1) {
         const p = predict(mlp, test.x.subarray(r * test.features, (r + 1) * test.features));

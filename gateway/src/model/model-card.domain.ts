@@ -7,7 +7,8 @@ import { DOMAIN_FIELDS, TRAINING_DOMAIN_METADATA_KEY, type TrainingDomain } from
  * @example lines.push(...trainingDomainMarkdown(domain, 'journey-mlp.domain.json'))
  */
 export function trainingDomainMarkdown(domain: TrainingDomain, sidecarName: string, origin?: string): string[] {
-  const range = (r: { min: number; max: number } | undefined, unit: string) => (r === undefined ? 'not recorded' : `${r.min === r.max ? r.min : `${r.min} to ${r.max}`}${unit === '' ? '' : ` ${unit}`}`);
+  const range = (r: { min: number; max: number } | undefined, unit: string) =>
+    r === undefined ? 'not recorded' : `${r.min === r.max ? r.min : `${r.min} to ${r.max}`}${unit === '' ? '' : ` ${unit}`}`;
   return [
     '## Training domain',
     '',
@@ -15,7 +16,10 @@ export function trainingDomainMarkdown(domain: TrainingDomain, sidecarName: stri
     '',
     `- Training layouts: ${domain.siteCount}${domain.siteIds.length > 0 ? ` (sites ${domain.siteIds.join(', ')})` : ''}${domain.families.length > 0 ? `; families ${domain.families.join(', ')}` : ''}.`,
     `- Receiver roles on every training layout: ${domain.rolesAlwaysPresent.join(', ') || 'none'}; seen on any: ${domain.rolesSeen.join(', ')}; radios: ${domain.radiosSeen.join(', ')}.`,
-    ...DOMAIN_FIELDS.map((f) => `- ${f.label}: ${range(domain.ranges[f.key], f.unit)} (tolerance ${f.slack.rel ? `${Math.round(f.slack.rel * 100)} %` : `${f.slack.abs ?? 0}${f.unit === '' ? '' : ` ${f.unit}`}`}).`),
+    ...DOMAIN_FIELDS.map(
+      (f) =>
+        `- ${f.label}: ${range(domain.ranges[f.key], f.unit)} (tolerance ${f.slack.rel ? `${Math.round(f.slack.rel * 100)} %` : `${f.slack.abs ?? 0}${f.unit === '' ? '' : ` ${f.unit}`}`}).`,
+    ),
     '',
   ];
 }

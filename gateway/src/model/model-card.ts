@@ -96,7 +96,7 @@ export function writeModelCard(path: string, c: CardInput): void {
     ...(c.extraData ? [`- More training data: ${c.extraData}.`] : []),
     '- Rows: exactly what the gateway hands its classifier (runOffline with a recording classifier: same tracker, 250 ms tick, subject selection and computeFeatures).',
     '- Features v4 are role-free (decision 53): receivers enter by geometry (inside the footprint or not, distance to a door) and calibrated distance, plus a position fit over all receivers (inside probability, depth, door distance) and 30 s of its history.',
-    '- Labels from truth events: inside = [arrival, exit); outside_near = approach → arrival (when it follows within 30 s), else 5 s after an approach, and 4 s after an exit; ticks near a door crossing (±1.5 s), after a passer-by\'s approach (to 30 s), after an exit (to 20 s) and 3 s before an approach/arrival are ignored (the truth has no positions); everything else is absent.',
+    "- Labels from truth events: inside = [arrival, exit); outside_near = approach → arrival (when it follows within 30 s), else 5 s after an approach, and 4 s after an exit; ticks near a door crossing (±1.5 s), after a passer-by's approach (to 30 s), after an exit (to 20 s) and 3 s before an approach/arrival are ignored (the truth has no positions); everything else is absent.",
     c.decision
       ? `- Decision settings (metadata \`decision\`, applied by the gateway's journey machine for this model; the rules keep the defaults minProb 0.7, enter 1250 ms, leave 2250 ms, zone 3750 ms): \`${JSON.stringify(c.decision)}\`, chosen on validation data only (seed 7 of the example sites and random sites of the training families with site seeds no training run draws; never held-out families or seeds) with \`node gateway/dist/model/tune-decision.js\` over minProb and hold grids (decision 56); a longer enter hold trades arrival latency (architecture §1 goal ≤ 2 s) for arrival precision (window shoppers).`
       : '- Decision settings: none stored; the journey machine uses its defaults (tuned for the rules classifier).',
@@ -107,7 +107,10 @@ export function writeModelCard(path: string, c: CardInput): void {
     '',
     '| site | seed | rows | rules acc | model acc | rules macro-F1 | model macro-F1 | model F1 absent / near / inside | zone acc estimateZone / zone head (ticks) |',
     '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
-    ...c.tick.map((t) => `| ${t.site} | ${t.seed} | ${t.model.rows} | ${fmt(t.rules.accuracy)} | ${fmt(t.model.accuracy)} | ${fmt(t.rules.macroF1)} | ${fmt(t.model.macroF1)} | ${t.model.f1.map(fmt).join(' / ')} | ${t.zone ? `${fmt(t.zone.estimate)} / ${fmt(t.zone.model)} (${t.zone.ticks})` : '–'} |`),
+    ...c.tick.map(
+      (t) =>
+        `| ${t.site} | ${t.seed} | ${t.model.rows} | ${fmt(t.rules.accuracy)} | ${fmt(t.model.accuracy)} | ${fmt(t.rules.macroF1)} | ${fmt(t.model.macroF1)} | ${t.model.f1.map(fmt).join(' / ')} | ${t.zone ? `${fmt(t.zone.estimate)} / ${fmt(t.zone.model)} (${t.zone.ticks})` : '–'} |`,
+    ),
     '',
   ];
   if (c.events.length > 0) {
@@ -131,6 +134,13 @@ export function writeModelCard(path: string, c: CardInput): void {
     lines.push('', `Mean macro F1 over held-out traces: rules ${fmt(mean(macros.rules))}, onnx ${fmt(mean(macros.onnx))}.`, '');
   }
   if (c.trainingDomain !== undefined) lines.push(...trainingDomainMarkdown(c.trainingDomain, `${basename(c.modelFile).replace(/\.onnx$/, '')}.domain.json`));
-  lines.push('## Limits', '', '- Simulated data only (the simulator\'s radio model); real receivers need recorded, labelled traces.', '- Labels are derived from events, so ambiguous stretches are skipped, not learned.', "- The journey machine's defaults were tuned for the rules classifier; the model carries its own decision settings (above).", '');
+  lines.push(
+    '## Limits',
+    '',
+    "- Simulated data only (the simulator's radio model); real receivers need recorded, labelled traces.",
+    '- Labels are derived from events, so ambiguous stretches are skipped, not learned.',
+    "- The journey machine's defaults were tuned for the rules classifier; the model carries its own decision settings (above).",
+    '',
+  );
   writeFileSync(path, lines.join('\n'));
 }

@@ -28,7 +28,18 @@ const dim = (d: number | string) => (typeof d === 'number' ? { dimValue: d } : {
  * layers, Softmax at the end. No timestamps or random ids: the same weights give the same bytes.
  */
 export function mlpToOnnx(mlp: Mlp, o: MlpOnnxOptions): Uint8Array {
-  return mlpsToOnnx([{ mlp, inputName: o.inputName, outputName: o.outputName, ...(o.inputDims ? { inputDims: o.inputDims } : {}), ...(o.softmax !== undefined ? { softmax: o.softmax } : {}) }], o);
+  return mlpsToOnnx(
+    [
+      {
+        mlp,
+        inputName: o.inputName,
+        outputName: o.outputName,
+        ...(o.inputDims ? { inputDims: o.inputDims } : {}),
+        ...(o.softmax !== undefined ? { softmax: o.softmax } : {}),
+      },
+    ],
+    o,
+  );
 }
 
 /** One MLP head of a multi-head graph: its own input, output and (prefixed) weights. */
@@ -49,7 +60,9 @@ export interface OnnxHead {
 export function mlpsToOnnx(heads: readonly OnnxHead[], o: Omit<MlpOnnxOptions, 'inputName' | 'outputName' | 'inputDims' | 'softmax'>): Uint8Array {
   const elem = ELEM[o.elemType ?? 'float'];
   const tensor = (name: string, dims: number[], values: Float64Array) =>
-    elem === ELEM.float ? { name, dims, dataType: elem, floatData: Array.from(Float32Array.from(values)) } : { name, dims, dataType: elem, doubleData: Array.from(values) };
+    elem === ELEM.float
+      ? { name, dims, dataType: elem, floatData: Array.from(Float32Array.from(values)) }
+      : { name, dims, dataType: elem, doubleData: Array.from(values) };
   const initializer = [];
   const node = [];
   const valueInfo = (name: string, dims: (number | string)[]) => ({ name, type: { tensorType: { elemType: elem, shape: { dim: dims.map(dim) } } } });
@@ -76,7 +89,13 @@ export function mlpsToOnnx(heads: readonly OnnxHead[], o: Omit<MlpOnnxOptions, '
         node.push({ opType: 'Relu', input: [`${p}z${l}`], output: [`${p}h${l}`], name: `${p}relu${l}` });
         x = `${p}h${l}`;
       } else if (h.softmax !== false) {
-        node.push({ opType: 'Softmax', input: [`${p}z${l}`], output: [h.outputName], name: `${p}softmax`, attribute: [{ name: 'axis', type: onnx.AttributeProto.AttributeType.INT, i: -1 }] });
+        node.push({
+          opType: 'Softmax',
+          input: [`${p}z${l}`],
+          output: [h.outputName],
+          name: `${p}softmax`,
+          attribute: [{ name: 'axis', type: onnx.AttributeProto.AttributeType.INT, i: -1 }],
+        });
       }
     }
     inputs.push(valueInfo(h.inputName, h.inputDims ?? ['N', mlp.layers[0]?.inputs ?? 0]));

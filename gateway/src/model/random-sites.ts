@@ -20,7 +20,10 @@ export function randomSiteFiles(dataDir: string, families: readonly string[], se
     for (const seed of seeds) {
       const name = `rnd-${family}-${seed}`;
       const path = join(dir, `${name}.site.json`);
-      if (!existsSync(path)) execFileSync(process.execPath, [SIM_CLI, 'random-site', '--seed', String(seed), '--family', family, '--out', path], { stdio: ['ignore', 'ignore', 'inherit'] });
+      if (!existsSync(path))
+        execFileSync(process.execPath, [SIM_CLI, 'random-site', '--seed', String(seed), '--family', family, '--out', path], {
+          stdio: ['ignore', 'ignore', 'inherit'],
+        });
       out.push({ name, path, family });
     }
   }

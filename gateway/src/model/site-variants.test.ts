@@ -22,7 +22,9 @@ describe('training-only site variants', () => {
   it('door-only keeps no receiver inside the footprint away from the door', () => {
     const v = siteVariant(boutique, 'door-only', 1);
     const store = v.stores[0]!;
-    const inner = v.receivers.filter((r) => pointInShape(r.position, store.shape) && !store.entrances.some((e) => Math.hypot(e.at.x - r.position.x, e.at.y - r.position.y) <= 4));
+    const inner = v.receivers.filter(
+      (r) => pointInShape(r.position, store.shape) && !store.entrances.some((e) => Math.hypot(e.at.x - r.position.x, e.at.y - r.position.y) <= 4),
+    );
     expect(inner).toEqual([]);
     expect(v.receivers.length).toBeGreaterThan(0);
   });

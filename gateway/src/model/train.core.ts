@@ -74,7 +74,14 @@ export function fitPlaceModel(sets: readonly LabelledRows[], o: FitOptions, meta
   const s = fitStandardizer(data);
   const trained = trainMlp(
     { ...standardize(data, s), weight },
-    { hidden: o.hidden ?? [32, 32], classes: k, seed: o.seed, epochs: o.epochs, ...(o.learningRate !== undefined ? { learningRate: o.learningRate } : {}), ...(o.onEpoch ? { onEpoch: o.onEpoch } : {}) },
+    {
+      hidden: o.hidden ?? [32, 32],
+      classes: k,
+      seed: o.seed,
+      epochs: o.epochs,
+      ...(o.learningRate !== undefined ? { learningRate: o.learningRate } : {}),
+      ...(o.onEpoch ? { onEpoch: o.onEpoch } : {}),
+    },
   );
   const mlp = toFloat32Params(withStandardizer(trained, s));
   const heads: OnnxHead[] = [{ mlp, inputName: MODEL_INPUT_NAME, outputName: MODEL_OUTPUT_NAME }];
@@ -82,13 +89,22 @@ export function fitPlaceModel(sets: readonly LabelledRows[], o: FitOptions, meta
   let zoneRows = 0;
   const zoneHidden = o.zoneHidden ?? [24, 24];
   if (o.zone && o.zone.length > 0) {
-    const z = fitZoneHead(o.zone, { seed: o.seed, epochs: o.zoneEpochs ?? 6, hidden: zoneHidden, maxRows: o.zoneMaxRows ?? 160_000, power: o.balancePower ?? 0.5, ...(o.onEpoch ? { onEpoch: o.onEpoch } : {}) });
+    const z = fitZoneHead(o.zone, {
+      seed: o.seed,
+      epochs: o.zoneEpochs ?? 6,
+      hidden: zoneHidden,
+      maxRows: o.zoneMaxRows ?? 160_000,
+      power: o.balancePower ?? 0.5,
+      ...(o.onEpoch ? { onEpoch: o.onEpoch } : {}),
+    });
     zoneMlp = z.mlp;
     zoneRows = z.rows;
     heads.push({ mlp: zoneMlp, inputName: ZONE_INPUT_NAME, outputName: ZONE_OUTPUT_NAME, prefix: 'zone_' });
   }
   const bytes = mlpsToOnnx(heads, {
-    docString: zoneMlp ? 'storesense journey classifier: place (absent / outside_near / inside) per subject, zone score per (subject, candidate zone)' : 'storesense place classifier: absent / outside_near / inside per subject per tick',
+    docString: zoneMlp
+      ? 'storesense journey classifier: place (absent / outside_near / inside) per subject, zone score per (subject, candidate zone)'
+      : 'storesense place classifier: absent / outside_near / inside per subject per tick',
     metadata: {
       features_version: FEATURES_VERSION,
       feature_names: FEATURE_NAMES.join(','),
@@ -97,7 +113,14 @@ export function fitPlaceModel(sets: readonly LabelledRows[], o: FitOptions, meta
       seed: String(o.seed),
       epochs: String(o.epochs),
       train_rows: String(data.rows),
-      ...(zoneMlp ? { zone_features_version: ZONE_FEATURES_VERSION, zone_feature_names: ZONE_FEATURE_NAMES.join(','), zone_hidden: zoneHidden.join(','), zone_train_rows: String(zoneRows) } : {}),
+      ...(zoneMlp
+        ? {
+            zone_features_version: ZONE_FEATURES_VERSION,
+            zone_feature_names: ZONE_FEATURE_NAMES.join(','),
+            zone_hidden: zoneHidden.join(','),
+            zone_train_rows: String(zoneRows),
+          }
+        : {}),
       ...metadata,
     },
   });
@@ -109,7 +132,10 @@ export function fitPlaceModel(sets: readonly LabelledRows[], o: FitOptions, meta
  * ticks (all their candidates) are sampled, seeded, up to `maxRows` pair rows; positives weighted
  * by (negatives / positives)^power.
  */
-function fitZoneHead(sets: readonly ZoneRows[], o: { seed: number; epochs: number; hidden: readonly number[]; maxRows: number; power: number; onEpoch?: (epoch: number, loss: number) => void }): { mlp: Mlp; rows: number } {
+function fitZoneHead(
+  sets: readonly ZoneRows[],
+  o: { seed: number; epochs: number; hidden: readonly number[]; maxRows: number; power: number; onEpoch?: (epoch: number, loss: number) => void },
+): { mlp: Mlp; rows: number } {
   const groups: [number, number][] = [];
   sets.forEach((z, si) => {
     for (let g = 0; g < z.ticks; g++) groups.push([si, g]);
@@ -145,7 +171,10 @@ function fitZoneHead(sets: readonly ZoneRows[], o: { seed: number; epochs: numbe
   for (let i = 0; i < rows; i++) weight[i] = y[i] ? posWeight : 1;
   const data: Dataset = { x, y, rows, features: ZONE_FEATURE_COUNT, weight };
   const s = fitStandardizer(data);
-  const trained = trainMlp({ ...standardize(data, s), weight }, { hidden: o.hidden, classes: 2, seed: o.seed, epochs: o.epochs, ...(o.onEpoch ? { onEpoch: o.onEpoch } : {}) });
+  const trained = trainMlp(
+    { ...standardize(data, s), weight },
+    { hidden: o.hidden, classes: 2, seed: o.seed, epochs: o.epochs, ...(o.onEpoch ? { onEpoch: o.onEpoch } : {}) },
+  );
   return { mlp: toFloat32Params(withStandardizer(trained, s)), rows };
 }
 

@@ -85,7 +85,9 @@ describe('training features', () => {
           expect(Array.from(row.values)).toEqual(Array.from(w.values));
           // The zone head's candidate rows too: what OnnxClassifier computes for the same window.
           const cand = zoneCandidates(w, estimateFloor(w, 3).floor, ctx);
-          expect(row.zone && { zoneIds: row.zone.zoneIds, values: Array.from(row.zone.values) }).toEqual(cand && { zoneIds: cand.zoneIds, values: Array.from(cand.values) });
+          expect(row.zone && { zoneIds: row.zone.zoneIds, values: Array.from(row.zone.values) }).toEqual(
+            cand && { zoneIds: cand.zoneIds, values: Array.from(cand.values) },
+          );
         }
         // Every fresh subject at every tick got a row (none skipped).
         const expected = new Set<string>();
@@ -103,12 +105,15 @@ describe('training features', () => {
 });
 
 describe('TruthLabels', () => {
-  const ev = (type: TruthEvent['type'], s: number, extra: Partial<TruthEvent> = {}): TruthEvent => ({ type, at: T0 + s * 1000, subject: 'p', storeId: 'boutique', ...extra });
+  const ev = (type: TruthEvent['type'], s: number, extra: Partial<TruthEvent> = {}): TruthEvent => ({
+    type,
+    at: T0 + s * 1000,
+    subject: 'p',
+    storeId: 'boutique',
+    ...extra,
+  });
   it('derives inside / near / ignored / absent from a visit and a pass', () => {
-    const labels = new TruthLabels(
-      [ev('approach', 10), ev('arrival', 16, { floor: 0 }), ev('exit', 100), ev('approach', 300)],
-      { storeId: 'boutique' },
-    );
+    const labels = new TruthLabels([ev('approach', 10), ev('arrival', 16, { floor: 0 }), ev('exit', 100), ev('approach', 300)], { storeId: 'boutique' });
     const at = (s: number) => labels.at('p', T0 + s * 1000).label;
     expect(at(0)).toBe(ABSENT);
     expect(at(8)).toBe(IGNORE); // just before the approach
@@ -128,7 +133,13 @@ describe('TruthLabels', () => {
 });
 
 describe('ZoneTruth', () => {
-  const ev = (type: TruthEvent['type'], s: number, extra: Partial<TruthEvent> = {}): TruthEvent => ({ type, at: T0 + s * 1000, subject: 'p', storeId: 'boutique', ...extra });
+  const ev = (type: TruthEvent['type'], s: number, extra: Partial<TruthEvent> = {}): TruthEvent => ({
+    type,
+    at: T0 + s * 1000,
+    subject: 'p',
+    storeId: 'boutique',
+    ...extra,
+  });
   it('knows the zone only inside dwell stays (entry = start − dwellMs), less a margin at both ends', () => {
     const zt = new ZoneTruth(
       [

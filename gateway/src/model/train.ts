@@ -20,7 +20,18 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { EXAMPLE_SITES, exampleSitePath, loadSiteFile, renderGatewayConfig, TRAINING_DOMAIN_METADATA_KEY, trainingDomainJson, trainingDomainOf, type ExampleSiteName, type GatewayConfig, type Site } from '@storesense/firmware-config';
+import {
+  EXAMPLE_SITES,
+  exampleSitePath,
+  loadSiteFile,
+  renderGatewayConfig,
+  TRAINING_DOMAIN_METADATA_KEY,
+  trainingDomainJson,
+  trainingDomainOf,
+  type ExampleSiteName,
+  type GatewayConfig,
+  type Site,
+} from '@storesense/firmware-config';
 import { parseTrace, parseTruth } from '@storesense/protocol';
 import { siteContext } from '../classify/site-context.js';
 import { collectFeatureRows, knownZone, labelRows, labelZoneRows, type LabelledRows, type ZoneRows } from './dataset.js';
@@ -79,7 +90,9 @@ function siteRef(arg: string): SiteRef {
 function traceDir(dataDir: string, site: SiteRef, seed: number, duration: string): string {
   const dir = join(dataDir, `${site.name}-s${seed}-${duration}`);
   if (!existsSync(join(dir, 'truth.ndjson'))) {
-    execFileSync(process.execPath, [SIM_CLI, 'generate', '--site', site.path, '--seed', String(seed), '--duration', duration, '--out', dir], { stdio: ['ignore', 'ignore', 'inherit'] });
+    execFileSync(process.execPath, [SIM_CLI, 'generate', '--site', site.path, '--seed', String(seed), '--duration', duration, '--out', dir], {
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
   }
   return dir;
 }
@@ -155,7 +168,12 @@ async function main(argv: string[]): Promise<number> {
     const ref = siteRef(r.path);
     return { ...ref, name: r.name, family: r.family, seeds: [Number(r.name.split('-').pop())], duration: values['random-duration'] };
   });
-  const trainSites = [...sites, ...(values['train-site'] ?? []).map(siteRef), ...(variantCount > 0 ? sites.flatMap((site) => variantRefs(site, variantCount, seed, join(values['data-dir'], 'variants'))) : []), ...randomSites];
+  const trainSites = [
+    ...sites,
+    ...(values['train-site'] ?? []).map(siteRef),
+    ...(variantCount > 0 ? sites.flatMap((site) => variantRefs(site, variantCount, seed, join(values['data-dir'], 'variants'))) : []),
+    ...randomSites,
+  ];
   for (const site of trainSites) {
     for (const s of site.seeds ?? trainSeeds) {
       const l = loadLabelled(site, traceDir(values['data-dir'], site, s, site.duration ?? values.duration), withZone);
@@ -174,21 +192,43 @@ async function main(argv: string[]): Promise<number> {
   const domain = trainingDomainOf(trainSites.map((t) => ({ site: t.site, ...(t.family !== undefined ? { family: t.family } : {}) })));
   const hidden = values.hidden.split(',').map(Number);
   if (hidden.some((h) => !Number.isInteger(h) || h < 1)) throw new Error(`bad --hidden "${values.hidden}"`);
-  const fitted = fitPlaceModel(train, { seed, epochs, balancePower, hidden, maxRowsPerClass: Number(values['max-rows']), ...(withZone ? { zone: trainZone, zoneEpochs } : {}), onEpoch: (e, loss) => log(`epoch ${e + 1} loss ${loss.toFixed(4)}`) }, {
-    sites: sitesNote,
-    train_seeds: values.seeds,
-    trace_duration: values.duration,
-    balance_power: String(balancePower),
-    site_variants: variantsNote,
-    random_sites: families.length === 0 ? 'none' : `${families.join(',')} seeds ${values['random-seeds']} (${values['random-duration']} each); held-out families ${HELD_OUT_FAMILIES.join(',')}`,
-    [TRAINING_DOMAIN_METADATA_KEY]: trainingDomainJson(domain).trim(),
-    ...(decision ? { [DECISION_METADATA_KEY]: JSON.stringify(decision) } : {}),
-  });
+  const fitted = fitPlaceModel(
+    train,
+    {
+      seed,
+      epochs,
+      balancePower,
+      hidden,
+      maxRowsPerClass: Number(values['max-rows']),
+      ...(withZone ? { zone: trainZone, zoneEpochs } : {}),
+      onEpoch: (e, loss) => log(`epoch ${e + 1} loss ${loss.toFixed(4)}`),
+    },
+    {
+      sites: sitesNote,
+      train_seeds: values.seeds,
+      trace_duration: values.duration,
+      balance_power: String(balancePower),
+      site_variants: variantsNote,
+      random_sites:
+        families.length === 0
+          ? 'none'
+          : `${families.join(',')} seeds ${values['random-seeds']} (${values['random-duration']} each); held-out families ${HELD_OUT_FAMILIES.join(',')}`,
+      [TRAINING_DOMAIN_METADATA_KEY]: trainingDomainJson(domain).trim(),
+      ...(decision ? { [DECISION_METADATA_KEY]: JSON.stringify(decision) } : {}),
+    },
+  );
   writeFileSync(values.out, fitted.bytes);
   writeFileSync(values.out.replace(/\.onnx$/, '') + '.domain.json', trainingDomainJson(domain));
   log(`wrote ${values.out} (${fitted.bytes.length} bytes, ${fitted.trainRows} training rows, ${fitted.zoneTrainRows} zone pair rows)`);
 
-  const tick: { site: string; seed: number; model: TickMetrics; rules: TickMetrics; maxDiff: number; zone?: { ticks: number; model: number; estimate: number } }[] = [];
+  const tick: {
+    site: string;
+    seed: number;
+    model: TickMetrics;
+    rules: TickMetrics;
+    maxDiff: number;
+    zone?: { ticks: number; model: number; estimate: number };
+  }[] = [];
   const events: EventComparison[] = [];
   let maxDiff = 0;
   for (const site of sites) {
@@ -201,7 +241,9 @@ async function main(argv: string[]): Promise<number> {
       const rules = tickMetrics(l.y, l.rulesY);
       const zone = l.zone && fitted.zoneMlp ? zoneAccuracy(l.zone, fitted.zoneMlp) : undefined;
       tick.push({ site: site.name, seed: s, model, rules, maxDiff: diff, ...(zone ? { zone } : {}) });
-      log(`held-out ${site.name} seed ${s}: tick macro-F1 model ${model.macroF1} rules ${rules.macroF1}; zone acc ${zone ? `model ${zone.model} estimateZone ${zone.estimate} (${zone.ticks} ticks)` : '-'}; onnx vs ts ${diff.toExponential(2)}`);
+      log(
+        `held-out ${site.name} seed ${s}: tick macro-F1 model ${model.macroF1} rules ${rules.macroF1}; zone acc ${zone ? `model ${zone.model} estimateZone ${zone.estimate} (${zone.ticks} ticks)` : '-'}; onnx vs ts ${diff.toExponential(2)}`,
+      );
       if (!values['no-eval']) {
         events.push({ site: site.name, seed: s, rules: evaluate(site, dir, undefined), onnx: evaluate(site, dir, resolve(values.out)) });
         log(`evaluated ${site.name} seed ${s}`);
@@ -213,7 +255,28 @@ async function main(argv: string[]): Promise<number> {
     return 1;
   }
   const command = `node gateway/dist/model/train.js ${argv.map((a) => (/^[\w./:=,-]+$/.test(a) ? a : `'${a}'`)).join(' ')}`.trim();
-  writeModelCard(values.card, { command, decision, modelFile: values.out, bytes: fitted.bytes, balancePower, sites: sitesNote, extraData: `site variants ${variantsNote}; random sites ${families.length === 0 ? 'none' : `${families.join(', ')} seeds ${values['random-seeds']} (${values['random-duration']} each, one trace per site); held-out families ${HELD_OUT_FAMILIES.join(', ')}`}`, trainingDomain: domain, hidden, trainSeeds: values.seeds, holdoutSeeds: values.holdout, duration: values.duration, epochs, seed, trainRows: fitted.trainRows, zoneTrainRows: fitted.zoneTrainRows, classCounts: fitted.classCounts, maxDiff, tick, events });
+  writeModelCard(values.card, {
+    command,
+    decision,
+    modelFile: values.out,
+    bytes: fitted.bytes,
+    balancePower,
+    sites: sitesNote,
+    extraData: `site variants ${variantsNote}; random sites ${families.length === 0 ? 'none' : `${families.join(', ')} seeds ${values['random-seeds']} (${values['random-duration']} each, one trace per site); held-out families ${HELD_OUT_FAMILIES.join(', ')}`}`,
+    trainingDomain: domain,
+    hidden,
+    trainSeeds: values.seeds,
+    holdoutSeeds: values.holdout,
+    duration: values.duration,
+    epochs,
+    seed,
+    trainRows: fitted.trainRows,
+    zoneTrainRows: fitted.zoneTrainRows,
+    classCounts: fitted.classCounts,
+    maxDiff,
+    tick,
+    events,
+  });
   log(`wrote ${values.card}`);
   return 0;
 }

@@ -56,15 +56,29 @@ async function main(argv: string[]): Promise<number> {
     assertNotHeldOut(path);
     return { name: example ? arg : basename(path).replace(/\.site\.json$|\.json$/, ''), path };
   });
-  const traces = sites.flatMap((site) => seeds.map((seed) => ({ site: site.path, dir: join(values['data-dir'], `${site.name}-s${seed}-${values.duration}`), seed })));
+  const traces = sites.flatMap((site) =>
+    seeds.map((seed) => ({ site: site.path, dir: join(values['data-dir'], `${site.name}-s${seed}-${values.duration}`), seed })),
+  );
   for (const t of traces) {
     if (existsSync(join(t.dir, 'truth.ndjson'))) continue;
-    await run(process.execPath, [SIM_CLI, 'generate', '--site', t.site, '--seed', String(t.seed), '--duration', values.duration, '--out', t.dir], { maxBuffer: 1 << 26 });
+    await run(process.execPath, [SIM_CLI, 'generate', '--site', t.site, '--seed', String(t.seed), '--duration', values.duration, '--out', t.dir], {
+      maxBuffer: 1 << 26,
+    });
   }
   const maxP50 = Number(values['max-arrival-p50']);
   const maxP95 = Number(values['max-arrival-p95']);
   let bestWithin: { decision: object; macroF1: number } | undefined;
-  const candidates = values.minprob.split(',').flatMap((p) => values.enter.split(',').flatMap((e) => values.leave.split(',').flatMap((l) => values.zone.split(',').map((z) => ({ minProb: Number(p), enterHoldMs: Number(e), leaveHoldMs: Number(l), zoneHoldMs: Number(z) })))));
+  const candidates = values.minprob
+    .split(',')
+    .flatMap((p) =>
+      values.enter
+        .split(',')
+        .flatMap((e) =>
+          values.leave
+            .split(',')
+            .flatMap((l) => values.zone.split(',').map((z) => ({ minProb: Number(p), enterHoldMs: Number(e), leaveHoldMs: Number(l), zoneHoldMs: Number(z) }))),
+        ),
+    );
   let best: { decision: object; macroF1: number } | undefined;
   try {
     for (const [i, decision] of candidates.entries()) {
@@ -75,10 +89,28 @@ async function main(argv: string[]): Promise<number> {
       const queue = [...traces];
       const worker = async () => {
         for (let t = queue.shift(); t; t = queue.shift()) {
-          const { stdout } = await run(process.execPath, [SIM_CLI, 'evaluate', '--site', t.site, '--trace', join(t.dir, 'trace.ndjson'), '--truth', join(t.dir, 'truth.ndjson'), '--classifier', 'onnx', '--model', file], { maxBuffer: 1 << 26 });
+          const { stdout } = await run(
+            process.execPath,
+            [
+              SIM_CLI,
+              'evaluate',
+              '--site',
+              t.site,
+              '--trace',
+              join(t.dir, 'trace.ndjson'),
+              '--truth',
+              join(t.dir, 'truth.ndjson'),
+              '--classifier',
+              'onnx',
+              '--model',
+              file,
+            ],
+            { maxBuffer: 1 << 26 },
+          );
           const result = JSON.parse(stdout) as Record<string, unknown>;
           scores.push(eventF1(result).macro ?? 0);
-          const a = (result.kinds as Record<string, { matched: number; detected: number; latencyMs: { median: number; p95: number } | null }> | undefined)?.arrival;
+          const a = (result.kinds as Record<string, { matched: number; detected: number; latencyMs: { median: number; p95: number } | null }> | undefined)
+            ?.arrival;
           if (a) {
             arrival.matched += a.matched;
             arrival.detected += a.detected;
@@ -95,7 +127,9 @@ async function main(argv: string[]): Promise<number> {
       const p50 = avg(arrival.p50);
       const p95 = avg(arrival.p95);
       const arrivalPrecision = arrival.detected === 0 ? 0 : arrival.matched / arrival.detected;
-      process.stdout.write(`${JSON.stringify({ decision, macroF1: Number(macroF1.toFixed(4)), min: Number(Math.min(...scores).toFixed(4)), arrivalPrecision: Number(arrivalPrecision.toFixed(3)), arrivalP50Ms: Math.round(p50), arrivalP95Ms: Math.round(p95) })}\n`);
+      process.stdout.write(
+        `${JSON.stringify({ decision, macroF1: Number(macroF1.toFixed(4)), min: Number(Math.min(...scores).toFixed(4)), arrivalPrecision: Number(arrivalPrecision.toFixed(3)), arrivalP50Ms: Math.round(p50), arrivalP95Ms: Math.round(p95) })}\n`,
+      );
       if (!best || macroF1 > best.macroF1) best = { decision, macroF1 };
       if (p50 <= maxP50 && p95 <= maxP95 && (!bestWithin || macroF1 > bestWithin.macroF1)) bestWithin = { decision, macroF1 };
     }

@@ -6,7 +6,13 @@ import { sharedFiles } from '@storesense/protocol/testing';
 
 /** Spawns the built CLI (`npx tsc -b` first). */
 const CLI = fileURLToPath(new URL('../../dist/occupancy/occupancy.cli.js', import.meta.url));
-const { paths: [PCAP, CSV], skip } = sharedFiles(['fixtures/wifi-probes/lab-position1-2024-03-15.pcap', 'fixtures/wifi-probes/lab-position1-2024-03-15.csv'], 'the occupancy CLI real-capture case');
+const {
+  paths: [PCAP, CSV],
+  skip,
+} = sharedFiles(
+  ['fixtures/wifi-probes/lab-position1-2024-03-15.pcap', 'fixtures/wifi-probes/lab-position1-2024-03-15.csv'],
+  'the occupancy CLI real-capture case',
+);
 
 function cli(...args: string[]) {
   const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8' });

@@ -93,7 +93,10 @@ async function main(): Promise<number> {
     });
     if (tty) process.stderr.write('\n');
     if (args.json) process.stdout.write(JSON.stringify({ best: r.best, score: r.bestScore, tried: r.tried.length }) + '\n');
-    else process.stdout.write(`best settings ${JSON.stringify(r.best)}\non this day: MAE ${fmt(r.bestScore.maePersons)} persons, r ${fmt(r.bestScore.pearsonR, 3)}, peak error ${fmt(r.bestScore.peakErrorPersons, 1)} (${r.tried.length} settings tried)\n`);
+    else
+      process.stdout.write(
+        `best settings ${JSON.stringify(r.best)}\non this day: MAE ${fmt(r.bestScore.maePersons)} persons, r ${fmt(r.bestScore.pearsonR, 3)}, peak error ${fmt(r.bestScore.peakErrorPersons, 1)} (${r.tried.length} settings tried)\n`,
+      );
     return 0;
   }
   const settings = await readSettings(args.settings);

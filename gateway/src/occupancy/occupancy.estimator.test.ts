@@ -9,7 +9,11 @@ const MIN = 60_000;
 /** Deterministic jitter in [-1, 1] (no Math.random in tests). */
 const jitter = (i: number) => Math.sin(i * 12.9898) % 1;
 
-function run(samples: ProbeSample[], settings: OccupancySettingsInput = {}, untilMs?: number): { minutes: OccupancyMinute[]; periods: OccupancyPeriod[]; est: OccupancyEstimator } {
+function run(
+  samples: ProbeSample[],
+  settings: OccupancySettingsInput = {},
+  untilMs?: number,
+): { minutes: OccupancyMinute[]; periods: OccupancyPeriod[]; est: OccupancyEstimator } {
   const est = new OccupancyEstimator(settings);
   const periods: OccupancyPeriod[] = [];
   for (const s of [...samples].sort((a, b) => a.atMs - b.atMs)) periods.push(...est.observe(s));
@@ -32,7 +36,8 @@ function phone(subject: string, fromMs: number, toMs: number, opts: Partial<Prob
 /** A fixed computer: a burst every 60 s ± 0.3 s. */
 function timerPc(subject: string, fromMs: number, toMs: number, periodMs = 60_000): ProbeSample[] {
   const out: ProbeSample[] = [];
-  for (let t = fromMs, i = 0; t < toMs; t += periodMs + jitter(i++) * 300) out.push({ atMs: t, subject, randomized: false, rssiDbm: -50 }, { atMs: t + 40, subject, randomized: false, rssiDbm: -51 });
+  for (let t = fromMs, i = 0; t < toMs; t += periodMs + jitter(i++) * 300)
+    out.push({ atMs: t, subject, randomized: false, rssiDbm: -50 }, { atMs: t + 40, subject, randomized: false, rssiDbm: -51 });
   return out;
 }
 
@@ -83,7 +88,14 @@ describe('OccupancyEstimator', () => {
   it('merges per-scan rotating addresses of one fingerprint into one phone, and counts concurrent ones', () => {
     // One phone: a new random address (and a fresh sequence number) every scan, a scan a minute.
     const rotating = (prefix: string, offsetMs: number, n: number): ProbeSample[] =>
-      Array.from({ length: n }, (_, i) => ({ atMs: T0 + offsetMs + i * MIN, subject: `${prefix}${i}`, randomized: true, rssiDbm: -60, seq: (i * 977) % 4096, ieFp: 'aaaaaaaaaaaaaaaa' }));
+      Array.from({ length: n }, (_, i) => ({
+        atMs: T0 + offsetMs + i * MIN,
+        subject: `${prefix}${i}`,
+        randomized: true,
+        rssiDbm: -60,
+        seq: (i * 977) % 4096,
+        ieFp: 'aaaaaaaaaaaaaaaa',
+      }));
     const one = run(rotating('s_a', 5_000, 30));
     expect(at(one.minutes, T0 + 20 * MIN).occupancy).toBe(1);
     expect(at(one.minutes, T0 + 20 * MIN).addressesInRange).toBe(1);
@@ -96,7 +108,14 @@ describe('OccupancyEstimator', () => {
 
   it('links a rotated stable address by sequence-number continuity; without continuity it is a second phone', () => {
     const stable = (subject: string, fromMs: number, n: number, seq0: number): ProbeSample[] =>
-      Array.from({ length: n }, (_, i) => ({ atMs: fromMs + i * 30_000 + (i === 0 ? 0 : jitter(i) * 9_000), subject, randomized: true, rssiDbm: -60, seq: (seq0 + i * 3) % 4096, ieFp: 'cccccccccccccccc' }));
+      Array.from({ length: n }, (_, i) => ({
+        atMs: fromMs + i * 30_000 + (i === 0 ? 0 : jitter(i) * 9_000),
+        subject,
+        randomized: true,
+        rssiDbm: -60,
+        seq: (seq0 + i * 3) % 4096,
+        ieFp: 'cccccccccccccccc',
+      }));
     const a = stable('s_a', T0, 20, 4000); // 10 min, a scan every 30 s
     const lastSeq = (4000 + 19 * 3) % 4096;
     const linked = run([...a, ...stable('s_b', T0 + 10 * MIN, 20, (lastSeq + 3) % 4096)]);
@@ -113,11 +132,22 @@ describe('OccupancyEstimator', () => {
     expect(hours[0]).toEqual({ kind: 'hour', startMs: T0, uniqueVisitors: 2 });
     expect(hours[1]).toEqual({ kind: 'hour', startMs: T0 + 60 * MIN, uniqueVisitors: 0 });
     expect(at(minutes, T0 + 90 * MIN).occupancy).toBe(0);
-    expect(minutes.every((m) => Object.keys(m).every((k) => ['kind', 'startMs', 'occupancy', 'addressesInRange', 'fixedExcluded', 'frames', 'framesOutOfRange'].includes(k)))).toBe(true);
+    expect(
+      minutes.every((m) =>
+        Object.keys(m).every((k) => ['kind', 'startMs', 'occupancy', 'addressesInRange', 'fixedExcluded', 'frames', 'framesOutOfRange'].includes(k)),
+      ),
+    ).toBe(true);
   });
 
   it('keeps memory bounded: at most maxDevices addresses tracked', () => {
-    const samples = Array.from({ length: 5_000 }, (_, i) => ({ atMs: T0 + i * 100, subject: `s_${i}`, randomized: true, rssiDbm: -60, seq: i % 4096, ieFp: `${(i % 50).toString(16).padStart(16, '0')}` }));
+    const samples = Array.from({ length: 5_000 }, (_, i) => ({
+      atMs: T0 + i * 100,
+      subject: `s_${i}`,
+      randomized: true,
+      rssiDbm: -60,
+      seq: i % 4096,
+      ieFp: `${(i % 50).toString(16).padStart(16, '0')}`,
+    }));
     const { est } = run(samples, { maxDevices: 500 });
     expect(est.stats().trackedDevices).toBeLessThanOrEqual(500);
   });

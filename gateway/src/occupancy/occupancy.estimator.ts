@@ -170,8 +170,17 @@ export class OccupancyEstimator {
       return d;
     }
     d = {
-      randomized: s.randomized, ieFp: s.ieFp, chain: 0, lastMs: s.atMs, visitStartMs: s.atMs, burstStartMs: s.atMs,
-      gaps: [], bursts: 1, lastSeq: undefined, fixed: undefined, heardInMinute: false,
+      randomized: s.randomized,
+      ieFp: s.ieFp,
+      chain: 0,
+      lastMs: s.atMs,
+      visitStartMs: s.atMs,
+      burstStartMs: s.atMs,
+      gaps: [],
+      bursts: 1,
+      lastSeq: undefined,
+      fixed: undefined,
+      heardInMinute: false,
     };
     d.chain = s.randomized ? this.linkChain(s) : this.nextChain++;
     this.devices.set(s.subject, d);
@@ -306,7 +315,15 @@ export class OccupancyEstimator {
       while (list.length > 0 && endMs - list.at(-1)!.lastMs > this.settings.link.maxGapMs) list.pop();
       if (list.length === 0) this.tails.delete(fp);
     }
-    const m: OccupancyMinute = { kind: 'minute', startMs, occupancy, addressesInRange: addresses, fixedExcluded: fixed, frames: this.frames, framesOutOfRange: this.framesOutOfRange };
+    const m: OccupancyMinute = {
+      kind: 'minute',
+      startMs,
+      occupancy,
+      addressesInRange: addresses,
+      fixedExcluded: fixed,
+      frames: this.frames,
+      framesOutOfRange: this.framesOutOfRange,
+    };
     this.frames = 0;
     this.framesOutOfRange = 0;
     return m;

@@ -19,7 +19,17 @@ function probesOfMinute(m: number): Observation[] {
   for (const [k, subject] of ['s_00000000000000a1', 's_00000000000000b2'].entries()) {
     const atMs = T0 + m * MIN + 7_000 + k * 11_000 + ((m * 37) % 13) * 1_000;
     for (let f = 0; f < 2; f++) {
-      out.push({ v: 1, at: atMs + f * 20, source: 'wifi', receiverId: 'rx-sales', subject, rssiDbm: -52 - k, randomized: true, seq: (m * 5 + f) % 4096, ieFp: k === 0 ? 'aaaaaaaaaaaaaaaa' : 'bbbbbbbbbbbbbbbb' });
+      out.push({
+        v: 1,
+        at: atMs + f * 20,
+        source: 'wifi',
+        receiverId: 'rx-sales',
+        subject,
+        rssiDbm: -52 - k,
+        randomized: true,
+        seq: (m * 5 + f) % 4096,
+        ieFp: k === 0 ? 'aaaaaaaaaaaaaaaa' : 'bbbbbbbbbbbbbbbb',
+      });
     }
   }
   return out;

@@ -10,7 +10,10 @@ import { tune } from './occupancy.tune.js';
 const TUNING_DAY = '2024-02-29';
 const HELD_OUT = ['2024-03-15', '2024-04-18'];
 const DAYS = [TUNING_DAY, ...HELD_OUT];
-const { paths, skip } = sharedFiles(DAYS.flatMap((d) => [`fixtures/wifi-probes/lab-position1-${d}.pcap`, `fixtures/wifi-probes/lab-position1-${d}.csv`]), 'the Brno lab probe captures');
+const { paths, skip } = sharedFiles(
+  DAYS.flatMap((d) => [`fixtures/wifi-probes/lab-position1-${d}.pcap`, `fixtures/wifi-probes/lab-position1-${d}.csv`]),
+  'the Brno lab probe captures',
+);
 const present = !skip;
 const file = (day: string, ext: 'pcap' | 'csv') => paths[DAYS.indexOf(day) * 2 + (ext === 'pcap' ? 0 : 1)]!;
 

@@ -68,7 +68,16 @@ export function estimateMinutes(observations: readonly Observation[], settings: 
     for (const p of ps) if (p.kind === 'minute') minutes.push(p);
   };
   for (const o of observations) {
-    take(est.observe({ atMs: o.at, subject: o.subject, randomized: o.randomized === true, ...(o.rssiDbm !== undefined ? { rssiDbm: o.rssiDbm } : {}), ...(o.seq !== undefined ? { seq: o.seq } : {}), ...(o.ieFp !== undefined ? { ieFp: o.ieFp } : {}) }));
+    take(
+      est.observe({
+        atMs: o.at,
+        subject: o.subject,
+        randomized: o.randomized === true,
+        ...(o.rssiDbm !== undefined ? { rssiDbm: o.rssiDbm } : {}),
+        ...(o.seq !== undefined ? { seq: o.seq } : {}),
+        ...(o.ieFp !== undefined ? { ieFp: o.ieFp } : {}),
+      }),
+    );
   }
   const last = observations.at(-1);
   if (last) take(est.advanceTo(Math.ceil((last.at + 1) / MINUTE_MS) * MINUTE_MS));
@@ -120,7 +129,10 @@ export function binPairs(estimate: ReadonlyMap<number, number>, truth: ReadonlyM
     bins.set(b, acc);
   }
   const per = BIN_MS / MINUTE_MS;
-  return [...bins].filter(([, a]) => a.n === per).sort((a, b) => a[0] - b[0]).map(([startMs, a]) => ({ startMs, estimated: a.e / per, truth: a.t / per }));
+  return [...bins]
+    .filter(([, a]) => a.n === per)
+    .sort((a, b) => a[0] - b[0])
+    .map(([startMs, a]) => ({ startMs, estimated: a.e / per, truth: a.t / per }));
 }
 
 export function scoreBins(pairs: readonly { estimated: number; truth: number }[]): BinScore {

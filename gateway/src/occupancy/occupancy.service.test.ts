@@ -6,15 +6,27 @@ import { OccupancyService } from './occupancy.service.js';
 
 const T0 = Date.UTC(2026, 0, 5, 10, 0, 0);
 const MIN = 60_000;
-const wifi = (atMs: number, subject: string, rssiDbm: number, receiverId = 'rx-sales'): Observation =>
-  ({ v: 1, at: atMs, source: 'wifi', receiverId, subject, rssiDbm, randomized: true, seq: 1, ieFp: subject.slice(-16).padStart(16, '0').replace(/[^0-9a-f]/g, '0') });
+const wifi = (atMs: number, subject: string, rssiDbm: number, receiverId = 'rx-sales'): Observation => ({
+  v: 1,
+  at: atMs,
+  source: 'wifi',
+  receiverId,
+  subject,
+  rssiDbm,
+  randomized: true,
+  seq: 1,
+  ieFp: subject
+    .slice(-16)
+    .padStart(16, '0')
+    .replace(/[^0-9a-f]/g, '0'),
+});
 
 describe('OccupancyService', () => {
   // rx-sales at (3, 5) in a 10 x 8 m store: the farthest corner (10, 0) is 8.6 m away; the default
   // calibration (-59 dBm at 1 m, n = 2.2) puts the gate at -59 - 22 log10(8.6) = -79.6 dBm.
   const config = boutiqueConfig();
 
-  it('gates each receiver at the level of the store footprint\'s farthest corner, from its calibration', () => {
+  it("gates each receiver at the level of the store footprint's farthest corner, from its calibration", () => {
     const svc = new OccupancyService(config, silentLogger());
     svc.ingest(wifi(T0 + 1_000, 's_1111111111111111', -79));
     svc.ingest(wifi(T0 + 2_000, 's_2222222222222222', -81));

@@ -41,7 +41,8 @@ export class OccupancyService {
       const store = r.storeId === undefined ? undefined : config.stores.find((s) => s.id === r.storeId);
       if (!store) continue;
       const radiusM = Math.max(1, ...shapePolygon(store.shape).map((p) => distanceM(p, r.position)));
-      const gateDbm = rssiGateDbm({ refRssiAt1mDbm: r.calibration.refRssiAt1mDbm, pathLossExponent: r.calibration.pathLossExponent }, radiusM) + r.calibration.rssiOffsetDb;
+      const gateDbm =
+        rssiGateDbm({ refRssiAt1mDbm: r.calibration.refRssiAt1mDbm, pathLossExponent: r.calibration.pathLossExponent }, radiusM) + r.calibration.rssiOffsetDb;
       this.receiverStore.set(r.id, { storeId: store.id, gateDbm });
       if (!this.stores.has(store.id)) {
         this.stores.set(store.id, { estimator: new OccupancyEstimator(settings), pending: emptyReport(store.id) });
@@ -55,12 +56,18 @@ export class OccupancyService {
     const rx = this.receiverStore.get(o.receiverId);
     if (!rx) return;
     const st = this.stores.get(rx.storeId)!;
-    this.take(st, st.estimator.observe({
-      atMs: o.at, subject: o.subject, randomized: o.randomized === true, gateDbm: rx.gateDbm,
-      ...(o.rssiDbm !== undefined ? { rssiDbm: o.rssiDbm } : {}),
-      ...(o.seq !== undefined ? { seq: o.seq } : {}),
-      ...(o.ieFp !== undefined ? { ieFp: o.ieFp } : {}),
-    }));
+    this.take(
+      st,
+      st.estimator.observe({
+        atMs: o.at,
+        subject: o.subject,
+        randomized: o.randomized === true,
+        gateDbm: rx.gateDbm,
+        ...(o.rssiDbm !== undefined ? { rssiDbm: o.rssiDbm } : {}),
+        ...(o.seq !== undefined ? { seq: o.seq } : {}),
+        ...(o.ieFp !== undefined ? { ieFp: o.ieFp } : {}),
+      }),
+    );
   }
 
   /** Closes minutes up to `atMs` in every store that has heard WiFi at all (a timer calls it). */
@@ -87,12 +94,14 @@ export class OccupancyService {
   }
 
   health(): StoreOccupancyHealth[] {
-    return [...this.stores].filter(([, st]) => st.last).map(([storeId, st]) => ({
-      storeId,
-      occupancy: st.last!.occupancy,
-      fixedDevices: st.estimator.stats().fixedLearned,
-      ...(st.lastHourVisitors !== undefined ? { uniqueVisitorsLastHour: st.lastHourVisitors } : {}),
-    }));
+    return [...this.stores]
+      .filter(([, st]) => st.last)
+      .map(([storeId, st]) => ({
+        storeId,
+        occupancy: st.last!.occupancy,
+        fixedDevices: st.estimator.stats().fixedLearned,
+        ...(st.lastHourVisitors !== undefined ? { uniqueVisitorsLastHour: st.lastHourVisitors } : {}),
+      }));
   }
 
   private take(st: StoreState, periods: OccupancyPeriod[]): void {
@@ -113,7 +122,8 @@ export class OccupancyService {
     if (over > 0) {
       st.pending.minutes.splice(0, over);
       this.droppedPending += over;
-      if (this.droppedPending === over || this.droppedPending % 1_000 < over) this.log.warn({ storeId: st.pending.storeId, droppedPending: this.droppedPending }, 'occupancy minutes not published for a day; oldest dropped');
+      if (this.droppedPending === over || this.droppedPending % 1_000 < over)
+        this.log.warn({ storeId: st.pending.storeId, droppedPending: this.droppedPending }, 'occupancy minutes not published for a day; oldest dropped');
     }
     if (st.pending.hours.length > 48) st.pending.hours.splice(0, st.pending.hours.length - 48);
   }

@@ -25,9 +25,21 @@ export const occupancySettingsSchema = z
       .describe('how far from the receiver the store extends: frames weaker than the level at this distance are outside'),
     presence: z
       .object({
-        defaultWindowMs: z.number().int().positive().default(5 * 60_000),
-        minWindowMs: z.number().int().positive().default(2 * 60_000),
-        maxWindowMs: z.number().int().positive().default(20 * 60_000),
+        defaultWindowMs: z
+          .number()
+          .int()
+          .positive()
+          .default(5 * 60_000),
+        minWindowMs: z
+          .number()
+          .int()
+          .positive()
+          .default(2 * 60_000),
+        maxWindowMs: z
+          .number()
+          .int()
+          .positive()
+          .default(20 * 60_000),
         // Chosen on the tuning day (2024-02-29) among 2, 3 and 4.
         gapMultiple: z.number().positive().default(3),
       })
@@ -38,7 +50,12 @@ export const occupancySettingsSchema = z
       // is your mobile device?", WiSec 2015); the first sighting gets `defaultWindowMs`.
       .default({ defaultWindowMs: 5 * 60_000, minWindowMs: 2 * 60_000, maxWindowMs: 20 * 60_000, gapMultiple: 3 })
       .describe('how long a merged device counts as present after its last in-range frame'),
-    burstGapMs: z.number().int().positive().default(2_000).describe('frames closer than this belong to one scan burst (a scan sweeps all channels within ~1 s)'),
+    burstGapMs: z
+      .number()
+      .int()
+      .positive()
+      .default(2_000)
+      .describe('frames closer than this belong to one scan burst (a scan sweeps all channels within ~1 s)'),
     periodic: z
       .object({
         minPeriodMs: z.number().int().positive().default(30_000),
@@ -58,7 +75,12 @@ export const occupancySettingsSchema = z
       .positive()
       .default(6 * 3_600_000)
       .describe('a device heard continuously for longer than this is fixed or staff (issue: "present for hours")'),
-    continuityGapMs: z.number().int().positive().default(30 * 60_000).describe('a silence longer than this ends a visit'),
+    continuityGapMs: z
+      .number()
+      .int()
+      .positive()
+      .default(30 * 60_000)
+      .describe('a silence longer than this ends a visit'),
     link: z
       .object({
         maxGapMs: z.number().int().positive().default(60_000),
@@ -74,7 +96,12 @@ export const occupancySettingsSchema = z
       .boolean()
       .default(true)
       .describe('randomised addresses with one IE fingerprint count once while present (baseline merge); chains still split visitors per hour'),
-    persistentBursts: z.number().int().positive().default(2).describe('a randomised address heard in this many scan bursts is a stable (per-network) address and counts by itself'),
+    persistentBursts: z
+      .number()
+      .int()
+      .positive()
+      .default(2)
+      .describe('a randomised address heard in this many scan bursts is a stable (per-network) address and counts by itself'),
     rotating: z
       .object({ slotMs: z.number().int().positive().default(60_000), scansPerSlot: z.number().positive().default(1) })
       .strict()

@@ -35,7 +35,12 @@ export interface TuneResult {
 }
 
 /** Scores every grid point on the day's observations and truth; ties keep the earlier (smaller-radius) point. */
-export function tune(observations: readonly Observation[], truth: ReadonlyMap<number, number>, base: OccupancySettingsInput = {}, onProgress?: (done: number, total: number) => void): TuneResult {
+export function tune(
+  observations: readonly Observation[],
+  truth: ReadonlyMap<number, number>,
+  base: OccupancySettingsInput = {},
+  onProgress?: (done: number, total: number) => void,
+): TuneResult {
   const grid = gridSettings(base);
   const tried: TuneResult['tried'] = [];
   for (const [i, settings] of grid.entries()) {

@@ -19,10 +19,15 @@ describe('a running gateway with config "record"', () => {
   it('writes every observation it ingests (status API http_observations here) to a trace file, closed on stop', async () => {
     dir = mkdtempSync(join(tmpdir(), 'gw-record-'));
     const traces = join(dir, 'traces');
-    gw = createGateway(boutiqueConfig({ dataDir: dir, record: { dir: traces, maxBytes: 4096 }, sources: [{ kind: 'http_observations' }] }), { logger: silentLogger(), uplink: false });
+    gw = createGateway(boutiqueConfig({ dataDir: dir, record: { dir: traces, maxBytes: 4096 }, sources: [{ kind: 'http_observations' }] }), {
+      logger: silentLogger(),
+      uplink: false,
+    });
     await gw.start();
     const t0 = Date.now();
-    const body = [ble(t0 - 1_000, 'rx-front', 'shopper', -60), ble(t0 - 500, 'rx-door', 'shopper', -55), ble(t0, 'rx-sales', 'shopper', -50)].map((o) => JSON.stringify(o)).join('\n');
+    const body = [ble(t0 - 1_000, 'rx-front', 'shopper', -60), ble(t0 - 500, 'rx-door', 'shopper', -55), ble(t0, 'rx-sales', 'shopper', -50)]
+      .map((o) => JSON.stringify(o))
+      .join('\n');
     expect((await fetch(`${gw.statusUrl()}/api/v1/observations`, { method: 'POST', body })).status).toBe(200);
     await gw.stop();
     gw = undefined;

@@ -18,7 +18,10 @@ const FIXTURE_MACS = ['02005e102030', '3c22fbaabb01', 'daa119e755dc'];
 const {
   paths: [SHARED_PCAP, SHARED_CSV],
   skip: noShared,
-} = sharedFiles(['fixtures/wifi-probes/lab-position1-2024-03-15.pcap', 'fixtures/wifi-probes/lab-position1-2024-03-15.csv'], 'the real lab capture recorder test');
+} = sharedFiles(
+  ['fixtures/wifi-probes/lab-position1-2024-03-15.pcap', 'fixtures/wifi-probes/lab-position1-2024-03-15.csv'],
+  'the real lab capture recorder test',
+);
 const CLI = fileURLToPath(new URL('../../dist/cli.js', import.meta.url));
 const sharedPresent = !noShared;
 
@@ -41,8 +44,15 @@ async function recordPcap(pcap: string, maxBytes: number) {
   writeFileSync(cfgPath, JSON.stringify(cfg));
   const stdout: string[] = [];
   const stderr: string[] = [];
-  const code = await runRecord(['--config', cfgPath, '--out', out, '--max-bytes', String(maxBytes), '--duration', '20s'], { stdout: (t) => stdout.push(t), stderr: (t) => stderr.push(t), env: {}, logger: silentLogger() });
-  const files = readdirSync(out).sort().map((name) => ({ name, text: readFileSync(join(out, name), 'utf8') }));
+  const code = await runRecord(['--config', cfgPath, '--out', out, '--max-bytes', String(maxBytes), '--duration', '20s'], {
+    stdout: (t) => stdout.push(t),
+    stderr: (t) => stderr.push(t),
+    env: {},
+    logger: silentLogger(),
+  });
+  const files = readdirSync(out)
+    .sort()
+    .map((name) => ({ name, text: readFileSync(join(out, name), 'utf8') }));
   return { code, stdout: stdout.join(''), stderr: stderr.join(''), files, out };
 }
 
@@ -83,26 +93,39 @@ describe('storesense-gateway record', () => {
     expect(replayed).toEqual(records);
   });
 
-  it.skipIf(!sharedPresent)(`the real lab capture: rotation at 64 KiB, every probe recorded, none of its ${'source MACs'} in any file${sharedPresent ? '' : ' (skipped: shared fixtures absent)'}`, async () => {
-    const r = await recordPcap(SHARED_PCAP!, 65_536);
-    expect(r.code).toBe(0);
-    const summary = JSON.parse(r.stdout) as { records: number };
-    expect(r.files.length).toBeGreaterThan(2);
-    const macs = [...new Set(readFileSync(SHARED_CSV!, 'utf8').trim().split('\n').slice(1).map((l) => l.split(';')[2]!.replace(/[:-]/g, '')).filter((m) => /^[0-9a-f]{12}$/i.test(m)))];
-    expect(macs.length).toBeGreaterThan(10);
-    let total = 0;
-    for (const f of r.files) {
-      expect(Buffer.byteLength(f.text)).toBeLessThanOrEqual(65_536);
-      const parsed = parseTrace(f.text);
-      expect(parsed.ok && parsed.value.rejected).toEqual([]);
-      total += parsed.ok ? parsed.value.records.length : 0;
-    }
-    expect(total).toBe(summary.records);
-    expect(total).toBeGreaterThan(1000);
-    const all = r.files.map((f) => f.text).join('');
-    // One regexp over ~4 000 MACs is slow to build; check them in chunks.
-    for (let i = 0; i < macs.length; i += 200) expect(all).not.toMatch(macPattern(macs.slice(i, i + 200)));
-  }, 60_000);
+  it.skipIf(!sharedPresent)(
+    `the real lab capture: rotation at 64 KiB, every probe recorded, none of its ${'source MACs'} in any file${sharedPresent ? '' : ' (skipped: shared fixtures absent)'}`,
+    async () => {
+      const r = await recordPcap(SHARED_PCAP!, 65_536);
+      expect(r.code).toBe(0);
+      const summary = JSON.parse(r.stdout) as { records: number };
+      expect(r.files.length).toBeGreaterThan(2);
+      const macs = [
+        ...new Set(
+          readFileSync(SHARED_CSV!, 'utf8')
+            .trim()
+            .split('\n')
+            .slice(1)
+            .map((l) => l.split(';')[2]!.replace(/[:-]/g, ''))
+            .filter((m) => /^[0-9a-f]{12}$/i.test(m)),
+        ),
+      ];
+      expect(macs.length).toBeGreaterThan(10);
+      let total = 0;
+      for (const f of r.files) {
+        expect(Buffer.byteLength(f.text)).toBeLessThanOrEqual(65_536);
+        const parsed = parseTrace(f.text);
+        expect(parsed.ok && parsed.value.rejected).toEqual([]);
+        total += parsed.ok ? parsed.value.records.length : 0;
+      }
+      expect(total).toBe(summary.records);
+      expect(total).toBeGreaterThan(1000);
+      const all = r.files.map((f) => f.text).join('');
+      // One regexp over ~4 000 MACs is slow to build; check them in chunks.
+      for (let i = 0; i < macs.length; i += 200) expect(all).not.toMatch(macPattern(macs.slice(i, i + 200)));
+    },
+    60_000,
+  );
 
   it('usage errors exit 2 with the reason', async () => {
     const io = { stdout: () => {}, stderr: (t: string) => errs.push(t), env: {}, logger: silentLogger() };
@@ -113,31 +136,56 @@ describe('storesense-gateway record', () => {
     expect(errs.join('')).toMatch(/--config and --out[\s\S]*>= 4096[\s\S]*not a duration/);
   });
 
-  it.each([['90s', 90_000], ['10m', 600_000], ['2h', 7_200_000], ['1500', undefined], ['250ms', 250], ['0s', undefined], ['x', undefined]])('parseDurationMs(%s) = %s', (text, ms) => {
+  it.each([
+    ['90s', 90_000],
+    ['10m', 600_000],
+    ['2h', 7_200_000],
+    ['1500', undefined],
+    ['250ms', 250],
+    ['0s', undefined],
+    ['x', undefined],
+  ])('parseDurationMs(%s) = %s', (text, ms) => {
     expect(parseDurationMs(text)).toBe(ms);
   });
 
-  it.skipIf(!existsSync(CLI))('the built CLI records a live tcpdump capture until SIGINT, then closes its files and prints the summary', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'record-sigint-'));
-    dirs.push(dir);
-    const tcpdump = join(dir, 'tcpdump');
-    writeFileSync(tcpdump, `#!/bin/sh\ncat '${FIXTURE_PCAP}'\nexec sleep 30\n`);
-    chmodSync(tcpdump, 0o755);
-    const cfgPath = join(dir, 'gateway.json');
-    writeFileSync(cfgPath, JSON.stringify(boutiqueConfig({ dataDir: join(dir, 'data'), identity: { pepperEnv: 'NO_SUCH_ENV', pepper: 'pepper-0123456789abcdef' }, sources: [{ kind: 'wifi_probe', receiverId: 'rx-front', interface: 'mon0', tool: 'tcpdump', toolPath: tcpdump }] })));
-    const child = spawn(process.execPath, [CLI, 'record', '--config', cfgPath, '--out', join(dir, 'traces')], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
-    child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
-    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-    for (let i = 0; i < 200 && !stderr.includes('"msg":"recording"'); i++) await new Promise((r) => setTimeout(r, 25));
-    await new Promise((r) => setTimeout(r, 300)); // the capture's 12 frames arrive
-    child.kill('SIGINT');
-    expect(await exited).toBe(0);
-    const summary = JSON.parse(stdout) as { records: number; files: string[] };
-    expect(summary.records).toBe(12);
-    const parsed = parseTrace(readFileSync(join(dir, 'traces', summary.files[0]!), 'utf8'));
-    expect(parsed.ok && parsed.value.records).toHaveLength(12);
-  }, 20_000);
+  it.skipIf(!existsSync(CLI))(
+    'the built CLI records a live tcpdump capture until SIGINT, then closes its files and prints the summary',
+    async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'record-sigint-'));
+      dirs.push(dir);
+      const tcpdump = join(dir, 'tcpdump');
+      writeFileSync(tcpdump, `#!/bin/sh\ncat '${FIXTURE_PCAP}'\nexec sleep 30\n`);
+      chmodSync(tcpdump, 0o755);
+      const cfgPath = join(dir, 'gateway.json');
+      writeFileSync(
+        cfgPath,
+        JSON.stringify(
+          boutiqueConfig({
+            dataDir: join(dir, 'data'),
+            identity: { pepperEnv: 'NO_SUCH_ENV', pepper: 'pepper-0123456789abcdef' },
+            sources: [{ kind: 'wifi_probe', receiverId: 'rx-front', interface: 'mon0', tool: 'tcpdump', toolPath: tcpdump }],
+          }),
+        ),
+      );
+      const child = spawn(process.execPath, [CLI, 'record', '--config', cfgPath, '--out', join(dir, 'traces')], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (d: Buffer) => {
+        stdout += d.toString();
+      });
+      child.stderr.on('data', (d: Buffer) => {
+        stderr += d.toString();
+      });
+      const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+      for (let i = 0; i < 200 && !stderr.includes('"msg":"recording"'); i++) await new Promise((r) => setTimeout(r, 25));
+      await new Promise((r) => setTimeout(r, 300)); // the capture's 12 frames arrive
+      child.kill('SIGINT');
+      expect(await exited).toBe(0);
+      const summary = JSON.parse(stdout) as { records: number; files: string[] };
+      expect(summary.records).toBe(12);
+      const parsed = parseTrace(readFileSync(join(dir, 'traces', summary.files[0]!), 'utf8'));
+      expect(parsed.ok && parsed.value.records).toHaveLength(12);
+    },
+    20_000,
+  );
 });

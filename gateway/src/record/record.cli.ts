@@ -55,7 +55,17 @@ export function parseDurationMs(text: string): number | undefined {
 export async function runRecord(argv: string[], io: RecordIo): Promise<number> {
   let values;
   try {
-    values = parseArgs({ args: argv, strict: true, options: { config: { type: 'string' }, out: { type: 'string' }, 'max-bytes': { type: 'string' }, duration: { type: 'string' }, help: { type: 'boolean' } } }).values;
+    values = parseArgs({
+      args: argv,
+      strict: true,
+      options: {
+        config: { type: 'string' },
+        out: { type: 'string' },
+        'max-bytes': { type: 'string' },
+        duration: { type: 'string' },
+        help: { type: 'boolean' },
+      },
+    }).values;
   } catch (err) {
     io.stderr(`${(err as Error).message}\n\n${RECORD_USAGE}\n`);
     return 2;
@@ -84,13 +94,21 @@ export async function runRecord(argv: string[], io: RecordIo): Promise<number> {
     io.stderr(`invalid gateway config ${values.config}:\n${loaded.errors.map((e) => `  ${e}`).join('\n')}\n`);
     return 1;
   }
-  const summary = await record(loaded.config, { out: values.out, maxBytes: maxBytes ?? loaded.config.record?.maxBytes ?? DEFAULT_RECORD_MAX_BYTES, ...(durationMs !== undefined ? { durationMs } : {}) }, io);
+  const summary = await record(
+    loaded.config,
+    { out: values.out, maxBytes: maxBytes ?? loaded.config.record?.maxBytes ?? DEFAULT_RECORD_MAX_BYTES, ...(durationMs !== undefined ? { durationMs } : {}) },
+    io,
+  );
   if (summary === undefined) return 1;
   io.stdout(`${JSON.stringify(summary)}\n`);
   return 0;
 }
 
-async function record(config: GatewayConfig, opts: { out: string; maxBytes: number; durationMs?: number }, io: RecordIo): Promise<(RecordSummary & { sources: Record<string, unknown> }) | undefined> {
+async function record(
+  config: GatewayConfig,
+  opts: { out: string; maxBytes: number; durationMs?: number },
+  io: RecordIo,
+): Promise<(RecordSummary & { sources: Record<string, unknown> }) | undefined> {
   const clock = io.clock ?? systemClock;
   const log = io.logger.child({ module: 'record' });
   const needsPepper = config.sources.some((sc) => (MAC_SOURCE_KINDS as readonly string[]).includes(sc.kind));
@@ -110,7 +128,15 @@ async function record(config: GatewayConfig, opts: { out: string; maxBytes: numb
       return;
     }
     try {
-      const built = createConfiguredSource(sc, i, { config, clock, logger: io.logger, env: io.env, ...(password !== undefined ? { password } : {}), ...(pepper !== undefined ? { pepper } : {}), ...(io.noble ? { noble: io.noble } : {}) });
+      const built = createConfiguredSource(sc, i, {
+        config,
+        clock,
+        logger: io.logger,
+        env: io.env,
+        ...(password !== undefined ? { password } : {}),
+        ...(pepper !== undefined ? { pepper } : {}),
+        ...(io.noble ? { noble: io.noble } : {}),
+      });
       sources.push({ name, source: built.source });
     } catch (err) {
       skipped[name] = (err as Error).message;

@@ -9,7 +9,14 @@ import { TestClock } from '../testing/test-clock.js';
 import { TraceRecorder, traceFileName } from './trace.recorder.js';
 
 const T0 = 1_763_890_000_000;
-const obs = (i: number, at = T0 + i * 100, subject = `s_${i.toString(16).padStart(16, '0')}`): Observation => ({ v: 1, at, source: 'ble', receiverId: 'rx-door', subject, rssiDbm: -60 - (i % 30) });
+const obs = (i: number, at = T0 + i * 100, subject = `s_${i.toString(16).padStart(16, '0')}`): Observation => ({
+  v: 1,
+  at,
+  source: 'ble',
+  receiverId: 'rx-door',
+  subject,
+  rssiDbm: -60 - (i % 30),
+});
 
 let dirs: string[] = [];
 const tmp = () => {
@@ -24,12 +31,14 @@ afterEach(() => {
 
 /** Every file of a recording, in name order, parsed with the protocol codec. */
 function readAll(dir: string) {
-  return readdirSync(dir).sort().map((name) => {
-    const text = readFileSync(join(dir, name), 'utf8');
-    const parsed = parseTrace(text);
-    if (!parsed.ok) throw new Error(`${name}: ${parsed.error}`);
-    return { name, bytes: statSync(join(dir, name)).size, text, ...parsed.value };
-  });
+  return readdirSync(dir)
+    .sort()
+    .map((name) => {
+      const text = readFileSync(join(dir, name), 'utf8');
+      const parsed = parseTrace(text);
+      if (!parsed.ok) throw new Error(`${name}: ${parsed.error}`);
+      return { name, bytes: statSync(join(dir, name)).size, text, ...parsed.value };
+    });
 }
 
 describe('TraceRecorder', () => {
@@ -110,7 +119,10 @@ describe('TraceRecorder', () => {
   it('property: any batches, any maxBytes -> files within the limit (or one record each), all parse, nothing lost or split', () => {
     fc.assert(
       fc.property(
-        fc.array(fc.record({ dtMs: fc.integer({ min: 0, max: 400 }), subjectLen: fc.integer({ min: 3, max: 64 }), batch: fc.integer({ min: 1, max: 5 }) }), { minLength: 1, maxLength: 120 }),
+        fc.array(fc.record({ dtMs: fc.integer({ min: 0, max: 400 }), subjectLen: fc.integer({ min: 3, max: 64 }), batch: fc.integer({ min: 1, max: 5 }) }), {
+          minLength: 1,
+          maxLength: 120,
+        }),
         fc.integer({ min: 4096, max: 9000 }),
         (steps, maxBytes) => {
           const dir = tmp();

@@ -40,7 +40,10 @@ const TRACE_FILE = /^trace-(\d{6})-.*\.ndjson$/;
 
 /** `trace-000001-2026-11-23T09-22-00Z.ndjson`: sequence first so `ls` sorts in order; start time for people. */
 export function traceFileName(seq: number, startedAtMs: number): string {
-  const iso = new Date(startedAtMs).toISOString().replace(/\.\d{3}Z$/, 'Z').replace(/:/g, '-');
+  const iso = new Date(startedAtMs)
+    .toISOString()
+    .replace(/\.\d{3}Z$/, 'Z')
+    .replace(/:/g, '-');
   return `trace-${String(seq).padStart(6, '0')}-${iso}.ndjson`;
 }
 
@@ -145,7 +148,8 @@ export class TraceRecorder {
       else this.lastWrittenAt = o.at;
     } catch (err) {
       this.summary.failed += 1;
-      if (this.summary.failed <= 10 || this.summary.failed % 1000 === 0) this.log.error({ err: (err as Error).message, failed: this.summary.failed }, 'trace record not written');
+      if (this.summary.failed <= 10 || this.summary.failed % 1000 === 0)
+        this.log.error({ err: (err as Error).message, failed: this.summary.failed }, 'trace record not written');
       this.closeFile();
     }
   }
@@ -154,7 +158,13 @@ export class TraceRecorder {
     this.seq += 1;
     const name = traceFileName(this.seq, startedAt);
     const fd = openSync(join(this.opts.dir, name), 'wx');
-    const header: TraceHeader = { format: TRACE_FORMAT, v: PROTOCOL_VERSION, siteId: this.opts.siteId, startedAt: Math.max(0, Math.round(startedAt)), generator: this.generator };
+    const header: TraceHeader = {
+      format: TRACE_FORMAT,
+      v: PROTOCOL_VERSION,
+      siteId: this.opts.siteId,
+      startedAt: Math.max(0, Math.round(startedAt)),
+      generator: this.generator,
+    };
     const bytes = Buffer.from(encodeLine(header), 'utf8');
     writeSync(fd, bytes);
     this.fd = fd;
@@ -177,12 +187,17 @@ export class TraceRecorder {
 }
 
 /** The running gateway's recorder when config `record` is set; undefined (logged) when it cannot write. */
-export function openConfiguredRecorder(config: { siteId: string; record?: { dir: string; maxBytes: number } | undefined }, deps: { clock: Clock; logger: Logger }): TraceRecorder | undefined {
+export function openConfiguredRecorder(
+  config: { siteId: string; record?: { dir: string; maxBytes: number } | undefined },
+  deps: { clock: Clock; logger: Logger },
+): TraceRecorder | undefined {
   if (!config.record) return undefined;
   try {
     return new TraceRecorder({ dir: config.record.dir, siteId: config.siteId, maxBytes: config.record.maxBytes, clock: deps.clock, logger: deps.logger });
   } catch (err) {
-    deps.logger.child({ module: 'recorder' }).error({ dir: config.record.dir, err: (err as Error).message }, 'recorder cannot start; gateway runs without recording');
+    deps.logger
+      .child({ module: 'recorder' })
+      .error({ dir: config.record.dir, err: (err as Error).message }, 'recorder cannot start; gateway runs without recording');
     return undefined;
   }
 }

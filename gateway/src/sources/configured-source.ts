@@ -32,7 +32,11 @@ export interface SourceContext {
  * when the source cannot be built at all (no pepper, no Meraki secret); the composition root then
  * reports it unavailable and carries on.
  */
-export function createConfiguredSource(sc: Exclude<SourceConfig, { kind: 'http_observations' }>, index: number, ctx: SourceContext): { source: Source; meraki?: MerakiSource } {
+export function createConfiguredSource(
+  sc: Exclude<SourceConfig, { kind: 'http_observations' }>,
+  index: number,
+  ctx: SourceContext,
+): { source: Source; meraki?: MerakiSource } {
   const { config, clock, logger, password } = ctx;
   const gwUser = config.mqtt.username ?? `${config.siteId}.${config.gatewayId}`;
   if (sc.kind === 'replay') {
@@ -43,7 +47,9 @@ export function createConfiguredSource(sc: Exclude<SourceConfig, { kind: 'http_o
       source: createMqttObservationSource({
         url: sc.url ?? config.mqtt.url,
         topic: sc.topic ?? topics.observations(config.siteId, config.gatewayId),
-        ...(sc.terminalTopics === true ? { terminalTopics: { filter: filters.terminalObservations(config.siteId, config.gatewayId), terminals: config.terminals } } : {}),
+        ...(sc.terminalTopics === true
+          ? { terminalTopics: { filter: filters.terminalObservations(config.siteId, config.gatewayId), terminals: config.terminals } }
+          : {}),
         clientId: `${config.siteId}.${config.gatewayId}.obs`,
         username: gwUser,
         ...(password !== undefined ? { password } : {}),
@@ -89,7 +95,9 @@ export function createConfiguredSource(sc: Exclude<SourceConfig, { kind: 'http_o
         pepper,
         clock,
         logger,
-        ...('pcap' in sc ? { pcap: { path: sc.pcap, speed: sc.speed } } : { live: { interface: sc.interface, tool: sc.tool, ...(sc.toolPath !== undefined ? { toolPath: sc.toolPath } : {}) } }),
+        ...('pcap' in sc
+          ? { pcap: { path: sc.pcap, speed: sc.speed } }
+          : { live: { interface: sc.interface, tool: sc.tool, ...(sc.toolPath !== undefined ? { toolPath: sc.toolPath } : {}) } }),
       }),
     };
   }

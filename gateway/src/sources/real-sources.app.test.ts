@@ -19,7 +19,10 @@ import { sharedFiles } from '@storesense/protocol/testing';
 const {
   paths: [ESPRESENSE = '', MERAKI_V2 = '', PCAP = ''],
   skip: noShared,
-} = sharedFiles(['fixtures/espresense/stationary-watch-10-rooms.jsonp', 'fixtures/meraki/v2.0-devices-seen-wifi.json', 'fixtures/wifi-probes/lab-position1-2024-03-15.pcap'], 'the real-capture source tests');
+} = sharedFiles(
+  ['fixtures/espresense/stationary-watch-10-rooms.jsonp', 'fixtures/meraki/v2.0-devices-seen-wifi.json', 'fixtures/wifi-probes/lab-position1-2024-03-15.pcap'],
+  'the real-capture source tests',
+);
 const MERAKI_V3 = new URL('../../fixtures/meraki/v3-wifi-strings.json', import.meta.url);
 const shared = !noShared;
 
@@ -50,13 +53,34 @@ describe('real sources wired into the gateway (real broker, HTTP, files)', () =>
   });
 
   it.skipIf(!shared)('espresense: the real capture lines published to a broker become observations and a tracked subject', async () => {
-    const rooms = { basement: 'rx-front', garage: 'rx-front', laundry: 'rx-door', bathroom: 'rx-door', dining: 'rx-sales', family: 'rx-sales', master: 'rx-sales', office: 'rx-till', office_alt: 'rx-till', upstairs_hallway: 'rx-sales' };
+    const rooms = {
+      basement: 'rx-front',
+      garage: 'rx-front',
+      laundry: 'rx-door',
+      bathroom: 'rx-door',
+      dining: 'rx-sales',
+      family: 'rx-sales',
+      master: 'rx-sales',
+      office: 'rx-till',
+      office_alt: 'rx-till',
+      upstairs_hallway: 'rx-sales',
+    };
     const logLines: string[] = [];
-    const sink = new Writable({ write(chunk, _enc, cb) { logLines.push(String(chunk)); cb(); } });
-    gw = createGateway(config({ sources: [{ kind: 'espresense', url: broker.url, rooms }] }), { logger: createLogger({ level: 'debug' }, sink), uplink: false });
+    const sink = new Writable({
+      write(chunk, _enc, cb) {
+        logLines.push(String(chunk));
+        cb();
+      },
+    });
+    gw = createGateway(config({ sources: [{ kind: 'espresense', url: broker.url, rooms }] }), {
+      logger: createLogger({ level: 'debug' }, sink),
+      uplink: false,
+    });
     await gw.start();
     await waitFor(() => gw!.health().sources['espresense']?.state === 'ok', 10_000, 'espresense connected');
-    const lines = readFileSync(ESPRESENSE, 'utf8').split('\n').filter((l) => l.trim() !== '');
+    const lines = readFileSync(ESPRESENSE, 'utf8')
+      .split('\n')
+      .filter((l) => l.trim() !== '');
     const client = await mqtt.connectAsync(broker.url, { clientId: 'espresense-node-sim' });
     for (const line of lines) {
       const m = JSON.parse(line) as { topic: string; payload: unknown };
@@ -74,7 +98,9 @@ describe('real sources wired into the gateway (real broker, HTTP, files)', () =>
 
   it.skipIf(!shared)('meraki: validator on GET, real v2 body and a v3 body on POST become observations; a wrong secret is 403', async () => {
     gw = createGateway(config({ sources: [{ kind: 'meraki', validator: 'abc123validator', apReceivers: { '00:18:0a:13:dd:b0': 'rx-sales' } }] }), {
-      logger: silentLogger(), uplink: false, env: { STORESENSE_MERAKI_SECRET: 'testing123' },
+      logger: silentLogger(),
+      uplink: false,
+      env: { STORESENSE_MERAKI_SECRET: 'testing123' },
     });
     await gw.start();
     const url = gw.statusUrl()!;
@@ -97,10 +123,18 @@ describe('real sources wired into the gateway (real broker, HTTP, files)', () =>
 
   it.skipIf(!shared)('wifi_probe: the real pcap replayed fast becomes observations; no raw MAC in the outbox files or the logs', async () => {
     const logLines: string[] = [];
-    const sink = new Writable({ write(chunk, _enc, cb) { logLines.push(String(chunk)); cb(); } });
+    const sink = new Writable({
+      write(chunk, _enc, cb) {
+        logLines.push(String(chunk));
+        cb();
+      },
+    });
     const logger = createLogger({ level: 'debug' }, sink);
     // No pepper configured: the gateway generates one, keeps it 0600 in the data dir and never logs it.
-    const cfg = config({ identity: { pepperEnv: 'UNSET_PEPPER_ENV' }, sources: [{ kind: 'wifi_probe', receiverId: 'rx-front', pcap: PCAP, speed: 100_000 }, { kind: 'http_observations' }] });
+    const cfg = config({
+      identity: { pepperEnv: 'UNSET_PEPPER_ENV' },
+      sources: [{ kind: 'wifi_probe', receiverId: 'rx-front', pcap: PCAP, speed: 100_000 }, { kind: 'http_observations' }],
+    });
     gw = createGateway(cfg, { logger, uplink: false });
     await gw.start();
     const decoded = decodeProbeCapture(readFileSync(PCAP));
@@ -112,7 +146,10 @@ describe('real sources wired into the gateway (real broker, HTTP, files)', () =>
     expect(h.observations).toBeGreaterThan(0);
     // A BLE shopper through HTTP too, so the outbox holds events beside the probe subjects.
     const t0 = Date.now();
-    await fetch(`${gw.statusUrl()}/api/v1/observations`, { method: 'POST', body: JSON.stringify([ble(t0 - 500, 'rx-front', 'shopper', -60), ble(t0, 'rx-front', 'shopper', -60)]) });
+    await fetch(`${gw.statusUrl()}/api/v1/observations`, {
+      method: 'POST',
+      body: JSON.stringify([ble(t0 - 500, 'rx-front', 'shopper', -60), ble(t0, 'rx-front', 'shopper', -60)]),
+    });
     await new Promise((r) => setTimeout(r, 600));
     await gw.stop();
     gw = undefined;
@@ -122,7 +159,9 @@ describe('real sources wired into the gateway (real broker, HTTP, files)', () =>
     const logText = logLines.join('');
     expect(logText).toContain('generated one');
     expect(logText).not.toContain(pepper);
-    const files = readdirSync(cfg.dataDir).filter((f) => f.startsWith('outbox')).map((f) => readFileSync(join(cfg.dataDir, f)).toString('latin1').toLowerCase());
+    const files = readdirSync(cfg.dataDir)
+      .filter((f) => f.startsWith('outbox'))
+      .map((f) => readFileSync(join(cfg.dataDir, f)).toString('latin1').toLowerCase());
     const colon = (m: string) => m.match(/../g)!.join(':');
     for (const mac of macs) {
       for (const form of [mac, colon(mac), colon(mac).replace(/:/g, '-')]) {
@@ -133,13 +172,16 @@ describe('real sources wired into the gateway (real broker, HTTP, files)', () =>
   });
 
   it('ble (noble missing) and wifi_probe live (tool missing) are reported unavailable; http observations still flow', async () => {
-    gw = createGateway(config({
-      sources: [
-        { kind: 'ble', receiverId: 'rx-door' },
-        { kind: 'wifi_probe', receiverId: 'rx-front', interface: 'mon-none0', tool: 'tshark', toolPath: join(dir, 'no-such-tshark') },
-        { kind: 'http_observations' },
-      ],
-    }), { logger: silentLogger(), uplink: false });
+    gw = createGateway(
+      config({
+        sources: [
+          { kind: 'ble', receiverId: 'rx-door' },
+          { kind: 'wifi_probe', receiverId: 'rx-front', interface: 'mon-none0', tool: 'tshark', toolPath: join(dir, 'no-such-tshark') },
+          { kind: 'http_observations' },
+        ],
+      }),
+      { logger: silentLogger(), uplink: false },
+    );
     await gw.start();
     await waitFor(() => gw!.health().sources['wifi_probe']?.state === 'unavailable', 5_000, 'wifi unavailable');
     const h = gw.health();
@@ -157,7 +199,11 @@ describe('real sources wired into the gateway (real broker, HTTP, files)', () =>
     const cfg = config({ sources: [{ kind: 'ble', receiverId: 'rx-front' }] });
     const cloud = await TestCloud.connect(broker.url);
     try {
-      await cloud.publish(topics.memberKeys(cfg.siteId, cfg.gatewayId), JSON.stringify({ v: 1, at: Date.now(), periodMs: cfg.memberTokens.periodMs, members: [{ memberId: 'M042', key: KEY }] }), true);
+      await cloud.publish(
+        topics.memberKeys(cfg.siteId, cfg.gatewayId),
+        JSON.stringify({ v: 1, at: Date.now(), periodMs: cfg.memberTokens.periodMs, members: [{ memberId: 'M042', key: KEY }] }),
+        true,
+      );
       const noble = new FakeNoble();
       gw = createGateway(cfg, { logger: silentLogger(), noble: async () => noble });
       const events: PresenceEvent[] = [];
@@ -170,7 +216,14 @@ describe('real sources wired into the gateway (real broker, HTTP, files)', () =>
       while (!events.some((e) => e.subject.memberId === 'M042') && Date.now() < deadline) {
         const at = Date.now();
         const hex = memberToken(KEY, at, cfg.memberTokens.periodMs);
-        noble.emit('discover', { address: '5e:00:11:22:33:44', rssi: -58, advertisement: { serviceUuids: ['feaa'], serviceData: [{ uuid: 'feaa', data: Uint8Array.from(('30f6' + hex).match(/../g)!.map((b) => Number.parseInt(b, 16))) }] } });
+        noble.emit('discover', {
+          address: '5e:00:11:22:33:44',
+          rssi: -58,
+          advertisement: {
+            serviceUuids: ['feaa'],
+            serviceData: [{ uuid: 'feaa', data: Uint8Array.from(('30f6' + hex).match(/../g)!.map((b) => Number.parseInt(b, 16))) }],
+          },
+        });
         await new Promise((r) => setTimeout(r, 100));
       }
       const e = events.find((x) => x.subject.memberId === 'M042');

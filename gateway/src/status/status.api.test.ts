@@ -10,7 +10,15 @@ function setup() {
   const source = createHttpObservationSource({ logger: silentLogger() });
   source.start((obs) => got.push(...obs));
   const app = createStatusApp({
-    health: () => ({ v: 1, at: 1, version: 't', sources: { http_observations: source.health() }, outbox: { depth: 0, dropped: 0 }, model: { name: 'rules', version: '1' }, subjects: 0 }),
+    health: () => ({
+      v: 1,
+      at: 1,
+      version: 't',
+      sources: { http_observations: source.health() },
+      outbox: { depth: 0, dropped: 0 },
+      model: { name: 'rules', version: '1' },
+      subjects: 0,
+    }),
     observations: source,
     logger: silentLogger(),
   });
@@ -29,14 +37,25 @@ describe('status API (in-process)', () => {
     const { app, got } = setup();
     const nd = [ble(1, 'rx-a', 's1', -60), ble(2, 'rx-a', 's1', -61)].map((o) => JSON.stringify(o)).join('\n');
     expect((await app.request('/api/v1/observations', { method: 'POST', body: nd })).status).toBe(200);
-    const arr = await app.request('/api/v1/observations', { method: 'POST', body: JSON.stringify([ble(3, 'rx-a', 's2', -70)]), headers: { 'content-type': 'application/json' } });
+    const arr = await app.request('/api/v1/observations', {
+      method: 'POST',
+      body: JSON.stringify([ble(3, 'rx-a', 's2', -70)]),
+      headers: { 'content-type': 'application/json' },
+    });
     expect(await arr.json()).toEqual({ accepted: 1 });
     expect(got.map((o) => o.at)).toEqual([1, 2, 3]);
   });
 
   it('answers 400 with reasons for malformed lines and keeps the good ones', async () => {
     const { app, got, source } = setup();
-    const body = [JSON.stringify(ble(1, 'rx-a', 's1', -60)), '{not json', JSON.stringify({ ...ble(2, 'rx-a', 's1', -60), rssiDbm: 99 }), '', JSON.stringify(ble(3, 'rx a', 's1', -60)), JSON.stringify(ble(4, 'rx-a', 's1', -60))].join('\n');
+    const body = [
+      JSON.stringify(ble(1, 'rx-a', 's1', -60)),
+      '{not json',
+      JSON.stringify({ ...ble(2, 'rx-a', 's1', -60), rssiDbm: 99 }),
+      '',
+      JSON.stringify(ble(3, 'rx a', 's1', -60)),
+      JSON.stringify(ble(4, 'rx-a', 's1', -60)),
+    ].join('\n');
     const res = await app.request('/api/v1/observations', { method: 'POST', body });
     expect(res.status).toBe(400);
     const json = (await res.json()) as { accepted: number; rejected: { at: string; error: string }[] };
@@ -57,7 +76,12 @@ describe('status API (in-process)', () => {
   });
 
   it('404 for observations when the source is not configured', async () => {
-    const app = createStatusApp({ health: () => { throw new Error('unused'); }, logger: silentLogger() });
+    const app = createStatusApp({
+      health: () => {
+        throw new Error('unused');
+      },
+      logger: silentLogger(),
+    });
     expect((await app.request('/api/v1/observations', { method: 'POST', body: '' })).status).toBe(404);
     expect((await app.request('/api/v1/health')).status).toBe(500);
   });

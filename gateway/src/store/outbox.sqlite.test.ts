@@ -105,8 +105,7 @@ describe('SqliteOutbox on a real file', () => {
 describe('SqliteOutbox at its limits', () => {
   let dir: string;
   let clock: ManualClock;
-  const open = (maxRows = 1000, maxAgeMs = 3_600_000) =>
-    new SqliteOutbox({ path: join(dir, 'outbox.db'), maxRows, maxAgeMs, clock, logger: silentLogger() });
+  const open = (maxRows = 1000, maxAgeMs = 3_600_000) => new SqliteOutbox({ path: join(dir, 'outbox.db'), maxRows, maxAgeMs, clock, logger: silentLogger() });
   beforeEach(() => {
     dir = mkdtempSync(join(tmpdir(), 'outbox-limits-'));
     clock = new ManualClock(1_700_000_000_000);
@@ -157,7 +156,15 @@ describe('SqliteOutbox at its limits', () => {
     ob.append([draft(3), draft(4), draft(5)]);
     expect(ob.depth()).toBe(3);
     const [gap] = ob.pendingGaps(10);
-    expect(gap).toMatchObject({ reason: 'max_rows', count: 2, fromSeq: 1, toSeq: 2, fromAt: 1_700_000_000_000, toAt: 1_700_000_000_000, at: 1_700_000_001_000 });
+    expect(gap).toMatchObject({
+      reason: 'max_rows',
+      count: 2,
+      fromSeq: 1,
+      toSeq: 2,
+      fromAt: 1_700_000_000_000,
+      toAt: 1_700_000_000_000,
+      at: 1_700_000_001_000,
+    });
     expect(ob.undeliveredGaps()).toBe(1);
     // A further drop before it was sent extends the same record (one per outage, not per tick).
     ob.append([draft(6)]);
@@ -180,14 +187,16 @@ describe('SqliteOutbox at its limits', () => {
     ob.close();
   });
 
-  it('a drop by age becomes a max_age gap with the dropped rows\' time range', () => {
+  it("a drop by age becomes a max_age gap with the dropped rows' time range", () => {
     const ob = open(1000, 60_000);
     ob.append([draft(1)]);
     clock.advance(10_000);
     ob.append([draft(2)]);
     clock.advance(65_000);
     ob.append([draft(3)]);
-    expect(ob.pendingGaps(10)).toEqual([expect.objectContaining({ reason: 'max_age', count: 2, fromSeq: 1, toSeq: 2, fromAt: 1_700_000_000_000, toAt: 1_700_000_010_000 })]);
+    expect(ob.pendingGaps(10)).toEqual([
+      expect.objectContaining({ reason: 'max_age', count: 2, fromSeq: 1, toSeq: 2, fromAt: 1_700_000_000_000, toAt: 1_700_000_010_000 }),
+    ]);
     ob.close();
   });
 });

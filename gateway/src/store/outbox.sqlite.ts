@@ -118,14 +118,22 @@ export class SqliteOutbox implements Outbox {
       depth: this.db.prepare<[], { n: number }>('SELECT COUNT(*) AS n FROM outbox'),
       oldest: this.db.prepare<[], { t: number | null }>('SELECT MIN(created_at) AS t FROM outbox'),
       // Through outbox_created: the oldest row and the stale range are index lookups, never a scan.
-      staleRange: this.db.prepare<[number], DropRange>('SELECT COUNT(*) AS n, MIN(seq) AS fromSeq, MAX(seq) AS toSeq, MIN(created_at) AS fromAt, MAX(created_at) AS toAt FROM outbox WHERE created_at < ?'),
+      staleRange: this.db.prepare<[number], DropRange>(
+        'SELECT COUNT(*) AS n, MIN(seq) AS fromSeq, MAX(seq) AS toSeq, MIN(created_at) AS fromAt, MAX(created_at) AS toAt FROM outbox WHERE created_at < ?',
+      ),
       dropOld: this.db.prepare<[number]>('DELETE FROM outbox WHERE created_at < ?'),
-      overflowRange: this.db.prepare<[number], DropRange>('SELECT COUNT(*) AS n, MIN(seq) AS fromSeq, MAX(seq) AS toSeq, MIN(created_at) AS fromAt, MAX(created_at) AS toAt FROM (SELECT seq, created_at FROM outbox ORDER BY seq LIMIT ?)'),
+      overflowRange: this.db.prepare<[number], DropRange>(
+        'SELECT COUNT(*) AS n, MIN(seq) AS fromSeq, MAX(seq) AS toSeq, MIN(created_at) AS fromAt, MAX(created_at) AS toAt FROM (SELECT seq, created_at FROM outbox ORDER BY seq LIMIT ?)',
+      ),
       dropOverflow: this.db.prepare<[number]>('DELETE FROM outbox WHERE seq IN (SELECT seq FROM outbox ORDER BY seq LIMIT ?)'),
-      insertGap: this.db.prepare<[string, number, string, number, number, number, number, number]>('INSERT INTO gaps(id, at, reason, count, from_seq, to_seq, from_at, to_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)'),
+      insertGap: this.db.prepare<[string, number, string, number, number, number, number, number]>(
+        'INSERT INTO gaps(id, at, reason, count, from_seq, to_seq, from_at, to_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+      ),
       // The newest unsent record of a reason: a drop right after it extends it (one record per outage).
       openGap: this.db.prepare<[string], GapRow>('SELECT * FROM gaps WHERE sent_at IS NULL AND reason = ? ORDER BY at DESC, id DESC LIMIT 1'),
-      extendGap: this.db.prepare<[number, number, number, number, string]>('UPDATE gaps SET at = ?, count = count + ?, to_seq = ?, to_at = max(to_at, ?) WHERE id = ?'),
+      extendGap: this.db.prepare<[number, number, number, number, string]>(
+        'UPDATE gaps SET at = ?, count = count + ?, to_seq = ?, to_at = max(to_at, ?) WHERE id = ?',
+      ),
       pendingGaps: this.db.prepare<[number], GapRow>('SELECT * FROM gaps WHERE sent_at IS NULL ORDER BY at, id LIMIT ?'),
       markGapSent: this.db.prepare<[number, string]>('UPDATE gaps SET sent_at = ? WHERE id = ?'),
       requeueGapsBefore: this.db.prepare<[number]>('UPDATE gaps SET sent_at = NULL WHERE sent_at IS NOT NULL AND sent_at < ?'),
@@ -136,7 +144,9 @@ export class SqliteOutbox implements Outbox {
         'INSERT INTO journeys(subject, state, last_seen_at, updated_at) VALUES (?, ?, ?, ?) ON CONFLICT(subject) DO UPDATE SET state = excluded.state, last_seen_at = excluded.last_seen_at, updated_at = excluded.updated_at',
       ),
       deleteJourney: this.db.prepare<[string]>('DELETE FROM journeys WHERE subject = ?'),
-      allJourneys: this.db.prepare<[], { subject: string; state: string; last_seen_at: number | null }>('SELECT subject, state, last_seen_at FROM journeys ORDER BY subject'),
+      allJourneys: this.db.prepare<[], { subject: string; state: string; last_seen_at: number | null }>(
+        'SELECT subject, state, last_seen_at FROM journeys ORDER BY subject',
+      ),
       getDropped: this.db.prepare<[], { v: number }>("SELECT v FROM meta WHERE k = 'dropped'"),
       addDropped: this.db.prepare<[number]>("UPDATE meta SET v = v + ? WHERE k = 'dropped'"),
     };
@@ -238,7 +248,9 @@ export class SqliteOutbox implements Outbox {
   }
 
   pendingGaps(limit: number): OutboxGap[] {
-    return this.stmts.pendingGaps.all(limit).map((g) => ({ id: g.id, at: g.at, reason: g.reason, count: g.count, fromSeq: g.from_seq, toSeq: g.to_seq, fromAt: g.from_at, toAt: g.to_at }));
+    return this.stmts.pendingGaps
+      .all(limit)
+      .map((g) => ({ id: g.id, at: g.at, reason: g.reason, count: g.count, fromSeq: g.from_seq, toSeq: g.to_seq, fromAt: g.from_at, toAt: g.to_at }));
   }
 
   markGapsSent(ids: readonly string[], at: number): void {
@@ -275,14 +287,20 @@ export class SqliteOutbox implements Outbox {
   private enforceBounds(now: number): void {
     const oldest = this.stmts.oldest.get()?.t;
     const staleBefore = now - this.opts.maxAgeMs;
-    const byAge = oldest !== null && oldest !== undefined && oldest < staleBefore ? this.drop('max_age', now, this.stmts.staleRange.get(staleBefore), () => this.stmts.dropOld.run(staleBefore).changes) : 0;
+    const byAge =
+      oldest !== null && oldest !== undefined && oldest < staleBefore
+        ? this.drop('max_age', now, this.stmts.staleRange.get(staleBefore), () => this.stmts.dropOld.run(staleBefore).changes)
+        : 0;
     const over = this.depthCount - this.opts.maxRows;
     const byCount = over > 0 ? this.drop('max_rows', now, this.stmts.overflowRange.get(over), () => this.stmts.dropOverflow.run(over).changes) : 0;
     const total = byAge + byCount;
     if (total > 0) {
       this.stmts.addDropped.run(total);
       this.droppedCount += total;
-      this.log.warn({ droppedByAge: byAge, droppedByCount: byCount, droppedTotal: this.droppedCount }, 'outbox full or stale: dropped oldest events (gap recorded for the cloud)');
+      this.log.warn(
+        { droppedByAge: byAge, droppedByCount: byCount, droppedTotal: this.droppedCount },
+        'outbox full or stale: dropped oldest events (gap recorded for the cloud)',
+      );
     }
   }
 

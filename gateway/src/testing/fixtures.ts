@@ -44,7 +44,10 @@ export function twoFloorConfig(): GatewayConfig {
   const base = boutiqueConfig();
   return gatewayConfigSchema.parse({
     ...base,
-    floors: [{ level: 0, name: 'G' }, { level: 1, name: '1' }],
+    floors: [
+      { level: 0, name: 'G' },
+      { level: 1, name: '1' },
+    ],
     stores: [
       {
         ...base.stores[0]!,
@@ -52,10 +55,7 @@ export function twoFloorConfig(): GatewayConfig {
         zones: [...base.stores[0]!.zones, { id: 'upper', name: 'Upper', kind: 'sales', floor: 1, shape: { rect: { x: 0, y: 0, w: 10, h: 8 } } }],
       },
     ],
-    receivers: [
-      ...base.receivers,
-      { id: 'rx-up', role: 'inside', floor: 1, position: { x: 5, y: 5 }, storeId: 'boutique', zoneId: 'upper' },
-    ],
+    receivers: [...base.receivers, { id: 'rx-up', role: 'inside', floor: 1, position: { x: 5, y: 5 }, storeId: 'boutique', zoneId: 'upper' }],
   });
 }
 

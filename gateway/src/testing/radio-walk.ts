@@ -18,7 +18,24 @@ export interface Waypoint {
  * `biasDb`: each receiver's reporting bias (readings come out this much high); `txOffsetDb`: the phone's;
  * `heightDiffM`: receiver above phone (the simulator's 2.7 m vs 1.2 m), default 0 (plan distance).
  */
-export function radioWalk(config: GatewayConfig, subject: string, startAt: number, walk: Waypoint[], opts: { seed?: number; advertMs?: number; sigmaDb?: number; lossRate?: number; wallDb?: number; floorDb?: number; sensitivityDbm?: number; biasDb?: ReadonlyMap<string, number>; txOffsetDb?: number; heightDiffM?: number } = {}): Observation[] {
+export function radioWalk(
+  config: GatewayConfig,
+  subject: string,
+  startAt: number,
+  walk: Waypoint[],
+  opts: {
+    seed?: number;
+    advertMs?: number;
+    sigmaDb?: number;
+    lossRate?: number;
+    wallDb?: number;
+    floorDb?: number;
+    sensitivityDbm?: number;
+    biasDb?: ReadonlyMap<string, number>;
+    txOffsetDb?: number;
+    heightDiffM?: number;
+  } = {},
+): Observation[] {
   const rand = mulberry32(opts.seed ?? 42);
   const gauss = () => Math.sqrt(-2 * Math.log(1 - rand())) * Math.cos(2 * Math.PI * rand());
   const advertMs = opts.advertMs ?? 500;
@@ -40,7 +57,14 @@ export function radioWalk(config: GatewayConfig, subject: string, startAt: numbe
       const rxInside = pointInShape(r.position, store.shape);
       const wallDb = phoneInside !== rxInside ? wallDbFull : 0;
       const floorDb = floorDbPer * Math.abs(r.floor - p.floor);
-      const rssi = r.calibration.refRssiAt1mDbm - 10 * r.calibration.pathLossExponent * Math.log10(d) - wallDb - floorDb + sigma * gauss() + (opts.biasDb?.get(r.id) ?? 0) + (opts.txOffsetDb ?? 0);
+      const rssi =
+        r.calibration.refRssiAt1mDbm -
+        10 * r.calibration.pathLossExponent * Math.log10(d) -
+        wallDb -
+        floorDb +
+        sigma * gauss() +
+        (opts.biasDb?.get(r.id) ?? 0) +
+        (opts.txOffsetDb ?? 0);
       if (rssi < sensitivity) continue;
       out.push({ v: 1, at: startAt + t, source: 'ble', receiverId: r.id, subject, rssiDbm: Math.round(rssi) });
     }

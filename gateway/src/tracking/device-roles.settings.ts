@@ -76,7 +76,6 @@ export interface DeviceRoleStats {
   visitsClosed: number;
 }
 
-
 export interface OpenCalendar {
   isOpen(at: number): boolean;
 }

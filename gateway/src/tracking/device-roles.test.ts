@@ -20,20 +20,36 @@ interface Device {
 
 const DOOR: Place = { entrance: -52, storefront: -63, inside: -75 };
 const COUNTER: Place = { checkout: -50, inside: -66, entrance: -80 };
-const SPOTS: Place[] = [{ inside: -55, entrance: -70, checkout: -78 }, { inside: -70, checkout: -56, entrance: -84 }, { inside: -62, entrance: -58, storefront: -72 }, { checkout: -64, inside: -58 }];
+const SPOTS: Place[] = [
+  { inside: -55, entrance: -70, checkout: -78 },
+  { inside: -70, checkout: -56, entrance: -84 },
+  { inside: -62, entrance: -58, storefront: -72 },
+  { checkout: -64, inside: -58 },
+];
 const at = (place: Place, from: number, to: number) => (t: number) => (t >= from && t < to ? place : undefined);
 const fixedSubject = (s: string) => () => s;
-const rotating = (prefix: string, periodMs: number, phaseMs = 0) => (t: number) => `${prefix}-${Math.floor((t + phaseMs) / periodMs)}`;
+const rotating =
+  (prefix: string, periodMs: number, phaseMs = 0) =>
+  (t: number) =>
+    `${prefix}-${Math.floor((t + phaseMs) / periodMs)}`;
 
 /**
  * Feeds each device's adverts (1 s apart, N(0, 4 dB) shadowing per advert and receiver, 10 % loss)
  * into a real Tracker and ticks DeviceRoles every second; returns per subject the first role and
  * whether it was ever allowed a journey before that.
  */
-function run(devices: Device[], durationMs: number, opts: { settings?: Partial<DeviceRoleSettings>; calendar?: OpenCalendar; start?: number; doors?: boolean } = {}) {
+function run(
+  devices: Device[],
+  durationMs: number,
+  opts: { settings?: Partial<DeviceRoleSettings>; calendar?: OpenCalendar; start?: number; doors?: boolean } = {},
+) {
   const start = opts.start ?? T0;
   const tracker = new Tracker();
-  const roles = new DeviceRoles({ ...(opts.settings ? { settings: opts.settings } : {}), ...(opts.calendar ? { calendar: opts.calendar } : {}), ...(opts.doors ? { doorReceivers: new Set(['entrance']) } : {}) });
+  const roles = new DeviceRoles({
+    ...(opts.settings ? { settings: opts.settings } : {}),
+    ...(opts.calendar ? { calendar: opts.calendar } : {}),
+    ...(opts.doors ? { doorReceivers: new Set(['entrance']) } : {}),
+  });
   const rnd = mulberry32(42);
   const normal = () => Math.sqrt(-2 * Math.log(1 - rnd())) * Math.cos(2 * Math.PI * rnd());
   const out = new Map<string, { reason: RoleReason | undefined; role: string | undefined; atMs: number | undefined; journeyTicks: number }>();
@@ -62,10 +78,22 @@ function run(devices: Device[], durationMs: number, opts: { settings?: Partial<D
 }
 
 /** A shopper walking between spots, `stayMs` at each. */
-const browsing = (stayMs: number, from: number, to: number): Device['place'] => (t) => (t >= from && t < to ? SPOTS[Math.floor((t - from) / stayMs) % SPOTS.length] : undefined);
+const browsing =
+  (stayMs: number, from: number, to: number): Device['place'] =>
+  (t) =>
+    t >= from && t < to ? SPOTS[Math.floor((t - from) / stayMs) % SPOTS.length] : undefined;
 
 describe('DeviceRoles: who is staff or fixed, and when', () => {
-  const cases: { name: string; devices: Device[]; durationMs: number; calendar?: OpenCalendar; start?: number; doors?: boolean; settings?: Partial<DeviceRoleSettings>; expect: Record<string, { reason?: RoleReason; role?: string; fromMs?: number; toMs?: number; journey?: boolean }> }[] = [
+  const cases: {
+    name: string;
+    devices: Device[];
+    durationMs: number;
+    calendar?: OpenCalendar;
+    start?: number;
+    doors?: boolean;
+    settings?: Partial<DeviceRoleSettings>;
+    expect: Record<string, { reason?: RoleReason; role?: string; fromMs?: number; toMs?: number; journey?: boolean }>;
+  }[] = [
     {
       name: 'a beacon parked at the counter is fixed after 40 min of steady signal',
       devices: [{ subject: fixedSubject('beacon'), place: at(COUNTER, 0, 2 * H) }],
@@ -141,7 +169,10 @@ describe('DeviceRoles: who is staff or fixed, and when', () => {
     },
     {
       name: 'learn=false: only registered badges',
-      devices: [{ subject: fixedSubject('beacon'), place: at(COUNTER, 0, 2 * H) }, { subject: fixedSubject('staff_00'), place: at(DOOR, 0, H) }],
+      devices: [
+        { subject: fixedSubject('beacon'), place: at(COUNTER, 0, 2 * H) },
+        { subject: fixedSubject('staff_00'), place: at(DOOR, 0, H) },
+      ],
       durationMs: 50 * MIN,
       settings: { learn: false },
       expect: { beacon: { journey: true }, staff_00: { reason: 'registered' } },
@@ -149,7 +180,12 @@ describe('DeviceRoles: who is staff or fixed, and when', () => {
   ];
 
   it.each(cases)('$name', (c) => {
-    const { out } = run(c.devices, c.durationMs, { ...(c.doors ? { doors: true } : {}), ...(c.calendar ? { calendar: c.calendar } : {}), ...(c.start !== undefined ? { start: c.start } : {}), ...(c.settings ? { settings: c.settings } : {}) });
+    const { out } = run(c.devices, c.durationMs, {
+      ...(c.doors ? { doors: true } : {}),
+      ...(c.calendar ? { calendar: c.calendar } : {}),
+      ...(c.start !== undefined ? { start: c.start } : {}),
+      ...(c.settings ? { settings: c.settings } : {}),
+    });
     for (const [subject, want] of Object.entries(c.expect)) {
       const got = out.get(subject);
       expect(got, subject).toBeDefined();

@@ -1,6 +1,15 @@
 import type { SubjectTrack } from './tracker.js';
 import { handoffDistanceDb, meanVector, signatureOf, vectorDistanceDb, type Signature } from './device-signature.js';
-import { DEFAULT_DEVICE_ROLES, STAFF_SUBJECT_PREFIX, type DeviceRole, type DeviceRoleSettings, type DeviceRoleStats, type OpenCalendar, type RoleDecision, type RoleReason } from './device-roles.settings.js';
+import {
+  DEFAULT_DEVICE_ROLES,
+  STAFF_SUBJECT_PREFIX,
+  type DeviceRole,
+  type DeviceRoleSettings,
+  type DeviceRoleStats,
+  type OpenCalendar,
+  type RoleDecision,
+  type RoleReason,
+} from './device-roles.settings.js';
 
 export * from './device-roles.settings.js';
 
@@ -305,7 +314,8 @@ export class DeviceRoles {
   }
 
   private learned(r: RoleTrack, now: number, open: boolean): RoleReason | undefined {
-    if (!open && r.closedSince !== undefined && r.lastHeardAt - r.closedSince >= (r.closedStart ? this.s.offHoursMinMs : this.s.closingGraceMs)) return 'off_hours';
+    if (!open && r.closedSince !== undefined && r.lastHeardAt - r.closedSince >= (r.closedStart ? this.s.offHoursMinMs : this.s.closingGraceMs))
+      return 'off_hours';
     if (r.still && r.lastHeardAt - r.still.since >= (r.still.atDoor ? this.s.doorStillForMs : this.s.stillForMs)) return 'still';
     if (r.lastHeardAt - r.chainSince >= this.s.presentForMs) return 'long_presence';
     return undefined;

@@ -43,7 +43,8 @@ describe('Tracker', () => {
     const t = new Tracker({ maxTerminalSightings: 2 });
     t.observe(ble(0, 'rx', 's', -70, { randomized: true }), 'm-1');
     t.observe({ v: 1, at: 10, source: 'wifi', receiverId: 'rx', subject: 's', rssiDbm: -80 });
-    for (let i = 0; i < 3; i++) t.observe({ v: 1, at: 20 + i, source: 'terminal', receiverId: 'pos-1', subject: 's', terminal: { kind: 'pos', action: 'scan' } });
+    for (let i = 0; i < 3; i++)
+      t.observe({ v: 1, at: 20 + i, source: 'terminal', receiverId: 'pos-1', subject: 's', terminal: { kind: 'pos', action: 'scan' } });
     const s = t.get('s')!;
     expect([...s.signals].sort()).toEqual(['ble', 'terminal', 'wifi']);
     expect(s.memberId).toBe('m-1');

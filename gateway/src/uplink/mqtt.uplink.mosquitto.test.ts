@@ -20,9 +20,15 @@ function reachable(): Promise<boolean> {
   return new Promise((resolve) => {
     const s = connect(MOSQUITTO.port, MOSQUITTO.host);
     s.setTimeout(1_000);
-    s.once('connect', () => { s.destroy(); resolve(true); });
+    s.once('connect', () => {
+      s.destroy();
+      resolve(true);
+    });
     s.once('error', () => resolve(false));
-    s.once('timeout', () => { s.destroy(); resolve(false); });
+    s.once('timeout', () => {
+      s.destroy();
+      resolve(false);
+    });
   });
 }
 
@@ -35,12 +41,28 @@ describe.skipIf(!up)('MqttUplink against the machine Mosquitto at 127.0.0.1:1883
     const url = `mqtt://${MOSQUITTO.host}:${MOSQUITTO.port}`;
     // A unique gateway id per run, so retained messages and sessions of other runs do not interfere.
     const gatewayId = `gw-test-${Date.now().toString(36)}`;
-    const config = boutiqueConfig({ gatewayId, mqtt: { url, passwordEnv: 'UNSET_TEST_ENV' }, uplink: { backlogPerSecond: 500, reconnectMinMs: 100, reconnectMaxMs: 1000 } });
+    const config = boutiqueConfig({
+      gatewayId,
+      mqtt: { url, passwordEnv: 'UNSET_TEST_ENV' },
+      uplink: { backlogPerSecond: 500, reconnectMinMs: 100, reconnectMaxMs: 1000 },
+    });
     const outbox = new SqliteOutbox({ path: join(dir, 'outbox.db'), maxRows: 1000, maxAgeMs: 3_600_000, clock: systemClock, logger: silentLogger() });
     const cloud = await TestCloud.connect(url);
     const uplink = new MqttUplink({
-      config, outbox, clock: systemClock, logger: silentLogger(), password: undefined,
-      health: () => ({ v: 1, at: Date.now(), version: 't', sources: {}, outbox: { depth: outbox.depth(), dropped: 0 }, model: { name: 'rules', version: '1' }, subjects: 0 }),
+      config,
+      outbox,
+      clock: systemClock,
+      logger: silentLogger(),
+      password: undefined,
+      health: () => ({
+        v: 1,
+        at: Date.now(),
+        version: 't',
+        sources: {},
+        outbox: { depth: outbox.depth(), dropped: 0 },
+        model: { name: 'rules', version: '1' },
+        subjects: 0,
+      }),
     });
     try {
       uplink.start();

@@ -13,7 +13,15 @@ import { boutiqueConfig, draft } from '../testing/fixtures.js';
 import { TestCloud } from '../testing/test-cloud.js';
 import { MqttUplink } from './mqtt.uplink.js';
 
-const health = (): GatewayHealth => ({ v: 1, at: Date.now(), version: 't', sources: {}, outbox: { depth: 0, dropped: 0 }, model: { name: 'rules', version: '1' }, subjects: 0 });
+const health = (): GatewayHealth => ({
+  v: 1,
+  at: Date.now(),
+  version: 't',
+  sources: {},
+  outbox: { depth: 0, dropped: 0 },
+  model: { name: 'rules', version: '1' },
+  subjects: 0,
+});
 
 describe('MqttUplink against a real aedes broker', () => {
   let dir: string;
@@ -77,7 +85,10 @@ describe('MqttUplink against a real aedes broker', () => {
     const [a, b] = outbox.append([draft(1), draft(2)]);
     up.publishLive([a!, b!]);
     await waitFor(() => cloud!.events.length >= 2, 5_000, 'both published');
-    await cloud.publish(topics.ack('test-site', 'gw1'), JSON.stringify({ v: 1, at: 1, ids: [b!.id], rejected: [{ id: a!.id, reason: 'event time is 9e12 s ahead of the cloud clock' }] }));
+    await cloud.publish(
+      topics.ack('test-site', 'gw1'),
+      JSON.stringify({ v: 1, at: 1, ids: [b!.id], rejected: [{ id: a!.id, reason: 'event time is 9e12 s ahead of the cloud clock' }] }),
+    );
     await waitFor(() => outbox.depth() === 0, 5_000, 'both rows gone');
     expect(up.status()).toMatchObject({ acked: 1, rejectedByCloud: 1 });
   });
@@ -152,7 +163,15 @@ describe('MqttUplink against a real aedes broker', () => {
   it('retries a refused login without crashing and never logs the password', async () => {
     broker = await startAedes({ password: 'right-secret' });
     const lines: string[] = [];
-    const logger = createLogger({ level: 'debug' }, new Writable({ write(c, _e, cb) { lines.push(String(c)); cb(); } }));
+    const logger = createLogger(
+      { level: 'debug' },
+      new Writable({
+        write(c, _e, cb) {
+          lines.push(String(c));
+          cb();
+        },
+      }),
+    );
     const up = makeUplink(broker.url, { password: 'wrong-secret', logger });
     await waitFor(() => up.status().connection.failures >= 3, 10_000, 'several refused attempts');
     expect(up.connected).toBe(false);

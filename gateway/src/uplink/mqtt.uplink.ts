@@ -61,7 +61,17 @@ export class MqttUplink {
   private readonly gw: string;
   private readonly timers: NodeJS.Timeout[] = [];
   private tokens = 0;
-  private readonly stats = { publishedLive: 0, publishedBacklog: 0, acked: 0, requeued: 0, badAcks: 0, publishErrors: 0, invalidDropped: 0, gapsPublished: 0, rejectedByCloud: 0 };
+  private readonly stats = {
+    publishedLive: 0,
+    publishedBacklog: 0,
+    acked: 0,
+    requeued: 0,
+    badAcks: 0,
+    publishErrors: 0,
+    invalidDropped: 0,
+    gapsPublished: 0,
+    rejectedByCloud: 0,
+  };
 
   constructor(private readonly opts: UplinkOptions) {
     const { config } = opts;
@@ -103,7 +113,10 @@ export class MqttUplink {
     if (events.length === 0 || !this.conn.connected) return;
     const now = this.opts.clock.now();
     for (const e of events) this.send(e);
-    this.opts.outbox.markSent(events.map((e) => e.seq), now);
+    this.opts.outbox.markSent(
+      events.map((e) => e.seq),
+      now,
+    );
     this.stats.publishedLive += events.length;
   }
 
@@ -188,7 +201,10 @@ export class MqttUplink {
     const rows = this.opts.outbox.pending(n);
     if (rows.length === 0) return;
     for (const r of rows) this.send(r.event);
-    this.opts.outbox.markSent(rows.map((r) => r.seq), this.opts.clock.now());
+    this.opts.outbox.markSent(
+      rows.map((r) => r.seq),
+      this.opts.clock.now(),
+    );
     this.tokens -= rows.length;
     this.stats.publishedBacklog += rows.length;
   }
@@ -207,7 +223,10 @@ export class MqttUplink {
         this.log.debug({ gapId: g.id, err: err.message }, 'gap publish failed; will be requeued');
       });
     }
-    this.opts.outbox.markGapsSent(gaps.map((g) => g.id), this.opts.clock.now());
+    this.opts.outbox.markGapsSent(
+      gaps.map((g) => g.id),
+      this.opts.clock.now(),
+    );
     this.stats.gapsPublished += gaps.length;
     this.log.warn({ gaps: gaps.length, dropped: gaps.reduce((n, g) => n + g.count, 0) }, 'reported outbox drops to the cloud');
   }
@@ -269,7 +288,15 @@ export class MqttUplink {
     if (rejected.length > 0) {
       const dropped = this.opts.outbox.ack(rejected.map((r) => r.id));
       this.stats.rejectedByCloud += dropped;
-      this.log.warn({ rejected: rejected.length, dropped, reasons: [...new Set(rejected.map((r) => r.reason))].slice(0, 5), eventIds: rejected.slice(0, 5).map((r) => r.id) }, 'cloud refused events for good; deleted from the outbox');
+      this.log.warn(
+        {
+          rejected: rejected.length,
+          dropped,
+          reasons: [...new Set(rejected.map((r) => r.reason))].slice(0, 5),
+          eventIds: rejected.slice(0, 5).map((r) => r.id),
+        },
+        'cloud refused events for good; deleted from the outbox',
+      );
     }
   }
 

@@ -107,7 +107,12 @@ function toAccessPoint(n: NodeWifiNetwork): WifiAccessPoint {
   const bssid = (n.bssid ?? '').toLowerCase();
   // A cut SSID ends in nmcli's escape backslash; the shifted fields give a mode nmcli never prints.
   if (ssid.endsWith('\\') || (n.mode !== undefined && !KNOWN_MODES.has(n.mode))) {
-    return { ssid: `${ssid.replace(/\\$/, '')}:…`, bssid, misparsed: "SSID contains ':'; node-wifi 2.0.16 mis-splits the line, so only the BSSID is reliable (nmcli -f SSID,BSSID,SIGNAL device wifi list shows it)" };
+    return {
+      ssid: `${ssid.replace(/\\$/, '')}:…`,
+      bssid,
+      misparsed:
+        "SSID contains ':'; node-wifi 2.0.16 mis-splits the line, so only the BSSID is reliable (nmcli -f SSID,BSSID,SIGNAL device wifi list shows it)",
+    };
   }
   return {
     ssid: ssid.replace(/\\\\/g, '\\'),

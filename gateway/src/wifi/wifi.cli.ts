@@ -29,7 +29,12 @@ export interface WifiIo {
 export async function runWifi(argv: string[], io: WifiIo): Promise<number> {
   let parsed;
   try {
-    parsed = parseArgs({ args: argv, allowPositionals: true, strict: true, options: { json: { type: 'boolean' }, iface: { type: 'string' }, 'show-bssid': { type: 'boolean' }, help: { type: 'boolean' } } });
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      strict: true,
+      options: { json: { type: 'boolean' }, iface: { type: 'string' }, 'show-bssid': { type: 'boolean' }, help: { type: 'boolean' } },
+    });
   } catch (err) {
     io.stderr(`${(err as Error).message}\n\n${WIFI_USAGE}\n`);
     return 2;
@@ -50,7 +55,11 @@ export async function runWifi(argv: string[], io: WifiIo): Promise<number> {
     const connection = (await backend.currentConnections())[0];
     if (cmd === 'status') {
       const shown = connection ? presentConnection(connection, show) : undefined;
-      io.stdout(values.json ? `${JSON.stringify({ connected: shown !== undefined, ...(shown ? { connection: shown } : {}) }, null, 2)}\n` : `${formatConnection(shown)}\n`);
+      io.stdout(
+        values.json
+          ? `${JSON.stringify({ connected: shown !== undefined, ...(shown ? { connection: shown } : {}) }, null, 2)}\n`
+          : `${formatConnection(shown)}\n`,
+      );
       return 0;
     }
     const survey = buildSurvey(io.nowMs(), await backend.scan(), connection, show);

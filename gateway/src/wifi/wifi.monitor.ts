@@ -70,7 +70,12 @@ export class WifiMonitor {
       const connections = await backend.currentConnections();
       const aps = await backend.scan();
       const connection = connections[0];
-      this.last = { available: true, checkedAt: at, ...(connection ? { connection: presentConnection(connection) } : {}), survey: buildSurvey(at, aps, connection) };
+      this.last = {
+        available: true,
+        checkedAt: at,
+        ...(connection ? { connection: presentConnection(connection) } : {}),
+        survey: buildSurvey(at, aps, connection),
+      };
     } catch (err) {
       const reason = (err as Error).message;
       // Info, not warn: an Ethernet-only gateway without NetworkManager is a normal setup.

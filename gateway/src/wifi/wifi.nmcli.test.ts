@@ -54,7 +54,10 @@ describe('wifi via the real node-wifi and a fake nmcli', () => {
     expect(readFileSync(argsLog, 'utf8').trim()).toBe(CURRENT_ARGS);
     const j = io();
     expect(await runWifi(['status', '--json', '--show-bssid'], j.io)).toBe(0);
-    expect(JSON.parse(j.out.join(''))).toMatchObject({ connected: true, connection: { ssid: 'store-uplink', bssid: 'a0:b1:c2:d3:e4:f5', iface: 'wlan0', channel: 36, frequencyMhz: 5180, signalPercent: 81 } });
+    expect(JSON.parse(j.out.join(''))).toMatchObject({
+      connected: true,
+      connection: { ssid: 'store-uplink', bssid: 'a0:b1:c2:d3:e4:f5', iface: 'wlan0', channel: 36, frequencyMhz: 5180, signalPercent: 81 },
+    });
   });
 
   it("wifi scan --json: strongest first, the uplink marked, the hidden SSID kept, the SSID with ':' flagged instead of shown wrong", async () => {
@@ -64,7 +67,16 @@ describe('wifi via the real node-wifi and a fake nmcli', () => {
     const survey = JSON.parse(t.out.join('')) as WifiSurvey;
     expect(readFileSync(argsLog, 'utf8').trim().split('\n')).toEqual([CURRENT_ARGS, SCAN_ARGS]);
     expect(survey.accessPoints.map((a) => a.ssid)).toEqual(['Linksys01777', 'store-uplink', '', 'Cafe:…']);
-    expect(survey.accessPoints[0]).toEqual({ ssid: 'Linksys01777', bssid: '31:23:03:…', mode: 'Infra', channel: 11, frequencyMhz: 2462, signalPercent: 100, signalDbm: -50, security: 'WPA2' });
+    expect(survey.accessPoints[0]).toEqual({
+      ssid: 'Linksys01777',
+      bssid: '31:23:03:…',
+      mode: 'Infra',
+      channel: 11,
+      frequencyMhz: 2462,
+      signalPercent: 100,
+      signalDbm: -50,
+      security: 'WPA2',
+    });
     expect(survey.accessPoints[1]).toMatchObject({ ssid: 'store-uplink', connected: true, channel: 36 });
     expect(survey.accessPoints[2]).toMatchObject({ ssid: '', channel: 1, security: 'none' });
     expect(survey.accessPoints[3]).toMatchObject({ bssid: '3c:22:fb:…', misparsed: expect.stringMatching(/SSID contains ':'/) });
@@ -106,7 +118,11 @@ describe('wifi via the real node-wifi and a fake nmcli', () => {
     process.env['PATH'] = dir;
     const clock = new TestClock();
     const monitor = new WifiMonitor({ clock, timers: clock, logger: silentLogger(), load: () => loadNodeWifi(), refreshMs: 60_000 });
-    const app = createStatusApp({ health: () => ({ v: 1, at: 1, version: 't', sources: {}, outbox: { depth: 0, dropped: 0 }, model: { name: 'rules', version: '1' }, subjects: 0 }), wifi: monitor, logger: silentLogger() });
+    const app = createStatusApp({
+      health: () => ({ v: 1, at: 1, version: 't', sources: {}, outbox: { depth: 0, dropped: 0 }, model: { name: 'rules', version: '1' }, subjects: 0 }),
+      wifi: monitor,
+      logger: silentLogger(),
+    });
     expect(((await (await app.request('/api/v1/health')).json()) as { wifi: WifiStatus }).wifi).toEqual({ available: false, reason: 'not checked yet' });
     monitor.start();
     await clock.advance(0);

@@ -12,13 +12,21 @@ describe('wifi survey (pure)', () => {
   });
 
   it('orders by signal, keeps one entry per BSSID, marks the connected AP', () => {
-    const s = buildSurvey(5, [
-      { ssid: 'b', bssid: '00:00:00:00:00:02', signalPercent: 40 },
-      { ssid: 'a', bssid: '00:00:00:00:00:01', signalPercent: 90 },
-      { ssid: 'b', bssid: '00:00:00:00:00:02', signalPercent: 41 },
-      { ssid: 'c', bssid: '00:00:00:00:00:03' },
-    ], { iface: 'wlan0', ssid: 'b', bssid: '00:00:00:00:00:02' });
-    expect(s.accessPoints.map((a) => [a.ssid, a.connected ?? false])).toEqual([['a', false], ['b', true], ['c', false]]);
+    const s = buildSurvey(
+      5,
+      [
+        { ssid: 'b', bssid: '00:00:00:00:00:02', signalPercent: 40 },
+        { ssid: 'a', bssid: '00:00:00:00:00:01', signalPercent: 90 },
+        { ssid: 'b', bssid: '00:00:00:00:00:02', signalPercent: 41 },
+        { ssid: 'c', bssid: '00:00:00:00:00:03' },
+      ],
+      { iface: 'wlan0', ssid: 'b', bssid: '00:00:00:00:00:02' },
+    );
+    expect(s.accessPoints.map((a) => [a.ssid, a.connected ?? false])).toEqual([
+      ['a', false],
+      ['b', true],
+      ['c', false],
+    ]);
     expect(s.at).toBe(5);
   });
 

@@ -68,7 +68,9 @@ export function formatSurveyTable(s: WifiSurvey): string {
 /** One line for `storesense-gateway wifi status`. */
 export function formatConnection(c: WifiConnection | undefined): string {
   if (!c) return 'not connected over WiFi (no active WiFi connection; the uplink may be Ethernet)';
-  const where = [c.channel !== undefined ? `channel ${c.channel}` : undefined, c.frequencyMhz !== undefined ? `${c.frequencyMhz} MHz` : undefined].filter(Boolean).join(', ');
+  const where = [c.channel !== undefined ? `channel ${c.channel}` : undefined, c.frequencyMhz !== undefined ? `${c.frequencyMhz} MHz` : undefined]
+    .filter(Boolean)
+    .join(', ');
   const signal = c.signalPercent !== undefined ? `signal ${c.signalPercent}%${c.signalDbm !== undefined ? ` (~${c.signalDbm} dBm)` : ''}` : 'signal unknown';
   return `connected to "${c.ssid}" (${c.bssid}) on ${c.iface || '?'}${where ? `, ${where}` : ''}, ${signal}, security ${c.security ?? '?'}`;
 }

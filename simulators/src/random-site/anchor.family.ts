@@ -17,7 +17,17 @@ export function anchorSite(rng: Rng, seed: number): SiteInput {
   const depthM = Math.max(40, Math.min(80, rng.uniform(2_500, 7_000) / widthM));
   const mallCorridorM = rng.uniform(6, 14);
   const doors: DoorSpec[] = [];
-  const fronts: FrontSpec[] = [{ side: 'south', floor: 0, name: 'Mall corridor, ground floor', widthM: mallCorridorM, gapM: 0, corridorReceivers: rng.intBetween(1, 3), acrossChance: 0.3 }];
+  const fronts: FrontSpec[] = [
+    {
+      side: 'south',
+      floor: 0,
+      name: 'Mall corridor, ground floor',
+      widthM: mallCorridorM,
+      gapM: 0,
+      corridorReceivers: rng.intBetween(1, 3),
+      acrossChance: 0.3,
+    },
+  ];
   const mallDoors = rng.intBetween(1, 2);
   for (let i = 0; i < mallDoors; i++) {
     const w = rng.uniform(4, 8);
@@ -28,7 +38,15 @@ export function anchorSite(rng: Rng, seed: number): SiteInput {
     // The upper mall level runs along the same wall, one floor up.
     const w = rng.uniform(4, 7);
     doors.push({ side: 'south', t: doorAlong(rng, widthM, w, 3), floor: 1, widthM: w });
-    fronts.push({ side: 'south', floor: 1, name: 'Mall corridor, level 1', widthM: mallCorridorM, gapM: 0, corridorReceivers: rng.intBetween(1, 2), acrossChance: 0.3 });
+    fronts.push({
+      side: 'south',
+      floor: 1,
+      name: 'Mall corridor, level 1',
+      widthM: mallCorridorM,
+      gapM: 0,
+      corridorReceivers: rng.intBetween(1, 2),
+      acrossChance: 0.3,
+    });
   }
   if (rng.chance(0.7)) {
     const side: Side = rng.pick(['north', 'east', 'west'] as const);

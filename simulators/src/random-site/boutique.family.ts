@@ -27,7 +27,9 @@ export function boutiqueSite(rng: Rng, seed: number): SiteInput {
     depthM,
     floors: [0],
     doors: [{ side: 'south', t: doorAlong(rng, widthM, doorW, openFront ? 0.3 : 1), floor: 0, widthM: doorW }],
-    fronts: [{ side: 'south', floor: 0, name: 'Mall corridor', widthM: rng.uniform(4, 10), gapM: 0, corridorReceivers: rng.intBetween(0, 2), acrossChance: 0.3 }],
+    fronts: [
+      { side: 'south', floor: 0, name: 'Mall corridor', widthM: rng.uniform(4, 10), gapM: 0, corridorReceivers: rng.intBetween(0, 2), acrossChance: 0.3 },
+    ],
     cellM: rng.uniform(3.5, 6),
     special: () => special,
     escalators: false,

@@ -6,8 +6,20 @@ const f = { x: 0, y: 0, w: 10, h: 8 };
 
 describe('chamfered footprint', () => {
   it('replaces the cut corner by two vertices, anticlockwise, and names the edges in polygon order', () => {
-    expect(chamferPolygon(f, { corner: 'sw', legM: 2 })).toEqual([{ x: 0, y: 2 }, { x: 2, y: 0 }, { x: 10, y: 0 }, { x: 10, y: 8 }, { x: 0, y: 8 }]);
-    expect(chamferPolygon(f, { corner: 'ne', legM: 3 })).toEqual([{ x: 0, y: 0 }, { x: 10, y: 0 }, { x: 10, y: 5 }, { x: 7, y: 8 }, { x: 0, y: 8 }]);
+    expect(chamferPolygon(f, { corner: 'sw', legM: 2 })).toEqual([
+      { x: 0, y: 2 },
+      { x: 2, y: 0 },
+      { x: 10, y: 0 },
+      { x: 10, y: 8 },
+      { x: 0, y: 8 },
+    ]);
+    expect(chamferPolygon(f, { corner: 'ne', legM: 3 })).toEqual([
+      { x: 0, y: 0 },
+      { x: 10, y: 0 },
+      { x: 10, y: 5 },
+      { x: 7, y: 8 },
+      { x: 0, y: 8 },
+    ]);
     expect(chamferEdges({ corner: 'sw', legM: 2 })).toEqual(['chamfer', 'south', 'east', 'north', 'west']);
     expect(chamferEdges({ corner: 'ne', legM: 2 })).toEqual(['south', 'east', 'chamfer', 'north', 'west']);
     expect(shapeAreaM2({ polygon: chamferPolygon(f, { corner: 'se', legM: 2 }) })).toBeCloseTo(80 - 2, 9);
@@ -17,7 +29,13 @@ describe('chamfered footprint', () => {
     const cut = { corner: 'sw' as const, legM: 3 };
     expect(clipRect(f, cut, { x: 4, y: 0, w: 2, h: 2 })).toBe('whole');
     const clipped = clipRect(f, cut, { x: 0, y: 0, w: 4, h: 4 });
-    expect(clipped).toEqual([{ x: 3, y: 0 }, { x: 4, y: 0 }, { x: 4, y: 4 }, { x: 0, y: 4 }, { x: 0, y: 3 }]);
+    expect(clipped).toEqual([
+      { x: 3, y: 0 },
+      { x: 4, y: 0 },
+      { x: 4, y: 4 },
+      { x: 0, y: 4 },
+      { x: 0, y: 3 },
+    ]);
     expect(shapeAreaM2({ polygon: clipped as { x: number; y: number }[] })).toBeCloseTo(16 - 4.5, 9);
     expect(clipRect(f, cut, { x: 0, y: 0, w: 1.5, h: 1.25 })).toBeUndefined();
     // Every clipped vertex lies in the footprint polygon (the lint's vertex test).

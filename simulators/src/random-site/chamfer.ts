@@ -52,7 +52,12 @@ export function chamferPolygon(r: Rect, c: Chamfer): Point[] {
   const i = CORNERS.indexOf(c.corner);
   const v = rectCorners(r);
   // Edge directions of the rect's polygon: south east-bound, east north-bound, north west-bound, west south-bound.
-  const dirs = [{ x: 1, y: 0 }, { x: 0, y: 1 }, { x: -1, y: 0 }, { x: 0, y: -1 }];
+  const dirs = [
+    { x: 1, y: 0 },
+    { x: 0, y: 1 },
+    { x: -1, y: 0 },
+    { x: 0, y: -1 },
+  ];
   const before = dirs[(i + 3) % 4]!;
   const after = dirs[i]!;
   const corner = v[i]!;

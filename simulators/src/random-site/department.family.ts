@@ -19,7 +19,9 @@ export function departmentSite(rng: Rng, seed: number): SiteInput {
     const half = widthM / mallDoors;
     doors.push({ side: 'south', t: i * half + doorAlong(rng, half, w, 2), floor: 0, widthM: w });
   }
-  const fronts: FrontSpec[] = [{ side: 'south', floor: 0, name: 'Mall corridor', widthM: rng.uniform(5, 12), gapM: 0, corridorReceivers: rng.intBetween(0, 3), acrossChance: 0.3 }];
+  const fronts: FrontSpec[] = [
+    { side: 'south', floor: 0, name: 'Mall corridor', widthM: rng.uniform(5, 12), gapM: 0, corridorReceivers: rng.intBetween(0, 3), acrossChance: 0.3 },
+  ];
   if (rng.chance(0.3)) {
     const side: Side = rng.chance(0.5) ? 'east' : 'west';
     const w = rng.uniform(3, 5);

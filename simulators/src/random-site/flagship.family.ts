@@ -14,7 +14,9 @@ export function flagshipSite(rng: Rng, seed: number): SiteInput {
   const depthM = Math.max(14, Math.min(40, rng.uniform(300, 1_500) / widthM));
   const mallW = rng.uniform(2.5, 5);
   const doors: DoorSpec[] = [{ side: 'south', t: doorAlong(rng, widthM, mallW, 1.5), floor: 0, widthM: mallW }];
-  const fronts: FrontSpec[] = [{ side: 'south', floor: 0, name: 'Mall corridor', widthM: rng.uniform(4, 10), gapM: 0, corridorReceivers: rng.intBetween(0, 2), acrossChance: 0.3 }];
+  const fronts: FrontSpec[] = [
+    { side: 'south', floor: 0, name: 'Mall corridor', widthM: rng.uniform(4, 10), gapM: 0, corridorReceivers: rng.intBetween(0, 2), acrossChance: 0.3 },
+  ];
   const others: Side[] = rng.chance(0.6) ? ['north'] : [rng.chance(0.5) ? 'east' : 'west'];
   if (rng.chance(0.3)) others.push(others[0] === 'north' ? (rng.chance(0.5) ? 'east' : 'west') : 'north');
   for (const side of others) {
@@ -23,9 +25,11 @@ export function flagshipSite(rng: Rng, seed: number): SiteInput {
     doors.push({ side, t: doorAlong(rng, len, w, 1.5), floor: 0, widthM: w });
     const street = side === 'north' || rng.chance(0.4);
     // A street pavement carries people past the façade, with no mall receivers in it.
-    fronts.push(street
-      ? { side, floor: 0, name: 'Street pavement', widthM: rng.uniform(3, 6), gapM: 0, corridorReceivers: 0 }
-      : { side, floor: 0, name: 'Side mall corridor', widthM: rng.uniform(4, 8), gapM: 0, corridorReceivers: rng.intBetween(0, 1) });
+    fronts.push(
+      street
+        ? { side, floor: 0, name: 'Street pavement', widthM: rng.uniform(3, 6), gapM: 0, corridorReceivers: 0 }
+        : { side, floor: 0, name: 'Side mall corridor', widthM: rng.uniform(4, 8), gapM: 0, corridorReceivers: rng.intBetween(0, 1) },
+    );
   }
   const floors = Array.from({ length: floorsN }, (_, i) => i);
   const wall = (side: Side) => (side === 'south' && rng.chance(0.25) ? 0 : walledDb(rng));

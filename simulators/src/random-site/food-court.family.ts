@@ -17,7 +17,10 @@ export function foodCourtSite(rng: Rng, seed: number): SiteInput {
   const sides: Side[] = ['south'];
   if (rng.chance(0.5)) sides.push(rng.chance(0.5) ? 'east' : 'west');
   for (const s of ['south', 'east', 'north', 'west'] as const) b.wallDb[s] = sides.includes(s) ? 0 : walledDb(rng);
-  const fronts = sides.map((side) => ({ side, ...corridorAlong(b, side, 0, side === 'south' ? 'Mall corridor' : 'Side corridor', rng.uniform(5, 12), 0, [rng.uniform(15, 40), rng.uniform(15, 40)]) }));
+  const fronts = sides.map((side) => ({
+    side,
+    ...corridorAlong(b, side, 0, side === 'south' ? 'Mall corridor' : 'Side corridor', rng.uniform(5, 12), 0, [rng.uniform(15, 40), rng.uniform(15, 40)]),
+  }));
   const counterDepthM = rng.uniform(3, 5);
   const hall: Rect = { x: 0, y: 0, w, h: d - counterDepthM };
   const doors: Door[] = sides.map((side) => {
@@ -35,7 +38,15 @@ export function foodCourtSite(rng: Rng, seed: number): SiteInput {
     if (rng.chance(0.35)) b.receiver('checkout', 0, pointIn(b, rect, 0.8), id);
   }
   const names = ['Seating', 'Seating, window side', 'Family seating', 'Bar seating', 'Seating, east', 'Seating, west'];
-  const fz = zoneFloor(b, 0, doors, { stripSides: sides, stripDepthM: rng.uniform(2, 3), cellM: rng.uniform(9, 16), special: [], windowChance: 0, names, within: hall });
+  const fz = zoneFloor(b, 0, doors, {
+    stripSides: sides,
+    stripDepthM: rng.uniform(2, 3),
+    cellM: rng.uniform(9, 16),
+    special: [],
+    windowChance: 0,
+    names,
+    within: hall,
+  });
   doorDevices(b, doors, { entranceChance: 0.8, storefrontChance: 0.8, cameraChance: 0.2, storefrontOutM: 3 });
   if (!rng.chance(0.15)) insideReceivers(b, fz, rng.uniform(8, 15), 10);
   ensureStoreSide(b, doors);
@@ -43,7 +54,13 @@ export function foodCourtSite(rng: Rng, seed: number): SiteInput {
   ensureOutside(b, doors, 0.2);
   return finishSite(
     b,
-    { id: `rnd-food-court-${seed}`, name: `Random food court ${seed}`, storeName: rng.pick(['Food Hall', 'Dining Terrace', 'Street Food Market', 'Noodle Court']), timezone: rng.pick(TIMEZONES), floorNames: floorNames([0]) },
+    {
+      id: `rnd-food-court-${seed}`,
+      name: `Random food court ${seed}`,
+      storeName: rng.pick(['Food Hall', 'Dining Terrace', 'Street Food Market', 'Noodle Court']),
+      timezone: rng.pick(TIMEZONES),
+      floorNames: floorNames([0]),
+    },
     rng.int(4),
     { x: Math.round(rng.uniform(-40, 40)), y: Math.round(rng.uniform(-40, 40)) },
   );

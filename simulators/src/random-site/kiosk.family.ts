@@ -19,7 +19,10 @@ export function kioskSite(rng: Rng, seed: number): SiteInput {
   for (const s of SIDES) b.wallDb[s] = 0;
   const sides = shuffled(rng, SIDES);
   const open = sides.slice(0, rng.pick([2, 2, 3, 4]));
-  const walkways = open.map((side) => ({ side, ...corridorAlong(b, side, 0, 'Atrium walkway', rng.uniform(4, 8), rng.uniform(0.5, 3), [rng.uniform(10, 30), rng.uniform(10, 30)]) }));
+  const walkways = open.map((side) => ({
+    side,
+    ...corridorAlong(b, side, 0, 'Atrium walkway', rng.uniform(4, 8), rng.uniform(0.5, 3), [rng.uniform(10, 30), rng.uniform(10, 30)]),
+  }));
   for (const side of open) {
     const len = edgeLengthM(side, w, d);
     b.entrance(side, len / 2 + rng.uniform(-0.2, 0.2) * len, 0, len * rng.uniform(0.5, 0.8));
@@ -30,9 +33,23 @@ export function kioskSite(rng: Rng, seed: number): SiteInput {
   if (rng.chance(0.6)) {
     const side = rng.pick(SIDES);
     const depth = Math.min(1.5, (side === 'south' || side === 'north' ? d : w) / 2);
-    const rect: Rect = side === 'south' ? { x: 0, y: 0, w, h: depth } : side === 'north' ? { x: 0, y: d - depth, w, h: depth } : side === 'west' ? { x: 0, y: 0, w: depth, h: d } : { x: w - depth, y: 0, w: depth, h: d };
+    const rect: Rect =
+      side === 'south'
+        ? { x: 0, y: 0, w, h: depth }
+        : side === 'north'
+          ? { x: 0, y: d - depth, w, h: depth }
+          : side === 'west'
+            ? { x: 0, y: 0, w: depth, h: d }
+            : { x: w - depth, y: 0, w: depth, h: d };
     counter = { id: b.zone('checkout', 'Counter', 0, rect, 20_000), rect, side };
-    const rest: Rect = side === 'south' ? { x: 0, y: depth, w, h: d - depth } : side === 'north' ? { x: 0, y: 0, w, h: d - depth } : side === 'west' ? { x: depth, y: 0, w: w - depth, h: d } : { x: 0, y: 0, w: w - depth, h: d };
+    const rest: Rect =
+      side === 'south'
+        ? { x: 0, y: depth, w, h: d - depth }
+        : side === 'north'
+          ? { x: 0, y: 0, w, h: d - depth }
+          : side === 'west'
+            ? { x: depth, y: 0, w: w - depth, h: d }
+            : { x: 0, y: 0, w: w - depth, h: d };
     b.zone('sales', 'Display', 0, rest);
   } else {
     b.zone('sales', 'Display', 0, full);
@@ -59,7 +76,14 @@ export function kioskSite(rng: Rng, seed: number): SiteInput {
   }
   return finishSite(
     b,
-    { id: `rnd-kiosk-${seed}`, name: `Random atrium kiosk ${seed}`, storeName: rng.pick(['Tea Cart', 'Phone Case Island', 'Sunglasses Island', 'Macaron Bar', 'Watch Strap Stand']), timezone: rng.pick(TIMEZONES), floorNames: floorNames([0]), coarseRolesAllowed: false },
+    {
+      id: `rnd-kiosk-${seed}`,
+      name: `Random atrium kiosk ${seed}`,
+      storeName: rng.pick(['Tea Cart', 'Phone Case Island', 'Sunglasses Island', 'Macaron Bar', 'Watch Strap Stand']),
+      timezone: rng.pick(TIMEZONES),
+      floorNames: floorNames([0]),
+      coarseRolesAllowed: false,
+    },
     rng.int(4),
     { x: Math.round(rng.uniform(-40, 40)), y: Math.round(rng.uniform(-40, 40)) },
   );

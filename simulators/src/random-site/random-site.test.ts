@@ -152,8 +152,14 @@ describe('randomSite', () => {
       const store = site.stores[0]!;
       expect(store.floors.length).toBeGreaterThanOrEqual(2);
       for (const f of store.floors) {
-        expect(store.zones.some((z) => z.kind === 'escalator' && z.floor === f), `seed ${seed} floor ${f}`).toBe(true);
-        expect(site.receivers.some((r) => r.role === 'escalator' && r.floor === f), `seed ${seed} floor ${f}`).toBe(true);
+        expect(
+          store.zones.some((z) => z.kind === 'escalator' && z.floor === f),
+          `seed ${seed} floor ${f}`,
+        ).toBe(true);
+        expect(
+          site.receivers.some((r) => r.role === 'escalator' && r.floor === f),
+          `seed ${seed} floor ${f}`,
+        ).toBe(true);
       }
     }
   });

@@ -167,7 +167,15 @@ export class SiteBuilder {
     const clipped = this.cut === undefined ? 'whole' : clipRect(this.footprint, this.cut, snapped);
     if (clipped === undefined) return undefined;
     const id = this.nextId(`${kind}-f${floor}`);
-    this.zones.push({ id, name, kind, floor, rect: snapped, ...(clipped !== 'whole' ? { polygon: clipped } : {}), ...(dwellThresholdMs !== undefined ? { dwellThresholdMs } : {}) });
+    this.zones.push({
+      id,
+      name,
+      kind,
+      floor,
+      rect: snapped,
+      ...(clipped !== 'whole' ? { polygon: clipped } : {}),
+      ...(dwellThresholdMs !== undefined ? { dwellThresholdMs } : {}),
+    });
     return id;
   }
 
@@ -237,7 +245,14 @@ export class SiteBuilder {
 
   /** Entrance people counters miss some crossings in crowds: recall 0.85-0.97. */
   camera(floor: number, position: Point, zoneId: string | undefined): void {
-    this.terminals.push({ id: this.nextId('cam'), kind: 'entrance_camera', floor, position, ...(zoneId !== undefined ? { zoneId } : {}), recall: Math.round(this.rng.uniform(0.85, 0.97) * 100) / 100 });
+    this.terminals.push({
+      id: this.nextId('cam'),
+      kind: 'entrance_camera',
+      floor,
+      position,
+      ...(zoneId !== undefined ? { zoneId } : {}),
+      recall: Math.round(this.rng.uniform(0.85, 0.97) * 100) / 100,
+    });
   }
 
   /** The zone of this store containing p on `floor` (smallest first), if any. */

@@ -49,7 +49,14 @@ export function finishSite(b: SiteBuilder, meta: SiteMeta, quarterTurns: number,
   const storeKind = b.rng.chance(0.1) ? ('espresense' as const) : ('ble' as const);
   const receivers = b.rng.chance(COARSE_ROLES_SHARE) && meta.coarseRolesAllowed !== false ? coarsen(b.receivers) : b.receivers;
   const walls = b.cut !== undefined ? chamferEdges(b.cut).map((e) => b.wallDb[e]) : SIDES.map((_, j) => b.wallDb[SIDES[(j - k + 4) % 4]!]);
-  const zone = (z: ZoneDraft) => ({ id: z.id, name: z.name, kind: z.kind, floor: z.floor, shape: z.polygon !== undefined ? polygon(z.polygon) : rect(z.rect), ...(z.dwellThresholdMs !== undefined ? { dwellThresholdMs: z.dwellThresholdMs } : {}) });
+  const zone = (z: ZoneDraft) => ({
+    id: z.id,
+    name: z.name,
+    kind: z.kind,
+    floor: z.floor,
+    shape: z.polygon !== undefined ? polygon(z.polygon) : rect(z.rect),
+    ...(z.dwellThresholdMs !== undefined ? { dwellThresholdMs: z.dwellThresholdMs } : {}),
+  });
   return {
     version: 1,
     id: meta.id,
@@ -68,8 +75,25 @@ export function finishSite(b: SiteBuilder, meta: SiteMeta, quarterTurns: number,
         wallAttenuationDb: walls.every((v) => v === walls[0]) ? walls[0]! : walls,
       },
     ],
-    receivers: receivers.map((r) => ({ id: r.id, kind: r.storeId !== undefined ? storeKind : ('ble' as const), role: r.role, floor: r.floor, position: pt(r.position), ...(r.storeId !== undefined ? { storeId: r.storeId } : {}), ...(r.zoneId !== undefined ? { zoneId: r.zoneId } : {}), calibration: r.calibration })),
-    terminals: b.terminals.map((t) => ({ id: t.id, kind: t.kind, storeId: b.storeId, floor: t.floor, position: pt(t.position), ...(t.zoneId !== undefined ? { zoneId: t.zoneId } : {}), recall: t.recall })),
+    receivers: receivers.map((r) => ({
+      id: r.id,
+      kind: r.storeId !== undefined ? storeKind : ('ble' as const),
+      role: r.role,
+      floor: r.floor,
+      position: pt(r.position),
+      ...(r.storeId !== undefined ? { storeId: r.storeId } : {}),
+      ...(r.zoneId !== undefined ? { zoneId: r.zoneId } : {}),
+      calibration: r.calibration,
+    })),
+    terminals: b.terminals.map((t) => ({
+      id: t.id,
+      kind: t.kind,
+      storeId: b.storeId,
+      floor: t.floor,
+      position: pt(t.position),
+      ...(t.zoneId !== undefined ? { zoneId: t.zoneId } : {}),
+      recall: t.recall,
+    })),
     gateways: [{ id: `gw-${b.storeId}`, storeId: b.storeId, receivers: receivers.map((r) => r.id), terminals: b.terminals.map((t) => t.id), tickMs: 250 }],
     journey: { dwellThresholdMs: 30_000, dwellUpdateMs: 60_000, exitAbsenceMs: 12_000, approachRssiDbm: -85 },
     memberTokens: { periodMs: 900_000 },
@@ -84,7 +108,14 @@ export function finishSite(b: SiteBuilder, meta: SiteMeta, quarterTurns: number,
  */
 export const COARSE_ROLES_SHARE = 0.125;
 
-const COARSE: Readonly<Record<ReceiverRole, ReceiverRole>> = { entrance: 'inside', checkout: 'inside', inside: 'inside', storefront: 'corridor', corridor: 'corridor', escalator: 'escalator' };
+const COARSE: Readonly<Record<ReceiverRole, ReceiverRole>> = {
+  entrance: 'inside',
+  checkout: 'inside',
+  inside: 'inside',
+  storefront: 'corridor',
+  corridor: 'corridor',
+  escalator: 'escalator',
+};
 
 function coarsen(receivers: SiteBuilder['receivers']): SiteBuilder['receivers'] {
   const counters = new Map<ReceiverRole, number>();

@@ -32,9 +32,34 @@ export interface FloorZones {
 
 /** Departments cells are named after (fashion-led, the usual mall mix). */
 export const DEPARTMENTS = [
-  'Womenswear', 'Menswear', 'Shoes', 'Accessories', 'Handbags', 'Beauty', 'Fragrance', 'Jewellery', 'Watches', 'Kids',
-  'Home', 'Lingerie', 'Sportswear', 'Denim', 'Outerwear', 'Knitwear', 'Tableware', 'Electronics', 'Toys', 'Books',
-  'Travel goods', 'Eyewear', 'Gifts', 'New season', 'Sale', 'Tailoring', 'Swimwear', 'Stationery',
+  'Womenswear',
+  'Menswear',
+  'Shoes',
+  'Accessories',
+  'Handbags',
+  'Beauty',
+  'Fragrance',
+  'Jewellery',
+  'Watches',
+  'Kids',
+  'Home',
+  'Lingerie',
+  'Sportswear',
+  'Denim',
+  'Outerwear',
+  'Knitwear',
+  'Tableware',
+  'Electronics',
+  'Toys',
+  'Books',
+  'Travel goods',
+  'Eyewear',
+  'Gifts',
+  'New season',
+  'Sale',
+  'Tailoring',
+  'Swimwear',
+  'Stationery',
 ] as const;
 
 /** Door-wall strips are 1.5-3 m deep: a window bay or a "landing zone" inside the door (Underhill, "Why We Buy", 1999, on the decompression zone). */
@@ -58,7 +83,13 @@ export interface ZoningOptions {
 }
 
 /** The grid a footprint's inner rect is cut into (same on every floor of a store). */
-export function innerGrid(b: SiteBuilder, stripSides: readonly Side[], stripDepthM: number, cellM: number, within?: Rect): { inner: Rect; cols: number; rows: number } {
+export function innerGrid(
+  b: SiteBuilder,
+  stripSides: readonly Side[],
+  stripDepthM: number,
+  cellM: number,
+  within?: Rect,
+): { inner: Rect; cols: number; rows: number } {
   const f = within ?? b.footprint;
   const s = (side: Side) => (stripSides.includes(side) ? stripDepthM : 0);
   const inner = { x: f.x + s('west'), y: f.y + s('south'), w: f.w - s('west') - s('east'), h: f.h - s('south') - s('north') };
@@ -66,7 +97,12 @@ export function innerGrid(b: SiteBuilder, stripSides: readonly Side[], stripDept
 }
 
 const DWELL_MS: Partial<Record<ZoneKind, number>> = { entrance: 20_000, checkout: 20_000, fitting: 60_000, escalator: 60_000 };
-const SPECIAL_NAMES: Partial<Record<ZoneKind, string>> = { checkout: 'Checkout', fitting: 'Fitting rooms', service: 'Customer service', escalator: 'Escalators' };
+const SPECIAL_NAMES: Partial<Record<ZoneKind, string>> = {
+  checkout: 'Checkout',
+  fitting: 'Fitting rooms',
+  service: 'Customer service',
+  escalator: 'Escalators',
+};
 
 /** Zones for one floor; doors on this floor get their entrance zones. */
 export function zoneFloor(b: SiteBuilder, floor: number, doors: Door[], o: ZoningOptions): FloorZones {
@@ -211,7 +247,15 @@ export function doorDevices(b: SiteBuilder, doors: Door[], kit: DoorKit): void {
  * in regional malls (Graham's 44 ft Northgate mallway against Gruen's up to 70 ft, Mall Hall of
  * Fame); pavements 2-6 m.
  */
-export function corridorAlong(b: SiteBuilder, side: Side, floor: number, name: string, widthM: number, gapM: number, extM: readonly [number, number]): { id: string; rect: Rect } {
+export function corridorAlong(
+  b: SiteBuilder,
+  side: Side,
+  floor: number,
+  name: string,
+  widthM: number,
+  gapM: number,
+  extM: readonly [number, number],
+): { id: string; rect: Rect } {
   const f = b.footprint;
   const len = edgeLengthM(side, f.w, f.h) + extM[0] + extM[1];
   let rect: Rect;
@@ -243,7 +287,13 @@ export function corridorReceivers(b: SiteBuilder, corridor: { id: string; rect: 
  * A mall receiver across the corridor from the store (mall operators hang theirs along the
  * mallway, not only far from any shop): the far half of the walkway, within the store's frontage.
  */
-export function acrossReceiver(b: SiteBuilder, corridor: { id: string; rect: Rect }, floor: number, side: Side, role: 'corridor' | 'escalator' = 'corridor'): void {
+export function acrossReceiver(
+  b: SiteBuilder,
+  corridor: { id: string; rect: Rect },
+  floor: number,
+  side: Side,
+  role: 'corridor' | 'escalator' = 'corridor',
+): void {
   const f = b.footprint;
   const r = corridor.rect;
   let p: Point;

@@ -4,8 +4,20 @@ import { CORNERS, type Chamfer } from './chamfer.js';
 import { drawCalibrationStyle, q, SiteBuilder, type Rect, type Side } from './site-builder.js';
 import { finishSite } from './site-finish.js';
 import {
-  acrossReceiver, corridorAlong, corridorReceivers, DEPARTMENTS, doorDevices, drawStripDepthM, innerGrid, insideReceivers, serviceReceivers, tills, zoneFloor,
-  type Door, type DoorKit, type FloorZones,
+  acrossReceiver,
+  corridorAlong,
+  corridorReceivers,
+  DEPARTMENTS,
+  doorDevices,
+  drawStripDepthM,
+  innerGrid,
+  insideReceivers,
+  serviceReceivers,
+  tills,
+  zoneFloor,
+  type Door,
+  type DoorKit,
+  type FloorZones,
 } from './store-plan.js';
 
 /**
@@ -65,7 +77,18 @@ export interface WalledSpec {
   wallDb: Record<Side, number>;
 }
 
-export const TIMEZONES = ['Asia/Shanghai', 'Asia/Singapore', 'Asia/Tokyo', 'Europe/Prague', 'Europe/London', 'Europe/Berlin', 'America/New_York', 'America/Sao_Paulo', 'Australia/Sydney', 'Asia/Dubai'] as const;
+export const TIMEZONES = [
+  'Asia/Shanghai',
+  'Asia/Singapore',
+  'Asia/Tokyo',
+  'Europe/Prague',
+  'Europe/London',
+  'Europe/Berlin',
+  'America/New_York',
+  'America/Sao_Paulo',
+  'Australia/Sydney',
+  'Asia/Dubai',
+] as const;
 
 export function floorNames(levels: readonly number[]): { level: number; name: string }[] {
   return levels.map((level) => ({ level, name: level === 0 ? 'Ground floor' : level < 0 ? `Basement ${-level}` : `Level ${level}` }));
@@ -100,7 +123,13 @@ export function buildWalledSite(rng: Rng, s: WalledSpec): SiteInput {
   const b = new SiteBuilder(rng, s.storeId, { x: 0, y: 0, w: s.widthM, h: s.depthM }, s.floors, drawCalibrationStyle(rng));
   Object.assign(b.wallDb, s.wallDb);
   const fronts = s.fronts.map((f) => ({ spec: f, ...corridorAlong(b, f.side, f.floor, f.name, f.widthM, f.gapM, [rng.uniform(15, 45), rng.uniform(15, 45)]) }));
-  const doors: Door[] = s.doors.map((d) => ({ ...b.entrance(d.side, d.t, d.floor, d.widthM), side: d.side, floor: d.floor, widthM: d.widthM, zoneId: undefined }));
+  const doors: Door[] = s.doors.map((d) => ({
+    ...b.entrance(d.side, d.t, d.floor, d.widthM),
+    side: d.side,
+    floor: d.floor,
+    widthM: d.widthM,
+    zoneId: undefined,
+  }));
   const stripSides = [...new Set(s.doors.map((d) => d.side))];
   const stripDepthM = drawStripDepthM(b);
   const grid = innerGrid(b, stripSides, stripDepthM, s.cellM);

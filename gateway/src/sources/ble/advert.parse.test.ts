@@ -45,11 +45,22 @@ describe('parseAdvert on spec frames', () => {
     expect(a.localName).toBe('ss');
   });
   it('AltBeacon 0xBEAC', () => {
-    expect(ok('altbeacon-spec.hex').altbeacon).toEqual({ companyId: 0x0118, beaconIdHex: '2f234454cf6d4a0fadf2f4911ba9ffa600010002', referenceRssiDbm: -59, mfgReserved: 0 });
+    expect(ok('altbeacon-spec.hex').altbeacon).toEqual({
+      companyId: 0x0118,
+      beaconIdHex: '2f234454cf6d4a0fadf2f4911ba9ffa600010002',
+      referenceRssiDbm: -59,
+      mfgReserved: 0,
+    });
   });
   it('generic manufacturer data, tx power, short name, zero padding', () => {
     const a = ok('generic-manufacturer-txpower.hex');
-    expect(a).toMatchObject({ flags: 0x1a, txPowerDbm: 4, localName: 'Tag', localNameComplete: false, manufacturerData: [{ companyId: 0x59, dataHex: '0102' }] });
+    expect(a).toMatchObject({
+      flags: 0x1a,
+      txPowerDbm: 4,
+      localName: 'Tag',
+      localNameComplete: false,
+      manufacturerData: [{ companyId: 0x59, dataHex: '0102' }],
+    });
   });
 });
 
@@ -65,7 +76,10 @@ describe('parseAdvert: trailing bytes after the last complete AD structure', () 
     expect(ok('ibeacon-estimote.hex').trailingBytes).toBeUndefined();
   });
   it('stays strict inside structures and when no structure is complete', () => {
-    expect(parseAdvert(hexToBytes('19 ff 4c 00 02 15' + ' 00'.repeat(20) + ' c5')!)).toMatchObject({ ok: false, reason: expect.stringMatching(/iBeacon body must be 23/) });
+    expect(parseAdvert(hexToBytes('19 ff 4c 00 02 15' + ' 00'.repeat(20) + ' c5')!)).toMatchObject({
+      ok: false,
+      reason: expect.stringMatching(/iBeacon body must be 23/),
+    });
     expect(parseAdvert(hexToBytes('c5')!)).toMatchObject({ ok: false, reason: expect.stringMatching(/declares 197 bytes/) });
   });
 });
@@ -106,18 +120,24 @@ describe('parseAdvert rejections carry a reason', () => {
 
 describe('parseAdvert fuzz', () => {
   it('random bytes never throw', () => {
-    fc.assert(fc.property(fc.uint8Array({ maxLength: 300 }), (b) => {
-      const r = parseAdvert(b);
-      expect(typeof r.ok).toBe('boolean');
-    }), { numRuns: 3000 });
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 300 }), (b) => {
+        const r = parseAdvert(b);
+        expect(typeof r.ok).toBe('boolean');
+      }),
+      { numRuns: 3000 },
+    );
   });
   it('well-formed random AD structures always parse or reject with a reason', () => {
     const ad = fc.tuple(fc.constantFrom(1, 2, 3, 8, 9, 0x0a, 0x16, 0xff, 0x30), fc.uint8Array({ maxLength: 28 }));
-    fc.assert(fc.property(fc.array(ad, { maxLength: 8 }), (structs) => {
-      const bytes = Uint8Array.from(structs.flatMap(([t, d]) => [d.length + 1, t, ...d]));
-      const r = parseAdvert(bytes);
-      if (!r.ok) expect(r.reason.length).toBeGreaterThan(0);
-    }), { numRuns: 3000 });
+    fc.assert(
+      fc.property(fc.array(ad, { maxLength: 8 }), (structs) => {
+        const bytes = Uint8Array.from(structs.flatMap(([t, d]) => [d.length + 1, t, ...d]));
+        const r = parseAdvert(bytes);
+        if (!r.ok) expect(r.reason.length).toBeGreaterThan(0);
+      }),
+      { numRuns: 3000 },
+    );
   });
 });
 

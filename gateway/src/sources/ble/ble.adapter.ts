@@ -80,7 +80,8 @@ export async function loadNoble(): Promise<NobleLike> {
     return mod.default ?? mod;
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
-    if (e.code === 'ERR_MODULE_NOT_FOUND' || e.code === 'MODULE_NOT_FOUND') throw new Error(`${NOBLE_MODULE} is not installed (see docs/sources.md)`, { cause: err });
+    if (e.code === 'ERR_MODULE_NOT_FOUND' || e.code === 'MODULE_NOT_FOUND')
+      throw new Error(`${NOBLE_MODULE} is not installed (see docs/sources.md)`, { cause: err });
     throw new Error(`${NOBLE_MODULE} failed to load: ${e.code ?? ''} ${e.message}`.trim(), { cause: err });
   }
 }
@@ -102,9 +103,17 @@ export function advertisementBytes(adv: NoblePeripheralLike['advertisement']): U
     parts.push(data.length + 1, type, ...Array.from(data));
   };
   const uuids16 = (adv.serviceUuids ?? []).filter((u) => /^[0-9a-f]{4}$/i.test(u));
-  if (uuids16.length > 0) push(AD_UUID16_COMPLETE, uuids16.flatMap((u) => { const n = Number.parseInt(u, 16); return [n & 0xff, n >> 8]; }));
+  if (uuids16.length > 0)
+    push(
+      AD_UUID16_COMPLETE,
+      uuids16.flatMap((u) => {
+        const n = Number.parseInt(u, 16);
+        return [n & 0xff, n >> 8];
+      }),
+    );
   if (adv.localName) push(AD_NAME_COMPLETE, new TextEncoder().encode(adv.localName));
-  if (adv.txPowerLevel !== undefined && Number.isInteger(adv.txPowerLevel) && adv.txPowerLevel >= -127 && adv.txPowerLevel <= 127) push(AD_TX_POWER, [adv.txPowerLevel & 0xff]);
+  if (adv.txPowerLevel !== undefined && Number.isInteger(adv.txPowerLevel) && adv.txPowerLevel >= -127 && adv.txPowerLevel <= 127)
+    push(AD_TX_POWER, [adv.txPowerLevel & 0xff]);
   for (const sd of adv.serviceData ?? []) {
     if (!/^[0-9a-f]{4}$/i.test(sd.uuid)) continue;
     const n = Number.parseInt(sd.uuid, 16);

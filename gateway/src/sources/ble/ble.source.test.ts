@@ -23,7 +23,14 @@ export function eidPeripheral(address: string, at: number, rssi = -61): NoblePer
 describe('ble source with a fake noble', () => {
   it('scans passively with duplicates, turns adverts into pseudonymous observations, and the EID token resolves to the member', async () => {
     const noble = new FakeNoble();
-    const src = createBleSource({ receiverId: 'rx-door', silenceRestartMs: 60_000, pepper: 'pepper-0123456789abcdef', clock: systemClock, logger: silentLogger(), loadNoble: async () => noble });
+    const src = createBleSource({
+      receiverId: 'rx-door',
+      silenceRestartMs: 60_000,
+      pepper: 'pepper-0123456789abcdef',
+      clock: systemClock,
+      logger: silentLogger(),
+      loadNoble: async () => noble,
+    });
     const got: Observation[] = [];
     await src.start((o) => got.push(...o));
     expect(src.health().state).toBe('degraded');
@@ -33,7 +40,11 @@ describe('ble source with a fake noble', () => {
     await waitFor(() => src.health().state === 'ok', 2_000, 'ok');
     const at = Date.now();
     noble.emit('discover', eidPeripheral('7a:11:22:33:44:55', at));
-    noble.emit('discover', { address: 'c0:ff:ee:00:00:01', rssi: -70, advertisement: { localName: 'Tag', manufacturerData: hex('4c000215f7826da64fa24e988024bc5b71e0893e00010002c5') } });
+    noble.emit('discover', {
+      address: 'c0:ff:ee:00:00:01',
+      rssi: -70,
+      advertisement: { localName: 'Tag', manufacturerData: hex('4c000215f7826da64fa24e988024bc5b71e0893e00010002c5') },
+    });
     noble.emit('discover', { address: 'not-a-mac', rssi: -70, advertisement: { localName: 'x' } });
     expect(got).toHaveLength(2);
     const member = got[0]!;
@@ -51,7 +62,14 @@ describe('ble source with a fake noble', () => {
   it('reports silence and restarts the scan', async () => {
     const noble = new FakeNoble();
     noble.state = 'poweredOn';
-    const src = createBleSource({ receiverId: 'rx-door', silenceRestartMs: 200, pepper: 'pepper-0123456789abcdef', clock: systemClock, logger: silentLogger(), loadNoble: async () => noble });
+    const src = createBleSource({
+      receiverId: 'rx-door',
+      silenceRestartMs: 200,
+      pepper: 'pepper-0123456789abcdef',
+      clock: systemClock,
+      logger: silentLogger(),
+      loadNoble: async () => noble,
+    });
     await src.start(() => {});
     await waitFor(() => noble.scans.length >= 2, 3_000, 'scan restarted');
     expect(noble.stops).toBeGreaterThanOrEqual(1);
@@ -60,14 +78,19 @@ describe('ble source with a fake noble', () => {
   });
 
   it('rebuilds noble fields into AD bytes the byte parser reads', () => {
-    const r = parseAdvert(advertisementBytes({ localName: 'Tag', txPowerLevel: -4, serviceUuids: ['feaa'], serviceData: [{ uuid: 'feaa', data: hex('30f60102030405060708') }] }));
+    const r = parseAdvert(
+      advertisementBytes({ localName: 'Tag', txPowerLevel: -4, serviceUuids: ['feaa'], serviceData: [{ uuid: 'feaa', data: hex('30f60102030405060708') }] }),
+    );
     expect(r.ok && r.value.eddystone).toMatchObject({ frame: 'eid', eidHex: '0102030405060708' });
     expect(r.ok && r.value.txPowerDbm).toBe(-4);
   });
 
   // This machine (and CI) has no Bluetooth controller: noble is either not installed (its build
   // failed) or installed and throwing EAFNOSUPPORT from its HCI socket. A host with one is skipped.
-  it.skipIf(hasBluetooth)(`loadNoble rejects with the reason on a host without Bluetooth${hasBluetooth ? ' (skipped: this host has a Bluetooth controller)' : ''}`, async () => {
-    await expect(loadNoble()).rejects.toThrow(/@abandonware\/noble (is not installed|failed to load: EAFNOSUPPORT)/);
-  });
+  it.skipIf(hasBluetooth)(
+    `loadNoble rejects with the reason on a host without Bluetooth${hasBluetooth ? ' (skipped: this host has a Bluetooth controller)' : ''}`,
+    async () => {
+      await expect(loadNoble()).rejects.toThrow(/@abandonware\/noble (is not installed|failed to load: EAFNOSUPPORT)/);
+    },
+  );
 });

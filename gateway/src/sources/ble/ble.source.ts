@@ -85,8 +85,14 @@ export function createBleSource(opts: BleSourceOptions): Source {
     new Promise<T>((resolve, reject) => {
       const h = timers.setTimeout(() => reject(new Error(`${what}: no answer from the adapter in ${commandTimeoutMs} ms`)), commandTimeoutMs);
       p.then(
-        (v) => { timers.clearTimeout(h); resolve(v); },
-        (e: unknown) => { timers.clearTimeout(h); reject(e instanceof Error ? e : new Error(String(e))); },
+        (v) => {
+          timers.clearTimeout(h);
+          resolve(v);
+        },
+        (e: unknown) => {
+          timers.clearTimeout(h);
+          reject(e instanceof Error ? e : new Error(String(e)));
+        },
       );
     });
 
@@ -155,7 +161,14 @@ export function createBleSource(opts: BleSourceOptions): Source {
       lastAdvertAt = at;
       const advert = parseAdvert(advertisementBytes(p.advertisement ?? {}));
       const obs = advert.ok
-        ? bleSightingToObservation({ atMs: at, receiverId: opts.receiverId, addressMac: p.address, rssiDbm: p.rssi, advert: advert.value }, { pepper: opts.pepper, ...(opts.legacyCards ? { legacyCards: opts.legacyCards } : {}), ...(opts.staffBadges ? { staffBadges: opts.staffBadges } : {}) })
+        ? bleSightingToObservation(
+            { atMs: at, receiverId: opts.receiverId, addressMac: p.address, rssiDbm: p.rssi, advert: advert.value },
+            {
+              pepper: opts.pepper,
+              ...(opts.legacyCards ? { legacyCards: opts.legacyCards } : {}),
+              ...(opts.staffBadges ? { staffBadges: opts.staffBadges } : {}),
+            },
+          )
         : advert;
       if (!obs.ok) {
         counters.rejected += 1;
@@ -164,7 +177,8 @@ export function createBleSource(opts: BleSourceOptions): Source {
       }
       if (advert.ok && advert.value.trailingBytes !== undefined) {
         counters.flagged += 1;
-        if (counters.flagged <= 10 || counters.flagged % 1000 === 0) log.debug({ trailingBytes: advert.value.trailingBytes, flagged: counters.flagged }, 'advert decoded with trailing bytes after its last AD structure');
+        if (counters.flagged <= 10 || counters.flagged % 1000 === 0)
+          log.debug({ trailingBytes: advert.value.trailingBytes, flagged: counters.flagged }, 'advert decoded with trailing bytes after its last AD structure');
       }
       silent = false;
       failures = 0;
@@ -191,7 +205,12 @@ export function createBleSource(opts: BleSourceOptions): Source {
       scanning = false;
       if (restartTimer !== undefined) timers.clearTimeout(restartTimer);
       restartTimer = undefined;
-      setState('unavailable', state === 'unauthorized' ? 'bluetooth adapter unauthorized (run as root or setcap cap_net_raw,cap_net_admin+eip on node)' : `bluetooth adapter ${state}`);
+      setState(
+        'unavailable',
+        state === 'unauthorized'
+          ? 'bluetooth adapter unauthorized (run as root or setcap cap_net_raw,cap_net_admin+eip on node)'
+          : `bluetooth adapter ${state}`,
+      );
       log.warn({ state }, 'bluetooth adapter not powered on; waiting');
     } catch (err) {
       log.warn({ err: (err as Error).message }, 'stateChange handler failed');

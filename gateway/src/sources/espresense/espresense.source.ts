@@ -48,10 +48,18 @@ export function createEspresenseSource(opts: EspresenseSourceOptions): Source {
     try {
       if (!topic.startsWith(`${base}/devices/`)) return;
       const report = parseEspresenseMessage(topic, payload, base);
-      const obs = report.ok ? espresenseToObservation(report.value, opts.clock.now(), { pepper: opts.pepper, receiverForRoom, ...(opts.legacyCards ? { legacyCards: opts.legacyCards } : {}), ...(opts.staffBadges ? { staffBadges: opts.staffBadges } : {}) }) : report;
+      const obs = report.ok
+        ? espresenseToObservation(report.value, opts.clock.now(), {
+            pepper: opts.pepper,
+            receiverForRoom,
+            ...(opts.legacyCards ? { legacyCards: opts.legacyCards } : {}),
+            ...(opts.staffBadges ? { staffBadges: opts.staffBadges } : {}),
+          })
+        : report;
       if (!obs.ok) {
         counters.rejected += 1;
-        if (counters.rejected <= 10 || counters.rejected % 1000 === 0) log.warn({ reason: obs.reason, rejected: counters.rejected }, 'espresense report dropped');
+        if (counters.rejected <= 10 || counters.rejected % 1000 === 0)
+          log.warn({ reason: obs.reason, rejected: counters.rejected }, 'espresense report dropped');
         return;
       }
       counters.accepted([obs.value]);

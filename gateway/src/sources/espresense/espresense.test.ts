@@ -5,17 +5,54 @@ import { espresenseToObservation } from './espresense.observation.js';
 import { parseEspresenseMessage } from './espresense.parse.js';
 import { sharedFiles } from '@storesense/protocol/testing';
 
-const { paths: [REAL], skip: noReal } = sharedFiles(['fixtures/espresense/stationary-watch-10-rooms.jsonp'], 'the real ESPresense capture test');
+const {
+  paths: [REAL],
+  skip: noReal,
+} = sharedFiles(['fixtures/espresense/stationary-watch-10-rooms.jsonp'], 'the real ESPresense capture test');
 const present = !noReal;
 
 describe('parseEspresenseMessage', () => {
   it('classic firmware payload', () => {
-    const r = parseEspresenseMessage('espresense/devices/watch:darrell/laundry', '{"mac":"58b1294494d3","id":"watch:darrell","name":"W","idType":250,"rssi@1m":-71,"rssi":-76,"raw":1.58,"distance":2.25,"int":619}');
-    expect(r).toEqual({ ok: true, value: { deviceId: 'watch:darrell', room: 'laundry', rssiDbm: -76, mac: '58b1294494d3', name: 'W', idType: 250, rssiAt1mDbm: -71, rawDistanceM: 1.58, distanceM: 2.25, intervalMs: 619 } });
+    const r = parseEspresenseMessage(
+      'espresense/devices/watch:darrell/laundry',
+      '{"mac":"58b1294494d3","id":"watch:darrell","name":"W","idType":250,"rssi@1m":-71,"rssi":-76,"raw":1.58,"distance":2.25,"int":619}',
+    );
+    expect(r).toEqual({
+      ok: true,
+      value: {
+        deviceId: 'watch:darrell',
+        room: 'laundry',
+        rssiDbm: -76,
+        mac: '58b1294494d3',
+        name: 'W',
+        idType: 250,
+        rssiAt1mDbm: -71,
+        rawDistanceM: 1.58,
+        distanceM: 2.25,
+        intervalMs: 619,
+      },
+    });
   });
   it('newer firmware (rxAdj, rssiVar, var; no raw/idType) with numbers as strings', () => {
-    const r = parseEspresenseMessage('espresense/devices/iBeacon:e2c56db5-dffb-48d2-b060-d0f5a71096e0-1-2/office', { id: 'iBeacon:e2c56db5-dffb-48d2-b060-d0f5a71096e0-1-2', 'rssi@1m': '-59', rssi: '-70.5', rxAdj: '0', rssiVar: 1.2, var: '0.05', distance: '3.1' });
-    expect(r.ok && r.value).toEqual({ deviceId: 'iBeacon:e2c56db5-dffb-48d2-b060-d0f5a71096e0-1-2', room: 'office', rssiDbm: -70.5, rssiAt1mDbm: -59, rxAdjDb: 0, rssiVariance: 1.2, distanceVariance: 0.05, distanceM: 3.1 });
+    const r = parseEspresenseMessage('espresense/devices/iBeacon:e2c56db5-dffb-48d2-b060-d0f5a71096e0-1-2/office', {
+      id: 'iBeacon:e2c56db5-dffb-48d2-b060-d0f5a71096e0-1-2',
+      'rssi@1m': '-59',
+      rssi: '-70.5',
+      rxAdj: '0',
+      rssiVar: 1.2,
+      var: '0.05',
+      distance: '3.1',
+    });
+    expect(r.ok && r.value).toEqual({
+      deviceId: 'iBeacon:e2c56db5-dffb-48d2-b060-d0f5a71096e0-1-2',
+      room: 'office',
+      rssiDbm: -70.5,
+      rssiAt1mDbm: -59,
+      rxAdjDb: 0,
+      rssiVariance: 1.2,
+      distanceVariance: 0.05,
+      distanceM: 3.1,
+    });
   });
   const bad: [string, string, unknown, RegExp][] = [
     ['wrong topic shape', 'espresense/rooms/office', '{}', /topic/],
@@ -38,13 +75,22 @@ describe('parseEspresenseMessage', () => {
     for (let n = 0; n < full.length; n++) expect(parseEspresenseMessage('espresense/devices/watch:darrell/laundry', full.slice(0, n)).ok).toBe(false);
   });
   it('fuzz: random topics and payloads never throw', () => {
-    fc.assert(fc.property(fc.string(), fc.oneof(fc.string(), fc.json(), fc.jsonValue(), fc.uint8Array()), (topic, payload) => {
-      expect(() => parseEspresenseMessage(topic, payload)).not.toThrow();
-      expect(() => parseEspresenseMessage('espresense/devices/x/y', payload)).not.toThrow();
-    }), { numRuns: 2000 });
-    fc.assert(fc.property(fc.dictionary(fc.constantFrom('id', 'rssi', 'rssi@1m', 'raw', 'distance', 'int', 'rxAdj', 'var', 'rssiVar', 'mac', 'name', 'idType'), fc.jsonValue()), (obj) => {
-      expect(() => parseEspresenseMessage('espresense/devices/x/y', obj)).not.toThrow();
-    }), { numRuns: 2000 });
+    fc.assert(
+      fc.property(fc.string(), fc.oneof(fc.string(), fc.json(), fc.jsonValue(), fc.uint8Array()), (topic, payload) => {
+        expect(() => parseEspresenseMessage(topic, payload)).not.toThrow();
+        expect(() => parseEspresenseMessage('espresense/devices/x/y', payload)).not.toThrow();
+      }),
+      { numRuns: 2000 },
+    );
+    fc.assert(
+      fc.property(
+        fc.dictionary(fc.constantFrom('id', 'rssi', 'rssi@1m', 'raw', 'distance', 'int', 'rxAdj', 'var', 'rssiVar', 'mac', 'name', 'idType'), fc.jsonValue()),
+        (obj) => {
+          expect(() => parseEspresenseMessage('espresense/devices/x/y', obj)).not.toThrow();
+        },
+      ),
+      { numRuns: 2000 },
+    );
   });
 });
 
@@ -74,6 +120,17 @@ describe.skipIf(!present)('real ESPresense capture (stationary watch, 10 rooms)'
       perRoom[r.value.room] = (perRoom[r.value.room] ?? 0) + 1;
     }
     expect(lines.length).toBe(1693);
-    expect(perRoom).toEqual({ basement: 189, master: 182, garage: 181, laundry: 180, office_alt: 175, bathroom: 172, office: 172, family: 164, upstairs_hallway: 155, dining: 123 });
+    expect(perRoom).toEqual({
+      basement: 189,
+      master: 182,
+      garage: 181,
+      laundry: 180,
+      office_alt: 175,
+      bathroom: 172,
+      office: 172,
+      family: 164,
+      upstairs_hallway: 155,
+      dining: 123,
+    });
   });
 });

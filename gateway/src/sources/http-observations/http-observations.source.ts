@@ -38,7 +38,14 @@ export function createHttpObservationSource(opts: HttpObservationSourceOptions):
     if (parsed.rejected.length > 0) {
       counters.rejected += parsed.rejected.length;
       if (shouldLogRejection(counters.rejected)) {
-        log.warn({ rejected: parsed.rejected.length, totalRejected: counters.rejected, first: parsed.rejected.slice(0, 3).map((r) => ({ at: r.at, error: reasonForLog(r.error) })) }, 'rejected observations');
+        log.warn(
+          {
+            rejected: parsed.rejected.length,
+            totalRejected: counters.rejected,
+            first: parsed.rejected.slice(0, 3).map((r) => ({ at: r.at, error: reasonForLog(r.error) })),
+          },
+          'rejected observations',
+        );
       }
     }
     if (parsed.observations.length > 0 && emit) {
@@ -74,10 +81,20 @@ export function createHttpObservationSource(opts: HttpObservationSourceOptions):
       const parsed = parseObservationPayload(body);
       if (keyring) {
         const terminal = keyring.authenticate(authorization);
-        if (!terminal) return refuse(401, { reason: authorization === undefined ? 'no token' : 'unknown token' }, { error: 'a terminal token is required: Authorization: Bearer <token>' });
+        if (!terminal)
+          return refuse(
+            401,
+            { reason: authorization === undefined ? 'no token' : 'unknown token' },
+            { error: 'a terminal token is required: Authorization: Bearer <token>' },
+          );
         // Indexes in `forbidden` count the valid entries only (invalid ones are reported by a 400).
         const forbidden = postedAsItself(terminal, parsed.observations);
-        if (forbidden.length > 0) return refuse(403, { terminalId: terminal.terminalId, forbidden: forbidden.length }, { error: `terminal "${terminal.terminalId}" may only post its own detections`, forbidden: forbidden.slice(0, 100) });
+        if (forbidden.length > 0)
+          return refuse(
+            403,
+            { terminalId: terminal.terminalId, forbidden: forbidden.length },
+            { error: `terminal "${terminal.terminalId}" may only post its own detections`, forbidden: forbidden.slice(0, 100) },
+          );
       }
       const { accepted, rejected } = accept(parsed);
       if (rejected.length > 0) return { status: 400, body: { accepted, rejected: rejected.slice(0, 100), rejectedCount: rejected.length } };

@@ -16,16 +16,39 @@ function terminalObs(at: number, receiverId: string, terminal: Observation['term
 
 function setup() {
   const lines: string[] = [];
-  const logger = createLogger({ level: 'debug' }, new Writable({ write(chunk, _e, cb) { lines.push(String(chunk)); cb(); } }));
+  const logger = createLogger(
+    { level: 'debug' },
+    new Writable({
+      write(chunk, _e, cb) {
+        lines.push(String(chunk));
+        cb();
+      },
+    }),
+  );
   const got: Observation[] = [];
   const source = createHttpObservationSource({
     logger,
-    terminals: terminalCredentials({ 'pos-1': 'POS_1_TOKEN', 'cam-door': 'CAM_TOKEN' }, [{ id: 'pos-1', kind: 'pos' }, { id: 'cam-door', kind: 'entrance_camera' }], { POS_1_TOKEN: POS_TOKEN, CAM_TOKEN }),
+    terminals: terminalCredentials(
+      { 'pos-1': 'POS_1_TOKEN', 'cam-door': 'CAM_TOKEN' },
+      [
+        { id: 'pos-1', kind: 'pos' },
+        { id: 'cam-door', kind: 'entrance_camera' },
+      ],
+      { POS_1_TOKEN: POS_TOKEN, CAM_TOKEN },
+    ),
   });
   source.start((obs) => got.push(...obs));
-  const app = createStatusApp({ health: () => ({ v: 1, at: 1, version: 't', sources: {}, outbox: { depth: 0, dropped: 0 }, model: { name: 'rules', version: '1' }, subjects: 0 }), observations: source, logger });
+  const app = createStatusApp({
+    health: () => ({ v: 1, at: 1, version: 't', sources: {}, outbox: { depth: 0, dropped: 0 }, model: { name: 'rules', version: '1' }, subjects: 0 }),
+    observations: source,
+    logger,
+  });
   const post = (body: unknown, token?: string) =>
-    app.request('/api/v1/observations', { method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) } });
+    app.request('/api/v1/observations', {
+      method: 'POST',
+      body: JSON.stringify(body),
+      headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    });
   return { got, post, lines, source };
 }
 
@@ -54,7 +77,10 @@ describe('smart terminals over HTTP: authenticated, and only as themselves', () 
     const asCamera = terminalObs(2, 'cam-door', { kind: 'entrance_camera', action: 'count', count: 3 });
     const res = await post([own, asCamera], POS_TOKEN);
     expect(res.status).toBe(403);
-    expect(await res.json()).toMatchObject({ error: 'terminal "pos-1" may only post its own detections', forbidden: [{ at: '[1].receiverId', error: 'terminal "pos-1" cannot post as "cam-door"' }] });
+    expect(await res.json()).toMatchObject({
+      error: 'terminal "pos-1" may only post its own detections',
+      forbidden: [{ at: '[1].receiverId', error: 'terminal "pos-1" cannot post as "cam-door"' }],
+    });
     expect((await post([ble(3, 'rx-door', 's1', -60)], POS_TOKEN)).status).toBe(403);
     const wrongKind = await post([terminalObs(4, 'pos-1', { kind: 'kiosk', action: 'scan' })], POS_TOKEN);
     expect(await wrongKind.json()).toMatchObject({ forbidden: [{ at: '[0].terminal.kind', error: 'terminal "pos-1" is a pos, not a kiosk' }] });
@@ -76,8 +102,12 @@ describe('smart terminals over HTTP: authenticated, and only as themselves', () 
   });
 
   it('config errors name the terminal or the variable (the source then reports unavailable)', () => {
-    expect(() => terminalCredentials({ 'pos-9': 'X' }, [{ id: 'pos-1', kind: 'pos' }], {})).toThrow('http_observations.terminals: "pos-9" is not a terminal of this gateway (known: pos-1)');
-    expect(() => terminalCredentials({ 'pos-1': 'POS_TOKEN' }, [{ id: 'pos-1', kind: 'pos' }], { POS_TOKEN: 'short' })).toThrow('http_observations.terminals.pos-1: environment variable POS_TOKEN is unset or shorter than 16 characters');
+    expect(() => terminalCredentials({ 'pos-9': 'X' }, [{ id: 'pos-1', kind: 'pos' }], {})).toThrow(
+      'http_observations.terminals: "pos-9" is not a terminal of this gateway (known: pos-1)',
+    );
+    expect(() => terminalCredentials({ 'pos-1': 'POS_TOKEN' }, [{ id: 'pos-1', kind: 'pos' }], { POS_TOKEN: 'short' })).toThrow(
+      'http_observations.terminals.pos-1: environment variable POS_TOKEN is unset or shorter than 16 characters',
+    );
     expect(terminalCredentials(undefined, [], {})).toEqual([]);
   });
 

@@ -43,9 +43,11 @@ export function postedAsItself(terminal: { terminalId: string; kind: TerminalKin
   const out: { at: string; error: string }[] = [];
   observations.forEach((o, i) => {
     if (o.source !== 'terminal') out.push({ at: `[${i}].source`, error: `a terminal posts source "terminal", not "${o.source}"` });
-    else if (o.receiverId !== terminal.terminalId) out.push({ at: `[${i}].receiverId`, error: `terminal "${terminal.terminalId}" cannot post as "${o.receiverId}"` });
+    else if (o.receiverId !== terminal.terminalId)
+      out.push({ at: `[${i}].receiverId`, error: `terminal "${terminal.terminalId}" cannot post as "${o.receiverId}"` });
     else if (o.terminal === undefined) out.push({ at: `[${i}].terminal`, error: 'missing the terminal detection' });
-    else if (o.terminal.kind !== terminal.kind) out.push({ at: `[${i}].terminal.kind`, error: `terminal "${terminal.terminalId}" is a ${terminal.kind}, not a ${o.terminal.kind}` });
+    else if (o.terminal.kind !== terminal.kind)
+      out.push({ at: `[${i}].terminal.kind`, error: `terminal "${terminal.terminalId}" is a ${terminal.kind}, not a ${o.terminal.kind}` });
   });
   return out;
 }
@@ -64,9 +66,13 @@ export function terminalCredentials(
   const out: TerminalCredential[] = [];
   for (const [terminalId, envName] of Object.entries(terminalEnv ?? {})) {
     const t = gatewayTerminals.find((x) => x.id === terminalId);
-    if (!t) throw new Error(`http_observations.terminals: "${terminalId}" is not a terminal of this gateway (known: ${gatewayTerminals.map((x) => x.id).join(', ') || 'none'})`);
+    if (!t)
+      throw new Error(
+        `http_observations.terminals: "${terminalId}" is not a terminal of this gateway (known: ${gatewayTerminals.map((x) => x.id).join(', ') || 'none'})`,
+      );
     const token = env[envName];
-    if (token === undefined || token.length < 16) throw new Error(`http_observations.terminals.${terminalId}: environment variable ${envName} is unset or shorter than 16 characters`);
+    if (token === undefined || token.length < 16)
+      throw new Error(`http_observations.terminals.${terminalId}: environment variable ${envName} is unset or shorter than 16 characters`);
     out.push({ terminalId, kind: t.kind, token });
   }
   return out;

@@ -17,8 +17,11 @@ describe('terminal observation JSON Schema', () => {
       { ...base, receiverId: 'pos-1', terminal: { kind: 'pos', action: 'purchase', amount: 42.5, currency: 'EUR', memberId: 'M0001' } },
       { ...base, receiverId: 'pos-1', token: '5a1f0c3e9b7d2a40', terminal: { kind: 'pos', action: 'purchase', amount: 9.99, currency: 'EUR' } },
       { ...base, receiverId: 'kiosk-1', token: '5a1f0c3e9b7d2a40', terminal: { kind: 'kiosk', action: 'scan' } },
-    ]) expect(terminalObservationSchema.safeParse(o).success, JSON.stringify(o)).toBe(true);
-    expect(terminalObservationSchema.safeParse({ ...base, receiverId: 'pos-1', source: 'ble', terminal: { kind: 'pos', action: 'purchase' } }).success).toBe(false);
+    ])
+      expect(terminalObservationSchema.safeParse(o).success, JSON.stringify(o)).toBe(true);
+    expect(terminalObservationSchema.safeParse({ ...base, receiverId: 'pos-1', source: 'ble', terminal: { kind: 'pos', action: 'purchase' } }).success).toBe(
+      false,
+    );
     expect(terminalObservationSchema.safeParse({ ...base, receiverId: 'pos-1' }).success).toBe(false);
   });
 });

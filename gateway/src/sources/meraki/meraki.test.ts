@@ -5,7 +5,10 @@ import { merakiToObservation } from './meraki.observation.js';
 import { parseMerakiBody } from './meraki.parse.js';
 import { sharedFiles } from '@storesense/protocol/testing';
 
-const { paths: [V2], skip: noV2 } = sharedFiles(['fixtures/meraki/v2.0-devices-seen-wifi.json'], 'the real Meraki v2.0 sample test');
+const {
+  paths: [V2],
+  skip: noV2,
+} = sharedFiles(['fixtures/meraki/v2.0-devices-seen-wifi.json'], 'the real Meraki v2.0 sample test');
 const present = !noV2;
 const v3 = readFileSync(new URL('../../../fixtures/meraki/v3-wifi-strings.json', import.meta.url), 'utf8');
 
@@ -31,7 +34,9 @@ describe('Meraki v3 (own fixture by the documented shape, numbers as strings)', 
   it('converts to observations with pseudonymous subjects and AP receivers', () => {
     const r = parseMerakiBody(v3);
     if (!r.ok) throw new Error(r.reason);
-    const obs = r.value.sightings.map((s) => merakiToObservation(s, { pepper: 'p', receiverForAp: (ap) => (ap === '00180a13ddb0' ? 'rx-entrance' : 'rx-back') }));
+    const obs = r.value.sightings.map((s) =>
+      merakiToObservation(s, { pepper: 'p', receiverForAp: (ap) => (ap === '00180a13ddb0' ? 'rx-entrance' : 'rx-back') }),
+    );
     expect(obs.map((o) => o.ok && o.value.receiverId)).toEqual(['rx-entrance', 'rx-back', 'rx-back']);
     expect(obs[2]).toMatchObject({ ok: true, value: { source: 'meraki', randomized: true, rssiDbm: -80 } });
     expect(JSON.stringify(obs)).not.toMatch(/00005e005301|00:00:5e:00:53:01|daa119e755dc|da:a1:19/i);
@@ -41,13 +46,20 @@ describe('Meraki v3 (own fixture by the documented shape, numbers as strings)', 
   });
   it('fuzz: random JSON and mutated bodies never throw', () => {
     const body = JSON.parse(v3) as Record<string, unknown>;
-    fc.assert(fc.property(fc.jsonValue(), fc.jsonValue(), (a, b) => {
-      expect(() => parseMerakiBody(a)).not.toThrow();
-      expect(() => parseMerakiBody({ ...body, data: { observations: [a, { clientMac: '00:00:5e:00:53:01', latestRecord: b, locations: [b] }] } })).not.toThrow();
-    }), { numRuns: 2000 });
-    fc.assert(fc.property(fc.string(), (s) => {
-      expect(() => parseMerakiBody(s, { secret: 'x' })).not.toThrow();
-    }));
+    fc.assert(
+      fc.property(fc.jsonValue(), fc.jsonValue(), (a, b) => {
+        expect(() => parseMerakiBody(a)).not.toThrow();
+        expect(() =>
+          parseMerakiBody({ ...body, data: { observations: [a, { clientMac: '00:00:5e:00:53:01', latestRecord: b, locations: [b] }] } }),
+        ).not.toThrow();
+      }),
+      { numRuns: 2000 },
+    );
+    fc.assert(
+      fc.property(fc.string(), (s) => {
+        expect(() => parseMerakiBody(s, { secret: 'x' })).not.toThrow();
+      }),
+    );
   });
 });
 
@@ -58,7 +70,14 @@ describe.skipIf(!present)('Meraki v2.0 real sample (DevicesSeen, 10 observations
     if (!r.ok) return;
     expect(r.value).toMatchObject({ version: '2.0', radio: 'wifi', rejected: [] });
     expect(r.value.sightings).toHaveLength(10);
-    expect(r.value.sightings[0]).toEqual({ atMs: 1_473_678_752_000, clientMac: '00:26:ab:b8:a9:a5', apMac: '00180a13ddb0', rssiDbm: -73, rssiRaw: 22, rssiEstimated: true });
+    expect(r.value.sightings[0]).toEqual({
+      atMs: 1_473_678_752_000,
+      clientMac: '00:26:ab:b8:a9:a5',
+      apMac: '00180a13ddb0',
+      rssiDbm: -73,
+      rssiRaw: 22,
+      rssiEstimated: true,
+    });
     for (const s of r.value.sightings) expect(merakiToObservation(s, { pepper: 'p' }).ok).toBe(true);
   });
 });

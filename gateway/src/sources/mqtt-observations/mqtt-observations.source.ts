@@ -39,7 +39,8 @@ export function createMqttObservationSource(opts: MqttObservationSourceOptions):
     refused += 1;
     counters.rejected += Math.max(1, count);
     const t = parseTopic(topic);
-    if (shouldLogRejection(refused)) log.warn({ terminalId: t?.kind === 'terminalObservations' ? t.terminalId : undefined, reason, refused }, 'terminal message refused');
+    if (shouldLogRejection(refused))
+      log.warn({ terminalId: t?.kind === 'terminalObservations' ? t.terminalId : undefined, reason, refused }, 'terminal message refused');
   };
 
   return {
@@ -63,7 +64,14 @@ export function createMqttObservationSource(opts: MqttObservationSourceOptions):
         if (parsed.rejected.length > 0) {
           counters.rejected += parsed.rejected.length;
           if (shouldLogRejection(counters.rejected)) {
-            log.warn({ rejected: parsed.rejected.length, totalRejected: counters.rejected, first: parsed.rejected.slice(0, 3).map((r) => ({ at: r.at, error: reasonForLog(r.error) })) }, 'rejected observations');
+            log.warn(
+              {
+                rejected: parsed.rejected.length,
+                totalRejected: counters.rejected,
+                first: parsed.rejected.slice(0, 3).map((r) => ({ at: r.at, error: reasonForLog(r.error) })),
+              },
+              'rejected observations',
+            );
           }
         }
         if (parsed.observations.length > 0) {

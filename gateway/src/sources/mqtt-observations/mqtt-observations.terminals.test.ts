@@ -23,9 +23,17 @@ describe('smart terminals over MQTT: per-terminal topics, only as themselves', (
     await broker.close();
   });
 
-  it('takes a terminal\'s own detections on its topic and drops whole messages that are not its own', async () => {
+  it("takes a terminal's own detections on its topic and drops whole messages that are not its own", async () => {
     const lines: string[] = [];
-    const logger = createLogger({ level: 'debug' }, new Writable({ write(c, _e, cb) { lines.push(String(c)); cb(); } }));
+    const logger = createLogger(
+      { level: 'debug' },
+      new Writable({
+        write(c, _e, cb) {
+          lines.push(String(c));
+          cb();
+        },
+      }),
+    );
     const got: Observation[] = [];
     const source = createMqttObservationSource({
       url: broker.url,
@@ -34,7 +42,13 @@ describe('smart terminals over MQTT: per-terminal topics, only as themselves', (
       reconnectMinMs: 100,
       reconnectMaxMs: 1000,
       logger,
-      terminalTopics: { filter: filters.terminalObservations(SITE, GW), terminals: [{ id: 'pos-1', kind: 'pos' }, { id: 'cam-door', kind: 'entrance_camera' }] },
+      terminalTopics: {
+        filter: filters.terminalObservations(SITE, GW),
+        terminals: [
+          { id: 'pos-1', kind: 'pos' },
+          { id: 'cam-door', kind: 'entrance_camera' },
+        ],
+      },
     });
     source.start((obs) => got.push(...obs));
     await waitFor(() => source.health().state === 'ok', 10_000);

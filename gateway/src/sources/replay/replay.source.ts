@@ -71,7 +71,8 @@ export function createReplaySource(opts: ReplaySourceOptions): Source {
         const r = parseObservationLine(line);
         if (!r.ok) {
           counters.rejected += 1;
-          if (shouldLogRejection(counters.rejected)) log.warn({ line: lineNo, totalRejected: counters.rejected, error: reasonForLog(r.error) }, 'rejected trace line');
+          if (shouldLogRejection(counters.rejected))
+            log.warn({ line: lineNo, totalRejected: counters.rejected, error: reasonForLog(r.error) }, 'rejected trace line');
           continue;
         }
         first ??= r.value.at;

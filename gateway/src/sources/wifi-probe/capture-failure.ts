@@ -8,11 +8,21 @@ const NOISE = [/^\d+ packets? (captured|received by filter|dropped by (kernel|in
 
 /** The most telling stderr line: the last one that is not a packet tally or a banner. */
 export function tellingStderrLine(stderr: string): string {
-  const lines = stderr.split('\n').map((l) => l.trim()).filter((l) => l.length > 0 && !NOISE.some((re) => re.test(l)));
+  const lines = stderr
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l.length > 0 && !NOISE.some((re) => re.test(l)));
   return (lines.at(-1) ?? '').slice(0, 200);
 }
 
-export function captureExitReason(input: { bin: string; iface: string; interfaceExists: boolean; code: number | null; signal: string | null; stderr: string }): string {
+export function captureExitReason(input: {
+  bin: string;
+  iface: string;
+  interfaceExists: boolean;
+  code: number | null;
+  signal: string | null;
+  stderr: string;
+}): string {
   const line = tellingStderrLine(input.stderr);
   const exited = `${input.bin} exited (${input.signal ?? `code ${input.code}`})${line ? `: ${line}` : ''}`;
   if (input.interfaceExists) return exited;

@@ -63,7 +63,11 @@ export function parsePcapHeader(bytes: Uint8Array): ParseResult<PcapGlobalHeader
  * Reads the record at `off` (§5), if complete: `need` = bytes still missing, `corrupt` = a length
  * no real record has (the stream cannot be resynchronised after it).
  */
-export function readPcapRecordAt(bytes: Uint8Array, off: number, h: PcapGlobalHeader): { record: PcapRecord; next: number } | { need: number; at: string } | { corrupt: string } {
+export function readPcapRecordAt(
+  bytes: Uint8Array,
+  off: number,
+  h: PcapGlobalHeader,
+): { record: PcapRecord; next: number } | { need: number; at: string } | { corrupt: string } {
   if (off + RECORD_HEADER_BYTES > bytes.length) return { need: off + RECORD_HEADER_BYTES - bytes.length, at: `record header at byte ${off} cut short` };
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const le = h.littleEndian;
@@ -75,7 +79,8 @@ export function readPcapRecordAt(bytes: Uint8Array, off: number, h: PcapGlobalHe
     return { corrupt: `record at byte ${off} claims ${inclLen} bytes (snaplen ${h.snaplen})` };
   }
   const end = off + RECORD_HEADER_BYTES + inclLen;
-  if (end > bytes.length) return { need: end - bytes.length, at: `record at byte ${off} needs ${inclLen} bytes, ${bytes.length - off - RECORD_HEADER_BYTES} remain` };
+  if (end > bytes.length)
+    return { need: end - bytes.length, at: `record at byte ${off} needs ${inclLen} bytes, ${bytes.length - off - RECORD_HEADER_BYTES} remain` };
   const atMs = sec * 1000 + (h.nanoResolution ? frac / 1e6 : frac / 1e3);
   return { record: { atMs, origLen, data: bytes.subarray(off + RECORD_HEADER_BYTES, end) }, next: end };
 }

@@ -6,7 +6,10 @@ import { PcapStreamReader } from './pcap.stream.js';
 import { sharedFiles } from '@storesense/protocol/testing';
 
 const FIXTURE = new Uint8Array(readFileSync(new URL('../../../fixtures/wifi/probe-requests-3-devices.pcap', import.meta.url)));
-const { paths: [SHARED_PCAP = ''], skip: noShared } = sharedFiles(['fixtures/wifi-probes/lab-position1-2024-03-15.pcap'], 'the real lab capture stream test');
+const {
+  paths: [SHARED_PCAP = ''],
+  skip: noShared,
+} = sharedFiles(['fixtures/wifi-probes/lab-position1-2024-03-15.pcap'], 'the real lab capture stream test');
 const shared = noShared ? undefined : new Uint8Array(readFileSync(SHARED_PCAP));
 
 const flat = (rs: PcapRecord[]) => rs.map((r) => ({ atMs: r.atMs, origLen: r.origLen, hex: Buffer.from(r.data).toString('hex') }));
@@ -39,20 +42,33 @@ describe('PcapStreamReader (tcpdump -w - on a pipe)', () => {
   });
 
   it('one byte at a time', () => {
-    expect(streamed(FIXTURE, Array.from({ length: FIXTURE.length }, (_, i) => i))).toEqual(expected);
+    expect(
+      streamed(
+        FIXTURE,
+        Array.from({ length: FIXTURE.length }, (_, i) => i),
+      ),
+    ).toEqual(expected);
   });
 
-  it.skipIf(!shared)(`the real lab capture cut at random offsets (fast-check) gives the file reader's records${shared ? '' : ' (skipped: shared fixtures absent)'}`, () => {
-    const bytes = shared!;
-    const all = fileRecords(bytes);
-    expect(all.length).toBeGreaterThan(1000);
-    fc.assert(
-      fc.property(fc.uniqueArray(fc.integer({ min: 1, max: bytes.length - 1 }), { minLength: 1, maxLength: 200 }), (cuts) => {
-        expect(streamed(bytes, [...cuts].sort((a, b) => a - b))).toEqual(all);
-      }),
-      { numRuns: 25 },
-    );
-  });
+  it.skipIf(!shared)(
+    `the real lab capture cut at random offsets (fast-check) gives the file reader's records${shared ? '' : ' (skipped: shared fixtures absent)'}`,
+    () => {
+      const bytes = shared!;
+      const all = fileRecords(bytes);
+      expect(all.length).toBeGreaterThan(1000);
+      fc.assert(
+        fc.property(fc.uniqueArray(fc.integer({ min: 1, max: bytes.length - 1 }), { minLength: 1, maxLength: 200 }), (cuts) => {
+          expect(
+            streamed(
+              bytes,
+              [...cuts].sort((a, b) => a - b),
+            ),
+          ).toEqual(all);
+        }),
+        { numRuns: 25 },
+      );
+    },
+  );
 
   it('the header is known after 24 bytes; records already read stay valid while later chunks arrive', () => {
     const reader = new PcapStreamReader();
@@ -70,7 +86,7 @@ describe('PcapStreamReader (tcpdump -w - on a pipe)', () => {
     expect(ng.push(Uint8Array.from([0x0a, 0x0d, 0x0d, 0x0a, ...new Array(40).fill(0)])).error).toMatch(/pcapng is not supported/);
     expect(ng.push(FIXTURE).error).toMatch(/pcapng/);
     const bad = Uint8Array.from(FIXTURE);
-    const second = 24 + 16 + (expected[0]!.hex.length / 2);
+    const second = 24 + 16 + expected[0]!.hex.length / 2;
     new DataView(bad.buffer).setUint32(second + 8, 0x7fffffff, true);
     const r = new PcapStreamReader().push(bad);
     expect(r.records).toHaveLength(1);

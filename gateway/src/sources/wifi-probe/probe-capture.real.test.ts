@@ -7,10 +7,23 @@ import { decodeProbeCapture, type ProbeSighting } from './probe-capture.decode.j
 const {
   paths: [pcapPath = '', csvPath = ''],
   skip,
-} = sharedFiles(['fixtures/wifi-probes/lab-position1-2024-03-15.pcap', 'fixtures/wifi-probes/lab-position1-2024-03-15.csv'], 'the real probe-request capture test');
+} = sharedFiles(
+  ['fixtures/wifi-probes/lab-position1-2024-03-15.pcap', 'fixtures/wifi-probes/lab-position1-2024-03-15.csv'],
+  'the real probe-request capture test',
+);
 const present = !skip;
 
-interface CsvRow { datetime: string; dst: string; src: string; randomized: boolean; rssi: number; idx: number; seq: number; freq: number; elt: number[] }
+interface CsvRow {
+  datetime: string;
+  dst: string;
+  src: string;
+  randomized: boolean;
+  rssi: number;
+  idx: number;
+  seq: number;
+  freq: number;
+  elt: number[];
+}
 
 function readCsv(): CsvRow[] {
   const lines = readFileSync(csvPath, 'utf8').trim().split('\n').slice(1);
@@ -18,8 +31,15 @@ function readCsv(): CsvRow[] {
     const c = l.split(';');
     // The anonymised ssid column could in principle hold ';': take the fixed columns from both ends.
     return {
-      datetime: c[0]!, dst: c[1]!, src: c[2]!, randomized: c[4] === '1', rssi: Number(c[5]), idx: Number(c[6]),
-      seq: Number(c[7]), freq: Number(c[8]), elt: JSON.parse(c[c.length - 3]!) as number[],
+      datetime: c[0]!,
+      dst: c[1]!,
+      src: c[2]!,
+      randomized: c[4] === '1',
+      rssi: Number(c[5]),
+      idx: Number(c[6]),
+      seq: Number(c[7]),
+      freq: Number(c[8]),
+      elt: JSON.parse(c[c.length - 3]!) as number[],
     };
   });
 }
@@ -40,7 +60,10 @@ describe.skipIf(!present)('real probe-request capture vs its decoded CSV', () =>
     const miss = (k: string) => (mismatches[k] = (mismatches[k] ?? 0) + 1);
     for (const row of rows) {
       const f = decoded.value.frames[row.idx];
-      if (!f || 'rejected' in f) { miss('rejected'); continue; }
+      if (!f || 'rejected' in f) {
+        miss('rejected');
+        continue;
+      }
       const s: ProbeSighting = f;
       if (colon(s.probe.sourceMac) !== row.src) miss('src');
       if (colon(s.probe.destinationMac) !== row.dst) miss('dst');

@@ -35,7 +35,11 @@ export function probeToObservation(p: ProbeInput, opts: { receiverId: string; pe
 }
 
 /** A decoded radiotap frame -> the probe input of `probeToObservation`. */
-export function sightingToProbeInput(f: { atMs: number; signalDbm?: number; probe: { sourceMac: string; sequenceNumber: number; ieFingerprint: string } }): ProbeInput {
+export function sightingToProbeInput(f: {
+  atMs: number;
+  signalDbm?: number;
+  probe: { sourceMac: string; sequenceNumber: number; ieFingerprint: string };
+}): ProbeInput {
   return {
     atMs: f.atMs,
     sourceMac: f.probe.sourceMac,

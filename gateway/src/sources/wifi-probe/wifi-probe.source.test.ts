@@ -12,7 +12,10 @@ import { createWifiProbeSource } from './wifi-probe.source.js';
 import { sharedFiles } from '@storesense/protocol/testing';
 
 const FIXTURE_PCAP = fileURLToPath(new URL('../../../fixtures/wifi/probe-requests-3-devices.pcap', import.meta.url));
-const { paths: [SHARED_PCAP = ''], skip: noShared } = sharedFiles(['fixtures/wifi-probes/lab-position1-2024-03-15.pcap'], 'the real lab capture tcpdump test');
+const {
+  paths: [SHARED_PCAP = ''],
+  skip: noShared,
+} = sharedFiles(['fixtures/wifi-probes/lab-position1-2024-03-15.pcap'], 'the real lab capture tcpdump test');
 const sharedPresent = !noShared;
 const PATH = process.env['PATH'];
 
@@ -28,10 +31,21 @@ describe('wifi_probe live capture (fake tshark / tcpdump child processes)', () =
     const counter = join(dir, 'runs');
     const bin = join(dir, 'tshark');
     // Prints two probe lines (one bad), complains on stderr and exits 2, like tshark losing its interface.
-    writeFileSync(bin, `#!/bin/sh\necho run >> '${counter}'\nprintf '1710505811.048203\\tda:a1:19:e7:55:dc\\t-86\\t2462\\t\\n'\nprintf 'garbage\\n'\necho "capture on mon9 failed" >&2\nexit 2\n`);
+    writeFileSync(
+      bin,
+      `#!/bin/sh\necho run >> '${counter}'\nprintf '1710505811.048203\\tda:a1:19:e7:55:dc\\t-86\\t2462\\t\\n'\nprintf 'garbage\\n'\necho "capture on mon9 failed" >&2\nexit 2\n`,
+    );
     chmodSync(bin, 0o755);
     const got: Observation[] = [];
-    const src = createWifiProbeSource({ receiverId: 'rx-front', pepper: 'pepper-0123456789abcdef', clock: systemClock, logger: silentLogger(), live: { interface: 'mon9', tool: 'tshark', toolPath: bin }, retryMinMs: 50, retryMaxMs: 200 });
+    const src = createWifiProbeSource({
+      receiverId: 'rx-front',
+      pepper: 'pepper-0123456789abcdef',
+      clock: systemClock,
+      logger: silentLogger(),
+      live: { interface: 'mon9', tool: 'tshark', toolPath: bin },
+      retryMinMs: 50,
+      retryMaxMs: 200,
+    });
     await src.start((o) => got.push(...o));
     await waitFor(() => got.length >= 2, 5_000, 'two runs');
     expect(got[0]).toMatchObject({ source: 'wifi', receiverId: 'rx-front', rssiDbm: -86, randomized: true, at: 1710505811048 });
@@ -47,11 +61,22 @@ describe('wifi_probe live capture (fake tshark / tcpdump child processes)', () =
     dir = mkdtempSync(join(tmpdir(), 'fake-tcpdump-'));
     const runs = join(dir, 'runs');
     // Like tcpdump -w - losing its interface: the capture so far on stdout, the reason on stderr, exit 1.
-    writeFileSync(join(dir, 'tcpdump'), `#!/bin/sh\necho "$@" >> '${runs}'\ncat '${FIXTURE_PCAP}'\necho "tcpdump: pcap_loop: The interface disappeared" >&2\nexit 1\n`);
+    writeFileSync(
+      join(dir, 'tcpdump'),
+      `#!/bin/sh\necho "$@" >> '${runs}'\ncat '${FIXTURE_PCAP}'\necho "tcpdump: pcap_loop: The interface disappeared" >&2\nexit 1\n`,
+    );
     chmodSync(join(dir, 'tcpdump'), 0o755);
     process.env['PATH'] = `${dir}:${PATH}`;
     const got: Observation[] = [];
-    const src = createWifiProbeSource({ receiverId: 'rx-front', pepper: 'pepper-0123456789abcdef', clock: systemClock, logger: silentLogger(), live: { interface: 'mon0', tool: 'tcpdump' }, retryMinMs: 50, retryMaxMs: 200 });
+    const src = createWifiProbeSource({
+      receiverId: 'rx-front',
+      pepper: 'pepper-0123456789abcdef',
+      clock: systemClock,
+      logger: silentLogger(),
+      live: { interface: 'mon0', tool: 'tcpdump' },
+      retryMinMs: 50,
+      retryMaxMs: 200,
+    });
     await src.start((o) => got.push(...o));
     await waitFor(() => got.length >= 24, 5_000, 'two runs of 12 probes');
     expect(readFileSync(runs, 'utf8').split('\n')[0]).toBe('-i mon0 -I -y IEEE802_11_RADIO -U -w - type mgt subtype probe-req');
@@ -74,7 +99,14 @@ describe('wifi_probe live capture (fake tshark / tcpdump child processes)', () =
     writeFileSync(join(dir, 'tcpdump'), `#!/bin/sh\ncat '${join(dir, 'ether.pcap')}'\nexec sleep 5\n`);
     chmodSync(join(dir, 'tcpdump'), 0o755);
     const got: Observation[] = [];
-    const src = createWifiProbeSource({ receiverId: 'rx-front', pepper: 'pepper-0123456789abcdef', clock: systemClock, logger: silentLogger(), live: { interface: 'eth0', tool: 'tcpdump', toolPath: join(dir, 'tcpdump') }, retryMinMs: 10_000 });
+    const src = createWifiProbeSource({
+      receiverId: 'rx-front',
+      pepper: 'pepper-0123456789abcdef',
+      clock: systemClock,
+      logger: silentLogger(),
+      live: { interface: 'eth0', tool: 'tcpdump', toolPath: join(dir, 'tcpdump') },
+      retryMinMs: 10_000,
+    });
     await src.start((o) => got.push(...o));
     await waitFor(() => src.health().state === 'unavailable', 5_000, 'unavailable');
     expect(src.health().detail).toMatch(/link type 1, not radiotap \(127\): is eth0 in monitor mode/);
@@ -82,19 +114,28 @@ describe('wifi_probe live capture (fake tshark / tcpdump child processes)', () =
     src.stop();
   });
 
-  it.skipIf(!sharedPresent)(`tcpdump streaming the real lab capture through a pipe gives one observation per probe request${sharedPresent ? '' : ' (skipped: shared fixtures absent)'}`, async () => {
-    dir = mkdtempSync(join(tmpdir(), 'fake-tcpdump-'));
-    // Small, odd-sized writes: records are cut at arbitrary points on the way through the pipe.
-    writeFileSync(join(dir, 'tcpdump'), `#!/bin/sh\ndd if='${SHARED_PCAP}' bs=1000 status=none\nexec sleep 5\n`);
-    chmodSync(join(dir, 'tcpdump'), 0o755);
-    const decoded = decodeProbeCapture(readFileSync(SHARED_PCAP));
-    const probes = decoded.ok ? decoded.value.frames.filter((f) => 'probe' in f).length : -1;
-    const got: Observation[] = [];
-    const src = createWifiProbeSource({ receiverId: 'rx-front', pepper: 'pepper-0123456789abcdef', clock: systemClock, logger: silentLogger(), live: { interface: 'mon0', tool: 'tcpdump', toolPath: join(dir, 'tcpdump') } });
-    await src.start((o) => got.push(...o));
-    await waitFor(() => got.length >= probes, 10_000, `${probes} observations`);
-    expect(got).toHaveLength(probes);
-    expect(src.health()).toMatchObject({ state: 'ok', observations: probes });
-    src.stop();
-  });
+  it.skipIf(!sharedPresent)(
+    `tcpdump streaming the real lab capture through a pipe gives one observation per probe request${sharedPresent ? '' : ' (skipped: shared fixtures absent)'}`,
+    async () => {
+      dir = mkdtempSync(join(tmpdir(), 'fake-tcpdump-'));
+      // Small, odd-sized writes: records are cut at arbitrary points on the way through the pipe.
+      writeFileSync(join(dir, 'tcpdump'), `#!/bin/sh\ndd if='${SHARED_PCAP}' bs=1000 status=none\nexec sleep 5\n`);
+      chmodSync(join(dir, 'tcpdump'), 0o755);
+      const decoded = decodeProbeCapture(readFileSync(SHARED_PCAP));
+      const probes = decoded.ok ? decoded.value.frames.filter((f) => 'probe' in f).length : -1;
+      const got: Observation[] = [];
+      const src = createWifiProbeSource({
+        receiverId: 'rx-front',
+        pepper: 'pepper-0123456789abcdef',
+        clock: systemClock,
+        logger: silentLogger(),
+        live: { interface: 'mon0', tool: 'tcpdump', toolPath: join(dir, 'tcpdump') },
+      });
+      await src.start((o) => got.push(...o));
+      await waitFor(() => got.length >= probes, 10_000, `${probes} observations`);
+      expect(got).toHaveLength(probes);
+      expect(src.health()).toMatchObject({ state: 'ok', observations: probes });
+      src.stop();
+    },
+  );
 });

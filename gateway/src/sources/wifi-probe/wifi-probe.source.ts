@@ -31,8 +31,26 @@ export interface WifiProbeSourceOptions {
 
 /** The tshark command of docs/dependencies.md: probe requests only, one tab-separated line per frame. */
 export function tsharkArgs(iface: string): string[] {
-  return ['-i', iface, '-I', '-l', '-Y', 'wlan.fc.type_subtype==4', '-T', 'fields',
-    '-e', 'frame.time_epoch', '-e', 'wlan.sa', '-e', 'radiotap.dbm_antsignal', '-e', 'wlan_radio.frequency', '-e', 'wlan.ssid'];
+  return [
+    '-i',
+    iface,
+    '-I',
+    '-l',
+    '-Y',
+    'wlan.fc.type_subtype==4',
+    '-T',
+    'fields',
+    '-e',
+    'frame.time_epoch',
+    '-e',
+    'wlan.sa',
+    '-e',
+    'radiotap.dbm_antsignal',
+    '-e',
+    'wlan_radio.frequency',
+    '-e',
+    'wlan.ssid',
+  ];
 }
 
 /**
@@ -117,7 +135,11 @@ export function createWifiProbeSource(opts: WifiProbeSourceOptions): Source {
     failures += 1;
     const delayMs = Math.min(retryMaxMs, retryMinMs * 2 ** Math.min(failures - 1, 16));
     if (failures <= 5 || failures % 100 === 0) log.warn({ reason, failures, retryInMs: delayMs }, 'wifi capture unavailable; retrying');
-    if (!timer) timer = setTimeout(() => { timer = undefined; spawnCapture(); }, delayMs);
+    if (!timer)
+      timer = setTimeout(() => {
+        timer = undefined;
+        spawnCapture();
+      }, delayMs);
   };
 
   /** tshark -T fields: one tab-separated line per probe request. */
@@ -191,14 +213,22 @@ export function createWifiProbeSource(opts: WifiProbeSourceOptions): Source {
       const c = spawn(bin, live.tool === 'tcpdump' ? tcpdumpArgs(live.interface) : tsharkArgs(live.interface), { stdio: ['ignore', 'pipe', 'pipe'] });
       child = c;
       c.on('error', (err) => failOnce(`${bin}: ${err.message}`));
-      c.on('exit', (code, signal) => failOnce(captureExitReason({ bin, iface: live.interface, interfaceExists: interfaceExists(live.interface), code, signal, stderr: stderrTail })));
+      c.on('exit', (code, signal) =>
+        failOnce(captureExitReason({ bin, iface: live.interface, interfaceExists: interfaceExists(live.interface), code, signal, stderr: stderrTail })),
+      );
       // The last 2 KiB of stderr: enough for the line that says why, bounded however chatty the tool.
-      c.stderr?.on('data', (d: Buffer) => { stderrTail = (stderrTail + d.toString('utf8')).slice(-2048); });
+      c.stderr?.on('data', (d: Buffer) => {
+        stderrTail = (stderrTail + d.toString('utf8')).slice(-2048);
+      });
       c.on('spawn', () => {
         counters.state = 'ok';
         counters.detail = `capturing on ${live.interface}`;
       });
-      if (live.tool === 'tcpdump') readPcapStream(c, bin, (reason) => { c.kill('SIGTERM'); failOnce(reason); });
+      if (live.tool === 'tcpdump')
+        readPcapStream(c, bin, (reason) => {
+          c.kill('SIGTERM');
+          failOnce(reason);
+        });
       else readTsharkLines(c);
     } catch (err) {
       failOnce(`${bin}: ${(err as Error).message}`);

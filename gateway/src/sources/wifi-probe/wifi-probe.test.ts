@@ -10,7 +10,10 @@ import { parseRadiotap } from './radiotap.parse.js';
 import { parseTsharkProbeLine } from './tshark-fields.parse.js';
 
 function hexFixture(name: string): Uint8Array {
-  const text = readFileSync(new URL(`../../../fixtures/wifi/${name}`, import.meta.url), 'utf8').split('\n').filter((l) => !l.startsWith('#')).join('');
+  const text = readFileSync(new URL(`../../../fixtures/wifi/${name}`, import.meta.url), 'utf8')
+    .split('\n')
+    .filter((l) => !l.startsWith('#'))
+    .join('');
   return hexToBytes(text)!;
 }
 const frame = hexFixture('radiotap-ext-bitmaps-probe-fcs.hex');
@@ -40,7 +43,15 @@ function pcap(records: { sec: number; frac: number; data: Uint8Array }[], le: bo
 describe('radiotap', () => {
   it('walks extended presence bitmaps with field alignment; keeps the first (combined) antsignal', () => {
     const r = parseRadiotap(frame);
-    expect(r.ok && r.value).toMatchObject({ lengthBytes: 35, flags: 0x10, hasFcs: true, channelFrequencyMhz: 2412, antennaSignalDbm: -60, antenna: 0, tsftUs: 0x0807060504030201n });
+    expect(r.ok && r.value).toMatchObject({
+      lengthBytes: 35,
+      flags: 0x10,
+      hasFcs: true,
+      channelFrequencyMhz: 2412,
+      antennaSignalDbm: -60,
+      antenna: 0,
+      tsftUs: 0x0807060504030201n,
+    });
   });
   it('skips a vendor namespace (2-aligned OUI, sub_ns, skip_length) and resumes the radiotap namespace', () => {
     // word0: antsignal | vendor-NS next | ext; word1 (vendor, 2 words via ext); word2: vendor cont. | radiotap-NS next | ext;
@@ -60,7 +71,11 @@ describe('radiotap', () => {
 describe('probe request', () => {
   it('decodes SA, sequence number, wildcard SSID, element ids, randomized; strips the FCS', () => {
     const d = decodeRadiotapFrame(1000, frame);
-    expect(d.ok && d.value).toMatchObject({ signalDbm: -60, channelFrequencyMhz: 2412, probe: { sourceMac: '02005e102030', destinationMac: 'ffffffffffff', sequenceNumber: 100, hasSsid: false, randomized: true, elementIds: [0, 1, 221] } });
+    expect(d.ok && d.value).toMatchObject({
+      signalDbm: -60,
+      channelFrequencyMhz: 2412,
+      probe: { sourceMac: '02005e102030', destinationMac: 'ffffffffffff', sequenceNumber: 100, hasSsid: false, randomized: true, elementIds: [0, 1, 221] },
+    });
   });
   it('the fingerprint ignores the SSID but not the other elements', () => {
     const body = frame.subarray(35, frame.length - 4);
@@ -83,9 +98,21 @@ describe('probe request', () => {
 });
 
 describe('pcap reader', () => {
-  for (const [le, nano] of [[true, false], [false, false], [true, true], [false, true]] as const) {
+  for (const [le, nano] of [
+    [true, false],
+    [false, false],
+    [true, true],
+    [false, true],
+  ] as const) {
     it(`${le ? 'little' : 'big'}-endian, ${nano ? 'ns' : 'µs'} timestamps`, () => {
-      const file = pcap([{ sec: 1_710_502_211, frac: nano ? 48_203_000 : 48_203, data: frame }, { sec: 1_710_502_212, frac: 0, data: frame }], le, nano);
+      const file = pcap(
+        [
+          { sec: 1_710_502_211, frac: nano ? 48_203_000 : 48_203, data: frame },
+          { sec: 1_710_502_212, frac: 0, data: frame },
+        ],
+        le,
+        nano,
+      );
       const r = decodeProbeCapture(file);
       expect(r.ok).toBe(true);
       if (!r.ok) return;
@@ -94,7 +121,13 @@ describe('pcap reader', () => {
     });
   }
   it('reports a truncated last record and keeps the earlier ones', () => {
-    const file = pcap([{ sec: 1, frac: 0, data: frame }, { sec: 2, frac: 0, data: frame }], true);
+    const file = pcap(
+      [
+        { sec: 1, frac: 0, data: frame },
+        { sec: 2, frac: 0, data: frame },
+      ],
+      true,
+    );
     const r = readPcap(file.subarray(0, file.length - 3));
     expect(r.ok && r.value.records.length).toBe(1);
     expect(r.ok && r.value.truncated).toMatch(/needs/);
@@ -104,30 +137,47 @@ describe('pcap reader', () => {
     expect(readPcap(new Uint8Array(24)).ok).toBe(false);
   });
   it('fuzz: random bytes, random records and truncations never throw', () => {
-    fc.assert(fc.property(fc.uint8Array({ maxLength: 400 }), (b) => {
-      expect(() => decodeProbeCapture(b)).not.toThrow();
-      expect(() => parseRadiotap(b)).not.toThrow();
-      expect(() => parseProbeRequest(b)).not.toThrow();
-    }), { numRuns: 2000 });
-    fc.assert(fc.property(fc.array(fc.uint8Array({ maxLength: 120 }), { maxLength: 5 }), fc.boolean(), fc.nat(), (datas, le, cut) => {
-      const file = pcap(datas.map((d) => ({ sec: 1, frac: 2, data: Uint8Array.from([...frame.subarray(0, cut % 60), ...d]) })), le);
-      const r = decodeProbeCapture(file.subarray(0, file.length - (cut % 7)));
-      expect(typeof r.ok).toBe('boolean');
-    }), { numRuns: 1000 });
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 400 }), (b) => {
+        expect(() => decodeProbeCapture(b)).not.toThrow();
+        expect(() => parseRadiotap(b)).not.toThrow();
+        expect(() => parseProbeRequest(b)).not.toThrow();
+      }),
+      { numRuns: 2000 },
+    );
+    fc.assert(
+      fc.property(fc.array(fc.uint8Array({ maxLength: 120 }), { maxLength: 5 }), fc.boolean(), fc.nat(), (datas, le, cut) => {
+        const file = pcap(
+          datas.map((d) => ({ sec: 1, frac: 2, data: Uint8Array.from([...frame.subarray(0, cut % 60), ...d]) })),
+          le,
+        );
+        const r = decodeProbeCapture(file.subarray(0, file.length - (cut % 7)));
+        expect(typeof r.ok).toBe('boolean');
+      }),
+      { numRuns: 1000 },
+    );
   });
 });
 
 describe('tshark -T fields lines', () => {
   it('parses epoch, sa, the first antsignal, frequency, ssid', () => {
-    expect(parseTsharkProbeLine('1710502211.048203000\tda:a1:19:e7:55:dc\t-86,-88\t2462\t')).toEqual({ ok: true, value: { atMs: 1_710_502_211_048, sourceMac: 'daa119e755dc', signalDbm: -86, channelFrequencyMhz: 2462, hasSsid: false } });
-    expect(parseTsharkProbeLine('1710502211.5\ta8:9c:ed:18:9b:45\t\t5180\tshop-wifi')).toMatchObject({ ok: true, value: { hasSsid: true, channelFrequencyMhz: 5180 } });
+    expect(parseTsharkProbeLine('1710502211.048203000\tda:a1:19:e7:55:dc\t-86,-88\t2462\t')).toEqual({
+      ok: true,
+      value: { atMs: 1_710_502_211_048, sourceMac: 'daa119e755dc', signalDbm: -86, channelFrequencyMhz: 2462, hasSsid: false },
+    });
+    expect(parseTsharkProbeLine('1710502211.5\ta8:9c:ed:18:9b:45\t\t5180\tshop-wifi')).toMatchObject({
+      ok: true,
+      value: { hasSsid: true, channelFrequencyMhz: 5180 },
+    });
   });
   it('rejects bad lines with a reason; fuzz never throws', () => {
     expect(parseTsharkProbeLine('x\tda:a1:19:e7:55:dc\t-86\t2462\t')).toMatchObject({ ok: false });
     expect(parseTsharkProbeLine('1\tnot-a-mac\t-86\t2462\t')).toMatchObject({ ok: false, reason: 'wlan.sa is not a MAC' });
-    fc.assert(fc.property(fc.array(fc.string(), { maxLength: 6 }), (parts) => {
-      expect(() => parseTsharkProbeLine(parts.join('\t'))).not.toThrow();
-    }));
+    fc.assert(
+      fc.property(fc.array(fc.string(), { maxLength: 6 }), (parts) => {
+        expect(() => parseTsharkProbeLine(parts.join('\t'))).not.toThrow();
+      }),
+    );
   });
 });
 
