@@ -3,7 +3,7 @@ import type { ConnState, GapReport, GatewayHealth, OccupancyReport } from '@stor
 import type { Rule } from '../rules/rule.schema.js';
 import type { GatewayCredential, GatewayStatus, OccupancySeries, OccupancySeriesQuery, StoredGap } from './cloud-store.js';
 import { one, rows, run, transaction } from './pg-sql.js';
-import { toCredential, toGatewayStatus } from './store.sqlite.rows.js';
+import { toCredential, toGatewayStatus, toStoredGap } from './store.sqlite.rows.js';
 
 /** Gateway credentials and status, gap records, occupancy counts and rules of the PostgreSQL store. */
 export class PgGatewayTables {
@@ -98,20 +98,7 @@ export class PgGatewayTables {
          AND received_at >= @since ORDER BY at DESC, id DESC LIMIT @limit`,
       { siteId: q.siteId ?? null, gatewayId: q.gatewayId ?? null, since: q.since ?? 0, limit: q.limit },
     );
-    return r.map((x) => ({
-      v: 1 as const,
-      id: x.id as string,
-      siteId: x.site_id as string,
-      gatewayId: x.gateway_id as string,
-      at: x.at as number,
-      reason: x.reason as GapReport['reason'],
-      count: x.count as number,
-      fromSeq: x.from_seq as number,
-      toSeq: x.to_seq as number,
-      fromAt: x.from_at as number,
-      toAt: x.to_at as number,
-      receivedAt: x.received_at as number,
-    }));
+    return r.map(toStoredGap);
   }
 
   /** A report's minutes and hours in two batched upserts (unnest), in one transaction. */

@@ -1,7 +1,7 @@
 import type Database from 'better-sqlite3';
 import type { ConnState, GapReport, GatewayHealth } from '@storesense/protocol';
 import type { GatewayCredential, GatewayStatus, StoredGap } from './cloud-store.js';
-import { toCredential, toGatewayStatus, type Row } from './store.sqlite.rows.js';
+import { toCredential, toGatewayStatus, toStoredGap, type Row } from './store.sqlite.rows.js';
 
 /** The gateways (credentials) and gateway_status (retained state topics) tables (migration 1), and gap records (migration 6). */
 export class SqliteGatewayTables {
@@ -75,20 +75,7 @@ export class SqliteGatewayTables {
 
   listGaps(q: { siteId?: string | undefined; gatewayId?: string | undefined; since?: number | undefined; limit: number }): StoredGap[] {
     const rows = this.stmt.listGaps.all({ siteId: q.siteId ?? null, gatewayId: q.gatewayId ?? null, since: q.since ?? 0, limit: q.limit }) as Row[];
-    return rows.map((r) => ({
-      v: 1 as const,
-      id: r.id as string,
-      siteId: r.site_id as string,
-      gatewayId: r.gateway_id as string,
-      at: r.at as number,
-      reason: r.reason as GapReport['reason'],
-      count: r.count as number,
-      fromSeq: r.from_seq as number,
-      toSeq: r.to_seq as number,
-      fromAt: r.from_at as number,
-      toAt: r.to_at as number,
-      receivedAt: r.received_at as number,
-    }));
+    return rows.map(toStoredGap);
   }
 
   updateHealth(siteId: string, gatewayId: string, health: GatewayHealth, receivedAt: number): void {

@@ -1,5 +1,5 @@
-import type { ConnState, GatewayHealth } from '@storesense/protocol';
-import type { GatewayCredential, GatewayStatus, MemberDevice, MemberProfile, Offer, OfferDelivery } from './cloud-store.js';
+import type { ConnState, GapReport, GatewayHealth } from '@storesense/protocol';
+import type { GatewayCredential, GatewayStatus, MemberDevice, MemberProfile, Offer, OfferDelivery, StoredGap } from './cloud-store.js';
 
 /** Row-to-domain mappers of the SQLite store (snake_case columns to camelCase values). */
 export type Row = Record<string, unknown>;
@@ -89,5 +89,23 @@ export function toDelivery(r: Row): OfferDelivery {
     lastStatus: opt<number>(r.last_status),
     lastError: opt<string>(r.last_error),
     updatedAt: r.updated_at as number,
+  };
+}
+
+/** A gaps row (the same column names in both stores) as a StoredGap. */
+export function toStoredGap(r: Row): StoredGap {
+  return {
+    v: 1,
+    id: r.id as string,
+    siteId: r.site_id as string,
+    gatewayId: r.gateway_id as string,
+    at: r.at as number,
+    reason: r.reason as GapReport['reason'],
+    count: r.count as number,
+    fromSeq: r.from_seq as number,
+    toSeq: r.to_seq as number,
+    fromAt: r.from_at as number,
+    toAt: r.to_at as number,
+    receivedAt: r.received_at as number,
   };
 }
