@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { isValidId, parseLegacyBeacon, type LegacyCard } from '@storesense/protocol';
+import { isValidId, isValidTag, normaliseTag, parseLegacyBeacon, TAG_RULE, type LegacyCard } from '@storesense/protocol';
 
 export const MEMBER_TIERS = ['basic', 'silver', 'gold', 'platinum'] as const;
 export type MemberTier = (typeof MEMBER_TIERS)[number];
@@ -42,7 +42,6 @@ export interface MembersCsv {
 }
 
 const TOKEN_KEY = /^[0-9a-f]{32}$/;
-const TAG = /^[a-z0-9][a-z0-9_-]{0,39}$/;
 
 /**
  * Reads a members CSV (`memberId,name,tier,tags,consent,tokenKey`; tags `;`-separated, consent
@@ -143,9 +142,9 @@ function parseRow(fields: string[], withBeacon: boolean): DemoMember | MemberFie
   if (name === '') bad('name', 'name is empty');
   else if (name.length > 120) bad('name', 'name is longer than 120 characters');
   if (!(MEMBER_TIERS as readonly string[]).includes(tier)) bad('tier', `tier "${tier}" is not one of ${MEMBER_TIERS.join('|')}`);
-  const tagList = tags === '' ? [] : tags.split(';').map((t) => t.trim());
-  const badTag = tagList.find((t) => !TAG.test(t));
-  if (badTag !== undefined) bad('tags', `tag "${badTag}" is not lower-case kebab-case`);
+  const tagList = tags === '' ? [] : tags.split(';').map(normaliseTag);
+  const badTag = tagList.find((t) => !isValidTag(t));
+  if (badTag !== undefined) bad('tags', `tag "${badTag.slice(0, 60)}" is not a tag (${TAG_RULE})`);
   if (consent !== 'yes' && consent !== 'no') bad('consent', `consent "${consent}" is not yes|no`);
   // Never echo a key (architecture §7: no secrets in logs); say what is wrong with it instead.
   const key = tokenKey.toLowerCase();

@@ -4,6 +4,7 @@
  */
 export * from './version.js';
 export * from './ids.js';
+export * from './tags.js';
 export * from './result.js';
 export * from './event.js';
 export * from './observation.js';

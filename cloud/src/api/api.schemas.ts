@@ -1,4 +1,4 @@
-import { eventTypeSchema, idSchema } from '@storesense/protocol';
+import { eventTypeSchema, idSchema, tagSchema } from '@storesense/protocol';
 import { MEMBER_TIERS } from '@storesense/firmware-config';
 import { z } from 'zod';
 import { OFFER_STATUSES } from '../store/cloud-store.js';
@@ -34,7 +34,6 @@ export const offersQuery = z.object({
 
 export const memberIdParam = z.object({ id: idSchema });
 export const offerIdParam = z.object({ id: z.string().min(1).max(64) });
-const tagSchema = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,39}$/, 'lower-case kebab-case, up to 40 characters');
 /** `PUT /api/v1/members/{id}`: the whole profile. `tokenKey` is write-only (never served back). */
 export const memberPutBody = z.object({
   id: idSchema.optional().describe('when given, must match the path'),

@@ -246,4 +246,20 @@ describe('members API', () => {
     expect(pseudonyms.size).toBe(1);
     expect(t.logs.text).not.toContain(KEY.a);
   });
+
+  it('accepts Chinese names and tags through the CSV import and the profile PUT, and finds them by q', async () => {
+    const csv = `memberId,name,tier,tags,consent,tokenKey\nM20,王芳,gold,丝巾;皮具手袋,yes,${'7'.repeat(32)}\n`;
+    expect((await call('POST', '/api/v1/members/import', { as: 'olga', csv })).body).toEqual({ imported: 1, updated: 0, rejected: 0, errors: [] });
+    const put = await call('PUT', '/api/v1/members/M21', {
+      as: 'olga',
+      json: { name: '张伟', tier: 'silver', tags: ['男装', 'menswear'], consent: { presence: true } },
+    });
+    expect(put.status).toBe(201);
+    expect(put.body.member).toMatchObject({ name: '张伟', tags: ['男装', 'menswear'] });
+    const found = await call('GET', `/api/v1/members?q=${encodeURIComponent('丝巾')}`, { as: 'olga' });
+    expect(found.body.members.map((m: { id: string; name: string }) => [m.id, m.name])).toEqual([['M20', '王芳']]);
+    expect(
+      (await call('PUT', '/api/v1/members/M22', { as: 'olga', json: { name: 'x', tier: 'gold', tags: ['Menswear'], consent: { presence: true } } })).status,
+    ).toBe(400);
+  });
 });

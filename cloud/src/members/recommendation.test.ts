@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { PresenceEvent } from '@storesense/protocol';
 import { makeEvent } from '../testing/fixtures.js';
-import { recommend, type CatalogueZone, type RecommendationInput } from './recommendation.js';
+import { recommend, tagMatchesZone, words, type CatalogueZone, type RecommendationInput } from './recommendation.js';
 
 const NOW = Date.UTC(2026, 10, 23, 10);
 const DAY = 86_400_000;
@@ -121,5 +121,82 @@ describe('recommend (pure)', () => {
     expect(recommend({ ...input, events: [...events].reverse() })).toEqual(a);
     expect(a.items.length).toBeLessThanOrEqual(5);
     expect(a.headline.length).toBeLessThanOrEqual(300);
+  });
+});
+
+describe('tagMatchesZone: whole words and characters, any script', () => {
+  // [tag, zone name, matches]
+  const table: [string, string, boolean][] = [
+    ['menswear', 'Womenswear', false],
+    ['womenswear', 'Menswear', false],
+    ['menswear', 'Menswear', true],
+    ['mens-shoes', "Men's shoes", true],
+    ['womens-shoes', "Men's shoes", false],
+    ['silk-scarves', 'Silk scarves', true],
+    ['silk-scarf', 'Silk Scarves', false], // "scarf" and "scarves": the plural rule is not a dictionary
+    ['handbag', 'Handbags', true],
+    ['leather-handbags', 'Handbags', true],
+    ['bag', 'Handbags', false],
+    ['hand', 'Handbags', false],
+    ['shoes', 'Running shoes', true],
+    ['running', 'Running shoes', true],
+    ['shoes-running', 'Running shoes', false],
+    ['watches', 'Stopwatches', false],
+    ['ｓｉｌｋ', 'Silk scarves', true], // full-width Latin (NFKC)
+    ['丝巾', '丝巾', true],
+    ['丝巾', '丝巾专柜', true],
+    ['丝巾', '真丝丝巾 Silk scarves', true],
+    ['silk-scarves', '真丝丝巾 Silk scarves', true],
+    ['女装', '男装', false],
+    ['男装', '女装部', false],
+    ['男装', '男装区', true],
+    ['女装', '男女装', true],
+    ['手袋', '皮具手袋', true],
+    ['皮具手袋', '手袋', true],
+    ['手表', '手袋', false],
+    ['丝巾', 'Silk scarves', false], // no translation: a tag matches the words it has
+    ['écharpes', 'Écharpes en soie', true],
+    ['e\u0301charpes', 'Écharpes', true], // decomposed é
+    ['', 'Handbags', false],
+  ];
+  it.each(table)('%s ~ %s: %s', (tag, zone, expected) => expect(tagMatchesZone(tag, zone)).toBe(expected));
+
+  it('tokenises Latin words and Chinese characters', () => {
+    expect(words("Men's Silk-Scarves 丝巾专柜")).toEqual(['men', 'silk', 'scarve', '丝', '巾', '专', '柜']);
+  });
+});
+
+describe('recommend in Chinese and English catalogues', () => {
+  const zh: CatalogueZone[] = [
+    { id: 'd-men', name: 'Menswear', kind: 'sales', storeId: 'dept' },
+    { id: 'd-women', name: 'Womenswear', kind: 'sales', storeId: 'dept' },
+    { id: 'd-scarves', name: '丝巾专柜', kind: 'sales', storeId: 'dept' },
+    { id: 'd-zh-women', name: '女装', kind: 'sales', storeId: 'dept' },
+    { id: 'd-zh-men', name: '男装区', kind: 'window', storeId: 'dept' },
+  ];
+  const at = (tags: string[]) => recommend({ member: { name: '王芳', tier: 'basic', tags }, events: [], catalogue: zh, storeId: 'dept', now: NOW });
+  const table: [string[], string[], string][] = [
+    [['menswear'], ['Show Menswear'], 'likes menswear'],
+    [['womenswear'], ['Show Womenswear'], 'likes womenswear'],
+    [['丝巾'], ['Show 丝巾专柜'], 'likes 丝巾'],
+    [['男装'], ['Show 男装区'], 'likes 男装'],
+    [['女装', 'menswear'], ['Show 女装', 'Show Menswear'], 'likes 女装, menswear'],
+    [['手表'], [], 'likes 手表'],
+  ];
+  it.each(table)('tags %j -> %j', (tags, labels, headline) => {
+    const r = at(tags);
+    expect(r.items.map((i) => i.label)).toEqual(labels);
+    expect(r.headline).toBe(headline);
+  });
+
+  it('a member tagged menswear is never shown womenswear, whatever else is on record', () => {
+    const r = recommend({
+      member: { name: 'Zhang Wei', tier: 'gold', tags: ['menswear', 'mens-shoes'] },
+      events: [],
+      catalogue: zh,
+      storeId: 'dept',
+      now: NOW,
+    });
+    expect(JSON.stringify(r)).not.toMatch(/womenswear|女装/i);
   });
 });

@@ -34,28 +34,54 @@ export function humanTag(tag: string): string {
 }
 
 function singular(w: string): string {
+  // English plurals only: other scripts (and Latin words outside a-z) are kept as written.
+  if (!/^[a-z]+$/.test(w) || w.length < 4) return w;
   if (w.endsWith('ss')) return w;
   if (w.endsWith('sses')) return w.slice(0, -2);
   if (w.endsWith('ies')) return `${w.slice(0, -3)}y`;
   return w.endsWith('s') ? w.slice(0, -1) : w;
 }
 
-/** Singular-ish, lower-case words, so "Silk scarves" matches the tag `silk-scarves` and "Handbags" `handbag`. */
-function norm(s: string): string {
-  return s
+/**
+ * Scripts written without spaces between words (Chinese, Japanese kana): each character is a
+ * token, because a word boundary cannot be read off the text and dictionary segmentation
+ * (`Intl.Segmenter`) splits an unknown word like 丝巾 differently alone and in a name. A
+ * character there is a morpheme, so "whole characters in order" is the honest unit.
+ */
+const UNSPACED = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}]/u;
+const TOKEN = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}]|(?:(?![\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}])[\p{L}\p{M}\p{N}])+/gu;
+
+/**
+ * The words of a tag or zone name, compared as whole tokens: NFKC (full-width Latin becomes ASCII),
+ * lower-case in every script, apostrophes dropped (`Men's` = `mens`), `-` `_` and punctuation
+ * separate words, English plurals made singular ("Silk scarves" = `silk-scarves`, "Handbags" =
+ * `handbag`), and each Chinese or kana character a token of its own (see `UNSPACED`).
+ * @example words('Silk scarves 丝巾') // ['silk', 'scarve', '丝', '巾'], as words('silk-scarves;丝巾')
+ */
+export function words(text: string): string[] {
+  const plain = text
+    .normalize('NFKC')
     .toLowerCase()
-    .replace(/[-_]+/g, ' ')
-    .replace(/[^a-z0-9 ]/g, '')
-    .split(/\s+/)
-    .filter(Boolean)
-    .map(singular)
-    .join(' ');
+    .replace(/['\u2019]/g, '');
+  return (plain.match(TOKEN) ?? []).map((w) => (UNSPACED.test(w) ? w : singular(w)));
 }
 
-function matches(tag: string, zone: CatalogueZone): boolean {
-  const t = norm(tag);
-  const z = norm(zone.name);
-  return t !== '' && (z.includes(t) || t.includes(z));
+/** True when `needle` occurs in `hay` as a run of whole tokens. */
+function containsRun(hay: readonly string[], needle: readonly string[]): boolean {
+  if (needle.length === 0 || needle.length > hay.length) return false;
+  for (let i = 0; i + needle.length <= hay.length; i++) if (needle.every((w, j) => hay[i + j] === w)) return true;
+  return false;
+}
+
+/**
+ * A tag matches a zone when one's words are a run of whole words of the other: `silk-scarves` ~
+ * "Silk scarves", `leather-handbags` ~ "Handbags", `丝巾` ~ "丝巾专柜"; never `menswear` ~
+ * "Womenswear" (the substring match this replaced told staff to show womenswear to men).
+ */
+export function tagMatchesZone(tag: string, zoneName: string): boolean {
+  const t = words(tag);
+  const z = words(zoneName);
+  return containsRun(z, t) || containsRun(t, z);
 }
 
 function ago(at: number, now: number): string {
@@ -112,7 +138,7 @@ export function recommend(input: RecommendationInput): Recommendation {
   // 1. Declared interests (tags) that this store can show.
   const liked: string[] = [];
   for (const tag of member.tags) {
-    const zone = here.filter((z) => z.kind === 'sales' || z.kind === 'window').find((z) => matches(tag, z));
+    const zone = here.filter((z) => z.kind === 'sales' || z.kind === 'window').find((z) => tagMatchesZone(tag, z.name));
     liked.push(humanTag(tag));
     if (!zone || shown.has(zone.id)) continue;
     shown.add(zone.id);

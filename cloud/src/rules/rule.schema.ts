@@ -1,4 +1,4 @@
-import { eventTypeSchema, idSchema } from '@storesense/protocol';
+import { eventTypeSchema, idSchema, tagSchema } from '@storesense/protocol';
 import { z } from 'zod';
 import { checkWebhookUrl } from '../offers/webhook.client.js';
 
@@ -37,7 +37,7 @@ export const ruleSchema = z.object({
   zoneIds: z.array(idSchema).optional(),
   audience: z.enum(['member', 'prospect', 'any']),
   memberTiers: z.array(z.string().min(1)).optional(),
-  memberTags: z.array(z.string().min(1)).optional().describe('any one of these tags'),
+  memberTags: z.array(tagSchema).optional().describe('any one of these tags (member tag rule: any script, lower-case, e.g. 丝巾)'),
   timeOfDay: z.object({ from: hhmm, to: hhmm }).optional().describe('site-local, from inclusive, to exclusive'),
   minDwellMs: z.number().int().nonnegative().optional(),
   cooldownMs: z.number().int().nonnegative(),
