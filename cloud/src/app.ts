@@ -31,6 +31,7 @@ import { OfferDeliveryWorker } from './offers/offer-delivery.js';
 import { OffersService, type OfferDeliveryConfig } from './offers/offers.service.js';
 import type { WebhookPolicy } from './offers/webhook.client.js';
 import { Metrics } from './metrics.js';
+import { createCloudPrometheus } from './metrics.prom.js';
 import type { Rule } from './rules/rules.js';
 import { RulesRunner } from './rules/rules.runner.js';
 import type { CloudStore } from './store/cloud-store.js';
@@ -282,14 +283,16 @@ export function createCloud(options: CloudOptions): Cloud {
         ticketSocketAuthorizer({ auth, mode: staffAuth, ...(options.allowedOrigins ? { allowedOrigins: options.allowedOrigins } : {}) });
 
       const embedded = partial.embedded;
+      const broker = (): { kind: 'embedded' | 'external'; connected: boolean; clients?: number } =>
+        embedded
+          ? { kind: 'embedded', connected: link.isConnected(), clients: embedded.connectedClients() }
+          : { kind: 'external', connected: link.isConnected() };
       const api = createApi({
         store,
         logger,
         metrics,
-        broker: () =>
-          embedded
-            ? { kind: 'embedded', connected: link.isConnected(), clients: embedded.connectedClients() }
-            : { kind: 'external', connected: link.isConnected() },
+        broker,
+        prometheus: createCloudPrometheus({ metrics, store, broker, clock, sockets: () => partial.wss?.clients.size ?? 0 }),
         alertSocket: { hub, authorizeSocket, registry: sockets },
         staff: { auth, alerts, mode: staffAuth, throttle: new LoginThrottle(clock, options.loginThrottle) },
         sites,

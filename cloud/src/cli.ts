@@ -12,7 +12,7 @@ import { checkStaffAgainstSites, loadStaffFile, type StaffSeed } from './auth/st
 import { createLogger } from './log.js';
 import { checkWebhookUrl } from './offers/webhook.client.js';
 import { loadMasterKey } from './store/key-sealer.js';
-import { exitWhenFlushed } from '@storesense/protocol/cli';
+import { exitWhenFlushed, logLevel } from '@storesense/protocol/cli';
 import { UsageError } from './usage-error.js';
 import { runUserCommand } from './user.command.js';
 
@@ -172,6 +172,11 @@ async function main(): Promise<void> {
     if (!/^postgres(ql)?:\/\//.test(databaseUrl)) problems.push('STORESENSE_DATABASE_URL: expected postgres://user@host:port/database');
     if (!process.env.STORESENSE_MASTER_KEY)
       problems.push('STORESENSE_DATABASE_URL needs STORESENSE_MASTER_KEY (64 hex): every node sharing the database must seal token keys with the same key');
+  }
+  try {
+    logLevel(undefined); // STORESENSE_LOG_LEVEL, checked with the rest (decision 141)
+  } catch (err) {
+    problems.push((err as Error).message);
   }
   if (problems.length > 0) fail(`invalid configuration:\n  ${problems.join('\n  ')}`);
 

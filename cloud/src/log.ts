@@ -1,3 +1,4 @@
+import { logLevel } from '@storesense/protocol/cli';
 import { pino, type DestinationStream, type Logger } from 'pino';
 
 export type { Logger };
@@ -33,7 +34,7 @@ export interface LoggerOptions {
  */
 export function createLogger(options: LoggerOptions = {}): Logger {
   const opts = {
-    level: options.level ?? process.env.STORESENSE_LOG_LEVEL ?? 'info',
+    level: logLevel(options.level),
     name: options.name ?? 'storesense-cloud',
     redact: { paths: REDACT_PATHS, censor: '[redacted]' },
   };

@@ -28,6 +28,7 @@ import { resolveSitePepper } from './identity/site-pepper.js';
 import { MAC_SOURCE_KINDS } from '@storesense/firmware-config';
 import type { Source } from './sources/source.js';
 import { createStatusApp } from './status/status.api.js';
+import { createGatewayPrometheus } from './status/metrics.prom.js';
 import { listen } from './status/status.server.js';
 import { SqliteOutbox } from './store/outbox.sqlite.js';
 import { MqttUplink } from './uplink/mqtt.uplink.js';
@@ -117,6 +118,7 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps = {}): Ga
   let rejectedDirect = 0;
   let futureDropped = 0;
   let tickErrors = 0;
+  const eventsStored: Record<string, number> = {};
   let started = false;
 
   const ingestValid = (observations: Observation[]) => {
@@ -176,6 +178,7 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps = {}): Ga
       // Stored before publishing, journeys in the same transaction: a crash between the two loses nothing (architecture §3.6).
       const stored = outbox.append(drafts, journeys);
       if (stored.length === 0) return;
+      for (const e of stored) eventsStored[e.type] = (eventsStored[e.type] ?? 0) + 1;
       uplink?.publishLive(stored);
       for (const e of stored) {
         for (const cb of listeners) {
@@ -323,6 +326,7 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps = {}): Ga
         try {
           const app = createStatusApp({
             health,
+            metrics: createGatewayPrometheus(() => ({ health: health(), pipeline: pipeline.stats(), uplink: uplink?.status(), eventsStored, tickErrors })),
             logger,
             ...(httpSource ? { observations: httpSource } : {}),
             ...(merakiSource ? { meraki: merakiSource } : {}),

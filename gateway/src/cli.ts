@@ -5,7 +5,7 @@ import { OUTSIDE_DOMAIN_ENV, selectClassifier } from './classify/classifier-sele
 import { loadGatewayConfig } from './config-file.js';
 import { createLogger } from './log.js';
 import { GATEWAY_VERSION } from './version.js';
-import { exitWhenFlushed } from '@storesense/protocol/cli';
+import { exitWhenFlushed, logLevel } from '@storesense/protocol/cli';
 
 const USAGE = `storesense-gateway ${GATEWAY_VERSION}
 
@@ -21,7 +21,7 @@ Usage: storesense-gateway --config <gateway-config.json> [--classifier rules|onn
   --outside-domain K  what runs when the site is outside the model's training domain: rules (default;
                     the log and health say so, one line per finding) or onnx (force the model);
                     default config.classifier.outsideDomain or $${OUTSIDE_DOMAIN_ENV}
-  --log-level L     pino level (trace, debug, info, warn, error); default info or $LOG_LEVEL
+  --log-level L     pino level (trace, debug, info, warn, error); default $STORESENSE_LOG_LEVEL or info
   --help            this text
 
 MQTT password: $STORESENSE_MQTT_PASSWORD (or config.mqtt.passwordEnv), or config.mqtt.password.`;
@@ -89,6 +89,12 @@ async function main(argv: string[]): Promise<number> {
   }
   if (!args.config) {
     process.stderr.write(`--config is required\n\n${USAGE}\n`);
+    return 2;
+  }
+  try {
+    logLevel(args['log-level']); // --log-level, else STORESENSE_LOG_LEVEL (decision 141)
+  } catch (err) {
+    process.stderr.write(`storesense-gateway: ${(err as Error).message}\n`);
     return 2;
   }
   const loaded = loadGatewayConfig(args.config);

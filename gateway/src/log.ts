@@ -1,3 +1,4 @@
+import { logLevel } from '@storesense/protocol/cli';
 import { pino, type Logger, type LoggerOptions } from 'pino';
 
 export type { Logger };
@@ -26,9 +27,9 @@ export const REDACT_PATHS = [
  */
 export function createLogger(options: LoggerOptions = {}, destination?: NodeJS.WritableStream): Logger {
   const opts: LoggerOptions = {
-    level: process.env['LOG_LEVEL'] ?? 'info',
     base: { app: 'storesense-gateway' },
     ...options,
+    level: logLevel(options.level),
     redact: { paths: REDACT_PATHS, censor: '[redacted]' },
   };
   return destination ? pino(opts, destination as pino.DestinationStream) : pino(opts);

@@ -29,3 +29,5 @@ function flushed(stream: NodeJS.WriteStream): Promise<void> {
     stream.write('', () => resolve());
   });
 }
+
+export { LOG_LEVELS, logLevel, type LogLevel } from './log-level.js';

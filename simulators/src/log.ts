@@ -1,3 +1,4 @@
+import { logLevel } from '@storesense/protocol/cli';
 import { pino, type Logger, type LoggerOptions } from 'pino';
 
 export type { Logger };
@@ -7,11 +8,11 @@ const REDACT_PATHS = ['password', 'key', 'token', 'tokenKey', '*.password', '*.k
 
 /**
  * The simulator's logger: JSON lines on stderr (stdout carries the CLI's result), level from
- * LOG_LEVEL. Modules take a child: `logger.child({ module: 'replay' })`.
+ * STORESENSE_LOG_LEVEL (decision 141). Modules take a child: `logger.child({ module: 'replay' })`.
  */
 export function createLogger(options: LoggerOptions = {}): Logger {
   return pino(
-    { level: process.env['LOG_LEVEL'] ?? 'info', base: { app: 'storesense-sim' }, ...options, redact: { paths: REDACT_PATHS, censor: '[redacted]' } },
+    { base: { app: 'storesense-sim' }, ...options, level: logLevel(options.level), redact: { paths: REDACT_PATHS, censor: '[redacted]' } },
     pino.destination(2),
   );
 }

@@ -8,6 +8,7 @@ import { AnalyticsService } from '../analytics/analytics.service.js';
 import { systemClock, type Clock } from '../clock.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
+import type { CloudPrometheus } from '../metrics.prom.js';
 import type { CloudStore } from '../store/cloud-store.js';
 import { registerAnalyticsRoutes } from './analytics.routes.js';
 import { MembersService } from '../members/members.service.js';
@@ -45,6 +46,8 @@ export interface ApiOptions {
   members?: MembersService;
   /** Offers (the cloud's); a plain one over `store` when absent. */
   offers?: OffersService;
+  /** Prometheus metrics at `GET /metrics` (decision 140), guarded like the other operator listings; absent: 404. */
+  prometheus?: CloudPrometheus;
 }
 
 /**
@@ -90,6 +93,11 @@ export function createApi(options: ApiOptions): Hono {
   // profiles and journeys are personal data. Open mode keeps them open (demo, e2e).
   const noAuth: MiddlewareHandler = async (_c, next) => next();
   const readAuth: MiddlewareHandler = options.staff?.mode === 'required' ? requireRole(options.staff.auth, ['operator', 'analyst']) : noAuth;
+  // Prometheus scrapes with an analyst API token (POST /api/v1/tokens) when staff auth is required.
+  app.get('/metrics', readAuth, async (c) => {
+    if (!options.prometheus) return c.json({ error: 'metrics are not enabled' }, 404);
+    return c.body(await options.prometheus.render(), 200, { 'content-type': options.prometheus.contentType });
+  });
   app.get('/api/v1/events', readAuth, async (c) => {
     const q = parseQuery(eventsQuery, c.req.query());
     const siteId = siteFilter(c, q.siteId);

@@ -5,6 +5,7 @@ import type { Logger } from '../log.js';
 import type { HttpObservationSource } from '../sources/http-observations/http-observations.source.js';
 import type { MerakiSource } from '../sources/meraki/meraki.source.js';
 import type { WifiStatus } from '../wifi/wifi.survey.js';
+import type { GatewayPrometheus } from './metrics.prom.js';
 
 export interface StatusApiOptions {
   health: () => GatewayHealth;
@@ -14,6 +15,8 @@ export interface StatusApiOptions {
   meraki?: MerakiSource;
   /** The gateway's WiFi uplink and last site survey (WifiMonitor): `wifi` in health, `GET /api/v1/wifi[?refresh=1]`. */
   wifi?: { status(): WifiStatus; refresh(): Promise<WifiStatus> };
+  /** Prometheus metrics (`GET /metrics`); the route answers 404 without. */
+  metrics?: GatewayPrometheus;
   logger: Logger;
   maxBodyBytes?: number;
 }
@@ -21,6 +24,7 @@ export interface StatusApiOptions {
 /**
  * The gateway's local HTTP API (the only file importing hono):
  * - `GET /api/v1/health` -> GatewayHealth, plus `wifi` (WifiStatus) when a WiFi monitor is given
+ * - `GET /metrics` -> Prometheus text exposition of the same figures (decision 140)
  * - `GET /api/v1/wifi` -> WifiStatus (uplink + last survey, or `available: false` with the reason);
  *   `?refresh=1` reads nmcli again first
  * - `POST /api/v1/observations` (NDJSON, a JSON array or one object) -> 200 `{accepted}`, or
@@ -36,6 +40,10 @@ export function createStatusApp(opts: StatusApiOptions): Hono {
   const maxBodyBytes = opts.maxBodyBytes ?? 5 * 1024 * 1024;
   const app = new Hono();
   app.get('/api/v1/health', (c) => c.json(opts.wifi ? { ...opts.health(), wifi: opts.wifi.status() } : opts.health()));
+  app.get('/metrics', async (c) => {
+    if (!opts.metrics) return c.json({ error: 'metrics are not enabled' }, 404);
+    return c.body(await opts.metrics.render(), 200, { 'content-type': opts.metrics.contentType });
+  });
   app.get('/api/v1/wifi', async (c) => {
     if (!opts.wifi) return c.json({ error: 'wifi status is not enabled' }, 404);
     return c.json(c.req.query('refresh') === '1' ? await opts.wifi.refresh() : opts.wifi.status());
