@@ -49,23 +49,32 @@ export class AlertService {
       this.log.warn({ err, eventId: event.id, memberId: member.memberId }, 'member summary for alert failed');
     }
     const at = this.deps.clock.now();
-    const alert = await this.deps.store.insertAlert({
-      id: newId(at),
-      at,
-      eventAt: event.at,
-      eventId: event.id,
-      eventType: event.type,
-      siteId: event.siteId,
-      ...(action.storeId !== undefined ? { storeId: action.storeId } : {}),
-      ...(event.zoneId !== undefined ? { zoneId: event.zoneId } : {}),
-      memberId: member.memberId,
-      memberName: member.name,
-      tier: member.tier,
-      tags: member.tags,
-      message: action.message,
-      status: 'open',
-      ...(extras ? { member: extras.member, recommendation: extras.recommendation } : {}),
-    });
+    const { alert, inserted } = await this.deps.store.raiseAlert(
+      {
+        id: newId(at),
+        at,
+        eventAt: event.at,
+        eventId: event.id,
+        eventType: event.type,
+        siteId: event.siteId,
+        ...(action.storeId !== undefined ? { storeId: action.storeId } : {}),
+        ...(event.zoneId !== undefined ? { zoneId: event.zoneId } : {}),
+        memberId: member.memberId,
+        memberName: member.name,
+        tier: member.tier,
+        tags: member.tags,
+        message: action.message,
+        status: 'open',
+        ...(extras ? { member: extras.member, recommendation: extras.recommendation } : {}),
+      },
+      action.ruleId,
+    );
+    if (!inserted) {
+      // The same event and rule raised it before (another node, a redelivered event): one alert.
+      this.deps.metrics.inc('alerts.duplicate');
+      this.log.info({ seq: alert.seq, alertId: alert.id, eventId: event.id, ruleId: action.ruleId }, 'staff alert already raised');
+      return alert;
+    }
     this.deps.metrics.inc('alerts.raised');
     this.log.info(
       { seq: alert.seq, alertId: alert.id, eventId: event.id, memberId: member.memberId, siteId: event.siteId, storeId: action.storeId },

@@ -1,3 +1,5 @@
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
 import type { Clock } from '../clock.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
@@ -18,11 +20,14 @@ export interface OfferPush {
 }
 
 const BATCH = 20;
+const DEFAULT_LEASE_MS = 120_000;
 
 /**
  * The delivery worker: sends queued offers to the push webhook, retrying with exponential
  * backoff and jitter (the queue is a table, so retries survive a restart), signed when a secret is set. Expiry of open offers is swept
- * on the same timer. `kick()` runs a pass at once (after an offer is queued).
+ * on the same timer. `kick()` runs a pass at once (after an offer is queued). Work is taken with a
+ * lease in the database, so the workers of several nodes never send one delivery at once and a
+ * crashed node's deliveries are taken over when its lease runs out (decision 101).
  */
 export class OfferDeliveryWorker {
   private readonly log: Logger;
@@ -32,12 +37,23 @@ export class OfferDeliveryWorker {
   private active = false;
 
   private readonly random: () => number;
+  /** This worker's name on its leases: unique per process start. */
+  readonly owner: string;
 
   constructor(
-    private readonly o: { store: CloudStore; clock: Clock; logger: Logger; metrics: Metrics; config: OfferDeliveryConfig | undefined; random?: () => number },
+    private readonly o: {
+      store: CloudStore;
+      clock: Clock;
+      logger: Logger;
+      metrics: Metrics;
+      config: OfferDeliveryConfig | undefined;
+      random?: () => number;
+      owner?: string;
+    },
   ) {
     this.log = o.logger.child({ module: 'offer-delivery' });
     this.random = o.random ?? Math.random;
+    this.owner = o.owner ?? `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
   }
 
   start(): void {
@@ -86,10 +102,27 @@ export class OfferDeliveryWorker {
     const expired = await store.expireOffers(clock.now());
     if (expired > 0) this.o.metrics.inc('offers.expired', expired);
     if (!this.o.config) return 0;
-    const due = await store.dueDeliveries(clock.now(), BATCH);
-    for (const d of due) await this.attempt(d, this.o.config);
+    const config = this.o.config;
+    const leaseMs = config.leaseMs ?? DEFAULT_LEASE_MS;
+    const leasedAt = clock.now();
+    const due = await store.leaseDeliveries({ now: leasedAt, limit: BATCH, owner: this.owner, leaseMs });
+    let attempted = 0;
+    for (const d of due) {
+      // A push must end before the lease does, or another node could take it meanwhile; what is
+      // left is taken again (by any node) once the lease has run out.
+      if (clock.now() + (config.timeoutMs ?? 5000) >= leasedAt + leaseMs) break;
+      await this.attempt(d, config);
+      attempted++;
+    }
     if (due.length === BATCH) this.again = true; // more waiting
-    return due.length;
+    return attempted;
+  }
+
+  /** Writes the outcome while this worker still holds the lease; a lost lease is counted (the push carried an Idempotency-Key). */
+  private async settle(d: OfferDelivery): Promise<void> {
+    if (await this.o.store.settleDelivery(d, this.owner)) return;
+    this.o.metrics.inc('offers.delivery_lease_lost');
+    this.log.warn({ offerId: d.offerId, owner: this.owner }, 'delivery lease lost before the outcome was written');
   }
 
   private async attempt(d: OfferDelivery, config: OfferDeliveryConfig): Promise<void> {
@@ -99,14 +132,14 @@ export class OfferDeliveryWorker {
     if (!offer || offer.status === 'expired' || offer.status === 'redeemed' || offer.expiresAt <= now) {
       // A push after the fact is noise: an expired offer is not sent, a redeemed one needs no push.
       const why = !offer ? 'offer gone' : offer.status === 'redeemed' ? 'already redeemed' : 'expired before delivery';
-      await store.updateDelivery({ ...d, status: 'cancelled', lastError: why, updatedAt: now });
+      await this.settle({ ...d, status: 'cancelled', lastError: why, updatedAt: now });
       return;
     }
     if (offer.memberId !== null) {
       // Consent is read again at send time: a member who withdrew it since the offer was issued gets no push.
       const member = await store.getMember(offer.memberId);
       if (!member?.consent || member.marketingConsent !== true) {
-        await store.updateDelivery({ ...d, status: 'cancelled', lastError: 'no marketing consent', updatedAt: now });
+        await this.settle({ ...d, status: 'cancelled', lastError: 'no marketing consent', updatedAt: now });
         return;
       }
     }
@@ -116,7 +149,7 @@ export class OfferDeliveryWorker {
     const at = clock.now();
     const attempts = d.attempts + 1;
     if (result.ok) {
-      await store.updateDelivery({ ...d, status: 'delivered', attempts, lastStatus: result.status, lastError: undefined, updatedAt: at });
+      await this.settle({ ...d, status: 'delivered', attempts, lastStatus: result.status, lastError: undefined, updatedAt: at });
       await store.setOfferDelivery(offer.id, 'delivered', at);
       metrics.inc('offers.delivered');
       this.log.info({ offerId: offer.id, attempts }, 'offer delivered');
@@ -128,7 +161,7 @@ export class OfferDeliveryWorker {
       // (the push service was down) do not all retry in the same instant when it comes back.
       const ceilingMs = Math.min(config.maxBackoffMs ?? 300_000, (config.backoffMs ?? 2000) * 2 ** (attempts - 1));
       const delayMs = Math.round(ceilingMs / 2 + this.random() * (ceilingMs / 2));
-      await store.updateDelivery({
+      await this.settle({
         ...d,
         status: 'pending',
         attempts,
@@ -141,7 +174,7 @@ export class OfferDeliveryWorker {
       this.log.warn({ offerId: offer.id, attempts, status: result.status, error: result.error, retryInMs: delayMs }, 'offer delivery failed; will retry');
       return;
     }
-    await store.updateDelivery({ ...d, status: 'failed', attempts, lastStatus: result.status, lastError: result.error, updatedAt: at });
+    await this.settle({ ...d, status: 'failed', attempts, lastStatus: result.status, lastError: result.error, updatedAt: at });
     await store.setOfferDelivery(offer.id, 'failed', at);
     metrics.inc('offers.delivery_failed');
     this.log.warn({ offerId: offer.id, attempts, status: result.status, error: result.error }, 'offer delivery given up');

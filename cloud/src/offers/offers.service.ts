@@ -28,6 +28,11 @@ export interface OfferDeliveryConfig extends WebhookPolicy {
   maxBackoffMs?: number;
   /** How often the queue is polled for due retries (default 1000). */
   pollMs?: number;
+  /**
+   * How long a worker holds the deliveries it took (default 2 minutes): another node takes them
+   * only after this, so a crashed node's deliveries wait at most this long (decision 101).
+   */
+  leaseMs?: number;
   /** Signs every push (`storesense-signature`, webhook.signature.ts) so the push service can refuse forgeries. */
   secret?: string;
 }

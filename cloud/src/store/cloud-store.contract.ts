@@ -134,6 +134,67 @@ export function runCloudStoreContract(name: string, open: () => ContractStore | 
       expect(await store.lastAlertEventAt({ memberId: 'm1', siteId: 'site1', storeId: 'st1', eventType: 'approach' })).toBeUndefined();
     });
 
+    it('leases due deliveries to one worker at a time; an expired lease is taken over and the old holder cannot settle', async () => {
+      for (const [id, at] of [
+        ['d1', 10],
+        ['d2', 20],
+        ['d3', 30],
+        ['d4', 900],
+      ] as const)
+        await store.enqueueDelivery(id, at);
+      const ids = (ds: { offerId: string }[]) => ds.map((d) => d.offerId);
+      expect(ids(await store.leaseDeliveries({ now: 100, limit: 2, owner: 'A', leaseMs: 50 }))).toEqual(['d1', 'd2']);
+      expect(ids(await store.leaseDeliveries({ now: 100, limit: 5, owner: 'B', leaseMs: 500 }))).toEqual(['d3']); // d4 not due
+      expect(await store.leaseDeliveries({ now: 149, limit: 5, owner: 'B', leaseMs: 50 })).toEqual([]);
+      // A crashed: at 150 its leases have run out, and B takes them.
+      const taken = await store.leaseDeliveries({ now: 150, limit: 5, owner: 'B', leaseMs: 50 });
+      expect(ids(taken)).toEqual(['d1', 'd2']);
+      const d1 = taken[0]!;
+      expect(await store.settleDelivery({ ...d1, status: 'delivered', attempts: 1, updatedAt: 151 }, 'A')).toBe(false);
+      expect(await store.settleDelivery({ ...d1, status: 'delivered', attempts: 1, updatedAt: 151 }, 'B')).toBe(true);
+      expect(await store.getDelivery('d1')).toMatchObject({ status: 'delivered', attempts: 1, updatedAt: 151 });
+      // Settled as a retry: free again (no lease), taken when due.
+      expect(await store.settleDelivery({ ...taken[1]!, attempts: 1, nextAttemptAt: 300, updatedAt: 151 }, 'B')).toBe(true);
+      expect(await store.leaseDeliveries({ now: 160, limit: 5, owner: 'A', leaseMs: 50 })).toEqual([]);
+      expect(ids(await store.leaseDeliveries({ now: 300, limit: 5, owner: 'A', leaseMs: 50 }))).toEqual(['d2']); // B still holds d3
+      expect(ids(await store.dueDeliveries(1000, 10))).toEqual(['d3', 'd2', 'd4']); // the plain listing ignores leases
+    });
+
+    it('raises an alert once per event and rule (a retry or another node gets the stored one), with consecutive seqs', async () => {
+      const base = {
+        at: 10,
+        eventAt: 5,
+        eventId: 'ev1',
+        eventType: 'arrival' as const,
+        siteId: 'site1',
+        storeId: 'st1',
+        memberId: 'm1',
+        memberName: 'Ann',
+        tags: [],
+        message: 'hi',
+        status: 'open' as const,
+      };
+      const first = await store.raiseAlert({ ...base, id: 'r1' }, 'rule-a');
+      expect(first).toEqual({ alert: { ...base, id: 'r1', seq: first.alert.seq }, inserted: true });
+      // A retry mints a new alert id: the (event, rule) constraint still answers with the stored one.
+      expect(await store.raiseAlert({ ...base, id: 'r2', message: 'again' }, 'rule-a')).toEqual({ alert: first.alert, inserted: false });
+      expect(await store.raiseAlert({ ...base, id: 'r1' }, 'rule-b')).toEqual({ alert: first.alert, inserted: false }); // same id
+      const otherRule = await store.raiseAlert({ ...base, id: 'r3' }, 'rule-b');
+      expect(otherRule.inserted).toBe(true);
+      // Alerts stored without a rule are not deduplicated by event.
+      const plain = await store.insertAlert({ ...base, id: 'p1' });
+      expect(plain.seq).toBe(otherRule.alert.seq + 1);
+      const racing = await Promise.all(Array.from({ length: 8 }, (_, i) => store.raiseAlert({ ...base, eventId: 'ev2', id: `x${i}` }, 'rule-a')));
+      expect(racing.filter((r) => r.inserted)).toHaveLength(1);
+      expect(new Set(racing.map((r) => r.alert.id)).size).toBe(1);
+      const distinct = await Promise.all(Array.from({ length: 6 }, (_, i) => store.raiseAlert({ ...base, eventId: `ev3-${i}`, id: `y${i}` }, 'rule-a')));
+      const seqs = distinct.map((r) => r.alert.seq).sort((a, b) => a - b);
+      expect(seqs).toEqual(seqs.map((_, i) => racing[0]!.alert.seq + 1 + i)); // no gaps: a lost race burns no seq
+      const stored = [first.alert, otherRule.alert, plain, racing[0]!.alert, ...distinct.map((r) => r.alert)].sort((a, b) => a.seq - b.seq);
+      expect(await store.listAlerts({ limit: 100 })).toEqual(stored);
+      expect((await store.counts()).alerts).toBe(10);
+    });
+
     it("keeps one offer per event, rule and kind; several per member and day are allowed (caps are the rules' business)", async () => {
       const offer = {
         id: 'o1',

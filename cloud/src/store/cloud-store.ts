@@ -52,6 +52,14 @@ export interface CloudStore {
 
   // staff alerts: `seq` is assigned by the store, increasing
   insertAlert(alert: NewAlert): Promise<StaffAlert>;
+  /**
+   * Stores the alert a rule raised for an event, once per (event, rule) by a unique constraint:
+   * raising it again (another node, a retry with a new alert id) stores nothing and returns the
+   * stored alert with `inserted: false`. Seqs become visible in seq order (a reader that saw seq n
+   * never later finds a new alert below n), so a socket resuming from its last seq on any node
+   * misses nothing (decision 100).
+   */
+  raiseAlert(alert: NewAlert, ruleId: string): Promise<{ alert: StaffAlert; inserted: boolean }>;
   listAlerts(query: AlertQuery): Promise<StaffAlert[]>;
   /** Event time of the newest alert for this member, site, store and event type (cooldowns). */
   lastAlertEventAt(key: AlertKey): Promise<number | undefined>;
@@ -108,6 +116,15 @@ export interface CloudStore {
   /** Pending deliveries due at `now`, oldest due first. */
   dueDeliveries(now: number, limit: number): Promise<OfferDelivery[]>;
   updateDelivery(delivery: OfferDelivery): Promise<void>;
+  /**
+   * Leases up to `limit` pending deliveries due at `now` to `owner` until `now + leaseMs`, oldest due
+   * first, passing over those another worker holds (PostgreSQL: `FOR UPDATE SKIP LOCKED`). Two
+   * workers (nodes) never hold one delivery at once; a lease whose time has passed (its node
+   * crashed) is free again (decision 101).
+   */
+  leaseDeliveries(q: { now: number; limit: number; owner: string; leaseMs: number }): Promise<OfferDelivery[]>;
+  /** `updateDelivery` by a lease holder: written (and the lease ended) only while `owner` still holds it; false when it was lost. */
+  settleDelivery(delivery: OfferDelivery, owner: string): Promise<boolean>;
   getDelivery(offerId: string): Promise<OfferDelivery | undefined>;
   /** A site's offers issued with `from <= issuedAt < to`, oldest first (analytics input). */
   listOffersIssued(siteId: string, from: number, to: number): Promise<Offer[]>;

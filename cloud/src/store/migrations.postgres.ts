@@ -204,4 +204,17 @@ export const PG_MIGRATIONS: readonly string[] = [
     PRIMARY KEY (site_id, store_id, start)
   );
   `,
+  // 2 (decisions 100, 101): an alert once per (event, rule) by constraint (NULL rule: distinct, as
+  // in SQLite); alert seqs from a counter row locked by the inserting transaction, so seqs commit
+  // in order (an identity column hands them out at insert and lets a later one commit first);
+  // delivery leases, so a worker owns what it sends.
+  `
+  ALTER TABLE alerts ADD COLUMN rule_id TEXT;
+  CREATE UNIQUE INDEX alerts_event_rule ON alerts (event_id, rule_id);
+  ALTER TABLE alerts ALTER COLUMN seq DROP IDENTITY;
+  CREATE TABLE alert_seq (one BOOLEAN PRIMARY KEY DEFAULT true CHECK (one), last BIGINT NOT NULL);
+  INSERT INTO alert_seq (one, last) SELECT true, coalesce(max(seq), 0) FROM alerts;
+  ALTER TABLE offer_deliveries ADD COLUMN lease_owner TEXT;
+  ALTER TABLE offer_deliveries ADD COLUMN lease_until BIGINT;
+  `,
 ];

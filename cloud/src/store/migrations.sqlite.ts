@@ -265,4 +265,12 @@ export const MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE auth_tokens ADD COLUMN created_by TEXT;
   `,
+  // 9 (decisions 100, 101): an alert once per (event, rule) by constraint (alerts stored without a
+  // rule keep rule_id NULL and stay distinct); delivery leases, so a worker owns what it sends.
+  `
+  ALTER TABLE alerts ADD COLUMN rule_id TEXT;
+  CREATE UNIQUE INDEX alerts_event_rule ON alerts (event_id, rule_id);
+  ALTER TABLE offer_deliveries ADD COLUMN lease_owner TEXT;
+  ALTER TABLE offer_deliveries ADD COLUMN lease_until INTEGER;
+  `,
 ];

@@ -1,38 +1,73 @@
 import type pg from 'pg';
 import type { StaffAlert } from '@storesense/protocol';
 import type { AlertHandling, AlertKey, AlertQuery, AuthToken, AuthTokenKind, NewAlert, StaffAccount, StaffProfile, StaffRole } from './cloud-store.js';
-import { one, rows, run, type Row } from './pg-sql.js';
+import { one, rows, run, type Queryable, type Row } from './pg-sql.js';
 
 const ALERT_FILTER = `seq > @since AND (@upTo::bigint IS NULL OR seq <= @upTo) AND (@siteId::text IS NULL OR site_id = @siteId)
   AND (@stores::text[] IS NULL OR store_id = ANY(@stores)) AND (NOT @handledOnly::boolean OR status <> 'open')`;
 
 const toAlert = (r: Row): StaffAlert => ({ ...(r.body as NewAlert), seq: r.seq as number });
 
-/** Staff alerts (seq from an identity column), claims by compare-and-set, staff and auth tokens. */
+/** Staff alerts (seq from a counter row, in commit order), claims by compare-and-set, staff and auth tokens. */
 export class PgAlertTables {
   constructor(private readonly pool: pg.Pool) {}
 
   async insert(alert: NewAlert): Promise<StaffAlert> {
-    // Idempotent by alert id: a retried insert returns the stored alert with its original seq.
-    const r = await one(
-      this.pool,
-      `WITH ins AS (
-         INSERT INTO alerts (id, at, event_at, event_id, event_type, site_id, store_id, member_id, body)
-         VALUES (@id, @at, @eventAt, @eventId, @eventType, @siteId, @storeId, @memberId, @body) ON CONFLICT (id) DO NOTHING RETURNING seq, body)
-       SELECT seq, body FROM ins UNION ALL SELECT seq, body FROM alerts WHERE id = @id AND NOT EXISTS (SELECT 1 FROM ins)`,
-      {
-        id: alert.id,
-        at: alert.at,
-        eventAt: alert.eventAt,
-        eventId: alert.eventId,
-        eventType: alert.eventType,
-        siteId: alert.siteId,
-        storeId: alert.storeId ?? '',
-        memberId: alert.memberId,
-        body: JSON.stringify(alert),
-      },
-    );
-    return toAlert(r!);
+    return (await this.store(alert, null)).alert;
+  }
+
+  raise(alert: NewAlert, ruleId: string): Promise<{ alert: StaffAlert; inserted: boolean }> {
+    return this.store(alert, ruleId);
+  }
+
+  /**
+   * Idempotent by alert id and by (event, rule). The seq is taken from `alert_seq`, whose row lock
+   * the inserting transaction holds until it commits: raisers on every node queue there, so seqs
+   * commit in order and a reader that has seen seq n never later finds a new alert below n (socket
+   * resume, decision 100). A raise that finds its alert stored meanwhile rolls back, leaving no gap.
+   */
+  private async store(alert: NewAlert, ruleId: string | null): Promise<{ alert: StaffAlert; inserted: boolean }> {
+    const key = { id: alert.id, eventId: alert.eventId, ruleId };
+    const existing = (db: Queryable) =>
+      one(db, 'SELECT seq, body FROM alerts WHERE id = @id OR (event_id = @eventId AND rule_id = @ruleId) ORDER BY seq LIMIT 1', key);
+    const before = await existing(this.pool);
+    if (before) return { alert: toAlert(before), inserted: false };
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN');
+      const seq = (await one(client, 'UPDATE alert_seq SET last = last + 1 RETURNING last'))!.last as number;
+      // Read committed: this statement sees what a raiser that held the lock before us committed.
+      const raced = await existing(client);
+      if (raced) {
+        await client.query('ROLLBACK');
+        return { alert: toAlert(raced), inserted: false };
+      }
+      await run(
+        client,
+        `INSERT INTO alerts (seq, id, at, event_at, event_id, event_type, site_id, store_id, member_id, body, rule_id)
+         VALUES (@seq, @id, @at, @eventAt, @eventId, @eventType, @siteId, @storeId, @memberId, @body, @ruleId)`,
+        {
+          seq,
+          id: alert.id,
+          at: alert.at,
+          eventAt: alert.eventAt,
+          eventId: alert.eventId,
+          eventType: alert.eventType,
+          siteId: alert.siteId,
+          storeId: alert.storeId ?? '',
+          memberId: alert.memberId,
+          body: JSON.stringify(alert),
+          ruleId,
+        },
+      );
+      await client.query('COMMIT');
+      return { alert: { ...alert, seq }, inserted: true };
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    } finally {
+      client.release();
+    }
   }
 
   async list(q: AlertQuery): Promise<StaffAlert[]> {

@@ -187,6 +187,38 @@ export class PgOfferTables {
     );
   }
 
+  /** SKIP LOCKED: a worker passes over rows another is leasing right now instead of queueing behind it. */
+  async lease(q: { now: number; limit: number; owner: string; leaseMs: number }): Promise<OfferDelivery[]> {
+    const r = await rows(
+      this.pool,
+      `UPDATE offer_deliveries d SET lease_owner = @owner, lease_until = @until
+       FROM (SELECT offer_id FROM offer_deliveries WHERE status = 'pending' AND next_attempt_at <= @now AND (lease_until IS NULL OR lease_until <= @now)
+             ORDER BY next_attempt_at, offer_id LIMIT @limit FOR UPDATE SKIP LOCKED) due
+       WHERE d.offer_id = due.offer_id RETURNING d.*`,
+      { owner: q.owner, until: q.now + q.leaseMs, now: q.now, limit: q.limit },
+    );
+    return r.map(toDelivery).sort((a, b) => a.nextAttemptAt - b.nextAttemptAt || (a.offerId < b.offerId ? -1 : 1));
+  }
+
+  async settle(d: OfferDelivery, owner: string): Promise<boolean> {
+    const r = await run(
+      this.pool,
+      `UPDATE offer_deliveries SET status = @status, attempts = @attempts, next_attempt_at = @nextAttemptAt, last_status = @lastStatus,
+         last_error = @lastError, updated_at = @updatedAt, lease_owner = NULL, lease_until = NULL WHERE offer_id = @offerId AND lease_owner = @owner`,
+      {
+        offerId: d.offerId,
+        status: d.status,
+        attempts: d.attempts,
+        nextAttemptAt: d.nextAttemptAt,
+        lastStatus: d.lastStatus ?? null,
+        lastError: d.lastError ?? null,
+        updatedAt: d.updatedAt,
+        owner,
+      },
+    );
+    return r.rowCount === 1;
+  }
+
   async getDelivery(offerId: string): Promise<OfferDelivery | undefined> {
     const r = await one(this.pool, 'SELECT * FROM offer_deliveries WHERE offer_id = @offerId', { offerId });
     return r ? toDelivery(r) : undefined;

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { makeEvent } from '../testing/fixtures.js';
 import { dropSchema, freshSchemaName, POSTGRES_TEST_URL, postgresUnavailable } from '../testing/postgres.fixture.js';
 import { runCloudStoreContract } from './cloud-store.contract.js';
+import { PG_MIGRATIONS } from './migrations.postgres.js';
 import { openPostgresStore } from './store.postgres.js';
 
 // The same contract suite as SQLite, against a real PostgreSQL: each test in a fresh random
@@ -40,7 +41,7 @@ describe.skipIf(unreachable !== undefined)('PostgreSQL store', () => {
       await raw.connect();
       try {
         const versions = await raw.query(`SELECT version FROM ${schema}.schema_migrations ORDER BY version`);
-        expect(versions.rows.map((r) => r.version)).toEqual([1]);
+        expect(versions.rows.map((r) => r.version)).toEqual(PG_MIGRATIONS.map((_, i) => i + 1));
         const parts = await raw.query(
           `SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid JOIN pg_class p ON p.oid = i.inhparent
            JOIN pg_namespace n ON n.oid = p.relnamespace WHERE p.relname = 'events' AND n.nspname = $1 ORDER BY 1`,

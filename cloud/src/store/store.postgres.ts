@@ -156,6 +156,9 @@ class PostgresCloudStore implements CloudStore {
   insertAlert(alert: NewAlert): Promise<StaffAlert> {
     return this.alerts.insert(alert);
   }
+  raiseAlert(alert: NewAlert, ruleId: string): Promise<{ alert: StaffAlert; inserted: boolean }> {
+    return this.alerts.raise(alert, ruleId);
+  }
   listAlerts(q: AlertQuery): Promise<StaffAlert[]> {
     return this.alerts.list(q);
   }
@@ -241,6 +244,12 @@ class PostgresCloudStore implements CloudStore {
   }
   updateDelivery(delivery: OfferDelivery): Promise<void> {
     return this.offers.updateDelivery(delivery);
+  }
+  leaseDeliveries(q: { now: number; limit: number; owner: string; leaseMs: number }): Promise<OfferDelivery[]> {
+    return this.offers.lease(q);
+  }
+  settleDelivery(delivery: OfferDelivery, owner: string): Promise<boolean> {
+    return this.offers.settle(delivery, owner);
   }
   getDelivery(offerId: string): Promise<OfferDelivery | undefined> {
     return this.offers.getDelivery(offerId);

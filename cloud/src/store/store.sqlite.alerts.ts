@@ -13,6 +13,11 @@ export class SqliteAlertTables {
         `INSERT INTO alerts (id, at, event_at, event_id, event_type, site_id, store_id, member_id, body)
          VALUES (@id, @at, @eventAt, @eventId, @eventType, @siteId, @storeId, @memberId, @body)`,
       ),
+      raiseAlert: db.prepare(
+        `INSERT INTO alerts (id, at, event_at, event_id, event_type, site_id, store_id, member_id, body, rule_id)
+         VALUES (@id, @at, @eventAt, @eventId, @eventType, @siteId, @storeId, @memberId, @body, @ruleId) ON CONFLICT DO NOTHING`,
+      ),
+      getRaised: db.prepare('SELECT seq, body FROM alerts WHERE (event_id = @eventId AND rule_id = @ruleId) OR id = @id ORDER BY seq LIMIT 1'),
       listAlertsAsc: db.prepare(
         `SELECT seq, body FROM alerts
          WHERE seq > @since AND (@upTo IS NULL OR seq <= @upTo) AND (@siteId IS NULL OR site_id = @siteId)
@@ -51,6 +56,37 @@ export class SqliteAlertTables {
       body: JSON.stringify(alert),
     });
     return { ...alert, seq: Number(info.lastInsertRowid) };
+  }
+
+  /**
+   * Inserted, or the alert already stored for (event, rule) or this id. Looked up first: a conflicting
+   * insert would burn an AUTOINCREMENT seq, and seqs stay consecutive (the socket resume relies on
+   * order, not on that, but a gap-free sequence is what the PostgreSQL store gives too). The unique
+   * index stays the backstop; SQLite writes are synchronous, so nothing runs in between.
+   */
+  raiseAlert(alert: NewAlert, ruleId: string): { alert: StaffAlert; inserted: boolean } {
+    const key = { eventId: alert.eventId, ruleId, id: alert.id };
+    let r = this.stmt.getRaised.get(key) as Row | undefined;
+    if (!r) {
+      const info = this.stmt.raiseAlert.run({ ...this.params(alert), ruleId });
+      if (info.changes === 1) return { alert: { ...alert, seq: Number(info.lastInsertRowid) }, inserted: true };
+      r = this.stmt.getRaised.get(key) as Row;
+    }
+    return { alert: { ...(JSON.parse(r.body as string) as NewAlert), seq: r.seq as number }, inserted: false };
+  }
+
+  private params(alert: NewAlert) {
+    return {
+      id: alert.id,
+      at: alert.at,
+      eventAt: alert.eventAt,
+      eventId: alert.eventId,
+      eventType: alert.eventType,
+      siteId: alert.siteId,
+      storeId: alert.storeId ?? '',
+      memberId: alert.memberId,
+      body: JSON.stringify(alert),
+    };
   }
 
   listAlerts(q: AlertQuery): StaffAlert[] {

@@ -53,6 +53,16 @@ export class SqliteOfferTables {
            last_error = @lastError, updated_at = @updatedAt WHERE offer_id = @offerId`,
       ),
       getDelivery: db.prepare('SELECT * FROM offer_deliveries WHERE offer_id = ?'),
+      lease: db.prepare(
+        `UPDATE offer_deliveries SET lease_owner = @owner, lease_until = @until
+         WHERE offer_id IN (SELECT offer_id FROM offer_deliveries WHERE status = 'pending' AND next_attempt_at <= @now
+           AND (lease_until IS NULL OR lease_until <= @now) ORDER BY next_attempt_at, offer_id LIMIT @limit)
+         RETURNING *`,
+      ),
+      settle: db.prepare(
+        `UPDATE offer_deliveries SET status = @status, attempts = @attempts, next_attempt_at = @nextAttemptAt, last_status = @lastStatus,
+           last_error = @lastError, updated_at = @updatedAt, lease_owner = NULL, lease_until = NULL WHERE offer_id = @offerId AND lease_owner = @owner`,
+      ),
     };
   }
 
@@ -152,6 +162,15 @@ export class SqliteOfferTables {
 
   updateDelivery(d: OfferDelivery): void {
     this.stmt.updateDelivery.run({ ...d, lastStatus: d.lastStatus ?? null, lastError: d.lastError ?? null });
+  }
+
+  lease(q: { now: number; limit: number; owner: string; leaseMs: number }): OfferDelivery[] {
+    const leased = (this.stmt.lease.all({ owner: q.owner, until: q.now + q.leaseMs, now: q.now, limit: q.limit }) as Row[]).map(toDelivery);
+    return leased.sort((a, b) => a.nextAttemptAt - b.nextAttemptAt || (a.offerId < b.offerId ? -1 : 1));
+  }
+
+  settle(d: OfferDelivery, owner: string): boolean {
+    return this.stmt.settle.run({ ...d, lastStatus: d.lastStatus ?? null, lastError: d.lastError ?? null, owner }).changes === 1;
   }
 
   getDelivery(offerId: string): OfferDelivery | undefined {

@@ -227,6 +227,10 @@ class SqliteCloudStore implements CloudStore {
     return this.alerts.insertAlert(alert);
   }
 
+  async raiseAlert(alert: NewAlert, ruleId: string): Promise<{ alert: StaffAlert; inserted: boolean }> {
+    return this.alerts.raiseAlert(alert, ruleId);
+  }
+
   async listAlerts(q: AlertQuery): Promise<StaffAlert[]> {
     return this.alerts.listAlerts(q);
   }
@@ -341,6 +345,14 @@ class SqliteCloudStore implements CloudStore {
 
   async updateDelivery(delivery: OfferDelivery): Promise<void> {
     this.offers.updateDelivery(delivery);
+  }
+
+  async leaseDeliveries(q: { now: number; limit: number; owner: string; leaseMs: number }): Promise<OfferDelivery[]> {
+    return this.offers.lease(q);
+  }
+
+  async settleDelivery(delivery: OfferDelivery, owner: string): Promise<boolean> {
+    return this.offers.settle(delivery, owner);
   }
 
   async getDelivery(offerId: string): Promise<OfferDelivery | undefined> {
