@@ -64,6 +64,16 @@ function portFromEnv(name, dflt) {
 
 const children = [];
 let stopping = false;
+/** Set once the cloud answers: stop() asks it whether the gateway's offline state was stored. */
+let cloudApi;
+
+// Each child runs in its own process group (detached): Ctrl-C in a terminal signals the whole
+// foreground group at once, which stopped cloud and gateway together, so the gateway's offline
+// state had no cloud to reach. Only this script gets the signal now, and stop() sends it on in
+// order. If this script exits any other way, the children go with it.
+process.on('exit', () => {
+  for (const { child } of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+});
 
 function run(name, args, extraEnv = {}) {
   const log = createWriteStream(join(dataDir, 'logs', `${name}.log`), { flags: 'a' });
@@ -71,6 +81,7 @@ function run(name, args, extraEnv = {}) {
     cwd: root,
     env: { ...env, ...extraEnv },
     stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
   });
   child.stdout.pipe(log);
   child.stderr.pipe(log);
@@ -89,7 +100,7 @@ function run(name, args, extraEnv = {}) {
 function runToEnd(args) {
   return new Promise((ok) => {
     const log = createWriteStream(join(dataDir, 'logs', 'generate.log'), { flags: 'a' });
-    const child = spawn(process.execPath, args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     child.stdout.pipe(log);
     child.stderr.pipe(log);
     children.push({ name: 'generate', child });
@@ -115,8 +126,10 @@ async function stop(code = 0) {
   if (stopping) return;
   stopping = true;
   say('stopping…');
-  // Reverse order: the simulator first, then the gateway (flushes its outbox), then the cloud.
-  for (const { child } of [...children].reverse()) {
+  // Reverse order: the simulator first, then the gateway (it flushes its outbox and publishes
+  // itself offline), then, once the cloud has stored that, the cloud.
+  for (const { name, child } of [...children].reverse()) {
+    if (name === 'cloud') await gatewayOfflineRecorded();
     if (child.exitCode !== null || child.signalCode !== null) continue;
     child.kill('SIGTERM');
     await new Promise((r) => {
@@ -132,6 +145,27 @@ async function stop(code = 0) {
   }
   say('stopped');
   process.exit(code);
+}
+
+/** Waits (up to 5 s) until the cloud lists the gateway offline, and says so either way. */
+async function gatewayOfflineRecorded() {
+  if (!cloudApi || !children.some((c) => c.name === 'gateway')) return;
+  const until = Date.now() + 5_000;
+  while (Date.now() < until) {
+    try {
+      const res = await fetch(`${cloudApi.url}/api/v1/gateways`, { headers: { authorization: `Bearer ${cloudApi.token}` } });
+      if (res.status === 401) cloudApi.token = await login(cloudApi.url, demoOperator); // a session older than its 12 h
+      const gw = (await res.json()).gateways.find((g) => g.gatewayId === gatewayId);
+      if (gw?.conn?.state === 'offline') {
+        say(`gateway ${gatewayId} reported itself offline; the cloud has recorded it`);
+        return;
+      }
+    } catch {
+      // the cloud is busy or gone: try again until the deadline
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  say(`the cloud did not record gateway ${gatewayId} offline within 5 s; stopping it anyway`);
 }
 
 async function main() {
@@ -184,6 +218,7 @@ async function main() {
   // The scripted member is one the cloud has not alerted on lately (alerts have a 10-minute
   // cooldown per member), so a restart shows a fresh alert too.
   const operatorToken = await login(httpUrl, demoOperator);
+  cloudApi = { url: httpUrl, token: operatorToken };
   const memberId = await pickScriptedMember(httpUrl, operatorToken);
   say(`generating ${durationArg} of simulated traffic for "${site.name}"…`);
   const simDir = join(dataDir, 'sim');
