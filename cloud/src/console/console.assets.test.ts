@@ -1,38 +1,45 @@
-import { execFileSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { readdirSync, statSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { Hono } from 'hono';
 import { describe, expect, it } from 'vitest';
-import { tempDir } from '../testing/fixtures.js';
-import { CONSOLE_ASSETS, registerConsoleRoutes } from './console.assets.js';
+import { BROWSER_BUILD_DIR, consoleAssets, contractModule, registerConsoleRoutes } from './console.assets.js';
 
 const app = new Hono();
 registerConsoleRoutes(app);
-const scripts = Object.entries(CONSOLE_ASSETS).filter(([name]) => name.endsWith('.js'));
+const assets = consoleAssets();
+const scripts = Object.entries(assets).filter(([name]) => name.endsWith('.js'));
+const SOURCE_DIR = fileURLToPath(new URL('../../browser/', import.meta.url));
+const sources = readdirSync(SOURCE_DIR).filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts'));
 
 describe('console assets', () => {
-  it('every module parses as an ES module (node --check), so a stray quote fails here, not in a browser', () => {
-    const dir = tempDir('storesense-console-');
-    try {
-      for (const [name, body] of scripts) {
-        const file = join(dir.dir, name.replace(/\.js$/, '.mjs'));
-        writeFileSync(file, body);
-        expect(() => execFileSync(process.execPath, ['--check', file], { stdio: 'pipe' }), name).not.toThrow();
-      }
-    } finally {
-      dir.cleanup();
+  it('every browser module is built and not older than its source (else: run npx tsc -b)', () => {
+    for (const src of sources) {
+      const built = src.replace(/\.ts$/, '.js');
+      expect(Object.keys(assets), `${built} missing from ${BROWSER_BUILD_DIR}: run npx tsc -b`).toContain(built);
+      expect(statSync(`${BROWSER_BUILD_DIR}${built}`).mtimeMs, `${built} is older than its source: run npx tsc -b`).toBeGreaterThanOrEqual(
+        statSync(`${SOURCE_DIR}${src}`).mtimeMs - 1,
+      );
     }
   });
 
-  it('every relative import names a served module', () => {
+  it('every import of a module names a served module and, for the contract, a name it exports', () => {
+    let seen = 0;
     for (const [name, body] of scripts) {
-      for (const m of body.matchAll(/(?:from|import\(|module:)\s*'\.\/([\w.-]+)'/g))
-        expect(Object.keys(CONSOLE_ASSETS), `${name} imports ${m[1]}`).toContain(m[1]);
+      for (const m of body.matchAll(/^(?:import|export)\b[^'\n]*\bfrom '([^']+)'|\bimport\('([^']+)'\)/gm)) {
+        const spec = m[1] ?? m[2]!;
+        expect(spec, `${name} imports a bare specifier`).toMatch(/^\.\/[\w.-]+\.js$/);
+        expect(Object.keys(assets), `${name} imports ${spec}`).toContain(spec.slice(2));
+        seen++;
+      }
+      for (const m of body.matchAll(/import \{([^}]+)\} from '\.\/contract\.js'/g))
+        for (const n of m[1]!.split(',').map((x) => x.trim()))
+          expect(contractModule(), `${name} imports ${n} from contract.js`).toContain(`export const ${n} =`);
     }
+    expect(seen).toBeGreaterThanOrEqual(15); // the pattern does find the imports
   });
 
   it('no module fetches from another origin or writes HTML from strings', () => {
-    for (const [name, body] of Object.entries(CONSOLE_ASSETS)) {
+    for (const [name, body] of Object.entries(assets)) {
       // The SVG namespace is a name, never fetched.
       expect(body.replaceAll('http://www.w3.org/2000/svg', ''), name).not.toMatch(/https?:\/\/|\/\/cdn/);
       expect(body, name).not.toMatch(/innerHTML|outerHTML|insertAdjacentHTML|document\.write/);
@@ -43,22 +50,28 @@ describe('console assets', () => {
     const res = await app.request('/assets/console/core.js');
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toBe('text/javascript; charset=utf-8');
-    expect(await res.text()).toBe(CONSOLE_ASSETS['core.js']);
+    expect(await res.text()).toBe(assets['core.js']);
     const etag = res.headers.get('etag')!;
     expect((await app.request('/assets/console/core.js', { headers: { 'if-none-match': etag } })).status).toBe(304);
     expect((await app.request('/assets/console/console.css')).headers.get('content-type')).toBe('text/css; charset=utf-8');
     expect((await app.request('/assets/console/nope.js')).status).toBe(404);
     expect((await app.request('/assets/console/constructor')).status).toBe(404);
+    expect(await (await app.request('/assets/console/contract.js')).text()).toMatch(/^export const EVENT_TYPES = Object\.freeze\(\["approach",/);
   });
 
-  it('the console page loads only same-origin modules under a CSP without inline script', async () => {
-    const res = await app.request('/');
-    const csp = res.headers.get('content-security-policy')!;
-    expect(csp).toContain("script-src 'self'");
-    expect(csp).not.toContain('unsafe-inline');
-    const html = await res.text();
-    expect(html).not.toMatch(/<script>(?!<\/script>)/); // no inline script body
-    expect(html).toContain('<script type="module" src="/assets/console/app.js"></script>');
-    expect(html).not.toMatch(/https?:\/\//); // nothing from another origin
-  });
+  for (const [path, entry] of [
+    ['/', '/assets/console/app.js'],
+    ['/staff', '/assets/console/staff.js'],
+  ] as const)
+    it(`${path} loads only same-origin modules under a CSP without inline script or style`, async () => {
+      const res = await app.request(path);
+      const csp = res.headers.get('content-security-policy')!;
+      expect(csp).toContain("script-src 'self'");
+      expect(csp).toContain("style-src 'self'");
+      expect(csp).not.toContain('unsafe-inline');
+      const html = await res.text();
+      expect(html).not.toMatch(/<script>|<script(?![^>]*\bsrc=)[^>]*>|<style|style="/); // no inline script or style
+      expect(html).toContain(`<script type="module" src="${entry}"></script>`);
+      expect(html).not.toMatch(/https?:\/\//); // nothing from another origin
+    });
 });

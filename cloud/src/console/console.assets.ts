@@ -1,38 +1,52 @@
 import { createHash } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { EVENT_TYPES } from '@storesense/protocol';
 import type { Hono } from 'hono';
+import { ruleSchema } from '../rules/rule.schema.js';
+import { OFFER_STATUSES } from '../store/cloud-store.js';
 import { CONSOLE_CSP, CONSOLE_HTML } from './console.page.js';
 import { CONSOLE_CSS } from './console.style.js';
-import { STAFF_CSP, STAFF_HTML } from './staff.page.js';
-import { ANALYTICS_JS } from './views/analytics.view.js';
-import { CORE_JS } from './views/core.view.js';
-import { FORMAT_JS } from './views/format.view.js';
-import { GATEWAY_VERDICT_JS } from './views/gateway-verdict.view.js';
-import { MEMBERS_JS } from './views/members.view.js';
-import { OFFERS_JS } from './views/offers.view.js';
-import { OVERVIEW_JS } from './views/overview.view.js';
-import { RULES_JS } from './views/rules.view.js';
-import { APP_JS, LIVE_JS } from './views/shell.view.js';
+import { STAFF_CSP, STAFF_CSS, STAFF_HTML } from './staff.page.js';
 
 /**
- * The console's front-end stack: native ES modules and the DOM, no framework and no build step.
- * Each view is one module kept as a string in a TS file (so it ships inside dist/ and works
- * offline), served from memory here and loaded by the browser with `import()`. A 20-line `h()`
- * in core.js does what a UI library's element factory would; the views render from API data on
- * navigation and redraw only the lists that change, so there is no diffing to need.
+ * Where the console's browser modules are built: `cloud/browser/*.ts` compiled by `tsc -b`
+ * (cloud/browser/tsconfig.json: lib DOM, ES modules, one file per module, no bundler) into
+ * `cloud/dist/browser/`. The same relative path holds from `src/console/` (tests run the sources)
+ * and `dist/console/` (the built cloud), so both serve the one build (decision 151).
  */
-export const CONSOLE_ASSETS: Readonly<Record<string, string>> = {
-  'console.css': CONSOLE_CSS,
-  'app.js': APP_JS,
-  'core.js': CORE_JS,
-  'format.js': FORMAT_JS,
-  'gateway-verdict.js': GATEWAY_VERDICT_JS,
-  'live.js': LIVE_JS,
-  'overview.js': OVERVIEW_JS,
-  'members.js': MEMBERS_JS,
-  'rules.js': RULES_JS,
-  'offers.js': OFFERS_JS,
-  'analytics.js': ANALYTICS_JS,
-};
+export const BROWSER_BUILD_DIR = fileURLToPath(new URL('../../dist/browser/', import.meta.url));
+
+/**
+ * Values of the wire contract the views need (`cloud/browser/contract.d.ts` declares them), built
+ * here from the schemas the API validates with, so the browser has no copy that could drift.
+ */
+export function contractModule(): string {
+  const values = { EVENT_TYPES, RULE_AUDIENCES: ruleSchema.shape.audience.options, OFFER_STATUSES };
+  return `${Object.entries(values)
+    .map(([name, value]) => `export const ${name} = Object.freeze(${JSON.stringify(value)});`)
+    .join('\n')}\n`;
+}
+
+/**
+ * The console's front-end: native ES modules and the DOM, no framework and no run-time build.
+ * The modules are the compiled `.js` files of `BROWSER_BUILD_DIR`, read once; the style sheets and
+ * the contract module are made here. A missing build leaves only the style sheets (the pages then
+ * fail to load their modules, and the assets test says to run `npx tsc -b`).
+ */
+export function loadConsoleAssets(dir = BROWSER_BUILD_DIR): Record<string, string> {
+  const assets: Record<string, string> = { 'console.css': CONSOLE_CSS, 'staff.css': STAFF_CSS, 'contract.js': contractModule() };
+  if (!existsSync(dir)) return assets;
+  for (const name of readdirSync(dir).sort()) if (name.endsWith('.js')) assets[name] = readFileSync(`${dir}${name}`, 'utf8');
+  return assets;
+}
+
+let cached: Readonly<Record<string, string>> | undefined;
+/** The served assets, loaded on first use (the build does not change under a running cloud). */
+export function consoleAssets(): Readonly<Record<string, string>> {
+  cached ??= Object.freeze(loadConsoleAssets());
+  return cached;
+}
 
 const TYPES: Record<string, string> = { js: 'text/javascript; charset=utf-8', css: 'text/css; charset=utf-8' };
 
@@ -42,9 +56,8 @@ const TYPES: Record<string, string> = { js: 'text/javascript; charset=utf-8', cs
  * upgraded cloud never runs a stale module against a newer API.
  */
 export function registerConsoleRoutes(app: Hono): void {
-  const etags = new Map(
-    Object.entries(CONSOLE_ASSETS).map(([name, body]) => [name, `"${createHash('sha256').update(body).digest('base64url').slice(0, 22)}"`]),
-  );
+  const assets = consoleAssets();
+  const etags = new Map(Object.entries(assets).map(([name, body]) => [name, `"${createHash('sha256').update(body).digest('base64url').slice(0, 22)}"`]));
   const pageHeaders = (csp: string): Record<string, string> => ({
     'Content-Security-Policy': csp,
     'Referrer-Policy': 'no-referrer',
@@ -56,7 +69,7 @@ export function registerConsoleRoutes(app: Hono): void {
   app.get('/favicon.ico', (c) => c.body(null, 204)); // browsers ask; a 404 would be noise
   app.get('/assets/console/:file', (c) => {
     const name = c.req.param('file');
-    const body = Object.hasOwn(CONSOLE_ASSETS, name) ? CONSOLE_ASSETS[name] : undefined;
+    const body = Object.hasOwn(assets, name) ? assets[name] : undefined;
     if (body === undefined) return c.json({ error: `no console asset ${name}` }, 404);
     const etag = etags.get(name)!;
     const headers = { ETag: etag, 'Cache-Control': 'no-cache', 'X-Content-Type-Options': 'nosniff' };

@@ -1,24 +1,15 @@
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { tempDir } from '../../testing/fixtures.js';
-import { CONSOLE_ASSETS } from '../console.assets.js';
-import { STALE_MS } from './gateway-verdict.view.js';
+import { describe, expect, it } from 'vitest';
+import { BROWSER_BUILD_DIR } from './console.assets.js';
 
 type Row = Record<string, unknown>;
 type Verdict = { level: string; label: string; reasons: string[] };
 const NOW = Date.UTC(2026, 10, 23, 8, 0, 0);
-const dir = tempDir('storesense-console-modules-');
-let gatewayVerdict: (g: Row, now: number) => Verdict;
-
-// The module exactly as the browser gets it, imported by Node from a temp folder.
-beforeAll(async () => {
-  writeFileSync(join(dir.dir, 'package.json'), '{"type": "module"}');
-  for (const name of ['format.js', 'gateway-verdict.js']) writeFileSync(join(dir.dir, name), CONSOLE_ASSETS[name]!);
-  ({ gatewayVerdict } = (await import(pathToFileURL(join(dir.dir, 'gateway-verdict.js')).href)) as { gatewayVerdict: typeof gatewayVerdict });
-});
-afterAll(() => dir.cleanup());
+// The module exactly as the browser gets it: the compiled cloud/browser/gateway-verdict.ts.
+const { gatewayVerdict, STALE_MS } = (await import(pathToFileURL(`${BROWSER_BUILD_DIR}gateway-verdict.js`).href)) as {
+  gatewayVerdict: (g: Row, now: number) => Verdict;
+  STALE_MS: number;
+};
 
 const health = (receivedAt: number, over: { sources?: Row; dropped?: number } = {}): Row => ({
   receivedAt,
