@@ -19,6 +19,8 @@ import type { StaffRole } from './store/cloud-store.js';
 import { startEmbeddedBroker, type BrokerLimits, type EmbeddedBroker } from './broker/aedes.broker.js';
 import type { BrokerLink } from './broker/broker-link.js';
 import { gatewayUsername, hashPassword, parseGatewayUsername } from './broker/credentials.js';
+import { connectDynsecAdmin, type DynsecAdmin } from './broker/dynsec.admin.js';
+import type { GatewayAccounts } from './broker/gateway-accounts.js';
 import { connectExternalBroker, redactUrl } from './broker/mqtt.link.js';
 import { systemClock, type Clock } from './clock.js';
 import { Ingest, type IngestOutcome } from './ingest/ingest.js';
@@ -56,6 +58,19 @@ export interface CloudOptions {
   mqttPort?: number;
   /** An external MQTT 3.1.1 broker (e.g. `mqtt://127.0.0.1:1883`) instead of the embedded aedes. */
   brokerUrl?: string;
+  /** MQTT version of the external broker link: 4 (3.1.1, default) or 5. */
+  brokerProtocolVersion?: 4 | 5;
+  /**
+   * External broker only: ingest subscribes to events, gaps and occupancy through
+   * `$share/<group>/…`, so the nodes of one group split them (decision 112). Default `storesense`;
+   * null subscribes plainly (every node would then store and ack every event).
+   */
+  brokerShareGroup?: string | null;
+  /**
+   * External Mosquitto only: its dynamic-security admin account (`mqtt://admin:pw@host:port`, from
+   * `storesense-cloud broker-config`). Provisioning or revoking a gateway then updates the broker live.
+   */
+  brokerAdminUrl?: string;
   /** Site models: store names, time zones, gateway stores, token periods. */
   sites?: Site[];
   /** Ingest only these sites' topics (sharding, or tests on a shared broker); all when absent. */
@@ -126,6 +141,13 @@ export interface Cloud {
   stop(): Promise<void>;
   /** Stores (or replaces) a gateway's MQTT credentials and publishes its member keys. Needs start(). */
   provisionGateway(input: ProvisionGatewayInput): Promise<{ username: string }>;
+  /**
+   * Tells the broker a gateway's credentials changed or were revoked (decision 111): call it after
+   * every write of gateway credentials other than provisionGateway (which calls it itself). With an
+   * external Mosquitto and `brokerAdminUrl` it updates the broker's accounts live; with the embedded
+   * broker a revoked gateway's session is closed. Needs start().
+   */
+  readonly gatewayAccounts: GatewayAccounts;
   /** In-process ingest (same validation, storage, rules and ack as the MQTT path). Needs start(). */
   ingestEvent(event: PresenceEvent | unknown): Promise<IngestOutcome>;
   /** Creates or updates staff accounts. Needs start(). */
@@ -143,6 +165,8 @@ interface Running {
   store: CloudStore;
   link: BrokerLink;
   embedded: EmbeddedBroker | undefined;
+  admin: DynsecAdmin | undefined;
+  accounts: GatewayAccounts;
   ingest: Ingest;
   keys: MemberKeysPublisher;
   auth: AuthService;
@@ -181,7 +205,15 @@ export function createCloud(options: CloudOptions): Cloud {
       let mqttUrl: string;
       let mqttPort: number;
       if (options.brokerUrl) {
-        partial.link = await connectExternalBroker({ url: options.brokerUrl, logger, metrics });
+        const shareGroup = options.brokerShareGroup === undefined ? 'storesense' : options.brokerShareGroup;
+        partial.link = await connectExternalBroker({
+          url: options.brokerUrl,
+          logger,
+          metrics,
+          ...(options.brokerProtocolVersion ? { protocolVersion: options.brokerProtocolVersion } : {}),
+          ...(shareGroup !== null ? { shareGroup } : {}),
+        });
+        if (options.brokerAdminUrl) partial.admin = await connectDynsecAdmin({ url: options.brokerAdminUrl, logger, metrics });
         mqttUrl = redactUrl(options.brokerUrl);
         mqttPort = Number(new URL(options.brokerUrl).port || 1883);
       } else {
@@ -200,6 +232,7 @@ export function createCloud(options: CloudOptions): Cloud {
         mqttUrl = `${partial.embedded.scheme}://${urlHost(mqttHost)}:${mqttPort}`;
       }
       const link = partial.link;
+      partial.accounts = partial.admin ?? embeddedAccounts(partial.embedded);
 
       const hub = new AlertHub();
       const members = new MembersService({
@@ -347,6 +380,7 @@ export function createCloud(options: CloudOptions): Cloud {
     await step('broker', async () => {
       if (r.embedded) await r.embedded.close();
       else await r.link?.close();
+      await r.admin?.close();
     });
     await step('store', () => r.store?.close());
   }
@@ -355,6 +389,10 @@ export function createCloud(options: CloudOptions): Cloud {
     metrics,
     get store() {
       return running?.store;
+    },
+    gatewayAccounts: {
+      changed: (change) => need('gatewayAccounts').accounts.changed(change),
+      revoked: (gateway) => need('gatewayAccounts').accounts.revoked(gateway),
     },
     start() {
       if (running) return Promise.reject(new Error('cloud already started'));
@@ -380,6 +418,7 @@ export function createCloud(options: CloudOptions): Cloud {
       const { passwordHash, salt } = await hashPassword(input.password);
       await r.store.upsertGatewayCredential({ siteId: input.siteId, gatewayId: input.gatewayId, username, passwordHash, salt, provisionedAt: clock.now() });
       log.info({ siteId: input.siteId, gatewayId: input.gatewayId, username }, 'gateway provisioned');
+      await r.accounts.changed({ siteId: input.siteId, gatewayId: input.gatewayId, username, password: input.password });
       await r.keys.publishGateway(input.siteId, input.gatewayId);
       return { username };
     },
@@ -397,6 +436,16 @@ export function createCloud(options: CloudOptions): Cloud {
       const result = await importMembersCsv(path, { store: r.store, clock, logger, metrics });
       await r.keys.publishAll();
       return result;
+    },
+  };
+}
+
+/** The embedded broker checks the store on each CONNECT; a revoked gateway's open session is closed (its client id is its username). */
+function embeddedAccounts(embedded: EmbeddedBroker | undefined): GatewayAccounts {
+  return {
+    changed: async () => undefined,
+    revoked: async (gateway) => {
+      embedded?.disconnect(gateway.username);
     },
   };
 }

@@ -10,15 +10,18 @@ import { createCloud, type ProvisionGatewayInput } from './app.js';
 import { firstOperatorFor } from './auth/first-operator.js';
 import { checkStaffAgainstSites, loadStaffFile, type StaffSeed } from './auth/staff.seed.js';
 import { createLogger } from './log.js';
+import { isShareGroup } from './broker/broker-link.js';
 import { checkWebhookUrl } from './offers/webhook.client.js';
 import { loadMasterKey } from './store/key-sealer.js';
 import { exitWhenFlushed, logLevel } from '@storesense/protocol/cli';
 import { UsageError } from './usage-error.js';
 import { runUserCommand } from './user.command.js';
+import { runBrokerConfigCommand } from './broker-config.command.js';
 
 const HELP = `storesense-cloud: broker, ingest, rules, staff alerts, API and live console
 
 Usage: storesense-cloud user add --username U --role operator   (see storesense-cloud user --help)
+       storesense-cloud broker-config --out DIR   (Mosquitto config; see storesense-cloud broker-config --help)
        storesense-cloud [--site FILE]... [--members CSV] [--gateway SITE.GW:PASSWORD]... [--gateways JSON]
                         [--staff JSON] [--open-alerts] [--allow-origin URL]...
                         [--offer-webhook URL [--offer-webhook-private] [--offer-webhook-prospects]]
@@ -58,6 +61,11 @@ Environment:
   STORESENSE_MASTER_KEY  64 hex characters sealing member token keys at rest (default: a random key in <data dir>/cloud.db.key)
   STORESENSE_OFFER_WEBHOOK_SECRET  signs each offer push (storesense-signature: t=…,v1=HMAC-SHA256); an env var, not a flag, so it stays out of ps
   STORESENSE_BROKER_URL  use this external MQTT broker instead of the embedded one
+  STORESENSE_BROKER_ADMIN_URL  the external Mosquitto's dynamic-security admin (from broker-config):
+                         provisioned and revoked gateways are updated on the broker live
+  STORESENSE_BROKER_SHARE_GROUP  share group of the ingest subscriptions (default storesense; nodes
+                         of one group split the events; "none" subscribes plainly)
+  STORESENSE_BROKER_MQTT_VERSION  3.1.1 (default) or 5
   STORESENSE_LOG_LEVEL   pino level (default info); logs go to stderr
 `;
 
@@ -100,6 +108,7 @@ async function choosePort(what: string, host: string, wanted: { port: number; ex
 
 async function main(): Promise<void> {
   if (process.argv[2] === 'user') return runUserCommand(process.argv.slice(3));
+  if (process.argv[2] === 'broker-config') return runBrokerConfigCommand(process.argv.slice(3));
   const { values } = parseArgs({
     options: {
       site: { type: 'string', multiple: true, default: [] },
@@ -178,9 +187,18 @@ async function main(): Promise<void> {
   } catch (err) {
     problems.push((err as Error).message);
   }
+  const brokerUrl = process.env.STORESENSE_BROKER_URL || undefined;
+  const brokerAdminUrl = process.env.STORESENSE_BROKER_ADMIN_URL || undefined;
+  const shareGroupEnv = process.env.STORESENSE_BROKER_SHARE_GROUP || undefined;
+  const mqttVersionEnv = process.env.STORESENSE_BROKER_MQTT_VERSION || undefined;
+  if ((brokerAdminUrl || shareGroupEnv || mqttVersionEnv) && !brokerUrl)
+    problems.push('STORESENSE_BROKER_ADMIN_URL, _SHARE_GROUP and _MQTT_VERSION apply to an external broker: set STORESENSE_BROKER_URL');
+  if (shareGroupEnv !== undefined && shareGroupEnv !== 'none' && !isShareGroup(shareGroupEnv))
+    problems.push(`STORESENSE_BROKER_SHARE_GROUP "${shareGroupEnv}" must be a name without '/', '+' or '#' (or none)`);
+  if (mqttVersionEnv !== undefined && !['3.1.1', '4', '5'].includes(mqttVersionEnv))
+    problems.push(`STORESENSE_BROKER_MQTT_VERSION must be 3.1.1 or 5, got "${mqttVersionEnv}"`);
   if (problems.length > 0) fail(`invalid configuration:\n  ${problems.join('\n  ')}`);
 
-  const brokerUrl = process.env.STORESENSE_BROKER_URL || undefined;
   const httpHost = process.env.STORESENSE_HTTP_HOST || '127.0.0.1';
   const mqttHost = process.env.STORESENSE_MQTT_HOST || '127.0.0.1';
   const httpPort = await choosePort('HTTP', httpHost, portFromEnv('STORESENSE_HTTP_PORT', 8080));
@@ -204,6 +222,9 @@ async function main(): Promise<void> {
     staffAuth: values['open-alerts'] ? 'open' : 'required',
     allowedOrigins: values['allow-origin'],
     ...(brokerUrl ? { brokerUrl } : {}),
+    ...(brokerAdminUrl ? { brokerAdminUrl } : {}),
+    ...(shareGroupEnv ? { brokerShareGroup: shareGroupEnv === 'none' ? null : shareGroupEnv } : {}),
+    ...(mqttVersionEnv === '5' ? { brokerProtocolVersion: 5 as const } : {}),
     ...brokerTlsFromEnv(),
     ...(values.members ? { membersCsvPath: resolve(values.members) } : {}),
     ...(values['offer-webhook']

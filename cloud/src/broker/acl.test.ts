@@ -51,6 +51,14 @@ describe('topicMatches', () => {
     ['storesense/v1/+/+/event/+', 'storesense/v1/s/g/event/arrival', true],
     ['storesense/v1/+/+/event/+', 'storesense/v1/s/g/state/conn', false],
     ['a/b', 'a/b/c', false],
+    // Shared subscriptions match what their inner filter matches (ingest behind $share must not drop messages).
+    ['$share/ingest/storesense/v1/+/+/event/+', 'storesense/v1/s/g/event/arrival', true],
+    ['$share/ingest/storesense/v1/+/+/event/+', 'storesense/v1/s/g/state/conn', false],
+    ['$share/g/a/#', 'a', true],
+    ['$share/ingest', 'ingest', false],
+    ['$share//a/b', 'a/b', false],
+    ['$share/+/a/b', 'a/b', false],
+    ['$share/g/', '', false],
   ])('%s ~ %s -> %s', (f, t, m) => {
     expect(topicMatches(f, t)).toBe(m);
   });

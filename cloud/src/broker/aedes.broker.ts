@@ -78,6 +78,8 @@ export interface EmbeddedBroker {
   /** `mqtts` when serving TLS. */
   scheme: 'mqtt' | 'mqtts';
   connectedClients(): number;
+  /** Closes the session of the client with this id, if connected (a revoked gateway: id = username). */
+  disconnect(clientId: string): boolean;
   close(): Promise<void>;
 }
 
@@ -170,6 +172,12 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions): Promi
   aedes.on('clientError', (client, err) => log.debug({ clientId: client.id, err: err.message }, 'client error'));
   aedes.on('connectionError', (client, err) => log.debug({ clientId: client.id, err: err.message }, 'connection error'));
   aedes.on('clientDisconnect', (client) => log.info({ clientId: client.id, ...identities.get(client) }, 'client disconnected'));
+  // Connected clients by id, so a revoked gateway's session can be closed.
+  const byId = new Map<string, Client>();
+  aedes.on('client', (client) => byId.set(client.id, client));
+  aedes.on('clientDisconnect', (client) => {
+    if (byId.get(client.id) === client) byId.delete(client.id);
+  });
 
   const sockets = new Set<Socket>();
   const onSocket = (socket: Socket) => {
@@ -244,6 +252,12 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions): Promi
     port,
     scheme: tls ? 'mqtts' : 'mqtt',
     connectedClients: () => aedes.connectedClients,
+    disconnect(clientId: string) {
+      const client = byId.get(clientId);
+      if (!client) return false;
+      client.close();
+      return true;
+    },
     async close() {
       if (closed) return;
       closed = true;

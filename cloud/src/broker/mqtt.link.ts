@@ -2,9 +2,9 @@ import { randomBytes } from 'node:crypto';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
-import { topicMatches, type BrokerLink, type MessageHandler, type PublishOptions } from './broker-link.js';
+import { isShareGroup, shareFilter, topicMatches, type BrokerLink, type MessageHandler, type PublishOptions, type SubscribeOptions } from './broker-link.js';
 
-/** The only import of mqtt.js in the cloud's sources: the link to an external MQTT 3.1.1 broker. */
+/** The link to an external MQTT 3.1.1 or 5 broker (with `dynsec.admin.ts`, the cloud's only mqtt.js clients). */
 export interface ExternalBrokerOptions {
   url: string;
   username?: string;
@@ -12,23 +12,33 @@ export interface ExternalBrokerOptions {
   clientId?: string;
   /** Start-up fails when the broker does not answer within this time. */
   connectTimeoutMs?: number;
+  /** MQTT 3.1.1 (4, the default) or 5. */
+  protocolVersion?: 4 | 5;
+  /**
+   * Subscribe `shared` filters through `$share/<group>/…` (decision 112): the cloud nodes of one
+   * group split the gateways' events; each message goes to one of them, which stores and acks it.
+   */
+  shareGroup?: string;
   logger: Logger;
   metrics: Metrics;
 }
 
 /**
  * Connects to an external broker (Mosquitto, EMQX) as the cloud's ingest client. Authentication
- * and the per-gateway ACL are then that broker's job (e.g. a Mosquitto acl_file with
- * `pattern readwrite storesense/v1/%u/#` and usernames `site.gw` mapped accordingly).
+ * and the per-gateway ACL are then that broker's job: for Mosquitto 2, `storesense-cloud
+ * broker-config` writes one dynamic-security role per gateway (decision 110; a `%u` pattern cannot
+ * express it, as the username `site.gw` is not the topic levels `site/gw`).
  */
 export async function connectExternalBroker(options: ExternalBrokerOptions): Promise<BrokerLink> {
   const log = options.logger.child({ module: 'broker-link', url: redactUrl(options.url) });
+  if (options.shareGroup !== undefined && !isShareGroup(options.shareGroup))
+    throw new TypeError(`share group ${JSON.stringify(options.shareGroup)} must be non-empty without '/', '+' or '#'`);
   const { metrics } = options;
   const clientOptions: IClientOptions = {
     clientId: options.clientId ?? `storesense-cloud-${randomBytes(6).toString('hex')}`,
     // Clean session: the gateways' outboxes are the source of truth and replay anything unacked.
     clean: true,
-    protocolVersion: 4,
+    protocolVersion: options.protocolVersion ?? 4,
     reconnectPeriod: 1000,
     connectTimeout: options.connectTimeoutMs ?? 10_000,
     resubscribe: true,
@@ -71,10 +81,12 @@ export async function connectExternalBroker(options: ExternalBrokerOptions): Pro
   log.info('connected to external broker');
 
   return {
-    async subscribe(filter: string, handler: MessageHandler) {
-      handlers.push({ filter, handler });
-      const granted = await client.subscribeAsync(filter, { qos: 1 });
-      if (granted.some((g) => g.qos === 128)) throw new Error(`external broker refused subscription ${filter}`);
+    async subscribe(filter: string, handler: MessageHandler, opts?: SubscribeOptions) {
+      const brokerFilter = opts?.shared && options.shareGroup !== undefined ? shareFilter(options.shareGroup, filter) : filter;
+      handlers.push({ filter: brokerFilter, handler });
+      const granted = await client.subscribeAsync(brokerFilter, { qos: 1 });
+      // 0x80 and above: refused (3.1.1 has only 0x80; MQTT 5 reason codes such as 0x87 not authorised).
+      if (granted.some((g) => g.qos >= 128)) throw new Error(`external broker refused subscription ${brokerFilter}`);
     },
     async publish(topic: string, payload: Buffer, opts: PublishOptions) {
       await client.publishAsync(topic, payload, { qos: opts.qos, retain: opts.retain });

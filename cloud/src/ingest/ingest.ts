@@ -61,21 +61,31 @@ export class Ingest {
   async start(): Promise<void> {
     const { link, siteIds } = this.options;
     const scope = (filter: string) => (siteIds ? siteIds.map((site) => forSite(filter, site)) : [filter]);
+    // Events, gaps and occupancy are split across the nodes of a share group (one node stores and
+    // acks each); state stays unshared: every node sees the retained states, and their upserts agree.
     for (const f of scope(filters.allEvents)) {
-      await link.subscribe(f, async (topic, payload) => {
-        await this.handleEventMessage(topic, payload);
-      });
+      await link.subscribe(
+        f,
+        async (topic, payload) => {
+          await this.handleEventMessage(topic, payload);
+        },
+        { shared: true },
+      );
     }
     for (const f of [...scope(filters.allConnStates), ...scope(filters.allHealth)]) {
       await link.subscribe(f, (topic, payload) => this.handleStateMessage(topic, payload));
     }
     for (const f of scope(filters.allGaps)) {
-      await link.subscribe(f, async (topic, payload) => {
-        await this.handleGapMessage(topic, payload);
-      });
+      await link.subscribe(
+        f,
+        async (topic, payload) => {
+          await this.handleGapMessage(topic, payload);
+        },
+        { shared: true },
+      );
     }
     for (const f of scope(filters.allOccupancy)) {
-      await link.subscribe(f, (topic, payload) => this.handleOccupancyMessage(topic, payload));
+      await link.subscribe(f, (topic, payload) => this.handleOccupancyMessage(topic, payload), { shared: true });
     }
   }
 
