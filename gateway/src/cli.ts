@@ -14,6 +14,7 @@ Usage: storesense-gateway --config <gateway-config.json> [--classifier rules|onn
        storesense-gateway decode ble|probe|espresense|meraki …                          what the parsers make of an input
        storesense-gateway wifi scan|status [--json]                                     uplink and nearby access points (nmcli)
        storesense-gateway calibrate --trace F --walk W --site S [--out S2] [--json]     reference walk -> receiver offsets
+       storesense-gateway install-service [--user U] [--config F] [--out DIR]           systemd unit for a store's mini-PC
 
   --config F        gateway config (firmware-config: storesense-site render); validated, refused if invalid
   --classifier K    override config.classifier.kind (onnx: the place model; rules stay its run-time fallback)
@@ -59,6 +60,11 @@ async function main(argv: string[]): Promise<number> {
       stderr: (t) => void process.stderr.write(t),
       isTty: process.stdout.isTTY === true,
     });
+  }
+  // `install-service`: the systemd unit for a store's mini-PC (src/service/install-service.cli.ts).
+  if (argv[0] === 'install-service') {
+    const { runInstallService } = await import('./service/install-service.cli.js');
+    return runInstallService(argv.slice(1), { stdout: (t) => void process.stdout.write(t), stderr: (t) => void process.stderr.write(t) });
   }
   // `wifi scan|status`: the installer's view of the uplink and nearby APs (src/wifi/wifi.cli.ts).
   if (argv[0] === 'wifi') {
