@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { Site } from '@storesense/firmware-config';
 import { isValidId, type PresenceEvent } from '@storesense/protocol';
 import { WebSocketServer } from 'ws';
-import { AlertHub } from './alerts/alert-hub.js';
+import { AlertHub, type AlertFanout } from './alerts/alert-hub.js';
 import { AlertService } from './alerts/alert.service.js';
 import type { AuthorizeSocket } from './alerts/alerts.ws.js';
 import { startSocketHeartbeat } from './alerts/socket-heartbeat.js';
@@ -12,7 +12,11 @@ import { SocketRegistry } from './alerts/socket-registry.js';
 import { createApi } from './api/api.routes.js';
 import { createCloudHttpServer, type CloudHttpServer, type HttpServerLimits } from './api/http-server.js';
 import { AuthService } from './auth/auth.service.js';
-import { LoginThrottle } from './auth/login-throttle.js';
+import { LoginThrottle, type LoginGuard } from './auth/login-throttle.js';
+import { RedisLoginThrottle } from './cluster/login-throttle.redis.js';
+import { RedisPubSub, type PubSub } from './cluster/pubsub.js';
+import { PubSubAlertHub } from './cluster/pubsub-alert-hub.js';
+import { openRedis, type RedisConnection } from './cluster/redis.connection.js';
 import { ticketSocketAuthorizer, type StaffAuthMode } from './auth/socket-auth.js';
 import type { StaffSeedInput } from './auth/staff.seed.js';
 import type { StaffRole } from './store/cloud-store.js';
@@ -49,6 +53,14 @@ export interface CloudOptions {
    * (decision 77). Several nodes may share it; every node must then seal with the same `masterKey`.
    */
   databaseUrl?: string | undefined;
+  /**
+   * `redis://…` (STORESENSE_REDIS_URL): state shared by several nodes in Redis (decision 102):
+   * alert fan-out, login throttle, rules-cache invalidation and sign-out everywhere. Unset: all in
+   * this process, as before.
+   */
+  redisUrl?: string | undefined;
+  /** Prefix of every Redis key and channel (default `storesense:`): one per deployment sharing a Redis. */
+  redisPrefix?: string | undefined;
   httpHost?: string;
   /** 0 (default) picks a free port; `start()` reports the real one. */
   httpPort?: number;
@@ -174,6 +186,8 @@ interface Running {
   wss: WebSocketServer | undefined;
   stopHeartbeat: (() => void) | undefined;
   delivery: OfferDeliveryWorker;
+  redis: RedisConnection | undefined;
+  fanout: PubSubAlertHub | undefined;
 }
 
 export function createCloud(options: CloudOptions): Cloud {
@@ -234,7 +248,17 @@ export function createCloud(options: CloudOptions): Cloud {
       const link = partial.link;
       partial.accounts = partial.admin ?? embeddedAccounts(partial.embedded);
 
-      const hub = new AlertHub();
+      // Several nodes: what one process kept in memory goes through Redis (decision 102).
+      const redis = (partial.redis = options.redisUrl ? await openRedis({ url: options.redisUrl, prefix: options.redisPrefix }) : undefined);
+      const pubsub: PubSub | undefined = redis ? new RedisPubSub(redis) : undefined;
+      let hub: AlertFanout;
+      if (pubsub) {
+        partial.fanout = new PubSubAlertHub({ pubsub, store, logger, metrics });
+        await partial.fanout.start();
+        hub = partial.fanout;
+      } else hub = new AlertHub();
+      const broadcast = (channel: string, message: string) =>
+        void pubsub?.publish(channel, message).catch((err: unknown) => log.warn({ err, channel }, 'cluster broadcast failed'));
       const members = new MembersService({
         store,
         sites,
@@ -300,12 +324,20 @@ export function createCloud(options: CloudOptions): Cloud {
       await partial.keys.publishAll().catch((err: unknown) => log.error({ err }, 'initial member keys publish failed'));
 
       const sockets = new SocketRegistry();
+      if (pubsub) {
+        // Sign-out everywhere and rule edits reach the other nodes' sockets and rule caches.
+        await pubsub.subscribe('signout', (username) => void sockets.closeAll(username, 'signed out'));
+        await pubsub.subscribe('rules', () => rules.invalidate());
+      }
       const auth = (partial.auth = new AuthService({
         store,
         clock,
         logger,
         metrics,
-        onSignedOutEverywhere: (username) => void sockets.closeAll(username, 'signed out'),
+        onSignedOutEverywhere: (username) => {
+          sockets.closeAll(username, 'signed out');
+          broadcast('signout', username);
+        },
         ...(options.sessionTtlMs !== undefined ? { sessionTtlMs: options.sessionTtlMs } : {}),
         ...(options.ticketTtlMs !== undefined ? { ticketTtlMs: options.ticketTtlMs } : {}),
       }));
@@ -320,6 +352,7 @@ export function createCloud(options: CloudOptions): Cloud {
         embedded
           ? { kind: 'embedded', connected: link.isConnected(), clients: embedded.connectedClients() }
           : { kind: 'external', connected: link.isConnected() };
+      const throttle: LoginGuard = redis ? new RedisLoginThrottle(redis, clock, options.loginThrottle) : new LoginThrottle(clock, options.loginThrottle);
       const api = createApi({
         store,
         logger,
@@ -327,12 +360,15 @@ export function createCloud(options: CloudOptions): Cloud {
         broker,
         prometheus: createCloudPrometheus({ metrics, store, broker, clock, sockets: () => partial.wss?.clients.size ?? 0 }),
         alertSocket: { hub, authorizeSocket, registry: sockets },
-        staff: { auth, alerts, mode: staffAuth, throttle: new LoginThrottle(clock, options.loginThrottle) },
+        staff: { auth, alerts, mode: staffAuth, throttle },
         sites,
         clock,
         members,
         offers,
-        onRulesChanged: () => rules.invalidate(),
+        onRulesChanged: () => {
+          rules.invalidate();
+          broadcast('rules', 'changed');
+        },
       });
       // perMessageDeflate off: alerts are small and compression costs CPU and memory per socket.
       // maxPayload: staff sockets send small claim/ack frames; ws's default (100 MiB) would let one
@@ -382,6 +418,8 @@ export function createCloud(options: CloudOptions): Cloud {
       else await r.link?.close();
       await r.admin?.close();
     });
+    await step('alert fan-out', () => r.fanout?.stop());
+    await step('redis', () => r.redis?.close());
     await step('store', () => r.store?.close());
   }
 

@@ -95,14 +95,16 @@ describe.skipIf(!built)('storesense-cloud CLI', () => {
     t.cleanup();
   });
 
-  it('refuses STORESENSE_DATABASE_URL without a shared master key or with a non-postgres URL', async () => {
+  it('refuses STORESENSE_DATABASE_URL without a shared master key or with a non-postgres URL, and a non-redis STORESENSE_REDIS_URL', async () => {
     const t = tempDir();
     const { out, exited } = run(['--site', exampleSitePath('dept-store')], {
       STORESENSE_DATA_DIR: join(t.dir, 'data'),
       STORESENSE_DATABASE_URL: 'mysql://x@h/db',
+      STORESENSE_REDIS_URL: 'memcached://h:11211',
     });
     expect(await exited).toBe(2);
     expect(out.stderr).toContain('STORESENSE_DATABASE_URL: expected postgres://');
+    expect(out.stderr).toContain('STORESENSE_REDIS_URL: expected redis://');
     expect(out.stderr).toContain('needs STORESENSE_MASTER_KEY');
     t.cleanup();
   });

@@ -58,6 +58,7 @@ Environment:
                          PEM CA: gateways must also present a client certificate it signed
   STORESENSE_DATA_DIR    data directory holding cloud.db (default ./data)
   STORESENSE_DATABASE_URL  postgres://user@host:port/db: store in PostgreSQL instead of cloud.db (needs STORESENSE_MASTER_KEY)
+  STORESENSE_REDIS_URL   redis://host:port: share alert fan-out, login throttle and rule/sign-out broadcasts between nodes (decision 102)
   STORESENSE_MASTER_KEY  64 hex characters sealing member token keys at rest (default: a random key in <data dir>/cloud.db.key)
   STORESENSE_OFFER_WEBHOOK_SECRET  signs each offer push (storesense-signature: t=…,v1=HMAC-SHA256); an env var, not a flag, so it stays out of ps
   STORESENSE_BROKER_URL  use this external MQTT broker instead of the embedded one
@@ -182,6 +183,8 @@ async function main(): Promise<void> {
     if (!process.env.STORESENSE_MASTER_KEY)
       problems.push('STORESENSE_DATABASE_URL needs STORESENSE_MASTER_KEY (64 hex): every node sharing the database must seal token keys with the same key');
   }
+  const redisUrl = process.env.STORESENSE_REDIS_URL || undefined;
+  if (redisUrl !== undefined && !/^rediss?:\/\//.test(redisUrl)) problems.push('STORESENSE_REDIS_URL: expected redis://host:port or rediss://host:port');
   try {
     logLevel(undefined); // STORESENSE_LOG_LEVEL, checked with the rest (decision 141)
   } catch (err) {
@@ -211,6 +214,7 @@ async function main(): Promise<void> {
   const cloud = createCloud({
     dataDir,
     ...(databaseUrl ? { databaseUrl } : {}),
+    ...(redisUrl ? { redisUrl } : {}),
     ...(masterKeyHex ? { masterKey: loadMasterKey({ envValue: masterKeyHex, filePath: join(dataDir, 'cloud.db.key') }) } : {}),
     httpHost,
     httpPort,

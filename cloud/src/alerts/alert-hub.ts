@@ -8,10 +8,21 @@ export interface AlertChange {
 export type AlertListener = (change: AlertChange) => void;
 
 /**
+ * Fan-out of alert changes to this node's live sockets: `AlertHub` in process (the embedded
+ * default), `PubSubAlertHub` through Redis across nodes (cluster/pubsub-alert-hub.ts, decision 102).
+ * Listeners receive new alerts in seq order.
+ */
+export interface AlertFanout {
+  subscribe(listener: AlertListener): () => void;
+  publish(alert: StaffAlert): void;
+  publishUpdate(alert: StaffAlert): void;
+}
+
+/**
  * In-process fan-out of alert changes to live sockets. The seam for scale-out (architecture §5): a Redis
  * or LISTEN/NOTIFY hub implements the same methods.
  */
-export class AlertHub {
+export class AlertHub implements AlertFanout {
   private readonly listeners = new Set<AlertListener>();
 
   subscribe(listener: AlertListener): () => void {

@@ -4,7 +4,7 @@ import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
 import type { Action } from '../rules/rules.js';
 import type { CloudStore, MemberProfile } from '../store/cloud-store.js';
-import type { AlertHub } from './alert-hub.js';
+import type { AlertFanout } from './alert-hub.js';
 import { inScope, scopeOf, type Principal } from '../auth/principal.js';
 import { decideTransition, type AlertAction } from './alert-status.js';
 
@@ -23,7 +23,7 @@ export class AlertService {
   constructor(
     private readonly deps: {
       store: CloudStore;
-      hub: AlertHub;
+      hub: AlertFanout;
       clock: Clock;
       logger: Logger;
       metrics: Metrics;

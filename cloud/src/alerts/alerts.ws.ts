@@ -8,7 +8,7 @@ import { inScope, type AlertScope } from '../auth/principal.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
 import type { CloudStore } from '../store/cloud-store.js';
-import type { AlertChange, AlertHub } from './alert-hub.js';
+import type { AlertChange, AlertFanout } from './alert-hub.js';
 import type { SocketRegistry } from './socket-registry.js';
 
 /**
@@ -25,7 +25,7 @@ export const allowAllSockets: AuthorizeSocket = async () => ({ ok: true });
 
 export interface AlertSocketOptions {
   store: CloudStore;
-  hub: AlertHub;
+  hub: AlertFanout;
   logger: Logger;
   metrics: Metrics;
   authorizeSocket?: AuthorizeSocket;

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { formatIssues } from '@storesense/protocol';
 import type { AlertService } from '../alerts/alert.service.js';
 import type { AuthService } from '../auth/auth.service.js';
-import type { LoginThrottle } from '../auth/login-throttle.js';
+import type { LoginGuard } from '../auth/login-throttle.js';
 import { grantRefusal } from '../auth/principal.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
@@ -15,7 +15,7 @@ export interface StaffRoutesOptions {
   store: CloudStore;
   auth: AuthService;
   alerts: AlertService;
-  throttle: LoginThrottle;
+  throttle: LoginGuard;
   logger: Logger;
   metrics: Metrics;
 }
@@ -56,21 +56,20 @@ export function registerStaffRoutes(app: Hono, o: StaffRoutesOptions): void {
   app.post('/api/v1/auth/login', async (c) => {
     const { username, password } = await parseBody(c, loginBody);
     const address = clientAddress(c);
-    const waitMs = o.throttle.retryAfterMs(username, address);
+    // Counted as a failure before the password check (in the same step as the check) and taken
+    // back on success: 100 concurrent guesses would otherwise all pass before the first scrypt finished.
+    const waitMs = await o.throttle.begin(username, address);
     if (waitMs > 0) {
       o.metrics.inc('auth.login_throttled');
       c.header('Retry-After', String(Math.ceil(waitMs / 1000)));
       return c.json({ error: 'too many failed logins; try again later' }, 429);
     }
-    // Counted as a failure before the password check and taken back on success: 100 concurrent
-    // guesses would otherwise all pass the check above before the first scrypt finished.
-    o.throttle.fail(username, address);
     const session = await o.auth.login(username, password);
     if (!session) {
       // One message for an unknown user and a wrong password: no username probing.
       return c.json({ error: 'invalid username or password' }, 401);
     }
-    o.throttle.succeed(username, address);
+    await o.throttle.succeed(username, address);
     const p = session.principal;
     return c.json({
       token: session.token,

@@ -1,6 +1,20 @@
 import type { Clock } from '../clock.js';
 
 /**
+ * What the login route needs of a throttle: `LoginThrottle` in memory (one node, the embedded
+ * default) or `RedisLoginThrottle` shared by every node (cluster/login-throttle.redis.ts).
+ */
+export interface LoginGuard {
+  /**
+   * Before a password check: how long this username must wait from this address (> 0: refuse),
+   * else 0, and the attempt is counted as a failure in the same step (taken back by `succeed`).
+   */
+  begin(username: string, address: string): Promise<number>;
+  /** After a correct password: clears the username's count and takes back this attempt's address failure. */
+  succeed(username: string, address?: string): void | Promise<void>;
+}
+
+/**
  * Slows online password guessing: after `maxFailures` failed logins for one username within
  * `windowMs`, that username is paused until the window has passed; one client address gets five
  * times as many (a store behind one NAT address must not lock all its staff out, but a spray over
@@ -8,7 +22,7 @@ import type { Clock } from '../clock.js';
  * In memory: per cloud node and reset on restart, which is enough against online guessing.
  * Trade-off: someone who knows a username can pause that account's logins for a window.
  */
-export class LoginThrottle {
+export class LoginThrottle implements LoginGuard {
   private readonly failures = new Map<string, number[]>();
   private readonly maxFailures: number;
   private readonly windowMs: number;
@@ -29,6 +43,12 @@ export class LoginThrottle {
       const recent = this.recent(key, now);
       if (recent.length >= max) wait = Math.max(wait, recent[recent.length - max]! + this.windowMs - now);
     }
+    return wait;
+  }
+
+  async begin(username: string, address: string): Promise<number> {
+    const wait = this.retryAfterMs(username, address);
+    if (wait === 0) this.fail(username, address);
     return wait;
   }
 
