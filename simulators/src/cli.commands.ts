@@ -5,6 +5,7 @@ import { recordCommand } from './cli.record.js';
 import { replayCommand } from './cli.replay.js';
 import { RANDOM_SITE_USAGE, randomSiteCommand } from './cli.random-site.js';
 import { scenarioSchemaCommand } from './cli.scenario-schema.js';
+import { fleetCommand } from './cli.fleet.js';
 
 export type { CliIo } from './cli.shared.js';
 
@@ -46,6 +47,8 @@ const USAGE = `storesense-sim <command> [options]
       JSON then carries the learned offsets under "calibration").
       --json prints one JSON object (byType, macroF1, ...); --human the text report. Default: the
       report on a terminal, JSON when piped.
+  fleet    --gateways N --events-per-second R --to mqtt://host:port [--credentials FILE]
+           [--duration 30s] [--count N] [--json]   (load generator; see storesense-sim fleet --help)
   scenario-schema [--out F]
       Prints (or writes) the JSON Schema of scenario files (simulators/scenarios/scenario.schema.json).
 ${RANDOM_SITE_USAGE}`;
@@ -60,6 +63,8 @@ const defaultIo: CliIo = { stdout: (t) => process.stdout.write(t), stderr: (t) =
 export async function runCli(argv: readonly string[], io: CliIo = defaultIo): Promise<number> {
   const [command, ...rest] = argv;
   try {
+    // Its own usage, and one-line usage errors.
+    if (command === 'fleet') return await fleetCommand(rest, io);
     // Every command answers --help with the usage (random-site has its own).
     if (command !== 'random-site' && (rest.includes('--help') || rest.includes('-h'))) {
       io.stdout(USAGE);
