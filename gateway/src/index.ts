@@ -30,6 +30,7 @@ export * from './sources/ble/advert.parse.js';
 export * from './sources/ble/eddystone.parse.js';
 export * from './sources/ble/advert.observation.js';
 export * from './sources/wifi-probe/pcap.read.js';
+export * from './sources/wifi-probe/pcapng.read.js';
 export * from './sources/wifi-probe/radiotap.parse.js';
 export * from './sources/wifi-probe/probe-request.parse.js';
 export * from './sources/wifi-probe/probe-capture.decode.js';

@@ -24,7 +24,8 @@ export interface DecodeIo {
 export const DECODE_USAGE = `Usage: storesense-gateway decode <kind> <input> [--show-mac] [--pepper P]
 
   decode ble <hex> [--address <mac>]     BLE advertising data (AD structures), e.g. 0201061aff4c0002…
-  decode probe <file.pcap> [--limit N]   802.11 probe requests in a radiotap pcap (linktype 127)
+  decode probe <file> [--limit N]        802.11 probe requests in a radiotap capture (linktype 127),
+                                         pcap or pcapng (Wireshark's default)
   decode espresense <topic> <json>       one ESPresense MQTT message
   decode meraki <file.json> [--secret S] a Meraki Scanning API v2/v3 body
 
