@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { Site } from '@storesense/firmware-config';
-import { isValidId, type PresenceEvent } from '@storesense/protocol';
+import { CONFIG_RESULT_NAME, filters, isValidId, parseTopic, type PresenceEvent } from '@storesense/protocol';
 import { WebSocketServer } from 'ws';
 import { AlertHub, type AlertFanout } from './alerts/alert-hub.js';
 import { AlertService } from './alerts/alert.service.js';
@@ -38,6 +38,8 @@ import { OffersService, type OfferDeliveryConfig } from './offers/offers.service
 import type { WebhookPolicy } from './offers/webhook.client.js';
 import { Metrics } from './metrics.js';
 import { createCloudPrometheus } from './metrics.prom.js';
+import { CommandsService } from './fleet/commands.service.js';
+import { FleetService } from './fleet/fleet.service.js';
 import type { Rule } from './rules/rules.js';
 import { RulesRunner } from './rules/rules.runner.js';
 import type { CloudStore } from './store/cloud-store.js';
@@ -124,6 +126,10 @@ export interface CloudOptions {
   offerDelivery?: OfferDeliveryConfig;
   /** URL policy of rule webhook actions (default: public https or loopback http, 5 s timeout). */
   webhookPolicy?: WebhookPolicy;
+  /** The broker URL enrolled gateways are told to use (default: the broker's own URL as started). */
+  publicMqttUrl?: string;
+  /** One-time enrolment code lifetime (default 15 min). */
+  enrolmentTtlMs?: number;
 }
 
 export interface CloudEndpoints {
@@ -188,6 +194,7 @@ interface Running {
   delivery: OfferDeliveryWorker;
   redis: RedisConnection | undefined;
   fanout: PubSubAlertHub | undefined;
+  commands: CommandsService;
 }
 
 export function createCloud(options: CloudOptions): Cloud {
@@ -323,6 +330,28 @@ export function createCloud(options: CloudOptions): Cloud {
       // A feature failing here must not stop the cloud (Zigbee2MQTT's extension habit).
       await partial.keys.publishAll().catch((err: unknown) => log.error({ err }, 'initial member keys publish failed'));
 
+      // The fleet: enrolment, remote config on the retained config topic, commands (decisions 130-132).
+      const commands = (partial.commands = new CommandsService({ link, logger, metrics }));
+      const fleet = new FleetService({
+        store,
+        link,
+        sites,
+        clock,
+        logger,
+        metrics,
+        mqttUrl: options.publicMqttUrl ?? mqttUrl,
+        accounts: partial.accounts!,
+        publishMemberKeys: (siteId, gatewayId) => partial.keys!.publishGateway(siteId, gatewayId),
+        ...(options.enrolmentTtlMs !== undefined ? { enrolmentTtlMs: options.enrolmentTtlMs } : {}),
+      });
+      await link.subscribe(filters.allResponses, async (topic, payload) => {
+        const t = parseTopic(topic);
+        if (t?.kind !== 'response') return;
+        if (t.name === CONFIG_RESULT_NAME) await fleet.onConfigResult(t.siteId, t.gatewayId, payload);
+        else commands.onResponse(t.siteId, t.gatewayId, t.name, payload);
+      });
+      await fleet.publishAll().catch((err: unknown) => log.error({ err }, 'gateway configs not published at start'));
+
       const sockets = new SocketRegistry();
       if (pubsub) {
         // Sign-out everywhere and rule edits reach the other nodes' sockets and rule caches.
@@ -369,6 +398,7 @@ export function createCloud(options: CloudOptions): Cloud {
           rules.invalidate();
           broadcast('rules', 'changed');
         },
+        fleet: { fleet, commands, throttle: new LoginThrottle(clock, options.loginThrottle) },
       });
       // perMessageDeflate off: alerts are small and compression costs CPU and memory per socket.
       // maxPayload: staff sockets send small claim/ack frames; ws's default (100 MiB) would let one
@@ -411,6 +441,7 @@ export function createCloud(options: CloudOptions): Cloud {
       for (const ws of r.wss?.clients ?? []) ws.terminate();
       await r.http.close();
     });
+    await step('commands', () => r.commands?.close());
     await step('ingest', () => r.ingest?.stop());
     await step('offer delivery', () => r.delivery?.stop());
     await step('broker', async () => {
@@ -483,7 +514,8 @@ function embeddedAccounts(embedded: EmbeddedBroker | undefined): GatewayAccounts
   return {
     changed: async () => undefined,
     revoked: async (gateway) => {
-      embedded?.disconnect(gateway.username);
+      // Every session of the gateway: its uplink and any broker-side source sharing its credential.
+      await embedded?.disconnectGateway(gateway.siteId, gateway.gatewayId);
     },
   };
 }

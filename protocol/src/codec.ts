@@ -6,6 +6,7 @@ import { memberKeysSchema } from './member-keys.js';
 import { observationSchema } from './observation.js';
 import { gapReportSchema } from './gap.js';
 import { occupancyReportSchema } from './occupancy.js';
+import { configResultSchema, remoteConfigSchema } from './remote-config.js';
 import { parseJsonWith, type Result } from './result.js';
 import { connStateSchema, gatewayHealthSchema } from './state.js';
 
@@ -32,6 +33,8 @@ export const codecs = {
   memberKeys: codec(memberKeysSchema),
   occupancy: codec(occupancyReportSchema),
   gap: codec(gapReportSchema),
+  remoteConfig: codec(remoteConfigSchema),
+  configResult: codec(configResultSchema),
 };
 
 export type { PresenceEvent, Ack };

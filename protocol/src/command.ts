@@ -17,3 +17,11 @@ export const commandResponseSchema = z.object({
   error: z.string().max(2000).optional(),
 });
 export type CommandResponse = z.infer<typeof commandResponseSchema>;
+
+/**
+ * The commands a gateway answers (on `command/{name}`): `ping`, `health`, `stats`, `restart-source`
+ * (args `{source}`: a source name as health lists it), `flush-status` (publish health now),
+ * `reload-model` (re-read the classifier's model file). Anything else is answered with an error.
+ */
+export const GATEWAY_COMMANDS = ['ping', 'health', 'stats', 'restart-source', 'flush-status', 'reload-model'] as const;
+export type GatewayCommandName = (typeof GATEWAY_COMMANDS)[number];

@@ -11,6 +11,7 @@ export * from './observation.js';
 export * from './ack.js';
 export * from './state.js';
 export * from './command.js';
+export * from './remote-config.js';
 export * from './member-keys.js';
 export * from './topics.js';
 export * from './trace.js';

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { PROTOCOL_VERSION } from './version.js';
+import { configHealthSchema } from './remote-config.js';
 
 /** Retained on `.../state/conn`; the broker publishes the `offline` last will when a gateway vanishes. */
 export const connStateSchema = z.object({
@@ -104,5 +105,7 @@ export const gatewayHealthSchema = z.object({
       visitsClosed: z.number().int().nonnegative(),
     })
     .optional(),
+  /** Remote configuration (topic `config`): the version running and the last refused one. */
+  config: configHealthSchema.optional(),
 });
 export type GatewayHealth = z.infer<typeof gatewayHealthSchema>;

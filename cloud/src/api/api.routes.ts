@@ -25,6 +25,7 @@ import { HttpError, parseQuery } from './http-error.js';
 import { registerStaffRoutes, type StaffRoutesOptions } from './staff.routes.js';
 import { both, seesSite, siteFilter, siteQueryInScope } from './scope.js';
 import { registerTokenRoutes } from './tokens.routes.js';
+import { registerFleetRoutes, type FleetRoutesOptions } from './fleet.routes.js';
 
 export interface ApiOptions {
   store: CloudStore;
@@ -48,6 +49,8 @@ export interface ApiOptions {
   offers?: OffersService;
   /** Prometheus metrics at `GET /metrics` (decision 140), guarded like the other operator listings; absent: 404. */
   prometheus?: CloudPrometheus;
+  /** Gateway enrolment, remote config and commands (needs `staff`: operators manage the fleet). */
+  fleet?: Omit<FleetRoutesOptions, 'auth' | 'store'>;
 }
 
 /**
@@ -161,6 +164,7 @@ export function createApi(options: ApiOptions): Hono {
   if (options.staff) {
     registerStaffRoutes(app, { ...options.staff, store, logger: options.logger, metrics });
     registerTokenRoutes(app, { auth: options.staff.auth });
+    if (options.fleet) registerFleetRoutes(app, { ...options.fleet, auth: options.staff.auth, store });
   }
   if (options.alertSocket) {
     const [gate, upgrade] = alertSocketHandlers({ ...options.alertSocket, store, logger: options.logger, metrics });

@@ -105,6 +105,10 @@ export async function buildFixture(dir: string): Promise<Fixture> {
     [B, 'gw-b1'],
   ] as const) {
     await store.updateGatewayConn(siteId, gatewayId, { v: 1, state: 'online', at: T0, version: '1.0.0' }, T0);
+    // Enrolled into the fleet (decision 130): registered, credentials, a config published.
+    await store.registerGateway(siteId, gatewayId, T0);
+    await store.upsertGatewayCredential({ siteId, gatewayId, username: `${siteId}.${gatewayId}`, passwordHash: '00', salt: '00', provisionedAt: T0 });
+    await store.setGatewayConfig(siteId, gatewayId, { version: 1, sha256: '0'.repeat(64), body: { gatewayId }, overrides: {}, publishedAt: T0 });
   }
   const gap = (siteId: string, gatewayId: string) => ({
     v: 1 as const,

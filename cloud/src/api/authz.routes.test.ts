@@ -16,6 +16,10 @@ import { createApi } from './api.routes.js';
 import { A, B, buildFixture, LOGIN, MASTER_KEY, ROLES, rule, T0, type Fixture, type RoleName } from './authz.fixture.js';
 import { createCloudHttpServer, type CloudHttpServer } from './http-server.js';
 import { buildOpenApi } from './openapi.js';
+import { exampleSitePath, loadSiteFile, type Site } from '@storesense/firmware-config';
+import { CommandsService } from '../fleet/commands.service.js';
+import { FleetService } from '../fleet/fleet.service.js';
+import { MemoryLink } from '../testing/memory.link.js';
 
 // Authorisation over every route of the OpenAPI document × every role × in and out of scope
 // (issue 11 item 2, decision 68). Staff auth 'required'; in-process `app.request()`, plus a real
@@ -47,6 +51,16 @@ function operatorOnly(ok: string, scoped: string): Row['expect'] {
       .join('/');
   return [ok, scoped, all('403'), all('403'), all('403'), all('401')];
 }
+// Site models for the fleet rows: the boutique's, as site A with gateway gw-a1 and site B with gw-b1.
+const SITES: ReadonlyMap<string, Site> = (() => {
+  const loaded = loadSiteFile(exampleSitePath('boutique'));
+  if (!loaded.ok) throw new Error(loaded.error);
+  const as = (id: string, gatewayId: string): Site => ({ ...loaded.value, id, gateways: [{ ...loaded.value.gateways[0]!, id: gatewayId }] });
+  return new Map([
+    [A, as(A, 'gw-a1')],
+    [B, as(B, 'gw-b1')],
+  ]);
+})();
 const memberBody = { name: 'Renamed', tier: 'gold', consent: { presence: true } };
 
 function table(f: Fixture): Record<string, Row> {
@@ -123,6 +137,38 @@ function table(f: Fixture): Record<string, Row> {
       reqs: [f.ids.tokenA, f.ids.tokenB, f.ids.tokenAll].map((id) => `/api/v1/tokens/${id}`),
       expect: operatorOnly('204/204/204', '204/404/404'),
     },
+    'post /api/v1/gateways': {
+      reqs: [
+        { siteId: A, gatewayId: 'gw-a1' },
+        { siteId: B, gatewayId: 'gw-b1' },
+      ].map((body) => ({ path: '/api/v1/gateways', body })),
+      expect: operatorOnly('201/201', '201/403'),
+    },
+    // The code is the credential: no role needed, a wrong code is a 404 for everyone.
+    'post /api/v1/gateways/enroll': { reqs: [{ path: '/api/v1/gateways/enroll', body: { code: 'AAAA-AAAA-AAAA' } }], expect: same('404') },
+    'get /api/v1/fleet': { reqs: ['/api/v1/fleet'], expect: operatorOnly('200', '200'), shows: { at: 0, text: 'gw-b1' } },
+    ...Object.fromEntries(
+      (
+        [
+          ['get', '', (x: string) => x],
+          ['delete', '', (x: string) => x],
+          ['post', '/enrolment-code', (x: string) => x.replaceAll('200', '201')],
+          ['get', '/config', (x: string) => x],
+          ['put', '/config', (x: string) => x],
+        ] as const
+      ).map(([method, suffix, status]) => [
+        `${method} /api/v1/gateways/{siteId}/{gatewayId}${suffix}`,
+        {
+          reqs: [`${A}/gw-a1`, `${B}/gw-b1`].map((g) => ({ path: `/api/v1/gateways/${g}${suffix}`, ...(method === 'put' ? { body: { overrides: {} } } : {}) })),
+          expect: operatorOnly(status('200/200'), status('200/404')),
+        } satisfies Row,
+      ]),
+    ),
+    // Nobody answers in this table: the command times out (504) when it may be sent at all.
+    'post /api/v1/gateways/{siteId}/{gatewayId}/commands/{name}': {
+      reqs: [`${A}/gw-a1`, `${B}/gw-b1`].map((g) => ({ path: `/api/v1/gateways/${g}/commands/ping`, body: { timeoutMs: 100 } })),
+      expect: operatorOnly('504/504', '504/404'),
+    },
     'get /api/v1/rules': { reqs: ['/api/v1/rules'], expect: operatorOnly('200', '200'), shows: { at: 0, text: 'rule-b' } },
     'post /api/v1/rules': {
       reqs: [rule('new-a', [A]), rule('new-b', [B]), rule('new-global')].map((body) => ({ path: '/api/v1/rules', body })),
@@ -167,6 +213,20 @@ describe('authorisation: every OpenAPI route × role × scope', () => {
       broker: () => ({ kind: 'embedded', connected: true }),
       staff: { auth, alerts, mode: 'required', throttle: new LoginThrottle(clock) },
       alertSocket: { hub, authorizeSocket: ticketSocketAuthorizer({ auth, mode: 'required' }) },
+      fleet: {
+        fleet: new FleetService({
+          store,
+          link: new MemoryLink(),
+          sites: SITES,
+          clock,
+          logger,
+          metrics,
+          mqttUrl: 'mqtt://127.0.0.1:1883',
+          accounts: { changed: async () => {}, revoked: async () => {} },
+        }),
+        commands: new CommandsService({ link: new MemoryLink(), logger, metrics }),
+        throttle: new LoginThrottle(clock),
+      },
     });
     return { app, store };
   }

@@ -4,7 +4,7 @@ import type { z } from 'zod';
 /** An error with an HTTP status and a JSON body; the app's one `onError` turns it into a response. */
 export class HttpError extends Error {
   constructor(
-    readonly status: 400 | 401 | 403 | 404 | 409 | 413 | 415 | 500 | 503,
+    readonly status: 400 | 401 | 403 | 404 | 409 | 413 | 415 | 429 | 500 | 503 | 504,
     readonly body: { error: string; issues?: string[] },
   ) {
     super(body.error);

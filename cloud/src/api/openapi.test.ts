@@ -9,6 +9,9 @@ import { LoginThrottle } from '../auth/login-throttle.js';
 import { AlertHub } from '../alerts/alert-hub.js';
 import { AlertService } from '../alerts/alert.service.js';
 import { createApi } from './api.routes.js';
+import { CommandsService } from '../fleet/commands.service.js';
+import { FleetService } from '../fleet/fleet.service.js';
+import { MemoryLink } from '../testing/memory.link.js';
 
 describe('GET /api/v1/openapi.json', () => {
   it('is OpenAPI 3.1.0 JSON and lists every /api/v1 route registered on the Hono app', async () => {
@@ -27,6 +30,20 @@ describe('GET /api/v1/openapi.json', () => {
       broker: () => ({ kind: 'embedded', connected: true }),
       staff: { auth, alerts, mode: 'required', throttle: new LoginThrottle(clock) },
       alertSocket: { hub: new AlertHub() },
+      fleet: {
+        fleet: new FleetService({
+          store,
+          link: new MemoryLink(),
+          sites: new Map(),
+          clock,
+          logger,
+          metrics,
+          mqttUrl: 'mqtt://127.0.0.1:1883',
+          accounts: { changed: async () => {}, revoked: async () => {} },
+        }),
+        commands: new CommandsService({ link: new MemoryLink(), logger, metrics }),
+        throttle: new LoginThrottle(clock),
+      },
     });
     const res = await app.request('/api/v1/openapi.json');
     expect(res.status).toBe(200);

@@ -5,6 +5,7 @@ import { alertsQuery, eventsQuery, gapsQuery, memberPutBody, membersQuery, offer
 import { rulePutBody } from './rules.routes.js';
 import { loginBody } from './staff.routes.js';
 import { apiTokenBody } from './tokens.routes.js';
+import { commandBody, enrollBody, gatewayConfigBody, registerGatewayBody } from './fleet.routes.js';
 
 type Auth = 'none' | 'bearer' | 'optional';
 interface RouteDoc {
@@ -201,6 +202,83 @@ export const ROUTE_DOCS: readonly RouteDoc[] = [
     summary: 'revoke an API token (operator)',
     auth: 'bearer',
     responses: { '204': 'revoked', '404': "no such API token (within the caller's reach)" },
+  },
+  {
+    method: 'post',
+    path: '/api/v1/gateways',
+    summary: 'register a gateway of a site model and get its one-time enrolment code (operator; shown once, 15 min, single use, stored hashed)',
+    auth: 'bearer',
+    body: registerGatewayBody,
+    responses: { '201': '{siteId, gatewayId, code, expiresAt}', '404': 'unknown site, or no such gateway in its model' },
+  },
+  {
+    method: 'post',
+    path: '/api/v1/gateways/enroll',
+    summary: 'a gateway takes its code: new MQTT credentials (the password once; stored scrypt-hashed) and its rendered config (storesense-gateway enroll)',
+    auth: 'none',
+    body: enrollBody,
+    responses: {
+      '200': '{siteId, gatewayId, mqtt: {url, username, password}, configVersion, config}',
+      '404': 'code unknown, used or expired',
+      '429': 'too many failed enrolments from this address',
+    },
+  },
+  {
+    method: 'get',
+    path: '/api/v1/fleet',
+    summary: 'registered gateways: enrolled, revoked, pending code expiry, config version published and the answer (operator)',
+    auth: 'bearer',
+    responses: { '200': '{gateways: [{siteId, gatewayId, registeredAt, enrolledAt, revokedAt, codeExpiresAt, config, lastResult}]}' },
+  },
+  {
+    method: 'get',
+    path: '/api/v1/gateways/{siteId}/{gatewayId}',
+    summary: 'one registered gateway (operator)',
+    auth: 'bearer',
+    responses: { '200': 'registration', '404': 'not registered (or outside your site)' },
+  },
+  {
+    method: 'delete',
+    path: '/api/v1/gateways/{siteId}/{gatewayId}',
+    summary: 'revoke a gateway: credential deleted, retained config cleared, its MQTT sessions dropped (operator)',
+    auth: 'bearer',
+    responses: { '200': '{revoked: true}', '404': 'not registered' },
+  },
+  {
+    method: 'post',
+    path: '/api/v1/gateways/{siteId}/{gatewayId}/enrolment-code',
+    summary: 'a new one-time enrolment code, replacing a pending one (operator; to re-enrol a gateway)',
+    auth: 'bearer',
+    responses: { '201': '{code, expiresAt}', '404': 'not registered, or revoked' },
+  },
+  {
+    method: 'get',
+    path: '/api/v1/gateways/{siteId}/{gatewayId}/config',
+    summary: "the config last published on the gateway's retained config topic, its overrides, and the gateway's answer (operator)",
+    auth: 'bearer',
+    responses: { '200': '{version, sha256, body, overrides, publishedAt, lastResult}', '404': 'not registered or not enrolled yet' },
+  },
+  {
+    method: 'put',
+    path: '/api/v1/gateways/{siteId}/{gatewayId}/config',
+    summary: 'set the overrides over the site rendering and publish the config (version raised when it changed); the gateway applies it live (operator)',
+    auth: 'bearer',
+    body: gatewayConfigBody,
+    responses: { '200': '{version, sha256, changed}', '409': 'revoked' },
+  },
+  {
+    method: 'post',
+    path: '/api/v1/gateways/{siteId}/{gatewayId}/commands/{name}',
+    summary:
+      'run a command on the gateway over MQTT and wait for its answer: ping, health, stats, restart-source {source}, flush-status, reload-model (operator)',
+    auth: 'bearer',
+    body: commandBody,
+    responses: {
+      '200': '{v, requestId, status: ok|error, result, error, ms}',
+      '404': 'no credentials (not enrolled, or revoked)',
+      '503': 'too many commands in flight',
+      '504': 'no answer within timeoutMs',
+    },
   },
   {
     method: 'get',

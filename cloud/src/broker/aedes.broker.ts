@@ -80,6 +80,8 @@ export interface EmbeddedBroker {
   connectedClients(): number;
   /** Closes the session of the client with this id, if connected (a revoked gateway: id = username). */
   disconnect(clientId: string): boolean;
+  /** Drops every session authenticated as this gateway (revocation); resolves how many. */
+  disconnectGateway(siteId: string, gatewayId: string): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -171,12 +173,16 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions): Promi
 
   aedes.on('clientError', (client, err) => log.debug({ clientId: client.id, err: err.message }, 'client error'));
   aedes.on('connectionError', (client, err) => log.debug({ clientId: client.id, err: err.message }, 'connection error'));
-  aedes.on('clientDisconnect', (client) => log.info({ clientId: client.id, ...identities.get(client) }, 'client disconnected'));
-  // Connected clients by id, so a revoked gateway's session can be closed.
+  // Connected clients by id, so a revoked gateway's session can be closed; authenticated sessions
+  // (with their identity) so every session of one gateway can be (uplink and broker-side sources).
   const byId = new Map<string, Client>();
+  const ready = new Set<Client>();
   aedes.on('client', (client) => byId.set(client.id, client));
+  aedes.on('clientReady', (client) => ready.add(client));
   aedes.on('clientDisconnect', (client) => {
     if (byId.get(client.id) === client) byId.delete(client.id);
+    ready.delete(client);
+    log.info({ clientId: client.id, ...identities.get(client) }, 'client disconnected');
   });
 
   const sockets = new Set<Socket>();
@@ -257,6 +263,15 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions): Promi
       if (!client) return false;
       client.close();
       return true;
+    },
+    async disconnectGateway(siteId, gatewayId) {
+      // The uplink and any broker-side source (obs, espresense) of the gateway share its credential.
+      const mine = [...ready].filter((c) => {
+        const who = identities.get(c);
+        return who?.siteId === siteId && who.gatewayId === gatewayId;
+      });
+      await Promise.all(mine.map((c) => new Promise<void>((resolve) => c.close(() => resolve()))));
+      return mine.length;
     },
     async close() {
       if (closed) return;

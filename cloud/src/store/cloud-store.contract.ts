@@ -398,6 +398,41 @@ export function runCloudStoreContract(name: string, open: () => ContractStore | 
       expect(await store.ping()).toBe(true);
     });
 
+    it('registers gateways, takes an enrolment code once, keeps their config and revokes them with their credential', async () => {
+      await store.registerGateway('s', 'g', 10);
+      expect(await store.setEnrolmentCode('s', 'nope', 'a'.repeat(64), 100)).toBe(false);
+      expect(await store.setEnrolmentCode('s', 'g', 'a'.repeat(64), 100)).toBe(true);
+      expect(await store.getGatewayRegistration('s', 'g')).toMatchObject({ registeredAt: 10, codeExpiresAt: 100, enrolledAt: undefined });
+      // A new code replaces the pending one; an expired or unknown code is nothing.
+      expect(await store.setEnrolmentCode('s', 'g', 'b'.repeat(64), 100)).toBe(true);
+      expect(await store.consumeEnrolmentCode('a'.repeat(64), 50)).toBeUndefined();
+      expect(await store.consumeEnrolmentCode('b'.repeat(64), 100)).toBeUndefined();
+      expect(await store.consumeEnrolmentCode('b'.repeat(64), 99)).toEqual({ siteId: 's', gatewayId: 'g' });
+      expect(await store.consumeEnrolmentCode('b'.repeat(64), 99)).toBeUndefined();
+      const body = { version: 1, siteId: 's', gatewayId: 'g', sources: [{ kind: 'replay', path: 'x' }] };
+      await store.setGatewayConfig('s', 'g', { version: 2, sha256: 'c'.repeat(64), body, overrides: { tickMs: 500 }, publishedAt: 120 });
+      await store.recordGatewayConfigResult('s', 'g', { version: 2, status: 'refused', reasons: ['sources.0.path: bad'], at: 130 });
+      expect(await store.getGatewayRegistration('s', 'g')).toMatchObject({
+        enrolledAt: 99,
+        codeExpiresAt: undefined,
+        config: { version: 2, sha256: 'c'.repeat(64), body, overrides: { tickMs: 500 }, publishedAt: 120 },
+        lastResult: { version: 2, status: 'refused', reasons: ['sources.0.path: bad'], at: 130 },
+      });
+      await store.upsertGatewayCredential({ siteId: 's', gatewayId: 'g', username: 's.g', passwordHash: 'h', salt: 'x', provisionedAt: 99 });
+      await store.registerGateway('t', 'h', 11);
+      expect((await store.listGatewayRegistrations()).map((r) => `${r.siteId}.${r.gatewayId}`)).toEqual(['s.g', 't.h']);
+      expect((await store.listGatewayRegistrations('t')).map((r) => r.gatewayId)).toEqual(['h']);
+      expect(await store.revokeGateway('s', 'g', 200)).toBe(true);
+      expect(await store.revokeGateway('s', 'zz', 200)).toBe(false);
+      expect(await store.getGatewayCredential('s.g')).toBeUndefined();
+      expect((await store.getGatewayRegistration('s', 'g'))?.revokedAt).toBe(200);
+      // A revoked gateway gets no code until registered again.
+      expect(await store.setEnrolmentCode('s', 'g', 'd'.repeat(64), 300)).toBe(false);
+      await store.registerGateway('s', 'g', 210);
+      expect((await store.getGatewayRegistration('s', 'g'))?.revokedAt).toBeUndefined();
+      expect(await store.setEnrolmentCode('s', 'g', 'd'.repeat(64), 300)).toBe(true);
+    });
+
     it('stores gap records once by id, lists them newest first, and flags the gateway with its drops', async () => {
       const gap = (id: string, at: number, count: number, gatewayId = 'g') => ({
         v: 1 as const,

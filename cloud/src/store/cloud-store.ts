@@ -137,6 +137,22 @@ export interface CloudStore {
   updateGatewayHealth(siteId: string, gatewayId: string, health: GatewayHealth, receivedAt: number): Promise<void>;
   listGateways(): Promise<GatewayStatus[]>;
 
+  // fleet (decision 130): registered gateways, one-time enrolment codes (hashed), remote config
+  /** Registers a gateway (again): clears a revocation; keeps its config history. */
+  registerGateway(siteId: string, gatewayId: string, at: number): Promise<void>;
+  /** Sets the one pending enrolment code (its sha256) of a registered, unrevoked gateway; false otherwise. */
+  setEnrolmentCode(siteId: string, gatewayId: string, codeHash: string, expiresAt: number): Promise<boolean>;
+  /** Takes a code once (atomic): the gateway it was for when unexpired and not revoked, else undefined. */
+  consumeEnrolmentCode(codeHash: string, now: number): Promise<{ siteId: string; gatewayId: string } | undefined>;
+  getGatewayRegistration(siteId: string, gatewayId: string): Promise<GatewayRegistration | undefined>;
+  listGatewayRegistrations(siteId?: string): Promise<GatewayRegistration[]>;
+  /** Stores the config last published to the gateway (and the overrides it was rendered with). */
+  setGatewayConfig(siteId: string, gatewayId: string, config: PublishedGatewayConfig): Promise<void>;
+  /** Records the gateway's answer to a config (applied, unchanged or refused). */
+  recordGatewayConfigResult(siteId: string, gatewayId: string, result: GatewayConfigResult): Promise<void>;
+  /** Revokes: the credential is deleted and any pending code dropped; false when not registered. */
+  revokeGateway(siteId: string, gatewayId: string, at: number): Promise<boolean>;
+
   // gaps: events a gateway's outbox dropped undelivered, reported by the gateway (GapReport)
   /** Stores a gap record once by id; a re-sent one is `inserted: false` (it is acked again). */
   insertGap(gap: GapReport, receivedAt: number): Promise<{ inserted: boolean }>;
@@ -356,6 +372,37 @@ export interface GatewayStatus {
   health?: { value: GatewayHealth; receivedAt: number } | undefined;
   /** Events its outbox dropped undelivered, from its gap records: an alarm while any exist. */
   gaps?: { records: number; dropped: number; lastAt: number } | undefined;
+}
+
+/** The config last published to a gateway (remote configuration, decision 131). */
+export interface PublishedGatewayConfig {
+  version: number;
+  sha256: string;
+  /** The rendered gateway config as sent. */
+  body: Record<string, unknown>;
+  /** Operator overrides it was rendered with (sources, tickMs, ...). */
+  overrides: Record<string, unknown>;
+  publishedAt: number;
+}
+
+export interface GatewayConfigResult {
+  version: number;
+  status: 'applied' | 'unchanged' | 'refused';
+  reasons: string[];
+  at: number;
+}
+
+/** A gateway of the fleet: registered by an operator, enrolled with a one-time code, maybe revoked. */
+export interface GatewayRegistration {
+  siteId: string;
+  gatewayId: string;
+  registeredAt: number;
+  enrolledAt?: number | undefined;
+  revokedAt?: number | undefined;
+  /** When the pending enrolment code expires (the code itself is never stored, only its hash). */
+  codeExpiresAt?: number | undefined;
+  config?: PublishedGatewayConfig | undefined;
+  lastResult?: GatewayConfigResult | undefined;
 }
 
 /** A gap record as stored: the gateway's report plus when the cloud received it. */

@@ -217,4 +217,26 @@ export const PG_MIGRATIONS: readonly string[] = [
   ALTER TABLE offer_deliveries ADD COLUMN lease_owner TEXT;
   ALTER TABLE offer_deliveries ADD COLUMN lease_until BIGINT;
   `,
+  // 3 (decision 130): the fleet, as SQLite migration 10.
+  `
+  CREATE TABLE gateway_fleet (
+    site_id TEXT NOT NULL,
+    gateway_id TEXT NOT NULL,
+    registered_at BIGINT NOT NULL,
+    enrolled_at BIGINT,
+    revoked_at BIGINT,
+    code_hash TEXT UNIQUE,
+    code_expires_at BIGINT,
+    config_version INTEGER,
+    config_sha256 TEXT,
+    config_body JSONB,
+    config_overrides JSONB,
+    config_published_at BIGINT,
+    result_version INTEGER,
+    result_status TEXT,
+    result_reasons JSONB,
+    result_at BIGINT,
+    PRIMARY KEY (site_id, gateway_id)
+  );
+  `,
 ];

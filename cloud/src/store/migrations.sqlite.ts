@@ -273,4 +273,27 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE offer_deliveries ADD COLUMN lease_owner TEXT;
   ALTER TABLE offer_deliveries ADD COLUMN lease_until INTEGER;
   `,
+  // 10 (decision 130): the fleet: registered gateways, their one-time enrolment code (sha256 only),
+  // the config last published on their retained config topic and their last answer to it.
+  `
+  CREATE TABLE gateway_fleet (
+    site_id TEXT NOT NULL,
+    gateway_id TEXT NOT NULL,
+    registered_at INTEGER NOT NULL,
+    enrolled_at INTEGER,
+    revoked_at INTEGER,
+    code_hash TEXT UNIQUE,
+    code_expires_at INTEGER,
+    config_version INTEGER,
+    config_sha256 TEXT,
+    config_body TEXT,
+    config_overrides TEXT,
+    config_published_at INTEGER,
+    result_version INTEGER,
+    result_status TEXT,
+    result_reasons TEXT,
+    result_at INTEGER,
+    PRIMARY KEY (site_id, gateway_id)
+  );
+  `,
 ];

@@ -10,7 +10,10 @@ import type {
   CloudStore,
   EventQuery,
   EventRangeQuery,
+  GatewayConfigResult,
   GatewayCredential,
+  GatewayRegistration,
+  PublishedGatewayConfig,
   GatewayStatus,
   MemberActivity,
   MemberProfile,
@@ -38,6 +41,7 @@ import { one, PG_TYPES, transaction } from './pg-sql.js';
 import { PgAlertTables } from './store.postgres.alerts.js';
 import { PgEventTables } from './store.postgres.events.js';
 import { PgGatewayTables } from './store.postgres.gateways.js';
+import { PgFleetTables } from './store.postgres.fleet.js';
 import { PgMemberTables } from './store.postgres.members.js';
 import { PgOfferTables } from './store.postgres.offers.js';
 
@@ -102,6 +106,7 @@ class PostgresCloudStore implements CloudStore {
   private readonly alerts: PgAlertTables;
   private readonly offers: PgOfferTables;
   private readonly gateways: PgGatewayTables;
+  private readonly fleet: PgFleetTables;
   private closed = false;
 
   constructor(
@@ -113,6 +118,7 @@ class PostgresCloudStore implements CloudStore {
     this.alerts = new PgAlertTables(pool);
     this.offers = new PgOfferTables(pool);
     this.gateways = new PgGatewayTables(pool);
+    this.fleet = new PgFleetTables(pool);
   }
 
   insertEvent(event: PresenceEvent, receivedAt: number): Promise<{ inserted: boolean; owner?: { siteId: string; gatewayId: string } }> {
@@ -268,6 +274,30 @@ class PostgresCloudStore implements CloudStore {
     return this.offers.count(q);
   }
 
+  registerGateway(siteId: string, gatewayId: string, at: number): Promise<void> {
+    return this.fleet.register(siteId, gatewayId, at);
+  }
+  setEnrolmentCode(siteId: string, gatewayId: string, codeHash: string, expiresAt: number): Promise<boolean> {
+    return this.fleet.setCode(siteId, gatewayId, codeHash, expiresAt);
+  }
+  consumeEnrolmentCode(codeHash: string, now: number): Promise<{ siteId: string; gatewayId: string } | undefined> {
+    return this.fleet.consumeCode(codeHash, now);
+  }
+  getGatewayRegistration(siteId: string, gatewayId: string): Promise<GatewayRegistration | undefined> {
+    return this.fleet.get(siteId, gatewayId);
+  }
+  listGatewayRegistrations(siteId?: string): Promise<GatewayRegistration[]> {
+    return this.fleet.list(siteId);
+  }
+  setGatewayConfig(siteId: string, gatewayId: string, config: PublishedGatewayConfig): Promise<void> {
+    return this.fleet.setConfig(siteId, gatewayId, config);
+  }
+  recordGatewayConfigResult(siteId: string, gatewayId: string, result: GatewayConfigResult): Promise<void> {
+    return this.fleet.setResult(siteId, gatewayId, result);
+  }
+  revokeGateway(siteId: string, gatewayId: string, at: number): Promise<boolean> {
+    return this.fleet.revoke(siteId, gatewayId, at);
+  }
   upsertGatewayCredential(c: GatewayCredential): Promise<void> {
     return this.gateways.upsertCredential(c);
   }

@@ -10,7 +10,10 @@ import type {
   CloudStore,
   EventQuery,
   EventRangeQuery,
+  GatewayConfigResult,
   GatewayCredential,
+  GatewayRegistration,
+  PublishedGatewayConfig,
   GatewayStatus,
   MemberActivity,
   MemberProfile,
@@ -37,6 +40,7 @@ import { isPlainKey, KeySealer, loadMasterKey } from './key-sealer.js';
 import { SqliteAlertTables } from './store.sqlite.alerts.js';
 import { SqliteAuthTables } from './store.sqlite.auth.js';
 import { SqliteGatewayTables } from './store.sqlite.gateways.js';
+import { SqliteFleetTables } from './store.sqlite.fleet.js';
 import { SqliteMemberTables } from './store.sqlite.members.js';
 import { SqliteOfferTables } from './store.sqlite.offers.js';
 import { SqliteRuleTables } from './store.sqlite.rules.js';
@@ -111,6 +115,7 @@ class SqliteCloudStore implements CloudStore {
   private readonly members: SqliteMemberTables;
   private readonly offers: SqliteOfferTables;
   private readonly gateways: SqliteGatewayTables;
+  private readonly fleet: SqliteFleetTables;
   private readonly occupancy: SqliteOccupancyTables;
 
   constructor(
@@ -123,6 +128,7 @@ class SqliteCloudStore implements CloudStore {
     this.members = new SqliteMemberTables(db, sealer);
     this.offers = new SqliteOfferTables(db);
     this.gateways = new SqliteGatewayTables(db);
+    this.fleet = new SqliteFleetTables(db);
     this.occupancy = new SqliteOccupancyTables(db);
     // Prepared once (better-sqlite3 docs); dynamic filters use the NULL-or-match idiom instead of
     // building SQL strings per query.
@@ -357,6 +363,38 @@ class SqliteCloudStore implements CloudStore {
 
   async getDelivery(offerId: string): Promise<OfferDelivery | undefined> {
     return this.offers.getDelivery(offerId);
+  }
+
+  async registerGateway(siteId: string, gatewayId: string, at: number): Promise<void> {
+    this.fleet.register(siteId, gatewayId, at);
+  }
+
+  async setEnrolmentCode(siteId: string, gatewayId: string, codeHash: string, expiresAt: number): Promise<boolean> {
+    return this.fleet.setCode(siteId, gatewayId, codeHash, expiresAt);
+  }
+
+  async consumeEnrolmentCode(codeHash: string, now: number): Promise<{ siteId: string; gatewayId: string } | undefined> {
+    return this.fleet.consumeCode(codeHash, now);
+  }
+
+  async getGatewayRegistration(siteId: string, gatewayId: string): Promise<GatewayRegistration | undefined> {
+    return this.fleet.get(siteId, gatewayId);
+  }
+
+  async listGatewayRegistrations(siteId?: string): Promise<GatewayRegistration[]> {
+    return this.fleet.list(siteId);
+  }
+
+  async setGatewayConfig(siteId: string, gatewayId: string, config: PublishedGatewayConfig): Promise<void> {
+    this.fleet.setConfig(siteId, gatewayId, config);
+  }
+
+  async recordGatewayConfigResult(siteId: string, gatewayId: string, result: GatewayConfigResult): Promise<void> {
+    this.fleet.setResult(siteId, gatewayId, result);
+  }
+
+  async revokeGateway(siteId: string, gatewayId: string, at: number): Promise<boolean> {
+    return this.fleet.revoke(siteId, gatewayId, at);
   }
 
   async upsertGatewayCredential(c: GatewayCredential): Promise<void> {
