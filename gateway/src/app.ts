@@ -4,6 +4,8 @@ import {
   observationSchema,
   type CalibrationHealth,
   type ClassifierHealth,
+  type ConfigResult,
+  type RemoteConfig,
   type GatewayHealth,
   type Observation,
   type PresenceEvent,
@@ -34,6 +36,7 @@ import { SqliteOutbox } from './store/outbox.sqlite.js';
 import { MqttUplink } from './uplink/mqtt.uplink.js';
 import { GATEWAY_VERSION } from './version.js';
 import { OccupancyService } from './occupancy/occupancy.service.js';
+import { diffConfig, persistApplied, prepareRemoteConfig, type AppliedConfig } from './fleet/remote-config.js';
 
 export { runOffline, type RunOfflineOptions } from './offline.js';
 
@@ -60,6 +63,13 @@ export interface GatewayDeps {
   noble?: () => Promise<NobleLike>;
   /** WiFi uplink/survey reader shown by the status API (default node-wifi/nmcli); false: none. */
   wifi?: (() => Promise<WifiBackend>) | false;
+  /** The remote config `config` already includes (withAppliedConfig at start), shown in health. */
+  appliedConfig?: AppliedConfig;
+  /**
+   * Picks the classifier again (`reload-model`, or a remote config changing `classifier`); the
+   * CLI passes its --classifier/--outside-domain choice. Default: selectClassifier on the config.
+   */
+  selectClassifier?: (config: GatewayConfig) => { classifier: Classifier; status: ClassifierHealth };
 }
 
 /** A running gateway (see createGateway). */
@@ -73,6 +83,10 @@ export interface Gateway {
   statusUrl(): string | undefined;
   /** Called for every event after it is stored in the outbox; returns an unsubscribe function. */
   onEvent(cb: (e: PresenceEvent) => void): () => void;
+  /** Validates and applies a remote config live (what the `config` topic delivers); resolves the answer sent to the cloud. */
+  applyRemoteConfig(msg: RemoteConfig): Promise<ConfigResult>;
+  /** The config running now (the file's, or the last remote one applied). */
+  currentConfig(): GatewayConfig;
 }
 
 /**
@@ -82,7 +96,8 @@ export interface Gateway {
  * @example
  * const gw = createGateway(config, { logger }); await gw.start(); gw.onEvent((e) => console.log(e.type));
  */
-export function createGateway(config: GatewayConfig, deps: GatewayDeps = {}): Gateway {
+export function createGateway(initialConfig: GatewayConfig, deps: GatewayDeps = {}): Gateway {
+  let config = initialConfig;
   const clock = deps.clock ?? systemClock;
   const logger = (deps.logger ?? createLogger()).child({ siteId: config.siteId, gatewayId: config.gatewayId });
   const log = logger.child({ module: 'app' });
@@ -90,19 +105,34 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps = {}): Ga
   const password = deps.mqttPassword ?? config.mqtt.password ?? env[config.mqtt.passwordEnv];
   // The configured kind is a request: selectClassifier checks the model's training domain against
   // this gateway's layout and runs the rules outside it (decision 62).
+  const reselect = (c: GatewayConfig) => (deps.selectClassifier ? deps.selectClassifier(c) : selectClassifier(c, { logger, env }));
   const selection =
     deps.classifier !== undefined
       ? { classifier: deps.classifier, status: deps.classifierStatus ?? injectedClassifierStatus(deps.classifier) }
-      : selectClassifier(config, { logger, env });
-  const classifier = selection.classifier;
-  const classifierStatus = selection.status;
+      : reselect(config);
+  let classifier = selection.classifier;
+  let classifierStatus = selection.status;
   const resolver = new MemberResolver({ periodMs: config.memberTokens.periodMs, logger });
   // The rules classifier is the baseline and the fallback when another classifier fails at run time.
-  const fallback = classifier.name === 'rules' ? undefined : createClassifier(config, 'rules');
-  const occupancy = new OccupancyService(config, logger);
-  const pipeline = new Pipeline({ config, classifier, logger, resolver, ...(fallback ? { fallback } : {}) });
+  const fallbackFor = (c: Classifier, cfg: GatewayConfig) => (c.name === 'rules' ? undefined : createClassifier(cfg, 'rules'));
+  let fallback = fallbackFor(classifier, config);
+  let occupancy = new OccupancyService(config, logger);
+  const newPipeline = (cfg: GatewayConfig, c: Classifier, fb: Classifier | undefined) =>
+    new Pipeline({ config: cfg, classifier: c, logger, resolver, ...(fb ? { fallback: fb } : {}) });
+  let pipeline = newPipeline(config, classifier, fallback);
   const listeners = new Set<(e: PresenceEvent) => void>();
+  /** Running sources: configured ones by index in config.sources (undefined when unavailable), then deps.sources. */
+  let configured: (Source | undefined)[] = [];
+  const extra = deps.sources ?? [];
   const sources: Source[] = [];
+  const syncSources = () => {
+    sources.length = 0;
+    for (const s of configured) if (s) sources.push(s);
+    sources.push(...extra);
+  };
+  let applied: AppliedConfig | undefined = deps.appliedConfig;
+  let refused: { version: number; at: number; reasons: string[] } | undefined;
+  let applying: Promise<unknown> = Promise.resolve();
   const unavailable = new Map<string, string>();
   let httpSource: HttpObservationSource | undefined;
   let merakiSource: MerakiSource | undefined;
@@ -245,38 +275,247 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps = {}): Ga
       ...(occupancyHealth.length > 0 ? { occupancy: occupancyHealth } : {}),
       calibration: calibrationHealth(pipeline),
       deviceRoles: stats.deviceRoles,
+      config: {
+        version: applied?.version ?? 0,
+        ...(applied ? { appliedAt: applied.appliedAt, sha256: applied.sha256 } : {}),
+        ...(refused ? { refused } : {}),
+      },
     };
   };
 
-  const buildSources = (): Source[] => {
-    const out: Source[] = [];
-    config.sources.forEach((sc, i) => {
-      const name = `${sc.kind}${config.sources.filter((x) => x.kind === sc.kind).length > 1 ? `#${i}` : ''}`;
-      try {
-        if (sc.kind === 'http_observations') {
-          httpSource ??= createHttpObservationSource({ logger, terminals: terminalCredentials(sc.terminals, config.terminals, env) });
-          out.push(httpSource);
-          return;
-        }
-        if (sc.kind === 'meraki' && merakiSource) throw new Error('only one meraki source per gateway');
-        const built = createConfiguredSource(sc, i, {
-          config,
-          clock,
-          logger,
-          env,
-          ...(password !== undefined ? { password } : {}),
-          ...(pepper !== undefined ? { pepper } : {}),
-          ...(deps.noble ? { noble: deps.noble } : {}),
-          legacyCards: resolver,
-        });
-        if (built.meraki) merakiSource = built.meraki;
-        out.push(rename(built.source, name));
-      } catch (err) {
-        unavailable.set(name, (err as Error).message);
-        log.error({ source: name, err: (err as Error).message }, 'source could not be created');
+  const sourceName = (cfg: GatewayConfig, i: number) => {
+    const kind = cfg.sources[i]!.kind;
+    return `${kind}${cfg.sources.filter((x) => x.kind === kind).length > 1 ? `#${i}` : ''}`;
+  };
+  /** Builds configured source `i` of `cfg`; undefined (and listed unavailable) when it cannot be built. */
+  const buildSource = (cfg: GatewayConfig, i: number): Source | undefined => {
+    const sc = cfg.sources[i]!;
+    const name = sourceName(cfg, i);
+    unavailable.delete(name);
+    try {
+      if (sc.kind === 'http_observations') {
+        httpSource ??= createHttpObservationSource({ logger, terminals: terminalCredentials(sc.terminals, cfg.terminals, env) });
+        return httpSource;
       }
+      if (sc.kind === 'meraki' && merakiSource) throw new Error('only one meraki source per gateway');
+      const built = createConfiguredSource(sc, i, {
+        config: cfg,
+        clock,
+        logger,
+        env,
+        ...(password !== undefined ? { password } : {}),
+        ...(pepper !== undefined ? { pepper } : {}),
+        ...(deps.noble ? { noble: deps.noble } : {}),
+        legacyCards: resolver,
+      });
+      if (built.meraki) merakiSource = built.meraki;
+      return rename(built.source, name);
+    } catch (err) {
+      unavailable.set(name, (err as Error).message);
+      log.error({ source: name, err: (err as Error).message }, 'source could not be created');
+      return undefined;
+    }
+  };
+
+  const startSource = async (s: Source): Promise<void> => {
+    try {
+      await s.start(ingestValid);
+      log.info({ source: s.name }, 'source started');
+    } catch (err) {
+      unavailable.set(s.name, (err as Error).message);
+      log.error({ source: s.name, err: (err as Error).message }, 'source failed to start; continuing without it');
+    }
+  };
+  const stopSource = async (s: Source): Promise<void> => {
+    try {
+      await s.stop();
+    } catch (err) {
+      log.warn({ source: s.name, err: (err as Error).message }, 'source failed to stop');
+    }
+  };
+
+  const startStatusApi = async () => {
+    if (!(config.statusApi || httpSource || merakiSource)) return;
+    try {
+      const app = createStatusApp({
+        health,
+        metrics: createGatewayPrometheus(() => ({ health: health(), pipeline: pipeline.stats(), uplink: uplink?.status(), eventsStored, tickErrors })),
+        logger,
+        ...(httpSource ? { observations: httpSource } : {}),
+        ...(merakiSource ? { meraki: merakiSource } : {}),
+        ...(wifi ? { wifi } : {}),
+      });
+      server = await listen(app, config.statusApi?.host ?? '127.0.0.1', config.statusApi?.port ?? 0);
+      log.info({ url: server.url }, 'status api listening');
+    } catch (err) {
+      log.error({ err: (err as Error).message }, 'status api failed to start');
+    }
+  };
+
+  const PIPELINE = 'pipeline';
+
+  /** Swaps the pipeline for one built on `next` (journeys go through the outbox, as over a restart). */
+  const rebuildPipeline = (next: GatewayConfig, pick: { classifier: Classifier; status: ClassifierHealth }) => {
+    const nextFallback = fallbackFor(pick.classifier, next);
+    const nextPipeline = newPipeline(next, pick.classifier, nextFallback);
+    const nextOccupancy = new OccupancyService(next, logger);
+    tick(true); // decisions due now and every open journey into the outbox, from the old pipeline
+    const resumed = outbox ? outbox.loadJourneys() : [];
+    nextPipeline.restoreJourneys(resumed);
+    const old = classifier;
+    pipeline = nextPipeline;
+    occupancy = nextOccupancy;
+    fallback = nextFallback;
+    classifier = pick.classifier;
+    classifierStatus = pick.status;
+    if (old !== classifier) void Promise.resolve(old.close?.()).catch(() => {});
+    log.info({ journeys: resumed.length, classifier: `${classifier.name}@${classifier.version}` }, 'pipeline rebuilt');
+  };
+
+  /** Applies a validated config: restarts only what changed; returns what it restarted. */
+  const applyConfig = async (next: GatewayConfig): Promise<string[]> => {
+    const prev = config;
+    const d = diffConfig(prev, next);
+    const restarted: string[] = [];
+    // Built before anything is swapped: a classifier that cannot load leaves everything as it was.
+    const pick = d.pipeline && !sameJson(prev.classifier, next.classifier) ? reselect(next) : { classifier, status: classifierStatus };
+    const hadHttp = httpSource !== undefined;
+    const hadMeraki = merakiSource !== undefined;
+    const old = configured;
+    for (const i of d.stop) {
+      const s = old[i];
+      if (!s) {
+        unavailable.delete(sourceName(prev, i));
+        continue;
+      }
+      await stopSource(s);
+      if (s === httpSource) httpSource = undefined;
+      if (prev.sources[i]!.kind === 'meraki') merakiSource = undefined;
+      restarted.push(s.name);
+    }
+    config = next;
+    if (d.pipeline) {
+      rebuildPipeline(next, pick);
+      restarted.push(PIPELINE);
+    }
+    const fresh: (Source | undefined)[] = next.sources.map((_, j) => {
+      const k = d.kept.get(j);
+      if (k === undefined) return undefined;
+      const s = old[k];
+      return s && s.name !== sourceName(next, j) ? rename(s, sourceName(next, j)) : s;
     });
-    return [...out, ...(deps.sources ?? [])];
+    for (const j of d.start) {
+      const s = buildSource(next, j);
+      fresh[j] = s;
+      if (s) {
+        await startSource(s);
+        if (!restarted.includes(s.name)) restarted.push(s.name);
+      }
+    }
+    configured = fresh;
+    syncSources();
+    if (d.statusApi || hadHttp !== (httpSource !== undefined) || hadMeraki !== (merakiSource !== undefined)) {
+      await server?.close().catch(() => {});
+      server = undefined;
+      await startStatusApi();
+      restarted.push('status-api');
+    }
+    if (d.tick && tickTimer) {
+      clearInterval(tickTimer);
+      tickTimer = setInterval(() => tick(), config.tickMs);
+    }
+    if (d.record) {
+      recorder?.close();
+      recorder = openConfiguredRecorder(config, { clock, logger });
+      restarted.push('record');
+    }
+    if (d.nextStart.length > 0) log.warn({ keys: d.nextStart }, 'config applied; these settings take effect at the next start');
+    return restarted;
+  };
+
+  const applyRemoteConfig = (msg: RemoteConfig): Promise<ConfigResult> => {
+    const run = async (): Promise<ConfigResult> => {
+      const at = clock.now();
+      const answer = (r: Omit<ConfigResult, 'v' | 'at'>): ConfigResult => ({ v: 1, at, ...r });
+      if (applied && applied.version === msg.version && applied.sha256 === msg.sha256)
+        return answer({ version: msg.version, status: 'unchanged', reasons: [], restarted: [] });
+      const prepared = prepareRemoteConfig(config, msg);
+      if (!prepared.ok) {
+        refused = { version: msg.version, at, reasons: prepared.reasons };
+        log.warn({ version: msg.version, reasons: prepared.reasons.slice(0, 10) }, 'remote config refused; the running config stays');
+        return answer({ version: msg.version, status: 'refused', reasons: prepared.reasons, restarted: [] });
+      }
+      if (!started) return answer({ version: msg.version, status: 'refused', reasons: ['gateway not running'], restarted: [] });
+      let restarted: string[];
+      try {
+        restarted = await applyConfig(prepared.config);
+      } catch (err) {
+        const reasons = [`apply: ${(err as Error).message.slice(0, 400)}`];
+        refused = { version: msg.version, at, reasons };
+        log.error({ version: msg.version, err: (err as Error).message }, 'remote config could not be applied; the running config stays');
+        return answer({ version: msg.version, status: 'refused', reasons, restarted: [] });
+      }
+      applied = { version: msg.version, sha256: msg.sha256, appliedAt: at, remote: msg.config };
+      refused = undefined;
+      try {
+        persistApplied(config.dataDir, applied);
+      } catch (err) {
+        log.error({ err: (err as Error).message }, 'applied config not persisted; a restart falls back to the previous one');
+      }
+      log.info({ version: msg.version, restarted }, 'remote config applied');
+      return answer({ version: msg.version, status: 'applied', reasons: [], restarted });
+    };
+    // One at a time, in arrival order.
+    const result = applying.then(run, run);
+    applying = result.catch(() => undefined);
+    return result;
+  };
+
+  const onRemoteConfig = (msg: RemoteConfig) => {
+    void applyRemoteConfig(msg)
+      .then(async (result) => {
+        await uplink?.publishConfigResult(result);
+        uplink?.flushStatus();
+      })
+      .catch((err: unknown) => log.error({ err: (err as Error).message }, 'remote config handling failed'));
+  };
+
+  /** Commands from the cloud (architecture §4); ping and health are answered by the uplink itself. */
+  const onCommand = async (name: string, args: Record<string, unknown>): Promise<unknown> => {
+    if (name === 'stats') return { pipeline: pipeline.stats(), uplink: uplink?.status(), config: health().config };
+    if (name === 'flush-status') return { published: uplink?.flushStatus() ?? false, health: health() };
+    if (name === 'restart-source') {
+      const wanted = args.source;
+      const i = configured.findIndex((s, j) => (s?.name ?? sourceName(config, j)) === wanted);
+      const ex = extra.find((s) => s.name === wanted);
+      if (i < 0 && !ex)
+        throw new Error(
+          `no source ${JSON.stringify(wanted)} (sources: ${[...config.sources.map((_, j) => sourceName(config, j)), ...extra.map((s) => s.name)].join(', ')})`,
+        );
+      if (ex) {
+        await stopSource(ex);
+        await startSource(ex);
+        return { restarted: ex.name };
+      }
+      const old = configured[i];
+      if (old) await stopSource(old);
+      if (old === httpSource) {
+        // Shared with the status API: restarted in place.
+        await startSource(old!);
+        return { restarted: old!.name };
+      }
+      const s = buildSource(config, i);
+      configured[i] = s;
+      syncSources();
+      if (s) await startSource(s);
+      return { restarted: sourceName(config, i), state: s ? s.health().state : 'unavailable' };
+    }
+    if (name === 'reload-model') {
+      const pick = reselect(config);
+      rebuildPipeline(config, pick);
+      return { model: { name: classifier.name, version: classifier.version }, classifier: classifierStatus };
+    }
+    throw new Error(`unknown command "${name}"`);
   };
 
   return {
@@ -299,10 +538,8 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps = {}): Ga
             password,
             health,
             onMemberKeys: (payload) => resolver.setKeys(payload),
-            onCommand: (name) => {
-              if (name === 'stats') return { pipeline: pipeline.stats(), uplink: uplink?.status() };
-              throw new Error(`unknown command "${name}"`);
-            },
+            onCommand,
+            onConfig: onRemoteConfig,
           });
           uplink.start();
         } catch (err) {
@@ -320,34 +557,13 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps = {}): Ga
       } catch (err) {
         log.error({ err: (err as Error).message }, 'site pepper unavailable; MAC-based sources will not start');
       }
-      sources.push(...buildSources());
+      configured = config.sources.map((_, i) => buildSource(config, i));
+      syncSources();
       recorder = openConfiguredRecorder(config, { clock, logger });
-      if (config.statusApi || httpSource || merakiSource) {
-        try {
-          const app = createStatusApp({
-            health,
-            metrics: createGatewayPrometheus(() => ({ health: health(), pipeline: pipeline.stats(), uplink: uplink?.status(), eventsStored, tickErrors })),
-            logger,
-            ...(httpSource ? { observations: httpSource } : {}),
-            ...(merakiSource ? { meraki: merakiSource } : {}),
-            ...(wifi ? { wifi } : {}),
-          });
-          server = await listen(app, config.statusApi?.host ?? '127.0.0.1', config.statusApi?.port ?? 0);
-          log.info({ url: server.url }, 'status api listening');
-          wifi?.start();
-        } catch (err) {
-          log.error({ err: (err as Error).message }, 'status api failed to start');
-        }
-      }
-      for (const s of sources) {
-        try {
-          await s.start(ingestValid);
-          log.info({ source: s.name }, 'source started');
-        } catch (err) {
-          unavailable.set(s.name, (err as Error).message);
-          log.error({ source: s.name, err: (err as Error).message }, 'source failed to start; continuing without it');
-        }
-      }
+      await startStatusApi();
+      if (server) wifi?.start();
+      // The shared http source is started once even when several entries name it.
+      for (const s of new Set(sources)) await startSource(s);
       tickTimer = setInterval(() => tick(), config.tickMs);
       log.info(
         {
@@ -364,13 +580,8 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps = {}): Ga
     async stop() {
       if (!started) return;
       started = false;
-      for (const s of sources) {
-        try {
-          await s.stop();
-        } catch (err) {
-          log.warn({ source: s.name, err: (err as Error).message }, 'source failed to stop');
-        }
-      }
+      await applying;
+      for (const s of new Set(sources)) await stopSource(s);
       if (tickTimer) clearInterval(tickTimer);
       recorder?.close();
       recorder = undefined;
@@ -407,6 +618,8 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps = {}): Ga
     },
 
     health,
+    applyRemoteConfig,
+    currentConfig: () => config,
     statusUrl: () => server?.url,
     onEvent(cb) {
       listeners.add(cb);
@@ -425,6 +638,10 @@ function calibrationHealth(pipeline: Pipeline): CalibrationHealth {
   }
   const { lastUpdateAt, ...rest } = snapshot;
   return { auto, ...rest, ...(lastUpdateAt !== undefined ? { lastUpdateAt } : {}) };
+}
+
+function sameJson(a: unknown, b: unknown): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
 }
 
 function rename(source: Source, name: string): Source {

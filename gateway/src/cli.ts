@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import { createGateway, type Gateway } from './app.js';
 import { OUTSIDE_DOMAIN_ENV, selectClassifier } from './classify/classifier-selection.js';
 import { loadGatewayConfig } from './config-file.js';
+import { withAppliedConfig } from './fleet/remote-config.js';
 import { createLogger } from './log.js';
 import { GATEWAY_VERSION } from './version.js';
 import { exitWhenFlushed, logLevel } from '@storesense/protocol/cli';
@@ -15,6 +16,7 @@ Usage: storesense-gateway --config <gateway-config.json> [--classifier rules|onn
        storesense-gateway wifi scan|status [--json]                                     uplink and nearby access points (nmcli)
        storesense-gateway calibrate --trace F --walk W --site S [--out S2] [--json]     reference walk -> receiver offsets
        storesense-gateway install-service [--user U] [--config F] [--out DIR]           systemd unit for a store's mini-PC
+       storesense-gateway enroll --cloud URL --code C [--out DIR]                         one-time code -> credentials + config
 
   --config F        gateway config (firmware-config: storesense-site render); validated, refused if invalid
   --classifier K    override config.classifier.kind (onnx: the place model; rules stay its run-time fallback)
@@ -66,6 +68,11 @@ async function main(argv: string[]): Promise<number> {
     const { runInstallService } = await import('./service/install-service.cli.js');
     return runInstallService(argv.slice(1), { stdout: (t) => void process.stdout.write(t), stderr: (t) => void process.stderr.write(t) });
   }
+  // `enroll`: an operator's one-time code -> credentials and config (src/fleet/enroll.cli.ts).
+  if (argv[0] === 'enroll') {
+    const { runEnroll } = await import('./fleet/enroll.cli.js');
+    return runEnroll(argv.slice(1), { stdout: (t) => void process.stdout.write(t), stderr: (t) => void process.stderr.write(t), env: process.env });
+  }
   // `wifi scan|status`: the installer's view of the uplink and nearby APs (src/wifi/wifi.cli.ts).
   if (argv[0] === 'wifi') {
     const { runWifi } = await import('./wifi/wifi.cli.js');
@@ -108,7 +115,11 @@ async function main(argv: string[]): Promise<number> {
     process.stderr.write(`invalid gateway config ${args.config}:\n${loaded.errors.map((e) => `  ${e}`).join('\n')}\n`);
     return 1;
   }
-  const config = args.model === undefined ? loaded.config : { ...loaded.config, classifier: { ...loaded.config.classifier, modelPath: args.model } };
+  // The last remote config applied (decision 131) runs over the file's until the cloud sends another.
+  const restored = withAppliedConfig(loaded.config);
+  if (restored.problem) process.stderr.write(`storesense-gateway: WARNING: last applied remote config ignored: ${restored.problem}\n`);
+  const base = restored.config;
+  const config = args.model === undefined ? base : { ...base, classifier: { ...base.classifier, modelPath: args.model } };
   const kind = args.classifier;
   if (kind !== undefined && kind !== 'rules' && kind !== 'onnx') {
     process.stderr.write(`--classifier must be rules or onnx, got "${kind}"\n`);
@@ -129,12 +140,21 @@ async function main(argv: string[]): Promise<number> {
   }
   let gateway: Gateway;
   try {
-    const { classifier, status } = selectClassifier(config, {
-      kind: kind ?? config.classifier.kind,
-      ...(outsideDomain !== undefined ? { outsideDomain } : {}),
-      logger: logger.child({ siteId: config.siteId, gatewayId: config.gatewayId }),
+    // Also used by reload-model and by a remote config that changes the classifier: the flags still hold.
+    const pick = (c: typeof config) =>
+      selectClassifier(args.model === undefined ? c : { ...c, classifier: { ...c.classifier, modelPath: args.model } }, {
+        kind: kind ?? c.classifier.kind,
+        ...(outsideDomain !== undefined ? { outsideDomain } : {}),
+        logger: logger.child({ siteId: c.siteId, gatewayId: c.gatewayId }),
+      });
+    const { classifier, status } = pick(config);
+    gateway = createGateway(config, {
+      logger,
+      classifier,
+      classifierStatus: status,
+      selectClassifier: pick,
+      ...(restored.applied ? { appliedConfig: restored.applied } : {}),
     });
-    gateway = createGateway(config, { logger, classifier, classifierStatus: status });
     await gateway.start();
   } catch (err) {
     process.stderr.write(`storesense-gateway: cannot start: ${(err as Error).message}\n`);

@@ -1,12 +1,23 @@
 import type { GatewayConfig } from '@storesense/firmware-config';
-import { codecs, filters, parseTopic, topics, type GatewayHealth, type OccupancyReport, type PresenceEvent } from '@storesense/protocol';
+import {
+  CONFIG_RESULT_NAME,
+  codecs,
+  filters,
+  parseTopic,
+  topics,
+  type ConfigResult,
+  type GatewayHealth,
+  type OccupancyReport,
+  type PresenceEvent,
+  type RemoteConfig,
+} from '@storesense/protocol';
 import type { Clock } from '../clock.js';
 import type { Logger } from '../log.js';
 import { MqttConnection, type MqttConnectionStatus } from '../mqtt/mqtt.adapter.js';
 import type { Outbox } from '../store/outbox.js';
 import { GATEWAY_VERSION } from '../version.js';
 
-/** A command handler: returns the result, or throws to answer with status "error". */
+/** A command handler: returns (or resolves) the result, or throws to answer with status "error". */
 export type CommandHandler = (name: string, args: Record<string, unknown>) => unknown;
 
 export interface UplinkOptions {
@@ -18,6 +29,8 @@ export interface UplinkOptions {
   health: () => GatewayHealth;
   onMemberKeys?: (payload: unknown) => void;
   onCommand?: CommandHandler;
+  /** A valid remote config message from the retained `config` topic (decision 131). */
+  onConfig?: (config: RemoteConfig) => void;
   /** Republish rows not acked this long after sending. */
   ackTimeoutMs?: number;
   healthIntervalMs?: number;
@@ -90,6 +103,7 @@ export class MqttUplink {
         { topic: topics.ack(this.site, this.gw), qos: 1 },
         { topic: topics.memberKeys(this.site, this.gw), qos: 1 },
         { topic: filters.gatewayCommands(this.site, this.gw), qos: 1 },
+        { topic: topics.config(this.site, this.gw), qos: 1 },
       ],
       reconnectMinMs: config.uplink.reconnectMinMs,
       reconnectMaxMs: config.uplink.reconnectMaxMs,
@@ -133,6 +147,19 @@ export class MqttUplink {
       this.log.debug({ storeId: report.storeId, err: (err as Error).message }, 'occupancy publish failed; kept for the next try');
       return false;
     }
+  }
+
+  /** The answer to a remote config, on `response/config` (QoS 1). */
+  async publishConfigResult(result: ConfigResult): Promise<void> {
+    if (!this.conn.connected) return;
+    await this.conn.publish(topics.response(this.site, this.gw, CONFIG_RESULT_NAME), codecs.configResult.encode(result), { qos: 1 });
+  }
+
+  /** Publishes health now (the `flush-status` command, and after a config is applied). */
+  flushStatus(): boolean {
+    if (!this.conn.connected) return false;
+    this.publishHealth();
+    return true;
   }
 
   status(): UplinkStatus {
@@ -273,6 +300,18 @@ export class MqttUplink {
       return;
     }
     if (t.kind === 'command') this.onCommand(t.name, payload);
+    if (t.kind === 'config') this.onConfigMessage(payload);
+  }
+
+  private onConfigMessage(payload: Buffer): void {
+    // An empty retained message is the cloud clearing it (revocation): nothing to apply.
+    if (payload.length === 0) return;
+    const msg = codecs.remoteConfig.decode(payload);
+    if (!msg.ok) {
+      this.log.warn({ issues: msg.issues.slice(0, 3) }, 'config message invalid; ignored (the running config stays)');
+      return;
+    }
+    this.opts.onConfig?.(msg.value);
   }
 
   private onAck(payload: Buffer): void {
@@ -306,14 +345,18 @@ export class MqttUplink {
       this.log.warn({ command: name, issues: cmd.issues.slice(0, 3) }, 'invalid command ignored');
       return;
     }
-    let response;
-    try {
-      const result = name === 'ping' ? { pong: this.opts.clock.now() } : name === 'health' ? this.opts.health() : this.runCommand(name, cmd.value.args);
-      response = { v: 1 as const, requestId: cmd.value.requestId, status: 'ok' as const, result };
-    } catch (err) {
-      response = { v: 1 as const, requestId: cmd.value.requestId, status: 'error' as const, error: (err as Error).message.slice(0, 2000) };
-    }
-    this.conn.publish(topics.response(this.site, this.gw, name), codecs.response.encode(response), { qos: 1 }).catch((err: Error) => {
+    const requestId = cmd.value.requestId;
+    void (async () => {
+      let response;
+      try {
+        const result = name === 'ping' ? { pong: this.opts.clock.now() } : name === 'health' ? this.opts.health() : await this.runCommand(name, cmd.value.args);
+        response = { v: 1 as const, requestId, status: 'ok' as const, result };
+      } catch (err) {
+        response = { v: 1 as const, requestId, status: 'error' as const, error: (err as Error).message.slice(0, 2000) };
+      }
+      this.log.info({ command: name, requestId, status: response.status }, 'command answered');
+      await this.conn.publish(topics.response(this.site, this.gw, name), codecs.response.encode(response), { qos: 1 });
+    })().catch((err: Error) => {
       this.log.warn({ command: name, err: err.message }, 'could not publish command response');
     });
   }
