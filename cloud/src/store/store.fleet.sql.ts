@@ -1,7 +1,7 @@
 import type { GatewayConfigResult, GatewayRegistration, PublishedGatewayConfig } from './cloud-store.js';
 
 /**
- * The `gateway_fleet` table (SQLite migration 9, PostgreSQL migration 2, decision 130): the same
+ * The `gateway_fleet` table (SQLite migration 10, PostgreSQL migration 3, decision 130): the same
  * statements on both backends (`@name` parameters; PostgreSQL JSONB columns take JSON text).
  */
 export const FLEET_SQL = {

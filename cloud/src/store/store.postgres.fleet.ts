@@ -3,7 +3,7 @@ import type { GatewayConfigResult, GatewayRegistration, PublishedGatewayConfig }
 import { one, rows, run, transaction } from './pg-sql.js';
 import { FLEET_SQL, toRegistration } from './store.fleet.sql.js';
 
-/** The fleet table of the PostgreSQL store (migration 2). */
+/** The fleet table of the PostgreSQL store (migration 3). */
 export class PgFleetTables {
   constructor(private readonly pool: pg.Pool) {}
 

@@ -2,7 +2,7 @@ import type Database from 'better-sqlite3';
 import type { GatewayConfigResult, GatewayRegistration, PublishedGatewayConfig } from './cloud-store.js';
 import { FLEET_SQL, toRegistration } from './store.fleet.sql.js';
 
-/** The fleet table of the SQLite store (migration 9). */
+/** The fleet table of the SQLite store (migration 10). */
 export class SqliteFleetTables {
   private readonly stmt;
 
