@@ -62,6 +62,8 @@ Environment:
   STORESENSE_MASTER_KEY  64 hex characters sealing member token keys at rest (default: a random key in <data dir>/cloud.db.key)
   STORESENSE_OFFER_WEBHOOK_SECRET  signs each offer push (storesense-signature: t=…,v1=HMAC-SHA256); an env var, not a flag, so it stays out of ps
   STORESENSE_BROKER_URL  use this external MQTT broker instead of the embedded one
+  STORESENSE_PUBLIC_MQTT_URL  the broker address enrolled gateways are given (default: the broker's own,
+                         e.g. mqtt://127.0.0.1:1883; set it when gateways reach the cloud by another name)
   STORESENSE_BROKER_ADMIN_URL  the external Mosquitto's dynamic-security admin (from broker-config):
                          provisioned and revoked gateways are updated on the broker live
   STORESENSE_BROKER_SHARE_GROUP  share group of the ingest subscriptions (default storesense; nodes
@@ -226,6 +228,7 @@ async function main(): Promise<void> {
     staffAuth: values['open-alerts'] ? 'open' : 'required',
     allowedOrigins: values['allow-origin'],
     ...(brokerUrl ? { brokerUrl } : {}),
+    ...(process.env.STORESENSE_PUBLIC_MQTT_URL ? { publicMqttUrl: process.env.STORESENSE_PUBLIC_MQTT_URL } : {}),
     ...(brokerAdminUrl ? { brokerAdminUrl } : {}),
     ...(shareGroupEnv ? { brokerShareGroup: shareGroupEnv === 'none' ? null : shareGroupEnv } : {}),
     ...(mqttVersionEnv === '5' ? { brokerProtocolVersion: 5 as const } : {}),

@@ -1,5 +1,5 @@
 import { createHash, randomBytes, randomInt } from 'node:crypto';
-import { GatewayConfigError, renderGatewayConfig, type GatewayConfigOverrides, type Site } from '@storesense/firmware-config';
+import { GatewayConfigError, renderGatewayConfig, withDefaultDeployment, type GatewayConfigOverrides, type Site } from '@storesense/firmware-config';
 import { codecs, isValidId, topics } from '@storesense/protocol';
 import type { BrokerLink } from '../broker/broker-link.js';
 import { gatewayUsername, hashPassword } from '../broker/credentials.js';
@@ -115,7 +115,7 @@ export class FleetService {
     await this.o.accounts.changed({ siteId, gatewayId, username, password });
     const published = await this.publishConfig(siteId, gatewayId);
     await this.o.publishMemberKeys?.(siteId, gatewayId).catch((err: unknown) => this.log.error({ err, siteId, gatewayId }, 'member keys publish failed'));
-    return { siteId, gatewayId, mqtt: { url: this.o.mqttUrl, username, password }, configVersion: published.version, config: published.config };
+    return { siteId, gatewayId, mqtt: { url: publicUrl(this.o.mqttUrl), username, password }, configVersion: published.version, config: published.config };
   }
 
   /** Revokes: credential deleted, code dropped, retained config cleared, live sessions dropped. */
@@ -153,7 +153,10 @@ export class FleetService {
     const ov = overrides ?? reg.config?.overrides ?? {};
     let config: Record<string, unknown>;
     try {
-      config = renderGatewayConfig(site, gatewayId, { ...(ov as GatewayConfigOverrides), mqtt: { url: this.o.mqttUrl } }) as unknown as Record<string, unknown>;
+      // The same default deployment as `storesense-site render` (sources the site calls for, the
+      // status API), under the operator's overrides.
+      const { overrides: rendered } = withDefaultDeployment(site, gatewayId, { ...(ov as GatewayConfigOverrides), mqtt: { url: publicUrl(this.o.mqttUrl) } });
+      config = renderGatewayConfig(site, gatewayId, rendered) as unknown as Record<string, unknown>;
     } catch (err) {
       if (err instanceof GatewayConfigError) throw new FleetError(400, 'the config does not render', err.issues);
       throw err;
@@ -212,6 +215,18 @@ export class FleetService {
       throw new FleetError(404, `site ${siteId} has no gateway ${gatewayId} (its gateways: ${site.gateways.map((g) => g.id).join(', ')})`);
     }
     return site;
+  }
+}
+
+/** A broker URL without any user or password in it (the cloud's own ingest login never reaches a gateway). */
+function publicUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    u.username = '';
+    u.password = '';
+    return u.toString().replace(/\/$/, '');
+  } catch {
+    return url;
   }
 }
 

@@ -1,0 +1,141 @@
+/**
+ * Issue 13's fleet path with real processes and sockets: a cloud with no accounts prints its first
+ * operator; the operator registers a gateway and gets a one-time code; `storesense-gateway enroll`
+ * trades it for credentials and config; the gateway runs on it, a source is added over the retained
+ * config topic and applied live (no restart, no file edited); `stats` is answered through the API;
+ * revocation drops the gateway and its credentials are refused from then on.
+ */
+import { spawnSync } from 'node:child_process';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { exampleSitePath } from '@storesense/firmware-config';
+import mqtt from 'mqtt';
+import { describe, expect, it } from 'vitest';
+import { tempDir, waitFor } from './harness.js';
+import { Child, freePort, repoRoot } from './processes.js';
+
+const cloudCli = join(repoRoot, 'cloud/dist/cli.js');
+const gatewayCli = join(repoRoot, 'gateway/dist/cli.js');
+
+describe('enrolment, remote config, commands and revocation (real processes)', () => {
+  it('first operator -> gateway enrolled by code -> config changed live -> stats -> revoked and refused', async () => {
+    const t = tempDir('storesense-enrolment-');
+    const [httpPort, mqttPort, statusPort] = [await freePort(), await freePort(), await freePort()];
+    const cloud = new Child('cloud', [cloudCli, '--site', exampleSitePath('boutique')], {
+      STORESENSE_DATA_DIR: join(t.dir, 'cloud'),
+      STORESENSE_HTTP_PORT: String(httpPort),
+      STORESENSE_MQTT_PORT: String(mqttPort),
+      STORESENSE_LOG_LEVEL: 'info',
+    });
+    let gateway: Child | undefined;
+    try {
+      // A cloud with no accounts: the first operator, printed once.
+      const [, username, password] = (await cloud.waitFor(/first operator created: username (\S+) password (\S+)/, 30_000)) as unknown as [
+        string,
+        string,
+        string,
+      ];
+      await cloud.waitFor(/storesense cloud running/);
+      const httpUrl = `http://127.0.0.1:${httpPort}`;
+      const login = await fetch(`${httpUrl}/api/v1/auth/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ username, password }),
+      });
+      expect(login.status).toBe(200);
+      const { token } = (await login.json()) as { token: string };
+      const api = async (method: string, path: string, body?: unknown) => {
+        const res = await fetch(`${httpUrl}${path}`, {
+          method,
+          headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+          ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+        });
+        return { status: res.status, body: (await res.json()) as any };
+      };
+
+      // The operator registers the boutique's gateway; its status API goes on a free port.
+      const site = 'mall-bj-01';
+      const gw = 'gw-boutique-1';
+      const reg = await api('POST', '/api/v1/gateways', { siteId: site, gatewayId: gw });
+      expect(reg.status).toBe(201);
+      const code = reg.body.code as string;
+      const statusApi = { host: '127.0.0.1', port: statusPort };
+      expect((await api('PUT', `/api/v1/gateways/${site}/${gw}/config`, { overrides: { statusApi, sources: [] } })).body).toMatchObject({ version: 1 });
+
+      // The installer enrols the box with the code (from the environment: not in ps or the history).
+      const out = join(t.dir, 'gateway');
+      const enrolled = spawnSync(process.execPath, [gatewayCli, 'enroll', '--cloud', httpUrl, '--out', out], {
+        encoding: 'utf8',
+        env: { ...process.env, STORESENSE_ENROLMENT_CODE: code },
+      });
+      expect(enrolled.status, enrolled.stderr).toBe(0);
+      expect(enrolled.stdout).toContain(`enrolled ${site}.${gw} (config version 1`);
+      const configFile = join(out, 'gateway-config.json');
+      expect(statSync(configFile).mode & 0o777).toBe(0o600);
+      const mqttPassword = (JSON.parse(readFileSync(configFile, 'utf8')) as { mqtt: { password: string } }).mqtt.password;
+      expect(enrolled.stdout + enrolled.stderr).not.toContain(mqttPassword);
+      // Single use.
+      const again = spawnSync(process.execPath, [gatewayCli, 'enroll', '--cloud', httpUrl, '--code', code, '--out', join(t.dir, 'other')], {
+        encoding: 'utf8',
+      });
+      expect(again.status).toBe(1);
+      expect(again.stderr).toMatch(/refused \(404\): enrolment code unknown, used or expired/);
+
+      gateway = new Child('gateway', [gatewayCli, '--config', configFile], { STORESENSE_LOG_LEVEL: 'info' });
+      await gateway.waitFor(/"msg":"storesense-gateway running"/);
+      const fleetEntry = async () => ((await api('GET', `/api/v1/gateways/${site}/${gw}`)).body as any) ?? {};
+      await waitFor('the gateway answers config v1', async () => (await fleetEntry()).lastResult?.version === 1);
+      expect((await fleetEntry()).lastResult.status).toMatch(/applied|unchanged/);
+
+      // A source is added by the operator: published on the retained config topic, applied live.
+      const trace = join(t.dir, 'trace.ndjson');
+      const t0 = Date.now();
+      const obs = [];
+      for (let at = t0; at < t0 + 5_000; at += 250) obs.push({ v: 1, at, source: 'ble', receiverId: 'rx-entrance', subject: 'walker', rssiDbm: -62 });
+      writeFileSync(
+        trace,
+        [JSON.stringify({ format: 'storesense-trace', v: 1, siteId: site, startedAt: t0 }), ...obs.map((o) => JSON.stringify(o))].join('\n'),
+      );
+      const v2 = await api('PUT', `/api/v1/gateways/${site}/${gw}/config`, { overrides: { statusApi, sources: [{ kind: 'replay', path: trace, speed: 10 }] } });
+      expect(v2.body).toMatchObject({ version: 2, changed: true });
+      await waitFor('config v2 applied', async () => (await fleetEntry()).lastResult?.version === 2);
+      expect((await fleetEntry()).lastResult).toMatchObject({ status: 'applied', reasons: [] });
+      await gateway.waitFor(/"restarted":\["replay"\][^\n]*"msg":"remote config applied"/);
+      // Live: the same process (no restart) now hears the new source, and health says which config runs.
+      const health = await waitFor('replayed observations in health', async () => {
+        const h = (await fetch(`http://127.0.0.1:${statusPort}/api/v1/health`).then((r) => r.json())) as any;
+        return h.sources?.replay?.observations === obs.length ? h : undefined;
+      });
+      expect(health.config).toMatchObject({ version: 2 });
+      expect(gateway.running).toBe(true);
+
+      // A config the gateway cannot run is refused with its reasons; it keeps running v2.
+      const bad = await api('PUT', `/api/v1/gateways/${site}/${gw}/config`, { overrides: { statusApi, sources: [{ kind: 'replay', path: trace, speed: 0 }] } });
+      expect(bad.status).toBe(400);
+      expect(bad.body.issues.join(' ')).toMatch(/speed/);
+
+      // A command through the API, answered over MQTT.
+      const stats = await api('POST', `/api/v1/gateways/${site}/${gw}/commands/stats`, { timeoutMs: 10_000 });
+      expect(stats.status).toBe(200);
+      expect(stats.body).toMatchObject({ status: 'ok', result: { pipeline: { observations: obs.length }, config: { version: 2 } } });
+
+      // Revocation: the gateway is dropped and refused from then on.
+      expect((await api('DELETE', `/api/v1/gateways/${site}/${gw}`)).body).toEqual({ revoked: true });
+      await cloud.waitFor(/"username":"mall-bj-01\.gw-boutique-1"[^\n]*"reason":"unknown username"[^\n]*"msg":"mqtt connection refused"/, 30_000);
+      await expect(
+        mqtt.connectAsync(`mqtt://127.0.0.1:${mqttPort}`, { clientId: `${site}.${gw}`, username: `${site}.${gw}`, password: mqttPassword, reconnectPeriod: 0 }),
+      ).rejects.toThrow(/Bad username or password/i);
+      expect((await api('POST', `/api/v1/gateways/${site}/${gw}/commands/ping`, {})).status).toBe(404);
+
+      // Secrets never reached a log.
+      for (const c of [cloud, gateway]) {
+        expect(c.output()).not.toContain(mqttPassword);
+        expect(c.output()).not.toContain(code);
+      }
+    } finally {
+      await gateway?.stop();
+      await cloud.stop();
+      t.cleanup();
+    }
+  }, 120_000);
+});
