@@ -59,6 +59,7 @@ Environment:
   STORESENSE_DATA_DIR    data directory holding cloud.db (default ./data)
   STORESENSE_DATABASE_URL  postgres://user@host:port/db: store in PostgreSQL instead of cloud.db (needs STORESENSE_MASTER_KEY)
   STORESENSE_REDIS_URL   redis://host:port: share alert fan-out, login throttle and rule/sign-out broadcasts between nodes (decision 102)
+  STORESENSE_REDIS_PREFIX  prefix of every Redis key and channel (default storesense:), one per deployment sharing a Redis
   STORESENSE_MASTER_KEY  64 hex characters sealing member token keys at rest (default: a random key in <data dir>/cloud.db.key)
   STORESENSE_OFFER_WEBHOOK_SECRET  signs each offer push (storesense-signature: t=…,v1=HMAC-SHA256); an env var, not a flag, so it stays out of ps
   STORESENSE_BROKER_URL  use this external MQTT broker instead of the embedded one
@@ -217,6 +218,7 @@ async function main(): Promise<void> {
     dataDir,
     ...(databaseUrl ? { databaseUrl } : {}),
     ...(redisUrl ? { redisUrl } : {}),
+    ...(process.env.STORESENSE_REDIS_PREFIX ? { redisPrefix: process.env.STORESENSE_REDIS_PREFIX } : {}),
     ...(masterKeyHex ? { masterKey: loadMasterKey({ envValue: masterKeyHex, filePath: join(dataDir, 'cloud.db.key') }) } : {}),
     httpHost,
     httpPort,
