@@ -4,7 +4,7 @@
  * the newest event, so a replayed day still shows). `bars()` is exported for the offers view.
  */
 import type { AnalyticsSummary, DwellReport, FloorFlows, FootfallRow } from './api.types.js';
-import { errorBox, fill, fmt, get, h, reportRange, tile } from './core.js';
+import { errorBox, fill, fmt, get, h, reportRange, t, tile } from './core.js';
 
 const svgEl = (tag: string, attrs: Record<string, string | number>, text?: string | SVGElement): SVGElement =>
   h(`svg:${tag}`, attrs, ...(text === undefined ? [] : [text]));
@@ -56,33 +56,33 @@ function tiles(box: HTMLElement, summary: AnalyticsSummary): void {
   const d = summary.dwell;
   fill(
     box,
-    tile(String(f.approaches), 'approaches'),
-    tile(String(f.arrivals), 'arrivals (visits)'),
-    tile(fmt.pct(f.captureRate), 'capture rate'),
-    tile(`${fmt.secs(d.p50Ms)} / ${fmt.secs(d.p90Ms)}`, 'dwell p50 / p90'),
-    tile(fmt.pct(r.memberShare), 'member share of arrivals'),
-    tile(String(r.returningSubjects), 'returning visitors'),
-    tile(o.issued ? `${fmt.pct(o.conversion)} (${o.redeemed}/${o.issued})` : '–', 'offer conversion'),
+    tile(String(f.approaches), t('an.approaches')),
+    tile(String(f.arrivals), t('an.arrivalsVisits')),
+    tile(fmt.pct(f.captureRate), t('an.capture')),
+    tile(`${fmt.secs(d.p50Ms)} / ${fmt.secs(d.p90Ms)}`, t('an.dwellP')),
+    tile(fmt.pct(r.memberShare), t('an.memberShare')),
+    tile(String(r.returningSubjects), t('an.returning')),
+    tile(o.issued ? `${fmt.pct(o.conversion)} (${o.redeemed}/${o.issued})` : '–', t('an.offerConversion')),
   );
 }
 
 export async function render(main: HTMLElement): Promise<() => void> {
   const rangeEl = h('span', { class: 'meta', id: 'an-range' });
-  const tilesEl = h('div', { class: 'tiles', id: 'an-tiles' }, h('div', { class: 'meta', text: 'Loading analytics…' }));
+  const tilesEl = h('div', { class: 'tiles', id: 'an-tiles' }, h('div', { class: 'meta', text: t('an.loading') }));
   fill(
     main,
     h(
       'section',
       { id: 'analytics' },
-      h('h2', {}, 'Analytics ', rangeEl),
+      h('h1', {}, t('an.title'), ' ', rangeEl),
       tilesEl,
       h(
         'div',
         { class: 'charts' },
-        chart('an-footfall', 'Footfall per hour (site time): approaches vs arrivals'),
-        chart('an-dwell', 'Dwell time distribution (completed zone visits)'),
-        chart('an-zones', 'Dwell per zone: p50 / p90 (s)'),
-        chart('an-floors', 'Floor flows (escalator trips)'),
+        chart('an-footfall', t('an.footfall')),
+        chart('an-dwell', t('an.dwell')),
+        chart('an-zones', t('an.zones')),
+        chart('an-floors', t('an.floors')),
       ),
     ),
   );
@@ -95,7 +95,7 @@ export async function render(main: HTMLElement): Promise<() => void> {
   async function load(): Promise<void> {
     const range = await reportRange();
     if (!range) {
-      fill(tilesEl, h('div', { class: 'meta', text: 'No events yet.' }));
+      fill(tilesEl, h('div', { class: 'meta', text: t('an.noEvents') }));
       return;
     }
     const q = range.query;
@@ -105,23 +105,28 @@ export async function render(main: HTMLElement): Promise<() => void> {
       get<DwellReport>(`/api/v1/analytics/dwell?${q}`),
       get<FloorFlows>(`/api/v1/analytics/floors?${q}`),
     ]);
-    rangeEl.textContent = `${range.siteId} · ${fmt.dateTime(range.from)} – ${fmt.dateTime(range.to)} (${summary.timeZone})`;
+    rangeEl.textContent = t('an.range', {
+      site: range.siteId,
+      from: fmt.dateTime(range.from, summary.timeZone),
+      to: fmt.dateTime(range.to, summary.timeZone),
+      zone: summary.timeZone,
+    });
     tiles(tilesEl, summary);
     const hours = [...new Set(foot.rows.map((r) => r.bucket))].sort();
     const sum = (hour: string, k: 'approaches' | 'arrivals'): number => foot.rows.filter((r) => r.bucket === hour).reduce((n, r) => n + r[k], 0);
     bars(
       $('an-footfall'),
-      hours.map((x) => `${x.slice(11)}h`),
+      hours.map((x) => t('an.hour', { h: x.slice(11) })),
       [
-        { name: 'approaches', cls: 'c-appr', values: hours.map((x) => sum(x, 'approaches')) },
-        { name: 'arrivals', cls: 'c-arr', values: hours.map((x) => sum(x, 'arrivals')) },
+        { name: t('an.approaches'), cls: 'c-appr', values: hours.map((x) => sum(x, 'approaches')) },
+        { name: t('an.arrivals'), cls: 'c-arr', values: hours.map((x) => sum(x, 'arrivals')) },
       ],
       { values: hours.length <= 12 },
     );
     bars(
       $('an-dwell'),
       dwell.overall.buckets.map((b) => b.label),
-      [{ name: 'zone visits', cls: 'c-dwell', values: dwell.overall.buckets.map((b) => b.count) }],
+      [{ name: t('an.zoneVisits'), cls: 'c-dwell', values: dwell.overall.buckets.map((b) => b.count) }],
       { values: true },
     );
     const zones = dwell.zones.slice(0, 8);
@@ -138,12 +143,12 @@ export async function render(main: HTMLElement): Promise<() => void> {
     bars(
       $('an-floors'),
       flows.map((f) => `F${f.fromFloor}→F${f.toFloor}`),
-      [{ name: 'trips', cls: 'c-flow', values: flows.map((f) => f.count) }],
+      [{ name: t('an.trips'), cls: 'c-flow', values: flows.map((f) => f.count) }],
       { values: true },
     );
   }
 
-  await load().catch((err: Error) => fill(tilesEl, errorBox(`Analytics unavailable: ${err.message}`)));
+  await load().catch((err: Error) => fill(tilesEl, errorBox(t('an.unavailable', { error: err.message }))));
   const timer = setInterval(() => void load().catch(() => undefined), 60000);
   return () => clearInterval(timer);
 }

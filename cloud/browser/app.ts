@@ -6,7 +6,13 @@
  */
 import type { Health, User } from './api.types.js';
 import { api, byId, fill, h, onSignedOut, session } from './core.js';
+import { currentTimeZone } from './format.js';
+import { type MessageKey, t, tOr } from './i18n.js';
 import { live } from './live.js';
+import { initLocale, localeSwitcher } from './locale.js';
+import { type SiteSummary, setSites } from './sites.js';
+
+initLocale();
 
 type Cleanup = () => void;
 /** What each view module exports. */
@@ -15,12 +21,12 @@ export interface ViewModule {
 }
 
 // analystOk: the view is readable by analysts; editing inside a view checks session.can('edit').
-const ROUTES: { path: string; label: string; load: () => Promise<ViewModule>; analystOk: boolean }[] = [
-  { path: 'overview', label: 'Overview', load: () => import('./overview.js'), analystOk: true },
-  { path: 'members', label: 'Members', load: () => import('./members.js'), analystOk: false }, // profiles are personal data: operators only
-  { path: 'rules', label: 'Rules', load: () => import('./rules.js'), analystOk: false },
-  { path: 'offers', label: 'Offers', load: () => import('./offers.js'), analystOk: true },
-  { path: 'analytics', label: 'Analytics', load: () => import('./analytics.js'), analystOk: true },
+const ROUTES: { path: string; label: MessageKey; load: () => Promise<ViewModule>; analystOk: boolean }[] = [
+  { path: 'overview', label: 'nav.overview', load: () => import('./overview.js'), analystOk: true },
+  { path: 'members', label: 'nav.members', load: () => import('./members.js'), analystOk: false }, // profiles are personal data: operators only
+  { path: 'rules', label: 'nav.rules', load: () => import('./rules.js'), analystOk: false },
+  { path: 'offers', label: 'nav.offers', load: () => import('./offers.js'), analystOk: true },
+  { path: 'analytics', label: 'nav.analytics', load: () => import('./analytics.js'), analystOk: true },
 ];
 const main = byId('main');
 let cleanup: Cleanup | null = null;
@@ -34,9 +40,9 @@ function nav(): void {
   fill(
     byId('nav'),
     ...ROUTES.filter(allowed).map((r) =>
-      h('a', { href: `#/${r.path}`, text: r.label, 'aria-current': r.path === current ? 'page' : undefined, dataset: { route: r.path } }),
+      h('a', { href: `#/${r.path}`, text: t(r.label), 'aria-current': r.path === current ? 'page' : undefined, dataset: { route: r.path } }),
     ),
-    h('a', { href: '/staff', text: 'Staff view', class: 'aside' }),
+    h('a', { href: '/staff', text: t('nav.staff'), class: 'aside' }),
   );
 }
 
@@ -58,8 +64,8 @@ async function route(): Promise<void> {
   if (!r) {
     fill(
       main,
-      h('h2', { text: 'Not found' }),
-      h('p', {}, 'No view ', h('code', { text: location.hash }), '. ', h('a', { href: '#/overview', text: 'Overview' })),
+      h('h1', { text: t('app.notFound') }),
+      h('p', {}, t('app.noView'), ' ', h('code', { text: location.hash }), ' · ', h('a', { href: '#/overview', text: t('nav.overview') })),
     );
     return;
   }
@@ -69,13 +75,17 @@ async function route(): Promise<void> {
     main.dataset.denied = r.path;
     fill(
       main,
-      h('h2', { text: r.label }),
-      h('p', { class: 'error', role: 'alert', text: `${r.label} need the operator role; you are signed in as ${session.role}.` }),
+      h('h1', { text: t(r.label) }),
+      h('p', {
+        class: 'error',
+        role: 'alert',
+        text: t('app.denied', { view: t(r.label), role: session.role ? tOr(`role.${session.role}`, session.role) : '?' }),
+      }),
     );
     return;
   }
-  document.title = `storesense: ${r.label.toLowerCase()}`;
-  fill(main, h('p', { class: 'meta', text: 'Loading…' }));
+  document.title = `storesense: ${t(r.label)}`;
+  fill(main, h('p', { class: 'meta', text: t('app.loading') }));
   try {
     const view = await r.load();
     const done = await view.render(main, params.map(decodeURIComponent));
@@ -83,18 +93,25 @@ async function route(): Promise<void> {
     // Screen readers start reading the new view, not the nav link that was followed.
     if (document.activeElement?.closest('#nav')) main.focus({ preventScroll: true });
   } catch (err) {
-    fill(main, h('h2', { text: r.label }), h('p', { class: 'error', role: 'alert', text: `Could not load: ${(err as Error).message}` }));
+    fill(main, h('h1', { text: t(r.label) }), h('p', { class: 'error', role: 'alert', text: t('app.couldNotLoad', { error: (err as Error).message }) }));
   }
 }
 
-function start(): void {
+async function loadSites(): Promise<void> {
+  const res = await api<{ sites: SiteSummary[] }>('GET', '/api/v1/sites');
+  if (res.status === 200) setSites(res.body.sites);
+  byId('tz').textContent = t('app.times', { zone: currentTimeZone() });
+}
+
+async function start(): Promise<void> {
   if (session.role === 'staff') {
     location.replace('/staff');
     return;
   }
+  await loadSites();
   byId('login-view').hidden = true;
   byId('app-view').hidden = false;
-  byId('who').textContent = session.user ? `${session.user.displayName} · ${session.user.role}` : 'open mode (no sign-in)';
+  byId('who').textContent = session.user ? `${session.user.displayName} · ${tOr(`role.${session.user.role}`, session.user.role)}` : t('app.openMode');
   byId('logout').hidden = !session.user;
   if (!location.hash) history.replaceState(null, '', '#/overview');
   void live.start();
@@ -111,6 +128,7 @@ function showLogin(message: string): void {
   byId('username').focus();
 }
 
+byId('lang-slot').append(localeSwitcher(t('app.language')));
 byId('login').addEventListener('submit', async (e) => {
   e.preventDefault();
   byId('error').textContent = '';
@@ -118,21 +136,21 @@ byId('login').addEventListener('submit', async (e) => {
   const password = byId<HTMLInputElement>('password');
   const res = await api<{ token: string; user: User }>('POST', '/api/v1/auth/login', { username, password: password.value });
   if (res.status !== 200) {
-    byId('error').textContent = res.body.error || 'Sign-in failed';
+    byId('error').textContent = res.body.error || t('login.failed');
     return;
   }
   session.save(res.body.token, res.body.user);
   password.value = '';
-  start();
+  void start();
 });
 byId('logout').addEventListener('click', async () => {
   await api('POST', '/api/v1/auth/logout');
   session.clear();
-  showLogin('Signed out.');
+  showLogin(t('login.signedOut'));
 });
 onSignedOut(() => {
   session.clear();
-  showLogin('Session ended; sign in again.');
+  showLogin(t('login.sessionEnded'));
 });
 window.addEventListener('hashchange', () => {
   if (!byId('app-view').hidden) void route();
@@ -143,7 +161,7 @@ void (async () => {
     const me = await api<{ user: User }>('GET', '/api/v1/auth/me');
     if (me.status === 200) {
       session.save(session.token, me.body.user);
-      start();
+      await start();
       return;
     }
     session.clear();
@@ -153,6 +171,6 @@ void (async () => {
   const health = await api<Health>('GET', '/api/v1/health');
   if (health.body?.auth === 'open') {
     session.open = true;
-    start();
+    await start();
   } else showLogin('');
 })();

@@ -6,8 +6,10 @@
  * values, never as HTML.
  */
 import type { ApiError, User } from './api.types.js';
+import { locale, t } from './i18n.js';
 
 export { fmt } from './format.js';
+export { t, tn, tOr } from './i18n.js';
 
 const TOKEN_KEY = 'storesense.token';
 const USER_KEY = 'storesense.user';
@@ -101,7 +103,7 @@ export interface ApiResult<T> {
 /** JSON (or CSV text) request with the session's bearer token; never throws on HTTP errors. */
 // biome-ignore lint/suspicious/noExplicitAny: callers name the answer type; the default is unchecked JSON.
 export async function api<T = any>(method: string, path: string, body?: unknown, contentType?: string): Promise<ApiResult<T>> {
-  const headers: Record<string, string> = {};
+  const headers: Record<string, string> = { 'accept-language': locale() };
   if (session.token) headers.authorization = `Bearer ${session.token}`;
   let payload: string | undefined;
   if (body !== undefined) {
@@ -112,7 +114,7 @@ export async function api<T = any>(method: string, path: string, body?: unknown,
   try {
     res = await fetch(path, { method, headers, ...(payload !== undefined ? { body: payload } : {}) });
   } catch (err) {
-    return { status: 0, body: { error: `network error: ${(err as Error).message}` } as T & ApiError };
+    return { status: 0, body: { error: t('error.network', { error: (err as Error).message }) } as T & ApiError };
   }
   const json = (res.status === 204 ? {} : await res.json().catch(() => ({ error: res.statusText }))) as T & ApiError;
   if (res.status === 401 && session.token && path !== '/api/v1/auth/login') for (const fn of listeners) fn();
@@ -123,7 +125,7 @@ export async function api<T = any>(method: string, path: string, body?: unknown,
 // biome-ignore lint/suspicious/noExplicitAny: as api().
 export async function get<T = any>(path: string): Promise<T> {
   const res = await api<T>('GET', path);
-  if (res.status !== 200) throw new Error(res.body?.error || `HTTP ${res.status}`);
+  if (res.status !== 200) throw new Error(res.body?.error || t('error.http', { status: res.status }));
   return res.body;
 }
 
@@ -151,7 +153,7 @@ export function table<R>(
         'tbody',
         {},
         rows.length === 0
-          ? h('tr', {}, h('td', { colspan: columns.length, class: 'meta', text: o.empty || 'Nothing yet.' }))
+          ? h('tr', {}, h('td', { colspan: columns.length, class: 'meta', text: o.empty || t('table.empty') }))
           : rows.map((r) => h('tr', o.rowAttrs ? o.rowAttrs(r) : {}, ...columns.map((c) => h('td', { class: c.cls }, c.cell(r))))),
       ),
     ),

@@ -1,4 +1,5 @@
 import { fmt } from './format.js';
+import { t } from './i18n.js';
 import type { GatewayRow } from './api.types.js';
 
 /**
@@ -17,6 +18,7 @@ export const GAP_ALARM_MS = 24 * 3_600_000;
 export type Level = 'ok' | 'warn' | 'bad' | 'idle';
 export interface Verdict {
   level: Level;
+  /** A stable state name (`online`, `stale`, `offline`, ...): a data attribute; people read `verdict.<label>` from the catalogue. */
   label: string;
   reasons: string[];
 }
@@ -25,16 +27,18 @@ export interface Verdict {
 export function gatewayVerdict(g: GatewayRow, now: number): Verdict {
   const reasons: string[] = [];
   const healthAt = g.health ? g.health.receivedAt : 0;
-  if (g.conn && g.conn.state === 'offline') return { level: 'bad', label: 'offline', reasons: [`offline since ${fmt.dateTime(g.conn.at)}`] };
+  if (g.conn && g.conn.state === 'offline') return { level: 'bad', label: 'offline', reasons: [t('verdict.offlineSince', { at: fmt.dateTime(g.conn.at) })] };
   if (!g.conn && !g.health) return { level: 'idle', label: g.provisioned ? 'never connected' : 'unknown', reasons };
-  if (!healthAt || now - healthAt > STALE_MS) reasons.push(healthAt ? `health ${fmt.ago(healthAt, now)}` : 'no health report');
+  if (!healthAt || now - healthAt > STALE_MS) reasons.push(healthAt ? t('verdict.health', { ago: fmt.ago(healthAt, now) }) : t('verdict.noHealth'));
   const hv = g.health?.value;
   if (hv) {
-    for (const [name, s] of Object.entries(hv.sources)) if (s.state !== 'ok') reasons.push(`${name} ${s.state}${s.detail ? `: ${s.detail}` : ''}`);
-    if (hv.outbox.dropped > 0) reasons.push(`${hv.outbox.dropped} events dropped`);
+    for (const [name, s] of Object.entries(hv.sources))
+      if (s.state !== 'ok')
+        reasons.push(s.detail ? t('verdict.sourceDetail', { name, state: s.state, detail: s.detail }) : t('verdict.source', { name, state: s.state }));
+    if (hv.outbox.dropped > 0) reasons.push(t('verdict.dropped', { n: hv.outbox.dropped }));
   }
   if (g.gaps) {
-    reasons.unshift(`${g.gaps.dropped} events lost undelivered (last drop ${fmt.dateTime(g.gaps.lastAt)})`);
+    reasons.unshift(t('verdict.lost', { n: g.gaps.dropped, at: fmt.dateTime(g.gaps.lastAt) }));
     if (now - g.gaps.lastAt <= GAP_ALARM_MS) return { level: 'bad', label: 'events lost', reasons };
   }
   if (reasons.length === 0) return { level: 'ok', label: 'online', reasons };

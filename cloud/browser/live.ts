@@ -5,6 +5,7 @@
  */
 import type { StaffAlert, StaffFrame } from '@storesense/protocol';
 import { api, session } from './core.js';
+import { t } from './i18n.js';
 
 function setStatus(label: string, cls?: string): void {
   const el = document.getElementById('status');
@@ -37,7 +38,7 @@ export const live = {
   async start(): Promise<void> {
     this.stop();
     if (session.role === 'analyst') {
-      setStatus('no live alerts for analysts', 'idle');
+      setStatus(t('status.analyst'), 'idle');
       return;
     }
     const res = await api<{ alerts: StaffAlert[] }>('GET', '/api/v1/alerts?limit=50');
@@ -46,7 +47,7 @@ export const live = {
   },
   async connect(): Promise<void> {
     clearTimeout(this.timer);
-    setStatus('connecting', '');
+    setStatus(t('status.connecting'), '');
     let ticket = '';
     if (session.token) {
       const t = await api<{ ticket: string }>('POST', '/api/v1/alerts/ticket');
@@ -62,7 +63,7 @@ export const live = {
     this.ws = ws;
     ws.onmessage = (m: MessageEvent<string>) => {
       const f = JSON.parse(m.data) as StaffFrame;
-      if (f.type === 'hello') setStatus('live', 'live');
+      if (f.type === 'hello') setStatus(t('status.live'), 'live');
       else if (f.type === 'alert') this.put(f.alert, true);
       else if (f.type === 'alert_update') this.put(f.alert, false);
     };
@@ -70,7 +71,7 @@ export const live = {
       if (this.ws !== ws) return;
       this.ws = null;
       // 4401/4403: refused (sign-in needed or no longer valid); retry slower.
-      setStatus(e.code >= 4000 ? `alerts refused: ${e.reason || e.code}` : 'reconnecting', '');
+      setStatus(e.code >= 4000 ? t('status.refused', { reason: e.reason || e.code }) : t('status.reconnecting'), '');
       this.timer = setTimeout(() => void this.connect(), e.code >= 4000 ? 30000 : 2000);
     };
   },
@@ -83,6 +84,6 @@ export const live = {
     }
     this.alerts.clear();
     this.lastSeq = 0;
-    setStatus('signed out', '');
+    setStatus(t('status.signedOut'), '');
   },
 };

@@ -5,7 +5,7 @@
  * /api/v1/members/:id).
  */
 import type { MemberImportReport, MemberSummary, Purchase, Recommendation } from './api.types.js';
-import { api, errorBox, fill, fmt, get, h, session, table, tile } from './core.js';
+import { api, errorBox, fill, fmt, get, h, session, t, table, tile, tOr } from './core.js';
 
 const PAGE = 25;
 const state = { q: '', tier: '', offset: 0, tiers: new Set<string>() };
@@ -13,11 +13,12 @@ const state = { q: '', tier: '', offset: 0, tiers: new Set<string>() };
 /** Consent as stored may be flags ({marketing: true, ...}) or one boolean; show what is granted. */
 function consentText(c: MemberSummary['consent']): string {
   if (c === undefined || c === null) return '–';
-  if (typeof c === 'boolean') return c ? 'yes' : 'no';
+  if (typeof c === 'boolean') return c ? t('consent.yes') : t('consent.no');
   const on = Object.keys(c).filter((k) => c[k] === true);
-  return on.length ? on.join(', ') : 'none';
+  return on.length ? fmt.list(on.map((k) => tOr(`consent.${k}`, k))) : t('consent.none');
 }
 
+const tierName = (tier: string): string => tOr(`tier.${tier}`, tier);
 const memberLink = (id: string, label?: string): HTMLElement => h('a', { href: `#/members/${encodeURIComponent(id)}`, text: label || id });
 
 function importForm(): HTMLElement {
@@ -26,36 +27,47 @@ function importForm(): HTMLElement {
   const form = h(
     'form',
     { id: 'import-form', class: 'inline-form' },
-    h('label', { for: 'import-file', text: 'Import members (CSV)' }),
+    h('label', { for: 'import-file', text: t('members.import') }),
     file,
-    h('button', { type: 'submit', text: 'Import' }),
+    h('button', { type: 'submit', text: t('members.importButton') }),
   );
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
     const chosen = file.files?.[0];
     if (!chosen) {
-      fill(result, errorBox('Choose a CSV file first.'));
+      fill(result, errorBox(t('members.chooseFile')));
       return;
     }
-    fill(result, h('p', { class: 'meta', text: 'Importing…' }));
+    fill(result, h('p', { class: 'meta', text: t('members.importing') }));
     const res = await api<MemberImportReport>('POST', '/api/v1/members/import', await chosen.text(), 'text/csv');
     if (res.status !== 200) {
-      fill(result, errorBox(`Import refused: ${res.body.error || `HTTP ${res.status}`}${res.body.issues ? `: ${res.body.issues.join('; ')}` : ''}`));
+      fill(
+        result,
+        errorBox(
+          t('members.importRefused', {
+            error: `${res.body.error || t('error.http', { status: res.status })}${res.body.issues ? `: ${res.body.issues.join('; ')}` : ''}`,
+          }),
+        ),
+      );
       return;
     }
     const r = res.body;
     fill(
       result,
-      h('p', { role: 'status', class: r.rejected ? 'warn-text' : 'ok-text', text: `${r.imported} imported, ${r.updated} updated, ${r.rejected} rejected` }),
+      h('p', {
+        role: 'status',
+        class: r.rejected ? 'warn-text' : 'ok-text',
+        text: t('members.imported', { imported: r.imported, updated: r.updated, rejected: r.rejected }),
+      }),
       r.errors.length
         ? table(
             [
-              { label: 'Row', cell: (x) => String(x.row) },
-              { label: 'Field', cell: (x) => x.field || '–' },
-              { label: 'Problem', cell: (x) => x.message },
+              { label: t('members.row'), cell: (x) => String(x.row) },
+              { label: t('members.field'), cell: (x) => x.field || '–' },
+              { label: t('members.problem'), cell: (x) => x.message },
             ],
             r.errors,
-            { label: 'import errors', cls: 'import-errors' },
+            { label: t('members.importErrors'), cls: 'import-errors' },
           )
         : null,
     );
@@ -78,7 +90,7 @@ async function loadList(): Promise<void> {
   try {
     body = await get(`/api/v1/members?${qs}`);
   } catch (err) {
-    fill(listBox, errorBox(`Members unavailable: ${(err as Error).message}`));
+    fill(listBox, errorBox(t('members.unavailable', { error: (err as Error).message })));
     return;
   }
   const members = body.members;
@@ -86,22 +98,22 @@ async function loadList(): Promise<void> {
   for (const m of members)
     if (m.tier && !state.tiers.has(m.tier)) {
       state.tiers.add(m.tier);
-      tierSelect.append(h('option', { value: m.tier, text: m.tier }));
+      tierSelect.append(h('option', { value: m.tier, text: tierName(m.tier) }));
     }
   fill(
     listBox,
     table<MemberSummary>(
       [
-        { label: 'Member', cell: (m) => [memberLink(m.id, m.name || m.id), h('div', { class: 'meta', text: m.id })] },
-        { label: 'Tier', cell: (m) => m.tier || '–' },
-        { label: 'Tags', cls: 'hide-narrow', cell: (m) => fmt.list(m.tags) },
-        { label: 'Consent', cls: 'hide-narrow', cell: (m) => consentText(m.consent) },
-        { label: 'Visits', cell: (m) => (m.visits === undefined ? '–' : String(m.visits)) },
-        { label: 'Last seen', cls: 'hide-narrow', cell: (m) => fmt.dateTime(m.lastSeenAt) },
-        { label: 'Spend', cell: (m) => fmt.money(m.totalSpend, m.currency) },
+        { label: t('members.member'), cell: (m) => [memberLink(m.id, m.name || m.id), h('div', { class: 'meta', text: m.id })] },
+        { label: t('members.tier'), cell: (m) => (m.tier ? tierName(m.tier) : '–') },
+        { label: t('members.tags'), cls: 'hide-narrow', cell: (m) => fmt.list(m.tags) },
+        { label: t('members.consent'), cls: 'hide-narrow', cell: (m) => consentText(m.consent) },
+        { label: t('members.visits'), cell: (m) => (m.visits === undefined ? '–' : String(m.visits)) },
+        { label: t('members.lastSeen'), cls: 'hide-narrow', cell: (m) => fmt.dateTime(m.lastSeenAt) },
+        { label: t('members.spend'), cell: (m) => fmt.money(m.totalSpend, m.currency) },
       ],
       members,
-      { label: 'members', empty: state.q || state.tier ? 'No member matches.' : 'No members yet.', rowAttrs: (m) => ({ dataset: { member: m.id } }) },
+      { label: t('members.title'), empty: state.q || state.tier ? t('members.noMatch') : t('members.none'), rowAttrs: (m) => ({ dataset: { member: m.id } }) },
     ),
   );
   const to = state.offset + members.length;
@@ -110,18 +122,18 @@ async function loadList(): Promise<void> {
     h('button', {
       type: 'button',
       class: 'secondary',
-      text: 'Previous',
+      text: t('members.previous'),
       disabled: state.offset === 0,
       onclick: () => {
         state.offset = Math.max(0, state.offset - PAGE);
         void loadList();
       },
     }),
-    h('span', { class: 'meta', text: total ? `${state.offset + 1}–${to} of ${total}` : '0 members' }),
+    h('span', { class: 'meta', text: total ? t('members.page', { from: state.offset + 1, to, total }) : t('members.zero') }),
     h('button', {
       type: 'button',
       class: 'secondary',
-      text: 'Next',
+      text: t('members.next'),
       disabled: to >= total,
       onclick: () => {
         state.offset += PAGE;
@@ -132,22 +144,22 @@ async function loadList(): Promise<void> {
 }
 
 function listView(main: HTMLElement): Promise<void> {
-  const q = h('input', { type: 'search', id: 'member-q', value: state.q, placeholder: 'name, id or tag', autocomplete: 'off' });
+  const q = h('input', { type: 'search', id: 'member-q', value: state.q, placeholder: t('members.searchPlaceholder'), autocomplete: 'off' });
   const tiers = h(
     'select',
     { id: 'member-tier' },
-    h('option', { value: '', text: 'any tier' }),
-    [...state.tiers].map((t) => h('option', { value: t, text: t, selected: t === state.tier })),
+    h('option', { value: '', text: t('members.anyTier') }),
+    [...state.tiers].map((x) => h('option', { value: x, text: tierName(x), selected: x === state.tier })),
   );
   tierSelect = tiers;
   const search = h(
     'form',
     { id: 'member-search', class: 'inline-form', role: 'search' },
-    h('label', { for: 'member-q', text: 'Search' }),
+    h('label', { for: 'member-q', text: t('members.search') }),
     q,
-    h('label', { for: 'member-tier', text: 'Tier' }),
+    h('label', { for: 'member-tier', text: t('members.tier') }),
     tiers,
-    h('button', { type: 'submit', text: 'Search' }),
+    h('button', { type: 'submit', text: t('members.search') }),
   );
   search.addEventListener('submit', (e) => {
     e.preventDefault();
@@ -161,17 +173,22 @@ function listView(main: HTMLElement): Promise<void> {
     state.offset = 0;
     void loadList();
   });
-  listBox = h('div', { id: 'members-list' }, h('p', { class: 'meta', text: 'Loading members…' }));
+  listBox = h('div', { id: 'members-list' }, h('p', { class: 'meta', text: t('members.loading') }));
   pager = h('div', { class: 'pager' });
-  fill(main, h('h2', { text: 'Members' }), session.can('edit-members') ? importForm() : null, search, listBox, pager);
+  fill(main, h('h1', { text: t('members.title') }), session.can('edit-members') ? importForm() : null, search, listBox, pager);
   return loadList();
 }
 
 async function profileView(main: HTMLElement, id: string): Promise<void> {
-  fill(main, h('p', { class: 'meta', text: 'Loading member…' }));
+  fill(main, h('p', { class: 'meta', text: t('members.loadingOne') }));
   const res = await api<{ member: MemberSummary; purchases: Purchase[]; recommendation?: Recommendation }>('GET', `/api/v1/members/${encodeURIComponent(id)}`);
   if (res.status !== 200) {
-    fill(main, h('h2', { text: `Member ${id}` }), errorBox(res.body.error || `HTTP ${res.status}`), h('a', { href: '#/members', text: 'All members' }));
+    fill(
+      main,
+      h('h1', { text: t('members.memberId', { id }) }),
+      errorBox(res.body.error || t('error.http', { status: res.status })),
+      h('a', { href: '#/members', text: t('members.all') }),
+    );
     return;
   }
   const { member, purchases, recommendation } = res.body;
@@ -181,44 +198,46 @@ async function profileView(main: HTMLElement, id: string): Promise<void> {
   const prefs = Object.entries(member.preferences || {});
   fill(
     main,
-    h('p', {}, h('a', { href: '#/members', text: '← All members' })),
+    h('p', {}, h('a', { href: '#/members', text: t('members.back') })),
     h(
-      'h2',
+      'h1',
       { id: 'member-name' },
       member.name || member.id,
       member.nickname ? ` (${member.nickname})` : '',
       ' ',
-      h('span', { class: 'chip ok', text: member.tier || 'no tier' }),
+      h('span', { class: 'chip ok', text: member.tier ? tierName(member.tier) : t('members.noTier') }),
     ),
     h(
       'div',
       { class: 'tiles' },
-      tile(member.id, 'member id'),
-      tile(fmt.list(member.tags), 'tags'),
-      tile(consentText(member.consent), 'consent'),
-      tile(String(member.visits ?? '–'), 'visits'),
-      tile(fmt.dateTime(member.lastSeenAt), 'last seen'),
-      tile(String(purchases.length), 'purchases'),
-      tile(fmt.money(member.totalSpend ?? spend, member.currency || currency), 'total spend'),
-      member.devices ? tile(String(member.devices.length), 'registered devices') : null,
+      tile(member.id, t('members.tileId')),
+      tile(fmt.list(member.tags), t('members.tileTags')),
+      tile(consentText(member.consent), t('members.tileConsent')),
+      tile(String(member.visits ?? '–'), t('members.tileVisits')),
+      tile(fmt.dateTime(member.lastSeenAt), t('members.tileLastSeen')),
+      tile(String(purchases.length), t('members.tilePurchases')),
+      tile(fmt.money(member.totalSpend ?? spend, member.currency || currency), t('members.tileSpend')),
+      member.devices ? tile(String(member.devices.length), t('members.tileDevices')) : null,
     ),
-    prefs.length ? h('p', { class: 'meta', id: 'member-preferences', text: `Preferences: ${prefs.map(([k, v]) => `${k}: ${v}`).join(' · ')}` }) : null,
+    prefs.length
+      ? h('p', { class: 'meta', id: 'member-preferences', text: t('members.preferences', { list: prefs.map(([k, v]) => `${k}: ${v}`).join(' · ') }) })
+      : null,
     h(
       'section',
       { class: 'panel recommendation', id: 'recommendation', 'aria-labelledby': 'rec-title' },
-      h('h3', { id: 'rec-title', text: `What to show: ${rec.headline || 'no recommendation yet'}` }),
+      h('h2', { id: 'rec-title', text: t('members.whatToShow', { headline: rec.headline || t('members.noRecommendation') }) }),
       rec.items.length ? h('ul', {}, ...rec.items.map((i) => h('li', {}, h('b', { text: i.label }), ' — ', i.reason))) : null,
     ),
-    h('h3', { text: 'Purchases' }),
+    h('h2', { text: t('members.purchases') }),
     table<Purchase>(
       [
-        { label: 'When', cell: (p) => fmt.dateTime(p.at) },
-        { label: 'Store', cell: (p) => p.storeId || '–' },
-        { label: 'Amount', cell: (p) => fmt.money(p.amount, p.currency) },
-        { label: 'Offer', cls: 'hide-narrow', cell: (p) => p.offerId || '–' },
+        { label: t('members.when'), cell: (p) => fmt.dateTime(p.at) },
+        { label: t('members.store'), cell: (p) => p.storeId || '–' },
+        { label: t('members.amount'), cell: (p) => fmt.money(p.amount, p.currency) },
+        { label: t('members.offer'), cls: 'hide-narrow', cell: (p) => p.offerId || '–' },
       ],
       purchases,
-      { label: 'purchases', cls: 'purchases', empty: 'No purchases yet.', rowAttrs: () => ({ class: 'purchase' }) },
+      { label: t('members.purchases'), cls: 'purchases', empty: t('members.noPurchases'), rowAttrs: () => ({ class: 'purchase' }) },
     ),
     session.can('edit-members') ? erasePanel(member) : null,
   );
@@ -230,30 +249,30 @@ async function profileView(main: HTMLElement, id: string): Promise<void> {
  */
 function erasePanel(member: MemberSummary): HTMLElement {
   const status = h('p', { role: 'status', class: 'meta', id: 'erase-status' });
-  const b = h('button', { type: 'button', class: 'secondary danger', id: 'erase-member', text: 'Erase member' });
+  const b = h('button', { type: 'button', class: 'secondary danger', id: 'erase-member', text: t('members.erase') });
   b.addEventListener('click', async () => {
     if (b.dataset.armed !== 'yes') {
       b.dataset.armed = 'yes';
-      b.textContent = `Confirm erasure of ${member.name || member.id}`;
+      b.textContent = t('members.confirmErase', { name: member.name || member.id });
       return;
     }
     b.disabled = true;
     const res = await api('DELETE', `/api/v1/members/${encodeURIComponent(member.id)}`);
     if (res.status === 204) {
-      status.textContent = `${member.name || member.id} erased.`;
+      status.textContent = t('members.erased', { name: member.name || member.id });
       b.remove();
       return;
     }
     b.disabled = false;
-    status.textContent = `Not erased: ${res.body.error || res.status}`;
+    status.textContent = t('members.notErased', { error: res.body.error || res.status });
   });
   return h(
     'section',
     { class: 'panel', 'aria-labelledby': 'erase-title' },
-    h('h3', { id: 'erase-title', text: 'Right to erasure' }),
+    h('h2', { id: 'erase-title', text: t('members.erasureTitle') }),
     h('p', {
       class: 'meta',
-      text: 'Deletes the profile and token key; visits, purchases and offers stay in the figures under a random pseudonym. Remove the member from the members CSV too, or the next start imports them again.',
+      text: t('members.erasureText'),
     }),
     b,
     status,

@@ -6,7 +6,8 @@
 import { bars, chart } from './analytics.js';
 import type { Offer, OfferConversion } from './api.types.js';
 import { OFFER_STATUSES } from './contract.js';
-import { errorBox, fill, fmt, get, h, reportRange, session, table, tile } from './core.js';
+import { errorBox, fill, fmt, get, h, reportRange, session, t, table, tile, tOr } from './core.js';
+import { siteZone } from './sites.js';
 
 const filters = { storeId: '', status: '', memberId: '' };
 
@@ -14,20 +15,21 @@ async function conversion(box: HTMLElement): Promise<void> {
   try {
     const range = await reportRange(7 * 24 * 3600 * 1000, true);
     if (!range) {
-      fill(box, h('p', { class: 'meta', text: 'No events yet.' }));
+      fill(box, h('p', { class: 'meta', text: t('offers.noEvents') }));
       return;
     }
     const r = await get<OfferConversion>(`/api/v1/analytics/offers?${range.query}`);
-    const figure = chart('of-kinds', 'Offers issued vs redeemed per kind');
+    const figure = chart('of-kinds', t('offers.chart'));
+    const tz = siteZone(range.siteId);
     fill(
       box,
-      h('p', { class: 'meta', id: 'of-range', text: `${range.siteId} · ${fmt.dateTime(range.from)} – ${fmt.dateTime(range.to)}` }),
+      h('p', { class: 'meta', id: 'of-range', text: `${range.siteId} · ${fmt.dateTime(range.from, tz)} – ${fmt.dateTime(range.to, tz)}` }),
       h(
         'div',
         { class: 'tiles', id: 'of-tiles' },
-        tile(String(r.issued), 'issued'),
-        tile(String(r.redeemed), 'redeemed'),
-        tile(fmt.pct(r.conversion), 'conversion'),
+        tile(String(r.issued), t('offers.issued')),
+        tile(String(r.redeemed), t('offers.redeemed')),
+        tile(fmt.pct(r.conversion), t('offers.conversion')),
       ),
       r.byKind.length ? h('div', { class: 'charts' }, figure) : null,
     );
@@ -37,13 +39,13 @@ async function conversion(box: HTMLElement): Promise<void> {
         svg,
         r.byKind.map((k) => k.kind),
         [
-          { name: 'issued', cls: 'c-appr', values: r.byKind.map((k) => k.issued) },
-          { name: 'redeemed', cls: 'c-arr', values: r.byKind.map((k) => k.redeemed) },
+          { name: t('offers.issued'), cls: 'c-appr', values: r.byKind.map((k) => k.issued) },
+          { name: t('offers.redeemed'), cls: 'c-arr', values: r.byKind.map((k) => k.redeemed) },
         ],
         { values: true },
       );
   } catch (err) {
-    fill(box, errorBox(`Conversion unavailable: ${(err as Error).message}`));
+    fill(box, errorBox(t('offers.conversionUnavailable', { error: (err as Error).message })));
   }
 }
 
@@ -58,33 +60,33 @@ async function list(box: HTMLElement): Promise<void> {
       box,
       table<Offer>(
         [
-          { label: 'Issued', cell: (o) => fmt.dateTime(o.issuedAt) },
+          { label: t('offers.colIssued'), cell: (o) => fmt.dateTime(o.issuedAt) },
           {
-            label: 'Offer',
+            label: t('offers.colOffer'),
             cell: (o) => [h('b', { text: o.title || o.kind || o.id }), h('div', { class: 'meta', text: [o.ruleId, o.id].filter(Boolean).join(' · ') })],
           },
           {
-            label: 'Member',
+            label: t('offers.colMember'),
             cell: (o) =>
               !o.memberId
-                ? o.subject || 'prospect'
+                ? o.subject || t('offers.prospect')
                 : session.can('edit')
                   ? h('a', { href: `#/members/${encodeURIComponent(o.memberId)}`, text: o.memberId })
                   : o.memberId,
           },
-          { label: 'Store', cls: 'hide-narrow', cell: (o) => o.storeId || '–' },
-          { label: 'Status', cell: (o) => h('span', { class: `chip ${statusLevel(o.status)}`, text: o.status }) },
-          { label: 'Delivered', cls: 'hide-narrow', cell: (o) => fmt.dateTime(o.deliveredAt) },
-          { label: 'Redeemed', cell: (o) => fmt.dateTime(o.redeemedAt) },
-          { label: 'Expires', cls: 'hide-narrow', cell: (o) => fmt.dateTime(o.expiresAt) },
-          { label: 'Amount', cls: 'hide-narrow', cell: (o) => fmt.money(o.amount, o.currency) },
+          { label: t('offers.colStore'), cls: 'hide-narrow', cell: (o) => o.storeId || '–' },
+          { label: t('offers.colStatus'), cell: (o) => h('span', { class: `chip ${statusLevel(o.status)}`, text: tOr(`offerStatus.${o.status}`, o.status) }) },
+          { label: t('offers.colDelivered'), cls: 'hide-narrow', cell: (o) => fmt.dateTime(o.deliveredAt) },
+          { label: t('offers.colRedeemed'), cell: (o) => fmt.dateTime(o.redeemedAt) },
+          { label: t('offers.colExpires'), cls: 'hide-narrow', cell: (o) => fmt.dateTime(o.expiresAt) },
+          { label: t('offers.colAmount'), cls: 'hide-narrow', cell: (o) => fmt.money(o.amount, o.currency) },
         ],
         offers,
-        { label: 'offers', empty: 'No offers match.', rowAttrs: (o) => ({ class: 'offer', dataset: { offer: o.id, status: o.status } }) },
+        { label: t('offers.title'), empty: t('offers.none'), rowAttrs: (o) => ({ class: 'offer', dataset: { offer: o.id, status: o.status } }) },
       ),
     );
   } catch (err) {
-    fill(box, errorBox(`Offers unavailable: ${(err as Error).message}`));
+    fill(box, errorBox(t('offers.unavailable', { error: (err as Error).message })));
   }
 }
 
@@ -101,7 +103,7 @@ export async function render(main: HTMLElement): Promise<void> {
       },
     }),
   ];
-  const listBox = h('div', { id: 'offers-list' }, h('p', { class: 'meta', text: 'Loading offers…' }));
+  const listBox = h('div', { id: 'offers-list' }, h('p', { class: 'meta', text: t('offers.loading') }));
   const status = h(
     'select',
     {
@@ -111,23 +113,23 @@ export async function render(main: HTMLElement): Promise<void> {
         void list(listBox);
       },
     },
-    h('option', { value: '', text: 'any status' }),
-    OFFER_STATUSES.map((s) => h('option', { value: s, text: s, selected: filters.status === s })),
+    h('option', { value: '', text: t('offers.anyStatus') }),
+    OFFER_STATUSES.map((s) => h('option', { value: s, text: tOr(`offerStatus.${s}`, s), selected: filters.status === s })),
   );
   const form = h(
     'form',
     { class: 'inline-form', id: 'offer-filters', role: 'search' },
-    input('of-store', 'storeId', 'Store', 'store id'),
-    input('of-member', 'memberId', 'Member', 'member id'),
-    h('label', { for: 'of-status', text: 'Status' }),
+    input('of-store', 'storeId', t('offers.store'), t('offers.storePlaceholder')),
+    input('of-member', 'memberId', t('offers.member'), t('offers.memberPlaceholder')),
+    h('label', { for: 'of-status', text: t('offers.status') }),
     status,
-    h('button', { type: 'submit', text: 'Filter' }),
+    h('button', { type: 'submit', text: t('offers.filter') }),
   );
   form.addEventListener('submit', (e) => {
     e.preventDefault();
     void list(listBox);
   });
-  const convBox = h('section', { id: 'offer-conversion' }, h('p', { class: 'meta', text: 'Loading conversion…' }));
-  fill(main, h('h2', { text: 'Offers' }), convBox, h('h3', { text: 'Issued offers' }), form, listBox);
+  const convBox = h('section', { id: 'offer-conversion' }, h('p', { class: 'meta', text: t('offers.loadingConversion') }));
+  fill(main, h('h1', { text: t('offers.title') }), convBox, h('h2', { text: t('offers.issuedTitle') }), form, listBox);
   await Promise.all([conversion(convBox), list(listBox)]);
 }

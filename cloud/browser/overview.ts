@@ -4,32 +4,36 @@
  * from gateway-verdict.ts), live staff alerts and recent events.
  */
 import type { GatewayRow, Health, PresenceEvent, StaffAlert } from './api.types.js';
-import { chip, errorBox, fill, fmt, get, h, session, table, tile } from './core.js';
+import { chip, errorBox, fill, fmt, get, h, session, t, table, tile, tn, tOr } from './core.js';
 import { gatewayVerdict } from './gateway-verdict.js';
 import { live } from './live.js';
+import { alertTitle, place } from './alert-text.js';
+import { siteOf, siteZone } from './sites.js';
+
+const siteNameOf = (siteId: string): string | undefined => siteOf(siteId)?.name;
 
 function gatewayRows(gateways: GatewayRow[], now: number): HTMLElement {
   return table<GatewayRow>(
     [
-      { label: 'Gateway', cell: (g) => h('b', { text: g.gatewayId }) },
+      { label: t('gw.gateway'), cell: (g) => h('b', { text: g.gatewayId }) },
       {
-        label: 'State',
+        label: t('gw.state'),
         cell: (g) => {
           const v = gatewayVerdict(g, now);
-          return [chip(v.label, v.level), v.reasons.length ? h('div', { class: 'meta', text: v.reasons.join('; ') }) : null];
+          return [chip(tOr(`verdict.${v.label}`, v.label), v.level), v.reasons.length ? h('div', { class: 'meta', text: v.reasons.join('; ') }) : null];
         },
       },
-      { label: 'Last seen', cell: (g) => fmt.ago(Math.max(g.conn ? g.conn.receivedAt : 0, g.health ? g.health.receivedAt : 0), now) },
+      { label: t('gw.lastSeen'), cell: (g) => fmt.ago(Math.max(g.conn ? g.conn.receivedAt : 0, g.health ? g.health.receivedAt : 0), now) },
       {
-        label: 'Outbox backlog',
+        label: t('gw.backlog'),
         cell: (g) => {
           if (!g.health) return '–';
           const o = g.health.value.outbox;
-          return String(o.depth) + (o.oldestUnsentAgeMs ? ` (oldest ${fmt.secs(o.oldestUnsentAgeMs)})` : '');
+          return o.oldestUnsentAgeMs ? t('gw.oldest', { n: o.depth, age: fmt.secs(o.oldestUnsentAgeMs) }) : String(o.depth);
         },
       },
       {
-        label: 'Sources',
+        label: t('gw.sources'),
         cls: 'hide-narrow',
         cell: (g) =>
           g.health
@@ -38,17 +42,17 @@ function gatewayRows(gateways: GatewayRow[], now: number): HTMLElement {
               )
             : '–',
       },
-      { label: 'Subjects', cls: 'hide-narrow', cell: (g) => (g.health ? String(g.health.value.subjects) : '–') },
+      { label: t('gw.subjects'), cls: 'hide-narrow', cell: (g) => (g.health ? String(g.health.value.subjects) : '–') },
       {
-        label: 'Version / model',
+        label: t('gw.version'),
         cls: 'hide-narrow',
         cell: (g) => (g.conn ? g.conn.version : '–') + (g.health ? ` · ${g.health.value.model.name} ${g.health.value.model.version}` : ''),
       },
     ],
     gateways,
     {
-      label: 'gateways',
-      empty: 'No gateways yet.',
+      label: t('ov.gateways'),
+      empty: t('gw.empty'),
       rowAttrs: (g) => {
         const v = gatewayVerdict(g, now);
         return { class: `gw ${v.level}`, dataset: { gateway: g.gatewayId, state: v.label } };
@@ -60,67 +64,79 @@ function gatewayRows(gateways: GatewayRow[], now: number): HTMLElement {
 function healthTiles(health: Health): HTMLElement {
   const c = health.counts || {};
   const b = health.broker;
-  const brokerText = b.connected ? b.kind + (b.clients !== undefined ? ` · ${b.clients}${b.clients === 1 ? ' client' : ' clients'}` : '') : 'down';
+  const brokerText = b.connected ? b.kind + (b.clients !== undefined ? ` · ${tn('health.clients', b.clients)}` : '') : t('health.down');
   return h(
     'div',
     { class: 'tiles', id: 'health' },
-    tile(health.ok ? 'ok' : 'degraded', 'cloud', health.ok ? 'ok' : 'bad'),
-    tile(health.db.ok ? 'ok' : 'down', 'database', health.db.ok ? 'ok' : 'bad'),
-    tile(brokerText, 'MQTT broker', b.connected ? 'ok' : 'bad'),
-    tile(String(c.gateways ?? '–'), 'gateways'),
-    tile(String(c.events ?? '–'), 'events'),
-    tile(String(c.members ?? '–'), 'members'),
-    tile(String(c.alerts ?? '–'), 'alerts'),
-    tile(String(c.offers ?? '–'), 'offers'),
+    tile(health.ok ? t('health.ok') : t('health.degraded'), t('health.cloud'), health.ok ? 'ok' : 'bad'),
+    tile(health.db.ok ? t('health.ok') : t('health.down'), t('health.database'), health.db.ok ? 'ok' : 'bad'),
+    tile(brokerText, t('health.broker'), b.connected ? 'ok' : 'bad'),
+    tile(String(c.gateways ?? '–'), t('health.gateways')),
+    tile(String(c.events ?? '–'), t('health.events')),
+    tile(String(c.members ?? '–'), t('health.members')),
+    tile(String(c.alerts ?? '–'), t('health.alerts')),
+    tile(String(c.offers ?? '–'), t('health.offers')),
   );
 }
 
+const siteOfName = (siteId: string): string => {
+  const name = siteNameOf(siteId);
+  return name && name !== siteId ? `${name} (${siteId})` : siteId;
+};
+
 function alertItem(a: StaffAlert, fresh: boolean): HTMLElement {
+  const by = a.claimedBy || t('alert.someone');
   const meta = [
-    fmt.time(a.eventAt),
-    a.eventType,
-    a.storeId || a.siteId,
-    a.tier,
+    fmt.time(a.eventAt, siteZone(a.siteId)),
+    tOr(`event.${a.eventType}`, a.eventType),
+    place(a.siteId, a.storeId, a.zoneId),
     a.tags.join(', '),
-    a.status !== 'open' ? `${a.status} by ${a.claimedBy || 'someone'}` : '',
+    a.status === 'claimed' ? t('alert.byStatus.claimed', { name: by }) : a.status === 'acked' ? t('alert.byStatus.acked', { name: by }) : '',
   ];
+  const title = alertTitle(a);
   return h(
     'li',
     { class: `alert ${a.eventType} ${a.status}${fresh ? ' fresh' : ''}`, dataset: { alertId: a.id, status: a.status } },
-    h('div', { class: 'msg', text: a.message }),
+    h('div', { class: 'msg', text: title }),
+    a.message && a.message !== title ? h('div', { class: 'meta rule-msg', text: a.message }) : null,
     h('div', { class: 'meta', text: meta.filter(Boolean).join(' · ') }),
     a.member
       ? h('div', {
           class: 'meta summary',
-          text: `${a.member.visits}${a.member.visits === 1 ? ' visit' : ' visits'} · spent ${fmt.money(a.member.totalSpend, a.member.currency)} · last seen ${fmt.ago(a.member.lastSeenAt)}`,
+          text: [
+            tn('alert.visits', a.member.visits),
+            t('alert.spent', { amount: fmt.money(a.member.totalSpend, a.member.currency) }),
+            t('alert.lastSeen', { ago: fmt.ago(a.member.lastSeenAt) }),
+          ].join(' · '),
         })
       : null,
-    a.recommendation?.headline ? h('div', { class: 'rec-headline', text: `Show: ${a.recommendation.headline}` }) : null,
+    a.recommendation?.headline ? h('div', { class: 'rec-headline', text: t('alert.show', { headline: a.recommendation.headline }) }) : null,
   );
 }
 
 export async function render(main: HTMLElement): Promise<() => void> {
-  const healthBox = h('div', {}, h('p', { class: 'meta', text: 'Loading health…' }));
+  const healthBox = h('div', {}, h('p', { class: 'meta', text: t('ov.loadingHealth') }));
   const sitesBox = h('div', { id: 'sites' });
   const alertsList = h('ul', { id: 'alerts', class: 'alerts', 'aria-live': 'polite' });
   const eventsBox = h('div', {});
   fill(
     main,
-    h('h2', { text: 'Cloud' }),
+    h('h1', { text: t('nav.overview') }),
+    h('h2', { text: t('ov.cloud') }),
     healthBox,
-    h('h2', { text: 'Sites and gateways' }),
+    h('h2', { text: t('ov.sites') }),
     sitesBox,
     h(
       'div',
       { class: 'cols' },
-      h('section', {}, h('h2', { text: 'Live staff alerts' }), alertsList),
-      h('section', {}, h('h2', { text: 'Recent events' }), eventsBox),
+      h('section', {}, h('h2', { text: t('ov.alerts') }), alertsList),
+      h('section', {}, h('h2', { text: t('ov.events') }), eventsBox),
     ),
   );
 
   function drawAlerts(): void {
     const all = [...live.alerts.values()].sort((a, b) => b.seq - a.seq).slice(0, 30);
-    fill(alertsList, ...(all.length ? all.map((a) => alertItem(a, false)) : [h('li', { class: 'meta', text: 'No alerts yet.' })]));
+    fill(alertsList, ...(all.length ? all.map((a) => alertItem(a, false)) : [h('li', { class: 'meta', text: t('ov.noAlerts') })]));
   }
   const unsubscribe = live.subscribe(() => {
     drawAlerts();
@@ -150,14 +166,14 @@ export async function render(main: HTMLElement): Promise<() => void> {
               return h(
                 'section',
                 { class: 'site', dataset: { site: siteId } },
-                h('h3', {}, siteId, ' ', chip(`${online}/${list.length} up`, worst)),
+                h('h3', {}, siteOfName(siteId), ' ', chip(t('ov.up', { n: online, total: list.length }), worst)),
                 gatewayRows(list, now),
               );
             })
-          : [h('p', { class: 'meta', text: 'No gateways have connected or been provisioned yet.' })]),
+          : [h('p', { class: 'meta', text: t('ov.noGateways') })]),
       );
     } catch (err) {
-      fill(sitesBox, errorBox(`Gateways unavailable: ${(err as Error).message}`));
+      fill(sitesBox, errorBox(t('ov.gatewaysUnavailable', { error: (err as Error).message })));
     }
   }
 
@@ -168,11 +184,11 @@ export async function render(main: HTMLElement): Promise<() => void> {
         eventsBox,
         table<PresenceEvent>(
           [
-            { label: 'Time', cell: (e) => fmt.time(e.at) },
-            { label: 'Type', cell: (e) => e.type },
-            { label: 'Store / zone', cell: (e) => [e.storeId, e.zoneId].filter(Boolean).join(' / ') || e.siteId },
+            { label: t('ev.time'), cell: (e) => fmt.time(e.at, siteZone(e.siteId)) },
+            { label: t('ev.type'), cell: (e) => tOr(`event.${e.type}`, e.type) },
+            { label: t('ev.place'), cell: (e) => place(e.siteId, e.storeId, e.zoneId) },
             {
-              label: 'Member',
+              label: t('ev.member'),
               cell: (e) =>
                 !e.subject.memberId
                   ? ''
@@ -182,13 +198,13 @@ export async function render(main: HTMLElement): Promise<() => void> {
             },
           ],
           body.events,
-          { label: 'recent events', empty: 'No events yet.', rowAttrs: () => ({ class: 'event' }) },
+          { label: t('ov.recentEvents'), empty: t('ev.empty'), rowAttrs: () => ({ class: 'event' }) },
         ),
       );
       const tbody = eventsBox.querySelector('tbody');
       if (tbody) tbody.id = 'events';
     } catch (err) {
-      fill(eventsBox, errorBox(`Events unavailable: ${(err as Error).message}`));
+      fill(eventsBox, errorBox(t('ov.eventsUnavailable', { error: (err as Error).message })));
     }
   }
 

@@ -7,15 +7,16 @@
  */
 import type { Rule } from './api.types.js';
 import { EVENT_TYPES, RULE_AUDIENCES } from './contract.js';
-import { api, errorBox, fill, fmt, get, h, session, table } from './core.js';
+import { api, errorBox, fill, fmt, get, h, session, t, table, tOr } from './core.js';
+import type { MessageKey } from './i18n.js';
 
 type ListKey = 'siteIds' | 'storeIds' | 'zoneIds' | 'memberTiers' | 'memberTags';
-const LISTS: [ListKey, string][] = [
-  ['siteIds', 'Sites'],
-  ['storeIds', 'Stores'],
-  ['zoneIds', 'Zones'],
-  ['memberTiers', 'Member tiers'],
-  ['memberTags', 'Member tags (any)'],
+const LISTS: [ListKey, MessageKey][] = [
+  ['siteIds', 'rules.list.siteIds'],
+  ['storeIds', 'rules.list.storeIds'],
+  ['zoneIds', 'rules.list.zoneIds'],
+  ['memberTiers', 'rules.list.memberTiers'],
+  ['memberTags', 'rules.list.memberTags'],
 ];
 const TEMPLATE: Rule = {
   id: '',
@@ -25,6 +26,12 @@ const TEMPLATE: Rule = {
   audience: 'member',
   cooldownMs: 1800000,
   actions: [{ kind: 'staff_alert' }],
+};
+
+/** A value's name for people, with the value itself when the two differ ("进场 (arrival)"): rules are written in values. */
+const named = (key: string, value: string): string => {
+  const name = tOr(key, value);
+  return name === value ? value : `${name} (${value})`;
 };
 
 /** The field an issue path belongs to: 'actions[0].validForMs: ...' -> 'actions'. */
@@ -60,13 +67,15 @@ function editor(main: HTMLElement, rule: Rule, isNew: boolean): void {
   const types = h(
     'fieldset',
     { class: 'checks', id: 'f-eventTypes', 'aria-describedby': 'err-eventTypes' },
-    h('legend', { text: 'Event types' }),
-    EVENT_TYPES.map((t) => h('label', {}, h('input', { type: 'checkbox', name: 'eventTypes', value: t, checked: rule.eventTypes.includes(t) }), ` ${t}`)),
+    h('legend', { text: t('rules.f.eventTypes') }),
+    EVENT_TYPES.map((e) =>
+      h('label', {}, h('input', { type: 'checkbox', name: 'eventTypes', value: e, checked: rule.eventTypes.includes(e) }), ` ${named(`event.${e}`, e)}`),
+    ),
   );
   const audience = h(
     'select',
     { name: 'audience' },
-    RULE_AUDIENCES.map((a) => h('option', { value: a, text: a, selected: rule.audience === a })),
+    RULE_AUDIENCES.map((a) => h('option', { value: a, text: named(`audience.${a}`, a), selected: rule.audience === a })),
   );
   const actions = h('textarea', { name: 'actions', rows: 6, spellcheck: 'false' });
   actions.value = JSON.stringify(rule.actions, null, 2);
@@ -75,36 +84,40 @@ function editor(main: HTMLElement, rule: Rule, isNew: boolean): void {
     'form',
     { id: 'rule-form', class: 'rule-form', novalidate: true },
     top,
-    field('id', 'Id', input('id', rule.id, { disabled: !isNew, required: true }), isNew ? 'letters, digits, - and _' : 'the id cannot change'),
-    field('name', 'Name', input('name', rule.name, { required: true })),
-    h('div', { class: 'field' }, h('label', {}, h('input', { type: 'checkbox', name: 'enabled', id: 'f-enabled', checked: rule.enabled }), ' Enabled')),
+    field('id', t('rules.f.id'), input('id', rule.id, { disabled: !isNew, required: true }), isNew ? t('rules.f.idHint') : t('rules.f.idFixed')),
+    field('name', t('rules.f.name'), input('name', rule.name, { required: true })),
+    h(
+      'div',
+      { class: 'field' },
+      h('label', {}, h('input', { type: 'checkbox', name: 'enabled', id: 'f-enabled', checked: rule.enabled }), ` ${t('rules.f.enabled')}`),
+    ),
     h(
       'div',
       { class: 'field', dataset: { field: 'eventTypes' } },
       types,
       h('p', { class: 'field-error', id: 'err-eventTypes', dataset: { field: 'eventTypes' } }),
     ),
-    field('audience', 'Audience', audience, 'member, prospect (not a member) or any'),
-    LISTS.map(([key, label]) => field(key, label, input(key, (rule[key] || []).join(', ')), 'comma-separated; empty matches all')),
+    field('audience', t('rules.f.audience'), audience, t('rules.f.audienceHint')),
+    LISTS.map(([key, label]) => field(key, t(label), input(key, (rule[key] || []).join(', ')), t('rules.f.listHint'))),
     field(
       'timeOfDay',
-      'Time of day (site-local, HH:MM – HH:MM)',
+      t('rules.f.timeOfDay'),
       h(
         'span',
         { class: 'pair' },
-        input('timeFrom', rule.timeOfDay ? rule.timeOfDay.from : '', { 'aria-label': 'from', placeholder: 'from' }),
-        input('timeTo', rule.timeOfDay ? rule.timeOfDay.to : '', { 'aria-label': 'to', placeholder: 'to' }),
+        input('timeFrom', rule.timeOfDay ? rule.timeOfDay.from : '', { 'aria-label': t('rules.f.from'), placeholder: t('rules.f.from') }),
+        input('timeTo', rule.timeOfDay ? rule.timeOfDay.to : '', { 'aria-label': t('rules.f.to'), placeholder: t('rules.f.to') }),
       ),
     ),
-    field('minDwellMs', 'Minimum dwell (ms)', input('minDwellMs', rule.minDwellMs, { inputmode: 'numeric' })),
-    field('cooldownMs', 'Cooldown per subject (ms)', input('cooldownMs', rule.cooldownMs, { inputmode: 'numeric' })),
-    field(
-      'actions',
-      'Actions (JSON)',
-      actions,
-      'staff_alert {message?}, offer {offerKind, validForMs, dailyBudgetPerStore?, perMemberCapPerDay?}, webhook {url}',
+    field('minDwellMs', t('rules.f.minDwell'), input('minDwellMs', rule.minDwellMs, { inputmode: 'numeric' })),
+    field('cooldownMs', t('rules.f.cooldown'), input('cooldownMs', rule.cooldownMs, { inputmode: 'numeric' })),
+    field('actions', t('rules.f.actions'), actions, t('rules.f.actionsHint')),
+    h(
+      'div',
+      { class: 'buttons' },
+      h('button', { type: 'submit', text: isNew ? t('rules.create') : t('rules.save') }),
+      h('a', { href: '#/rules', text: t('rules.cancel') }),
     ),
-    h('div', { class: 'buttons' }, h('button', { type: 'submit', text: isNew ? 'Create rule' : 'Save rule' }), h('a', { href: '#/rules', text: 'Cancel' })),
   );
 
   function showIssues(error: string, issues: string[]): void {
@@ -122,7 +135,10 @@ function editor(main: HTMLElement, rule: Rule, isNew: boolean): void {
       if (control) control.setAttribute('aria-invalid', 'true');
     }
     const marked = issues.length - loose.length;
-    fill(top, ...(error ? [errorBox(`Not saved (${error})${loose.length ? `: ${loose.join('; ')}` : ''}${marked ? '; see the marked fields.' : ''}`)] : []));
+    fill(
+      top,
+      ...(error ? [errorBox(`${t('rules.notSavedBox', { error })}${loose.length ? `: ${loose.join('; ')}` : ''}${marked ? t('rules.seeMarked') : ''}`)] : []),
+    );
   }
 
   form.addEventListener('submit', async (e) => {
@@ -132,7 +148,7 @@ function editor(main: HTMLElement, rule: Rule, isNew: boolean): void {
     try {
       parsedActions = JSON.parse(actions.value);
     } catch (err) {
-      showIssues('Fix the form', [`actions: not valid JSON (${(err as Error).message})`]);
+      showIssues(t('rules.fixForm'), [t('rules.badJson', { error: (err as Error).message })]);
       return;
     }
     const body: Record<string, unknown> = {
@@ -152,27 +168,32 @@ function editor(main: HTMLElement, rule: Rule, isNew: boolean): void {
       location.hash = '#/rules';
       return;
     }
-    showIssues(res.body.error || `HTTP ${res.status}`, res.body.issues || []);
+    showIssues(res.body.error || t('error.http', { status: res.status }), res.body.issues || []);
   });
 
-  fill(main, h('h2', { text: isNew ? 'New rule' : `Edit rule ${rule.id}` }), form);
+  fill(main, h('h1', { text: isNew ? t('rules.new') : t('rules.edit', { id: rule.id }) }), form);
 }
 
 function summary(r: Rule): string {
   const parts: string[] = [];
   for (const [key, label] of LISTS) {
     const values = r[key];
-    if (values) parts.push(`${(label.split(' (')[0] ?? label).toLowerCase()}: ${values.join(', ')}`);
+    if (values) parts.push(`${t(label).split(/ \(|（/)[0]}: ${values.join(', ')}`);
   }
   if (r.timeOfDay) parts.push(`${r.timeOfDay.from}–${r.timeOfDay.to}`);
-  if (r.minDwellMs) parts.push(`dwell ≥ ${fmt.secs(r.minDwellMs)}`);
-  return parts.join(' · ') || 'everywhere, any time';
+  if (r.minDwellMs) parts.push(t('rules.dwellAtLeast', { secs: fmt.secs(r.minDwellMs) }));
+  return parts.join(' · ') || t('rules.everywhere');
 }
 
 async function listView(main: HTMLElement): Promise<void> {
-  const box = h('div', {}, h('p', { class: 'meta', text: 'Loading rules…' }));
+  const box = h('div', {}, h('p', { class: 'meta', text: t('rules.loading') }));
   const status = h('p', { class: 'meta', role: 'status', id: 'rules-status' });
-  fill(main, h('div', { class: 'title-row' }, h('h2', { text: 'Rules' }), h('a', { class: 'button', href: '#/rules/new', text: 'New rule' })), status, box);
+  fill(
+    main,
+    h('div', { class: 'title-row' }, h('h1', { text: t('rules.title') }), h('a', { class: 'button', href: '#/rules/new', text: t('rules.new') })),
+    status,
+    box,
+  );
   async function load(): Promise<void> {
     const { rules } = await get<{ rules: Rule[] }>('/api/v1/rules');
     fill(
@@ -180,47 +201,59 @@ async function listView(main: HTMLElement): Promise<void> {
       table<Rule>(
         [
           {
-            label: 'On',
+            label: t('rules.on'),
             cell: (r) =>
-              h('input', { type: 'checkbox', checked: r.enabled, 'aria-label': `Enabled: ${r.name}`, class: 'toggle', onchange: () => void toggle(r) }),
+              h('input', {
+                type: 'checkbox',
+                checked: r.enabled,
+                'aria-label': t('rules.enabledLabel', { name: r.name }),
+                class: 'toggle',
+                onchange: () => void toggle(r),
+              }),
           },
-          { label: 'Rule', cell: (r) => [h('a', { href: `#/rules/${encodeURIComponent(r.id)}`, text: r.name }), h('div', { class: 'meta', text: r.id })] },
-          { label: 'When', cell: (r) => `${r.eventTypes.join(', ')} · ${r.audience}` },
-          { label: 'Where / who', cls: 'hide-narrow', cell: (r) => summary(r) },
-          { label: 'Cooldown', cls: 'hide-narrow', cell: (r) => fmt.secs(r.cooldownMs) },
-          { label: 'Actions', cell: (r) => r.actions.map((a) => a.kind + (a.offerKind ? ` ${a.offerKind}` : '')).join(', ') },
+          {
+            label: t('rules.colRule'),
+            cell: (r) => [h('a', { href: `#/rules/${encodeURIComponent(r.id)}`, text: r.name }), h('div', { class: 'meta', text: r.id })],
+          },
+          { label: t('rules.when'), cell: (r) => `${r.eventTypes.map((e) => tOr(`event.${e}`, e)).join(', ')} · ${tOr(`audience.${r.audience}`, r.audience)}` },
+          { label: t('rules.whereWho'), cls: 'hide-narrow', cell: (r) => summary(r) },
+          { label: t('rules.cooldown'), cls: 'hide-narrow', cell: (r) => fmt.secs(r.cooldownMs) },
+          { label: t('rules.actions'), cell: (r) => r.actions.map((a) => a.kind + (a.offerKind ? ` ${a.offerKind}` : '')).join(', ') },
           { label: '', cell: (r) => deleteButton(r) },
         ],
         rules,
-        { label: 'rules', empty: 'No rules.', rowAttrs: (r) => ({ dataset: { rule: r.id }, class: r.enabled ? '' : 'disabled' }) },
+        { label: t('rules.title'), empty: t('rules.none'), rowAttrs: (r) => ({ dataset: { rule: r.id }, class: r.enabled ? '' : 'disabled' }) },
       ),
     );
   }
   async function toggle(r: Rule): Promise<void> {
     const res = await api('PUT', `/api/v1/rules/${encodeURIComponent(r.id)}`, { ...r, enabled: !r.enabled });
-    status.textContent = res.status === 200 ? r.name + (r.enabled ? ' disabled' : ' enabled') : `Not saved: ${res.body.error || res.status}`;
+    status.textContent =
+      res.status === 200
+        ? t(r.enabled ? 'rules.disabledNow' : 'rules.enabledNow', { name: r.name })
+        : t('rules.notSaved', { error: res.body.error || res.status });
     await load();
   }
   function deleteButton(r: Rule): HTMLElement {
-    const b = h('button', { type: 'button', class: 'secondary danger', text: 'Delete', 'aria-label': `Delete ${r.name}` });
+    const b = h('button', { type: 'button', class: 'secondary danger', text: t('rules.delete'), 'aria-label': t('rules.deleteLabel', { name: r.name }) });
     b.addEventListener('click', async () => {
       if (b.dataset.armed !== 'yes') {
         b.dataset.armed = 'yes';
-        b.textContent = 'Confirm delete';
+        b.textContent = t('rules.confirmDelete');
         return;
       }
       const res = await api('DELETE', `/api/v1/rules/${encodeURIComponent(r.id)}`);
-      status.textContent = res.status === 204 ? `${r.name} deleted` : `Not deleted: ${res.body.error || res.status}`;
+      status.textContent = res.status === 204 ? t('rules.deleted', { name: r.name }) : t('rules.notDeleted', { error: res.body.error || res.status });
       await load();
     });
     return b;
   }
-  await load().catch((err: Error) => fill(box, errorBox(`Rules unavailable: ${err.message}`)));
+  await load().catch((err: Error) => fill(box, errorBox(t('rules.unavailable', { error: err.message }))));
 }
 
 export async function render(main: HTMLElement, params: string[]): Promise<void> {
   if (!session.can('edit')) {
-    fill(main, h('h2', { text: 'Rules' }), errorBox('Rules need the operator role.'));
+    fill(main, h('h1', { text: t('rules.title') }), errorBox(t('rules.operatorOnly')));
     return;
   }
   const id = params[0];
@@ -228,7 +261,7 @@ export async function render(main: HTMLElement, params: string[]): Promise<void>
   if (id === 'new') return editor(main, TEMPLATE, true);
   const res = await api<{ rule: Rule }>('GET', `/api/v1/rules/${encodeURIComponent(id)}`);
   if (res.status !== 200) {
-    fill(main, h('h2', { text: `Rule ${id}` }), errorBox(res.body.error || `HTTP ${res.status}`));
+    fill(main, h('h1', { text: t('rules.rule', { id }) }), errorBox(res.body.error || t('error.http', { status: res.status })));
     return;
   }
   editor(main, res.body.rule, false);

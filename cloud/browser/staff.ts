@@ -6,7 +6,14 @@
  * single-use ticket on every (re)connect and resumes from the last seq it saw.
  */
 import type { AlertMemberSummary, StaffAlert, StaffFrame } from '@storesense/protocol';
+import { alertTitle, place } from './alert-text.js';
 import type { User } from './api.types.js';
+import { fmt } from './format.js';
+import { t, tn } from './i18n.js';
+import { initLocale, localeSwitcher } from './locale.js';
+import { type SiteSummary, setSites, siteZone } from './sites.js';
+
+initLocale();
 
 const $ = <E extends HTMLElement = HTMLElement>(id: string): E => {
   const el = document.getElementById(id);
@@ -28,7 +35,6 @@ const text = (tag: string, cls: string, value: string): HTMLElement => {
   el.textContent = value;
   return el;
 };
-const time = (ms: number): string => new Date(ms).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
 const setStatus = (label: string, isLive: boolean): void => {
   statusEl.textContent = label;
   statusEl.className = isLive ? 'live' : '';
@@ -43,11 +49,11 @@ interface Answer {
 async function api(method: string, path: string, body?: unknown): Promise<Answer> {
   const res = await fetch(path, {
     method,
-    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    headers: { 'content-type': 'application/json', 'accept-language': document.documentElement.lang, ...(token ? { authorization: `Bearer ${token}` } : {}) },
     ...(body ? { body: JSON.stringify(body) } : {}),
   });
   const json = (res.status === 204 ? {} : await res.json().catch(() => ({}))) as Answer['body'];
-  if (res.status === 401 && path !== '/api/v1/auth/login') signOut('Session ended; sign in again.');
+  if (res.status === 401 && path !== '/api/v1/auth/login') signOut(t('login.sessionEnded'));
   return { status: res.status, body: json };
 }
 
@@ -61,8 +67,12 @@ function render(a: StaffAlert, fresh: boolean): void {
   li.className = `alert ${a.status}${fresh && isNew ? ' fresh' : ''}`;
   li.dataset.status = a.status;
   li.replaceChildren(
-    text('div', 'msg', a.message),
-    text('div', 'meta', `${time(a.eventAt)} · ${a.storeId || a.siteId}${a.tier ? ` · ${a.tier}` : ''}${a.tags.length ? ` · ${a.tags.join(', ')}` : ''}`),
+    text('div', 'msg', alertTitle(a)),
+    text(
+      'div',
+      'meta',
+      [fmt.time(a.eventAt, siteZone(a.siteId)), place(a.siteId, a.storeId, a.zoneId), fmt.list(a.tags)].filter((x) => x && x !== '–').join(' · '),
+    ),
   );
   if (a.member) li.append(text('div', 'summary', memberSummary(a.member)));
   if (a.recommendation && (a.recommendation.headline || a.recommendation.items.length)) {
@@ -79,11 +89,12 @@ function render(a: StaffAlert, fresh: boolean): void {
     }
     li.append(rec);
   }
-  if (a.status !== 'open') li.append(text('div', 'claimed-by', (a.status === 'acked' ? 'Done by ' : 'Claimed by ') + (a.claimedBy || 'someone')));
+  if (a.status !== 'open')
+    li.append(text('div', 'claimed-by', t(a.status === 'acked' ? 'alert.doneBy' : 'alert.claimedBy', { name: a.claimedBy || t('alert.someone') })));
   const mine = a.claimedBy === me?.displayName;
   const actions = text('div', 'actions', '');
-  if (a.status === 'open') actions.append(button('Claim', 'claim', a));
-  if (a.status === 'open' || (a.status === 'claimed' && mine)) actions.append(button('Done', 'ack', a));
+  if (a.status === 'open') actions.append(button(t('alert.claim'), 'claim', a));
+  if (a.status === 'open' || (a.status === 'claimed' && mine)) actions.append(button(t('alert.done'), 'ack', a));
   if (actions.children.length) li.append(actions);
   if (isNew) {
     alertsEl.querySelector('.empty')?.remove();
@@ -95,12 +106,9 @@ function render(a: StaffAlert, fresh: boolean): void {
 
 // "12 visits · last seen 3 days ago · spent 2,480 CNY": what staff need at a glance.
 function memberSummary(m: AlertMemberSummary): string {
-  const parts = [m.visits + (m.visits === 1 ? ' visit' : ' visits')];
-  if (m.lastSeenAt) {
-    const days = Math.floor((Date.now() - m.lastSeenAt) / 86400000);
-    parts.push(`last seen ${days < 1 ? 'today' : days === 1 ? 'yesterday' : `${days} days ago`}`);
-  } else parts.push('first visit');
-  if (m.totalSpend > 0) parts.push(`spent ${Math.round(m.totalSpend).toLocaleString()}${m.currency ? ` ${m.currency}` : ''}`);
+  const parts = [tn('alert.visits', m.visits)];
+  parts.push(m.lastSeenAt ? t('alert.lastSeen', { ago: fmt.days(m.lastSeenAt) }) : t('alert.firstVisit'));
+  if (m.totalSpend > 0) parts.push(t('alert.spent', { amount: fmt.money(m.totalSpend, m.currency) }));
   return parts.join(' · ');
 }
 
@@ -111,7 +119,7 @@ function button(label: string, action: 'claim' | 'ack', a: StaffAlert): HTMLButt
     b.disabled = true;
     const res = await api('POST', `/api/v1/alerts/${encodeURIComponent(a.id)}/${action}`);
     if (res.body.alert) upsert(res.body.alert, false);
-    if (res.status === 409) cardOf(a.id)?.append(text('div', 'note', res.body.error ?? 'conflict'));
+    if (res.status === 409) cardOf(a.id)?.append(text('div', 'note', res.body.error ?? t('staff.conflict')));
     else b.disabled = false;
   };
   return b;
@@ -126,26 +134,26 @@ function upsert(a: StaffAlert, fresh: boolean): void {
 async function connect(): Promise<void> {
   clearTimeout(retryTimer);
   if (!token) return;
-  setStatus('connecting', false);
-  const t = await api('POST', '/api/v1/alerts/ticket').catch(() => null);
+  setStatus(t('status.connecting'), false);
+  const ticket = await api('POST', '/api/v1/alerts/ticket').catch(() => null);
   if (!token) return;
-  if (!t || t.status !== 200 || !t.body.ticket) {
+  if (ticket?.status !== 200 || !ticket.body.ticket) {
     retryTimer = setTimeout(() => void connect(), 3000);
     return;
   }
   const proto = location.protocol === 'https:' ? 'wss:' : 'ws:';
-  const socket = new WebSocket(`${proto}//${location.host}/api/v1/alerts/ws?since=${lastSeq}&ticket=${encodeURIComponent(t.body.ticket)}`);
+  const socket = new WebSocket(`${proto}//${location.host}/api/v1/alerts/ws?since=${lastSeq}&ticket=${encodeURIComponent(ticket.body.ticket)}`);
   ws = socket;
   socket.onmessage = (m: MessageEvent<string>) => {
     const f = JSON.parse(m.data) as StaffFrame;
-    if (f.type === 'hello') setStatus('live', true);
+    if (f.type === 'hello') setStatus(t('status.live'), true);
     else if (f.type === 'alert') upsert(f.alert, true);
     else if (f.type === 'alert_update') upsert(f.alert, false);
   };
   socket.onclose = (e) => {
     ws = null;
     if (!token) return;
-    setStatus(e.code >= 4000 ? `refused: ${e.reason}` : 'reconnecting', false);
+    setStatus(e.code >= 4000 ? t('status.refused', { reason: e.reason || e.code }) : t('status.reconnecting'), false);
     retryTimer = setTimeout(() => void connect(), e.code >= 4000 ? 5000 : 2000);
   };
 }
@@ -155,6 +163,8 @@ async function start(user: User): Promise<void> {
   $('alerts-view').hidden = false;
   $('who').textContent = `${user.displayName} · ${user.storeIds.length ? user.storeIds.join(', ') : user.role}`;
   $('console-link').hidden = user.role === 'staff';
+  const known = await fetch('/api/v1/sites', { headers: { authorization: `Bearer ${token}` } }).catch(() => null);
+  if (known?.ok) setSites(((await known.json()) as { sites: SiteSummary[] }).sites);
   const res = await api('GET', '/api/v1/alerts?limit=50');
   if (res.status === 200) for (const a of (res.body.alerts ?? []).slice().reverse()) upsert(a, false);
   void connect();
@@ -173,20 +183,21 @@ function signOut(message?: string): void {
   }
   alerts.clear();
   lastSeq = 0;
-  alertsEl.replaceChildren(text('li', 'meta empty', 'No alerts yet.'));
+  alertsEl.replaceChildren(text('li', 'meta empty', t('staff.noAlerts')));
   $('alerts-view').hidden = true;
   $('login-view').hidden = false;
   $('error').textContent = message || '';
-  setStatus('signed out', false);
+  setStatus(t('status.signedOut'), false);
 }
 
+$('lang-slot').append(localeSwitcher(t('app.language')));
 $('login').onsubmit = async (e) => {
   e.preventDefault();
   $('error').textContent = '';
   const password = $<HTMLInputElement>('password');
   const res = await api('POST', '/api/v1/auth/login', { username: $<HTMLInputElement>('username').value, password: password.value });
   if (res.status !== 200 || !res.body.token || !res.body.user) {
-    $('error').textContent = res.body.error || 'Sign-in failed';
+    $('error').textContent = res.body.error || t('login.failed');
     return;
   }
   token = res.body.token;

@@ -20,6 +20,7 @@ import { MAX_IMPORT_BYTES, registerMembersRoutes } from './members.routes.js';
 import { DEFAULT_BODY_BYTES, DEFAULT_MAX_URL_BYTES, requestLimits } from './request-limits.js';
 import { buildOpenApi } from './openapi.js';
 import { registerRulesRoutes } from './rules.routes.js';
+import { registerSitesRoutes } from './sites.routes.js';
 import { optionalAuth, principalOf, requireRole } from './auth.middleware.js';
 import { HttpError, parseQuery } from './http-error.js';
 import { registerStaffRoutes, type StaffRoutesOptions } from './staff.routes.js';
@@ -123,6 +124,7 @@ export function createApi(options: ApiOptions): Hono {
     return c.json({ alerts, lastSeq: alerts[0]?.seq ?? q.since ?? 0 });
   });
 
+  registerSitesRoutes(app, options.sites ?? new Map(), alertsAuth);
   app.get('/api/v1/gateways', readAuth, async (c) => c.json({ gateways: (await store.listGateways()).filter((g) => seesSite(c, g.siteId)) }));
   // Events gateways dropped undelivered (outbox cap or age bound): counts and ranges, newest first.
   app.get('/api/v1/gaps', readAuth, async (c) => {

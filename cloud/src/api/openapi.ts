@@ -71,6 +71,13 @@ export const ROUTE_DOCS: readonly RouteDoc[] = [
   },
   {
     method: 'get',
+    path: '/api/v1/sites',
+    summary: "known sites: names, time zones, floors, stores, zones and entrances (no receivers or keys); a site-scoped principal sees its site's",
+    auth: 'bearer',
+    responses: { '200': '{sites}' },
+  },
+  {
+    method: 'get',
     path: '/api/v1/gateways',
     summary: "gateways with connection state, health and lost-event alarms (gaps); a site-scoped token sees its site's",
     auth: 'bearer',

@@ -29,8 +29,8 @@ export interface BrowserSession {
   close(): Promise<void>;
 }
 
-/** A fresh headless profile (its own sessionStorage) with one page that records its problems. */
-export async function openBrowser(viewport: { width: number; height: number }, mobile = false): Promise<BrowserSession> {
+/** A fresh headless profile (its own sessionStorage) with one page that records its problems; `locale` is the browser's language. */
+export async function openBrowser(viewport: { width: number; height: number }, mobile = false, locale = 'en-US'): Promise<BrowserSession> {
   const dir = tempDir('storesense-chromium-');
   const context = await chromium.launchPersistentContext(join(dir.dir, 'profile'), {
     executablePath: CHROMIUM,
@@ -46,6 +46,7 @@ export async function openBrowser(viewport: { width: number; height: number }, m
       '--disable-sync',
     ],
     viewport,
+    locale,
     ...(mobile ? { deviceScaleFactor: 2, isMobile: true, hasTouch: true } : {}),
   });
   const page = context.pages()[0] ?? (await context.newPage());

@@ -186,13 +186,13 @@ describe.skipIf(!haveChromium)('operator console in headless Chromium', () => {
     await page.getByLabel('Search', { exact: true }).fill('li n');
     await page.getByRole('button', { name: 'Search' }).click();
     await expect.poll(() => page.locator('#members-list tr[data-member]').count(), POLL).toBe(1);
-    expect(await page.locator('tr[data-member="M0001"]').textContent()).toContain('1280.00 CNY');
+    expect(await page.locator('tr[data-member="M0001"]').textContent()).toContain('CN¥1,280.00');
     await page.getByRole('link', { name: 'Li Na' }).click();
     await page.waitForSelector('tr.purchase');
     expect(await page.locator('#member-name').textContent()).toContain('Li Na');
     expect(await page.locator('tr.purchase').count()).toBe(1);
-    expect(await page.locator('tr.purchase').textContent()).toContain('1280.00 CNY');
-    expect(await page.locator('#recommendation h3').textContent()).toMatch(/^What to show: \S/);
+    expect(await page.locator('tr.purchase').textContent()).toContain('CN¥1,280.00');
+    expect(await page.locator('#recommendation h2').textContent()).toMatch(/^What to show: \S/);
     expect(await page.locator('#recommendation li').count()).toBeGreaterThan(0);
     if (SCREENSHOTS) await page.screenshot({ path: screenshotPath('console-members'), fullPage: true });
 
@@ -253,8 +253,8 @@ describe.skipIf(!haveChromium)('operator console in headless Chromium', () => {
     expect(await page.locator('#nav a').allTextContents()).toEqual(['Overview', 'Offers', 'Analytics', 'Staff view']);
     for (const view of ['rules', 'members']) {
       await page.goto(`${t.endpoints.httpUrl}/#/${view}`);
-      await page.waitForSelector(`main[data-denied="${view}"] .error`);
-      expect(await page.locator('main .error').textContent()).toContain('operator role');
+      await page.waitForSelector(`#main[data-denied="${view}"] .error`);
+      expect(await page.locator('#main .error').textContent()).toContain('operator role');
     }
     expect(await page.locator('#rule-form, a[href="#/rules/new"], #import-form').count()).toBe(0);
     const rulesStatus = "fetch('/api/v1/rules', { headers: { authorization: 'Bearer ' + sessionStorage.getItem('storesense.token') } }).then((r) => r.status)";
@@ -270,7 +270,7 @@ describe.skipIf(!haveChromium)('operator console in headless Chromium', () => {
     await page.setViewportSize({ width: 390, height: 800 });
     for (const view of ['overview', 'offers', 'analytics']) {
       await page.click(`#nav a[data-route=${view}]`);
-      await page.waitForSelector(`main[data-view=${view}] table, main[data-view=${view}] svg rect`);
+      await page.waitForSelector(`#main[data-view=${view}] table, #main[data-view=${view}] svg rect`);
       expect(await page.evaluate<number>('document.documentElement.scrollWidth'), view).toBeLessThanOrEqual(390);
     }
     expect(problems()).toEqual([]);
@@ -300,5 +300,39 @@ describe.skipIf(!haveChromium)('operator console in headless Chromium', () => {
     await page.waitForSelector('#status.live');
     expect(await page.locator('#who').textContent()).toContain('Wang Fang');
     expect(problems()).toEqual([]);
+  }, 60_000);
+
+  it('a browser set to Chinese gets the console in Chinese; the choice of language is kept across a reload; times say their zone', async () => {
+    const b = await openBrowser(DESKTOP, false, 'zh-CN');
+    browsers.push(b);
+    const page = b.page;
+    await page.goto(`${t.endpoints.httpUrl}/`);
+    await page.waitForSelector('#login-view:not([hidden])');
+    expect(await page.getAttribute('html', 'lang')).toBe('zh-CN');
+    expect(await page.locator('#login-title').textContent()).toBe('登录');
+    await page.getByLabel('用户名').fill('olga');
+    await page.getByLabel('密码').fill('olga-operator-4');
+    await page.getByRole('button', { name: '登录' }).click();
+    await page.waitForSelector('tr.gw[data-gateway="gw-dept-1"]');
+    expect(await page.locator('#nav a').allTextContents()).toEqual(['概览', '会员', '规则', '优惠', '分析', '店员视图']);
+    expect(await page.locator('#tz').textContent()).toBe('时间为 Asia/Shanghai');
+    expect(await page.locator('tr.gw[data-state=online] .chip').first().textContent()).toBe('在线');
+    expect(await page.locator('#alerts li.alert.arrival .msg', { hasText: 'Li Na' }).first().textContent()).toMatch(/^Li Na（.+）已进入/);
+    // Switch to English: stored, so a reload (and the staff view) keep it.
+    await page.selectOption('#lang', 'en');
+    await page.waitForFunction("document.documentElement.lang === 'en'");
+    await page.waitForSelector('tr.gw[data-gateway="gw-dept-1"]');
+    expect(await page.locator('#nav a').first().textContent()).toBe('Overview');
+    await page.reload();
+    await page.waitForSelector('tr.gw[data-gateway="gw-dept-1"]');
+    expect(await page.getAttribute('html', 'lang')).toBe('en');
+    expect(await page.locator('#tz').textContent()).toBe('times in Asia/Shanghai');
+    await page.selectOption('#lang', 'zh-CN');
+    await page.waitForFunction("document.documentElement.lang === 'zh-CN'");
+    await page.click('#nav a[data-route=members]');
+    await page.waitForSelector('tr[data-member="M0001"]');
+    expect(await page.locator('tr[data-member="M0001"]').textContent()).toContain('¥1,280.00');
+    if (SCREENSHOTS) await page.screenshot({ path: screenshotPath('console-members-zh-CN'), fullPage: true });
+    expect(b.problems).toEqual([]);
   }, 60_000);
 });

@@ -9,34 +9,38 @@ export const CONSOLE_HTML = /* html */ `<!doctype html>
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>storesense: console</title>
+<title data-i18n="app.title">storesense: console</title>
 <link rel="stylesheet" href="/assets/console/console.css">
 <script type="module" src="/assets/console/app.js"></script>
 </head>
 <body>
 <header class="top">
-  <a class="brand" href="#/overview">storesense</a>
-  <nav id="nav" aria-label="Console sections"></nav>
-  <span id="status" role="status">starting</span>
+  <a class="brand" href="#/overview" data-i18n="app.brand">storesense</a>
+  <nav id="nav" aria-label="Console sections" data-i18n-label="app.navLabel"></nav>
+  <span id="status" role="status" data-i18n="status.starting">starting</span>
   <span id="who"></span>
-  <button id="logout" class="secondary" type="button" hidden>Sign out</button>
+  <span id="tz" class="meta"></span>
+  <span id="lang-slot"></span>
+  <button id="logout" class="secondary" type="button" hidden data-i18n="app.signOut">Sign out</button>
 </header>
+<main id="main-wrap">
 <section id="login-view" hidden aria-labelledby="login-title">
-  <h2 id="login-title">Sign in</h2>
-  <p class="meta">Operators and analysts use this console; staff are sent to the staff view.</p>
+  <h1 id="login-title" data-i18n="login.title">Sign in</h1>
+  <p class="meta" data-i18n="login.intro">Operators and analysts use this console; staff are sent to the staff view.</p>
   <form id="login">
-    <label for="username">Username</label>
+    <label for="username" data-i18n="login.username">Username</label>
     <input id="username" name="username" autocomplete="username" required>
-    <label for="password">Password</label>
+    <label for="password" data-i18n="login.password">Password</label>
     <input id="password" name="password" type="password" autocomplete="current-password" required>
-    <button type="submit">Sign in</button>
+    <button type="submit" data-i18n="login.submit">Sign in</button>
     <p id="error" class="error" role="alert"></p>
   </form>
 </section>
 <div id="app-view" hidden>
-  <main id="main" tabindex="-1"></main>
+  <div id="main" tabindex="-1"></div>
 </div>
-<noscript>The console needs JavaScript; the API is at /api/v1 (see /api/v1/openapi.json).</noscript>
+</main>
+<noscript>The console needs JavaScript; the API is at /api/v1 (see /api/v1/openapi.json). 控制台需要启用 JavaScript。</noscript>
 </body>
 </html>
 `;

@@ -22,8 +22,10 @@ nav#nav a[aria-current=page] { background: var(--accent); color: #fff; }
 nav#nav a.aside { margin-left: auto; color: var(--muted); }
 #status { font-size: .8rem; padding: 2px 8px; border-radius: 10px; background: var(--idle); color: #fff; }
 #status.live { background: var(--ok); }
-#who { font-size: .85rem; color: var(--muted); }
+#who, #tz { font-size: .85rem; color: var(--muted); }
+#lang { padding: 3px 6px; font-size: .85rem; }
 main { padding: 12px 14px 40px; max-width: 1200px; margin-inline: auto; }
+h1 { font-size: 1.25rem; margin: 14px 0 8px; display: flex; flex-wrap: wrap; gap: 8px; align-items: baseline; }
 h2 { font-size: 1.1rem; margin: 18px 0 8px; }
 h3 { font-size: 1rem; margin: 14px 0 6px; display: flex; gap: 8px; align-items: center; }
 .meta { font-size: .8rem; color: var(--muted); }

@@ -9,26 +9,28 @@ export const STAFF_HTML = /* html */ `<!doctype html>
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>storesense: staff alerts</title>
+<title data-i18n="staff.title">storesense: staff alerts</title>
 <link rel="stylesheet" href="/assets/console/staff.css">
 <script type="module" src="/assets/console/staff.js"></script>
 </head>
 <body>
-<header><h1>Staff alerts</h1><span id="status">signed out</span></header>
+<header><h1 data-i18n="staff.heading">Staff alerts</h1><span id="status" role="status" data-i18n="status.signedOut">signed out</span><span id="lang-slot"></span></header>
+<main>
 <section id="login-view">
   <form id="login">
-    <input id="username" name="username" autocomplete="username" placeholder="username" required>
-    <input id="password" name="password" type="password" autocomplete="current-password" placeholder="password" required>
-    <button type="submit">Sign in</button>
+    <input id="username" name="username" autocomplete="username" placeholder="username" aria-label="Username" data-i18n-placeholder="staff.usernamePlaceholder" data-i18n-label="login.username" required>
+    <input id="password" name="password" type="password" autocomplete="current-password" placeholder="password" aria-label="Password" data-i18n-placeholder="staff.passwordPlaceholder" data-i18n-label="login.password" required>
+    <button type="submit" data-i18n="login.submit">Sign in</button>
     <div id="error" role="alert"></div>
   </form>
 </section>
 <section id="alerts-view" hidden>
   <div class="bar">
-    <span id="who"></span><a id="console-link" href="/" hidden>console</a><button id="logout" class="secondary" type="button">Sign out</button>
+    <span id="who"></span><a id="console-link" href="/" hidden data-i18n="staff.consoleLink">console</a><button id="logout" class="secondary" type="button" data-i18n="app.signOut">Sign out</button>
   </div>
-  <ul id="alerts"><li class="meta empty">No alerts yet.</li></ul>
+  <ul id="alerts"><li class="meta empty" data-i18n="staff.noAlerts">No alerts yet.</li></ul>
 </section>
+</main>
 </body>
 </html>
 `;
@@ -41,6 +43,7 @@ h1 { font-size: 1.15rem; margin: 0; }
 #status { font-size: .8rem; padding: 2px 8px; border-radius: 10px; background: #888; color: #fff; }
 #status.live { background: #1a7f37; }
 #who { font-size: .85rem; opacity: .8; }
+#lang { padding: 4px 6px; font-size: .85rem; }
 form { display: grid; gap: 10px; margin-top: 24px; }
 input, button { font: inherit; padding: 12px; border-radius: 8px; border: 1px solid #8886; }
 button { cursor: pointer; background: #0b5cad; color: #fff; border: none; min-height: 44px; }
