@@ -49,7 +49,7 @@ export class AlertService {
       this.log.warn({ err, eventId: event.id, memberId: member.memberId }, 'member summary for alert failed');
     }
     const at = this.deps.clock.now();
-    const { alert, inserted } = await this.deps.store.raiseAlert(
+    const { alert, inserted, cooldown } = await this.deps.store.raiseAlert(
       {
         id: newId(at),
         at,
@@ -68,11 +68,16 @@ export class AlertService {
         ...(extras ? { member: extras.member, recommendation: extras.recommendation } : {}),
       },
       action.ruleId,
+      action.cooldownMs,
     );
     if (!inserted) {
-      // The same event and rule raised it before (another node, a redelivered event): one alert.
-      this.deps.metrics.inc('alerts.duplicate');
-      this.log.info({ seq: alert.seq, alertId: alert.id, eventId: event.id, ruleId: action.ruleId }, 'staff alert already raised');
+      // The same event and rule raised it before (another node, a redelivered event), or another
+      // node alerted for this shopper inside the cooldown since the rules read it: one alert.
+      this.deps.metrics.inc(cooldown ? 'alerts.cooldown_raced' : 'alerts.duplicate');
+      this.log.info(
+        { seq: alert.seq, alertId: alert.id, eventId: event.id, ruleId: action.ruleId, cooldown: cooldown === true },
+        cooldown ? 'staff alert inside the cooldown of one just raised' : 'staff alert already raised',
+      );
       return alert;
     }
     this.deps.metrics.inc('alerts.raised');

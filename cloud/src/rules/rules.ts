@@ -68,7 +68,16 @@ export interface RuleContext {
 }
 
 export type Action =
-  | { kind: 'staff_alert'; ruleId: string; event: PresenceEvent; member: MemberProfile; storeId: string | undefined; message: string }
+  | {
+      kind: 'staff_alert';
+      ruleId: string;
+      event: PresenceEvent;
+      member: MemberProfile;
+      storeId: string | undefined;
+      message: string;
+      /** The rule's cooldown, re-checked by the store as it inserts (another node may have alerted meanwhile). */
+      cooldownMs: number;
+    }
   | {
       kind: 'offer';
       ruleId: string;
@@ -146,7 +155,7 @@ export function evaluateRules(event: PresenceEvent, member: MemberProfile | unde
         // |Δt| so an out-of-order replay of an older event inside the window is also suppressed.
         if (ctx.lastAlertEventAt !== undefined && rule.cooldownMs > 0 && Math.abs(event.at - ctx.lastAlertEventAt) < rule.cooldownMs) continue;
         const message = render(a.message ?? '{name} ({tier}) at {store}', member, ctx, event);
-        actions.push({ kind: 'staff_alert', ruleId: rule.id, event, member, storeId: ctx.storeId, message });
+        actions.push({ kind: 'staff_alert', ruleId: rule.id, event, member, storeId: ctx.storeId, message, cooldownMs: rule.cooldownMs });
       } else if (a.kind === 'offer') {
         // Offers are marketing: a member needs marketing consent on top of presence consent.
         if (member && member.marketingConsent !== true) continue;

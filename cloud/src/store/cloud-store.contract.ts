@@ -195,6 +195,32 @@ export function runCloudStoreContract(name: string, open: () => ContractStore | 
       expect((await store.counts()).alerts).toBe(10);
     });
 
+    it('re-checks the rule cooldown as it raises: another event of the shopper inside it stores nothing', async () => {
+      const base = {
+        at: 10,
+        eventType: 'arrival' as const,
+        siteId: 'site1',
+        storeId: 'st1',
+        memberId: 'm1',
+        memberName: 'Ann',
+        tags: [],
+        message: 'hi',
+        status: 'open' as const,
+      };
+      const T = 1_000_000;
+      const first = await store.raiseAlert({ ...base, id: 'c1', eventId: 'ev1', eventAt: T }, 'rule-a', 600_000);
+      expect(first.inserted).toBe(true);
+      // Another rule alerting for the same event is not held back by the first one's alert.
+      expect((await store.raiseAlert({ ...base, id: 'c2', eventId: 'ev1', eventAt: T }, 'rule-b', 600_000)).inserted).toBe(true);
+      const inside = await store.raiseAlert({ ...base, id: 'c3', eventId: 'ev2', eventAt: T + 300_000 }, 'rule-a', 600_000);
+      expect(inside).toEqual({ alert: expect.objectContaining({ eventId: 'ev1' }), inserted: false, cooldown: true });
+      expect((await store.raiseAlert({ ...base, id: 'c4', eventId: 'ev3', eventAt: T - 300_000 }, 'rule-a', 600_000)).inserted).toBe(false); // |Δt|
+      expect((await store.raiseAlert({ ...base, id: 'c5', eventId: 'ev4', eventAt: T + 300_000, storeId: 'st2' }, 'rule-a', 600_000)).inserted).toBe(true);
+      expect((await store.raiseAlert({ ...base, id: 'c6', eventId: 'ev5', eventAt: T + 300_000 }, 'rule-a')).inserted).toBe(true); // no cooldown given
+      expect((await store.raiseAlert({ ...base, id: 'c7', eventId: 'ev6', eventAt: T + 300_000 + 600_000 }, 'rule-a', 600_000)).inserted).toBe(true);
+      expect((await store.counts()).alerts).toBe(5);
+    });
+
     it("keeps one offer per event, rule and kind; several per member and day are allowed (caps are the rules' business)", async () => {
       const offer = {
         id: 'o1',

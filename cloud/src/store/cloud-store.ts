@@ -57,9 +57,12 @@ export interface CloudStore {
    * raising it again (another node, a retry with a new alert id) stores nothing and returns the
    * stored alert with `inserted: false`. Seqs become visible in seq order (a reader that saw seq n
    * never later finds a new alert below n), so a socket resuming from its last seq on any node
-   * misses nothing (decision 100).
+   * misses nothing (decision 100). With `cooldownMs` > 0, the rules' cooldown is checked again as the
+   * alert is stored: when the newest alert of this member, site, store and event type (raised for
+   * another event: several rules may alert for one event) has an event time less than `cooldownMs` from this one, nothing is stored and that alert is returned with
+   * `cooldown: true` (two nodes evaluating two events of one shopper at once alert once).
    */
-  raiseAlert(alert: NewAlert, ruleId: string): Promise<{ alert: StaffAlert; inserted: boolean }>;
+  raiseAlert(alert: NewAlert, ruleId: string, cooldownMs?: number): Promise<RaisedAlert>;
   listAlerts(query: AlertQuery): Promise<StaffAlert[]>;
   /** Event time of the newest alert for this member, site, store and event type (cooldowns). */
   lastAlertEventAt(key: AlertKey): Promise<number | undefined>;
@@ -275,6 +278,13 @@ export interface MemberSearch {
 }
 
 export type NewAlert = Omit<StaffAlert, 'seq'>;
+
+/** What `raiseAlert` did: stored it, or found it stored (same event and rule, or the same id), or found another inside the cooldown. */
+export interface RaisedAlert {
+  alert: StaffAlert;
+  inserted: boolean;
+  cooldown?: true;
+}
 
 export interface AlertQuery {
   /** Alerts with seq strictly greater than this. */

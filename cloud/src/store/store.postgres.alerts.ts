@@ -1,6 +1,17 @@
 import type pg from 'pg';
 import type { StaffAlert } from '@storesense/protocol';
-import type { AlertHandling, AlertKey, AlertQuery, AuthToken, AuthTokenKind, NewAlert, StaffAccount, StaffProfile, StaffRole } from './cloud-store.js';
+import type {
+  AlertHandling,
+  AlertKey,
+  AlertQuery,
+  AuthToken,
+  AuthTokenKind,
+  NewAlert,
+  RaisedAlert,
+  StaffAccount,
+  StaffProfile,
+  StaffRole,
+} from './cloud-store.js';
 import { one, rows, run, type Queryable, type Row } from './pg-sql.js';
 
 const ALERT_FILTER = `seq > @since AND (@upTo::bigint IS NULL OR seq <= @upTo) AND (@siteId::text IS NULL OR site_id = @siteId)
@@ -16,8 +27,8 @@ export class PgAlertTables {
     return (await this.store(alert, null)).alert;
   }
 
-  raise(alert: NewAlert, ruleId: string): Promise<{ alert: StaffAlert; inserted: boolean }> {
-    return this.store(alert, ruleId);
+  raise(alert: NewAlert, ruleId: string, cooldownMs = 0): Promise<RaisedAlert> {
+    return this.store(alert, ruleId, cooldownMs);
   }
 
   /**
@@ -25,8 +36,9 @@ export class PgAlertTables {
    * the inserting transaction holds until it commits: raisers on every node queue there, so seqs
    * commit in order and a reader that has seen seq n never later finds a new alert below n (socket
    * resume, decision 100). A raise that finds its alert stored meanwhile rolls back, leaving no gap.
+   * The same lock makes the cooldown re-check exact: no other alert can be stored between it and the insert.
    */
-  private async store(alert: NewAlert, ruleId: string | null): Promise<{ alert: StaffAlert; inserted: boolean }> {
+  private async store(alert: NewAlert, ruleId: string | null, cooldownMs = 0): Promise<RaisedAlert> {
     const key = { id: alert.id, eventId: alert.eventId, ruleId };
     const existing = (db: Queryable) =>
       one(db, 'SELECT seq, body FROM alerts WHERE id = @id OR (event_id = @eventId AND rule_id = @ruleId) ORDER BY seq LIMIT 1', key);
@@ -41,6 +53,18 @@ export class PgAlertTables {
       if (raced) {
         await client.query('ROLLBACK');
         return { alert: toAlert(raced), inserted: false };
+      }
+      if (cooldownMs > 0) {
+        const last = await one(
+          client,
+          `SELECT seq, body, event_at FROM alerts WHERE member_id = @memberId AND site_id = @siteId AND store_id = @storeId AND event_type = @eventType
+             AND event_id <> @eventId ORDER BY event_at DESC LIMIT 1`,
+          { memberId: alert.memberId, siteId: alert.siteId, storeId: alert.storeId ?? '', eventType: alert.eventType, eventId: alert.eventId },
+        );
+        if (last && Math.abs(alert.eventAt - (last.event_at as number)) < cooldownMs) {
+          await client.query('ROLLBACK');
+          return { alert: toAlert(last), inserted: false, cooldown: true };
+        }
       }
       await run(
         client,

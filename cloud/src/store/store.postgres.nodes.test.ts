@@ -53,6 +53,16 @@ describe.skipIf(unreachable !== undefined)('PostgreSQL store shared by two nodes
     expect((await nodes[0]!.counts()).alerts).toBe(1);
   });
 
+  it('alerts once for one shopper when both nodes raise for different events inside the cooldown', async () => {
+    const raises = Array.from({ length: 12 }, (_, i) =>
+      nodes[i % 2]!.raiseAlert({ ...base, id: `c${i}`, eventId: `ev-c${i}`, eventAt: 1_000_000 + i * 1000 }, 'member-arrival-alert', 600_000),
+    );
+    const results = await Promise.all(raises);
+    expect(results.filter((r) => r.inserted)).toHaveLength(1);
+    expect(results.filter((r) => r.cooldown)).toHaveLength(11);
+    expect((await nodes[0]!.counts()).alerts).toBe(1);
+  });
+
   it('grants a claim to exactly one of many staff racing on both nodes', async () => {
     const { alert } = await nodes[0]!.raiseAlert({ ...base, id: 'claimed' }, 'member-arrival-alert');
     const services = nodes.map(

@@ -22,6 +22,7 @@ import type {
   MemberUpsert,
   MemberWithActivity,
   NewAlert,
+  RaisedAlert,
   OccupancySeries,
   OccupancySeriesQuery,
   Offer,
@@ -162,8 +163,8 @@ class PostgresCloudStore implements CloudStore {
   insertAlert(alert: NewAlert): Promise<StaffAlert> {
     return this.alerts.insert(alert);
   }
-  raiseAlert(alert: NewAlert, ruleId: string): Promise<{ alert: StaffAlert; inserted: boolean }> {
-    return this.alerts.raise(alert, ruleId);
+  raiseAlert(alert: NewAlert, ruleId: string, cooldownMs?: number): Promise<RaisedAlert> {
+    return this.alerts.raise(alert, ruleId, cooldownMs);
   }
   listAlerts(q: AlertQuery): Promise<StaffAlert[]> {
     return this.alerts.list(q);

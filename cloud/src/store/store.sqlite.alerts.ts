@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
 import type { StaffAlert } from '@storesense/protocol';
-import type { AlertHandling, AlertKey, AlertQuery, NewAlert } from './cloud-store.js';
+import type { AlertHandling, AlertKey, AlertQuery, NewAlert, RaisedAlert } from './cloud-store.js';
 import type { Row } from './store.sqlite.rows.js';
 
 /** Staff alerts of the SQLite store: insert (seq), scoped listings, cooldown lookup, status CAS. */
@@ -16,6 +16,10 @@ export class SqliteAlertTables {
       raiseAlert: db.prepare(
         `INSERT INTO alerts (id, at, event_at, event_id, event_type, site_id, store_id, member_id, body, rule_id)
          VALUES (@id, @at, @eventAt, @eventId, @eventType, @siteId, @storeId, @memberId, @body, @ruleId) ON CONFLICT DO NOTHING`,
+      ),
+      newestOfKey: db.prepare(
+        `SELECT seq, body, event_at FROM alerts WHERE member_id = @memberId AND site_id = @siteId AND store_id = @storeId AND event_type = @eventType
+           AND event_id <> @eventId ORDER BY event_at DESC LIMIT 1`,
       ),
       getRaised: db.prepare('SELECT seq, body FROM alerts WHERE (event_id = @eventId AND rule_id = @ruleId) OR id = @id ORDER BY seq LIMIT 1'),
       listAlertsAsc: db.prepare(
@@ -64,9 +68,21 @@ export class SqliteAlertTables {
    * order, not on that, but a gap-free sequence is what the PostgreSQL store gives too). The unique
    * index stays the backstop; SQLite writes are synchronous, so nothing runs in between.
    */
-  raiseAlert(alert: NewAlert, ruleId: string): { alert: StaffAlert; inserted: boolean } {
+  raiseAlert(alert: NewAlert, ruleId: string, cooldownMs = 0): RaisedAlert {
     const key = { eventId: alert.eventId, ruleId, id: alert.id };
     let r = this.stmt.getRaised.get(key) as Row | undefined;
+    if (!r && cooldownMs > 0) {
+      const last = this.stmt.newestOfKey.get({
+        memberId: alert.memberId,
+        siteId: alert.siteId,
+        storeId: alert.storeId ?? '',
+        eventType: alert.eventType,
+        eventId: alert.eventId,
+      }) as Row | undefined;
+      if (last && Math.abs(alert.eventAt - (last.event_at as number)) < cooldownMs) {
+        return { alert: { ...(JSON.parse(last.body as string) as NewAlert), seq: last.seq as number }, inserted: false, cooldown: true };
+      }
+    }
     if (!r) {
       const info = this.stmt.raiseAlert.run({ ...this.params(alert), ruleId });
       if (info.changes === 1) return { alert: { ...alert, seq: Number(info.lastInsertRowid) }, inserted: true };

@@ -22,6 +22,7 @@ import type {
   MemberUpsert,
   MemberWithActivity,
   NewAlert,
+  RaisedAlert,
   OccupancySeries,
   OccupancySeriesQuery,
   Offer,
@@ -233,8 +234,8 @@ class SqliteCloudStore implements CloudStore {
     return this.alerts.insertAlert(alert);
   }
 
-  async raiseAlert(alert: NewAlert, ruleId: string): Promise<{ alert: StaffAlert; inserted: boolean }> {
-    return this.alerts.raiseAlert(alert, ruleId);
+  async raiseAlert(alert: NewAlert, ruleId: string, cooldownMs?: number): Promise<RaisedAlert> {
+    return this.alerts.raiseAlert(alert, ruleId, cooldownMs);
   }
 
   async listAlerts(q: AlertQuery): Promise<StaffAlert[]> {
