@@ -18,6 +18,8 @@ export interface User {
 /** Any JSON answer: error answers carry `error` and, for a 400, `issues` (`path: message`). */
 export interface ApiError {
   error?: string;
+  /** The error in the language the request asked for (Accept-Language). */
+  message?: string;
   issues?: string[];
 }
 

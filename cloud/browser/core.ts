@@ -117,6 +117,8 @@ export async function api<T = any>(method: string, path: string, body?: unknown,
     return { status: 0, body: { error: t('error.network', { error: (err as Error).message }) } as T & ApiError };
   }
   const json = (res.status === 204 ? {} : await res.json().catch(() => ({ error: res.statusText }))) as T & ApiError;
+  // Error answers carry `message`, the error in the language we asked for (Accept-Language): that is what people read.
+  if (typeof json.message === 'string') json.error = json.message;
   if (res.status === 401 && session.token && path !== '/api/v1/auth/login') for (const fn of listeners) fn();
   return { status: res.status, body: json };
 }

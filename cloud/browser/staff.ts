@@ -43,7 +43,7 @@ const cardOf = (id: string): HTMLElement | null => alertsEl.querySelector(`li[da
 
 interface Answer {
   status: number;
-  body: { error?: string; alert?: StaffAlert; ticket?: string; token?: string; user?: User; alerts?: StaffAlert[] };
+  body: { error?: string; message?: string; alert?: StaffAlert; ticket?: string; token?: string; user?: User; alerts?: StaffAlert[] };
 }
 
 async function api(method: string, path: string, body?: unknown): Promise<Answer> {
@@ -53,6 +53,7 @@ async function api(method: string, path: string, body?: unknown): Promise<Answer
     ...(body ? { body: JSON.stringify(body) } : {}),
   });
   const json = (res.status === 204 ? {} : await res.json().catch(() => ({}))) as Answer['body'];
+  if (typeof json.message === 'string') json.error = json.message; // the error in our language (Accept-Language)
   if (res.status === 401 && path !== '/api/v1/auth/login') signOut(t('login.sessionEnded'));
   return { status: res.status, body: json };
 }

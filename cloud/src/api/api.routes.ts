@@ -21,6 +21,7 @@ import { DEFAULT_BODY_BYTES, DEFAULT_MAX_URL_BYTES, requestLimits } from './requ
 import { buildOpenApi } from './openapi.js';
 import { registerRulesRoutes } from './rules.routes.js';
 import { registerSitesRoutes } from './sites.routes.js';
+import { errorMessages } from './error-messages.js';
 import { optionalAuth, principalOf, requireRole } from './auth.middleware.js';
 import { HttpError, parseQuery } from './http-error.js';
 import { registerStaffRoutes, type StaffRoutesOptions } from './staff.routes.js';
@@ -72,6 +73,8 @@ export function createApi(options: ApiOptions): Hono {
   });
   app.notFound((c) => c.json({ error: `no route for ${c.req.method} ${c.req.path}` }, 404));
 
+  // Error answers gain `message` in the caller's language (Accept-Language: en or zh-CN).
+  app.use('/api/*', errorMessages());
   // Before every route: bodies are bounded while they stream (a chunked 200 MB login is cut at the limit).
   app.use(
     '*',

@@ -311,6 +311,9 @@ describe.skipIf(!haveChromium)('operator console in headless Chromium', () => {
     expect(await page.getAttribute('html', 'lang')).toBe('zh-CN');
     expect(await page.locator('#login-title').textContent()).toBe('登录');
     await page.getByLabel('用户名').fill('olga');
+    await page.getByLabel('密码').fill('wrong-password');
+    await page.getByRole('button', { name: '登录' }).click();
+    await expect.poll(() => page.locator('#error').textContent(), POLL).toBe('用户名或密码错误'); // the API's error, in the reader's language
     await page.getByLabel('密码').fill('olga-operator-4');
     await page.getByRole('button', { name: '登录' }).click();
     await page.waitForSelector('tr.gw[data-gateway="gw-dept-1"]');
