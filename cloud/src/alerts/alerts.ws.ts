@@ -8,7 +8,7 @@ import { inScope, type AlertScope } from '../auth/principal.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
 import type { CloudStore } from '../store/cloud-store.js';
-import type { AlertChange, AlertFanout } from './alert-hub.js';
+import { type AlertChange, type AlertFanout, frameOf } from './alert-hub.js';
 import type { SocketRegistry } from './socket-registry.js';
 
 /**
@@ -89,21 +89,40 @@ export function alertSocketHandlers(options: AlertSocketOptions): [gate: Middlew
           return;
         }
         const raw = ws.raw as WebSocket | undefined;
+        // The TCP socket under ws: corked for the rest of the turn at the first send, so the
+        // frames of one fan-out turn leave in one write (decision 122).
+        const tcp = (raw as unknown as { _socket?: { cork(): void; uncork(): void; destroyed?: boolean } } | undefined)?._socket;
+        let corked = false;
+        const tooSlow = (): boolean => {
+          if (!raw || raw.bufferedAmount <= maxBuffered) return false;
+          options.metrics.inc('alerts_ws.too_slow');
+          log.warn({ socketId }, 'alert socket too slow; closing');
+          ws.close(1013, 'too slow');
+          return true;
+        };
         const send = (frame: StaffFrame) => {
-          if (ws.readyState !== 1) return;
-          if (raw && raw.bufferedAmount > maxBuffered) {
-            options.metrics.inc('alerts_ws.too_slow');
-            log.warn({ socketId }, 'alert socket too slow; closing');
-            ws.close(1013, 'too slow');
-            return;
-          }
+          if (ws.readyState !== 1 || tooSlow()) return;
           ws.send(JSON.stringify(frame));
+        };
+        /** A hub change: its frame is serialised once for all sockets and written as is. */
+        const sendShared = (change: AlertChange) => {
+          if (ws.readyState !== 1 || tooSlow()) return;
+          if (!raw) return ws.send(frameOf(change).toString());
+          if (tcp && !corked) {
+            corked = true;
+            tcp.cork();
+            process.nextTick(() => {
+              corked = false;
+              if (!tcp.destroyed) tcp.uncork();
+            });
+          }
+          raw.send(frameOf(change), { binary: false });
         };
         const sendChange = (change: AlertChange) => {
           if (!inScope(scope, change.alert)) return;
-          if (change.type === 'alert_update') return send(change);
+          if (change.type === 'alert_update') return sendShared(change);
           if (change.alert.seq <= lastSent) return;
-          send(change);
+          sendShared(change);
           lastSent = change.alert.seq;
         };
         if (verdict.username !== undefined && options.registry) {

@@ -1,6 +1,9 @@
 import type { PresenceEvent } from '@storesense/protocol';
 import type { Offer } from '../store/cloud-store.js';
 import { localDay } from '../rules/local-day.js';
+import { DWELL_BUCKETS, dwellBucketOf, percentile } from '../store/rollups.js';
+
+export { DWELL_BUCKETS, percentile };
 
 /**
  * Retail analytics computed from stored journey events (issue 6). Pure: events in, figures out.
@@ -28,16 +31,6 @@ export interface FootfallTotals {
   arrivals: number;
   captureRate: number | null;
 }
-
-/** Upper bounds (ms, exclusive) of the dwell histogram; the last bucket is open-ended. */
-export const DWELL_BUCKETS: readonly { label: string; upToMs: number }[] = [
-  { label: '0-30s', upToMs: 30_000 },
-  { label: '30s-1m', upToMs: 60_000 },
-  { label: '1-2m', upToMs: 120_000 },
-  { label: '2-5m', upToMs: 300_000 },
-  { label: '5-10m', upToMs: 600_000 },
-  { label: '10m+', upToMs: Number.POSITIVE_INFINITY },
-];
 
 export interface DwellStats {
   count: number;
@@ -142,20 +135,10 @@ export function footfall(events: readonly PresenceEvent[], bucket: Bucket, timeZ
   return { rows, totals: totalRows };
 }
 
-/** Nearest-rank percentile of sorted values (p in 0..100): no interpolation, always an observed value. */
-export function percentile(sorted: readonly number[], p: number): number | null {
-  if (sorted.length === 0) return null;
-  const rank = Math.max(1, Math.ceil((p / 100) * sorted.length));
-  return sorted[Math.min(rank, sorted.length) - 1]!;
-}
-
 export function dwellStats(values: readonly number[]): DwellStats {
-  const sorted = [...values].sort((a, b) => a - b);
+  const sorted = Float64Array.from(values).sort();
   const buckets = DWELL_BUCKETS.map((b) => ({ label: b.label, count: 0 }));
-  for (const v of sorted) {
-    const i = DWELL_BUCKETS.findIndex((b) => v < b.upToMs);
-    buckets[i]!.count++;
-  }
+  for (const v of sorted) buckets[dwellBucketOf(v)]!.count++;
   return { count: sorted.length, p50Ms: percentile(sorted, 50), p90Ms: percentile(sorted, 90), buckets };
 }
 
@@ -170,7 +153,9 @@ export function dwell(events: readonly PresenceEvent[], filter: { storeId?: stri
     if (filter.zoneId !== undefined && e.zoneId !== filter.zoneId) continue;
     const storeId = storeOf(e);
     all.push(e.dwellMs);
-    byStore.set(storeId, [...(byStore.get(storeId) ?? []), e.dwellMs]);
+    let sv = byStore.get(storeId);
+    if (!sv) byStore.set(storeId, (sv = []));
+    sv.push(e.dwellMs);
     const key = `${storeId}\u0000${e.zoneId}`;
     const z = byZone.get(key) ?? { storeId, zoneId: e.zoneId, values: [] };
     z.values.push(e.dwellMs);
@@ -241,7 +226,9 @@ export function offerConversion(offers: readonly Offer[], purchases: readonly Pr
   for (const p of purchases) {
     if (p.type !== 'purchase' || p.subject.memberId === undefined) continue;
     const key = `${p.siteId}\u0000${p.subject.memberId}`;
-    buys.set(key, [...(buys.get(key) ?? []), p.at]);
+    let ats = buys.get(key);
+    if (!ats) buys.set(key, (ats = []));
+    ats.push(p.at);
   }
   const kinds = new Map<string, { issued: number; redeemed: number }>();
   let redeemed = 0;

@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { makeEvent } from '../testing/fixtures.js';
 import { DEFAULT_RULES, type Rule } from '../rules/rules.js';
 import type { CloudStore, MemberRecord } from './cloud-store.js';
+import { runRollupContract } from './rollups.contract.js';
 
 /**
  * The behaviour every CloudStore implementation must show (the aedes/MQTT.js abstract-store
@@ -625,5 +626,7 @@ export function runCloudStoreContract(name: string, open: () => ContractStore | 
       expect(await store.countOffersOnDay({ siteId: 's', storeId: undefined, day: '2026-11-23', kind: 'attract' })).toBe(3);
       expect(await store.countOffersOnDay({ siteId: 's', storeId: 'st1', day: '2026-11-23', kind: 'welcome' })).toBe(0);
     });
+
+    runRollupContract(name, () => store);
   });
 }

@@ -10,6 +10,7 @@ import type {
   StaffAlert,
 } from '@storesense/protocol';
 import type { Rule } from '../rules/rule.schema.js';
+import type { DwellRollup, FlowRollup, FootfallRollup, ReturningRollup, RollupHourRow, RollupRange } from './rollups.js';
 
 /**
  * Persistence of the cloud behind one interface (architecture §5), so PostgreSQL can follow SQLite:
@@ -184,6 +185,19 @@ export interface CloudStore {
   putRule(rule: Rule, at: number): Promise<{ created: boolean }>;
   deleteRule(id: string): Promise<boolean>;
 
+  // analytics rollups (decision 120), kept in the transaction that stores each new event
+  /** Distinct visits per store and UTC hour, plus the hours of visits seen in several hours; `from`/`to` on UTC hours. */
+  rollupFootfall(q: RollupRange): Promise<FootfallRollup>;
+  /** Floor changes per store, from and to floor; `from`/`to` on UTC hours. */
+  rollupFloorFlows(q: RollupRange): Promise<FlowRollup[]>;
+  /** Completed dwells (count, nearest-rank p50/p90, display buckets) overall, per store and per zone; any range. */
+  rollupDwell(q: RollupRange & { storeId?: string | undefined; zoneId?: string | undefined }): Promise<DwellRollup>;
+  /** Arrivals, distinct and repeat subjects and members; any range. */
+  rollupReturning(q: RollupRange): Promise<ReturningRollup>;
+  /** The hourly rows (per store, zone, floor and UTC hour), oldest first: counts per type, dwell sums, funnel visits. */
+  rollupHours(q: RollupRange & { storeId?: string | undefined }): Promise<RollupHourRow[]>;
+
+  /** Row counts for the health route, from counters maintained with the rows (no table scan). */
   counts(): Promise<StoreCounts>;
   /** True when the database answers a trivial query. */
   ping(): Promise<boolean>;

@@ -239,4 +239,100 @@ export const PG_MIGRATIONS: readonly string[] = [
     PRIMARY KEY (site_id, gateway_id)
   );
   `,
+  // 4 (decision 120): hourly analytics rollups and row counters (store.postgres.rollups.ts); the
+  // events stored before are rolled up at the next start (`rollup_state`).
+  `
+  CREATE TABLE rollup_hours (
+    site_id TEXT NOT NULL,
+    store_id TEXT NOT NULL,
+    zone_id TEXT NOT NULL,
+    floor INTEGER NOT NULL,
+    hour BIGINT NOT NULL,
+    events BIGINT NOT NULL DEFAULT 0,
+    approaches BIGINT NOT NULL DEFAULT 0,
+    arrivals BIGINT NOT NULL DEFAULT 0,
+    dwell_events BIGINT NOT NULL DEFAULT 0,
+    dwell_ends BIGINT NOT NULL DEFAULT 0,
+    dwell_ms_sum BIGINT NOT NULL DEFAULT 0,
+    dwell_b0 BIGINT NOT NULL DEFAULT 0,
+    dwell_b1 BIGINT NOT NULL DEFAULT 0,
+    dwell_b2 BIGINT NOT NULL DEFAULT 0,
+    dwell_b3 BIGINT NOT NULL DEFAULT 0,
+    dwell_b4 BIGINT NOT NULL DEFAULT 0,
+    dwell_b5 BIGINT NOT NULL DEFAULT 0,
+    floor_changes BIGINT NOT NULL DEFAULT 0,
+    purchases BIGINT NOT NULL DEFAULT 0,
+    purchase_amount DOUBLE PRECISION NOT NULL DEFAULT 0,
+    exits BIGINT NOT NULL DEFAULT 0,
+    approach_visits BIGINT NOT NULL DEFAULT 0,
+    arrival_visits BIGINT NOT NULL DEFAULT 0,
+    dwell_visits BIGINT NOT NULL DEFAULT 0,
+    purchase_visits BIGINT NOT NULL DEFAULT 0,
+    PRIMARY KEY (site_id, hour, store_id, zone_id, floor)
+  );
+  CREATE TABLE rollup_visit_hours (
+    site_id TEXT NOT NULL,
+    store_id TEXT NOT NULL,
+    type TEXT NOT NULL,
+    subject_id TEXT NOT NULL,
+    visit_id TEXT NOT NULL,
+    hour BIGINT NOT NULL,
+    PRIMARY KEY (site_id, store_id, type, subject_id, visit_id, hour)
+  );
+  CREATE TABLE rollup_multi_visits (
+    site_id TEXT NOT NULL,
+    store_id TEXT NOT NULL,
+    type TEXT NOT NULL,
+    subject_id TEXT NOT NULL,
+    visit_id TEXT NOT NULL,
+    hour BIGINT NOT NULL,
+    PRIMARY KEY (site_id, hour, store_id, type, subject_id, visit_id)
+  );
+  CREATE TABLE rollup_floor_flows (
+    site_id TEXT NOT NULL,
+    store_id TEXT NOT NULL,
+    from_floor INTEGER NOT NULL,
+    to_floor INTEGER NOT NULL,
+    hour BIGINT NOT NULL,
+    n BIGINT NOT NULL,
+    PRIMARY KEY (site_id, hour, store_id, from_floor, to_floor)
+  );
+  CREATE TABLE rollup_arrivals (
+    id TEXT PRIMARY KEY,
+    site_id TEXT NOT NULL,
+    at BIGINT NOT NULL,
+    subject_id TEXT NOT NULL,
+    member_id TEXT
+  );
+  CREATE INDEX rollup_arrivals_site_at ON rollup_arrivals (site_id, at) INCLUDE (subject_id, member_id);
+  CREATE INDEX rollup_arrivals_member ON rollup_arrivals (member_id) WHERE member_id IS NOT NULL;
+  CREATE TABLE rollup_dwell_ends (
+    id TEXT PRIMARY KEY,
+    site_id TEXT NOT NULL,
+    store_id TEXT NOT NULL,
+    zone_id TEXT NOT NULL,
+    at BIGINT NOT NULL,
+    dwell_ms BIGINT NOT NULL
+  );
+  CREATE INDEX rollup_dwell_ends_site_at ON rollup_dwell_ends (site_id, at) INCLUDE (store_id, zone_id, dwell_ms);
+  CREATE TABLE rollup_state (id INTEGER PRIMARY KEY CHECK (id = 1), backfilled BOOLEAN NOT NULL);
+  INSERT INTO rollup_state (id, backfilled) VALUES (1, false);
+
+  -- Row counters for the health route: events add to one of 16 shards per stored batch (no hot
+  -- row between concurrent batches); the others move by trigger, one row at a time.
+  CREATE TABLE row_counts (name TEXT NOT NULL, shard INTEGER NOT NULL, n BIGINT NOT NULL, PRIMARY KEY (name, shard));
+  INSERT INTO row_counts (name, shard, n) SELECT 'events', s, 0 FROM generate_series(0, 15) s;
+  UPDATE row_counts SET n = (SELECT count(*) FROM events) WHERE name = 'events' AND shard = 0;
+  INSERT INTO row_counts (name, shard, n) SELECT 'alerts', 0, count(*) FROM alerts;
+  INSERT INTO row_counts (name, shard, n) SELECT 'members', 0, count(*) FROM members;
+  INSERT INTO row_counts (name, shard, n) SELECT 'offers', 0, count(*) FROM offers;
+  CREATE FUNCTION row_counts_bump() RETURNS trigger LANGUAGE plpgsql AS $$
+  BEGIN
+    UPDATE row_counts SET n = n + (CASE WHEN TG_OP = 'INSERT' THEN 1 ELSE -1 END) WHERE name = TG_ARGV[0] AND shard = 0;
+    RETURN NULL;
+  END $$;
+  CREATE TRIGGER row_counts_alerts AFTER INSERT OR DELETE ON alerts FOR EACH ROW EXECUTE FUNCTION row_counts_bump('alerts');
+  CREATE TRIGGER row_counts_members AFTER INSERT OR DELETE ON members FOR EACH ROW EXECUTE FUNCTION row_counts_bump('members');
+  CREATE TRIGGER row_counts_offers AFTER INSERT OR DELETE ON offers FOR EACH ROW EXECUTE FUNCTION row_counts_bump('offers');
+  `,
 ];

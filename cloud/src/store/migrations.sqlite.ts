@@ -296,4 +296,97 @@ export const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (site_id, gateway_id)
   );
   `,
+  // 11 (decision 120): hourly analytics rollups and row counters, kept in the event's transaction
+  // (store.sqlite.rollups.ts); existing events are rolled up at the next open (`rollup_state`).
+  `
+  CREATE TABLE rollup_hours (
+    site_id TEXT NOT NULL,
+    store_id TEXT NOT NULL,
+    zone_id TEXT NOT NULL,
+    floor INTEGER NOT NULL,
+    hour INTEGER NOT NULL,
+    events INTEGER NOT NULL DEFAULT 0,
+    approaches INTEGER NOT NULL DEFAULT 0,
+    arrivals INTEGER NOT NULL DEFAULT 0,
+    dwell_events INTEGER NOT NULL DEFAULT 0,
+    dwell_ends INTEGER NOT NULL DEFAULT 0,
+    dwell_ms_sum INTEGER NOT NULL DEFAULT 0,
+    dwell_b0 INTEGER NOT NULL DEFAULT 0,
+    dwell_b1 INTEGER NOT NULL DEFAULT 0,
+    dwell_b2 INTEGER NOT NULL DEFAULT 0,
+    dwell_b3 INTEGER NOT NULL DEFAULT 0,
+    dwell_b4 INTEGER NOT NULL DEFAULT 0,
+    dwell_b5 INTEGER NOT NULL DEFAULT 0,
+    floor_changes INTEGER NOT NULL DEFAULT 0,
+    purchases INTEGER NOT NULL DEFAULT 0,
+    purchase_amount REAL NOT NULL DEFAULT 0,
+    exits INTEGER NOT NULL DEFAULT 0,
+    approach_visits INTEGER NOT NULL DEFAULT 0,
+    arrival_visits INTEGER NOT NULL DEFAULT 0,
+    dwell_visits INTEGER NOT NULL DEFAULT 0,
+    purchase_visits INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (site_id, hour, store_id, zone_id, floor)
+  ) WITHOUT ROWID;
+  CREATE TABLE rollup_visit_hours (
+    site_id TEXT NOT NULL,
+    store_id TEXT NOT NULL,
+    type TEXT NOT NULL,
+    subject_id TEXT NOT NULL,
+    visit_id TEXT NOT NULL,
+    hour INTEGER NOT NULL,
+    PRIMARY KEY (site_id, store_id, type, subject_id, visit_id, hour)
+  ) WITHOUT ROWID;
+  CREATE TABLE rollup_multi_visits (
+    site_id TEXT NOT NULL,
+    store_id TEXT NOT NULL,
+    type TEXT NOT NULL,
+    subject_id TEXT NOT NULL,
+    visit_id TEXT NOT NULL,
+    hour INTEGER NOT NULL,
+    PRIMARY KEY (site_id, hour, store_id, type, subject_id, visit_id)
+  ) WITHOUT ROWID;
+  CREATE TABLE rollup_floor_flows (
+    site_id TEXT NOT NULL,
+    store_id TEXT NOT NULL,
+    from_floor INTEGER NOT NULL,
+    to_floor INTEGER NOT NULL,
+    hour INTEGER NOT NULL,
+    n INTEGER NOT NULL,
+    PRIMARY KEY (site_id, hour, store_id, from_floor, to_floor)
+  ) WITHOUT ROWID;
+  CREATE TABLE rollup_arrivals (
+    id TEXT PRIMARY KEY,
+    site_id TEXT NOT NULL,
+    at INTEGER NOT NULL,
+    subject_id TEXT NOT NULL,
+    member_id TEXT
+  );
+  CREATE INDEX rollup_arrivals_site_at ON rollup_arrivals (site_id, at, subject_id, member_id);
+  CREATE INDEX rollup_arrivals_member ON rollup_arrivals (member_id) WHERE member_id IS NOT NULL;
+  CREATE TABLE rollup_dwell_ends (
+    id TEXT PRIMARY KEY,
+    site_id TEXT NOT NULL,
+    store_id TEXT NOT NULL,
+    zone_id TEXT NOT NULL,
+    at INTEGER NOT NULL,
+    dwell_ms INTEGER NOT NULL
+  );
+  CREATE INDEX rollup_dwell_ends_site_at ON rollup_dwell_ends (site_id, at, store_id, zone_id, dwell_ms);
+  CREATE TABLE rollup_state (id INTEGER PRIMARY KEY CHECK (id = 1), backfilled INTEGER NOT NULL);
+  INSERT INTO rollup_state (id, backfilled) VALUES (1, 0);
+
+  CREATE TABLE row_counts (name TEXT PRIMARY KEY, n INTEGER NOT NULL) WITHOUT ROWID;
+  INSERT INTO row_counts (name, n) SELECT 'events', count(*) FROM events;
+  INSERT INTO row_counts (name, n) SELECT 'alerts', count(*) FROM alerts;
+  INSERT INTO row_counts (name, n) SELECT 'members', count(*) FROM members;
+  INSERT INTO row_counts (name, n) SELECT 'offers', count(*) FROM offers;
+  CREATE TRIGGER row_counts_events_ins AFTER INSERT ON events BEGIN UPDATE row_counts SET n = n + 1 WHERE name = 'events'; END;
+  CREATE TRIGGER row_counts_events_del AFTER DELETE ON events BEGIN UPDATE row_counts SET n = n - 1 WHERE name = 'events'; END;
+  CREATE TRIGGER row_counts_alerts_ins AFTER INSERT ON alerts BEGIN UPDATE row_counts SET n = n + 1 WHERE name = 'alerts'; END;
+  CREATE TRIGGER row_counts_alerts_del AFTER DELETE ON alerts BEGIN UPDATE row_counts SET n = n - 1 WHERE name = 'alerts'; END;
+  CREATE TRIGGER row_counts_members_ins AFTER INSERT ON members BEGIN UPDATE row_counts SET n = n + 1 WHERE name = 'members'; END;
+  CREATE TRIGGER row_counts_members_del AFTER DELETE ON members BEGIN UPDATE row_counts SET n = n - 1 WHERE name = 'members'; END;
+  CREATE TRIGGER row_counts_offers_ins AFTER INSERT ON offers BEGIN UPDATE row_counts SET n = n + 1 WHERE name = 'offers'; END;
+  CREATE TRIGGER row_counts_offers_del AFTER DELETE ON offers BEGIN UPDATE row_counts SET n = n - 1 WHERE name = 'offers'; END;
+  `,
 ];

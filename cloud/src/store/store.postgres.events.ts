@@ -1,7 +1,8 @@
 import type { PresenceEvent } from '@storesense/protocol';
 import type pg from 'pg';
 import type { EventQuery, EventRangeQuery, StoredEvent } from './cloud-store.js';
-import { rows } from './pg-sql.js';
+import { rows, transaction } from './pg-sql.js';
+import type { PgRollupTables } from './store.postgres.rollups.js';
 
 const MONTH_PARTITION = /^events_p\d{6}$/;
 /** Events per statement, and statements in flight (each holds one pooled connection). */
@@ -36,7 +37,10 @@ export class PgEventTables {
   private readonly queue: Pending[] = [];
   private flushing = 0;
 
-  constructor(private readonly pool: pg.Pool) {}
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly rollups: PgRollupTables,
+  ) {}
 
   async ensurePartition(at: number): Promise<void> {
     const p = monthPartition(at);
@@ -67,16 +71,26 @@ export class PgEventTables {
     while (this.flushing < MAX_FLUSHES && this.queue.length > 0) {
       const batch = this.queue.splice(0, MAX_BATCH);
       this.flushing++;
-      this.flush(batch)
-        .catch((error: unknown) => {
-          // One bad event must not fail its neighbours: retry them one by one, so only it rejects.
-          if (batch.length === 1) batch[0]!.reject(error);
-          else for (const p of batch) this.flush([p]).catch((e: unknown) => p.reject(e));
-        })
-        .finally(() => {
-          this.flushing--;
-          this.pump();
-        });
+      this.flushOrSplit(batch).finally(() => {
+        this.flushing--;
+        this.pump();
+      });
+    }
+  }
+
+  /**
+   * One bad event must not fail its neighbours: a failed batch is retried in halves, down to the
+   * event that fails alone (log2(n) rounds for one bad event, not n single-event transactions).
+   */
+  private async flushOrSplit(batch: Pending[]): Promise<void> {
+    try {
+      await this.flush(batch);
+    } catch (error) {
+      if (batch.length === 1) batch[0]!.reject(error);
+      else {
+        const half = Math.ceil(batch.length / 2);
+        await Promise.all([this.flushOrSplit(batch.slice(0, half)), this.flushOrSplit(batch.slice(half))]);
+      }
     }
   }
 
@@ -88,10 +102,12 @@ export class PgEventTables {
     const cand = [...first.values()];
     const col = <T>(f: (p: Pending) => T): T[] => cand.map(f);
     // One statement: claiming the ids and inserting their events commit together, so a crash cannot
-    // leave a claimed id without its event, and concurrent nodes store an id exactly once.
-    const claimed = await rows(
-      this.pool,
-      `WITH input AS (
+    // leave a claimed id without its event, and concurrent nodes store an id exactly once. The
+    // rollups of the events it stored commit in the same transaction (decision 120).
+    const claimed = await transaction(this.pool, async (c) => {
+      const stored = await rows(
+        c,
+        `WITH input AS (
          SELECT * FROM unnest(@ids::text[], @sites::text[], @gws::text[], @seqs::bigint[], @types::text[], @ats::bigint[], @recv::bigint[],
            @stores::text[], @members::text[], @bodies::jsonb[]) AS t(id, site_id, gateway_id, seq, type, at, received_at, store_id, member_id, body)),
        claim AS (
@@ -101,19 +117,26 @@ export class PgEventTables {
          SELECT i.id, i.site_id, i.gateway_id, i.seq, i.type, i.at, i.received_at, i.store_id, i.member_id, i.body FROM input i JOIN claim USING (id)
          RETURNING id)
        SELECT id FROM stored`,
-      {
-        ids: col((p) => p.event.id),
-        sites: col((p) => p.event.siteId),
-        gws: col((p) => p.event.gatewayId),
-        seqs: col((p) => p.event.seq),
-        types: col((p) => p.event.type),
-        ats: col((p) => p.event.at),
-        recv: col((p) => p.receivedAt),
-        stores: col((p) => p.event.storeId ?? null),
-        members: col((p) => p.event.subject.memberId ?? null),
-        bodies: col((p) => JSON.stringify(p.event)),
-      },
-    );
+        {
+          ids: col((p) => p.event.id),
+          sites: col((p) => p.event.siteId),
+          gws: col((p) => p.event.gatewayId),
+          seqs: col((p) => p.event.seq),
+          types: col((p) => p.event.type),
+          ats: col((p) => p.event.at),
+          recv: col((p) => p.receivedAt),
+          stores: col((p) => p.event.storeId ?? null),
+          members: col((p) => p.event.subject.memberId ?? null),
+          bodies: col((p) => JSON.stringify(p.event)),
+        },
+      );
+      const ids = new Set(stored.map((r) => r.id as string));
+      await this.rollups.apply(
+        c,
+        cand.filter((p) => ids.has(p.event.id)).map((p) => p.event),
+      );
+      return stored;
+    });
     const inserted = new Set(claimed.map((r) => r.id as string));
     const others = batch.filter((p) => !(inserted.has(p.event.id) && first.get(p.event.id) === p));
     const owners = new Map<string, { siteId: string; gatewayId: string }>();

@@ -158,6 +158,7 @@ export class PgMemberTables {
       );
       await run(c, `DELETE FROM offer_deliveries WHERE status = 'pending' AND offer_id IN (SELECT id FROM offers WHERE member_id = @m)`, { m: memberId });
       await run(c, 'UPDATE offers SET member_id = @p WHERE member_id = @m', ids);
+      await run(c, 'UPDATE rollup_arrivals SET member_id = @p WHERE member_id = @m', ids);
       return { erased, events };
     });
   }

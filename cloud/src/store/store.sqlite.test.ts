@@ -1,9 +1,11 @@
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { makeEvent, tempDir } from '../testing/fixtures.js';
 import { runCloudStoreContract } from './cloud-store.contract.js';
 import { MIGRATIONS } from './migrations.sqlite.js';
+import { randomJourneyEvents } from './rollups.contract.js';
 import { openSqliteStore } from './store.sqlite.js';
 
 runCloudStoreContract('sqlite', () => {
@@ -82,6 +84,32 @@ describe('openSqliteStore', () => {
     ).toEqual({ inserted: true });
     expect((await store.getMember('m1'))?.marketingConsent).toBe(true); // consent carried over
     await store.close();
+    t.cleanup();
+  });
+  it('migrates a version-8 database: the events stored before the rollups are rolled up at open, as if ingested live; counters start from the rows', async () => {
+    const events = fc.sample(randomJourneyEvents('old', 80), { numRuns: 1, seed: 12 })[0]!;
+    const t = tempDir();
+    const path = join(t.dir, 'cloud.db');
+    const v8 = new Database(path);
+    for (const m of MIGRATIONS.slice(0, 8)) v8.exec(m);
+    v8.pragma('user_version = 8');
+    const insert = v8.prepare(
+      `INSERT OR IGNORE INTO events (id, site_id, gateway_id, seq, type, at, received_at, store_id, member_id, body) VALUES (?, ?, ?, ?, ?, ?, 1, ?, ?, ?)`,
+    );
+    for (const e of events) insert.run(e.id, e.siteId, e.gatewayId, e.seq, e.type, e.at, e.storeId ?? null, e.subject.memberId ?? null, JSON.stringify(e));
+    v8.close();
+    const migrated = openSqliteStore({ path });
+    const live = openSqliteStore({ path: ':memory:' });
+    for (const e of events) await live.insertEvent(e, 1);
+    const range = { siteId: 'old', from: 0, to: 2 ** 50 };
+    expect(await migrated.rollupHours(range)).toEqual(await live.rollupHours(range));
+    expect(await migrated.rollupFootfall(range)).toEqual(await live.rollupFootfall(range));
+    expect(await migrated.rollupDwell(range)).toEqual(await live.rollupDwell(range));
+    expect(await migrated.rollupReturning(range)).toEqual(await live.rollupReturning(range));
+    expect((await migrated.counts()).events).toBe(new Set(events.map((e) => e.id)).size);
+    expect((await migrated.rollupHours(range)).length).toBeGreaterThan(0);
+    await migrated.close();
+    await live.close();
     t.cleanup();
   });
 });

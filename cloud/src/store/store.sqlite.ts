@@ -48,6 +48,8 @@ import { SqliteRuleTables } from './store.sqlite.rules.js';
 import type { Rule } from '../rules/rule.schema.js';
 import { toProfile, type Row } from './store.sqlite.rows.js';
 import { SqliteOccupancyTables } from './store.sqlite.occupancy.js';
+import { SqliteRollupTables } from './store.sqlite.rollups.js';
+import type { DwellRollup, FlowRollup, FootfallRollup, ReturningRollup, RollupHourRow, RollupRange } from './rollups.js';
 
 /** The only import of better-sqlite3 in the cloud (architecture §7 habit 2). */
 export interface SqliteStoreOptions {
@@ -118,6 +120,8 @@ class SqliteCloudStore implements CloudStore {
   private readonly gateways: SqliteGatewayTables;
   private readonly fleet: SqliteFleetTables;
   private readonly occupancy: SqliteOccupancyTables;
+  private readonly rollups: SqliteRollupTables;
+  private readonly insertEventTx: (event: PresenceEvent, receivedAt: number) => boolean;
 
   constructor(
     private readonly db: Database.Database,
@@ -131,6 +135,7 @@ class SqliteCloudStore implements CloudStore {
     this.gateways = new SqliteGatewayTables(db);
     this.fleet = new SqliteFleetTables(db);
     this.occupancy = new SqliteOccupancyTables(db);
+    this.rollups = new SqliteRollupTables(db);
     // Prepared once (better-sqlite3 docs); dynamic filters use the NULL-or-match idiom instead of
     // building SQL strings per query.
     this.stmt = {
@@ -141,7 +146,14 @@ class SqliteCloudStore implements CloudStore {
       eventOwner: db.prepare('SELECT site_id, gateway_id FROM events WHERE id = ?'),
       listEvents: db.prepare(
         `SELECT body, received_at FROM events
-         WHERE (@siteId IS NULL OR site_id = @siteId) AND (@type IS NULL OR type = @type) AND (@since IS NULL OR at >= @since)
+         WHERE (@type IS NULL OR type = @type) AND (@since IS NULL OR at >= @since)
+         ORDER BY at DESC, id DESC LIMIT @limit`,
+      ),
+      // One site: its (site_id, at) index, so a site without events answers at once instead of
+      // walking the whole time index (the NULL-or-match idiom hides the site filter from the planner).
+      listSiteEvents: db.prepare(
+        `SELECT body, received_at FROM events INDEXED BY events_site_at
+         WHERE site_id = @siteId AND (@type IS NULL OR type = @type) AND (@since IS NULL OR at >= @since)
          ORDER BY at DESC, id DESC LIMIT @limit`,
       ),
       // json_each lets one prepared statement take any set of types (bound as a JSON array).
@@ -153,35 +165,44 @@ class SqliteCloudStore implements CloudStore {
       getMember: db.prepare('SELECT * FROM members WHERE member_id = ?'),
       listMembers: db.prepare('SELECT * FROM members ORDER BY member_id LIMIT @limit OFFSET @offset'),
       memberKeys: db.prepare('SELECT member_id, token_key FROM members WHERE consent = 1 ORDER BY member_id'),
+      // Counters kept by triggers (migration 11); gateways are few and counted.
       counts: db.prepare(
-        `SELECT (SELECT count(*) FROM events) AS events, (SELECT count(*) FROM alerts) AS alerts,
-                (SELECT count(*) FROM members) AS members, (SELECT count(*) FROM offers) AS offers,
+        `SELECT (SELECT n FROM row_counts WHERE name = 'events') AS events, (SELECT n FROM row_counts WHERE name = 'alerts') AS alerts,
+                (SELECT n FROM row_counts WHERE name = 'members') AS members, (SELECT n FROM row_counts WHERE name = 'offers') AS offers,
                 (SELECT count(*) FROM (SELECT site_id, gateway_id FROM gateways UNION SELECT site_id, gateway_id FROM gateway_status)) AS gateways`,
       ),
       ping: db.prepare('SELECT 1 AS ok'),
     };
+    // The event and its rollups commit together (decision 120); a re-sent id changes neither.
+    this.insertEventTx = db.transaction((event: PresenceEvent, receivedAt: number): boolean => {
+      const info = this.stmt.insertEvent.run({
+        id: event.id,
+        siteId: event.siteId,
+        gatewayId: event.gatewayId,
+        seq: event.seq,
+        type: event.type,
+        at: event.at,
+        receivedAt,
+        storeId: event.storeId ?? null,
+        memberId: event.subject.memberId ?? null,
+        body: JSON.stringify(event),
+      });
+      if (info.changes !== 1) return false;
+      this.rollups.apply(event);
+      return true;
+    });
+    this.rollups.backfill();
   }
 
   async insertEvent(event: PresenceEvent, receivedAt: number): Promise<{ inserted: boolean; owner?: { siteId: string; gatewayId: string } }> {
-    const info = this.stmt.insertEvent.run({
-      id: event.id,
-      siteId: event.siteId,
-      gatewayId: event.gatewayId,
-      seq: event.seq,
-      type: event.type,
-      at: event.at,
-      receivedAt,
-      storeId: event.storeId ?? null,
-      memberId: event.subject.memberId ?? null,
-      body: JSON.stringify(event),
-    });
-    if (info.changes === 1) return { inserted: true };
+    if (this.insertEventTx(event, receivedAt)) return { inserted: true };
     const owner = this.stmt.eventOwner.get(event.id) as { site_id: string; gateway_id: string } | undefined;
     return { inserted: false, ...(owner ? { owner: { siteId: owner.site_id, gatewayId: owner.gateway_id } } : {}) };
   }
 
   async listEvents(q: EventQuery): Promise<StoredEvent[]> {
-    const rows = this.stmt.listEvents.all({ siteId: q.siteId ?? null, type: q.type ?? null, since: q.since ?? null, limit: q.limit }) as Row[];
+    const params = { type: q.type ?? null, since: q.since ?? null, limit: q.limit };
+    const rows = (q.siteId !== undefined ? this.stmt.listSiteEvents.all({ ...params, siteId: q.siteId }) : this.stmt.listEvents.all(params)) as Row[];
     return rows.map((r) => ({ event: JSON.parse(r.body as string) as PresenceEvent, receivedAt: r.received_at as number }));
   }
 
@@ -211,7 +232,11 @@ class SqliteCloudStore implements CloudStore {
   }
 
   async eraseMember(memberId: string, pseudonym: string): Promise<{ erased: boolean; events: number }> {
-    return this.members.erase(memberId, pseudonym);
+    return this.db.transaction(() => {
+      const r = this.members.erase(memberId, pseudonym);
+      this.rollups.eraseMember(memberId, pseudonym);
+      return r;
+    })();
   }
 
   async getMember(memberId: string): Promise<MemberProfile | undefined> {
@@ -463,6 +488,26 @@ class SqliteCloudStore implements CloudStore {
 
   async deleteRule(id: string): Promise<boolean> {
     return this.rules.delete(id);
+  }
+
+  async rollupFootfall(q: RollupRange): Promise<FootfallRollup> {
+    return this.rollups.footfall(q);
+  }
+
+  async rollupFloorFlows(q: RollupRange): Promise<FlowRollup[]> {
+    return this.rollups.floorFlows(q);
+  }
+
+  async rollupDwell(q: RollupRange & { storeId?: string | undefined; zoneId?: string | undefined }): Promise<DwellRollup> {
+    return this.rollups.dwell(q);
+  }
+
+  async rollupReturning(q: RollupRange): Promise<ReturningRollup> {
+    return this.rollups.returning(q);
+  }
+
+  async rollupHours(q: RollupRange & { storeId?: string | undefined }): Promise<RollupHourRow[]> {
+    return this.rollups.hours(q);
   }
 
   async counts(): Promise<StoreCounts> {

@@ -1,0 +1,330 @@
+import type { PresenceEvent } from '@storesense/protocol';
+import type pg from 'pg';
+import { type Queryable, rows, transaction } from './pg-sql.js';
+import {
+  type Contribution,
+  cellKey,
+  contributionOf,
+  DWELL_BUCKETS,
+  type DwellRollup,
+  type DwellRollupStats,
+  type FlowRollup,
+  type FootfallRollup,
+  MULTI_HOUR_STAGES,
+  ROLLUP_COUNTERS,
+  type ReturningRollup,
+  type RollupHourRow,
+  type RollupRange,
+  VISIT_STAGES,
+  visitHourKey,
+  visitKey,
+} from './rollups.js';
+import type { Row } from './pg-sql.js';
+import { toHourRow } from './store.sqlite.rollups.js';
+
+const BACKFILL_CHUNK = 5_000;
+const BUCKET_SQL = DWELL_BUCKETS.map((b, i) => {
+  const lo = i === 0 ? 0 : DWELL_BUCKETS[i - 1]!.upToMs;
+  const hi = Number.isFinite(b.upToMs) ? ` AND dwell_ms < ${b.upToMs}` : '';
+  return `count(*) FILTER (WHERE dwell_ms >= ${lo}${hi}) AS b${i}`;
+}).join(', ');
+
+/**
+ * The hourly rollups on PostgreSQL (decision 120). `apply` runs in the transaction that stored a
+ * batch of new events, with set-based statements (one per table) whose rows are sorted by key, so
+ * concurrent batches take row locks in the same order and cannot deadlock on them.
+ */
+export class PgRollupTables {
+  constructor(private readonly pool: pg.Pool) {}
+
+  async apply(c: Queryable, events: readonly PresenceEvent[]): Promise<void> {
+    if (events.length === 0) return;
+    const contribs = events.map(contributionOf);
+    // Visits of footfall stages: an advisory lock per visit (sorted) so two batches adding hours
+    // of one visit see each other's hours (the multi-hour detection below).
+    const multiKeys = [...new Set(contribs.filter((x) => x.visitHour && MULTI_HOUR_STAGES.includes(x.visitHour.type)).map((x) => visitKey(x.visitHour!)))];
+    if (multiKeys.length > 0)
+      await rows(c, 'SELECT pg_advisory_xact_lock(h) FROM (SELECT DISTINCT hashtextextended(k, 120) AS h FROM unnest(@keys::text[]) k ORDER BY 1) x', {
+        keys: multiKeys.sort(),
+      });
+    const firstOfVisitHour = new Map<string, Contribution>();
+    for (const x of contribs) if (x.visitHour && !firstOfVisitHour.has(visitHourKey(x.visitHour))) firstOfVisitHour.set(visitHourKey(x.visitHour), x);
+    const vhs = [...firstOfVisitHour.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, x]) => x.visitHour!);
+    const added = new Set<string>();
+    if (vhs.length > 0) {
+      const r = await rows(
+        c,
+        `INSERT INTO rollup_visit_hours (site_id, store_id, type, subject_id, visit_id, hour)
+         SELECT * FROM unnest(@sites::text[], @stores::text[], @types::text[], @subjects::text[], @visits::text[], @hours::bigint[])
+         ON CONFLICT DO NOTHING RETURNING site_id, store_id, type, subject_id, visit_id, hour`,
+        {
+          sites: vhs.map((v) => v.siteId),
+          stores: vhs.map((v) => v.storeId),
+          types: vhs.map((v) => v.type),
+          subjects: vhs.map((v) => v.subjectId),
+          visits: vhs.map((v) => v.visitId),
+          hours: vhs.map((v) => v.hour),
+        },
+      );
+      for (const x of r)
+        added.add(
+          visitHourKey({
+            siteId: x.site_id as string,
+            storeId: x.store_id as string,
+            type: x.type as string,
+            subjectId: x.subject_id as string,
+            visitId: x.visit_id as string,
+            hour: x.hour as number,
+          }),
+        );
+      const multi = vhs.filter((v) => MULTI_HOUR_STAGES.includes(v.type) && added.has(visitHourKey(v)));
+      if (multi.length > 0)
+        await rows(
+          c,
+          `INSERT INTO rollup_multi_visits (site_id, store_id, type, subject_id, visit_id, hour)
+           SELECT v.site_id, v.store_id, v.type, v.subject_id, v.visit_id, v.hour
+           FROM (SELECT DISTINCT * FROM unnest(@sites::text[], @stores::text[], @types::text[], @subjects::text[], @visits::text[])
+                 AS k(site_id, store_id, type, subject_id, visit_id)) k
+           JOIN rollup_visit_hours v USING (site_id, store_id, type, subject_id, visit_id)
+           WHERE (SELECT count(*) FROM rollup_visit_hours w WHERE w.site_id = k.site_id AND w.store_id = k.store_id AND w.type = k.type
+                  AND w.subject_id = k.subject_id AND w.visit_id = k.visit_id) > 1
+           ORDER BY 1, 6, 2, 3, 4, 5
+           ON CONFLICT DO NOTHING`,
+          {
+            sites: multi.map((v) => v.siteId),
+            stores: multi.map((v) => v.storeId),
+            types: multi.map((v) => v.type),
+            subjects: multi.map((v) => v.subjectId),
+            visits: multi.map((v) => v.visitId),
+          },
+        );
+    }
+    const flows = new Map<string, { f: NonNullable<Contribution['flow']>; n: number }>();
+    for (const x of contribs) {
+      if (!x.flow) continue;
+      const k = `${x.flow.siteId}\u0000${x.flow.hour}\u0000${x.flow.storeId}\u0000${x.flow.fromFloor}\u0000${x.flow.toFloor}`;
+      const f = flows.get(k);
+      if (f) f.n++;
+      else flows.set(k, { f: x.flow, n: 1 });
+    }
+    if (flows.size > 0) {
+      const fl = [...flows.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, v]) => v);
+      await rows(
+        c,
+        `INSERT INTO rollup_floor_flows (site_id, store_id, from_floor, to_floor, hour, n)
+         SELECT * FROM unnest(@sites::text[], @stores::text[], @froms::int[], @tos::int[], @hours::bigint[], @ns::bigint[])
+         ON CONFLICT (site_id, hour, store_id, from_floor, to_floor) DO UPDATE SET n = rollup_floor_flows.n + excluded.n`,
+        {
+          sites: fl.map((v) => v.f.siteId),
+          stores: fl.map((v) => v.f.storeId),
+          froms: fl.map((v) => v.f.fromFloor),
+          tos: fl.map((v) => v.f.toFloor),
+          hours: fl.map((v) => v.f.hour),
+          ns: fl.map((v) => v.n),
+        },
+      );
+    }
+    const arrivals = contribs.flatMap((x) => (x.arrival ? [x.arrival] : []));
+    if (arrivals.length > 0)
+      await rows(
+        c,
+        `INSERT INTO rollup_arrivals (id, site_id, at, subject_id, member_id)
+         SELECT * FROM unnest(@ids::text[], @sites::text[], @ats::bigint[], @subjects::text[], @members::text[]) ON CONFLICT DO NOTHING`,
+        {
+          ids: arrivals.map((a) => a.id),
+          sites: arrivals.map((a) => a.siteId),
+          ats: arrivals.map((a) => a.at),
+          subjects: arrivals.map((a) => a.subjectId),
+          members: arrivals.map((a) => a.memberId),
+        },
+      );
+    const ends = contribs.flatMap((x) => (x.dwellEnd ? [x.dwellEnd] : []));
+    if (ends.length > 0)
+      await rows(
+        c,
+        `INSERT INTO rollup_dwell_ends (id, site_id, store_id, zone_id, at, dwell_ms)
+         SELECT * FROM unnest(@ids::text[], @sites::text[], @stores::text[], @zones::text[], @ats::bigint[], @ms::bigint[]) ON CONFLICT DO NOTHING`,
+        {
+          ids: ends.map((a) => a.id),
+          sites: ends.map((a) => a.siteId),
+          stores: ends.map((a) => a.storeId),
+          zones: ends.map((a) => a.zoneId),
+          ats: ends.map((a) => a.at),
+          ms: ends.map((a) => a.dwellMs),
+        },
+      );
+    // Last, as they are the rows every batch of a store-hour shares (held until the commit that follows):
+    // counters summed per cell in the batch, one upsert row per cell in key order, and the event counter.
+    const cells = new Map<string, { x: Contribution; sums: Record<string, number> }>();
+    for (const x of contribs) {
+      const k = cellKey(x.cell);
+      let cell = cells.get(k);
+      if (!cell) cells.set(k, (cell = { x, sums: Object.fromEntries(ROLLUP_COUNTERS.map((n) => [n, 0])) }));
+      for (const [n, v] of Object.entries(x.counters)) cell.sums[n]! += v;
+      if (x.visitHour && firstOfVisitHour.get(visitHourKey(x.visitHour)) === x && added.has(visitHourKey(x.visitHour)))
+        cell.sums[VISIT_STAGES[x.visitHour.type as keyof typeof VISIT_STAGES]]! += 1;
+    }
+    const sorted = [...cells.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, v]) => v);
+    const counterParams = Object.fromEntries(ROLLUP_COUNTERS.map((n) => [n, sorted.map((s) => s.sums[n])]));
+    await rows(
+      c,
+      `WITH up AS (INSERT INTO rollup_hours (site_id, store_id, zone_id, floor, hour, ${ROLLUP_COUNTERS.join(', ')})
+       SELECT * FROM unnest(@sites::text[], @stores::text[], @zones::text[], @floors::int[], @hours::bigint[],
+         ${ROLLUP_COUNTERS.map((n) => `@${n}::${n === 'purchase_amount' ? 'float8' : 'bigint'}[]`).join(', ')})
+       ON CONFLICT (site_id, hour, store_id, zone_id, floor) DO UPDATE SET ${ROLLUP_COUNTERS.map((n) => `${n} = rollup_hours.${n} + excluded.${n}`).join(', ')}
+       RETURNING 1)
+       UPDATE row_counts SET n = n + @n WHERE name = 'events' AND shard = @shard`,
+      {
+        sites: sorted.map((s) => s.x.cell.siteId),
+        stores: sorted.map((s) => s.x.cell.storeId),
+        zones: sorted.map((s) => s.x.cell.zoneId),
+        floors: sorted.map((s) => s.x.cell.floor),
+        hours: sorted.map((s) => s.x.cell.hour),
+        ...counterParams,
+        n: events.length,
+        shard: Math.floor(Math.random() * 16),
+      },
+    );
+  }
+
+  /**
+   * Rolls up the events stored before migration 4, once (the first node to start does it under
+   * the migrations' advisory lock, the others wait and find it done), in one transaction.
+   */
+  async backfill(): Promise<number> {
+    return transaction(this.pool, async (c) => {
+      await c.query("SELECT pg_advisory_xact_lock(hashtextextended('storesense.migrations', 0))");
+      const state = await rows(c, 'SELECT backfilled FROM rollup_state WHERE id = 1 FOR UPDATE');
+      if (state[0]?.backfilled !== false) return 0;
+      // The counter already holds every event (migration 4 counted them); apply() adds each again.
+      const before = await rows(c, `SELECT coalesce(sum(n), 0) AS n FROM row_counts WHERE name = 'events'`);
+      let n = 0;
+      let after: { at: number; id: string } | undefined;
+      for (;;) {
+        const batch = await rows(
+          c,
+          `SELECT at, id, body FROM events WHERE (@at::bigint IS NULL OR (at, id) > (@at::bigint, @id::text)) ORDER BY at, id LIMIT ${BACKFILL_CHUNK}`,
+          { at: after?.at ?? null, id: after?.id ?? '' },
+        );
+        if (batch.length === 0) break;
+        await this.apply(
+          c,
+          batch.map((r) => r.body as PresenceEvent),
+        );
+        const last = batch[batch.length - 1]!;
+        after = { at: last.at as number, id: last.id as string };
+        n += batch.length;
+      }
+      await rows(c, `UPDATE row_counts SET n = CASE WHEN shard = 0 THEN @n ELSE 0 END WHERE name = 'events'`, { n: before[0]!.n as number });
+      await rows(c, 'UPDATE rollup_state SET backfilled = true WHERE id = 1');
+      return n;
+    });
+  }
+
+  async footfall(q: RollupRange): Promise<FootfallRollup> {
+    const [hours, multi] = await Promise.all([
+      rows(
+        this.pool,
+        `SELECT store_id, hour, sum(approach_visits) AS approaches, sum(arrival_visits) AS arrivals FROM rollup_hours
+         WHERE site_id = @siteId AND hour >= @from AND hour < @to GROUP BY store_id, hour HAVING sum(approach_visits) > 0 OR sum(arrival_visits) > 0`,
+        { siteId: q.siteId, from: q.from, to: q.to },
+      ),
+      rows(this.pool, 'SELECT store_id, type, subject_id, visit_id, hour FROM rollup_multi_visits WHERE site_id = @siteId AND hour >= @from AND hour < @to', {
+        siteId: q.siteId,
+        from: q.from,
+        to: q.to,
+      }),
+    ]);
+    return {
+      hours: hours.map((r) => ({ storeId: r.store_id as string, hour: r.hour as number, approaches: r.approaches as number, arrivals: r.arrivals as number })),
+      multi: multi.map((r) => ({
+        storeId: r.store_id as string,
+        type: r.type as 'approach' | 'arrival',
+        subjectId: r.subject_id as string,
+        visitId: r.visit_id as string,
+        hour: r.hour as number,
+      })),
+    };
+  }
+
+  async floorFlows(q: RollupRange): Promise<FlowRollup[]> {
+    const r = await rows(
+      this.pool,
+      `SELECT store_id, from_floor, to_floor, sum(n) AS n FROM rollup_floor_flows WHERE site_id = @siteId AND hour >= @from AND hour < @to
+       GROUP BY store_id, from_floor, to_floor`,
+      { siteId: q.siteId, from: q.from, to: q.to },
+    );
+    return r.map((x) => ({ storeId: x.store_id as string, fromFloor: x.from_floor as number, toFloor: x.to_floor as number, count: x.n as number }));
+  }
+
+  /** percentile_disc takes row ceil(p·n) of the sorted values, as `percentile()` does (nearest rank, the same double arithmetic). */
+  async dwell(q: RollupRange & { storeId?: string | undefined; zoneId?: string | undefined }): Promise<DwellRollup> {
+    const r = await rows(
+      this.pool,
+      `SELECT store_id, zone_id, GROUPING(store_id) AS gs, GROUPING(zone_id) AS gz, count(*) AS n,
+         percentile_disc(0.5::float8) WITHIN GROUP (ORDER BY dwell_ms) AS p50, percentile_disc(0.9::float8) WITHIN GROUP (ORDER BY dwell_ms) AS p90, ${BUCKET_SQL}
+       FROM rollup_dwell_ends
+       WHERE site_id = @siteId AND at >= @from AND at < @to AND (@storeId::text IS NULL OR store_id = @storeId) AND (@zoneId::text IS NULL OR zone_id = @zoneId)
+       GROUP BY GROUPING SETS ((), (store_id), (store_id, zone_id))`,
+      { siteId: q.siteId, from: q.from, to: q.to, storeId: q.storeId ?? null, zoneId: q.zoneId ?? null },
+    );
+    const stats = (x: Row): DwellRollupStats => ({
+      count: x.n as number,
+      p50Ms: (x.p50 as number | null) ?? null,
+      p90Ms: (x.p90 as number | null) ?? null,
+      buckets: DWELL_BUCKETS.map((_b, i) => x[`b${i}`] as number),
+    });
+    const overall = r.find((x) => x.gs === 1 && x.gz === 1);
+    return {
+      overall: overall ? stats(overall) : { count: 0, p50Ms: null, p90Ms: null, buckets: DWELL_BUCKETS.map(() => 0) },
+      stores: r.filter((x) => x.gs === 0 && x.gz === 1).map((x) => ({ storeId: x.store_id as string, ...stats(x) })),
+      zones: r.filter((x) => x.gs === 0 && x.gz === 0).map((x) => ({ storeId: x.store_id as string, zoneId: x.zone_id as string, ...stats(x) })),
+    };
+  }
+
+  async returning(q: RollupRange): Promise<ReturningRollup> {
+    const p = { siteId: q.siteId, from: q.from, to: q.to };
+    const [agg, repeat] = await Promise.all([
+      rows(
+        this.pool,
+        `WITH a AS (SELECT subject_id, member_id FROM rollup_arrivals WHERE site_id = @siteId AND at >= @from AND at < @to),
+              s AS (SELECT count(*) AS n FROM a GROUP BY subject_id),
+              m AS (SELECT count(*) AS n FROM a WHERE member_id IS NOT NULL GROUP BY member_id)
+         SELECT (SELECT count(*) FROM a) AS arrivals, (SELECT count(*) FROM s) AS subjects, (SELECT count(*) FROM s WHERE n > 1) AS returning_subjects,
+                (SELECT coalesce(sum(n), 0) FROM m) AS member_arrivals, (SELECT count(*) FROM m) AS members, (SELECT count(*) FROM m WHERE n > 1) AS returning_members`,
+        p,
+      ),
+      rows(
+        this.pool,
+        `SELECT member_id, at FROM rollup_arrivals WHERE site_id = @siteId AND at >= @from AND at < @to AND member_id IN (
+           SELECT member_id FROM rollup_arrivals WHERE site_id = @siteId AND at >= @from AND at < @to AND member_id IS NOT NULL GROUP BY member_id HAVING count(*) > 1)`,
+        p,
+      ),
+    ]);
+    const r = agg[0]!;
+    return {
+      arrivals: r.arrivals as number,
+      subjects: r.subjects as number,
+      returningSubjects: r.returning_subjects as number,
+      memberArrivals: r.member_arrivals as number,
+      members: r.members as number,
+      returningMembers: r.returning_members as number,
+      repeatMemberArrivals: repeat.map((x) => ({ memberId: x.member_id as string, at: x.at as number })),
+    };
+  }
+
+  async hours(q: RollupRange & { storeId?: string | undefined }): Promise<RollupHourRow[]> {
+    const r = await rows(
+      this.pool,
+      `SELECT * FROM rollup_hours WHERE site_id = @siteId AND hour >= @from AND hour < @to AND (@storeId::text IS NULL OR store_id = @storeId)
+       ORDER BY hour, store_id, floor, zone_id`,
+      { siteId: q.siteId, from: q.from, to: q.to, storeId: q.storeId ?? null },
+    );
+    return r.map(toHourRow);
+  }
+
+  async counts(): Promise<Record<string, number>> {
+    const r = await rows(this.pool, 'SELECT name, sum(n) AS n FROM row_counts GROUP BY name');
+    return Object.fromEntries(r.map((x) => [x.name as string, x.n as number]));
+  }
+}
