@@ -148,5 +148,5 @@ describe.skipIf(unreachable !== undefined)('PostgreSQL store', () => {
       await dropSchema(a);
       await dropSchema(b);
     }
-  });
+  }, 30_000);
 });
