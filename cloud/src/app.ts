@@ -14,6 +14,7 @@ import { createCloudHttpServer, type CloudHttpServer, type HttpServerLimits } fr
 import { AuthService } from './auth/auth.service.js';
 import { LoginThrottle, type LoginGuard } from './auth/login-throttle.js';
 import { RedisLoginThrottle } from './cluster/login-throttle.redis.js';
+import { RedisTicketStore } from './cluster/ticket-store.redis.js';
 import { RedisPubSub, type PubSub } from './cluster/pubsub.js';
 import { PubSubAlertHub } from './cluster/pubsub-alert-hub.js';
 import { openRedis, type RedisConnection } from './cluster/redis.connection.js';
@@ -363,6 +364,7 @@ export function createCloud(options: CloudOptions): Cloud {
         clock,
         logger,
         metrics,
+        ...(redis ? { tickets: new RedisTicketStore(redis, clock) } : {}),
         onSignedOutEverywhere: (username) => {
           sockets.closeAll(username, 'signed out');
           broadcast('signout', username);

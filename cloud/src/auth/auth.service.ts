@@ -7,6 +7,7 @@ import type { Metrics } from '../metrics.js';
 import type { AuthToken, CloudStore, StaffRole } from '../store/cloud-store.js';
 import { grantRefusal, type Principal } from './principal.js';
 import { staffFileSchema, type StaffSeedInput } from './staff.seed.js';
+import { StoreTicketStore, type TicketStore } from './ticket-store.js';
 
 export interface AuthServiceOptions {
   store: CloudStore;
@@ -17,6 +18,8 @@ export interface AuthServiceOptions {
   sessionTtlMs?: number;
   /** Socket tickets last this long (default 30 s): a ticket only bridges "fetch" to "open socket". */
   ticketTtlMs?: number;
+  /** Where socket tickets live (default: the store's `auth_tokens`; Redis with several nodes, decision 104). */
+  tickets?: TicketStore;
   /** Called when an account is signed out everywhere (its open sockets should close). */
   onSignedOutEverywhere?: (username: string) => void;
 }
@@ -40,11 +43,13 @@ export class AuthService {
   private readonly log: Logger;
   private readonly sessionTtlMs: number;
   private readonly ticketTtlMs: number;
+  private readonly tickets: TicketStore;
 
   constructor(private readonly deps: AuthServiceOptions) {
     this.log = deps.logger.child({ module: 'auth' });
     this.sessionTtlMs = deps.sessionTtlMs ?? 12 * 3600_000;
     this.ticketTtlMs = deps.ticketTtlMs ?? 30_000;
+    this.tickets = deps.tickets ?? new StoreTicketStore(deps.store);
   }
 
   /** Creates or replaces accounts (passwords re-hashed with a fresh salt); invalid seeds throw, listing every problem. */
@@ -59,7 +64,7 @@ export class AuthService {
       const same = existing !== undefined && (await verifyPassword(s.password, existing));
       const { passwordHash, salt } = same ? existing : await hashPassword(s.password);
       if (existing && !same) {
-        const revoked = await this.deps.store.deleteAuthTokensOfUser(s.username);
+        const revoked = (await this.deps.store.deleteAuthTokensOfUser(s.username)) + (await this.tickets.deleteOfUser(s.username));
         this.log.info({ username: s.username, revoked }, 'password changed; sessions revoked');
         this.deps.onSignedOutEverywhere?.(s.username);
       }
@@ -130,7 +135,7 @@ export class AuthService {
     const now = this.deps.clock.now();
     const ticket = newSecret('stk');
     const expiresAt = now + this.ticketTtlMs;
-    await this.deps.store.insertAuthToken({
+    await this.tickets.put({
       tokenHash: hashToken(ticket),
       kind: 'ticket',
       username: p.username,
@@ -148,7 +153,7 @@ export class AuthService {
 
   /** Redeems a ticket: deleted on first use whatever the outcome. */
   async redeemTicket(ticket: string): Promise<TicketRedemption> {
-    const row = await this.deps.store.takeAuthToken(hashToken(ticket), 'ticket');
+    const row = await this.tickets.take(hashToken(ticket));
     if (!row) return { ok: false, reason: 'ticket unknown or already used' };
     if (this.expired(row)) return { ok: false, reason: 'ticket expired' };
     const principal = await this.principalOf(row);

@@ -3,6 +3,7 @@ import type { StaffAlert } from '@storesense/protocol';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { AlertChange } from '../alerts/alert-hub.js';
 import { LoginThrottle, type LoginGuard } from '../auth/login-throttle.js';
+import { StoreTicketStore, type TicketStore } from '../auth/ticket-store.js';
 import { createLogger } from '../log.js';
 import { Metrics } from '../metrics.js';
 import type { CloudStore, NewAlert } from '../store/cloud-store.js';
@@ -11,6 +12,7 @@ import { tempDir } from '../testing/fixtures.js';
 import { deleteRedisPrefix, freshRedisPrefix, REDIS_TEST_URL, redisUnavailable } from '../testing/redis.fixture.js';
 import { RedisLoginThrottle } from './login-throttle.redis.js';
 import { MemoryPubSub, RedisPubSub, type PubSub } from './pubsub.js';
+import { RedisTicketStore } from './ticket-store.redis.js';
 import { PubSubAlertHub } from './pubsub-alert-hub.js';
 import { openRedis, type RedisConnection } from './redis.connection.js';
 
@@ -23,6 +25,8 @@ const unreachable = await redisUnavailable();
 interface Backend {
   pubsubs: [PubSub, PubSub];
   guard: (clock: { now: () => number }, options: { maxFailures: number; windowMs: number }) => [LoginGuard, LoginGuard];
+  /** The embedded default keeps tickets in the (shared) store. */
+  tickets: (store: CloudStore) => [TicketStore, TicketStore];
   cleanup: () => Promise<void>;
 }
 
@@ -34,6 +38,7 @@ const memory = async (): Promise<Backend> => {
       const g = new LoginThrottle(clock, options);
       return [g, g];
     },
+    tickets: (store) => [new StoreTicketStore(store), new StoreTicketStore(store)],
     cleanup: async () => ps.close(),
   };
 };
@@ -44,6 +49,7 @@ const redis = async (): Promise<Backend> => {
   return {
     pubsubs: [new RedisPubSub(conns[0]!), new RedisPubSub(conns[1]!)],
     guard: (clock, options) => [new RedisLoginThrottle(conns[0]!, clock, options), new RedisLoginThrottle(conns[1]!, clock, options)],
+    tickets: () => [new RedisTicketStore(conns[0]!, { now: () => Date.now() }), new RedisTicketStore(conns[1]!, { now: () => Date.now() })],
     cleanup: async () => {
       for (const c of conns) await c.close();
       await deleteRedisPrefix(prefix);
@@ -102,6 +108,43 @@ function runClusterStateContract(name: string, open: () => Promise<Backend>): vo
       expect(answers.filter((w) => w === 0)).toHaveLength(10);
       const racing = await Promise.all(Array.from({ length: 12 }, (_, i) => (i % 2 ? a : bNode).begin('carol', `ip-c${i}`)));
       expect(racing.filter((w) => w === 0)).toHaveLength(2);
+    });
+
+    it('tickets: taken once across nodes, voided when their account is signed out everywhere', async () => {
+      const dir = tempDir();
+      const store = openSqliteStore({ path: join(dir.dir, 'cloud.db') });
+      try {
+        const [a, bNode] = b.tickets(store);
+        const now = Date.now();
+        const ticket = (hash: string, username: string) => ({
+          tokenHash: hash,
+          kind: 'ticket' as const,
+          username,
+          name: username,
+          role: 'staff' as const,
+          siteId: 'site1',
+          storeIds: ['st1'],
+          createdAt: now,
+          expiresAt: now + 30_000,
+        });
+        for (const [h, u] of [
+          ['h1', 'alice'],
+          ['h2', 'alice'],
+          ['h3', 'bob'],
+        ] as const)
+          await a.put(ticket(h, u));
+        const takes = await Promise.all([a.take('h1'), bNode.take('h1'), a.take('h1'), bNode.take('h1')]);
+        expect(takes.filter((t) => t !== undefined)).toEqual([ticket('h1', 'alice')]);
+        // Signed out everywhere (AuthService: the store's tokens, then the ticket store's).
+        await store.deleteAuthTokensOfUser('alice');
+        await bNode.deleteOfUser('alice');
+        expect(await a.take('h2')).toBeUndefined();
+        expect(await a.take('h3')).toEqual(ticket('h3', 'bob'));
+        expect(await bNode.take('nope')).toBeUndefined();
+      } finally {
+        await store.close();
+        dir.cleanup();
+      }
     });
 
     describe('alert fan-out', () => {
