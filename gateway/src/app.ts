@@ -4,6 +4,7 @@ import {
   observationSchema,
   type CalibrationHealth,
   type ClassifierHealth,
+  MODEL_SHADOW_COMMAND,
   type ConfigResult,
   type RemoteConfig,
   type GatewayHealth,
@@ -36,6 +37,7 @@ import { SqliteOutbox } from './store/outbox.sqlite.js';
 import { MqttUplink } from './uplink/mqtt.uplink.js';
 import { GATEWAY_VERSION } from './version.js';
 import { OccupancyService } from './occupancy/occupancy.service.js';
+import { CONFIG_MODEL, readRollout, receiveModel, ShadowClassifier, withModel, withRolloutModel, writeRollout, type RolloutState } from './fleet/model-rollout.js';
 import { diffConfig, persistApplied, prepareRemoteConfig, type AppliedConfig } from './fleet/remote-config.js';
 
 export { runOffline, type RunOfflineOptions } from './offline.js';
@@ -87,6 +89,8 @@ export interface Gateway {
   applyRemoteConfig(msg: RemoteConfig): Promise<ConfigResult>;
   /** The config running now (the file's, or the last remote one applied). */
   currentConfig(): GatewayConfig;
+  /** Runs a cloud command as if it came over MQTT (stats, restart-source, model-shadow, ...); throws as the error answer. */
+  command(name: string, args: Record<string, unknown>): Promise<unknown>;
 }
 
 /**
@@ -105,7 +109,16 @@ export function createGateway(initialConfig: GatewayConfig, deps: GatewayDeps = 
   const password = deps.mqttPassword ?? config.mqtt.password ?? env[config.mqtt.passwordEnv];
   // The configured kind is a request: selectClassifier checks the model's training domain against
   // this gateway's layout and runs the rules outside it (decision 62).
-  const reselect = (c: GatewayConfig) => (deps.selectClassifier ? deps.selectClassifier(c) : selectClassifier(c, { logger, env }));
+  // The promoted model (rollout.json, decision 133) is the classifier whenever one is selected.
+  let rollout: RolloutState = {};
+  try {
+    rollout = readRollout(config.dataDir);
+  } catch (err) {
+    log.warn({ err: (err as Error).message }, 'rollout state unreadable; the configured classifier runs');
+  }
+  const selectRaw = (c: GatewayConfig) => (deps.selectClassifier ? deps.selectClassifier(c) : selectClassifier(c, { logger, env }));
+  const reselect = (c: GatewayConfig) => selectRaw(withRolloutModel(c, rollout));
+  let shadow: ShadowClassifier | undefined;
   const selection =
     deps.classifier !== undefined
       ? { classifier: deps.classifier, status: deps.classifierStatus ?? injectedClassifierStatus(deps.classifier) }
@@ -275,6 +288,15 @@ export function createGateway(initialConfig: GatewayConfig, deps: GatewayDeps = 
       ...(occupancyHealth.length > 0 ? { occupancy: occupancyHealth } : {}),
       calibration: calibrationHealth(pipeline),
       deviceRoles: stats.deviceRoles,
+      ...(rollout.active || rollout.previous || shadow
+        ? {
+            rollout: {
+              ...(rollout.active ? { active: { version: rollout.active.version, sha256: rollout.active.sha256 } } : {}),
+              ...(rollout.previous ? { previous: rollout.previous === CONFIG_MODEL ? { version: CONFIG_MODEL } : { version: rollout.previous.version, sha256: rollout.previous.sha256 } } : {}),
+              ...(shadow ? { shadow: shadow.health() } : {}),
+            },
+          }
+        : {}),
       config: {
         version: applied?.version ?? 0,
         ...(applied ? { appliedAt: applied.appliedAt, sha256: applied.sha256 } : {}),
@@ -363,12 +385,20 @@ export function createGateway(initialConfig: GatewayConfig, deps: GatewayDeps = 
     const resumed = outbox ? outbox.loadJourneys() : [];
     nextPipeline.restoreJourneys(resumed);
     const old = classifier;
+    const oldShadow = shadow;
+    shadow = pick.classifier instanceof ShadowClassifier ? pick.classifier : undefined;
     pipeline = nextPipeline;
     occupancy = nextOccupancy;
     fallback = nextFallback;
     classifier = pick.classifier;
     classifierStatus = pick.status;
-    if (old !== classifier) void Promise.resolve(old.close?.()).catch(() => {});
+    // Close what no longer runs: the old classifier unless it lives on (as the shadow's primary, or promoted).
+    const running = new Set<Classifier>([classifier, ...(shadow ? [shadow.primary, shadow.candidate] : [])]);
+    for (const c of [old, ...(oldShadow ? [oldShadow.primary, oldShadow.candidate] : [])]) {
+      if (c instanceof ShadowClassifier || running.has(c)) continue;
+      running.add(c);
+      void Promise.resolve(c.close?.()).catch(() => {});
+    }
     log.info({ journeys: resumed.length, classifier: `${classifier.name}@${classifier.version}` }, 'pipeline rebuilt');
   };
 
@@ -510,6 +540,42 @@ export function createGateway(initialConfig: GatewayConfig, deps: GatewayDeps = 
       if (s) await startSource(s);
       return { restarted: sourceName(config, i), state: s ? s.health().state : 'unavailable' };
     }
+    if (name === MODEL_SHADOW_COMMAND) {
+      const ref = receiveModel(config.dataDir, args);
+      // The candidate must be runnable here, inside its training domain: onnx, never the rules fallback.
+      const pick = selectClassifier(withModel(config, ref.path), { kind: 'onnx', logger, env });
+      if (pick.classifier.name !== 'onnx') {
+        void Promise.resolve(pick.classifier.close?.()).catch(() => {});
+        throw new Error(`model ${ref.version} refused: ${pick.status.reason}`);
+      }
+      const primary = shadow ? shadow.primary : classifier;
+      const wrapped = new ShadowClassifier(primary, pick.classifier, ref, clock.now());
+      wrapped.candidateStatus = pick.status;
+      rebuildPipeline(config, { classifier: wrapped, status: classifierStatus });
+      log.info({ version: ref.version, sha256: ref.sha256, domain: pick.status.domain }, 'model running in shadow');
+      return { shadow: ref.version, sha256: ref.sha256, domain: pick.status.domain };
+    }
+    if (name === 'model-promote') {
+      if (!shadow) throw new Error('no model in shadow to promote (send one with model-shadow)');
+      const s = shadow;
+      const agreement = s.health();
+      rollout = { active: s.ref, previous: rollout.active ?? CONFIG_MODEL };
+      writeRollout(config.dataDir, rollout);
+      rebuildPipeline(config, { classifier: s.candidate, status: s.candidateStatus ?? classifierStatus });
+      log.info({ version: s.ref.version, agreement: agreement.agreement, previous: rolloutName(rollout.previous) }, 'model promoted');
+      return { active: s.ref.version, previous: rolloutName(rollout.previous), shadow: agreement };
+    }
+    if (name === 'model-rollback') {
+      const target = rollout.previous;
+      if (target === undefined) throw new Error('nothing to roll back to: no model was promoted here');
+      const current = rollout.active;
+      rollout = { ...(target !== CONFIG_MODEL ? { active: target } : {}), ...(current ? { previous: current } : {}) };
+      writeRollout(config.dataDir, rollout);
+      const pick = reselect(config);
+      rebuildPipeline(config, pick);
+      log.warn({ active: rolloutName(rollout.active ?? CONFIG_MODEL), from: current?.version }, 'model rolled back');
+      return { active: rolloutName(rollout.active ?? CONFIG_MODEL), model: { name: classifier.name, version: classifier.version }, kept: current?.version };
+    }
     if (name === 'reload-model') {
       const pick = reselect(config);
       rebuildPipeline(config, pick);
@@ -620,6 +686,7 @@ export function createGateway(initialConfig: GatewayConfig, deps: GatewayDeps = 
     health,
     applyRemoteConfig,
     currentConfig: () => config,
+    command: onCommand,
     statusUrl: () => server?.url,
     onEvent(cb) {
       listeners.add(cb);
@@ -638,6 +705,10 @@ function calibrationHealth(pipeline: Pipeline): CalibrationHealth {
   }
   const { lastUpdateAt, ...rest } = snapshot;
   return { auto, ...rest, ...(lastUpdateAt !== undefined ? { lastUpdateAt } : {}) };
+}
+
+function rolloutName(ref: { version: string } | typeof CONFIG_MODEL | undefined): string | undefined {
+  return ref === undefined ? undefined : ref === CONFIG_MODEL ? CONFIG_MODEL : ref.version;
 }
 
 function sameJson(a: unknown, b: unknown): boolean {

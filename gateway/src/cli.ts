@@ -4,6 +4,7 @@ import { createGateway, type Gateway } from './app.js';
 import { OUTSIDE_DOMAIN_ENV, selectClassifier } from './classify/classifier-selection.js';
 import { loadGatewayConfig } from './config-file.js';
 import { withAppliedConfig } from './fleet/remote-config.js';
+import { withRolloutModel } from './fleet/model-rollout.js';
 import { createLogger } from './log.js';
 import { GATEWAY_VERSION } from './version.js';
 import { exitWhenFlushed, logLevel } from '@storesense/protocol/cli';
@@ -147,7 +148,8 @@ async function main(argv: string[]): Promise<number> {
         ...(outsideDomain !== undefined ? { outsideDomain } : {}),
         logger: logger.child({ siteId: c.siteId, gatewayId: c.gatewayId }),
       });
-    const { classifier, status } = pick(config);
+    // A model promoted by rollout (decision 133) runs from the start.
+    const { classifier, status } = pick(withRolloutModel(config));
     gateway = createGateway(config, {
       logger,
       classifier,

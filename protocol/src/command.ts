@@ -21,7 +21,8 @@ export type CommandResponse = z.infer<typeof commandResponseSchema>;
 /**
  * The commands a gateway answers (on `command/{name}`): `ping`, `health`, `stats`, `restart-source`
  * (args `{source}`: a source name as health lists it), `flush-status` (publish health now),
- * `reload-model` (re-read the classifier's model file). Anything else is answered with an error.
+ * `reload-model` (re-read the classifier's model file), `model-promote` / `model-rollback` (decision
+ * 133; `model-shadow` carries a model and is sent by the cloud's model route). Anything else is answered with an error.
  */
-export const GATEWAY_COMMANDS = ['ping', 'health', 'stats', 'restart-source', 'flush-status', 'reload-model'] as const;
+export const GATEWAY_COMMANDS = ['ping', 'health', 'stats', 'restart-source', 'flush-status', 'reload-model', 'model-promote', 'model-rollback'] as const;
 export type GatewayCommandName = (typeof GATEWAY_COMMANDS)[number];

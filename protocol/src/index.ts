@@ -12,6 +12,7 @@ export * from './ack.js';
 export * from './state.js';
 export * from './command.js';
 export * from './remote-config.js';
+export * from './model-rollout.js';
 export * from './member-keys.js';
 export * from './topics.js';
 export * from './trace.js';

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { PROTOCOL_VERSION } from './version.js';
 import { configHealthSchema } from './remote-config.js';
+import { rolloutHealthSchema } from './model-rollout.js';
 
 /** Retained on `.../state/conn`; the broker publishes the `offline` last will when a gateway vanishes. */
 export const connStateSchema = z.object({
@@ -107,5 +108,7 @@ export const gatewayHealthSchema = z.object({
     .optional(),
   /** Remote configuration (topic `config`): the version running and the last refused one. */
   config: configHealthSchema.optional(),
+  /** Model rollout (decision 133): shadow agreement, the promoted model and the one kept to roll back to. */
+  rollout: rolloutHealthSchema.optional(),
 });
 export type GatewayHealth = z.infer<typeof gatewayHealthSchema>;
