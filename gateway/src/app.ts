@@ -37,7 +37,16 @@ import { SqliteOutbox } from './store/outbox.sqlite.js';
 import { MqttUplink } from './uplink/mqtt.uplink.js';
 import { GATEWAY_VERSION } from './version.js';
 import { OccupancyService } from './occupancy/occupancy.service.js';
-import { CONFIG_MODEL, readRollout, receiveModel, ShadowClassifier, withModel, withRolloutModel, writeRollout, type RolloutState } from './fleet/model-rollout.js';
+import {
+  CONFIG_MODEL,
+  readRollout,
+  receiveModel,
+  ShadowClassifier,
+  withModel,
+  withRolloutModel,
+  writeRollout,
+  type RolloutState,
+} from './fleet/model-rollout.js';
 import { diffConfig, persistApplied, prepareRemoteConfig, type AppliedConfig } from './fleet/remote-config.js';
 
 export { runOffline, type RunOfflineOptions } from './offline.js';
@@ -292,7 +301,12 @@ export function createGateway(initialConfig: GatewayConfig, deps: GatewayDeps = 
         ? {
             rollout: {
               ...(rollout.active ? { active: { version: rollout.active.version, sha256: rollout.active.sha256 } } : {}),
-              ...(rollout.previous ? { previous: rollout.previous === CONFIG_MODEL ? { version: CONFIG_MODEL } : { version: rollout.previous.version, sha256: rollout.previous.sha256 } } : {}),
+              ...(rollout.previous
+                ? {
+                    previous:
+                      rollout.previous === CONFIG_MODEL ? { version: CONFIG_MODEL } : { version: rollout.previous.version, sha256: rollout.previous.sha256 },
+                  }
+                : {}),
               ...(shadow ? { shadow: shadow.health() } : {}),
             },
           }

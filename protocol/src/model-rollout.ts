@@ -10,15 +10,16 @@ export const MODEL_SHADOW_COMMAND = 'model-shadow';
 /** Larger models are refused (the command travels as one MQTT message, base64). */
 export const MAX_MODEL_BYTES = 1024 * 1024;
 
-export const modelVersionSchema = z
-  .string()
-  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'expected a model version of 1-64 letters, digits, ".", "_" or "-"');
+export const modelVersionSchema = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'expected a model version of 1-64 letters, digits, ".", "_" or "-"');
 
 export const modelShadowArgsSchema = z.object({
   version: modelVersionSchema,
   sha256: z.string().regex(/^[0-9a-f]{64}$/, 'expected a sha256 hex digest'),
   /** The ONNX file, base64. */
-  onnx: z.string().min(1).max(Math.ceil((MAX_MODEL_BYTES * 4) / 3) + 4),
+  onnx: z
+    .string()
+    .min(1)
+    .max(Math.ceil((MAX_MODEL_BYTES * 4) / 3) + 4),
   /** The training domain (firmware-config's trainingDomainSchema), checked on the gateway against its layout. */
   domain: z.record(z.string(), z.unknown()).optional(),
 });

@@ -3,9 +3,11 @@
  * operator; the operator registers a gateway and gets a one-time code; `storesense-gateway enroll`
  * trades it for credentials and config; the gateway runs on it, a source is added over the retained
  * config topic and applied live (no restart, no file edited); `stats` is answered through the API;
- * revocation drops the gateway and its credentials are refused from then on.
+ * a new model is shadowed, promoted and rolled back by command; revocation drops the gateway and its
+ * credentials are refused from then on.
  */
 import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { exampleSitePath } from '@storesense/firmware-config';
@@ -18,7 +20,7 @@ const cloudCli = join(repoRoot, 'cloud/dist/cli.js');
 const gatewayCli = join(repoRoot, 'gateway/dist/cli.js');
 
 describe('enrolment, remote config, commands and revocation (real processes)', () => {
-  it('first operator -> gateway enrolled by code -> config changed live -> stats -> revoked and refused', async () => {
+  it('first operator -> gateway enrolled by code -> config changed live -> stats -> model shadowed, promoted, rolled back -> revoked and refused', async () => {
     const t = tempDir('storesense-enrolment-');
     const [httpPort, mqttPort, statusPort] = [await freePort(), await freePort(), await freePort()];
     const cloud = new Child('cloud', [cloudCli, '--site', exampleSitePath('boutique')], {
@@ -118,6 +120,33 @@ describe('enrolment, remote config, commands and revocation (real processes)', (
       const stats = await api('POST', `/api/v1/gateways/${site}/${gw}/commands/stats`, { timeoutMs: 10_000 });
       expect(stats.status).toBe(200);
       expect(stats.body).toMatchObject({ status: 'ok', result: { pipeline: { observations: obs.length }, config: { version: 2 } } });
+
+      // Model rollout: a new model shadowed beside the active classifier, promoted, rolled back.
+      const onnx = readFileSync(join(repoRoot, 'gateway/model/journey-mlp.onnx'));
+      const domain = JSON.parse(readFileSync(join(repoRoot, 'gateway/model/journey-mlp.domain.json'), 'utf8')) as unknown;
+      const uploaded = await api('POST', '/api/v1/models', { version: 'mlp-2', onnx: onnx.toString('base64'), domain });
+      expect(uploaded.status).toBe(201);
+      expect(uploaded.body.sha256).toBe(createHash('sha256').update(onnx).digest('hex'));
+      const shadowed = await api('POST', `/api/v1/gateways/${site}/${gw}/model`, { version: 'mlp-2', timeoutMs: 20_000 });
+      expect(shadowed.body).toMatchObject({ status: 'ok', result: { shadow: 'mlp-2', domain: 'inside' } });
+      const command = (name: string, args: Record<string, unknown> = {}) =>
+        api('POST', `/api/v1/gateways/${site}/${gw}/commands/${name}`, { args, timeoutMs: 20_000 });
+      // Traffic again (the replay source restarted by command) for the two models to compare.
+      expect((await command('restart-source', { source: 'replay' })).body).toMatchObject({ status: 'ok', result: { restarted: 'replay' } });
+      const shadowHealth = await waitFor('shadow agreement in health', async () => {
+        const h = (await command('health')).body.result;
+        return h.rollout?.shadow?.compared > 0 ? h : undefined;
+      });
+      expect(shadowHealth.model.name).toBe('rules');
+      expect(shadowHealth.rollout.shadow).toMatchObject({ version: 'mlp-2', errors: 0 });
+      expect(shadowHealth.rollout.shadow.agreement).toBeGreaterThanOrEqual(0);
+      expect((await command('model-promote')).body).toMatchObject({ status: 'ok', result: { active: 'mlp-2', previous: 'config' } });
+      expect((await command('health')).body.result).toMatchObject({
+        model: { name: 'onnx' },
+        rollout: { active: { version: 'mlp-2' }, previous: { version: 'config' } },
+      });
+      expect((await command('model-rollback')).body).toMatchObject({ status: 'ok', result: { active: 'config', model: { name: 'rules' }, kept: 'mlp-2' } });
+      expect((await command('health')).body.result).toMatchObject({ model: { name: 'rules' }, rollout: { previous: { version: 'mlp-2' } } });
 
       // Revocation: the gateway is dropped and refused from then on.
       expect((await api('DELETE', `/api/v1/gateways/${site}/${gw}`)).body).toEqual({ revoked: true });

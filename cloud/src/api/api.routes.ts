@@ -28,6 +28,7 @@ import { registerStaffRoutes, type StaffRoutesOptions } from './staff.routes.js'
 import { both, seesSite, siteFilter, siteQueryInScope } from './scope.js';
 import { registerTokenRoutes } from './tokens.routes.js';
 import { registerFleetRoutes, type FleetRoutesOptions } from './fleet.routes.js';
+import { MODEL_UPLOAD_BODY_BYTES } from '../fleet/models.routes.js';
 
 export interface ApiOptions {
   store: CloudStore;
@@ -52,7 +53,7 @@ export interface ApiOptions {
   /** Prometheus metrics at `GET /metrics` (decision 140), guarded like the other operator listings; absent: 404. */
   prometheus?: CloudPrometheus;
   /** Gateway enrolment, remote config and commands (needs `staff`: operators manage the fleet). */
-  fleet?: Omit<FleetRoutesOptions, 'auth' | 'store'>;
+  fleet?: Omit<FleetRoutesOptions, 'auth' | 'store' | 'logger' | 'clock'>;
 }
 
 /**
@@ -81,7 +82,7 @@ export function createApi(options: ApiOptions): Hono {
     requestLimits({
       defaultBodyBytes: DEFAULT_BODY_BYTES,
       maxUrlBytes: DEFAULT_MAX_URL_BYTES,
-      routeBodyBytes: { 'POST /api/v1/members/import': MAX_IMPORT_BYTES },
+      routeBodyBytes: { 'POST /api/v1/members/import': MAX_IMPORT_BYTES, 'POST /api/v1/models': MODEL_UPLOAD_BODY_BYTES },
     }),
   );
   registerConsoleRoutes(app); // `/`, `/staff`, `/assets/console/*`
@@ -169,7 +170,14 @@ export function createApi(options: ApiOptions): Hono {
   if (options.staff) {
     registerStaffRoutes(app, { ...options.staff, store, logger: options.logger, metrics });
     registerTokenRoutes(app, { auth: options.staff.auth });
-    if (options.fleet) registerFleetRoutes(app, { ...options.fleet, auth: options.staff.auth, store });
+    if (options.fleet)
+      registerFleetRoutes(app, {
+        ...options.fleet,
+        auth: options.staff.auth,
+        store,
+        logger: options.logger,
+        ...(options.clock ? { clock: options.clock } : {}),
+      });
   }
   if (options.alertSocket) {
     const [gate, upgrade] = alertSocketHandlers({ ...options.alertSocket, store, logger: options.logger, metrics });

@@ -106,6 +106,7 @@ export async function buildFixture(dir: string): Promise<Fixture> {
   ] as const) {
     await store.updateGatewayConn(siteId, gatewayId, { v: 1, state: 'online', at: T0, version: '1.0.0' }, T0);
     // Enrolled into the fleet (decision 130): registered, credentials, a config published.
+    if (siteId === A) await store.putModel({ version: 'm1', sha256: '0'.repeat(64), size: 1, createdAt: T0, body: Buffer.from([1]) });
     await store.registerGateway(siteId, gatewayId, T0);
     await store.upsertGatewayCredential({ siteId, gatewayId, username: `${siteId}.${gatewayId}`, passwordHash: '00', salt: '00', provisionedAt: T0 });
     await store.setGatewayConfig(siteId, gatewayId, { version: 1, sha256: '0'.repeat(64), body: { gatewayId }, overrides: {}, publishedAt: T0 });

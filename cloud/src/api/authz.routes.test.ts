@@ -165,6 +165,15 @@ function table(f: Fixture): Record<string, Row> {
         } satisfies Row,
       ]),
     ),
+    'post /api/v1/models': {
+      reqs: [{ path: '/api/v1/models', body: { version: 'm-new', onnx: Buffer.from('onnx bytes').toString('base64') } }],
+      expect: operatorOnly('201', '403'),
+    },
+    'get /api/v1/models': { reqs: ['/api/v1/models'], expect: operatorOnly('200', '200') },
+    'post /api/v1/gateways/{siteId}/{gatewayId}/model': {
+      reqs: [`${A}/gw-a1`, `${B}/gw-b1`].map((g) => ({ path: `/api/v1/gateways/${g}/model`, body: { version: 'm1', timeoutMs: 100 } })),
+      expect: operatorOnly('504/504', '504/404'),
+    },
     // Nobody answers in this table: the command times out (504) when it may be sent at all.
     'post /api/v1/gateways/{siteId}/{gatewayId}/commands/{name}': {
       reqs: [`${A}/gw-a1`, `${B}/gw-b1`].map((g) => ({ path: `/api/v1/gateways/${g}/commands/ping`, body: { timeoutMs: 100 } })),

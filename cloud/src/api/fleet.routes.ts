@@ -6,7 +6,11 @@ import type { LoginThrottle } from '../auth/login-throttle.js';
 import { CommandsService, DEFAULT_COMMAND_TIMEOUT_MS, MAX_COMMAND_TIMEOUT_MS } from '../fleet/commands.service.js';
 import { CONFIG_OVERRIDE_KEYS, FleetError, type FleetService } from '../fleet/fleet.service.js';
 import type { CloudStore, GatewayRegistration } from '../store/cloud-store.js';
+import type { Clock } from '../clock.js';
+import type { Logger } from '../log.js';
 import { requireRole } from './auth.middleware.js';
+import { registerModelRoutes } from '../fleet/models.routes.js';
+import { systemClock } from '../clock.js';
 import { HttpError } from './http-error.js';
 import { seesSite } from './scope.js';
 
@@ -37,6 +41,8 @@ export interface FleetRoutesOptions {
   commands: CommandsService;
   auth: AuthService;
   store: CloudStore;
+  logger: Logger;
+  clock?: Clock;
   /** Failed enrolments per address (a code has 60 bits; this only keeps a sprayer's cost visible). */
   throttle: LoginThrottle;
 }
@@ -55,6 +61,7 @@ export interface FleetRoutesOptions {
  */
 export function registerFleetRoutes(app: Hono, o: FleetRoutesOptions): void {
   const operator = requireRole(o.auth, ['operator']);
+  registerModelRoutes(app, { store: o.store, commands: o.commands, operator, clock: o.clock ?? systemClock, logger: o.logger });
 
   app.post('/api/v1/gateways/enroll', async (c) => {
     const address = clientAddress(c);

@@ -6,6 +6,7 @@ import { rulePutBody } from './rules.routes.js';
 import { loginBody } from './staff.routes.js';
 import { apiTokenBody } from './tokens.routes.js';
 import { commandBody, enrollBody, gatewayConfigBody, registerGatewayBody } from './fleet.routes.js';
+import { modelRolloutBody, modelUploadBody } from '../fleet/models.routes.js';
 
 type Auth = 'none' | 'bearer' | 'optional';
 interface RouteDoc {
@@ -284,6 +285,34 @@ export const ROUTE_DOCS: readonly RouteDoc[] = [
       '200': '{v, requestId, status: ok|error, result, error, ms}',
       '404': 'no credentials (not enrolled, or revoked)',
       '503': 'too many commands in flight',
+      '504': 'no answer within timeoutMs',
+    },
+  },
+  {
+    method: 'post',
+    path: '/api/v1/models',
+    summary: 'store a model to distribute: the ONNX file (base64, at most 1 MiB) and its training domain; the cloud computes its sha256 (operator)',
+    auth: 'bearer',
+    body: modelUploadBody,
+    responses: { '201': '{version, sha256, size, domain, createdAt}', '409': 'the version exists (versions are immutable)' },
+  },
+  {
+    method: 'get',
+    path: '/api/v1/models',
+    summary: 'models stored for distribution, newest first, without their bytes (operator)',
+    auth: 'bearer',
+    responses: { '200': '{models: [{version, sha256, size, domain, createdAt}]}' },
+  },
+  {
+    method: 'post',
+    path: '/api/v1/gateways/{siteId}/{gatewayId}/model',
+    summary:
+      'send a model to a gateway to run in shadow beside its active one (it checks sha256 and training domain; health.rollout reports agreement); promote or roll back with the model-promote / model-rollback commands (operator)',
+    auth: 'bearer',
+    body: modelRolloutBody,
+    responses: {
+      '200': "the gateway's answer: {status: ok|error, result: {shadow, sha256, domain}, error}",
+      '404': 'no such model, or the gateway has no credentials',
       '504': 'no answer within timeoutMs',
     },
   },

@@ -460,6 +460,21 @@ export function runCloudStoreContract(name: string, open: () => ContractStore | 
       expect(await store.setEnrolmentCode('s', 'g', 'd'.repeat(64), 300)).toBe(true);
     });
 
+    it('keeps models immutable by version, with their bytes, digest and training domain', async () => {
+      const body = Buffer.from([0, 1, 2, 255, 254]);
+      expect(await store.putModel({ version: 'm1', sha256: 'a'.repeat(64), size: 5, domain: { siteCount: 2 }, createdAt: 10, body })).toBe(true);
+      expect(await store.putModel({ version: 'm1', sha256: 'b'.repeat(64), size: 1, createdAt: 11, body: Buffer.from([9]) })).toBe(false);
+      await store.putModel({ version: 'm2', sha256: 'c'.repeat(64), size: 1, createdAt: 20, body: Buffer.from([7]) });
+      const m1 = await store.getModel('m1');
+      expect(m1).toMatchObject({ version: 'm1', sha256: 'a'.repeat(64), size: 5, domain: { siteCount: 2 }, createdAt: 10 });
+      expect(Buffer.compare(m1!.body, body)).toBe(0);
+      expect(await store.getModel('nope')).toBeUndefined();
+      const listed = await store.listModels();
+      expect(listed.map((m) => m.version)).toEqual(['m2', 'm1']);
+      expect(listed[0]).not.toHaveProperty('body');
+      expect(listed[0]!.domain).toBeUndefined();
+    });
+
     it('stores gap records once by id, lists them newest first, and flags the gateway with its drops', async () => {
       const gap = (id: string, at: number, count: number, gatewayId = 'g') => ({
         v: 1 as const,

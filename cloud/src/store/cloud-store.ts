@@ -156,6 +156,12 @@ export interface CloudStore {
   recordGatewayConfigResult(siteId: string, gatewayId: string, result: GatewayConfigResult): Promise<void>;
   /** Revokes: the credential is deleted and any pending code dropped; false when not registered. */
   revokeGateway(siteId: string, gatewayId: string, at: number): Promise<boolean>;
+  /** Stores a model under a new version; false when the version exists (versions are immutable). */
+  putModel(model: StoredModel & { body: Buffer }): Promise<boolean>;
+  /** A model with its bytes. */
+  getModel(version: string): Promise<(StoredModel & { body: Buffer }) | undefined>;
+  /** Models without their bytes, newest first. */
+  listModels(): Promise<StoredModel[]>;
 
   // gaps: events a gateway's outbox dropped undelivered, reported by the gateway (GapReport)
   /** Stores a gap record once by id; a re-sent one is `inserted: false` (it is acked again). */
@@ -396,6 +402,16 @@ export interface GatewayStatus {
   health?: { value: GatewayHealth; receivedAt: number } | undefined;
   /** Events its outbox dropped undelivered, from its gap records: an alarm while any exist. */
   gaps?: { records: number; dropped: number; lastAt: number } | undefined;
+}
+
+/** A model the cloud distributes (decision 133). */
+export interface StoredModel {
+  version: string;
+  sha256: string;
+  size: number;
+  /** The training domain (firmware-config TrainingDomain), when stated. */
+  domain?: Record<string, unknown> | undefined;
+  createdAt: number;
 }
 
 /** The config last published to a gateway (remote configuration, decision 131). */

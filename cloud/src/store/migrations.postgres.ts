@@ -335,4 +335,15 @@ export const PG_MIGRATIONS: readonly string[] = [
   CREATE TRIGGER row_counts_members AFTER INSERT OR DELETE ON members FOR EACH ROW EXECUTE FUNCTION row_counts_bump('members');
   CREATE TRIGGER row_counts_offers AFTER INSERT OR DELETE ON offers FOR EACH ROW EXECUTE FUNCTION row_counts_bump('offers');
   `,
+  // 5 (decision 133): models, as SQLite migration 12.
+  `
+  CREATE TABLE models (
+    version TEXT PRIMARY KEY,
+    sha256 TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    domain JSONB,
+    created_at BIGINT NOT NULL,
+    body BYTEA NOT NULL
+  );
+  `,
 ];

@@ -389,4 +389,15 @@ export const MIGRATIONS: readonly string[] = [
   CREATE TRIGGER row_counts_offers_ins AFTER INSERT ON offers BEGIN UPDATE row_counts SET n = n + 1 WHERE name = 'offers'; END;
   CREATE TRIGGER row_counts_offers_del AFTER DELETE ON offers BEGIN UPDATE row_counts SET n = n - 1 WHERE name = 'offers'; END;
   `,
+  // 12 (decision 133): models distributed to gateways: the ONNX file, its sha256 and training domain.
+  `
+  CREATE TABLE models (
+    version TEXT PRIMARY KEY,
+    sha256 TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    domain TEXT,
+    created_at INTEGER NOT NULL,
+    body BLOB NOT NULL
+  );
+  `,
 ];

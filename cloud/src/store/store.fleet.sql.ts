@@ -1,4 +1,4 @@
-import type { GatewayConfigResult, GatewayRegistration, PublishedGatewayConfig } from './cloud-store.js';
+import type { GatewayConfigResult, GatewayRegistration, PublishedGatewayConfig, StoredModel } from './cloud-store.js';
 
 /**
  * The `gateway_fleet` table (SQLite migration 10, PostgreSQL migration 3, decision 130): the same
@@ -21,7 +21,16 @@ export const FLEET_SQL = {
   revoke: `UPDATE gateway_fleet SET revoked_at = @at, code_hash = NULL, code_expires_at = NULL
     WHERE site_id = @siteId AND gateway_id = @gatewayId`,
   deleteCredential: 'DELETE FROM gateways WHERE site_id = @siteId AND gateway_id = @gatewayId',
+  putModel: `INSERT INTO models (version, sha256, size, domain, created_at, body) VALUES (@version, @sha256, @size, @domain, @createdAt, @body)
+    ON CONFLICT (version) DO NOTHING`,
+  getModel: 'SELECT * FROM models WHERE version = @version',
+  listModels: 'SELECT version, sha256, size, domain, created_at FROM models ORDER BY created_at DESC, version DESC',
 } as const;
+
+export function toModel(r: Record<string, unknown>): StoredModel {
+  const domain = json(r.domain) as Record<string, unknown> | null | undefined;
+  return { version: r.version as string, sha256: r.sha256 as string, size: Number(r.size), ...(domain ? { domain } : {}), createdAt: Number(r.created_at) };
+}
 
 const json = (v: unknown): unknown => (typeof v === 'string' ? JSON.parse(v) : v);
 const num = (v: unknown): number | undefined => (v === null || v === undefined ? undefined : Number(v));

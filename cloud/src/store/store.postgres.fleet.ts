@@ -1,7 +1,7 @@
 import type pg from 'pg';
-import type { GatewayConfigResult, GatewayRegistration, PublishedGatewayConfig } from './cloud-store.js';
+import type { GatewayConfigResult, GatewayRegistration, PublishedGatewayConfig, StoredModel } from './cloud-store.js';
 import { one, rows, run, transaction } from './pg-sql.js';
-import { FLEET_SQL, toRegistration } from './store.fleet.sql.js';
+import { FLEET_SQL, toModel, toRegistration } from './store.fleet.sql.js';
 
 /** The fleet table of the PostgreSQL store (migration 3). */
 export class PgFleetTables {
@@ -38,6 +38,20 @@ export class PgFleetTables {
 
   async setResult(siteId: string, gatewayId: string, r: GatewayConfigResult): Promise<void> {
     await run(this.pool, FLEET_SQL.setResult, { siteId, gatewayId, ...r, reasons: JSON.stringify(r.reasons) });
+  }
+
+  async putModel(m: StoredModel & { body: Buffer }): Promise<boolean> {
+    const r = await run(this.pool, FLEET_SQL.putModel, { ...m, domain: m.domain === undefined ? null : JSON.stringify(m.domain) });
+    return (r.rowCount ?? 0) === 1;
+  }
+
+  async getModel(version: string): Promise<(StoredModel & { body: Buffer }) | undefined> {
+    const r = await one(this.pool, FLEET_SQL.getModel, { version });
+    return r ? { ...toModel(r), body: r.body as Buffer } : undefined;
+  }
+
+  async listModels(): Promise<StoredModel[]> {
+    return (await rows(this.pool, FLEET_SQL.listModels)).map(toModel);
   }
 
   async revoke(siteId: string, gatewayId: string, at: number): Promise<boolean> {

@@ -14,6 +14,7 @@ import type {
   GatewayCredential,
   GatewayRegistration,
   PublishedGatewayConfig,
+  StoredModel,
   GatewayStatus,
   MemberActivity,
   MemberProfile,
@@ -300,6 +301,15 @@ class PostgresCloudStore implements CloudStore {
   }
   recordGatewayConfigResult(siteId: string, gatewayId: string, result: GatewayConfigResult): Promise<void> {
     return this.fleet.setResult(siteId, gatewayId, result);
+  }
+  putModel(model: StoredModel & { body: Buffer }): Promise<boolean> {
+    return this.fleet.putModel(model);
+  }
+  getModel(version: string): Promise<(StoredModel & { body: Buffer }) | undefined> {
+    return this.fleet.getModel(version);
+  }
+  listModels(): Promise<StoredModel[]> {
+    return this.fleet.listModels();
   }
   revokeGateway(siteId: string, gatewayId: string, at: number): Promise<boolean> {
     return this.fleet.revoke(siteId, gatewayId, at);

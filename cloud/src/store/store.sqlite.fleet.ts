@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
-import type { GatewayConfigResult, GatewayRegistration, PublishedGatewayConfig } from './cloud-store.js';
-import { FLEET_SQL, toRegistration } from './store.fleet.sql.js';
+import type { GatewayConfigResult, GatewayRegistration, PublishedGatewayConfig, StoredModel } from './cloud-store.js';
+import { FLEET_SQL, toModel, toRegistration } from './store.fleet.sql.js';
 
 /** The fleet table of the SQLite store (migration 10). */
 export class SqliteFleetTables {
@@ -17,6 +17,9 @@ export class SqliteFleetTables {
       setResult: db.prepare(FLEET_SQL.setResult),
       revoke: db.prepare(FLEET_SQL.revoke),
       deleteCredential: db.prepare(FLEET_SQL.deleteCredential),
+      putModel: db.prepare(FLEET_SQL.putModel),
+      getModel: db.prepare(FLEET_SQL.getModel),
+      listModels: db.prepare(FLEET_SQL.listModels),
     };
   }
 
@@ -48,6 +51,19 @@ export class SqliteFleetTables {
 
   setResult(siteId: string, gatewayId: string, r: GatewayConfigResult): void {
     this.stmt.setResult.run({ siteId, gatewayId, ...r, reasons: JSON.stringify(r.reasons) });
+  }
+
+  putModel(m: StoredModel & { body: Buffer }): boolean {
+    return this.stmt.putModel.run({ ...m, domain: m.domain === undefined ? null : JSON.stringify(m.domain) }).changes === 1;
+  }
+
+  getModel(version: string): (StoredModel & { body: Buffer }) | undefined {
+    const r = this.stmt.getModel.get({ version }) as Record<string, unknown> | undefined;
+    return r ? { ...toModel(r), body: r.body as Buffer } : undefined;
+  }
+
+  listModels(): StoredModel[] {
+    return (this.stmt.listModels.all() as Record<string, unknown>[]).map(toModel);
   }
 
   revoke(siteId: string, gatewayId: string, at: number): boolean {

@@ -14,6 +14,7 @@ import type {
   GatewayCredential,
   GatewayRegistration,
   PublishedGatewayConfig,
+  StoredModel,
   GatewayStatus,
   MemberActivity,
   MemberProfile,
@@ -419,6 +420,15 @@ class SqliteCloudStore implements CloudStore {
     this.fleet.setResult(siteId, gatewayId, result);
   }
 
+  async putModel(model: StoredModel & { body: Buffer }): Promise<boolean> {
+    return this.fleet.putModel(model);
+  }
+  async getModel(version: string): Promise<(StoredModel & { body: Buffer }) | undefined> {
+    return this.fleet.getModel(version);
+  }
+  async listModels(): Promise<StoredModel[]> {
+    return this.fleet.listModels();
+  }
   async revokeGateway(siteId: string, gatewayId: string, at: number): Promise<boolean> {
     return this.fleet.revoke(siteId, gatewayId, at);
   }
