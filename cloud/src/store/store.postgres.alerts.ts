@@ -12,7 +12,7 @@ import type {
   StaffProfile,
   StaffRole,
 } from './cloud-store.js';
-import { one, rows, run, type Queryable, type Row } from './pg-sql.js';
+import { one, rows, run, type Row } from './pg-sql.js';
 
 const ALERT_FILTER = `seq > @since AND (@upTo::bigint IS NULL OR seq <= @upTo) AND (@siteId::text IS NULL OR site_id = @siteId)
   AND (@stores::text[] IS NULL OR store_id = ANY(@stores)) AND (NOT @handledOnly::boolean OR status <> 'open')`;
@@ -35,41 +35,32 @@ export class PgAlertTables {
    * Idempotent by alert id and by (event, rule). The seq is taken from `alert_seq`, whose row lock
    * the inserting transaction holds until it commits: raisers on every node queue there, so seqs
    * commit in order and a reader that has seen seq n never later finds a new alert below n (socket
-   * resume, decision 100). A raise that finds its alert stored meanwhile rolls back, leaving no gap.
+   * resume, decision 100). A raise that finds its alert stored rolls back, leaving no gap.
    * The same lock makes the cooldown re-check exact: no other alert can be stored between it and the insert.
    */
   private async store(alert: NewAlert, ruleId: string | null, cooldownMs = 0): Promise<RaisedAlert> {
-    const key = { id: alert.id, eventId: alert.eventId, ruleId };
-    const existing = (db: Queryable) =>
-      one(db, 'SELECT seq, body FROM alerts WHERE id = @id OR (event_id = @eventId AND rule_id = @ruleId) ORDER BY seq LIMIT 1', key);
-    const before = await existing(this.pool);
-    if (before) return { alert: toAlert(before), inserted: false };
     const client = await this.pool.connect();
     try {
-      await client.query('BEGIN');
-      const seq = (await one(client, 'UPDATE alert_seq SET last = last + 1 RETURNING last'))!.last as number;
-      // Read committed: this statement sees what a raiser that held the lock before us committed.
-      const raced = await existing(client);
-      if (raced) {
-        await client.query('ROLLBACK');
-        return { alert: toAlert(raced), inserted: false };
-      }
-      if (cooldownMs > 0) {
-        const last = await one(
-          client,
-          `SELECT seq, body, event_at FROM alerts WHERE member_id = @memberId AND site_id = @siteId AND store_id = @storeId AND event_type = @eventType
-             AND event_id <> @eventId ORDER BY event_at DESC LIMIT 1`,
-          { memberId: alert.memberId, siteId: alert.siteId, storeId: alert.storeId ?? '', eventType: alert.eventType, eventId: alert.eventId },
-        );
-        if (last && Math.abs(alert.eventAt - (last.event_at as number)) < cooldownMs) {
-          await client.query('ROLLBACK');
-          return { alert: toAlert(last), inserted: false, cooldown: true };
-        }
-      }
-      await run(
+      // Three round trips, two of them under the lock: take it (and the seq), decide and insert, commit.
+      const taken = (await client.query('BEGIN; UPDATE alert_seq SET last = last + 1 RETURNING last')) as unknown as { rows: Row[] }[];
+      const seq = taken[1]!.rows[0]!.last as number;
+      // Read committed: this statement starts after the lock was granted, so it sees whatever an
+      // earlier holder stored (the same event and rule, the same id, or an alert inside the cooldown).
+      const r = await one(
         client,
-        `INSERT INTO alerts (seq, id, at, event_at, event_id, event_type, site_id, store_id, member_id, body, rule_id)
-         VALUES (@seq, @id, @at, @eventAt, @eventId, @eventType, @siteId, @storeId, @memberId, @body, @ruleId)`,
+        `WITH existing AS (
+           SELECT seq, body, 'existing'::text AS outcome FROM alerts WHERE id = @id OR (event_id = @eventId AND rule_id = @ruleId) ORDER BY seq LIMIT 1),
+         cool AS (
+           SELECT n.seq, n.body, 'cooldown'::text AS outcome FROM (
+             SELECT seq, body, event_at FROM alerts WHERE @cooldown::bigint > 0 AND member_id = @memberId AND site_id = @siteId AND store_id = @storeId
+               AND event_type = @eventType AND event_id <> @eventId ORDER BY event_at DESC LIMIT 1) n
+           WHERE abs(@eventAt::bigint - n.event_at) < @cooldown::bigint AND NOT EXISTS (SELECT 1 FROM existing)),
+         ins AS (
+           INSERT INTO alerts (seq, id, at, event_at, event_id, event_type, site_id, store_id, member_id, body, rule_id)
+           SELECT @seq::bigint, @id, @at::bigint, @eventAt::bigint, @eventId, @eventType, @siteId, @storeId, @memberId, @body::jsonb, @ruleId::text
+           WHERE NOT EXISTS (SELECT 1 FROM existing) AND NOT EXISTS (SELECT 1 FROM cool)
+           RETURNING seq, body, 'inserted'::text AS outcome)
+         SELECT * FROM existing UNION ALL SELECT * FROM cool UNION ALL SELECT * FROM ins`,
         {
           seq,
           id: alert.id,
@@ -82,10 +73,15 @@ export class PgAlertTables {
           memberId: alert.memberId,
           body: JSON.stringify(alert),
           ruleId,
+          cooldown: cooldownMs,
         },
       );
-      await client.query('COMMIT');
-      return { alert: { ...alert, seq }, inserted: true };
+      if (r?.outcome === 'inserted') {
+        await client.query('COMMIT');
+        return { alert: { ...alert, seq }, inserted: true };
+      }
+      await client.query('ROLLBACK'); // nothing stored: the seq goes back too, no gap
+      return r?.outcome === 'cooldown' ? { alert: toAlert(r), inserted: false, cooldown: true } : { alert: toAlert(r!), inserted: false };
     } catch (error) {
       await client.query('ROLLBACK').catch(() => undefined);
       throw error;
