@@ -15,7 +15,7 @@ import { AuthService } from './auth/auth.service.js';
 import { LoginThrottle, type LoginGuard } from './auth/login-throttle.js';
 import { RedisLoginThrottle } from './cluster/login-throttle.redis.js';
 import { RedisTicketStore } from './cluster/ticket-store.redis.js';
-import { RedisPubSub, type PubSub } from './cluster/pubsub.js';
+import { MemoryPubSub, RedisPubSub, type PubSub } from './cluster/pubsub.js';
 import { PubSubAlertHub } from './cluster/pubsub-alert-hub.js';
 import { openRedis, type RedisConnection } from './cluster/redis.connection.js';
 import { ticketSocketAuthorizer, type StaffAuthMode } from './auth/socket-auth.js';
@@ -260,8 +260,10 @@ export function createCloud(options: CloudOptions): Cloud {
       const redis = (partial.redis = options.redisUrl ? await openRedis({ url: options.redisUrl, prefix: options.redisPrefix }) : undefined);
       const pubsub: PubSub | undefined = redis ? new RedisPubSub(redis) : undefined;
       let hub: AlertFanout;
-      if (pubsub) {
-        partial.fanout = new PubSubAlertHub({ pubsub, store, logger, metrics });
+      if (pubsub || options.databaseUrl) {
+        // On PostgreSQL two raises on one node can also resolve out of seq order: the same ordered
+        // hub, in process (decision 102). SQLite raises resolve in order: the plain hub, as before.
+        partial.fanout = new PubSubAlertHub({ pubsub: pubsub ?? new MemoryPubSub(), store, logger, metrics });
         await partial.fanout.start();
         hub = partial.fanout;
       } else hub = new AlertHub();
