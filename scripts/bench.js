@@ -36,6 +36,12 @@ const allBenches = [
     args: quick ? ['4', '1200', '1'] : ['10', '1200', '5'],
   },
   { name: 'outbox append at depth', id: 'outbox-append', file: 'bench/dist/outbox-append.bench.js', args: quick ? ['20000', '200'] : ['1000000', '2000'] },
+  {
+    name: 'cloud ingest',
+    id: 'cloud-ingest',
+    file: 'bench/dist/cloud-ingest.bench.js',
+    args: quick ? ['10', '1000', 'auto', '3'] : ['100', '10000', 'auto', '10'],
+  },
 ];
 const onlyArg = process.argv.indexOf('--only');
 const only = onlyArg >= 0 ? (process.argv[onlyArg + 1] ?? '').split(',').filter(Boolean) : undefined;
@@ -202,6 +208,29 @@ Command: \`${c.command}\``,
   }),
 };
 
+const cloudNames = { embedded: 'embedded default (aedes + SQLite)', 'postgres+mosquitto': 'one node on PostgreSQL + Mosquitto 2' };
+sections['cloud-ingest'] = (c) => ({
+  title: 'Cloud ingest: embedded default vs PostgreSQL + Mosquitto',
+  body: `\`storesense-sim fleet\` in its own process drives ${fmt(c.gateways)} gateway connections, each with its own
+account, publishing QoS 1 events; the cloud (in the benchmark's process) validates, stores, runs the
+rules and acks each event on the gateway's ack topic. Embedded: aedes and SQLite in the cloud's
+process. PostgreSQL + Mosquitto: a fresh schema on the machine's PostgreSQL, a private Mosquitto
+2.0 with the dynamic-security plugin written by \`broker-config\`, gateways enrolled live through
+the cloud, ingest on a shared subscription with \`STORESENSE_BROKER_CONCURRENCY=${c.brokerConcurrency}\`. The configurations alternate. **Burst**: ${fmt(c.burst)}
+events offered at once; events/s stored (first to last stored) and acked (first publish to last
+ack) is the ceiling, and publish→ack there is mostly queueing. **Steady**: ${fmt(c.rate)} events/s
+for ${c.seconds} s (half the lower ceiling) for publish→ack below it.
+
+| configuration | burst: stored/s | acked/s | publish→ack p50 / p99 | steady: acked/s | publish→ack p50 | p99 | max | unacked |
+| --- | --- | --- | --- | --- | --- | --- | --- | --- |
+${c.configurations.map((x) => `| ${cloudNames[x.name] ?? x.name} | ${fmt(x.burst.storedPerSecond)} | ${fmt(x.burst.ackedPerSecond)} | ${fmt(x.burst.ackP50Ms)} / ${fmt(x.burst.ackP99Ms)} ms | ${fmt(x.steady.ackedPerSecond)} | ${fmt(x.steady.ackP50Ms)} ms | ${fmt(x.steady.ackP99Ms)} ms | ${fmt(x.steady.ackMaxMs)} ms | ${x.burst.unacked + x.steady.unacked} |`).join('\n')}
+
+Load average while measuring: ${c.loadAverage.join(', ')} on ${machine.cores} cores (the machine is shared; ratios
+matter more than absolute values).
+
+Command: \`${c.command}\``,
+});
+
 const render = (id) => {
   const { title, body } = sections[id](results[allBenches.find((b) => b.id === id).name]);
   return { title, text: `## ${title}\n\n${body}\n\n${measured}\n` };
@@ -225,7 +254,9 @@ let md;
 if (!only) {
   md = [
     header,
-    ...['gateway-throughput', 'subject-memory', 'e2e-latency', 'simulator-generation', 'classifier-inference', 'outbox-append'].map((id) => render(id).text),
+    ...['gateway-throughput', 'subject-memory', 'e2e-latency', 'simulator-generation', 'classifier-inference', 'outbox-append', 'cloud-ingest'].map(
+      (id) => render(id).text,
+    ),
   ].join('\n');
 } else {
   // Split the existing file at its `## ` headings, replace (or append) the sections rerun.

@@ -86,6 +86,11 @@ export interface CloudOptions {
    * `storesense-cloud broker-config`). Provisioning or revoking a gateway then updates the broker live.
    */
   brokerAdminUrl?: string;
+  /**
+   * External broker only: messages handled at once, different gateways' side by side, each
+   * gateway's in order (decision 114). Default 1: one at a time, as with the embedded broker.
+   */
+  brokerConcurrency?: number;
   /** Site models: store names, time zones, gateway stores, token periods. */
   sites?: Site[];
   /** Ingest only these sites' topics (sharding, or tests on a shared broker); all when absent. */
@@ -234,6 +239,7 @@ export function createCloud(options: CloudOptions): Cloud {
           metrics,
           ...(options.brokerProtocolVersion ? { protocolVersion: options.brokerProtocolVersion } : {}),
           ...(shareGroup !== null ? { shareGroup } : {}),
+          ...(options.brokerConcurrency !== undefined ? { concurrency: options.brokerConcurrency } : {}),
         });
         if (options.brokerAdminUrl) partial.admin = await connectDynsecAdmin({ url: options.brokerAdminUrl, logger, metrics });
         mqttUrl = redactUrl(options.brokerUrl);

@@ -70,6 +70,8 @@ Environment:
   STORESENSE_BROKER_SHARE_GROUP  share group of the ingest subscriptions (default storesense; nodes
                          of one group split the events; "none" subscribes plainly)
   STORESENSE_BROKER_MQTT_VERSION  3.1.1 (default) or 5
+  STORESENSE_BROKER_CONCURRENCY  messages in hand at once from the external broker (default 1; e.g.
+                         64 on PostgreSQL: gateways side by side, each gateway's events in order)
   STORESENSE_LOG_LEVEL   pino level (default info); logs go to stderr
 `;
 
@@ -197,8 +199,12 @@ async function main(): Promise<void> {
   const brokerAdminUrl = process.env.STORESENSE_BROKER_ADMIN_URL || undefined;
   const shareGroupEnv = process.env.STORESENSE_BROKER_SHARE_GROUP || undefined;
   const mqttVersionEnv = process.env.STORESENSE_BROKER_MQTT_VERSION || undefined;
-  if ((brokerAdminUrl || shareGroupEnv || mqttVersionEnv) && !brokerUrl)
-    problems.push('STORESENSE_BROKER_ADMIN_URL, _SHARE_GROUP and _MQTT_VERSION apply to an external broker: set STORESENSE_BROKER_URL');
+  const concurrencyEnv = process.env.STORESENSE_BROKER_CONCURRENCY || undefined;
+  if ((brokerAdminUrl || shareGroupEnv || mqttVersionEnv || concurrencyEnv) && !brokerUrl)
+    problems.push('STORESENSE_BROKER_ADMIN_URL, _SHARE_GROUP, _MQTT_VERSION and _CONCURRENCY apply to an external broker: set STORESENSE_BROKER_URL');
+  const brokerConcurrency = concurrencyEnv === undefined ? undefined : Number(concurrencyEnv);
+  if (brokerConcurrency !== undefined && (!Number.isInteger(brokerConcurrency) || brokerConcurrency < 1 || brokerConcurrency > 1024))
+    problems.push(`STORESENSE_BROKER_CONCURRENCY must be a whole number 1-1024, got "${concurrencyEnv}"`);
   if (shareGroupEnv !== undefined && shareGroupEnv !== 'none' && !isShareGroup(shareGroupEnv))
     problems.push(`STORESENSE_BROKER_SHARE_GROUP "${shareGroupEnv}" must be a name without '/', '+' or '#' (or none)`);
   if (mqttVersionEnv !== undefined && !['3.1.1', '4', '5'].includes(mqttVersionEnv))
@@ -234,6 +240,7 @@ async function main(): Promise<void> {
     ...(brokerAdminUrl ? { brokerAdminUrl } : {}),
     ...(shareGroupEnv ? { brokerShareGroup: shareGroupEnv === 'none' ? null : shareGroupEnv } : {}),
     ...(mqttVersionEnv === '5' ? { brokerProtocolVersion: 5 as const } : {}),
+    ...(brokerConcurrency !== undefined ? { brokerConcurrency } : {}),
     ...brokerTlsFromEnv(),
     ...(values.members ? { membersCsvPath: resolve(values.members) } : {}),
     ...(values['offer-webhook']

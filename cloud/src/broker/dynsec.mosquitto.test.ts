@@ -100,6 +100,48 @@ describe.skipIf(unavailable !== undefined)('a private Mosquitto configured by br
     await g3.endAsync(true);
   });
 
+  it('with concurrency, handles different gateways side by side and each gateway in order', async () => {
+    const link = await connectExternalBroker({ url: broker.ingestUrl, clientId: 'ingest-concurrent', concurrency: 16, logger, metrics: new Metrics() });
+    const order = new Map<string, number[]>();
+    let releaseGw1: (() => void) | undefined;
+    const gw2Handled = new Promise<void>((resolve) => {
+      releaseGw1 = resolve;
+    });
+    let inHandler = 0;
+    let most = 0;
+    await link.subscribe(filters.allEvents, async (topic, payload) => {
+      const d = codecs.event.decode(payload);
+      if (!d.ok) return;
+      inHandler++;
+      most = Math.max(most, inHandler);
+      // gw1's first event waits until a gw2 event went through: only possible side by side.
+      if (d.value.gatewayId === 'gw1' && d.value.seq === 1) await gw2Handled;
+      if (d.value.gatewayId === 'gw2') releaseGw1?.();
+      order.set(d.value.gatewayId, [...(order.get(d.value.gatewayId) ?? []), d.value.seq]);
+      inHandler--;
+    });
+    const [g1, g2] = await Promise.all([gw1, gw2].map((g) => connectAs(broker.gatewayUrl(g), g.username)));
+    try {
+      for (let seq = 1; seq <= 10; seq++) {
+        const e = makeEvent({ siteId: 'mall', gatewayId: 'gw1', type: 'arrival', seq });
+        await g1!.publishAsync(topics.event('mall', 'gw1', 'arrival'), codecs.event.encode(e), { qos: 1 });
+      }
+      for (let seq = 1; seq <= 10; seq++) {
+        const e = makeEvent({ siteId: 'mall', gatewayId: 'gw2', type: 'arrival', seq });
+        await g2!.publishAsync(topics.event('mall', 'gw2', 'arrival'), codecs.event.encode(e), { qos: 1 });
+      }
+      await waitFor(() => (order.get('gw1')?.length ?? 0) === 10 && (order.get('gw2')?.length ?? 0) === 10, 10_000, 'all 20 handled');
+      expect(order.get('gw1')).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+      expect(order.get('gw2')).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+      expect(most).toBeGreaterThanOrEqual(2);
+      expect(most).toBeLessThanOrEqual(16);
+    } finally {
+      await g1!.endAsync(true);
+      await g2!.endAsync(true);
+      await link.close();
+    }
+  });
+
   it.each([4, 5] as const)('splits events between two ingest links of one share group, each exactly once (MQTT %s)', async (protocolVersion) => {
     const metrics = new Metrics();
     const received = [new Map<string, number>(), new Map<string, number>()];

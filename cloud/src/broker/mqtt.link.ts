@@ -19,6 +19,14 @@ export interface ExternalBrokerOptions {
    * group split the gateways' events; each message goes to one of them, which stores and acks it.
    */
   shareGroup?: string;
+  /**
+   * Messages handled at once (decision 114). 1 (the default): one at a time, each PUBACK after its
+   * handler settles, as with the embedded broker. Above 1: messages of one gateway (the topic's site
+   * and gateway levels) still one at a time and in order, different gateways' side by side, up to
+   * this many; the PUBACK goes out on receipt while fewer are in hand (the gateway's outbox, not
+   * the broker, holds an event until the application ack), and waits for a slot otherwise.
+   */
+  concurrency?: number;
   logger: Logger;
   metrics: Metrics;
 }
@@ -48,21 +56,44 @@ export async function connectExternalBroker(options: ExternalBrokerOptions): Pro
   const client: MqttClient = mqtt.connect(options.url, clientOptions);
   const handlers: { filter: string; handler: MessageHandler }[] = [];
 
-  // handleMessage (not the 'message' event) so the PUBACK goes out after the handler settles and
-  // messages are handled one at a time, as with the embedded broker.
+  const concurrency = Math.max(1, Math.floor(options.concurrency ?? 1));
+  const handle = async (topic: string, payload: Buffer) => {
+    for (const h of handlers.filter((x) => topicMatches(x.filter, topic))) {
+      try {
+        await h.handler(topic, payload);
+      } catch (err) {
+        metrics.inc('broker.handler_failed');
+        log.error({ err, topic }, 'message handler failed');
+      }
+    }
+  };
+  // Per-gateway chains: the tail of each gateway's queue, so its messages keep their order.
+  const chains = new Map<string, Promise<void>>();
+  let inHand = 0;
+  let waitingForSlot: (() => void) | undefined;
+  // handleMessage (not the 'message' event): mqtt.js hands over the next packet, and sends this
+  // one's PUBACK, only once the callback is called, which is how the link applies backpressure.
   client.handleMessage = (packet, callback) => {
     const payload = Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload);
-    const matching = handlers.filter((h) => topicMatches(h.filter, packet.topic));
-    (async () => {
-      for (const h of matching) {
-        try {
-          await h.handler(packet.topic, payload);
-        } catch (err) {
-          metrics.inc('broker.handler_failed');
-          log.error({ err, topic: packet.topic }, 'message handler failed');
-        }
+    if (concurrency === 1) {
+      void handle(packet.topic, payload).finally(() => callback());
+      return;
+    }
+    const key = packet.topic.split('/', 4).join('/');
+    inHand++;
+    const run: Promise<void> = (chains.get(key) ?? Promise.resolve()).then(() => handle(packet.topic, payload));
+    chains.set(key, run);
+    void run.finally(() => {
+      inHand--;
+      if (chains.get(key) === run) chains.delete(key);
+      const w = waitingForSlot;
+      if (w && inHand < concurrency) {
+        waitingForSlot = undefined;
+        w();
       }
-    })().finally(() => callback());
+    });
+    if (inHand < concurrency) callback();
+    else waitingForSlot = () => callback();
   };
   client.on('error', (err) => log.warn({ err: err.message }, 'mqtt link error'));
   client.on('reconnect', () => log.info('mqtt link reconnecting'));
