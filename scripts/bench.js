@@ -40,7 +40,7 @@ const allBenches = [
     name: 'cloud ingest',
     id: 'cloud-ingest',
     file: 'bench/dist/cloud-ingest.bench.js',
-    args: quick ? ['10', '1000', 'auto', '3'] : ['100', '10000', 'auto', '10'],
+    args: quick ? ['10', '1000', 'auto', '3'] : ['100', '5000', 'auto', '10'],
   },
 ];
 const onlyArg = process.argv.indexOf('--only');

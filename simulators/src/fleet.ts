@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { codecs, newId, topics, type PresenceEvent } from '@storesense/protocol';
-import { connectAsync, type MqttClient } from 'mqtt';
+import { connect, type MqttClient } from 'mqtt';
 import { z } from 'zod';
 
 /**
@@ -36,7 +36,7 @@ export interface FleetOptions {
   drainMs?: number;
   /** Called about once a second while publishing and draining. */
   onProgress?: (p: FleetProgress) => void;
-  /** Connections opened at once (default 50). */
+  /** Connections opened at once (default 25). */
   connectConcurrency?: number;
 }
 
@@ -111,18 +111,25 @@ export async function runFleet(o: FleetOptions): Promise<FleetSummary> {
     o.onProgress?.({ phase, connected, sent, acked: latencies.length, elapsedMs: performance.now() - start });
 
   const clients: MqttClient[] = [];
+  // Every client created, connected or not, so a failed start still closes them all.
+  const created: MqttClient[] = [];
   let stopping = false;
   const connectOne = async (g: FleetGateway): Promise<MqttClient> => {
-    const client = await connectAsync(o.url, {
+    const client = connect(o.url, {
       clientId: g.username ?? `${g.siteId}.${g.gatewayId}`,
       protocolVersion: o.protocolVersion ?? 4,
       clean: true,
       reconnectPeriod: 0,
-      connectTimeout: 10_000,
+      // A cloud checks a password hash per CONNECT (scrypt on the embedded broker): slow on a busy machine.
+      connectTimeout: 30_000,
       ...(g.username !== undefined ? { username: g.username } : {}),
       ...(g.password !== undefined ? { password: g.password } : {}),
-    }).catch((err: Error) => {
-      throw new Error(`gateway ${g.siteId}/${g.gatewayId} could not connect: ${err.message}`);
+    });
+    created.push(client);
+    await new Promise<void>((resolve, reject) => {
+      client.once('connect', () => resolve());
+      client.once('error', (err) => reject(new Error(`gateway ${g.siteId}/${g.gatewayId} could not connect: ${err.message}`)));
+      client.once('close', () => reject(new Error(`gateway ${g.siteId}/${g.gatewayId} could not connect: connection closed`)));
     });
     client.on('message', (_topic, payload) => {
       const d = codecs.ack.decode(payload);
@@ -146,7 +153,7 @@ export async function runFleet(o: FleetOptions): Promise<FleetSummary> {
   };
 
   try {
-    const width = o.connectConcurrency ?? 50;
+    const width = o.connectConcurrency ?? 25;
     for (let i = 0; i < o.gateways.length; i += width) {
       clients.push(...(await Promise.all(o.gateways.slice(i, i + width).map(connectOne))));
       progress('connecting', clients.length);
@@ -215,7 +222,7 @@ export async function runFleet(o: FleetOptions): Promise<FleetSummary> {
     };
   } finally {
     stopping = true;
-    await Promise.all(clients.map((c) => c.endAsync(true).catch(() => undefined)));
+    await Promise.all(created.map((c) => c.endAsync(true).catch(() => undefined)));
   }
 }
 
