@@ -50,7 +50,9 @@ describe.skipIf(!available)('gateway and cloud through the machine Mosquitto', (
   let stored: PresenceEvent[] = [];
 
   beforeAll(async () => {
-    const started = await startCloud(`${tmp.dir}/cloud`, { brokerUrl: MOSQUITTO, sites: [site], ingestSiteIds: [site.id] });
+    // Plain subscriptions (no share group, decision 112): another run of this test on the shared
+    // broker uses the same site id and must not take a share of this run's events.
+    const started = await startCloud(`${tmp.dir}/cloud`, { brokerUrl: MOSQUITTO, sites: [site], ingestSiteIds: [site.id], brokerShareGroup: null });
     cloud = started.cloud;
     await cloud.provisionGateway({ siteId: site.id, gatewayId: site.gateways[0]!.id, password: 'unused-by-anonymous-mosquitto' });
     gw = await startGateway(gatewayConfig(site, MOSQUITTO, `${tmp.dir}/gateway`), new ScaledClock(scenario.observations[0]!.at, SPEED), 'unused');
