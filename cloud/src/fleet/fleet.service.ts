@@ -155,8 +155,11 @@ export class FleetService {
     try {
       // The same default deployment as `storesense-site render` (sources the site calls for, the
       // status API), under the operator's overrides.
-      const { overrides: rendered } = withDefaultDeployment(site, gatewayId, { ...(ov as GatewayConfigOverrides), mqtt: { url: publicUrl(this.o.mqttUrl) } });
-      config = renderGatewayConfig(site, gatewayId, rendered) as unknown as Record<string, unknown>;
+      const { overrides: rendered } = withDefaultDeployment(site, gatewayId, ov as GatewayConfigOverrides);
+      // The gateway's own settings (broker, data directory, pepper) are not the cloud's to send
+      // (decision 131): left out, so the version moves only with what the gateway would apply.
+      const { mqtt: _mqtt, dataDir: _dataDir, identity: _identity, ...sent } = renderGatewayConfig(site, gatewayId, rendered);
+      config = sent as unknown as Record<string, unknown>;
     } catch (err) {
       if (err instanceof GatewayConfigError) throw new FleetError(400, 'the config does not render', err.issues);
       throw err;

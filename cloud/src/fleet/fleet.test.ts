@@ -2,6 +2,8 @@ import { exampleSitePath, loadSiteFile, type Site } from '@storesense/firmware-c
 import { codecs, topics } from '@storesense/protocol';
 import type { MqttClient } from 'mqtt';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createCloud } from '../app.js';
+import { createLogger } from '../log.js';
 import { connectClient, startTestCloud, waitFor, type TestCloud } from '../testing/harness.js';
 
 function boutique(): Site {
@@ -45,7 +47,10 @@ describe('fleet: enrolment, remote config, commands and revocation against the e
     const enrolled = await api('POST', '/api/v1/gateways/enroll', { code: reg.body.code.toLowerCase() }, false);
     expect(enrolled.status).toBe(200);
     expect(enrolled.body).toMatchObject({ siteId: site.id, gatewayId: gw, configVersion: 1, mqtt: { url: t.endpoints.mqttUrl, username: `${site.id}.${gw}` } });
-    expect(enrolled.body.config).toMatchObject({ siteId: site.id, gatewayId: gw, mqtt: { url: t.endpoints.mqttUrl } });
+    expect(enrolled.body.config).toMatchObject({ siteId: site.id, gatewayId: gw });
+    // The gateway's own settings are not sent: the broker and login come once, at enrolment.
+    expect(enrolled.body.config).not.toHaveProperty('mqtt');
+    expect(enrolled.body.config).not.toHaveProperty('dataDir');
     // Single use; the code and the password never reach the log; only hashes are stored.
     expect((await api('POST', '/api/v1/gateways/enroll', { code: reg.body.code }, false)).status).toBe(404);
     const password = enrolled.body.mqtt.password as string;
@@ -128,5 +133,22 @@ describe('fleet: enrolment, remote config, commands and revocation against the e
     expect((await api('POST', '/api/v1/gateways/enroll', { code }, false)).status).toBe(404);
     for (let i = 0; i < 9; i++) await api('POST', '/api/v1/gateways/enroll', { code: 'AAAA-AAAA-AAAA' }, false);
     expect((await api('POST', '/api/v1/gateways/enroll', { code }, false)).status).toBe(429);
+  });
+
+  it("publishes every enrolled gateway's config again at start, raising the version only when its site changed", async () => {
+    const reg = await api('POST', '/api/v1/gateways', { siteId: site.id, gatewayId: gw });
+    expect((await api('POST', '/api/v1/gateways/enroll', { code: reg.body.code }, false)).status).toBe(200);
+    const dataDir = t.dataDir;
+    const restart = async (s: Site) => {
+      await t.cloud.stop();
+      const cloud = createCloud({ dataDir, sites: [s], staffAuth: 'required', logger: createLogger({ level: 'silent' }) });
+      await cloud.start();
+      t = { ...t, cloud, stop: async () => cloud.stop() };
+      return (await cloud.store!.getGatewayRegistration(site.id, gw))!.config!;
+    };
+    expect((await restart(site)).version).toBe(1);
+    const changed = await restart({ ...site, journey: { ...site.journey, exitAbsenceMs: site.journey.exitAbsenceMs + 5_000 } });
+    expect(changed.version).toBe(2);
+    expect((changed.body as { journey: { exitAbsenceMs: number } }).journey.exitAbsenceMs).toBe(site.journey.exitAbsenceMs + 5_000);
   });
 });
