@@ -1,17 +1,21 @@
 /**
- * The staff view at `/staff`, made for a phone: log in, then live alerts of the staff member's
- * stores with Claim / Done buttons and who has each one. Alert cards show the member summary and
- * the recommendation when the alert carries them. Data is only ever inserted as text. The session
- * token lives in sessionStorage (this tab only, the console's keys); the socket gets a fresh
- * single-use ticket on every (re)connect and resumes from the last seq it saw.
+ * The staff view at `/staff`, made for a phone: log in, then one card per visit of the staff
+ * member's stores (staff-cards.ts) that follows the shopper (where they are, how far they got) with
+ * Claim / Done and who has it; cards of shoppers who left, or gone quiet, grey and sink. A claim
+ * that cannot reach the cloud says so on its card and is retried; a banner says when the view is
+ * offline. Data is only ever inserted as text. The session token lives in sessionStorage (this tab
+ * only, the console's keys); the socket gets a fresh single-use ticket on every (re)connect and
+ * resumes from the last seq it saw, and the list is re-read after a reconnect (updates missed
+ * while away).
  */
 import type { AlertMemberSummary, StaffAlert, StaffFrame } from '@storesense/protocol';
-import { alertTitle, place } from './alert-text.js';
+import { alertTitle } from './alert-text.js';
 import type { User } from './api.types.js';
 import { fmt } from './format.js';
-import { t, tn } from './i18n.js';
+import { type MessageKey, t, tn, tOr } from './i18n.js';
 import { initLocale, localeSwitcher } from './locale.js';
-import { type SiteSummary, setSites, siteZone } from './sites.js';
+import { type SiteSummary, floorName, setSites, siteOf, siteZone, storeName, zoneOf } from './sites.js';
+import { type Card, cards, STAGES } from './staff-cards.js';
 
 initLocale();
 
@@ -22,12 +26,20 @@ const $ = <E extends HTMLElement = HTMLElement>(id: string): E => {
 };
 const alertsEl = $('alerts');
 const statusEl = $('status');
+const offlineEl = $('offline');
 const alerts = new Map<string, StaffAlert>();
 let token = sessionStorage.getItem('storesense.token');
 let me = JSON.parse(sessionStorage.getItem('storesense.user') || 'null') as User | null;
 let lastSeq = 0;
 let ws: WebSocket | null = null;
 let retryTimer: ReturnType<typeof setTimeout> | undefined;
+let socketDown = false;
+/** Cards seen already (a new one flashes once). */
+const seen = new Set<string>();
+/** Per card: the last action problem to show, and a pending retry. */
+const notes = new Map<string, { text: string; cls: string }>();
+const retries = new Map<string, ReturnType<typeof setTimeout>>();
+const MAX_ALERTS = 300;
 
 const text = (tag: string, cls: string, value: string): HTMLElement => {
   const el = document.createElement(tag);
@@ -39,13 +51,16 @@ const setStatus = (label: string, isLive: boolean): void => {
   statusEl.textContent = label;
   statusEl.className = isLive ? 'live' : '';
 };
-const cardOf = (id: string): HTMLElement | null => alertsEl.querySelector(`li[data-alert-id="${CSS.escape(id)}"]`);
+function showOffline(): void {
+  offlineEl.hidden = !(token && (socketDown || !navigator.onLine));
+}
 
 interface Answer {
   status: number;
   body: { error?: string; message?: string; alert?: StaffAlert; ticket?: string; token?: string; user?: User; alerts?: StaffAlert[] };
 }
 
+/** JSON request; throws only when the cloud cannot be reached (the caller says so and retries). */
 async function api(method: string, path: string, body?: unknown): Promise<Answer> {
   const res = await fetch(path, {
     method,
@@ -58,25 +73,56 @@ async function api(method: string, path: string, body?: unknown): Promise<Answer
   return { status: res.status, body: json };
 }
 
-function render(a: StaffAlert, fresh: boolean): void {
-  let li = cardOf(a.id);
-  const isNew = !li;
-  if (!li) {
-    li = document.createElement('li');
-    li.dataset.alertId = a.id;
-  }
-  li.className = `alert ${a.status}${fresh && isNew ? ' fresh' : ''}`;
-  li.dataset.status = a.status;
-  li.replaceChildren(
-    text('div', 'msg', alertTitle(a)),
-    text(
-      'div',
-      'meta',
-      [fmt.time(a.eventAt, siteZone(a.siteId)), place(a.siteId, a.storeId, a.zoneId), fmt.list(a.tags)].filter((x) => x && x !== '–').join(' · '),
-    ),
-  );
+/** "Maison Lune boutique · Ground floor · Silk scarves · entrance main-door". */
+function where(c: Card): string {
+  const a = c.lead;
+  const zone = zoneOf(a.siteId, c.visit.zoneId ?? a.zoneId);
+  const floor = c.visit.floor ?? a.floor ?? zone?.floor;
+  const store = siteOf(a.siteId)?.stores.find((s) => s.id === a.storeId);
+  const doors = store?.entrances.filter((e) => floor === undefined || e.floor === floor) ?? [];
+  const door = c.stageIndex <= 1 && doors.length === 1 ? t('staff.entrance', { id: doors[0]!.id }) : undefined;
+  return [storeName(a.siteId, a.storeId) ?? a.storeId, floorName(a.siteId, floor), zone?.name ?? c.visit.zoneId, door].filter(Boolean).join(' · ');
+}
+
+function stageStrip(c: Card): HTMLElement {
+  const ol = text('ol', 'stages', '');
+  ol.setAttribute('aria-label', t('staff.stages'));
+  STAGES.forEach((s, i) => {
+    const li = text('li', i < c.stageIndex ? 'done' : i === c.stageIndex ? 'now' : '', tOr(`event.${s}`, s));
+    if (i === c.stageIndex) li.setAttribute('aria-current', 'step');
+    ol.append(li);
+  });
+  return ol;
+}
+
+function renderCard(c: Card): HTMLElement {
+  const a = c.lead;
+  const li = document.createElement('li');
+  li.dataset.alertId = a.id;
+  li.dataset.visit = c.key;
+  li.dataset.status = c.status;
+  li.dataset.stage = c.visit.stage;
+  if (c.retired) li.dataset.retired = c.retired;
+  li.className = `alert ${c.status}${c.retired ? ' retired' : ''}${seen.has(c.key) ? '' : ' fresh'}`;
+  seen.add(c.key);
+  const title = alertTitle({ ...a, eventType: c.visit.stage, ...(c.visit.zoneId ? { zoneId: c.visit.zoneId } : {}) });
+  const zone = siteZone(a.siteId);
+  li.append(text('div', 'msg', title), text('div', 'where', where(c)), stageStrip(c));
+  const facts = [fmt.time(c.visit.at, zone), fmt.list(a.tags)];
+  if (c.visit.amount !== undefined) facts.push(fmt.money(c.visit.amount, c.visit.currency));
+  li.append(text('div', 'meta', facts.filter((x) => x && x !== '–').join(' · ')));
+  if (c.retired)
+    li.append(
+      text(
+        'div',
+        'retired-note',
+        c.retired === 'exit'
+          ? t('staff.left', { time: fmt.time(c.visit.exitedAt, zone) })
+          : t('staff.quiet', { n: Math.round((Date.now() - c.activityAt) / 60_000) }),
+      ),
+    );
   if (a.member) li.append(text('div', 'summary', memberSummary(a.member)));
-  if (a.recommendation && (a.recommendation.headline || a.recommendation.items.length)) {
+  if (!c.retired && a.recommendation && (a.recommendation.headline || a.recommendation.items.length)) {
     const rec = text('div', 'rec', '');
     rec.append(text('div', 'rec-headline', a.recommendation.headline));
     if (a.recommendation.items.length) {
@@ -90,22 +136,29 @@ function render(a: StaffAlert, fresh: boolean): void {
     }
     li.append(rec);
   }
-  if (a.status !== 'open')
-    li.append(text('div', 'claimed-by', t(a.status === 'acked' ? 'alert.doneBy' : 'alert.claimedBy', { name: a.claimedBy || t('alert.someone') })));
-  const mine = a.claimedBy === me?.displayName;
+  if (c.status !== 'open')
+    li.append(text('div', 'claimed-by', t(c.status === 'acked' ? 'alert.doneBy' : 'alert.claimedBy', { name: c.claimedBy || t('alert.someone') })));
+  const mine = c.claimedBy === me?.displayName;
   const actions = text('div', 'actions', '');
-  if (a.status === 'open') actions.append(button(t('alert.claim'), 'claim', a));
-  if (a.status === 'open' || (a.status === 'claimed' && mine)) actions.append(button(t('alert.done'), 'ack', a));
+  const pending = retries.has(c.key);
+  if (c.status === 'open' && !c.retired) actions.append(button(t('alert.claim'), 'claim', c, pending));
+  if (c.status === 'open' || (c.status === 'claimed' && mine)) actions.append(button(t('alert.done'), 'ack', c, pending));
   if (actions.children.length) li.append(actions);
-  if (isNew) {
-    alertsEl.querySelector('.empty')?.remove();
-    const after = [...alertsEl.children].find((x) => (alerts.get((x as HTMLElement).dataset.alertId ?? '')?.seq ?? 0) < a.seq);
-    alertsEl.insertBefore(li, after || null);
-    while (alertsEl.children.length > 100) alertsEl.lastElementChild?.remove();
-  }
+  const note = notes.get(c.key);
+  if (note) li.append(text('div', `note ${note.cls}`, note.text));
+  return li;
 }
 
-// "12 visits · last seen 3 days ago · spent 2,480 CNY": what staff need at a glance.
+function render(): void {
+  const list = cards(alerts.values(), Date.now());
+  if (list.length === 0) {
+    alertsEl.replaceChildren(text('li', 'meta empty', t('staff.noAlerts')));
+    return;
+  }
+  alertsEl.replaceChildren(...list.slice(0, 100).map(renderCard));
+}
+
+// "12 visits · last seen 3 days ago · spent ¥2,480.00": what staff need at a glance.
 function memberSummary(m: AlertMemberSummary): string {
   const parts = [tn('alert.visits', m.visits)];
   parts.push(m.lastSeenAt ? t('alert.lastSeen', { ago: fmt.days(m.lastSeenAt) }) : t('alert.firstVisit'));
@@ -113,23 +166,70 @@ function memberSummary(m: AlertMemberSummary): string {
   return parts.join(' · ');
 }
 
-function button(label: string, action: 'claim' | 'ack', a: StaffAlert): HTMLButtonElement {
+function button(label: string, action: 'claim' | 'ack', c: Card, pending: boolean): HTMLButtonElement {
   const b = text('button', action, label) as HTMLButtonElement;
   b.type = 'button';
-  b.onclick = async () => {
+  b.disabled = pending;
+  b.onclick = () => {
     b.disabled = true;
-    const res = await api('POST', `/api/v1/alerts/${encodeURIComponent(a.id)}/${action}`);
-    if (res.body.alert) upsert(res.body.alert, false);
-    if (res.status === 409) cardOf(a.id)?.append(text('div', 'note', res.body.error ?? t('staff.conflict')));
-    else b.disabled = false;
+    void act(action, c.key, 0);
   };
   return b;
 }
 
-function upsert(a: StaffAlert, fresh: boolean): void {
+const note = (key: string, msg: MessageKey, params: Record<string, string | number>, cls: string): void => {
+  notes.set(key, { text: t(msg, params), cls });
+  render();
+};
+
+/**
+ * Claims (or finishes) every alert of a card it applies to. A conflict (someone else was quicker)
+ * is shown and final; a cloud that cannot be reached, or fails, is shown and retried with backoff
+ * (2, 4, 8, 16, 30 s) until it answers.
+ */
+async function act(action: 'claim' | 'ack', key: string, attempt: number): Promise<void> {
+  retries.delete(key);
+  const targets = [...alerts.values()].filter(
+    (a) => (a.visitId ?? a.id) === key && (a.status === 'open' || (action === 'ack' && a.status === 'claimed' && a.claimedBy === me?.displayName)),
+  );
+  for (const a of targets) {
+    let res: Answer;
+    try {
+      res = await api('POST', `/api/v1/alerts/${encodeURIComponent(a.id)}/${action}`);
+    } catch (err) {
+      return retry(action, key, attempt, (err as Error).message || t('staff.unreachable'));
+    }
+    if (res.body.alert) upsert(res.body.alert);
+    if (res.status === 409) return note(key, 'staff.failed', { error: res.body.error ?? t('staff.conflict') }, 'conflict');
+    if (res.status >= 500 || res.status === 0) return retry(action, key, attempt, res.body.error ?? t('error.http', { status: res.status }));
+    if (res.status !== 200) return note(key, 'staff.failed', { error: res.body.error ?? t('error.http', { status: res.status }) }, 'failed');
+  }
+  notes.delete(key);
+  render();
+}
+
+function retry(action: 'claim' | 'ack', key: string, attempt: number, error: string): void {
+  const s = Math.min(30, 2 ** (attempt + 1));
+  retries.set(
+    key,
+    setTimeout(() => void act(action, key, attempt + 1), s * 1000),
+  );
+  note(key, 'staff.retrying', { error, n: s }, 'retrying');
+}
+
+function upsert(a: StaffAlert): void {
   alerts.set(a.id, a);
   lastSeq = Math.max(lastSeq, a.seq);
-  render(a, fresh);
+  if (alerts.size > MAX_ALERTS) {
+    const oldest = [...alerts.values()].sort((x, y) => x.seq - y.seq)[0];
+    if (oldest) alerts.delete(oldest.id);
+  }
+}
+
+async function loadAlerts(): Promise<void> {
+  const res = await api('GET', '/api/v1/alerts?limit=100').catch(() => null);
+  if (res?.status === 200) for (const a of res.body.alerts ?? []) upsert(a);
+  render();
 }
 
 async function connect(): Promise<void> {
@@ -139,6 +239,9 @@ async function connect(): Promise<void> {
   const ticket = await api('POST', '/api/v1/alerts/ticket').catch(() => null);
   if (!token) return;
   if (ticket?.status !== 200 || !ticket.body.ticket) {
+    socketDown = true;
+    showOffline();
+    setStatus(t('status.offline'), false);
     retryTimer = setTimeout(() => void connect(), 3000);
     return;
   }
@@ -147,13 +250,21 @@ async function connect(): Promise<void> {
   ws = socket;
   socket.onmessage = (m: MessageEvent<string>) => {
     const f = JSON.parse(m.data) as StaffFrame;
-    if (f.type === 'hello') setStatus(t('status.live'), true);
-    else if (f.type === 'alert') upsert(f.alert, true);
-    else if (f.type === 'alert_update') upsert(f.alert, false);
+    if (f.type === 'hello') {
+      setStatus(t('status.live'), true);
+      if (socketDown) void loadAlerts(); // progress and claims that changed while we were away
+      socketDown = false;
+      showOffline();
+    } else if (f.type === 'alert' || f.type === 'alert_update') {
+      upsert(f.alert);
+      render();
+    }
   };
   socket.onclose = (e) => {
     ws = null;
     if (!token) return;
+    socketDown = true;
+    showOffline();
     setStatus(e.code >= 4000 ? t('status.refused', { reason: e.reason || e.code }) : t('status.reconnecting'), false);
     retryTimer = setTimeout(() => void connect(), e.code >= 4000 ? 5000 : 2000);
   };
@@ -162,12 +273,11 @@ async function connect(): Promise<void> {
 async function start(user: User): Promise<void> {
   $('login-view').hidden = true;
   $('alerts-view').hidden = false;
-  $('who').textContent = `${user.displayName} · ${user.storeIds.length ? user.storeIds.join(', ') : user.role}`;
+  $('who').textContent = `${user.displayName} · ${user.storeIds.length ? user.storeIds.join(', ') : tOr(`role.${user.role}`, user.role)}`;
   $('console-link').hidden = user.role === 'staff';
   const known = await fetch('/api/v1/sites', { headers: { authorization: `Bearer ${token}` } }).catch(() => null);
   if (known?.ok) setSites(((await known.json()) as { sites: SiteSummary[] }).sites);
-  const res = await api('GET', '/api/v1/alerts?limit=50');
-  if (res.status === 200) for (const a of (res.body.alerts ?? []).slice().reverse()) upsert(a, false);
+  await loadAlerts();
   void connect();
 }
 
@@ -177,6 +287,9 @@ function signOut(message?: string): void {
   sessionStorage.removeItem('storesense.token');
   sessionStorage.removeItem('storesense.user');
   clearTimeout(retryTimer);
+  for (const r of retries.values()) clearTimeout(r);
+  retries.clear();
+  notes.clear();
   if (ws) {
     ws.onclose = null;
     ws.close();
@@ -184,7 +297,9 @@ function signOut(message?: string): void {
   }
   alerts.clear();
   lastSeq = 0;
-  alertsEl.replaceChildren(text('li', 'meta empty', t('staff.noAlerts')));
+  socketDown = false;
+  showOffline();
+  render();
   $('alerts-view').hidden = true;
   $('login-view').hidden = false;
   $('error').textContent = message || '';
@@ -196,9 +311,9 @@ $('login').onsubmit = async (e) => {
   e.preventDefault();
   $('error').textContent = '';
   const password = $<HTMLInputElement>('password');
-  const res = await api('POST', '/api/v1/auth/login', { username: $<HTMLInputElement>('username').value, password: password.value });
-  if (res.status !== 200 || !res.body.token || !res.body.user) {
-    $('error').textContent = res.body.error || t('login.failed');
+  const res = await api('POST', '/api/v1/auth/login', { username: $<HTMLInputElement>('username').value, password: password.value }).catch(() => null);
+  if (!res || res.status !== 200 || !res.body.token || !res.body.user) {
+    $('error').textContent = res?.body.error || (res ? t('login.failed') : t('staff.unreachable'));
     return;
   }
   token = res.body.token;
@@ -212,4 +327,10 @@ $('logout').onclick = async () => {
   await api('POST', '/api/v1/auth/logout').catch(() => undefined);
   signOut();
 };
+window.addEventListener('online', showOffline);
+window.addEventListener('offline', showOffline);
+// Quiet cards retire by time: re-read the clock now and then.
+setInterval(() => {
+  if (token) render();
+}, 15_000);
 if (token && me) void start(me);

@@ -1,3 +1,4 @@
+import { VisitFollower } from './alerts/visit-follower.js';
 import { mkdirSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -284,6 +285,8 @@ export function createCloud(options: CloudOptions): Cloud {
         // Profiles changed (API import, edit, erasure): gateways get the new key set.
         onMembersChanged: () => void partial.keys?.publishAll().catch((err: unknown) => log.error({ err }, 'member keys publish failed')),
       });
+      // Alerts stay true as the shopper moves on: later events of the visit update them (decision 154).
+      const visits = new VisitFollower({ store, hub, logger, metrics });
       const alerts = new AlertService({
         store,
         hub,
@@ -291,6 +294,7 @@ export function createCloud(options: CloudOptions): Cloud {
         logger,
         metrics,
         describeMember: (event, member, storeId) => members.forAlert(event, member, storeId),
+        onRaised: (alert) => visits.track(alert),
       });
       const delivery = (partial.delivery = new OfferDeliveryWorker({ store, clock, logger, metrics, config: options.offerDelivery }));
       const offers = new OffersService({ store, sites, clock, logger, metrics, delivery: options.offerDelivery, onQueued: () => delivery.kick() });
@@ -322,6 +326,7 @@ export function createCloud(options: CloudOptions): Cloud {
             });
           }
           await rules.onEvent(event);
+          await visits.onEvent(event);
         },
       });
       await partial.ingest.start();

@@ -23,6 +23,22 @@ export const recommendationSchema = z.object({
 export type Recommendation = z.infer<typeof recommendationSchema>;
 
 /**
+ * How far the visit behind an alert has got, updated in place as the shopper moves on (the cloud's
+ * visit follower, decision 154): the latest journey stage with where and when, and when they left.
+ */
+export const alertVisitSchema = z.object({
+  stage: eventTypeSchema.describe('the latest event of the visit: approach, arrival, dwell, floor_change, purchase or exit'),
+  at: z.number().int().nonnegative().describe('event time of that stage'),
+  zoneId: idSchema.optional(),
+  floor: z.number().int().optional(),
+  dwellMs: z.number().int().nonnegative().optional(),
+  amount: z.number().nonnegative().optional().describe('purchase only'),
+  currency: z.string().length(3).optional(),
+  exitedAt: z.number().int().nonnegative().optional().describe('event time of the exit; the alert no longer describes someone present'),
+});
+export type AlertVisit = z.infer<typeof alertVisitSchema>;
+
+/**
  * A live staff alert ("member nearby"), pushed by the cloud to staff clients over websocket.
  * Frames on the socket are `{type: 'alert', alert}` (and later `alert_update`, `hello`).
  */
@@ -45,6 +61,9 @@ export const staffAlertSchema = z.object({
   claimedBy: z.string().max(120).optional(),
   member: alertMemberSummarySchema.optional().describe('member summary (clouds since issue 6)'),
   recommendation: recommendationSchema.optional().describe('what to show this member (clouds since issue 6)'),
+  visitId: z.string().min(1).max(64).optional().describe('the visit of the event: alerts of one visit are one card (clouds since issue 14)'),
+  floor: z.number().int().optional().describe('floor of the event'),
+  visit: alertVisitSchema.optional().describe('how far the visit has got since the alert (clouds since issue 14)'),
 });
 export type StaffAlert = z.infer<typeof staffAlertSchema>;
 

@@ -33,6 +33,8 @@ export class AlertService {
         member: MemberProfile,
         storeId: string | undefined,
       ) => Promise<{ member: AlertMemberSummary; recommendation: Recommendation }>;
+      /** Told about each newly stored alert (the visit follower indexes it by visit). */
+      onRaised?: (alert: StaffAlert) => void;
     },
   ) {
     this.log = deps.logger.child({ module: 'alerts' });
@@ -59,6 +61,14 @@ export class AlertService {
         siteId: event.siteId,
         ...(action.storeId !== undefined ? { storeId: action.storeId } : {}),
         ...(event.zoneId !== undefined ? { zoneId: event.zoneId } : {}),
+        visitId: event.visitId,
+        ...(event.floor !== undefined ? { floor: event.floor } : {}),
+        visit: {
+          stage: event.type,
+          at: event.at,
+          ...(event.zoneId !== undefined ? { zoneId: event.zoneId } : {}),
+          ...(event.floor !== undefined ? { floor: event.floor } : {}),
+        },
         memberId: member.memberId,
         memberName: member.name,
         tier: member.tier,
@@ -86,6 +96,7 @@ export class AlertService {
       'staff alert',
     );
     this.deps.hub.publish(alert);
+    this.deps.onRaised?.(alert);
     return alert;
   }
 

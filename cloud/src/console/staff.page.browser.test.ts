@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { demoMembersPath, exampleSitePath, loadSiteFile } from '@storesense/firmware-config';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { PresenceEvent } from '@storesense/protocol';
 import { makeEvent, tempDir } from '../testing/fixtures.js';
 import { startTestCloud, type TestCloud } from '../testing/harness.js';
 import { SCREENSHOTS, screenshotPath } from './browser.harness.js';
@@ -13,6 +14,7 @@ const haveChromium = existsSync(CHROMIUM);
 if (!haveChromium) console.warn(`skipping the staff page browser test: ${CHROMIUM} is missing (apt-get install chromium)`);
 const SITE = 'mall-bj-01';
 const PHONE = { width: 390, height: 760 };
+const POLL = { timeout: 10_000 };
 
 describe.skipIf(!haveChromium)('staff page in headless Chromium', () => {
   let t: TestCloud;
@@ -20,6 +22,8 @@ describe.skipIf(!haveChromium)('staff page in headless Chromium', () => {
   const pages: { page: Page; problems: string[] }[] = [];
   const dirs: { cleanup: () => void }[] = [];
   let at = Date.UTC(2026, 10, 23, 6, 30, 0);
+  /** The cloud's clock runs this far behind real time (a quiet card: its alert was raised long ago). */
+  let clockOffsetMs = 0;
 
   beforeAll(async () => {
     const site = loadSiteFile(exampleSitePath('boutique'));
@@ -27,6 +31,7 @@ describe.skipIf(!haveChromium)('staff page in headless Chromium', () => {
     t = await startTestCloud({
       sites: [site.value],
       membersCsvPath: demoMembersPath,
+      clock: { now: () => Date.now() + clockOffsetMs },
       staffAuth: 'required',
       staff: [
         { username: 'alice', password: 'alice-secret-1', displayName: 'Alice Wu', role: 'staff', siteId: SITE, storeIds: ['boutique'] },
@@ -147,5 +152,113 @@ describe.skipIf(!haveChromium)('staff page in headless Chromium', () => {
     await expect.poll(() => o.locator('#events tr.event').count(), { timeout: 10_000 }).toBeGreaterThan(0);
     expect(await o.locator('li.alert').count()).toBeGreaterThan(0);
     expect(pages.flatMap((p) => p.problems)).toEqual([]);
+  }, 60_000);
+
+  /** One event of member `memberId`'s visit `visitId` at the boutique. */
+  async function step(memberId: string, visitId: string, type: PresenceEvent['type'], extra: Record<string, unknown> = {}) {
+    at += 30_000;
+    const e = makeEvent({
+      siteId: SITE,
+      gatewayId: 'gw-boutique-1',
+      storeId: 'boutique',
+      type,
+      at,
+      visitId,
+      floor: 0,
+      subject: { id: `s_${memberId}`, signals: ['ble'], memberId },
+      ...extra,
+    } as never);
+    expect((await t.cloud.ingestEvent(e)).status).toBe('stored');
+  }
+  const visitCard = (page: Page, visitId: string) => page.locator(`li.alert[data-visit="${visitId}"]`);
+  /** The order of the cards on screen: visit keys, top first, with their state. */
+  const order = (page: Page) =>
+    page.locator('li.alert').evaluateAll((els) => els.map((e) => `${e.getAttribute('data-status')}${e.getAttribute('data-retired') ? '/retired' : ''}`));
+
+  it('one card per visit follows the shopper from approach to purchase with floor, zone and entrance, and greys and sinks on exit', async () => {
+    const a = pages[0]!.page;
+    await step('M0003', 'v-zhang', 'approach');
+    await visitCard(a, 'v-zhang').waitFor({ timeout: 10_000 });
+    const card = visitCard(a, 'v-zhang');
+    expect(await card.getAttribute('data-stage')).toBe('approach');
+    expect(await card.locator('.where').textContent()).toBe('Maison Lune boutique · Ground floor · entrance main-door');
+    expect(await card.locator('.msg').textContent()).toMatch(/^Zhang Wei \(silver\) is near Maison Lune boutique$/);
+    await step('M0003', 'v-zhang', 'arrival');
+    await expect.poll(() => card.getAttribute('data-stage'), POLL).toBe('arrival');
+    expect(await visitCard(a, 'v-zhang').count()).toBe(1); // the arrival alert joined the approach's card
+    await step('M0003', 'v-zhang', 'dwell', { phase: 'update', zoneId: 'handbags', dwellMs: 180_000 });
+    await expect.poll(() => card.getAttribute('data-stage'), POLL).toBe('dwell');
+    expect(await card.locator('.where').textContent()).toBe('Maison Lune boutique · Ground floor · Handbags');
+    expect(await card.locator('.stages li.now').textContent()).toBe('dwell');
+    // The till's purchase: its own subject and visit, matched to her visit by member and store.
+    at += 30_000;
+    const buy = makeEvent({
+      siteId: SITE,
+      gatewayId: 'gw-boutique-1',
+      storeId: 'boutique',
+      type: 'purchase',
+      at,
+      amount: 2480,
+      currency: 'CNY',
+      subject: { id: 'pos_2', signals: ['terminal'], memberId: 'M0003' },
+    });
+    expect((await t.cloud.ingestEvent(buy)).status).toBe('stored');
+    await expect.poll(() => card.getAttribute('data-stage'), POLL).toBe('purchase');
+    expect(await card.locator('.meta').first().textContent()).toContain('CN¥2,480.00');
+    expect(await card.locator('.stages li.done').count()).toBe(3);
+    expect(await visitCard(a, 'v-zhang').count()).toBe(1);
+    expect((await order(a))[0]).toBe('open'); // newest news on top
+    await step('M0003', 'v-zhang', 'exit');
+    await expect.poll(() => card.getAttribute('data-retired'), POLL).toBe('exit');
+    expect(await card.locator('.retired-note').textContent()).toMatch(/^Left at \d\d:\d\d$/);
+    expect(await card.locator('button.claim').count()).toBe(0);
+    // Retired and done cards sit below every live one.
+    const states = await order(a);
+    const firstDone = states.findIndex((x) => x.includes('retired') || x.startsWith('acked'));
+    expect(states.slice(firstDone).every((x) => x.includes('retired') || x.startsWith('acked'))).toBe(true);
+    if (SCREENSHOTS) await a.screenshot({ path: screenshotPath('staff-visit-cards'), fullPage: true });
+    expect(pages[0]!.problems).toEqual([]);
+  }, 60_000);
+
+  it('a done card sinks below the open ones; a card with no news for 15 minutes retires by itself', async () => {
+    const a = pages[0]!.page;
+    await step('M0005', 'v-liu', 'arrival');
+    await visitCard(a, 'v-liu').waitFor({ timeout: 10_000 });
+    expect((await order(a))[0]).toBe('open');
+    // Li Na's card (claimed by Alice in the first test): Done moves it down among the finished ones.
+    const liNa = card(a, 'Li Na');
+    await liNa.locator('button.ack').click();
+    await expect.poll(() => liNa.getAttribute('data-status'), POLL).toBe('acked');
+    const states = await order(a);
+    expect(states.lastIndexOf('open')).toBeLessThan(states.indexOf('acked'));
+    // An alert the cloud raised 20 minutes ago with nothing heard since: retired on arrival.
+    clockOffsetMs = -20 * 60_000;
+    await step('M0006', 'v-zhao', 'arrival');
+    clockOffsetMs = 0;
+    await visitCard(a, 'v-zhao').waitFor({ timeout: 10_000 });
+    expect(await visitCard(a, 'v-zhao').getAttribute('data-retired')).toBe('quiet');
+    expect(await visitCard(a, 'v-zhao').locator('.retired-note').textContent()).toMatch(/^No news for 2\d min$/);
+    expect(pages[0]!.problems).toEqual([]);
+  }, 60_000);
+
+  it('offline: a banner says so, a claim says it was not sent and is retried until the cloud answers', async () => {
+    const a = pages[0]!.page;
+    await step('M0007', 'v-sophie', 'arrival');
+    const sophie = visitCard(a, 'v-sophie');
+    await sophie.waitFor({ timeout: 10_000 });
+    await contexts[0]!.setOffline(true);
+    await a.locator('#offline:not([hidden])').waitFor({ timeout: 10_000 });
+    expect(await a.locator('#offline').textContent()).toContain('Offline');
+    await sophie.locator('button.claim').click();
+    await expect.poll(() => sophie.locator('.note.retrying').textContent(), POLL).toMatch(/^Not sent \(.+\); retrying in 2 s…$/);
+    expect(await sophie.getAttribute('data-status')).toBe('open');
+    expect(await sophie.locator('button.claim').isDisabled()).toBe(true); // one retry at a time
+    await contexts[0]!.setOffline(false);
+    await expect.poll(() => sophie.getAttribute('data-status'), { timeout: 20_000 }).toBe('claimed');
+    expect(await sophie.locator('.note').count()).toBe(0);
+    expect(await sophie.locator('.claimed-by').textContent()).toBe('Claimed by Alice Wu');
+    await a.locator('#offline[hidden]').waitFor({ state: 'attached', timeout: 15_000 });
+    // Network errors of the offline spell are Chromium's console noise, not page errors.
+    expect(pages[0]!.problems.filter((p) => !/ERR_INTERNET_DISCONNECTED|Failed to fetch|WebSocket/.test(p))).toEqual([]);
   }, 60_000);
 });

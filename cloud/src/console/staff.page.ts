@@ -25,6 +25,7 @@ export const STAFF_HTML = /* html */ `<!doctype html>
   </form>
 </section>
 <section id="alerts-view" hidden>
+  <p id="offline" class="offline" role="alert" hidden data-i18n="staff.offline">Offline: alerts may be out of date. Reconnecting…</p>
   <div class="bar">
     <span id="who"></span><a id="console-link" href="/" hidden data-i18n="staff.consoleLink">console</a><button id="logout" class="secondary" type="button" data-i18n="app.signOut">Sign out</button>
   </div>
@@ -53,6 +54,15 @@ ul { list-style: none; padding: 0; margin: 0; }
 li.alert { border: 1px solid #8884; border-left: 6px solid #d4a017; border-radius: 8px; padding: 10px; margin-bottom: 8px; }
 li.alert.claimed { border-left-color: #0b5cad; }
 li.alert.acked { border-left-color: #1a7f37; opacity: .6; }
+li.alert.retired { border-left-color: #6e7781; opacity: .6; filter: grayscale(1); }
+.where { font-size: .9rem; margin-top: 2px; }
+ol.stages { display: flex; flex-wrap: wrap; gap: 4px; list-style: none; padding: 0; margin: 6px 0 0; font-size: .8rem; }
+ol.stages li { padding: 1px 8px; border-radius: 10px; border: 1px solid #8886; }
+ol.stages li.done { background: #1a7f3722; border-color: #1a7f37; }
+ol.stages li.now { background: #1a7f37; border-color: #1a7f37; color: #fff; font-weight: 600; }
+.retired-note { font-size: .85rem; font-weight: 600; margin-top: 4px; }
+.offline { background: #c62828; color: #fff; padding: 8px 10px; border-radius: 8px; margin: 0 0 8px; font-weight: 600; }
+.note.retrying { color: inherit; font-weight: 600; }
 li.alert.fresh { animation: flash 1.5s ease-out; }
 @keyframes flash { from { background: #d4a01744; } to { background: transparent; } }
 .msg { font-weight: 600; }
