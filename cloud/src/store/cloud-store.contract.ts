@@ -460,6 +460,13 @@ export function runCloudStoreContract(name: string, open: () => ContractStore | 
       expect(await store.setEnrolmentCode('s', 'g', 'd'.repeat(64), 300)).toBe(true);
     });
 
+    it('gives a code to exactly one of many racing enrolments', async () => {
+      await store.registerGateway('s', 'g', 1);
+      await store.setEnrolmentCode('s', 'g', 'e'.repeat(64), 1_000);
+      const takes = await Promise.all(Array.from({ length: 12 }, () => store.consumeEnrolmentCode('e'.repeat(64), 10)));
+      expect(takes.filter((x) => x !== undefined)).toEqual([{ siteId: 's', gatewayId: 'g' }]);
+    });
+
     it('keeps models immutable by version, with their bytes, digest and training domain', async () => {
       const body = Buffer.from([0, 1, 2, 255, 254]);
       expect(await store.putModel({ version: 'm1', sha256: 'a'.repeat(64), size: 5, domain: { siteCount: 2 }, createdAt: 10, body })).toBe(true);
