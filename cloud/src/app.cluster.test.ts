@@ -110,3 +110,71 @@ describe.skipIf(unavailable !== undefined)('two cloud nodes on PostgreSQL + Redi
     s2.ws.close();
   });
 });
+
+describe.skipIf(unavailable !== undefined)('two cloud nodes with sign-in required', () => {
+  const schema = freshSchemaName();
+  const prefix = freshRedisPrefix();
+  let a: TestCloud;
+  let b: TestCloud;
+  const staff = [
+    { username: 'wang', password: 'first-password', displayName: 'Wang Fang', role: 'staff' as const, siteId: 'site1', storeIds: ['st1'] },
+    { username: 'ops', password: 'operator-password', displayName: 'Ops', role: 'operator' as const },
+  ];
+  beforeAll(async () => {
+    await pgQuery(`CREATE SCHEMA ${schema}`);
+    const options = {
+      databaseUrl: urlWithSchema(schema),
+      masterKey: randomBytes(32),
+      redisUrl: REDIS_TEST_URL,
+      redisPrefix: prefix,
+      staffAuth: 'required' as const,
+    };
+    a = await startTestCloud({ ...options, staff });
+    b = await startTestCloud(options);
+  });
+  afterAll(async () => {
+    await a?.stop();
+    await b?.stop();
+    await dropSchema(schema);
+    await deleteRedisPrefix(prefix);
+  });
+
+  it('a password change on node A closes the account’s socket on node B; a rule deleted on A stops alerting on B', async () => {
+    const login = await fetch(`${a.endpoints.httpUrl}/api/v1/auth/login`, {
+      method: 'POST',
+      body: JSON.stringify({ username: 'wang', password: 'first-password' }),
+    });
+    const { token } = (await login.json()) as { token: string };
+    const { ticket } = (await (
+      await fetch(`${a.endpoints.httpUrl}/api/v1/alerts/ticket`, { method: 'POST', headers: { authorization: `Bearer ${token}` } })
+    ).json()) as {
+      ticket: string;
+    };
+    const ws = new WebSocket(`${b.endpoints.httpUrl.replace('http', 'ws')}/api/v1/alerts/ws?ticket=${ticket}`);
+    const frames: string[] = [];
+    ws.on('message', (d) => frames.push(String(d)));
+    const closed = new Promise<{ code: number; reason: string }>((resolve) => ws.on('close', (code, reason) => resolve({ code, reason: String(reason) })));
+    await waitFor(() => frames.length > 0, 5000, 'hello on B');
+    await a.cloud.seedStaff([{ ...staff[0]!, password: 'second-password' }]);
+    expect(await closed).toEqual({ code: 4401, reason: 'signed out' });
+
+    // Rules: B has loaded and cached them (an alert), A deletes the arrival rule, B drops its cache.
+    await a.cloud.store!.upsertMembers(
+      ['M1', 'M2'].map((memberId) => ({ memberId, name: memberId, tier: 'gold', tags: [], consent: true, tokenKey: 'c'.repeat(32) })),
+      1,
+    );
+    const at = Date.UTC(2026, 10, 23, 10);
+    const arrival = (memberId: string, i: number) => makeEvent({ at: at + i, type: 'arrival', subject: { id: `s_${memberId}`, memberId, signals: ['ble'] } });
+    await b.cloud.ingestEvent(arrival('M1', 0));
+    expect(await b.cloud.store!.listAlerts({ limit: 10 })).toHaveLength(1);
+    const api = await a.cloud.createApiToken({ name: 'ops-tool', role: 'operator' });
+    const del = await fetch(`${a.endpoints.httpUrl}/api/v1/rules/member-arrival-alert`, {
+      method: 'DELETE',
+      headers: { authorization: `Bearer ${api.token}` },
+    });
+    expect(del.status).toBe(204);
+    await waitFor(() => b.cloud.metrics.get('rules.invalidated_by_broadcast') >= 1, 5000, 'B told');
+    await b.cloud.ingestEvent(arrival('M2', 1));
+    expect(await b.cloud.store!.listAlerts({ limit: 10 })).toHaveLength(1); // no new alert: B reloaded the rules
+  });
+});

@@ -370,7 +370,10 @@ export function createCloud(options: CloudOptions): Cloud {
       if (pubsub) {
         // Sign-out everywhere and rule edits reach the other nodes' sockets and rule caches.
         await pubsub.subscribe('signout', (username) => void sockets.closeAll(username, 'signed out'));
-        await pubsub.subscribe('rules', () => rules.invalidate());
+        await pubsub.subscribe('rules', () => {
+          metrics.inc('rules.invalidated_by_broadcast');
+          rules.invalidate();
+        });
       }
       const auth = (partial.auth = new AuthService({
         store,
