@@ -9,6 +9,7 @@ const packages = ['protocol', 'firmware-config', 'gateway', 'cloud', 'simulators
 // Subpath exports (node-only helpers kept out of protocol's index) map to their sources too.
 const subpaths = [
   { find: /^@storesense\/protocol\/cli$/, replacement: `${root}protocol/src/cli-exit.ts` },
+  { find: /^@storesense\/protocol\/progress$/, replacement: `${root}protocol/src/cli-progress.ts` },
   { find: /^@storesense\/protocol\/testing$/, replacement: `${root}protocol/src/shared-data.ts` },
 ];
 const alias = [...subpaths, ...packages.map((p) => ({ find: new RegExp(`^@storesense/${p}$`), replacement: `${root}${p}/src/index.ts` }))];

@@ -67,8 +67,10 @@ const elapsed = () => `${((Date.now() - started) / 1000).toFixed(0)} s`;
 const progress = (m) => {
   if (tty) process.stderr.write(`\r\x1b[2K[eval ${elapsed()}] ${m}`);
 };
-/** Always printed: failures and the closing line. */
+/** Always printed: failures and the closing line (above a bar, which redraws on its next update). */
 const say = (m) => process.stderr.write(`${tty ? '\r\x1b[2K' : ''}[eval ${elapsed()}] ${m}\n`);
+// The shared progress bar (decision 145): one per phase (traces, evaluations), on a TTY only.
+const { createProgress } = await import(pathToFileURL(join(root, 'protocol/dist/cli-progress.js')).href);
 
 // The same lists and model path the packages use: the shipped example sites (training defaults to
 // some of them), the held-out ones, and the model `--classifier onnx` loads by default.
@@ -131,14 +133,19 @@ async function pool(tasks, limit, label) {
   const results = new Array(tasks.length);
   let next = 0;
   let done = 0;
+  const bar = createProgress({ label: `eval: ${label}`, total: tasks.length });
   const worker = async () => {
     while (next < tasks.length) {
       const i = next++;
       results[i] = await tasks[i]();
-      progress(`${label} ${++done}/${tasks.length}`);
+      bar.update(++done);
     }
   };
-  await Promise.all(Array.from({ length: Math.min(limit, tasks.length) }, worker));
+  try {
+    await Promise.all(Array.from({ length: Math.min(limit, tasks.length) }, worker));
+  } finally {
+    bar.stop();
+  }
   return results;
 }
 

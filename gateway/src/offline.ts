@@ -27,6 +27,8 @@ export interface RunOfflineOptions {
   autoCalibration?: boolean;
   /** Receives the pipeline once the run is over (its stats and calibration). */
   onDone?: (pipeline: Pipeline) => void;
+  /** Told every simulated minute: trace ms done so far and the trace's span (progress bars). */
+  onProgress?: (doneMs: number, totalMs: number) => void;
 }
 
 /**
@@ -61,10 +63,16 @@ export function runOffline(config: GatewayConfig, observations: readonly Observa
   const tickMs = config.tickMs;
   const end = last.at + (opts.drainMs ?? 0);
   let i = 0;
+  let reportedAt = first.at;
   for (let now = Math.ceil(first.at / tickMs) * tickMs; now <= end + tickMs; now += tickMs) {
     while (i < sorted.length && sorted[i]!.at <= now) pipeline.ingest(sorted[i++]!);
     for (const d of pipeline.tick(now)) out.push({ ...d, seq: out.length + 1 });
+    if (opts.onProgress && now - reportedAt >= 60_000) {
+      reportedAt = now;
+      opts.onProgress(now - first.at, end - first.at);
+    }
   }
+  opts.onProgress?.(end - first.at, end - first.at);
   opts.onDone?.(pipeline);
   return out;
 }

@@ -54,7 +54,12 @@ const USAGE = `storesense-sim <command> [options]
 ${RANDOM_SITE_USAGE}`;
 
 /** Usage errors exit 2, runtime failures 1. */
-const defaultIo: CliIo = { stdout: (t) => process.stdout.write(t), stderr: (t) => process.stderr.write(t) };
+const defaultIo: CliIo = {
+  stdout: (t) => process.stdout.write(t),
+  stderr: (t) => process.stderr.write(t),
+  progress: process.stderr,
+  stdoutIsTty: process.stdout.isTTY === true,
+};
 
 /**
  * Runs the CLI and resolves to the exit code (never throws).

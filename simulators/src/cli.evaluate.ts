@@ -1,7 +1,8 @@
 import { parseArgs } from 'node:util';
 import { loadSiteFile, renderGatewayConfig } from '@storesense/firmware-config';
 import { createClassifier, type Classifier } from '@storesense/gateway';
-import { loadMembers, resolveSitePath, UsageError, type CliIo } from './cli.shared.js';
+import { createProgress } from '@storesense/protocol/progress';
+import { loadMembers, outputMode, progressTo, resolveSitePath, UsageError, type CliIo } from './cli.shared.js';
 import { evaluateOffline } from './evaluate.run.js';
 import { formatEvaluation } from './evaluate.format.js';
 import { summarizeEvaluation } from './evaluate.summary.js';
@@ -33,8 +34,7 @@ export async function evaluateCommand(args: string[], io: CliIo): Promise<number
       human: { type: 'boolean', default: false },
     },
   });
-  if (values.json && values.human) throw new UsageError('--json and --human exclude each other');
-  const asJson = values.json || (!values.human && process.stdout.isTTY !== true);
+  const asJson = outputMode(values, io) === 'json';
   if (values.site === undefined || values.trace === undefined || values.truth === undefined) throw new UsageError('evaluate needs --site, --trace and --truth');
   const site = loadSiteFile(resolveSitePath(values.site));
   if (!site.ok) throw new Error(`invalid site: ${site.issues.join('; ')}`);
@@ -64,8 +64,19 @@ export async function evaluateCommand(args: string[], io: CliIo): Promise<number
       `trace ${values.trace} is of site ${trace.header.siteId}${trace.header.site ? ` (${trace.header.site})` : ''}, but --site ${values.site} is site ${site.value.id}: evaluate it with its own site file`,
     );
   }
+  // Two phases on one bar line each: reading the trace (trace time read) and running the pipeline.
+  const stream = progressTo(io);
+  const span = trace.header.durationMs;
+  const reading = createProgress({ label: 'evaluate: read', total: span ?? 0, unit: 'ms', ...stream, ...(span ? {} : { enabled: false }) });
   const observations = [];
-  for await (const o of trace) observations.push(o);
+  try {
+    for await (const o of trace) {
+      if (observations.push(o) % 5000 === 0) reading.update(o.at - trace.header.startedAt, `${observations.length.toLocaleString('en-US')} observations`);
+    }
+    reading.update(span ?? 0, `${observations.length.toLocaleString('en-US')} observations`);
+  } finally {
+    reading.stop();
+  }
   const truthFile = await readTruthFile(values.truth, (line, error) => logger.warn({ line, error }, 'truth line rejected'));
   if (truthFile.header.siteId !== site.value.id) {
     throw new UsageError(
@@ -75,6 +86,7 @@ export async function evaluateCommand(args: string[], io: CliIo): Promise<number
   const truth = [];
   for await (const e of truthFile) truth.push(e);
   let r;
+  const running = createProgress({ label: 'evaluate: run ', total: 1, unit: 'ms', ...stream });
   try {
     r = evaluateOffline({
       site: site.value,
@@ -84,8 +96,13 @@ export async function evaluateCommand(args: string[], io: CliIo): Promise<number
       members,
       ...(classifier ? { classifier } : {}),
       ...(autoCal !== undefined ? { autoCalibration: autoCal === 'on' } : {}),
+      onProgress: (doneMs, totalMs) => {
+        running.setTotal(totalMs);
+        running.update(doneMs, `${kind}`);
+      },
     });
   } finally {
+    running.stop();
     await classifier?.close?.();
   }
   if (values['events-out'] !== undefined) {

@@ -1,6 +1,8 @@
 import { parseArgs } from 'node:util';
 import { loadSiteFile, type DemoMember } from '@storesense/firmware-config';
-import { integer, loadMembers, nonNegative, resolveSitePath, share, UsageError, type CliIo } from './cli.shared.js';
+import { createProgress } from '@storesense/protocol/progress';
+import { formatGenerate } from './cli.human.js';
+import { integer, loadMembers, nonNegative, outputMode, progressTo, resolveSitePath, share, UsageError, type CliIo } from './cli.shared.js';
 import { durationError, parseDurationMs } from './duration.js';
 import { loadScenarioFile, scenarioFromSets, scenarioPresetNames, scenarioWorldOptions, type ScenarioFile } from './scenario-file.js';
 import { namedScenario, SCENARIO_NAMES, type ScriptedShopper } from './scenario.js';
@@ -27,8 +29,11 @@ export async function generateCommand(args: string[], io: CliIo): Promise<number
       member: { type: 'string' },
       set: { type: 'string', multiple: true },
       staff: { type: 'string' },
+      json: { type: 'boolean' },
+      human: { type: 'boolean' },
     },
   });
+  const mode = outputMode(values, io);
   if (values.site === undefined) throw new UsageError('generate needs --site');
   if (values.out === undefined) throw new UsageError('generate needs --out');
   const durationMs = parseDurationMs(values.duration ?? '10m');
@@ -100,10 +105,12 @@ export async function generateCommand(args: string[], io: CliIo): Promise<number
     throw new UsageError('--member goes with --scenario member-visit');
   }
   const started = performance.now();
+  const seed = integer('seed', values.seed, 1);
+  const bar = createProgress({ label: 'generate', total: durationMs, unit: 'ms', ...progressTo(io) });
   const result = await generateWorld({
     site: site.value,
     siteFile: values.site,
-    seed: integer('seed', values.seed, 1),
+    seed,
     durationMs,
     ...(startAt !== undefined ? { startAt } : {}),
     ...scenarioOptions,
@@ -115,8 +122,15 @@ export async function generateCommand(args: string[], io: CliIo): Promise<number
     scenarios,
     ...(staff !== undefined ? { staff } : {}),
     outDir: values.out,
-  });
+    onProgress: (simulatedMs, observations) => bar.update(simulatedMs, `${observations.toLocaleString('en-US')} observations`),
+  })
+    .then((r) => {
+      bar.update(durationMs, `${r.observations.toLocaleString('en-US')} observations`);
+      return r;
+    })
+    .finally(() => bar.stop());
   const elapsedMs = Math.round(performance.now() - started);
-  io.stdout(`${JSON.stringify({ ...result, elapsedMs, observationsPerSecond: Math.round(result.observations / Math.max(0.001, elapsedMs / 1000)) })}\n`);
+  const report = { ...result, elapsedMs, observationsPerSecond: Math.round(result.observations / Math.max(0.001, elapsedMs / 1000)) };
+  io.stdout(mode === 'json' ? `${JSON.stringify(report)}\n` : formatGenerate(report, { site: site.value.name, seed }));
   return 0;
 }

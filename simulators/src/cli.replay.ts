@@ -1,7 +1,9 @@
 import { parseArgs } from 'node:util';
 import { loadSiteFile } from '@storesense/firmware-config';
 import { DEFAULT_TOKEN_PERIOD_MS } from '@storesense/protocol';
-import { loadMembers, number, resolveSitePath, UsageError, type CliIo } from './cli.shared.js';
+import { createProgress } from '@storesense/protocol/progress';
+import { formatReplay } from './cli.human.js';
+import { loadMembers, number, outputMode, progressTo, resolveSitePath, UsageError, type CliIo } from './cli.shared.js';
 import { durationError, parseDurationMs } from './duration.js';
 import { createHttpSink } from './http.sink.js';
 import { createLogger } from './log.js';
@@ -26,8 +28,11 @@ export async function replayCommand(args: string[], io: CliIo): Promise<number> 
       site: { type: 'string' },
       members: { type: 'string' },
       'token-period': { type: 'string' },
+      json: { type: 'boolean' },
+      human: { type: 'boolean' },
     },
   });
+  const mode = outputMode(values, io);
   if (values.trace === undefined) throw new UsageError('replay needs --trace');
   if (values.to === undefined) throw new UsageError('replay needs --to mqtt://host:port or http://host:port');
   const speed = number('speed', values.speed, 1);
@@ -69,10 +74,31 @@ export async function replayCommand(args: string[], io: CliIo): Promise<number> 
     trace.close();
     throw new UsageError(`--to "${values.to}" is neither mqtt:// nor http://`);
   }
+  // The bar runs in trace time (the header's duration); a trace without one shows none.
+  const traceMs = trace.header.durationMs;
+  const bar = createProgress({ label: 'replay', total: traceMs ?? 0, unit: 'ms', ...progressTo(io), ...(traceMs ? {} : { enabled: false }) });
   try {
-    const r = await replayTrace({ observations: trace, sink, speed, rebase, logger, ...(retoken ? { retoken } : {}) });
+    const r = await replayTrace({
+      observations: trace,
+      sink,
+      speed,
+      rebase,
+      logger,
+      ...(retoken ? { retoken } : {}),
+      onProgress: (doneMs, sent) => bar.update(doneMs, `${sent.toLocaleString('en-US')} sent`),
+    })
+      .then((r) => {
+        if (!r.aborted && traceMs) bar.update(traceMs, `${r.sent.toLocaleString('en-US')} sent`);
+        return r;
+      })
+      .finally(() => bar.stop());
     const tokens = retoken ? { retokened: retoken.stats.retokened, unknownTokens: retoken.stats.unknown } : {};
-    io.stdout(`${JSON.stringify({ ...r, linesRead: trace.stats.lines, rejectedLines: trace.stats.rejected, ...tokens })}\n`);
+    const report = { ...r, linesRead: trace.stats.lines, rejectedLines: trace.stats.rejected, ...tokens };
+    io.stdout(
+      mode === 'json'
+        ? `${JSON.stringify(report)}\n`
+        : formatReplay(report, { trace: values.trace, to: values.to.replace(/\/\/[^@/]*@/, '//…@').replace(/([?&]password=)[^&]*/, '$1…'), speed }),
+    );
     // Partial failures are reported in the counts; only "nothing could be delivered" is a failure.
     return r.sent === 0 && r.failedBatches > 0 ? 1 : 0;
   } finally {

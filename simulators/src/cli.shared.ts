@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { demoMembersPath, EXAMPLE_SITES, exampleSitePath, loadMembersCsv, type DemoMember, type ExampleSiteName } from '@storesense/firmware-config';
+import type { ProgressStream } from '@storesense/protocol/progress';
 import type { Logger } from './log.js';
 
 /** Helpers shared by the CLI commands. */
@@ -7,6 +8,23 @@ export interface CliIo {
   stdout(text: string): void;
   stderr(text: string): void;
   logger?: Logger;
+  /** Where progress bars go, drawn only when it is a terminal (the CLI: process.stderr; absent: none). */
+  progress?: ProgressStream;
+  /** Whether stdout is a terminal (the CLI: process.stdout.isTTY; absent: no), for the human report by default. */
+  stdoutIsTty?: boolean;
+}
+
+/** The progress options of a command: its io's stream, or none (an embedder's io without one). */
+export function progressTo(io: CliIo): { stream: ProgressStream } {
+  return { stream: io.progress ?? { write: () => true, isTTY: false } };
+}
+
+/** `--json` or `--human`, else human on a terminal and JSON when piped (decision 145). */
+export function outputMode(values: { json?: boolean | undefined; human?: boolean | undefined }, io: CliIo): 'json' | 'human' {
+  if (values.json && values.human) throw new UsageError('--json and --human exclude each other');
+  if (values.json) return 'json';
+  if (values.human) return 'human';
+  return io.stdoutIsTty === true ? 'human' : 'json';
 }
 
 /** A bad command line: exit code 2 with the usage text. */

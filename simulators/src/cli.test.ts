@@ -188,7 +188,7 @@ describe('storesense-sim CLI', () => {
   });
 
   const bin = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
-  it.skipIf(!existsSync(bin))('runs as a built binary (dist/cli.js)', async () => {
+  it.skipIf(!existsSync(bin))('runs as a built binary (dist/cli.js)', { timeout: 30_000 }, async () => {
     const { stdout } = await promisify(execFile)(process.execPath, [bin, 'help']);
     expect(stdout).toMatch(/storesense-sim <command>/);
     const failed = await promisify(execFile)(process.execPath, [bin, 'replay', '--trace', '/nonexistent.ndjson', '--to', 'http://127.0.0.1:9']).catch(

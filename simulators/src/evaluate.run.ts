@@ -24,6 +24,8 @@ export interface EvaluateOfflineOptions {
   classifier?: Classifier;
   /** Overrides the gateway's config.calibration.auto (default on). */
   autoCalibration?: boolean;
+  /** Trace ms run so far and the trace's span, every simulated minute. */
+  onProgress?: (doneMs: number, totalMs: number) => void;
 }
 
 export interface EvaluateOfflineResult {
@@ -51,6 +53,7 @@ export function evaluateOffline(o: EvaluateOfflineOptions): EvaluateOfflineResul
     ...(o.classifier ? { classifier: o.classifier } : {}),
     ...(o.autoCalibration !== undefined ? { autoCalibration: o.autoCalibration } : {}),
     onDone: (p) => (calibration = p.calibration().snapshot),
+    ...(o.onProgress ? { onProgress: o.onProgress } : {}),
   });
   return { gatewayId, events, score: scoreJourney(o.truth, events, o.tolerance), calibration };
 }

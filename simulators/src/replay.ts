@@ -40,6 +40,8 @@ export interface ReplayOptions {
   retoken?: TokenRebaser;
   signal?: AbortSignal;
   logger?: Logger;
+  /** Told after each batch sent: trace ms replayed so far (from the first observation), observations sent. */
+  onProgress?: (traceMs: number, sent: number) => void;
 }
 
 export interface ReplayResult {
@@ -100,6 +102,7 @@ export async function replayTrace(options: ReplayOptions): Promise<ReplayResult>
       await options.sink.send(out);
       result.sent += out.length;
       result.batches++;
+      if (result.firstAt !== undefined && result.lastAt !== undefined) options.onProgress?.(result.lastAt - result.firstAt, result.sent);
     } catch (err) {
       result.failedBatches++;
       result.failedObservations += out.length;

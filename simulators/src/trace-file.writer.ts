@@ -64,6 +64,8 @@ export class ChunkedFileWriter {
 export interface GenerateOptions extends WorldOptions {
   /** Directory for trace.ndjson and truth.ndjson (created if missing). */
   outDir: string;
+  /** Told after each batch written: simulated ms done so far, observations written. */
+  onProgress?: (simulatedMs: number, observations: number) => void;
 }
 
 export interface GenerateResult {
@@ -102,6 +104,8 @@ export async function generateWorld(options: GenerateOptions): Promise<GenerateR
       for (const o of batch) text += encodeObservationLine(o);
       observations += batch.length;
       await trace.write(text);
+      const last = batch[batch.length - 1];
+      if (last !== undefined) options.onProgress?.(last.at - world.header.startedAt, observations);
     }
   } finally {
     await trace.close();

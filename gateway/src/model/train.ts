@@ -44,6 +44,7 @@ import { exitWhenFlushed } from '@storesense/protocol/cli';
 import { siteVariant, VARIANT_KINDS } from './site-variants.js';
 import { assertNotHeldOut, HELD_OUT_FAMILIES } from './model-holdout.js';
 import { randomSiteFiles } from './random-sites.js';
+import { createProgress, type Progress } from '@storesense/protocol/progress';
 
 interface SiteRef {
   name: string;
@@ -91,7 +92,8 @@ function traceDir(dataDir: string, site: SiteRef, seed: number, duration: string
   const dir = join(dataDir, `${site.name}-s${seed}-${duration}`);
   if (!existsSync(join(dir, 'truth.ndjson'))) {
     execFileSync(process.execPath, [SIM_CLI, 'generate', '--site', site.path, '--seed', String(seed), '--duration', duration, '--out', dir], {
-      stdio: ['ignore', 'ignore', 'inherit'],
+      // stderr piped: its own progress bar must not draw over ours; a failure carries it in the error.
+      stdio: ['ignore', 'ignore', 'pipe'],
     });
   }
   return dir;
@@ -154,7 +156,13 @@ async function main(argv: string[]): Promise<number> {
   const epochs = Number(values.epochs);
   const seed = Number(values.seed);
   mkdirSync(values['data-dir'], { recursive: true });
-  const log = (m: string) => process.stderr.write(`${new Date().toISOString()} ${m}\n`);
+  // On a terminal a progress bar per phase (decision 145): per-item lines (rows per trace, each
+  // epoch's loss) become the bar's note; the rest print above it. Piped: every line, no bar.
+  let bar: Progress | undefined;
+  const log = (m: string, perItem = false) => {
+    if (bar?.enabled && perItem) return;
+    process.stderr.write(`${bar?.enabled ? '\r\x1b[2K' : ''}${new Date().toISOString()} ${m}\n`);
+  };
 
   const withZone = !values['no-zone'];
   const train: LabelledRows[] = [];
@@ -174,14 +182,19 @@ async function main(argv: string[]): Promise<number> {
     ...(variantCount > 0 ? sites.flatMap((site) => variantRefs(site, variantCount, seed, join(values['data-dir'], 'variants'))) : []),
     ...randomSites,
   ];
+  bar = createProgress({ label: 'train: traces', total: trainSites.reduce((n, site) => n + (site.seeds ?? trainSeeds).length, 0) });
+  let loaded = 0;
   for (const site of trainSites) {
     for (const s of site.seeds ?? trainSeeds) {
+      bar.update(loaded, `${site.name} seed ${s}`);
       const l = loadLabelled(site, traceDir(values['data-dir'], site, s, site.duration ?? values.duration), withZone);
-      log(`train ${site.name} seed ${s}: ${l.rows} rows (${l.ignored} ignored)${l.zone ? `, ${l.zone.ticks} zone ticks` : ''}`);
+      log(`train ${site.name} seed ${s}: ${l.rows} rows (${l.ignored} ignored)${l.zone ? `, ${l.zone.ticks} zone ticks` : ''}`, true);
+      bar.update(++loaded, `${site.name} seed ${s}`);
       train.push(l);
       if (l.zone) trainZone.push(l.zone);
     }
   }
+  bar.stop();
   const sitesNote = sites.map((s) => s.name).join('+');
   const variantsNote = `${variantCount} per site (${VARIANT_KINDS.join(', ')})${values['train-site'] ? `; extra training sites ${values['train-site'].length}` : ''}`;
   const balancePower = Number(values.balance);
@@ -192,6 +205,8 @@ async function main(argv: string[]): Promise<number> {
   const domain = trainingDomainOf(trainSites.map((t) => ({ site: t.site, ...(t.family !== undefined ? { family: t.family } : {}) })));
   const hidden = values.hidden.split(',').map(Number);
   if (hidden.some((h) => !Number.isInteger(h) || h < 1)) throw new Error(`bad --hidden "${values.hidden}"`);
+  bar = createProgress({ label: 'train: epochs', total: epochs + (withZone ? zoneEpochs : 0) });
+  let epochsDone = 0;
   const fitted = fitPlaceModel(
     train,
     {
@@ -201,7 +216,10 @@ async function main(argv: string[]): Promise<number> {
       hidden,
       maxRowsPerClass: Number(values['max-rows']),
       ...(withZone ? { zone: trainZone, zoneEpochs } : {}),
-      onEpoch: (e, loss) => log(`epoch ${e + 1} loss ${loss.toFixed(4)}`),
+      onEpoch: (e, loss) => {
+        log(`epoch ${e + 1} loss ${loss.toFixed(4)}`, true);
+        bar?.update(++epochsDone, `${epochsDone <= epochs ? 'place' : 'zone'} epoch ${e + 1} loss ${loss.toFixed(4)}`);
+      },
     },
     {
       sites: sitesNote,
@@ -217,6 +235,8 @@ async function main(argv: string[]): Promise<number> {
       ...(decision ? { [DECISION_METADATA_KEY]: JSON.stringify(decision) } : {}),
     },
   );
+  bar.stop();
+  bar = undefined;
   writeFileSync(values.out, fitted.bytes);
   writeFileSync(values.out.replace(/\.onnx$/, '') + '.domain.json', trainingDomainJson(domain));
   log(`wrote ${values.out} (${fitted.bytes.length} bytes, ${fitted.trainRows} training rows, ${fitted.zoneTrainRows} zone pair rows)`);
@@ -231,8 +251,11 @@ async function main(argv: string[]): Promise<number> {
   }[] = [];
   const events: EventComparison[] = [];
   let maxDiff = 0;
+  bar = createProgress({ label: 'train: held-out', total: sites.length * holdoutSeeds.length });
+  let heldOut = 0;
   for (const site of sites) {
     for (const s of holdoutSeeds) {
+      bar.update(heldOut, `${site.name} seed ${s}`);
       const dir = traceDir(values['data-dir'], site, s, values.duration);
       const l = loadLabelled(site, dir, withZone);
       const diff = onnxVersusTs(fitted.bytes, fitted.mlp, siteContext(site.config), l.x, l.rows);
@@ -246,10 +269,13 @@ async function main(argv: string[]): Promise<number> {
       );
       if (!values['no-eval']) {
         events.push({ site: site.name, seed: s, rules: evaluate(site, dir, undefined), onnx: evaluate(site, dir, resolve(values.out)) });
-        log(`evaluated ${site.name} seed ${s}`);
+        log(`evaluated ${site.name} seed ${s}`, true);
       }
+      bar.update(++heldOut, `${site.name} seed ${s}`);
     }
   }
+  bar.stop();
+  bar = undefined;
   if (maxDiff > 1e-5) {
     log(`onnxruntime and the TypeScript forward pass differ by ${maxDiff} (> 1e-5): refusing the model`);
     return 1;
@@ -283,8 +309,9 @@ async function main(argv: string[]): Promise<number> {
 
 main(process.argv.slice(2)).then(
   (code) => exitWhenFlushed(code),
-  (err: Error) => {
+  (err: Error & { code?: string }) => {
     process.stderr.write(`train: ${err.message}\n`);
-    exitWhenFlushed(1);
+    // A bad command line (node:util parseArgs) is a usage error: exit 2, as every CLI here.
+    exitWhenFlushed(err.code?.startsWith('ERR_PARSE_ARGS_') ? 2 : 1);
   },
 );
