@@ -1,6 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { createProgress, formatDurationMs } from './cli-progress.js';
 
+/** Terminal escapes (cursor moves, line clears) as cli-progress writes them. */
+const ESC = String.fromCharCode(27);
+const ANSI = new RegExp(`${ESC}\\[[0-9;?]*[A-Za-z]|${ESC}[78]`, 'g');
+
 const sink = (isTTY: boolean) => {
   const s = { isTTY, columns: 100, text: '', write: (t: string) => ((s.text += t), true) };
   return s;
@@ -14,7 +18,7 @@ describe('createProgress', () => {
     bar.update(3_600_000, 'half');
     bar.stop();
     bar.update(7_200_000); // after stop: nothing
-    const lines = s.text.replace(/\x1b\[[0-9;?]*[A-Za-z]|\x1b[78]/g, '\n');
+    const lines = s.text.replace(ANSI, '\n');
     expect(lines).toMatch(/job \[={12}-{12}\] 50% \| 1h\/2h \| ETA \S+ \| half/);
     expect(lines).not.toMatch(/100%/);
   });

@@ -9,6 +9,10 @@ import { runCli, type CliIo } from './cli.commands.js';
 import { silentLogger } from './log.js';
 import { tempDir } from './testing/fixtures.js';
 
+/** Terminal escapes (cursor moves, line clears) as cli-progress writes them. */
+const ESC = String.fromCharCode(27);
+const ANSI = new RegExp(`${ESC}\\[[0-9;?]*[A-Za-z]|${ESC}[78]`, 'g');
+
 const CLI = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
 const hasScript = spawnSync('script', ['--version']).status === 0;
 
@@ -20,7 +24,7 @@ function io(tty: boolean): CliIo & { out: string; bar: string } {
   o.progress = { isTTY: tty, columns: 120, write: (t: string) => ((o.bar += t), true) };
   return o;
 }
-const plain = (s: string) => s.replace(/\x1b\[[0-9;?]*[A-Za-z]|\x1b[78]/g, '\n');
+const plain = (s: string) => s.replace(ANSI, '\n');
 
 describe('long simulator jobs show progress on a terminal, are quiet when piped; human output by default on a terminal', { timeout: 60_000 }, () => {
   it('generate: a bar in simulated time and a readable report on a TTY; JSON and no bar when piped; --json wins', async () => {

@@ -5,9 +5,13 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
+/** Terminal escapes (cursor moves, line clears) as cli-progress writes them. */
+const ESC = String.fromCharCode(27);
+const ANSI = new RegExp(`${ESC}\\[[0-9;?]*[A-Za-z]|${ESC}[78]`, 'g');
+
 const TRAIN = fileURLToPath(new URL('../../dist/model/train.js', import.meta.url));
 const hasScript = spawnSync('script', ['--version']).status === 0;
-const plain = (s: string) => s.replace(/\x1b\[[0-9;?]*[A-Za-z]|\x1b[78]/g, '\n').replace(/\r/g, '\n');
+const plain = (s: string) => s.replace(ANSI, '\n').replace(/\r/g, '\n');
 
 /** `npm run train` (tiny: one 2-minute trace, two epochs): a bar per phase on a TTY, log lines when piped. */
 describe.skipIf(!hasScript || !existsSync(TRAIN))('trainer progress', () => {
