@@ -57,6 +57,7 @@ Environment:
   STORESENSE_MQTT_TLS_CLIENT_CA
                          PEM CA: gateways must also present a client certificate it signed
   STORESENSE_DATA_DIR    data directory holding cloud.db (default ./data)
+  STORESENSE_LOG_LEVEL   fatal, error, warn, info (default), debug, trace or silent; the same in every storesense process
   STORESENSE_DATABASE_URL  postgres://user@host:port/db: store in PostgreSQL instead of cloud.db (needs STORESENSE_MASTER_KEY)
   STORESENSE_REDIS_URL   redis://host:port: share alert fan-out, login throttle and rule/sign-out broadcasts between nodes (decision 102)
   STORESENSE_REDIS_PREFIX  prefix of every Redis key and channel (default storesense:), one per deployment sharing a Redis
