@@ -27,7 +27,7 @@ import type { BrokerLink } from './broker/broker-link.js';
 import { gatewayUsername, hashPassword, parseGatewayUsername } from './broker/credentials.js';
 import { connectDynsecAdmin, type DynsecAdmin } from './broker/dynsec.admin.js';
 import type { GatewayAccounts } from './broker/gateway-accounts.js';
-import { connectExternalBroker, redactUrl } from './broker/mqtt.link.js';
+import { connectExternalBroker, withoutCredentials } from './broker/mqtt.link.js';
 import { systemClock, type Clock } from './clock.js';
 import { Ingest, type IngestOutcome } from './ingest/ingest.js';
 import { createLogger, type Logger } from './log.js';
@@ -243,7 +243,8 @@ export function createCloud(options: CloudOptions): Cloud {
           ...(options.brokerConcurrency !== undefined ? { concurrency: options.brokerConcurrency } : {}),
         });
         if (options.brokerAdminUrl) partial.admin = await connectDynsecAdmin({ url: options.brokerAdminUrl, logger, metrics });
-        mqttUrl = redactUrl(options.brokerUrl);
+        // The broker as gateways reach it (enrolment hands it out): never the ingest account's login.
+        mqttUrl = withoutCredentials(options.brokerUrl);
         mqttPort = Number(new URL(options.brokerUrl).port || 1883);
       } else {
         const mqttHost = options.mqttHost ?? '127.0.0.1';

@@ -130,6 +130,18 @@ export async function connectExternalBroker(options: ExternalBrokerOptions): Pro
   };
 }
 
+/** The broker URL without its user name and password (what gateways are told to connect to). */
+export function withoutCredentials(url: string): string {
+  try {
+    const u = new URL(url);
+    u.username = '';
+    u.password = '';
+    return u.toString().replace(/\/$/, '');
+  } catch {
+    return 'invalid-url';
+  }
+}
+
 /** Drops credentials from a broker URL before it reaches a log line or an API answer. */
 export function redactUrl(url: string): string {
   try {
