@@ -337,6 +337,10 @@ function followAlerts(httpUrl, token) {
 
 process.on('SIGINT', () => void stop(0));
 process.on('SIGTERM', () => void stop(0));
+// A closed terminal: the children are in their own groups and would not get its SIGHUP, so stop
+// them in order here too (the terminal is gone: writes to it may fail, which must not end us early).
+process.on('SIGHUP', () => void stop(0));
+process.stdout.on('error', () => {});
 main().catch((err) => {
   say(`could not start: ${err.message}`);
   void stop(1);
