@@ -23,7 +23,16 @@ export default defineConfig({
     projects: [
       ...packages.map((p) => ({
         resolve: { alias },
-        test: { name: p, root: `${root}${p}`, include: ['src/**/*.test.ts', 'test/**/*.test.ts'], pool: 'forks' as const },
+        test: {
+          name: p,
+          root: `${root}${p}`,
+          include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
+          pool: 'forks' as const,
+          // Inline projects do not inherit the root's test options: without these a project runs
+          // with vitest's 5 s default, which a loaded 2-core machine exceeds on process-spawning tests.
+          testTimeout: 60_000,
+          hookTimeout: 60_000,
+        },
       })),
       {
         resolve: { alias },
