@@ -58,7 +58,7 @@ const redis = async (): Promise<Backend> => {
 };
 
 const until = async (check: () => boolean, what: string): Promise<void> => {
-  for (let i = 0; i < 400 && !check(); i++) await new Promise((r) => setTimeout(r, 5));
+  for (let i = 0; i < 2000 && !check(); i++) await new Promise((r) => setTimeout(r, 5));
   if (!check()) throw new Error(`timed out waiting for ${what}`);
 };
 

@@ -48,11 +48,28 @@ export async function openRedis(options: RedisConnectionOptions): Promise<RedisC
       return sub;
     },
     async close() {
-      const closing = [commands.quit().catch(() => commands.disconnect())];
-      if (sub) closing.push(sub.then((s) => s.quit()).catch(() => undefined));
-      await Promise.all(closing);
+      const connections = [commands, ...(sub ? [await sub.catch(() => undefined)] : [])].filter((r): r is Redis => r !== undefined);
+      await Promise.all(connections.map(quit));
     },
   };
+}
+
+/** QUIT (replies to what was sent are read first), but never waits on a Redis that is away: 1 s, then the socket is dropped. */
+async function quit(r: Redis): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, 1000);
+    timer.unref();
+  });
+  await Promise.race([
+    r.quit().then(
+      () => undefined,
+      () => undefined,
+    ),
+    late,
+  ]);
+  clearTimeout(timer);
+  r.disconnect();
 }
 
 /** The URL without its password, for logs and errors. */
