@@ -59,6 +59,11 @@ export function createCloudPrometheus(o: CloudPrometheusOptions): CloudPrometheu
   const gwOutboxAge = gauge('gateway_outbox_oldest_unsent_age_seconds', 'Age of a gateway oldest unacked event, as it last reported', ['site', 'gateway']);
   const gwSubjects = gauge('gateway_subjects', 'Subjects a gateway tracks, as it last reported', ['site', 'gateway']);
   const gwSourcesDown = gauge('gateway_sources_not_ok', 'Sources of a gateway not in state ok, as it last reported', ['site', 'gateway']);
+  const gwConfig = gauge('gateway_config_version', 'Config version a gateway reports applied (0: its local file)', ['site', 'gateway']);
+  const gwShadowAgreement = gauge('gateway_model_shadow_agreement', 'Agreement of a gateway shadow model with its active one, as it last reported', [
+    'site',
+    'gateway',
+  ]);
   const gwGapDropped = gauge('gateway_gap_events_dropped', 'Events a gateway dropped undelivered, from its gap records', ['site', 'gateway']);
 
   const update = async () => {
@@ -94,6 +99,9 @@ export function createCloudPrometheus(o: CloudPrometheusOptions): CloudPrometheu
       gwOutboxAge.set(labels, (h.value.outbox.oldestUnsentAgeMs ?? 0) / 1000);
       gwSubjects.set(labels, h.value.subjects);
       gwSourcesDown.set(labels, Object.values(h.value.sources).filter((s) => s.state !== 'ok').length);
+      if (h.value.config) gwConfig.set(labels, h.value.config.version);
+      const agreement = h.value.rollout?.shadow?.agreement;
+      if (agreement !== undefined) gwShadowAgreement.set(labels, agreement);
     }
     for (const [state, n] of Object.entries(states)) gateways.set({ state }, n);
   };

@@ -83,6 +83,13 @@ export function createGatewayPrometheus(snapshot: () => GatewayMetricsSnapshot):
   const calibrationSamples = gauge('calibration_samples', 'Position-fit residuals the auto-calibration has used');
   const calibrationApplied = gauge('calibration_applied', '1 once learned receiver offsets are applied');
   const purchases = counter('purchases_attributed', 'Purchases attributed to a journey, by outcome', ['outcome']);
+  const configVersion = gauge('config_version', 'Version of the applied config (0: the local file, never a remote one)');
+  const configRefused = gauge('config_refused_version', 'Version of the last remote config refused as invalid (0: none)');
+  const shadowInfo = gauge('model_shadow_info', 'The model running in shadow beside the active one (value 1)', ['version']);
+  const shadowAgreement = gauge('model_shadow_agreement', 'Share of subject-ticks where shadow and active model chose the same place');
+  const shadowCompared = counter('model_shadow_compared', 'Subject-ticks both models classified since the shadow started');
+  const shadowAgreed = counter('model_shadow_agreed', 'Of those, where both chose the same place');
+  const shadowErrors = counter('model_shadow_errors', 'Shadow model batches that failed');
 
   const setCounter = (c: Counter, value: number, labels?: Record<string, string>) => {
     if (labels) c.inc(labels, Math.max(0, value));
@@ -146,6 +153,18 @@ export function createGatewayPrometheus(snapshot: () => GatewayMetricsSnapshot):
     if (r) {
       for (const role of ['staff', 'fixed', 'registered', 'learned', 'pending'] as const) roles.set({ role }, r[role]);
       for (const [reason, n] of Object.entries(r.decided)) setCounter(rolesDecided, n, { reason });
+    }
+    if (h.config) {
+      configVersion.set(h.config.version);
+      configRefused.set(h.config.refused?.version ?? 0);
+    }
+    const shadow = h.rollout?.shadow;
+    if (shadow) {
+      shadowInfo.set({ version: shadow.version }, 1);
+      if (shadow.agreement !== undefined) shadowAgreement.set(shadow.agreement);
+      setCounter(shadowCompared, shadow.compared);
+      setCounter(shadowAgreed, shadow.agreed);
+      setCounter(shadowErrors, shadow.errors);
     }
     calibrationSamples.set(h.calibration?.samples ?? 0);
     calibrationApplied.set(h.calibration?.state === 'applied' ? 1 : 0);
