@@ -44,6 +44,17 @@ export interface AnalyticsSummary {
  * time zone (UTC when the site is unknown to this cloud).
  * @example await new AnalyticsService({ store, sites }).footfall({ siteId: 'mall', from, to }, 'hour')
  */
+/** Distinct visits per funnel stage in one site-local hour, store and floor (null: events without a floor). */
+export interface FunnelRow {
+  hour: string;
+  storeId: string;
+  floor: number | null;
+  approaches: number;
+  arrivals: number;
+  dwells: number;
+  purchases: number;
+}
+
 export interface OccupancyReportOut {
   storeId: string;
   minutes: { start: number; occupancy: number }[];
@@ -232,6 +243,43 @@ export class AnalyticsService {
     const until = Math.max(...offers.map((o) => o.expiresAt));
     const purchases = await this.deps.store.listEventsInRange({ siteId: r.siteId, from: r.from, to: until + 1, types: ['purchase'] });
     return offerConversion(offers, purchases);
+  }
+
+  /**
+   * The journey funnel (approach → arrival → dwell → purchase) per site-local hour, store and
+   * floor, from the hourly rollups: a visit counts once per stage, store and hour, on the floor of
+   * its first event of that stage in the hour. `from`/`to` on whole UTC hours.
+   */
+  async funnel(r: AnalyticsRange, storeId?: string): Promise<{ timeZone: string; rows: FunnelRow[] }> {
+    const timeZone = this.timeZoneOf(r.siteId);
+    const cells = new Map<string, FunnelRow & { at: number }>();
+    for (const h of await this.deps.store.rollupHours({ ...r, storeId })) {
+      if (h.approach_visits + h.arrival_visits + h.dwell_visits + h.purchase_visits === 0) continue;
+      const k = `${h.hour}\u0000${h.storeId}\u0000${h.floor}`;
+      let c = cells.get(k);
+      if (!c)
+        cells.set(
+          k,
+          (c = {
+            at: h.hour,
+            hour: localHour(h.hour, timeZone),
+            storeId: storeLabel(h.storeId),
+            floor: h.floor,
+            approaches: 0,
+            arrivals: 0,
+            dwells: 0,
+            purchases: 0,
+          }),
+        );
+      c.approaches += h.approach_visits;
+      c.arrivals += h.arrival_visits;
+      c.dwells += h.dwell_visits;
+      c.purchases += h.purchase_visits;
+    }
+    const rows = [...cells.values()]
+      .sort((a, b) => a.at - b.at || a.storeId.localeCompare(b.storeId) || (a.floor ?? -1e9) - (b.floor ?? -1e9))
+      .map(({ at: _at, ...row }) => row);
+    return { timeZone, rows };
   }
 
   async summary(r: AnalyticsRange): Promise<AnalyticsSummary> {

@@ -219,6 +219,30 @@ describe('analytics over stored events (table-driven, exact figures)', () => {
     });
   });
 
+  it('funnel: distinct visits per stage, site-local hour, store and floor (re-detections and zones count once)', async () => {
+    await ingest([
+      ev('approach', 10, 'a', { floor: 1 }),
+      ev('approach', 12, 'a', { floor: 1 }), // re-detected: one visit
+      ev('arrival', 13, 'a', { floor: 1 }),
+      ev('dwell', 14, 'a', { floor: 1, zoneId: 'shoes', phase: 'start', dwellMs: 5 * S }),
+      ev('dwell', 20, 'a', { floor: 1, zoneId: 'bags', phase: 'end', dwellMs: 60 * S }), // another zone, same visit
+      ev('purchase', 25, 'a', { floor: 1, amount: 10 }),
+      ev('approach', 30, 'b', { floor: 1 }),
+      ev('approach', 70, 'c'), // no floor, next local hour (00:10)
+      ev('arrival', 71, 'c', { storeId: 'st2' }),
+    ]);
+    const r = await analytics.funnel({ siteId: 'mall', from: T, to: T + 2 * 3_600_000 });
+    expect(r).toEqual({
+      timeZone: 'Asia/Shanghai',
+      rows: [
+        { hour: '2026-11-22T23', storeId: 'st1', floor: 1, approaches: 2, arrivals: 1, dwells: 1, purchases: 1 },
+        { hour: '2026-11-23T00', storeId: 'st1', floor: null, approaches: 1, arrivals: 0, dwells: 0, purchases: 0 },
+        { hour: '2026-11-23T00', storeId: 'st2', floor: null, approaches: 0, arrivals: 1, dwells: 0, purchases: 0 },
+      ],
+    });
+    expect((await analytics.funnel({ siteId: 'mall', from: T, to: T + 2 * 3_600_000 }, 'st2')).rows).toHaveLength(1);
+  });
+
   it('summary carries the headline figures of each report', async () => {
     await ingest([...FOOTFALL, ...SHOES]);
     const s = await analytics.summary(range);

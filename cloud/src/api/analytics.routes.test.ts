@@ -61,7 +61,7 @@ describe('analytics API (in-process)', () => {
     expect((await get(`/api/v1/analytics/footfall?${range}&storeId=nope`)).body.rows).toEqual([]);
   });
 
-  it.each(['dwell', 'floors', 'returning', 'offers', 'summary'])('GET /analytics/%s answers 200', async (name) => {
+  it.each(['dwell', 'floors', 'returning', 'offers', 'summary', 'funnel'])('GET /analytics/%s answers 200', async (name) => {
     const r = await get(`/api/v1/analytics/${name}?${range}`);
     expect(r.status).toBe(200);
   });
@@ -107,6 +107,7 @@ describe('analytics API (in-process)', () => {
     [`/api/v1/analytics/footfall?${range}&bucket=week`, ['bucket: ']],
     [`/api/v1/analytics/dwell?${range}&zoneId=bad/zone`, ['zoneId: ']],
     [`/api/v1/analytics/summary?siteId=${siteId}&from=-5&to=x`, ['from: ', 'to: ']],
+    [`/api/v1/analytics/funnel?siteId=${siteId}&from=${T + 1}&to=${T + DAY}`, ['from: must be a whole UTC hour']],
   ])('400 with paths: %s', async (path, issues) => {
     const r = await get(path);
     expect(r.status).toBe(400);

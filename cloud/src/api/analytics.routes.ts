@@ -20,10 +20,17 @@ function checkRange(q: { from: number; to: number }, ctx: z.RefinementCtx): void
 export const footfallQuery = z.object({ ...rangeShape, storeId: idSchema.optional(), bucket: z.enum(['hour', 'day']).default('hour') }).superRefine(checkRange);
 export const dwellQuery = z.object({ ...rangeShape, storeId: idSchema.optional(), zoneId: idSchema.optional() }).superRefine(checkRange);
 export const rangeQuery = z.object(rangeShape).superRefine(checkRange);
+// The funnel reads the hourly rollups only, so its range is whole UTC hours.
+export const funnelQuery = z
+  .object({ ...rangeShape, storeId: idSchema.optional() })
+  .superRefine(checkRange)
+  .superRefine((q, ctx) => {
+    for (const k of ['from', 'to'] as const) if (q[k] % 3_600_000 !== 0) ctx.addIssue({ code: 'custom', path: [k], message: 'must be a whole UTC hour' });
+  });
 export const occupancyQuery = z.object({ ...rangeShape, storeId: idSchema }).superRefine(checkRange);
 
 /**
- * GET /api/v1/analytics/{footfall,dwell,floors,returning,offers,summary,occupancy}: aggregate figures only
+ * GET /api/v1/analytics/{footfall,dwell,floors,returning,offers,summary,occupancy,funnel}: aggregate figures only
  * (no subject or member ids), yet still behind `auth` (operator or analyst when staff auth is required).
  */
 export function registerAnalyticsRoutes(
@@ -57,6 +64,10 @@ export function registerAnalyticsRoutes(
   app.get(`${base}/occupancy`, auth, async (c) => {
     const q = parseQuery(occupancyQuery, c.req.query());
     return c.json({ siteId: q.siteId, from: q.from, to: q.to, ...(await analytics.occupancy(q, q.storeId)) });
+  });
+  app.get(`${base}/funnel`, auth, async (c) => {
+    const q = parseQuery(funnelQuery, c.req.query());
+    return c.json({ siteId: q.siteId, from: q.from, to: q.to, ...(await analytics.funnel(q, q.storeId)) });
   });
   app.get(`${base}/summary`, auth, async (c) => {
     const q = parseQuery(rangeQuery, c.req.query());

@@ -105,7 +105,7 @@ function table(f: Fixture): Record<string, Row> {
       reqs: [`/api/v1/offers/${f.ids.offerA}`, `/api/v1/offers/${f.ids.offerB}`],
       expect: ['200/200', '200/404', '403/403', '200/200', '200/404', '401/401'],
     },
-    ...Object.fromEntries(['footfall', 'dwell', 'floors', 'returning', 'offers', 'summary'].map(analytics)),
+    ...Object.fromEntries(['footfall', 'dwell', 'floors', 'returning', 'offers', 'summary', 'funnel'].map(analytics)),
     'get /api/v1/analytics/occupancy': {
       reqs: [`/api/v1/analytics/occupancy?siteId=${A}&storeId=a1&${range}`, `/api/v1/analytics/occupancy?siteId=${B}&storeId=b1&${range}`],
       expect: listing('401/401'),

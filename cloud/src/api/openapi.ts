@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ruleSchema } from '../rules/rule.schema.js';
-import { dwellQuery, footfallQuery, occupancyQuery, rangeQuery } from './analytics.routes.js';
+import { dwellQuery, footfallQuery, funnelQuery, occupancyQuery, rangeQuery } from './analytics.routes.js';
 import { alertsQuery, eventsQuery, gapsQuery, memberPutBody, membersQuery, offersQuery } from './api.schemas.js';
 import { rulePutBody } from './rules.routes.js';
 import { loginBody } from './staff.routes.js';
@@ -156,6 +156,7 @@ export const ROUTE_DOCS: readonly RouteDoc[] = [
   analytics('returning', rangeQuery, 'returning subjects and members'),
   analytics('offers', rangeQuery, 'offer conversion'),
   analytics('summary', rangeQuery, 'headline figures'),
+  analytics('funnel', funnelQuery, 'journey funnel per site-local hour, store and floor: distinct visits that approached, arrived, dwelt, purchased'),
   analytics('occupancy', occupancyQuery, 'WiFi occupancy of one store: people present per minute, unique visitors per hour (counts only)'),
   {
     method: 'post',
