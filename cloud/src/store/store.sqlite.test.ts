@@ -112,4 +112,26 @@ describe('openSqliteStore', () => {
     await live.close();
     t.cleanup();
   });
+  it('reads a long range in keyset pages: every event once, in (at, id) order, ties across page edges included', async () => {
+    const t = tempDir();
+    const path = join(t.dir, 'cloud.db');
+    const store = openSqliteStore({ path });
+    const raw = new Database(path);
+    const insert = raw.prepare(
+      `INSERT INTO events (id, site_id, gateway_id, seq, type, at, received_at, store_id, member_id, body) VALUES (?, 'pg', 'gw1', ?, ?, ?, 1, NULL, NULL, ?)`,
+    );
+    const events = Array.from({ length: 4_500 }, (_, i) =>
+      makeEvent({ siteId: 'pg', at: 1_000 + Math.floor(i / 7), type: i % 5 === 0 ? 'dwell' : 'arrival', ...(i % 5 === 0 ? { phase: 'end' as const } : {}) }),
+    );
+    raw.transaction(() => {
+      for (const e of events) insert.run(e.id, e.seq, e.type, e.at, JSON.stringify(e));
+    })();
+    raw.close();
+    const byAtId = (a: { at: number; id: string }, b: { at: number; id: string }) => a.at - b.at || (a.id < b.id ? -1 : 1);
+    expect((await store.listEventsInRange({ siteId: 'pg', from: 0, to: 10_000 })).map((e) => e.id)).toEqual([...events].sort(byAtId).map((e) => e.id));
+    const dwells = events.filter((e) => e.type === 'dwell' && e.at >= 1_100 && e.at < 1_600).sort(byAtId);
+    expect((await store.listEventsInRange({ siteId: 'pg', from: 1_100, to: 1_600, types: ['dwell'] })).map((e) => e.id)).toEqual(dwells.map((e) => e.id));
+    await store.close();
+    t.cleanup();
+  });
 });

@@ -63,6 +63,9 @@ export interface SqliteStoreOptions {
   masterKey?: Buffer;
 }
 
+/** Rows per page of a range read (`listEventsInRange`). */
+const RANGE_PAGE = 2_000;
+
 /** Opens (creating and migrating when needed) the cloud database. */
 export function openSqliteStore(options: SqliteStoreOptions): CloudStore {
   const db = new Database(options.path);
@@ -159,9 +162,10 @@ class SqliteCloudStore implements CloudStore {
       ),
       // json_each lets one prepared statement take any set of types (bound as a JSON array).
       eventsInRange: db.prepare(
-        `SELECT body FROM events
-         WHERE site_id = @siteId AND at >= @from AND at < @to AND (@types IS NULL OR type IN (SELECT value FROM json_each(@types)))
-         ORDER BY at, id`,
+        `SELECT at, id, body FROM events
+         WHERE site_id = @siteId AND at >= @start AND at < @to AND (@types IS NULL OR type IN (SELECT value FROM json_each(@types)))
+           AND (at > @start OR id > @afterId)
+         ORDER BY at, id LIMIT ${RANGE_PAGE}`,
       ),
       getMember: db.prepare('SELECT * FROM members WHERE member_id = ?'),
       listMembers: db.prepare('SELECT * FROM members ORDER BY member_id LIMIT @limit OFFSET @offset'),
@@ -208,8 +212,20 @@ class SqliteCloudStore implements CloudStore {
   }
 
   async listEventsInRange(q: EventRangeQuery): Promise<PresenceEvent[]> {
-    const rows = this.stmt.eventsInRange.all({ siteId: q.siteId, from: q.from, to: q.to, types: q.types ? JSON.stringify(q.types) : null }) as Row[];
-    return rows.map((r) => JSON.parse(r.body as string) as PresenceEvent);
+    // In pages, yielding to the event loop between them, so a long range (the raw analytics path)
+    // never holds ingest up for more than one page (decision 123).
+    const out: PresenceEvent[] = [];
+    // Keyset pages: each starts at the last (at, id) read, so a page costs the same however far in.
+    const params = { siteId: q.siteId, start: q.from, to: q.to, types: q.types ? JSON.stringify(q.types) : null, afterId: '' };
+    for (;;) {
+      const rows = this.stmt.eventsInRange.all(params) as Row[];
+      for (const r of rows) out.push(JSON.parse(r.body as string) as PresenceEvent);
+      if (rows.length < RANGE_PAGE) return out;
+      const last = rows[rows.length - 1]!;
+      params.start = last.at as number;
+      params.afterId = last.id as string;
+      await new Promise((resolve) => setImmediate(resolve));
+    }
   }
 
   async upsertMembers(members: readonly MemberRecord[], at: number): Promise<{ inserted: number; updated: number }> {
