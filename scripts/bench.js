@@ -5,6 +5,8 @@
 // One or some benchmarks only: npm run bench -- --only classifier-inference[,gateway-throughput]
 // reruns those and replaces just their sections of docs/benchmarks.md (each section names the
 // commit and date it was measured at); the other sections are kept as they are.
+// Opt-in (heavy, run only when named): --only analytics-sqlite,analytics-postgres (1 M events over
+// 14 days, issue 12 §5; PostgreSQL at STORESENSE_BENCH_DATABASE_URL). A full run keeps their sections.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
@@ -42,6 +44,13 @@ const allBenches = [
     file: 'bench/dist/cloud-ingest.bench.js',
     args: quick ? ['10', '1000', 'auto', '3'] : ['100', '5000', 'auto', '10'],
   },
+  ...['sqlite', 'postgres'].map((backend) => ({
+    name: `analytics at scale (${backend})`,
+    id: `analytics-${backend}`,
+    optIn: true,
+    file: 'bench/dist/cloud-analytics.bench.js',
+    args: quick ? [backend, '20000', '14', '5'] : [backend, '1000000', '14', '20'],
+  })),
 ];
 const onlyArg = process.argv.indexOf('--only');
 const only = onlyArg >= 0 ? (process.argv[onlyArg + 1] ?? '').split(',').filter(Boolean) : undefined;
@@ -50,7 +59,7 @@ if (unknown.length > 0 || (only && only.length === 0)) {
   process.stderr.write(`--only takes a comma-separated list of: ${allBenches.map((b) => b.id).join(', ')}\n`);
   process.exit(2);
 }
-const benches = only ? allBenches.filter((b) => only.includes(b.id)) : allBenches;
+const benches = only ? allBenches.filter((b) => only.includes(b.id)) : allBenches.filter((b) => !b.optIn);
 
 const git = (...args) => {
   try {
@@ -233,6 +242,39 @@ matter more than absolute values).
 
 Command: \`${c.command}\``,
 });
+const analyticsSection = (a) => {
+  const ms = (x) => (x === undefined ? '–' : x >= 1000 ? `${fmt(Math.round(x))} ms` : `${x} ms`);
+  const rows = a.routes
+    .map(
+      (r) =>
+        `| ${r.route} | ${r.days} | ${ms(r.beforeMs)} | ${ms(r.afterMs)} | ${r.beforeMs ? `${fmt(Math.round(r.beforeMs / Math.max(r.afterMs, 0.1)))}×` : '–'} | ${ms(r.beforeStallMs)} / ${ms(r.afterStallMs)} | ${r.sameFigures === undefined ? '–' : r.sameFigures ? 'yes' : '**no**'} |`,
+    )
+    .join('\n');
+  return {
+    title: `Analytics at scale: ${a.backend === 'sqlite' ? 'SQLite' : 'PostgreSQL'}`,
+    body: `${fmt(a.events)} events over ${a.days} days of ${a.stores} stores in one site (Asia/Shanghai), about 5.2 per
+visit (approach, re-detected once in ten; arrival for six in ten, then one to three zone dwells,
+floor changes, purchases, an exit), written straight into the events table (${a.loadS} s), then rolled
+up by the store's backfill at open (${a.backfillS} s, decision 120). Each analytics call over the last
+7 and ${a.days} days, from the rollups ("after", median of 3) and from the raw events as before the
+rollups ("before", \`rollups: false\`, once); "stall" is the longest event-loop block during the call
+(ingest waits that long). "same" compares the two answers.
+
+| route | days | before | after | speed-up | stall before / after | same |
+| --- | --- | --- | --- | --- | --- | --- |
+${rows}
+
+Peak RSS: ${fmt(a.peakRssAfterMiB)} MiB after the rollup calls${a.peakRssBeforeMiB ? `, ${fmt(a.peakRssBeforeMiB)} MiB after the raw ones` : ''} (the load runs in the same process).
+Health's database work (\`counts()\`): ${fmt(a.healthCountsPerSecond.before)}/s with the \`count(*)\` statements it ran
+before, ${fmt(a.healthCountsPerSecond.after)}/s from the maintained counters (decision 121). Listing a site with
+no events: ${ms(a.emptySiteListingMs.before)} before, ${ms(a.emptySiteListingMs.after)} now.
+
+Command: \`${a.command}\``,
+  };
+};
+sections['analytics-sqlite'] = analyticsSection;
+sections['analytics-postgres'] = analyticsSection;
+const OPT_IN_TITLES = ['Analytics at scale: SQLite', 'Analytics at scale: PostgreSQL'];
 
 const render = (id) => {
   const { title, body } = sections[id](results[allBenches.find((b) => b.id === id).name]);
@@ -260,6 +302,8 @@ if (!only) {
     ...['gateway-throughput', 'subject-memory', 'e2e-latency', 'simulator-generation', 'classifier-inference', 'outbox-append', 'cloud-ingest'].map(
       (id) => render(id).text,
     ),
+    // Opt-in sections are not rerun by a full run: keep the ones measured earlier.
+    ...(existsSync(docPath) ? readFileSync(docPath, 'utf8').split(/^(?=## )/m) : []).filter((p) => OPT_IN_TITLES.some((t) => p.startsWith(`## ${t}\n`))),
   ].join('\n');
 } else {
   // Split the existing file at its `## ` headings, replace (or append) the sections rerun.
