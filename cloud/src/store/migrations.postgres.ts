@@ -346,4 +346,20 @@ export const PG_MIGRATIONS: readonly string[] = [
     body BYTEA NOT NULL
   );
   `,
+  // 6 (decision 120): one row per approach/arrival visit with its number of hours, upserted by
+  // the batch that adds an hour: its row lock orders two batches adding hours of one visit (the
+  // multi-hour detection), in place of per-visit advisory locks that filled the shared lock table.
+  `
+  CREATE TABLE rollup_visits (
+    site_id TEXT NOT NULL,
+    store_id TEXT NOT NULL,
+    type TEXT NOT NULL,
+    subject_id TEXT NOT NULL,
+    visit_id TEXT NOT NULL,
+    hours INTEGER NOT NULL,
+    PRIMARY KEY (site_id, store_id, type, subject_id, visit_id)
+  );
+  INSERT INTO rollup_visits (site_id, store_id, type, subject_id, visit_id, hours)
+    SELECT site_id, store_id, type, subject_id, visit_id, count(*) FROM rollup_visit_hours WHERE type IN ('approach', 'arrival') GROUP BY 1, 2, 3, 4, 5;
+  `,
 ];

@@ -40,13 +40,6 @@ export class PgRollupTables {
   async apply(c: Queryable, events: readonly PresenceEvent[]): Promise<void> {
     if (events.length === 0) return;
     const contribs = events.map(contributionOf);
-    // Visits of footfall stages: an advisory lock per visit (sorted) so two batches adding hours
-    // of one visit see each other's hours (the multi-hour detection below).
-    const multiKeys = [...new Set(contribs.filter((x) => x.visitHour && MULTI_HOUR_STAGES.includes(x.visitHour.type)).map((x) => visitKey(x.visitHour!)))];
-    if (multiKeys.length > 0)
-      await rows(c, 'SELECT pg_advisory_xact_lock(h) FROM (SELECT DISTINCT hashtextextended(k, 120) AS h FROM unnest(@keys::text[]) k ORDER BY 1) x', {
-        keys: multiKeys.sort(),
-      });
     const firstOfVisitHour = new Map<string, Contribution>();
     for (const x of contribs) if (x.visitHour && !firstOfVisitHour.has(visitHourKey(x.visitHour))) firstOfVisitHour.set(visitHourKey(x.visitHour), x);
     const vhs = [...firstOfVisitHour.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, x]) => x.visitHour!);
@@ -77,27 +70,52 @@ export class PgRollupTables {
             hour: x.hour as number,
           }),
         );
-      const multi = vhs.filter((v) => MULTI_HOUR_STAGES.includes(v.type) && added.has(visitHourKey(v)));
-      if (multi.length > 0)
-        await rows(
+      // Hours added per footfall visit, counted on its `rollup_visits` row (whose lock makes a batch
+      // adding another hour of the same visit wait for this one's commit, then see its hours).
+      const newHours = new Map<string, { v: (typeof vhs)[number]; n: number }>();
+      for (const v of vhs) {
+        if (!MULTI_HOUR_STAGES.includes(v.type) || !added.has(visitHourKey(v))) continue;
+        const k = visitKey(v);
+        const x = newHours.get(k);
+        if (x) x.n++;
+        else newHours.set(k, { v, n: 1 });
+      }
+      if (newHours.size > 0) {
+        const nv = [...newHours.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, x]) => x);
+        const counted = await rows(
           c,
-          `INSERT INTO rollup_multi_visits (site_id, store_id, type, subject_id, visit_id, hour)
-           SELECT v.site_id, v.store_id, v.type, v.subject_id, v.visit_id, v.hour
-           FROM (SELECT DISTINCT * FROM unnest(@sites::text[], @stores::text[], @types::text[], @subjects::text[], @visits::text[])
-                 AS k(site_id, store_id, type, subject_id, visit_id)) k
-           JOIN rollup_visit_hours v USING (site_id, store_id, type, subject_id, visit_id)
-           WHERE (SELECT count(*) FROM rollup_visit_hours w WHERE w.site_id = k.site_id AND w.store_id = k.store_id AND w.type = k.type
-                  AND w.subject_id = k.subject_id AND w.visit_id = k.visit_id) > 1
-           ORDER BY 1, 6, 2, 3, 4, 5
-           ON CONFLICT DO NOTHING`,
+          `INSERT INTO rollup_visits (site_id, store_id, type, subject_id, visit_id, hours)
+           SELECT * FROM unnest(@sites::text[], @stores::text[], @types::text[], @subjects::text[], @visits::text[], @ns::int[])
+           ON CONFLICT (site_id, store_id, type, subject_id, visit_id) DO UPDATE SET hours = rollup_visits.hours + excluded.hours
+           RETURNING site_id, store_id, type, subject_id, visit_id, hours`,
           {
-            sites: multi.map((v) => v.siteId),
-            stores: multi.map((v) => v.storeId),
-            types: multi.map((v) => v.type),
-            subjects: multi.map((v) => v.subjectId),
-            visits: multi.map((v) => v.visitId),
+            sites: nv.map((x) => x.v.siteId),
+            stores: nv.map((x) => x.v.storeId),
+            types: nv.map((x) => x.v.type),
+            subjects: nv.map((x) => x.v.subjectId),
+            visits: nv.map((x) => x.v.visitId),
+            ns: nv.map((x) => x.n),
           },
         );
+        const multi = counted.filter((x) => (x.hours as number) > 1);
+        if (multi.length > 0)
+          await rows(
+            c,
+            `INSERT INTO rollup_multi_visits (site_id, store_id, type, subject_id, visit_id, hour)
+             SELECT v.site_id, v.store_id, v.type, v.subject_id, v.visit_id, v.hour
+             FROM unnest(@sites::text[], @stores::text[], @types::text[], @subjects::text[], @visits::text[]) AS k(site_id, store_id, type, subject_id, visit_id)
+             JOIN rollup_visit_hours v USING (site_id, store_id, type, subject_id, visit_id)
+             ORDER BY 1, 6, 2, 3, 4, 5
+             ON CONFLICT DO NOTHING`,
+            {
+              sites: multi.map((x) => x.site_id),
+              stores: multi.map((x) => x.store_id),
+              types: multi.map((x) => x.type),
+              subjects: multi.map((x) => x.subject_id),
+              visits: multi.map((x) => x.visit_id),
+            },
+          );
+      }
     }
     const flows = new Map<string, { f: NonNullable<Contribution['flow']>; n: number }>();
     for (const x of contribs) {

@@ -115,7 +115,7 @@ describe.skipIf(unreachable !== undefined)('PostgreSQL store', () => {
       await first.close();
       // The state migration 4 leaves on a database with events: empty rollups, counters from count(*).
       await pgQuery(`SET search_path = ${a};
-        TRUNCATE rollup_hours, rollup_visit_hours, rollup_multi_visits, rollup_floor_flows, rollup_arrivals, rollup_dwell_ends;
+        TRUNCATE rollup_hours, rollup_visit_hours, rollup_visits, rollup_multi_visits, rollup_floor_flows, rollup_arrivals, rollup_dwell_ends;
         UPDATE row_counts SET n = CASE WHEN shard = 0 THEN (SELECT count(*) FROM events) ELSE 0 END WHERE name = 'events';
         UPDATE rollup_state SET backfilled = false`);
       const migrated = await openPostgresStore({ url: URL, schema: a, masterKey });
