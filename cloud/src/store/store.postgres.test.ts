@@ -149,4 +149,29 @@ describe.skipIf(unreachable !== undefined)('PostgreSQL store', () => {
       await dropSchema(b);
     }
   }, 30_000);
+  it('two nodes adding different hours of the same visits at once: every such visit is a multi-hour visit, with both hours', async () => {
+    const schema = freshSchema();
+    try {
+      const masterKey = randomBytes(32);
+      const [a, b] = [await openPostgresStore({ url: URL, schema, masterKey }), await openPostgresStore({ url: URL, schema, masterKey })];
+      const h = Date.UTC(2026, 10, 22, 10);
+      const approach = (visit: number, hour: number) =>
+        makeEvent({
+          type: 'approach',
+          siteId: 'race',
+          storeId: 'st1',
+          at: h + hour * 3_600_000 + visit,
+          visitId: `v${visit}`,
+          subject: { id: `s${visit}`, signals: [] },
+        });
+      await Promise.all(Array.from({ length: 40 }, (_, v) => [a.insertEvent(approach(v, 0), 1), b.insertEvent(approach(v, 1), 1)]).flat());
+      const ff = await a.rollupFootfall({ siteId: 'race', from: h, to: h + 2 * 3_600_000 });
+      expect(ff.multi).toHaveLength(80);
+      expect(ff.hours.map((x) => x.approaches)).toEqual([40, 40]);
+      await a.close();
+      await b.close();
+    } finally {
+      await dropSchema(schema);
+    }
+  }, 30_000);
 });
