@@ -400,4 +400,8 @@ export const MIGRATIONS: readonly string[] = [
     body BLOB NOT NULL
   );
   `,
+  // 13 (decision 123): a zone's dwell ends by time, so dwell percentiles read one zone at a time.
+  `
+  CREATE INDEX rollup_dwell_ends_zone_at ON rollup_dwell_ends (site_id, store_id, zone_id, at, dwell_ms);
+  `,
 ];

@@ -202,29 +202,3 @@ export function sortedDwellStats(sorted: ArrayLike<number>): DwellRollupStats {
   for (let i = 0; i < sorted.length; i++) buckets[dwellBucketOf(sorted[i]!)]!++;
   return { count: sorted.length, p50Ms: percentile(sorted, 50), p90Ms: percentile(sorted, 90), buckets };
 }
-
-/**
- * Dwell stats per store and zone from `(storeId, zoneId, dwellMs)` rows sorted by store, zone,
- * value (the SQLite path; PostgreSQL computes the same in SQL).
- */
-export function dwellRollupOfSorted(rowsIn: readonly { storeId: string; zoneId: string; dwellMs: number }[]): DwellRollup {
-  const all = new Float64Array(rowsIn.length);
-  const zones: DwellRollup['zones'] = [];
-  const storeValues = new Map<string, number[]>();
-  let i = 0;
-  while (i < rowsIn.length) {
-    const { storeId, zoneId } = rowsIn[i]!;
-    let j = i;
-    while (j < rowsIn.length && rowsIn[j]!.storeId === storeId && rowsIn[j]!.zoneId === zoneId) j++;
-    const values = rowsIn.slice(i, j).map((r) => r.dwellMs);
-    zones.push({ storeId, zoneId, ...sortedDwellStats(values) });
-    let sv = storeValues.get(storeId);
-    if (!sv) storeValues.set(storeId, (sv = []));
-    for (const v of values) sv.push(v);
-    for (let k = i; k < j; k++) all[k] = rowsIn[k]!.dwellMs;
-    i = j;
-  }
-  all.sort();
-  const stores = [...storeValues.entries()].map(([storeId, v]) => ({ storeId, ...sortedDwellStats(Float64Array.from(v).sort()) }));
-  return { overall: sortedDwellStats(all), stores, zones };
-}

@@ -2,7 +2,8 @@ import type { PresenceEvent } from '@storesense/protocol';
 import type Database from 'better-sqlite3';
 import {
   contributionOf,
-  dwellRollupOfSorted,
+  HOUR_MS,
+  sortedDwellStats,
   MULTI_HOUR_STAGES,
   NO_FLOOR,
   ROLLUP_COUNTERS,
@@ -64,10 +65,14 @@ export class SqliteRollupTables {
         `SELECT store_id, from_floor, to_floor, sum(n) AS n FROM rollup_floor_flows WHERE site_id = @siteId AND hour >= @from AND hour < @to
          GROUP BY store_id, from_floor, to_floor`,
       ),
-      dwellValues: db.prepare(
-        `SELECT store_id, zone_id, dwell_ms FROM rollup_dwell_ends
-         WHERE site_id = @siteId AND at >= @from AND at < @to AND (@storeId IS NULL OR store_id = @storeId) AND (@zoneId IS NULL OR zone_id = @zoneId)
-         ORDER BY store_id, zone_id, dwell_ms`,
+      // The zones with dwell ends in the hours around the range (a superset), then each zone's values.
+      dwellZones: db.prepare(
+        `SELECT DISTINCT store_id, zone_id FROM rollup_hours WHERE site_id = @siteId AND hour >= @fromHour AND hour < @toHour AND dwell_ends > 0
+           AND (@storeId IS NULL OR store_id = @storeId) AND (@zoneId IS NULL OR zone_id = @zoneId)`,
+      ),
+      dwellZoneValues: db.prepare(
+        `SELECT dwell_ms FROM rollup_dwell_ends INDEXED BY rollup_dwell_ends_zone_at
+         WHERE site_id = @siteId AND store_id = @storeId AND zone_id = @zoneId AND at >= @from AND at < @to`,
       ),
       returning: db.prepare(
         `WITH a AS (SELECT subject_id, member_id FROM rollup_arrivals WHERE site_id = @siteId AND at >= @from AND at < @to),
@@ -160,13 +165,47 @@ export class SqliteRollupTables {
     }));
   }
 
-  dwell(q: RollupRange & { storeId?: string | undefined; zoneId?: string | undefined }): DwellRollup {
-    const values = this.stmt.dwellValues.raw().all({ siteId: q.siteId, from: q.from, to: q.to, storeId: q.storeId ?? null, zoneId: q.zoneId ?? null }) as [
-      string,
-      string,
-      number,
-    ][];
-    return dwellRollupOfSorted(values.map(([storeId, zoneId, dwellMs]) => ({ storeId, zoneId, dwellMs })));
+  /**
+   * One zone at a time (its own index range), yielding to the event loop between zones, so a long
+   * range never blocks ingest for more than one zone's values (decision 123); the store and site
+   * figures merge the zones' sorted values.
+   */
+  async dwell(q: RollupRange & { storeId?: string | undefined; zoneId?: string | undefined }): Promise<DwellRollup> {
+    const zones = (
+      this.stmt.dwellZones.all({
+        siteId: q.siteId,
+        fromHour: Math.floor(q.from / HOUR_MS) * HOUR_MS,
+        toHour: Math.ceil(q.to / HOUR_MS) * HOUR_MS,
+        storeId: q.storeId ?? null,
+        zoneId: q.zoneId ?? null,
+      }) as { store_id: string; zone_id: string }[]
+    ).sort((a, b) => (a.store_id < b.store_id ? -1 : a.store_id > b.store_id ? 1 : a.zone_id < b.zone_id ? -1 : a.zone_id > b.zone_id ? 1 : 0));
+    const zoneStats: DwellRollup['zones'] = [];
+    const byStore = new Map<string, Float64Array[]>();
+    const all: Float64Array[] = [];
+    for (const z of zones) {
+      const values = Float64Array.from(
+        this.stmt.dwellZoneValues.pluck().all({ siteId: q.siteId, storeId: z.store_id, zoneId: z.zone_id, from: q.from, to: q.to }) as number[],
+      ).sort();
+      await new Promise((resolve) => setImmediate(resolve));
+      if (values.length === 0) continue;
+      zoneStats.push({ storeId: z.store_id, zoneId: z.zone_id, ...sortedDwellStats(values) });
+      let s = byStore.get(z.store_id);
+      if (!s) byStore.set(z.store_id, (s = []));
+      s.push(values);
+      all.push(values);
+    }
+    const merged = (parts: Float64Array[]): Float64Array => {
+      const out = new Float64Array(parts.reduce((n, p) => n + p.length, 0));
+      let i = 0;
+      for (const p of parts) {
+        out.set(p, i);
+        i += p.length;
+      }
+      return out.sort();
+    };
+    const stores = [...byStore.entries()].map(([storeId, parts]) => ({ storeId, ...sortedDwellStats(merged(parts)) }));
+    return { overall: sortedDwellStats(merged(all)), stores, zones: zoneStats };
   }
 
   returning(q: RollupRange): ReturningRollup {

@@ -133,5 +133,5 @@ describe('openSqliteStore', () => {
     expect((await store.listEventsInRange({ siteId: 'pg', from: 1_100, to: 1_600, types: ['dwell'] })).map((e) => e.id)).toEqual(dwells.map((e) => e.id));
     await store.close();
     t.cleanup();
-  });
+  }, 30_000);
 });

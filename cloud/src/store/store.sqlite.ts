@@ -525,7 +525,7 @@ class SqliteCloudStore implements CloudStore {
   }
 
   async rollupDwell(q: RollupRange & { storeId?: string | undefined; zoneId?: string | undefined }): Promise<DwellRollup> {
-    return this.rollups.dwell(q);
+    return await this.rollups.dwell(q);
   }
 
   async rollupReturning(q: RollupRange): Promise<ReturningRollup> {
