@@ -3,10 +3,11 @@
  * published on its retained `state/conn` and `state/health` topics (GET /api/v1/gateways; verdicts
  * from gateway-verdict.ts), live staff alerts and recent events.
  */
-import type { GatewayRow, Health, PresenceEvent, StaffAlert } from './api.types.js';
+import type { GatewayRow, Health, PresenceEvent } from './api.types.js';
 import { chip, errorBox, fill, fmt, get, h, session, t, table, tile, tn, tOr } from './core.js';
 import { gatewayVerdict } from './gateway-verdict.js';
 import { live } from './live.js';
+import { type Card, cards } from './staff-cards.js';
 import { alertTitle, place } from './alert-text.js';
 import { siteOf, siteZone } from './sites.js';
 
@@ -84,19 +85,23 @@ const siteOfName = (siteId: string): string => {
   return name && name !== siteId ? `${name} (${siteId})` : siteId;
 };
 
-function alertItem(a: StaffAlert, fresh: boolean): HTMLElement {
-  const by = a.claimedBy || t('alert.someone');
+function alertItem(c: Card, fresh: boolean): HTMLElement {
+  const a = c.lead;
+  const by = c.claimedBy || t('alert.someone');
   const meta = [
     fmt.time(a.eventAt, siteZone(a.siteId)),
     tOr(`event.${a.eventType}`, a.eventType),
     place(a.siteId, a.storeId, a.zoneId),
     a.tags.join(', '),
-    a.status === 'claimed' ? t('alert.byStatus.claimed', { name: by }) : a.status === 'acked' ? t('alert.byStatus.acked', { name: by }) : '',
+    c.status === 'claimed' ? t('alert.byStatus.claimed', { name: by }) : c.status === 'acked' ? t('alert.byStatus.acked', { name: by }) : '',
   ];
-  const title = alertTitle(a);
+  const title = alertTitle({ ...a, eventType: c.visit.stage, ...(c.visit.zoneId ? { zoneId: c.visit.zoneId } : {}) });
   return h(
     'li',
-    { class: `alert ${a.eventType} ${a.status}${fresh ? ' fresh' : ''}`, dataset: { alertId: a.id, status: a.status } },
+    {
+      class: `alert ${a.eventType} ${c.status}${c.retired ? ' retired' : ''}${fresh ? ' fresh' : ''}`,
+      dataset: { alertId: a.id, status: c.status, stage: c.visit.stage },
+    },
     h('div', { class: 'msg', text: title }),
     a.message && a.message !== title ? h('div', { class: 'meta rule-msg', text: a.message }) : null,
     h('div', { class: 'meta', text: meta.filter(Boolean).join(' · ') }),
@@ -135,8 +140,9 @@ export async function render(main: HTMLElement): Promise<() => void> {
   );
 
   function drawAlerts(): void {
-    const all = [...live.alerts.values()].sort((a, b) => b.seq - a.seq).slice(0, 30);
-    fill(alertsList, ...(all.length ? all.map((a) => alertItem(a, false)) : [h('li', { class: 'meta', text: t('ov.noAlerts') })]));
+    // One entry per visit, saying where it has got to (as the staff view's cards do).
+    const all = cards(live.alerts.values(), Date.now()).slice(0, 30);
+    fill(alertsList, ...(all.length ? all.map((c) => alertItem(c, false)) : [h('li', { class: 'meta', text: t('ov.noAlerts') })]));
   }
   const unsubscribe = live.subscribe(() => {
     drawAlerts();

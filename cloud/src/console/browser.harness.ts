@@ -1,4 +1,5 @@
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
@@ -72,4 +73,27 @@ export async function openBrowser(viewport: { width: number; height: number }, m
       }
     },
   };
+}
+
+/** One axe-core finding, as much as a failing test needs to say. */
+export interface AxeViolation {
+  id: string;
+  impact: string | null;
+  help: string;
+  targets: string[];
+}
+
+let axeSource: string | undefined;
+/**
+ * Runs axe-core (WCAG 2.0/2.1 A and AA rules plus best practices) on the page as it is now and
+ * returns the serious and critical violations. axe is evaluated through the DevTools protocol, so
+ * the pages keep their CSP (`script-src 'self'`) while it runs.
+ */
+export async function axeSerious(page: Page): Promise<AxeViolation[]> {
+  axeSource ??= readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+  if (!(await page.evaluate('typeof window.axe === "object"'))) await page.evaluate(`${axeSource}\n;undefined`);
+  const violations = await page.evaluate<AxeViolation[]>(`
+    axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'] }, resultTypes: ['violations'] })
+      .then((r) => r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, targets: v.nodes.slice(0, 5).map((n) => String(n.target)) })))`);
+  return violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
 }

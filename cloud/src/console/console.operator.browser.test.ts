@@ -320,7 +320,9 @@ describe.skipIf(!haveChromium)('operator console in headless Chromium', () => {
     expect(await page.locator('#nav a').allTextContents()).toEqual(['概览', '会员', '规则', '优惠', '分析', '店员视图']);
     expect(await page.locator('#tz').textContent()).toBe('时间为 Asia/Shanghai');
     expect(await page.locator('tr.gw[data-state=online] .chip').first().textContent()).toBe('在线');
-    expect(await page.locator('#alerts li.alert.arrival .msg', { hasText: 'Li Na' }).first().textContent()).toMatch(/^Li Na（.+）已进入/);
+    expect(await page.locator('#alerts li.alert.arrival .msg', { hasText: 'Li Na' }).first().textContent()).toMatch(
+      /^Li Na（.+）在Orient Department Store提袋购买$/,
+    ); // her visit has got to the purchase
     // Switch to English: stored, so a reload (and the staff view) keep it.
     await page.selectOption('#lang', 'en');
     await page.waitForFunction("document.documentElement.lang === 'en'");

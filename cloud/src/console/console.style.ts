@@ -6,10 +6,12 @@
 export const CONSOLE_CSS = /* css */ `
 :root { font-family: system-ui, sans-serif; color-scheme: light dark;
   --bg: #fff; --fg: #1b1f24; --muted: #59636e; --line: #d0d7de; --panel: #f6f8fa; --accent: #0b5cad;
-  --ok: #1a7f37; --warn: #9a6700; --bad: #c62828; --idle: #6e7781; --ok-bg: #dafbe1; --warn-bg: #fff8c5; --bad-bg: #ffebe9; }
+  --ok: #1a7f37; --warn: #9a6700; --bad: #c62828; --idle: #6e7781; --ok-bg: #dafbe1; --warn-bg: #fff8c5; --bad-bg: #ffebe9;
+  --btn: #0b5cad; --status: #57606a; --live: #1a7f37; }
 @media (prefers-color-scheme: dark) {
   :root { --bg: #0d1117; --fg: #e6edf3; --muted: #9198a1; --line: #30363d; --panel: #161b22; --accent: #4493f8;
-    --ok: #3fb950; --warn: #d29922; --bad: #f85149; --idle: #8b949e; --ok-bg: #12261e; --warn-bg: #272115; --bad-bg: #2d1517; }
+    --ok: #3fb950; --warn: #d29922; --bad: #f85149; --idle: #8b949e; --ok-bg: #12261e; --warn-bg: #272115; --bad-bg: #2d1517;
+    --btn: #1f6feb; --status: #30363d; --live: #1a7f37; }
 }
 * { box-sizing: border-box; }
 body { margin: 0; background: var(--bg); color: var(--fg); }
@@ -18,10 +20,10 @@ header.top { display: flex; flex-wrap: wrap; gap: 6px 14px; align-items: center;
 .brand { font-weight: 700; font-size: 1.1rem; color: var(--fg); text-decoration: none; }
 nav#nav { display: flex; flex-wrap: wrap; gap: 4px; flex: 1; }
 nav#nav a { padding: 6px 10px; border-radius: 6px; text-decoration: none; color: var(--fg); }
-nav#nav a[aria-current=page] { background: var(--accent); color: #fff; }
+nav#nav a[aria-current=page] { background: var(--btn); color: #fff; }
 nav#nav a.aside { margin-left: auto; color: var(--muted); }
-#status { font-size: .8rem; padding: 2px 8px; border-radius: 10px; background: var(--idle); color: #fff; }
-#status.live { background: var(--ok); }
+#status { font-size: .8rem; padding: 2px 8px; border-radius: 10px; background: var(--status); color: #fff; }
+#status.live { background: var(--live); }
 #who, #tz { font-size: .85rem; color: var(--muted); }
 #lang { padding: 3px 6px; font-size: .85rem; }
 main { padding: 12px 14px 40px; max-width: 1200px; margin-inline: auto; }
@@ -32,12 +34,17 @@ h3 { font-size: 1rem; margin: 14px 0 6px; display: flex; gap: 8px; align-items: 
 .error { color: var(--bad); }
 .ok-text { color: var(--ok); } .warn-text { color: var(--warn); }
 button, .button, input, select, textarea { font: inherit; }
-button, .button { cursor: pointer; background: var(--accent); color: #fff; border: none; border-radius: 6px; padding: 7px 12px; text-decoration: none; display: inline-block; }
+button, .button { cursor: pointer; background: var(--btn); color: #fff; border: none; border-radius: 6px; padding: 7px 12px; text-decoration: none; display: inline-block; }
 button.secondary { background: transparent; color: var(--fg); border: 1px solid var(--line); }
 button.danger { color: var(--bad); border-color: var(--bad); }
 button:disabled { opacity: .5; cursor: default; }
 input, select, textarea { background: var(--bg); color: var(--fg); border: 1px solid var(--line); border-radius: 6px; padding: 6px 8px; }
 textarea { width: 100%; font-family: ui-monospace, monospace; font-size: .85rem; }
+/* Nothing wider than a phone: form controls shrink with their column (fieldsets default to min-content). */
+input, select, textarea { max-width: 100%; min-width: 0; }
+fieldset { min-width: 0; }
+.inline-form > * { max-width: 100%; }
+.field .pair input { flex: 1; }
 :focus-visible { outline: 2px solid var(--accent); outline-offset: 1px; }
 [aria-invalid=true] { border-color: var(--bad); }
 [hidden] { display: none !important; }
@@ -66,8 +73,8 @@ li.alert .rec-headline { font-size: .85rem; margin-top: 2px; }
 .inline-form { display: flex; flex-wrap: wrap; gap: 8px; align-items: center; margin: 8px 0; }
 .pager { display: flex; gap: 10px; align-items: center; margin-top: 8px; }
 .title-row { display: flex; justify-content: space-between; align-items: center; }
-.rule-form { display: grid; gap: 10px; max-width: 720px; }
-.field { display: grid; gap: 3px; }
+.rule-form { display: grid; grid-template-columns: minmax(0, 1fr); gap: 10px; max-width: 720px; }
+.field { display: grid; grid-template-columns: minmax(0, 1fr); gap: 3px; overflow-wrap: anywhere; }
 .field label { font-weight: 600; font-size: .9rem; }
 .field .pair { display: flex; gap: 8px; }
 .checks { display: flex; flex-wrap: wrap; gap: 4px 14px; border: 1px solid var(--line); border-radius: 6px; }

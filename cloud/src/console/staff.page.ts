@@ -37,45 +37,56 @@ export const STAFF_HTML = /* html */ `<!doctype html>
 `;
 
 /** The staff page's style sheet, served as `/assets/console/staff.css`. */
-export const STAFF_CSS = `:root { font-family: system-ui, sans-serif; color-scheme: light dark; }
-body { margin: 0; padding: 12px; max-width: 640px; margin-inline: auto; }
-header { display: flex; gap: 8px; align-items: center; justify-content: space-between; margin-bottom: 10px; }
+export const STAFF_CSS = `/* Colours for both system themes; every text pair meets WCAG AA (axe-core checks both in the browser tests). */
+:root { font-family: system-ui, sans-serif; color-scheme: light dark;
+  --bg: #fff; --fg: #1b1f24; --muted: #57606a; --line: #d0d7de; --panel: #f6f8fa; --btn: #0b5cad; --ok: #1a7f37; --on-ok: #fff;
+  --warn: #9a6700; --bad: #c62828; --status: #57606a; --flash: #d4a017; }
+@media (prefers-color-scheme: dark) {
+  :root { --bg: #0d1117; --fg: #e6edf3; --muted: #9198a1; --line: #30363d; --panel: #161b22; --btn: #1f6feb; --ok: #3fb950; --on-ok: #0d1117;
+    --warn: #d29922; --bad: #f85149; --status: #30363d; }
+}
+body { margin: 0; padding: 12px; max-width: 640px; margin-inline: auto; background: var(--bg); color: var(--fg); }
+a { color: var(--btn); }
+header { display: flex; flex-wrap: wrap; gap: 8px; align-items: center; justify-content: space-between; margin-bottom: 10px; }
 h1 { font-size: 1.15rem; margin: 0; }
-#status { font-size: .8rem; padding: 2px 8px; border-radius: 10px; background: #888; color: #fff; }
+#status { font-size: .8rem; padding: 2px 8px; border-radius: 10px; background: var(--status); color: #fff; }
 #status.live { background: #1a7f37; }
-#who { font-size: .85rem; opacity: .8; }
+#who { font-size: .85rem; color: var(--muted); }
 #lang { padding: 4px 6px; font-size: .85rem; }
 form { display: grid; gap: 10px; margin-top: 24px; }
-input, button { font: inherit; padding: 12px; border-radius: 8px; border: 1px solid #8886; }
-button { cursor: pointer; background: #0b5cad; color: #fff; border: none; min-height: 44px; }
-button.secondary { background: transparent; color: inherit; border: 1px solid #8886; padding: 6px 10px; min-height: 32px; }
-#error { color: #c62828; min-height: 1.2em; }
+input, button, select { font: inherit; padding: 12px; border-radius: 8px; border: 1px solid var(--line); background: var(--bg); color: var(--fg); max-width: 100%; }
+button { cursor: pointer; background: var(--btn); color: #fff; border: none; min-height: 44px; }
+button:disabled { cursor: default; background: var(--muted); }
+button.secondary { background: transparent; color: inherit; border: 1px solid var(--line); padding: 6px 10px; min-height: 32px; }
+#error { color: var(--bad); min-height: 1.2em; }
 ul { list-style: none; padding: 0; margin: 0; }
-li.alert { border: 1px solid #8884; border-left: 6px solid #d4a017; border-radius: 8px; padding: 10px; margin-bottom: 8px; }
-li.alert.claimed { border-left-color: #0b5cad; }
-li.alert.acked { border-left-color: #1a7f37; opacity: .6; }
-li.alert.retired { border-left-color: #6e7781; opacity: .6; filter: grayscale(1); }
-.where { font-size: .9rem; margin-top: 2px; }
-ol.stages { display: flex; flex-wrap: wrap; gap: 4px; list-style: none; padding: 0; margin: 6px 0 0; font-size: .8rem; }
-ol.stages li { padding: 1px 8px; border-radius: 10px; border: 1px solid #8886; }
-ol.stages li.done { background: #1a7f3722; border-color: #1a7f37; }
-ol.stages li.now { background: #1a7f37; border-color: #1a7f37; color: #fff; font-weight: 600; }
-.retired-note { font-size: .85rem; font-weight: 600; margin-top: 4px; }
-.offline { background: #c62828; color: #fff; padding: 8px 10px; border-radius: 8px; margin: 0 0 8px; font-weight: 600; }
-.note.retrying { color: inherit; font-weight: 600; }
+li.alert { border: 1px solid var(--line); border-left: 6px solid var(--flash); border-radius: 8px; padding: 10px; margin-bottom: 8px; }
+li.alert.claimed { border-left-color: var(--btn); }
+li.alert.acked { border-left-color: var(--ok); background: var(--panel); color: var(--muted); }
+li.alert.retired { border-left-color: var(--muted); background: var(--panel); color: var(--muted); }
 li.alert.fresh { animation: flash 1.5s ease-out; }
-@keyframes flash { from { background: #d4a01744; } to { background: transparent; } }
+@keyframes flash { from { box-shadow: 0 0 0 4px var(--flash); } to { box-shadow: 0 0 0 0 transparent; } }
+@media (prefers-reduced-motion: reduce) { li.alert.fresh { animation: none; } }
 .msg { font-weight: 600; }
-.meta, .claimed-by { font-size: .85rem; opacity: .8; margin-top: 4px; }
-.claimed-by { font-weight: 600; opacity: 1; }
+.where { font-size: .9rem; margin-top: 2px; }
+.meta, .claimed-by { font-size: .85rem; color: var(--muted); margin-top: 4px; }
+.claimed-by { font-weight: 600; color: inherit; }
+ol.stages { display: flex; flex-wrap: wrap; gap: 4px; list-style: none; padding: 0; margin: 6px 0 0; font-size: .8rem; }
+ol.stages li { padding: 1px 8px; border-radius: 10px; border: 1px solid var(--line); }
+ol.stages li.done { border-color: var(--ok); }
+ol.stages li.now { background: var(--ok); border-color: var(--ok); color: var(--on-ok); font-weight: 600; }
+li.alert.retired ol.stages li.now, li.alert.acked ol.stages li.now { background: var(--muted); border-color: var(--muted); color: var(--bg); }
+.retired-note { font-size: .85rem; font-weight: 600; margin-top: 4px; }
 .actions { display: flex; gap: 8px; margin-top: 8px; }
 .actions button { flex: 1; }
-.note { font-size: .85rem; color: #c62828; margin-top: 4px; }
+.note { font-size: .85rem; color: var(--bad); margin-top: 4px; }
+.note.retrying { color: inherit; font-weight: 600; }
 .summary { font-size: .85rem; margin-top: 4px; }
-.rec { margin-top: 6px; padding: 6px 8px; border-radius: 6px; background: #0b5cad14; font-size: .9rem; overflow-wrap: anywhere; }
+.rec { margin-top: 6px; padding: 6px 8px; border-radius: 6px; background: var(--panel); font-size: .9rem; overflow-wrap: anywhere; }
 .rec-headline { font-weight: 600; }
-.rec ul { margin: 4px 0 0; padding-left: 18px; }
-.bar { display: flex; justify-content: space-between; align-items: center; margin-bottom: 8px; }
+.rec ul { margin: 4px 0 0; padding-left: 18px; list-style: disc; }
+.bar { display: flex; flex-wrap: wrap; gap: 8px; justify-content: space-between; align-items: center; margin-bottom: 8px; }
+.offline { background: #c62828; color: #fff; padding: 8px 10px; border-radius: 8px; margin: 0 0 8px; font-weight: 600; }
 [hidden] { display: none !important; }
 `;
 
