@@ -10,6 +10,7 @@ import { readFile } from 'node:fs/promises';
 import { exitWhenFlushed } from '@storesense/protocol/cli';
 import { captureObservations, parseTruthCsv, scoreCapture, truthPerMinute } from './occupancy.score.js';
 import { occupancySettingsSchema, type OccupancySettingsInput } from './occupancy.settings.js';
+import { createProgress } from '@storesense/protocol/progress';
 import { tune } from './occupancy.tune.js';
 
 const usage = `usage: occupancy.cli.js score --pcap FILE --csv FILE [--settings JSON|@FILE] [--json]
@@ -87,11 +88,17 @@ async function main(): Promise<number> {
     if (!cap.ok) return fail(`pcap: ${cap.reason}`);
     const truth = parseTruthCsv(inputs.csv);
     if (!truth.ok) return fail(truth.reason);
-    const tty = process.stderr.isTTY;
-    const r = tune(cap.value.observations, truthPerMinute(truth.value, cap.value.frameAtMs), {}, (done, total) => {
-      if (tty) process.stderr.write(`\rtuning ${done}/${total}`);
-    });
-    if (tty) process.stderr.write('\n');
+    // The shared bar (decision 145): on a terminal only.
+    const bar = createProgress({ label: 'occupancy: tune', total: 1 });
+    let r: ReturnType<typeof tune>;
+    try {
+      r = tune(cap.value.observations, truthPerMinute(truth.value, cap.value.frameAtMs), {}, (done, total) => {
+        bar.setTotal(total);
+        bar.update(done, 'settings tried');
+      });
+    } finally {
+      bar.stop();
+    }
     if (args.json) process.stdout.write(JSON.stringify({ best: r.best, score: r.bestScore, tried: r.tried.length }) + '\n');
     else
       process.stdout.write(
