@@ -33,33 +33,18 @@ export interface AlertFanout {
 }
 
 /**
- * In-process fan-out of alert changes to live sockets. The seam for scale-out (architecture §5): a Redis
- * or LISTEN/NOTIFY hub implements the same methods.
- *
- * Off the ingest path (decision 122): `publish` only queues the change; the fan-out runs from
+ * Off the ingest path (decision 122): `push` only queues a change; the fan-out runs from
  * `setImmediate`, every change of the turn to each listener back to back (a socket corks its
- * writes for the turn, so several alerts go out in one write), `LISTENERS_PER_TURN` listeners
- * per turn. Order per listener is the publish order.
+ * writes for the turn, so several alerts go out in one write), `LISTENERS_PER_TURN` listeners per
+ * turn. Order per listener is the push order. Used by every hub (in-process and cross-node).
  */
-export class AlertHub implements AlertFanout {
-  private readonly listeners = new Set<AlertListener>();
+export class DeferredFanout {
   private pending: AlertChange[] = [];
   private scheduled = false;
 
-  subscribe(listener: AlertListener): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
-  }
+  constructor(private readonly listeners: ReadonlySet<AlertListener>) {}
 
-  publish(alert: StaffAlert): void {
-    this.emit({ type: 'alert', alert });
-  }
-
-  publishUpdate(alert: StaffAlert): void {
-    this.emit({ type: 'alert_update', alert });
-  }
-
-  private emit(change: AlertChange): void {
+  push(change: AlertChange): void {
     this.pending.push(change);
     if (this.scheduled) return;
     this.scheduled = true;
@@ -87,6 +72,28 @@ export class AlertHub implements AlertFanout {
       }
     }
     if (end < listeners.length) setImmediate(() => this.deliver(changes, listeners, end));
+  }
+}
+
+/**
+ * In-process fan-out of alert changes to live sockets (the embedded default), deferred past the
+ * publisher by `DeferredFanout`.
+ */
+export class AlertHub implements AlertFanout {
+  private readonly listeners = new Set<AlertListener>();
+  private readonly fanout = new DeferredFanout(this.listeners);
+
+  subscribe(listener: AlertListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  publish(alert: StaffAlert): void {
+    this.fanout.push({ type: 'alert', alert });
+  }
+
+  publishUpdate(alert: StaffAlert): void {
+    this.fanout.push({ type: 'alert_update', alert });
   }
 
   get size(): number {

@@ -1,6 +1,6 @@
 import { staffAlertSchema } from '@storesense/protocol';
 import { z } from 'zod';
-import type { AlertChange, AlertFanout, AlertListener } from '../alerts/alert-hub.js';
+import { type AlertChange, type AlertFanout, type AlertListener, DeferredFanout } from '../alerts/alert-hub.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
 import type { CloudStore } from '../store/cloud-store.js';
@@ -29,6 +29,7 @@ export interface PubSubAlertHubOptions {
  */
 export class PubSubAlertHub implements AlertFanout {
   private readonly listeners = new Set<AlertListener>();
+  private readonly fanout = new DeferredFanout(this.listeners);
   private readonly log: Logger;
   private cursor = 0;
   private chain: Promise<void> = Promise.resolve();
@@ -130,13 +131,8 @@ export class PubSubAlertHub implements AlertFanout {
     }
   }
 
+  /** Deferred and chunked like the in-process hub (decision 122); the order stays the seq order. */
   private emit(change: AlertChange): void {
-    for (const l of this.listeners) {
-      try {
-        l(change);
-      } catch {
-        // A broken socket must not stop the others; the socket's own handler logs and closes it.
-      }
-    }
+    this.fanout.push(change);
   }
 }
