@@ -107,7 +107,24 @@ export const devicesSchema = z
       .describe(
         'staff badges (iBeacon uuid/major/minor): the BLE and ESPresense ingest maps each to a staff_ pseudonym, so its sightings never start a journey',
       ),
-    stillForMs: z.number().int().min(60_000).optional().describe('a device this long at one spot (steady signal) is fixed or staff (default 40 min)'),
+    stillForMs: z
+      .number()
+      .int()
+      .min(60_000)
+      .optional()
+      .describe('a device this long at one spot (steady signal) is fixed or staff (default 90 min: longer than a fitting room or a meal)'),
+    counterStillForMs: z
+      .number()
+      .int()
+      .min(60_000)
+      .optional()
+      .describe('the same where a checkout receiver is the strongest: a phone or beacon on the counter (default 20 min)'),
+    repeatStillForMs: z
+      .number()
+      .int()
+      .min(60_000)
+      .optional()
+      .describe('a second still run this long in one presence (counter, then stockroom) is staff (default 25 min)'),
     doorStillForMs: z
       .number()
       .int()

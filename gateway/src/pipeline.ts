@@ -28,6 +28,9 @@ export const CROSSING_LAG_MS = 1_000;
 /** Zones come from the slow EWMA (τ 6 s): its crossing lag, measured against the simulator's truth. */
 export const ZONE_LAG_MS = 3_500;
 
+/** Receiver roles deep enough inside a store that a door receiver being the strongest means "at the door". */
+const INNER_ROLES: ReadonlySet<string> = new Set(['inside', 'checkout', 'escalator']);
+
 export interface PipelineOptions {
   config: GatewayConfig;
   classifier: Classifier;
@@ -66,8 +69,14 @@ export class Pipeline {
   /** Learns receiver offsets from traffic; writes only into ctx.rssiCorrectionDb (decision 57). */
   private readonly calibrator: AutoCalibrator | undefined;
   private readonly roles: DeviceRoles;
-  /** Events of subjects whose handoff from a staff device is being decided (device-roles `holding`). */
+  /**
+   * Events of the new visits of subjects whose role is being decided (device-roles `holding`: a
+   * handoff from a staff device, a device standing still at a door). A visit already out upstream
+   * is never held: its dwell and exit go out as usual, so no visit is left open upstream.
+   */
   private readonly held = new Map<string, EventDraft[]>();
+  /** Per subject, the visit whose events last went out (the one open upstream, if any). */
+  private readonly upstreamVisit = new Map<string, string>();
   private readonly journeys = new Map<string, JourneyState>();
   /** Which journeys changed since they were last written (journey-journal.ts). */
   private readonly journal = new JourneyJournal();
@@ -93,10 +102,19 @@ export class Pipeline {
     this.model = opts.classifier;
     this.tracker = new Tracker({ rssiCorrectionDb: corrections });
     this.calibrator = (opts.autoCalibration ?? config.calibration.auto) ? new AutoCalibrator({ config, corrections }) : undefined;
-    const { learn, stillForMs, doorStillForMs, presentForMs, offHoursMinMs, closingGraceMs } = config.devices;
+    const { learn, stillForMs, doorStillForMs, counterStillForMs, repeatStillForMs, presentForMs, offHoursMinMs, closingGraceMs } = config.devices;
     this.roles = new DeviceRoles({
-      settings: { learn, stillForMs, doorStillForMs, presentForMs, offHoursMinMs, closingGraceMs },
-      doorReceivers: new Set(config.receivers.filter((r) => r.role === 'entrance').map((r) => r.id)),
+      settings: { learn, stillForMs, doorStillForMs, counterStillForMs, repeatStillForMs, presentForMs, offHoursMinMs, closingGraceMs },
+      // A kiosk or open storefront heard only by door-side receivers is all "door": no door rules there.
+      // Storefront receivers are not door receivers: counting them held window shoppers (flagship random site 9001: macro F1 -0.024).
+      doorReceivers: new Set(
+        config.receivers.some((r) => INNER_ROLES.has(r.role)) ? config.receivers.filter((r) => r.role === 'entrance').map((r) => r.id) : [],
+      ),
+      counterReceivers: new Set(config.receivers.filter((r) => r.role === 'checkout').map((r) => r.id)),
+      visitOpen: (subject) => {
+        const j = this.journeys.get(subject);
+        return j !== undefined && j.place === 'inside' && j.visitId !== undefined && j.visitId === this.upstreamVisit.get(subject);
+      },
       ...(config.openingHours !== undefined ? { calendar: new OpeningCalendar(config.openingHours, config.timezone) } : {}),
     });
     this.newId = opts.newId ?? ((at) => protocolNewId(at));
@@ -163,7 +181,11 @@ export class Pipeline {
    * not heard again leaves at the time last heard, through the ordinary exit rule.
    */
   restoreJourneys(saved: readonly SavedJourney[]): void {
-    for (const s of saved) this.journeys.set(s.subject, s.state);
+    for (const s of saved) {
+      this.journeys.set(s.subject, s.state);
+      // A restored visit was out upstream before the restart: it is never held, and a role closes it.
+      if (s.state.visitId !== undefined) this.upstreamVisit.set(s.subject, s.state.visitId);
+    }
     this.journal.restored(saved);
   }
 
@@ -184,7 +206,15 @@ export class Pipeline {
 
   /** Runs one tick at `now`: classifies every fresh subject in one batch, advances journeys. */
   tick(now: number): EventDraft[] {
-    const drafts: EventDraft[] = this.closeRoleVisits(this.roles.tick(now, this.tracker.all()), now);
+    const newly = this.roles.tick(now, this.tracker.all());
+    // A held visit of an address that rotated goes with the chain: released or dropped with the new address.
+    for (const [from, to] of this.roles.takeHandoffs()) {
+      const list = this.held.get(from);
+      if (list === undefined) continue;
+      this.held.delete(from);
+      this.heldFor(to).push(...list);
+    }
+    const drafts: EventDraft[] = this.closeRoleVisits(newly, now);
     const byPurchase = this.attributePurchases(now);
     const windows: FeatureWindow[] = [];
     for (const t of this.tracker.all()) {
@@ -215,8 +245,14 @@ export class Pipeline {
       );
       this.journeys.set(subject, state);
       if (events.length > 0 || state.place !== before.place) this.journal.touch(subject);
-      const out = this.roles.holding(subject) ? this.heldFor(subject) : drafts;
-      for (const e of events) out.push(this.toDraft(subject, e));
+      const holding = this.roles.holding(subject);
+      for (const e of events) {
+        if (holding && e.visitId !== this.upstreamVisit.get(subject)) this.heldFor(subject).push(this.toDraft(subject, e));
+        else {
+          this.upstreamVisit.set(subject, e.visitId);
+          drafts.push(this.toDraft(subject, e));
+        }
+      }
     }
     this.releaseHeld(now, drafts);
     if (now - this.lastPruneAt >= 10_000) this.prune(now);
@@ -232,12 +268,14 @@ export class Pipeline {
     const out: EventDraft[] = [];
     for (const subject of subjects) {
       const state = this.journeys.get(subject);
-      const wasHeld = this.held.delete(subject);
+      const held = this.held.get(subject);
+      if (held) this.roles.countDropped(held.length);
+      this.held.delete(subject);
       if (state === undefined) continue;
       this.journeys.delete(subject);
       this.journal.remove(subject);
-      // A held subject's events never went out: its visit was never opened upstream.
-      if (state.place !== 'inside' || wasHeld) continue;
+      // Only a visit whose events went out is open upstream; a held one simply never happened.
+      if (state.place !== 'inside' || state.visitId === undefined || state.visitId !== this.upstreamVisit.get(subject)) continue;
       this.roles.countVisitClosed();
       for (const e of endJourney(state, now, now, this.settings).events) out.push(this.toDraft(subject, e));
     }
@@ -255,8 +293,14 @@ export class Pipeline {
     for (const [subject, list] of this.held) {
       if (this.roles.holding(subject)) continue;
       this.held.delete(subject);
-      if (this.roles.role(subject) !== undefined) continue;
-      for (const d of list) drafts.push({ ...d, detectedAt: now });
+      if (this.roles.role(subject) !== undefined) {
+        this.roles.countDropped(list.length);
+        continue;
+      }
+      for (const d of list) {
+        if (d.visitId !== undefined) this.upstreamVisit.set(subject, d.visitId);
+        drafts.push({ ...d, detectedAt: now });
+      }
     }
   }
 
@@ -345,7 +389,13 @@ export class Pipeline {
       this.journal.remove(id);
     }
     this.roles.forget(gone);
-    for (const id of gone) this.held.delete(id);
+    for (const id of gone) {
+      // Held events of an address that passed its chain on to a new one: the new one decides.
+      const list = this.held.get(id);
+      if (list) this.roles.countDropped(list.length);
+      this.held.delete(id);
+      this.upstreamVisit.delete(id);
+    }
     for (const [id, s] of this.journeys) {
       if (s.place !== 'absent' || this.tracker.get(id)) continue;
       this.journeys.delete(id);

@@ -102,6 +102,10 @@ export const gatewayHealthSchema = z.object({
       registered: z.number().int().nonnegative(),
       learned: z.number().int().nonnegative(),
       pending: z.number().int().nonnegative(),
+      /** Undecided subjects whose new visits are held because they stand still at a door (decision 90). */
+      doorHeld: z.number().int().nonnegative().optional(),
+      /** Held events dropped because their subject turned out staff or fixed. */
+      eventsDropped: z.number().int().nonnegative().optional(),
       decided: z.record(z.string(), z.number().int().nonnegative()),
       visitsClosed: z.number().int().nonnegative(),
     })

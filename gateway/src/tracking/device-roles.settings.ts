@@ -20,6 +20,16 @@ export interface DeviceRoleSettings {
   binMs: number;
   /** Still this long where a door receiver is the strongest: fixed or staff. */
   doorStillForMs: number;
+  /** Still this long where a checkout receiver is the strongest (a phone or beacon on the counter). */
+  counterStillForMs: number;
+  /** A second still run this long in one presence (counter, then stockroom): staff. */
+  repeatStillForMs: number;
+  /** Still at the door this long: the subject's new visits are held until it moves or is learned. */
+  doorHoldAfterMs: number;
+  /** A door-held subject unheard this long (and not continued by a new address) is released. */
+  doorReleaseSilentMs: number;
+  /** Subjects first heard within this long of the first tick were there before the gateway started. */
+  startupWindowMs: number;
   /** A bin within this RMS distance (dB) of the still run's mean continues it. */
   stillToleranceDb: number;
   /** A subject unheard this long starts a new presence when it returns. */
@@ -38,8 +48,13 @@ export interface DeviceRoleSettings {
 
 export const DEFAULT_DEVICE_ROLES: Readonly<DeviceRoleSettings> = {
   learn: true,
-  stillForMs: 40 * 60_000,
+  stillForMs: 90 * 60_000,
   doorStillForMs: 10 * 60_000,
+  counterStillForMs: 20 * 60_000,
+  repeatStillForMs: 25 * 60_000,
+  doorHoldAfterMs: 2 * 60_000,
+  startupWindowMs: 10_000,
+  doorReleaseSilentMs: 30_000,
   presentForMs: 4 * 3_600_000,
   offHoursMinMs: 5 * 60_000,
   closingGraceMs: 30 * 60_000,
@@ -70,10 +85,14 @@ export interface DeviceRoleStats {
   learned: number;
   /** Subjects held out of journeys while a handoff or a closed-hours presence is decided. */
   pending: number;
+  /** Of the undecided, subjects whose new visits are held because they stand still at a door. */
+  doorHeld: number;
   /** Roles decided since start, by reason (a rotation counts once per new address). */
   decided: Record<RoleReason, number>;
   /** Open visits closed because their subject got a role. */
   visitsClosed: number;
+  /** Held events (handoff, door hold) dropped because their subject got a role. */
+  eventsDropped: number;
 }
 
 export interface OpenCalendar {

@@ -41,7 +41,7 @@ const rotating =
 function run(
   devices: Device[],
   durationMs: number,
-  opts: { settings?: Partial<DeviceRoleSettings>; calendar?: OpenCalendar; start?: number; doors?: boolean } = {},
+  opts: { settings?: Partial<DeviceRoleSettings>; calendar?: OpenCalendar; start?: number; doors?: boolean; counters?: boolean } = {},
 ) {
   const start = opts.start ?? T0;
   const tracker = new Tracker();
@@ -49,10 +49,14 @@ function run(
     ...(opts.settings ? { settings: opts.settings } : {}),
     ...(opts.calendar ? { calendar: opts.calendar } : {}),
     ...(opts.doors ? { doorReceivers: new Set(['entrance']) } : {}),
+    ...(opts.counters ? { counterReceivers: new Set(['checkout']) } : {}),
   });
   const rnd = mulberry32(42);
   const normal = () => Math.sqrt(-2 * Math.log(1 - rnd())) * Math.cos(2 * Math.PI * rnd());
-  const out = new Map<string, { reason: RoleReason | undefined; role: string | undefined; atMs: number | undefined; journeyTicks: number }>();
+  const out = new Map<
+    string,
+    { reason: RoleReason | undefined; role: string | undefined; atMs: number | undefined; journeyTicks: number; heldTicks: number }
+  >();
   for (let t = 0; t <= durationMs; t += 1000) {
     const now = start + t;
     devices.forEach((d, i) => {
@@ -66,10 +70,11 @@ function run(
     });
     roles.tick(now, tracker.all());
     for (const tr of tracker.all()) {
-      const e = out.get(tr.id) ?? { reason: undefined, role: undefined, atMs: undefined, journeyTicks: 0 };
+      const e = out.get(tr.id) ?? { reason: undefined, role: undefined, atMs: undefined, journeyTicks: 0, heldTicks: 0 };
       const decision = roles.role(tr.id);
       if (decision && e.reason === undefined) Object.assign(e, { reason: decision.reason, role: decision.role, atMs: decision.at - start });
       if (!roles.excluded(tr.id) && !roles.holding(tr.id) && now - (tr.lastRadioAt ?? 0) < 2_000) e.journeyTicks += 1;
+      if (roles.holding(tr.id)) e.heldTicks += 1;
       out.set(tr.id, e);
     }
     if (t % (10 * MIN) === 0) roles.forget(tracker.prune(now, 10 * MIN));
@@ -91,14 +96,37 @@ describe('DeviceRoles: who is staff or fixed, and when', () => {
     calendar?: OpenCalendar;
     start?: number;
     doors?: boolean;
+    counters?: boolean;
     settings?: Partial<DeviceRoleSettings>;
     expect: Record<string, { reason?: RoleReason; role?: string; fromMs?: number; toMs?: number; journey?: boolean }>;
   }[] = [
     {
-      name: 'a beacon parked at the counter is fixed after 40 min of steady signal',
+      name: 'a beacon parked at the counter (the checkout receiver strongest) is fixed after 20 min of steady signal',
       devices: [{ subject: fixedSubject('beacon'), place: at(COUNTER, 0, 2 * H) }],
-      durationMs: 50 * MIN,
-      expect: { beacon: { reason: 'still', role: 'fixed', fromMs: 40 * MIN, toMs: 43 * MIN, journey: true } },
+      durationMs: 25 * MIN,
+      counters: true,
+      expect: { beacon: { reason: 'still', role: 'fixed', fromMs: 20 * MIN, toMs: 23 * MIN, journey: true } },
+    },
+    {
+      name: 'a beacon parked anywhere else is fixed after 90 min of steady signal',
+      devices: [{ subject: fixedSubject('beacon'), place: at(SPOTS[0], 0, 2 * H) }],
+      durationMs: 95 * MIN,
+      counters: true,
+      expect: { beacon: { reason: 'still', role: 'fixed', fromMs: 90 * MIN, toMs: 93 * MIN, journey: true } },
+    },
+    {
+      name: 'a shopper an hour in a fitting room or at a food-court table (one spot) is not flagged',
+      devices: [{ subject: fixedSubject('fitting'), place: at(SPOTS[0], 0, 65 * MIN) }],
+      durationMs: 70 * MIN,
+      doors: true,
+      counters: true,
+      expect: { fitting: { journey: true } },
+    },
+    {
+      name: 'a staff phone 45 min at the counter, then 45 min in the stockroom, is staff 25 min into the second stay',
+      devices: [{ subject: fixedSubject('assistant'), place: (t) => (t < 45 * MIN ? SPOTS[1] : t < 46 * MIN ? undefined : t < 3 * H ? SPOTS[0] : undefined) }],
+      durationMs: 75 * MIN,
+      expect: { assistant: { reason: 'still', role: 'staff', fromMs: 70 * MIN, toMs: 73 * MIN, journey: true } },
     },
     {
       name: 'a shopper browsing 90 min, 6 min per display, is never flagged',
@@ -145,16 +173,23 @@ describe('DeviceRoles: who is staff or fixed, and when', () => {
       expect: { late: { journey: true }, stays: { reason: 'off_hours', role: 'staff', fromMs: 60 * MIN, toMs: 61 * MIN, journey: true } },
     },
     {
-      name: 'a phone parked in the doorway (the door receiver strongest) is fixed after 10 min',
+      name: 'a phone parked in the doorway (the door receiver strongest) when the gateway starts: held from its first tick, fixed after 10 min',
       devices: [{ subject: fixedSubject('door-phone'), place: at(DOOR, 0, H) }],
       durationMs: 15 * MIN,
       doors: true,
-      expect: { 'door-phone': { reason: 'still', role: 'fixed', fromMs: 10 * MIN, toMs: 12 * MIN, journey: true } },
+      expect: { 'door-phone': { reason: 'still', role: 'fixed', fromMs: 10 * MIN, toMs: 12 * MIN, journey: false } },
+    },
+    {
+      name: 'a phone put down in the doorway later: a journey for its first minutes, fixed after 10 min',
+      devices: [{ subject: fixedSubject('door-phone'), place: at(DOOR, 5 * MIN, H) }],
+      durationMs: 20 * MIN,
+      doors: true,
+      expect: { 'door-phone': { reason: 'still', role: 'fixed', fromMs: 15 * MIN, toMs: 17 * MIN, journey: true } },
     },
     {
       name: 'someone waiting 8 min in the doorway, or still 20 min at a display, is not flagged',
       devices: [
-        { subject: fixedSubject('waiting'), place: at(DOOR, 0, 8 * MIN) },
+        { subject: fixedSubject('waiting'), place: at(DOOR, MIN, 9 * MIN) },
         { subject: fixedSubject('display'), place: at(SPOTS[0], 0, 20 * MIN) },
       ],
       durationMs: 25 * MIN,
@@ -182,6 +217,7 @@ describe('DeviceRoles: who is staff or fixed, and when', () => {
   it.each(cases)('$name', (c) => {
     const { out } = run(c.devices, c.durationMs, {
       ...(c.doors ? { doors: true } : {}),
+      ...(c.counters ? { counters: true } : {}),
       ...(c.calendar ? { calendar: c.calendar } : {}),
       ...(c.start !== undefined ? { start: c.start } : {}),
       ...(c.settings ? { settings: c.settings } : {}),
@@ -198,7 +234,7 @@ describe('DeviceRoles: who is staff or fixed, and when', () => {
   });
 
   it('a parked phone rotating its address every 15 min adds its still time across addresses, and every address after the role is held out from its first tick', () => {
-    const { out, roles } = run([{ subject: rotating('door', 15 * MIN, 7 * MIN), place: at(DOOR, 0, 3 * H) }], 2 * H);
+    const { out, roles } = run([{ subject: rotating('door', 15 * MIN, 7 * MIN), place: at(DOOR, 0, 3 * H) }], 2 * H, { settings: { stillForMs: 40 * MIN } });
     const subjects = [...out.keys()].sort((a, b) => Number(a.split('-')[1]) - Number(b.split('-')[1]));
     expect(subjects.length).toBe(9);
     const first = subjects.findIndex((s) => out.get(s)!.reason !== undefined);
@@ -219,11 +255,29 @@ describe('DeviceRoles: who is staff or fixed, and when', () => {
         { subject: fixedSubject('walk-in'), place: browsing(3 * MIN, 45 * MIN, 60 * MIN) },
       ],
       H,
+      { settings: { stillForMs: 40 * MIN } },
     );
     expect(out.get('beacon')!.reason).toBe('still');
     expect(out.get('walk-in')).toMatchObject({ reason: undefined });
     // 15 min of presence, all but a few seconds of it with a journey.
     expect(out.get('walk-in')!.journeyTicks).toBeGreaterThan(15 * 60 - 10);
+  });
+
+  it('door hold: a phone standing still at the door is held after 2 min; once it walks away its visits go out again', () => {
+    const { out, roles } = run(
+      [{ subject: fixedSubject('waiting'), place: (t) => (t < MIN ? undefined : t < 8 * MIN ? DOOR : t < 20 * MIN ? SPOTS[0] : undefined) }],
+      20 * MIN,
+      {
+        doors: true,
+      },
+    );
+    const w = out.get('waiting')!;
+    expect(w.reason).toBeUndefined();
+    // Held from ~2-3 min of stillness (bins are a minute) until it moved at 8 min (+ a bin to see it).
+    expect(w.heldTicks).toBeGreaterThan(3 * 60);
+    expect(w.heldTicks).toBeLessThan(8 * 60);
+    expect(roles.holding('waiting')).toBe(false);
+    expect(roles.stats().doorHeld).toBe(0);
   });
 
   it('memory: forgotten subjects leave nothing behind', () => {

@@ -26,9 +26,9 @@ export * from './device-roles.settings.js';
  * - still: steady at one spot for stillForMs. A parked phone's per-minute mean RSSI vector stays
  *   within a few dB (shadowing is static; per-advert fading averages out), while a shopper moves
  *   between displays: 3 m at 5 m already changes the nearest receiver by ~4.5 dB (log-distance,
- *   n = 2.2). The default 40 min is far beyond a stop at one display: even a 90-minute department
- *   store visit (well past typical visits of 20-40 min; Underhill, "Why We Buy", 2009) moves
- *   between zones, and a shopper who really sits 40 min in one seat is the accepted cost;
+ *   n = 2.2). The default 90 min is beyond a shopper's longest stay at one spot: typical visits
+ *   last 20-40 min (Underhill, "Why We Buy", 2009), a fitting room or a food-court meal about an
+ *   hour (issue 10); a shopper who really sits 90 min in one seat is the accepted cost;
  * - long_presence: heard without a break for presentForMs (4 h), moving or not: longer than any
  *   plausible store visit, shorter than a shift;
  * - handoff: a new address that continues one of the above. Phones rotate their BLE address
@@ -40,10 +40,24 @@ export * from './device-roles.settings.js';
  *   Still runs carry over the same way, so a rotating phone by the door still adds up to
  *   stillForMs.
  * - still at the door: the same stillness for doorStillForMs (10 min) where a door receiver
- *   (role `entrance`) is the strongest. The first metres inside a door are a transit zone that
+ *   (role `entrance`) is the strongest, unless the subject has a visit open upstream (it arrived
+ *   and sat down near the door: a food-court table; decision 90). The first metres inside a door are a transit zone that
  *   shoppers cross in seconds (Underhill's "decompression zone", "Why We Buy"); standing still
  *   there for 10 minutes is what greeters, guards and parked phones do. This is where a staff
  *   phone makes its false arrivals (it flickers in and out at the door), so it is learned sooner.
+ * - still at the counter: counterStillForMs (20 min) where a checkout receiver is the strongest:
+ *   a queue and a payment take minutes; the phone or beacon on the counter stays all day;
+ * - repeated stillness: a second still run of repeatStillForMs (25 min) in one presence (the
+ *   assistant's counter, then the stockroom). One long stay is a shopper's (a fitting room, a meal
+ *   in a food court: an hour and more), which is why plain stillness waits stillForMs (90 min);
+ *   two long stays at two spots in one visit are a shift (decision 90).
+ * Door hold (decision 90): a subject still at the door for doorHoldAfterMs (2 min), or one that
+ * was already at the door when the gateway started (first heard within startupWindowMs of the
+ * first tick: it never came through the door in our view) and has not moved since, is `holding`:
+ * the pipeline holds the events of its new visits until it moves (they go out late, with their
+ * true times) or is learned (they are dropped). This is what keeps a parked door phone from
+ * arriving in the minutes before it is learned: its flicker arrivals come after minutes at the
+ * door, and a shopper passing the door never stands still there for two.
  * A role is kept for as long as the subject is tracked. Pure and deterministic: time comes from
  * `now` and the tracks; memory is one small record per tracked subject (dropped with the track)
  * plus counters.
@@ -56,6 +70,8 @@ interface Still {
   bins: number;
   /** The run's strongest receiver is a door receiver (updated per bin). */
   atDoor: boolean;
+  /** The run's strongest receiver is a checkout receiver (updated per bin). */
+  atCounter: boolean;
 }
 
 interface RoleTrack {
@@ -78,6 +94,12 @@ interface RoleTrack {
   pendingHandoff: boolean;
   /** This subject already passed its chain on. */
   handedOff: boolean;
+  /** Still runs of this presence that lasted repeatStillForMs (inherited through handoffs). */
+  longRuns: number;
+  /** Was at a door when the gateway started and has not moved since (cleared once it moves). */
+  startup: boolean;
+  /** New visits are held: still at a door (see the class comment). */
+  doorHold: boolean;
 }
 
 /**
@@ -91,20 +113,39 @@ export class DeviceRoles {
   private readonly s: DeviceRoleSettings;
   private readonly calendar: OpenCalendar | undefined;
   private readonly doorReceivers: ReadonlySet<string>;
+  private readonly counterReceivers: ReadonlySet<string>;
+  private readonly visitOpen: (subject: string) => boolean;
+  /** The first tick's time: subjects heard within startupWindowMs of it were there before. */
+  private startedAt: number | undefined;
+  private eventsDropped = 0;
+  /** Handoffs decided since the last `takeHandoffs` (donor, newcomer): the pipeline moves held events along. */
+  private handoffs: [string, string][] = [];
   private readonly tracks = new Map<string, RoleTrack>();
   private readonly decided: Record<RoleReason, number> = { registered: 0, off_hours: 0, still: 0, long_presence: 0, handoff: 0 };
   private visitsClosed = 0;
 
-  /** `doorReceivers`: ids of the receivers at the doors (role `entrance`). */
-  constructor(opts: { settings?: Partial<DeviceRoleSettings>; calendar?: OpenCalendar; doorReceivers?: ReadonlySet<string> } = {}) {
+  /** `doorReceivers`: ids of the receivers at the doors (role `entrance`); `counterReceivers`: role `checkout`. */
+  constructor(
+    opts: {
+      settings?: Partial<DeviceRoleSettings>;
+      calendar?: OpenCalendar;
+      doorReceivers?: ReadonlySet<string>;
+      counterReceivers?: ReadonlySet<string>;
+      /** The subject has a visit open upstream (its arrival went out); the door rule waits for stillForMs then. */
+      visitOpen?: (subject: string) => boolean;
+    } = {},
+  ) {
+    this.visitOpen = opts.visitOpen ?? (() => false);
     this.s = { ...DEFAULT_DEVICE_ROLES, ...dropUndefined(opts.settings ?? {}) };
     this.calendar = opts.calendar;
     this.doorReceivers = opts.doorReceivers ?? new Set();
+    this.counterReceivers = opts.counterReceivers ?? new Set();
   }
 
   /** Decides roles for this tick; returns the subjects that got one now (their open visits must close). */
   tick(now: number, tracks: Iterable<SubjectTrack>): string[] {
     const newly: string[] = [];
+    this.startedAt ??= now;
     const open = this.calendar?.isOpen(now) ?? true;
     const fresh: [SubjectTrack, RoleTrack][] = [];
     const byId = new Map<string, SubjectTrack>();
@@ -126,10 +167,27 @@ export class DeviceRoles {
       if (r.donors !== undefined) this.resolveHandoff(t, r, now, byId, newly);
       if (!this.s.learn || r.decision) continue;
       if (now - r.lastSampleAt >= this.s.sampleMs) this.sample(t, r, now, open);
-      const reason = this.learned(r, now, open);
+      const reason = this.learned(r, now, open, id);
       if (reason !== undefined) this.decide(id, r, reason, now, newly);
+      else this.updateDoorHold(t, r, now);
     }
     return newly;
+  }
+
+  /** Door hold (class comment): still at a door for doorHoldAfterMs, or there since start and unmoved. */
+  private updateDoorHold(t: SubjectTrack, r: RoleTrack, now: number): void {
+    if (this.doorReceivers.size === 0 || r.handedOff) return;
+    // Gone quiet (and not continued by a new address): it left, so it was no parked device.
+    if (now - (t.lastRadioAt ?? now) > this.s.doorReleaseSilentMs) {
+      r.doorHold = false;
+      r.startup = false;
+      return;
+    }
+    if (r.moved) r.startup = false;
+    const still = r.still;
+    const atDoor = still ? still.atDoor : strongestIn(signatureOf(t), this.doorReceivers);
+    if (!atDoor) r.startup = false;
+    r.doorHold = r.startup || (still !== undefined && still.atDoor && r.lastHeardAt - still.since >= this.s.doorHoldAfterMs);
   }
 
   /** The subject's journey must not run: it has a role, or it was first heard while closed and still is. */
@@ -143,7 +201,15 @@ export class DeviceRoles {
    * its events wait; they go out if the subject is released and are dropped if it inherits a role.
    */
   holding(subject: string): boolean {
-    return this.tracks.get(subject)?.pendingHandoff === true;
+    const r = this.tracks.get(subject);
+    return r !== undefined && r.decision === undefined && (r.pendingHandoff || r.doorHold);
+  }
+
+  /** Chains passed on since the last call: [old address, new address]. */
+  takeHandoffs(): [string, string][] {
+    const out = this.handoffs;
+    this.handoffs = [];
+    return out;
   }
 
   role(subject: string): RoleDecision | undefined {
@@ -155,6 +221,11 @@ export class DeviceRoles {
     this.visitsClosed += 1;
   }
 
+  /** The pipeline dropped held events of a subject that got a role. */
+  countDropped(n: number): void {
+    this.eventsDropped += n;
+  }
+
   forget(ids: Iterable<string>): void {
     for (const id of ids) this.tracks.delete(id);
   }
@@ -164,13 +235,24 @@ export class DeviceRoles {
   }
 
   stats(): DeviceRoleStats {
-    const out: DeviceRoleStats = { staff: 0, fixed: 0, registered: 0, learned: 0, pending: 0, decided: { ...this.decided }, visitsClosed: this.visitsClosed };
+    const out: DeviceRoleStats = {
+      staff: 0,
+      fixed: 0,
+      registered: 0,
+      learned: 0,
+      pending: 0,
+      doorHeld: 0,
+      decided: { ...this.decided },
+      visitsClosed: this.visitsClosed,
+      eventsDropped: this.eventsDropped,
+    };
     for (const r of this.tracks.values()) {
       if (r.decision) {
         out[r.decision.role] += 1;
         if (r.decision.reason === 'registered') out.registered += 1;
         else out.learned += 1;
       } else if (r.pendingHandoff || (r.closedStart && r.closedSince !== undefined)) out.pending += 1;
+      else if (r.doorHold) out.doorHeld += 1;
     }
     return out;
   }
@@ -191,6 +273,9 @@ export class DeviceRoles {
       donors: undefined,
       pendingHandoff: false,
       handedOff: false,
+      longRuns: 0,
+      startup: firstAt - (this.startedAt ?? now) <= this.s.startupWindowMs,
+      doorHold: false,
     };
     this.tracks.set(t.id, r);
     if (t.id.startsWith(STAFF_SUBJECT_PREFIX)) {
@@ -214,7 +299,8 @@ export class DeviceRoles {
       const hasRole = d.decision !== undefined && d.decision.reason !== 'registered';
       if (!hasRole && stillMs < this.s.handoffMinStillMs) continue;
       donors.push(id);
-      if (hasRole) roleDonor = true;
+      // A donor being held at a door holds its successor too, or a rotation would let its visit out.
+      if (hasRole || d.doorHold) roleDonor = true;
     }
     if (donors.length === 0) return;
     r.donors = donors;
@@ -231,7 +317,7 @@ export class DeviceRoles {
     const overlapMs = 1_500;
     const alive = (id: string) => (byId.get(id)?.lastRadioAt ?? Number.NEGATIVE_INFINITY) > r.firstAt + overlapMs;
     r.donors = r.donors!.filter((id) => this.tracks.has(id) && !this.tracks.get(id)!.handedOff && !alive(id));
-    const roleDonors = r.donors.filter((id) => this.tracks.get(id)!.decision !== undefined);
+    const roleDonors = r.donors.filter((id) => this.tracks.get(id)!.decision !== undefined || this.tracks.get(id)!.doorHold);
     if (r.pendingHandoff && roleDonors.every((id) => handoffDistanceDb(mine, signatureOf(byId.get(id)!)) > this.s.handoffReleaseDb)) r.pendingHandoff = false;
     if (r.donors.length === 0) {
       r.donors = undefined;
@@ -249,9 +335,12 @@ export class DeviceRoles {
     if (best === undefined) return;
     const donor = this.tracks.get(best.id)!;
     donor.handedOff = true;
+    this.handoffs.push([best.id, t.id]);
     r.chainSince = donor.chainSince;
     r.moved = donor.moved;
-    r.still = donor.still ? { since: donor.still.since, sum: new Map(donor.still.sum), bins: donor.still.bins, atDoor: donor.still.atDoor } : undefined;
+    r.still = donor.still ? { ...donor.still, sum: new Map(donor.still.sum) } : undefined;
+    r.longRuns = donor.longRuns;
+    r.startup = donor.startup;
     r.closedSince = donor.closedSince;
     r.closedStart = donor.closedStart;
     if (donor.decision) this.decide(t.id, r, 'handoff', now, newly, donor.decision.role);
@@ -265,6 +354,7 @@ export class DeviceRoles {
       r.still = undefined;
       r.bin = undefined;
       r.moved = false;
+      r.longRuns = 0;
       r.closedStart = !open;
       r.closedSince = open ? undefined : now;
     }
@@ -298,25 +388,35 @@ export class DeviceRoles {
         } else still.sum.set(rx, { sum: level, n: 1 });
       }
       still.bins += 1;
-      still.atDoor = this.strongestAtDoor(meanVector(still.sum, 1));
+      const mean = meanVector(still.sum, 1);
+      still.atDoor = strongestIn(mean, this.doorReceivers);
+      still.atCounter = strongestIn(mean, this.counterReceivers);
       return;
     }
-    if (still) r.moved = true;
-    r.still = { since: bin.startAt, sum: new Map([...v].map(([rx, level]) => [rx, { sum: level, n: 1 }])), bins: 1, atDoor: this.strongestAtDoor(v) };
+    if (still) {
+      r.moved = true;
+      if (r.lastHeardAt - still.since >= this.s.repeatStillForMs) r.longRuns += 1;
+    }
+    r.still = {
+      since: bin.startAt,
+      sum: new Map([...v].map(([rx, level]) => [rx, { sum: level, n: 1 }])),
+      bins: 1,
+      atDoor: strongestIn(v, this.doorReceivers),
+      atCounter: strongestIn(v, this.counterReceivers),
+    };
   }
 
-  private strongestAtDoor(v: ReadonlyMap<string, number>): boolean {
-    if (this.doorReceivers.size === 0) return false;
-    let best: string | undefined;
-    let top = Number.NEGATIVE_INFINITY;
-    for (const [rx, level] of v) if (level > top) [best, top] = [rx, level];
-    return best !== undefined && this.doorReceivers.has(best);
-  }
-
-  private learned(r: RoleTrack, now: number, open: boolean): RoleReason | undefined {
+  private learned(r: RoleTrack, now: number, open: boolean, id: string): RoleReason | undefined {
     if (!open && r.closedSince !== undefined && r.lastHeardAt - r.closedSince >= (r.closedStart ? this.s.offHoursMinMs : this.s.closingGraceMs))
       return 'off_hours';
-    if (r.still && r.lastHeardAt - r.still.since >= (r.still.atDoor ? this.s.doorStillForMs : this.s.stillForMs)) return 'still';
+    if (r.still) {
+      const stillMs = r.lastHeardAt - r.still.since;
+      // At the door only a device whose visit is not open upstream (held, or never arrived): a
+      // shopper who arrived and sat down by the door (a food-court table) keeps the general rule.
+      const doorRule = r.still.atDoor && !this.visitOpen(id);
+      const needMs = doorRule ? this.s.doorStillForMs : r.still.atCounter ? this.s.counterStillForMs : this.s.stillForMs;
+      if (stillMs >= needMs || (r.longRuns > 0 && stillMs >= this.s.repeatStillForMs)) return 'still';
+    }
     if (r.lastHeardAt - r.chainSince >= this.s.presentForMs) return 'long_presence';
     return undefined;
   }
@@ -327,6 +427,15 @@ export class DeviceRoles {
     this.decided[reason] += 1;
     newly.push(id);
   }
+}
+
+/** The strongest receiver of `v` is one of `set`. */
+function strongestIn(v: ReadonlyMap<string, number>, set: ReadonlySet<string>): boolean {
+  if (set.size === 0) return false;
+  let best: string | undefined;
+  let top = Number.NEGATIVE_INFINITY;
+  for (const [rx, level] of v) if (level > top) [best, top] = [rx, level];
+  return best !== undefined && set.has(best);
 }
 
 function dropUndefined<T extends object>(o: T): Partial<T> {

@@ -10,6 +10,15 @@ export type Signature = Map<string, number>;
 export const SIGNATURE_FLOOR_DBM = -95;
 /** A receiver heard by one side only differs by at most this much (it was near the floor anyway or missed). */
 const MISSING_PENALTY_DB = 10;
+/**
+ * A receiver heard on one side only costs its level above this, not above the floor. Near
+ * sensitivity a receiver catches only the lucky adverts (loss rises steeply in the last ~10 dB), so
+ * a parked phone's -88 dBm receiver is in one minute's mean and missing from the next: counted
+ * against the floor, that flicker alone cost ~7 dB on one of four receivers (3.5 dB RMS, the whole
+ * stillness tolerance) and broke the still run of a phone parked by the door every few minutes
+ * (decision 90). A receiver at -75 dBm that goes missing still costs 10 dB: that is movement.
+ */
+export const RELIABLE_DBM = -86;
 /** Distances use the strongest few receivers: far ones barely move when a device moves and would dilute the distance. */
 const TOP_RECEIVERS = 4;
 
@@ -29,7 +38,7 @@ export function meanVector(sum: ReadonlyMap<string, { sum: number; n: number }>,
 
 /**
  * RMS level difference over the strongest TOP_RECEIVERS receivers of either signature; a receiver
- * missing on one side counts as SIGNATURE_FLOOR_DBM there, capped at MISSING_PENALTY_DB.
+ * missing on one side costs its level above RELIABLE_DBM, capped at MISSING_PENALTY_DB.
  * Infinity when neither side has a receiver.
  */
 export function vectorDistanceDb(a: Signature, b: Signature): number {
@@ -42,7 +51,7 @@ export function vectorDistanceDb(a: Signature, b: Signature): number {
   for (const [rx] of top) {
     const va = a.get(rx);
     const vb = b.get(rx);
-    const d = va !== undefined && vb !== undefined ? va - vb : Math.min(MISSING_PENALTY_DB, Math.max(0, (va ?? vb)! - SIGNATURE_FLOOR_DBM));
+    const d = va !== undefined && vb !== undefined ? va - vb : Math.min(MISSING_PENALTY_DB, Math.max(0, (va ?? vb)! - RELIABLE_DBM));
     sq += d * d;
   }
   return Math.sqrt(sq / top.length);
