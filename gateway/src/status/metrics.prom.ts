@@ -152,6 +152,7 @@ export function createGatewayPrometheus(snapshot: () => GatewayMetricsSnapshot):
     const r = h.deviceRoles;
     if (r) {
       for (const role of ['staff', 'fixed', 'registered', 'learned', 'pending'] as const) roles.set({ role }, r[role]);
+      if (r.doorHeld !== undefined) roles.set({ role: 'door_held' }, r.doorHeld);
       for (const [reason, n] of Object.entries(r.decided)) setCounter(rolesDecided, n, { reason });
     }
     if (h.config) {

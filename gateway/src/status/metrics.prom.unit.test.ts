@@ -30,8 +30,10 @@ const deviceRoles = {
   registered: 0,
   learned: 3,
   pending: 0,
+  doorHeld: 1,
   decided: { handoff: 0, long_presence: 3, off_hours: 0, registered: 0, still: 0 },
   visitsClosed: 0,
+  eventsDropped: 4,
 };
 const pipeline: PipelineStats = { subjects: 5, classifierErrors: 0, observations: 10, purchasesAttributed: { matched: 1 }, deviceRoles };
 
@@ -61,6 +63,7 @@ describe('createGatewayPrometheus (one snapshot per scrape)', () => {
     expect(sample(text, 'storesense_gateway_occupancy{store="st-1"}')).toBe(12.5);
     expect(sample(text, 'storesense_gateway_unique_visitors_last_hour{store="st-1"}')).toBe(40);
     expect(sample(text, 'storesense_gateway_device_roles{role="learned"}')).toBe(3);
+    expect(sample(text, 'storesense_gateway_device_roles{role="door_held"}')).toBe(1);
     expect(sample(text, 'storesense_gateway_device_roles_decided_total{reason="long_presence"}')).toBe(3);
     expect(sample(text, 'storesense_gateway_events_stored_total{type="arrival"}')).toBe(2);
     expect(sample(text, 'storesense_gateway_purchases_attributed_total{outcome="matched"}')).toBe(1);
