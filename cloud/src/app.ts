@@ -96,6 +96,12 @@ export interface CloudOptions {
   sites?: Site[];
   /** Ingest only these sites' topics (sharding, or tests on a shared broker); all when absent. */
   ingestSiteIds?: readonly string[];
+  /**
+   * Events stored but left unprocessed by a node that stopped before their rules ran (decision
+   * 170): on PostgreSQL every node sweeps those received over `olderThanMs` ago (default 10 s)
+   * every `sweepEveryMs` (default 5 s); on SQLite (one node) they are all run at start.
+   */
+  unprocessedSweep?: { olderThanMs?: number; sweepEveryMs?: number };
   /** Members CSV imported (upserted) on every start. */
   membersCsvPath?: string;
   /** 32 bytes sealing member token keys in the database; default: `${dataDir}/cloud.db.key` (0600). */
@@ -318,6 +324,9 @@ export function createCloud(options: CloudOptions): Cloud {
         metrics,
         ...(options.ackDelayMs !== undefined ? { ackDelayMs: options.ackDelayMs } : {}),
         ...(options.ingestSiteIds ? { siteIds: options.ingestSiteIds } : {}),
+        unprocessed: options.databaseUrl
+          ? { olderThanMs: options.unprocessedSweep?.olderThanMs ?? 10_000, sweepEveryMs: options.unprocessedSweep?.sweepEveryMs ?? 5_000 }
+          : {},
         onNewEvent: async (event) => {
           // Redemption first: an offer a purchase redeems is settled before rules see the purchase.
           if (event.type === 'purchase') {

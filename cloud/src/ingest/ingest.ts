@@ -5,6 +5,8 @@ import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
 import type { CloudStore } from '../store/cloud-store.js';
 import { AckBatcher } from './ack-batcher.js';
+import { hostname } from 'node:os';
+import { randomBytes } from 'node:crypto';
 
 export interface IngestOptions {
   link: BrokerLink;
@@ -18,7 +20,11 @@ export interface IngestOptions {
    * Mosquitto). All sites when absent.
    */
   siteIds?: readonly string[];
-  /** Called once per newly stored event (never for duplicates), after the ack is queued. */
+  /**
+   * Called once per newly stored event (never for duplicates), after the ack is queued; again by
+   * the sweeper for an event whose processing never finished (decision 170), so it must be
+   * idempotent (alerts and offers are unique by event and rule).
+   */
   onNewEvent?: (event: PresenceEvent) => Promise<void>;
   /**
    * Accepted event times: at most `maxFutureSkewMs` ahead of the cloud clock (a gateway clock
@@ -29,7 +35,19 @@ export interface IngestOptions {
    * goes on. Rules and analytics never see an `at` of 9e15.
    */
   timeWindow?: { maxFutureSkewMs?: number; notBefore?: number; maxAgeMs?: number };
+  /**
+   * Events stored but never processed (a node killed between storing and running rules, or rules
+   * that failed) are run again (decision 170). At start, one pass takes those received more than
+   * `olderThanMs` ago (all of them when it is absent: a single node has nobody else processing);
+   * with `sweepEveryMs`, a sweeper repeats it, leasing what it takes so nodes never run one event
+   * at once. Off when absent (an Ingest driven directly by a test).
+   */
+  unprocessed?: { olderThanMs?: number; sweepEveryMs?: number; leaseMs?: number; maxAttempts?: number; owner?: string };
 }
+
+const PROCESSED_FLUSH_MS = 20;
+const PROCESSED_BATCH = 500;
+const SWEEP_BATCH = 100;
 
 export const DEFAULT_TIME_WINDOW: { maxFutureSkewMs: number; notBefore: number; maxAgeMs?: number } = {
   maxFutureSkewMs: 5 * 60_000,
@@ -46,6 +64,14 @@ export type IngestOutcome = { status: 'stored' | 'duplicate'; id: string } | { s
 export class Ingest {
   private readonly log: Logger;
   private readonly acks: AckBatcher;
+  private readonly processed: string[] = [];
+  private processedTimer: NodeJS.Timeout | undefined;
+  private readonly marking = new Set<Promise<void>>();
+  private sweepTimer: NodeJS.Timeout | undefined;
+  private sweeping: Promise<unknown> | undefined;
+  private stopped = false;
+  /** This node's name on its leases of unprocessed events. */
+  readonly owner: string;
 
   constructor(private readonly options: IngestOptions) {
     this.log = options.logger.child({ module: 'ingest' });
@@ -56,11 +82,23 @@ export class Ingest {
       metrics: options.metrics,
       ...(options.ackDelayMs !== undefined ? { delayMs: options.ackDelayMs } : {}),
     });
+    this.owner = options.unprocessed?.owner ?? `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
   }
 
   async start(): Promise<void> {
     const { link, siteIds } = this.options;
     const scope = (filter: string) => (siteIds ? siteIds.map((site) => forSite(filter, site)) : [filter]);
+    const unprocessed = this.options.unprocessed;
+    if (unprocessed) {
+      // Before subscribing: what a previous run left behind is processed before anything new.
+      await this.sweepAll(unprocessed.olderThanMs);
+      if (unprocessed.sweepEveryMs !== undefined) {
+        this.sweepTimer = setInterval(() => {
+          if (!this.sweeping) this.sweeping = this.sweepAll(unprocessed.olderThanMs).finally(() => (this.sweeping = undefined));
+        }, unprocessed.sweepEveryMs);
+        this.sweepTimer.unref();
+      }
+    }
     // Events, gaps and occupancy are split across the nodes of a share group (one node stores and
     // acks each); state stays unshared: every node sees the retained states, and their upserts agree.
     for (const f of scope(filters.allEvents)) {
@@ -90,7 +128,43 @@ export class Ingest {
   }
 
   async stop(): Promise<void> {
+    this.stopped = true;
+    clearInterval(this.sweepTimer);
+    await this.sweeping;
+    await this.flushProcessed();
+    await Promise.all(this.marking);
     await this.acks.flushAll();
+  }
+
+  /**
+   * One sweep (decision 170): leases unprocessed events received over `olderThanMs` ago (any age
+   * when undefined) batch by batch and runs their rules again; alerts and offers are unique by
+   * event and rule, so an event that was half processed raises nothing twice. Returns how many ran.
+   */
+  async sweepAll(olderThanMs?: number): Promise<number> {
+    const { store, clock, metrics } = this.options;
+    const leaseMs = this.options.unprocessed?.leaseMs ?? 60_000;
+    const maxAttempts = this.options.unprocessed?.maxAttempts ?? 5;
+    let total = 0;
+    try {
+      while (!this.stopped) {
+        const now = clock.now();
+        const receivedBefore = olderThanMs === undefined ? Number.MAX_SAFE_INTEGER : now - olderThanMs;
+        const events = await store.leaseUnprocessedEvents({ now, receivedBefore, limit: SWEEP_BATCH, owner: this.owner, leaseMs, maxAttempts });
+        if (events.length === 0) break;
+        for (const event of events) await this.process(event);
+        await this.flushProcessed();
+        total += events.length;
+        metrics.inc('ingest.reprocessed', events.length);
+        if (events.length < SWEEP_BATCH) break;
+      }
+    } catch (err) {
+      // A timer must never die of one bad pass (architecture §7 habit 6); the next pass retries.
+      metrics.inc('ingest.sweep_failed');
+      this.log.error({ err }, 'sweeping unprocessed events failed');
+    }
+    if (total > 0) this.log.warn({ count: total, owner: this.owner }, 'ran the rules of events a stopped node had stored but not processed');
+    return total;
   }
 
   /** One MQTT message on an event topic: the whole validate-store-ack path. */
@@ -144,15 +218,43 @@ export class Ingest {
     }
     metrics.inc('ingest.stored');
     this.log.debug({ eventId: event.id, siteId: event.siteId, gatewayId: event.gatewayId, type: event.type }, 'event stored');
+    await this.process(event);
+    return { status: 'stored', id: event.id };
+  }
+
+  /** Rules, alerts and offers of a stored event; marked processed only when they ran through. */
+  private async process(event: PresenceEvent): Promise<void> {
     if (this.options.onNewEvent) {
       try {
         await this.options.onNewEvent(event);
       } catch (err) {
-        metrics.inc('ingest.on_new_event_failed');
+        // Left unprocessed: the sweeper tries again, up to its attempts.
+        this.options.metrics.inc('ingest.on_new_event_failed');
         this.log.error({ err, eventId: event.id }, 'processing a stored event failed');
+        return;
       }
     }
-    return { status: 'stored', id: event.id };
+    this.processed.push(event.id);
+    if (this.processed.length >= PROCESSED_BATCH) void this.flushProcessed();
+    else if (!this.processedTimer) {
+      this.processedTimer = setTimeout(() => void this.flushProcessed(), PROCESSED_FLUSH_MS);
+      this.processedTimer.unref();
+    }
+  }
+
+  /** Batched: one statement per flush. A mark lost to a crash only makes the sweeper run idempotent rules again. */
+  private flushProcessed(): Promise<void> {
+    clearTimeout(this.processedTimer);
+    this.processedTimer = undefined;
+    const ids = this.processed.splice(0);
+    if (ids.length === 0) return Promise.resolve();
+    const p = this.options.store.markEventsProcessed(ids).catch((err: unknown) => {
+      this.options.metrics.inc('ingest.mark_processed_failed');
+      this.log.warn({ err, count: ids.length }, 'marking events processed failed (the sweeper will run them again)');
+    });
+    this.marking.add(p);
+    void p.finally(() => this.marking.delete(p));
+    return p;
   }
 
   private reject(topic: string, kind: RejectKind, reason: string, eventId?: string): IngestOutcome {

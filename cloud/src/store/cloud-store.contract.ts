@@ -39,6 +39,33 @@ export function runCloudStoreContract(name: string, open: () => ContractStore | 
       expect((await store.listEvents({ limit: 10 }))[1]).toEqual({ event: a, receivedAt: 5 });
     });
 
+    it('keeps a stored event unprocessed until marked; leases the ones left behind, once per lease, up to the attempts (decision 170)', async () => {
+      const old1 = makeEvent({ at: 1000, type: 'arrival' });
+      const old2 = makeEvent({ at: 2000, type: 'arrival' });
+      const fresh = makeEvent({ at: 3000, type: 'arrival' });
+      const done = makeEvent({ at: 4000, type: 'arrival' });
+      await store.insertEvent(old2, 100);
+      await store.insertEvent(old1, 50);
+      await store.insertEvent(old1, 150); // a re-send changes nothing
+      await store.insertEvent(fresh, 900);
+      await store.insertEvent(done, 100);
+      await store.markEventsProcessed([done.id]);
+      await store.markEventsProcessed([]);
+      const lease = (now: number, owner: string, limit = 10) => store.leaseUnprocessedEvents({ now, receivedBefore: 500, limit, owner, leaseMs: 1000, maxAttempts: 2 });
+      expect((await lease(1000, 'n1', 1)).map((e) => e.id)).toEqual([old1.id]); // received first
+      expect((await lease(1000, 'n1')).map((e) => e.id)).toEqual([old2.id]); // `fresh` is too new, `done` processed
+      expect(await lease(1999, 'n2')).toEqual([]); // both are n1's until 2000
+      const taken = await lease(2000, 'n2');
+      expect(taken.map((e) => e.id)).toEqual([old1.id, old2.id]); // leases ran out; oldest event first
+      expect(taken[0]).toEqual(old1);
+      await store.markEventsProcessed([old1.id]);
+      expect((await lease(3000, 'n3')).map((e) => e.id)).toEqual([]); // old2 was tried twice already
+      expect((await store.leaseUnprocessedEvents({ now: 3000, receivedBefore: 1000, limit: 10, owner: 'n3', leaseMs: 1000, maxAttempts: 5 })).map((e) => e.id)).toEqual([
+        old2.id,
+        fresh.id,
+      ]);
+    });
+
     it('lists a site’s events in a half-open time range, oldest first, by type', async () => {
       const a = makeEvent({ at: 1000, type: 'approach' });
       const b = makeEvent({ at: 2000, type: 'arrival' });

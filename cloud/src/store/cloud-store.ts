@@ -28,6 +28,18 @@ export interface CloudStore {
    */
   insertEvent(event: PresenceEvent, receivedAt: number): Promise<{ inserted: boolean; owner?: { siteId: string; gatewayId: string } }>;
   listEvents(query: EventQuery): Promise<StoredEvent[]>;
+  /**
+   * Every stored event starts unprocessed (in the statement that stores it); ingest marks it
+   * processed once its rules, alerts and offers ran. A node killed in between leaves it behind.
+   */
+  markEventsProcessed(ids: readonly string[]): Promise<void>;
+  /**
+   * Leases to `owner` until `now + leaseMs` up to `limit` unprocessed events received before
+   * `receivedBefore` and tried fewer than `maxAttempts` times (each lease counts one attempt),
+   * oldest first, so the sweeper of any node runs their rules again (decision 170). Concurrent
+   * callers never lease one event at once; a lease whose time has passed is taken over.
+   */
+  leaseUnprocessedEvents(q: { now: number; receivedBefore: number; limit: number; owner: string; leaseMs: number; maxAttempts: number }): Promise<PresenceEvent[]>;
   /** A site's events with `from <= at < to`, oldest first, optionally of some types only (analytics input; no limit). */
   listEventsInRange(query: EventRangeQuery): Promise<PresenceEvent[]>;
 

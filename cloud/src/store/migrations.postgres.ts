@@ -362,4 +362,25 @@ export const PG_MIGRATIONS: readonly string[] = [
   INSERT INTO rollup_visits (site_id, store_id, type, subject_id, visit_id, hours)
     SELECT site_id, store_id, type, subject_id, visit_id, count(*) FROM rollup_visit_hours WHERE type IN ('approach', 'arrival') GROUP BY 1, 2, 3, 4, 5;
   `,
+  // 7 (decision 170): events whose rules have not run yet. Added in the statement that stores them
+  // (a statement trigger on events), removed once rules, alerts and offers ran; a sweeper on every
+  // node leases the ones left behind by a node that died in between (FOR UPDATE SKIP LOCKED).
+  `
+  CREATE TABLE events_unprocessed (
+    id TEXT PRIMARY KEY,
+    at BIGINT NOT NULL,
+    received_at BIGINT NOT NULL,
+    lease_owner TEXT,
+    lease_until BIGINT,
+    attempts INTEGER NOT NULL DEFAULT 0
+  );
+  CREATE INDEX events_unprocessed_received ON events_unprocessed (received_at);
+  CREATE FUNCTION events_unprocessed_add() RETURNS trigger LANGUAGE plpgsql AS $$
+  BEGIN
+    INSERT INTO events_unprocessed (id, at, received_at) SELECT id, at, received_at FROM new_events;
+    RETURN NULL;
+  END $$;
+  CREATE TRIGGER events_unprocessed_add AFTER INSERT ON events REFERENCING NEW TABLE AS new_events
+    FOR EACH STATEMENT EXECUTE FUNCTION events_unprocessed_add();
+  `,
 ];

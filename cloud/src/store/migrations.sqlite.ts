@@ -404,4 +404,21 @@ export const MIGRATIONS: readonly string[] = [
   `
   CREATE INDEX rollup_dwell_ends_zone_at ON rollup_dwell_ends (site_id, store_id, zone_id, at, dwell_ms);
   `,
+  // 14 (decision 170): events whose rules have not run yet, added by trigger in the event's own
+  // transaction and removed once rules, alerts and offers ran; the sweeper re-runs the ones a
+  // crash left behind.
+  `
+  CREATE TABLE events_unprocessed (
+    id TEXT PRIMARY KEY,
+    at INTEGER NOT NULL,
+    received_at INTEGER NOT NULL,
+    lease_owner TEXT,
+    lease_until INTEGER,
+    attempts INTEGER NOT NULL DEFAULT 0
+  ) WITHOUT ROWID;
+  CREATE INDEX events_unprocessed_received ON events_unprocessed (received_at);
+  CREATE TRIGGER events_unprocessed_add AFTER INSERT ON events BEGIN
+    INSERT INTO events_unprocessed (id, at, received_at) VALUES (NEW.id, NEW.at, NEW.received_at);
+  END;
+  `,
 ];

@@ -155,6 +155,33 @@ export class PgEventTables {
     }
   }
 
+  async markProcessed(ids: readonly string[]): Promise<void> {
+    if (ids.length > 0) await rows(this.pool, 'DELETE FROM events_unprocessed WHERE id = ANY(@ids::text[])', { ids: [...ids] });
+  }
+
+  /** Leased with SKIP LOCKED: two nodes sweeping at once take disjoint events (decision 170). */
+  async leaseUnprocessed(q: { now: number; receivedBefore: number; limit: number; owner: string; leaseMs: number; maxAttempts: number }): Promise<PresenceEvent[]> {
+    const leased = await rows(
+      this.pool,
+      `WITH picked AS (
+         SELECT id FROM events_unprocessed
+         WHERE received_at < @receivedBefore AND attempts < @maxAttempts AND (lease_until IS NULL OR lease_until <= @now)
+         ORDER BY received_at, id LIMIT @limit FOR UPDATE SKIP LOCKED)
+       UPDATE events_unprocessed u SET lease_owner = @owner, lease_until = @until, attempts = u.attempts + 1
+       FROM picked WHERE u.id = picked.id RETURNING u.id, u.at`,
+      { owner: q.owner, until: q.now + q.leaseMs, now: q.now, receivedBefore: q.receivedBefore, maxAttempts: q.maxAttempts, limit: q.limit },
+    );
+    if (leased.length === 0) return [];
+    const found = await rows(this.pool, 'SELECT id, body FROM events WHERE id = ANY(@ids::text[]) AND at = ANY(@ats::bigint[])', {
+      ids: leased.map((r) => r.id as string),
+      ats: [...new Set(leased.map((r) => r.at as number))],
+    });
+    const bodies = new Map(found.map((r) => [r.id as string, r.body as PresenceEvent]));
+    // An event dropped since (retention) has nothing left to process.
+    await this.markProcessed(leased.map((r) => r.id as string).filter((id) => !bodies.has(id)));
+    return [...bodies.values()].sort((a, b) => a.at - b.at || (a.id < b.id ? -1 : 1));
+  }
+
   async list(q: EventQuery): Promise<StoredEvent[]> {
     const r = await rows(
       this.pool,

@@ -131,6 +131,12 @@ class PostgresCloudStore implements CloudStore {
   insertEvent(event: PresenceEvent, receivedAt: number): Promise<{ inserted: boolean; owner?: { siteId: string; gatewayId: string } }> {
     return this.events.insert(event, receivedAt);
   }
+  markEventsProcessed(ids: readonly string[]): Promise<void> {
+    return this.events.markProcessed(ids);
+  }
+  leaseUnprocessedEvents(q: { now: number; receivedBefore: number; limit: number; owner: string; leaseMs: number; maxAttempts: number }): Promise<PresenceEvent[]> {
+    return this.events.leaseUnprocessed(q);
+  }
   listEvents(q: EventQuery): Promise<StoredEvent[]> {
     return this.events.list(q);
   }

@@ -177,6 +177,14 @@ class SqliteCloudStore implements CloudStore {
                 (SELECT count(*) FROM (SELECT site_id, gateway_id FROM gateways UNION SELECT site_id, gateway_id FROM gateway_status)) AS gateways`,
       ),
       ping: db.prepare('SELECT 1 AS ok'),
+      markProcessed: db.prepare('DELETE FROM events_unprocessed WHERE id IN (SELECT value FROM json_each(?))'),
+      leaseUnprocessed: db.prepare(
+        `UPDATE events_unprocessed SET lease_owner = @owner, lease_until = @until, attempts = attempts + 1
+         WHERE id IN (SELECT id FROM events_unprocessed WHERE received_at < @receivedBefore AND attempts < @maxAttempts
+           AND (lease_until IS NULL OR lease_until <= @now) ORDER BY received_at, id LIMIT @limit)
+         RETURNING id`,
+      ),
+      eventBodies: db.prepare('SELECT id, body FROM events WHERE id IN (SELECT value FROM json_each(?))'),
     };
     // The event and its rollups commit together (decision 120); a re-sent id changes neither.
     this.insertEventTx = db.transaction((event: PresenceEvent, receivedAt: number): boolean => {
@@ -203,6 +211,29 @@ class SqliteCloudStore implements CloudStore {
     if (this.insertEventTx(event, receivedAt)) return { inserted: true };
     const owner = this.stmt.eventOwner.get(event.id) as { site_id: string; gateway_id: string } | undefined;
     return { inserted: false, ...(owner ? { owner: { siteId: owner.site_id, gatewayId: owner.gateway_id } } : {}) };
+  }
+
+  async markEventsProcessed(ids: readonly string[]): Promise<void> {
+    if (ids.length > 0) this.stmt.markProcessed.run(JSON.stringify(ids));
+  }
+
+  async leaseUnprocessedEvents(q: { now: number; receivedBefore: number; limit: number; owner: string; leaseMs: number; maxAttempts: number }): Promise<PresenceEvent[]> {
+    const leased = (
+      this.stmt.leaseUnprocessed.all({
+        owner: q.owner,
+        until: q.now + q.leaseMs,
+        now: q.now,
+        receivedBefore: q.receivedBefore,
+        maxAttempts: q.maxAttempts,
+        limit: q.limit,
+      }) as { id: string }[]
+    ).map((r) => r.id);
+    if (leased.length === 0) return [];
+    const bodies = new Map((this.stmt.eventBodies.all(JSON.stringify(leased)) as Row[]).map((r) => [r.id as string, JSON.parse(r.body as string) as PresenceEvent]));
+    // An event deleted since (retention) has nothing left to process.
+    const gone = leased.filter((id) => !bodies.has(id));
+    if (gone.length > 0) this.stmt.markProcessed.run(JSON.stringify(gone));
+    return [...bodies.values()].sort((a, b) => a.at - b.at || (a.id < b.id ? -1 : 1));
   }
 
   async listEvents(q: EventQuery): Promise<StoredEvent[]> {
