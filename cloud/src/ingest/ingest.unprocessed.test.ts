@@ -63,7 +63,9 @@ describe('unprocessed events on SQLite (one node)', () => {
     expect(after).toEqual(lost.map((e) => e.id));
     expect(await ingest.ingestEvent(lost[0])).toMatchObject({ status: 'duplicate' });
     await ingest.stop();
-    expect(await store.leaseUnprocessedEvents({ now: now(), receivedBefore: Number.MAX_SAFE_INTEGER, limit: 10, owner: 'x', leaseMs: 1, maxAttempts: 9 })).toEqual([]);
+    expect(
+      await store.leaseUnprocessedEvents({ now: now(), receivedBefore: Number.MAX_SAFE_INTEGER, limit: 10, owner: 'x', leaseMs: 1, maxAttempts: 9 }),
+    ).toEqual([]);
     await store.close();
   });
 

@@ -51,7 +51,8 @@ export function runCloudStoreContract(name: string, open: () => ContractStore | 
       await store.insertEvent(done, 100);
       await store.markEventsProcessed([done.id]);
       await store.markEventsProcessed([]);
-      const lease = (now: number, owner: string, limit = 10) => store.leaseUnprocessedEvents({ now, receivedBefore: 500, limit, owner, leaseMs: 1000, maxAttempts: 2 });
+      const lease = (now: number, owner: string, limit = 10) =>
+        store.leaseUnprocessedEvents({ now, receivedBefore: 500, limit, owner, leaseMs: 1000, maxAttempts: 2 });
       expect((await lease(1000, 'n1', 1)).map((e) => e.id)).toEqual([old1.id]); // received first
       expect((await lease(1000, 'n1')).map((e) => e.id)).toEqual([old2.id]); // `fresh` is too new, `done` processed
       expect(await lease(1999, 'n2')).toEqual([]); // both are n1's until 2000
@@ -60,10 +61,9 @@ export function runCloudStoreContract(name: string, open: () => ContractStore | 
       expect(taken[0]).toEqual(old1);
       await store.markEventsProcessed([old1.id]);
       expect((await lease(3000, 'n3')).map((e) => e.id)).toEqual([]); // old2 was tried twice already
-      expect((await store.leaseUnprocessedEvents({ now: 3000, receivedBefore: 1000, limit: 10, owner: 'n3', leaseMs: 1000, maxAttempts: 5 })).map((e) => e.id)).toEqual([
-        old2.id,
-        fresh.id,
-      ]);
+      expect(
+        (await store.leaseUnprocessedEvents({ now: 3000, receivedBefore: 1000, limit: 10, owner: 'n3', leaseMs: 1000, maxAttempts: 5 })).map((e) => e.id),
+      ).toEqual([old2.id, fresh.id]);
     });
 
     it('lists a site’s events in a half-open time range, oldest first, by type', async () => {

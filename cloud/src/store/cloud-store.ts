@@ -39,7 +39,14 @@ export interface CloudStore {
    * oldest first, so the sweeper of any node runs their rules again (decision 170). Concurrent
    * callers never lease one event at once; a lease whose time has passed is taken over.
    */
-  leaseUnprocessedEvents(q: { now: number; receivedBefore: number; limit: number; owner: string; leaseMs: number; maxAttempts: number }): Promise<PresenceEvent[]>;
+  leaseUnprocessedEvents(q: {
+    now: number;
+    receivedBefore: number;
+    limit: number;
+    owner: string;
+    leaseMs: number;
+    maxAttempts: number;
+  }): Promise<PresenceEvent[]>;
   /** A site's events with `from <= at < to`, oldest first, optionally of some types only (analytics input; no limit). */
   listEventsInRange(query: EventRangeQuery): Promise<PresenceEvent[]>;
 

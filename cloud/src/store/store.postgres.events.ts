@@ -160,7 +160,14 @@ export class PgEventTables {
   }
 
   /** Leased with SKIP LOCKED: two nodes sweeping at once take disjoint events (decision 170). */
-  async leaseUnprocessed(q: { now: number; receivedBefore: number; limit: number; owner: string; leaseMs: number; maxAttempts: number }): Promise<PresenceEvent[]> {
+  async leaseUnprocessed(q: {
+    now: number;
+    receivedBefore: number;
+    limit: number;
+    owner: string;
+    leaseMs: number;
+    maxAttempts: number;
+  }): Promise<PresenceEvent[]> {
     const leased = await rows(
       this.pool,
       `WITH picked AS (

@@ -134,7 +134,14 @@ class PostgresCloudStore implements CloudStore {
   markEventsProcessed(ids: readonly string[]): Promise<void> {
     return this.events.markProcessed(ids);
   }
-  leaseUnprocessedEvents(q: { now: number; receivedBefore: number; limit: number; owner: string; leaseMs: number; maxAttempts: number }): Promise<PresenceEvent[]> {
+  leaseUnprocessedEvents(q: {
+    now: number;
+    receivedBefore: number;
+    limit: number;
+    owner: string;
+    leaseMs: number;
+    maxAttempts: number;
+  }): Promise<PresenceEvent[]> {
     return this.events.leaseUnprocessed(q);
   }
   listEvents(q: EventQuery): Promise<StoredEvent[]> {

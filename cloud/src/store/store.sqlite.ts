@@ -217,7 +217,14 @@ class SqliteCloudStore implements CloudStore {
     if (ids.length > 0) this.stmt.markProcessed.run(JSON.stringify(ids));
   }
 
-  async leaseUnprocessedEvents(q: { now: number; receivedBefore: number; limit: number; owner: string; leaseMs: number; maxAttempts: number }): Promise<PresenceEvent[]> {
+  async leaseUnprocessedEvents(q: {
+    now: number;
+    receivedBefore: number;
+    limit: number;
+    owner: string;
+    leaseMs: number;
+    maxAttempts: number;
+  }): Promise<PresenceEvent[]> {
     const leased = (
       this.stmt.leaseUnprocessed.all({
         owner: q.owner,
@@ -229,7 +236,9 @@ class SqliteCloudStore implements CloudStore {
       }) as { id: string }[]
     ).map((r) => r.id);
     if (leased.length === 0) return [];
-    const bodies = new Map((this.stmt.eventBodies.all(JSON.stringify(leased)) as Row[]).map((r) => [r.id as string, JSON.parse(r.body as string) as PresenceEvent]));
+    const bodies = new Map(
+      (this.stmt.eventBodies.all(JSON.stringify(leased)) as Row[]).map((r) => [r.id as string, JSON.parse(r.body as string) as PresenceEvent]),
+    );
     // An event deleted since (retention) has nothing left to process.
     const gone = leased.filter((id) => !bodies.has(id));
     if (gone.length > 0) this.stmt.markProcessed.run(JSON.stringify(gone));
