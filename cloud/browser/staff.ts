@@ -40,6 +40,51 @@ const seen = new Set<string>();
 const notes = new Map<string, { text: string; cls: string }>();
 const retries = new Map<string, ReturnType<typeof setTimeout>>();
 const MAX_ALERTS = 300;
+const NOTIFY_KEY = 'storesense.notify';
+
+/**
+ * Sound, vibration and system notifications for a new card, only when the staff member turned
+ * them on (`#notify`; kept in localStorage). Notifications also need the browser's permission,
+ * asked for on that click; when it is refused the button says so and sound and vibration stay.
+ */
+const notify = {
+  on: localStorage.getItem(NOTIFY_KEY) === 'on',
+  audio: null as AudioContext | null,
+  label(): void {
+    const b = $('notify');
+    const blocked = this.on && 'Notification' in window && Notification.permission === 'denied';
+    b.textContent = t(!this.on ? 'staff.notifyOff' : blocked ? 'staff.notifyBlocked' : 'staff.notifyOn');
+    b.setAttribute('aria-pressed', String(this.on));
+    b.dataset.permission = 'Notification' in window ? Notification.permission : 'unsupported';
+  },
+  async toggle(): Promise<void> {
+    this.on = !this.on;
+    localStorage.setItem(NOTIFY_KEY, this.on ? 'on' : 'off');
+    if (this.on) {
+      this.audio ??= typeof AudioContext === 'function' ? new AudioContext() : null; // created on the click: browsers allow sound after a gesture
+      if ('Notification' in window && Notification.permission === 'default') await Notification.requestPermission();
+    }
+    this.label();
+  },
+  /** Told about each card that is new on screen. */
+  announce(a: StaffAlert, title: string, body: string): void {
+    if (!this.on) return;
+    if (this.audio) {
+      const osc = this.audio.createOscillator();
+      const gain = this.audio.createGain();
+      gain.gain.value = 0.15;
+      osc.frequency.value = 880;
+      osc.connect(gain).connect(this.audio.destination);
+      osc.start();
+      osc.stop(this.audio.currentTime + 0.18);
+    }
+    navigator.vibrate?.([180, 80, 180]);
+    if ('Notification' in window && Notification.permission === 'granted') {
+      new Notification(title, { body, tag: a.visitId ?? a.id, lang: document.documentElement.lang, icon: '/assets/console/icon.svg' });
+      document.body.dataset.notified = String(Number(document.body.dataset.notified ?? 0) + 1);
+    }
+  },
+};
 
 const text = (tag: string, cls: string, value: string): HTMLElement => {
   const el = document.createElement(tag);
@@ -256,8 +301,13 @@ async function connect(): Promise<void> {
       socketDown = false;
       showOffline();
     } else if (f.type === 'alert' || f.type === 'alert_update') {
+      const isNewCard = f.type === 'alert' && !seen.has(f.alert.visitId ?? f.alert.id);
       upsert(f.alert);
       render();
+      if (isNewCard) {
+        const card = cards(alerts.values(), Date.now()).find((c) => c.key === (f.alert.visitId ?? f.alert.id));
+        if (card && !card.retired) notify.announce(f.alert, alertTitle({ ...card.lead, eventType: card.visit.stage }), where(card));
+      }
     }
   };
   socket.onclose = (e) => {
@@ -307,6 +357,10 @@ function signOut(message?: string): void {
 }
 
 $('lang-slot').append(localeSwitcher(t('app.language')));
+notify.label();
+$('notify').onclick = () => void notify.toggle();
+// The installable app: its worker serves the shell when the network is gone (sw.ts).
+if ('serviceWorker' in navigator) navigator.serviceWorker.register('/staff-sw.js', { scope: '/staff', type: 'module' }).catch(() => undefined);
 $('login').onsubmit = async (e) => {
   e.preventDefault();
   $('error').textContent = '';

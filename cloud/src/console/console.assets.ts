@@ -35,7 +35,7 @@ export function contractModule(): string {
  * fail to load their modules, and the assets test says to run `npx tsc -b`).
  */
 export function loadConsoleAssets(dir = BROWSER_BUILD_DIR): Record<string, string> {
-  const assets: Record<string, string> = { 'console.css': CONSOLE_CSS, 'staff.css': STAFF_CSS, 'contract.js': contractModule() };
+  const assets: Record<string, string> = { 'console.css': CONSOLE_CSS, 'staff.css': STAFF_CSS, 'contract.js': contractModule(), 'icon.svg': ICON_SVG };
   if (!existsSync(dir)) return assets;
   for (const name of readdirSync(dir).sort()) if (name.endsWith('.js')) assets[name] = readFileSync(`${dir}${name}`, 'utf8');
   return assets;
@@ -48,7 +48,27 @@ export function consoleAssets(): Readonly<Record<string, string>> {
   return cached;
 }
 
-const TYPES: Record<string, string> = { js: 'text/javascript; charset=utf-8', css: 'text/css; charset=utf-8' };
+const TYPES: Record<string, string> = { js: 'text/javascript; charset=utf-8', css: 'text/css; charset=utf-8', svg: 'image/svg+xml' };
+
+/** The app icon (home screen, notifications): a location pin on the brand blue, scalable. */
+export const ICON_SVG = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 512 512"><rect width="512" height="512" rx="96" fill="#0b5cad"/><path d="M256 96c-66 0-120 52-120 117 0 88 120 203 120 203s120-115 120-203c0-65-54-117-120-117zm0 164a46 46 0 1 1 0-92 46 46 0 0 1 0 92z" fill="#fff"/></svg>
+`;
+
+/**
+ * The staff view as an installable web app: standalone, opening at /staff (the service worker
+ * `/staff-sw.js`, built from cloud/browser/sw.ts, lets it open without a network).
+ */
+export const STAFF_MANIFEST = {
+  name: 'storesense staff alerts',
+  short_name: 'storesense',
+  description: 'Live alerts for store staff: who is arriving, where they are, what to show them.',
+  start_url: '/staff',
+  scope: '/staff',
+  display: 'standalone',
+  background_color: '#ffffff',
+  theme_color: '#0b5cad',
+  icons: [{ src: '/assets/console/icon.svg', sizes: 'any', type: 'image/svg+xml', purpose: 'any' }],
+};
 
 /**
  * Mounts the console pages: `/` (operator/analyst console), `/staff` (phone view) and
@@ -67,6 +87,13 @@ export function registerConsoleRoutes(app: Hono): void {
   app.get('/', (c) => c.html(CONSOLE_HTML, 200, pageHeaders(CONSOLE_CSP)));
   app.get('/staff', (c) => c.html(STAFF_HTML, 200, pageHeaders(STAFF_CSP)));
   app.get('/favicon.ico', (c) => c.body(null, 204)); // browsers ask; a 404 would be noise
+  app.get('/staff.webmanifest', (c) => c.body(JSON.stringify(STAFF_MANIFEST), 200, { 'Content-Type': 'application/manifest+json' }));
+  // At the root so its scope may be /staff (a worker controls only pages under its own path).
+  app.get('/staff-sw.js', (c) => {
+    const body = assets['sw.js'];
+    if (body === undefined) return c.json({ error: 'console assets not built' }, 404);
+    return c.body(body, 200, { 'Content-Type': TYPES.js!, 'Cache-Control': 'no-cache', 'X-Content-Type-Options': 'nosniff' });
+  });
   app.get('/assets/console/:file', (c) => {
     const name = c.req.param('file');
     const body = Object.hasOwn(assets, name) ? assets[name] : undefined;

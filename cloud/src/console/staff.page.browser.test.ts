@@ -261,4 +261,47 @@ describe.skipIf(!haveChromium)('staff page in headless Chromium', () => {
     // Network errors of the offline spell are Chromium's console noise, not page errors.
     expect(pages[0]!.problems.filter((p) => !/ERR_INTERNET_DISCONNECTED|Failed to fetch|WebSocket/.test(p))).toEqual([]);
   }, 60_000);
+
+  it('sound and notifications: off until turned on; granted, a new card notifies; refused, the button says notifications are blocked', async () => {
+    const a = pages[0]!.page;
+    const b = pages[1]!.page;
+    expect(await a.locator('#notify').textContent()).toBe('Sound and notifications: off');
+    await contexts[0]!.grantPermissions(['notifications'], { origin: t.endpoints.httpUrl });
+    await a.locator('#notify').click();
+    await expect.poll(() => a.locator('#notify').getAttribute('data-permission'), POLL).toBe('granted');
+    expect(await a.locator('#notify').textContent()).toBe('Sound and notifications: on');
+    expect(await a.locator('#notify').getAttribute('aria-pressed')).toBe('true');
+    // Bob's browser refuses the permission: sound and vibration only, and the button says why.
+    await contexts[1]!.clearPermissions();
+    await b.locator('#notify').click();
+    await expect.poll(() => b.locator('#notify').textContent(), POLL).toMatch(/^Sound on; notifications blocked|^Sound and notifications: on$/);
+    const bobPermission = await b.locator('#notify').getAttribute('data-permission');
+    expect(['denied', 'default']).toContain(bobPermission);
+    await step('M0009', 'v-notify', 'arrival');
+    await visitCard(a, 'v-notify').waitFor({ timeout: 10_000 });
+    await expect.poll(() => a.evaluate<string | undefined>('document.body.dataset.notified'), POLL).toBe('1');
+    expect(await b.evaluate<string | undefined>('document.body.dataset.notified')).toBeUndefined();
+    // The choice is kept for the next visit of the page.
+    await a.reload();
+    await a.waitForSelector('#status.live');
+    expect(await a.locator('#notify').textContent()).toBe('Sound and notifications: on');
+  }, 60_000);
+
+  it('installable: a manifest and a service worker, so the staff view opens without a network and says it is offline', async () => {
+    const a = pages[0]!.page;
+    const manifest = await a.evaluate<{ start_url: string; display: string; icons: { src: string }[] }>("fetch('/staff.webmanifest').then((r) => r.json())");
+    expect(manifest).toMatchObject({ start_url: '/staff', display: 'standalone' });
+    expect(await a.evaluate<number>(`fetch(${JSON.stringify(manifest.icons[0]!.src)}).then((r) => r.status)`)).toBe(200);
+    await a.evaluate('navigator.serviceWorker.ready.then(() => true)');
+    await expect.poll(() => a.evaluate<boolean>('!!navigator.serviceWorker.controller'), POLL).toBe(true);
+    await contexts[0]!.setOffline(true);
+    await a.reload();
+    await a.waitForSelector('#alerts-view:not([hidden])', { timeout: 10_000 });
+    await a.locator('#offline:not([hidden])').waitFor({ timeout: 10_000 });
+    expect(await a.locator('h1').textContent()).toBe('Staff alerts');
+    await contexts[0]!.setOffline(false);
+    await a.waitForSelector('#status.live', { timeout: 20_000 });
+    await a.locator('#offline[hidden]').waitFor({ state: 'attached', timeout: 15_000 });
+    await visitCard(a, 'v-notify').waitFor({ timeout: 10_000 }); // the list is back once the cloud answers
+  }, 60_000);
 });

@@ -10,6 +10,9 @@ export const STAFF_HTML = /* html */ `<!doctype html>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title data-i18n="staff.title">storesense: staff alerts</title>
+<meta name="theme-color" content="#0b5cad">
+<link rel="manifest" href="/staff.webmanifest">
+<link rel="icon" href="/assets/console/icon.svg" type="image/svg+xml">
 <link rel="stylesheet" href="/assets/console/staff.css">
 <script type="module" src="/assets/console/staff.js"></script>
 </head>
@@ -27,7 +30,7 @@ export const STAFF_HTML = /* html */ `<!doctype html>
 <section id="alerts-view" hidden>
   <p id="offline" class="offline" role="alert" hidden data-i18n="staff.offline">Offline: alerts may be out of date. Reconnecting…</p>
   <div class="bar">
-    <span id="who"></span><a id="console-link" href="/" hidden data-i18n="staff.consoleLink">console</a><button id="logout" class="secondary" type="button" data-i18n="app.signOut">Sign out</button>
+    <span id="who"></span><a id="console-link" href="/" hidden data-i18n="staff.consoleLink">console</a><button id="notify" class="secondary" type="button" aria-pressed="false" data-i18n="staff.notifyOff">Sound and notifications: off</button><button id="logout" class="secondary" type="button" data-i18n="app.signOut">Sign out</button>
   </div>
   <ul id="alerts"><li class="meta empty" data-i18n="staff.noAlerts">No alerts yet.</li></ul>
 </section>
@@ -91,7 +94,7 @@ li.alert.retired ol.stages li.now, li.alert.acked ol.stages li.now { background:
 `;
 
 /**
- * Content-Security-Policy of the staff page: only its own module and style sheet load, it talks
+ * Content-Security-Policy of the staff page: only its own module, style sheet, manifest and worker load, it talks
  * only to its own origin, and no other site may frame it (a framed Claim button is clickjacking).
  * The session token sits in sessionStorage, so keeping foreign script out is what protects it.
  */
@@ -101,6 +104,8 @@ export const STAFF_CSP = [
   "style-src 'self'",
   "connect-src 'self'",
   "img-src 'self'",
+  "manifest-src 'self'",
+  "worker-src 'self'",
   "frame-ancestors 'none'",
   "base-uri 'none'",
   "form-action 'none'",
