@@ -82,8 +82,12 @@ export class SqliteRollupTables {
                 (SELECT coalesce(sum(n), 0) FROM m) AS member_arrivals, (SELECT count(*) FROM m) AS members, (SELECT count(*) FROM m WHERE n > 1) AS returning_members`,
       ),
       repeatMembers: db.prepare(
-        `SELECT member_id, at FROM rollup_arrivals WHERE site_id = @siteId AND at >= @from AND at < @to AND member_id IN (
-           SELECT member_id FROM rollup_arrivals WHERE site_id = @siteId AND at >= @from AND at < @to AND member_id IS NOT NULL GROUP BY member_id HAVING count(*) > 1)`,
+        // One scan and a sort (as on PostgreSQL, where an IN over the grouped members became a
+        // nested loop on a freshly backfilled table).
+        `SELECT member_id, at FROM (
+           SELECT member_id, at, count(*) OVER (PARTITION BY member_id) AS n FROM rollup_arrivals
+           WHERE site_id = @siteId AND at >= @from AND at < @to AND member_id IS NOT NULL) x
+         WHERE n > 1`,
       ),
       hours: db.prepare(
         `SELECT * FROM rollup_hours WHERE site_id = @siteId AND hour >= @from AND hour < @to AND (@storeId IS NULL OR store_id = @storeId)
