@@ -21,6 +21,7 @@ import { DEFAULT_BODY_BYTES, DEFAULT_MAX_URL_BYTES, requestLimits } from './requ
 import { buildOpenApi } from './openapi.js';
 import { registerRulesRoutes } from './rules.routes.js';
 import { registerSitesRoutes } from './sites.routes.js';
+import { registerMapRoutes } from './map.routes.js';
 import { errorMessages } from './error-messages.js';
 import { optionalAuth, principalOf, requireRole } from './auth.middleware.js';
 import { HttpError, parseQuery } from './http-error.js';
@@ -153,6 +154,9 @@ export function createApi(options: ApiOptions): Hono {
     await store.expireOffers((options.clock ?? systemClock).now());
     return offerFigures(await store.listOffersIssued(r.siteId, r.from, r.to));
   });
+
+  // The floor map: geometry, live and replayed occupancy counts (decision 160); analytics' guard.
+  registerMapRoutes(app, { store, sites: options.sites ?? new Map(), clock: options.clock ?? systemClock, auth: both(readAuth, siteQueryInScope) });
 
   // Rules decide who is announced and who gets offers: operators only when staff auth is required.
   const operatorAuth: MiddlewareHandler = options.staff?.mode === 'required' ? requireRole(options.staff.auth, ['operator']) : noAuth;

@@ -111,6 +111,14 @@ function table(f: Fixture): Record<string, Row> {
       expect: listing('401/401'),
       shows: { at: 1, text: '4242.5' },
     },
+    // The floor map: geometry and counts, guarded like analytics (decision 160).
+    'get /api/v1/map/site': { reqs: [`/api/v1/map/site?siteId=${A}`, `/api/v1/map/site?siteId=${B}`], expect: listing('401/401'), shows: { at: 1, text: B } },
+    'get /api/v1/map/live': { reqs: [`/api/v1/map/live?siteId=${A}`, `/api/v1/map/live?siteId=${B}`], expect: listing('401/401'), shows: { at: 1, text: 'gw-b1' } },
+    'get /api/v1/map/playback': {
+      reqs: [`/api/v1/map/playback?siteId=${A}&from=${T0 - 3_600_000}&to=${T0 + 3_600_000}`, `/api/v1/map/playback?siteId=${B}&from=${T0 - 3_600_000}&to=${T0 + 3_600_000}`],
+      expect: listing('401/401'),
+      shows: { at: 1, text: B },
+    },
     'post /api/v1/auth/login': { reqs: [{ path: '/api/v1/auth/login', body: LOGIN }], expect: same('200') },
     'post /api/v1/auth/logout': { reqs: ['/api/v1/auth/logout'], expect: ['204', '204', '204', '204', '204', '401'] },
     'get /api/v1/auth/me': { reqs: ['/api/v1/auth/me'], expect: ['200', '200', '200', '200', '200', '401'] },

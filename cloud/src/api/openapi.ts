@@ -7,6 +7,7 @@ import { loginBody } from './staff.routes.js';
 import { apiTokenBody } from './tokens.routes.js';
 import { commandBody, enrollBody, gatewayConfigBody, registerGatewayBody } from './fleet.routes.js';
 import { modelRolloutBody, modelUploadBody } from '../fleet/models.routes.js';
+import { mapPlaybackQuery, mapSiteQuery } from './map.routes.js';
 
 type Auth = 'none' | 'bearer' | 'optional';
 interface RouteDoc {
@@ -158,6 +159,30 @@ export const ROUTE_DOCS: readonly RouteDoc[] = [
   analytics('summary', rangeQuery, 'headline figures'),
   analytics('funnel', funnelQuery, 'journey funnel per site-local hour, store and floor: distinct visits that approached, arrived, dwelt, purchased'),
   analytics('occupancy', occupancyQuery, 'WiFi occupancy of one store: people present per minute, unique visitors per hour (counts only)'),
+  {
+    method: 'get',
+    path: '/api/v1/map/site',
+    summary: 'floor map geometry of a site: floors, store footprints, zones, entrances, receiver positions (no calibration, terminals or keys)',
+    auth: 'bearer',
+    query: mapSiteQuery,
+    responses: { '200': '{site}', '403': 'role not allowed, or siteId outside a site-scoped token', '404': 'no such site' },
+  },
+  {
+    method: 'get',
+    path: '/api/v1/map/live',
+    summary: 'occupancy now per zone and store (counts of visits from the events), WiFi estimate per store, receiver health (decision 160)',
+    auth: 'bearer',
+    query: mapSiteQuery,
+    responses: { '200': '{at, zones, stores, wifi, receivers}', '403': 'role not allowed, or siteId outside a site-scoped token', '404': 'no such site' },
+  },
+  {
+    method: 'get',
+    path: '/api/v1/map/playback',
+    summary: 'occupancy per zone and store at evenly spaced times of a stored range, for replay on the map (counts only)',
+    auth: 'bearer',
+    query: mapPlaybackQuery,
+    responses: { '200': '{times, zones, stores, wifi}', '403': 'role not allowed, or siteId outside a site-scoped token', '404': 'no such site' },
+  },
   {
     method: 'post',
     path: '/api/v1/auth/login',
