@@ -113,7 +113,7 @@ function table(f: Fixture): Record<string, Row> {
     },
     // The floor map: geometry and counts, guarded like analytics (decision 160).
     'get /api/v1/map/site': { reqs: [`/api/v1/map/site?siteId=${A}`, `/api/v1/map/site?siteId=${B}`], expect: listing('401/401'), shows: { at: 1, text: B } },
-    'get /api/v1/map/live': { reqs: [`/api/v1/map/live?siteId=${A}`, `/api/v1/map/live?siteId=${B}`], expect: listing('401/401'), shows: { at: 1, text: 'gw-b1' } },
+    'get /api/v1/map/live': { reqs: [`/api/v1/map/live?siteId=${A}`, `/api/v1/map/live?siteId=${B}`], expect: listing('401/401'), shows: { at: 1, text: B } },
     'get /api/v1/map/playback': {
       reqs: [`/api/v1/map/playback?siteId=${A}&from=${T0 - 3_600_000}&to=${T0 + 3_600_000}`, `/api/v1/map/playback?siteId=${B}&from=${T0 - 3_600_000}&to=${T0 + 3_600_000}`],
       expect: listing('401/401'),
@@ -228,6 +228,7 @@ describe('authorisation: every OpenAPI route × role × scope', () => {
       logger,
       metrics,
       clock,
+      sites: SITES, // the map rows draw these
       broker: () => ({ kind: 'embedded', connected: true }),
       staff: { auth, alerts, mode: 'required', throttle: new LoginThrottle(clock) },
       alertSocket: { hub, authorizeSocket: ticketSocketAuthorizer({ auth, mode: 'required' }) },

@@ -91,5 +91,23 @@ figcaption { font-size: .8rem; font-weight: 600; margin-bottom: 4px; }
 figure svg { width: 100%; height: auto; font-size: 10px; }
 figure svg text { fill: currentColor; }
 .c-appr { fill: #9aa7b8; } .c-arr { fill: var(--ok); } .c-dwell { fill: #d4a017; } .c-flow { fill: #3b6fd4; }
+.map-bar { display: flex; flex-wrap: wrap; gap: 8px 16px; align-items: center; margin-bottom: 8px; }
+.map-floors, .map-modes { display: flex; flex-wrap: wrap; gap: 4px; }
+.map-floor[aria-current=page], .map-modes button[aria-pressed=true] { background: var(--accent); color: #fff; border-color: var(--accent); }
+.map-playback { display: flex; flex-wrap: wrap; gap: 8px; align-items: center; margin: 6px 0; }
+.map-playback input[type=range] { flex: 1 1 240px; min-width: 0; }
+.map-wrap { display: grid; grid-template-columns: minmax(0, 1fr) 220px; gap: 12px; align-items: start; }
+.map-svg { width: 100%; height: auto; max-height: 70vh; border: 1px solid var(--line); border-radius: 6px; background: var(--panel); }
+.map-store { fill: var(--bg); stroke: var(--fg); }
+.map-zone { stroke: var(--muted); stroke-dasharray: .4 .3; }
+.map-zone:focus-visible, .map-rx:focus-visible, .map-store:focus-visible, .map-entrance:focus-visible { outline: none; stroke: var(--accent); stroke-width: .4; }
+.map-label { fill: var(--fg); stroke: var(--bg); stroke-width: .25; paint-order: stroke; }
+.map-count { fill: var(--fg); stroke: var(--bg); stroke-width: .3; paint-order: stroke; font-weight: 700; }
+.map-entrance { fill: var(--accent); }
+.map-rx { stroke: var(--bg); } .rx-ok { fill: var(--ok); } .rx-degraded { fill: var(--warn); } .rx-stale { fill: var(--warn); } .rx-offline { fill: var(--bad); } .rx-unknown { fill: var(--idle); }
+.map-legend ul, ul.map-stores { list-style: none; padding: 0; margin: 0; font-size: .85rem; }
+.map-legend li { display: flex; gap: 6px; align-items: center; margin: 2px 0; }
+.map-legend .map-zone { stroke: var(--muted); stroke-dasharray: none; }
+@media (max-width: 760px) { .map-wrap { grid-template-columns: 1fr; } }
 @media (max-width: 640px) { .hide-narrow { display: none; } nav#nav a.aside { margin-left: 0; } }
 `;
