@@ -59,6 +59,7 @@ export async function render(main: HTMLElement, params: string[]): Promise<() =>
   const status = h('p', { class: 'meta', role: 'status', id: 'map-status' });
   const svg = drawFloor(site, level);
   const table = h('tbody', {});
+  const storeList = h('ul', { class: 'map-stores', id: 'map-stores' });
   const controls = h('div', { class: 'map-playback', id: 'map-playback', hidden: mode !== 'playback' });
   const siteSelect =
     known.length > 1
@@ -99,6 +100,7 @@ export async function render(main: HTMLElement, params: string[]): Promise<() =>
     controls,
     h('div', { class: 'map-wrap' }, svg, legend()),
     status,
+    storeList,
     h(
       'div',
       { class: 'table-wrap' },
@@ -133,6 +135,15 @@ export async function render(main: HTMLElement, params: string[]): Promise<() =>
       const title = el.querySelector('title');
       if (title) title.textContent = text;
     }
+    fill(
+      storeList,
+      site.stores
+        .filter((st) => st.floors.includes(level))
+        .map((st) => {
+          const wifi = c.wifi[st.id];
+          return h('li', { dataset: { storeRow: st.id } }, h('b', { text: st.name }), ' ', tn('map.visitsN', c.stores[st.id] ?? 0), wifi !== undefined ? ` · ${t('map.wifi', { n: fmtCount(wifi) })}` : '');
+        }),
+    );
     const onFloor = site.zones.filter((z) => z.floor === level);
     fill(
       table,
