@@ -7,7 +7,7 @@
  * only: no subject or member appears here. Route: `#/map/<siteId>/<level>`.
  */
 import { errorBox, fill, fmt, get, h, reportRange, t, tn } from './core.js';
-import { floorFrame, type Frame, HEAT_STEPS, heatLabel, heatStep, labelPoint, type MapSite, pointsAttr, toSvg } from './map-geometry.js';
+import { floorFrame, type Frame, HEAT_STEPS, heatLabel, heatStep, labelPoint, type MapSite, pointsAttr, polygonOf, toSvg } from './map-geometry.js';
 import { sites } from './sites.js';
 
 interface Live {
@@ -65,7 +65,11 @@ export async function render(main: HTMLElement, params: string[]): Promise<() =>
     known.length > 1
       ? h(
           'select',
-          { id: 'map-site', 'aria-label': t('map.site'), onchange: (e: Event) => void (location.hash = `#/map/${encodeURIComponent((e.target as HTMLSelectElement).value)}`) },
+          {
+            id: 'map-site',
+            'aria-label': t('map.site'),
+            onchange: (e: Event) => void (location.hash = `#/map/${encodeURIComponent((e.target as HTMLSelectElement).value)}`),
+          },
           ...known.map((s) => h('option', { value: s.id, text: s.name, selected: s.id === site.id })),
         )
       : null;
@@ -108,7 +112,17 @@ export async function render(main: HTMLElement, params: string[]): Promise<() =>
         'table',
         { id: 'map-table', 'aria-label': t('map.tableLabel', { floor: floorName(level) }) },
         h('caption', { class: 'meta', text: t('map.tableCaption') }),
-        h('thead', {}, h('tr', {}, h('th', { scope: 'col', text: t('map.zone') }), h('th', { scope: 'col', text: t('map.store') }), h('th', { scope: 'col', text: t('map.people') }))),
+        h(
+          'thead',
+          {},
+          h(
+            'tr',
+            {},
+            h('th', { scope: 'col', text: t('map.zone') }),
+            h('th', { scope: 'col', text: t('map.store') }),
+            h('th', { scope: 'col', text: t('map.people') }),
+          ),
+        ),
         table,
       ),
     ),
@@ -141,7 +155,14 @@ export async function render(main: HTMLElement, params: string[]): Promise<() =>
         .filter((st) => st.floors.includes(level))
         .map((st) => {
           const wifi = c.wifi[st.id];
-          return h('li', { dataset: { storeRow: st.id } }, h('b', { text: st.name }), ' ', tn('map.visitsN', c.stores[st.id] ?? 0), wifi !== undefined ? ` · ${t('map.wifi', { n: fmtCount(wifi) })}` : '');
+          return h(
+            'li',
+            { dataset: { storeRow: st.id } },
+            h('b', { text: st.name }),
+            ' ',
+            tn('map.visitsN', c.stores[st.id] ?? 0),
+            wifi !== undefined ? ` · ${t('map.wifi', { n: fmtCount(wifi) })}` : '',
+          );
         }),
     );
     const onFloor = site.zones.filter((z) => z.floor === level);
@@ -307,7 +328,16 @@ function drawFloor(site: MapSite, level: number): SVGElement {
     stores.append(
       svgEl(
         'polygon',
-        { points: pointsAttr(f, s.shape), class: 'map-store', tabindex: 0, role: 'img', 'aria-label': s.name, 'data-store': s.id, 'data-name': s.name, 'stroke-width': unit * 0.25 },
+        {
+          points: pointsAttr(f, s.shape),
+          class: 'map-store',
+          tabindex: 0,
+          role: 'img',
+          'aria-label': s.name,
+          'data-store': s.id,
+          'data-name': s.name,
+          'stroke-width': unit * 0.25,
+        },
         svgEl('title', {}, s.name),
       ),
     );
@@ -332,9 +362,20 @@ function drawFloor(site: MapSite, level: number): SVGElement {
       ),
     );
     const c = toSvg(f, labelPoint(z.shape));
+    // The name fits its zone's width (about 0.55 em per character), never below a legible floor.
+    const xs = polygonOf(z.shape).map((p) => p.x);
+    const size = round(Math.max(unit * 0.7, Math.min(unit * 1.4, (Math.max(...xs) - Math.min(...xs)) / (0.55 * Math.max(4, [...z.name].length)))));
     labels.append(
-      svgEl('text', { x: c.x, y: c.y, 'font-size': unit * 1.4, 'text-anchor': 'middle', class: 'map-label', 'aria-hidden': 'true' }, z.name),
-      svgEl('text', { x: c.x, y: round(c.y + unit * 2.2), 'font-size': unit * 2, 'text-anchor': 'middle', class: 'map-count', 'data-zone-count': z.id, 'aria-hidden': 'true' }),
+      svgEl('text', { x: c.x, y: c.y, 'font-size': size, 'text-anchor': 'middle', class: 'map-label', 'aria-hidden': 'true' }, z.name),
+      svgEl('text', {
+        x: c.x,
+        y: round(c.y + unit * 2.2),
+        'font-size': unit * 2,
+        'text-anchor': 'middle',
+        class: 'map-count',
+        'data-zone-count': z.id,
+        'aria-hidden': 'true',
+      }),
     );
   }
   for (const s of site.stores) {
@@ -344,7 +385,17 @@ function drawFloor(site: MapSite, level: number): SVGElement {
       doors.append(
         svgEl(
           'rect',
-          { x: round(p.x - e.widthM / 2), y: round(p.y - unit * 0.5), width: e.widthM, height: unit, class: 'map-entrance', tabindex: 0, role: 'img', 'aria-label': label, 'data-entrance': e.id },
+          {
+            x: round(p.x - e.widthM / 2),
+            y: round(p.y - unit * 0.5),
+            width: e.widthM,
+            height: unit,
+            class: 'map-entrance',
+            tabindex: 0,
+            role: 'img',
+            'aria-label': label,
+            'data-entrance': e.id,
+          },
           svgEl('title', {}, label),
         ),
       );
@@ -356,7 +407,18 @@ function drawFloor(site: MapSite, level: number): SVGElement {
     rxs.append(
       svgEl(
         'circle',
-        { cx: p.x, cy: p.y, r: unit * 0.7, class: 'map-rx rx-unknown', tabindex: 0, role: 'img', 'aria-label': label, 'data-receiver': r.id, 'data-state': 'unknown', 'stroke-width': unit * 0.2 },
+        {
+          cx: p.x,
+          cy: p.y,
+          r: unit * 0.7,
+          class: 'map-rx rx-unknown',
+          tabindex: 0,
+          role: 'img',
+          'aria-label': label,
+          'data-receiver': r.id,
+          'data-state': 'unknown',
+          'stroke-width': unit * 0.2,
+        },
         svgEl('title', {}, label),
       ),
     );
@@ -368,8 +430,17 @@ function drawFloor(site: MapSite, level: number): SVGElement {
 /** The key to colours and markers, as a list people and screen readers read. */
 function legend(): HTMLElement {
   const swatch = (cls: string, fillColour?: string) =>
-    h('svg:svg', { viewBox: '0 0 12 12', width: 12, height: 12, 'aria-hidden': 'true' }, svgEl('rect', { x: 0.5, y: 0.5, width: 11, height: 11, class: cls, fill: fillColour }));
-  const dot = (state: string) => h('svg:svg', { viewBox: '0 0 12 12', width: 12, height: 12, 'aria-hidden': 'true' }, svgEl('circle', { cx: 6, cy: 6, r: 4.5, class: `map-rx rx-${state}` }));
+    h(
+      'svg:svg',
+      { viewBox: '0 0 12 12', width: 12, height: 12, 'aria-hidden': 'true' },
+      svgEl('rect', { x: 0.5, y: 0.5, width: 11, height: 11, class: cls, fill: fillColour }),
+    );
+  const dot = (state: string) =>
+    h(
+      'svg:svg',
+      { viewBox: '0 0 12 12', width: 12, height: 12, 'aria-hidden': 'true' },
+      svgEl('circle', { cx: 6, cy: 6, r: 4.5, class: `map-rx rx-${state}` }),
+    );
   return h(
     'div',
     { class: 'map-legend', id: 'map-legend' },

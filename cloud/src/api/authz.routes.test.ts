@@ -115,7 +115,10 @@ function table(f: Fixture): Record<string, Row> {
     'get /api/v1/map/site': { reqs: [`/api/v1/map/site?siteId=${A}`, `/api/v1/map/site?siteId=${B}`], expect: listing('401/401'), shows: { at: 1, text: B } },
     'get /api/v1/map/live': { reqs: [`/api/v1/map/live?siteId=${A}`, `/api/v1/map/live?siteId=${B}`], expect: listing('401/401'), shows: { at: 1, text: B } },
     'get /api/v1/map/playback': {
-      reqs: [`/api/v1/map/playback?siteId=${A}&from=${T0 - 3_600_000}&to=${T0 + 3_600_000}`, `/api/v1/map/playback?siteId=${B}&from=${T0 - 3_600_000}&to=${T0 + 3_600_000}`],
+      reqs: [
+        `/api/v1/map/playback?siteId=${A}&from=${T0 - 3_600_000}&to=${T0 + 3_600_000}`,
+        `/api/v1/map/playback?siteId=${B}&from=${T0 - 3_600_000}&to=${T0 + 3_600_000}`,
+      ],
       expect: listing('401/401'),
       shows: { at: 1, text: B },
     },

@@ -19,7 +19,13 @@ export const mapPlaybackQuery = z
     siteId: idSchema,
     from: msSchema.describe('inclusive, ms since epoch'),
     to: msSchema.describe('inclusive, ms since epoch: the last frame'),
-    steps: z.coerce.number().int().min(1).max(MAX_PLAYBACK_STEPS).default(300).describe('frames after the first: the heat is counted at from + i·(to − from)/steps'),
+    steps: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .max(MAX_PLAYBACK_STEPS)
+      .default(300)
+      .describe('frames after the first: the heat is counted at from + i·(to − from)/steps'),
   })
   .superRefine((q, ctx) => {
     if (q.to <= q.from) ctx.addIssue({ code: 'custom', path: ['to'], message: 'must be after from' });
@@ -72,7 +78,11 @@ export function registerMapRoutes(app: Hono, o: { store: CloudStore; sites: Read
       for (const id of ids) out[id] = times.map((_, i) => pick(i)[id] ?? 0);
       return out;
     };
-    const zoneIds = new Set([...site.areas.map((z) => z.id), ...site.stores.flatMap((s) => s.zones.map((z) => z.id)), ...series.flatMap((x) => Object.keys(x.zones))]);
+    const zoneIds = new Set([
+      ...site.areas.map((z) => z.id),
+      ...site.stores.flatMap((s) => s.zones.map((z) => z.id)),
+      ...series.flatMap((x) => Object.keys(x.zones)),
+    ]);
     const storeIds = new Set([...site.stores.map((s) => s.id), ...series.flatMap((x) => Object.keys(x.stores))]);
     const wifi: Record<string, (number | null)[]> = {};
     for (const s of site.stores) {

@@ -59,7 +59,9 @@ describe.skipIf(!haveChromium)('floor map in headless Chromium', () => {
         const where = `${site.id} floor ${floor.level}`;
         expect(await page.locator('#map-svg [data-zone]').count(), where).toBe(zones.length);
         expect(await page.locator('#map-svg [data-store]').count(), where).toBe(site.stores.filter((s) => s.floors.includes(floor.level)).length);
-        expect(await page.locator('#map-svg [data-entrance]').count(), where).toBe(site.stores.flatMap((s) => s.entrances).filter((e) => e.floor === floor.level).length);
+        expect(await page.locator('#map-svg [data-entrance]').count(), where).toBe(
+          site.stores.flatMap((s) => s.entrances).filter((e) => e.floor === floor.level).length,
+        );
         expect(await page.locator('#map-svg [data-receiver]').count(), where).toBe(site.receivers.filter((r) => r.floor === floor.level).length);
         expect(await page.locator('#map-table tbody tr').count(), where).toBe(zones.length);
         // Text alternatives: every drawn place is named and reachable by keyboard.
@@ -86,7 +88,10 @@ describe.skipIf(!haveChromium)('floor map in headless Chromium', () => {
     await t.cloud.provisionGateway({ siteId: dept.id, gatewayId, password });
     gw = await connectClient(t.endpoints.mqttUrl, `${dept.id}.${gatewayId}`, password);
     const now = Date.now();
-    await gw.publishAsync(topics.stateConn(dept.id, gatewayId), codecs.connState.encode({ v: 1, state: 'online', at: now, version: '0.1.0' }), { qos: 1, retain: true });
+    await gw.publishAsync(topics.stateConn(dept.id, gatewayId), codecs.connState.encode({ v: 1, state: 'online', at: now, version: '0.1.0' }), {
+      qos: 1,
+      retain: true,
+    });
     const health = {
       v: 1,
       at: now,
@@ -108,7 +113,13 @@ describe.skipIf(!haveChromium)('floor map in headless Chromium', () => {
     expect(await page.locator('#map-svg [data-zone="cosmetics"]').getAttribute('data-count')).toBe('0');
 
     const publish = async (e: PresenceEvent) => gw!.publishAsync(topics.event(dept.id, gatewayId, e.type), codecs.event.encode(e), { qos: 1 });
-    const visit = (n: number) => ({ siteId: dept.id, gatewayId, storeId: 'dept-store', visitId: `v_live_${n}`, subject: { id: `s_live_${n}`, signals: ['ble' as const] } });
+    const visit = (n: number) => ({
+      siteId: dept.id,
+      gatewayId,
+      storeId: 'dept-store',
+      visitId: `v_live_${n}`,
+      subject: { id: `s_live_${n}`, signals: ['ble' as const] },
+    });
     const at = Date.now();
     const published = Date.now();
     for (const n of [1, 2]) {
@@ -132,9 +143,17 @@ describe.skipIf(!haveChromium)('floor map in headless Chromium', () => {
     await expect.poll(() => page.locator('#map-stores li[data-store-row="dept-store"]').textContent(), POLL).toContain('1 visit in the store');
 
     // The gateway drops off: its receivers turn offline.
-    await gw.publishAsync(topics.stateConn(dept.id, gatewayId), codecs.connState.encode({ v: 1, state: 'offline', at: Date.now(), version: '0.1.0' }), { qos: 1, retain: true });
-    await expect.poll(() => page.locator('#map-svg [data-receiver][data-state="offline"]').count(), POLL).toBe(dept.receivers.filter((r) => r.floor === 0).length);
-    await gw.publishAsync(topics.stateConn(dept.id, gatewayId), codecs.connState.encode({ v: 1, state: 'online', at: Date.now(), version: '0.1.0' }), { qos: 1, retain: true });
+    await gw.publishAsync(topics.stateConn(dept.id, gatewayId), codecs.connState.encode({ v: 1, state: 'offline', at: Date.now(), version: '0.1.0' }), {
+      qos: 1,
+      retain: true,
+    });
+    await expect
+      .poll(() => page.locator('#map-svg [data-receiver][data-state="offline"]').count(), POLL)
+      .toBe(dept.receivers.filter((r) => r.floor === 0).length);
+    await gw.publishAsync(topics.stateConn(dept.id, gatewayId), codecs.connState.encode({ v: 1, state: 'online', at: Date.now(), version: '0.1.0' }), {
+      qos: 1,
+      retain: true,
+    });
 
     if (SCREENSHOTS) {
       // A busier moment for the pictures: shoppers in several ground-floor zones.
@@ -199,4 +218,3 @@ describe.skipIf(!haveChromium)('floor map in headless Chromium', () => {
     expect(await page.locator('#map-play').getAttribute('aria-pressed')).toBe('false');
   }, 120_000);
 });
-

@@ -92,6 +92,7 @@ figure svg { width: 100%; height: auto; font-size: 10px; }
 figure svg text { fill: currentColor; }
 .c-appr { fill: #9aa7b8; } .c-arr { fill: var(--ok); } .c-dwell { fill: #d4a017; } .c-flow { fill: #3b6fd4; }
 .map-bar { display: flex; flex-wrap: wrap; gap: 8px 16px; align-items: center; margin-bottom: 8px; }
+.map-bar select { max-width: 100%; min-width: 0; }
 .map-floors, .map-modes { display: flex; flex-wrap: wrap; gap: 4px; }
 .map-floor[aria-current=page], .map-modes button[aria-pressed=true] { background: var(--accent); color: #fff; border-color: var(--accent); }
 .map-playback { display: flex; flex-wrap: wrap; gap: 8px; align-items: center; margin: 6px 0; }

@@ -11,7 +11,13 @@ export interface MapSite {
   name: string;
   timezone: string;
   floors: { level: number; name: string }[];
-  stores: { id: string; name: string; floors: number[]; shape: Shape; entrances: { id: string; floor: number; at: { x: number; y: number }; widthM: number }[] }[];
+  stores: {
+    id: string;
+    name: string;
+    floors: number[];
+    shape: Shape;
+    entrances: { id: string; floor: number; at: { x: number; y: number }; widthM: number }[];
+  }[];
   zones: { id: string; name: string; kind: string; floor: number; storeId: string | undefined; shape: Shape }[];
   receivers: { id: string; kind: string; role: string; floor: number; position: { x: number; y: number }; storeId: string | undefined; gatewayIds: string[] }[];
 }
@@ -105,7 +111,13 @@ export function wifiAt(storeId: string, minutes: OccupancySeries['minutes'], at:
 }
 
 /** The live WiFi estimate of a store: a fresh gateway health report's figure, else the newest stored minute. */
-export function liveWifi(storeId: string, gateways: readonly GatewayStatus[], siteId: string, minutes: OccupancySeries['minutes'], now: number): WifiOccupancy | undefined {
+export function liveWifi(
+  storeId: string,
+  gateways: readonly GatewayStatus[],
+  siteId: string,
+  minutes: OccupancySeries['minutes'],
+  now: number,
+): WifiOccupancy | undefined {
   let best: WifiOccupancy | undefined;
   for (const g of gateways) {
     if (g.siteId !== siteId || !g.health || now - g.health.receivedAt > RECEIVER_STALE_MS) continue;

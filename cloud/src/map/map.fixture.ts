@@ -29,7 +29,13 @@ export function syntheticVisits(site: Site, opts: { from: number; visits: number
   const { dwellUpdateMs } = site.journey;
   for (let n = 0; n < opts.visits; n++) {
     const store = stores[Math.floor(r() * stores.length)]!;
-    const base = { siteId: site.id, gatewayId, storeId: store.id, visitId: `v_${opts.seed}_${n}`, subject: { id: `s_${opts.seed}_${n}`, signals: ['ble' as const] } };
+    const base = {
+      siteId: site.id,
+      gatewayId,
+      storeId: store.id,
+      visitId: `v_${opts.seed}_${n}`,
+      subject: { id: `s_${opts.seed}_${n}`, signals: ['ble' as const] },
+    };
     let at = opts.from + Math.floor(r() * opts.spanMs);
     events.push(makeEvent({ ...base, type: 'arrival', at }));
     const zones = 1 + Math.floor(r() * 3);
