@@ -20,6 +20,7 @@ const CONSOLE_VIEWS: [string, string, string][] = [
   ['rule-editor', '#/rules/new', '#rule-form'],
   ['offers', '#/offers', 'tr.offer, #offers-list td'],
   ['analytics', '#/analytics', '#an-footfall rect, #an-tiles .tile'],
+  ['map', '#/map/mall-sh-01/0', '#map-svg [data-zone], #map-stores li'],
 ];
 
 describe.skipIf(!haveChromium)('accessibility of every view (axe-core, headless Chromium)', () => {

@@ -94,7 +94,7 @@ figure svg text { fill: currentColor; }
 .map-bar { display: flex; flex-wrap: wrap; gap: 8px 16px; align-items: center; margin-bottom: 8px; }
 .map-bar select { max-width: 100%; min-width: 0; }
 .map-floors, .map-modes { display: flex; flex-wrap: wrap; gap: 4px; }
-.map-floor[aria-current=page], .map-modes button[aria-pressed=true] { background: var(--accent); color: #fff; border-color: var(--accent); }
+.map-floor[aria-current=page], .map-modes button[aria-pressed=true] { background: var(--btn); color: #fff; border-color: var(--btn); }
 .map-playback { display: flex; flex-wrap: wrap; gap: 8px; align-items: center; margin: 6px 0; }
 .map-playback input[type=range] { flex: 1 1 240px; min-width: 0; }
 .map-wrap { display: grid; grid-template-columns: minmax(0, 1fr) 220px; gap: 12px; align-items: start; }
