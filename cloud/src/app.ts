@@ -293,7 +293,7 @@ export function createCloud(options: CloudOptions): Cloud {
         onMembersChanged: () => void partial.keys?.publishAll().catch((err: unknown) => log.error({ err }, 'member keys publish failed')),
       });
       // Alerts stay true as the shopper moves on: later events of the visit update them (decision 154).
-      const visits = new VisitFollower({ store, hub, logger, metrics });
+      const visits = new VisitFollower({ store, hub, logger, metrics, index: options.databaseUrl ? 'store' : 'memory' });
       const alerts = new AlertService({
         store,
         hub,

@@ -53,7 +53,10 @@ export function nextVisit(current: AlertVisit | undefined, event: PresenceEvent)
  * leave. Visits are indexed in memory from the alerts this node raised (bounded by count and age);
  * a purchase from a till carries the terminal's own visit id, so it is matched to the member's
  * latest followed visit at that store. A restart forgets the index (cards then retire on the
- * staff view's timeout); decision 154.
+ * staff view's timeout); decision 154. With `index: 'store'` (a cluster: later events of a visit
+ * reach other nodes) the alerts of a visit are looked up in the store by visit id instead, for
+ * events of a member (alerts are only raised for members), so any node follows any visit and a
+ * restart forgets nothing (decision 171).
  */
 export class VisitFollower {
   private readonly byVisit = new Map<string, Followed>();
@@ -66,7 +69,17 @@ export class VisitFollower {
   /** The newest event time seen: ages are in event time, so a replayed day is followed like a live one. */
   private newestAt = 0;
 
-  constructor(private readonly deps: { store: CloudStore; hub: AlertFanout; logger: Logger; metrics: Metrics; ttlMs?: number; maxVisits?: number }) {
+  constructor(
+    private readonly deps: {
+      store: CloudStore;
+      hub: AlertFanout;
+      logger: Logger;
+      metrics: Metrics;
+      ttlMs?: number;
+      maxVisits?: number;
+      index?: 'memory' | 'store';
+    },
+  ) {
     this.log = deps.logger.child({ module: 'visit-follower' });
     this.ttlMs = deps.ttlMs ?? DEFAULT_TTL_MS;
     this.maxVisits = deps.maxVisits ?? DEFAULT_MAX_VISITS;
@@ -74,7 +87,7 @@ export class VisitFollower {
 
   /** Indexes a newly raised alert by its visit. */
   track(alert: StaffAlert): void {
-    if (!alert.visitId) return;
+    if (!alert.visitId || this.deps.index === 'store') return;
     const storeKey = `${alert.memberId}|${alert.siteId}|${alert.storeId ?? ''}`;
     const f = this.byVisit.get(alert.visitId) ?? { alertIds: [], memberId: alert.memberId, storeKey, lastAt: alert.eventAt };
     if (!f.alertIds.includes(alert.id)) f.alertIds.push(alert.id);
@@ -88,10 +101,20 @@ export class VisitFollower {
 
   /** Follows one ingested event; never throws (a failure is counted and logged). */
   async onEvent(event: PresenceEvent): Promise<void> {
-    const visitId = this.visitOf(event);
+    let visitId: string | undefined;
+    let alertIds: string[] | undefined;
+    try {
+      if (this.deps.index === 'store') ({ visitId, alertIds } = await this.lookUp(event));
+      else visitId = this.visitOf(event);
+    } catch (err) {
+      this.deps.metrics.inc('alerts.follow_failed');
+      this.log.warn({ err, eventId: event.id }, 'visit look-up failed');
+      return;
+    }
     if (visitId === undefined) return;
+    const id = visitId;
     const previous = this.chains.get(visitId) ?? Promise.resolve();
-    const run = previous.then(() => this.apply(visitId, event));
+    const run = previous.then(() => this.apply(id, event, alertIds));
     const tail = run.catch((err: unknown) => {
       this.deps.metrics.inc('alerts.follow_failed');
       this.log.warn({ err, eventId: event.id, visitId }, 'visit follow-up failed');
@@ -114,12 +137,24 @@ export class VisitFollower {
     return f && event.at - f.lastAt <= this.ttlMs ? visitId : undefined;
   }
 
-  private async apply(visitId: string, event: PresenceEvent): Promise<void> {
-    const f = this.byVisit.get(visitId);
-    if (!f) return;
-    f.lastAt = Math.max(f.lastAt, event.at);
+  /** The store-backed index: the visit's alerts by id, or (a till's purchase) the member's latest visit at that store. */
+  private async lookUp(event: PresenceEvent): Promise<{ visitId?: string; alertIds?: string[] }> {
+    const memberId = event.subject.memberId;
+    if (memberId === undefined) return {};
+    const { store } = this.deps;
+    const ids = await store.listVisitAlertIds(event.siteId, event.visitId);
+    if (ids.length > 0) return { visitId: event.visitId, alertIds: ids };
+    if (event.type !== 'purchase') return {};
+    const visitId = await store.latestMemberAlertVisit({ siteId: event.siteId, storeId: event.storeId, memberId, since: event.at - this.ttlMs });
+    return visitId === undefined ? {} : { visitId, alertIds: await store.listVisitAlertIds(event.siteId, visitId) };
+  }
+
+  private async apply(visitId: string, event: PresenceEvent, storeIds?: string[]): Promise<void> {
+    const f = storeIds ? undefined : this.byVisit.get(visitId);
+    if (!f && !storeIds) return;
+    if (f) f.lastAt = Math.max(f.lastAt, event.at);
     this.newestAt = Math.max(this.newestAt, event.at);
-    for (const id of f.alertIds) {
+    for (const id of storeIds ?? f!.alertIds) {
       // Two tries: a claim landing between the read and the write is read again (the write is a compare-and-set on the status).
       for (let attempt = 0; attempt < 2; attempt++) {
         const [alert, handling] = await Promise.all([this.deps.store.getAlert(id), this.deps.store.getAlertHandling(id)]);

@@ -188,6 +188,39 @@ export function runCloudStoreContract(name: string, open: () => ContractStore | 
       expect(ids(await store.dueDeliveries(1000, 10))).toEqual(['d3', 'd2', 'd4']); // the plain listing ignores leases
     });
 
+    it('finds the alerts of a visit by its id, and a member’s latest visit at a store (decision 171)', async () => {
+      const alert = (id: string, eventId: string, eventAt: number, extra: Record<string, unknown>) => ({
+        id,
+        at: eventAt + 1,
+        eventAt,
+        eventId,
+        eventType: 'arrival' as const,
+        siteId: 'site1',
+        storeId: 'st1',
+        memberId: 'm1',
+        memberName: 'Ann',
+        tags: [],
+        message: 'hi',
+        status: 'open' as const,
+        ...extra,
+      });
+      await store.raiseAlert(alert('a1', 'e1', 100, { visitId: 'v1' }), 'r1');
+      await store.raiseAlert(alert('a2', 'e2', 200, { visitId: 'v1' }), 'r2');
+      await store.raiseAlert(alert('a3', 'e3', 300, { visitId: 'v2' }), 'r1');
+      await store.raiseAlert(alert('a4', 'e4', 400, {}), 'r1'); // no visit
+      await store.raiseAlert(alert('a5', 'e5', 500, { visitId: 'v3', siteId: 'site2' }), 'r1');
+      await store.raiseAlert(alert('a6', 'e6', 600, { visitId: 'v4', storeId: undefined }), 'r1');
+      expect(await store.listVisitAlertIds('site1', 'v1')).toEqual(['a1', 'a2']);
+      expect(await store.listVisitAlertIds('site1', 'v3')).toEqual([]); // another site's
+      expect(await store.listVisitAlertIds('site1', 'nope')).toEqual([]);
+      const latest = (q: Partial<{ storeId: string | undefined; memberId: string; since: number }>) =>
+        store.latestMemberAlertVisit({ siteId: 'site1', storeId: 'st1', memberId: 'm1', since: 0, ...q });
+      expect(await latest({})).toBe('v2');
+      expect(await latest({ since: 301 })).toBeUndefined();
+      expect(await latest({ memberId: 'm2' })).toBeUndefined();
+      expect(await latest({ storeId: undefined })).toBe('v4');
+    });
+
     it('raises an alert once per event and rule (a retry or another node gets the stored one), with consecutive seqs', async () => {
       const base = {
         at: 10,

@@ -87,6 +87,13 @@ export interface CloudStore {
   /** Event time of the newest alert for this member, site, store and event type (cooldowns). */
   lastAlertEventAt(key: AlertKey): Promise<number | undefined>;
   getAlert(id: string): Promise<StaffAlert | undefined>;
+  /** Ids of the alerts raised for a visit, in seq order (visit following on any node, decision 171). */
+  listVisitAlertIds(siteId: string, visitId: string): Promise<string[]>;
+  /**
+   * The visit of a member's latest alert at a store (by event time, `storeId` undefined: no store)
+   * raised from an event at or after `since`; a till's purchase carries its own visit id.
+   */
+  latestMemberAlertVisit(q: { siteId: string; storeId: string | undefined; memberId: string; since: number }): Promise<string | undefined>;
   /**
    * Compare-and-set of an alert's status: writes `next` only while the stored status and handler
    * are still `expect` (claims race between phones). False when someone else got there first.

@@ -383,4 +383,8 @@ export const PG_MIGRATIONS: readonly string[] = [
   CREATE TRIGGER events_unprocessed_add AFTER INSERT ON events REFERENCING NEW TABLE AS new_events
     FOR EACH STATEMENT EXECUTE FUNCTION events_unprocessed_add();
   `,
+  // 8 (decision 171): alerts by the visit that raised them, so any node follows a visit.
+  `
+  CREATE INDEX alerts_visit ON alerts (site_id, (body->>'visitId')) WHERE body->>'visitId' IS NOT NULL;
+  `,
 ];

@@ -421,4 +421,8 @@ export const MIGRATIONS: readonly string[] = [
     INSERT INTO events_unprocessed (id, at, received_at) VALUES (NEW.id, NEW.at, NEW.received_at);
   END;
   `,
+  // 15 (decision 171): alerts by the visit that raised them, so any node follows a visit.
+  `
+  CREATE INDEX alerts_visit ON alerts (site_id, json_extract(body, '$.visitId')) WHERE json_extract(body, '$.visitId') IS NOT NULL;
+  `,
 ];

@@ -107,6 +107,29 @@ export class PgAlertTables {
     return r ? toAlert(r) : undefined;
   }
 
+  async visitAlertIds(siteId: string, visitId: string): Promise<string[]> {
+    const r = await rows(
+      this.pool,
+      `SELECT id FROM alerts WHERE site_id = @siteId AND body->>'visitId' = @visitId AND body->>'visitId' IS NOT NULL ORDER BY seq`,
+      {
+        siteId,
+        visitId,
+      },
+    );
+    return r.map((x) => x.id as string);
+  }
+
+  async latestMemberVisit(q: { siteId: string; storeId: string | undefined; memberId: string; since: number }): Promise<string | undefined> {
+    const r = await one(
+      this.pool,
+      `SELECT body->>'visitId' AS visit_id FROM alerts
+       WHERE member_id = @memberId AND site_id = @siteId AND store_id = @storeId AND event_at >= @since AND body->>'visitId' IS NOT NULL
+       ORDER BY event_at DESC, seq DESC LIMIT 1`,
+      { siteId: q.siteId, storeId: q.storeId ?? '', memberId: q.memberId, since: q.since },
+    );
+    return r ? (r.visit_id as string) : undefined;
+  }
+
   async handling(id: string): Promise<AlertHandling | undefined> {
     const r = await one(this.pool, 'SELECT status, handled_by FROM alerts WHERE id = @id', { id });
     return r ? { status: r.status as StaffAlert['status'], handledBy: (r.handled_by as string | null) ?? undefined } : undefined;

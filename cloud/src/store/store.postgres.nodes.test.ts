@@ -9,6 +9,8 @@ import { systemClock } from '../clock.js';
 import { createLogger } from '../log.js';
 import { Metrics } from '../metrics.js';
 import { OfferDeliveryWorker } from '../offers/offer-delivery.js';
+import { VisitFollower } from '../alerts/visit-follower.js';
+import { makeEvent } from '../testing/fixtures.js';
 import { dropSchema, freshSchemaName, POSTGRES_TEST_URL, postgresUnavailable } from '../testing/postgres.fixture.js';
 import type { CloudStore, NewAlert } from './cloud-store.js';
 import { openPostgresStore } from './store.postgres.js';
@@ -43,6 +45,28 @@ describe.skipIf(unreachable !== undefined)('PostgreSQL store shared by two nodes
   afterEach(async () => {
     for (const n of nodes) await n.close();
     await dropSchema(schema);
+  });
+
+  it('follows a visit on the node its later events reach: the alert raised on the other node is updated and announced (decision 171)', async () => {
+    const raised = await nodes[0]!.raiseAlert({ ...base, id: 'v-a1', eventAt: 1000, visitId: 'v9' }, 'member-arrival-alert');
+    const hub = new AlertHub();
+    const updates: string[] = [];
+    hub.subscribe((change) => updates.push(`${change.type}:${change.alert.id}:${change.alert.visit?.stage}`));
+    const follower = new VisitFollower({ store: nodes[1]!, hub, logger: createLogger({ level: 'silent' }), metrics: new Metrics(), index: 'store' });
+    const subject = { id: 's_v9', memberId: 'm1', signals: ['ble' as const] };
+    await follower.onEvent(
+      makeEvent({ type: 'dwell', at: 2000, siteId: 'site1', storeId: 'st1', visitId: 'v9', zoneId: 'z1', phase: 'update', dwellMs: 60_000, subject } as never),
+    );
+    await follower.onEvent(
+      makeEvent({ type: 'dwell', at: 2500, siteId: 'site1', storeId: 'st1', visitId: 'other', phase: 'end', dwellMs: 1, subject } as never),
+    ); // another visit: nothing
+    // A till's purchase has its own visit id: matched to the member's latest visit at the store.
+    await follower.onEvent(
+      makeEvent({ type: 'purchase', at: 3000, siteId: 'site1', storeId: 'st1', visitId: 'till-1', amount: 88, currency: 'CNY', subject } as never),
+    );
+    expect((await nodes[0]!.getAlert(raised.alert.id))?.visit).toMatchObject({ stage: 'purchase', zoneId: 'z1', amount: 88 });
+    await new Promise((r) => setTimeout(r, 50)); // the hub delivers on a later tick
+    expect(updates).toEqual(['alert_update:v-a1:dwell', 'alert_update:v-a1:purchase']);
   });
 
   it('stores one alert when both nodes raise the same event and rule at once', async () => {

@@ -197,6 +197,12 @@ class PostgresCloudStore implements CloudStore {
   updateAlertStatus(id: string, expect: AlertHandling, next: StaffAlert, handledBy: string | undefined): Promise<boolean> {
     return this.alerts.updateStatus(id, expect, next, handledBy);
   }
+  listVisitAlertIds(siteId: string, visitId: string): Promise<string[]> {
+    return this.alerts.visitAlertIds(siteId, visitId);
+  }
+  latestMemberAlertVisit(q: { siteId: string; storeId: string | undefined; memberId: string; since: number }): Promise<string | undefined> {
+    return this.alerts.latestMemberVisit(q);
+  }
   getAlertHandling(id: string): Promise<AlertHandling | undefined> {
     return this.alerts.handling(id);
   }

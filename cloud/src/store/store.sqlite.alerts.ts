@@ -35,6 +35,14 @@ export class SqliteAlertTables {
          ORDER BY seq DESC LIMIT @limit`,
       ),
       getAlert: db.prepare('SELECT seq, body FROM alerts WHERE id = ?'),
+      visitAlerts: db.prepare(
+        `SELECT id FROM alerts WHERE site_id = @siteId AND json_extract(body, '$.visitId') = @visitId AND json_extract(body, '$.visitId') IS NOT NULL ORDER BY seq`,
+      ),
+      memberVisit: db.prepare(
+        `SELECT json_extract(body, '$.visitId') AS visit_id FROM alerts
+         WHERE member_id = @memberId AND site_id = @siteId AND store_id = @storeId AND event_at >= @since AND json_extract(body, '$.visitId') IS NOT NULL
+         ORDER BY event_at DESC, seq DESC LIMIT 1`,
+      ),
       getHandling: db.prepare('SELECT status, handled_by FROM alerts WHERE id = ?'),
       updateAlertStatus: db.prepare(
         `UPDATE alerts SET status = @status, handled_by = @handledBy, body = @body
@@ -121,6 +129,15 @@ export class SqliteAlertTables {
   getAlert(id: string): StaffAlert | undefined {
     const r = this.stmt.getAlert.get(id) as Row | undefined;
     return r ? { ...(JSON.parse(r.body as string) as NewAlert), seq: r.seq as number } : undefined;
+  }
+
+  visitAlertIds(siteId: string, visitId: string): string[] {
+    return (this.stmt.visitAlerts.all({ siteId, visitId }) as Row[]).map((r) => r.id as string);
+  }
+
+  latestMemberVisit(q: { siteId: string; storeId: string | undefined; memberId: string; since: number }): string | undefined {
+    const r = this.stmt.memberVisit.get({ siteId: q.siteId, storeId: q.storeId ?? '', memberId: q.memberId, since: q.since }) as Row | undefined;
+    return r ? (r.visit_id as string) : undefined;
   }
 
   getAlertHandling(id: string): AlertHandling | undefined {

@@ -328,6 +328,14 @@ class SqliteCloudStore implements CloudStore {
     return this.alerts.getAlert(id);
   }
 
+  async listVisitAlertIds(siteId: string, visitId: string): Promise<string[]> {
+    return this.alerts.visitAlertIds(siteId, visitId);
+  }
+
+  async latestMemberAlertVisit(q: { siteId: string; storeId: string | undefined; memberId: string; since: number }): Promise<string | undefined> {
+    return this.alerts.latestMemberVisit(q);
+  }
+
   async getAlertHandling(id: string): Promise<AlertHandling | undefined> {
     return this.alerts.getAlertHandling(id);
   }
