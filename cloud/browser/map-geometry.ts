@@ -97,15 +97,3 @@ export function heatLabel(i: number): string {
   const hi = HEAT_STEPS[i]!.max;
   return hi === Number.POSITIVE_INFINITY ? `${lo}+` : lo === hi ? String(lo) : `${lo}–${hi}`;
 }
-
-/** The frame index of `at` in ascending `times`: the last frame at or before it (0 before the first). */
-export function frameAt(times: readonly number[], at: number): number {
-  let lo = 0;
-  let hi = times.length - 1;
-  while (lo < hi) {
-    const mid = (lo + hi + 1) >> 1;
-    if (times[mid]! <= at) lo = mid;
-    else hi = mid - 1;
-  }
-  return lo;
-}

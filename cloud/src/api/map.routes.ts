@@ -4,7 +4,7 @@ import type { Hono, MiddlewareHandler } from 'hono';
 import { z } from 'zod';
 import type { Clock } from '../clock.js';
 import { liveWifi, mapSite, receiverHealth, wifiAt } from '../map/floor-map.js';
-import { lookbackMs, OCCUPANCY_EVENT_TYPES, occupancySeries, occupancySettings } from '../map/zone-occupancy.js';
+import { liveQueries, lookbackMs, OCCUPANCY_EVENT_TYPES, occupancySeries, occupancySettings } from '../map/zone-occupancy.js';
 import type { CloudStore } from '../store/cloud-store.js';
 import { HttpError, parseQuery } from './http-error.js';
 
@@ -54,7 +54,8 @@ export function registerMapRoutes(app: Hono, o: { store: CloudStore; sites: Read
     const site = siteOf(q.siteId);
     const now = o.clock.now();
     const settings = occupancySettings(site);
-    const events = await o.store.listEventsInRange({ siteId: site.id, from: now - lookbackMs(settings), to: now + 1, types: OCCUPANCY_EVENT_TYPES });
+    const events = [];
+    for (const q of liveQueries(settings, now)) events.push(...(await o.store.listEventsInRange({ siteId: site.id, ...q })));
     const [counts] = occupancySeries(events, [now], settings);
     const gateways = (await o.store.listGateways()).filter((g) => g.siteId === site.id);
     const wifi = [];

@@ -59,7 +59,7 @@ export function syntheticVisits(site: Site, opts: { from: number; visits: number
 /**
  * The occupancy at `at`, counted independently of zone-occupancy.ts: per visit, its events up to
  * `at`; gone once it exited; in the zone its newest dwell event names unless that was an end or is
- * older than `zoneStaleMs`; in its store while its newest event is at most `storeStaleMs` old.
+ * older than `zoneStaleMs`; in its store while in a zone or at most `storeStaleMs` after arriving.
  */
 export function countAt(events: readonly PresenceEvent[], at: number, s: OccupancySettings): OccupancyCounts {
   const byVisit = new Map<string, PresenceEvent[]>();
@@ -74,11 +74,12 @@ export function countAt(events: readonly PresenceEvent[], at: number, s: Occupan
   const stores: Record<string, number> = {};
   for (const list of byVisit.values()) {
     if (list.some((e) => e.type === 'exit')) continue;
-    const newest = Math.max(...list.map((e) => e.at));
-    const store = list.find((e) => e.type === 'arrival')?.storeId ?? list.find((e) => e.storeId !== undefined)?.storeId;
-    if (store !== undefined && at - newest <= s.storeStaleMs) stores[store] = (stores[store] ?? 0) + 1;
+    const arrival = list.find((e) => e.type === 'arrival');
+    const store = arrival?.storeId ?? list.find((e) => e.storeId !== undefined)?.storeId;
     const dwell = list.filter((e) => e.type === 'dwell').sort((a, b) => b.at - a.at)[0];
-    if (dwell && dwell.phase !== 'end' && dwell.zoneId !== undefined && at - dwell.at <= s.zoneStaleMs) zones[dwell.zoneId] = (zones[dwell.zoneId] ?? 0) + 1;
+    const inZone = dwell !== undefined && dwell.phase !== 'end' && dwell.zoneId !== undefined && at - dwell.at <= s.zoneStaleMs;
+    if (inZone) zones[dwell.zoneId!] = (zones[dwell.zoneId!] ?? 0) + 1;
+    if (store !== undefined && (inZone || (arrival !== undefined && at - arrival.at <= s.storeStaleMs))) stores[store] = (stores[store] ?? 0) + 1;
   }
   return { zones, stores };
 }

@@ -2,7 +2,7 @@ import { EXAMPLE_SITES, exampleSitePath, loadSiteFile } from '@storesense/firmwa
 import { describe, expect, it } from 'vitest';
 import { makeEvent } from '../testing/fixtures.js';
 import { countAt, syntheticVisits } from './map.fixture.js';
-import { occupancySeries, occupancySettings } from './zone-occupancy.js';
+import { liveQueries, occupancySeries, occupancySettings } from './zone-occupancy.js';
 
 const T0 = Date.UTC(2026, 10, 23, 2, 0);
 const nonZero = (r: Record<string, number>) => Object.fromEntries(Object.entries(r).filter(([, n]) => n > 0));
@@ -25,6 +25,12 @@ describe('zone occupancy from journey events', () => {
         if (Object.keys(want.zones).length > 1) busy++;
       }
       expect(busy).toBeGreaterThan(120); // the hour is not empty: several zones occupied at once for 10+ minutes
+      // The live route's two bounded reads give the same figure as every event.
+      for (let i = 0; i < times.length; i += 20) {
+        const at = times[i]!;
+        const windowed = liveQueries(s, at).flatMap((q) => events.filter((e) => e.at >= q.from && e.at < q.to && q.types.includes(e.type)));
+        expect(occupancySeries(windowed, [at], s)[0], `live reads at +${i * 5} s`).toEqual(series[i]);
+      }
     });
   }
 

@@ -10,8 +10,12 @@ import type { EventType, PresenceEvent } from '@storesense/protocol';
  *   `exit`, or a dwell event naming another zone. Gateways send an `update` every
  *   `journey.dwellUpdateMs` while the stay lasts, so a visit silent for longer than
  *   `zoneStaleMs` (two updates plus the exit absence) has lost its exit and no longer counts.
- * - A visit is in store S from its `arrival` at S until its `exit`, and counts while its newest
- *   event is at most `storeStaleMs` old (default one hour: a visit with no zone stays silent).
+ * - A visit is in store S (its arrival's, else its dwell events') until its `exit`, while it is in
+ *   one of the zones or its arrival is at most `storeStaleMs` old (default one hour: a visit
+ *   outside every zone sends nothing, so a lost exit is only bounded by this).
+ *
+ * Both rules look back a bounded time only, which keeps the live figure cheap (`liveQueries`):
+ * arrivals and exits of the last `storeStaleMs`, dwell events of the last `zoneStaleMs`.
  */
 export interface OccupancySettings {
   zoneStaleMs: number;
@@ -29,6 +33,14 @@ export function occupancySettings(site: Site): OccupancySettings {
 /** How far before T the events must reach to know the state at T. */
 export const lookbackMs = (s: OccupancySettings): number => Math.max(s.zoneStaleMs, s.storeStaleMs);
 
+/** The two event reads that give the exact state at `at`: arrivals and exits over the store bound, dwells over the zone bound. */
+export function liveQueries(s: OccupancySettings, at: number): { from: number; to: number; types: EventType[] }[] {
+  return [
+    { from: at - s.storeStaleMs, to: at + 1, types: ['arrival', 'exit'] },
+    { from: at - s.zoneStaleMs, to: at + 1, types: ['dwell'] },
+  ];
+}
+
 export interface OccupancyCounts {
   zones: Record<string, number>;
   stores: Record<string, number>;
@@ -38,6 +50,7 @@ interface VisitState {
   zoneId: string | undefined;
   zoneAt: number;
   storeId: string | undefined;
+  arrivalAt: number | undefined;
   lastAt: number;
 }
 
@@ -57,7 +70,7 @@ function apply(visits: Map<string, VisitState>, e: PresenceEvent): void {
   const key = `${e.gatewayId}\u0000${e.visitId}`;
   let v = visits.get(key);
   if (!v) {
-    v = { zoneId: undefined, zoneAt: e.at, storeId: undefined, lastAt: e.at };
+    v = { zoneId: undefined, zoneAt: e.at, storeId: undefined, arrivalAt: undefined, lastAt: e.at };
     visits.set(key, v);
   }
   v.lastAt = e.at;
@@ -67,6 +80,7 @@ function apply(visits: Map<string, VisitState>, e: PresenceEvent): void {
   }
   if (e.type === 'arrival') {
     v.storeId = e.storeId ?? v.storeId;
+    v.arrivalAt = e.at;
     return;
   }
   // dwell
@@ -83,8 +97,10 @@ function count(visits: Map<string, VisitState>, at: number, s: OccupancySettings
   const zones: Record<string, number> = {};
   const stores: Record<string, number> = {};
   for (const v of visits.values()) {
-    if (v.zoneId !== undefined && at - v.zoneAt <= s.zoneStaleMs) zones[v.zoneId] = (zones[v.zoneId] ?? 0) + 1;
-    if (v.storeId !== undefined && at - v.lastAt <= s.storeStaleMs) stores[v.storeId] = (stores[v.storeId] ?? 0) + 1;
+    const inZone = v.zoneId !== undefined && at - v.zoneAt <= s.zoneStaleMs;
+    if (inZone) zones[v.zoneId!] = (zones[v.zoneId!] ?? 0) + 1;
+    if (v.storeId !== undefined && (inZone || (v.arrivalAt !== undefined && at - v.arrivalAt <= s.storeStaleMs)))
+      stores[v.storeId] = (stores[v.storeId] ?? 0) + 1;
   }
   return { zones, stores };
 }
