@@ -5,6 +5,7 @@
  */
 import type { AnalyticsSummary, DwellReport, FloorFlows, FootfallRow } from './api.types.js';
 import { errorBox, fill, fmt, get, h, reportRange, t, tile } from './core.js';
+import { renderFunnel } from './funnel.js';
 
 const svgEl = (tag: string, attrs: Record<string, string | number>, text?: string | SVGElement): SVGElement =>
   h(`svg:${tag}`, attrs, ...(text === undefined ? [] : [text]));
@@ -69,6 +70,7 @@ function tiles(box: HTMLElement, summary: AnalyticsSummary): void {
 export async function render(main: HTMLElement): Promise<() => void> {
   const rangeEl = h('span', { class: 'meta', id: 'an-range' });
   const tilesEl = h('div', { class: 'tiles', id: 'an-tiles' }, h('div', { class: 'meta', text: t('an.loading') }));
+  const funnelBox = h('section', { id: 'an-funnel' });
   fill(
     main,
     h(
@@ -84,6 +86,7 @@ export async function render(main: HTMLElement): Promise<() => void> {
         chart('an-zones', t('an.zones')),
         chart('an-floors', t('an.floors')),
       ),
+      funnelBox,
     ),
   );
   const $ = (id: string): Element => {
@@ -112,6 +115,9 @@ export async function render(main: HTMLElement): Promise<() => void> {
       zone: summary.timeZone,
     });
     tiles(tilesEl, summary);
+    await renderFunnel(funnelBox, range.siteId, range.from, range.to).catch((err: Error) =>
+      fill(funnelBox, errorBox(t('funnel.unavailable', { error: err.message }))),
+    );
     const hours = [...new Set(foot.rows.map((r) => r.bucket))].sort();
     const sum = (hour: string, k: 'approaches' | 'arrivals'): number => foot.rows.filter((r) => r.bucket === hour).reduce((n, r) => n + r[k], 0);
     bars(

@@ -19,7 +19,7 @@ const CONSOLE_VIEWS: [string, string, string][] = [
   ['rules', '#/rules', 'tr[data-rule]'],
   ['rule-editor', '#/rules/new', '#rule-form'],
   ['offers', '#/offers', 'tr.offer, #offers-list td'],
-  ['analytics', '#/analytics', '#an-footfall rect, #an-tiles .tile'],
+  ['analytics', '#/analytics', '#an-funnel h2, #an-funnel .error'],
   ['map', '#/map/mall-sh-01/0', '#map-svg [data-zone], #map-stores li'],
 ];
 

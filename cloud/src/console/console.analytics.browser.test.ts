@@ -47,6 +47,7 @@ function syntheticDay(siteId: string): PresenceEvent[] {
 
 describe.skipIf(!haveChromium)('console analytics in headless Chromium', () => {
   let t: TestCloud;
+  const purchases: PresenceEvent[] = [];
   let context: BrowserContext | undefined;
   const dir = tempDir('storesense-chromium-');
 
@@ -71,7 +72,7 @@ describe.skipIf(!haveChromium)('console analytics in headless Chromium', () => {
       });
     }
     for (const memberId of ['M0007', 'M0014']) {
-      const buy = makeEvent({
+      const buy: PresenceEvent = makeEvent({
         siteId: site.value.id,
         gatewayId: 'gw-dept-1',
         storeId: 'dept-store',
@@ -82,6 +83,7 @@ describe.skipIf(!haveChromium)('console analytics in headless Chromium', () => {
         currency: 'CNY',
       });
       await t.cloud.store!.insertEvent(buy, buy.at);
+      purchases.push(buy);
     }
   });
   afterAll(async () => {
@@ -121,6 +123,14 @@ describe.skipIf(!haveChromium)('console analytics in headless Chromium', () => {
     expect(await page.locator('#an-footfall rect.c-appr').count()).toBeGreaterThan(10);
     expect(await page.locator('#an-dwell rect.c-dwell').count()).toBe(7); // 6 buckets + legend
     expect(await page.locator('#an-floors rect.c-flow').count()).toBeGreaterThan(1);
+    // The journey funnel equals the stored events, counted here independently: distinct visits per stage.
+    await page.waitForSelector('#funnel-total li[data-step=purchase]');
+    const events = [...syntheticDay('mall-sh-01'), ...purchases];
+    const visits = (type: string) => String(new Set(events.filter((e) => e.type === type).map((e) => e.visitId)).size);
+    for (const stage of ['approach', 'arrival', 'dwell', 'purchase'])
+      expect(await page.locator(`#funnel-total li[data-step=${stage}]`).getAttribute('data-count'), stage).toBe(visits(stage));
+    expect(await page.locator('table.funnel-stores tbody tr').count()).toBeGreaterThan(0);
+    expect(await page.locator('#an-funnel a.csv').count()).toBe(2);
     expect(problems).toEqual([]);
     if (SCREENSHOTS) {
       const path = screenshotPath('analytics');

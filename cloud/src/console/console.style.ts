@@ -110,5 +110,10 @@ figure svg text { fill: currentColor; }
 .map-legend li { display: flex; gap: 6px; align-items: center; margin: 2px 0; }
 .map-legend .map-zone { stroke: var(--muted); stroke-dasharray: none; }
 @media (max-width: 760px) { .map-wrap { grid-template-columns: 1fr; } }
+ol.funnel { list-style: none; padding: 0; margin: 6px 0 12px; display: grid; gap: 4px; max-width: 720px; }
+ol.funnel li { display: grid; grid-template-columns: minmax(4em, auto) 1fr minmax(6em, auto); gap: 8px; align-items: center; }
+.funnel-bar { background: var(--panel); border: 1px solid var(--line); border-radius: 4px; height: 1.2em; overflow: hidden; }
+.funnel-fill { display: block; height: 100%; background: var(--ok); }
+a.csv { font-size: .8rem; font-weight: 400; }
 @media (max-width: 640px) { .hide-narrow { display: none; } nav#nav a.aside { margin-left: 0; } }
 `;
