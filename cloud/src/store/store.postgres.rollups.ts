@@ -351,9 +351,4 @@ export class PgRollupTables {
     );
     return r.map(toHourRow);
   }
-
-  async counts(): Promise<Record<string, number>> {
-    const r = await rows(this.pool, 'SELECT name, sum(n) AS n FROM row_counts GROUP BY name');
-    return Object.fromEntries(r.map((x) => [x.name as string, x.n as number]));
-  }
 }

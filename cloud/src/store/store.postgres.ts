@@ -398,12 +398,14 @@ class PostgresCloudStore implements CloudStore {
   }
 
   async counts(): Promise<StoreCounts> {
-    // Counters maintained with the rows (migration 4); gateways are few and counted.
-    const [c, g] = await Promise.all([
-      this.rollups.counts(),
-      one(this.pool, 'SELECT count(*) AS n FROM (SELECT site_id, gateway_id FROM gateways UNION SELECT site_id, gateway_id FROM gateway_status) g'),
-    ]);
-    return { events: c.events ?? 0, alerts: c.alerts ?? 0, members: c.members ?? 0, offers: c.offers ?? 0, gateways: g!.n as number };
+    // Counters maintained with the rows (migration 4), one round trip; gateways are few and counted.
+    const r = await one(
+      this.pool,
+      `SELECT (SELECT coalesce(sum(n), 0) FROM row_counts WHERE name = 'events') AS events, (SELECT coalesce(sum(n), 0) FROM row_counts WHERE name = 'alerts') AS alerts,
+              (SELECT coalesce(sum(n), 0) FROM row_counts WHERE name = 'members') AS members, (SELECT coalesce(sum(n), 0) FROM row_counts WHERE name = 'offers') AS offers,
+              (SELECT count(*) FROM (SELECT site_id, gateway_id FROM gateways UNION SELECT site_id, gateway_id FROM gateway_status) g) AS gateways`,
+    );
+    return r as unknown as StoreCounts;
   }
 
   async ping(): Promise<boolean> {
