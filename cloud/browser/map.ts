@@ -6,7 +6,7 @@
  * a stored range once (/api/v1/map/playback) and moves them with a slider or play/pause. Counts
  * only: no subject or member appears here. Route: `#/map/<siteId>/<level>`.
  */
-import { errorBox, fill, fmt, get, h, reportRange, t, tn } from './core.js';
+import { fill, fmt, get, h, t, tn } from './core.js';
 import { floorFrame, type Frame, HEAT_STEPS, heatLabel, heatStep, labelPoint, type MapSite, pointsAttr, polygonOf, toSvg } from './map-geometry.js';
 import { sites } from './sites.js';
 
@@ -211,14 +211,13 @@ export async function render(main: HTMLElement, params: string[]): Promise<() =>
 
   async function startPlayback(spanH: number): Promise<void> {
     clearInterval(player);
-    const range = await reportRange(spanH * 3_600_000);
+    const range = await playbackRange(site.id, spanH * 3_600_000);
     if (stopped || mode !== 'playback') return;
     if (!range) {
       fill(controls, h('p', { class: 'meta', text: t('map.noEvents') }));
       return;
     }
-    const to = range.to - 1;
-    const from = Math.max(range.from, to - 24 * 3_600_000);
+    const { from, to } = range;
     const pb = await get<Playback>(`/api/v1/map/playback?siteId=${encodeURIComponent(site.id)}&from=${from}&to=${to}&steps=300`);
     if (stopped || mode !== 'playback') return;
     const at = (i: number): Counts => ({
@@ -300,6 +299,22 @@ export async function render(main: HTMLElement, params: string[]): Promise<() =>
     clearTimeout(timer);
     clearInterval(player);
   };
+}
+
+/**
+ * The range to replay: `?from=&to=` (ms, `to` exclusive) when given, else `spanMs` up to this
+ * site's newest stored event (a replayed day from the past still plays); at most 24 h.
+ */
+async function playbackRange(siteId: string, spanMs: number): Promise<{ from: number; to: number } | null> {
+  const params = new URLSearchParams(location.search);
+  let to = Number(params.get('to')) - 1;
+  if (!(to > 0)) {
+    const newest = (await get<{ events: { at: number }[] }>(`/api/v1/events?siteId=${encodeURIComponent(siteId)}&limit=1`)).events[0];
+    if (!newest) return null;
+    to = newest.at;
+  }
+  const from = Math.max(Number(params.get('from')) || to - spanMs, to - 24 * 3_600_000);
+  return from < to ? { from, to } : null;
 }
 
 const fmtCount = (n: number): string => (Number.isInteger(n) ? String(n) : n.toFixed(1));

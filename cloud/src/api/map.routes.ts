@@ -11,6 +11,8 @@ import { HttpError, parseQuery } from './http-error.js';
 /** The longest playback one request replays (one shopping day and then some). */
 export const MAX_PLAYBACK_MS = 26 * 3_600_000;
 export const MAX_PLAYBACK_STEPS = 1_440;
+/** Live answers younger than this are served again (the console polls every second). */
+export const LIVE_SHARE_MS = 500;
 
 const msSchema = z.coerce.number().int().nonnegative();
 export const mapSiteQuery = z.object({ siteId: idSchema });
@@ -49,10 +51,24 @@ export function registerMapRoutes(app: Hono, o: { store: CloudStore; sites: Read
     return c.json({ site: mapSite(siteOf(q.siteId)) });
   });
 
+  // One answer per site and LIVE_SHARE_MS, shared by every console polling it (counts only, so
+  // any principal allowed to see the site may get the same answer).
+  const shared = new Map<string, { at: number; body: Promise<unknown> }>();
   app.get('/api/v1/map/live', o.auth, async (c) => {
     const q = parseQuery(mapSiteQuery, c.req.query());
     const site = siteOf(q.siteId);
     const now = o.clock.now();
+    let hit = shared.get(site.id);
+    if (!hit || now - hit.at >= LIVE_SHARE_MS || now < hit.at) {
+      const entry = { at: now, body: liveAnswer(site, now) };
+      shared.set(site.id, entry);
+      entry.body.catch(() => shared.get(site.id) === entry && shared.delete(site.id)); // a failed read is not served again
+      hit = entry;
+    }
+    return c.json(await hit.body);
+  });
+
+  async function liveAnswer(site: Site, now: number): Promise<unknown> {
     const settings = occupancySettings(site);
     const events = [];
     for (const q of liveQueries(settings, now)) events.push(...(await o.store.listEventsInRange({ siteId: site.id, ...q })));
@@ -64,8 +80,8 @@ export function registerMapRoutes(app: Hono, o: { store: CloudStore; sites: Read
       const w = liveWifi(s.id, gateways, site.id, minutes, now);
       if (w) wifi.push(w);
     }
-    return c.json({ siteId: site.id, at: now, ...counts!, wifi, receivers: receiverHealth(mapSite(site), gateways, now) });
-  });
+    return { siteId: site.id, at: now, ...counts!, wifi, receivers: receiverHealth(mapSite(site), gateways, now) };
+  }
 
   app.get('/api/v1/map/playback', o.auth, async (c) => {
     const q = parseQuery(mapPlaybackQuery, c.req.query());

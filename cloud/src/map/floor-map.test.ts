@@ -2,11 +2,12 @@ import { join } from 'node:path';
 import { exampleSitePath, loadSiteFile, type Site } from '@storesense/firmware-config';
 import { describe, expect, it } from 'vitest';
 import { createApi } from '../api/api.routes.js';
+import { LIVE_SHARE_MS } from '../api/map.routes.js';
 import { createLogger } from '../log.js';
 import { Metrics } from '../metrics.js';
 import type { GatewayStatus } from '../store/cloud-store.js';
 import { openSqliteStore } from '../store/store.sqlite.js';
-import { tempDir } from '../testing/fixtures.js';
+import { makeEvent, tempDir } from '../testing/fixtures.js';
 import { liveWifi, mapSite, RECEIVER_STALE_MS, receiverHealth, wifiAt } from './floor-map.js';
 
 const NOW = Date.UTC(2026, 10, 23, 4, 0);
@@ -95,6 +96,40 @@ describe('floor map model', () => {
     };
     expect(ok.times).toEqual([0, 1, 2, 3, 4, 5, 6].map((i) => NOW + i * 10_000));
     expect(ok.zones.handbags).toEqual([0, 0, 0, 0, 0, 0, 0]);
+    await store.close();
+    t.cleanup();
+  });
+
+  it('live: one answer per site and 500 ms, shared by every poller; the next one sees the new event', async () => {
+    const t = tempDir();
+    const store = openSqliteStore({ path: join(t.dir, 'cloud.db') });
+    const b = site('boutique');
+    let now = NOW;
+    const app = createApi({
+      store,
+      clock: { now: () => now },
+      logger: createLogger({ level: 'silent' }),
+      metrics: new Metrics(),
+      broker: () => ({ kind: 'embedded', connected: true }),
+      sites: new Map([[b.id, b]]),
+    });
+    const live = async () => (await (await app.request(`/api/v1/map/live?siteId=${b.id}`)).json()) as { at: number; zones: Record<string, number> };
+    expect((await live()).zones).toEqual({});
+    const e = makeEvent({
+      siteId: b.id,
+      gatewayId: 'gw-boutique-1',
+      storeId: 'boutique',
+      type: 'dwell',
+      phase: 'start',
+      zoneId: 'handbags',
+      dwellMs: 30_000,
+      at: NOW + 100,
+    });
+    await store.insertEvent(e, NOW + 100);
+    now = NOW + LIVE_SHARE_MS - 1;
+    expect(await live()).toMatchObject({ at: NOW, zones: {} });
+    now = NOW + LIVE_SHARE_MS;
+    expect(await live()).toMatchObject({ at: NOW + LIVE_SHARE_MS, zones: { handbags: 1 } });
     await store.close();
     t.cleanup();
   });
