@@ -27,6 +27,7 @@ const ROUTES: { path: string; label: MessageKey; load: () => Promise<ViewModule>
   { path: 'rules', label: 'nav.rules', load: () => import('./rules.js'), analystOk: false },
   { path: 'offers', label: 'nav.offers', load: () => import('./offers.js'), analystOk: true },
   { path: 'analytics', label: 'nav.analytics', load: () => import('./analytics.js'), analystOk: true },
+  { path: 'admin', label: 'nav.admin', load: () => import('./admin.js'), analystOk: false },
   { path: 'map', label: 'nav.map', load: () => import('./map.js'), analystOk: true },
 ];
 const main = byId('main');

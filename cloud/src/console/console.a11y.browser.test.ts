@@ -17,6 +17,7 @@ const CONSOLE_VIEWS: [string, string, string][] = [
   ['members', '#/members', '#members-list tr[data-member]'],
   ['member', '#/members/M0001', 'tr.purchase, #recommendation'],
   ['rules', '#/rules', 'tr[data-rule]'],
+  ['admin', '#/admin', '#staff-accounts tr.staff-row'],
   ['rule-editor', '#/rules/new', '#rule-form'],
   ['offers', '#/offers', 'tr.offer, #offers-list td'],
   ['analytics', '#/analytics', '#an-funnel h2, #an-funnel .error'],

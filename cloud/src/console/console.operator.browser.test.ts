@@ -126,7 +126,7 @@ describe.skipIf(!haveChromium)('operator console in headless Chromium', () => {
     expect(await liNa.locator('.rec-headline').textContent()).toMatch(/^Show: .*silk scarves/i);
     await expect.poll(() => page.locator('#events tr.event').count(), POLL).toBeGreaterThan(0);
     const nav = await page.locator('#nav a').allTextContents();
-    expect(nav).toEqual(['Overview', 'Members', 'Rules', 'Offers', 'Analytics', 'Staff view']);
+    expect(nav).toEqual(['Overview', 'Members', 'Rules', 'Offers', 'Analytics', 'Admin', 'Floor map', 'Staff view']);
     if (SCREENSHOTS) await page.screenshot({ path: screenshotPath('console-gateways'), fullPage: true });
     expect(problems()).toEqual([]);
   }, 60_000);
@@ -250,7 +250,7 @@ describe.skipIf(!haveChromium)('operator console in headless Chromium', () => {
     const page = await signIn('ana', 'ana-analyst-77');
     await page.waitForSelector('tr.gw[data-gateway="gw-dept-1"]');
     // Rules and member profiles are operator-only in the API (profiles are personal data).
-    expect(await page.locator('#nav a').allTextContents()).toEqual(['Overview', 'Offers', 'Analytics', 'Staff view']);
+    expect(await page.locator('#nav a').allTextContents()).toEqual(['Overview', 'Offers', 'Analytics', 'Floor map', 'Staff view']);
     for (const view of ['rules', 'members']) {
       await page.goto(`${t.endpoints.httpUrl}/#/${view}`);
       await page.waitForSelector(`#main[data-denied="${view}"] .error`);
@@ -317,7 +317,7 @@ describe.skipIf(!haveChromium)('operator console in headless Chromium', () => {
     await page.getByLabel('密码').fill('olga-operator-4');
     await page.getByRole('button', { name: '登录' }).click();
     await page.waitForSelector('tr.gw[data-gateway="gw-dept-1"]');
-    expect(await page.locator('#nav a').allTextContents()).toEqual(['概览', '会员', '规则', '优惠', '分析', '店员视图']);
+    expect(await page.locator('#nav a').allTextContents()).toEqual(['概览', '会员', '规则', '优惠', '分析', '管理', '平面图', '店员视图']);
     expect(await page.locator('#tz').textContent()).toBe('时间为 Asia/Shanghai');
     expect(await page.locator('tr.gw[data-state=online] .chip').first().textContent()).toBe('在线');
     expect(await page.locator('#alerts li.alert.arrival .msg', { hasText: 'Li Na' }).first().textContent()).toMatch(
@@ -339,5 +339,31 @@ describe.skipIf(!haveChromium)('operator console in headless Chromium', () => {
     expect(await page.locator('tr[data-member="M0001"]').textContent()).toContain('¥1,280.00');
     if (SCREENSHOTS) await page.screenshot({ path: screenshotPath('console-members-zh-CN'), fullPage: true });
     expect(b.problems).toEqual([]);
+  }, 60_000);
+
+  it('an operator registers a gateway of the site model and sees its one-time code, pings it (not enrolled: said so), revokes it, and lists the staff accounts', async () => {
+    const page = browsers[0]!.page;
+    await page.goto(`${t.endpoints.httpUrl}/#/admin`);
+    await page.waitForSelector('#staff-accounts tr.staff-row');
+    expect((await page.locator('#staff-accounts tr.staff-row').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-username')))).sort()).toEqual([
+      'ana',
+      'olga',
+      'sofia',
+      'wang',
+    ]);
+    await page.selectOption('#reg-site', SITE);
+    await page.fill('#reg-gateway', 'gw-dept-1');
+    await page.getByRole('button', { name: 'Register and get a code' }).click();
+    await expect.poll(() => page.locator('#enrol-code code').textContent(), POLL).toMatch(/^[A-Z0-9]{4}(-[A-Z0-9]{4})+$/);
+    const row = page.locator('tr.fleet-row[data-gateway="gw-dept-1"]');
+    await expect.poll(() => row.getAttribute('data-state'), POLL).toBe('pending');
+    await row.locator('button.ping').click();
+    await expect.poll(() => page.locator('#admin-status .error').textContent(), POLL).toMatch(/^ping on gw-dept-1 failed: /);
+    await row.locator('button.revoke').click();
+    await row.locator('button.revoke').click(); // two clicks, like rule deletion
+    await expect.poll(() => row.getAttribute('data-state'), POLL).toBe('revoked');
+    expect(await row.locator('button').count()).toBe(0);
+    if (SCREENSHOTS) await page.screenshot({ path: screenshotPath('console-admin'), fullPage: true });
+    expect(problems()).toEqual([]);
   }, 60_000);
 });
