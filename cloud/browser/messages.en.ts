@@ -160,6 +160,8 @@ export const en = {
   'health.ok': 'ok',
   'health.degraded': 'degraded',
   'health.down': 'down',
+  'health.unreachable': 'unreachable',
+  'health.lastAnswer': 'last answer',
   'health.cloud': 'cloud',
   'health.database': 'database',
   'health.broker': 'MQTT broker',

@@ -162,6 +162,8 @@ export const zhCN: Readonly<Record<MessageKey, string>> = {
   'health.ok': '正常',
   'health.degraded': '降级',
   'health.down': '故障',
+  'health.unreachable': '无法连接',
+  'health.lastAnswer': '最近一次应答',
   'health.cloud': '云端',
   'health.database': '数据库',
   'health.broker': 'MQTT 代理',

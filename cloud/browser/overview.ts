@@ -150,13 +150,30 @@ export async function render(main: HTMLElement): Promise<() => void> {
   });
   drawAlerts();
 
+  // Health is what the cloud answered just now, never an old answer left on screen: when it does not
+  // answer, the tiles say so with the time of the last answer (issue 14: tiles stayed green while it was down).
+  let lastAnswerAt = 0;
   async function loadHealth(): Promise<void> {
+    let health: Health;
     try {
-      const [health, gws] = await Promise.all([
-        fetch('/api/v1/health').then((r) => r.json() as Promise<Health>),
-        get<{ gateways: GatewayRow[] }>('/api/v1/gateways'),
-      ]);
+      health = (await fetch('/api/v1/health').then((r) => r.json())) as Health;
+      lastAnswerAt = Date.now();
       fill(healthBox, healthTiles(health));
+    } catch {
+      fill(
+        healthBox,
+        h(
+          'div',
+          { class: 'tiles', id: 'health', dataset: { stale: 'yes' } },
+          tile(t('health.unreachable'), t('health.cloud'), 'bad'),
+          tile(lastAnswerAt ? fmt.time(lastAnswerAt) : '–', t('health.lastAnswer')),
+        ),
+      );
+      for (const row of sitesBox.querySelectorAll('section.site')) row.classList.add('stale');
+      return;
+    }
+    try {
+      const gws = await get<{ gateways: GatewayRow[] }>('/api/v1/gateways');
       const now = Date.now();
       const bySite = new Map<string, GatewayRow[]>();
       for (const g of gws.gateways) bySite.set(g.siteId, [...(bySite.get(g.siteId) ?? []), g]);

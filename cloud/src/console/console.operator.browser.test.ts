@@ -366,4 +366,17 @@ describe.skipIf(!haveChromium)('operator console in headless Chromium', () => {
     if (SCREENSHOTS) await page.screenshot({ path: screenshotPath('console-admin'), fullPage: true });
     expect(problems()).toEqual([]);
   }, 60_000);
+
+  it('health tiles say the cloud is unreachable when it does not answer, with the time of its last answer, and recover', async () => {
+    const { page, context } = browsers[0]!;
+    await page.goto(`${t.endpoints.httpUrl}/#/overview`);
+    await page.waitForSelector('#health .tile.ok');
+    await context.setOffline(true);
+    await page.waitForSelector('#health[data-stale=yes]', { timeout: 20_000 }); // the overview re-reads health every 10 s
+    expect(await page.locator('#health .tile.ok').count()).toBe(0);
+    expect(await page.locator('#health .tile.bad b').textContent()).toBe('unreachable');
+    expect(await page.locator('#health .tile', { hasText: 'last answer' }).locator('b').textContent()).toMatch(/^\d\d:\d\d$/);
+    await context.setOffline(false);
+    await page.waitForSelector('#health:not([data-stale]) .tile.ok', { timeout: 20_000 });
+  }, 60_000);
 });

@@ -54,6 +54,7 @@ th, td { text-align: left; padding: 5px 6px; border-bottom: 1px solid var(--line
 th { font-weight: 600; color: var(--muted); }
 tr.gw.bad td { background: var(--bad-bg); } tr.gw.warn td { background: var(--warn-bg); }
 tr.disabled td { opacity: .6; }
+section.site.stale { filter: grayscale(1); }
 .chip { display: inline-block; font-size: .75rem; padding: 1px 7px; border-radius: 9px; margin: 1px 3px 1px 0; border: 1px solid currentColor; white-space: nowrap; }
 .chip.ok { color: var(--ok); } .chip.warn { color: var(--warn); } .chip.bad { color: var(--bad); } .chip.idle { color: var(--idle); }
 .tiles { display: grid; grid-template-columns: repeat(auto-fill, minmax(130px, 1fr)); gap: 8px; margin-bottom: 10px; }
