@@ -37,19 +37,36 @@ const BUCKET_SQL = DWELL_BUCKETS.map((b, i) => {
 export class PgRollupTables {
   constructor(private readonly pool: pg.Pool) {}
 
+  /**
+   * Two statements per batch (three when a visit gained a second hour): round trips are what a
+   * batch's transaction costs, and the rows every batch of a store-hour shares are locked last.
+   */
   async apply(c: Queryable, events: readonly PresenceEvent[]): Promise<void> {
     if (events.length === 0) return;
     const contribs = events.map(contributionOf);
+    const byKey = <T>(m: Map<string, T>): T[] => [...m.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, v]) => v);
     const firstOfVisitHour = new Map<string, Contribution>();
     for (const x of contribs) if (x.visitHour && !firstOfVisitHour.has(visitHourKey(x.visitHour))) firstOfVisitHour.set(visitHourKey(x.visitHour), x);
-    const vhs = [...firstOfVisitHour.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, x]) => x.visitHour!);
+    const vhs = byKey(firstOfVisitHour).map((x) => x.visitHour!);
     const added = new Set<string>();
     if (vhs.length > 0) {
+      // 1. The new visit-hours, and for footfall visits their hour count on the `rollup_visits` row,
+      // whose lock makes a batch adding another hour of the same visit wait for this one's commit
+      // and then count both (ON CONFLICT DO UPDATE sees the committed row).
       const r = await rows(
         c,
-        `INSERT INTO rollup_visit_hours (site_id, store_id, type, subject_id, visit_id, hour)
-         SELECT * FROM unnest(@sites::text[], @stores::text[], @types::text[], @subjects::text[], @visits::text[], @hours::bigint[])
-         ON CONFLICT DO NOTHING RETURNING site_id, store_id, type, subject_id, visit_id, hour`,
+        `WITH vh AS (
+           INSERT INTO rollup_visit_hours (site_id, store_id, type, subject_id, visit_id, hour)
+           SELECT * FROM unnest(@sites::text[], @stores::text[], @types::text[], @subjects::text[], @visits::text[], @hours::bigint[])
+           ON CONFLICT DO NOTHING RETURNING site_id, store_id, type, subject_id, visit_id, hour),
+         vis AS (
+           INSERT INTO rollup_visits (site_id, store_id, type, subject_id, visit_id, hours)
+           SELECT site_id, store_id, type, subject_id, visit_id, count(*)::int FROM vh WHERE type = ANY(@multiTypes::text[])
+           GROUP BY 1, 2, 3, 4, 5 ORDER BY 1, 2, 3, 4, 5
+           ON CONFLICT (site_id, store_id, type, subject_id, visit_id) DO UPDATE SET hours = rollup_visits.hours + excluded.hours
+           RETURNING site_id, store_id, type, subject_id, visit_id, hours)
+         SELECT site_id, store_id, type, subject_id, visit_id, hour, NULL::int AS hours FROM vh
+         UNION ALL SELECT site_id, store_id, type, subject_id, visit_id, NULL, hours FROM vis`,
         {
           sites: vhs.map((v) => v.siteId),
           stores: vhs.map((v) => v.storeId),
@@ -57,9 +74,15 @@ export class PgRollupTables {
           subjects: vhs.map((v) => v.subjectId),
           visits: vhs.map((v) => v.visitId),
           hours: vhs.map((v) => v.hour),
+          multiTypes: [...MULTI_HOUR_STAGES],
         },
       );
-      for (const x of r)
+      const multi: Row[] = [];
+      for (const x of r) {
+        if (x.hour === null) {
+          if ((x.hours as number) > 1) multi.push(x);
+          continue;
+        }
         added.add(
           visitHourKey({
             siteId: x.site_id as string,
@@ -70,109 +93,28 @@ export class PgRollupTables {
             hour: x.hour as number,
           }),
         );
-      // Hours added per footfall visit, counted on its `rollup_visits` row (whose lock makes a batch
-      // adding another hour of the same visit wait for this one's commit, then see its hours).
-      const newHours = new Map<string, { v: (typeof vhs)[number]; n: number }>();
-      for (const v of vhs) {
-        if (!MULTI_HOUR_STAGES.includes(v.type) || !added.has(visitHourKey(v))) continue;
-        const k = visitKey(v);
-        const x = newHours.get(k);
-        if (x) x.n++;
-        else newHours.set(k, { v, n: 1 });
       }
-      if (newHours.size > 0) {
-        const nv = [...newHours.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, x]) => x);
-        const counted = await rows(
+      // 1b. Rare: a visit now seen in several hours; a new statement sees every committed hour of it.
+      if (multi.length > 0)
+        await rows(
           c,
-          `INSERT INTO rollup_visits (site_id, store_id, type, subject_id, visit_id, hours)
-           SELECT * FROM unnest(@sites::text[], @stores::text[], @types::text[], @subjects::text[], @visits::text[], @ns::int[])
-           ON CONFLICT (site_id, store_id, type, subject_id, visit_id) DO UPDATE SET hours = rollup_visits.hours + excluded.hours
-           RETURNING site_id, store_id, type, subject_id, visit_id, hours`,
+          `INSERT INTO rollup_multi_visits (site_id, store_id, type, subject_id, visit_id, hour)
+           SELECT v.site_id, v.store_id, v.type, v.subject_id, v.visit_id, v.hour
+           FROM unnest(@sites::text[], @stores::text[], @types::text[], @subjects::text[], @visits::text[]) AS k(site_id, store_id, type, subject_id, visit_id)
+           JOIN rollup_visit_hours v USING (site_id, store_id, type, subject_id, visit_id)
+           ORDER BY 1, 6, 2, 3, 4, 5
+           ON CONFLICT DO NOTHING`,
           {
-            sites: nv.map((x) => x.v.siteId),
-            stores: nv.map((x) => x.v.storeId),
-            types: nv.map((x) => x.v.type),
-            subjects: nv.map((x) => x.v.subjectId),
-            visits: nv.map((x) => x.v.visitId),
-            ns: nv.map((x) => x.n),
+            sites: multi.map((x) => x.site_id),
+            stores: multi.map((x) => x.store_id),
+            types: multi.map((x) => x.type),
+            subjects: multi.map((x) => x.subject_id),
+            visits: multi.map((x) => x.visit_id),
           },
         );
-        const multi = counted.filter((x) => (x.hours as number) > 1);
-        if (multi.length > 0)
-          await rows(
-            c,
-            `INSERT INTO rollup_multi_visits (site_id, store_id, type, subject_id, visit_id, hour)
-             SELECT v.site_id, v.store_id, v.type, v.subject_id, v.visit_id, v.hour
-             FROM unnest(@sites::text[], @stores::text[], @types::text[], @subjects::text[], @visits::text[]) AS k(site_id, store_id, type, subject_id, visit_id)
-             JOIN rollup_visit_hours v USING (site_id, store_id, type, subject_id, visit_id)
-             ORDER BY 1, 6, 2, 3, 4, 5
-             ON CONFLICT DO NOTHING`,
-            {
-              sites: multi.map((x) => x.site_id),
-              stores: multi.map((x) => x.store_id),
-              types: multi.map((x) => x.type),
-              subjects: multi.map((x) => x.subject_id),
-              visits: multi.map((x) => x.visit_id),
-            },
-          );
-      }
     }
-    const flows = new Map<string, { f: NonNullable<Contribution['flow']>; n: number }>();
-    for (const x of contribs) {
-      if (!x.flow) continue;
-      const k = `${x.flow.siteId}\u0000${x.flow.hour}\u0000${x.flow.storeId}\u0000${x.flow.fromFloor}\u0000${x.flow.toFloor}`;
-      const f = flows.get(k);
-      if (f) f.n++;
-      else flows.set(k, { f: x.flow, n: 1 });
-    }
-    if (flows.size > 0) {
-      const fl = [...flows.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, v]) => v);
-      await rows(
-        c,
-        `INSERT INTO rollup_floor_flows (site_id, store_id, from_floor, to_floor, hour, n)
-         SELECT * FROM unnest(@sites::text[], @stores::text[], @froms::int[], @tos::int[], @hours::bigint[], @ns::bigint[])
-         ON CONFLICT (site_id, hour, store_id, from_floor, to_floor) DO UPDATE SET n = rollup_floor_flows.n + excluded.n`,
-        {
-          sites: fl.map((v) => v.f.siteId),
-          stores: fl.map((v) => v.f.storeId),
-          froms: fl.map((v) => v.f.fromFloor),
-          tos: fl.map((v) => v.f.toFloor),
-          hours: fl.map((v) => v.f.hour),
-          ns: fl.map((v) => v.n),
-        },
-      );
-    }
-    const arrivals = contribs.flatMap((x) => (x.arrival ? [x.arrival] : []));
-    if (arrivals.length > 0)
-      await rows(
-        c,
-        `INSERT INTO rollup_arrivals (id, site_id, at, subject_id, member_id)
-         SELECT * FROM unnest(@ids::text[], @sites::text[], @ats::bigint[], @subjects::text[], @members::text[]) ON CONFLICT DO NOTHING`,
-        {
-          ids: arrivals.map((a) => a.id),
-          sites: arrivals.map((a) => a.siteId),
-          ats: arrivals.map((a) => a.at),
-          subjects: arrivals.map((a) => a.subjectId),
-          members: arrivals.map((a) => a.memberId),
-        },
-      );
-    const ends = contribs.flatMap((x) => (x.dwellEnd ? [x.dwellEnd] : []));
-    if (ends.length > 0)
-      await rows(
-        c,
-        `INSERT INTO rollup_dwell_ends (id, site_id, store_id, zone_id, at, dwell_ms)
-         SELECT * FROM unnest(@ids::text[], @sites::text[], @stores::text[], @zones::text[], @ats::bigint[], @ms::bigint[]) ON CONFLICT DO NOTHING`,
-        {
-          ids: ends.map((a) => a.id),
-          sites: ends.map((a) => a.siteId),
-          stores: ends.map((a) => a.storeId),
-          zones: ends.map((a) => a.zoneId),
-          ats: ends.map((a) => a.at),
-          ms: ends.map((a) => a.dwellMs),
-        },
-      );
-    // Last, as they are the rows every batch of a store-hour shares (held until the commit that follows):
-    // counters summed per cell in the batch, one upsert row per cell in key order, and the event counter.
+    // 2. Everything else in one statement: per-event indexes, floor flows, then the hourly cells
+    // (counters summed per cell, rows in key order) and the event counter.
     const cells = new Map<string, { x: Contribution; sums: Record<string, number> }>();
     for (const x of contribs) {
       const k = cellKey(x.cell);
@@ -182,23 +124,61 @@ export class PgRollupTables {
       if (x.visitHour && firstOfVisitHour.get(visitHourKey(x.visitHour)) === x && added.has(visitHourKey(x.visitHour)))
         cell.sums[VISIT_STAGES[x.visitHour.type as keyof typeof VISIT_STAGES]]! += 1;
     }
-    const sorted = [...cells.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, v]) => v);
-    const counterParams = Object.fromEntries(ROLLUP_COUNTERS.map((n) => [n, sorted.map((s) => s.sums[n])]));
+    const sorted = byKey(cells);
+    const flows = new Map<string, { f: NonNullable<Contribution['flow']>; n: number }>();
+    for (const x of contribs) {
+      if (!x.flow) continue;
+      const k = `${x.flow.siteId}\u001f${x.flow.hour}\u001f${x.flow.storeId}\u001f${x.flow.fromFloor}\u001f${x.flow.toFloor}`;
+      const f = flows.get(k);
+      if (f) f.n++;
+      else flows.set(k, { f: x.flow, n: 1 });
+    }
+    const fl = byKey(flows);
+    const arrivals = contribs.flatMap((x) => (x.arrival ? [x.arrival] : []));
+    const ends = contribs.flatMap((x) => (x.dwellEnd ? [x.dwellEnd] : []));
     await rows(
       c,
-      `WITH up AS (INSERT INTO rollup_hours (site_id, store_id, zone_id, floor, hour, ${ROLLUP_COUNTERS.join(', ')})
-       SELECT * FROM unnest(@sites::text[], @stores::text[], @zones::text[], @floors::int[], @hours::bigint[],
-         ${ROLLUP_COUNTERS.map((n) => `@${n}::${n === 'purchase_amount' ? 'float8' : 'bigint'}[]`).join(', ')})
-       ON CONFLICT (site_id, hour, store_id, zone_id, floor) DO UPDATE SET ${ROLLUP_COUNTERS.map((n) => `${n} = rollup_hours.${n} + excluded.${n}`).join(', ')}
-       RETURNING 1)
+      `WITH ar AS (
+         INSERT INTO rollup_arrivals (id, site_id, at, subject_id, member_id)
+         SELECT * FROM unnest(@aIds::text[], @aSites::text[], @aAts::bigint[], @aSubjects::text[], @aMembers::text[]) ON CONFLICT DO NOTHING RETURNING 1),
+       de AS (
+         INSERT INTO rollup_dwell_ends (id, site_id, store_id, zone_id, at, dwell_ms)
+         SELECT * FROM unnest(@dIds::text[], @dSites::text[], @dStores::text[], @dZones::text[], @dAts::bigint[], @dMs::bigint[]) ON CONFLICT DO NOTHING RETURNING 1),
+       fl AS (
+         INSERT INTO rollup_floor_flows (site_id, store_id, from_floor, to_floor, hour, n)
+         SELECT * FROM unnest(@fSites::text[], @fStores::text[], @fFroms::int[], @fTos::int[], @fHours::bigint[], @fNs::bigint[])
+         ON CONFLICT (site_id, hour, store_id, from_floor, to_floor) DO UPDATE SET n = rollup_floor_flows.n + excluded.n RETURNING 1),
+       up AS (
+         INSERT INTO rollup_hours (site_id, store_id, zone_id, floor, hour, ${ROLLUP_COUNTERS.join(', ')})
+         SELECT * FROM unnest(@sites::text[], @stores::text[], @zones::text[], @floors::int[], @hours::bigint[],
+           ${ROLLUP_COUNTERS.map((n) => `@${n}::${n === 'purchase_amount' ? 'float8' : 'bigint'}[]`).join(', ')})
+         ON CONFLICT (site_id, hour, store_id, zone_id, floor) DO UPDATE SET ${ROLLUP_COUNTERS.map((n) => `${n} = rollup_hours.${n} + excluded.${n}`).join(', ')}
+         RETURNING 1)
        UPDATE row_counts SET n = n + @n WHERE name = 'events' AND shard = @shard`,
       {
-        sites: sorted.map((s) => s.x.cell.siteId),
-        stores: sorted.map((s) => s.x.cell.storeId),
-        zones: sorted.map((s) => s.x.cell.zoneId),
-        floors: sorted.map((s) => s.x.cell.floor),
-        hours: sorted.map((s) => s.x.cell.hour),
-        ...counterParams,
+        aIds: arrivals.map((a) => a.id),
+        aSites: arrivals.map((a) => a.siteId),
+        aAts: arrivals.map((a) => a.at),
+        aSubjects: arrivals.map((a) => a.subjectId),
+        aMembers: arrivals.map((a) => a.memberId),
+        dIds: ends.map((a) => a.id),
+        dSites: ends.map((a) => a.siteId),
+        dStores: ends.map((a) => a.storeId),
+        dZones: ends.map((a) => a.zoneId),
+        dAts: ends.map((a) => a.at),
+        dMs: ends.map((a) => a.dwellMs),
+        fSites: fl.map((v) => v.f.siteId),
+        fStores: fl.map((v) => v.f.storeId),
+        fFroms: fl.map((v) => v.f.fromFloor),
+        fTos: fl.map((v) => v.f.toFloor),
+        fHours: fl.map((v) => v.f.hour),
+        fNs: fl.map((v) => v.n),
+        sites: sorted.map((x) => x.x.cell.siteId),
+        stores: sorted.map((x) => x.x.cell.storeId),
+        zones: sorted.map((x) => x.x.cell.zoneId),
+        floors: sorted.map((x) => x.x.cell.floor),
+        hours: sorted.map((x) => x.x.cell.hour),
+        ...Object.fromEntries(ROLLUP_COUNTERS.map((n) => [n, sorted.map((x) => x.sums[n])])),
         n: events.length,
         shard: Math.floor(Math.random() * 16),
       },
