@@ -332,6 +332,8 @@ export const en = {
   'rules.create': 'Create rule',
   'rules.save': 'Save rule',
   'rules.cancel': 'Cancel',
+  'rules.savedWithWarnings': 'Saved, but it names places no known site has, so it may never match (see the marked fields).',
+  'rules.backToList': 'Back to the rules',
   'rules.fixForm': 'Fix the form',
   'rules.badJson': 'actions: not valid JSON ({error})',
   'rules.notSavedBox': 'Not saved ({error})',

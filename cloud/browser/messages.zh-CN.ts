@@ -333,6 +333,8 @@ export const zhCN: Readonly<Record<MessageKey, string>> = {
   'rules.create': '创建规则',
   'rules.save': '保存规则',
   'rules.cancel': '取消',
+  'rules.savedWithWarnings': '已保存，但其中有已知场地中不存在的地点，规则可能永远不会触发（见标出的字段）。',
+  'rules.backToList': '返回规则列表',
   'rules.fixForm': '请修正表单',
   'rules.badJson': 'actions：不是有效的 JSON（{error}）',
   'rules.notSavedBox': '未保存（{error}）',

@@ -120,7 +120,7 @@ function editor(main: HTMLElement, rule: Rule, isNew: boolean): void {
     ),
   );
 
-  function showIssues(error: string, issues: string[]): void {
+  function showIssues(error: string, issues: string[], cls = 'issue'): void {
     for (const p of form.querySelectorAll('.field-error')) p.textContent = '';
     for (const x of form.querySelectorAll('[aria-invalid]')) x.removeAttribute('aria-invalid');
     const loose: string[] = [];
@@ -130,7 +130,7 @@ function editor(main: HTMLElement, rule: Rule, isNew: boolean): void {
         loose.push(issue);
         continue;
       }
-      slot.append(h('span', { class: 'issue', text: issue }));
+      slot.append(h('span', { class: cls, text: issue }));
       const control = form.querySelector(`#f-${fieldOf(issue)}`);
       if (control) control.setAttribute('aria-invalid', 'true');
     }
@@ -165,7 +165,23 @@ function editor(main: HTMLElement, rule: Rule, isNew: boolean): void {
     if (v('minDwellMs').trim()) body.minDwellMs = num(v('minDwellMs'));
     const res = isNew ? await api('POST', '/api/v1/rules', body) : await api('PUT', `/api/v1/rules/${encodeURIComponent(rule.id)}`, body);
     if (res.status === 200 || res.status === 201) {
-      location.hash = '#/rules';
+      const warnings = (res.body as { warnings?: string[] }).warnings ?? [];
+      if (warnings.length === 0) {
+        location.hash = '#/rules';
+        return;
+      }
+      // Saved, but it names places no site has: it would never match. Say so next to the fields.
+      showIssues('', warnings, 'warning');
+      fill(
+        top,
+        h(
+          'p',
+          { class: 'warn-text', role: 'alert', id: 'rule-warnings' },
+          t('rules.savedWithWarnings'),
+          ' ',
+          h('a', { href: '#/rules', text: t('rules.backToList') }),
+        ),
+      );
       return;
     }
     showIssues(res.body.error || t('error.http', { status: res.status }), res.body.issues || []);

@@ -165,6 +165,7 @@ export function createApi(options: ApiOptions): Hono {
   registerMembersRoutes(app, members, operatorAuth);
   registerRulesRoutes(app, {
     store,
+    sites: options.sites ?? new Map(),
     clock: options.clock ?? systemClock,
     logger: options.logger,
     auth: operatorAuth,

@@ -5,6 +5,8 @@ import { z } from 'zod';
 import type { Clock } from '../clock.js';
 import type { Logger } from '../log.js';
 import { ruleSchema, type Rule } from '../rules/rule.schema.js';
+import { ruleWarnings } from '../rules/rule-warnings.js';
+import type { Site } from '@storesense/firmware-config';
 import type { CloudStore } from '../store/cloud-store.js';
 import { principalOf } from './auth.middleware.js';
 import { HttpError, parseJsonBody } from './http-error.js';
@@ -21,6 +23,8 @@ export interface RulesRoutesOptions {
   auth: MiddlewareHandler;
   /** Told after every change, so the rules runner reloads its cache. */
   onRulesChanged?: () => void;
+  /** Known site models: a stored rule naming a site, store or zone none of them has gets `warnings`. */
+  sites?: ReadonlyMap<string, Site>;
 }
 
 /**
@@ -54,7 +58,7 @@ export function registerRulesRoutes(app: Hono, o: RulesRoutesOptions): void {
     if (await o.store.getRule(rule.id)) throw new HttpError(409, { error: `rule ${rule.id} exists; PUT /api/v1/rules/${rule.id} replaces it` });
     await o.store.putRule(rule, o.clock.now());
     changed('create', rule.id);
-    return c.json({ rule }, 201);
+    return c.json({ rule, warnings: ruleWarnings(rule, o.sites ?? new Map()) }, 201);
   });
 
   app.get('/api/v1/rules/:id', o.auth, async (c) => {
@@ -74,7 +78,7 @@ export function registerRulesRoutes(app: Hono, o: RulesRoutesOptions): void {
     if (!writable(c, existing) || !writable(c, rule)) throw refuse(c);
     await o.store.putRule(rule, o.clock.now());
     changed('replace', id);
-    return c.json({ rule });
+    return c.json({ rule, warnings: ruleWarnings(rule, o.sites ?? new Map()) });
   });
 
   app.delete('/api/v1/rules/:id', o.auth, async (c) => {

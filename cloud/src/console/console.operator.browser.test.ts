@@ -325,7 +325,7 @@ describe.skipIf(!haveChromium)('operator console in headless Chromium', () => {
     ); // her visit has got to the purchase
     // Switch to English: stored, so a reload (and the staff view) keep it.
     await page.selectOption('#lang', 'en');
-    await page.waitForFunction("document.documentElement.lang === 'en'");
+    await expect.poll(() => page.evaluate<string>('document.documentElement.lang'), POLL).toBe('en'); // not waitForFunction: its polling evals, which the CSP refuses
     await page.waitForSelector('tr.gw[data-gateway="gw-dept-1"]');
     expect(await page.locator('#nav a').first().textContent()).toBe('Overview');
     await page.reload();
@@ -333,7 +333,7 @@ describe.skipIf(!haveChromium)('operator console in headless Chromium', () => {
     expect(await page.getAttribute('html', 'lang')).toBe('en');
     expect(await page.locator('#tz').textContent()).toBe('times in Asia/Shanghai');
     await page.selectOption('#lang', 'zh-CN');
-    await page.waitForFunction("document.documentElement.lang === 'zh-CN'");
+    await expect.poll(() => page.evaluate<string>('document.documentElement.lang'), POLL).toBe('zh-CN');
     await page.click('#nav a[data-route=members]');
     await page.waitForSelector('tr[data-member="M0001"]');
     expect(await page.locator('tr[data-member="M0001"]').textContent()).toContain('¥1,280.00');
@@ -378,5 +378,21 @@ describe.skipIf(!haveChromium)('operator console in headless Chromium', () => {
     expect(await page.locator('#health .tile', { hasText: 'last answer' }).locator('b').textContent()).toMatch(/^\d\d:\d\d$/);
     await context.setOffline(false);
     await page.waitForSelector('#health:not([data-stale]) .tile.ok', { timeout: 20_000 });
+  }, 60_000);
+
+  it('a rule naming a store no site has is saved with a warning next to the field, not silently', async () => {
+    const page = browsers[0]!.page;
+    await page.goto(`${t.endpoints.httpUrl}/#/rules/new`);
+    await page.waitForSelector('#rule-form');
+    await page.fill('#f-id', 'typo-store');
+    await page.fill('#f-name', 'Typo in the store');
+    await page.fill('#f-storeIds', 'dept-stor');
+    await page.getByRole('button', { name: 'Create rule' }).click();
+    await page.waitForSelector('#rule-warnings');
+    expect(await page.locator('.field-error[data-field=storeIds] .warning').textContent()).toBe('storeIds[0]: "dept-stor" is not a store of any known site');
+    expect(await t.cloud.store!.getRule('typo-store')).toMatchObject({ storeIds: ['dept-stor'] }); // stored all the same
+    await page.getByRole('link', { name: 'Back to the rules' }).click();
+    await page.waitForSelector('tr[data-rule="typo-store"]');
+    expect(problems().filter((p) => !p.includes('ERR_INTERNET_DISCONNECTED'))).toEqual([]); // the offline spell of the health test
   }, 60_000);
 });

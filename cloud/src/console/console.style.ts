@@ -81,7 +81,8 @@ li.alert .rec-headline { font-size: .85rem; margin-top: 2px; }
 .checks { display: flex; flex-wrap: wrap; gap: 4px 14px; border: 1px solid var(--line); border-radius: 6px; }
 .checks label { font-weight: 400; }
 .field-error { color: var(--bad); font-size: .85rem; margin: 0; }
-.field-error .issue { display: block; }
+.field-error .issue, .field-error .warning { display: block; }
+.field-error .warning { color: var(--warn); }
 .buttons { display: flex; gap: 12px; align-items: center; }
 #login-view { max-width: 360px; margin: 48px auto; padding: 0 14px; }
 #login { display: grid; gap: 10px; }
