@@ -245,6 +245,34 @@ describe('nextJourneyState', () => {
       expected: [],
     },
     {
+      name: 'with door receivers, a weak stretch deep inside (still heard, no door passed) is no exit',
+      segments: [
+        { ticks: 4, place: 'near', door: true },
+        { ticks: 80, place: 'inside' },
+        { ticks: 60, place: 'absent' },
+        { ticks: 40, place: 'inside' },
+        { ticks: 60, silent: true },
+      ],
+      settings: { doorGating: true },
+      // Before: exit@21000 after 12 s of weak readings, then a doorless re-arrival. Now one visit,
+      // ending at its last sighting once the phone falls silent.
+      expected: ['approach@0', 'arrival@1000', 'exit@45750'],
+    },
+    {
+      name: 'with door receivers, a weak stretch right after passing the door is an exit',
+      segments: [
+        { ticks: 4, place: 'near', door: true },
+        { ticks: 80, place: 'inside' },
+        { ticks: 2, place: 'inside', door: true },
+        { ticks: 60, place: 'absent' },
+        { ticks: 40, place: 'inside' },
+      ],
+      settings: { doorGating: true },
+      // The exit is dated to the start of the weak streak; the later inside run has no door, and
+      // 10 s of it is past the doorless-entry hold, so it is a new visit.
+      expected: ['approach@0', 'arrival@1000', 'exit@21500', 'approach@36500', 'arrival@36500'],
+    },
+    {
       name: 'a re-entry right after an exit needs reentryGapMs',
       segments: [
         { ticks: 4, place: 'near' },

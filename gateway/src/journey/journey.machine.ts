@@ -4,13 +4,17 @@ import type { JourneyEventDraft, JourneyState, MachineSettings, Place, Run, Tick
 
 export * from './journey.types.js';
 
+/** How long before a weak-signal streak the door evidence of a departure may come. */
+const DOOR_BEFORE_WEAK_EXIT_MS = 15_000;
+
 /**
  * One subject's journey, one tick at a time: class probabilities in, journey events out.
  * Pure: no clock, no I/O; ids come from `settings.newId(at)`. Hysteresis: a place, zone or floor
  * switch must hold for settings.*HoldMs of consecutive ticks with probability ≥ minProb, and the event's
  * `at` is the first tick of that run (the best estimate of the crossing); `detectedAt` is `now`.
  * Leaving: either a clear outside pattern for `leaveHoldMs` (exit at the run start) or no/weak
- * signal for `exitAbsenceMs` (exit at the last sighting).
+ * signal for `exitAbsenceMs` (exit at the last sighting); with door gating, weak signal while still
+ * heard ends a visit only after door evidence (decision 80).
  * @example
  * let s = initialJourneyState();
  * ({ state: s, events } = nextJourneyState(s, { now, probs, lastSeenAt, purchases: [] }, settings));
@@ -51,7 +55,13 @@ export function nextJourneyState(state: JourneyState, input: TickInput, settings
   const silentForMs = lastSeenAt === undefined ? Number.POSITIVE_INFINITY : now - lastSeenAt;
   const absentForMs = s.absentSince === undefined ? 0 : now - s.absentSince;
 
-  if (s.place !== 'absent' && (silentForMs >= settings.exitAbsenceMs || absentForMs >= settings.exitAbsenceMs)) {
+  // A weak-signal streak ends a visit only if the subject went past a door around it (or fell
+  // silent): deep in a store whose receivers sit by the door, a shopper reads weak everywhere too.
+  const weakExitOk =
+    s.place !== 'inside' ||
+    !settings.doorGating ||
+    (s.lastDoorAt !== undefined && s.absentSince !== undefined && s.lastDoorAt >= s.absentSince - DOOR_BEFORE_WEAK_EXIT_MS);
+  if (s.place !== 'absent' && (silentForMs >= settings.exitAbsenceMs || (absentForMs >= settings.exitAbsenceMs && weakExitOk))) {
     // Best estimate of the moment they left: the last sighting, or the start of a weak-signal streak.
     const leftAt = Math.min(lastSeenAt ?? now, s.absentSince ?? now);
     if (s.place === 'inside') events.push(...exitVisit(s, leftAt, now, 0.9, settings));
