@@ -9,6 +9,7 @@ import type { BrokerLink, MessageHandler, PublishOptions } from './broker-link.j
 import { AuthThrottle, DEFAULT_AUTH_THROTTLE } from './auth-throttle.js';
 import { DECOY_CREDENTIAL, verifyPassword } from './credentials.js';
 import { guardedConnection } from './packet-guard.js';
+import { DEFAULT_LOGIN_CACHE, LoginCache } from './login-cache.js';
 import { parseTopic } from '@storesense/protocol';
 
 /** The only import of aedes (architecture §7 habit 2). */
@@ -26,6 +27,8 @@ import { parseTopic } from '@storesense/protocol';
  *   is ~100 KiB; a bigger packet closes the connection while it streams (packet-guard.ts).
  * - auth throttle: 10 failed logins per username and 50 per address per minute, then refused
  *   without a password check (auth-throttle.ts).
+ * - login cache: a gateway's repeated CONNECT with the password that passed scrypt, against an
+ *   unchanged stored credential, skips the scrypt; at most 10 000 usernames for 1 h (login-cache.ts).
  */
 export interface BrokerLimits {
   maxTopicLevels: number;
@@ -105,6 +108,7 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions): Promi
     maxKeys: DEFAULT_AUTH_THROTTLE.maxKeys,
     now: () => Date.now(),
   });
+  const logins = new LoginCache({ ...DEFAULT_LOGIN_CACHE, now: () => Date.now() });
 
   const aedes = await Aedes.createBroker({
     maxTopicLevels: limits.maxTopicLevels,
@@ -131,8 +135,13 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions): Promi
         throttle.failed(address, username);
         if (!username || !password) return refuse('missing username or password');
         const credential = await options.lookupCredential(username);
-        const ok = await verifyPassword(password, credential ?? DECOY_CREDENTIAL);
+        const cached = credential !== undefined && logins.has(username, password, credential);
+        const ok = cached || (await verifyPassword(password, credential ?? DECOY_CREDENTIAL));
+        // A failure leaves a remembered login alone: it matches only the right password anyway,
+        // and forgetting it would let anyone make a gateway's next reconnect pay the scrypt.
         if (!credential || !ok) return refuse(credential ? 'wrong password' : 'unknown username');
+        if (cached) metrics.inc('broker.auth_cached');
+        else logins.remember(username, password, credential);
         throttle.forgive(address, username);
         // The client id is bound to the credential: a gateway connects as `{siteId}.{gatewayId}`
         // (its uplink's id), so one gateway's password can never take over another's session

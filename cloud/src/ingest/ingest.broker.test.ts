@@ -171,6 +171,27 @@ describe('embedded broker + ingest over real sockets', () => {
     expect(t.logs.text).not.toContain(PASSWORD);
   });
 
+  it('a repeated CONNECT skips the scrypt, but never past a changed password or a revocation', async () => {
+    const site = 'cache';
+    await t.cloud.provisionGateway({ siteId: site, gatewayId: 'gw1', password: 'first-password-1' });
+    const cachedBefore = t.cloud.metrics.get('broker.auth_cached');
+    await (await connectClient(t.endpoints.mqttUrl, `${site}.gw1`, 'first-password-1')).endAsync();
+    await (await connectClient(t.endpoints.mqttUrl, `${site}.gw1`, 'first-password-1')).endAsync();
+    expect(t.cloud.metrics.get('broker.auth_cached') - cachedBefore).toBe(1);
+    // A wrong password is never taken from the cache (and does not evict the good login).
+    await expect(connectClient(t.endpoints.mqttUrl, `${site}.gw1`, 'first-password-2')).rejects.toMatchObject({ code: 4 });
+    // New credentials: the old password, remembered a moment ago, is refused; the new one works.
+    await t.cloud.provisionGateway({ siteId: site, gatewayId: 'gw1', password: 'second-password' });
+    await expect(connectClient(t.endpoints.mqttUrl, `${site}.gw1`, 'first-password-1')).rejects.toMatchObject({ code: 4 });
+    await (await connectClient(t.endpoints.mqttUrl, `${site}.gw1`, 'second-password')).endAsync();
+    await (await connectClient(t.endpoints.mqttUrl, `${site}.gw1`, 'second-password')).endAsync();
+    // Revoked straight in the store (no hook called): the remembered login is refused all the same.
+    await t.cloud.store!.registerGateway(site, 'gw1', Date.now());
+    expect(await t.cloud.store!.revokeGateway(site, 'gw1', Date.now())).toBe(true);
+    await expect(connectClient(t.endpoints.mqttUrl, `${site}.gw1`, 'second-password')).rejects.toMatchObject({ code: 4 });
+    expect(t.cloud.metrics.get('broker.auth_cached') - cachedBefore).toBe(2);
+  });
+
   it('tracks retained state/conn and state/health per gateway', async () => {
     await gw.publishAsync(topics.stateConn(SITE, GW), codecs.connState.encode({ v: 1, state: 'online', at: 5, version: '0.1.0' }), { qos: 1, retain: true });
     await gw.publishAsync(

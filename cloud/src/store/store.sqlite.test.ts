@@ -31,6 +31,38 @@ describe('openSqliteStore', () => {
     t.cleanup();
   });
 
+  it('group commit: concurrent inserts share a transaction, a re-sent id in the same batch is a duplicate, a bad event fails alone, and each resolves only once committed', async () => {
+    const t = tempDir();
+    const path = join(t.dir, 'cloud.db');
+    const store = openSqliteStore({ path });
+    const events = Array.from({ length: 300 }, (_, i) => makeEvent({ gatewayId: `gw${i % 7}` }));
+    const bad = makeEvent() as ReturnType<typeof makeEvent> & { self?: unknown };
+    bad.self = bad; // JSON.stringify throws inside the batch
+    const raw = new Database(path, { readonly: true });
+    const count = () => (raw.prepare('SELECT count(*) AS n FROM events').get() as { n: number }).n;
+    const calls = [...events, events[0]!, bad, events[1]!].map((e) =>
+      store.insertEvent(e, 1).then(
+        (r) => ({ r, committed: count() }),
+        (err: unknown) => ({ err }),
+      ),
+    );
+    const results = await Promise.all(calls);
+    expect(results.slice(0, 300).every((x) => 'r' in x && x.r.inserted)).toBe(true);
+    expect(results[300]).toMatchObject({ r: { inserted: false, owner: { siteId: events[0]!.siteId, gatewayId: events[0]!.gatewayId } } });
+    expect(results[301]).toMatchObject({ err: expect.any(TypeError) });
+    expect(results[302]).toMatchObject({ r: { inserted: false } });
+    // Read from another connection the moment each caller resolved: its event was already committed.
+    expect(results.every((x) => !('committed' in x) || x.committed === 300)).toBe(true);
+    // Inserts still queued when the store closes are committed first, not lost.
+    const late = makeEvent();
+    const pending = store.insertEvent(late, 2);
+    await store.close();
+    expect(await pending).toEqual({ inserted: true });
+    expect(count()).toBe(301);
+    raw.close();
+    t.cleanup();
+  });
+
   it('migrates a version-1 database: earlier alerts are open and can be claimed', async () => {
     const t = tempDir();
     const path = join(t.dir, 'cloud.db');

@@ -114,6 +114,20 @@ function migrate(db: Database.Database): void {
   }
 }
 
+type InsertEventOutcome = { inserted: boolean; owner?: { siteId: string; gatewayId: string } };
+
+interface PendingEvent {
+  event: PresenceEvent;
+  receivedAt: number;
+  resolve(outcome: InsertEventOutcome): void;
+  reject(err: unknown): void;
+  /** Set inside the group transaction; an Error fails this event alone. */
+  outcome?: InsertEventOutcome | Error;
+}
+
+/** Events in one group commit at most (a bigger burst commits in several). */
+const MAX_GROUP_COMMIT = 1000;
+
 class SqliteCloudStore implements CloudStore {
   private readonly stmt;
   private readonly auth: SqliteAuthTables;
@@ -126,6 +140,9 @@ class SqliteCloudStore implements CloudStore {
   private readonly occupancy: SqliteOccupancyTables;
   private readonly rollups: SqliteRollupTables;
   private readonly insertEventTx: (event: PresenceEvent, receivedAt: number) => boolean;
+  private readonly commitEvents: (batch: PendingEvent[]) => void;
+  private pending: PendingEvent[] = [];
+  private flushScheduled = false;
 
   constructor(
     private readonly db: Database.Database,
@@ -204,13 +221,57 @@ class SqliteCloudStore implements CloudStore {
       this.rollups.apply(event);
       return true;
     });
+    this.commitEvents = db.transaction((batch: PendingEvent[]) => {
+      for (const p of batch) {
+        try {
+          // Nested in this transaction, insertEventTx is a savepoint: a failure undoes this event only.
+          if (this.insertEventTx(p.event, p.receivedAt)) p.outcome = { inserted: true };
+          else {
+            const owner = this.stmt.eventOwner.get(p.event.id) as { site_id: string; gateway_id: string } | undefined;
+            p.outcome = { inserted: false, ...(owner ? { owner: { siteId: owner.site_id, gatewayId: owner.gateway_id } } : {}) };
+          }
+        } catch (err) {
+          p.outcome = err instanceof Error ? err : new Error(String(err));
+        }
+      }
+    });
     this.rollups.backfill();
   }
 
-  async insertEvent(event: PresenceEvent, receivedAt: number): Promise<{ inserted: boolean; owner?: { siteId: string; gatewayId: string } }> {
-    if (this.insertEventTx(event, receivedAt)) return { inserted: true };
-    const owner = this.stmt.eventOwner.get(event.id) as { site_id: string; gateway_id: string } | undefined;
-    return { inserted: false, ...(owner ? { owner: { siteId: owner.site_id, gatewayId: owner.gateway_id } } : {}) };
+  /**
+   * Group commit (decision 180): events arriving in one turn of the event loop are stored in one
+   * transaction, so one fsync (synchronous=FULL) covers all of them instead of one each. Each event
+   * is its own savepoint, so a bad one fails alone; each caller resolves only after the COMMIT that
+   * holds its event, so the ack that follows is still a promise of durability.
+   */
+  insertEvent(event: PresenceEvent, receivedAt: number): Promise<InsertEventOutcome> {
+    return new Promise((resolve, reject) => {
+      this.pending.push({ event, receivedAt, resolve, reject });
+      if (this.pending.length >= MAX_GROUP_COMMIT) this.flushEvents();
+      else if (!this.flushScheduled) {
+        this.flushScheduled = true;
+        setImmediate(() => this.flushEvents());
+      }
+    });
+  }
+
+  private flushEvents(): void {
+    this.flushScheduled = false;
+    const batch = this.pending;
+    if (batch.length === 0) return;
+    this.pending = [];
+    try {
+      if (!this.db.open) throw new Error('the cloud store is closed');
+      this.commitEvents(batch);
+    } catch (err) {
+      // Nothing of the batch was committed: every caller fails (the gateway resends, unacked).
+      for (const p of batch) p.reject(err);
+      return;
+    }
+    for (const p of batch) {
+      if (p.outcome instanceof Error) p.reject(p.outcome);
+      else if (p.outcome) p.resolve(p.outcome);
+    }
   }
 
   async markEventsProcessed(ids: readonly string[]): Promise<void> {
@@ -597,6 +658,7 @@ class SqliteCloudStore implements CloudStore {
   }
 
   async close(): Promise<void> {
+    this.flushEvents();
     if (this.db.open) this.db.close();
   }
 }
