@@ -1,6 +1,6 @@
 /**
- * Cloud ingest, side by side in one run (issue 12): the embedded default (aedes + SQLite) and one
- * node on PostgreSQL behind Mosquitto 2 (dynamic security, shared subscription), each driven by
+ * Cloud ingest, side by side in one run (issue 12): bare aedes doing the relay-and-ack job alone,
+ * the embedded default (aedes + SQLite) and one node on PostgreSQL behind Mosquitto 2 (dynamic security, shared subscription), each driven by
  * `storesense-sim fleet` in its own process with G gateway connections publishing QoS 1 events.
  * Two loads per configuration, alternating configurations: a burst of B events offered at once
  * (events/s stored and acked = the ceiling) and a steady R events/s for S seconds (publish→ack
@@ -8,15 +8,18 @@
  * rate for both). The cloud runs in this process; Mosquitto in its own.
  * Usage: node bench/dist/cloud-ingest.bench.js [gateways=100] [burst=10000] [rate=auto] [seconds=10]
  * (PostgreSQL at STORESENSE_BENCH_DATABASE_URL, default postgres://postgres@127.0.0.1:5432/test;
- * the PostgreSQL + Mosquitto rows are left out, saying why, when either is missing). One JSON line.
+ * the PostgreSQL + Mosquitto rows are left out, saying why, when either is missing;
+ * BENCH_CLOUD_CONFIGS=bare-aedes,embedded runs only those). One JSON line.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
 import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { codecs, filters, parseTopic, topics } from '@storesense/protocol';
+import { Aedes } from 'aedes';
 import { createCloud, createLogger, findDynsecPlugin, writeBrokerConfig, type Cloud } from '@storesense/cloud';
 import { report } from './stats.js';
 
@@ -28,6 +31,8 @@ const burst = Number(process.argv[3] ?? 10_000);
 const rateArg = process.argv[4] ?? 'auto';
 const seconds = Number(process.argv[5] ?? 10);
 const concurrency = Number(process.env.BENCH_BROKER_CONCURRENCY ?? 64);
+// Which configurations to run (comma-separated), all by default.
+const configs = (process.env.BENCH_CLOUD_CONFIGS ?? 'bare-aedes,embedded,postgres+mosquitto').split(',');
 const logger = createLogger({ level: 'silent' });
 
 interface FleetSummary {
@@ -43,20 +48,21 @@ interface FleetSummary {
 
 interface Target {
   name: string;
-  cloud: Cloud;
+  /** Events stored so far (for bare aedes: events the subscriber received and queued an ack for). */
+  stored(): number;
   mqttUrl: string;
   credentialsFile: string;
   stop(): Promise<void>;
 }
 
 function runFleet(t: Target, args: string[]): Promise<FleetSummary & { storedPerSecond: number }> {
-  const before = t.cloud.metrics.get('ingest.stored');
+  const before = t.stored();
   // Stored events over time, polled: events/s stored from the first to the last one stored.
   let first = 0;
   let last = 0;
   let seen = before;
   const poll = setInterval(() => {
-    const n = t.cloud.metrics.get('ingest.stored');
+    const n = t.stored();
     if (n > seen) {
       if (first === 0) first = performance.now();
       last = performance.now();
@@ -83,13 +89,14 @@ function runFleet(t: Target, args: string[]): Promise<FleetSummary & { storedPer
   });
 }
 
-async function provision(cloud: Cloud, dir: string): Promise<string> {
+async function provision(cloud: Cloud | undefined, dir: string): Promise<string> {
   const list = [];
   for (let i = 1; i <= gateways; i++) {
     const g = { siteId: 'bench', gatewayId: `gw-${String(i).padStart(4, '0')}`, password: randomBytes(12).toString('hex') };
-    const { username } = await cloud.provisionGateway(g);
+    const username = cloud ? (await cloud.provisionGateway(g)).username : `${g.siteId}.${g.gatewayId}`;
     list.push({ ...g, username });
   }
+  mkdirSync(dir, { recursive: true });
   const file = join(dir, 'credentials.json');
   writeFileSync(file, JSON.stringify({ gateways: list }), { mode: 0o600 });
   return file;
@@ -98,7 +105,63 @@ async function provision(cloud: Cloud, dir: string): Promise<string> {
 async function embedded(dir: string): Promise<Target> {
   const cloud = createCloud({ dataDir: join(dir, 'embedded'), logger });
   const { mqttUrl } = await cloud.start();
-  return { name: 'embedded', cloud, mqttUrl, credentialsFile: await provision(cloud, join(dir, 'embedded')), stop: () => cloud.stop() };
+  return {
+    name: 'embedded',
+    stored: () => cloud.metrics.get('ingest.stored'),
+    mqttUrl,
+    credentialsFile: await provision(cloud, join(dir, 'embedded')),
+    stop: () => cloud.stop(),
+  };
+}
+
+/**
+ * The same job on bare aedes, the ceiling the embedded default is compared with: no
+ * authentication, no validation, no storage; an in-process subscriber reads each event's id and
+ * acks it on the gateway's ack topic, batched per gateway over 20 ms like the cloud's ack batcher.
+ */
+async function bareAedes(dir: string): Promise<Target> {
+  const broker = await Aedes.createBroker();
+  const server = createServer(broker.handle);
+  await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
+  const port = (server.address() as { port: number }).port;
+  let received = 0;
+  const pending = new Map<string, string[]>();
+  const flush = (topic: string) => {
+    const ids = pending.get(topic)!;
+    pending.delete(topic);
+    broker.publish({ cmd: 'publish', topic, payload: codecs.ack.encode({ v: 1, at: Date.now(), ids }), qos: 1, retain: false, dup: false }, () => undefined);
+  };
+  await new Promise<void>((ok) =>
+    broker.subscribe(
+      filters.allEvents,
+      (packet, cb) => {
+        const parsed = parseTopic(packet.topic);
+        const id = (JSON.parse(packet.payload.toString()) as { id?: string }).id;
+        if (parsed && parsed.kind === 'event' && typeof id === 'string') {
+          received++;
+          const topic = topics.ack(parsed.siteId, parsed.gatewayId);
+          const ids = pending.get(topic);
+          if (ids) ids.push(id);
+          else {
+            pending.set(topic, [id]);
+            setTimeout(() => flush(topic), 20);
+          }
+        }
+        cb();
+      },
+      ok,
+    ),
+  );
+  return {
+    name: 'bare-aedes',
+    stored: () => received,
+    mqttUrl: `mqtt://127.0.0.1:${port}`,
+    credentialsFile: await provision(undefined, join(dir, 'bare')),
+    async stop() {
+      await new Promise<void>((ok) => broker.close(() => ok()));
+      await new Promise<void>((ok) => server.close(() => ok()));
+    },
+  };
 }
 
 async function freePort(): Promise<number> {
@@ -173,7 +236,7 @@ async function postgresMosquitto(dir: string): Promise<Target> {
   await cloud.start();
   return {
     name: 'postgres+mosquitto',
-    cloud,
+    stored: () => cloud.metrics.get('ingest.stored'),
     mqttUrl: files.credentialsValue.url,
     credentialsFile: await provision(cloud, join(dir, 'pg')),
     async stop() {
@@ -187,10 +250,11 @@ async function postgresMosquitto(dir: string): Promise<Target> {
 const dir = mkdtempSync(join(tmpdir(), 'storesense-cloud-bench-'));
 const targets: Target[] = [];
 try {
-  targets.push(await embedded(dir));
-  const why = await scaleUnavailable();
+  if (configs.includes('bare-aedes')) targets.push(await bareAedes(dir));
+  if (configs.includes('embedded')) targets.push(await embedded(dir));
+  const why = configs.includes('postgres+mosquitto') ? await scaleUnavailable() : undefined;
   if (why) process.stderr.write(`cloud-ingest: PostgreSQL + Mosquitto left out: ${why}\n`);
-  else targets.push(await postgresMosquitto(dir));
+  else if (configs.includes('postgres+mosquitto')) targets.push(await postgresMosquitto(dir));
 
   const results: Record<string, { burst?: FleetSummary & { storedPerSecond: number }; steady?: FleetSummary & { storedPerSecond: number } }> = {};
   // Alternating configurations, so load from other processes hits both alike.
