@@ -42,8 +42,9 @@ const allBenches = [
     name: 'cloud ingest',
     id: 'cloud-ingest',
     file: 'bench/dist/cloud-ingest.bench.js',
-    args: quick ? ['10', '1000', 'auto', '3'] : ['100', '5000', 'auto', '10'],
+    args: quick ? ['10', '1000', 'auto', '3'] : ['500', '20000', 'auto', '10'],
   },
+  { name: 'staff fan-out', id: 'staff-fanout', file: 'bench/dist/staff-fanout.bench.js', args: quick ? ['100', '20', '2'] : ['1000,5000', '20', '10'] },
   ...['sqlite', 'postgres'].map((backend) => ({
     name: `analytics at scale (${backend})`,
     id: `analytics-${backend}`,
@@ -217,7 +218,11 @@ Command: \`${c.command}\``,
   }),
 };
 
-const cloudNames = { embedded: 'embedded default (aedes + SQLite)', 'postgres+mosquitto': 'one node on PostgreSQL + Mosquitto 2' };
+const cloudNames = {
+  'bare-aedes': 'bare aedes (relay and ack only: no login, validation or storage)',
+  embedded: 'embedded default (aedes + SQLite)',
+  'postgres+mosquitto': 'one node on PostgreSQL + Mosquitto 2',
+};
 sections['cloud-ingest'] = (c) => ({
   title: 'Cloud ingest: embedded default vs PostgreSQL + Mosquitto',
   body: `\`storesense-sim fleet\` in its own process drives ${fmt(c.gateways)} gateway connections, each with its own
@@ -276,6 +281,24 @@ sections['analytics-sqlite'] = analyticsSection;
 sections['analytics-postgres'] = analyticsSection;
 const OPT_IN_TITLES = ['Analytics at scale: SQLite', 'Analytics at scale: PostgreSQL'];
 
+sections['staff-fanout'] = (f) => ({
+  title: 'Staff websocket fan-out: cloud vs bare ws',
+  body: `C staff sockets (clients in a child process) receive ${f.rate} alerts/s for ${f.seconds} s. Cloud: the embedded
+default's \`/api/v1/alerts/ws\`, each alert raised the real way (a consenting member's arrival
+ingested in-process: stored, rules, alert stored, hub fan-out), latency from handing the event to
+ingest to the client's receipt. Bare ws: a \`ws\` server writing a frame of similar size to every
+client, latency from the start of the broadcast. The two alternate per client count; RSS is the
+server process's after each (bare ws first).
+
+| clients | bare ws: p50 / p99 / max | delivered | cloud: p50 / p99 / max | delivered | server RSS (bare / cloud) |
+| --- | --- | --- | --- | --- | --- |
+${f.results.map((r) => `| ${fmt(r.clients)} | ${fmt(r.bareWs.p50Ms)} / ${fmt(r.bareWs.p99Ms)} / ${fmt(r.bareWs.maxMs)} ms | ${fmt(r.bareWs.received)} of ${fmt(r.bareWs.expected)} | ${fmt(r.cloud.p50Ms)} / ${fmt(r.cloud.p99Ms)} / ${fmt(r.cloud.maxMs)} ms | ${fmt(r.cloud.received)} of ${fmt(r.cloud.expected)} | ${fmt(r.bareWs.rssMiB)} / ${fmt(r.cloud.rssMiB)} MiB |`).join('\n')}
+
+Load average while measuring: ${f.loadAverage.join(', ')} on ${machine.cores} cores.
+
+Command: \`${f.command}\``,
+});
+
 const render = (id) => {
   const { title, body } = sections[id](results[allBenches.find((b) => b.id === id).name]);
   return { title, text: `## ${title}\n\n${body}\n\n${measured}\n` };
@@ -299,9 +322,16 @@ let md;
 if (!only) {
   md = [
     header,
-    ...['gateway-throughput', 'subject-memory', 'e2e-latency', 'simulator-generation', 'classifier-inference', 'outbox-append', 'cloud-ingest'].map(
-      (id) => render(id).text,
-    ),
+    ...[
+      'gateway-throughput',
+      'subject-memory',
+      'e2e-latency',
+      'simulator-generation',
+      'classifier-inference',
+      'outbox-append',
+      'cloud-ingest',
+      'staff-fanout',
+    ].map((id) => render(id).text),
     // Opt-in sections are not rerun by a full run: keep the ones measured earlier.
     ...(existsSync(docPath) ? readFileSync(docPath, 'utf8').split(/^(?=## )/m) : []).filter((p) => OPT_IN_TITLES.some((t) => p.startsWith(`## ${t}\n`))),
   ].join('\n');

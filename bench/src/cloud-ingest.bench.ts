@@ -147,7 +147,8 @@ async function bareAedes(dir: string): Promise<Target> {
             setTimeout(() => flush(topic), 20);
           }
         }
-        cb();
+        // Not synchronously: mqemitter would then deliver its whole queue in one deepening stack.
+        queueMicrotask(cb);
       },
       ok,
     ),

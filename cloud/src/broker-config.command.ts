@@ -76,7 +76,8 @@ export async function runBrokerConfigCommand(argv: readonly string[]): Promise<v
   if (!pluginPath) throw new UsageError('mosquitto_dynamic_security.so not found in the usual paths: pass --plugin PATH');
   // A config rendered for another machine or container (docker-compose's scale profile) names the
   // plugin where mosquitto runs: said, not refused.
-  if (values.plugin && !existsSync(values.plugin)) process.stderr.write(`broker-config: note: --plugin ${values.plugin} is not on this machine; it must exist where mosquitto runs\n`);
+  if (values.plugin && !existsSync(values.plugin))
+    process.stderr.write(`broker-config: note: --plugin ${values.plugin} is not on this machine; it must exist where mosquitto runs\n`);
   const outDir = resolve(values.out);
   if (existsSync(join(outDir, 'dynamic-security.json')) && !values.force)
     throw new UsageError(`${join(outDir, 'dynamic-security.json')} exists and may hold gateways enrolled since: pass --force to replace it`);
