@@ -223,6 +223,17 @@ const cloudNames = {
   embedded: 'embedded default (aedes + SQLite)',
   'postgres+mosquitto': 'one node on PostgreSQL + Mosquitto 2',
 };
+/** The embedded default as a ratio of bare aedes in the same run, and the warm reconnect (decision 181). */
+const cloudRatios = (c) => {
+  const bare = c.configurations.find((x) => x.name === 'bare-aedes');
+  const emb = c.configurations.find((x) => x.name === 'embedded');
+  if (!bare || !emb) return '';
+  return `Embedded / bare aedes, burst acked/s: **${(emb.burst.ackedPerSecond / bare.burst.ackedPerSecond).toFixed(2)}×**. "connect" is the first
+connect of the run; the steady load connects again with logins remembered (decision 181):
+${fmt(emb.steady.connectMs)} ms embedded against ${fmt(bare.steady.connectMs)} ms bare aedes.
+
+`;
+};
 sections['cloud-ingest'] = (c) => ({
   title: 'Cloud ingest: embedded default vs PostgreSQL + Mosquitto',
   body: `\`storesense-sim fleet\` in its own process drives ${fmt(c.gateways)} gateway connections, each with its own
@@ -242,7 +253,7 @@ which bounds what can be measured on a busy machine.
 | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |
 ${c.configurations.map((x) => `| ${cloudNames[x.name] ?? x.name} | ${fmt(x.burst.connectMs)} ms | ${fmt(x.burst.sentPerSecond)} | ${fmt(x.burst.storedPerSecond)} | ${fmt(x.burst.ackedPerSecond)} | ${fmt(Math.round(x.burst.ackP50Ms))} / ${fmt(Math.round(x.burst.ackP99Ms))} ms | ${fmt(x.steady.ackedPerSecond)} | ${fmt(Math.round(x.steady.ackP50Ms))} ms | ${fmt(Math.round(x.steady.ackP99Ms))} ms | ${fmt(Math.round(x.steady.ackMaxMs))} ms | ${x.burst.unacked + x.steady.unacked} |`).join('\n')}
 
-Load average while measuring: ${c.loadAverage.join(', ')} on ${machine.cores} cores (the machine is shared; ratios
+${cloudRatios(c)}Load average while measuring: ${c.loadAverage.join(', ')} on ${machine.cores} cores (the machine is shared; ratios
 matter more than absolute values).
 
 Command: \`${c.command}\``,
