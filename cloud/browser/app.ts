@@ -29,6 +29,7 @@ const ROUTES: { path: string; label: MessageKey; load: () => Promise<ViewModule>
   { path: 'analytics', label: 'nav.analytics', load: () => import('./analytics.js'), analystOk: true },
   { path: 'admin', label: 'nav.admin', load: () => import('./admin.js'), analystOk: false },
   { path: 'map', label: 'nav.map', load: () => import('./map.js'), analystOk: true },
+  { path: 'receivers', label: 'nav.receivers', load: () => import('./receivers.js'), analystOk: true },
 ];
 const main = byId('main');
 let cleanup: Cleanup | null = null;

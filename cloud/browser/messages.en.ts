@@ -418,6 +418,25 @@ export const en = {
   'staff.conflict': 'conflict',
   'error.network': 'network error: {error}',
   'error.http': 'HTTP {status}',
+  // receivers with calibration (receivers.ts)
+  'nav.receivers': 'Receivers',
+  'rx.intro': 'Receivers of the site model with the RSSI offset the site file declares, beside the auto-calibration each gateway reports in its health.',
+  'rx.site': 'Site',
+  'rx.noSites': 'No site model loaded.',
+  'rx.receiver': 'Receiver',
+  'rx.place': 'Where',
+  'rx.declared': 'Declared offset',
+  'rx.gateways': 'Auto-calibration by gateway',
+  'rx.noGateway': 'no gateway listens to it',
+  'rx.state.applied': 'applied',
+  'rx.state.learning': 'learning',
+  'rx.state.off': 'off',
+  'rx.state.none': 'not reported',
+  'rx.noReport': 'no health report',
+  'rx.stale': 'stale: last report {ago}',
+  'rx.reported': 'reported {ago}',
+  'rx.figures': 'learned {learned}, removes {offset}, from {n} fits',
+  'rx.declaredDiffers': 'the gateway still uses a declared {db}: its site file is older',
 } as const;
 
 export type MessageKey = keyof typeof en;

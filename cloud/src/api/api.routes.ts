@@ -21,6 +21,7 @@ import { DEFAULT_BODY_BYTES, DEFAULT_MAX_URL_BYTES, requestLimits } from './requ
 import { buildOpenApi } from './openapi.js';
 import { registerRulesRoutes } from './rules.routes.js';
 import { registerSitesRoutes } from './sites.routes.js';
+import { registerReceiversRoutes } from './receivers.routes.js';
 import { registerMapRoutes } from './map.routes.js';
 import { errorMessages } from './error-messages.js';
 import { optionalAuth, principalOf, requireRole } from './auth.middleware.js';
@@ -130,6 +131,7 @@ export function createApi(options: ApiOptions): Hono {
   });
 
   registerSitesRoutes(app, options.sites ?? new Map(), alertsAuth);
+  registerReceiversRoutes(app, { sites: options.sites ?? new Map(), store, auth: readAuth });
   app.get('/api/v1/gateways', readAuth, async (c) => c.json({ gateways: (await store.listGateways()).filter((g) => seesSite(c, g.siteId)) }));
   // Events gateways dropped undelivered (outbox cap or age bound): counts and ranges, newest first.
   app.get('/api/v1/gaps', readAuth, async (c) => {

@@ -76,6 +76,7 @@ function table(f: Fixture): Record<string, Row> {
     // Socket status: 101 once `hello` arrived, else the close code (analysts get no ticket: 4401).
     'get /api/v1/alerts/ws': { reqs: ['/api/v1/alerts/ws?since=0'], expect: ['101', '101', '101', '4401', '4401', '4401'], shows: { at: 0, text: 'alert-b1' } },
     'get /api/v1/sites': { reqs: ['/api/v1/sites'], expect: ['200', '200', '200', '200', '200', '401'] },
+    'get /api/v1/sites/{siteId}/receivers': { reqs: [`/api/v1/sites/${A}/receivers`, `/api/v1/sites/${B}/receivers`], expect: listing('401/401') },
     'get /api/v1/gateways': { reqs: ['/api/v1/gateways'], expect: ['200', '200', '403', '200', '200', '401'], shows: { at: 0, text: 'gw-b1' } },
     'get /api/v1/gaps': { reqs: ['/api/v1/gaps', `/api/v1/gaps?siteId=${B}`], expect: listing('401/401'), shows: { at: 0, text: f.ids.gapB } },
     'get /api/v1/members': {

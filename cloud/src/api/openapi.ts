@@ -80,6 +80,14 @@ export const ROUTE_DOCS: readonly RouteDoc[] = [
   },
   {
     method: 'get',
+    path: '/api/v1/sites/{siteId}/receivers',
+    summary:
+      "a site model's receivers with their declared RSSI offsets beside the auto-calibration each listening gateway last reported in its health, with the report's receive time (operators and analysts; a site-scoped one its site only)",
+    auth: 'bearer',
+    responses: { '200': '{siteId, receivers}', '403': 'another site than a site-scoped principal', '404': 'no such site' },
+  },
+  {
+    method: 'get',
     path: '/api/v1/gateways',
     summary: "gateways with connection state, health and lost-event alarms (gaps); a site-scoped token sees its site's",
     auth: 'bearer',

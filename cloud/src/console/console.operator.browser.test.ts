@@ -126,7 +126,7 @@ describe.skipIf(!haveChromium)('operator console in headless Chromium', () => {
     expect(await liNa.locator('.rec-headline').textContent()).toMatch(/^Show: .*silk scarves/i);
     await expect.poll(() => page.locator('#events tr.event').count(), POLL).toBeGreaterThan(0);
     const nav = await page.locator('#nav a').allTextContents();
-    expect(nav).toEqual(['Overview', 'Members', 'Rules', 'Offers', 'Analytics', 'Admin', 'Floor map', 'Staff view']);
+    expect(nav).toEqual(['Overview', 'Members', 'Rules', 'Offers', 'Analytics', 'Admin', 'Floor map', 'Receivers', 'Staff view']);
     if (SCREENSHOTS) await page.screenshot({ path: screenshotPath('console-gateways'), fullPage: true });
     expect(problems()).toEqual([]);
   }, 60_000);
@@ -250,7 +250,7 @@ describe.skipIf(!haveChromium)('operator console in headless Chromium', () => {
     const page = await signIn('ana', 'ana-analyst-77');
     await page.waitForSelector('tr.gw[data-gateway="gw-dept-1"]');
     // Rules and member profiles are operator-only in the API (profiles are personal data).
-    expect(await page.locator('#nav a').allTextContents()).toEqual(['Overview', 'Offers', 'Analytics', 'Floor map', 'Staff view']);
+    expect(await page.locator('#nav a').allTextContents()).toEqual(['Overview', 'Offers', 'Analytics', 'Floor map', 'Receivers', 'Staff view']);
     for (const view of ['rules', 'members']) {
       await page.goto(`${t.endpoints.httpUrl}/#/${view}`);
       await page.waitForSelector(`#main[data-denied="${view}"] .error`);
@@ -317,7 +317,7 @@ describe.skipIf(!haveChromium)('operator console in headless Chromium', () => {
     await page.getByLabel('密码').fill('olga-operator-4');
     await page.getByRole('button', { name: '登录' }).click();
     await page.waitForSelector('tr.gw[data-gateway="gw-dept-1"]');
-    expect(await page.locator('#nav a').allTextContents()).toEqual(['概览', '会员', '规则', '优惠', '分析', '管理', '平面图', '店员视图']);
+    expect(await page.locator('#nav a').allTextContents()).toEqual(['概览', '会员', '规则', '优惠', '分析', '管理', '平面图', '接收器', '店员视图']);
     expect(await page.locator('#tz').textContent()).toBe('时间为 Asia/Shanghai');
     expect(await page.locator('tr.gw[data-state=online] .chip').first().textContent()).toBe('在线');
     expect(await page.locator('#alerts li.alert.arrival .msg', { hasText: 'Li Na' }).first().textContent()).toMatch(
