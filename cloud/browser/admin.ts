@@ -4,6 +4,7 @@
  * code; run a command and show its answer; revoke, two clicks) and the staff accounts within the
  * operator's reach (GET /api/v1/staff, read only: accounts come from the staff file).
  */
+import type { GatewayRow } from './api.types.js';
 import { api, errorBox, fill, fmt, get, h, session, t, table, tOr } from './core.js';
 import { sites } from './sites.js';
 
@@ -77,9 +78,9 @@ export async function render(main: HTMLElement): Promise<void> {
     );
   }
 
-  async function command(g: FleetRow, name: string): Promise<void> {
+  async function command(g: FleetRow, name: string, args: Record<string, string> = {}): Promise<void> {
     say(h('p', { class: 'meta', text: t('admin.running', { name, gateway: g.gatewayId }) }));
-    const res = await api<{ status: string; result?: unknown; error?: string; ms?: number }>('POST', `${path(g)}/commands/${name}`, { timeoutMs: 5000 });
+    const res = await api<{ status: string; result?: unknown; error?: string; ms?: number }>('POST', `${path(g)}/commands/${name}`, { args, timeoutMs: 5000 });
     if (res.status !== 200 || res.body.status !== 'ok')
       return say(errorBox(t('admin.commandFailed', { name, gateway: g.gatewayId, error: res.body.error ?? res.status })));
     say(
@@ -100,6 +101,19 @@ export async function render(main: HTMLElement): Promise<void> {
     });
     const ping = h('button', { type: 'button', class: 'secondary ping', text: t('admin.ping') });
     ping.addEventListener('click', () => void command(g, 'ping'));
+    // The other commands a gateway answers (model-promote / -rollback belong to the model rollout).
+    const pick = h(
+      'select',
+      { class: 'command-pick', 'aria-label': t('admin.commandPick', { gateway: g.gatewayId }) },
+      ...['stats', 'health', 'flush-status', 'reload-model', 'restart-source'].map((c) => h('option', { value: c, text: c })),
+    );
+    const run = h('button', { type: 'button', class: 'secondary run', text: t('admin.run') });
+    run.addEventListener('click', () => {
+      const name = pick.value;
+      const source = name === 'restart-source' ? prompt(t('admin.sourcePrompt'))?.trim() : undefined;
+      if (name === 'restart-source' && !source) return;
+      void command(g, name, source ? { source } : {});
+    });
     const revoke = h('button', {
       type: 'button',
       class: 'secondary danger revoke',
@@ -120,13 +134,15 @@ export async function render(main: HTMLElement): Promise<void> {
       );
       await loadFleet();
     });
-    box.append(code, ping, revoke);
+    box.append(code, ping, pick, run, revoke);
     return box;
   }
 
   async function loadFleet(): Promise<void> {
     try {
-      const { gateways } = await get<{ gateways: FleetRow[] }>('/api/v1/fleet');
+      const [{ gateways }, retained] = await Promise.all([get<{ gateways: FleetRow[] }>('/api/v1/fleet'), get<{ gateways: GatewayRow[] }>('/api/v1/gateways')]);
+      const heard = new Map(retained.gateways.map((x) => [`${x.siteId}.${x.gatewayId}`, Math.max(x.conn?.receivedAt ?? 0, x.health?.receivedAt ?? 0)]));
+      const now = Date.now();
       fill(
         fleetBox,
         table<FleetRow>(
@@ -139,6 +155,13 @@ export async function render(main: HTMLElement): Promise<void> {
                 g.config
                   ? `v${g.config.version}${g.lastResult ? ` · ${tOr(`admin.result.${g.lastResult.status}`, g.lastResult.status)}${g.lastResult.reasons.length ? `: ${g.lastResult.reasons.join('; ')}` : ''}` : ''}`
                   : '–',
+            },
+            {
+              label: t('gw.lastSeen'),
+              cell: (g) => {
+                const at = heard.get(`${g.siteId}.${g.gatewayId}`);
+                return h('span', { class: 'last-seen', text: at ? fmt.ago(at, now) : t('admin.neverHeard') });
+              },
             },
             { label: t('admin.actions'), cell: (g) => actions(g) },
           ],

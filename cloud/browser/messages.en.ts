@@ -418,6 +418,10 @@ export const en = {
   'staff.conflict': 'conflict',
   'error.network': 'network error: {error}',
   'error.http': 'HTTP {status}',
+  'admin.commandPick': 'Another command for {gateway}',
+  'admin.run': 'Run',
+  'admin.sourcePrompt': 'Source to restart (as named in the gateway config):',
+  'admin.neverHeard': 'never heard from',
   // receivers with calibration (receivers.ts)
   'nav.receivers': 'Receivers',
   'rx.intro': 'Receivers of the site model with the RSSI offset the site file declares, beside the auto-calibration each gateway reports in its health.',

@@ -419,6 +419,10 @@ export const zhCN: Readonly<Record<MessageKey, string>> = {
   'staff.conflict': '冲突',
   'error.network': '网络错误：{error}',
   'error.http': 'HTTP {status}',
+  'admin.commandPick': '{gateway} 的其他命令',
+  'admin.run': '执行',
+  'admin.sourcePrompt': '要重启的数据源（网关配置中的名称）：',
+  'admin.neverHeard': '从未上线',
   // receivers with calibration (receivers.ts)
   'nav.receivers': '接收器',
   'rx.intro': '站点模型中的接收器：站点文件声明的 RSSI 偏移，以及各网关在健康报告中上报的自动校准。',

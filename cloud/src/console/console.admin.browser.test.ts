@@ -26,7 +26,10 @@ describe.skipIf(!haveChromium)('receivers with calibration in headless Chromium'
       sites: [site],
       staffAuth: 'required',
       clock: { now: () => Date.now() + skewMs },
-      staff: [{ username: 'ana', password: 'ana-analyst-77', displayName: 'Ana Analyst', role: 'analyst' }],
+      staff: [
+        { username: 'ana', password: 'ana-analyst-77', displayName: 'Ana Analyst', role: 'analyst' },
+        { username: 'olga', password: 'olga-operator-4', displayName: 'Olga Operator', role: 'operator' },
+      ],
     });
     await t.cloud.provisionGateway({ siteId: site.id, gatewayId: gw, password: 'gw-secret-password' });
     client = await connectClient(t.endpoints.mqttUrl, `${site.id}.${gw}`, 'gw-secret-password');
@@ -96,6 +99,50 @@ describe.skipIf(!haveChromium)('receivers with calibration in headless Chromium'
     await page.reload();
     await expect.poll(() => page.locator('tr.receiver[data-receiver="rx-entrance"] .receiver-gw').getAttribute('data-stale'), POLL).toBe('true');
     expect(await page.locator('tr.receiver[data-receiver="rx-entrance"] .receiver-gw').textContent()).toMatch(/stale: last report 5 min/);
+    expect(b.problems).toEqual([]);
+  }, 60_000);
+
+  it('the admin page runs another command on an enrolled gateway and shows its answer, and says when it was last heard', async () => {
+    const http = async (method: string, path: string, body?: unknown, token?: string) => {
+      const res = await fetch(`${t.endpoints.httpUrl}${path}`, {
+        method,
+        headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+        ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+      });
+      return (await res.json()) as any;
+    };
+    const { token } = await http('POST', '/api/v1/auth/login', { username: 'olga', password: 'olga-operator-4' });
+    const { code } = await http('POST', '/api/v1/gateways', { siteId: site.id, gatewayId: gw }, token);
+    const enrolled = await http('POST', '/api/v1/gateways/enroll', { code });
+    await client!.endAsync(true);
+    client = await connectClient(t.endpoints.mqttUrl, enrolled.mqtt.username, enrolled.mqtt.password);
+    const answerer = client;
+    answerer.on('message', (topic, payload) => {
+      const m = /\/command\/([\w-]+)$/.exec(topic);
+      const cmd = m ? codecs.command.decode(payload) : undefined;
+      if (!m || !cmd?.ok) return;
+      const response = { v: 1, requestId: cmd.value.requestId, status: 'ok', result: { subjects: 2, command: m[1] } };
+      void answerer.publishAsync(topics.response(site.id, gw, m[1]!), codecs.response.encode(response), { qos: 1 });
+    });
+    await answerer.subscribeAsync(`${topics.prefix(site.id, gw)}/command/#`, { qos: 1 });
+    await publishHealth();
+
+    const b = await openBrowser({ width: 1200, height: 900 });
+    browsers.push(b);
+    const page = b.page;
+    await page.goto(`${t.endpoints.httpUrl}/#/admin`);
+    await page.waitForSelector('#login-view:not([hidden])');
+    await page.getByLabel('Username').fill('olga');
+    await page.getByLabel('Password').fill('olga-operator-4');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    const row = page.locator(`tr.fleet-row[data-gateway="${gw}"]`);
+    await row.waitFor(POLL);
+    expect(await row.getAttribute('data-state')).toBe('enrolled');
+    expect(await row.locator('.last-seen').textContent()).toMatch(/ago|now/);
+    await row.getByLabel(`Another command for ${gw}`).selectOption('stats');
+    await row.getByRole('button', { name: 'Run' }).click();
+    await expect.poll(() => page.locator('#admin-status .ok-text').textContent(), POLL).toMatch(new RegExp(`^stats on ${gw}: ok in \\d+ ms$`));
+    expect(JSON.parse((await page.locator('#admin-status .command-result').textContent())!)).toEqual({ subjects: 2, command: 'stats' });
     expect(b.problems).toEqual([]);
   }, 60_000);
 });
