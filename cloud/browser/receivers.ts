@@ -84,6 +84,7 @@ export async function render(main: HTMLElement, params: string[]): Promise<() =>
             { label: t('rx.receiver'), cell: (r) => [h('b', { text: r.id }), h('div', { class: 'meta', text: `${r.kind} · ${r.role}` })] },
             {
               label: t('rx.place'),
+              cls: 'hide-narrow',
               cell: (r) =>
                 [floorName(siteId!, r.floor), storeName(siteId!, r.storeId) ?? r.storeId, zoneOf(siteId!, r.zoneId)?.name ?? r.zoneId]
                   .filter(Boolean)
@@ -96,6 +97,11 @@ export async function render(main: HTMLElement, params: string[]): Promise<() =>
           { label: t('nav.receivers'), rowAttrs: (r) => ({ class: 'receiver', dataset: { receiver: r.id } }) },
         ),
       );
+      // On a phone the calibration column may still scroll sideways: keyboard users reach it too.
+      const wrap = box.querySelector('.table-wrap');
+      wrap?.setAttribute('tabindex', '0');
+      wrap?.setAttribute('role', 'region');
+      wrap?.setAttribute('aria-label', t('nav.receivers'));
     } catch (err) {
       fill(box, errorBox((err as Error).message));
     }

@@ -22,6 +22,7 @@ const CONSOLE_VIEWS: [string, string, string][] = [
   ['offers', '#/offers', 'tr.offer, #offers-list td'],
   ['analytics', '#/analytics', '#an-funnel h2, #an-funnel .error'],
   ['map', '#/map/mall-sh-01/0', '#map-svg [data-zone], #map-stores li'],
+  ['receivers', '#/receivers', 'tr.receiver'],
 ];
 
 describe.skipIf(!haveChromium)('accessibility of every view (axe-core, headless Chromium)', () => {
