@@ -12,13 +12,14 @@ function site(name: Parameters<typeof exampleSitePath>[0]): Site {
 }
 
 describe('default gateway deployment (what render writes)', () => {
-  it('every example gateway gets sources, a loopback status API and no recording', () => {
+  it('every example gateway gets the onnx classifier, sources, a loopback status API and no recording', () => {
     for (const name of [...EXAMPLE_SITES, ...HELD_OUT_SITES, ...INSTALL_EXAMPLE_SITES]) {
       const s = site(name);
       for (const gw of s.gateways) {
         const config = renderGatewayConfig(s, gw.id, withDefaultDeployment(s, gw.id, {}).overrides);
         expect(config.sources.length, `${name}/${gw.id}`).toBeGreaterThan(0);
         expect(config.statusApi).toEqual({ host: '127.0.0.1', port: 8081 });
+        expect(config.classifier.kind, `${name}/${gw.id}`).toBe('onnx');
         expect(config.record).toBeUndefined();
         if (gw.terminals.length > 0) expect(config.sources.map((x) => x.kind)).toContain('http_observations');
       }
@@ -63,5 +64,6 @@ describe('default gateway deployment (what render writes)', () => {
     const own = withDefaultDeployment(s, 'gw-boutique-1', { sources: [{ kind: 'http_observations' }], statusApi: { host: '0.0.0.0', port: 9000 } });
     expect(own.overrides.sources).toEqual([{ kind: 'http_observations' }]);
     expect(own.overrides.statusApi).toEqual({ host: '0.0.0.0', port: 9000 });
+    expect(withDefaultDeployment(s, 'gw-boutique-1', { classifier: { kind: 'rules' } }).overrides.classifier).toEqual({ kind: 'rules' });
   });
 });

@@ -7,6 +7,8 @@ import type { Receiver, Site } from './site.schema.js';
 export const DEFAULT_STATUS_API = { host: '127.0.0.1', port: 8081 } as const;
 
 export interface DefaultDeployment {
+  /** The journey classifier a rendered gateway runs: the ONNX model, as `npm start` does (decision 79). */
+  classifier: { kind: 'onnx' };
   sources: SourceConfig[];
   statusApi: { host: string; port: number };
   /** What the installer still has to do (a receiver kind with no default, a port to open). */
@@ -21,13 +23,14 @@ export interface DefaultDeployment {
  * `espresense` source with the node rooms `render --esp32` prints; terminals `http_observations`
  * (open on the loopback status API; set `terminals` tokens before opening it to the LAN). Other
  * BLE receivers than the adapter's, and `meraki` (it needs the dashboard's validator), are notes.
- * Recording stays off (no `record`).
+ * Recording stays off (no `record`). The classifier is the ONNX model (the gateway falls back to the rules
+ * outside its training domain, decision 62), as `npm start` runs it (decision 79).
  */
 export function defaultGatewayDeployment(site: Site, gatewayId: string): DefaultDeployment {
   const gateway = site.gateways.find((g) => g.id === gatewayId);
   const notes: string[] = [];
   const sources: SourceConfig[] = [];
-  if (gateway === undefined) return { sources, statusApi: { ...DEFAULT_STATUS_API }, notes };
+  if (gateway === undefined) return { classifier: { kind: 'onnx' }, sources, statusApi: { ...DEFAULT_STATUS_API }, notes };
   const ids = new Set(gateway.receivers);
   const receivers = site.receivers.filter((r) => ids.has(r.id));
   const of = (...kinds: Receiver['kind'][]) => receivers.filter((r) => kinds.includes(r.kind));
@@ -60,7 +63,7 @@ export function defaultGatewayDeployment(site: Site, gatewayId: string): Default
       `terminals post to http://${DEFAULT_STATUS_API.host}:${DEFAULT_STATUS_API.port}/api/v1/observations; before serving the LAN set statusApi.host and http_observations.terminals tokens`,
     );
   }
-  return { sources, statusApi: { ...DEFAULT_STATUS_API }, notes };
+  return { classifier: { kind: 'onnx' }, sources, statusApi: { ...DEFAULT_STATUS_API }, notes };
 }
 
 /** The default deployment as render overrides, under the caller's own overrides. */
@@ -69,6 +72,6 @@ export function withDefaultDeployment(
   gatewayId: string,
   overrides: GatewayConfigOverrides,
 ): { overrides: GatewayConfigOverrides; notes: string[] } {
-  const { sources, statusApi, notes } = defaultGatewayDeployment(site, gatewayId);
-  return { overrides: { sources, statusApi, ...overrides }, notes };
+  const { classifier, sources, statusApi, notes } = defaultGatewayDeployment(site, gatewayId);
+  return { overrides: { classifier, sources, statusApi, ...overrides }, notes };
 }

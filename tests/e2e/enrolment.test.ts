@@ -62,7 +62,12 @@ describe('enrolment, remote config, commands and revocation (real processes)', (
       expect(reg.status).toBe(201);
       const code = reg.body.code as string;
       const statusApi = { host: '127.0.0.1', port: statusPort };
-      expect((await api('PUT', `/api/v1/gateways/${site}/${gw}/config`, { overrides: { statusApi, sources: [] } })).body).toMatchObject({ version: 1 });
+      // The rules classifier, so the rollout below shadows and promotes a different one (a rendered
+      // config's default is the onnx model, decision 79).
+      const classifier = { kind: 'rules' };
+      expect((await api('PUT', `/api/v1/gateways/${site}/${gw}/config`, { overrides: { statusApi, classifier, sources: [] } })).body).toMatchObject({
+        version: 1,
+      });
 
       // The installer enrols the box with the code (from the environment: not in ps or the history).
       const out = join(t.dir, 'gateway');
@@ -98,7 +103,9 @@ describe('enrolment, remote config, commands and revocation (real processes)', (
         trace,
         [JSON.stringify({ format: 'storesense-trace', v: 1, siteId: site, startedAt: t0 }), ...obs.map((o) => JSON.stringify(o))].join('\n'),
       );
-      const v2 = await api('PUT', `/api/v1/gateways/${site}/${gw}/config`, { overrides: { statusApi, sources: [{ kind: 'replay', path: trace, speed: 10 }] } });
+      const v2 = await api('PUT', `/api/v1/gateways/${site}/${gw}/config`, {
+        overrides: { statusApi, classifier, sources: [{ kind: 'replay', path: trace, speed: 10 }] },
+      });
       expect(v2.body).toMatchObject({ version: 2, changed: true });
       await waitFor('config v2 applied', async () => (await fleetEntry()).lastResult?.version === 2);
       expect((await fleetEntry()).lastResult).toMatchObject({ status: 'applied', reasons: [] });
@@ -112,7 +119,9 @@ describe('enrolment, remote config, commands and revocation (real processes)', (
       expect(gateway.running).toBe(true);
 
       // A config the gateway cannot run is refused with its reasons; it keeps running v2.
-      const bad = await api('PUT', `/api/v1/gateways/${site}/${gw}/config`, { overrides: { statusApi, sources: [{ kind: 'replay', path: trace, speed: 0 }] } });
+      const bad = await api('PUT', `/api/v1/gateways/${site}/${gw}/config`, {
+        overrides: { statusApi, classifier, sources: [{ kind: 'replay', path: trace, speed: 0 }] },
+      });
       expect(bad.status).toBe(400);
       expect(bad.body.issues.join(' ')).toMatch(/speed/);
 
