@@ -39,14 +39,7 @@ export interface CloudStore {
    * oldest first, so the sweeper of any node runs their rules again (decision 170). Concurrent
    * callers never lease one event at once; a lease whose time has passed is taken over.
    */
-  leaseUnprocessedEvents(q: {
-    now: number;
-    receivedBefore: number;
-    limit: number;
-    owner: string;
-    leaseMs: number;
-    maxAttempts: number;
-  }): Promise<PresenceEvent[]>;
+  leaseUnprocessedEvents(q: UnprocessedLeaseQuery): Promise<PresenceEvent[]>;
   /** A site's events with `from <= at < to`, oldest first, optionally of some types only (analytics input; no limit). */
   listEventsInRange(query: EventRangeQuery): Promise<PresenceEvent[]>;
 
@@ -532,4 +525,29 @@ export interface AuthToken {
   expiresAt?: number | undefined;
   /** API tokens: the account that minted it (absent: minted by the library, unbound). */
   createdBy?: string | undefined;
+}
+
+/** What a sweeper asks `leaseUnprocessedEvents` for (decision 170). */
+export interface UnprocessedLeaseQuery {
+  now: number;
+  receivedBefore: number;
+  limit: number;
+  owner: string;
+  leaseMs: number;
+  maxAttempts: number;
+}
+
+/** The column parameters of an alert row, the same on both backends (`storeId` '' for none; body the alert as JSON). */
+export function alertRowParams(alert: NewAlert) {
+  return {
+    id: alert.id,
+    at: alert.at,
+    eventAt: alert.eventAt,
+    eventId: alert.eventId,
+    eventType: alert.eventType,
+    siteId: alert.siteId,
+    storeId: alert.storeId ?? '',
+    memberId: alert.memberId,
+    body: JSON.stringify(alert),
+  };
 }

@@ -12,6 +12,7 @@ import type {
   StaffProfile,
   StaffRole,
 } from './cloud-store.js';
+import { alertRowParams } from './cloud-store.js';
 import { one, rows, run, type Row } from './pg-sql.js';
 
 const ALERT_FILTER = `seq > @since AND (@upTo::bigint IS NULL OR seq <= @upTo) AND (@siteId::text IS NULL OR site_id = @siteId)
@@ -63,15 +64,7 @@ export class PgAlertTables {
          SELECT * FROM existing UNION ALL SELECT * FROM cool UNION ALL SELECT * FROM ins`,
         {
           seq,
-          id: alert.id,
-          at: alert.at,
-          eventAt: alert.eventAt,
-          eventId: alert.eventId,
-          eventType: alert.eventType,
-          siteId: alert.siteId,
-          storeId: alert.storeId ?? '',
-          memberId: alert.memberId,
-          body: JSON.stringify(alert),
+          ...alertRowParams(alert),
           ruleId,
           cooldown: cooldownMs,
         },

@@ -1,6 +1,6 @@
 import type { PresenceEvent } from '@storesense/protocol';
 import type pg from 'pg';
-import type { EventQuery, EventRangeQuery, StoredEvent } from './cloud-store.js';
+import type { EventQuery, EventRangeQuery, StoredEvent, UnprocessedLeaseQuery } from './cloud-store.js';
 import { rows, transaction } from './pg-sql.js';
 import type { PgRollupTables } from './store.postgres.rollups.js';
 
@@ -160,14 +160,7 @@ export class PgEventTables {
   }
 
   /** Leased with SKIP LOCKED: two nodes sweeping at once take disjoint events (decision 170). */
-  async leaseUnprocessed(q: {
-    now: number;
-    receivedBefore: number;
-    limit: number;
-    owner: string;
-    leaseMs: number;
-    maxAttempts: number;
-  }): Promise<PresenceEvent[]> {
+  async leaseUnprocessed(q: UnprocessedLeaseQuery): Promise<PresenceEvent[]> {
     const leased = await rows(
       this.pool,
       `WITH picked AS (

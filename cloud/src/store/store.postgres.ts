@@ -36,6 +36,7 @@ import type {
   StoreCounts,
   StoredEvent,
   StoredGap,
+  UnprocessedLeaseQuery,
 } from './cloud-store.js';
 import { KeySealer } from './key-sealer.js';
 import { PG_MIGRATIONS } from './migrations.postgres.js';
@@ -134,14 +135,7 @@ class PostgresCloudStore implements CloudStore {
   markEventsProcessed(ids: readonly string[]): Promise<void> {
     return this.events.markProcessed(ids);
   }
-  leaseUnprocessedEvents(q: {
-    now: number;
-    receivedBefore: number;
-    limit: number;
-    owner: string;
-    leaseMs: number;
-    maxAttempts: number;
-  }): Promise<PresenceEvent[]> {
+  leaseUnprocessedEvents(q: UnprocessedLeaseQuery): Promise<PresenceEvent[]> {
     return this.events.leaseUnprocessed(q);
   }
   listEvents(q: EventQuery): Promise<StoredEvent[]> {

@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
 import type { StaffAlert } from '@storesense/protocol';
-import type { AlertHandling, AlertKey, AlertQuery, NewAlert, RaisedAlert } from './cloud-store.js';
+import { type AlertHandling, type AlertKey, type AlertQuery, alertRowParams, type NewAlert, type RaisedAlert } from './cloud-store.js';
 import type { Row } from './store.sqlite.rows.js';
 
 /** Staff alerts of the SQLite store: insert (seq), scoped listings, cooldown lookup, status CAS. */
@@ -56,17 +56,7 @@ export class SqliteAlertTables {
   }
 
   insertAlert(alert: NewAlert): StaffAlert {
-    const info = this.stmt.insertAlert.run({
-      id: alert.id,
-      at: alert.at,
-      eventAt: alert.eventAt,
-      eventId: alert.eventId,
-      eventType: alert.eventType,
-      siteId: alert.siteId,
-      storeId: alert.storeId ?? '',
-      memberId: alert.memberId,
-      body: JSON.stringify(alert),
-    });
+    const info = this.stmt.insertAlert.run(alertRowParams(alert));
     return { ...alert, seq: Number(info.lastInsertRowid) };
   }
 
@@ -92,25 +82,11 @@ export class SqliteAlertTables {
       }
     }
     if (!r) {
-      const info = this.stmt.raiseAlert.run({ ...this.params(alert), ruleId });
+      const info = this.stmt.raiseAlert.run({ ...alertRowParams(alert), ruleId });
       if (info.changes === 1) return { alert: { ...alert, seq: Number(info.lastInsertRowid) }, inserted: true };
       r = this.stmt.getRaised.get(key) as Row;
     }
     return { alert: { ...(JSON.parse(r.body as string) as NewAlert), seq: r.seq as number }, inserted: false };
-  }
-
-  private params(alert: NewAlert) {
-    return {
-      id: alert.id,
-      at: alert.at,
-      eventAt: alert.eventAt,
-      eventId: alert.eventId,
-      eventType: alert.eventType,
-      siteId: alert.siteId,
-      storeId: alert.storeId ?? '',
-      memberId: alert.memberId,
-      body: JSON.stringify(alert),
-    };
   }
 
   listAlerts(q: AlertQuery): StaffAlert[] {

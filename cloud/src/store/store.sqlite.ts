@@ -36,6 +36,7 @@ import type {
   StoreCounts,
   StoredEvent,
   StoredGap,
+  UnprocessedLeaseQuery,
 } from './cloud-store.js';
 import { MIGRATIONS } from './migrations.sqlite.js';
 import { isPlainKey, KeySealer, loadMasterKey } from './key-sealer.js';
@@ -278,14 +279,7 @@ class SqliteCloudStore implements CloudStore {
     if (ids.length > 0) this.stmt.markProcessed.run(JSON.stringify(ids));
   }
 
-  async leaseUnprocessedEvents(q: {
-    now: number;
-    receivedBefore: number;
-    limit: number;
-    owner: string;
-    leaseMs: number;
-    maxAttempts: number;
-  }): Promise<PresenceEvent[]> {
+  async leaseUnprocessedEvents(q: UnprocessedLeaseQuery): Promise<PresenceEvent[]> {
     const leased = (
       this.stmt.leaseUnprocessed.all({
         owner: q.owner,
